@@ -1,0 +1,579 @@
+//===- GraphOps.td - mnemo graph operations ----------------*- tablegen -*-===//
+//
+// Operations of the `graph` dialect. Every op infers its result types
+// (InferTypeOpInterface); dynamic dimensions stay `?` and propagate.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MNEMO_DIALECT_GRAPH_IR_GRAPHOPS_TD
+#define MNEMO_DIALECT_GRAPH_IR_GRAPHOPS_TD
+
+include "mnemo/Dialect/Graph/IR/GraphDialect.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Base classes
+//===----------------------------------------------------------------------===//
+
+def Graph_Tensor : AnyTypeOf<[AnyTensor]>;
+def Graph_TensorOrNone : AnyTypeOf<[AnyTensor, NoneType], "tensor or none">;
+
+// `shapeFn` names a shared shape function in mnemo::graph (see
+// GraphShapeFunctions.h) with the signature
+//   LogicalResult fn(std::optional<Location>, ValueRange, DictionaryAttr,
+//                    SmallVectorImpl<Type> &).
+// Ops without one define `inferReturnTypes` in GraphShapeInference.cpp.
+class Graph_Op<string mnemonic, list<Trait> traits = [],
+               string shapeFn = ""> :
+    Op<Graph_Dialect, mnemonic,
+       !listconcat(traits, [Pure, InferTypeOpAdaptorWithIsCompatible])> {
+  let assemblyFormat =
+      "operands attr-dict `:` functional-type(operands, results)";
+  let extraClassDefinition = [{
+    bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange l,
+                                            ::mlir::TypeRange r) {
+      return ::mnemo::graph::areRefinedTypes(l, r);
+    }
+  }] # !if(!empty(shapeFn), "", [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> location,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return ::mnemo::graph::}] # shapeFn # [{(location,
+          adaptor.getOperands(), adaptor.getAttributes(), types);
+    }
+  }]);
+}
+
+// One input, one output of the same type.
+class Graph_UnaryOp<string mnemonic, string sum, list<Trait> traits = []> :
+    Graph_Op<mnemonic, traits, "inferSameAsFirst"> {
+  let summary = sum;
+  let arguments = (ins Graph_Tensor:$X);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+// Numpy-broadcasting binary op whose result has the element type of A.
+class Graph_BinaryOp<string mnemonic, string sum, list<Trait> traits = []> :
+    Graph_Op<mnemonic, traits, "inferBroadcastSameElement"> {
+  let summary = sum;
+  let arguments = (ins Graph_Tensor:$A, Graph_Tensor:$B);
+  let results = (outs Graph_Tensor:$C);
+}
+
+// Numpy-broadcasting comparison; the result is a bool (i1) tensor.
+class Graph_CompareOp<string mnemonic, string sum> :
+    Graph_Op<mnemonic, [], "inferBroadcastBool"> {
+  let summary = sum;
+  let arguments = (ins Graph_Tensor:$A, Graph_Tensor:$B);
+  let results = (outs Graph_Tensor:$C);
+}
+
+// Variadic numpy-broadcasting op (Min, Max, Sum, Mean).
+class Graph_VariadicOp<string mnemonic, string sum> :
+    Graph_Op<mnemonic, [], "inferBroadcastSameElement"> {
+  let summary = sum;
+  let arguments = (ins Variadic<Graph_Tensor>:$inputs);
+  let results = (outs Graph_Tensor:$output);
+}
+
+// Reduction over `axes` (an optional 1-D i64 operand, as in opset 18).
+class Graph_ReduceOp<string mnemonic, string sum> :
+    Graph_Op<mnemonic, [], "inferReduce"> {
+  let summary = sum;
+  let arguments = (ins Graph_Tensor:$data, Graph_TensorOrNone:$axes,
+                   DefaultValuedAttr<I64Attr, "1">:$keepdims,
+                   DefaultValuedAttr<I64Attr, "0">:$noop_with_empty_axes);
+  let results = (outs Graph_Tensor:$reduced);
+}
+
+//===----------------------------------------------------------------------===//
+// Constants and values
+//===----------------------------------------------------------------------===//
+
+def Graph_ConstantOp : Graph_Op<"constant", [ConstantLike]> {
+  let summary = "A constant tensor (ONNX Constant and initializers).";
+  let description = [{
+    Large weights are `dense_resource` blobs so they are stored once; small
+    tensors are `dense` so folding can read them.
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+def Graph_NoneOp : Op<Graph_Dialect, "none", [Pure, ConstantLike]> {
+  let summary = "Marks an omitted optional input.";
+  let results = (outs NoneType:$none);
+  let assemblyFormat = "attr-dict";
+  let hasFolder = 1;
+}
+
+def Graph_ConstantOfShapeOp : Graph_Op<"constant_of_shape"> {
+  let summary = "A tensor of the given shape filled with one value.";
+  let arguments = (ins Graph_Tensor:$input, OptionalAttr<ElementsAttr>:$value);
+  let results = (outs Graph_Tensor:$output);
+  let hasFolder = 1;
+}
+
+def Graph_RangeOp : Graph_Op<"range"> {
+  let summary = "ONNX Range: start, limit, delta scalars.";
+  let arguments = (ins Graph_Tensor:$start, Graph_Tensor:$limit,
+                   Graph_Tensor:$delta);
+  let results = (outs Graph_Tensor:$output);
+  let hasFolder = 1;
+}
+
+def Graph_CastOp : Graph_Op<"cast"> {
+  let summary = "Element type conversion.";
+  let arguments = (ins Graph_Tensor:$input, TypeAttr:$to,
+                   DefaultValuedAttr<I64Attr, "1">:$saturate);
+  let results = (outs Graph_Tensor:$output);
+  let hasFolder = 1;
+}
+
+def Graph_IdentityOp : Graph_UnaryOp<"identity", "Identity."> {
+  let hasFolder = 1;
+}
+
+def Graph_DropoutOp : Graph_Op<"dropout", [], "inferSameAsFirst"> {
+  let summary = "Dropout; an identity at inference.";
+  let arguments = (ins Graph_Tensor:$data, Graph_TensorOrNone:$ratio,
+                   Graph_TensorOrNone:$training_mode,
+                   OptionalAttr<I64Attr>:$seed);
+  let results = (outs Graph_Tensor:$output);
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+def Graph_ReluOp : Graph_UnaryOp<"relu", "max(x, 0).">;
+def Graph_SigmoidOp : Graph_UnaryOp<"sigmoid", "1 / (1 + exp(-x)).">;
+def Graph_HardSwishOp : Graph_UnaryOp<"hard_swish", "x * max(0, min(1, x/6 + 1/2)).">;
+def Graph_TanhOp : Graph_UnaryOp<"tanh", "Hyperbolic tangent.">;
+def Graph_ErfOp : Graph_UnaryOp<"erf", "Error function.">;
+def Graph_SqrtOp : Graph_UnaryOp<"sqrt", "Square root.">;
+def Graph_ReciprocalOp : Graph_UnaryOp<"reciprocal", "1 / x.">;
+def Graph_NegOp : Graph_UnaryOp<"neg", "-x.">;
+def Graph_ExpOp : Graph_UnaryOp<"exp", "e^x.">;
+def Graph_LogOp : Graph_UnaryOp<"log", "Natural logarithm.">;
+def Graph_AbsOp : Graph_UnaryOp<"abs", "|x|.">;
+def Graph_FloorOp : Graph_UnaryOp<"floor", "Floor.">;
+def Graph_CeilOp : Graph_UnaryOp<"ceil", "Ceil.">;
+def Graph_SinOp : Graph_UnaryOp<"sin", "Sine.">;
+def Graph_CosOp : Graph_UnaryOp<"cos", "Cosine.">;
+def Graph_SoftplusOp : Graph_UnaryOp<"softplus", "log(exp(x) + 1).">;
+def Graph_NotOp : Graph_UnaryOp<"not", "Logical not.">;
+
+def Graph_LeakyReluOp : Graph_Op<"leaky_relu", [], "inferSameAsFirst"> {
+  let summary = "x < 0 ? alpha * x : x.";
+  let arguments = (ins Graph_Tensor:$X,
+                   DefaultValuedAttr<F32Attr, "0.01">:$alpha);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_EluOp : Graph_Op<"elu", [], "inferSameAsFirst"> {
+  let summary = "x < 0 ? alpha * (exp(x) - 1) : x.";
+  let arguments = (ins Graph_Tensor:$X,
+                   DefaultValuedAttr<F32Attr, "1.0">:$alpha);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_HardSigmoidOp : Graph_Op<"hard_sigmoid", [], "inferSameAsFirst"> {
+  let summary = "max(0, min(1, alpha * x + beta)).";
+  let arguments = (ins Graph_Tensor:$X,
+                   DefaultValuedAttr<F32Attr, "0.2">:$alpha,
+                   DefaultValuedAttr<F32Attr, "0.5">:$beta);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_GeluOp : Graph_Op<"gelu", [], "inferSameAsFirst"> {
+  let summary = "Gaussian error linear unit (exact or tanh approximation).";
+  let arguments = (ins Graph_Tensor:$X,
+                   DefaultValuedAttr<StrAttr, "\"none\"">:$approximate);
+  let results = (outs Graph_Tensor:$Y);
+  let hasVerifier = 1;
+}
+
+def Graph_ClipOp : Graph_Op<"clip", [], "inferSameAsFirst"> {
+  let summary = "Clamp to [min, max]; bounds are optional scalar operands.";
+  let arguments = (ins Graph_Tensor:$input, Graph_TensorOrNone:$min,
+                   Graph_TensorOrNone:$max);
+  let results = (outs Graph_Tensor:$output);
+}
+
+def Graph_IsNaNOp : Graph_Op<"is_nan", [], "inferSameShapeBool"> {
+  let summary = "x != x, as a bool tensor.";
+  let arguments = (ins Graph_Tensor:$X);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_AddOp : Graph_BinaryOp<"add", "A + B (broadcasting).", [Commutative]> {
+  let hasFolder = 1;
+}
+def Graph_SubOp : Graph_BinaryOp<"sub", "A - B (broadcasting)."> {
+  let hasFolder = 1;
+}
+def Graph_MulOp : Graph_BinaryOp<"mul", "A * B (broadcasting).", [Commutative]> {
+  let hasFolder = 1;
+}
+def Graph_DivOp : Graph_BinaryOp<"div", "A / B (broadcasting)."> {
+  let hasFolder = 1;
+}
+def Graph_PowOp : Graph_Op<"pow", [], "inferBroadcastFirstElement"> {
+  let summary = "A ^ B (broadcasting); the result has A's element type.";
+  let arguments = (ins Graph_Tensor:$A, Graph_Tensor:$B);
+  let results = (outs Graph_Tensor:$C);
+}
+def Graph_ModOp : Graph_Op<"mod", [], "inferBroadcastSameElement"> {
+  let summary = "Remainder (broadcasting).";
+  let arguments = (ins Graph_Tensor:$A, Graph_Tensor:$B,
+                   DefaultValuedAttr<I64Attr, "0">:$fmod);
+  let results = (outs Graph_Tensor:$C);
+}
+def Graph_AndOp : Graph_BinaryOp<"and", "Logical and (broadcasting).", [Commutative]>;
+def Graph_OrOp : Graph_BinaryOp<"or", "Logical or (broadcasting).", [Commutative]>;
+def Graph_XorOp : Graph_BinaryOp<"xor", "Logical xor (broadcasting).", [Commutative]>;
+
+def Graph_EqualOp : Graph_CompareOp<"equal", "A == B."> {
+  let hasFolder = 1;
+}
+def Graph_LessOp : Graph_CompareOp<"less", "A < B.">;
+def Graph_LessOrEqualOp : Graph_CompareOp<"less_or_equal", "A <= B.">;
+def Graph_GreaterOp : Graph_CompareOp<"greater", "A > B.">;
+def Graph_GreaterOrEqualOp : Graph_CompareOp<"greater_or_equal", "A >= B.">;
+
+def Graph_MinOp : Graph_VariadicOp<"min", "Elementwise minimum of all inputs.">;
+def Graph_MaxOp : Graph_VariadicOp<"max", "Elementwise maximum of all inputs.">;
+def Graph_SumOp : Graph_VariadicOp<"sum", "Elementwise sum of all inputs.">;
+def Graph_MeanOp : Graph_VariadicOp<"mean", "Elementwise mean of all inputs.">;
+
+def Graph_WhereOp : Graph_Op<"where"> {
+  let summary = "condition ? X : Y (broadcasting).";
+  let arguments = (ins Graph_Tensor:$condition, Graph_Tensor:$X,
+                   Graph_Tensor:$Y);
+  let results = (outs Graph_Tensor:$output);
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Neural network
+//===----------------------------------------------------------------------===//
+
+def Graph_ConvOp : Graph_Op<"conv"> {
+  let summary = "N-d convolution with groups, dilations, pads and auto_pad.";
+  let arguments = (ins Graph_Tensor:$X, Graph_Tensor:$W, Graph_TensorOrNone:$B,
+                   DefaultValuedAttr<StrAttr, "\"NOTSET\"">:$auto_pad,
+                   OptionalAttr<I64ArrayAttr>:$dilations,
+                   DefaultValuedAttr<I64Attr, "1">:$group,
+                   OptionalAttr<I64ArrayAttr>:$kernel_shape,
+                   OptionalAttr<I64ArrayAttr>:$pads,
+                   OptionalAttr<I64ArrayAttr>:$strides);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_ConvTransposeOp : Graph_Op<"conv_transpose"> {
+  let summary = "N-d transposed convolution.";
+  let arguments = (ins Graph_Tensor:$X, Graph_Tensor:$W, Graph_TensorOrNone:$B,
+                   DefaultValuedAttr<StrAttr, "\"NOTSET\"">:$auto_pad,
+                   OptionalAttr<I64ArrayAttr>:$dilations,
+                   DefaultValuedAttr<I64Attr, "1">:$group,
+                   OptionalAttr<I64ArrayAttr>:$kernel_shape,
+                   OptionalAttr<I64ArrayAttr>:$output_padding,
+                   OptionalAttr<I64ArrayAttr>:$output_shape,
+                   OptionalAttr<I64ArrayAttr>:$pads,
+                   OptionalAttr<I64ArrayAttr>:$strides);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_MaxPoolOp : Graph_Op<"max_pool"> {
+  let summary = "N-d max pooling.";
+  let arguments = (ins Graph_Tensor:$X,
+                   DefaultValuedAttr<StrAttr, "\"NOTSET\"">:$auto_pad,
+                   DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
+                   OptionalAttr<I64ArrayAttr>:$dilations,
+                   I64ArrayAttr:$kernel_shape,
+                   OptionalAttr<I64ArrayAttr>:$pads,
+                   DefaultValuedAttr<I64Attr, "0">:$storage_order,
+                   OptionalAttr<I64ArrayAttr>:$strides);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_AveragePoolOp : Graph_Op<"average_pool"> {
+  let summary = "N-d average pooling.";
+  let arguments = (ins Graph_Tensor:$X,
+                   DefaultValuedAttr<StrAttr, "\"NOTSET\"">:$auto_pad,
+                   DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
+                   DefaultValuedAttr<I64Attr, "0">:$count_include_pad,
+                   OptionalAttr<I64ArrayAttr>:$dilations,
+                   I64ArrayAttr:$kernel_shape,
+                   OptionalAttr<I64ArrayAttr>:$pads,
+                   OptionalAttr<I64ArrayAttr>:$strides);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_GlobalAveragePoolOp : Graph_Op<"global_average_pool", [], "inferGlobalPool"> {
+  let summary = "Mean over all spatial dimensions.";
+  let arguments = (ins Graph_Tensor:$X);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_GlobalMaxPoolOp : Graph_Op<"global_max_pool", [], "inferGlobalPool"> {
+  let summary = "Max over all spatial dimensions.";
+  let arguments = (ins Graph_Tensor:$X);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_BatchNormalizationOp : Graph_Op<"batch_normalization"> {
+  let summary = "Inference-mode batch normalization.";
+  let arguments = (ins Graph_Tensor:$X, Graph_Tensor:$scale, Graph_Tensor:$B,
+                   Graph_Tensor:$input_mean, Graph_Tensor:$input_var,
+                   DefaultValuedAttr<F32Attr, "1e-5">:$epsilon,
+                   DefaultValuedAttr<F32Attr, "0.9">:$momentum);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_LayerNormalizationOp : Graph_Op<"layer_normalization"> {
+  let summary = "Normalization over the trailing axes from `axis`.";
+  let arguments = (ins Graph_Tensor:$X, Graph_Tensor:$Scale,
+                   Graph_TensorOrNone:$B,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis,
+                   DefaultValuedAttr<F32Attr, "1e-5">:$epsilon,
+                   DefaultValuedAttr<I64Attr, "1">:$stash_type);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_SoftmaxOp : Graph_Op<"softmax", [], "inferSameAsFirstWithAxis"> {
+  let summary = "Softmax along `axis` (opset 13 semantics).";
+  let arguments = (ins Graph_Tensor:$input,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Graph_Tensor:$output);
+}
+
+def Graph_LogSoftmaxOp : Graph_Op<"log_softmax", [], "inferSameAsFirstWithAxis"> {
+  let summary = "Log of softmax along `axis` (opset 13 semantics).";
+  let arguments = (ins Graph_Tensor:$input,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Graph_Tensor:$output);
+}
+
+def Graph_MatMulOp : Graph_Op<"matmul"> {
+  let summary = "Numpy matmul with batch broadcasting.";
+  let arguments = (ins Graph_Tensor:$A, Graph_Tensor:$B);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_GemmOp : Graph_Op<"gemm"> {
+  let summary = "alpha * op(A) * op(B) + beta * C.";
+  let arguments = (ins Graph_Tensor:$A, Graph_Tensor:$B, Graph_TensorOrNone:$C,
+                   DefaultValuedAttr<F32Attr, "1.0">:$alpha,
+                   DefaultValuedAttr<F32Attr, "1.0">:$beta,
+                   DefaultValuedAttr<I64Attr, "0">:$transA,
+                   DefaultValuedAttr<I64Attr, "0">:$transB);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+//===----------------------------------------------------------------------===//
+// Reductions
+//===----------------------------------------------------------------------===//
+
+def Graph_ReduceMeanOp : Graph_ReduceOp<"reduce_mean", "Mean over axes.">;
+def Graph_ReduceSumOp : Graph_ReduceOp<"reduce_sum", "Sum over axes.">;
+def Graph_ReduceMaxOp : Graph_ReduceOp<"reduce_max", "Maximum over axes.">;
+def Graph_ReduceMinOp : Graph_ReduceOp<"reduce_min", "Minimum over axes.">;
+def Graph_ReduceProdOp : Graph_ReduceOp<"reduce_prod", "Product over axes.">;
+def Graph_ReduceL1Op : Graph_ReduceOp<"reduce_l1", "L1 norm over axes.">;
+def Graph_ReduceL2Op : Graph_ReduceOp<"reduce_l2", "L2 norm over axes.">;
+def Graph_ReduceSumSquareOp : Graph_ReduceOp<"reduce_sum_square", "Sum of squares over axes.">;
+def Graph_ReduceLogSumExpOp : Graph_ReduceOp<"reduce_log_sum_exp", "log(sum(exp(x))) over axes.">;
+
+def Graph_ArgMaxOp : Graph_Op<"arg_max", [], "inferArgReduce"> {
+  let summary = "Index of the maximum along `axis` (i64).";
+  let arguments = (ins Graph_Tensor:$data,
+                   DefaultValuedAttr<I64Attr, "0">:$axis,
+                   DefaultValuedAttr<I64Attr, "1">:$keepdims,
+                   DefaultValuedAttr<I64Attr, "0">:$select_last_index);
+  let results = (outs Graph_Tensor:$reduced);
+}
+
+def Graph_ArgMinOp : Graph_Op<"arg_min", [], "inferArgReduce"> {
+  let summary = "Index of the minimum along `axis` (i64).";
+  let arguments = (ins Graph_Tensor:$data,
+                   DefaultValuedAttr<I64Attr, "0">:$axis,
+                   DefaultValuedAttr<I64Attr, "1">:$keepdims,
+                   DefaultValuedAttr<I64Attr, "0">:$select_last_index);
+  let results = (outs Graph_Tensor:$reduced);
+}
+
+def Graph_CumSumOp : Graph_Op<"cum_sum", [], "inferSameAsFirst"> {
+  let summary = "Cumulative sum along a scalar `axis` operand.";
+  let arguments = (ins Graph_Tensor:$x, Graph_Tensor:$axis,
+                   DefaultValuedAttr<I64Attr, "0">:$exclusive,
+                   DefaultValuedAttr<I64Attr, "0">:$reverse);
+  let results = (outs Graph_Tensor:$y);
+}
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation and data movement
+//===----------------------------------------------------------------------===//
+
+def Graph_ShapeOp : Graph_Op<"shape"> {
+  let summary = "The shape of a tensor as a 1-D i64 tensor.";
+  let arguments = (ins Graph_Tensor:$data,
+                   OptionalAttr<I64Attr>:$start, OptionalAttr<I64Attr>:$end);
+  let results = (outs Graph_Tensor:$shape);
+  let hasFolder = 1;
+}
+
+def Graph_SizeOp : Graph_Op<"size"> {
+  let summary = "The number of elements as an i64 scalar.";
+  let arguments = (ins Graph_Tensor:$data);
+  let results = (outs Graph_Tensor:$size);
+  let hasFolder = 1;
+}
+
+def Graph_ReshapeOp : Graph_Op<"reshape"> {
+  let summary = "Reshape to a shape operand (0 copies, -1 infers).";
+  let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$shape,
+                   DefaultValuedAttr<I64Attr, "0">:$allowzero);
+  let results = (outs Graph_Tensor:$reshaped);
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Graph_FlattenOp : Graph_Op<"flatten"> {
+  let summary = "Flatten to 2-D at `axis`.";
+  let arguments = (ins Graph_Tensor:$input,
+                   DefaultValuedAttr<I64Attr, "1">:$axis);
+  let results = (outs Graph_Tensor:$output);
+}
+
+def Graph_SqueezeOp : Graph_Op<"squeeze"> {
+  let summary = "Remove size-1 dimensions (all, or those in `axes`).";
+  let arguments = (ins Graph_Tensor:$data, Graph_TensorOrNone:$axes);
+  let results = (outs Graph_Tensor:$squeezed);
+}
+
+def Graph_UnsqueezeOp : Graph_Op<"unsqueeze"> {
+  let summary = "Insert size-1 dimensions at `axes`.";
+  let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$axes);
+  let results = (outs Graph_Tensor:$expanded);
+  let hasFolder = 1;
+}
+
+def Graph_TransposeOp : Graph_Op<"transpose"> {
+  let summary = "Permute dimensions (reverse when `perm` is absent).";
+  let arguments = (ins Graph_Tensor:$data, OptionalAttr<I64ArrayAttr>:$perm);
+  let results = (outs Graph_Tensor:$transposed);
+  let hasFolder = 1;
+}
+
+def Graph_ConcatOp : Graph_Op<"concat"> {
+  let summary = "Concatenate along `axis`.";
+  let arguments = (ins Variadic<Graph_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Graph_Tensor:$concat_result);
+  let hasFolder = 1;
+}
+
+def Graph_SplitOp : Graph_Op<"split"> {
+  let summary = "Split along `axis` by sizes or into `num_outputs` parts.";
+  let arguments = (ins Graph_Tensor:$input, Graph_TensorOrNone:$split,
+                   DefaultValuedAttr<I64Attr, "0">:$axis,
+                   OptionalAttr<I64Attr>:$num_outputs);
+  let results = (outs Variadic<Graph_Tensor>:$outputs);
+}
+
+def Graph_SliceOp : Graph_Op<"slice"> {
+  let summary = "Strided slice with starts/ends/axes/steps operands.";
+  let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$starts,
+                   Graph_Tensor:$ends, Graph_TensorOrNone:$axes,
+                   Graph_TensorOrNone:$steps);
+  let results = (outs Graph_Tensor:$output);
+  let hasFolder = 1;
+}
+
+def Graph_GatherOp : Graph_Op<"gather"> {
+  let summary = "Gather slices along `axis` by indices.";
+  let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$indices,
+                   DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs Graph_Tensor:$output);
+  let hasFolder = 1;
+}
+
+def Graph_GatherElementsOp : Graph_Op<"gather_elements"> {
+  let summary = "Gather elements along `axis`; output has the indices' shape.";
+  let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$indices,
+                   DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs Graph_Tensor:$output);
+}
+
+def Graph_ExpandOp : Graph_Op<"expand"> {
+  let summary = "Broadcast to a shape operand.";
+  let arguments = (ins Graph_Tensor:$input, Graph_Tensor:$shape);
+  let results = (outs Graph_Tensor:$output);
+}
+
+def Graph_TileOp : Graph_Op<"tile"> {
+  let summary = "Repeat the input `repeats` times along each axis.";
+  let arguments = (ins Graph_Tensor:$input, Graph_Tensor:$repeats);
+  let results = (outs Graph_Tensor:$output);
+}
+
+def Graph_PadOp : Graph_Op<"pad"> {
+  let summary = "Pad with constant, reflect, edge or wrap mode.";
+  let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$pads,
+                   Graph_TensorOrNone:$constant_value,
+                   Graph_TensorOrNone:$axes,
+                   DefaultValuedAttr<StrAttr, "\"constant\"">:$mode);
+  let results = (outs Graph_Tensor:$output);
+}
+
+def Graph_ResizeOp : Graph_Op<"resize"> {
+  let summary = "Resize by scales or to sizes (nearest, linear, cubic).";
+  let arguments = (ins Graph_Tensor:$X, Graph_TensorOrNone:$roi,
+                   Graph_TensorOrNone:$scales, Graph_TensorOrNone:$sizes,
+                   DefaultValuedAttr<I64Attr, "0">:$antialias,
+                   OptionalAttr<I64ArrayAttr>:$axes,
+                   DefaultValuedAttr<StrAttr, "\"half_pixel\"">:$coordinate_transformation_mode,
+                   DefaultValuedAttr<F32Attr, "-0.75">:$cubic_coeff_a,
+                   DefaultValuedAttr<I64Attr, "0">:$exclude_outside,
+                   DefaultValuedAttr<F32Attr, "0.0">:$extrapolation_value,
+                   DefaultValuedAttr<StrAttr, "\"stretch\"">:$keep_aspect_ratio_policy,
+                   DefaultValuedAttr<StrAttr, "\"nearest\"">:$mode,
+                   DefaultValuedAttr<StrAttr, "\"round_prefer_floor\"">:$nearest_mode);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_TriluOp : Graph_Op<"trilu", [], "inferSameAsFirst"> {
+  let summary = "Keep the upper or lower triangle of the last two dims.";
+  let arguments = (ins Graph_Tensor:$input, Graph_TensorOrNone:$k,
+                   DefaultValuedAttr<I64Attr, "1">:$upper);
+  let results = (outs Graph_Tensor:$output);
+}
+
+//===----------------------------------------------------------------------===//
+// Ops without a typed conversion
+//===----------------------------------------------------------------------===//
+
+def Graph_OnnxNodeOp : Op<Graph_Dialect, "onnx_node", []> {
+  let summary = "An ONNX node that mnemo has no typed op for.";
+  let description = [{
+    Keeps the node importable and listable: `op_type`, `domain` and the
+    model's `opset` for that domain, plus the node's attributes under
+    `onnx_attributes`. Result types come from the model's value_info when it has
+    them, else they are unranked. Lowering fails on it at the node's location.
+  }];
+  let arguments = (ins Variadic<Graph_TensorOrNone>:$inputs,
+                   StrAttr:$op_type, StrAttr:$domain, I64Attr:$opset,
+                   DictionaryAttr:$onnx_attributes);
+  let results = (outs Variadic<AnyType>:$outputs);
+  let assemblyFormat =
+      "$op_type `(` $inputs `)` attr-dict `:` functional-type($inputs, $outputs)";
+}
+
+#endif // MNEMO_DIALECT_GRAPH_IR_GRAPHOPS_TD

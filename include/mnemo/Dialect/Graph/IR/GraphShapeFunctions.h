@@ -1,0 +1,59 @@
+//===- GraphShapeFunctions.h - shared graph shape functions -----*- C++ -*-===//
+//
+// Shape functions shared by several graph ops, and helpers for reading
+// compile-time constant operands (axes, shapes, pads, ...).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MNEMO_DIALECT_GRAPH_IR_GRAPHSHAPEFUNCTIONS_H
+#define MNEMO_DIALECT_GRAPH_IR_GRAPHSHAPEFUNCTIONS_H
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Location.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeRange.h"
+#include "mlir/IR/Value.h"
+#include "mlir/IR/ValueRange.h"
+#include <optional>
+
+namespace mnemo::graph {
+
+/// Signature shared by every shape function.
+#define MNEMO_SHAPE_FN(name)                                                   \
+  llvm::LogicalResult name(std::optional<mlir::Location> loc,                  \
+                           mlir::ValueRange operands,                          \
+                           mlir::DictionaryAttr attrs,                         \
+                           llvm::SmallVectorImpl<mlir::Type> &types)
+
+MNEMO_SHAPE_FN(inferSameAsFirst);
+MNEMO_SHAPE_FN(inferSameAsFirstWithAxis);
+MNEMO_SHAPE_FN(inferSameShapeBool);
+MNEMO_SHAPE_FN(inferBroadcastSameElement);
+MNEMO_SHAPE_FN(inferBroadcastFirstElement);
+MNEMO_SHAPE_FN(inferBroadcastBool);
+MNEMO_SHAPE_FN(inferReduce);
+MNEMO_SHAPE_FN(inferArgReduce);
+MNEMO_SHAPE_FN(inferGlobalPool);
+
+/// True when each `actual` type is `inferred` or a more static refinement of
+/// it, or the other way round (types stay compatible while a rewrite refines
+/// them one op at a time).
+bool areRefinedTypes(mlir::TypeRange inferred, mlir::TypeRange actual);
+
+/// The values of an integer constant operand (graph.constant or any op that
+/// folds to an integer elements attribute); nullopt when not constant.
+std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value v);
+/// Same for floating-point constants.
+std::optional<llvm::SmallVector<double>> getConstantFloats(mlir::Value v);
+/// True when `v` is a graph.none value (an omitted optional input).
+bool isNone(mlir::Value v);
+
+/// Numpy broadcasting of shapes; fails (with a diagnostic at `loc`) when two
+/// static dims differ and neither is 1.
+llvm::FailureOr<llvm::SmallVector<int64_t>>
+broadcastShapes(std::optional<mlir::Location> loc,
+                llvm::ArrayRef<llvm::ArrayRef<int64_t>> shapes);
+
+} // namespace mnemo::graph
+
+#endif // MNEMO_DIALECT_GRAPH_IR_GRAPHSHAPEFUNCTIONS_H

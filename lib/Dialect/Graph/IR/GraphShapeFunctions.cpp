@@ -1,0 +1,295 @@
+//===- GraphShapeFunctions.cpp - shared graph shape functions -------------===//
+//
+// Shape functions used by many ops (elementwise, broadcasting, reductions)
+// and the helpers that read constant operands.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Dialect/Graph/IR/Graph.h"
+
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace mnemo::graph;
+
+bool mnemo::graph::areRefinedTypes(TypeRange inferred, TypeRange actual) {
+  if (inferred.size() != actual.size())
+    return false;
+  for (auto [i, a] : llvm::zip(inferred, actual)) {
+    if (i == a)
+      continue;
+    auto ti = dyn_cast<TensorType>(i), ta = dyn_cast<TensorType>(a);
+    if (!ti || !ta || ti.getElementType() != ta.getElementType())
+      return false;
+    if (failed(verifyCompatibleShape(ti, ta)))
+      return false;
+  }
+  return true;
+}
+
+bool mnemo::graph::isNone(Value v) { return isa<NoneType>(v.getType()); }
+
+std::optional<SmallVector<int64_t>> mnemo::graph::getConstantInts(Value v) {
+  if (!v || isNone(v))
+    return std::nullopt;
+  Attribute attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  auto dense = dyn_cast<DenseIntElementsAttr>(attr);
+  if (!dense)
+    return std::nullopt;
+  SmallVector<int64_t> out;
+  out.reserve(dense.getNumElements());
+  bool isUnsigned = dense.getElementType().isUnsignedInteger();
+  for (const APInt &x : dense.getValues<APInt>())
+    out.push_back(isUnsigned ? (int64_t)x.getZExtValue() : x.getSExtValue());
+  return out;
+}
+
+std::optional<SmallVector<double>> mnemo::graph::getConstantFloats(Value v) {
+  if (!v || isNone(v))
+    return std::nullopt;
+  Attribute attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  auto dense = dyn_cast<DenseFPElementsAttr>(attr);
+  if (!dense)
+    return std::nullopt;
+  SmallVector<double> out;
+  for (const APFloat &x : dense.getValues<APFloat>())
+    out.push_back(x.convertToDouble());
+  return out;
+}
+
+FailureOr<SmallVector<int64_t>>
+mnemo::graph::broadcastShapes(std::optional<Location> loc,
+                              ArrayRef<ArrayRef<int64_t>> shapes) {
+  size_t rank = 0;
+  for (ArrayRef<int64_t> s : shapes)
+    rank = std::max(rank, s.size());
+  SmallVector<int64_t> out(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t known = 1;
+    bool dynamic = false;
+    for (ArrayRef<int64_t> s : shapes) {
+      if (i >= s.size())
+        continue;
+      int64_t d = s[s.size() - 1 - i];
+      if (ShapedType::isDynamic(d)) {
+        dynamic = true;
+        continue;
+      }
+      if (d == 1)
+        continue;
+      if (known != 1 && known != d)
+        return emitOptionalError(loc, "operand shapes are not broadcastable: ",
+                                 "dimension ", known, " vs ", d,
+                                 " at position ", -(int64_t)i - 1);
+      known = d;
+    }
+    out[rank - 1 - i] = known != 1 ? known : (dynamic ? ShapedType::kDynamic : 1);
+  }
+  return out;
+}
+
+static FailureOr<Type> broadcastType(std::optional<Location> loc,
+                                     ValueRange operands, Type elementType) {
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (Value v : operands) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t)
+      return Type(UnrankedTensorType::get(elementType));
+    shapes.push_back(t.getShape());
+  }
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(loc, shapes);
+  if (failed(shape))
+    return failure();
+  return Type(RankedTensorType::get(*shape, elementType));
+}
+
+static Type elementTypeOf(Value v) {
+  return cast<ShapedType>(v.getType()).getElementType();
+}
+
+LogicalResult mnemo::graph::inferSameAsFirst(std::optional<Location>,
+                                             ValueRange operands,
+                                             DictionaryAttr,
+                                             SmallVectorImpl<Type> &types) {
+  types.push_back(operands[0].getType());
+  return success();
+}
+
+/// Normalizes `axis` into [0, rank) or fails with a diagnostic.
+static FailureOr<int64_t> normalizeAxis(std::optional<Location> loc,
+                                        int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
+                             rank);
+  return axis < 0 ? axis + rank : axis;
+}
+
+LogicalResult mnemo::graph::inferSameAsFirstWithAxis(
+    std::optional<Location> loc, ValueRange operands, DictionaryAttr attrs,
+    SmallVectorImpl<Type> &types) {
+  if (auto t = dyn_cast<RankedTensorType>(operands[0].getType())) {
+    int64_t axis = -1;
+    if (auto a = attrs ? attrs.getAs<IntegerAttr>("axis") : IntegerAttr())
+      axis = a.getInt();
+    if (failed(normalizeAxis(loc, axis, t.getRank())))
+      return failure();
+  }
+  types.push_back(operands[0].getType());
+  return success();
+}
+
+LogicalResult mnemo::graph::inferSameShapeBool(std::optional<Location>,
+                                               ValueRange operands,
+                                               DictionaryAttr,
+                                               SmallVectorImpl<Type> &types) {
+  auto t = cast<TensorType>(operands[0].getType());
+  types.push_back(t.clone(IntegerType::get(t.getContext(), 1)));
+  return success();
+}
+
+LogicalResult mnemo::graph::inferBroadcastSameElement(
+    std::optional<Location> loc, ValueRange operands, DictionaryAttr attrs,
+    SmallVectorImpl<Type> &types) {
+  for (Value v : operands)
+    if (elementTypeOf(v) != elementTypeOf(operands[0]))
+      return emitOptionalError(loc, "operands have different element types ",
+                               elementTypeOf(operands[0]), " and ",
+                               elementTypeOf(v));
+  return inferBroadcastFirstElement(loc, operands, attrs, types);
+}
+
+LogicalResult mnemo::graph::inferBroadcastFirstElement(
+    std::optional<Location> loc, ValueRange operands, DictionaryAttr,
+    SmallVectorImpl<Type> &types) {
+  if (operands.empty())
+    return emitOptionalError(loc, "expects at least one operand");
+  FailureOr<Type> t = broadcastType(loc, operands, elementTypeOf(operands[0]));
+  if (failed(t))
+    return failure();
+  types.push_back(*t);
+  return success();
+}
+
+LogicalResult mnemo::graph::inferBroadcastBool(std::optional<Location> loc,
+                                               ValueRange operands,
+                                               DictionaryAttr,
+                                               SmallVectorImpl<Type> &types) {
+  if (elementTypeOf(operands[0]) != elementTypeOf(operands[1]))
+    return emitOptionalError(loc, "operands have different element types ",
+                             elementTypeOf(operands[0]), " and ",
+                             elementTypeOf(operands[1]));
+  FailureOr<Type> t = broadcastType(
+      loc, operands, IntegerType::get(operands[0].getContext(), 1));
+  if (failed(t))
+    return failure();
+  types.push_back(*t);
+  return success();
+}
+
+static int64_t getIntAttr(DictionaryAttr attrs, StringRef name, int64_t dflt) {
+  if (auto a = attrs ? attrs.getAs<IntegerAttr>(name) : IntegerAttr())
+    return a.getInt();
+  return dflt;
+}
+
+/// Result shape of reducing `shape` over `axes` (already normalized).
+static SmallVector<int64_t> reduceShape(ArrayRef<int64_t> shape,
+                                        ArrayRef<int64_t> axes, bool keep) {
+  SmallVector<int64_t> out;
+  for (int64_t i = 0, e = shape.size(); i < e; ++i) {
+    if (!llvm::is_contained(axes, i))
+      out.push_back(shape[i]);
+    else if (keep)
+      out.push_back(1);
+  }
+  return out;
+}
+
+LogicalResult mnemo::graph::inferReduce(std::optional<Location> loc,
+                                        ValueRange operands,
+                                        DictionaryAttr attrs,
+                                        SmallVectorImpl<Type> &types) {
+  auto in = dyn_cast<RankedTensorType>(operands[0].getType());
+  Type elt = elementTypeOf(operands[0]);
+  bool keep = getIntAttr(attrs, "keepdims", 1) != 0;
+  bool noopEmpty = getIntAttr(attrs, "noop_with_empty_axes", 0) != 0;
+  Value axesV = operands.size() > 1 ? operands[1] : Value();
+  std::optional<SmallVector<int64_t>> axes;
+  if (!axesV || isNone(axesV))
+    axes = SmallVector<int64_t>();
+  else
+    axes = getConstantInts(axesV);
+  if (!in) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  if (!axes) {
+    // Axes known only at run time: with keepdims the rank is preserved.
+    if (keep)
+      types.push_back(RankedTensorType::get(
+          SmallVector<int64_t>(in.getRank(), ShapedType::kDynamic), elt));
+    else
+      types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  if (axes->empty()) {
+    if (noopEmpty) {
+      types.push_back(in);
+      return success();
+    }
+    for (int64_t i = 0; i < in.getRank(); ++i)
+      axes->push_back(i);
+  }
+  for (int64_t &a : *axes) {
+    FailureOr<int64_t> n = normalizeAxis(loc, a, in.getRank());
+    if (failed(n))
+      return failure();
+    a = *n;
+  }
+  types.push_back(
+      RankedTensorType::get(reduceShape(in.getShape(), *axes, keep), elt));
+  return success();
+}
+
+LogicalResult mnemo::graph::inferArgReduce(std::optional<Location> loc,
+                                           ValueRange operands,
+                                           DictionaryAttr attrs,
+                                           SmallVectorImpl<Type> &types) {
+  Type i64 = IntegerType::get(operands[0].getContext(), 64);
+  auto in = dyn_cast<RankedTensorType>(operands[0].getType());
+  if (!in) {
+    types.push_back(UnrankedTensorType::get(i64));
+    return success();
+  }
+  FailureOr<int64_t> axis =
+      normalizeAxis(loc, getIntAttr(attrs, "axis", 0), in.getRank());
+  if (failed(axis))
+    return failure();
+  bool keep = getIntAttr(attrs, "keepdims", 1) != 0;
+  types.push_back(
+      RankedTensorType::get(reduceShape(in.getShape(), {*axis}, keep), i64));
+  return success();
+}
+
+LogicalResult mnemo::graph::inferGlobalPool(std::optional<Location> loc,
+                                            ValueRange operands,
+                                            DictionaryAttr,
+                                            SmallVectorImpl<Type> &types) {
+  auto in = dyn_cast<RankedTensorType>(operands[0].getType());
+  if (!in) {
+    types.push_back(operands[0].getType());
+    return success();
+  }
+  if (in.getRank() < 3)
+    return emitOptionalError(loc, "expects an input of rank >= 3 (N, C, ...)",
+                             ", got rank ", in.getRank());
+  SmallVector<int64_t> shape(in.getShape());
+  for (int64_t i = 2; i < in.getRank(); ++i)
+    shape[i] = 1;
+  types.push_back(in.clone(shape));
+  return success();
+}

@@ -1,0 +1,1125 @@
+//===- GraphShapeInference.cpp - per-op shape functions -------------------===//
+//
+// Result type inference for graph ops whose shape depends on attributes or on
+// constant operands. Shapes that depend on run-time values stay dynamic (`?`)
+// with the rank kept whenever it is known. Every rejection names the problem;
+// the importer prefixes it with the ONNX node name and op type.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Dialect/Graph/IR/Graph.h"
+
+using namespace mlir;
+using namespace mnemo::graph;
+
+static constexpr int64_t kDyn = ShapedType::kDynamic;
+
+static SmallVector<int64_t> toInts(ArrayAttr attr) {
+  SmallVector<int64_t> out;
+  if (attr)
+    for (Attribute a : attr)
+      out.push_back(cast<IntegerAttr>(a).getInt());
+  return out;
+}
+
+static Type elementTypeOf(Value v) {
+  return cast<ShapedType>(v.getType()).getElementType();
+}
+
+static FailureOr<int64_t> normAxis(std::optional<Location> loc, int64_t axis,
+                                   int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
+                             rank);
+  return axis < 0 ? axis + rank : axis;
+}
+
+static int64_t mulDims(ArrayRef<int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims) {
+    if (ShapedType::isDynamic(d))
+      return kDyn;
+    p *= d;
+  }
+  return p;
+}
+
+static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+//===----------------------------------------------------------------------===//
+// Convolution and pooling
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Window geometry shared by Conv, ConvTranspose and the pools, with the ONNX
+/// defaults filled in.
+struct Window {
+  SmallVector<int64_t> kernel, strides, dilations, pads;
+  StringRef autoPad;
+  bool ceilMode = false;
+};
+} // namespace
+
+static LogicalResult fillWindow(std::optional<Location> loc, int64_t nSpatial,
+                                ArrayAttr kernel, ArrayAttr strides,
+                                ArrayAttr dilations, ArrayAttr pads,
+                                StringRef autoPad, Window &w) {
+  w.kernel = toInts(kernel);
+  w.strides = strides ? toInts(strides) : SmallVector<int64_t>(nSpatial, 1);
+  w.dilations =
+      dilations ? toInts(dilations) : SmallVector<int64_t>(nSpatial, 1);
+  w.pads = pads ? toInts(pads) : SmallVector<int64_t>(2 * nSpatial, 0);
+  w.autoPad = autoPad;
+  if ((int64_t)w.kernel.size() != nSpatial ||
+      (int64_t)w.strides.size() != nSpatial ||
+      (int64_t)w.dilations.size() != nSpatial ||
+      (int64_t)w.pads.size() != 2 * nSpatial)
+    return emitOptionalError(
+        loc, "kernel_shape/strides/dilations need ", nSpatial,
+        " entries and pads ", 2 * nSpatial, " for ", nSpatial,
+        " spatial dims");
+  for (int64_t i = 0; i < nSpatial; ++i) {
+    if (w.kernel[i] <= 0 || w.strides[i] <= 0 || w.dilations[i] <= 0)
+      return emitOptionalError(
+          loc, "kernel_shape, strides and dilations must be positive");
+    if (w.pads[i] < 0 || w.pads[i + nSpatial] < 0)
+      return emitOptionalError(loc, "pads must be non-negative");
+  }
+  if (!llvm::is_contained({"NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"},
+                          autoPad))
+    return emitOptionalError(loc, "unknown auto_pad '", autoPad, "'");
+  return success();
+}
+
+/// Output extent of a forward window (Conv, pools) along one spatial dim.
+static int64_t windowOutput(const Window &w, int64_t i, int64_t in) {
+  if (ShapedType::isDynamic(in))
+    return kDyn;
+  int64_t s = w.strides[i], ek = (w.kernel[i] - 1) * w.dilations[i] + 1;
+  if (w.autoPad == "SAME_UPPER" || w.autoPad == "SAME_LOWER")
+    return ceilDiv(in, s);
+  if (w.autoPad == "VALID")
+    return std::max<int64_t>(0, ceilDiv(in - ek + 1, s));
+  int64_t n = w.pads.size() / 2;
+  int64_t span = in + w.pads[i] + w.pads[i + n] - ek;
+  if (span < 0)
+    return 0;
+  if (!w.ceilMode)
+    return span / s + 1;
+  int64_t out = ceilDiv(span, s) + 1;
+  // As in onnxruntime and PyTorch: the last window must start inside the
+  // input or the left padding.
+  if ((out - 1) * s >= in + w.pads[i])
+    --out;
+  return out;
+}
+
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  auto w = dyn_cast<RankedTensorType>(adaptor.getW().getType());
+  Type elt = elementTypeOf(adaptor.getX());
+  if (!x || !w) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  if (x.getRank() < 3 || x.getRank() != w.getRank())
+    return emitOptionalError(loc, "expects X and W of equal rank >= 3, got ",
+                             x, " and ", w);
+  int64_t n = x.getRank() - 2;
+  int64_t group = (int64_t)adaptor.getGroup();
+  if (group <= 0)
+    return emitOptionalError(loc, "group must be positive, got ", group);
+  ArrayAttr kernel = adaptor.getKernelShapeAttr();
+  SmallVector<int64_t> wSpatial(w.getShape().drop_front(2));
+  if (!kernel) {
+    if (llvm::any_of(wSpatial, ShapedType::isDynamic))
+      return emitOptionalError(loc, "kernel_shape is required when W has "
+                                    "dynamic spatial dims");
+    kernel = Builder(x.getContext()).getI64ArrayAttr(wSpatial);
+  }
+  Window win;
+  if (failed(fillWindow(loc, n, kernel, adaptor.getStridesAttr(),
+                        adaptor.getDilationsAttr(), adaptor.getPadsAttr(),
+                        adaptor.getAutoPad(), win)))
+    return failure();
+  int64_t c = x.getDimSize(1), wc = w.getDimSize(1), m = w.getDimSize(0);
+  if (!ShapedType::isDynamic(c) && !ShapedType::isDynamic(wc) &&
+      c != wc * group)
+    return emitOptionalError(loc, "input channels (", c,
+                             ") must equal W's dim 1 (", wc, ") x group (",
+                             group, ")");
+  if (!ShapedType::isDynamic(m) && m % group != 0)
+    return emitOptionalError(loc, "output channels (", m,
+                             ") must be a multiple of group (", group, ")");
+  for (int64_t i = 0; i < n; ++i)
+    if (!ShapedType::isDynamic(wSpatial[i]) && wSpatial[i] != win.kernel[i])
+      return emitOptionalError(loc, "kernel_shape does not match W's shape");
+  if (auto b = dyn_cast<RankedTensorType>(adaptor.getB().getType()))
+    if (b.getRank() != 1 || (!ShapedType::isDynamic(m) &&
+                             !ShapedType::isDynamic(b.getDimSize(0)) &&
+                             b.getDimSize(0) != m))
+      return emitOptionalError(loc, "bias must be 1-D of size ", m, ", got ",
+                               b);
+  SmallVector<int64_t> shape = {x.getDimSize(0), m};
+  for (int64_t i = 0; i < n; ++i)
+    shape.push_back(windowOutput(win, i, x.getDimSize(i + 2)));
+  types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+LogicalResult ConvTransposeOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  auto w = dyn_cast<RankedTensorType>(adaptor.getW().getType());
+  Type elt = elementTypeOf(adaptor.getX());
+  if (!x || !w) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  if (x.getRank() < 3 || x.getRank() != w.getRank())
+    return emitOptionalError(loc, "expects X and W of equal rank >= 3");
+  int64_t n = x.getRank() - 2;
+  int64_t group = (int64_t)adaptor.getGroup();
+  if (group <= 0)
+    return emitOptionalError(loc, "group must be positive");
+  ArrayAttr kernel = adaptor.getKernelShapeAttr();
+  if (!kernel)
+    kernel = Builder(x.getContext())
+                 .getI64ArrayAttr(SmallVector<int64_t>(
+                     w.getShape().drop_front(2)));
+  Window win;
+  if (failed(fillWindow(loc, n, kernel, adaptor.getStridesAttr(),
+                        adaptor.getDilationsAttr(), adaptor.getPadsAttr(),
+                        adaptor.getAutoPad(), win)))
+    return failure();
+  if (!x.isDynamicDim(1) && !w.isDynamicDim(0) &&
+      x.getDimSize(1) != w.getDimSize(0))
+    return emitOptionalError(loc, "input channels (", x.getDimSize(1),
+                             ") must equal W's dim 0 (", w.getDimSize(0), ")");
+  SmallVector<int64_t> outPad = toInts(adaptor.getOutputPaddingAttr());
+  outPad.resize(n, 0);
+  SmallVector<int64_t> outShape = toInts(adaptor.getOutputShapeAttr());
+  int64_t m = w.isDynamicDim(1) ? kDyn : w.getDimSize(1) * group;
+  SmallVector<int64_t> shape = {x.getDimSize(0), m};
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t in = x.getDimSize(i + 2);
+    if (!outShape.empty()) {
+      shape.push_back(outShape[outShape.size() - n + i]);
+      continue;
+    }
+    if (ShapedType::isDynamic(in)) {
+      shape.push_back(kDyn);
+      continue;
+    }
+    if (win.autoPad == "SAME_UPPER" || win.autoPad == "SAME_LOWER") {
+      shape.push_back(in * win.strides[i]);
+      continue;
+    }
+    int64_t ek = (win.kernel[i] - 1) * win.dilations[i] + 1;
+    int64_t pads = win.autoPad == "VALID" ? 0 : win.pads[i] + win.pads[i + n];
+    int64_t out = win.strides[i] * (in - 1) + outPad[i] + ek - pads;
+    if (out <= 0)
+      return emitOptionalError(loc, "output spatial size would be ", out);
+    shape.push_back(out);
+  }
+  types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+template <typename Adaptor>
+static LogicalResult inferPool(std::optional<Location> loc, Adaptor adaptor,
+                               SmallVectorImpl<Type> &types) {
+  auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  if (!x) {
+    types.push_back(adaptor.getX().getType());
+    return success();
+  }
+  if (x.getRank() < 3)
+    return emitOptionalError(loc, "expects an input of rank >= 3, got ", x);
+  int64_t n = x.getRank() - 2;
+  Window win;
+  if (failed(fillWindow(loc, n, adaptor.getKernelShapeAttr(),
+                        adaptor.getStridesAttr(), adaptor.getDilationsAttr(),
+                        adaptor.getPadsAttr(), adaptor.getAutoPad(), win)))
+    return failure();
+  win.ceilMode = adaptor.getCeilMode() != 0;
+  SmallVector<int64_t> shape = {x.getDimSize(0), x.getDimSize(1)};
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t out = windowOutput(win, i, x.getDimSize(i + 2));
+    if (out == 0)
+      return emitOptionalError(loc, "pooling window does not fit the input");
+    shape.push_back(out);
+  }
+  types.push_back(x.clone(shape));
+  return success();
+}
+
+LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  return inferPool(loc, adaptor, types);
+}
+
+LogicalResult AveragePoolOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  return inferPool(loc, adaptor, types);
+}
+
+//===----------------------------------------------------------------------===//
+// Normalization and linear algebra
+//===----------------------------------------------------------------------===//
+
+LogicalResult BatchNormalizationOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  if (x && x.getRank() < 2)
+    return emitOptionalError(loc, "expects an input of rank >= 2");
+  int64_t c = x ? x.getDimSize(1) : kDyn;
+  for (Value v : {adaptor.getScale(), adaptor.getB(), adaptor.getInputMean(),
+                  adaptor.getInputVar()}) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t)
+      continue;
+    if (t.getRank() != 1 ||
+        (!ShapedType::isDynamic(c) && !t.isDynamicDim(0) &&
+         t.getDimSize(0) != c))
+      return emitOptionalError(loc, "scale, B, mean and var must be 1-D of "
+                                    "the channel count ",
+                               c, ", got ", t);
+  }
+  types.push_back(adaptor.getX().getType());
+  return success();
+}
+
+LogicalResult LayerNormalizationOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  if (auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType())) {
+    FailureOr<int64_t> axis = normAxis(loc, (int64_t)adaptor.getAxis(),
+                                       x.getRank());
+    if (failed(axis))
+      return failure();
+    ArrayRef<int64_t> normShape = x.getShape().drop_front(*axis);
+    for (Value v : {adaptor.getScale(), adaptor.getB()}) {
+      auto t = dyn_cast<RankedTensorType>(v.getType());
+      if (!t)
+        continue;
+      SmallVector<ArrayRef<int64_t>> shapes = {normShape, t.getShape()};
+      FailureOr<SmallVector<int64_t>> b = broadcastShapes(loc, shapes);
+      if (failed(b) || b->size() != normShape.size())
+        return emitOptionalError(loc, "Scale/B ", t,
+                                 " must broadcast to the normalized shape");
+    }
+  }
+  types.push_back(adaptor.getX().getType());
+  return success();
+}
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto a = dyn_cast<RankedTensorType>(adaptor.getA().getType());
+  auto b = dyn_cast<RankedTensorType>(adaptor.getB().getType());
+  Type elt = elementTypeOf(adaptor.getA());
+  if (elt != elementTypeOf(adaptor.getB()))
+    return emitOptionalError(loc, "A and B have different element types");
+  if (!a || !b) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  if (a.getRank() == 0 || b.getRank() == 0)
+    return emitOptionalError(loc, "MatMul operands must have rank >= 1");
+  SmallVector<int64_t> as(a.getShape()), bs(b.getShape());
+  bool vecA = as.size() == 1, vecB = bs.size() == 1;
+  if (vecA)
+    as.insert(as.begin(), 1);
+  if (vecB)
+    bs.push_back(1);
+  int64_t ka = as.back(), kb = bs[bs.size() - 2];
+  if (!ShapedType::isDynamic(ka) && !ShapedType::isDynamic(kb) && ka != kb)
+    return emitOptionalError(loc, "contraction dims differ: ", a, " x ", b);
+  SmallVector<ArrayRef<int64_t>> batch = {ArrayRef(as).drop_back(2),
+                                          ArrayRef(bs).drop_back(2)};
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(loc, batch);
+  if (failed(shape))
+    return failure();
+  if (!vecA)
+    shape->push_back(as[as.size() - 2]);
+  if (!vecB)
+    shape->push_back(bs.back());
+  types.push_back(RankedTensorType::get(*shape, elt));
+  return success();
+}
+
+LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  auto a = dyn_cast<RankedTensorType>(adaptor.getA().getType());
+  auto b = dyn_cast<RankedTensorType>(adaptor.getB().getType());
+  Type elt = elementTypeOf(adaptor.getA());
+  if (!a || !b) {
+    types.push_back(RankedTensorType::get({kDyn, kDyn}, elt));
+    return success();
+  }
+  if (a.getRank() != 2 || b.getRank() != 2)
+    return emitOptionalError(loc, "Gemm expects 2-D A and B, got ", a, " and ",
+                             b);
+  bool ta = adaptor.getTransA() != 0, tb = adaptor.getTransB() != 0;
+  int64_t m = a.getDimSize(ta ? 1 : 0), ka = a.getDimSize(ta ? 0 : 1);
+  int64_t kb = b.getDimSize(tb ? 1 : 0), n = b.getDimSize(tb ? 0 : 1);
+  if (!ShapedType::isDynamic(ka) && !ShapedType::isDynamic(kb) && ka != kb)
+    return emitOptionalError(loc, "contraction dims differ: ", ka, " vs ", kb);
+  SmallVector<int64_t> shape = {m, n};
+  if (auto c = dyn_cast<RankedTensorType>(adaptor.getC().getType())) {
+    SmallVector<ArrayRef<int64_t>> shapes = {shape, c.getShape()};
+    FailureOr<SmallVector<int64_t>> bc = broadcastShapes(loc, shapes);
+    if (failed(bc) || bc->size() != 2)
+      return emitOptionalError(loc, "C ", c, " does not broadcast to [", m,
+                               ", ", n, "]");
+    shape = *bc;
+  }
+  types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location>,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &types) {
+  types.push_back(cast<TypedAttr>(adaptor.getValue()).getType());
+  return success();
+}
+
+/// The result shape of an op whose shape is given by a 1-D i64 operand: the
+/// constant's values, or a rank-only shape when only its length is static.
+static FailureOr<SmallVector<int64_t>>
+shapeFromOperand(std::optional<Location> loc, Value shapeV, bool &ranked) {
+  ranked = true;
+  auto t = dyn_cast<RankedTensorType>(shapeV.getType());
+  if (t && t.getRank() != 1)
+    return emitOptionalError(loc, "shape operand must be 1-D, got ", t);
+  if (std::optional<SmallVector<int64_t>> c = getConstantInts(shapeV))
+    return *c;
+  if (t && !t.isDynamicDim(0))
+    return SmallVector<int64_t>(t.getDimSize(0), kDyn);
+  ranked = false;
+  return SmallVector<int64_t>();
+}
+
+LogicalResult ConstantOfShapeOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  Type elt = Float32Type::get(ctx);
+  if (auto v = adaptor.getValueAttr())
+    elt = cast<ShapedType>(cast<TypedAttr>(v).getType()).getElementType();
+  bool ranked;
+  FailureOr<SmallVector<int64_t>> shape =
+      shapeFromOperand(loc, adaptor.getInput(), ranked);
+  if (failed(shape))
+    return failure();
+  if (llvm::any_of(*shape, [](int64_t d) { return d < 0 && d != kDyn; }))
+    return emitOptionalError(loc, "shape has a negative dimension");
+  types.push_back(ranked ? Type(RankedTensorType::get(*shape, elt))
+                         : Type(UnrankedTensorType::get(elt)));
+  return success();
+}
+
+LogicalResult RangeOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  Type elt = elementTypeOf(adaptor.getStart());
+  for (Value v : {adaptor.getStart(), adaptor.getLimit(), adaptor.getDelta()}) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (t && t.getNumElements() != 1)
+      return emitOptionalError(loc, "start, limit and delta must be scalars");
+    if (elementTypeOf(v) != elt)
+      return emitOptionalError(loc, "start, limit and delta must share a type");
+  }
+  int64_t n = kDyn;
+  if (isa<FloatType>(elt)) {
+    auto s = getConstantFloats(adaptor.getStart());
+    auto l = getConstantFloats(adaptor.getLimit());
+    auto d = getConstantFloats(adaptor.getDelta());
+    if (s && l && d) {
+      if ((*d)[0] == 0)
+        return emitOptionalError(loc, "delta must not be zero");
+      n = std::max<int64_t>(0, (int64_t)std::ceil(((*l)[0] - (*s)[0]) / (*d)[0]));
+    }
+  } else {
+    auto s = getConstantInts(adaptor.getStart());
+    auto l = getConstantInts(adaptor.getLimit());
+    auto d = getConstantInts(adaptor.getDelta());
+    if (s && l && d) {
+      if ((*d)[0] == 0)
+        return emitOptionalError(loc, "delta must not be zero");
+      double q = double((*l)[0] - (*s)[0]) / double((*d)[0]);
+      n = std::max<int64_t>(0, (int64_t)std::ceil(q));
+    }
+  }
+  types.push_back(RankedTensorType::get({n}, elt));
+  return success();
+}
+
+LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  types.push_back(
+      cast<TensorType>(adaptor.getInput().getType()).clone(adaptor.getTo()));
+  return success();
+}
+
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  Type elt = elementTypeOf(adaptor.getX());
+  if (elt != elementTypeOf(adaptor.getY()))
+    return emitOptionalError(loc, "X and Y have different element types");
+  if (!elementTypeOf(adaptor.getCondition()).isInteger(1))
+    return emitOptionalError(loc, "condition must be a bool tensor");
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (Value v : adaptor.getOperands()) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t) {
+      types.push_back(UnrankedTensorType::get(elt));
+      return success();
+    }
+    shapes.push_back(t.getShape());
+  }
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(loc, shapes);
+  if (failed(shape))
+    return failure();
+  types.push_back(RankedTensorType::get(*shape, elt));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Shape manipulation
+//===----------------------------------------------------------------------===//
+
+LogicalResult ShapeOp::inferReturnTypes(MLIRContext *ctx,
+                                        std::optional<Location>,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  Type i64 = IntegerType::get(ctx, 64);
+  auto t = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  if (!t) {
+    types.push_back(RankedTensorType::get({kDyn}, i64));
+    return success();
+  }
+  int64_t r = t.getRank();
+  auto clampIdx = [&](std::optional<uint64_t> v, int64_t dflt) {
+    if (!v)
+      return dflt;
+    int64_t i = (int64_t)*v;
+    if (i < 0)
+      i += r;
+    return std::clamp<int64_t>(i, 0, r);
+  };
+  int64_t start = clampIdx(adaptor.getStart(), 0);
+  int64_t end = clampIdx(adaptor.getEnd(), r);
+  types.push_back(RankedTensorType::get({std::max<int64_t>(0, end - start)}, i64));
+  return success();
+}
+
+LogicalResult SizeOp::inferReturnTypes(MLIRContext *ctx,
+                                       std::optional<Location>, Adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  types.push_back(RankedTensorType::get({}, IntegerType::get(ctx, 64)));
+  return success();
+}
+
+LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  Type elt = elementTypeOf(adaptor.getData());
+  bool ranked;
+  FailureOr<SmallVector<int64_t>> target =
+      shapeFromOperand(loc, adaptor.getShape(), ranked);
+  if (failed(target))
+    return failure();
+  if (!ranked) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  bool allowZero = adaptor.getAllowzero() != 0;
+  std::optional<SmallVector<int64_t>> isConst =
+      getConstantInts(adaptor.getShape());
+  SmallVector<int64_t> shape;
+  int64_t inferIdx = -1, known = isConst ? 1 : kDyn;
+  for (auto [i, d] : llvm::enumerate(*target)) {
+    if (!isConst) {
+      shape.push_back(kDyn);
+      continue;
+    }
+    if (d == -1) {
+      if (inferIdx >= 0)
+        return emitOptionalError(loc, "shape has more than one -1");
+      inferIdx = i;
+      shape.push_back(kDyn);
+      continue;
+    }
+    if (d < -1)
+      return emitOptionalError(loc, "invalid shape entry ", d);
+    if (d == 0 && !allowZero) {
+      if (!in)
+        shape.push_back(kDyn);
+      else if ((int64_t)i >= in.getRank())
+        return emitOptionalError(loc, "shape entry 0 at ", i,
+                                 " copies a dim the input (rank ",
+                                 in.getRank(), ") lacks");
+      else
+        shape.push_back(in.getDimSize(i));
+    } else {
+      shape.push_back(d);
+    }
+    if (ShapedType::isDynamic(shape.back()) || known == kDyn)
+      known = kDyn;
+    else
+      known *= shape.back();
+  }
+  if (in && in.hasStaticShape() && known != kDyn) {
+    int64_t total = in.getNumElements();
+    if (inferIdx >= 0) {
+      if (known == 0 || total % known != 0)
+        return emitOptionalError(loc, "cannot reshape ", in, " to [",
+                                 llvm::make_range(target->begin(), target->end()),
+                                 "]");
+      shape[inferIdx] = total / known;
+    } else if (known != total) {
+      return emitOptionalError(loc, "cannot reshape ", in, " (", total,
+                               " elements) to ", known, " elements");
+    }
+  }
+  types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+LogicalResult FlattenOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  auto in = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  Type elt = elementTypeOf(adaptor.getInput());
+  if (!in) {
+    types.push_back(RankedTensorType::get({kDyn, kDyn}, elt));
+    return success();
+  }
+  int64_t r = in.getRank(), axis = (int64_t)adaptor.getAxis();
+  if (axis < -r || axis > r)
+    return emitOptionalError(loc, "axis ", axis, " out of range for rank ", r);
+  if (axis < 0)
+    axis += r;
+  types.push_back(RankedTensorType::get(
+      {mulDims(in.getShape().take_front(axis)),
+       mulDims(in.getShape().drop_front(axis))},
+      elt));
+  return success();
+}
+
+/// Normalizes a list of axes against `rank`; rejects duplicates.
+static FailureOr<SmallVector<int64_t>>
+normAxes(std::optional<Location> loc, ArrayRef<int64_t> axes, int64_t rank) {
+  SmallVector<int64_t> out;
+  for (int64_t a : axes) {
+    FailureOr<int64_t> n = normAxis(loc, a, rank);
+    if (failed(n))
+      return failure();
+    if (llvm::is_contained(out, *n))
+      return emitOptionalError(loc, "axis ", a, " is repeated");
+    out.push_back(*n);
+  }
+  return out;
+}
+
+LogicalResult SqueezeOp::inferReturnTypes(MLIRContext *,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  Type elt = elementTypeOf(adaptor.getData());
+  std::optional<SmallVector<int64_t>> axes;
+  if (isNone(adaptor.getAxes()))
+    axes = SmallVector<int64_t>();
+  else
+    axes = getConstantInts(adaptor.getAxes());
+  if (!in || !axes) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  SmallVector<int64_t> shape;
+  if (axes->empty()) {
+    if (llvm::any_of(in.getShape(), ShapedType::isDynamic)) {
+      types.push_back(UnrankedTensorType::get(elt));
+      return success();
+    }
+    for (int64_t d : in.getShape())
+      if (d != 1)
+        shape.push_back(d);
+  } else {
+    FailureOr<SmallVector<int64_t>> n = normAxes(loc, *axes, in.getRank());
+    if (failed(n))
+      return failure();
+    for (int64_t i = 0; i < in.getRank(); ++i) {
+      if (!llvm::is_contained(*n, i)) {
+        shape.push_back(in.getDimSize(i));
+        continue;
+      }
+      if (!in.isDynamicDim(i) && in.getDimSize(i) != 1)
+        return emitOptionalError(loc, "cannot squeeze dim ", i, " of size ",
+                                 in.getDimSize(i));
+    }
+  }
+  types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+LogicalResult UnsqueezeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  Type elt = elementTypeOf(adaptor.getData());
+  std::optional<SmallVector<int64_t>> axes = getConstantInts(adaptor.getAxes());
+  if (!in || !axes) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  int64_t outRank = in.getRank() + axes->size();
+  FailureOr<SmallVector<int64_t>> n = normAxes(loc, *axes, outRank);
+  if (failed(n))
+    return failure();
+  SmallVector<int64_t> shape;
+  int64_t next = 0;
+  for (int64_t i = 0; i < outRank; ++i)
+    shape.push_back(llvm::is_contained(*n, i) ? 1 : in.getDimSize(next++));
+  types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  if (!in) {
+    types.push_back(adaptor.getData().getType());
+    return success();
+  }
+  int64_t r = in.getRank();
+  SmallVector<int64_t> perm = toInts(adaptor.getPermAttr());
+  if (!adaptor.getPermAttr())
+    for (int64_t i = r - 1; i >= 0; --i)
+      perm.push_back(i);
+  if ((int64_t)perm.size() != r)
+    return emitOptionalError(loc, "perm has ", perm.size(),
+                             " entries for rank ", r);
+  SmallVector<int64_t> shape;
+  SmallVector<bool> seen(r, false);
+  for (int64_t p : perm) {
+    if (p < 0 || p >= r || seen[p])
+      return emitOptionalError(loc, "perm is not a permutation of [0, ", r,
+                               ")");
+    seen[p] = true;
+    shape.push_back(in.getDimSize(p));
+  }
+  types.push_back(in.clone(shape));
+  return success();
+}
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  if (adaptor.getInputs().empty())
+    return emitOptionalError(loc, "expects at least one input");
+  Type elt = elementTypeOf(adaptor.getInputs()[0]);
+  RankedTensorType first;
+  for (Value v : adaptor.getInputs()) {
+    if (elementTypeOf(v) != elt)
+      return emitOptionalError(loc, "inputs have different element types");
+    if (!first)
+      first = dyn_cast<RankedTensorType>(v.getType());
+  }
+  if (!first) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  int64_t r = first.getRank();
+  FailureOr<int64_t> axis = normAxis(loc, (int64_t)adaptor.getAxis(), r);
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(r, kDyn);
+  int64_t sum = 0;
+  for (Value v : adaptor.getInputs()) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t) {
+      sum = kDyn;
+      continue;
+    }
+    if (t.getRank() != r)
+      return emitOptionalError(loc, "inputs have different ranks");
+    for (int64_t i = 0; i < r; ++i) {
+      if (i == *axis || t.isDynamicDim(i))
+        continue;
+      if (!ShapedType::isDynamic(shape[i]) && shape[i] != t.getDimSize(i))
+        return emitOptionalError(loc, "inputs differ in dim ", i, ": ",
+                                 shape[i], " vs ", t.getDimSize(i));
+      shape[i] = t.getDimSize(i);
+    }
+    if (sum != kDyn)
+      sum = t.isDynamicDim(*axis) ? kDyn : sum + t.getDimSize(*axis);
+  }
+  shape[*axis] = sum;
+  types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  auto in = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  Type elt = elementTypeOf(adaptor.getInput());
+  if (!in)
+    return emitOptionalError(loc, "Split needs a ranked input");
+  FailureOr<int64_t> axis = normAxis(loc, (int64_t)adaptor.getAxis(),
+                                     in.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t dim = in.getDimSize(*axis);
+  SmallVector<int64_t> sizes;
+  if (!isNone(adaptor.getSplit())) {
+    std::optional<SmallVector<int64_t>> split =
+        getConstantInts(adaptor.getSplit());
+    if (split) {
+      sizes = *split;
+      int64_t total = 0;
+      for (int64_t s : sizes) {
+        if (s < 0)
+          return emitOptionalError(loc, "split sizes must be >= 0");
+        total += s;
+      }
+      if (!ShapedType::isDynamic(dim) && total != dim)
+        return emitOptionalError(loc, "split sizes sum to ", total,
+                                 " but the axis has ", dim);
+    } else {
+      auto st = dyn_cast<RankedTensorType>(adaptor.getSplit().getType());
+      if (!st || st.getRank() != 1 || st.isDynamicDim(0))
+        return emitOptionalError(loc, "cannot tell the number of outputs");
+      sizes.assign(st.getDimSize(0), kDyn);
+    }
+  } else {
+    std::optional<uint64_t> num = adaptor.getNumOutputs();
+    if (!num || *num == 0)
+      return emitOptionalError(loc, "needs `split` sizes or num_outputs");
+    int64_t n = *num;
+    if (ShapedType::isDynamic(dim)) {
+      sizes.assign(n, kDyn);
+    } else {
+      // Opset 18: chunks of ceil(dim / n), the last one smaller.
+      int64_t chunk = ceilDiv(dim, n);
+      for (int64_t i = 0; i < n; ++i)
+        sizes.push_back(std::max<int64_t>(0, std::min(chunk, dim - i * chunk)));
+    }
+  }
+  for (int64_t s : sizes) {
+    SmallVector<int64_t> shape(in.getShape());
+    shape[*axis] = s;
+    types.push_back(RankedTensorType::get(shape, elt));
+  }
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  Type elt = elementTypeOf(adaptor.getData());
+  if (!in) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  int64_t r = in.getRank();
+  auto starts = getConstantInts(adaptor.getStarts());
+  auto ends = getConstantInts(adaptor.getEnds());
+  std::optional<SmallVector<int64_t>> axes, steps;
+  if (!isNone(adaptor.getAxes()))
+    axes = getConstantInts(adaptor.getAxes());
+  if (!isNone(adaptor.getSteps()))
+    steps = getConstantInts(adaptor.getSteps());
+  bool axesKnown = isNone(adaptor.getAxes()) || axes;
+  bool stepsKnown = isNone(adaptor.getSteps()) || steps;
+  SmallVector<int64_t> shape(in.getShape());
+  if (!axesKnown) {
+    types.push_back(RankedTensorType::get(SmallVector<int64_t>(r, kDyn), elt));
+    return success();
+  }
+  size_t n = starts ? starts->size() : (ends ? ends->size() : 0);
+  if (!starts && !ends) {
+    auto st = dyn_cast<RankedTensorType>(adaptor.getStarts().getType());
+    if (st && st.getRank() == 1 && !st.isDynamicDim(0))
+      n = st.getDimSize(0);
+    else if (axes)
+      n = axes->size();
+    else {
+      types.push_back(
+          RankedTensorType::get(SmallVector<int64_t>(r, kDyn), elt));
+      return success();
+    }
+  }
+  if (!axes) {
+    axes = SmallVector<int64_t>();
+    for (size_t i = 0; i < n; ++i)
+      axes->push_back(i);
+  }
+  if ((starts && starts->size() != axes->size()) ||
+      (ends && ends->size() != axes->size()) ||
+      (steps && steps->size() != axes->size()))
+    return emitOptionalError(loc, "starts, ends, axes and steps differ in "
+                                  "length");
+  FailureOr<SmallVector<int64_t>> nAxes = normAxes(loc, *axes, r);
+  if (failed(nAxes))
+    return failure();
+  for (size_t i = 0; i < nAxes->size(); ++i) {
+    int64_t a = (*nAxes)[i], dim = in.getDimSize(a);
+    int64_t step = steps ? (*steps)[i] : 1;
+    if (steps && step == 0)
+      return emitOptionalError(loc, "slice step must not be zero");
+    if (!starts || !ends || !stepsKnown || ShapedType::isDynamic(dim)) {
+      shape[a] = kDyn;
+      continue;
+    }
+    int64_t s = (*starts)[i], e = (*ends)[i];
+    if (s < 0)
+      s += dim;
+    if (e < 0)
+      e += dim;
+    if (step > 0) {
+      s = std::clamp<int64_t>(s, 0, dim);
+      e = std::clamp<int64_t>(e, 0, dim);
+      shape[a] = e > s ? ceilDiv(e - s, step) : 0;
+    } else {
+      s = std::clamp<int64_t>(s, 0, dim - 1);
+      e = std::clamp<int64_t>(e, -1, dim - 1);
+      shape[a] = s > e ? ceilDiv(s - e, -step) : 0;
+    }
+  }
+  types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto data = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  auto idx = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
+  Type elt = elementTypeOf(adaptor.getData());
+  if (!isa<IntegerType>(elementTypeOf(adaptor.getIndices())))
+    return emitOptionalError(loc, "indices must be integers");
+  if (!data || !idx) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  FailureOr<int64_t> axis =
+      normAxis(loc, (int64_t)adaptor.getAxis(), data.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(data.getShape().take_front(*axis));
+  llvm::append_range(shape, idx.getShape());
+  llvm::append_range(shape, data.getShape().drop_front(*axis + 1));
+  types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
+                                                 std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &types) {
+  auto data = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  auto idx = cast<TensorType>(adaptor.getIndices().getType());
+  if (data) {
+    if (failed(normAxis(loc, (int64_t)adaptor.getAxis(), data.getRank())))
+      return failure();
+    if (idx.hasRank() && idx.getRank() != data.getRank())
+      return emitOptionalError(loc, "data and indices must have equal rank");
+  }
+  types.push_back(idx.clone(elementTypeOf(adaptor.getData())));
+  return success();
+}
+
+LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto in = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  Type elt = elementTypeOf(adaptor.getInput());
+  bool ranked;
+  FailureOr<SmallVector<int64_t>> target =
+      shapeFromOperand(loc, adaptor.getShape(), ranked);
+  if (failed(target))
+    return failure();
+  if (!in || !ranked) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  bool isConst = getConstantInts(adaptor.getShape()).has_value();
+  if (isConst) {
+    // A target dim of 1 keeps the input's dim (Expand is bidirectional).
+    SmallVector<ArrayRef<int64_t>> shapes = {in.getShape(), *target};
+    FailureOr<SmallVector<int64_t>> shape = broadcastShapes(loc, shapes);
+    if (failed(shape))
+      return failure();
+    types.push_back(RankedTensorType::get(*shape, elt));
+    return success();
+  }
+  int64_t r = std::max<int64_t>(in.getRank(), target->size());
+  types.push_back(RankedTensorType::get(SmallVector<int64_t>(r, kDyn), elt));
+  return success();
+}
+
+LogicalResult TileOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  auto in = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  if (!in) {
+    types.push_back(adaptor.getInput().getType());
+    return success();
+  }
+  SmallVector<int64_t> shape(in.getRank(), kDyn);
+  if (auto reps = getConstantInts(adaptor.getRepeats())) {
+    if ((int64_t)reps->size() != in.getRank())
+      return emitOptionalError(loc, "repeats has ", reps->size(),
+                               " entries for rank ", in.getRank());
+    for (int64_t i = 0; i < in.getRank(); ++i) {
+      if ((*reps)[i] < 0)
+        return emitOptionalError(loc, "repeats must be non-negative");
+      shape[i] = in.isDynamicDim(i) ? kDyn : in.getDimSize(i) * (*reps)[i];
+    }
+  }
+  types.push_back(in.clone(shape));
+  return success();
+}
+
+LogicalResult PadOp::inferReturnTypes(MLIRContext *,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  if (!llvm::is_contained({"constant", "reflect", "edge", "wrap"},
+                          adaptor.getMode()))
+    return emitOptionalError(loc, "unknown pad mode '", adaptor.getMode(),
+                             "'");
+  if (!in) {
+    types.push_back(adaptor.getData().getType());
+    return success();
+  }
+  int64_t r = in.getRank();
+  SmallVector<int64_t> shape(r, kDyn);
+  std::optional<SmallVector<int64_t>> pads = getConstantInts(adaptor.getPads());
+  std::optional<SmallVector<int64_t>> axes;
+  if (isNone(adaptor.getAxes())) {
+    axes = SmallVector<int64_t>();
+    for (int64_t i = 0; i < r; ++i)
+      axes->push_back(i);
+  } else {
+    axes = getConstantInts(adaptor.getAxes());
+  }
+  if (pads && axes) {
+    FailureOr<SmallVector<int64_t>> n = normAxes(loc, *axes, r);
+    if (failed(n))
+      return failure();
+    if (pads->size() != 2 * n->size())
+      return emitOptionalError(loc, "pads has ", pads->size(),
+                               " entries, expected ", 2 * n->size());
+    shape.assign(in.getShape().begin(), in.getShape().end());
+    for (size_t i = 0; i < n->size(); ++i) {
+      int64_t a = (*n)[i];
+      if (in.isDynamicDim(a))
+        continue;
+      shape[a] = in.getDimSize(a) + (*pads)[i] + (*pads)[i + n->size()];
+      if (shape[a] < 0)
+        return emitOptionalError(loc, "negative pads remove more than dim ", a);
+    }
+  }
+  types.push_back(in.clone(shape));
+  return success();
+}
+
+LogicalResult ResizeOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto in = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  if (!llvm::is_contained({"nearest", "linear", "cubic"}, adaptor.getMode()))
+    return emitOptionalError(loc, "unknown resize mode '", adaptor.getMode(),
+                             "'");
+  if (!in) {
+    types.push_back(adaptor.getX().getType());
+    return success();
+  }
+  int64_t r = in.getRank();
+  SmallVector<int64_t> axes = toInts(adaptor.getAxesAttr());
+  if (axes.empty())
+    for (int64_t i = 0; i < r; ++i)
+      axes.push_back(i);
+  FailureOr<SmallVector<int64_t>> n = normAxes(loc, axes, r);
+  if (failed(n))
+    return failure();
+  SmallVector<int64_t> shape(in.getShape());
+  bool hasSizes = !isNone(adaptor.getSizes());
+  bool hasScales = !isNone(adaptor.getScales());
+  if (hasSizes) {
+    auto sizes = getConstantInts(adaptor.getSizes());
+    if (sizes && sizes->size() != n->size())
+      return emitOptionalError(loc, "sizes has ", sizes->size(),
+                               " entries for ", n->size(), " axes");
+    // keep_aspect_ratio_policy other than stretch rescales uniformly; its
+    // result depends on all sizes, so leave those dims dynamic.
+    bool stretch = adaptor.getKeepAspectRatioPolicy() == "stretch";
+    for (size_t i = 0; i < n->size(); ++i)
+      shape[(*n)[i]] = sizes && stretch ? (*sizes)[i] : kDyn;
+  } else if (hasScales) {
+    auto scales = getConstantFloats(adaptor.getScales());
+    auto st = dyn_cast<RankedTensorType>(adaptor.getScales().getType());
+    bool emptyScales = st && st.hasStaticShape() && st.getNumElements() == 0;
+    if (emptyScales)
+      return emitOptionalError(loc, "needs non-empty scales or sizes");
+    if (scales && scales->size() != n->size())
+      return emitOptionalError(loc, "scales has ", scales->size(),
+                               " entries for ", n->size(), " axes");
+    for (size_t i = 0; i < n->size(); ++i) {
+      int64_t a = (*n)[i];
+      if (!scales || in.isDynamicDim(a)) {
+        shape[a] = kDyn;
+        continue;
+      }
+      if ((*scales)[i] <= 0)
+        return emitOptionalError(loc, "scales must be positive");
+      shape[a] = (int64_t)std::floor(in.getDimSize(a) * (*scales)[i]);
+    }
+  } else {
+    return emitOptionalError(loc, "needs scales or sizes");
+  }
+  types.push_back(in.clone(shape));
+  return success();
+}

@@ -1,0 +1,61 @@
+//===- InferShapes.cpp - graph-infer-shapes pass --------------------------===//
+
+#include "mnemo/Dialect/Graph/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mnemo::graph {
+#define GEN_PASS_DEF_GRAPHINFERSHAPESPASS
+#include "mnemo/Dialect/Graph/Transforms/Passes.h.inc"
+} // namespace mnemo::graph
+
+using namespace mlir;
+using namespace mnemo::graph;
+
+namespace {
+struct GraphInferShapesPass
+    : public mnemo::graph::impl::GraphInferShapesPassBase<GraphInferShapesPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    ctx->getLoadedDialect<GraphDialect>()->getCanonicalizationPatterns(
+        patterns);
+    for (RegisteredOperationName op : ctx->getRegisteredOperations())
+      if (&op.getDialect() == ctx->getLoadedDialect<GraphDialect>())
+        op.getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+      return signalPassFailure();
+
+    // Results feeding the return were left alone by the patterns so the
+    // function stays valid; refine them together with the signature.
+    if (func.isExternal())
+      return;
+    auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
+    SmallVector<Type> results(func.getResultTypes());
+    for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+      auto op = v.getDefiningOp<InferTypeOpInterface>();
+      if (!op || !isa<GraphDialect>(op->getDialect()))
+        continue;
+      SmallVector<Type> inferred;
+      if (failed(op.inferReturnTypes(ctx, std::nullopt, op->getOperands(),
+                                     op->getAttrDictionary(),
+                                     op->getPropertiesStorage(),
+                                     op->getRegions(), inferred)))
+        continue;
+      Type t = inferred[cast<OpResult>(v).getResultNumber()];
+      if (t != v.getType() && areRefinedTypes(t, v.getType()) &&
+          llvm::all_of(v.getUsers(), [](Operation *u) {
+            return isa<func::ReturnOp>(u) ||
+                   isa_and_nonnull<GraphDialect>(u->getDialect());
+          })) {
+        v.setType(t);
+        results[i] = t;
+      }
+    }
+    func.setFunctionType(
+        FunctionType::get(ctx, func.getArgumentTypes(), results));
+  }
+};
+} // namespace
