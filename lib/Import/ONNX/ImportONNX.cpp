@@ -1,0 +1,454 @@
+//===- ImportONNX.cpp - ONNX ModelProto -> graph dialect ------------------===//
+//
+// Walks the model's main graph in order: inputs become function arguments,
+// initializers become graph.constant ops, nodes go through the converter
+// table (OpConversions.cpp) or import as generic graph.onnx_node ops, and the
+// graph outputs are returned. Parsing uses libonnx's generated protobuf
+// classes; protobuf/onnx may throw, which is why this library alone is built
+// with exceptions.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importer.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include "onnx/defs/parser.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <map>
+
+using namespace mlir;
+using namespace mnemo;
+using namespace mnemo::onnx_import;
+
+std::string mnemo::onnx_import::describeNode(const onnx::NodeProto &node) {
+  std::string domain = node.domain().empty() || node.domain() == "ai.onnx"
+                           ? ""
+                           : node.domain() + ".";
+  return "ONNX node '" + node.name() + "' (" + domain + node.op_type() + ")";
+}
+
+Importer::Importer(MLIRContext *ctx, const ImportOptions &options,
+                   StringRef modelName, StringRef baseDir)
+    : ctx(ctx), options(options), modelName(modelName.str()),
+      baseDir(baseDir.str()), builder(ctx) {
+  ctx->loadDialect<graph::GraphDialect, func::FuncDialect>();
+}
+
+Location Importer::nodeLoc(const onnx::NodeProto &node, unsigned index) {
+  // The node name is what users know; the "line" is the node's index in the
+  // graph, so a diagnostic points at it even in an unnamed node.
+  std::string name = node.name().empty()
+                         ? node.op_type() + "_" + std::to_string(index)
+                         : node.name();
+  return NameLoc::get(StringAttr::get(ctx, name),
+                      FileLineColLoc::get(ctx, modelName, index + 1, 1));
+}
+
+Value Importer::none(Location loc) {
+  if (!noneValue) {
+    OpBuilder::InsertionGuard g(builder);
+    builder.setInsertionPointToStart(builder.getInsertionBlock());
+    noneValue = graph::NoneOp::create(builder, builder.getUnknownLoc());
+  }
+  return noneValue;
+}
+
+Value Importer::constant(ElementsAttr value, Location loc) {
+  return graph::ConstantOp::create(builder, loc, value);
+}
+
+Value Importer::constI64(ArrayRef<int64_t> values, Location loc, bool scalar) {
+  auto type = RankedTensorType::get(
+      scalar ? ArrayRef<int64_t>{} : ArrayRef<int64_t>{(int64_t)values.size()},
+      builder.getI64Type());
+  return constant(DenseElementsAttr::get(type, values), loc);
+}
+
+FailureOr<Type> Importer::convertType(const onnx::TypeProto &type,
+                                      Location loc) {
+  if (!type.has_tensor_type())
+    return emitError(loc) << "only tensor types are supported, got "
+                          << (type.has_sequence_type()  ? "a sequence"
+                              : type.has_map_type()     ? "a map"
+                              : type.has_optional_type() ? "an optional"
+                                                         : "no type");
+  const onnx::TypeProto::Tensor &t = type.tensor_type();
+  Type elt = convertElementType(t.elem_type());
+  if (!elt)
+    return emitError(loc) << "unsupported element type "
+                          << onnx::TensorProto_DataType_Name(
+                                 (onnx::TensorProto_DataType)t.elem_type())
+                          << " (" << t.elem_type() << ")";
+  if (!t.has_shape())
+    return Type(UnrankedTensorType::get(elt));
+  SmallVector<int64_t> shape;
+  for (const auto &d : t.shape().dim()) {
+    if (d.has_dim_value()) {
+      if (d.dim_value() < 0)
+        return emitError(loc) << "negative dimension " << d.dim_value();
+      shape.push_back(d.dim_value());
+    } else {
+      shape.push_back(ShapedType::kDynamic);
+    }
+  }
+  return Type(RankedTensorType::get(shape, elt));
+}
+
+/// Names of symbolic dims ("" for static or anonymous ones), kept as an
+/// argument attribute so later stages can bind run-time sizes by name.
+static ArrayAttr dimParams(Builder &b, const onnx::TypeProto &type) {
+  if (!type.has_tensor_type() || !type.tensor_type().has_shape())
+    return {};
+  SmallVector<Attribute> names;
+  bool any = false;
+  for (const auto &d : type.tensor_type().shape().dim()) {
+    names.push_back(b.getStringAttr(d.dim_param()));
+    any |= !d.dim_param().empty();
+  }
+  return any ? b.getArrayAttr(names) : ArrayAttr();
+}
+
+OwningOpRef<ModuleOp> Importer::importModel(const onnx::ModelProto &model) {
+  Location fileLoc = FileLineColLoc::get(ctx, modelName, 0, 0);
+  if (!model.has_graph()) {
+    emitError(fileLoc) << "the model has no graph";
+    return nullptr;
+  }
+  for (const auto &op : model.opset_import()) {
+    std::string domain = op.domain() == "ai.onnx" ? "" : op.domain();
+    opsets[domain] = op.version();
+  }
+  // IR version 3 and older models may omit opset_import: opset 1.
+  if (!opsets.count(""))
+    opsets[""] = model.opset_import_size() ? 0 : 1;
+
+  OwningOpRef<ModuleOp> module = ModuleOp::create(fileLoc);
+  Builder b(ctx);
+  (*module)->setAttr("graph.ir_version", b.getI64IntegerAttr(model.ir_version()));
+  SmallVector<NamedAttribute> opsetAttrs;
+  for (auto &kv : opsets)
+    opsetAttrs.push_back(
+        b.getNamedAttr(kv.first().empty() ? "ai.onnx" : kv.first(),
+                       b.getI64IntegerAttr(kv.second)));
+  (*module)->setAttr("graph.opset_import", b.getDictionaryAttr(opsetAttrs));
+  if (!model.producer_name().empty())
+    (*module)->setAttr("graph.producer",
+                       b.getStringAttr(model.producer_name() + " " +
+                                       model.producer_version()));
+
+  builder.setInsertionPointToEnd(module->getBody());
+  auto func = func::FuncOp::create(builder, fileLoc, options.funcName,
+                                   builder.getFunctionType({}, {}));
+  if (failed(importGraph(model.graph(), func)))
+    return nullptr;
+  if (failed(verify(*module)))
+    return nullptr;
+  return module;
+}
+
+LogicalResult Importer::importGraph(const onnx::GraphProto &graph,
+                                    func::FuncOp func) {
+  Block *entry = func.addEntryBlock();
+  builder.setInsertionPointToStart(entry);
+  Location graphLoc = func.getLoc();
+
+  for (const auto &vi : graph.value_info()) {
+    FailureOr<Type> t = convertType(vi.type(), graphLoc);
+    if (succeeded(t))
+      valueInfoTypes[vi.name()] = *t;
+  }
+
+  // Initializers first: IR < 4 also lists them among the graph inputs.
+  llvm::StringSet<> initNames;
+  for (const auto &init : graph.initializer()) {
+    Location loc = NameLoc::get(StringAttr::get(ctx, init.name()), graphLoc);
+    FailureOr<ElementsAttr> value = importTensor(init, loc);
+    if (failed(value))
+      return failure();
+    values[init.name()] = constant(*value, loc);
+    initNames.insert(init.name());
+  }
+
+  SmallVector<Type> argTypes;
+  SmallVector<DictionaryAttr> argAttrs;
+  for (const auto &in : graph.input()) {
+    if (initNames.contains(in.name()))
+      continue;
+    Location loc = NameLoc::get(StringAttr::get(ctx, in.name()), graphLoc);
+    FailureOr<Type> t = convertType(in.type(), loc);
+    if (failed(t))
+      return emitError(loc) << "graph input '" << in.name()
+                            << "' has an unsupported type";
+    BlockArgument arg = entry->addArgument(*t, loc);
+    values[in.name()] = arg;
+    argTypes.push_back(*t);
+    SmallVector<NamedAttribute> attrs = {
+        builder.getNamedAttr("graph.name", builder.getStringAttr(in.name()))};
+    if (ArrayAttr dims = dimParams(builder, in.type()))
+      attrs.push_back(builder.getNamedAttr("graph.dim_params", dims));
+    argAttrs.push_back(builder.getDictionaryAttr(attrs));
+  }
+
+  for (auto [i, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, i)))
+      return failure();
+
+  SmallVector<Value> results;
+  SmallVector<DictionaryAttr> resAttrs;
+  for (const auto &out : graph.output()) {
+    auto it = values.find(out.name());
+    if (it == values.end())
+      return emitError(graphLoc)
+             << "graph output '" << out.name() << "' is not produced";
+    results.push_back(it->second);
+    SmallVector<NamedAttribute> attrs = {
+        builder.getNamedAttr("graph.name", builder.getStringAttr(out.name()))};
+    if (ArrayAttr dims = dimParams(builder, out.type()))
+      attrs.push_back(builder.getNamedAttr("graph.dim_params", dims));
+    resAttrs.push_back(builder.getDictionaryAttr(attrs));
+  }
+  builder.setInsertionPointToEnd(entry);
+  func::ReturnOp::create(builder, graphLoc, results);
+  func.setFunctionType(
+      builder.getFunctionType(argTypes, ValueRange(results).getTypes()));
+  func.setAllArgAttrs(argAttrs);
+  func.setAllResultAttrs(resAttrs);
+  if (!graph.name().empty())
+    func->setAttr("graph.name", builder.getStringAttr(graph.name()));
+  return success();
+}
+
+Attribute NodeContext::take(StringRef name) {
+  for (auto *it = attrs.begin(); it != attrs.end(); ++it)
+    if (it->getName() == name) {
+      Attribute a = it->getValue();
+      attrs.erase(it);
+      return a;
+    }
+  return {};
+}
+
+Value NodeContext::input(unsigned i) const {
+  return i < inputs.size() ? inputs[i] : imp.none(loc);
+}
+
+bool NodeContext::hasInput(unsigned i) const {
+  return i < inputs.size() && !graph::isNone(inputs[i]);
+}
+
+LogicalResult Importer::importNode(const onnx::NodeProto &node,
+                                   unsigned index) {
+  Location loc = nodeLoc(node, index);
+  std::string domain = node.domain() == "ai.onnx" ? "" : node.domain();
+  auto opsetIt = opsets.find(domain);
+  int64_t opset = opsetIt == opsets.end() ? 0 : opsetIt->second;
+
+  // Collect every error raised while converting this node and re-emit them
+  // as one diagnostic that names the node.
+  SmallVector<std::string> errors;
+  LogicalResult result = success();
+  {
+    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
+      if (diag.getSeverity() != DiagnosticSeverity::Error)
+        return failure();
+      errors.push_back(diag.str());
+      for (Diagnostic &note : diag.getNotes())
+        if (!StringRef(note.str()).starts_with("see current operation"))
+          errors.back() += "; " + note.str();
+      return success();
+    });
+    NodeContext ctxt{*this, node, opset, loc, {}, {}, 0, {}};
+    for (const std::string &name : node.input()) {
+      if (name.empty()) {
+        ctxt.inputs.push_back(none(loc));
+        continue;
+      }
+      auto it = values.find(name);
+      if (it == values.end()) {
+        emitError(loc) << "input '" << name
+                       << "' is not defined by an earlier node, an "
+                          "initializer or a graph input";
+        result = failure();
+        break;
+      }
+      ctxt.inputs.push_back(it->second);
+    }
+    for (unsigned i = 0, e = node.output_size(); i < e; ++i)
+      if (!node.output(i).empty())
+        ctxt.numOutputs = i + 1;
+    for (const auto &attr : node.attribute()) {
+      if (failed(result))
+        break;
+      FailureOr<Attribute> a = convertAttribute(attr, loc);
+      if (failed(a)) {
+        result = failure();
+        break;
+      }
+      ctxt.attrs.push_back(builder.getNamedAttr(attr.name(), *a));
+    }
+    SmallVector<Value> outs;
+    if (succeeded(result)) {
+      ConvertFn fn = domain.empty() ? lookupConverter(node.op_type()) : nullptr;
+      if (fn) {
+        result = fn(ctxt, outs);
+        if (succeeded(result) && !ctxt.unsupported.empty()) {
+          outs.clear();
+          result = importGeneric(ctxt, outs);
+        }
+      } else {
+        result = importGeneric(ctxt, outs);
+      }
+    }
+    if (succeeded(result)) {
+      if (outs.size() < ctxt.numOutputs) {
+        emitError(loc) << "produces " << outs.size() << " outputs but the "
+                       << "node names " << ctxt.numOutputs;
+        result = failure();
+      } else {
+        for (unsigned i = 0; i < ctxt.numOutputs; ++i)
+          if (!node.output(i).empty())
+            values[node.output(i)] = outs[i];
+      }
+    }
+  }
+  if (failed(result)) {
+    InFlightDiagnostic diag = emitError(loc) << describeNode(node) << ": ";
+    diag << (errors.empty() ? std::string("conversion failed")
+                            : llvm::join(errors, "; "));
+  }
+  return result;
+}
+
+LogicalResult Importer::importGeneric(NodeContext &ctx,
+                                      SmallVectorImpl<Value> &outs) {
+  // Attributes of a typed converter may have been consumed; start over.
+  SmallVector<NamedAttribute> attrs;
+  for (const auto &attr : ctx.node.attribute()) {
+    FailureOr<Attribute> a = convertAttribute(attr, ctx.loc);
+    if (failed(a))
+      return failure();
+    attrs.push_back(builder.getNamedAttr(attr.name(), *a));
+  }
+  SmallVector<Type> types;
+  Type fallbackElt = builder.getF32Type();
+  for (Value v : ctx.inputs)
+    if (auto t = dyn_cast<TensorType>(v.getType())) {
+      fallbackElt = t.getElementType();
+      break;
+    }
+  for (unsigned i = 0; i < ctx.numOutputs; ++i) {
+    auto it = valueInfoTypes.find(ctx.node.output(i));
+    types.push_back(it != valueInfoTypes.end()
+                        ? it->second
+                        : UnrankedTensorType::get(fallbackElt));
+  }
+  std::string domain =
+      ctx.node.domain() == "ai.onnx" ? "" : ctx.node.domain();
+  auto op = graph::OnnxNodeOp::create(
+      builder, ctx.loc, types, ctx.inputs,
+      builder.getStringAttr(ctx.node.op_type()), builder.getStringAttr(domain),
+      builder.getI64IntegerAttr(ctx.opset), builder.getDictionaryAttr(attrs));
+  if (!ctx.unsupported.empty())
+    op->setAttr("reason", builder.getStringAttr(ctx.unsupported));
+  llvm::append_range(outs, op->getResults());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Entry points
+//===----------------------------------------------------------------------===//
+
+static OwningOpRef<ModuleOp> importParsed(const onnx::ModelProto &model,
+                                          StringRef name, StringRef baseDir,
+                                          MLIRContext *context,
+                                          const ImportOptions &options) {
+  try {
+    Importer importer(context, options, name, baseDir);
+    return importer.importModel(model);
+  } catch (const std::exception &e) {
+    emitError(FileLineColLoc::get(context, name, 0, 0))
+        << "import failed: " << e.what();
+    return nullptr;
+  }
+}
+
+OwningOpRef<ModuleOp> mnemo::importOnnxBytes(StringRef bytes, StringRef name,
+                                             StringRef baseDir,
+                                             MLIRContext *context,
+                                             const ImportOptions &options) {
+  onnx::ModelProto model;
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t *>(bytes.data()), (int)bytes.size());
+  stream.SetTotalBytesLimit(INT32_MAX);
+  if (bytes.size() > (size_t)INT32_MAX || !model.ParseFromCodedStream(&stream) ||
+      !stream.ConsumedEntireMessage()) {
+    emitError(FileLineColLoc::get(context, name, 0, 0))
+        << "not a valid ONNX model: the protobuf failed to parse "
+           "(truncated or corrupt file?)";
+    return nullptr;
+  }
+  return importParsed(model, name, baseDir, context, options);
+}
+
+OwningOpRef<ModuleOp> mnemo::importOnnxFile(StringRef path,
+                                            MLIRContext *context,
+                                            const ImportOptions &options) {
+  Location fileLoc = FileLineColLoc::get(context, path, 0, 0);
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/true);
+  if (!buffer) {
+    emitError(fileLoc) << "cannot read '" << path
+                       << "': " << buffer.getError().message();
+    return nullptr;
+  }
+  SmallString<256> dir(path);
+  llvm::sys::path::remove_filename(dir);
+  if (dir.empty())
+    dir = ".";
+  if (path.ends_with(".onnxtext") || path.ends_with(".onnxtxt")) {
+    onnx::ModelProto model;
+    onnx::Common::Status status;
+    try {
+      status = onnx::OnnxParser::Parse(model, (*buffer)->getBufferStart());
+    } catch (const std::exception &e) {
+      emitError(fileLoc) << "cannot parse ONNX text: " << e.what();
+      return nullptr;
+    }
+    if (!status.IsOK()) {
+      emitError(fileLoc) << "cannot parse ONNX text: "
+                         << status.ErrorMessage();
+      return nullptr;
+    }
+    return importParsed(model, path, dir, context, options);
+  }
+  return importOnnxBytes((*buffer)->getBuffer(), path, dir, context, options);
+}
+
+std::vector<UnsupportedOp> mnemo::listUnsupportedOps(ModuleOp module) {
+  std::map<std::tuple<std::string, std::string, int64_t>, unsigned> counts;
+  module.walk([&](graph::OnnxNodeOp op) {
+    ++counts[{op.getOpType().str(), op.getDomain().str(),
+              (int64_t)op.getOpset()}];
+  });
+  std::vector<UnsupportedOp> out;
+  for (auto &[key, n] : counts)
+    out.push_back({std::get<0>(key), std::get<1>(key), std::get<2>(key), n});
+  std::stable_sort(out.begin(), out.end(),
+                   [](const UnsupportedOp &a, const UnsupportedOp &b) {
+                     return a.count > b.count;
+                   });
+  return out;
+}
+
+void mnemo::registerImportDialects(DialectRegistry &registry) {
+  registry.insert<graph::GraphDialect, func::FuncDialect>();
+}

@@ -1,0 +1,586 @@
+//===- OpConversions.cpp - ONNX op -> graph op converters -----------------===//
+//
+// One converter per ONNX op type of the default domain. Most map inputs and
+// attributes straight onto the graph op (whose form is the newest opset's);
+// the rest normalize older opsets: attributes that later became inputs
+// (axes, split, pads, clip bounds, slice bounds, shape) turn into constant
+// operands, and semantics that changed (Softmax before opset 13, Resize 10,
+// Upsample) are rewritten into the new form.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Importer.h"
+
+#include "mlir/IR/Verifier.h"
+#include "llvm/ADT/StringMap.h"
+
+using namespace mlir;
+using namespace mnemo;
+using namespace mnemo::onnx_import;
+namespace g = mnemo::graph;
+
+//===----------------------------------------------------------------------===//
+// Typed op construction
+//===----------------------------------------------------------------------===//
+
+template <typename OpTy>
+LogicalResult Importer::build(NodeContext &ctx, ValueRange operands,
+                              ArrayRef<NamedAttribute> attrs,
+                              SmallVectorImpl<Value> &results) {
+  // An attribute the op does not model would be silently ignored: import the
+  // node as generic instead, so it is listed as unsupported.
+  ArrayRef<StringRef> known = OpTy::getAttributeNames();
+  for (NamedAttribute a : attrs)
+    if (!llvm::is_contained(known, a.getName().strref())) {
+      ctx.unsupported = ("attribute '" + a.getName().strref() +
+                         "' is not supported")
+                            .str();
+      return success();
+    }
+  OperationState state(ctx.loc, OpTy::getOperationName());
+  state.addOperands(operands);
+  state.addAttributes(attrs);
+  unsigned numResults = OpTy::template hasTrait<OpTrait::OneResult>()
+                            ? 1
+                            : std::max(1u, ctx.numOutputs);
+  state.addTypes(SmallVector<Type>(
+      numResults, UnrankedTensorType::get(builder.getF32Type())));
+  Operation *op = builder.create(state);
+  // Attribute and operand constraints first: the shape function reads them.
+  if (failed(cast<OpTy>(op).verifyInvariantsImpl())) {
+    op->erase();
+    return failure();
+  }
+  SmallVector<Type> types;
+  if (failed(OpTy::inferReturnTypes(ctx.imp.getContext(), ctx.loc,
+                                    op->getOperands(), op->getAttrDictionary(),
+                                    op->getPropertiesStorage(),
+                                    op->getRegions(), types))) {
+    op->erase();
+    return failure();
+  }
+  if (types.size() != op->getNumResults()) {
+    op->erase();
+    return emitError(ctx.loc) << "the op yields " << types.size()
+                              << " results but the node names "
+                              << ctx.numOutputs << " outputs";
+  }
+  for (auto [res, t] : llvm::zip(op->getResults(), types))
+    res.setType(t);
+  if (failed(verify(op))) {
+    op->erase();
+    return failure();
+  }
+  SmallVector<Value> folded;
+  if (options.foldConstants && succeeded(builder.tryFold(op, folded)) &&
+      !folded.empty()) {
+    op->erase();
+    llvm::append_range(results, folded);
+    return success();
+  }
+  llvm::append_range(results, op->getResults());
+  return success();
+}
+
+namespace {
+//===----------------------------------------------------------------------===//
+// Helpers
+//===----------------------------------------------------------------------===//
+
+using Outs = SmallVectorImpl<Value>;
+
+/// Attributes that never change results: memory hints and test flags of
+/// early opsets.
+void dropInert(NodeContext &c) {
+  c.take("consumed_inputs");
+  c.take("is_test");
+}
+
+/// Elementwise ops before opset 7 carried `broadcast`/`axis`; without an
+/// axis the legacy rule (suffix match) equals numpy broadcasting.
+bool dropLegacyBroadcast(NodeContext &c) {
+  if (!c.take("broadcast"))
+    return true;
+  if (c.take("axis")) {
+    c.unsupported = "legacy broadcasting with an explicit axis";
+    return false;
+  }
+  return true;
+}
+
+/// Inputs padded with graph.none up to `n` operands.
+FailureOr<SmallVector<Value>> padded(NodeContext &c, unsigned n) {
+  if (c.inputs.size() > n) {
+    emitError(c.loc) << "expects at most " << n << " inputs, got "
+                     << c.inputs.size();
+    return failure();
+  }
+  SmallVector<Value> ops(c.inputs);
+  while (ops.size() < n)
+    ops.push_back(c.imp.none(c.loc));
+  return ops;
+}
+
+/// An INTS attribute moved to a 1-D i64 constant operand (none if absent).
+Value intsAttrToOperand(NodeContext &c, StringRef name) {
+  auto a = dyn_cast_or_null<ArrayAttr>(c.take(name));
+  if (!a)
+    return c.imp.none(c.loc);
+  SmallVector<int64_t> v;
+  for (Attribute x : a)
+    v.push_back(cast<IntegerAttr>(x).getInt());
+  return c.imp.constI64(v, c.loc);
+}
+
+/// A scalar constant of `elt` holding `value`.
+Value scalarOf(NodeContext &c, Type elt, double value) {
+  auto type = RankedTensorType::get({}, elt);
+  Attribute v = isa<FloatType>(elt)
+                    ? Attribute(FloatAttr::get(elt, value))
+                    : Attribute(IntegerAttr::get(elt, (int64_t)value));
+  return c.imp.constant(DenseElementsAttr::get(type, v), c.loc);
+}
+
+Type elementTypeOf(Value v) {
+  return cast<ShapedType>(v.getType()).getElementType();
+}
+
+bool isEmptyConstant(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.hasStaticShape() && t.getNumElements() == 0;
+}
+
+template <typename OpTy, unsigned N>
+LogicalResult convertDefault(NodeContext &c, Outs &outs) {
+  dropInert(c);
+  FailureOr<SmallVector<Value>> ops = padded(c, N);
+  if (failed(ops))
+    return failure();
+  return c.imp.build<OpTy>(c, *ops, c.attrs, outs);
+}
+
+template <typename OpTy, unsigned N>
+LogicalResult convertElementwise(NodeContext &c, Outs &outs) {
+  if (!dropLegacyBroadcast(c))
+    return success();
+  return convertDefault<OpTy, N>(c, outs);
+}
+
+template <typename OpTy>
+LogicalResult convertVariadic(NodeContext &c, Outs &outs) {
+  dropInert(c);
+  if (c.inputs.empty())
+    return emitError(c.loc) << "expects at least one input";
+  return c.imp.build<OpTy>(c, c.inputs, c.attrs, outs);
+}
+
+/// Squeeze/Unsqueeze: `axes` became an input at opset 13.
+template <typename OpTy>
+LogicalResult convertAxesOp(NodeContext &c, Outs &outs) {
+  SmallVector<Value> ops = {c.input(0)};
+  ops.push_back(c.opset < 13 ? intsAttrToOperand(c, "axes") : c.input(1));
+  if (c.inputs.size() > 2)
+    return emitError(c.loc) << "expects at most 2 inputs";
+  return c.imp.build<OpTy>(c, ops, c.attrs, outs);
+}
+
+/// Reduce*: `axes` became an input at opset 13 (ReduceSum) or 18 (others).
+template <typename OpTy, int AxesInputSince>
+LogicalResult convertReduce(NodeContext &c, Outs &outs) {
+  SmallVector<Value> ops = {c.input(0)};
+  ops.push_back(c.opset < AxesInputSince ? intsAttrToOperand(c, "axes")
+                                         : c.input(1));
+  return c.imp.build<OpTy>(c, ops, c.attrs, outs);
+}
+
+//===----------------------------------------------------------------------===//
+// Op-specific normalization
+//===----------------------------------------------------------------------===//
+
+LogicalResult convertSplit(NodeContext &c, Outs &outs) {
+  SmallVector<Value> ops = {c.input(0)};
+  ops.push_back(c.opset < 13 ? intsAttrToOperand(c, "split") : c.input(1));
+  if (!g::isNone(ops[1])) {
+    c.take("num_outputs");
+  } else if (!llvm::any_of(c.attrs, [](NamedAttribute a) {
+               return a.getName() == "num_outputs";
+             })) {
+    // Before opset 18 an even split is implied by the number of outputs.
+    Builder &b = c.imp.getBuilder();
+    c.attrs.push_back(
+        b.getNamedAttr("num_outputs", b.getI64IntegerAttr(c.numOutputs)));
+  }
+  return c.imp.build<g::SplitOp>(c, ops, c.attrs, outs);
+}
+
+LogicalResult convertSlice(NodeContext &c, Outs &outs) {
+  SmallVector<Value> ops;
+  if (c.opset < 10) {
+    ops = {c.input(0), intsAttrToOperand(c, "starts"),
+           intsAttrToOperand(c, "ends"), intsAttrToOperand(c, "axes"),
+           c.imp.none(c.loc)};
+  } else {
+    FailureOr<SmallVector<Value>> p = padded(c, 5);
+    if (failed(p))
+      return failure();
+    ops = *p;
+  }
+  return c.imp.build<g::SliceOp>(c, ops, c.attrs, outs);
+}
+
+LogicalResult convertClip(NodeContext &c, Outs &outs) {
+  if (c.opset >= 11)
+    return convertDefault<g::ClipOp, 3>(c, outs);
+  dropInert(c);
+  Type elt = elementTypeOf(c.input(0));
+  auto bound = [&](StringRef name) -> Value {
+    auto a = dyn_cast_or_null<FloatAttr>(c.take(name));
+    return a ? scalarOf(c, elt, a.getValueAsDouble()) : c.imp.none(c.loc);
+  };
+  Value lo = bound("min"), hi = bound("max");
+  return c.imp.build<g::ClipOp>(c, {c.input(0), lo, hi}, c.attrs, outs);
+}
+
+LogicalResult convertPad(NodeContext &c, Outs &outs) {
+  if (c.opset >= 11)
+    return convertDefault<g::PadOp, 4>(c, outs);
+  Value pads = intsAttrToOperand(c, "pads");
+  if (g::isNone(pads))
+    pads = intsAttrToOperand(c, "paddings"); // opset 1
+  if (g::isNone(pads))
+    return emitError(c.loc) << "Pad needs a `pads` attribute";
+  Value value = c.imp.none(c.loc);
+  if (auto v = dyn_cast_or_null<FloatAttr>(c.take("value")))
+    value = scalarOf(c, elementTypeOf(c.input(0)), v.getValueAsDouble());
+  return c.imp.build<g::PadOp>(c, {c.input(0), pads, value, c.imp.none(c.loc)},
+                               c.attrs, outs);
+}
+
+/// Resize/Upsample before opset 11 used asymmetric coordinates with floor
+/// rounding for nearest.
+void setLegacyResizeModes(NodeContext &c) {
+  Builder &b = c.imp.getBuilder();
+  c.attrs.push_back(b.getNamedAttr("coordinate_transformation_mode",
+                                   b.getStringAttr("asymmetric")));
+  c.attrs.push_back(
+      b.getNamedAttr("nearest_mode", b.getStringAttr("floor")));
+}
+
+LogicalResult convertResize(NodeContext &c, Outs &outs) {
+  SmallVector<Value> ops;
+  Value none = c.imp.none(c.loc);
+  if (c.opset < 11) {
+    ops = {c.input(0), none, c.input(1), none};
+    setLegacyResizeModes(c);
+  } else {
+    FailureOr<SmallVector<Value>> p = padded(c, 4);
+    if (failed(p))
+      return failure();
+    ops = *p;
+    // Opsets 11-12 pass required-but-empty tensors for unused inputs.
+    for (unsigned i = 1; i < 4; ++i)
+      if (!g::isNone(ops[i]) && isEmptyConstant(ops[i]))
+        ops[i] = none;
+  }
+  if (auto mode = dyn_cast_or_null<StringAttr>(c.take("mode"))) {
+    // Opset 10 spelled linear "linear"; older Upsample said "bilinear".
+    StringRef m = mode.getValue() == "bilinear" ? "linear" : mode.getValue();
+    c.attrs.push_back(c.imp.getBuilder().getNamedAttr(
+        "mode", c.imp.getBuilder().getStringAttr(m)));
+  }
+  return c.imp.build<g::ResizeOp>(c, ops, c.attrs, outs);
+}
+
+LogicalResult convertUpsample(NodeContext &c, Outs &outs) {
+  Value scales = c.input(1);
+  if (auto a = dyn_cast_or_null<ArrayAttr>(c.take("scales"))) {
+    SmallVector<float> v;
+    for (Attribute x : a)
+      v.push_back(cast<FloatAttr>(x).getValueAsDouble());
+    auto type = RankedTensorType::get({(int64_t)v.size()},
+                                      c.imp.getBuilder().getF32Type());
+    scales = c.imp.constant(DenseElementsAttr::get(type, ArrayRef(v)), c.loc);
+  }
+  c.take("height_scale"); // opset 1 form; unsupported below
+  c.take("width_scale");
+  if (g::isNone(scales)) {
+    c.unsupported = "Upsample without scales";
+    return success();
+  }
+  Value none = c.imp.none(c.loc);
+  setLegacyResizeModes(c);
+  if (auto mode = dyn_cast_or_null<StringAttr>(c.take("mode"))) {
+    StringRef m = mode.getValue() == "bilinear" ? "linear" : mode.getValue();
+    c.attrs.push_back(c.imp.getBuilder().getNamedAttr(
+        "mode", c.imp.getBuilder().getStringAttr(m)));
+  }
+  return c.imp.build<g::ResizeOp>(c, {c.input(0), none, scales, none},
+                                  c.attrs, outs);
+}
+
+/// Softmax and LogSoftmax before opset 13 normalize over the input
+/// flattened to 2-D at `axis` (default 1): emit flatten -> op -> reshape.
+template <typename OpTy>
+LogicalResult convertSoftmax(NodeContext &c, Outs &outs) {
+  if (c.opset >= 13)
+    return convertDefault<OpTy, 1>(c, outs);
+  auto axisAttr = dyn_cast_or_null<IntegerAttr>(c.take("axis"));
+  int64_t axis = axisAttr ? axisAttr.getInt() : 1;
+  Builder &b = c.imp.getBuilder();
+  auto in = dyn_cast<RankedTensorType>(c.input(0).getType());
+  if (!in) {
+    c.unsupported = "opset < 13 softmax of an unranked input";
+    return success();
+  }
+  int64_t r = in.getRank();
+  if (axis < 0)
+    axis += r;
+  if (axis == r - 1) {
+    c.attrs.push_back(b.getNamedAttr("axis", b.getI64IntegerAttr(-1)));
+    return c.imp.build<OpTy>(c, {c.input(0)}, c.attrs, outs);
+  }
+  SmallVector<Value> flat, norm, shape, back;
+  if (failed(c.imp.build<g::FlattenOp>(
+          c, {c.input(0)},
+          {b.getNamedAttr("axis", b.getI64IntegerAttr(axis))}, flat)) ||
+      failed(c.imp.build<OpTy>(
+          c, flat, {b.getNamedAttr("axis", b.getI64IntegerAttr(1))}, norm)) ||
+      failed(c.imp.build<g::ShapeOp>(c, {c.input(0)}, {}, shape)))
+    return failure();
+  return c.imp.build<g::ReshapeOp>(c, {norm[0], shape[0]}, c.attrs, outs);
+}
+
+LogicalResult convertDropout(NodeContext &c, Outs &outs) {
+  dropInert(c);
+  if (c.numOutputs > 1) {
+    c.unsupported = "the mask output";
+    return success();
+  }
+  if (c.opset < 12)
+    c.take("ratio");
+  return convertDefault<g::DropoutOp, 3>(c, outs);
+}
+
+LogicalResult convertBatchNorm(NodeContext &c, Outs &outs) {
+  dropInert(c);
+  if (c.numOutputs > 1) {
+    c.unsupported = "training-mode outputs (running mean/var)";
+    return success();
+  }
+  if (auto s = dyn_cast_or_null<IntegerAttr>(c.take("spatial")))
+    if (s.getInt() != 1) {
+      c.unsupported = "spatial = 0";
+      return success();
+    }
+  if (auto t = dyn_cast_or_null<IntegerAttr>(c.take("training_mode")))
+    if (t.getInt() != 0) {
+      c.unsupported = "training_mode = 1";
+      return success();
+    }
+  return convertDefault<g::BatchNormalizationOp, 5>(c, outs);
+}
+
+template <typename OpTy, unsigned N>
+LogicalResult convertSingleOutput(NodeContext &c, Outs &outs) {
+  if (c.numOutputs > 1) {
+    c.unsupported = "more than one output";
+    return success();
+  }
+  return convertDefault<OpTy, N>(c, outs);
+}
+
+LogicalResult convertCast(NodeContext &c, Outs &outs) {
+  Attribute to = c.take("to");
+  int32_t code = -1;
+  if (auto i = dyn_cast_or_null<IntegerAttr>(to)) {
+    code = i.getInt();
+  } else if (auto s = dyn_cast_or_null<StringAttr>(to)) { // opset < 6
+    onnx::TensorProto_DataType dt;
+    if (onnx::TensorProto_DataType_Parse(s.getValue().str(), &dt))
+      code = dt;
+  }
+  if (code < 0)
+    return emitError(c.loc) << "Cast needs a valid `to` attribute";
+  Type elt = c.imp.convertElementType(code);
+  if (!elt) {
+    c.unsupported = "cast to element type " + std::to_string(code);
+    return success();
+  }
+  Builder &b = c.imp.getBuilder();
+  c.attrs.push_back(b.getNamedAttr("to", TypeAttr::get(elt)));
+  return convertDefault<g::CastOp, 1>(c, outs);
+}
+
+LogicalResult convertConstant(NodeContext &c, Outs &outs) {
+  if (c.attrs.size() != 1)
+    return emitError(c.loc) << "Constant needs exactly one value attribute";
+  NamedAttribute a = c.attrs.front();
+  Builder &b = c.imp.getBuilder();
+  StringRef name = a.getName().strref();
+  ElementsAttr value;
+  if (name == "value") {
+    value = dyn_cast<ElementsAttr>(a.getValue());
+  } else if (name == "value_float") {
+    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getF32Type()),
+                                   a.getValue());
+  } else if (name == "value_int") {
+    value = DenseElementsAttr::get(RankedTensorType::get({}, b.getI64Type()),
+                                   a.getValue());
+  } else if (name == "value_floats" || name == "value_ints") {
+    auto arr = cast<ArrayAttr>(a.getValue());
+    Type elt = name == "value_ints" ? Type(b.getI64Type())
+                                    : Type(b.getF32Type());
+    value = DenseElementsAttr::get(
+        RankedTensorType::get({(int64_t)arr.size()}, elt), arr.getValue());
+  } else {
+    c.unsupported = ("Constant with `" + name + "`").str();
+    return success();
+  }
+  if (!value)
+    return emitError(c.loc) << "Constant `" << name << "` is not a tensor";
+  outs.push_back(c.imp.constant(value, c.loc));
+  return success();
+}
+
+LogicalResult convertReshape(NodeContext &c, Outs &outs) {
+  if (c.opset < 5) {
+    dropInert(c);
+    Value shape = intsAttrToOperand(c, "shape");
+    return c.imp.build<g::ReshapeOp>(c, {c.input(0), shape}, c.attrs, outs);
+  }
+  return convertDefault<g::ReshapeOp, 2>(c, outs);
+}
+
+LogicalResult convertConcat(NodeContext &c, Outs &outs) {
+  // `axis` was optional (default 1) before opset 4.
+  if (c.opset < 4 && !llvm::any_of(c.attrs, [](NamedAttribute a) {
+        return a.getName() == "axis";
+      }))
+    c.attrs.push_back(c.imp.getBuilder().getNamedAttr(
+        "axis", c.imp.getBuilder().getI64IntegerAttr(1)));
+  return convertVariadic<g::ConcatOp>(c, outs);
+}
+
+LogicalResult convertGemm(NodeContext &c, Outs &outs) {
+  c.take("broadcast"); // opset < 7: C was already unidirectionally broadcast
+  return convertDefault<g::GemmOp, 3>(c, outs);
+}
+
+LogicalResult convertTile(NodeContext &c, Outs &outs) {
+  if (c.opset < 6) {
+    c.unsupported = "Tile before opset 6 (tiles/axis inputs)";
+    return success();
+  }
+  return convertDefault<g::TileOp, 2>(c, outs);
+}
+
+//===----------------------------------------------------------------------===//
+// The table
+//===----------------------------------------------------------------------===//
+
+const llvm::StringMap<ConvertFn> &converterTable() {
+  static const llvm::StringMap<ConvertFn> table = {
+      // Unary elementwise
+      {"Relu", convertDefault<g::ReluOp, 1>},
+      {"Sigmoid", convertDefault<g::SigmoidOp, 1>},
+      {"HardSwish", convertDefault<g::HardSwishOp, 1>},
+      {"Tanh", convertDefault<g::TanhOp, 1>},
+      {"Erf", convertDefault<g::ErfOp, 1>},
+      {"Sqrt", convertDefault<g::SqrtOp, 1>},
+      {"Reciprocal", convertDefault<g::ReciprocalOp, 1>},
+      {"Neg", convertDefault<g::NegOp, 1>},
+      {"Exp", convertDefault<g::ExpOp, 1>},
+      {"Log", convertDefault<g::LogOp, 1>},
+      {"Abs", convertDefault<g::AbsOp, 1>},
+      {"Floor", convertDefault<g::FloorOp, 1>},
+      {"Ceil", convertDefault<g::CeilOp, 1>},
+      {"Sin", convertDefault<g::SinOp, 1>},
+      {"Cos", convertDefault<g::CosOp, 1>},
+      {"Softplus", convertDefault<g::SoftplusOp, 1>},
+      {"Not", convertDefault<g::NotOp, 1>},
+      {"LeakyRelu", convertDefault<g::LeakyReluOp, 1>},
+      {"Elu", convertDefault<g::EluOp, 1>},
+      {"HardSigmoid", convertDefault<g::HardSigmoidOp, 1>},
+      {"Gelu", convertDefault<g::GeluOp, 1>},
+      {"IsNaN", convertDefault<g::IsNaNOp, 1>},
+      {"Identity", convertDefault<g::IdentityOp, 1>},
+      {"Clip", convertClip},
+      {"Dropout", convertDropout},
+      {"CumSum", convertDefault<g::CumSumOp, 2>},
+      {"Trilu", convertDefault<g::TriluOp, 2>},
+      // Binary elementwise
+      {"Add", convertElementwise<g::AddOp, 2>},
+      {"Sub", convertElementwise<g::SubOp, 2>},
+      {"Mul", convertElementwise<g::MulOp, 2>},
+      {"Div", convertElementwise<g::DivOp, 2>},
+      {"Pow", convertElementwise<g::PowOp, 2>},
+      {"Mod", convertDefault<g::ModOp, 2>},
+      {"And", convertElementwise<g::AndOp, 2>},
+      {"Or", convertElementwise<g::OrOp, 2>},
+      {"Xor", convertElementwise<g::XorOp, 2>},
+      {"Equal", convertElementwise<g::EqualOp, 2>},
+      {"Less", convertElementwise<g::LessOp, 2>},
+      {"LessOrEqual", convertDefault<g::LessOrEqualOp, 2>},
+      {"Greater", convertElementwise<g::GreaterOp, 2>},
+      {"GreaterOrEqual", convertDefault<g::GreaterOrEqualOp, 2>},
+      {"Min", convertVariadic<g::MinOp>},
+      {"Max", convertVariadic<g::MaxOp>},
+      {"Sum", convertVariadic<g::SumOp>},
+      {"Mean", convertVariadic<g::MeanOp>},
+      {"Where", convertDefault<g::WhereOp, 3>},
+      // Neural network
+      {"Conv", convertDefault<g::ConvOp, 3>},
+      {"ConvTranspose", convertDefault<g::ConvTransposeOp, 3>},
+      {"MaxPool", convertSingleOutput<g::MaxPoolOp, 1>},
+      {"AveragePool", convertDefault<g::AveragePoolOp, 1>},
+      {"GlobalAveragePool", convertDefault<g::GlobalAveragePoolOp, 1>},
+      {"GlobalMaxPool", convertDefault<g::GlobalMaxPoolOp, 1>},
+      {"BatchNormalization", convertBatchNorm},
+      {"LayerNormalization", convertSingleOutput<g::LayerNormalizationOp, 3>},
+      {"Softmax", convertSoftmax<g::SoftmaxOp>},
+      {"LogSoftmax", convertSoftmax<g::LogSoftmaxOp>},
+      {"MatMul", convertDefault<g::MatMulOp, 2>},
+      {"Gemm", convertGemm},
+      // Reductions
+      {"ReduceMean", convertReduce<g::ReduceMeanOp, 18>},
+      {"ReduceSum", convertReduce<g::ReduceSumOp, 13>},
+      {"ReduceMax", convertReduce<g::ReduceMaxOp, 18>},
+      {"ReduceMin", convertReduce<g::ReduceMinOp, 18>},
+      {"ReduceProd", convertReduce<g::ReduceProdOp, 18>},
+      {"ReduceL1", convertReduce<g::ReduceL1Op, 18>},
+      {"ReduceL2", convertReduce<g::ReduceL2Op, 18>},
+      {"ReduceSumSquare", convertReduce<g::ReduceSumSquareOp, 18>},
+      {"ReduceLogSumExp", convertReduce<g::ReduceLogSumExpOp, 18>},
+      {"ArgMax", convertDefault<g::ArgMaxOp, 1>},
+      {"ArgMin", convertDefault<g::ArgMinOp, 1>},
+      // Shapes and data movement
+      {"Constant", convertConstant},
+      {"ConstantOfShape", convertDefault<g::ConstantOfShapeOp, 1>},
+      {"Range", convertDefault<g::RangeOp, 3>},
+      {"Cast", convertCast},
+      {"Shape", convertDefault<g::ShapeOp, 1>},
+      {"Size", convertDefault<g::SizeOp, 1>},
+      {"Reshape", convertReshape},
+      {"Flatten", convertDefault<g::FlattenOp, 1>},
+      {"Squeeze", convertAxesOp<g::SqueezeOp>},
+      {"Unsqueeze", convertAxesOp<g::UnsqueezeOp>},
+      {"Transpose", convertDefault<g::TransposeOp, 1>},
+      {"Concat", convertConcat},
+      {"Split", convertSplit},
+      {"Slice", convertSlice},
+      {"Gather", convertDefault<g::GatherOp, 2>},
+      {"GatherElements", convertDefault<g::GatherElementsOp, 2>},
+      {"Expand", convertDefault<g::ExpandOp, 2>},
+      {"Tile", convertTile},
+      {"Pad", convertPad},
+      {"Resize", convertResize},
+      {"Upsample", convertUpsample},
+  };
+  return table;
+}
+} // namespace
+
+ConvertFn mnemo::onnx_import::lookupConverter(StringRef opType) {
+  auto it = converterTable().find(opType);
+  return it == converterTable().end() ? nullptr : it->second;
+}
