@@ -29,11 +29,15 @@ using namespace mlir;
 using namespace mnemo;
 using namespace mnemo::onnx_import;
 
-std::string mnemo::onnx_import::describeNode(const onnx::NodeProto &node) {
+std::string mnemo::onnx_import::describeNode(const onnx::NodeProto &node,
+                                             unsigned index) {
+  std::string name = node.name().empty()
+                         ? node.op_type() + "_" + std::to_string(index)
+                         : node.name();
   std::string domain = node.domain().empty() || node.domain() == "ai.onnx"
                            ? ""
                            : node.domain() + ".";
-  return "ONNX node '" + node.name() + "' (" + domain + node.op_type() + ")";
+  return "ONNX node '" + name + "' (" + domain + node.op_type() + ")";
 }
 
 Importer::Importer(MLIRContext *ctx, const ImportOptions &options,
@@ -321,7 +325,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
     }
   }
   if (failed(result)) {
-    InFlightDiagnostic diag = emitError(loc) << describeNode(node) << ": ";
+    InFlightDiagnostic diag = emitError(loc) << describeNode(node, index) << ": ";
     diag << (errors.empty() ? std::string("conversion failed")
                             : llvm::join(errors, "; "));
   }

@@ -108,9 +108,9 @@ private:
   mlir::Value noneValue;
 };
 
-/// Prefixes diagnostics emitted while a node is converted with the node's
-/// name and op type, so every message names the node.
-std::string describeNode(const onnx::NodeProto &node);
+/// "ONNX node 'name' (OpType)": the prefix of every diagnostic about a node.
+/// Unnamed nodes are called OpType_<index in the graph>.
+std::string describeNode(const onnx::NodeProto &node, unsigned index);
 
 } // namespace mnemo::onnx_import
 

@@ -316,7 +316,32 @@ OpFoldResult SliceOp::fold(FoldAdaptor adaptor) {
   return DenseElementsAttr::get(rt, out);
 }
 
+/// gather(shape(x), i) is known when the selected dims of x are static,
+/// even if other dims are dynamic.
+static Attribute foldGatherOfShape(GatherOp op) {
+  auto shape = op.getData().getDefiningOp<ShapeOp>();
+  auto rt = dyn_cast<RankedTensorType>(op.getType());
+  if (!shape || shape.getStart() || shape.getEnd() || !rt ||
+      !rt.hasStaticShape())
+    return {};
+  auto in = dyn_cast<RankedTensorType>(shape.getData().getType());
+  std::optional<SmallVector<int64_t>> idx = getConstantInts(op.getIndices());
+  if (!in || !idx)
+    return {};
+  SmallVector<int64_t> dims;
+  for (int64_t i : *idx) {
+    if (i < 0)
+      i += in.getRank();
+    if (i < 0 || i >= in.getRank() || in.isDynamicDim(i))
+      return {};
+    dims.push_back(in.getDimSize(i));
+  }
+  return DenseElementsAttr::get(rt, ArrayRef<int64_t>(dims));
+}
+
 OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
+  if (Attribute a = foldGatherOfShape(*this))
+    return a;
   auto data = dyn_cast_or_null<DenseElementsAttr>(adaptor.getData());
   DenseIntElementsAttr idx = smallInts(adaptor.getIndices());
   RankedTensorType rt = staticType(getType());

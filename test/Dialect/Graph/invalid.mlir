@@ -1,0 +1,99 @@
+// RUN: mnemo-opt --split-input-file --verify-diagnostics %s
+
+func.func @conv_channels(%x: tensor<1x4x8x8xf32>, %w: tensor<8x3x3x3xf32>) {
+  %n = graph.none
+  // expected-error @+2 {{input channels (4) must equal W's dim 1 (3) x group (1)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %c = graph.conv %x, %w, %n : (tensor<1x4x8x8xf32>, tensor<8x3x3x3xf32>, none) -> tensor<1x8x6x6xf32>
+  return
+}
+
+// -----
+
+func.func @broadcast_mismatch(%a: tensor<2x3xf32>, %b: tensor<4x3xf32>) {
+  // expected-error @+2 {{operand shapes are not broadcastable: dimension 2 vs 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.add %a, %b : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @element_mismatch(%a: tensor<2xf32>, %b: tensor<2xi64>) {
+  // expected-error @+2 {{operands have different element types}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.mul %a, %b : (tensor<2xf32>, tensor<2xi64>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @wrong_result(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{'graph.relu' op inferred type(s) 'tensor<2x3xf32>' are incompatible with return type(s) of operation 'tensor<3x2xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.relu %a : (tensor<2x3xf32>) -> tensor<3x2xf32>
+  return
+}
+
+// -----
+
+func.func @bad_perm(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{perm is not a permutation of [0, 2)}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.transpose %a {perm = [0, 0]} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @bad_reshape(%a: tensor<2x3xf32>) {
+  %s = graph.constant dense<[4, -1]> : tensor<2xi64>
+  // expected-error @+2 {{cannot reshape 'tensor<2x3xf32>' to [4, -1]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.reshape %a, %s : (tensor<2x3xf32>, tensor<2xi64>) -> tensor<4x?xf32>
+  return
+}
+
+// -----
+
+func.func @bad_axis(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.softmax %a {axis = 2} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @bad_gelu(%a: tensor<2xf32>) {
+  // expected-error @+1 {{approximate must be 'none' or 'tanh', got 'erf'}}
+  %0 = graph.gelu %a {approximate = "erf"} : (tensor<2xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @bad_attr_type(%a: tensor<2x3xf32>) {
+  // expected-error @+1 {{attribute 'axis' failed to satisfy constraint: 64-bit signless integer attribute}}
+  %0 = graph.softmax %a {axis = 1.0 : f32} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @matmul_k(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) {
+  // expected-error @+2 {{contraction dims differ}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.matmul %a, %b : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @split_sizes(%a: tensor<10xf32>) {
+  %s = graph.constant dense<[3, 3]> : tensor<2xi64>
+  // expected-error @+2 {{split sizes sum to 6 but the axis has 10}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:2 = graph.split %a, %s : (tensor<10xf32>, tensor<2xi64>) -> (tensor<3xf32>, tensor<3xf32>)
+  return
+}

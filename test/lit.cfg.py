@@ -1,0 +1,30 @@
+# -*- Python -*-
+# lit configuration for mnemo: finds the mnemo tools and LLVM's FileCheck.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "MNEMO"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".onnxtext", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.mlir_obj_dir, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
+
+llvm_config.use_default_substitutions()
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
+
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.with_environment("PATH", config.mnemo_tools_dir, append_path=True)
+
+tools = ["mnemo-opt", "mnemo-translate"]
+llvm_config.add_tool_substitutions(tools, [config.mnemo_tools_dir, config.llvm_tools_dir])
+
+# Tests on the shared models run only where ../shared is present.
+if os.path.isdir(os.path.join(config.mnemo_shared_dir, "models")):
+    config.available_features.add("shared-models")
+    config.substitutions.append(("%shared", config.mnemo_shared_dir))
