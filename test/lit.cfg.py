@@ -16,7 +16,6 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "Inputs"]
 
 llvm_config.use_default_substitutions()
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
-config.substitutions.append(("%inputs", os.path.join(config.test_source_root, "Inputs")))
 
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mnemo_tools_dir, append_path=True)
@@ -28,3 +27,13 @@ llvm_config.add_tool_substitutions(tools, [config.mnemo_tools_dir, config.llvm_t
 if os.path.isdir(os.path.join(config.mnemo_shared_dir, "models")):
     config.available_features.add("shared-models")
     config.substitutions.append(("%shared", config.mnemo_shared_dir))
+
+# Debian's python3 with python3-onnx builds binary models for the tests of
+# external data and corrupt files.
+import subprocess
+_py = "/usr/bin/python3"
+if os.path.exists(_py) and subprocess.call(
+        [_py, "-c", "import onnx"], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL) == 0:
+    config.available_features.add("python-onnx")
+    config.substitutions.append(("%onnxpy", _py))

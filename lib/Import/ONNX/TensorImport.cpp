@@ -230,9 +230,11 @@ FailureOr<ElementsAttr> Importer::importTensor(const onnx::TensorProto &t,
       return emitError(loc) << "tensor '" << t.name() << "' has bad data";
     return cast<ElementsAttr>(DenseElementsAttr::getFromRawBuffer(type, data));
   }
-  // One copy into an aligned blob the resource manager owns.
+  // One copy into a blob the resource manager owns, aligned to a cache line
+  // so later stages can use it in place with vector loads.
   std::string blobName = t.name().empty() ? "tensor" : t.name();
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(data);
+  AsmResourceBlob blob =
+      HeapAsmResourceBlob::allocateAndCopyWithAlign(data, /*align=*/64);
   return cast<ElementsAttr>(
       DenseResourceElementsAttr::get(type, blobName, std::move(blob)));
 }
