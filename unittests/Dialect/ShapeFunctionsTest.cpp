@@ -48,26 +48,36 @@ protected:
     return ConstantOp::create(builder, builder.getUnknownLoc(),
                               DenseElementsAttr::get(t, 0.0f));
   }
+  /// Infers OpTy's result types with ODS default attributes filled in, as
+  /// they are on any created op.
+  template <typename OpTy>
+  ArrayRef<int64_t> infer(ArrayRef<Value> operands,
+                          ArrayRef<NamedAttribute> attrs) {
+    NamedAttrList list(attrs);
+    RegisteredOperationName::lookup(OpTy::getOperationName(), &ctx)
+        ->populateDefaultAttrs(list);
+    typename OpTy::Adaptor adaptor(operands, list.getDictionary(&ctx));
+    types.clear();
+    if (failed(OpTy::inferReturnTypes(&ctx, std::nullopt, adaptor, types)))
+      return {};
+    return cast<RankedTensorType>(types[0]).getShape();
+  }
   MLIRContext ctx;
   OpBuilder builder;
+  SmallVector<Type> types;
   OwningOpRef<ModuleOp> module;
 };
 
 TEST_F(GraphOpsTest, ConvStridePadDilation) {
   Value x = arg({1, 16, 33, 33}), w = arg({32, 16, 3, 3});
   Value none = NoneOp::create(builder, builder.getUnknownLoc());
-  SmallVector<Type> types;
   Builder &b = builder;
   SmallVector<NamedAttribute> attrs = {
       b.getNamedAttr("strides", b.getI64ArrayAttr({2, 2})),
       b.getNamedAttr("pads", b.getI64ArrayAttr({2, 2, 2, 2})),
       b.getNamedAttr("dilations", b.getI64ArrayAttr({2, 2}))};
-  SmallVector<Value> operands = {x, w, none};
-  ConvOp::Adaptor adaptor(operands, b.getDictionaryAttr(attrs));
-  ASSERT_TRUE(succeeded(ConvOp::inferReturnTypes(&ctx, std::nullopt, adaptor,
-                                                 types)));
   // (33 + 4 - 5) / 2 + 1 = 17
-  EXPECT_EQ(cast<RankedTensorType>(types[0]).getShape(),
+  EXPECT_EQ(infer<ConvOp>({x, w, none}, attrs),
             ArrayRef<int64_t>({1, 32, 17, 17}));
 }
 
@@ -77,13 +87,7 @@ TEST_F(GraphOpsTest, ReshapeInfersMinusOneAndZero) {
   Value s = ConstantOp::create(
       builder, builder.getUnknownLoc(),
       DenseElementsAttr::get(shapeType, ArrayRef<int64_t>{0, -1}));
-  SmallVector<Type> types;
-  SmallVector<Value> operands = {x, s};
-  ReshapeOp::Adaptor adaptor(operands, builder.getDictionaryAttr({}));
-  ASSERT_TRUE(succeeded(
-      ReshapeOp::inferReturnTypes(&ctx, std::nullopt, adaptor, types)));
-  EXPECT_EQ(cast<RankedTensorType>(types[0]).getShape(),
-            ArrayRef<int64_t>({2, 12}));
+  EXPECT_EQ(infer<ReshapeOp>({x, s}, {}), ArrayRef<int64_t>({2, 12}));
 }
 
 TEST_F(GraphOpsTest, MaxPoolCeilModeDropsWindowInPadding) {
@@ -94,12 +98,6 @@ TEST_F(GraphOpsTest, MaxPoolCeilModeDropsWindowInPadding) {
       b.getNamedAttr("kernel_shape", b.getI64ArrayAttr({2, 2})),
       b.getNamedAttr("strides", b.getI64ArrayAttr({2, 2})),
       b.getNamedAttr("ceil_mode", b.getI64IntegerAttr(1))};
-  SmallVector<Type> types;
-  SmallVector<Value> operands = {x};
-  MaxPoolOp::Adaptor adaptor(operands, b.getDictionaryAttr(attrs));
-  ASSERT_TRUE(succeeded(
-      MaxPoolOp::inferReturnTypes(&ctx, std::nullopt, adaptor, types)));
-  EXPECT_EQ(cast<RankedTensorType>(types[0]).getShape(),
-            ArrayRef<int64_t>({1, 1, 3, 3}));
+  EXPECT_EQ(infer<MaxPoolOp>({x}, attrs), ArrayRef<int64_t>({1, 1, 3, 3}));
 }
 } // namespace
