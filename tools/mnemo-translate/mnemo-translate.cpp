@@ -93,6 +93,7 @@ int main(int argc, char **argv) {
   if (elideResources)
     flags.elideLargeResourceString();
   module->print(output->os(), flags);
+  output->os() << "\n";
   output->keep();
   return 0;
 }
