@@ -141,10 +141,6 @@ Value scalarOf(NodeContext &c, Type elt, double value) {
   return c.imp.constant(DenseElementsAttr::get(type, v), c.loc);
 }
 
-Type elementTypeOf(Value v) {
-  return cast<ShapedType>(v.getType()).getElementType();
-}
-
 bool isEmptyConstant(Value v) {
   auto t = dyn_cast<RankedTensorType>(v.getType());
   return t && t.hasStaticShape() && t.getNumElements() == 0;
@@ -232,7 +228,7 @@ LogicalResult convertClip(NodeContext &c, Outs &outs) {
   if (c.opset >= 11)
     return convertDefault<g::ClipOp, 3>(c, outs);
   dropInert(c);
-  Type elt = elementTypeOf(c.input(0));
+  Type elt = g::elementTypeOf(c.input(0));
   auto bound = [&](StringRef name) -> Value {
     auto a = dyn_cast_or_null<FloatAttr>(c.take(name));
     return a ? scalarOf(c, elt, a.getValueAsDouble()) : c.imp.none(c.loc);
@@ -251,9 +247,20 @@ LogicalResult convertPad(NodeContext &c, Outs &outs) {
     return emitError(c.loc) << "Pad needs a `pads` attribute";
   Value value = c.imp.none(c.loc);
   if (auto v = dyn_cast_or_null<FloatAttr>(c.take("value")))
-    value = scalarOf(c, elementTypeOf(c.input(0)), v.getValueAsDouble());
+    value = scalarOf(c, g::elementTypeOf(c.input(0)), v.getValueAsDouble());
   return c.imp.build<g::PadOp>(c, {c.input(0), pads, value, c.imp.none(c.loc)},
                                c.attrs, outs);
+}
+
+/// Takes the `mode` attribute back with Upsample's old "bilinear" spelled
+/// "linear", as Resize names it.
+void normalizeResizeMode(NodeContext &c) {
+  auto mode = dyn_cast_or_null<StringAttr>(c.take("mode"));
+  if (!mode)
+    return;
+  StringRef m = mode.getValue() == "bilinear" ? "linear" : mode.getValue();
+  Builder &b = c.imp.getBuilder();
+  c.attrs.push_back(b.getNamedAttr("mode", b.getStringAttr(m)));
 }
 
 /// Resize/Upsample before opset 11 used asymmetric coordinates with floor
@@ -282,12 +289,7 @@ LogicalResult convertResize(NodeContext &c, Outs &outs) {
       if (!g::isNone(ops[i]) && isEmptyConstant(ops[i]))
         ops[i] = none;
   }
-  if (auto mode = dyn_cast_or_null<StringAttr>(c.take("mode"))) {
-    // Opset 10 spelled linear "linear"; older Upsample said "bilinear".
-    StringRef m = mode.getValue() == "bilinear" ? "linear" : mode.getValue();
-    c.attrs.push_back(c.imp.getBuilder().getNamedAttr(
-        "mode", c.imp.getBuilder().getStringAttr(m)));
-  }
+  normalizeResizeMode(c);
   return c.imp.build<g::ResizeOp>(c, ops, c.attrs, outs);
 }
 
@@ -309,11 +311,7 @@ LogicalResult convertUpsample(NodeContext &c, Outs &outs) {
   }
   Value none = c.imp.none(c.loc);
   setLegacyResizeModes(c);
-  if (auto mode = dyn_cast_or_null<StringAttr>(c.take("mode"))) {
-    StringRef m = mode.getValue() == "bilinear" ? "linear" : mode.getValue();
-    c.attrs.push_back(c.imp.getBuilder().getNamedAttr(
-        "mode", c.imp.getBuilder().getStringAttr(m)));
-  }
+  normalizeResizeMode(c);
   return c.imp.build<g::ResizeOp>(c, {c.input(0), none, scales, none},
                                   c.attrs, outs);
 }

@@ -239,6 +239,18 @@ FailureOr<ElementsAttr> Importer::importTensor(const onnx::TensorProto &t,
       DenseResourceElementsAttr::get(type, blobName, std::move(blob)));
 }
 
+static Attribute floatsAttr(Builder &b, const onnx::AttributeProto &a) {
+  SmallVector<Attribute> v;
+  for (float f : a.floats())
+    v.push_back(b.getF32FloatAttr(f));
+  return b.getArrayAttr(v);
+}
+
+static Attribute intsAttr(Builder &b, const onnx::AttributeProto &a) {
+  return b.getI64ArrayAttr(
+      SmallVector<int64_t>(a.ints().begin(), a.ints().end()));
+}
+
 FailureOr<Attribute> Importer::convertAttribute(const onnx::AttributeProto &a,
                                                 Location loc) {
   Builder &b = builder;
@@ -255,15 +267,10 @@ FailureOr<Attribute> Importer::convertAttribute(const onnx::AttributeProto &a,
       return emitError(loc) << "in attribute '" << a.name() << "'";
     return Attribute(*t);
   }
-  case onnx::AttributeProto::FLOATS: {
-    SmallVector<Attribute> v;
-    for (float f : a.floats())
-      v.push_back(b.getF32FloatAttr(f));
-    return Attribute(b.getArrayAttr(v));
-  }
+  case onnx::AttributeProto::FLOATS:
+    return floatsAttr(b, a);
   case onnx::AttributeProto::INTS:
-    return Attribute(b.getI64ArrayAttr(
-        SmallVector<int64_t>(a.ints().begin(), a.ints().end())));
+    return intsAttr(b, a);
   case onnx::AttributeProto::STRINGS: {
     SmallVector<Attribute> v;
     for (const std::string &s : a.strings())
@@ -295,14 +302,9 @@ FailureOr<Attribute> Importer::convertAttribute(const onnx::AttributeProto &a,
       return Attribute(*t);
     }
     if (a.ints_size())
-      return Attribute(b.getI64ArrayAttr(
-          SmallVector<int64_t>(a.ints().begin(), a.ints().end())));
-    if (a.floats_size()) {
-      SmallVector<Attribute> v;
-      for (float f : a.floats())
-        v.push_back(b.getF32FloatAttr(f));
-      return Attribute(b.getArrayAttr(v));
-    }
+      return intsAttr(b, a);
+    if (a.floats_size())
+      return floatsAttr(b, a);
     return emitError(loc) << "attribute '" << a.name()
                           << "' has an unknown type " << (int)a.type();
   }

@@ -21,15 +21,8 @@ struct RefineResultTypes : public RewritePattern {
                                 PatternRewriter &rewriter) const override {
     if (!isa_and_nonnull<GraphDialect>(op->getDialect()))
       return failure();
-    auto iface = dyn_cast<InferTypeOpInterface>(op);
-    if (!iface)
-      return failure();
     SmallVector<Type> inferred;
-    if (failed(iface.inferReturnTypes(op->getContext(), std::nullopt,
-                                      op->getOperands(),
-                                      op->getAttrDictionary(),
-                                      op->getPropertiesStorage(),
-                                      op->getRegions(), inferred)) ||
+    if (failed(inferResultTypes(op, inferred)) ||
         inferred.size() != op->getNumResults())
       return failure();
     bool changed = false;

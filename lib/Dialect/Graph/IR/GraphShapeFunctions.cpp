@@ -107,8 +107,19 @@ static FailureOr<Type> broadcastType(std::optional<Location> loc,
   return Type(RankedTensorType::get(*shape, elementType));
 }
 
-static Type elementTypeOf(Value v) {
+Type mnemo::graph::elementTypeOf(Value v) {
   return cast<ShapedType>(v.getType()).getElementType();
+}
+
+LogicalResult mnemo::graph::inferResultTypes(Operation *op,
+                                             SmallVectorImpl<Type> &types) {
+  auto iface = dyn_cast<InferTypeOpInterface>(op);
+  if (!iface)
+    return failure();
+  return iface.inferReturnTypes(op->getContext(), std::nullopt,
+                                op->getOperands(), op->getAttrDictionary(),
+                                op->getPropertiesStorage(), op->getRegions(),
+                                types);
 }
 
 LogicalResult mnemo::graph::inferSameAsFirst(std::optional<Location>,
@@ -119,9 +130,8 @@ LogicalResult mnemo::graph::inferSameAsFirst(std::optional<Location>,
   return success();
 }
 
-/// Normalizes `axis` into [0, rank) or fails with a diagnostic.
-static FailureOr<int64_t> normalizeAxis(std::optional<Location> loc,
-                                        int64_t axis, int64_t rank) {
+FailureOr<int64_t> mnemo::graph::normalizeAxis(std::optional<Location> loc,
+                                               int64_t axis, int64_t rank) {
   if (axis < -rank || axis >= rank)
     return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
                              rank);

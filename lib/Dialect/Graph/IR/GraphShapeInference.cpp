@@ -22,17 +22,6 @@ static SmallVector<int64_t> toInts(ArrayAttr attr) {
   return out;
 }
 
-static Type elementTypeOf(Value v) {
-  return cast<ShapedType>(v.getType()).getElementType();
-}
-
-static FailureOr<int64_t> normAxis(std::optional<Location> loc, int64_t axis,
-                                   int64_t rank) {
-  if (axis < -rank || axis >= rank)
-    return emitOptionalError(loc, "axis ", axis, " is out of range for rank ",
-                             rank);
-  return axis < 0 ? axis + rank : axis;
-}
 
 static int64_t mulDims(ArrayRef<int64_t> dims) {
   int64_t p = 1;
@@ -302,7 +291,7 @@ LogicalResult LayerNormalizationOp::inferReturnTypes(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<Type> &types) {
   if (auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType())) {
-    FailureOr<int64_t> axis = normAxis(loc, (int64_t)adaptor.getAxis(),
+    FailureOr<int64_t> axis = normalizeAxis(loc, (int64_t)adaptor.getAxis(),
                                        x.getRank());
     if (failed(axis))
       return failure();
@@ -638,7 +627,7 @@ static FailureOr<SmallVector<int64_t>>
 normAxes(std::optional<Location> loc, ArrayRef<int64_t> axes, int64_t rank) {
   SmallVector<int64_t> out;
   for (int64_t a : axes) {
-    FailureOr<int64_t> n = normAxis(loc, a, rank);
+    FailureOr<int64_t> n = normalizeAxis(loc, a, rank);
     if (failed(n))
       return failure();
     if (llvm::is_contained(out, *n))
@@ -762,7 +751,7 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *,
     return success();
   }
   int64_t r = first.getRank();
-  FailureOr<int64_t> axis = normAxis(loc, (int64_t)adaptor.getAxis(), r);
+  FailureOr<int64_t> axis = normalizeAxis(loc, (int64_t)adaptor.getAxis(), r);
   if (failed(axis))
     return failure();
   SmallVector<int64_t> shape(r, kDyn);
@@ -799,7 +788,7 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
   Type elt = elementTypeOf(adaptor.getInput());
   if (!in)
     return emitOptionalError(loc, "Split needs a ranked input");
-  FailureOr<int64_t> axis = normAxis(loc, (int64_t)adaptor.getAxis(),
+  FailureOr<int64_t> axis = normalizeAxis(loc, (int64_t)adaptor.getAxis(),
                                      in.getRank());
   if (failed(axis))
     return failure();
@@ -940,7 +929,7 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
     return success();
   }
   FailureOr<int64_t> axis =
-      normAxis(loc, (int64_t)adaptor.getAxis(), data.getRank());
+      normalizeAxis(loc, (int64_t)adaptor.getAxis(), data.getRank());
   if (failed(axis))
     return failure();
   SmallVector<int64_t> shape(data.getShape().take_front(*axis));
@@ -957,7 +946,7 @@ LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
   auto data = dyn_cast<RankedTensorType>(adaptor.getData().getType());
   auto idx = cast<TensorType>(adaptor.getIndices().getType());
   if (data) {
-    if (failed(normAxis(loc, (int64_t)adaptor.getAxis(), data.getRank())))
+    if (failed(normalizeAxis(loc, (int64_t)adaptor.getAxis(), data.getRank())))
       return failure();
     if (idx.hasRank() && idx.getRank() != data.getRank())
       return emitOptionalError(loc, "data and indices must have equal rank");

@@ -35,14 +35,11 @@ struct GraphInferShapesPass
     auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
     SmallVector<Type> results(func.getResultTypes());
     for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
-      auto op = v.getDefiningOp<InferTypeOpInterface>();
+      Operation *op = v.getDefiningOp();
       if (!op || !isa<GraphDialect>(op->getDialect()))
         continue;
       SmallVector<Type> inferred;
-      if (failed(op.inferReturnTypes(ctx, std::nullopt, op->getOperands(),
-                                     op->getAttrDictionary(),
-                                     op->getPropertiesStorage(),
-                                     op->getRegions(), inferred)))
+      if (failed(inferResultTypes(op, inferred)))
         continue;
       Type t = inferred[cast<OpResult>(v).getResultNumber()];
       if (t != v.getType() && areRefinedTypes(t, v.getType()) &&

@@ -48,6 +48,17 @@ std::optional<llvm::SmallVector<double>> getConstantFloats(mlir::Value v);
 /// True when `v` is a graph.none value (an omitted optional input).
 bool isNone(mlir::Value v);
 
+/// Element type of a tensor-typed value.
+mlir::Type elementTypeOf(mlir::Value v);
+
+/// Normalizes `axis` into [0, rank), or fails with a diagnostic at `loc`.
+llvm::FailureOr<int64_t> normalizeAxis(std::optional<mlir::Location> loc,
+                                       int64_t axis, int64_t rank);
+
+/// Re-runs `op`'s shape function on its current operands and attributes.
+llvm::LogicalResult inferResultTypes(mlir::Operation *op,
+                                     llvm::SmallVectorImpl<mlir::Type> &types);
+
 /// Numpy broadcasting of shapes; fails (with a diagnostic at `loc`) when two
 /// static dims differ and neither is 1.
 llvm::FailureOr<llvm::SmallVector<int64_t>>
