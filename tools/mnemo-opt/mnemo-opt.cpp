@@ -1,27 +1,32 @@
 //===- mnemo-opt.cpp - mnemo optimizer driver -----------------------------===//
 //
-// The opt-style driver: every mnemo dialect and pass, plus the upstream
-// dialects and generic passes (canonicalize, cse, ...) they work with.
+// The opt-style driver: every mnemo dialect, pass and named pipeline, plus
+// all upstream dialects and passes, so each lowering stage can be inspected
+// and lit-tested on its own.
 //
 //===----------------------------------------------------------------------===//
 
+#include "mnemo/Conversion/Passes.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
+#include "mnemo/Pipelines/Pipelines.h"
 
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
-#include "mlir/Transforms/Passes.h"
 
 int main(int argc, char **argv) {
-  mlir::registerTransformsPasses();
+  mlir::registerAllPasses();
   mnemo::graph::registerGraphPasses();
+  mnemo::registerMnemoConversionPasses();
+  mnemo::registerPipelines();
 
   mlir::DialectRegistry registry;
-  registry.insert<mnemo::graph::GraphDialect, mlir::func::FuncDialect,
-                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<mnemo::graph::GraphDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "mnemo optimizer driver\n", registry));
 }

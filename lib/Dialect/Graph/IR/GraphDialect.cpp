@@ -4,6 +4,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/StringExtras.h"
 
 using namespace mlir;
 using namespace mnemo::graph;
@@ -36,4 +37,41 @@ LogicalResult GeluOp::verify() {
     return emitOpError("approximate must be 'none' or 'tanh', got '")
            << getApproximate() << "'";
   return success();
+}
+
+std::string mnemo::graph::getOnnxNodeName(Operation *op) {
+  Location loc = op->getLoc();
+  if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())
+    loc = fused.getLocations().front();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().str();
+  return "";
+}
+
+std::string mnemo::graph::getOnnxOpType(Operation *op) {
+  if (auto node = dyn_cast<OnnxNodeOp>(op))
+    return node.getOpType().str();
+  StringRef mnemonic = op->getName().stripDialect();
+  // The two ONNX names that are not the CamelCase of their mnemonic.
+  if (mnemonic == "matmul")
+    return "MatMul";
+  if (mnemonic == "is_nan")
+    return "IsNaN";
+  std::string out;
+  bool upper = true;
+  for (char c : mnemonic) {
+    if (c == '_') {
+      upper = true;
+      continue;
+    }
+    out.push_back(upper ? llvm::toUpper(c) : c);
+    upper = false;
+  }
+  return out;
+}
+
+std::string mnemo::graph::describeOnnxNode(Operation *op) {
+  std::string name = getOnnxNodeName(op);
+  return "ONNX node '" + (name.empty() ? std::string("?") : name) + "' (" +
+         getOnnxOpType(op) + ")";
 }

@@ -26,6 +26,15 @@ namespace mnemo::graph {
 /// Patterns that refine graph op result types from their shape functions
 /// (used by the `graph-infer-shapes` pass and canonicalization).
 void populateRefineTypesPatterns(mlir::RewritePatternSet &patterns);
+
+/// The ONNX node name the importer recorded in `op`'s location (NameLoc), or
+/// "" when there is none.
+std::string getOnnxNodeName(mlir::Operation *op);
+/// The ONNX op type `op` was imported from: `op_type` of a graph.onnx_node,
+/// else the CamelCase form of the graph op's mnemonic (max_pool -> MaxPool).
+std::string getOnnxOpType(mlir::Operation *op);
+/// "ONNX node 'name' (OpType)" for diagnostics.
+std::string describeOnnxNode(mlir::Operation *op);
 } // namespace mnemo::graph
 
 #endif // MNEMO_DIALECT_GRAPH_IR_GRAPH_H

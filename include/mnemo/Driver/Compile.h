@@ -1,0 +1,67 @@
+//===- Compile.h - the ahead-of-time CPU compiler driver --------*- C++ -*-===//
+//
+// What mnemoc does, as a library so mnemo-run can compile in-process:
+// import -> named pipelines -> LLVM IR -> object -> shared library, plus
+// the C header and a JSON description of the artifact's signature.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MNEMO_DRIVER_COMPILE_H
+#define MNEMO_DRIVER_COMPILE_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/LogicalResult.h"
+
+#include <string>
+#include <vector>
+
+namespace mnemo {
+
+/// One graph input or output as the artifact sees it.
+struct TensorSignature {
+  std::string name;
+  std::string dtype;                 // ONNX-style: float32, int64, bool, ...
+  std::vector<int64_t> shape;        // -1 for symbolic dims
+  std::vector<std::string> dimNames; // "" for static dims
+};
+
+struct DimBound {
+  std::string name;
+  int64_t lo = 0, hi = 0;
+};
+
+struct ArtifactSignature {
+  std::string name;
+  std::vector<TensorSignature> inputs, outputs;
+  std::vector<DimBound> dims;
+  int64_t workspaceBytes = 0;
+};
+
+struct CompileOptions {
+  std::string name;              // C symbol prefix; from the file by default
+  std::string outDir = ".";
+  std::string emit = "so";       // mlir | llvm | obj | so
+  unsigned optLevel = 3;
+  std::vector<std::string> dims; // name=lo..hi
+  bool printIRAfterAll = false;
+  bool timing = false;
+};
+
+/// A C identifier from a file name (tiny-cnn.onnx -> tiny_cnn).
+std::string sanitizeName(llvm::StringRef stem);
+
+/// Runs the CPU pipeline on an imported module and writes the artifacts
+/// `emit` asks for into `outDir`. Diagnostics go to the module's context.
+llvm::FailureOr<ArtifactSignature> compileCPU(mlir::ModuleOp module,
+                                              const CompileOptions &options);
+
+/// Reads the JSON written next to an artifact.
+llvm::FailureOr<ArtifactSignature> readSignature(llvm::StringRef jsonPath,
+                                                 std::string &error);
+
+/// Registers every dialect and translation the driver needs.
+void registerCompilerDialects(mlir::DialectRegistry &registry);
+
+} // namespace mnemo
+
+#endif // MNEMO_DRIVER_COMPILE_H

@@ -1,0 +1,54 @@
+//===- Pipelines.h - mnemo's named pass pipelines ---------------*- C++ -*-===//
+//
+// The stages of the CPU compiler as pipelines that mnemoc runs in order and
+// mnemo-opt exposes by name, so each stage can be inspected and lit-tested:
+//
+//   mnemo-graph-to-linalg   shape inference, folding, graph -> linalg,
+//                           elementwise fusion
+//   mnemo-cpu-bufferize     one-shot bufferization (identity layouts at
+//                           the function boundary)
+//   mnemo-cpu-codegen       tiling and vectorization of linalg ops, then
+//                           loops
+//   mnemo-cpu-lower-to-llvm the C ABI (workspace, entry points) and the
+//                           conversion of everything to the LLVM dialect
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MNEMO_PIPELINES_PIPELINES_H
+#define MNEMO_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+#include <string>
+#include <vector>
+
+namespace mnemo {
+
+struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions> {
+  Option<std::string> name{*this, "name",
+                           llvm::cl::desc("Prefix of the exported C symbols"),
+                           llvm::cl::init("model")};
+  ListOption<std::string> dims{
+      *this, "dims", llvm::cl::desc("Bounds of symbolic dims, name=lo..hi")};
+  Option<unsigned> optLevel{*this, "opt-level",
+                            llvm::cl::desc("0 keeps plain loops (no tiling "
+                                           "or vectorization)"),
+                            llvm::cl::init(3)};
+};
+
+void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
+void buildCPUBufferizePipeline(mlir::OpPassManager &pm);
+void buildCPUCodegenPipeline(mlir::OpPassManager &pm,
+                             const CPUPipelineOptions &options);
+void buildCPULowerToLLVMPipeline(mlir::OpPassManager &pm,
+                                 const CPUPipelineOptions &options);
+/// All four in order.
+void buildCPUPipeline(mlir::OpPassManager &pm,
+                      const CPUPipelineOptions &options);
+
+void registerPipelines();
+
+} // namespace mnemo
+
+#endif // MNEMO_PIPELINES_PIPELINES_H

@@ -1,0 +1,22 @@
+//===- Passes.h - CPU target passes -----------------------------*- C++ -*-===//
+
+#ifndef MNEMO_TARGET_CPU_PASSES_H
+#define MNEMO_TARGET_CPU_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mnemo {
+#define GEN_PASS_DECL
+#include "mnemo/Target/CPU/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "mnemo/Target/CPU/Passes.h.inc"
+} // namespace mnemo
+
+#endif // MNEMO_TARGET_CPU_PASSES_H

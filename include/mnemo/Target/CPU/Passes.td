@@ -1,0 +1,61 @@
+//===- Passes.td - CPU target passes -----------------------*- tablegen -*-===//
+
+#ifndef MNEMO_TARGET_CPU_PASSES_TD
+#define MNEMO_TARGET_CPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CPUABIPass : Pass<"mnemo-cpu-abi", "::mlir::ModuleOp"> {
+  let summary = "Wraps the bufferized entry function in mnemo's C ABI.";
+  let description = [{
+    Places every `memref.alloc` of the entry function at a compile-time
+    offset in one workspace (`memref.view` into a byte buffer passed by the
+    caller) and emits the artifact's C entry points:
+
+      size_t <name>_workspace_bytes(void);
+      int <name>_run(const void *const *inputs, void *const *outputs,
+                     void *workspace);
+      int <name>_run_dims(const int64_t *dims, const void *const *inputs,
+                          void *const *outputs, int64_t *output_shapes,
+                          void *workspace);
+
+    Symbolic dims (the inputs' `graph.dim_params`) are run-time values in
+    `dims`, in order of first appearance; each needs a bound
+    (`dims=past_len=1..4096`). Dynamic allocation sizes are bounded by
+    interval arithmetic over those bounds, so the workspace holds the worst
+    case; `_run_dims` returns 3 when a dim is out of its bound, `_run`
+    returns 2 for a model with symbolic dims. Outputs are copied into the
+    caller's buffers; `output_shapes` (optional) receives their shapes.
+
+    The slot plan is the simple one (no reuse): the memory planner replaces
+    it.
+  }];
+  let options = [
+    Option<"modelName", "name", "std::string", "\"model\"",
+           "Prefix of the exported C symbols">,
+    Option<"entry", "entry", "std::string", "\"main_graph\"",
+           "The bufferized entry function">,
+    ListOption<"dimBounds", "dims", "std::string",
+               "Bounds of symbolic dims as name=lo..hi">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect", "::mlir::cf::ControlFlowDialect",
+    "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::func::FuncDialect"
+  ];
+}
+
+def LowerStridedCopiesPass
+    : Pass<"mnemo-lower-strided-copies", "::mlir::func::FuncOp"> {
+  let summary = "Rewrites memref.copy between strided views to linalg.copy.";
+  let description = [{
+    Contiguous copies stay memref.copy (a memcpy after lowering); copies
+    where either side is a strided view (padding into a larger buffer, slice
+    extraction) become linalg.copy so they are compiled as loops or vectors
+    instead of calling MLIR's generic runtime copy, which the artifact does
+    not link.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+#endif // MNEMO_TARGET_CPU_PASSES_TD

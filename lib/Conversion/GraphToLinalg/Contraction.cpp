@@ -1,0 +1,511 @@
+//===- Contraction.cpp - MatMul, Gemm and Conv to linalg ------------------===//
+//
+// Plain 2-D and batched products become linalg.matmul / batch_matmul (and
+// N-d x 2-D folds the batch into M) so the CPU pipeline can tile and
+// vectorize named ops; transposed or batch-broadcast products become a
+// linalg.generic contraction. 2-D convolutions use conv_2d_nchw_fchw and
+// depthwise_conv_2d_nchw_chw; grouped and 1-D/3-D ones a generic
+// convolution. Bias initializes the accumulator.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Utils.h"
+
+using namespace mlir;
+using namespace mnemo;
+using namespace mnemo::lowering;
+namespace g = mnemo::graph;
+
+namespace {
+
+/// A linalg.generic contraction out[...] += a[...] * b[...].
+Value genericContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                         Value init, ArrayRef<AffineMap> maps,
+                         ArrayRef<utils::IteratorType> iters) {
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, ValueRange{lhs, rhs},
+             ValueRange{init}, maps, iters,
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               Value l = a[0], r = a[1];
+               Type acc = a[2].getType();
+               if (l.getType() != acc)
+                 l = castScalar(nb, nl, l, l.getType(), acc);
+               if (r.getType() != acc)
+                 r = castScalar(nb, nl, r, r.getType(), acc);
+               linalg::YieldOp::create(nb, nl, mulAdd(nb, nl, l, r, a[2]));
+             })
+      .getResult(0);
+}
+
+RankedTensorType withShape(ArrayRef<int64_t> shape, Type elt) {
+  return RankedTensorType::get(shape, elt);
+}
+
+OpFoldResult dimOf(OpBuilder &b, Location loc, Value v, int64_t d) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (!t.isDynamicDim(d))
+    return b.getIndexAttr(t.getDimSize(d));
+  return tensor::DimOp::create(b, loc, v, d).getResult();
+}
+
+/// Numpy matmul: 1-D operands are promoted, batch dims broadcast.
+struct MatMulPattern : GraphPattern<g::MatMulOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::MatMulOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    RankedTensorType outType = resultType(op);
+    auto aT = dyn_cast<RankedTensorType>(adaptor.getA().getType());
+    auto bT = dyn_cast<RankedTensorType>(adaptor.getB().getType());
+    if (!outType || !aT || !bT)
+      return rw.notifyMatchFailure(op, "unranked operands");
+    Type elt = outType.getElementType();
+    Value a = adaptor.getA(), bv = adaptor.getB();
+    // Promote 1-D operands to matrices.
+    if (aT.getRank() == 1) {
+      aT = withShape({1, aT.getDimSize(0)}, elt);
+      a = reshapeTensor(rw, loc, a, aT, {rw.getIndexAttr(1), dimOf(rw, loc, a, 0)});
+    }
+    if (bT.getRank() == 1) {
+      bT = withShape({bT.getDimSize(0), 1}, elt);
+      bv = reshapeTensor(rw, loc, bv, bT, {dimOf(rw, loc, bv, 0), rw.getIndexAttr(1)});
+    }
+    int64_t ra = aT.getRank(), rb = bT.getRank();
+    int64_t batchRank = std::max(ra, rb) - 2;
+    OpFoldResult m = dimOf(rw, loc, a, ra - 2), n = dimOf(rw, loc, bv, rb - 1);
+    Value zero = scalarConst(rw, loc, elt, 0);
+    Value result;
+    if (rb == 2) {
+      // [..., M, K] x [K, N]: fold the batch into M and use linalg.matmul.
+      SmallVector<OpFoldResult> aSizes = mixedSizes(rw, loc, a);
+      int64_t mStatic = 1;
+      for (int64_t d = 0; d < ra - 1; ++d)
+        mStatic = (mStatic == ShapedType::kDynamic || aT.isDynamicDim(d))
+                      ? ShapedType::kDynamic
+                      : mStatic * aT.getDimSize(d);
+      Value a2 = a;
+      if (ra > 2) {
+        SmallVector<ReassociationIndices> re(2);
+        for (int64_t d = 0; d < ra - 1; ++d)
+          re[0].push_back(d);
+        re[1].push_back(ra - 1);
+        a2 = tensor::CollapseShapeOp::create(
+            rw, loc, withShape({mStatic, aT.getDimSize(ra - 1)}, elt), a, re);
+      }
+      auto mmType = withShape({mStatic, bT.getDimSize(1)}, elt);
+      Value init = filledTensor(rw, loc, mmType,
+                                {dimOf(rw, loc, a2, 0), n}, zero);
+      result = linalg::MatmulOp::create(rw, loc, TypeRange{mmType},
+                                        ValueRange{a2, bv}, ValueRange{init})
+                   .getResult(0);
+      SmallVector<int64_t> shape(aT.getShape().drop_back());
+      shape.push_back(bT.getDimSize(1));
+      SmallVector<OpFoldResult> sizes(ArrayRef(aSizes).drop_back());
+      sizes.push_back(n);
+      if (ra > 2)
+        result = tensor::ExpandShapeOp::create(
+            rw, loc, withShape(shape, elt), result,
+            SmallVector<ReassociationIndices>{
+                llvm::to_vector(llvm::seq<int64_t>(0, ra - 1)), {ra - 1}},
+            sizes);
+    } else if (ra == rb &&
+               llvm::equal(aT.getShape().drop_back(2),
+                           bT.getShape().drop_back(2)) &&
+               !llvm::any_of(aT.getShape().drop_back(2),
+                             ShapedType::isDynamic)) {
+      // Equal static batch dims: collapse them into one and batch_matmul.
+      int64_t batch = 1;
+      for (int64_t d : aT.getShape().drop_back(2))
+        batch *= d;
+      auto collapse = [&](Value v, RankedTensorType t) -> Value {
+        if (t.getRank() == 3)
+          return v;
+        SmallVector<ReassociationIndices> re(3);
+        for (int64_t d = 0; d < t.getRank() - 2; ++d)
+          re[0].push_back(d);
+        re[1].push_back(t.getRank() - 2);
+        re[2].push_back(t.getRank() - 1);
+        return tensor::CollapseShapeOp::create(
+            rw, loc,
+            withShape({batch, t.getDimSize(t.getRank() - 2),
+                       t.getDimSize(t.getRank() - 1)},
+                      elt),
+            v, re);
+      };
+      Value a3 = collapse(a, aT), b3 = collapse(bv, bT);
+      auto bmType =
+          withShape({batch, aT.getDimSize(ra - 2), bT.getDimSize(rb - 1)}, elt);
+      Value init = filledTensor(rw, loc, bmType,
+                                {rw.getIndexAttr(batch), m, n}, zero);
+      result = linalg::BatchMatmulOp::create(rw, loc, TypeRange{bmType},
+                                             ValueRange{a3, b3},
+                                             ValueRange{init})
+                   .getResult(0);
+      if (ra != 3) {
+        SmallVector<int64_t> shape(aT.getShape().drop_back());
+        shape.push_back(bT.getDimSize(rb - 1));
+        SmallVector<ReassociationIndices> re(3);
+        for (int64_t d = 0; d < ra - 2; ++d)
+          re[0].push_back(d);
+        re[1].push_back(ra - 2);
+        re[2].push_back(ra - 1);
+        SmallVector<OpFoldResult> sizes;
+        for (int64_t d : aT.getShape().drop_back(2))
+          sizes.push_back(rw.getIndexAttr(d));
+        sizes.push_back(m);
+        sizes.push_back(n);
+        result = tensor::ExpandShapeOp::create(rw, loc, withShape(shape, elt),
+                                               result, re, sizes);
+      }
+    } else {
+      // Broadcast batch dims: a generic contraction over
+      // (batch..., m, n, k).
+      MLIRContext *ctx = rw.getContext();
+      int64_t loops = batchRank + 3;
+      SmallVector<int64_t> shape;
+      SmallVector<OpFoldResult> sizes;
+      auto mapFor = [&](RankedTensorType t, bool isA) {
+        SmallVector<AffineExpr> e;
+        int64_t off = batchRank - (t.getRank() - 2);
+        for (int64_t d = 0; d < t.getRank() - 2; ++d)
+          e.push_back(t.getDimSize(d) == 1 ? getAffineConstantExpr(0, ctx)
+                                           : getAffineDimExpr(d + off, ctx));
+        AffineExpr mE = getAffineDimExpr(batchRank, ctx),
+                   nE = getAffineDimExpr(batchRank + 1, ctx),
+                   kE = getAffineDimExpr(batchRank + 2, ctx);
+        e.push_back(isA ? mE : kE);
+        e.push_back(isA ? kE : nE);
+        return AffineMap::get(loops, 0, e, ctx);
+      };
+      for (int64_t d = 0; d < batchRank; ++d) {
+        shape.push_back(outType.getDimSize(d));
+        int64_t ia = d - (batchRank - (ra - 2)), ib = d - (batchRank - (rb - 2));
+        OpFoldResult s = rw.getIndexAttr(1);
+        if (ia >= 0 && aT.getDimSize(ia) != 1)
+          s = dimOf(rw, loc, a, ia);
+        else if (ib >= 0 && bT.getDimSize(ib) != 1)
+          s = dimOf(rw, loc, bv, ib);
+        sizes.push_back(s);
+      }
+      shape.push_back(aT.getDimSize(ra - 2));
+      shape.push_back(bT.getDimSize(rb - 1));
+      sizes.push_back(m);
+      sizes.push_back(n);
+      auto t = withShape(shape, elt);
+      Value init = filledTensor(rw, loc, t, sizes, zero);
+      SmallVector<AffineExpr> oe;
+      for (int64_t d = 0; d < batchRank + 2; ++d)
+        oe.push_back(getAffineDimExpr(d, ctx));
+      SmallVector<utils::IteratorType> iters(loops,
+                                             utils::IteratorType::parallel);
+      iters.back() = utils::IteratorType::reduction;
+      result = genericContraction(
+          rw, loc, a, bv, init,
+          {mapFor(aT, true), mapFor(bT, false), AffineMap::get(loops, 0, oe, ctx)},
+          iters);
+    }
+    // Undo the 1-D promotions: drop the unit M (A was 1-D) or N (B was 1-D).
+    if (result.getType() != outType) {
+      bool aVec = cast<RankedTensorType>(op.getA().getType()).getRank() == 1;
+      bool bVec = cast<RankedTensorType>(op.getB().getType()).getRank() == 1;
+      auto rt = cast<RankedTensorType>(result.getType());
+      SmallVector<OpFoldResult> sizes;
+      for (int64_t d = 0; d < rt.getRank(); ++d) {
+        if ((aVec && d == rt.getRank() - 2) || (bVec && d == rt.getRank() - 1))
+          continue;
+        sizes.push_back(dimOf(rw, loc, result, d));
+      }
+      result = reshapeTensor(rw, loc, result, outType, sizes);
+    }
+    rw.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Gemm: alpha * op(A) op(B) + beta * C as one contraction whose
+/// accumulator starts from beta * C.
+struct GemmPattern : GraphPattern<g::GemmOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::GemmOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    RankedTensorType outType = resultType(op);
+    if (!outType || !isa<RankedTensorType>(adaptor.getA().getType()) ||
+        !isa<RankedTensorType>(adaptor.getB().getType()))
+      return rw.notifyMatchFailure(op, "unranked operands");
+    Type elt = outType.getElementType();
+    bool tA = op.getTransA(), tB = op.getTransB();
+    double alpha = op.getAlpha().convertToDouble();
+    double beta = op.getBeta().convertToDouble();
+    Value a = adaptor.getA(), bv = adaptor.getB();
+    SmallVector<OpFoldResult> sizes = {dimOf(rw, loc, a, tA ? 1 : 0),
+                                       dimOf(rw, loc, bv, tB ? 0 : 1)};
+    Value init;
+    if (!g::isNone(op.getC()) && beta != 0.0) {
+      init = buildElementwise(
+          rw, loc, outType, adaptor.getC(),
+          [&](OpBuilder &b, Location l, ValueRange x) -> Value {
+            if (beta == 1.0)
+              return x[0];
+            Value bc = scalarConst(b, l, elt, beta);
+            return isa<FloatType>(elt)
+                       ? (Value)arith::MulFOp::create(b, l, x[0], bc)
+                       : (Value)arith::MulIOp::create(b, l, x[0], bc);
+          },
+          sizes);
+    } else {
+      init = filledTensor(rw, loc, outType, sizes, scalarConst(rw, loc, elt, 0));
+    }
+    if (alpha != 1.0) {
+      a = buildElementwise(
+          rw, loc, cast<RankedTensorType>(a.getType()), a,
+          [&](OpBuilder &b, Location l, ValueRange x) -> Value {
+            Value c = scalarConst(b, l, elt, alpha);
+            return isa<FloatType>(elt)
+                       ? (Value)arith::MulFOp::create(b, l, x[0], c)
+                       : (Value)arith::MulIOp::create(b, l, x[0], c);
+          },
+          mixedSizes(rw, loc, a));
+    }
+    AffineExpr m = getAffineDimExpr(0, ctx), n = getAffineDimExpr(1, ctx),
+               k = getAffineDimExpr(2, ctx);
+    Value result;
+    if (!tA && !tB) {
+      result = linalg::MatmulOp::create(rw, loc, TypeRange{outType},
+                                        ValueRange{a, bv}, ValueRange{init})
+                   .getResult(0);
+    } else {
+      SmallVector<AffineMap> maps = {
+          AffineMap::get(3, 0, tA ? ArrayRef<AffineExpr>{k, m}
+                                  : ArrayRef<AffineExpr>{m, k}, ctx),
+          AffineMap::get(3, 0, tB ? ArrayRef<AffineExpr>{n, k}
+                                  : ArrayRef<AffineExpr>{k, n}, ctx),
+          AffineMap::get(3, 0, {m, n}, ctx)};
+      result = genericContraction(rw, loc, a, bv, init, maps,
+                                  {utils::IteratorType::parallel,
+                                   utils::IteratorType::parallel,
+                                   utils::IteratorType::reduction});
+    }
+    rw.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Convolution
+//===----------------------------------------------------------------------===//
+
+namespace mnemo::lowering {
+
+/// Begin/end pads per spatial dim, resolving auto_pad against static input
+/// sizes. Fails when SAME padding meets a dynamic spatial dim.
+FailureOr<std::pair<SmallVector<int64_t>, SmallVector<int64_t>>>
+resolvePads(RankedTensorType in, ArrayRef<int64_t> kernel,
+            ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
+            std::optional<ArrayAttr> padsAttr, StringRef autoPad) {
+  size_t s = kernel.size();
+  SmallVector<int64_t> begin(s, 0), end(s, 0);
+  if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (size_t i = 0; i < s; ++i) {
+      int64_t dim = in.getDimSize(i + 2);
+      if (ShapedType::isDynamic(dim))
+        return failure();
+      int64_t out = (dim + strides[i] - 1) / strides[i];
+      int64_t total = std::max<int64_t>(
+          0, (out - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - dim);
+      int64_t small = total / 2, big = total - small;
+      begin[i] = autoPad == "SAME_UPPER" ? small : big;
+      end[i] = autoPad == "SAME_UPPER" ? big : small;
+    }
+  } else if (autoPad != "VALID" && padsAttr && *padsAttr) {
+    auto pads = llvm::to_vector(llvm::map_range(
+        padsAttr->getAsRange<IntegerAttr>(),
+        [](IntegerAttr a) { return a.getInt(); }));
+    if (pads.size() != 2 * s)
+      return failure();
+    for (size_t i = 0; i < s; ++i) {
+      begin[i] = pads[i];
+      end[i] = pads[i + s];
+    }
+  }
+  return std::make_pair(begin, end);
+}
+
+SmallVector<int64_t> intsOr(std::optional<ArrayAttr> attr, size_t n,
+                            int64_t dflt) {
+  if (!attr || !*attr)
+    return SmallVector<int64_t>(n, dflt);
+  return llvm::to_vector(llvm::map_range(
+      attr->getAsRange<IntegerAttr>(), [](IntegerAttr a) { return a.getInt(); }));
+}
+
+/// Pads the spatial dims (2..) of `x` with `value`.
+Value padSpatial(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> lo,
+                 ArrayRef<int64_t> hi, Value value) {
+  if (llvm::all_of(lo, [](int64_t v) { return v == 0; }) &&
+      llvm::all_of(hi, [](int64_t v) { return v == 0; }))
+    return x;
+  auto t = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> l = {0, 0}, h = {0, 0}, shape(t.getShape());
+  l.append(lo.begin(), lo.end());
+  h.append(hi.begin(), hi.end());
+  for (size_t i = 0; i < lo.size(); ++i)
+    if (!ShapedType::isDynamic(shape[i + 2]))
+      shape[i + 2] += lo[i] + hi[i];
+  auto padType = RankedTensorType::get(shape, t.getElementType());
+  SmallVector<OpFoldResult> lf, hf;
+  for (int64_t v : l)
+    lf.push_back(b.getIndexAttr(v));
+  for (int64_t v : h)
+    hf.push_back(b.getIndexAttr(v));
+  return tensor::PadOp::create(b, loc, padType, x, lf, hf, value);
+}
+
+} // namespace mnemo::lowering
+
+namespace {
+
+struct ConvPattern : GraphPattern<g::ConvOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::ConvOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    RankedTensorType outType = resultType(op);
+    auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+    auto wT = dyn_cast<RankedTensorType>(adaptor.getW().getType());
+    if (!outType || !xT || !wT || !wT.hasStaticShape())
+      return rw.notifyMatchFailure(op, "needs ranked input and static weights");
+    for (int64_t d = 1; d < outType.getRank(); ++d)
+      if (outType.isDynamicDim(d))
+        return rw.notifyMatchFailure(op, "dynamic channel or spatial dims");
+    int64_t sp = xT.getRank() - 2;
+    SmallVector<int64_t> kernel(wT.getShape().drop_front(2));
+    auto strides = intsOr(op.getStrides(), sp, 1);
+    auto dil = intsOr(op.getDilations(), sp, 1);
+    auto pads = resolvePads(xT, kernel, strides, dil, op.getPads(),
+                            op.getAutoPad());
+    if (failed(pads))
+      return rw.notifyMatchFailure(op, "cannot resolve pads");
+    Type elt = outType.getElementType();
+    int64_t group = op.getGroup();
+    int64_t cIn = wT.getDimSize(1) * group, cOut = wT.getDimSize(0);
+    Value x = padSpatial(rw, loc, adaptor.getX(), pads->first, pads->second,
+                         scalarConst(rw, loc, elt, 0));
+    SmallVector<OpFoldResult> outSizes = {dimOf(rw, loc, adaptor.getX(), 0)};
+    for (int64_t d = 1; d < outType.getRank(); ++d)
+      outSizes.push_back(rw.getIndexAttr(outType.getDimSize(d)));
+    // Accumulator: the bias broadcast over the output, or zeros.
+    Value init;
+    if (!g::isNone(op.getB())) {
+      SmallVector<int64_t> bShape(sp + 1, 1);
+      bShape[0] = cOut;
+      Value bias = reshapeTensor(rw, loc, adaptor.getB(),
+                                 RankedTensorType::get(bShape, elt), {});
+      init = buildElementwise(
+          rw, loc, outType, bias,
+          [](OpBuilder &, Location, ValueRange v) { return v[0]; }, outSizes);
+    } else {
+      init = filledTensor(rw, loc, outType, outSizes,
+                          scalarConst(rw, loc, elt, 0));
+    }
+    auto i64s = [&](ArrayRef<int64_t> v) {
+      return DenseIntElementsAttr::get(
+          RankedTensorType::get({(int64_t)v.size()}, rw.getI64Type()), v);
+    };
+    Value w = adaptor.getW();
+    Value result;
+    if (sp == 2 && group == 1) {
+      result = linalg::Conv2DNchwFchwOp::create(
+                   rw, loc, TypeRange{outType}, ValueRange{x, w},
+                   ValueRange{init}, i64s(strides), i64s(dil))
+                   .getResult(0);
+    } else if (sp == 2 && group == cIn && cOut == cIn) {
+      auto dwType = RankedTensorType::get({cOut, kernel[0], kernel[1]}, elt);
+      Value w3 = tensor::CollapseShapeOp::create(
+          rw, loc, dwType, w,
+          SmallVector<ReassociationIndices>{{0, 1}, {2}, {3}});
+      result = linalg::DepthwiseConv2DNchwChwOp::create(
+                   rw, loc, TypeRange{outType}, ValueRange{x, w3},
+                   ValueRange{init}, i64s(strides), i64s(dil))
+                   .getResult(0);
+    } else {
+      // Grouped N-d convolution as a generic over
+      // (n, g, m, o_1..o_s, c, k_1..k_s).
+      int64_t cg = cIn / group, mg = cOut / group;
+      auto xP = cast<RankedTensorType>(x.getType());
+      SmallVector<int64_t> xg = {xP.getDimSize(0), group, cg};
+      xg.append(xP.getShape().begin() + 2, xP.getShape().end());
+      SmallVector<OpFoldResult> xgSizes = mixedSizes(rw, loc, x);
+      xgSizes.erase(xgSizes.begin() + 1);
+      xgSizes.insert(xgSizes.begin() + 1,
+                     {rw.getIndexAttr(group), rw.getIndexAttr(cg)});
+      Value xG = tensor::ExpandShapeOp::create(
+          rw, loc, RankedTensorType::get(xg, elt), x,
+          [&] {
+            SmallVector<ReassociationIndices> re = {{0}, {1, 2}};
+            for (int64_t i = 0; i < sp; ++i)
+              re.push_back({i + 3});
+            return re;
+          }(),
+          xgSizes);
+      SmallVector<int64_t> wg = {group, mg, cg};
+      wg.append(kernel.begin(), kernel.end());
+      SmallVector<ReassociationIndices> wre = {{0, 1}, {2}};
+      for (int64_t i = 0; i < sp; ++i)
+        wre.push_back({i + 3});
+      Value wG = tensor::ExpandShapeOp::create(
+          rw, loc, RankedTensorType::get(wg, elt), w, wre,
+          [&] {
+            SmallVector<OpFoldResult> s;
+            for (int64_t v : wg)
+              s.push_back(rw.getIndexAttr(v));
+            return s;
+          }());
+      SmallVector<int64_t> og = {outType.getDimSize(0), group, mg};
+      og.append(outType.getShape().begin() + 2, outType.getShape().end());
+      SmallVector<OpFoldResult> ogSizes = {outSizes[0], rw.getIndexAttr(group),
+                                           rw.getIndexAttr(mg)};
+      ogSizes.append(outSizes.begin() + 2, outSizes.end());
+      SmallVector<ReassociationIndices> ore = {{0}, {1, 2}};
+      for (int64_t i = 0; i < sp; ++i)
+        ore.push_back({i + 3});
+      Value initG = tensor::ExpandShapeOp::create(
+          rw, loc, RankedTensorType::get(og, elt), init, ore, ogSizes);
+      int64_t loops = 3 + 2 * sp + 1;
+      auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+      SmallVector<AffineExpr> xe = {d(0), d(1), d(3 + sp)}, we = {d(1), d(2), d(3 + sp)},
+                              oe = {d(0), d(1), d(2)};
+      for (int64_t i = 0; i < sp; ++i) {
+        xe.push_back(d(3 + i) * strides[i] + d(4 + sp + i) * dil[i]);
+        we.push_back(d(4 + sp + i));
+        oe.push_back(d(3 + i));
+      }
+      SmallVector<utils::IteratorType> iters(loops,
+                                             utils::IteratorType::parallel);
+      for (int64_t i = 3 + sp; i < loops; ++i)
+        iters[i] = utils::IteratorType::reduction;
+      Value r = genericContraction(rw, loc, xG, wG, initG,
+                                   {AffineMap::get(loops, 0, xe, ctx),
+                                    AffineMap::get(loops, 0, we, ctx),
+                                    AffineMap::get(loops, 0, oe, ctx)},
+                                   iters);
+      result = tensor::CollapseShapeOp::create(rw, loc, outType, r, ore);
+    }
+    rw.replaceOp(op, result);
+    return success();
+  }
+};
+
+} // namespace
+
+void mnemo::populateGraphContractionToLinalgPatterns(const TypeConverter &tc,
+                                                     RewritePatternSet &p) {
+  p.add<MatMulPattern, GemmPattern, ConvPattern>(tc, p.getContext());
+}

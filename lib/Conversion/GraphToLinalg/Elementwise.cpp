@@ -1,0 +1,426 @@
+//===- Elementwise.cpp - elementwise graph ops to linalg.generic ----------===//
+//
+// Every elementwise graph op (unary, broadcasting binary/variadic,
+// comparisons, Where, Clip, Cast) becomes one parallel linalg.generic whose
+// body is built by a per-op scalar function; linalg's elementwise fusion then
+// merges chains of them.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Utils.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mnemo;
+using namespace mnemo::lowering;
+namespace g = mnemo::graph;
+
+namespace {
+
+/// What a scalar body needs: the builder, the element type the op computes
+/// in (signless) and whether integers are unsigned.
+struct Scalar {
+  OpBuilder &b;
+  Location loc;
+  Type elt;
+  bool isUnsigned;
+
+  bool isFloat() const { return isa<FloatType>(elt); }
+  Value c(double v) const { return scalarConst(b, loc, elt, v); }
+  Value add(Value x, Value y) const {
+    return isFloat() ? (Value)arith::AddFOp::create(b, loc, x, y)
+                     : (Value)arith::AddIOp::create(b, loc, x, y);
+  }
+  Value sub(Value x, Value y) const {
+    return isFloat() ? (Value)arith::SubFOp::create(b, loc, x, y)
+                     : (Value)arith::SubIOp::create(b, loc, x, y);
+  }
+  Value mul(Value x, Value y) const {
+    return isFloat() ? (Value)arith::MulFOp::create(b, loc, x, y)
+                     : (Value)arith::MulIOp::create(b, loc, x, y);
+  }
+  Value div(Value x, Value y) const {
+    if (isFloat())
+      return arith::DivFOp::create(b, loc, x, y);
+    if (isUnsigned)
+      return arith::DivUIOp::create(b, loc, x, y);
+    return arith::DivSIOp::create(b, loc, x, y);
+  }
+  Value max(Value x, Value y) const {
+    if (isFloat())
+      return arith::MaximumFOp::create(b, loc, x, y);
+    if (isUnsigned || elt.isInteger(1))
+      return arith::MaxUIOp::create(b, loc, x, y);
+    return arith::MaxSIOp::create(b, loc, x, y);
+  }
+  Value min(Value x, Value y) const {
+    if (isFloat())
+      return arith::MinimumFOp::create(b, loc, x, y);
+    if (isUnsigned || elt.isInteger(1))
+      return arith::MinUIOp::create(b, loc, x, y);
+    return arith::MinSIOp::create(b, loc, x, y);
+  }
+  Value lt(Value x, Value y) const { return cmp(x, y, "lt"); }
+  /// Comparison by name: eq, lt, le, gt, ge.
+  Value cmp(Value x, Value y, StringRef pred) const {
+    if (isFloat()) {
+      auto p = llvm::StringSwitch<arith::CmpFPredicate>(pred)
+                   .Case("eq", arith::CmpFPredicate::OEQ)
+                   .Case("lt", arith::CmpFPredicate::OLT)
+                   .Case("le", arith::CmpFPredicate::OLE)
+                   .Case("gt", arith::CmpFPredicate::OGT)
+                   .Default(arith::CmpFPredicate::OGE);
+      return arith::CmpFOp::create(b, loc, p, x, y);
+    }
+    bool u = isUnsigned || elt.isInteger(1);
+    auto p = llvm::StringSwitch<arith::CmpIPredicate>(pred)
+                 .Case("eq", arith::CmpIPredicate::eq)
+                 .Case("lt", u ? arith::CmpIPredicate::ult
+                               : arith::CmpIPredicate::slt)
+                 .Case("le", u ? arith::CmpIPredicate::ule
+                               : arith::CmpIPredicate::sle)
+                 .Case("gt", u ? arith::CmpIPredicate::ugt
+                               : arith::CmpIPredicate::sgt)
+                 .Default(u ? arith::CmpIPredicate::uge
+                            : arith::CmpIPredicate::sge);
+    return arith::CmpIOp::create(b, loc, p, x, y);
+  }
+  Value select(Value c, Value x, Value y) const {
+    return arith::SelectOp::create(b, loc, c, x, y);
+  }
+  Value exp(Value x) const { return math::ExpOp::create(b, loc, x); }
+  Value neg(Value x) const {
+    return isFloat() ? (Value)arith::NegFOp::create(b, loc, x) : sub(c(0), x);
+  }
+};
+
+/// Computes one output scalar of `op` from its input scalars. Returns null
+/// when the element type is not one the op supports.
+using ScalarFn = std::function<Value(Operation *, const Scalar &, ValueRange)>;
+
+/// One pattern class for every elementwise op; `fn` builds the body.
+template <typename OpTy>
+struct ElementwisePattern : GraphPattern<OpTy> {
+  ElementwisePattern(const TypeConverter &tc, MLIRContext *ctx, ScalarFn fn)
+      : GraphPattern<OpTy>(tc, ctx), fn(std::move(fn)) {}
+
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    RankedTensorType outType = this->resultType(op);
+    if (!outType)
+      return rw.notifyMatchFailure(op, "result is not a ranked tensor");
+    SmallVector<Value> ins;
+    Type computeElt;
+    bool isUnsigned = false;
+    for (auto [orig, conv] : llvm::zip(op->getOperands(),
+                                       adaptor.getOperands())) {
+      if (g::isNone(orig))
+        continue;
+      if (!isa<RankedTensorType>(conv.getType()))
+        return rw.notifyMatchFailure(op, "operand is not a ranked tensor");
+      ins.push_back(conv);
+    }
+    // The first data operand decides the compute type (Where: the second).
+    Value first = isa<g::WhereOp>(op) ? op->getOperand(1) : op->getOperand(0);
+    computeElt = cast<ShapedType>(convertedType(*this->getTypeConverter(),
+                                                first.getType()))
+                     .getElementType();
+    isUnsigned = isUnsignedInt(origElt(first));
+    // Try the body on a scratch block first so an unsupported element type
+    // fails the match before any IR is created.
+    {
+      Block scratch;
+      for (Value in : ins)
+        scratch.addArgument(
+            cast<RankedTensorType>(in.getType()).getElementType(), op.getLoc());
+      OpBuilder sb(op->getContext());
+      sb.setInsertionPointToStart(&scratch);
+      Value probe = fn(op, Scalar{sb, op.getLoc(), computeElt, isUnsigned},
+                       scratch.getArguments());
+      for (Operation &o : llvm::make_early_inc_range(llvm::reverse(scratch))) {
+        o.dropAllUses();
+        o.erase();
+      }
+      if (!probe)
+        return rw.notifyMatchFailure(op, "unsupported element type");
+    }
+    Value result = buildElementwise(
+        rw, op.getLoc(), outType, ins,
+        [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
+          return fn(op, Scalar{b, loc, computeElt, isUnsigned}, args);
+        });
+    rw.replaceOp(op, result);
+    return success();
+  }
+
+  ScalarFn fn;
+};
+
+template <typename OpTy>
+void add(RewritePatternSet &p, const TypeConverter &tc, ScalarFn fn) {
+  p.add<ElementwisePattern<OpTy>>(tc, p.getContext(), std::move(fn));
+}
+
+/// Float-only unary ops built from one math op.
+template <typename OpTy, typename MathOp>
+void addFloatUnary(RewritePatternSet &p, const TypeConverter &tc) {
+  add<OpTy>(p, tc, [](Operation *, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    return MathOp::create(s.b, s.loc, a[0]);
+  });
+}
+
+Value pythonMod(const Scalar &s, Value x, Value y) {
+  // Integer Mod with fmod=0 takes the divisor's sign (Python semantics).
+  if (s.isUnsigned)
+    return arith::RemUIOp::create(s.b, s.loc, x, y);
+  Value r = arith::RemSIOp::create(s.b, s.loc, x, y);
+  Value zero = s.c(0);
+  Value nonZero =
+      arith::CmpIOp::create(s.b, s.loc, arith::CmpIPredicate::ne, r, zero);
+  Value rNeg = s.lt(r, zero), yNeg = s.lt(y, zero);
+  Value differ =
+      arith::CmpIOp::create(s.b, s.loc, arith::CmpIPredicate::ne, rNeg, yNeg);
+  Value fix = arith::AndIOp::create(s.b, s.loc, nonZero, differ);
+  return s.select(fix, s.add(r, y), r);
+}
+
+/// Cast is elementwise too, but its compute type is the source's.
+struct CastPattern : GraphPattern<g::CastOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::CastOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    RankedTensorType outType = resultType(op);
+    if (!outType || !isa<RankedTensorType>(adaptor.getInput().getType()))
+      return rw.notifyMatchFailure(op, "unranked cast");
+    Type from = origElt(op.getInput()), to = origElt(op.getOutput());
+    if (!from.isIntOrFloat() || !to.isIntOrFloat())
+      return rw.notifyMatchFailure(op, "unsupported cast element types");
+    Value r = buildElementwise(
+        rw, op.getLoc(), outType, adaptor.getInput(),
+        [&](OpBuilder &b, Location loc, ValueRange a) {
+          return castScalar(b, loc, a[0], from, to);
+        });
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
+/// Identity and Dropout forward their input.
+template <typename OpTy>
+struct ForwardPattern : GraphPattern<OpTy> {
+  using GraphPattern<OpTy>::GraphPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    Value in = adaptor.getOperands()[0];
+    RankedTensorType t = this->resultType(op);
+    if (t && in.getType() != t)
+      in = tensor::CastOp::create(rw, op.getLoc(), t, in);
+    rw.replaceOp(op, in);
+    return success();
+  }
+};
+
+} // namespace
+
+void mnemo::populateGraphElementwiseToLinalgPatterns(
+    const TypeConverter &tc, RewritePatternSet &p) {
+  p.add<CastPattern, ForwardPattern<g::IdentityOp>,
+        ForwardPattern<g::DropoutOp>>(tc, p.getContext());
+
+  addFloatUnary<g::TanhOp, math::TanhOp>(p, tc);
+  addFloatUnary<g::ErfOp, math::ErfOp>(p, tc);
+  addFloatUnary<g::SqrtOp, math::SqrtOp>(p, tc);
+  addFloatUnary<g::ExpOp, math::ExpOp>(p, tc);
+  addFloatUnary<g::LogOp, math::LogOp>(p, tc);
+  addFloatUnary<g::FloorOp, math::FloorOp>(p, tc);
+  addFloatUnary<g::CeilOp, math::CeilOp>(p, tc);
+  addFloatUnary<g::SinOp, math::SinOp>(p, tc);
+  addFloatUnary<g::CosOp, math::CosOp>(p, tc);
+
+  add<g::ReluOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return s.max(a[0], s.c(0));
+  });
+  add<g::SigmoidOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    return s.div(s.c(1), s.add(s.c(1), s.exp(s.neg(a[0]))));
+  });
+  add<g::HardSwishOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    Value t = s.add(s.mul(a[0], s.c(1.0 / 6.0)), s.c(0.5));
+    return s.mul(a[0], s.max(s.c(0), s.min(s.c(1), t)));
+  });
+  add<g::ReciprocalOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    return s.div(s.c(1), a[0]);
+  });
+  add<g::NegOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return s.neg(a[0]);
+  });
+  add<g::AbsOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) -> Value {
+    if (s.isFloat())
+      return math::AbsFOp::create(s.b, s.loc, a[0]);
+    if (s.isUnsigned)
+      return a[0];
+    return math::AbsIOp::create(s.b, s.loc, a[0]);
+  });
+  add<g::SoftplusOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    // max(x, 0) + log1p(exp(-|x|)) does not overflow for large x.
+    Value absX = math::AbsFOp::create(s.b, s.loc, a[0]);
+    Value l = math::Log1pOp::create(s.b, s.loc, s.exp(s.neg(absX)));
+    return s.add(s.max(a[0], s.c(0)), l);
+  });
+  add<g::NotOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return arith::XOrIOp::create(s.b, s.loc, a[0], s.c(1));
+  });
+  add<g::LeakyReluOp>(p, tc, [](Operation *op, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    double alpha = cast<g::LeakyReluOp>(op).getAlpha().convertToDouble();
+    return s.select(s.lt(a[0], s.c(0)), s.mul(a[0], s.c(alpha)), a[0]);
+  });
+  add<g::EluOp>(p, tc, [](Operation *op, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    double alpha = cast<g::EluOp>(op).getAlpha().convertToDouble();
+    Value e = math::ExpM1Op::create(s.b, s.loc, a[0]);
+    return s.select(s.lt(a[0], s.c(0)), s.mul(e, s.c(alpha)), a[0]);
+  });
+  add<g::HardSigmoidOp>(p, tc, [](Operation *op, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    auto hs = cast<g::HardSigmoidOp>(op);
+    Value t = s.add(s.mul(a[0], s.c(hs.getAlpha().convertToDouble())),
+                    s.c(hs.getBeta().convertToDouble()));
+    return s.max(s.c(0), s.min(s.c(1), t));
+  });
+  add<g::GeluOp>(p, tc, [](Operation *op, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    Value x = a[0], inner;
+    if (cast<g::GeluOp>(op).getApproximate() == "tanh") {
+      Value x3 = s.mul(s.mul(x, x), x);
+      Value t = s.mul(s.c(std::sqrt(2.0 / M_PI)),
+                      s.add(x, s.mul(s.c(0.044715), x3)));
+      inner = math::TanhOp::create(s.b, s.loc, t);
+    } else {
+      inner = math::ErfOp::create(s.b, s.loc, s.mul(x, s.c(M_SQRT1_2)));
+    }
+    return s.mul(s.mul(s.c(0.5), x), s.add(s.c(1), inner));
+  });
+  add<g::ClipOp>(p, tc, [](Operation *op, const Scalar &s, ValueRange a) {
+    auto clip = cast<g::ClipOp>(op);
+    Value x = a[0];
+    unsigned i = 1;
+    if (!g::isNone(clip.getMin()))
+      x = s.max(x, a[i++]);
+    if (!g::isNone(clip.getMax()))
+      x = s.min(x, a[i++]);
+    return x;
+  });
+  add<g::IsNaNOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    return arith::CmpFOp::create(s.b, s.loc, arith::CmpFPredicate::UNO, a[0],
+                                 a[0]);
+  });
+
+  add<g::AddOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return s.add(a[0], a[1]);
+  });
+  add<g::SubOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return s.sub(a[0], a[1]);
+  });
+  add<g::MulOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return s.mul(a[0], a[1]);
+  });
+  add<g::DivOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return s.div(a[0], a[1]);
+  });
+  add<g::PowOp>(p, tc, [](Operation *op, const Scalar &s, ValueRange a) -> Value {
+    Type bElt = origElt(op->getOperand(1));
+    if (s.isFloat()) {
+      Value e = castScalar(s.b, s.loc, a[1], bElt, s.elt);
+      return math::PowFOp::create(s.b, s.loc, a[0], e);
+    }
+    // Integer base: compute in f64, which is exact for the ranges ONNX
+    // tests use, and round back.
+    Type f64 = s.b.getF64Type();
+    Type aElt = origElt(op->getOperand(0));
+    Value x = castScalar(s.b, s.loc, a[0], aElt, f64);
+    Value e = castScalar(s.b, s.loc, a[1], bElt, f64);
+    Value r = math::PowFOp::create(s.b, s.loc, x, e);
+    return castScalar(s.b, s.loc, r, f64, aElt);
+  });
+  add<g::ModOp>(p, tc, [](Operation *op, const Scalar &s, ValueRange a) -> Value {
+    if (s.isFloat())
+      return arith::RemFOp::create(s.b, s.loc, a[0], a[1]);
+    if (cast<g::ModOp>(op).getFmod())
+      return s.isUnsigned ? (Value)arith::RemUIOp::create(s.b, s.loc, a[0], a[1])
+                          : (Value)arith::RemSIOp::create(s.b, s.loc, a[0], a[1]);
+    return pythonMod(s, a[0], a[1]);
+  });
+  add<g::AndOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return arith::AndIOp::create(s.b, s.loc, a[0], a[1]);
+  });
+  add<g::OrOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return arith::OrIOp::create(s.b, s.loc, a[0], a[1]);
+  });
+  add<g::XorOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return arith::XOrIOp::create(s.b, s.loc, a[0], a[1]);
+  });
+  add<g::EqualOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return s.cmp(a[0], a[1], "eq");
+  });
+  add<g::LessOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return s.cmp(a[0], a[1], "lt");
+  });
+  add<g::LessOrEqualOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return s.cmp(a[0], a[1], "le");
+  });
+  add<g::GreaterOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return s.cmp(a[0], a[1], "gt");
+  });
+  add<g::GreaterOrEqualOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return s.cmp(a[0], a[1], "ge");
+  });
+  add<g::MinOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    Value r = a[0];
+    for (Value v : a.drop_front())
+      r = s.min(r, v);
+    return r;
+  });
+  add<g::MaxOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    Value r = a[0];
+    for (Value v : a.drop_front())
+      r = s.max(r, v);
+    return r;
+  });
+  add<g::SumOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    Value r = a[0];
+    for (Value v : a.drop_front())
+      r = s.add(r, v);
+    return r;
+  });
+  add<g::MeanOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    Value r = a[0];
+    for (Value v : a.drop_front())
+      r = s.add(r, v);
+    return s.div(r, s.c((double)a.size()));
+  });
+  add<g::WhereOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    return s.select(a[0], a[1], a[2]);
+  });
+}

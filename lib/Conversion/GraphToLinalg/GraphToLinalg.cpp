@@ -1,0 +1,149 @@
+//===- GraphToLinalg.cpp - the convert-graph-to-linalg pass ---------------===//
+
+#include "Utils.h"
+
+#include "mnemo/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mnemo {
+#define GEN_PASS_DEF_CONVERTGRAPHTOLINALGPASS
+#include "mnemo/Conversion/Passes.h.inc"
+} // namespace mnemo
+
+using namespace mlir;
+using namespace mnemo;
+namespace g = mnemo::graph;
+
+GraphTypeConverter::GraphTypeConverter() {
+  addConversion([](Type t) { return t; });
+  addConversion([](RankedTensorType t) -> Type {
+    auto it = dyn_cast<IntegerType>(t.getElementType());
+    if (!it || it.isSignless())
+      return t;
+    return RankedTensorType::get(
+        t.getShape(), IntegerType::get(t.getContext(), it.getWidth()));
+  });
+  auto materialize = [](OpBuilder &b, Type type, ValueRange inputs,
+                        Location loc) -> Value {
+    return UnrealizedConversionCastOp::create(b, loc, type, inputs).getResult(0);
+  };
+  addSourceMaterialization(materialize);
+  addTargetMaterialization(materialize);
+}
+
+void mnemo::populateGraphToLinalgPatterns(const TypeConverter &tc,
+                                          RewritePatternSet &patterns) {
+  populateGraphElementwiseToLinalgPatterns(tc, patterns);
+  populateGraphContractionToLinalgPatterns(tc, patterns);
+  populateGraphPoolingToLinalgPatterns(tc, patterns);
+  populateGraphReductionToLinalgPatterns(tc, patterns);
+  populateGraphNormalizationToLinalgPatterns(tc, patterns);
+  populateGraphDataMovementToLinalgPatterns(tc, patterns);
+}
+
+namespace {
+
+/// Remembers why each op's patterns failed, so the one error per node can
+/// say more than "failed to legalize".
+struct FailureRecorder : public RewriterBase::Listener {
+  llvm::DenseMap<Operation *, std::string> reasons;
+  void notifyMatchFailure(
+      Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
+    Diagnostic diag(loc, DiagnosticSeverity::Remark);
+    reasonCallback(diag);
+    last = diag.str();
+  }
+  std::string last;
+};
+
+struct ConvertGraphToLinalgPass
+    : public mnemo::impl::ConvertGraphToLinalgPassBase<ConvertGraphToLinalgPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+
+    // Ops no pattern can lower are reported all at once, before trying.
+    bool failedEarly = false;
+    module.walk([&](Operation *op) {
+      if (auto node = dyn_cast<g::OnnxNodeOp>(op)) {
+        auto d = op->emitError() << g::describeOnnxNode(op)
+                                 << ": no lowering for this op";
+        if (auto reason = op->getAttrOfType<StringAttr>("reason"))
+          d << " (" << reason.getValue() << ")";
+        failedEarly = true;
+        return;
+      }
+      if (op->getDialect() && isa<g::GraphDialect>(op->getDialect()) &&
+          !isa<g::NoneOp>(op))
+        for (Type t : op->getResultTypes())
+          if (!isa<RankedTensorType>(t)) {
+            op->emitError() << g::describeOnnxNode(op)
+                            << ": result rank is unknown (" << t
+                            << "); run shape inference or give input shapes";
+            failedEarly = true;
+            return;
+          }
+    });
+    if (failedEarly)
+      return signalPassFailure();
+
+    GraphTypeConverter tc;
+    ConversionTarget target(*ctx);
+    target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
+                           math::MathDialect, tensor::TensorDialect>();
+    target.addIllegalDialect<g::GraphDialect>();
+    target.addLegalOp<g::NoneOp>();
+    target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {
+      return tc.isSignatureLegal(f.getFunctionType());
+    });
+    target.addDynamicallyLegalOp<func::ReturnOp, func::CallOp>(
+        [&](Operation *op) { return tc.isLegal(op); });
+
+    RewritePatternSet patterns(ctx);
+    populateGraphToLinalgPatterns(tc, patterns);
+    populateFunctionOpInterfaceTypeConversionPattern<func::FuncOp>(patterns, tc);
+    populateReturnOpTypeConversionPattern(patterns, tc);
+    populateCallOpTypeConversionPattern(patterns, tc);
+
+    // Turn the framework's "failed to legalize" into a message naming the
+    // ONNX node and the last reason a pattern gave.
+    FailureRecorder recorder;
+    ConversionConfig config;
+    config.listener = &recorder;
+    ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
+      std::string msg = diag.str();
+      StringRef m(msg);
+      if (diag.getSeverity() != DiagnosticSeverity::Error ||
+          !m.starts_with("failed to legalize operation"))
+        return failure();
+      // Find the op at this location to name it.
+      Operation *found = nullptr;
+      module.walk([&](Operation *op) {
+        if (!found && op->getLoc() == diag.getLocation() &&
+            isa_and_nonnull<g::GraphDialect>(op->getDialect()))
+          found = op;
+      });
+      if (!found)
+        return failure();
+      auto d = emitError(diag.getLocation())
+               << g::describeOnnxNode(found) << ": cannot lower this node";
+      if (!recorder.last.empty())
+        d << " (" << recorder.last << ")";
+      return success();
+    });
+    if (failed(applyPartialConversion(module, target, std::move(patterns),
+                                      config)))
+      return signalPassFailure();
+
+    // Optional-input markers are dead now.
+    module.walk([](g::NoneOp op) {
+      if (op->use_empty())
+        op->erase();
+    });
+  }
+};
+
+} // namespace

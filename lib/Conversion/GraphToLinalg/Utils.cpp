@@ -1,0 +1,303 @@
+//===- Utils.cpp - helpers shared by the graph-to-linalg patterns ---------===//
+
+#include "Utils.h"
+
+#include "mlir/Dialect/Tensor/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+
+using namespace mlir;
+
+namespace mnemo::lowering {
+
+RankedTensorType convertedType(const TypeConverter &tc, Type t) {
+  return dyn_cast_or_null<RankedTensorType>(tc.convertType(t));
+}
+
+Value scalarConst(OpBuilder &b, Location loc, Type elt, double value) {
+  if (auto ft = dyn_cast<FloatType>(elt))
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(ft, value));
+  if (elt.isIndex())
+    return arith::ConstantIndexOp::create(b, loc, (int64_t)value);
+  return arith::ConstantOp::create(b, loc,
+                                   b.getIntegerAttr(elt, (int64_t)value));
+}
+
+static Value extremeValue(OpBuilder &b, Location loc, Type elt,
+                          bool isUnsigned, bool highest) {
+  if (auto ft = dyn_cast<FloatType>(elt))
+    return arith::ConstantOp::create(
+        b, loc,
+        b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(), !highest)));
+  unsigned w = elt.getIntOrFloatBitWidth();
+  APInt v = isUnsigned || w == 1
+                ? (highest ? APInt::getMaxValue(w) : APInt::getMinValue(w))
+                : (highest ? APInt::getSignedMaxValue(w)
+                           : APInt::getSignedMinValue(w));
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(elt, v));
+}
+
+Value lowestValue(OpBuilder &b, Location loc, Type elt, bool isUnsigned) {
+  return extremeValue(b, loc, elt, isUnsigned, /*highest=*/false);
+}
+Value highestValue(OpBuilder &b, Location loc, Type elt, bool isUnsigned) {
+  return extremeValue(b, loc, elt, isUnsigned, /*highest=*/true);
+}
+
+static Type signless(Type t) {
+  if (auto it = dyn_cast<IntegerType>(t); it && !it.isSignless())
+    return IntegerType::get(t.getContext(), it.getWidth());
+  return t;
+}
+
+Value castScalar(OpBuilder &b, Location loc, Value v, Type from, Type to) {
+  Type dst = signless(to);
+  if (from == to || signless(from) == dst)
+    return v;
+  bool srcUnsigned = from.isUnsignedInteger() || from.isInteger(1);
+  if (isa<FloatType>(from) && isa<FloatType>(dst)) {
+    if (from.getIntOrFloatBitWidth() < dst.getIntOrFloatBitWidth())
+      return arith::ExtFOp::create(b, loc, dst, v);
+    return arith::TruncFOp::create(b, loc, dst, v);
+  }
+  if (isa<FloatType>(dst)) {
+    if (srcUnsigned)
+      return arith::UIToFPOp::create(b, loc, dst, v);
+    return arith::SIToFPOp::create(b, loc, dst, v);
+  }
+  if (dst.isInteger(1)) {
+    if (isa<FloatType>(from))
+      return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNE, v,
+                                   scalarConst(b, loc, from, 0));
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, v,
+                                 scalarConst(b, loc, signless(from), 0));
+  }
+  if (isa<FloatType>(from)) {
+    if (to.isUnsignedInteger())
+      return arith::FPToUIOp::create(b, loc, dst, v);
+    return arith::FPToSIOp::create(b, loc, dst, v);
+  }
+  unsigned sw = from.getIntOrFloatBitWidth(), dw = dst.getIntOrFloatBitWidth();
+  if (sw > dw)
+    return arith::TruncIOp::create(b, loc, dst, v);
+  if (srcUnsigned)
+    return arith::ExtUIOp::create(b, loc, dst, v);
+  return arith::ExtSIOp::create(b, loc, dst, v);
+}
+
+Value toIndex(OpBuilder &b, Location loc, Value v) {
+  if (v.getType().isIndex())
+    return v;
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), v);
+}
+
+SmallVector<OpFoldResult> mixedSizes(OpBuilder &b, Location loc, Value v) {
+  return tensor::getMixedSizes(b, loc, v);
+}
+
+Value emptyTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                  ArrayRef<OpFoldResult> sizes) {
+  SmallVector<OpFoldResult> s(sizes);
+  s.resize(type.getRank(), b.getIndexAttr(1));
+  for (auto [i, d] : llvm::enumerate(type.getShape()))
+    if (!ShapedType::isDynamic(d))
+      s[i] = b.getIndexAttr(d);
+  return tensor::EmptyOp::create(b, loc, s, type.getElementType());
+}
+
+Value filledTensor(OpBuilder &b, Location loc, RankedTensorType type,
+                   ArrayRef<OpFoldResult> sizes, Value fill) {
+  Value empty = emptyTensor(b, loc, type, sizes);
+  return linalg::FillOp::create(b, loc, ValueRange{fill}, ValueRange{empty})
+      .getResult(0);
+}
+
+SmallVector<OpFoldResult> broadcastSizes(OpBuilder &b, Location loc,
+                                         RankedTensorType outType,
+                                         ValueRange inputs) {
+  int64_t rank = outType.getRank();
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (!outType.isDynamicDim(d)) {
+      sizes.push_back(b.getIndexAttr(outType.getDimSize(d)));
+      continue;
+    }
+    OpFoldResult size;
+    for (Value in : inputs) {
+      auto t = cast<RankedTensorType>(in.getType());
+      int64_t id = d - (rank - t.getRank());
+      if (id < 0 || t.getDimSize(id) == 1)
+        continue;
+      size = t.isDynamicDim(id)
+                 ? OpFoldResult(tensor::DimOp::create(b, loc, in, id).getResult())
+                 : OpFoldResult(b.getIndexAttr(t.getDimSize(id)));
+      break;
+    }
+    sizes.push_back(size ? size : b.getIndexAttr(1));
+  }
+  return sizes;
+}
+
+AffineMap broadcastMap(MLIRContext *ctx, RankedTensorType in,
+                       RankedTensorType out) {
+  int64_t rank = out.getRank(), offset = rank - in.getRank();
+  SmallVector<AffineExpr> exprs;
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    bool bcast = in.getDimSize(i) == 1 && out.getDimSize(i + offset) != 1;
+    exprs.push_back(bcast ? getAffineConstantExpr(0, ctx)
+                          : getAffineDimExpr(i + offset, ctx));
+  }
+  return AffineMap::get(rank, 0, exprs, ctx);
+}
+
+Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType outType,
+                       ValueRange inputs, BodyFn body,
+                       ArrayRef<OpFoldResult> sizes) {
+  MLIRContext *ctx = b.getContext();
+  Value init = emptyTensor(b, loc, outType,
+                           sizes.empty()
+                               ? broadcastSizes(b, loc, outType, inputs)
+                               : SmallVector<OpFoldResult>(sizes));
+  SmallVector<AffineMap> maps;
+  for (Value in : inputs)
+    maps.push_back(
+        broadcastMap(ctx, cast<RankedTensorType>(in.getType()), outType));
+  maps.push_back(b.getMultiDimIdentityMap(outType.getRank()));
+  SmallVector<utils::IteratorType> iters(outType.getRank(),
+                                         utils::IteratorType::parallel);
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{outType}, inputs, ValueRange{init}, maps, iters,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value r = body(nb, nl, args.drop_back());
+        linalg::YieldOp::create(nb, nl, r);
+      });
+  return generic.getResult(0);
+}
+
+Value mulAdd(OpBuilder &b, Location loc, Value x, Value y, Value acc) {
+  if (isa<FloatType>(acc.getType())) {
+    Value m = arith::MulFOp::create(b, loc, x, y);
+    return arith::AddFOp::create(b, loc, acc, m);
+  }
+  Value m = arith::MulIOp::create(b, loc, x, y);
+  return arith::AddIOp::create(b, loc, acc, m);
+}
+
+FailureOr<SmallVector<int64_t>> constantAxes(Value axes, int64_t rank,
+                                             bool emptyMeansAll) {
+  SmallVector<int64_t> out;
+  if (!axes || graph::isNone(axes)) {
+    if (!emptyMeansAll)
+      return out;
+  } else {
+    auto c = graph::getConstantInts(axes);
+    if (!c)
+      return failure();
+    out = *c;
+  }
+  if (out.empty() && emptyMeansAll)
+    for (int64_t i = 0; i < rank; ++i)
+      out.push_back(i);
+  for (int64_t &a : out) {
+    if (a < -rank || a >= rank)
+      return failure();
+    if (a < 0)
+      a += rank;
+  }
+  llvm::sort(out);
+  out.erase(llvm::unique(out), out.end());
+  return out;
+}
+
+Value reshapeTensor(OpBuilder &b, Location loc, Value v,
+                    RankedTensorType type, ArrayRef<OpFoldResult> sizes) {
+  auto src = cast<RankedTensorType>(v.getType());
+  if (src == type && src.getRank() <= 1)
+    return v;
+  // Collapse to 1-D, then expand to the target: both are views after
+  // bufferization, and canonicalization folds the pair where it can.
+  Type elt = src.getElementType();
+  Value flat = v;
+  if (src.getRank() != 1) {
+    SmallVector<ReassociationIndices> re;
+    if (src.getRank() > 0) {
+      re.emplace_back();
+      for (int64_t i = 0; i < src.getRank(); ++i)
+        re.back().push_back(i);
+    }
+    int64_t n = src.hasStaticShape() ? src.getNumElements() : ShapedType::kDynamic;
+    if (src.getRank() == 0)
+      flat = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({1}, elt), v, re,
+          ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+    else
+      flat = tensor::CollapseShapeOp::create(
+          b, loc, RankedTensorType::get({n}, elt), v, re);
+  }
+  if (type.getRank() == 1)
+    return flat.getType() == type
+               ? flat
+               : tensor::CastOp::create(b, loc, type, flat).getResult();
+  SmallVector<ReassociationIndices> re;
+  if (type.getRank() > 0) {
+    re.emplace_back();
+    for (int64_t i = 0; i < type.getRank(); ++i)
+      re.back().push_back(i);
+  }
+  if (type.getRank() == 0) {
+    auto one = RankedTensorType::get({1}, elt);
+    if (flat.getType() != one)
+      flat = tensor::CastOp::create(b, loc, one, flat);
+    return tensor::CollapseShapeOp::create(b, loc, type, flat, re);
+  }
+  SmallVector<OpFoldResult> s(sizes);
+  s.resize(type.getRank(), b.getIndexAttr(1));
+  for (auto [i, d] : llvm::enumerate(type.getShape()))
+    if (!ShapedType::isDynamic(d))
+      s[i] = b.getIndexAttr(d);
+  return tensor::ExpandShapeOp::create(b, loc, type, flat, re, s);
+}
+
+Value buildReduction(
+    OpBuilder &b, Location loc, Value input, ArrayRef<int64_t> axes,
+    bool keepDims, RankedTensorType outType, Value init,
+    function_ref<Value(OpBuilder &, Location, Value, Value)> combine,
+    function_ref<Value(OpBuilder &, Location, Value)> pre) {
+  MLIRContext *ctx = b.getContext();
+  auto inType = cast<RankedTensorType>(input.getType());
+  int64_t rank = inType.getRank();
+  llvm::SmallDenseSet<int64_t> reduced(axes.begin(), axes.end());
+  SmallVector<OpFoldResult> inSizes = mixedSizes(b, loc, input);
+  SmallVector<OpFoldResult> outSizes, keptSizes;
+  SmallVector<AffineExpr> outExprs;
+  SmallVector<utils::IteratorType> iters;
+  for (int64_t d = 0; d < rank; ++d) {
+    bool r = reduced.contains(d);
+    iters.push_back(r ? utils::IteratorType::reduction
+                      : utils::IteratorType::parallel);
+    keptSizes.push_back(r ? b.getIndexAttr(1) : inSizes[d]);
+    if (r)
+      continue;
+    outSizes.push_back(inSizes[d]);
+    outExprs.push_back(getAffineDimExpr(d, ctx));
+  }
+  SmallVector<int64_t> redShape;
+  for (int64_t d = 0; d < rank; ++d)
+    if (!reduced.contains(d))
+      redShape.push_back(inType.getDimSize(d));
+  auto redType = RankedTensorType::get(redShape, outType.getElementType());
+  Value acc = filledTensor(b, loc, redType, outSizes, init);
+  SmallVector<AffineMap> maps = {b.getMultiDimIdentityMap(rank),
+                                 AffineMap::get(rank, 0, outExprs, ctx)};
+  auto generic = linalg::GenericOp::create(
+      b, loc, TypeRange{redType}, ValueRange{input}, ValueRange{acc}, maps,
+      iters, [&](OpBuilder &nb, Location nl, ValueRange args) {
+        Value x = pre ? pre(nb, nl, args[0]) : args[0];
+        linalg::YieldOp::create(nb, nl, combine(nb, nl, args[1], x));
+      });
+  Value r = generic.getResult(0);
+  if (!keepDims || redType == outType)
+    return r;
+  return reshapeTensor(b, loc, r, outType, keptSizes);
+}
+
+} // namespace mnemo::lowering

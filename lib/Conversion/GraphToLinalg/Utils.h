@@ -1,0 +1,161 @@
+//===- Utils.h - helpers shared by the graph-to-linalg patterns -*- C++ -*-===//
+//
+// Private to lib/Conversion/GraphToLinalg. Builders for the IR shapes every
+// pattern needs: broadcasting linalg.generic ops, filled init tensors, scalar
+// constants and signedness-aware scalar casts.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MNEMO_LIB_CONVERSION_GRAPHTOLINALG_UTILS_H
+#define MNEMO_LIB_CONVERSION_GRAPHTOLINALG_UTILS_H
+
+#include "mnemo/Conversion/GraphToLinalg/GraphToLinalg.h"
+#include "mnemo/Dialect/Graph/IR/Graph.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AffineMap.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace mnemo::lowering {
+
+using BodyFn = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                              mlir::ValueRange)>;
+
+/// The converted (signless) ranked type of `t`, or null when `t` is not a
+/// ranked tensor.
+mlir::RankedTensorType convertedType(const mlir::TypeConverter &tc,
+                                     mlir::Type t);
+/// Element type of the original (possibly unsigned) tensor value.
+inline mlir::Type origElt(mlir::Value v) {
+  return mlir::cast<mlir::ShapedType>(v.getType()).getElementType();
+}
+inline bool isUnsignedInt(mlir::Type elt) { return elt.isUnsignedInteger(); }
+
+/// A scalar constant of (signless) element type `elt`.
+mlir::Value scalarConst(mlir::OpBuilder &b, mlir::Location loc, mlir::Type elt,
+                        double value);
+/// The largest / smallest value of `elt` (infinity for floats), for max/min
+/// reductions. `isUnsigned` selects the unsigned range for integers.
+mlir::Value lowestValue(mlir::OpBuilder &b, mlir::Location loc, mlir::Type elt,
+                        bool isUnsigned);
+mlir::Value highestValue(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Type elt, bool isUnsigned);
+
+/// Converts scalar `v` from original element type `from` to `to` (both may
+/// be unsigned or i1; float->int truncates toward zero as ONNX Cast does).
+mlir::Value castScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                       mlir::Type from, mlir::Type to);
+/// Converts an index or integer scalar to `index`.
+mlir::Value toIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v);
+
+/// Sizes of every dim of `v` (static ones as attributes).
+llvm::SmallVector<mlir::OpFoldResult> mixedSizes(mlir::OpBuilder &b,
+                                                 mlir::Location loc,
+                                                 mlir::Value v);
+/// tensor.empty of `type` with dynamic sizes taken from `sizes`.
+mlir::Value emptyTensor(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType type,
+                        llvm::ArrayRef<mlir::OpFoldResult> sizes);
+/// tensor.empty + linalg.fill with `fill`.
+mlir::Value filledTensor(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::RankedTensorType type,
+                         llvm::ArrayRef<mlir::OpFoldResult> sizes,
+                         mlir::Value fill);
+
+/// Output sizes of a numpy broadcast of `inputs` into `outType`: static dims
+/// from the type, dynamic ones from the first input whose aligned dim is not
+/// a static 1 (dynamic dims are assumed not to broadcast at run time).
+llvm::SmallVector<mlir::OpFoldResult>
+broadcastSizes(mlir::OpBuilder &b, mlir::Location loc,
+               mlir::RankedTensorType outType, mlir::ValueRange inputs);
+/// Indexing map reading `in` (right-aligned, static size-1 dims broadcast)
+/// inside a loop nest of `outRank` parallel dims.
+mlir::AffineMap broadcastMap(mlir::MLIRContext *ctx,
+                             mlir::RankedTensorType in,
+                             mlir::RankedTensorType out);
+/// A parallel linalg.generic over `outType` reading `inputs` with numpy
+/// broadcasting; `body` maps the input scalars to the output scalar.
+/// `sizes`, when given, are the output's sizes (else broadcastSizes).
+mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::RankedTensorType outType,
+                             mlir::ValueRange inputs, BodyFn body,
+                             llvm::ArrayRef<mlir::OpFoldResult> sizes = {});
+/// Multiply-accumulate body for contractions (float or integer).
+mlir::Value mulAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                   mlir::Value y, mlir::Value acc);
+
+/// `v` reshaped (same element count, row-major) to `type`; `sizes` gives
+/// the target's dynamic sizes. Lowers to collapse_shape/expand_shape views.
+mlir::Value reshapeTensor(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value v, mlir::RankedTensorType type,
+                          llvm::ArrayRef<mlir::OpFoldResult> sizes);
+
+/// Normalized, sorted reduction axes of a constant `axes` operand.
+llvm::FailureOr<llvm::SmallVector<int64_t>>
+constantAxes(mlir::Value axes, int64_t rank, bool emptyMeansAll);
+
+/// Reduces `input` over `axes` with `combine(acc, x)`, starting from `init`;
+/// the result keeps the reduced dims as size 1 when `keepDims`. `outType` is
+/// the converted result type. `pre` (optional) maps each element first.
+mlir::Value buildReduction(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::Value input,
+    llvm::ArrayRef<int64_t> axes, bool keepDims, mlir::RankedTensorType outType,
+    mlir::Value init,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                   mlir::Value, mlir::Value)>
+        combine,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                   mlir::Value)>
+        pre = nullptr);
+
+/// Static values of a constant integer operand of the original op.
+inline std::optional<llvm::SmallVector<int64_t>> constInts(mlir::Value v) {
+  return mnemo::graph::getConstantInts(v);
+}
+
+/// Begin/end pads per spatial dim of an NC... tensor, resolving auto_pad
+/// against static input sizes (Conv and pooling).
+llvm::FailureOr<
+    std::pair<llvm::SmallVector<int64_t>, llvm::SmallVector<int64_t>>>
+resolvePads(mlir::RankedTensorType in, llvm::ArrayRef<int64_t> kernel,
+            llvm::ArrayRef<int64_t> strides, llvm::ArrayRef<int64_t> dilations,
+            std::optional<mlir::ArrayAttr> padsAttr, llvm::StringRef autoPad);
+/// The integers of an optional array attribute, or `n` copies of `dflt`.
+llvm::SmallVector<int64_t> intsOr(std::optional<mlir::ArrayAttr> attr,
+                                  size_t n, int64_t dflt);
+/// Pads the spatial dims (2..) of `x` with the scalar `value`.
+mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       llvm::ArrayRef<int64_t> lo, llvm::ArrayRef<int64_t> hi,
+                       mlir::Value value);
+
+/// tensor.extract of `t` at constant indices.
+mlir::Value extractScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value t,
+                          llvm::ArrayRef<int64_t> idx);
+/// The first `n` elements of a 1-D integer operand as index values:
+/// constants when the original operand `orig` is constant, else extracted
+/// from its converted value `conv` at run time.
+llvm::SmallVector<mlir::Value> indexValues(mlir::OpBuilder &b,
+                                           mlir::Location loc, mlir::Value orig,
+                                           mlir::Value conv, int64_t n);
+
+/// Pattern groups of the data-movement lowering (Shape.cpp, DataMovement.cpp).
+void populateShapePatterns(const mlir::TypeConverter &tc,
+                           mlir::RewritePatternSet &p);
+void populateDataMovementPatterns(const mlir::TypeConverter &tc,
+                                  mlir::RewritePatternSet &p);
+
+/// Base for patterns on one graph op with the converter's adaptor.
+template <typename OpTy>
+struct GraphPattern : public mlir::OpConversionPattern<OpTy> {
+  using mlir::OpConversionPattern<OpTy>::OpConversionPattern;
+  mlir::RankedTensorType resultType(OpTy op, unsigned i = 0) const {
+    return convertedType(*this->getTypeConverter(), op->getResult(i).getType());
+  }
+};
+
+} // namespace mnemo::lowering
+
+#endif // MNEMO_LIB_CONVERSION_GRAPHTOLINALG_UTILS_H

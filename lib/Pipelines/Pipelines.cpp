@@ -1,0 +1,95 @@
+//===- Pipelines.cpp - mnemo's named pass pipelines -----------------------===//
+
+#include "mnemo/Pipelines/Pipelines.h"
+
+#include "mnemo/Conversion/Passes.h"
+#include "mnemo/Dialect/Graph/Transforms/Passes.h"
+#include "mnemo/Target/CPU/Passes.h"
+
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Transforms/Passes.h"
+
+#include <mutex>
+
+using namespace mlir;
+
+namespace mnemo {
+
+/// Adds a textual pipeline of upstream passes (kept as text so the stages
+/// read like the mnemo-opt command lines that reproduce them).
+static void addText(OpPassManager &pm, StringRef text) {
+  // Textual pipelines resolve names through the pass registry.
+  static std::once_flag once;
+  std::call_once(once, [] {
+    registerAllPasses();
+    graph::registerGraphPasses();
+    registerMnemoConversionPasses();
+    registerMnemoCPUPasses();
+  });
+  if (failed(parsePassPipeline(text, pm, llvm::errs())))
+    llvm::report_fatal_error("mnemo: bad built-in pass pipeline");
+}
+
+void buildGraphToLinalgPipeline(OpPassManager &pm) {
+  pm.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
+  pm.addPass(createConvertGraphToLinalgPass());
+  addText(pm, "canonicalize,cse,func.func(linalg-fuse-elementwise-ops),"
+              "canonicalize,cse");
+}
+
+void buildCPUBufferizePipeline(OpPassManager &pm) {
+  addText(pm, "eliminate-empty-tensors,"
+              "one-shot-bufferize{bufferize-function-boundaries "
+              "function-boundary-type-conversion=identity-layout-map},"
+              "canonicalize,cse");
+}
+
+void buildCPUCodegenPipeline(OpPassManager &pm,
+                             const CPUPipelineOptions &options) {
+  (void)options;
+  addText(pm, "func.func(mnemo-lower-strided-copies,convert-linalg-to-loops),"
+              "canonicalize,cse");
+}
+
+void buildCPULowerToLLVMPipeline(OpPassManager &pm,
+                                 const CPUPipelineOptions &options) {
+  CPUABIPassOptions abi;
+  abi.modelName = options.name;
+  abi.dimBounds.assign(options.dims.begin(), options.dims.end());
+  pm.addPass(createCPUABIPass(abi));
+  addText(pm, "canonicalize,lower-affine,convert-scf-to-cf,"
+              "convert-vector-to-llvm,expand-strided-metadata,lower-affine,"
+              "finalize-memref-to-llvm,convert-math-to-llvm,"
+              "convert-math-to-libm,convert-arith-to-llvm,"
+              "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
+              "reconcile-unrealized-casts,canonicalize,cse");
+}
+
+void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
+  buildGraphToLinalgPipeline(pm);
+  buildCPUBufferizePipeline(pm);
+  buildCPUCodegenPipeline(pm, options);
+  buildCPULowerToLLVMPipeline(pm, options);
+}
+
+void registerPipelines() {
+  PassPipelineRegistration<>("mnemo-graph-to-linalg",
+                             "Shape inference, graph -> linalg, fusion",
+                             buildGraphToLinalgPipeline);
+  PassPipelineRegistration<>("mnemo-cpu-bufferize",
+                             "One-shot bufferization for the CPU target",
+                             buildCPUBufferizePipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "mnemo-cpu-codegen", "Tiling, vectorization and loops",
+      buildCPUCodegenPipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "mnemo-cpu-lower-to-llvm", "The C ABI and conversion to LLVM",
+      buildCPULowerToLLVMPipeline);
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "mnemo-cpu-pipeline", "graph -> LLVM dialect for the CPU target",
+      buildCPUPipeline);
+}
+
+} // namespace mnemo

@@ -1,0 +1,340 @@
+//===- CPUABI.cpp - the mnemo-cpu-abi pass --------------------------------===//
+//
+// Turns the bufferized entry function into the artifact's C entry points:
+// allocations become views into one caller-provided workspace at offsets
+// fixed here, inputs and outputs arrive as raw pointers, and symbolic dims
+// as an int64 array checked against their compile-time bounds.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Target/CPU/Passes.h"
+#include "mnemo/Target/CPU/SizeBounds.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mnemo {
+#define GEN_PASS_DEF_CPUABIPASS
+#include "mnemo/Target/CPU/Passes.h.inc"
+} // namespace mnemo
+
+using namespace mlir;
+using namespace mnemo;
+
+namespace {
+
+constexpr int64_t kAlignment = 64;
+
+int64_t alignUp(int64_t v) { return (v + kAlignment - 1) / kAlignment * kAlignment; }
+
+int64_t elementBytes(Type t) {
+  if (t.isIndex())
+    return 8;
+  return std::max<int64_t>(1, (t.getIntOrFloatBitWidth() + 7) / 8);
+}
+
+/// A memref of `type` over raw pointer `ptr`, row-major, with `sizes`
+/// (index values, one per dim): an LLVM descriptor struct cast to the memref
+/// type, which the memref-to-LLVM conversion folds away.
+Value memrefFromPointer(OpBuilder &b, Location loc, Value ptr, MemRefType type,
+                        ArrayRef<Value> sizes) {
+  MLIRContext *ctx = b.getContext();
+  Type i64 = b.getI64Type();
+  auto ptrT = LLVM::LLVMPointerType::get(ctx);
+  int64_t rank = type.getRank();
+  SmallVector<Type> fields = {ptrT, ptrT, i64};
+  if (rank > 0) {
+    fields.push_back(LLVM::LLVMArrayType::get(i64, rank));
+    fields.push_back(LLVM::LLVMArrayType::get(i64, rank));
+  }
+  auto structT = LLVM::LLVMStructType::getLiteral(ctx, fields);
+  Value d = LLVM::PoisonOp::create(b, loc, structT);
+  d = LLVM::InsertValueOp::create(b, loc, d, ptr, ArrayRef<int64_t>{0});
+  d = LLVM::InsertValueOp::create(b, loc, d, ptr, ArrayRef<int64_t>{1});
+  Value zero = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(0));
+  d = LLVM::InsertValueOp::create(b, loc, d, zero, ArrayRef<int64_t>{2});
+  Value stride = LLVM::ConstantOp::create(b, loc, i64, b.getI64IntegerAttr(1));
+  for (int64_t i = rank - 1; i >= 0; --i) {
+    Value s = arith::IndexCastOp::create(b, loc, i64, sizes[i]);
+    d = LLVM::InsertValueOp::create(b, loc, d, s, ArrayRef<int64_t>{3, i});
+    d = LLVM::InsertValueOp::create(b, loc, d, stride, ArrayRef<int64_t>{4, i});
+    stride = LLVM::MulOp::create(b, loc, stride, s);
+  }
+  return UnrealizedConversionCastOp::create(b, loc, type, d).getResult(0);
+}
+
+/// Loads element `i` of a pointer array or int64 array.
+Value loadElement(OpBuilder &b, Location loc, Value base, Type elt, int64_t i) {
+  auto ptrT = LLVM::LLVMPointerType::get(b.getContext());
+  Value p = LLVM::GEPOp::create(b, loc, ptrT, elt, base,
+                                ArrayRef<LLVM::GEPArg>{(int32_t)i});
+  return LLVM::LoadOp::create(b, loc, elt, p);
+}
+
+struct DimInfo {
+  std::string name;
+  int64_t lo, hi;
+};
+
+struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
+  using CPUABIPassBase::CPUABIPassBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto fn = module.lookupSymbol<func::FuncOp>(entry);
+    if (!fn) {
+      module.emitError() << "entry function '" << entry << "' not found";
+      return signalPassFailure();
+    }
+    for (Type t : llvm::concat<const Type>(fn.getArgumentTypes(),
+                                           fn.getResultTypes()))
+      if (!isa<MemRefType>(t) || !cast<MemRefType>(t).getLayout().isIdentity()) {
+        fn.emitError() << "entry must take and return identity-layout memrefs "
+                          "(bufferize first), got "
+                       << t;
+        return signalPassFailure();
+      }
+
+    // Symbolic dims in order of first appearance, with their bounds.
+    llvm::StringMap<std::pair<int64_t, int64_t>> given;
+    for (const std::string &spec : dimBounds) {
+      StringRef s(spec);
+      auto [name, range] = s.split('=');
+      auto [lo, hi] = range.split("..");
+      int64_t l, h;
+      if (name.empty() || lo.getAsInteger(10, l) || hi.getAsInteger(10, h) ||
+          l < 0 || h < l) {
+        module.emitError() << "bad dim bound '" << spec
+                           << "' (expected name=lo..hi)";
+        return signalPassFailure();
+      }
+      given[name] = {l, h};
+    }
+    std::vector<DimInfo> dims;
+    // argDims[arg][dim] = index into `dims`.
+    SmallVector<SmallVector<int64_t>> argDims(fn.getNumArguments());
+    for (unsigned a = 0; a < fn.getNumArguments(); ++a) {
+      auto t = cast<MemRefType>(fn.getArgumentTypes()[a]);
+      auto params = fn.getArgAttrOfType<ArrayAttr>(a, "graph.dim_params");
+      auto argName = fn.getArgAttrOfType<StringAttr>(a, "graph.name");
+      argDims[a].assign(t.getRank(), -1);
+      for (int64_t d = 0; d < t.getRank(); ++d) {
+        if (!t.isDynamicDim(d))
+          continue;
+        std::string name;
+        if (params && d < (int64_t)params.size())
+          name = cast<StringAttr>(params[d]).str();
+        if (name.empty())
+          name = (argName ? argName.str() : "input" + std::to_string(a)) +
+                 "_dim" + std::to_string(d);
+        auto it = llvm::find_if(dims, [&](const DimInfo &x) { return x.name == name; });
+        if (it == dims.end()) {
+          auto g = given.find(name);
+          if (g == given.end()) {
+            fn.emitError() << "symbolic dim '" << name
+                           << "' needs a bound: --dim " << name << "=LO..HI";
+            return signalPassFailure();
+          }
+          dims.push_back({name, g->second.first, g->second.second});
+          it = dims.end() - 1;
+        }
+        argDims[a][d] = it - dims.begin();
+      }
+    }
+
+    // Bound every allocation and give it a slot.
+    SizeBounds bounds([&](BlockArgument arg, int64_t d) -> std::optional<Interval> {
+      if (arg.getOwner() != &fn.front())
+        return std::nullopt;
+      int64_t k = argDims[arg.getArgNumber()][d];
+      if (k < 0)
+        return std::nullopt;
+      return Interval{dims[k].lo, dims[k].hi};
+    });
+    SmallVector<std::pair<memref::AllocOp, int64_t>> slots;
+    int64_t total = 0;
+    WalkResult walk = fn.walk([&](memref::AllocOp alloc) {
+      MemRefType t = alloc.getType();
+      if (!t.getLayout().isIdentity()) {
+        alloc.emitError() << "cannot place a non-identity allocation " << t;
+        return WalkResult::interrupt();
+      }
+      int64_t n = elementBytes(t.getElementType());
+      for (int64_t d = 0; d < t.getRank(); ++d) {
+        auto b = bounds.dimBound(alloc.getResult(), d);
+        if (!b) {
+          alloc.emitError() << "cannot bound dim " << d << " of " << t
+                            << " from the symbolic dim bounds (data-dependent "
+                               "shape?)";
+          return WalkResult::interrupt();
+        }
+        n *= std::max<int64_t>(0, b->hi);
+      }
+      slots.push_back({alloc, total});
+      total += alignUp(n);
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return signalPassFailure();
+    int64_t wsBytes = std::max<int64_t>(total, kAlignment);
+
+    // The entry takes the workspace as a trailing byte buffer.
+    MLIRContext *ctx = &getContext();
+    auto wsType = MemRefType::get({wsBytes}, IntegerType::get(ctx, 8));
+    fn.insertArgument(fn.getNumArguments(), wsType, {}, fn.getLoc());
+    Value ws = fn.getArgument(fn.getNumArguments() - 1);
+    for (auto [alloc, offset] : slots) {
+      OpBuilder b(alloc);
+      Value off = arith::ConstantIndexOp::create(b, alloc.getLoc(), offset);
+      Value view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(), ws,
+                                          off, alloc.getDynamicSizes());
+      for (Operation *user : llvm::make_early_inc_range(alloc->getUsers()))
+        if (isa<memref::DeallocOp>(user))
+          user->erase();
+      alloc.replaceAllUsesWith(view);
+      alloc.erase();
+    }
+    fn.setPrivate();
+    // Names and dim params now live in the header; drop them from the IR.
+    fn.removeArgAttrsAttr();
+    fn.removeResAttrsAttr();
+
+    buildEntryPoints(module, fn, dims, argDims, wsType);
+  }
+
+  void buildEntryPoints(ModuleOp module, func::FuncOp fn,
+                        ArrayRef<DimInfo> dims,
+                        ArrayRef<SmallVector<int64_t>> argDims,
+                        MemRefType wsType) {
+    MLIRContext *ctx = module.getContext();
+    Location loc = fn.getLoc();
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    Type i32 = b.getI32Type(), i64 = b.getI64Type();
+    auto ptrT = LLVM::LLVMPointerType::get(ctx);
+    std::string name = modelName;
+
+    // size_t <name>_workspace_bytes(void)
+    {
+      auto f = func::FuncOp::create(b, loc, name + "_workspace_bytes",
+                                    FunctionType::get(ctx, {}, {i64}));
+      OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+      func::ReturnOp::create(
+          fb, loc, ValueRange{arith::ConstantIntOp::create(fb, loc, i64,
+                                                           wsType.getDimSize(0))});
+    }
+    // int <name>_run_dims(dims, inputs, outputs, output_shapes, workspace)
+    auto runDims = func::FuncOp::create(
+        b, loc, name + "_run_dims",
+        FunctionType::get(ctx, {ptrT, ptrT, ptrT, ptrT, ptrT}, {i32}));
+    {
+      Block *entryBlock = runDims.addEntryBlock();
+      Value dimsP = runDims.getArgument(0), insP = runDims.getArgument(1),
+            outsP = runDims.getArgument(2), shapesP = runDims.getArgument(3),
+            wsP = runDims.getArgument(4);
+      OpBuilder fb = OpBuilder::atBlockBegin(entryBlock);
+      // Error exit: return 3 (a dim outside its bound).
+      Block *bad = runDims.addBlock();
+      {
+        OpBuilder eb = OpBuilder::atBlockBegin(bad);
+        func::ReturnOp::create(
+            eb, loc, ValueRange{arith::ConstantIntOp::create(eb, loc, i32, 3)});
+      }
+      SmallVector<Value> dimVals;
+      for (auto [k, d] : llvm::enumerate(dims)) {
+        Value v = loadElement(fb, loc, dimsP, i64, k);
+        Value lo = arith::ConstantIntOp::create(fb, loc, i64, d.lo);
+        Value hi = arith::ConstantIntOp::create(fb, loc, i64, d.hi);
+        Value okLo = arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::sge, v, lo);
+        Value okHi = arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::sle, v, hi);
+        Value ok = arith::AndIOp::create(fb, loc, okLo, okHi);
+        Block *next = runDims.addBlock();
+        next->moveBefore(bad);
+        cf::CondBranchOp::create(fb, loc, ok, next, ValueRange{}, bad, ValueRange{});
+        fb.setInsertionPointToStart(next);
+        dimVals.push_back(arith::IndexCastOp::create(fb, loc, fb.getIndexType(), v));
+      }
+      SmallVector<Value> args;
+      for (unsigned a = 0; a + 1 < fn.getNumArguments(); ++a) {
+        auto t = cast<MemRefType>(fn.getArgumentTypes()[a]);
+        SmallVector<Value> sizes;
+        for (int64_t d = 0; d < t.getRank(); ++d)
+          sizes.push_back(t.isDynamicDim(d)
+                              ? dimVals[argDims[a][d]]
+                              : (Value)arith::ConstantIndexOp::create(
+                                    fb, loc, t.getDimSize(d)));
+        args.push_back(memrefFromPointer(fb, loc, loadElement(fb, loc, insP, ptrT, a),
+                                         t, sizes));
+      }
+      args.push_back(memrefFromPointer(
+          fb, loc, wsP, wsType,
+          {arith::ConstantIndexOp::create(fb, loc, wsType.getDimSize(0))}));
+      auto call = func::CallOp::create(fb, loc, fn, args);
+      // Copy each result out and report its shape.
+      Value nullP = LLVM::ZeroOp::create(fb, loc, ptrT);
+      Value haveShapes = LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::ne,
+                                              shapesP, nullP);
+      int64_t shapeSlot = 0;
+      SmallVector<std::pair<Value, int64_t>> shapeStores;
+      for (auto [j, r] : llvm::enumerate(call.getResults())) {
+        auto t = cast<MemRefType>(r.getType());
+        SmallVector<Value> sizes;
+        for (int64_t d = 0; d < t.getRank(); ++d) {
+          Value s = memref::DimOp::create(fb, loc, r, d);
+          sizes.push_back(s);
+          shapeStores.push_back({s, shapeSlot++});
+        }
+        Value out = memrefFromPointer(fb, loc, loadElement(fb, loc, outsP, ptrT, j),
+                                      t, sizes);
+        memref::CopyOp::create(fb, loc, r, out);
+      }
+      Block *store = runDims.addBlock(), *done = runDims.addBlock();
+      store->moveBefore(bad);
+      done->moveBefore(bad);
+      cf::CondBranchOp::create(fb, loc, haveShapes, store, ValueRange{}, done,
+                               ValueRange{});
+      fb.setInsertionPointToStart(store);
+      for (auto [s, slot] : shapeStores) {
+        Value p = LLVM::GEPOp::create(fb, loc, ptrT, i64, shapesP,
+                                      ArrayRef<LLVM::GEPArg>{(int32_t)slot});
+        LLVM::StoreOp::create(fb, loc, arith::IndexCastOp::create(fb, loc, i64, s),
+                              p);
+      }
+      cf::BranchOp::create(fb, loc, done);
+      fb.setInsertionPointToStart(done);
+      func::ReturnOp::create(
+          fb, loc, ValueRange{arith::ConstantIntOp::create(fb, loc, i32, 0)});
+    }
+    // int <name>_run(inputs, outputs, workspace)
+    {
+      auto f = func::FuncOp::create(b, loc, name + "_run",
+                                    FunctionType::get(ctx, {ptrT, ptrT, ptrT}, {i32}));
+      OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+      if (!dims.empty()) {
+        // Symbolic dims must come through _run_dims.
+        func::ReturnOp::create(
+            fb, loc, ValueRange{arith::ConstantIntOp::create(fb, loc, i32, 2)});
+      } else {
+        Value nullP = LLVM::ZeroOp::create(fb, loc, ptrT);
+        auto call = func::CallOp::create(
+            fb, loc, runDims,
+            ValueRange{nullP, f.getArgument(0), f.getArgument(1), nullP,
+                       f.getArgument(2)});
+        func::ReturnOp::create(fb, loc, call.getResults());
+      }
+    }
+    // Record the dims for the header and the runner.
+    SmallVector<Attribute> dimAttrs;
+    for (const DimInfo &d : dims)
+      dimAttrs.push_back(DictionaryAttr::get(
+          ctx, {NamedAttribute(StringAttr::get(ctx, "name"), StringAttr::get(ctx, d.name)),
+                NamedAttribute(StringAttr::get(ctx, "lo"), b.getI64IntegerAttr(d.lo)),
+                NamedAttribute(StringAttr::get(ctx, "hi"), b.getI64IntegerAttr(d.hi))}));
+    module->setAttr("mnemo.dims", ArrayAttr::get(ctx, dimAttrs));
+    module->setAttr("mnemo.workspace_bytes", b.getI64IntegerAttr(wsType.getDimSize(0)));
+  }
+};
+
+} // namespace

@@ -1,0 +1,346 @@
+//===- mnemo-run.cpp - run a compiled model and check its outputs ---------===//
+//
+//   mnemo-run model.onnx --inputs DIR [--rtol R --atol A] [--repeat N]
+//             [--dim NAME=LO..HI] [-O N] [--keep DIR]
+//   mnemo-run --artifact OUT/ --inputs DIR ...
+//
+// Compiles the model in-process (or loads an artifact written by mnemoc),
+// reads DIR/input_*.pb (ONNX TensorProto) or DIR/input_*.npy, runs it and,
+// when DIR/output_*.pb exist, compares every output: |got - want| <=
+// atol + rtol * |want| (integers and bools exactly). Prints the largest
+// absolute and relative error per output. Exit: 0 match, 1 mismatch or run
+// failure, 2 bad input or compile failure.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Driver/Compile.h"
+#include "mnemo/Import/ONNX/ImportONNX.h"
+#include "mnemo/Import/ONNX/TensorIO.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <map>
+
+using namespace llvm;
+using namespace mnemo;
+
+static cl::OptionCategory cat("mnemo-run options");
+static cl::opt<std::string> model(cl::Positional, cl::desc("<model.onnx>"),
+                                  cl::cat(cat));
+static cl::opt<std::string> artifact("artifact",
+                                     cl::desc("Load a mnemoc output directory"),
+                                     cl::cat(cat));
+static cl::opt<std::string> inputsDir("inputs", cl::desc("Directory of input_*.pb"),
+                                      cl::Required, cl::cat(cat));
+static cl::opt<double> relTol("rtol", cl::desc("Relative tolerance"),
+                              cl::init(1e-4), cl::cat(cat));
+static cl::opt<double> absTol("atol", cl::desc("Absolute tolerance"),
+                              cl::init(1e-5), cl::cat(cat));
+static cl::opt<unsigned> repeat("repeat", cl::desc("Time N runs, print median"),
+                                cl::init(0), cl::cat(cat));
+static cl::list<std::string> dims("dim", cl::desc("NAME=LO..HI bound"),
+                                  cl::cat(cat));
+static cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(3), cl::cat(cat));
+static cl::opt<std::string> keep("keep", cl::desc("Compile into this directory"),
+                                 cl::cat(cat));
+
+typedef int (*RunDimsFn)(const int64_t *, const void *const *, void *const *,
+                         int64_t *, void *);
+
+static std::vector<std::string> listTensors(StringRef dir, StringRef prefix) {
+  std::map<int, std::string> found;
+  std::error_code ec;
+  for (sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+       it.increment(ec)) {
+    StringRef file = sys::path::filename(it->path());
+    if (!file.starts_with(prefix))
+      continue;
+    StringRef rest = file.drop_front(prefix.size());
+    auto [num, ext] = rest.split('.');
+    int n;
+    if (num.getAsInteger(10, n) || (ext != "pb" && ext != "npy"))
+      continue;
+    found[n] = it->path();
+  }
+  std::vector<std::string> out;
+  for (auto &[n, p] : found)
+    out.push_back(p);
+  return out;
+}
+
+static double elementAsDouble(const uint8_t *p, StringRef dtype) {
+  if (dtype == "float32") { float v; memcpy(&v, p, 4); return v; }
+  if (dtype == "float64") { double v; memcpy(&v, p, 8); return v; }
+  if (dtype == "int64") { int64_t v; memcpy(&v, p, 8); return (double)v; }
+  if (dtype == "int32") { int32_t v; memcpy(&v, p, 4); return v; }
+  if (dtype == "int16") { int16_t v; memcpy(&v, p, 2); return v; }
+  if (dtype == "int8") { return (int8_t)*p; }
+  if (dtype == "uint8" || dtype == "bool") return *p;
+  if (dtype == "uint16") { uint16_t v; memcpy(&v, p, 2); return v; }
+  if (dtype == "uint32") { uint32_t v; memcpy(&v, p, 4); return v; }
+  if (dtype == "uint64") { uint64_t v; memcpy(&v, p, 8); return (double)v; }
+  return NAN;
+}
+
+int main(int argc, char **argv) {
+  InitLLVM y(argc, argv);
+  cl::HideUnrelatedOptions(cat);
+  cl::ParseCommandLineOptions(argc, argv, "run a mnemo-compiled model\n");
+
+  // Inputs first: their shapes give the symbolic dims.
+  std::vector<HostTensor> inputs;
+  for (const std::string &p : listTensors(inputsDir, "input_")) {
+    HostTensor t;
+    std::string err;
+    if (!readTensorFile(p, t, err)) {
+      errs() << "mnemo-run: " << p << ": " << err << "\n";
+      return 2;
+    }
+    inputs.push_back(std::move(t));
+  }
+
+  std::string dir = artifact;
+  ArtifactSignature sig;
+  if (artifact.empty()) {
+    if (model.empty()) {
+      errs() << "mnemo-run: give a model or --artifact\n";
+      return 2;
+    }
+    mlir::DialectRegistry registry;
+    registerCompilerDialects(registry);
+    mlir::MLIRContext ctx(registry);
+    ctx.loadAllAvailableDialects();
+    SourceMgr sm;
+    mlir::SourceMgrDiagnosticHandler diag(sm, &ctx);
+    auto module = importOnnxFile(model, &ctx, ImportOptions());
+    if (!module)
+      return 2;
+    CompileOptions opts;
+    opts.name = sanitizeName(sys::path::stem(model));
+    opts.optLevel = optLevel;
+    opts.dims.assign(dims.begin(), dims.end());
+    // Without --dim, each symbolic dim is bounded by the value it has here.
+    auto fn = module->lookupSymbol<mlir::func::FuncOp>("main_graph");
+    for (unsigned a = 0; fn && a < fn.getNumArguments() && a < inputs.size(); ++a) {
+      auto params = fn.getArgAttrOfType<mlir::ArrayAttr>(a, "graph.dim_params");
+      auto t = mlir::cast<mlir::ShapedType>(fn.getArgumentTypes()[a]);
+      for (int64_t d = 0; d < t.getRank() && d < (int64_t)inputs[a].shape.size(); ++d) {
+        if (!t.isDynamicDim(d))
+          continue;
+        std::string name = params && d < (int64_t)params.size()
+                               ? mlir::cast<mlir::StringAttr>(params[d]).str()
+                               : "";
+        if (name.empty()) {
+          auto n = fn.getArgAttrOfType<mlir::StringAttr>(a, "graph.name");
+          name = (n ? n.str() : "input" + std::to_string(a)) + "_dim" +
+                 std::to_string(d);
+        }
+        bool given = llvm::any_of(opts.dims, [&](const std::string &s) {
+          return StringRef(s).starts_with(name + "=");
+        });
+        if (!given)
+          opts.dims.push_back(name + "=" + std::to_string(inputs[a].shape[d]) +
+                              ".." + std::to_string(inputs[a].shape[d]));
+      }
+    }
+    if (keep.empty()) {
+      SmallString<128> tmp;
+      if (sys::fs::createUniqueDirectory("mnemo-run", tmp)) {
+        errs() << "mnemo-run: cannot create a temporary directory\n";
+        return 2;
+      }
+      dir = tmp.str().str();
+    } else {
+      dir = keep;
+    }
+    opts.outDir = dir;
+    auto s = compileCPU(*module, opts);
+    if (failed(s))
+      return 2;
+    sig = *s;
+  } else {
+    std::error_code ec;
+    std::string json;
+    for (sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
+         it.increment(ec))
+      if (StringRef(it->path()).ends_with(".json"))
+        json = it->path();
+    std::string err;
+    auto s = readSignature(json, err);
+    if (failed(s)) {
+      errs() << "mnemo-run: " << err << "\n";
+      return 2;
+    }
+    sig = *s;
+  }
+
+  SmallString<256> so(dir);
+  sys::path::append(so, "lib" + sig.name + ".so");
+  void *lib = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    errs() << "mnemo-run: " << dlerror() << "\n";
+    return 2;
+  }
+  auto runDims = (RunDimsFn)dlsym(lib, (sig.name + "_run_dims").c_str());
+  if (!runDims) {
+    errs() << "mnemo-run: " << so << " has no " << sig.name << "_run_dims\n";
+    return 2;
+  }
+
+  if (inputs.size() != sig.inputs.size()) {
+    errs() << "mnemo-run: the model has " << sig.inputs.size()
+           << " inputs, found " << inputs.size() << " in " << inputsDir << "\n";
+    return 2;
+  }
+  std::map<std::string, int64_t> dimValue;
+  for (auto [i, t] : llvm::enumerate(sig.inputs)) {
+    const HostTensor &h = inputs[i];
+    if (h.dtype != t.dtype || h.shape.size() != t.shape.size()) {
+      errs() << "mnemo-run: input " << i << " '" << t.name << "' expects "
+             << t.dtype << " of rank " << t.shape.size() << ", got " << h.dtype
+             << " of rank " << h.shape.size() << "\n";
+      return 2;
+    }
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+      if (t.shape[d] >= 0 && t.shape[d] != h.shape[d]) {
+        errs() << "mnemo-run: input '" << t.name << "' dim " << d << " is "
+               << h.shape[d] << ", expected " << t.shape[d] << "\n";
+        return 2;
+      }
+      if (t.shape[d] < 0)
+        dimValue[t.dimNames[d]] = h.shape[d];
+    }
+  }
+  std::vector<int64_t> dimArgs;
+  for (const DimBound &d : sig.dims)
+    dimArgs.push_back(dimValue.count(d.name) ? dimValue[d.name] : d.hi);
+
+  std::vector<HostTensor> expected;
+  for (const std::string &p : listTensors(inputsDir, "output_")) {
+    HostTensor t;
+    std::string err;
+    if (!readTensorFile(p, t, err)) {
+      errs() << "mnemo-run: " << p << ": " << err << "\n";
+      return 2;
+    }
+    expected.push_back(std::move(t));
+  }
+
+  // Output buffers: the signature shape with known dims, else the expected
+  // output's size, else the dim bounds' worst case.
+  std::vector<std::vector<uint8_t>> outBufs(sig.outputs.size());
+  std::vector<void *> outPtrs;
+  size_t shapeSlots = 0;
+  for (auto [j, t] : llvm::enumerate(sig.outputs)) {
+    int64_t n = 1;
+    for (size_t d = 0; d < t.shape.size(); ++d) {
+      int64_t v = t.shape[d];
+      if (v < 0) {
+        auto it = dimValue.find(t.dimNames[d]);
+        if (it != dimValue.end())
+          v = it->second;
+        else if (j < expected.size() && d < expected[j].shape.size())
+          v = expected[j].shape[d];
+        else
+          v = 1 << 20;
+      }
+      n *= v;
+    }
+    outBufs[j].resize(std::max<int64_t>(1, n) * std::max<size_t>(1, dtypeBytes(t.dtype)) + 64);
+    outPtrs.push_back(outBufs[j].data());
+    shapeSlots += t.shape.size();
+  }
+  std::vector<const void *> inPtrs;
+  for (auto &h : inputs)
+    inPtrs.push_back(h.data.data());
+  std::vector<int64_t> outShapes(shapeSlots + 1);
+  size_t wsBytes = (sig.workspaceBytes + 63) / 64 * 64;
+  void *ws = std::aligned_alloc(64, std::max<size_t>(wsBytes, 64));
+
+  int rc = runDims(dimArgs.data(), inPtrs.data(), outPtrs.data(),
+                   outShapes.data(), ws);
+  if (rc != 0) {
+    errs() << "mnemo-run: " << sig.name << "_run_dims returned " << rc << "\n";
+    return 1;
+  }
+  if (repeat > 0) {
+    std::vector<double> ms;
+    for (unsigned r = 0; r < repeat; ++r) {
+      auto t0 = std::chrono::steady_clock::now();
+      runDims(dimArgs.data(), inPtrs.data(), outPtrs.data(), outShapes.data(), ws);
+      auto t1 = std::chrono::steady_clock::now();
+      ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+    }
+    std::sort(ms.begin(), ms.end());
+    outs() << format("median latency: %.3f ms over %u runs\n", ms[ms.size() / 2],
+                     (unsigned)repeat);
+  }
+
+  bool ok = true;
+  size_t slot = 0;
+  for (auto [j, t] : llvm::enumerate(sig.outputs)) {
+    std::vector<int64_t> shape(outShapes.begin() + slot,
+                               outShapes.begin() + slot + t.shape.size());
+    slot += t.shape.size();
+    outs() << "output " << j << " '" << t.name << "' " << t.dtype << " [";
+    for (size_t d = 0; d < shape.size(); ++d)
+      outs() << (d ? "," : "") << shape[d];
+    outs() << "]";
+    if (j >= expected.size()) {
+      outs() << " (no reference)\n";
+      continue;
+    }
+    const HostTensor &e = expected[j];
+    if (e.shape != shape) {
+      outs() << " FAIL: reference shape [";
+      for (size_t d = 0; d < e.shape.size(); ++d)
+        outs() << (d ? "," : "") << e.shape[d];
+      outs() << "]\n";
+      ok = false;
+      continue;
+    }
+    size_t eb = dtypeBytes(t.dtype);
+    bool isFloat = StringRef(t.dtype).starts_with("float");
+    double maxAbs = 0, maxRel = 0;
+    bool good = e.dtype == t.dtype;
+    for (int64_t i = 0; good && i < e.numElements(); ++i) {
+      double g = elementAsDouble(outBufs[j].data() + i * eb, t.dtype);
+      double w = elementAsDouble(e.data.data() + i * eb, t.dtype);
+      if (std::isnan(w) || std::isnan(g)) {
+        if (std::isnan(w) != std::isnan(g))
+          good = false;
+        continue;
+      }
+      if (std::isinf(w) || std::isinf(g)) {
+        if (g != w)
+          good = false;
+        continue;
+      }
+      double a = std::fabs(g - w);
+      maxAbs = std::max(maxAbs, a);
+      if (w != 0)
+        maxRel = std::max(maxRel, a / std::fabs(w));
+      if (isFloat ? a > absTol + relTol * std::fabs(w) : a != 0)
+        good = false;
+    }
+    outs() << format(" max_abs_err %.3g max_rel_err %.3g", maxAbs, maxRel)
+           << (good ? " ok\n" : " FAIL\n");
+    ok &= good;
+  }
+  std::free(ws);
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,90 @@
+//===- mnemoc.cpp - mnemo ahead-of-time compiler --------------------------===//
+//
+//   mnemoc model.onnx --target=cpu -o OUT/ [-O0..3] [--emit=mlir|llvm|obj|so]
+//          [--dim NAME=LO..HI ...] [--name NAME] [--print-ir-after-all]
+//          [--timing]
+//
+// Writes OUT/<name>.o, OUT/<name>.h, OUT/<name>.json and OUT/lib<name>.so.
+// Exit codes: 0 success, 1 the model could not be compiled (diagnostics name
+// the ONNX node), 2 bad command line.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Driver/Compile.h"
+#include "mnemo/Import/ONNX/ImportONNX.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "mlir/IR/Diagnostics.h"
+
+using namespace llvm;
+
+static cl::OptionCategory cat("mnemoc options");
+static cl::opt<std::string> input(cl::Positional, cl::desc("<model.onnx>"),
+                                  cl::Required, cl::cat(cat));
+static cl::opt<std::string> outDir("o", cl::desc("Output directory"),
+                                   cl::value_desc("dir"), cl::init("."),
+                                   cl::cat(cat));
+static cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"),
+                                  cl::Prefix, cl::init(3), cl::cat(cat));
+static cl::opt<std::string> target("target", cl::desc("cpu | cuda | pim"),
+                                   cl::init("cpu"), cl::cat(cat));
+static cl::opt<std::string>
+    emit("emit", cl::desc("Last stage to write: mlir | llvm | obj | so"),
+         cl::init("so"), cl::cat(cat));
+static cl::opt<std::string> name("name",
+                                 cl::desc("C symbol prefix (default: file name)"),
+                                 cl::cat(cat));
+static cl::list<std::string>
+    dims("dim", cl::desc("Bound of a symbolic dim: NAME=LO..HI"),
+         cl::cat(cat));
+static cl::opt<bool> printIR("print-ir-after-all",
+                             cl::desc("Print the IR after every pass"),
+                             cl::cat(cat));
+static cl::opt<bool> timing("timing", cl::desc("Report time per pass"),
+                            cl::cat(cat));
+
+int main(int argc, char **argv) {
+  InitLLVM y(argc, argv);
+  cl::HideUnrelatedOptions(cat);
+  cl::ParseCommandLineOptions(argc, argv, "mnemo ahead-of-time compiler\n");
+  if (target != "cpu") {
+    errs() << "mnemoc: --target=" << target
+           << " is not available in this build (cpu only)\n";
+    return 2;
+  }
+  if (optLevel > 3 || !StringRef(emit).starts_with("") ||
+      !llvm::is_contained({"mlir", "llvm", "obj", "so"}, StringRef(emit))) {
+    errs() << "mnemoc: bad -O level or --emit value\n";
+    return 2;
+  }
+  mlir::DialectRegistry registry;
+  mnemo::registerCompilerDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  llvm::SourceMgr sm;
+  mlir::SourceMgrDiagnosticHandler diag(sm, &ctx);
+
+  mnemo::ImportOptions iopts;
+  auto module = mnemo::importOnnxFile(input, &ctx, iopts);
+  if (!module)
+    return 1;
+  mnemo::CompileOptions opts;
+  opts.name = name.empty()
+                  ? mnemo::sanitizeName(sys::path::stem(input))
+                  : std::string(name);
+  opts.outDir = outDir;
+  opts.emit = emit;
+  opts.optLevel = optLevel;
+  opts.dims.assign(dims.begin(), dims.end());
+  opts.printIRAfterAll = printIR;
+  opts.timing = timing;
+  auto sig = mnemo::compileCPU(*module, opts);
+  if (failed(sig))
+    return 1;
+  return 0;
+}
