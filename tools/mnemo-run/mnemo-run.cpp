@@ -20,6 +20,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
+#include "llvm/ADT/APFloat.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -91,6 +92,20 @@ static double elementAsDouble(const uint8_t *p, StringRef dtype) {
   if (dtype == "int8") { return (int8_t)*p; }
   if (dtype == "uint8" || dtype == "bool") return *p;
   if (dtype == "uint16") { uint16_t v; memcpy(&v, p, 2); return v; }
+  if (dtype == "bfloat16") {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    uint32_t bits = (uint32_t)h << 16;
+    float v;
+    memcpy(&v, &bits, 4);
+    return v;
+  }
+  if (dtype == "float16") {
+    uint16_t h;
+    memcpy(&h, p, 2);
+    return llvm::APFloat(llvm::APFloat::IEEEhalf(), llvm::APInt(16, h))
+        .convertToFloat();
+  }
   if (dtype == "uint32") { uint32_t v; memcpy(&v, p, 4); return v; }
   if (dtype == "uint64") { uint64_t v; memcpy(&v, p, 8); return (double)v; }
   return NAN;
@@ -101,18 +116,22 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(argc, argv, "run a mnemo-compiled model\n");
 
-  // Inputs first: their shapes give the symbolic dims.
+  // Inputs are read after the model imports (a model with sequence or
+  // optional inputs is rejected by the importer, by name), before it
+  // compiles (their shapes bound the symbolic dims).
   std::vector<HostTensor> inputs;
-  for (const std::string &p : listTensors(inputsDir, "input_")) {
-    HostTensor t;
-    std::string err;
-    if (!readTensorFile(p, t, err)) {
-      errs() << "mnemo-run: " << p << ": " << err << "\n";
-      return 2;
+  auto readInputs = [&]() {
+    for (const std::string &p : listTensors(inputsDir, "input_")) {
+      HostTensor t;
+      std::string err;
+      if (!readTensorFile(p, t, err)) {
+        errs() << "mnemo-run: " << p << ": " << err << "\n";
+        return false;
+      }
+      inputs.push_back(std::move(t));
     }
-    inputs.push_back(std::move(t));
-  }
-
+    return true;
+  };
   std::string dir = artifact;
   ArtifactSignature sig;
   if (artifact.empty()) {
@@ -127,7 +146,7 @@ int main(int argc, char **argv) {
     SourceMgr sm;
     mlir::SourceMgrDiagnosticHandler diag(sm, &ctx);
     auto module = importOnnxFile(model, &ctx, ImportOptions());
-    if (!module)
+    if (!module || !readInputs())
       return 2;
     CompileOptions opts;
     opts.name = sanitizeName(sys::path::stem(model));
@@ -173,6 +192,8 @@ int main(int argc, char **argv) {
       return 2;
     sig = *s;
   } else {
+    if (!readInputs())
+      return 2;
     std::error_code ec;
     std::string json;
     for (sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
@@ -208,7 +229,9 @@ int main(int argc, char **argv) {
   }
   std::map<std::string, int64_t> dimValue;
   for (auto [i, t] : llvm::enumerate(sig.inputs)) {
-    const HostTensor &h = inputs[i];
+    HostTensor &h = inputs[i];
+    if (h.dtype == "uint16" && (t.dtype == "bfloat16" || t.dtype == "float16"))
+      h.dtype = t.dtype; // 16-bit floats travel as uint16 in TensorProtos
     if (h.dtype != t.dtype || h.shape.size() != t.shape.size()) {
       errs() << "mnemo-run: input " << i << " '" << t.name << "' expects "
              << t.dtype << " of rank " << t.shape.size() << ", got " << h.dtype
@@ -304,7 +327,9 @@ int main(int argc, char **argv) {
       outs() << " (no reference)\n";
       continue;
     }
-    const HostTensor &e = expected[j];
+    HostTensor &e = expected[j];
+    if (e.dtype == "uint16" && (t.dtype == "bfloat16" || t.dtype == "float16"))
+      e.dtype = t.dtype;
     if (e.shape != shape) {
       outs() << " FAIL: reference shape [";
       for (size_t d = 0; d < e.shape.size(); ++d)
@@ -314,7 +339,15 @@ int main(int argc, char **argv) {
       continue;
     }
     size_t eb = dtypeBytes(t.dtype);
-    bool isFloat = StringRef(t.dtype).starts_with("float");
+    bool isFloat = StringRef(t.dtype).starts_with("float") ||
+                   t.dtype == "bfloat16";
+    // 16-bit outputs are compared at their own precision (half an ulp of
+    // rounding mode differences on top of the fp32 tolerance).
+    double rtolHere = relTol;
+    if (t.dtype == "bfloat16")
+      rtolHere = std::max(rtolHere, 1.0 / 128);
+    else if (t.dtype == "float16")
+      rtolHere = std::max(rtolHere, 1.0 / 1024);
     double maxAbs = 0, maxRel = 0;
     bool good = e.dtype == t.dtype;
     for (int64_t i = 0; good && i < e.numElements(); ++i) {
@@ -334,7 +367,7 @@ int main(int argc, char **argv) {
       maxAbs = std::max(maxAbs, a);
       if (w != 0)
         maxRel = std::max(maxRel, a / std::fabs(w));
-      if (isFloat ? a > absTol + relTol * std::fabs(w) : a != 0)
+      if (isFloat ? a > absTol + rtolHere * std::fabs(w) : a != 0)
         good = false;
     }
     outs() << format(" max_abs_err %.3g max_rel_err %.3g", maxAbs, maxRel)

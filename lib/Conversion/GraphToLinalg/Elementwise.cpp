@@ -217,6 +217,15 @@ struct ForwardPattern : GraphPattern<OpTy> {
   LogicalResult
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rw) const override {
+    if constexpr (std::is_same_v<OpTy, g::DropoutOp>) {
+      // Only inference-mode dropout is an identity.
+      Value mode = op.getTrainingMode();
+      if (!g::isNone(mode)) {
+        auto c = constInts(mode);
+        if (!c || llvm::any_of(*c, [](int64_t v) { return v != 0; }))
+          return rw.notifyMatchFailure(op, "dropout in training mode");
+      }
+    }
     Value in = adaptor.getOperands()[0];
     RankedTensorType t = this->resultType(op);
     if (t && in.getType() != t)

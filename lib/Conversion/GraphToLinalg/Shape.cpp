@@ -233,6 +233,10 @@ struct ReshapePattern : GraphPattern<g::ReshapeOp> {
     Location loc = op.getLoc();
     Value data = adaptor.getData();
     SmallVector<OpFoldResult> sizes;
+    if (!t.hasStaticShape() && isa<BlockArgument>(op.getShape()))
+      return rw.notifyMatchFailure(
+          op, "the target shape is a graph input (data-dependent output "
+              "shapes are unsupported)");
     if (!t.hasStaticShape()) {
       // 0 copies the input dim (unless allowzero), -1 takes what is left.
       SmallVector<Value> v =

@@ -254,6 +254,11 @@ Value reshapeTensor(OpBuilder &b, Location loc, Value v,
   for (auto [i, d] : llvm::enumerate(type.getShape()))
     if (!ShapedType::isDynamic(d))
       s[i] = b.getIndexAttr(d);
+  // A dynamic target dim needs a dynamic source (expand_shape's rule).
+  if (!type.hasStaticShape() &&
+      cast<RankedTensorType>(flat.getType()).hasStaticShape())
+    flat = tensor::CastOp::create(
+        b, loc, RankedTensorType::get({ShapedType::kDynamic}, elt), flat);
   return tensor::ExpandShapeOp::create(b, loc, type, flat, re, s);
 }
 

@@ -55,6 +55,10 @@ static bool readProto(llvm::StringRef bytes, HostTensor &out,
     return false;
   }
   out.name = t.name();
+  if (t.data_type() == onnx::TensorProto::UNDEFINED) {
+    error = "not a tensor: sequence, map and optional inputs are unsupported";
+    return false;
+  }
   out.dtype = protoDtype(t.data_type());
   if (out.dtype.empty()) {
     error = "unsupported tensor element type " + std::to_string(t.data_type());

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Compiles and runs real models through mnemo-run and compares them with
+reference outputs: MobileNetV2, ResNet-18 and SqueezeNet-1.1 exported from
+Debian's python3-torchvision (random weights, fixed seed) with torch's own
+outputs as reference, and ../shared/models/gpt2_tiny_decode with the inputs
+and outputs of its test_data_set_0. Tolerances: rtol 1e-3, atol 1e-4 (fp32
+accumulation order differs from torch's). Prints mnemo-run's per-output
+errors and `N passed, N failed`."""
+import argparse
+import os
+import subprocess
+import sys
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--bindir", required=True)
+ap.add_argument("--workdir", required=True)
+ap.add_argument("--shared", default="")
+ap.add_argument("--models", default="mobilenet_v2,resnet18,squeezenet1_1")
+args = ap.parse_args()
+os.makedirs(args.workdir, exist_ok=True)
+run = os.path.join(args.bindir, "mnemo-run")
+
+EXPORT = r"""
+import os, sys, torch, torchvision
+from onnx import numpy_helper
+name, out = sys.argv[1], sys.argv[2]
+torch.manual_seed(0)
+model = getattr(torchvision.models, name)(weights=None).eval()
+x = torch.randn(1, 3, 224, 224)
+torch.onnx.export(model, x, os.path.join(out, "model.onnx"), opset_version=17,
+                  input_names=["input"], output_names=["logits"])
+with torch.no_grad():
+    y = model(x)
+d = os.path.join(out, "test_data_set_0")
+os.makedirs(d, exist_ok=True)
+open(os.path.join(d, "input_0.pb"), "wb").write(
+    numpy_helper.from_array(x.numpy(), "input").SerializeToString())
+open(os.path.join(d, "output_0.pb"), "wb").write(
+    numpy_helper.from_array(y.numpy(), "logits").SerializeToString())
+"""
+
+cases = []
+skipped = 0
+torch_ok = subprocess.call(["/usr/bin/python3", "-c", "import torch, torchvision"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0
+for name in filter(None, args.models.split(",")):
+    out = os.path.join(args.workdir, name + "_run")
+    if not torch_ok:
+        print(f"SKIP {name}: python3-torchvision is not installed")
+        skipped += 1
+        continue
+    if not os.path.exists(os.path.join(out, "test_data_set_0", "output_0.pb")):
+        os.makedirs(out, exist_ok=True)
+        p = subprocess.run(["/usr/bin/python3", "-c", EXPORT, name, out],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            print(f"FAIL {name}: export failed: {p.stderr[-500:]}")
+            cases.append((name, None, None))
+            continue
+    cases.append((name, os.path.join(out, "model.onnx"),
+                  os.path.join(out, "test_data_set_0")))
+gpt2 = os.path.join(args.shared, "models", "gpt2_tiny_decode")
+if args.shared and os.path.exists(os.path.join(gpt2, "model.onnx")):
+    cases.append(("gpt2_tiny_decode", os.path.join(gpt2, "model.onnx"),
+                  os.path.join(gpt2, "test_data_set_0")))
+else:
+    print("SKIP gpt2_tiny_decode: ../shared/models not present")
+    skipped += 1
+
+passed = failed = 0
+for name, model, data in cases:
+    if model is None:
+        failed += 1
+        continue
+    p = subprocess.run([run, model, "--inputs", data, "--rtol", "1e-3",
+                        "--atol", "1e-4"], capture_output=True, text=True,
+                       errors="replace")
+    lines = (p.stdout + p.stderr).strip().splitlines()
+    status = "PASS" if p.returncode == 0 else "FAIL"
+    print(f"{status} {name}")
+    for line in lines[-12:]:
+        print("    " + line)
+    passed += p.returncode == 0
+    failed += p.returncode != 0
+print(f"{passed} passed, {failed} failed, {skipped} skipped")
+sys.exit(1 if failed else 0)
