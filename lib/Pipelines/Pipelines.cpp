@@ -49,7 +49,7 @@ void buildCPUBufferizePipeline(OpPassManager &pm) {
 void buildCPUCodegenPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options) {
   (void)options;
-  addText(pm, "func.func(mnemo-lower-strided-copies,convert-linalg-to-loops),"
+  addText(pm, "func.func(mnemo-cpu-legalize-memrefs,convert-linalg-to-loops),"
               "canonicalize,cse");
 }
 

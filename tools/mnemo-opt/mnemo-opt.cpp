@@ -10,6 +10,7 @@
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
 #include "mnemo/Pipelines/Pipelines.h"
+#include "mnemo/Target/CPU/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -21,6 +22,7 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mnemo::graph::registerGraphPasses();
   mnemo::registerMnemoConversionPasses();
+  mnemo::registerMnemoCPUPasses();
   mnemo::registerPipelines();
 
   mlir::DialectRegistry registry;

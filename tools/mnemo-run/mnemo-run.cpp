@@ -59,6 +59,10 @@ static cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(3), cl::cat(cat));
 static cl::opt<std::string> keep("keep", cl::desc("Compile into this directory"),
                                  cl::cat(cat));
 
+static cl::opt<std::string> saveOutputs(
+    "save-outputs", cl::desc("Write each output as DIR/output_N.npy"),
+    cl::cat(cat));
+
 typedef int (*RunDimsFn)(const int64_t *, const void *const *, void *const *,
                          int64_t *, void *);
 
@@ -323,6 +327,31 @@ int main(int argc, char **argv) {
     for (size_t d = 0; d < shape.size(); ++d)
       outs() << (d ? "," : "") << shape[d];
     outs() << "]";
+    if (!saveOutputs.empty()) {
+      // A minimal .npy (version 1) so numpy can read what mnemo computed.
+      static const std::map<std::string, std::string> descr = {
+          {"float32", "<f4"}, {"float64", "<f8"}, {"int64", "<i8"},
+          {"int32", "<i4"}, {"bool", "|b1"}, {"uint8", "|u1"},
+          {"int8", "|i1"}, {"float16", "<f2"}};
+      std::string hdr = "{'descr': '" +
+                        (descr.count(t.dtype) ? descr.at(t.dtype) : "|u1") +
+                        "', 'fortran_order': False, 'shape': (";
+      int64_t n = 1;
+      for (int64_t d : shape) {
+        hdr += std::to_string(d) + ",";
+        n *= d;
+      }
+      hdr += "), }";
+      while ((hdr.size() + 11) % 64)
+        hdr += ' ';
+      hdr += '\n';
+      sys::fs::create_directories(saveOutputs);
+      std::error_code ec;
+      raw_fd_ostream f(saveOutputs + "/output_" + std::to_string(j) + ".npy", ec);
+      f << "\x93NUMPY" << (char)1 << (char)0 << (char)(hdr.size() & 255)
+        << (char)(hdr.size() >> 8) << hdr;
+      f.write((const char *)outBufs[j].data(), n * dtypeBytes(t.dtype));
+    }
     if (j >= expected.size()) {
       outs() << " (no reference)\n";
       continue;

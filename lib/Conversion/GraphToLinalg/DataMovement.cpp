@@ -88,6 +88,16 @@ struct ConcatPattern : GraphPattern<g::ConcatOp> {
     int64_t r = t.getRank();
     int64_t axis = (int64_t)op.getAxis() < 0 ? (int64_t)op.getAxis() + r : (int64_t)op.getAxis();
     ValueRange ins = adaptor.getInputs();
+    if (r == 1 && isSmallShapeTensor(t) &&
+        llvm::all_of(ins, [](Value v) {
+          return cast<RankedTensorType>(v.getType()).hasStaticShape();
+        })) {
+      SmallVector<Value> elems;
+      for (Value in : ins)
+        llvm::append_range(elems, extractAll(rw, loc, in));
+      rw.replaceOpWithNewOp<tensor::FromElementsOp>(op, t, elems);
+      return success();
+    }
     SmallVector<OpFoldResult> sizes = mixedSizes(rw, loc, ins[0]);
     Value total = idx(rw, loc, 0);
     for (Value in : ins)
@@ -193,6 +203,33 @@ struct SlicePattern : GraphPattern<g::SliceOp> {
       if (!c)
         return rw.notifyMatchFailure(op, "steps known only at run time");
       steps = *c;
+    }
+    // Small shape tensors with constant bounds: pick the elements.
+    auto cs = constInts(op.getStarts()), ce = constInts(op.getEnds());
+    if (r == 1 && inT.hasStaticShape() && isSmallShapeTensor(t) && cs && ce &&
+        n == 1) {
+      int64_t dim = inT.getDimSize(0), step = steps[0];
+      int64_t b = (*cs)[0], e = (*ce)[0];
+      if (b < 0)
+        b += dim;
+      if (e < 0)
+        e += dim;
+      SmallVector<Value> elems;
+      if (step > 0) {
+        b = std::clamp<int64_t>(b, 0, dim);
+        e = std::clamp<int64_t>(e, 0, dim);
+        for (int64_t i = b; i < e; i += step)
+          elems.push_back(extractScalar(rw, loc, adaptor.getData(), {i}));
+      } else {
+        b = std::clamp<int64_t>(b, 0, dim - 1);
+        e = std::clamp<int64_t>(e, -1, dim - 1);
+        for (int64_t i = b; i > e; i += step)
+          elems.push_back(extractScalar(rw, loc, adaptor.getData(), {i}));
+      }
+      if ((int64_t)elems.size() == t.getNumElements()) {
+        rw.replaceOpWithNewOp<tensor::FromElementsOp>(op, t, elems);
+        return success();
+      }
     }
     SmallVector<Value> starts =
         indexValues(rw, loc, op.getStarts(), adaptor.getStarts(), n);
@@ -308,6 +345,18 @@ struct GatherPattern : GraphPattern<g::GatherOp> {
     SmallVector<AffineExpr> ie;
     for (int64_t i = 0; i < ri; ++i)
       ie.push_back(getAffineDimExpr(axis + i, ctx));
+    auto constIdx = constInts(op.getIndices());
+    if (r == 1 && dT.hasStaticShape() && isSmallShapeTensor(t) && constIdx) {
+      SmallVector<Value> elems;
+      for (int64_t i : *constIdx) {
+        int64_t k = i < 0 ? i + dT.getDimSize(0) : i;
+        if (k < 0 || k >= dT.getDimSize(0))
+          return rw.notifyMatchFailure(op, "gather index out of range");
+        elems.push_back(extractScalar(rw, loc, data, {k}));
+      }
+      rw.replaceOpWithNewOp<tensor::FromElementsOp>(op, t, elems);
+      return success();
+    }
     Value axisDim = tensor::DimOp::create(rw, loc, data, axis);
     Value result = indexGeneric(
         rw, loc, t, sizes, adaptor.getIndices(),

@@ -146,6 +146,24 @@ struct ElementwisePattern : GraphPattern<OpTy> {
       if (!probe)
         return rw.notifyMatchFailure(op, "unsupported element type");
     }
+    bool smallShape = isSmallShapeTensor(outType) &&
+                      llvm::all_of(ins, [](Value v) {
+                        return cast<RankedTensorType>(v.getType()).hasStaticShape();
+                      });
+    if (smallShape) {
+      // Shape arithmetic: scalar ops canonicalization can fold into dims.
+      SmallVector<Value> elems;
+      for (int64_t i = 0; i < outType.getNumElements(); ++i) {
+        SmallVector<Value> args;
+        for (Value in : ins)
+          args.push_back(broadcastElement(rw, op.getLoc(), in,
+                                          outType.getShape(), i));
+        elems.push_back(fn(op, Scalar{rw, op.getLoc(), computeElt, isUnsigned},
+                           args));
+      }
+      rw.replaceOpWithNewOp<tensor::FromElementsOp>(op, outType, elems);
+      return success();
+    }
     Value result = buildElementwise(
         rw, op.getLoc(), outType, ins,
         [&](OpBuilder &b, Location loc, ValueRange args) -> Value {
@@ -200,6 +218,14 @@ struct CastPattern : GraphPattern<g::CastOp> {
     Type from = origElt(op.getInput()), to = origElt(op.getOutput());
     if (!from.isIntOrFloat() || !to.isIntOrFloat())
       return rw.notifyMatchFailure(op, "unsupported cast element types");
+    if (isSmallShapeTensor(outType) &&
+        cast<RankedTensorType>(adaptor.getInput().getType()).hasStaticShape()) {
+      SmallVector<Value> elems;
+      for (Value v : extractAll(rw, op.getLoc(), adaptor.getInput()))
+        elems.push_back(castScalar(rw, op.getLoc(), v, from, to));
+      rw.replaceOpWithNewOp<tensor::FromElementsOp>(op, outType, elems);
+      return success();
+    }
     Value r = buildElementwise(
         rw, op.getLoc(), outType, adaptor.getInput(),
         [&](OpBuilder &b, Location loc, ValueRange a) {

@@ -149,28 +149,120 @@ AffineMap broadcastMap(MLIRContext *ctx, RankedTensorType in,
   return AffineMap::get(rank, 0, exprs, ctx);
 }
 
+/// True when a dynamic dim of `in` may have to broadcast at run time: the
+/// output has a static size other than 1 there (so `in` is either 1 or that
+/// size, and only the run time knows).
+static bool mayBroadcastAtRunTime(RankedTensorType in, RankedTensorType out) {
+  int64_t off = out.getRank() - in.getRank();
+  for (int64_t i = 0; i < in.getRank(); ++i)
+    if (in.isDynamicDim(i) && !out.isDynamicDim(i + off) &&
+        out.getDimSize(i + off) != 1)
+      return true;
+  return false;
+}
+
 Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType outType,
                        ValueRange inputs, BodyFn body,
                        ArrayRef<OpFoldResult> sizes) {
   MLIRContext *ctx = b.getContext();
+  int64_t rank = outType.getRank();
   Value init = emptyTensor(b, loc, outType,
                            sizes.empty()
                                ? broadcastSizes(b, loc, outType, inputs)
                                : SmallVector<OpFoldResult>(sizes));
+  // Inputs whose broadcasting is only known at run time are read with
+  // tensor.extract at a selected index instead of through an indexing map.
+  SmallVector<Value> mapped;
   SmallVector<AffineMap> maps;
-  for (Value in : inputs)
-    maps.push_back(
-        broadcastMap(ctx, cast<RankedTensorType>(in.getType()), outType));
-  maps.push_back(b.getMultiDimIdentityMap(outType.getRank()));
-  SmallVector<utils::IteratorType> iters(outType.getRank(),
-                                         utils::IteratorType::parallel);
+  SmallVector<bool> gathered;
+  for (Value in : inputs) {
+    auto t = cast<RankedTensorType>(in.getType());
+    bool g = mayBroadcastAtRunTime(t, outType);
+    gathered.push_back(g);
+    if (g)
+      continue;
+    mapped.push_back(in);
+    maps.push_back(broadcastMap(ctx, t, outType));
+  }
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
   auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{outType}, inputs, ValueRange{init}, maps, iters,
+      b, loc, TypeRange{outType}, mapped, ValueRange{init}, maps, iters,
       [&](OpBuilder &nb, Location nl, ValueRange args) {
-        Value r = body(nb, nl, args.drop_back());
+        SmallVector<Value> scalars;
+        unsigned next = 0;
+        for (auto [in, g] : llvm::zip(inputs, gathered)) {
+          if (!g) {
+            scalars.push_back(args[next++]);
+            continue;
+          }
+          auto t = cast<RankedTensorType>(in.getType());
+          int64_t off = rank - t.getRank();
+          SmallVector<Value> idx;
+          for (int64_t i = 0; i < t.getRank(); ++i) {
+            Value zero = arith::ConstantIndexOp::create(nb, nl, 0);
+            if (t.getDimSize(i) == 1) {
+              idx.push_back(zero);
+              continue;
+            }
+            Value iv = linalg::IndexOp::create(nb, nl, i + off);
+            if (!t.isDynamicDim(i)) {
+              idx.push_back(iv);
+              continue;
+            }
+            Value dim = tensor::DimOp::create(nb, nl, in, i);
+            Value one = arith::ConstantIndexOp::create(nb, nl, 1);
+            Value isOne = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
+                                                dim, one);
+            idx.push_back(arith::SelectOp::create(nb, nl, isOne, zero, iv));
+          }
+          scalars.push_back(tensor::ExtractOp::create(nb, nl, in, idx));
+        }
+        Value r = body(nb, nl, scalars);
         linalg::YieldOp::create(nb, nl, r);
       });
   return generic.getResult(0);
+}
+
+bool isSmallShapeTensor(Type t) {
+  auto rt = dyn_cast<RankedTensorType>(t);
+  return rt && rt.hasStaticShape() && rt.getNumElements() <= 8 &&
+         (isa<IntegerType>(rt.getElementType()) ||
+          rt.getElementType().isIndex());
+}
+
+SmallVector<Value> extractAll(OpBuilder &b, Location loc, Value t) {
+  auto rt = cast<RankedTensorType>(t.getType());
+  SmallVector<Value> out;
+  for (int64_t i = 0; i < rt.getNumElements(); ++i) {
+    SmallVector<Value> idx;
+    int64_t rem = i;
+    SmallVector<int64_t> digits(rt.getRank());
+    for (int64_t d = rt.getRank() - 1; d >= 0; --d) {
+      digits[d] = rem % rt.getDimSize(d);
+      rem /= rt.getDimSize(d);
+    }
+    for (int64_t v : digits)
+      idx.push_back(arith::ConstantIndexOp::create(b, loc, v));
+    out.push_back(tensor::ExtractOp::create(b, loc, t, idx));
+  }
+  return out;
+}
+
+Value broadcastElement(OpBuilder &b, Location loc, Value in,
+                       ArrayRef<int64_t> outShape, int64_t linear) {
+  auto rt = cast<RankedTensorType>(in.getType());
+  int64_t rank = outShape.size(), off = rank - rt.getRank();
+  SmallVector<int64_t> digits(rank);
+  for (int64_t d = rank - 1; d >= 0; --d) {
+    digits[d] = linear % outShape[d];
+    linear /= outShape[d];
+  }
+  SmallVector<Value> idx;
+  for (int64_t d = 0; d < rt.getRank(); ++d)
+    idx.push_back(arith::ConstantIndexOp::create(
+        b, loc, rt.getDimSize(d) == 1 ? 0 : digits[d + off]));
+  return tensor::ExtractOp::create(b, loc, in, idx);
 }
 
 Value mulAdd(OpBuilder &b, Location loc, Value x, Value y, Value acc) {

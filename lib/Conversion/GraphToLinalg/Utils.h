@@ -147,6 +147,20 @@ void populateShapePatterns(const mlir::TypeConverter &tc,
 void populateDataMovementPatterns(const mlir::TypeConverter &tc,
                                   mlir::RewritePatternSet &p);
 
+/// Shape arithmetic (Shape -> Gather -> Add -> Concat -> Reshape) runs on
+/// small static integer tensors. Lowering those to scalar arith ops over
+/// tensor.from_elements lets canonicalization fold them into the index
+/// values of the dims they describe, which keeps dynamic sizes analyzable.
+bool isSmallShapeTensor(mlir::Type t);
+/// All elements of a static tensor, row-major.
+llvm::SmallVector<mlir::Value> extractAll(mlir::OpBuilder &b,
+                                          mlir::Location loc, mlir::Value t);
+/// The element of `in` read at linear index `linear` of a numpy broadcast
+/// into `outShape`.
+mlir::Value broadcastElement(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::Value in, llvm::ArrayRef<int64_t> outShape,
+                             int64_t linear);
+
 /// Base for patterns on one graph op with the converter's adaptor.
 template <typename OpTy>
 struct GraphPattern : public mlir::OpConversionPattern<OpTy> {

@@ -246,10 +246,45 @@ OI SizeBounds::compute(Value v) {
       return std::nullopt;
     return Interval{std::min(x->lo, y->lo), std::min(x->hi, y->hi)};
   }
-  if (isa<arith::SelectOp>(op))
+  if (isa<arith::SelectOp>(op)) {
+    // A condition the bounds decide picks one side.
+    OI c = b(0);
+    if (c && c->lo == 1)
+      return b(1);
+    if (c && c->hi == 0)
+      return b(2);
     return join(b(1), b(2));
-  if (isa<arith::CmpIOp>(op))
-    return Interval{0, 1};
+  }
+  if (auto cmp = dyn_cast<arith::CmpIOp>(op)) {
+    OI x = b(0), y = b(1);
+    if (!x || !y)
+      return Interval{0, 1};
+    auto decided = [](bool isTrue, bool isFalse) -> OI {
+      if (isTrue)
+        return Interval{1, 1};
+      if (isFalse)
+        return Interval{0, 0};
+      return Interval{0, 1};
+    };
+    bool disjoint = x->hi < y->lo || y->hi < x->lo;
+    bool samePoint = x->lo == x->hi && y->lo == y->hi && x->lo == y->lo;
+    switch (cmp.getPredicate()) {
+    case arith::CmpIPredicate::eq:
+      return decided(samePoint, disjoint);
+    case arith::CmpIPredicate::ne:
+      return decided(disjoint, samePoint);
+    case arith::CmpIPredicate::slt:
+      return decided(x->hi < y->lo, x->lo >= y->hi);
+    case arith::CmpIPredicate::sle:
+      return decided(x->hi <= y->lo, x->lo > y->hi);
+    case arith::CmpIPredicate::sgt:
+      return decided(x->lo > y->hi, x->hi <= y->lo);
+    case arith::CmpIPredicate::sge:
+      return decided(x->lo >= y->hi, x->hi < y->lo);
+    default:
+      return Interval{0, 1};
+    }
+  }
   auto affineOperands = [&](AffineMap map, ValueRange operands,
                             SmallVectorImpl<OI> &dims,
                             SmallVectorImpl<OI> &syms) {

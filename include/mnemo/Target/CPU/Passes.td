@@ -45,17 +45,21 @@ def CPUABIPass : Pass<"mnemo-cpu-abi", "::mlir::ModuleOp"> {
   ];
 }
 
-def LowerStridedCopiesPass
-    : Pass<"mnemo-lower-strided-copies", "::mlir::func::FuncOp"> {
-  let summary = "Rewrites memref.copy between strided views to linalg.copy.";
+def LegalizeMemRefsPass
+    : Pass<"mnemo-cpu-legalize-memrefs", "::mlir::func::FuncOp"> {
+  let summary = "Rewrites memref ops the CPU lowering cannot take as they are.";
   let description = [{
-    Contiguous copies stay memref.copy (a memcpy after lowering); copies
-    where either side is a strided view (padding into a larger buffer, slice
-    extraction) become linalg.copy so they are compiled as loops or vectors
-    instead of calling MLIR's generic runtime copy, which the artifact does
-    not link.
+    - memref.copy where either side is a strided view (padding into a larger
+      buffer, slice extraction) becomes linalg.copy, compiled as loops or
+      vectors instead of a call to MLIR's generic runtime copy, which the
+      artifact does not link. Contiguous copies stay memref.copy (memcpy).
+    - memref.expand_shape of a contiguous buffer with more than one dynamic
+      dim in a reassociation group becomes memref.reinterpret_cast with
+      row-major strides computed from the sizes: upstream
+      expand-strided-metadata (LLVM 22) crashes on such groups.
   }];
-  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::arith::ArithDialect"];
 }
 
 #endif // MNEMO_TARGET_CPU_PASSES_TD
