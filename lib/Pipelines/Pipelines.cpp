@@ -48,9 +48,11 @@ void buildCPUBufferizePipeline(OpPassManager &pm) {
 
 void buildCPUCodegenPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options) {
-  (void)options;
-  addText(pm, "func.func(mnemo-cpu-legalize-memrefs,convert-linalg-to-loops),"
-              "canonicalize,cse");
+  addText(pm, "func.func(mnemo-cpu-legalize-memrefs)");
+  // -O0 keeps linalg's loop order (the plain reference loops).
+  if (options.optLevel > 0)
+    addText(pm, "func.func(mnemo-cpu-interchange-reductions)");
+  addText(pm, "func.func(convert-linalg-to-loops),canonicalize,cse");
 }
 
 void buildCPULowerToLLVMPipeline(OpPassManager &pm,

@@ -62,4 +62,20 @@ def LegalizeMemRefsPass
                            "::mlir::arith::ArithDialect"];
 }
 
+def InterchangeReductionsPass
+    : Pass<"mnemo-cpu-interchange-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Moves reduction loops outside the output's contiguous loop.";
+  let description = [{
+    Contractions come out of linalg in (parallel..., reduction...) order, so
+    the innermost loop walks a reduction dim with a strided access
+    (matmul's k over B's rows, conv's kw). This pass generalizes such ops
+    and reorders their loops to (parallel..., reduction..., p) where p is the
+    loop indexing the output's last (unit-stride) dim: matmul becomes
+    C[m, :] += A[m, k] * B[k, :], conv accumulates whole output rows. The
+    innermost loop is then unit-stride in the output and the main input, so
+    LLVM's loop vectorizer turns it into SIMD FMAs.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // MNEMO_TARGET_CPU_PASSES_TD
