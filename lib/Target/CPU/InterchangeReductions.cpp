@@ -16,7 +16,8 @@ using namespace mlir;
 namespace {
 
 /// The new loop order (new position -> old loop), or empty when the op
-/// already has no reduction inside its output's unit-stride loop.
+/// has no reduction inside its output's unit-stride loop or no input that
+/// is unit-stride along that loop too.
 SmallVector<unsigned> reductionsOutside(linalg::LinalgOp op) {
   if (op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
     return {};
@@ -34,6 +35,16 @@ SmallVector<unsigned> reductionsOutside(linalg::LinalgOp op) {
   for (unsigned i = p + 1; i < iters.size(); ++i)
     reductionAfter |= linalg::isReductionIterator(iters[i]);
   if (!reductionAfter)
+    return {};
+  // Only worth it when some input is also unit-stride along p (B's rows in
+  // a matmul, the input rows of a convolution); a row reduction reading
+  // A[i, k] would turn into a strided walk.
+  bool inputFollows = llvm::any_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+    AffineMap m = op.getMatchingIndexingMap(in);
+    return m.getNumResults() > 0 &&
+           m.getResults().back().isFunctionOfDim(p);
+  });
+  if (!inputFollows)
     return {};
   SmallVector<unsigned> order;
   for (unsigned i = 0; i < iters.size(); ++i)

@@ -1,0 +1,105 @@
+// RUN: mnemo-opt %s --convert-graph-to-linalg --split-input-file | FileCheck %s
+
+// Broadcasting add: one parallel generic, the [4] operand read along the
+// last dim.
+// CHECK-DAG: #[[ID:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[ROW:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-LABEL: func.func @add_bcast
+// CHECK: linalg.generic {indexing_maps = [#[[ID]], #[[ROW]], #[[ID]]], iterator_types = ["parallel", "parallel"]}
+// CHECK: arith.addf
+func.func @add_bcast(%a: tensor<3x4xf32>, %b: tensor<4xf32>) -> tensor<3x4xf32> {
+  %0 = graph.add %a, %b : (tensor<3x4xf32>, tensor<4xf32>) -> tensor<3x4xf32>
+  return %0 : tensor<3x4xf32>
+}
+
+// -----
+
+// Conv with bias and padding: tensor.pad, the bias broadcast as the
+// accumulator, then the named NCHW convolution.
+// CHECK-LABEL: func.func @conv
+// CHECK: tensor.pad %{{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// CHECK: linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+func.func @conv(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %b: tensor<4xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = graph.conv %x, %w, %b {pads = [1, 1, 1, 1], strides = [2, 2]} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<4xf32>) -> tensor<1x4x4x4xf32>
+  return %0 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Depthwise (group == channels) uses the named depthwise op on [C, kh, kw].
+// CHECK-LABEL: func.func @depthwise
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2], [3]] : tensor<8x1x3x3xf32> into tensor<8x3x3xf32>
+// CHECK: linalg.depthwise_conv_2d_nchw_chw
+func.func @depthwise(%x: tensor<1x8x6x6xf32>, %w: tensor<8x1x3x3xf32>) -> tensor<1x8x4x4xf32> {
+  %none = graph.none
+  %0 = graph.conv %x, %w, %none {group = 8 : i64} : (tensor<1x8x6x6xf32>, tensor<8x1x3x3xf32>, none) -> tensor<1x8x4x4xf32>
+  return %0 : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+// [B, M, K] x [K, N] folds the batch into M for linalg.matmul.
+// CHECK-LABEL: func.func @matmul_nd
+// CHECK: tensor.collapse_shape %{{.*}} {{\[}}[0, 1], [2]] : tensor<2x3x4xf32> into tensor<6x4xf32>
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<6x4xf32>, tensor<4x5xf32>)
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0, 1], [2]] output_shape [2, 3, 5]
+func.func @matmul_nd(%a: tensor<2x3x4xf32>, %b: tensor<4x5xf32>) -> tensor<2x3x5xf32> {
+  %0 = graph.matmul %a, %b : (tensor<2x3x4xf32>, tensor<4x5xf32>) -> tensor<2x3x5xf32>
+  return %0 : tensor<2x3x5xf32>
+}
+
+// -----
+
+// Softmax: max reduction, exp of the difference, sum reduction, divide.
+// CHECK-LABEL: func.func @softmax
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.addf
+// CHECK: arith.divf
+func.func @softmax(%x: tensor<2x10xf32>) -> tensor<2x10xf32> {
+  %0 = graph.softmax %x : (tensor<2x10xf32>) -> tensor<2x10xf32>
+  return %0 : tensor<2x10xf32>
+}
+
+// -----
+
+// Unsigned elements become signless and keep unsigned semantics.
+// CHECK-LABEL: func.func @udiv
+// CHECK-SAME: (%{{.*}}: tensor<4xi8>, %{{.*}}: tensor<4xi8>) -> tensor<4xi8>
+// CHECK: arith.divui
+func.func @udiv(%a: tensor<4xui8>, %b: tensor<4xui8>) -> tensor<4xui8> {
+  %0 = graph.div %a, %b : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>
+  return %0 : tensor<4xui8>
+}
+
+// -----
+
+// Shape arithmetic on small integer tensors is scalarized so the dims fold.
+// CHECK-LABEL: func.func @shape_math
+// CHECK-NOT: linalg.generic
+// CHECK: tensor.dim
+// CHECK: arith.addi
+// CHECK: tensor.from_elements
+func.func @shape_math(%x: tensor<?x4xf32>) -> tensor<2xi64> {
+  %s = graph.shape %x : (tensor<?x4xf32>) -> tensor<2xi64>
+  %one = graph.constant dense<1> : tensor<2xi64>
+  %0 = graph.add %s, %one : (tensor<2xi64>, tensor<2xi64>) -> tensor<2xi64>
+  return %0 : tensor<2xi64>
+}
+
+// -----
+
+// A dynamic dim that may broadcast against a static one is read with a
+// run-time index (0 when that dim is 1).
+// CHECK-LABEL: func.func @runtime_bcast
+// CHECK: linalg.generic
+// CHECK: tensor.dim
+// CHECK: arith.cmpi eq
+// CHECK: arith.select
+// CHECK: tensor.extract
+func.func @runtime_bcast(%a: tensor<1x4xf32>, %b: tensor<?x?xf32>) -> tensor<?x4xf32> {
+  %0 = graph.add %a, %b : (tensor<1x4xf32>, tensor<?x?xf32>) -> tensor<?x4xf32>
+  return %0 : tensor<?x4xf32>
+}

@@ -1,0 +1,27 @@
+// Without an importer NameLoc the node name prints as '?'; imported models
+// carry the ONNX node name (see test/Import/ONNX/bad-input.test).
+// RUN: mnemo-opt %s --convert-graph-to-linalg --split-input-file -verify-diagnostics
+
+func.func @unknown(%x: tensor<4xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{ONNX node '?' (TopK): no lowering for this op}}
+  %0 = graph.onnx_node "TopK"(%x) {domain = "", opset = 17 : i64, onnx_attributes = {}} : (tensor<4xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @unranked(%x: tensor<*xf32>) -> tensor<*xf32> {
+  // expected-error @+1 {{ONNX node '?' (Relu): result rank is unknown}}
+  %0 = graph.relu %x : (tensor<*xf32>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}
+
+// -----
+
+func.func @training_dropout(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %r = graph.constant dense<0.5> : tensor<f32>
+  %t = graph.constant dense<true> : tensor<i1>
+  // expected-error @+1 {{ONNX node '?' (Dropout): cannot lower this node}}
+  %0 = graph.dropout %x, %r, %t : (tensor<4xf32>, tensor<f32>, tensor<i1>) -> tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
