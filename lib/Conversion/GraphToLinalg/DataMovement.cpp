@@ -86,7 +86,7 @@ struct ConcatPattern : GraphPattern<g::ConcatOp> {
       return rw.notifyMatchFailure(op, "unranked concat");
     Location loc = op.getLoc();
     int64_t r = t.getRank();
-    int64_t axis = (int64_t)op.getAxis() < 0 ? (int64_t)op.getAxis() + r : (int64_t)op.getAxis();
+    int64_t axis = normalizedAxis(op.getAxis(), r);
     ValueRange ins = adaptor.getInputs();
     if (r == 1 && isSmallShapeTensor(t) &&
         llvm::all_of(ins, [](Value v) {
@@ -131,7 +131,7 @@ struct SplitPattern : GraphPattern<g::SplitOp> {
       return rw.notifyMatchFailure(op, "unranked split");
     Location loc = op.getLoc();
     int64_t r = inT.getRank(), n = op->getNumResults();
-    int64_t axis = (int64_t)op.getAxis() < 0 ? (int64_t)op.getAxis() + r : (int64_t)op.getAxis();
+    int64_t axis = normalizedAxis(op.getAxis(), r);
     Value dim = tensor::DimOp::create(rw, loc, adaptor.getInput(), axis);
     SmallVector<Value> parts;
     if (!g::isNone(op.getSplit())) {
@@ -335,7 +335,7 @@ struct GatherPattern : GraphPattern<g::GatherOp> {
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
     int64_t r = dT.getRank(), ri = iT.getRank();
-    int64_t axis = (int64_t)op.getAxis() < 0 ? (int64_t)op.getAxis() + r : (int64_t)op.getAxis();
+    int64_t axis = normalizedAxis(op.getAxis(), r);
     Value data = adaptor.getData();
     SmallVector<OpFoldResult> dS = mixedSizes(rw, loc, data),
                               iS = mixedSizes(rw, loc, adaptor.getIndices()), sizes;
@@ -383,7 +383,7 @@ struct GatherElementsPattern : GraphPattern<g::GatherElementsOp> {
       return rw.notifyMatchFailure(op, "unranked gather_elements");
     Location loc = op.getLoc();
     int64_t r = dT.getRank();
-    int64_t axis = (int64_t)op.getAxis() < 0 ? (int64_t)op.getAxis() + r : (int64_t)op.getAxis();
+    int64_t axis = normalizedAxis(op.getAxis(), r);
     Value data = adaptor.getData();
     Value axisDim = tensor::DimOp::create(rw, loc, data, axis);
     Value result = indexGeneric(

@@ -104,16 +104,6 @@ RankedTensorType keptType(RankedTensorType t, ArrayRef<int64_t> axes) {
   return RankedTensorType::get(shape, t.getElementType());
 }
 
-/// Number of elements over `axes` as a float scalar.
-Value countOver(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
-                Type elt) {
-  Value n = arith::ConstantIndexOp::create(b, loc, 1);
-  for (int64_t a : axes)
-    n = arith::MulIOp::create(b, loc, n, tensor::DimOp::create(b, loc, x, a));
-  Value i = arith::IndexCastOp::create(b, loc, b.getI64Type(), n);
-  return arith::SIToFPOp::create(b, loc, elt, i);
-}
-
 struct LayerNormPattern : GraphPattern<g::LayerNormalizationOp> {
   using GraphPattern::GraphPattern;
   LogicalResult
@@ -127,7 +117,7 @@ struct LayerNormPattern : GraphPattern<g::LayerNormalizationOp> {
       return rw.notifyMatchFailure(op, "unsupported layer normalization form");
     Type elt = outType.getElementType();
     int64_t rank = xT.getRank();
-    int64_t axis = (int64_t)op.getAxis() < 0 ? (int64_t)op.getAxis() + rank : (int64_t)op.getAxis();
+    int64_t axis = normalizedAxis(op.getAxis(), rank);
     SmallVector<int64_t> axes;
     for (int64_t d = axis; d < rank; ++d)
       axes.push_back(d);
@@ -189,7 +179,7 @@ struct SoftmaxPattern : GraphPattern<OpTy> {
       return rw.notifyMatchFailure(op, "unsupported softmax form");
     Type elt = outType.getElementType();
     int64_t rank = xT.getRank();
-    int64_t axis = (int64_t)op.getAxis() < 0 ? (int64_t)op.getAxis() + rank : (int64_t)op.getAxis();
+    int64_t axis = normalizedAxis(op.getAxis(), rank);
     Value x = adaptor.getInput();
     auto kT = keptType(xT, {axis});
     auto sizes = mixedSizes(rw, loc, x);

@@ -213,13 +213,7 @@ struct GlobalPoolPattern : GraphPattern<OpTy> {
           return arith::AddFOp::create(b, l, acc, x);
         });
     if (!isMax) {
-      Value count = arith::ConstantIndexOp::create(rw, loc, 1);
-      for (int64_t a : axes)
-        count = arith::MulIOp::create(
-            rw, loc, count, tensor::DimOp::create(rw, loc, adaptor.getX(), a));
-      Value countF = arith::UIToFPOp::create(
-          rw, loc, elt,
-          arith::IndexCastUIOp::create(rw, loc, rw.getI64Type(), count));
+      Value countF = countOver(rw, loc, adaptor.getX(), axes, elt);
       r = buildElementwise(
           rw, loc, outType, r,
           [&](OpBuilder &b, Location l, ValueRange a) -> Value {

@@ -98,13 +98,7 @@ struct ReducePattern : GraphPattern<OpTy> {
     Value r = buildReduction(rw, loc, adaptor.getData(), *axes,
                              op.getKeepdims() != 0, outType, init, combine, pre);
     if (kind == Kind::Mean || kind == Kind::L2 || kind == Kind::LogSumExp) {
-      Value count = arith::ConstantIndexOp::create(rw, loc, 1);
-      for (int64_t a : *axes)
-        count = arith::MulIOp::create(
-            rw, loc, count, tensor::DimOp::create(rw, loc, adaptor.getData(), a));
-      Value countI = arith::IndexCastOp::create(rw, loc, rw.getI64Type(), count);
-      Value countE = isFloat ? (Value)arith::SIToFPOp::create(rw, loc, elt, countI)
-                             : castScalar(rw, loc, countI, rw.getI64Type(), elt);
+      Value countE = countOver(rw, loc, adaptor.getData(), *axes, elt);
       r = buildElementwise(
           rw, loc, outType, r,
           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
@@ -139,7 +133,7 @@ struct ArgPattern : GraphPattern<OpTy> {
     if (!outType || !inT)
       return rw.notifyMatchFailure(op, "unranked argmax");
     int64_t rank = inT.getRank();
-    int64_t axis = (int64_t)op.getAxis() < 0 ? (int64_t)op.getAxis() + rank : (int64_t)op.getAxis();
+    int64_t axis = normalizedAxis(op.getAxis(), rank);
     Type elt = inT.getElementType();
     bool isFloat = isa<FloatType>(elt);
     bool isUnsigned = isUnsignedInt(origElt(op.getData()));

@@ -289,7 +289,7 @@ struct ViewPattern : GraphPattern<OpTy> {
     int64_t r = inT.getRank();
     SmallVector<OpFoldResult> in = mixedSizes(rw, loc, data), sizes;
     if constexpr (std::is_same_v<OpTy, g::FlattenOp>) {
-      int64_t axis = (int64_t)op.getAxis() < 0 ? (int64_t)op.getAxis() + r : (int64_t)op.getAxis();
+      int64_t axis = normalizedAxis(op.getAxis(), r);
       Value a = arith::ConstantIndexOp::create(rw, loc, 1), b = a;
       for (int64_t d = 0; d < r; ++d) {
         Value s = getValueOrCreateConstantIndexOp(rw, loc, in[d]);

@@ -265,6 +265,15 @@ Value broadcastElement(OpBuilder &b, Location loc, Value in,
   return tensor::ExtractOp::create(b, loc, in, idx);
 }
 
+Value countOver(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> axes,
+                Type elt) {
+  Value n = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t a : axes)
+    n = arith::MulIOp::create(b, loc, n, tensor::DimOp::create(b, loc, x, a));
+  Value i = arith::IndexCastOp::create(b, loc, b.getI64Type(), n);
+  return castScalar(b, loc, i, b.getI64Type(), elt);
+}
+
 Value mulAdd(OpBuilder &b, Location loc, Value x, Value y, Value acc) {
   if (isa<FloatType>(acc.getType())) {
     Value m = arith::MulFOp::create(b, loc, x, y);

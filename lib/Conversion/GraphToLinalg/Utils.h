@@ -111,6 +111,18 @@ mlir::Value buildReduction(
                                    mlir::Value)>
         pre = nullptr);
 
+/// `axis` (possibly negative, as ONNX allows) in [0, rank). ODS returns
+/// I64Attr values as uint64_t, hence the signed cast here.
+inline int64_t normalizedAxis(uint64_t axis, int64_t rank) {
+  int64_t a = (int64_t)axis;
+  return a < 0 ? a + rank : a;
+}
+
+/// The number of elements of `x` over `axes`, as a scalar of `elt`
+/// (computed from the run-time dims).
+mlir::Value countOver(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                      llvm::ArrayRef<int64_t> axes, mlir::Type elt);
+
 /// Static values of a constant integer operand of the original op.
 inline std::optional<llvm::SmallVector<int64_t>> constInts(mlir::Value v) {
   return mnemo::graph::getConstantInts(v);
