@@ -147,8 +147,7 @@ int main(int argc, char **argv) {
     registerCompilerDialects(registry);
     mlir::MLIRContext ctx(registry);
     ctx.loadAllAvailableDialects();
-    SourceMgr sm;
-    mlir::SourceMgrDiagnosticHandler diag(sm, &ctx);
+    installCompilerDiagnostics(ctx);
     auto module = importOnnxFile(model, &ctx, ImportOptions());
     if (!module || !readInputs())
       return 2;

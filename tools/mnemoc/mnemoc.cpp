@@ -66,8 +66,7 @@ int main(int argc, char **argv) {
   mnemo::registerCompilerDialects(registry);
   mlir::MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
-  llvm::SourceMgr sm;
-  mlir::SourceMgrDiagnosticHandler diag(sm, &ctx);
+  mnemo::installCompilerDiagnostics(ctx);
 
   mnemo::ImportOptions iopts;
   auto module = mnemo::importOnnxFile(input, &ctx, iopts);

@@ -59,6 +59,12 @@ llvm::FailureOr<ArtifactSignature> compileCPU(mlir::ModuleOp module,
 llvm::FailureOr<ArtifactSignature> readSignature(llvm::StringRef jsonPath,
                                                  std::string &error);
 
+/// Prints diagnostics as `file:node:1: error: message` without echoing the
+/// model file's bytes as a source line (models are binary protobufs), and
+/// drops the pass manager's "see current operation" IR dumps unless
+/// `verbose`.
+void installCompilerDiagnostics(mlir::MLIRContext &ctx, bool verbose = false);
+
 /// Registers every dialect and translation the driver needs.
 void registerCompilerDialects(mlir::DialectRegistry &registry);
 
