@@ -68,6 +68,22 @@ else:
     skipped += 1
 
 passed = failed = 0
+# GPT-2 also as an artifact compiled once for every past length up to 4096
+# (the workspace is sized by the bounds), run at the test's past length 32.
+gpt2_bounded = None
+if any(c[0] == "gpt2_tiny_decode" for c in cases):
+    out = os.path.join(args.workdir, "gpt2_bounded")
+    p = subprocess.run([os.path.join(args.bindir, "mnemoc"), os.path.join(gpt2, "model.onnx"),
+                        "-o", out, "--name", "gpt2", "--dim", "past_len=1..4096",
+                        "--dim", "total_len=2..4097"], capture_output=True, text=True,
+                       errors="replace")
+    if p.returncode != 0:
+        print(f"FAIL gpt2_tiny_decode (mnemoc, bounded dims): {p.stderr[-800:]}")
+        failed += 1
+    else:
+        cases.append(("gpt2_tiny_decode (artifact, past_len 1..4096)", "--artifact=" + out,
+                      os.path.join(gpt2, "test_data_set_0")))
+
 for name, model, data in cases:
     if model is None:
         failed += 1
