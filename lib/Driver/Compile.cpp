@@ -4,6 +4,7 @@
 
 #include "mnemo/Conversion/Passes.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
+#include "mnemo/Dialect/Graph/Transforms/Passes.h"
 #include "mnemo/Import/ONNX/ImportONNX.h"
 #include "mnemo/Pipelines/Pipelines.h"
 
@@ -160,7 +161,10 @@ static std::string headerText(const ArtifactSignature &sig) {
          << " [";
       for (auto [d, v] : llvm::enumerate(t.shape))
         os << (d ? ", " : "") << (v < 0 ? t.dimNames[d] : std::to_string(v));
-      os << "]\n";
+      os << "]";
+      if (t.maxBytes >= 0)
+        os << ", at most " << t.maxBytes << " bytes";
+      os << "\n";
     }
   };
   os << "/* Buffers (row-major, contiguous):\n";
@@ -205,7 +209,8 @@ static std::string signatureJson(const ArtifactSignature &sig) {
       for (const auto &n : t.dimNames)
         names.push_back(n);
       a.push_back(Object{{"name", t.name}, {"dtype", t.dtype},
-                         {"shape", std::move(shape)}, {"dim_names", std::move(names)}});
+                         {"shape", std::move(shape)}, {"dim_names", std::move(names)},
+                         {"max_bytes", t.maxBytes}});
     }
     return a;
   };
@@ -249,6 +254,7 @@ FailureOr<ArtifactSignature> mnemo::readSignature(StringRef jsonPath,
         ts.shape.push_back(*d.getAsInteger());
       for (const auto &d : *t->getArray("dim_names"))
         ts.dimNames.push_back(d.getAsString().value_or("").str());
+      ts.maxBytes = t->getInteger("max_bytes").value_or(-1);
       out.push_back(ts);
     }
   };
@@ -334,7 +340,17 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   auto fn = module.lookupSymbol<func::FuncOp>("main_graph");
   if (!fn)
     return emitError(loc) << "module has no @main_graph", failure();
+  // Refine types first: the signature (ranks, static dims) is read from
+  // the inferred function type.
+  {
+    PassManager infer(ctx);
+    infer.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
+    if (failed(infer.run(module)))
+      return failure();
+  }
   ArtifactSignature sig = signatureOf(fn, options.name);
+  // (An output whose rank is still unknown fails in the lowering, which
+  // names the node that produced it.)
 
   PassManager pm(ctx);
   if (options.printIRAfterAll) {
@@ -355,6 +371,10 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
 
   if (auto ws = module->getAttrOfType<IntegerAttr>("mnemo.workspace_bytes"))
     sig.workspaceBytes = ws.getInt();
+  if (auto ob = module->getAttrOfType<ArrayAttr>("mnemo.output_max_bytes"))
+    for (auto [i, a] : llvm::enumerate(ob))
+      if (i < sig.outputs.size())
+        sig.outputs[i].maxBytes = cast<IntegerAttr>(a).getInt();
   if (auto dims = module->getAttrOfType<ArrayAttr>("mnemo.dims"))
     for (Attribute a : dims) {
       auto d = cast<DictionaryAttr>(a);

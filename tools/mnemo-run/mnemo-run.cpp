@@ -63,6 +63,15 @@ static cl::opt<std::string> saveOutputs(
     "save-outputs", cl::desc("Write each output as DIR/output_N.npy"),
     cl::cat(cat));
 
+static cl::opt<bool> specializeShapeInputs(
+    "specialize-shape-inputs",
+    cl::desc("Compile inputs that only feed shape operands (Reshape's shape, "
+             "Resize's scales, Slice's starts, reduction axes, ...) as "
+             "constants with the values given in --inputs, so their "
+             "data-dependent output shapes become static. The artifact is "
+             "then specific to those values."),
+    cl::cat(cat));
+
 typedef int (*RunDimsFn)(const int64_t *, const void *const *, void *const *,
                          int64_t *, void *);
 
@@ -85,6 +94,68 @@ static std::vector<std::string> listTensors(StringRef dir, StringRef prefix) {
   for (auto &[n, p] : found)
     out.push_back(p);
   return out;
+}
+
+/// True when operand `idx` of `op` is a shape-like operand: it decides
+/// shapes, axes or sizes, never element values of a data tensor.
+static bool isShapeOperand(mlir::Operation *op, unsigned idx) {
+  llvm::StringRef n = op->getName().getStringRef();
+  if (n == "graph.reshape" || n == "graph.expand" || n == "graph.tile" ||
+      n == "graph.split" || n == "graph.squeeze" || n == "graph.unsqueeze" ||
+      n == "graph.cum_sum" || n == "graph.trilu" ||
+      n.starts_with("graph.reduce_"))
+    return idx == 1;
+  if (n == "graph.constant_of_shape" || n == "graph.range")
+    return true;
+  if (n == "graph.resize" || n == "graph.slice")
+    return idx >= 1;
+  if (n == "graph.pad")
+    return idx == 1 || idx == 3;
+  return false;
+}
+
+/// Replaces the uses of inputs that only feed shape operands with constants
+/// holding `values`. Returns the names of the inputs it specialized.
+static std::vector<std::string>
+specializeInputs(mlir::func::FuncOp fn, const std::vector<HostTensor> &values) {
+  std::vector<std::string> done;
+  for (unsigned a = 0; a < fn.getNumArguments() && a < values.size(); ++a) {
+    mlir::BlockArgument arg = fn.getArgument(a);
+    auto t = mlir::dyn_cast<mlir::RankedTensorType>(arg.getType());
+    const HostTensor &h = values[a];
+    if (!t || arg.use_empty() || h.numElements() > 64 ||
+        !(t.getElementType().isInteger(64) || t.getElementType().isInteger(32) ||
+          t.getElementType().isF32()))
+      continue;
+    if (!llvm::all_of(arg.getUses(), [](mlir::OpOperand &u) {
+          return isShapeOperand(u.getOwner(), u.getOperandNumber());
+        }))
+      continue;
+    auto ct = mlir::RankedTensorType::get(h.shape, t.getElementType());
+    mlir::DenseElementsAttr value;
+    if (t.getElementType().isF32()) {
+      std::vector<float> v(h.numElements());
+      memcpy(v.data(), h.data.data(), v.size() * 4);
+      value = mlir::DenseElementsAttr::get(ct, llvm::ArrayRef<float>(v));
+    } else if (t.getElementType().isInteger(64)) {
+      std::vector<int64_t> v(h.numElements());
+      memcpy(v.data(), h.data.data(), v.size() * 8);
+      value = mlir::DenseElementsAttr::get(ct, llvm::ArrayRef<int64_t>(v));
+    } else {
+      std::vector<int32_t> v(h.numElements());
+      memcpy(v.data(), h.data.data(), v.size() * 4);
+      value = mlir::DenseElementsAttr::get(ct, llvm::ArrayRef<int32_t>(v));
+    }
+    mlir::OpBuilder b = mlir::OpBuilder::atBlockBegin(&fn.front());
+    mlir::OperationState st(arg.getLoc(), "graph.constant");
+    st.addAttribute("value", value);
+    st.addTypes(ct);
+    mlir::Operation *c = b.create(st);
+    arg.replaceAllUsesWith(c->getResult(0));
+    auto name = fn.getArgAttrOfType<mlir::StringAttr>(a, "graph.name");
+    done.push_back(name ? name.str() : "input" + std::to_string(a));
+  }
+  return done;
 }
 
 static double elementAsDouble(const uint8_t *p, StringRef dtype) {
@@ -151,6 +222,12 @@ int main(int argc, char **argv) {
     auto module = importOnnxFile(model, &ctx, ImportOptions());
     if (!module || !readInputs())
       return 2;
+    if (specializeShapeInputs) {
+      auto fn0 = module->lookupSymbol<mlir::func::FuncOp>("main_graph");
+      for (const std::string &n : specializeInputs(fn0, inputs))
+        errs() << "mnemo-run: input '" << n
+               << "' feeds only shape operands: compiled as a constant\n";
+    }
     CompileOptions opts;
     opts.name = sanitizeName(sys::path::stem(model));
     opts.optLevel = optLevel;
@@ -286,7 +363,10 @@ int main(int argc, char **argv) {
       }
       n *= v;
     }
-    outBufs[j].resize(std::max<int64_t>(1, n) * std::max<size_t>(1, dtypeBytes(t.dtype)) + 64);
+    // The artifact's bound is authoritative: the run never writes more.
+    int64_t bytes = std::max<int64_t>(1, n) * std::max<size_t>(1, dtypeBytes(t.dtype));
+    bytes = std::max<int64_t>(bytes, t.maxBytes);
+    outBufs[j].resize(bytes + 64);
     outPtrs.push_back(outBufs[j].data());
     shapeSlots += t.shape.size();
   }

@@ -23,6 +23,7 @@ struct TensorSignature {
   std::string dtype;                 // ONNX-style: float32, int64, bool, ...
   std::vector<int64_t> shape;        // -1 for symbolic dims
   std::vector<std::string> dimNames; // "" for static dims
+  int64_t maxBytes = -1;             // outputs: worst case over the dim bounds
 };
 
 struct DimBound {

@@ -632,4 +632,5 @@ void mnemo::populateGraphDataMovementToLinalgPatterns(const TypeConverter &tc,
                                                       RewritePatternSet &p) {
   lowering::populateShapePatterns(tc, p);
   lowering::populateDataMovementPatterns(tc, p);
+  lowering::populateResizePatterns(tc, p);
 }

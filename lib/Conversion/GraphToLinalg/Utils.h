@@ -158,6 +158,9 @@ void populateShapePatterns(const mlir::TypeConverter &tc,
                            mlir::RewritePatternSet &p);
 void populateDataMovementPatterns(const mlir::TypeConverter &tc,
                                   mlir::RewritePatternSet &p);
+/// Resize and CumSum (Resize.cpp).
+void populateResizePatterns(const mlir::TypeConverter &tc,
+                            mlir::RewritePatternSet &p);
 
 /// Shape arithmetic (Shape -> Gather -> Add -> Concat -> Reshape) runs on
 /// small static integer tensors. Lowering those to scalar arith ops over

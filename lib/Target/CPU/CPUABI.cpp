@@ -181,6 +181,26 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
       return signalPassFailure();
     int64_t wsBytes = std::max<int64_t>(total, kAlignment);
 
+    // The most bytes each output can take, so callers can size buffers.
+    SmallVector<Attribute> outBytes;
+    auto ret = cast<func::ReturnOp>(fn.front().getTerminator());
+    for (Value r : ret.getOperands()) {
+      auto t = cast<MemRefType>(r.getType());
+      int64_t n = elementBytes(t.getElementType());
+      for (int64_t d = 0; d < t.getRank(); ++d) {
+        auto b = bounds.dimBound(r, d);
+        if (!b) {
+          fn.emitError() << "cannot bound dim " << d << " of output " << t
+                         << " from the symbolic dim bounds";
+          return signalPassFailure();
+        }
+        n *= std::max<int64_t>(0, b->hi);
+      }
+      outBytes.push_back(IntegerAttr::get(IntegerType::get(&getContext(), 64), n));
+    }
+    module->setAttr("mnemo.output_max_bytes",
+                    ArrayAttr::get(&getContext(), outBytes));
+
     // The entry takes the workspace as a trailing byte buffer.
     MLIRContext *ctx = &getContext();
     auto wsType = MemRefType::get({wsBytes}, IntegerType::get(ctx, 8));
