@@ -46,19 +46,6 @@ void mnemo::populateGraphToLinalgPatterns(const TypeConverter &tc,
 
 namespace {
 
-/// Remembers why each op's patterns failed, so the one error per node can
-/// say more than "failed to legalize".
-struct FailureRecorder : public RewriterBase::Listener {
-  llvm::DenseMap<Operation *, std::string> reasons;
-  void notifyMatchFailure(
-      Location loc, function_ref<void(Diagnostic &)> reasonCallback) override {
-    Diagnostic diag(loc, DiagnosticSeverity::Remark);
-    reasonCallback(diag);
-    last = diag.str();
-  }
-  std::string last;
-};
-
 struct ConvertGraphToLinalgPass
     : public mnemo::impl::ConvertGraphToLinalgPassBase<ConvertGraphToLinalgPass> {
   void runOnOperation() override {
@@ -109,10 +96,8 @@ struct ConvertGraphToLinalgPass
     populateCallOpTypeConversionPattern(patterns, tc);
 
     // Turn the framework's "failed to legalize" into a message naming the
-    // ONNX node and the last reason a pattern gave.
-    FailureRecorder recorder;
-    ConversionConfig config;
-    config.listener = &recorder;
+    // ONNX node. (The patterns' match-failure reasons do not reach a
+    // listener in the conversion driver, so they are not part of it.)
     ScopedDiagnosticHandler handler(ctx, [&](Diagnostic &diag) {
       std::string msg = diag.str();
       StringRef m(msg);
@@ -128,14 +113,11 @@ struct ConvertGraphToLinalgPass
       });
       if (!found)
         return failure();
-      auto d = emitError(diag.getLocation())
-               << g::describeOnnxNode(found) << ": cannot lower this node";
-      if (!recorder.last.empty())
-        d << " (" << recorder.last << ")";
+      emitError(diag.getLocation())
+          << g::describeOnnxNode(found) << ": cannot lower this node";
       return success();
     });
-    if (failed(applyPartialConversion(module, target, std::move(patterns),
-                                      config)))
+    if (failed(applyPartialConversion(module, target, std::move(patterns))))
       return signalPassFailure();
 
     // Optional-input markers are dead now.
