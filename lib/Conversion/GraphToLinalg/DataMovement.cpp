@@ -633,4 +633,5 @@ void mnemo::populateGraphDataMovementToLinalgPatterns(const TypeConverter &tc,
   lowering::populateShapePatterns(tc, p);
   lowering::populateDataMovementPatterns(tc, p);
   lowering::populateResizePatterns(tc, p);
+  lowering::populateConvTransposePatterns(tc, p);
 }

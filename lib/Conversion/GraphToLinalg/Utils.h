@@ -158,9 +158,12 @@ void populateShapePatterns(const mlir::TypeConverter &tc,
                            mlir::RewritePatternSet &p);
 void populateDataMovementPatterns(const mlir::TypeConverter &tc,
                                   mlir::RewritePatternSet &p);
-/// Resize and CumSum (Resize.cpp).
+/// Resize and CumSum (Gathers.cpp).
 void populateResizePatterns(const mlir::TypeConverter &tc,
                             mlir::RewritePatternSet &p);
+/// ConvTranspose (Gathers.cpp).
+void populateConvTransposePatterns(const mlir::TypeConverter &tc,
+                                   mlir::RewritePatternSet &p);
 
 /// Shape arithmetic (Shape -> Gather -> Add -> Concat -> Reshape) runs on
 /// small static integer tensors. Lowering those to scalar arith ops over

@@ -103,3 +103,31 @@ func.func @runtime_bcast(%a: tensor<1x4xf32>, %b: tensor<?x?xf32>) -> tensor<?x4
   %0 = graph.add %a, %b : (tensor<1x4xf32>, tensor<?x?xf32>) -> tensor<?x4xf32>
   return %0 : tensor<?x4xf32>
 }
+
+// -----
+
+// Resize (nearest, asymmetric) reads the input at computed indices.
+// CHECK-LABEL: func.func @resize_nearest
+// CHECK: linalg.generic
+// CHECK: math.floor
+// CHECK: tensor.extract
+func.func @resize_nearest(%x: tensor<1x1x2x2xf32>) -> tensor<1x1x4x4xf32> {
+  %none = graph.none
+  %s = graph.constant dense<[1.0, 1.0, 2.0, 2.0]> : tensor<4xf32>
+  %0 = graph.resize %x, %none, %s, %none {coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x1x2x2xf32>, none, tensor<4xf32>, none) -> tensor<1x1x4x4xf32>
+  return %0 : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+// ConvTranspose is a gather over the output with a validity select.
+// CHECK-LABEL: func.func @conv_transpose
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]
+// CHECK: arith.remsi
+// CHECK: tensor.extract
+// CHECK: arith.select
+func.func @conv_transpose(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>) -> tensor<1x4x7x7xf32> {
+  %none = graph.none
+  %0 = graph.conv_transpose %x, %w, %none {strides = [2, 2], pads = [1, 1, 1, 1], output_padding = [1, 1]} : (tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>, none) -> tensor<1x4x7x7xf32>
+  return %0 : tensor<1x4x7x7xf32>
+}

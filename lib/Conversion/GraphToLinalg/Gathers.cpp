@@ -1,6 +1,7 @@
-//===- Resize.cpp - Resize (nearest, linear) and CumSum to linalg ---------===//
+//===- Gathers.cpp - Resize, CumSum, ConvTranspose to linalg --------------===//
 //
-// Resize is a generic over the output whose body maps each output index
+// Ops lowered as generics over their output that read their inputs at
+// computed indices (tensor.extract). Resize is a generic over the output whose body maps each output index
 // back to an input coordinate (coordinate_transformation_mode), then reads
 // the nearest element or blends the 2^k neighbours of the k resized dims
 // with tensor.extract. CumSum is a generic with an inner reduction loop
@@ -218,4 +219,136 @@ struct CumSumPattern : GraphPattern<g::CumSumOp> {
 void mnemo::lowering::populateResizePatterns(const TypeConverter &tc,
                                              RewritePatternSet &p) {
   p.add<ResizePattern, CumSumPattern>(tc, p.getContext());
+}
+
+//===----------------------------------------------------------------------===//
+// ConvTranspose
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// ConvTranspose as a gather over the output: out[n, oc, o] sums
+/// X[n, ic, t / stride] * W[ic, oc % Cout_g, k] over the group's input
+/// channels and the kernel, where t = o + pad_begin - k * dilation must be a
+/// non-negative multiple of the stride inside the input. No zero-stuffed
+/// copy of the input is made.
+struct ConvTransposePattern : GraphPattern<g::ConvTransposeOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::ConvTransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    RankedTensorType t = resultType(op);
+    auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+    auto wT = dyn_cast<RankedTensorType>(adaptor.getW().getType());
+    if (!t || !xT || !wT || !t.hasStaticShape() || !xT.hasStaticShape() ||
+        !wT.hasStaticShape() || !isa<FloatType>(t.getElementType()))
+      return rw.notifyMatchFailure(op, "needs static float tensors");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    int64_t sp = xT.getRank() - 2, group = op.getGroup();
+    SmallVector<int64_t> kernel(wT.getShape().drop_front(2));
+    auto strides = intsOr(op.getStrides(), sp, 1);
+    auto dil = intsOr(op.getDilations(), sp, 1);
+    auto outPad = intsOr(op.getOutputPadding(), sp, 0);
+    // Begin pads: given, or derived from the output size (output_shape and
+    // SAME_* put the larger half at the end for SAME_UPPER).
+    SmallVector<int64_t> padBegin = intsOr(op.getPads(), 2 * sp, 0);
+    padBegin.resize(sp);
+    StringRef autoPad = op.getAutoPad();
+    bool derive = op.getOutputShape() || autoPad == "SAME_UPPER" ||
+                  autoPad == "SAME_LOWER";
+    for (int64_t i = 0; i < sp; ++i) {
+      if (autoPad == "VALID")
+        padBegin[i] = 0;
+      if (!derive)
+        continue;
+      int64_t ek = (kernel[i] - 1) * dil[i] + 1;
+      int64_t total = strides[i] * (xT.getDimSize(i + 2) - 1) + outPad[i] + ek -
+                      t.getDimSize(i + 2);
+      total = std::max<int64_t>(total, 0);
+      padBegin[i] = autoPad == "SAME_LOWER" ? total - total / 2 : total / 2;
+    }
+    int64_t cinG = xT.getDimSize(1) / group, coutG = wT.getDimSize(1);
+    Type elt = t.getElementType();
+    Value x = adaptor.getX(), w = adaptor.getW();
+    int64_t rank = t.getRank(), loops = rank + 1 + sp;
+    // Reduction extents (ic within the group, kernel) come from a
+    // shape-only operand, as in the pooling lowering.
+    SmallVector<int64_t> redShape = {cinG};
+    redShape.append(kernel.begin(), kernel.end());
+    Value red = tensor::EmptyOp::create(rw, loc, redShape, elt);
+    SmallVector<AffineExpr> re, oe;
+    for (int64_t i = rank; i < loops; ++i)
+      re.push_back(getAffineDimExpr(i, ctx));
+    for (int64_t i = 0; i < rank; ++i)
+      oe.push_back(getAffineDimExpr(i, ctx));
+    SmallVector<utils::IteratorType> iters(loops, utils::IteratorType::parallel);
+    for (int64_t i = rank; i < loops; ++i)
+      iters[i] = utils::IteratorType::reduction;
+    Value init;
+    if (!g::isNone(op.getB())) {
+      SmallVector<int64_t> bShape(sp + 1, 1);
+      bShape[0] = t.getDimSize(1);
+      Value bias = reshapeTensor(rw, loc, adaptor.getB(),
+                                 RankedTensorType::get(bShape, elt), {});
+      init = buildElementwise(
+          rw, loc, t, bias,
+          [](OpBuilder &, Location, ValueRange v) { return v[0]; },
+          mixedSizes(rw, loc, emptyTensor(rw, loc, t, {})));
+    } else {
+      init = filledTensor(rw, loc, t, {}, scalarConst(rw, loc, elt, 0));
+    }
+    auto generic = linalg::GenericOp::create(
+        rw, loc, TypeRange{t}, ValueRange{red}, ValueRange{init},
+        ArrayRef<AffineMap>{AffineMap::get(loops, 0, re, ctx),
+                            AffineMap::get(loops, 0, oe, ctx)},
+        iters, [&](OpBuilder &b, Location l, ValueRange a) {
+          auto idx = [&](int64_t v) { return arith::ConstantIndexOp::create(b, l, v); };
+          Value n = linalg::IndexOp::create(b, l, 0);
+          Value oc = linalg::IndexOp::create(b, l, 1);
+          Value icg = linalg::IndexOp::create(b, l, rank);
+          Value grp = arith::DivUIOp::create(b, l, oc, idx(coutG));
+          Value ic = arith::AddIOp::create(
+              b, l, arith::MulIOp::create(b, l, grp, idx(cinG)), icg);
+          Value ocg = arith::RemUIOp::create(b, l, oc, idx(coutG));
+          Value valid = arith::ConstantIntOp::create(b, l, b.getI1Type(), 1);
+          SmallVector<Value> xi = {n, ic}, wi = {ic, ocg};
+          for (int64_t i = 0; i < sp; ++i) {
+            Value o = linalg::IndexOp::create(b, l, 2 + i);
+            Value k = linalg::IndexOp::create(b, l, rank + 1 + i);
+            Value tt = arith::SubIOp::create(
+                b, l, arith::AddIOp::create(b, l, o, idx(padBegin[i])),
+                arith::MulIOp::create(b, l, k, idx(dil[i])));
+            Value q = arith::DivSIOp::create(b, l, tt, idx(strides[i]));
+            Value rem = arith::RemSIOp::create(b, l, tt, idx(strides[i]));
+            Value ok = arith::AndIOp::create(
+                b, l,
+                arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, tt, idx(0)),
+                arith::AndIOp::create(
+                    b, l,
+                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, rem, idx(0)),
+                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, q,
+                                          idx(xT.getDimSize(2 + i)))));
+            valid = arith::AndIOp::create(b, l, valid, ok);
+            // Clamp so the read stays in bounds when it does not count.
+            xi.push_back(arith::SelectOp::create(b, l, ok, q, idx(0)));
+            wi.push_back(k);
+          }
+          Value xv = tensor::ExtractOp::create(b, l, x, xi);
+          Value wv = tensor::ExtractOp::create(b, l, w, wi);
+          Value prod = arith::MulFOp::create(b, l, xv, wv);
+          Value sum = arith::AddFOp::create(b, l, a[1], prod);
+          linalg::YieldOp::create(b, l,
+                                  arith::SelectOp::create(b, l, valid, sum, a[1]).getResult());
+        });
+    rw.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+} // namespace
+
+void mnemo::lowering::populateConvTransposePatterns(const TypeConverter &tc,
+                                                    RewritePatternSet &p) {
+  p.add<ConvTransposePattern>(tc, p.getContext());
 }
