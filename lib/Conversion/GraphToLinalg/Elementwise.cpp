@@ -236,6 +236,41 @@ struct CastPattern : GraphPattern<g::CastOp> {
   }
 };
 
+/// PRelu: x < 0 ? slope * x : x. A 1-D slope with one value per channel
+/// that does not broadcast numpy-style (the opset <= 6 form exported by
+/// old PyTorch) applies along dim 1.
+struct PReluPattern : GraphPattern<g::PReluOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::PReluOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    RankedTensorType t = resultType(op);
+    auto sT = dyn_cast<RankedTensorType>(adaptor.getSlope().getType());
+    if (!t || !sT || !isa<FloatType>(t.getElementType()))
+      return rw.notifyMatchFailure(op, "needs ranked float tensors");
+    Value slope = adaptor.getSlope();
+    if (sT.getRank() == 1 && t.getRank() > 2 && sT.getDimSize(0) != 1 &&
+        sT.getDimSize(0) != t.getDimSize(t.getRank() - 1) &&
+        sT.getDimSize(0) == t.getDimSize(1)) {
+      SmallVector<int64_t> shape(t.getRank() - 1, 1);
+      shape[0] = sT.getDimSize(0);
+      slope = reshapeTensor(rw, op.getLoc(), slope,
+                            RankedTensorType::get(shape, sT.getElementType()), {});
+    }
+    Value r = buildElementwise(
+        rw, op.getLoc(), t, ValueRange{adaptor.getX(), slope},
+        [](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value zero = scalarConst(b, l, a[0].getType(), 0);
+          Value neg = arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, a[0], zero);
+          return arith::SelectOp::create(b, l, neg,
+                                         arith::MulFOp::create(b, l, a[0], a[1]), a[0]);
+        },
+        mixedSizes(rw, op.getLoc(), adaptor.getX()));
+    rw.replaceOp(op, r);
+    return success();
+  }
+};
+
 /// Identity and Dropout forward their input.
 template <typename OpTy>
 struct ForwardPattern : GraphPattern<OpTy> {
@@ -277,6 +312,55 @@ void mnemo::populateGraphElementwiseToLinalgPatterns(
   addFloatUnary<g::CeilOp, math::CeilOp>(p, tc);
   addFloatUnary<g::SinOp, math::SinOp>(p, tc);
   addFloatUnary<g::CosOp, math::CosOp>(p, tc);
+  addFloatUnary<g::RoundOp, math::RoundEvenOp>(p, tc);
+  addFloatUnary<g::TanOp, math::TanOp>(p, tc);
+  addFloatUnary<g::SinhOp, math::SinhOp>(p, tc);
+  addFloatUnary<g::CoshOp, math::CoshOp>(p, tc);
+  addFloatUnary<g::AsinOp, math::AsinOp>(p, tc);
+  addFloatUnary<g::AcosOp, math::AcosOp>(p, tc);
+  addFloatUnary<g::AtanOp, math::AtanOp>(p, tc);
+  addFloatUnary<g::AsinhOp, math::AsinhOp>(p, tc);
+  addFloatUnary<g::AcoshOp, math::AcoshOp>(p, tc);
+  addFloatUnary<g::AtanhOp, math::AtanhOp>(p, tc);
+
+  add<g::SignOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
+    Value pos = s.select(s.cmp(a[0], s.c(0), "gt"), s.c(1), s.c(0));
+    return s.select(s.lt(a[0], s.c(0)), s.c(-1), pos);
+  });
+  add<g::SoftsignOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    return s.div(a[0], s.add(s.c(1), math::AbsFOp::create(s.b, s.loc, a[0])));
+  });
+  add<g::SeluOp>(p, tc, [](Operation *op, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    auto selu = cast<g::SeluOp>(op);
+    Value neg = s.mul(s.c(selu.getAlpha().convertToDouble()),
+                      math::ExpM1Op::create(s.b, s.loc, a[0]));
+    Value v = s.select(s.cmp(a[0], s.c(0), "gt"), a[0], neg);
+    return s.mul(s.c(selu.getGamma().convertToDouble()), v);
+  });
+  add<g::CeluOp>(p, tc, [](Operation *op, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    double alpha = cast<g::CeluOp>(op).getAlpha().convertToDouble();
+    Value e = math::ExpM1Op::create(s.b, s.loc, s.div(a[0], s.c(alpha)));
+    return s.add(s.max(s.c(0), a[0]), s.min(s.c(0), s.mul(s.c(alpha), e)));
+  });
+  add<g::ThresholdedReluOp>(p, tc, [](Operation *op, const Scalar &s, ValueRange a) -> Value {
+    if (!s.isFloat())
+      return {};
+    double alpha = cast<g::ThresholdedReluOp>(op).getAlpha().convertToDouble();
+    return s.select(s.cmp(a[0], s.c(alpha), "gt"), a[0], s.c(0));
+  });
+  add<g::ShrinkOp>(p, tc, [](Operation *op, const Scalar &s, ValueRange a) {
+    auto sh = cast<g::ShrinkOp>(op);
+    double bias = sh.getBias().convertToDouble(), l = sh.getLambd().convertToDouble();
+    Value below = s.select(s.lt(a[0], s.c(-l)), s.add(a[0], s.c(bias)), s.c(0));
+    return s.select(s.cmp(a[0], s.c(l), "gt"), s.sub(a[0], s.c(bias)), below);
+  });
+  p.add<PReluPattern>(tc, p.getContext());
 
   add<g::ReluOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
     return s.max(a[0], s.c(0));

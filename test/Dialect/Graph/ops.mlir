@@ -92,3 +92,17 @@ func.func @generic(%x: tensor<4xf32>) -> tensor<*xf32> {
   %0 = graph.onnx_node "TopK"(%x) {domain = "", opset = 18, onnx_attributes = {axis = 0 : i64}} : (tensor<4xf32>) -> tensor<*xf32>
   return %0 : tensor<*xf32>
 }
+
+// -----
+
+// Activations added with their lowering (conformance covers their values).
+// CHECK-LABEL: func.func @activations
+// CHECK: graph.selu
+// CHECK: graph.prelu
+// CHECK: graph.shrink
+func.func @activations(%x: tensor<2x3x4xf32>, %s: tensor<3x1x1xf32>) -> tensor<2x3x4xf32> {
+  %0 = graph.selu %x : (tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  %1 = graph.prelu %0, %s : (tensor<2x3x4xf32>, tensor<3x1x1xf32>) -> tensor<2x3x4xf32>
+  %2 = graph.shrink %1 {lambd = 1.0 : f32} : (tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  return %2 : tensor<2x3x4xf32>
+}

@@ -169,6 +169,52 @@ def Graph_SinOp : Graph_UnaryOp<"sin", "Sine.">;
 def Graph_CosOp : Graph_UnaryOp<"cos", "Cosine.">;
 def Graph_SoftplusOp : Graph_UnaryOp<"softplus", "log(exp(x) + 1).">;
 def Graph_NotOp : Graph_UnaryOp<"not", "Logical not.">;
+def Graph_SignOp : Graph_UnaryOp<"sign", "-1, 0 or 1 by the sign of x.">;
+def Graph_RoundOp : Graph_UnaryOp<"round", "Round half to even.">;
+def Graph_TanOp : Graph_UnaryOp<"tan", "Tangent.">;
+def Graph_SinhOp : Graph_UnaryOp<"sinh", "Hyperbolic sine.">;
+def Graph_CoshOp : Graph_UnaryOp<"cosh", "Hyperbolic cosine.">;
+def Graph_AsinOp : Graph_UnaryOp<"asin", "Arcsine.">;
+def Graph_AcosOp : Graph_UnaryOp<"acos", "Arccosine.">;
+def Graph_AtanOp : Graph_UnaryOp<"atan", "Arctangent.">;
+def Graph_AsinhOp : Graph_UnaryOp<"asinh", "Inverse hyperbolic sine.">;
+def Graph_AcoshOp : Graph_UnaryOp<"acosh", "Inverse hyperbolic cosine.">;
+def Graph_AtanhOp : Graph_UnaryOp<"atanh", "Inverse hyperbolic tangent.">;
+def Graph_SoftsignOp : Graph_UnaryOp<"softsign", "x / (1 + |x|).">;
+
+def Graph_SeluOp : Graph_Op<"selu", [], "inferSameAsFirst"> {
+  let summary = "gamma * (x > 0 ? x : alpha * (exp(x) - 1)).";
+  let arguments = (ins Graph_Tensor:$X,
+                   DefaultValuedAttr<F32Attr, "1.67326319217681884765625">:$alpha,
+                   DefaultValuedAttr<F32Attr, "1.05070102214813232421875">:$gamma);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_CeluOp : Graph_Op<"celu", [], "inferSameAsFirst"> {
+  let summary = "max(0, x) + min(0, alpha * (exp(x / alpha) - 1)).";
+  let arguments = (ins Graph_Tensor:$X, DefaultValuedAttr<F32Attr, "1.0">:$alpha);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_ThresholdedReluOp : Graph_Op<"thresholded_relu", [], "inferSameAsFirst"> {
+  let summary = "x > alpha ? x : 0.";
+  let arguments = (ins Graph_Tensor:$X, DefaultValuedAttr<F32Attr, "1.0">:$alpha);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_ShrinkOp : Graph_Op<"shrink", [], "inferSameAsFirst"> {
+  let summary = "x < -lambd ? x + bias : x > lambd ? x - bias : 0.";
+  let arguments = (ins Graph_Tensor:$input,
+                   DefaultValuedAttr<F32Attr, "0.0">:$bias,
+                   DefaultValuedAttr<F32Attr, "0.5">:$lambd);
+  let results = (outs Graph_Tensor:$output);
+}
+
+def Graph_PReluOp : Graph_Op<"prelu", [], "inferSameAsFirst"> {
+  let summary = "x < 0 ? slope * x : x; slope broadcasts to x.";
+  let arguments = (ins Graph_Tensor:$X, Graph_Tensor:$slope);
+  let results = (outs Graph_Tensor:$Y);
+}
 
 def Graph_LeakyReluOp : Graph_Op<"leaky_relu", [], "inferSameAsFirst"> {
   let summary = "x < 0 ? alpha * x : x.";
