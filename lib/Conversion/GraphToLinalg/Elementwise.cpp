@@ -489,6 +489,13 @@ void mnemo::populateGraphElementwiseToLinalgPatterns(
                           : (Value)arith::RemSIOp::create(s.b, s.loc, a[0], a[1]);
     return pythonMod(s, a[0], a[1]);
   });
+  add<g::BitShiftOp>(p, tc, [](Operation *op, const Scalar &s, ValueRange a) -> Value {
+    if (s.isFloat())
+      return {};
+    if (cast<g::BitShiftOp>(op).getDirection() == "LEFT")
+      return arith::ShLIOp::create(s.b, s.loc, a[0], a[1]);
+    return arith::ShRUIOp::create(s.b, s.loc, a[0], a[1]);
+  });
   add<g::AndOp>(p, tc, [](Operation *, const Scalar &s, ValueRange a) {
     return arith::AndIOp::create(s.b, s.loc, a[0], a[1]);
   });

@@ -9,7 +9,7 @@ namespace g = mnemo::graph;
 
 namespace {
 
-enum class Kind { Sum, Mean, Max, Min, Prod, L1, L2, SumSquare, LogSumExp };
+enum class Kind { Sum, Mean, Max, Min, Prod, L1, L2, SumSquare, LogSum, LogSumExp };
 
 template <typename OpTy, Kind kind>
 struct ReducePattern : GraphPattern<OpTy> {
@@ -25,7 +25,8 @@ struct ReducePattern : GraphPattern<OpTy> {
     Type elt = outType.getElementType();
     bool isFloat = isa<FloatType>(elt);
     bool isUnsigned = isUnsignedInt(origElt(op.getData()));
-    if (!isFloat && (kind == Kind::L2 || kind == Kind::LogSumExp))
+    if (!isFloat && (kind == Kind::L2 || kind == Kind::LogSumExp ||
+                     kind == Kind::LogSum))
       return rw.notifyMatchFailure(op, "integer norm");
     // Empty axes: all dims, or a no-op when noop_with_empty_axes.
     bool emptyAxes = g::isNone(op.getAxes());
@@ -97,14 +98,15 @@ struct ReducePattern : GraphPattern<OpTy> {
     };
     Value r = buildReduction(rw, loc, adaptor.getData(), *axes,
                              op.getKeepdims() != 0, outType, init, combine, pre);
-    if (kind == Kind::Mean || kind == Kind::L2 || kind == Kind::LogSumExp) {
+    if (kind == Kind::Mean || kind == Kind::L2 || kind == Kind::LogSumExp ||
+        kind == Kind::LogSum) {
       Value countE = countOver(rw, loc, adaptor.getData(), *axes, elt);
       r = buildElementwise(
           rw, loc, outType, r,
           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
             if (kind == Kind::L2)
               return math::SqrtOp::create(b, l, a[0]);
-            if (kind == Kind::LogSumExp)
+            if (kind == Kind::LogSumExp || kind == Kind::LogSum)
               return math::LogOp::create(b, l, a[0]);
             if (isFloat)
               return arith::DivFOp::create(b, l, a[0], countE);
@@ -219,5 +221,6 @@ void mnemo::populateGraphReductionToLinalgPatterns(const TypeConverter &tc,
         ReducePattern<g::ReduceL2Op, Kind::L2>,
         ReducePattern<g::ReduceSumSquareOp, Kind::SumSquare>,
         ReducePattern<g::ReduceLogSumExpOp, Kind::LogSumExp>,
+        ReducePattern<g::ReduceLogSumOp, Kind::LogSum>,
         ArgPattern<g::ArgMaxOp, true>, ArgPattern<g::ArgMinOp, false>>(tc, ctx);
 }

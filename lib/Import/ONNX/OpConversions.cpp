@@ -409,6 +409,19 @@ LogicalResult convertCast(NodeContext &c, Outs &outs) {
   return convertDefault<g::CastOp, 1>(c, outs);
 }
 
+/// CastLike (opset 15): a Cast to the element type of the second input.
+LogicalResult convertCastLike(NodeContext &c, Outs &outs) {
+  c.take("saturate");
+  Type elt = g::elementTypeOf(c.input(1));
+  if (!elt) {
+    c.unsupported = "an unranked or non-tensor `target_type` input";
+    return success();
+  }
+  Builder &b = c.imp.getBuilder();
+  c.attrs.push_back(b.getNamedAttr("to", TypeAttr::get(elt)));
+  return c.imp.build<g::CastOp>(c, {c.input(0)}, c.attrs, outs);
+}
+
 LogicalResult convertConstant(NodeContext &c, Outs &outs) {
   if (c.attrs.size() != 1)
     return emitError(c.loc) << "Constant needs exactly one value attribute";
@@ -573,6 +586,9 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       {"ConstantOfShape", convertDefault<g::ConstantOfShapeOp, 1>},
       {"Range", convertDefault<g::RangeOp, 3>},
       {"Cast", convertCast},
+      {"CastLike", convertCastLike},
+      {"BitShift", convertDefault<g::BitShiftOp, 2>},
+      {"ReduceLogSum", convertReduce<g::ReduceLogSumOp, 18>},
       {"Shape", convertDefault<g::ShapeOp, 1>},
       {"Size", convertDefault<g::SizeOp, 1>},
       {"Reshape", convertReshape},

@@ -282,6 +282,11 @@ def Graph_ModOp : Graph_Op<"mod", [], "inferBroadcastSameElement"> {
                    DefaultValuedAttr<I64Attr, "0">:$fmod);
   let results = (outs Graph_Tensor:$C);
 }
+def Graph_BitShiftOp : Graph_Op<"bit_shift", [], "inferBroadcastSameElement"> {
+  let summary = "Shift unsigned integers LEFT or RIGHT (broadcasting).";
+  let arguments = (ins Graph_Tensor:$X, Graph_Tensor:$Y, StrAttr:$direction);
+  let results = (outs Graph_Tensor:$Z);
+}
 def Graph_AndOp : Graph_BinaryOp<"and", "Logical and (broadcasting).", [Commutative]>;
 def Graph_OrOp : Graph_BinaryOp<"or", "Logical or (broadcasting).", [Commutative]>;
 def Graph_XorOp : Graph_BinaryOp<"xor", "Logical xor (broadcasting).", [Commutative]>;
@@ -436,6 +441,7 @@ def Graph_ReduceProdOp : Graph_ReduceOp<"reduce_prod", "Product over axes.">;
 def Graph_ReduceL1Op : Graph_ReduceOp<"reduce_l1", "L1 norm over axes.">;
 def Graph_ReduceL2Op : Graph_ReduceOp<"reduce_l2", "L2 norm over axes.">;
 def Graph_ReduceSumSquareOp : Graph_ReduceOp<"reduce_sum_square", "Sum of squares over axes.">;
+def Graph_ReduceLogSumOp : Graph_ReduceOp<"reduce_log_sum", "log(sum(x)) over axes.">;
 def Graph_ReduceLogSumExpOp : Graph_ReduceOp<"reduce_log_sum_exp", "log(sum(exp(x))) over axes.">;
 
 def Graph_ArgMaxOp : Graph_Op<"arg_max", [], "inferArgReduce"> {
