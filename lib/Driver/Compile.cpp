@@ -116,17 +116,11 @@ static ArtifactSignature signatureOf(func::FuncOp fn, StringRef name) {
     auto n = attrs ? attrs.getAs<StringAttr>("graph.name") : StringAttr();
     ts.name = n ? n.str() : (isInput ? "input" : "output") + std::to_string(idx);
     ts.dtype = dtypeName(rt.getElementType());
-    auto params = attrs ? attrs.getAs<ArrayAttr>("graph.dim_params") : ArrayAttr();
     for (int64_t d = 0; d < rt.getRank(); ++d) {
       ts.shape.push_back(rt.isDynamicDim(d) ? -1 : rt.getDimSize(d));
-      std::string p;
-      if (rt.isDynamicDim(d)) {
-        if (params && d < (int64_t)params.size())
-          p = cast<StringAttr>(params[d]).str();
-        if (p.empty())
-          p = ts.name + "_dim" + std::to_string(d);
-      }
-      ts.dimNames.push_back(p);
+      ts.dimNames.push_back(rt.isDynamicDim(d)
+                                ? graph::symbolicDimName(attrs, ts.name, d)
+                                : "");
     }
     return ts;
   };

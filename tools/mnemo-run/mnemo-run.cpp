@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Driver/Compile.h"
+#include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Import/ONNX/ImportONNX.h"
 #include "mnemo/Import/ONNX/TensorIO.h"
 
@@ -235,19 +236,12 @@ int main(int argc, char **argv) {
     // Without --dim, each symbolic dim is bounded by the value it has here.
     auto fn = module->lookupSymbol<mlir::func::FuncOp>("main_graph");
     for (unsigned a = 0; fn && a < fn.getNumArguments() && a < inputs.size(); ++a) {
-      auto params = fn.getArgAttrOfType<mlir::ArrayAttr>(a, "graph.dim_params");
       auto t = mlir::cast<mlir::ShapedType>(fn.getArgumentTypes()[a]);
       for (int64_t d = 0; d < t.getRank() && d < (int64_t)inputs[a].shape.size(); ++d) {
         if (!t.isDynamicDim(d))
           continue;
-        std::string name = params && d < (int64_t)params.size()
-                               ? mlir::cast<mlir::StringAttr>(params[d]).str()
-                               : "";
-        if (name.empty()) {
-          auto n = fn.getArgAttrOfType<mlir::StringAttr>(a, "graph.name");
-          name = (n ? n.str() : "input" + std::to_string(a)) + "_dim" +
-                 std::to_string(d);
-        }
+        std::string name = mnemo::graph::symbolicDimName(
+            fn.getArgAttrDict(a), "input" + std::to_string(a), d);
         bool given = llvm::any_of(opts.dims, [&](const std::string &s) {
           return StringRef(s).starts_with(name + "=");
         });

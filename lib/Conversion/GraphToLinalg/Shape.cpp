@@ -195,6 +195,13 @@ struct ShapePattern : GraphPattern<g::ShapeOp> {
   }
 };
 
+Value numElements(OpBuilder &b, Location loc, Value v) {
+  Value n = arith::ConstantIndexOp::create(b, loc, 1);
+  for (int64_t d = 0; d < cast<RankedTensorType>(v.getType()).getRank(); ++d)
+    n = arith::MulIOp::create(b, loc, n, tensor::DimOp::create(b, loc, v, d));
+  return n;
+}
+
 struct SizePattern : GraphPattern<g::SizeOp> {
   using GraphPattern::GraphPattern;
   LogicalResult
@@ -205,22 +212,12 @@ struct SizePattern : GraphPattern<g::SizeOp> {
     if (!t || !in)
       return rw.notifyMatchFailure(op, "unranked size input");
     Location loc = op.getLoc();
-    Value n = arith::ConstantIndexOp::create(rw, loc, 1);
-    for (int64_t d = 0; d < in.getRank(); ++d)
-      n = arith::MulIOp::create(rw, loc, n,
-                                tensor::DimOp::create(rw, loc, adaptor.getData(), d));
-    Value v = arith::IndexCastOp::create(rw, loc, rw.getI64Type(), n);
+    Value v = arith::IndexCastOp::create(rw, loc, rw.getI64Type(),
+                                         numElements(rw, loc, adaptor.getData()));
     rw.replaceOpWithNewOp<tensor::FromElementsOp>(op, t, ValueRange{v});
     return success();
   }
 };
-
-Value numElements(OpBuilder &b, Location loc, Value v) {
-  Value n = arith::ConstantIndexOp::create(b, loc, 1);
-  for (int64_t d = 0; d < cast<RankedTensorType>(v.getType()).getRank(); ++d)
-    n = arith::MulIOp::create(b, loc, n, tensor::DimOp::create(b, loc, v, d));
-  return n;
-}
 
 struct ReshapePattern : GraphPattern<g::ReshapeOp> {
   using GraphPattern::GraphPattern;

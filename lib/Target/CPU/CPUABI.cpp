@@ -9,6 +9,7 @@
 
 #include "mnemo/Target/CPU/Passes.h"
 #include "mnemo/Target/CPU/SizeBounds.h"
+#include "mnemo/Dialect/Graph/IR/Graph.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
@@ -118,18 +119,12 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
     SmallVector<SmallVector<int64_t>> argDims(fn.getNumArguments());
     for (unsigned a = 0; a < fn.getNumArguments(); ++a) {
       auto t = cast<MemRefType>(fn.getArgumentTypes()[a]);
-      auto params = fn.getArgAttrOfType<ArrayAttr>(a, "graph.dim_params");
-      auto argName = fn.getArgAttrOfType<StringAttr>(a, "graph.name");
       argDims[a].assign(t.getRank(), -1);
       for (int64_t d = 0; d < t.getRank(); ++d) {
         if (!t.isDynamicDim(d))
           continue;
-        std::string name;
-        if (params && d < (int64_t)params.size())
-          name = cast<StringAttr>(params[d]).str();
-        if (name.empty())
-          name = (argName ? argName.str() : "input" + std::to_string(a)) +
-                 "_dim" + std::to_string(d);
+        std::string name = graph::symbolicDimName(
+            fn.getArgAttrDict(a), "input" + std::to_string(a), d);
         auto it = llvm::find_if(dims, [&](const DimInfo &x) { return x.name == name; });
         if (it == dims.end()) {
           auto g = given.find(name);

@@ -70,6 +70,17 @@ std::string mnemo::graph::getOnnxOpType(Operation *op) {
   return out;
 }
 
+std::string mnemo::graph::symbolicDimName(DictionaryAttr attrs,
+                                          StringRef fallback, int64_t dim) {
+  auto params = attrs ? attrs.getAs<ArrayAttr>("graph.dim_params") : ArrayAttr();
+  if (params && dim < (int64_t)params.size())
+    if (auto p = dyn_cast<StringAttr>(params[dim]); p && !p.getValue().empty())
+      return p.str();
+  auto name = attrs ? attrs.getAs<StringAttr>("graph.name") : StringAttr();
+  return (name ? name.getValue() : fallback).str() + "_dim" +
+         std::to_string(dim);
+}
+
 std::string mnemo::graph::describeOnnxNode(Operation *op) {
   std::string name = getOnnxNodeName(op);
   return "ONNX node '" + (name.empty() ? std::string("?") : name) + "' (" +

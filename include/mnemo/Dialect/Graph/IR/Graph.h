@@ -33,6 +33,13 @@ std::string getOnnxNodeName(mlir::Operation *op);
 /// The ONNX op type `op` was imported from: `op_type` of a graph.onnx_node,
 /// else the CamelCase form of the graph op's mnemonic (max_pool -> MaxPool).
 std::string getOnnxOpType(mlir::Operation *op);
+/// The name of dynamic dim `dim` of a function argument or result with
+/// attributes `attrs`: its `graph.dim_params` entry (the ONNX dim_param),
+/// else "<graph.name or fallback>_dim<dim>". mnemoc's --dim bounds, the
+/// header and mnemo-run all name symbolic dims this way.
+std::string symbolicDimName(mlir::DictionaryAttr attrs,
+                            llvm::StringRef fallback, int64_t dim);
+
 /// "ONNX node 'name' (OpType)" for diagnostics.
 std::string describeOnnxNode(mlir::Operation *op);
 } // namespace mnemo::graph
