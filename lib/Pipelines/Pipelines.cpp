@@ -51,7 +51,8 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   addText(pm, "func.func(mnemo-cpu-legalize-memrefs)");
   // -O0 keeps linalg's loop order (the plain reference loops).
   if (options.optLevel > 0)
-    addText(pm, "func.func(mnemo-cpu-interchange-reductions)");
+    addText(pm, "func.func(mnemo-cpu-register-tile,"
+                "mnemo-cpu-interchange-reductions)");
   addText(pm, "func.func(convert-linalg-to-loops),canonicalize,cse");
 }
 

@@ -78,4 +78,36 @@ def InterchangeReductionsPass
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::func::FuncOp"> {
+  let summary = "Register-blocked vector code for f32 contractions.";
+  let description = [{
+    Rewrites every f32 multiply-accumulate linalg op on memrefs whose
+    output's last dim is unit-stride and read by exactly one input at unit
+    stride (matmul, batch and broadcast matmuls, generic contractions,
+    convolutions with unit stride along the output row) into loops over a
+    block of `rows` x `vectors` one-dimensional vectors of `vector-width`
+    f32 lanes. The block's accumulators are carried by the reduction loops
+    (kept in registers); each reduction step loads `vectors` vectors of B,
+    broadcasts `rows` scalars of A and issues rows*vectors FMAs. Column
+    tails use masked loads and stores, row tails one-row blocks, so every
+    size, static or dynamic, is covered.
+
+    1x1, stride-1 NCHW convolutions are first rewritten as a contraction
+    over the flattened feature map (out[n, f, h*w] += w[f, c] * in[n, c,
+    h*w]) so the vectorized dim is the whole map, not one short row.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "16",
+           "f32 lanes per vector">,
+    Option<"rows", "rows", "int64_t", "6", "Rows of the register block">,
+    Option<"vectors", "vectors", "int64_t", "2",
+           "Vectors per row of the register block">,
+  ];
+  let dependentDialects = [
+    "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::affine::AffineDialect"
+  ];
+}
+
 #endif // MNEMO_TARGET_CPU_PASSES_TD
