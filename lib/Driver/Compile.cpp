@@ -308,7 +308,22 @@ static LogicalResult emitObject(ModuleOp module, StringRef path,
 }
 
 /// Links the object into a shared library with the system C compiler.
-static LogicalResult linkShared(StringRef obj, StringRef so, Location loc) {
+/// Whether the lowered module runs loops on OpenMP threads (then the
+/// library links LLVM's libomp, found through an rpath).
+static bool usesOpenMP(ModuleOp module) {
+  bool found = false;
+  module.walk([&](Operation *op) {
+    if (op->getDialect() && op->getDialect()->getNamespace() == "omp") {
+      found = true;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
+
+static LogicalResult linkShared(StringRef obj, StringRef so, bool openmp,
+                                Location loc) {
   std::string cc;
   for (const char *name : {"cc", "clang-22", "clang", "gcc"})
     if (auto p = llvm::sys::findProgramByName(name)) {
@@ -319,6 +334,9 @@ static LogicalResult linkShared(StringRef obj, StringRef so, Location loc) {
     return emitError(loc) << "no C compiler (cc, clang, gcc) on PATH to link "
                           << so;
   SmallVector<StringRef> args = {cc, "-shared", "-o", so, obj, "-lm"};
+  if (openmp)
+    args.append({"-L" MNEMO_LLVM_LIBDIR, "-lomp",
+                 "-Wl,-rpath," MNEMO_LLVM_LIBDIR});
   std::string err;
   int rc = llvm::sys::ExecuteAndWait(cc, args, std::nullopt, {}, 0, 0, &err);
   if (rc != 0)
@@ -402,7 +420,7 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   if (options.emit == "so") {
     SmallString<256> so(options.outDir);
     llvm::sys::path::append(so, "lib" + options.name + ".so");
-    if (failed(linkShared(b + ".o", so, loc)))
+    if (failed(linkShared(b + ".o", so, usesOpenMP(module), loc)))
       return failure();
   }
   return sig;

@@ -35,7 +35,7 @@ static void addText(OpPassManager &pm, StringRef text) {
 void buildGraphToLinalgPipeline(OpPassManager &pm) {
   pm.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
   pm.addPass(createConvertGraphToLinalgPass());
-  addText(pm, "canonicalize,cse,func.func(linalg-fuse-elementwise-ops),"
+  addText(pm, "canonicalize,cse,func.func(mnemo-fuse-elementwise),"
               "canonicalize,cse");
 }
 
@@ -50,9 +50,15 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options) {
   addText(pm, "func.func(mnemo-cpu-legalize-memrefs)");
   // -O0 keeps linalg's loop order (the plain reference loops).
-  if (options.optLevel > 0)
-    addText(pm, "func.func(mnemo-cpu-register-tile,"
-                "mnemo-cpu-interchange-reductions)");
+  if (options.optLevel > 0) {
+    RegisterTilePassOptions tile;
+    tile.parallel = options.parallel && options.optLevel >= 2;
+    pm.addNestedPass<func::FuncOp>(createRegisterTilePass(tile));
+    addText(pm, "func.func(mnemo-cpu-interchange-reductions)");
+    if (tile.parallel)
+      addText(pm, "func.func(mnemo-cpu-parallelize-loops),"
+                  "scf-forall-to-parallel");
+  }
   addText(pm, "func.func(convert-linalg-to-loops),canonicalize,cse");
 }
 
@@ -62,11 +68,15 @@ void buildCPULowerToLLVMPipeline(OpPassManager &pm,
   abi.modelName = options.name;
   abi.dimBounds.assign(options.dims.begin(), options.dims.end());
   pm.addPass(createCPUABIPass(abi));
-  addText(pm, "canonicalize,lower-affine,convert-scf-to-cf,"
+  // canonicalize inlines the alloca_scope scf-to-openmp wraps loop bodies
+  // in (they allocate nothing); scf-to-cf cannot split blocks inside one.
+  addText(pm, "canonicalize,lower-affine,convert-scf-to-openmp,canonicalize,"
+              "convert-scf-to-cf,"
               "convert-vector-to-llvm,expand-strided-metadata,lower-affine,"
               "finalize-memref-to-llvm,convert-math-to-llvm,"
               "convert-math-to-libm,convert-arith-to-llvm,"
               "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
+              "convert-openmp-to-llvm,"
               "reconcile-unrealized-casts,canonicalize,cse");
 }
 

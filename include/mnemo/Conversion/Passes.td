@@ -24,4 +24,22 @@ def ConvertGraphToLinalgPass
   ];
 }
 
+def FuseElementwisePass
+    : Pass<"mnemo-fuse-elementwise", "::mlir::func::FuncOp"> {
+  let summary = "Elementwise fusion that never recomputes a producer.";
+  let description = [{
+    Upstream's `linalg-fuse-elementwise-ops` patterns (producer-consumer
+    fusion of generics, reshape propagation by expansion, constant folding)
+    with a control function: a single-use producer is fused, except into a
+    consumer with reduction loops whose indexing map for it is not a
+    permutation of all loops. Such a consumer would re-run the producer's
+    body for every reduction step that re-reads an element (a division fused
+    into a matmul), and would no longer be a plain contraction for the
+    CPU lowering.
+  }];
+  let dependentDialects = ["::mlir::affine::AffineDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 #endif // MNEMO_CONVERSION_PASSES_TD

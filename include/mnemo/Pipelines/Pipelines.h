@@ -35,6 +35,10 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
                             llvm::cl::desc("0 keeps plain loops (no tiling "
                                            "or vectorization)"),
                             llvm::cl::init(3)};
+  Option<bool> parallel{*this, "parallel",
+                        llvm::cl::desc("Split large ops across threads "
+                                       "(OpenMP; at -O2 and above)"),
+                        llvm::cl::init(true)};
 };
 
 void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);

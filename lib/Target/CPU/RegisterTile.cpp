@@ -84,7 +84,17 @@ struct Plan {
   SmallVector<unsigned> reductions; // in loop order
   unsigned aIdx, bIdx;              // input operand numbers of A and B
   bool aPerRow, bPerRow;            // whether A / B depend on m
+  int64_t bStride;                  // B's step along n (a strided conv)
 };
+
+/// Strided B rows (stride-2 convolutions) are read as `stride` contiguous
+/// vectors and deinterleaved with one shuffle.
+constexpr int64_t kMaxStride = 2;
+
+/// Multiply-accumulates below which an op is not split across threads.
+constexpr int64_t kParallelWork = 1 << 15;
+/// Outer iterations that make a parallel loop over them worth it.
+constexpr int64_t kMinParallelTrips = 8;
 
 std::optional<Plan> planContraction(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
@@ -119,7 +129,12 @@ std::optional<Plan> planContraction(linalg::LinalgOp op) {
         return std::nullopt;
     AffineExpr last = map.getResults().back();
     AffineExpr rest = last.replace(dn, getAffineConstantExpr(0, ctx));
-    if (simplifyAffineExpr(last - rest, map.getNumDims(), 0) != dn)
+    AffineExpr step = simplifyAffineExpr(last - rest, map.getNumDims(), 0);
+    plan.bStride = 0;
+    for (int64_t s = 1; s <= kMaxStride; ++s)
+      if (step == dn * s)
+        plan.bStride = s;
+    if (!plan.bStride)
       return std::nullopt;
     bIdx = i;
   }
@@ -160,38 +175,110 @@ std::optional<Plan> planContraction(linalg::LinalgOp op) {
   return plan;
 }
 
-/// Emits the register-blocked loops for one planned contraction.
-class BlockEmitter {
-public:
-  BlockEmitter(linalg::LinalgOp op, const Plan &plan, int64_t vectorWidth,
-               int64_t rows, int64_t vectors)
-      : op(op), plan(plan), vw(vectorWidth), mr(rows), nv(vectors),
-        vecType(VectorType::get({vectorWidth}, Float32Type::get(op.getContext()))),
+/// The dot-product form, for contractions whose only reduction dim k is
+/// the unit-stride dim of both inputs while the output's last dim is not
+/// (Gemm with transB, x @ W^T): vectors run along k, each output element
+/// of a block of rows keeps one vector accumulator, reduced horizontally at
+/// the end.
+struct DotPlan {
+  unsigned k;
+  std::optional<unsigned> r;   // the dim blocked by rows
+  SmallVector<unsigned> outer; // other parallel dims
+  bool aPerRow, bPerRow;
+};
+
+std::optional<DotPlan> planDot(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
+      !isMulAddBody(op))
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (!llvm::all_of(maps, [](AffineMap m) {
+        return m.isProjectedPermutation();
+      }))
+    return std::nullopt;
+  auto iters = op.getIteratorTypesArray();
+  DotPlan plan;
+  plan.k = 0;
+  for (unsigned d = 0; d < iters.size(); ++d)
+    if (linalg::isReductionIterator(iters[d]))
+      plan.k = d;
+  for (unsigned i = 0; i < 2; ++i) {
+    AffineMap m = maps[i];
+    if (m.getNumResults() == 0 ||
+        cast<AffineDimExpr>(m.getResults().back()).getPosition() != plan.k ||
+        !lastDimUnitStride(op.getDpsInputs()[i]))
+      return std::nullopt;
+  }
+  auto uses = [](AffineMap map, unsigned d) {
+    return llvm::any_of(map.getResults(),
+                        [&](AffineExpr e) { return e.isFunctionOfDim(d); });
+  };
+  // Rows: a dim only one input depends on, so the other input's vector is
+  // loaded once per step for the whole block.
+  for (unsigned d = 0; d < iters.size(); ++d) {
+    if (d == plan.k)
+      continue;
+    if (uses(maps[0], d) != uses(maps[1], d))
+      plan.r = d;
+  }
+  for (unsigned d = 0; d < iters.size(); ++d)
+    if (d != plan.k && d != plan.r)
+      plan.outer.push_back(d);
+  plan.aPerRow = plan.r && uses(maps[0], *plan.r);
+  plan.bPerRow = plan.r && uses(maps[1], *plan.r);
+  return plan;
+}
+
+/// State and helpers shared by the two emitters: the op's loop sizes and
+/// the current value of each loop's induction variable.
+class EmitterBase {
+protected:
+  EmitterBase(linalg::LinalgOp op, int64_t vectorWidth, bool parallelize)
+      : op(op), vw(vectorWidth), parallelize(parallelize),
+        vecType(VectorType::get({vectorWidth},
+                                Float32Type::get(op.getContext()))),
         maps(op.getIndexingMapsArray()) {}
 
-  void emit(OpBuilder &b) {
+  /// Loops over `outer` (sequential, or one scf.parallel) around `inner`,
+  /// which gets whether it should split its own block loop across threads.
+  void emitOuter(OpBuilder &b, ArrayRef<unsigned> outer,
+                 function_ref<void(OpBuilder &, Location, bool)> inner) {
     Location loc = op.getLoc();
     SmallVector<Range> ranges = op.createLoopRanges(b, loc);
     for (Range &r : ranges)
       sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
     ivs.assign(sizes.size(), Value());
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    Value one = arith::ConstantIndexOp::create(b, loc, 1);
     SmallVector<Value> lbs, ubs, steps;
-    for (unsigned d : plan.outer) {
-      lbs.push_back(zero);
+    int64_t outerTrips = 1;
+    for (unsigned d : outer) {
+      lbs.push_back(cst(b, loc, 0));
       ubs.push_back(sizes[d]);
-      steps.push_back(one);
+      steps.push_back(cst(b, loc, 1));
+      outerTrips *= staticSize(d, 1);
     }
-    scf::buildLoopNest(b, loc, lbs, ubs, steps,
-                       [&](OpBuilder &b, Location loc, ValueRange outerIvs) {
-                         for (auto [d, iv] : llvm::zip(plan.outer, outerIvs))
-                           ivs[d] = iv;
-                         emitColumns(b, loc);
-                       });
+    // Threads only pay for themselves on enough work (the count ignores
+    // dynamic dims, so small decode-step ops stay sequential). One parallel
+    // region per op: over the outer dims (channels of a depthwise conv,
+    // batches) when they give every thread a few iterations, else inside,
+    // over the register blocks.
+    int64_t work = 1;
+    for (unsigned d = 0; d < sizes.size(); ++d)
+      work *= staticSize(d, 1);
+    bool parallel = parallelize && work >= kParallelWork;
+    bool outerParallel = parallel && outerTrips >= kMinParallelTrips;
+    auto body = [&](OpBuilder &b, Location loc, ValueRange outerIvs) {
+      for (auto [d, iv] : llvm::zip(outer, outerIvs))
+        ivs[d] = iv;
+      inner(b, loc, parallel && !outerParallel);
+    };
+    if (outerParallel) {
+      scf::ParallelOp::create(b, loc, lbs, ubs, steps, body);
+      return;
+    }
+    scf::buildLoopNest(b, loc, lbs, ubs, steps, body);
   }
 
-private:
   Value cst(OpBuilder &b, Location loc, int64_t v) {
     return arith::ConstantIndexOp::create(b, loc, v);
   }
@@ -202,47 +289,29 @@ private:
     return arith::SubIOp::create(b, loc, size, rem);
   }
 
-  void emitColumns(OpBuilder &b, Location loc) {
-    Value nSize = sizes[plan.n];
-    Value nFull = fullEnd(b, loc, nSize, vw * nv);
-    scf::ForOp::create(b, loc, cst(b, loc, 0), nFull, cst(b, loc, vw * nv),
-                       ValueRange{},
-                       [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
-                         emitRows(b, loc, n0, nv, Value());
-                         scf::YieldOp::create(b, loc);
-                       });
-    // The tail: one masked vector per step.
-    scf::ForOp::create(
-        b, loc, nFull, nSize, cst(b, loc, vw), ValueRange{},
-        [&](OpBuilder &b, Location loc, Value n0, ValueRange) {
-          Value left = arith::SubIOp::create(b, loc, nSize, n0);
-          VectorType maskType = VectorType::get({vw}, b.getI1Type());
-          Value mask = vector::CreateMaskOp::create(b, loc, maskType,
-                                                    ValueRange{left});
-          emitRows(b, loc, n0, 1, mask);
-          scf::YieldOp::create(b, loc);
-        });
-  }
-
-  void emitRows(OpBuilder &b, Location loc, Value n0, int64_t vectors,
-                Value mask) {
-    if (!plan.m) {
-      emitBlock(b, loc, Value(), 1, n0, vectors, mask);
+  /// A loop over [lb, ub) step `step`; an scf.parallel (OpenMP after
+  /// lowering) when `parallel`.
+  void loop(OpBuilder &b, Location loc, Value lb, Value ub, int64_t step,
+            bool parallel, function_ref<void(OpBuilder &, Location, Value)> fn) {
+    if (parallel) {
+      scf::ParallelOp::create(b, loc, ValueRange{lb}, ValueRange{ub},
+                              ValueRange{cst(b, loc, step)},
+                              [&](OpBuilder &b, Location loc, ValueRange iv) {
+                                fn(b, loc, iv[0]);
+                              });
       return;
     }
-    Value mSize = sizes[*plan.m];
-    Value mFull = fullEnd(b, loc, mSize, mr);
-    scf::ForOp::create(b, loc, cst(b, loc, 0), mFull, cst(b, loc, mr),
-                       ValueRange{},
-                       [&](OpBuilder &b, Location loc, Value m0, ValueRange) {
-                         emitBlock(b, loc, m0, mr, n0, vectors, mask);
+    scf::ForOp::create(b, loc, lb, ub, cst(b, loc, step), ValueRange{},
+                       [&](OpBuilder &b, Location loc, Value iv, ValueRange) {
+                         fn(b, loc, iv);
                          scf::YieldOp::create(b, loc);
                        });
-    scf::ForOp::create(b, loc, mFull, mSize, cst(b, loc, 1), ValueRange{},
-                       [&](OpBuilder &b, Location loc, Value m0, ValueRange) {
-                         emitBlock(b, loc, m0, 1, n0, vectors, mask);
-                         scf::YieldOp::create(b, loc);
-                       });
+  }
+
+  /// Static size of a loop, or `dflt` when dynamic.
+  int64_t staticSize(unsigned d, int64_t dflt) {
+    std::optional<int64_t> c = getConstantIntValue(sizes[d]);
+    return c ? *c : dflt;
   }
 
   SmallVector<Value> indices(OpBuilder &b, Location loc, AffineMap map) {
@@ -256,15 +325,143 @@ private:
     return idx;
   }
 
+  Value zeroVector(OpBuilder &b, Location loc, VectorType type) {
+    return arith::ConstantOp::create(b, loc, type,
+                                     DenseElementsAttr::get(type, 0.0f));
+  }
+
   Value loadVector(OpBuilder &b, Location loc, Value base, AffineMap map,
                    Value mask) {
     SmallVector<Value> idx = indices(b, loc, map);
     if (!mask)
       return vector::LoadOp::create(b, loc, vecType, base, idx);
-    Value zero = arith::ConstantOp::create(
-        b, loc, vecType, DenseElementsAttr::get(vecType, 0.0f));
     return vector::MaskedLoadOp::create(b, loc, vecType, base, idx, mask,
-                                        zero);
+                                        zeroVector(b, loc, vecType));
+  }
+
+  linalg::LinalgOp op;
+  int64_t vw;
+  bool parallelize;
+  VectorType vecType;
+  SmallVector<AffineMap> maps;
+  SmallVector<Value> sizes, ivs;
+};
+
+/// Emits the register-blocked loops for one planned contraction.
+class BlockEmitter : EmitterBase {
+public:
+  BlockEmitter(linalg::LinalgOp op, const Plan &plan, int64_t vectorWidth,
+               int64_t rows, int64_t vectors, bool parallelize)
+      : EmitterBase(op, vectorWidth, parallelize), plan(plan), mr(rows),
+        nv(vectors) {}
+
+  void emit(OpBuilder &b) {
+    emitOuter(b, plan.outer, [&](OpBuilder &b, Location loc, bool parallel) {
+      emitColumns(b, loc, parallel);
+    });
+  }
+
+private:
+  using ColumnFn = function_ref<void(OpBuilder &, Location, Value n0,
+                                     int64_t vectors, Value mask, Value left)>;
+  using RowFn =
+      function_ref<void(OpBuilder &, Location, Value m0, int64_t rows)>;
+
+
+  /// Full column blocks of `nv` vectors, then masked single vectors.
+  void forColumns(OpBuilder &b, Location loc, bool parallel, ColumnFn fn) {
+    Value nSize = sizes[plan.n];
+    // A strided B's unmasked wide load reads s-1 elements past the block's
+    // last one; keeping at least one column for the tail keeps them inside
+    // the row.
+    Value covered = nSize;
+    if (plan.bStride > 1)
+      covered = arith::MaxSIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, nSize, cst(b, loc, 1)),
+          cst(b, loc, 0));
+    Value nFull = fullEnd(b, loc, covered, vw * nv);
+    loop(b, loc, cst(b, loc, 0), nFull, vw * nv, parallel,
+         [&](OpBuilder &b, Location loc, Value n0) {
+           fn(b, loc, n0, nv, Value(), Value());
+         });
+    loop(b, loc, nFull, nSize, vw, false,
+         [&](OpBuilder &b, Location loc, Value n0) {
+           Value left = arith::SubIOp::create(b, loc, nSize, n0);
+           VectorType maskType = VectorType::get({vw}, b.getI1Type());
+           Value mask = vector::CreateMaskOp::create(b, loc, maskType,
+                                                     ValueRange{left});
+           fn(b, loc, n0, 1, mask, left);
+         });
+  }
+
+  /// Full row blocks of `mr` rows, then single rows.
+  void forRows(OpBuilder &b, Location loc, bool parallel, RowFn fn) {
+    if (!plan.m) {
+      fn(b, loc, Value(), 1);
+      return;
+    }
+    Value mSize = sizes[*plan.m];
+    Value mFull = fullEnd(b, loc, mSize, mr);
+    loop(b, loc, cst(b, loc, 0), mFull, mr, parallel,
+         [&](OpBuilder &b, Location loc, Value m0) { fn(b, loc, m0, mr); });
+    loop(b, loc, mFull, mSize, 1, false,
+         [&](OpBuilder &b, Location loc, Value m0) { fn(b, loc, m0, 1); });
+  }
+
+
+  void emitColumns(OpBuilder &b, Location loc, bool parallel) {
+    // Few column blocks (small feature maps): rows outside, so the threads
+    // split the rows and the column tail is not left to one thread.
+    int64_t nBlocks = staticSize(plan.n, 1 << 20) / (vw * nv);
+    int64_t mBlocks = plan.m ? staticSize(*plan.m, 1 << 20) / mr : 0;
+    if (plan.m && nBlocks < 8 && mBlocks > nBlocks) {
+      forRows(b, loc, parallel, [&](OpBuilder &b, Location loc, Value m0,
+                                    int64_t rows) {
+        forColumns(b, loc, false,
+                   [&](OpBuilder &b, Location loc, Value n0, int64_t vectors,
+                       Value mask, Value left) {
+                     emitBlock(b, loc, m0, rows, n0, vectors, mask, left);
+                   });
+      });
+      return;
+    }
+    forColumns(b, loc, parallel, [&](OpBuilder &b, Location loc, Value n0,
+                                     int64_t vectors, Value mask, Value left) {
+      forRows(b, loc, false, [&](OpBuilder &b, Location loc, Value m0,
+                                 int64_t rows) {
+        emitBlock(b, loc, m0, rows, n0, vectors, mask, left);
+      });
+    });
+  }
+
+
+
+  /// B's elements at n0 + l (l < vw), `stride` apart in memory: one wide
+  /// load and a shuffle. The tail's wide mask stops at the last element
+  /// read, s*(left-1), so it never touches memory past the row.
+  Value loadStridedB(OpBuilder &b, Location loc, Value base, AffineMap map,
+                     Value mask, Value left) {
+    int64_t s = plan.bStride;
+    if (s == 1)
+      return loadVector(b, loc, base, map, mask);
+    auto wide = VectorType::get({vw * s}, vecType.getElementType());
+    SmallVector<Value> idx = indices(b, loc, map);
+    Value v;
+    if (!left) {
+      v = vector::LoadOp::create(b, loc, wide, base, idx);
+    } else {
+      Value bound = arith::SubIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, left, cst(b, loc, s)),
+          cst(b, loc, s - 1));
+      Value mask = vector::CreateMaskOp::create(
+          b, loc, VectorType::get({vw * s}, b.getI1Type()), ValueRange{bound});
+      v = vector::MaskedLoadOp::create(b, loc, wide, base, idx, mask,
+                                       zeroVector(b, loc, wide));
+    }
+    SmallVector<int64_t> lanes;
+    for (int64_t l = 0; l < vw; ++l)
+      lanes.push_back(l * s);
+    return vector::ShuffleOp::create(b, loc, v, v, lanes);
   }
 
   /// Sets the row and column ivs of block element (i, j).
@@ -279,7 +476,7 @@ private:
   }
 
   void emitBlock(OpBuilder &b, Location loc, Value m0, int64_t rows, Value n0,
-                 int64_t vectors, Value mask) {
+                 int64_t vectors, Value mask, Value left) {
     Value a = op.getDpsInputs()[plan.aIdx], bIn = op.getDpsInputs()[plan.bIdx];
     Value c = op.getDpsInits()[0];
     AffineMap aMap = maps[plan.aIdx], bMap = maps[plan.bIdx], cMap = maps[2];
@@ -320,7 +517,7 @@ private:
               }
               Value bv = bVecs[j];
               if (!bv || plan.bPerRow) {
-                bv = loadVector(b, loc, bIn, bMap, mask);
+                bv = loadStridedB(b, loc, bIn, bMap, mask, left);
                 bVecs[j] = bv;
               }
               next.push_back(vector::FMAOp::create(b, loc, aVals[i], bv,
@@ -341,12 +538,96 @@ private:
       }
   }
 
-  linalg::LinalgOp op;
   const Plan &plan;
-  int64_t vw, mr, nv;
-  VectorType vecType;
-  SmallVector<AffineMap> maps;
-  SmallVector<Value> sizes, ivs;
+  int64_t mr, nv;
+};
+
+/// Emits the dot-product form of one contraction.
+class DotEmitter : EmitterBase {
+public:
+  DotEmitter(linalg::LinalgOp op, const DotPlan &plan, int64_t vectorWidth,
+             int64_t rows, bool parallelize)
+      : EmitterBase(op, vectorWidth, parallelize), plan(plan), rows(rows) {}
+
+  void emit(OpBuilder &b) {
+    emitOuter(b, plan.outer, [&](OpBuilder &b, Location loc, bool parallel) {
+      if (!plan.r) {
+        emitBlock(b, loc, Value(), 1);
+        return;
+      }
+      Value size = sizes[*plan.r];
+      Value full = fullEnd(b, loc, size, rows);
+      loop(b, loc, cst(b, loc, 0), full, rows, parallel,
+           [&](OpBuilder &b, Location loc, Value r0) {
+             emitBlock(b, loc, r0, rows);
+           });
+      loop(b, loc, full, size, 1, false,
+           [&](OpBuilder &b, Location loc, Value r0) {
+             emitBlock(b, loc, r0, 1);
+           });
+    });
+  }
+
+private:
+  void setRow(SmallVector<Value> &rowIvs, int64_t i) {
+    if (plan.r)
+      ivs[*plan.r] = rowIvs[i];
+  }
+
+  /// One step along k for every row of the block (masked in the tail).
+  SmallVector<Value> step(OpBuilder &b, Location loc, SmallVector<Value> &rowIvs,
+                          ValueRange acc, Value mask) {
+    SmallVector<Value> next;
+    Value aVec, bVec;
+    for (int64_t i = 0; i < (int64_t)rowIvs.size(); ++i) {
+      setRow(rowIvs, i);
+      if (!aVec || plan.aPerRow)
+        aVec = loadVector(b, loc, op.getDpsInputs()[0], maps[0], mask);
+      if (!bVec || plan.bPerRow)
+        bVec = loadVector(b, loc, op.getDpsInputs()[1], maps[1], mask);
+      next.push_back(vector::FMAOp::create(b, loc, aVec, bVec, acc[i]));
+    }
+    return next;
+  }
+
+  void emitBlock(OpBuilder &b, Location loc, Value r0, int64_t n) {
+    SmallVector<Value> rowIvs;
+    for (int64_t i = 0; i < n; ++i)
+      rowIvs.push_back(i == 0 ? r0
+                              : arith::AddIOp::create(b, loc, r0, cst(b, loc, i))
+                                    .getResult());
+    SmallVector<Value> accs(n, zeroVector(b, loc, vecType));
+    Value kSize = sizes[plan.k];
+    Value kFull = fullEnd(b, loc, kSize, vw);
+    auto full = scf::ForOp::create(
+        b, loc, cst(b, loc, 0), kFull, cst(b, loc, vw), accs,
+        [&](OpBuilder &b, Location loc, Value k0, ValueRange acc) {
+          ivs[plan.k] = k0;
+          scf::YieldOp::create(b, loc, step(b, loc, rowIvs, acc, Value()));
+        });
+    auto tail = scf::ForOp::create(
+        b, loc, kFull, kSize, cst(b, loc, vw), full.getResults(),
+        [&](OpBuilder &b, Location loc, Value k0, ValueRange acc) {
+          ivs[plan.k] = k0;
+          Value left = arith::SubIOp::create(b, loc, kSize, k0);
+          Value mask = vector::CreateMaskOp::create(
+              b, loc, VectorType::get({vw}, b.getI1Type()), ValueRange{left});
+          scf::YieldOp::create(b, loc, step(b, loc, rowIvs, acc, mask));
+        });
+    Value c = op.getDpsInits()[0];
+    for (int64_t i = 0; i < n; ++i) {
+      setRow(rowIvs, i);
+      Value sum = vector::ReductionOp::create(
+          b, loc, vector::CombiningKind::ADD, tail.getResult(i));
+      SmallVector<Value> idx = indices(b, loc, maps[2]);
+      Value old = memref::LoadOp::create(b, loc, c, idx);
+      memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, sum),
+                              c, idx);
+    }
+  }
+
+  const DotPlan &plan;
+  int64_t rows;
 };
 
 /// A 1x1, stride-1 NCHW convolution as a contraction over the flattened
@@ -414,9 +695,20 @@ struct RegisterTilePass
       if (std::optional<Plan> plan = planContraction(op))
         work.push_back({op, *plan});
     });
+    SmallVector<std::pair<linalg::LinalgOp, DotPlan>> dots;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (std::optional<DotPlan> plan = planDot(op))
+        dots.push_back({op, *plan});
+    });
     for (auto &[op, plan] : work) {
       rewriter.setInsertionPoint(op);
-      BlockEmitter(op, plan, vectorWidth, rows, vectors).emit(rewriter);
+      BlockEmitter(op, plan, vectorWidth, rows, vectors, parallel)
+          .emit(rewriter);
+      rewriter.eraseOp(op);
+    }
+    for (auto &[op, plan] : dots) {
+      rewriter.setInsertionPoint(op);
+      DotEmitter(op, plan, vectorWidth, rows, parallel).emit(rewriter);
       rewriter.eraseOp(op);
     }
   }

@@ -95,6 +95,10 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::func::FuncOp"> {
     1x1, stride-1 NCHW convolutions are first rewritten as a contraction
     over the flattened feature map (out[n, f, h*w] += w[f, c] * in[n, c,
     h*w]) so the vectorized dim is the whole map, not one short row.
+
+    With `parallel`, ops with enough static work (2^15 multiply-adds) get
+    their outermost block loop as an scf.parallel: the column blocks, or the
+    row blocks when there are few columns (small feature maps).
   }];
   let options = [
     Option<"vectorWidth", "vector-width", "int64_t", "16",
@@ -102,12 +106,39 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::func::FuncOp"> {
     Option<"rows", "rows", "int64_t", "6", "Rows of the register block">,
     Option<"vectors", "vectors", "int64_t", "2",
            "Vectors per row of the register block">,
+    Option<"parallel", "parallel", "bool", "false",
+           "Split the block loop of large ops across threads (scf.parallel, "
+           "lowered to OpenMP)">,
   ];
   let dependentDialects = [
     "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
     "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
     "::mlir::affine::AffineDialect"
   ];
+}
+
+def ParallelizeLoopsPass
+    : Pass<"mnemo-cpu-parallelize-loops", "::mlir::func::FuncOp"> {
+  let summary = "Splits large linalg ops into chunks run on threads.";
+  let description = [{
+    Every linalg op on buffers with at least `min-work` iterations (static
+    dims only) is tiled along its outermost parallel dim of two or more
+    iterations into `chunks` pieces with upstream TilingInterface tiling to
+    an `scf.forall`. `scf-forall-to-parallel` and `convert-scf-to-openmp`
+    run the pieces on OpenMP threads. Runs after the register-blocked
+    lowering, so it takes the ops that lowering leaves: elementwise ops,
+    pads and copies, pools, strided depthwise convolutions.
+  }];
+  let options = [
+    Option<"minWork", "min-work", "int64_t", "1 << 15",
+           "Iterations below which an op stays sequential">,
+    Option<"chunks", "chunks", "int64_t", "16",
+           "Pieces per op (OpenMP spreads them over its threads)">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 #endif // MNEMO_TARGET_CPU_PASSES_TD

@@ -1,0 +1,81 @@
+//===- ParallelizeLoops.cpp - split large linalg ops across threads -------===//
+//
+// The ops the register-blocked lowering does not take (elementwise
+// epilogues, pads and copies, pools, strided depthwise convs, reductions
+// with parallel dims) are tiled into chunks along one parallel dim with
+// upstream TilingInterface tiling to an scf.forall; scf-forall-to-parallel
+// and convert-scf-to-openmp then run the chunks on OpenMP threads. Each
+// chunk is still a linalg op, lowered to loops like the untiled op.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Target/CPU/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mnemo {
+#define GEN_PASS_DEF_PARALLELIZELOOPSPASS
+#include "mnemo/Target/CPU/Passes.h.inc"
+} // namespace mnemo
+
+using namespace mlir;
+
+namespace {
+
+/// The parallel dim to split, or none when the op is too small to pay for
+/// a fork/join (the count ignores dynamic dims) or has no parallel dim with
+/// at least two iterations.
+std::optional<unsigned> splitDim(linalg::LinalgOp op, int64_t minWork) {
+  if (!op.hasPureBufferSemantics())
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t work = 1;
+  for (int64_t r : ranges)
+    if (!ShapedType::isDynamic(r))
+      work *= r;
+  if (work < minWork)
+    return std::nullopt;
+  auto iters = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < ranges.size(); ++d)
+    if (linalg::isParallelIterator(iters[d]) &&
+        !ShapedType::isDynamic(ranges[d]) && ranges[d] >= 2)
+      return d;
+  return std::nullopt;
+}
+
+struct ParallelizeLoopsPass
+    : public mnemo::impl::ParallelizeLoopsPassBase<ParallelizeLoopsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<std::pair<linalg::LinalgOp, unsigned>> work;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op->getParentOfType<scf::ForallOp>())
+        return;
+      if (std::optional<unsigned> d = splitDim(op, minWork))
+        work.push_back({op, *d});
+    });
+    IRRewriter rewriter(&getContext());
+    for (auto [op, d] : work) {
+      int64_t size = op.getStaticLoopRanges()[d];
+      SmallVector<OpFoldResult> numThreads(op.getNumLoops(),
+                                           rewriter.getIndexAttr(0));
+      numThreads[d] = rewriter.getIndexAttr(std::min(size, chunks.getValue()));
+      scf::SCFTilingOptions options;
+      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+      options.setNumThreads(numThreads);
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled))
+        continue; // stays sequential; correct either way
+      rewriter.eraseOp(op);
+    }
+  }
+};
+
+} // namespace
