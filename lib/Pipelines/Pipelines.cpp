@@ -40,7 +40,7 @@ void buildGraphToLinalgPipeline(OpPassManager &pm) {
 }
 
 void buildCPUBufferizePipeline(OpPassManager &pm) {
-  addText(pm, "eliminate-empty-tensors,"
+  addText(pm, "func.func(mnemo-unshare-inits),eliminate-empty-tensors,"
               "one-shot-bufferize{bufferize-function-boundaries "
               "function-boundary-type-conversion=identity-layout-map},"
               "canonicalize,cse");

@@ -42,4 +42,16 @@ def FuseElementwisePass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def UnshareInitsPass : Pass<"mnemo-unshare-inits", "::mlir::func::FuncOp"> {
+  let summary = "One init producer per accumulating consumer.";
+  let description = [{
+    When the result of a parallel linalg op (a zero fill, a bias broadcast)
+    is the init (outs) operand of several linalg ops, as after CSE, each
+    further consumer gets its own clone of the producer. One-shot
+    bufferization then computes every init in place in its consumer's
+    buffer instead of filling one buffer and copying it per consumer. Runs
+    right before bufferization (a later CSE would merge the clones again).
+  }];
+}
+
 #endif // MNEMO_CONVERSION_PASSES_TD

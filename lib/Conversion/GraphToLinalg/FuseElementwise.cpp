@@ -19,6 +19,7 @@
 
 namespace mnemo {
 #define GEN_PASS_DEF_FUSEELEMENTWISEPASS
+#define GEN_PASS_DEF_UNSHAREINITSPASS
 #include "mnemo/Conversion/Passes.h.inc"
 } // namespace mnemo
 
@@ -34,6 +35,41 @@ bool fuseWithoutRecompute(OpOperand *fused) {
   if (!consumer || consumer.getNumReductionLoops() == 0)
     return true;
   return consumer.getMatchingIndexingMap(fused).isPermutation();
+}
+
+/// Gives every op that accumulates into a shared init (CSE merges the
+/// identical zero or bias broadcasts of several convolutions) its own copy
+/// of the init's producer. Bufferization then writes each init in place
+/// into its consumer's buffer instead of filling one buffer and copying it
+/// for every consumer.
+void unshareInits(func::FuncOp func) {
+  SmallVector<linalg::LinalgOp> shared;
+  func.walk([&](linalg::LinalgOp producer) {
+    if (!producer.hasPureTensorSemantics() || producer->getNumResults() != 1 ||
+        producer.getNumReductionLoops() != 0)
+      return;
+    Value result = producer->getResult(0);
+    if (result.hasOneUse() || result.use_empty())
+      return;
+    bool allInits = llvm::all_of(result.getUses(), [](OpOperand &use) {
+      auto user = dyn_cast<linalg::LinalgOp>(use.getOwner());
+      return user && user.isDpsInit(&use);
+    });
+    if (allInits)
+      shared.push_back(producer);
+  });
+  OpBuilder b(func.getContext());
+  for (linalg::LinalgOp producer : shared) {
+    Value result = producer->getResult(0);
+    SmallVector<OpOperand *> uses;
+    for (OpOperand &use : result.getUses())
+      uses.push_back(&use);
+    for (OpOperand *use : llvm::drop_begin(uses)) {
+      b.setInsertionPoint(use->getOwner());
+      Operation *copy = b.clone(*producer.getOperation());
+      use->set(copy->getResult(0));
+    }
+  }
 }
 
 struct FuseElementwisePass
@@ -55,6 +91,11 @@ struct FuseElementwisePass
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
+};
+
+struct UnshareInitsPass
+    : public mnemo::impl::UnshareInitsPassBase<UnshareInitsPass> {
+  void runOnOperation() override { unshareInits(getOperation()); }
 };
 
 } // namespace

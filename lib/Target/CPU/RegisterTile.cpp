@@ -230,12 +230,43 @@ std::optional<DotPlan> planDot(linalg::LinalgOp op) {
   return plan;
 }
 
+/// A fill of the contraction's whole output right before it (a zero or
+/// constant init, possibly seen through the collapse_shape views of a
+/// flattened convolution): the op and the scalar. The kernels start their
+/// accumulators from the scalar and the fill is erased, which saves a
+/// sequential memset and one pass over the output.
+std::pair<Operation *, Value> precedingFill(linalg::LinalgOp op) {
+  Value base = op.getDpsInits()[0];
+  while (auto view = base.getDefiningOp<memref::CollapseShapeOp>())
+    base = view.getSrc();
+  Operation *prev = op->getPrevNode();
+  while (isa_and_nonnull<memref::CollapseShapeOp>(prev))
+    prev = prev->getPrevNode();
+  auto fill = dyn_cast_or_null<linalg::LinalgOp>(prev);
+  if (!fill || !fill.hasPureBufferSemantics() || fill.getNumDpsInits() != 1 ||
+      fill.getDpsInits()[0] != base)
+    return {};
+  Value scalar;
+  if (auto f = dyn_cast<linalg::FillOp>(prev)) {
+    scalar = f.getInputs()[0];
+  } else if (fill.getNumDpsInputs() == 0) {
+    auto yield = cast<linalg::YieldOp>(fill.getBlock()->getTerminator());
+    scalar = yield.getOperand(0);
+    if (scalar.getParentRegion() == &prev->getRegion(0))
+      return {}; // computed per element
+  }
+  if (!scalar || !scalar.getType().isF32())
+    return {};
+  return {prev, scalar};
+}
+
 /// State and helpers shared by the two emitters: the op's loop sizes and
 /// the current value of each loop's induction variable.
 class EmitterBase {
 protected:
-  EmitterBase(linalg::LinalgOp op, int64_t vectorWidth, bool parallelize)
-      : op(op), vw(vectorWidth), parallelize(parallelize),
+  EmitterBase(linalg::LinalgOp op, int64_t vectorWidth, bool parallelize,
+              Value init)
+      : op(op), vw(vectorWidth), parallelize(parallelize), init(init),
         vecType(VectorType::get({vectorWidth},
                                 Float32Type::get(op.getContext()))),
         maps(op.getIndexingMapsArray()) {}
@@ -342,6 +373,7 @@ protected:
   linalg::LinalgOp op;
   int64_t vw;
   bool parallelize;
+  Value init; // the output's initial value when it is one scalar
   VectorType vecType;
   SmallVector<AffineMap> maps;
   SmallVector<Value> sizes, ivs;
@@ -351,8 +383,8 @@ protected:
 class BlockEmitter : EmitterBase {
 public:
   BlockEmitter(linalg::LinalgOp op, const Plan &plan, int64_t vectorWidth,
-               int64_t rows, int64_t vectors, bool parallelize)
-      : EmitterBase(op, vectorWidth, parallelize), plan(plan), mr(rows),
+               int64_t rows, int64_t vectors, bool parallelize, Value init)
+      : EmitterBase(op, vectorWidth, parallelize, init), plan(plan), mr(rows),
         nv(vectors) {}
 
   void emit(OpBuilder &b) {
@@ -489,7 +521,10 @@ private:
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vectors; ++j) {
         at(b, loc, rowIvs, n0, i, j);
-        accs.push_back(loadVector(b, loc, c, cMap, mask));
+        accs.push_back(init ? vector::BroadcastOp::create(b, loc, vecType,
+                                                          init)
+                                  .getResult()
+                            : loadVector(b, loc, c, cMap, mask));
       }
     SmallVector<Value> zeros, ubs, ones;
     for (unsigned d : plan.reductions) {
@@ -546,8 +581,9 @@ private:
 class DotEmitter : EmitterBase {
 public:
   DotEmitter(linalg::LinalgOp op, const DotPlan &plan, int64_t vectorWidth,
-             int64_t rows, bool parallelize)
-      : EmitterBase(op, vectorWidth, parallelize), plan(plan), rows(rows) {}
+             int64_t rows, bool parallelize, Value init)
+      : EmitterBase(op, vectorWidth, parallelize, init), plan(plan),
+        rows(rows) {}
 
   void emit(OpBuilder &b) {
     emitOuter(b, plan.outer, [&](OpBuilder &b, Location loc, bool parallel) {
@@ -620,7 +656,7 @@ private:
       Value sum = vector::ReductionOp::create(
           b, loc, vector::CombiningKind::ADD, tail.getResult(i));
       SmallVector<Value> idx = indices(b, loc, maps[2]);
-      Value old = memref::LoadOp::create(b, loc, c, idx);
+      Value old = init ? init : memref::LoadOp::create(b, loc, c, idx);
       memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, sum),
                               c, idx);
     }
@@ -701,15 +737,21 @@ struct RegisterTilePass
         dots.push_back({op, *plan});
     });
     for (auto &[op, plan] : work) {
+      auto [fill, init] = precedingFill(op);
       rewriter.setInsertionPoint(op);
-      BlockEmitter(op, plan, vectorWidth, rows, vectors, parallel)
+      BlockEmitter(op, plan, vectorWidth, rows, vectors, parallel, init)
           .emit(rewriter);
       rewriter.eraseOp(op);
+      if (fill)
+        rewriter.eraseOp(fill);
     }
     for (auto &[op, plan] : dots) {
+      auto [fill, init] = precedingFill(op);
       rewriter.setInsertionPoint(op);
-      DotEmitter(op, plan, vectorWidth, rows, parallel).emit(rewriter);
+      DotEmitter(op, plan, vectorWidth, rows, parallel, init).emit(rewriter);
       rewriter.eraseOp(op);
+      if (fill)
+        rewriter.eraseOp(fill);
     }
   }
 };
