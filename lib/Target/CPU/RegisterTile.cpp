@@ -339,6 +339,23 @@ protected:
                        });
   }
 
+  /// The rows after the last full block: one block of exactly the rest
+  /// when the size is static (so 16 rows with blocks of 6 end in a 4-row
+  /// block, not four 1-row passes over B), else 1-row blocks.
+  void remainderRows(
+      OpBuilder &b, Location loc, unsigned dim, Value size, Value full,
+      int64_t block,
+      function_ref<void(OpBuilder &, Location, Value, int64_t)> fn) {
+    int64_t n = staticSize(dim, -1);
+    if (n >= 0) {
+      if (n % block)
+        fn(b, loc, full, n % block);
+      return;
+    }
+    loop(b, loc, full, size, 1, false,
+         [&](OpBuilder &b, Location loc, Value r0) { fn(b, loc, r0, 1); });
+  }
+
   /// Static size of a loop, or `dflt` when dynamic.
   int64_t staticSize(unsigned d, int64_t dflt) {
     std::optional<int64_t> c = getConstantIntValue(sizes[d]);
@@ -436,8 +453,7 @@ private:
     Value mFull = fullEnd(b, loc, mSize, mr);
     loop(b, loc, cst(b, loc, 0), mFull, mr, parallel,
          [&](OpBuilder &b, Location loc, Value m0) { fn(b, loc, m0, mr); });
-    loop(b, loc, mFull, mSize, 1, false,
-         [&](OpBuilder &b, Location loc, Value m0) { fn(b, loc, m0, 1); });
+    remainderRows(b, loc, *plan.m, mSize, mFull, mr, fn);
   }
 
 
@@ -597,10 +613,10 @@ public:
            [&](OpBuilder &b, Location loc, Value r0) {
              emitBlock(b, loc, r0, rows);
            });
-      loop(b, loc, full, size, 1, false,
-           [&](OpBuilder &b, Location loc, Value r0) {
-             emitBlock(b, loc, r0, 1);
-           });
+      remainderRows(b, loc, *plan.r, size, full, rows,
+                    [&](OpBuilder &b, Location loc, Value r0, int64_t n) {
+                      emitBlock(b, loc, r0, n);
+                    });
     });
   }
 
