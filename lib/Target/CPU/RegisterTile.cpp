@@ -30,6 +30,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace mnemo {
@@ -260,6 +261,36 @@ std::pair<Operation *, Value> precedingFill(linalg::LinalgOp op) {
   return {prev, scalar};
 }
 
+/// An in-place elementwise op right after the contraction on its whole
+/// output (the ReLU6 clip after a convolution): identity maps, the output
+/// as its only input and as its init, and a body of elementwise arith/math
+/// ops on that input and outside scalars. The block kernel applies the body
+/// to its accumulators before the store, saving one pass over the output.
+linalg::GenericOp followingEpilogue(linalg::LinalgOp op) {
+  auto next = dyn_cast_or_null<linalg::GenericOp>(op->getNextNode());
+  if (!next || !next.hasPureBufferSemantics() || next.getNumDpsInputs() != 1 ||
+      next.getNumDpsInits() != 1 || next.getNumReductionLoops() != 0)
+    return {};
+  Value base = op.getDpsInits()[0];
+  while (auto view = base.getDefiningOp<memref::CollapseShapeOp>())
+    base = view.getSrc();
+  if (next.getDpsInputs()[0] != base || next.getDpsInits()[0] != base ||
+      !llvm::all_of(next.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return {};
+  Block *body = next.getBlock();
+  if (!body->getArgument(1).use_empty() || !body->getArgument(0).getType().isF32())
+    return {};
+  for (Operation &inner : body->without_terminator()) {
+    if (!inner.hasTrait<OpTrait::Elementwise>() || inner.getNumResults() != 1 ||
+        inner.getNumRegions() != 0 || !inner.getResult(0).getType().isF32() ||
+        !llvm::all_of(inner.getOperandTypes(),
+                      [](Type t) { return t.isF32(); }))
+      return {};
+  }
+  return next;
+}
+
 /// State and helpers shared by the two emitters: the op's loop sizes and
 /// the current value of each loop's induction variable.
 class EmitterBase {
@@ -400,9 +431,10 @@ protected:
 class BlockEmitter : EmitterBase {
 public:
   BlockEmitter(linalg::LinalgOp op, const Plan &plan, int64_t vectorWidth,
-               int64_t rows, int64_t vectors, bool parallelize, Value init)
+               int64_t rows, int64_t vectors, bool parallelize, Value init,
+               linalg::GenericOp epilogue)
       : EmitterBase(op, vectorWidth, parallelize, init), plan(plan), mr(rows),
-        nv(vectors) {}
+        nv(vectors), epilogue(epilogue) {}
 
   void emit(OpBuilder &b) {
     emitOuter(b, plan.outer, [&](OpBuilder &b, Location loc, bool parallel) {
@@ -581,6 +613,8 @@ private:
       for (int64_t j = 0; j < vectors; ++j) {
         at(b, loc, rowIvs, n0, i, j);
         Value v = nest.results[i * vectors + j];
+        if (epilogue)
+          v = applyEpilogue(b, loc, v);
         SmallVector<Value> idx = indices(b, loc, cMap);
         if (mask)
           vector::MaskedStoreOp::create(b, loc, c, idx, mask, v);
@@ -589,8 +623,33 @@ private:
       }
   }
 
+  /// The epilogue's body on one accumulator vector: each scalar op is
+  /// re-created on vectors, outside scalars broadcast.
+  Value applyEpilogue(OpBuilder &b, Location loc, Value acc) {
+    Block *body = epilogue.getBlock();
+    IRMapping map;
+    map.map(body->getArgument(0), acc);
+    for (Operation &inner : body->without_terminator()) {
+      SmallVector<Value> operands;
+      for (Value v : inner.getOperands())
+        operands.push_back(map.contains(v) ? map.lookup(v)
+                                           : vector::BroadcastOp::create(
+                                                 b, loc, vecType, v)
+                                                 .getResult());
+      OperationState state(loc, inner.getName(), operands, {vecType},
+                           inner.getAttrs());
+      map.map(inner.getResult(0), b.create(state)->getResult(0));
+    }
+    Value yielded = body->getTerminator()->getOperand(0);
+    return map.contains(yielded)
+               ? map.lookup(yielded)
+               : vector::BroadcastOp::create(b, loc, vecType, yielded)
+                     .getResult();
+  }
+
   const Plan &plan;
   int64_t mr, nv;
+  linalg::GenericOp epilogue;
 };
 
 /// Emits the dot-product form of one contraction.
@@ -754,12 +813,16 @@ struct RegisterTilePass
     });
     for (auto &[op, plan] : work) {
       auto [fill, init] = precedingFill(op);
+      linalg::GenericOp epilogue = followingEpilogue(op);
       rewriter.setInsertionPoint(op);
-      BlockEmitter(op, plan, vectorWidth, rows, vectors, parallel, init)
+      BlockEmitter(op, plan, vectorWidth, rows, vectors, parallel, init,
+                   epilogue)
           .emit(rewriter);
       rewriter.eraseOp(op);
       if (fill)
         rewriter.eraseOp(fill);
+      if (epilogue)
+        rewriter.eraseOp(epilogue);
     }
     for (auto &[op, plan] : dots) {
       auto [fill, init] = precedingFill(op);
