@@ -1,0 +1,72 @@
+// RUN: mnemo-opt %s --split-input-file --mnemo-fuse-elementwise | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --mnemo-unshare-inits | FileCheck %s --check-prefix=UNSHARE
+
+#id = affine_map<(i, j) -> (i, j)>
+// A division feeding a matmul-like contraction is not fused into it (it
+// would run once per output column); feeding an elementwise op, it is.
+// CHECK-LABEL: func.func @no_recompute
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel"]
+// CHECK: arith.divf
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK-NOT: arith.divf
+// CHECK: return
+func.func @no_recompute(%x: tensor<1x64xf32>, %w: tensor<64x32xf32>, %acc: tensor<1x32xf32>) -> tensor<1x32xf32> {
+  %c = arith.constant 49.0 : f32
+  %e = tensor.empty() : tensor<1x64xf32>
+  %d = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<1x64xf32>) outs(%e : tensor<1x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %q = arith.divf %a, %c : f32
+    linalg.yield %q : f32
+  } -> tensor<1x64xf32>
+  %m = linalg.generic {indexing_maps = [affine_map<(i, j, k) -> (i, k)>, affine_map<(i, j, k) -> (k, j)>, affine_map<(i, j, k) -> (i, j)>],
+                       iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%d, %w : tensor<1x64xf32>, tensor<64x32xf32>) outs(%acc : tensor<1x32xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x32xf32>
+  return %m : tensor<1x32xf32>
+}
+
+// CHECK-LABEL: func.func @fused
+// CHECK: linalg.generic
+// CHECK: arith.divf
+// CHECK: arith.maximumf
+// CHECK-NOT: linalg.generic
+func.func @fused(%x: tensor<1x64xf32>) -> tensor<1x64xf32> {
+  %c = arith.constant 49.0 : f32
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x64xf32>
+  %d = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<1x64xf32>) outs(%e : tensor<1x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %q = arith.divf %a, %c : f32
+    linalg.yield %q : f32
+  } -> tensor<1x64xf32>
+  %r = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%d : tensor<1x64xf32>) outs(%e : tensor<1x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %q = arith.maximumf %a, %z : f32
+    linalg.yield %q : f32
+  } -> tensor<1x64xf32>
+  return %r : tensor<1x64xf32>
+}
+
+// -----
+
+// Two matmuls accumulate into one zero fill: each gets its own fill.
+// UNSHARE-LABEL: func.func @shared_init
+// UNSHARE: %[[F1:.*]] = linalg.fill
+// UNSHARE: %[[F2:.*]] = linalg.fill
+// UNSHARE: linalg.matmul {{.*}} outs(%[[F2]]
+// UNSHARE: linalg.matmul {{.*}} outs(%[[F1]]
+func.func @shared_init(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x16xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %m1 = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%f : tensor<4x16xf32>) -> tensor<4x16xf32>
+  %m2 = linalg.matmul ins(%a, %b : tensor<4x8xf32>, tensor<8x16xf32>) outs(%f : tensor<4x16xf32>) -> tensor<4x16xf32>
+  return %m1, %m2 : tensor<4x16xf32>, tensor<4x16xf32>
+}

@@ -1,0 +1,124 @@
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="vector-width=8 rows=2 vectors=2" | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="vector-width=8 rows=2 vectors=2 parallel=1" | FileCheck %s --check-prefix=PAR
+
+// A matmul becomes a register block: 2 rows x 2 vectors of 8 lanes carried
+// by the k loop, B rows loaded once per k for both rows, A broadcast.
+// 20 columns = one 16-column block + a masked 8-lane tail; 5 rows = two
+// 2-row blocks + one 1-row remainder block.
+// CHECK-LABEL: func.func @matmul
+// CHECK-NOT: linalg.matmul
+// CHECK: scf.for
+// CHECK: vector.load %{{.*}} : memref<5x20xf32>, vector<8xf32>
+// CHECK: scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK-COUNT-2: vector.load %{{.*}} : memref<3x20xf32>, vector<8xf32>
+// CHECK: memref.load %{{.*}} : memref<5x3xf32>
+// CHECK: vector.broadcast
+// CHECK-COUNT-2: vector.fma
+// CHECK: vector.create_mask
+// CHECK: vector.maskedload
+// CHECK: vector.maskedstore
+// PAR-LABEL: func.func @matmul
+// PAR-NOT: scf.parallel
+func.func @matmul(%a: memref<5x3xf32>, %b: memref<3x20xf32>, %c: memref<5x20xf32>) {
+  linalg.matmul ins(%a, %b : memref<5x3xf32>, memref<3x20xf32>) outs(%c : memref<5x20xf32>)
+  return
+}
+
+// -----
+
+// Enough work for threads: the column blocks become an scf.parallel.
+// PAR-LABEL: func.func @big_matmul
+// PAR: scf.parallel
+// PAR: vector.fma
+func.func @big_matmul(%a: memref<64x64xf32>, %b: memref<64x256xf32>, %c: memref<64x256xf32>) {
+  linalg.matmul ins(%a, %b : memref<64x64xf32>, memref<64x256xf32>) outs(%c : memref<64x256xf32>)
+  return
+}
+
+// -----
+
+// A zero fill right before the contraction becomes the accumulators'
+// initial value and disappears; the in-place clip after it is applied to
+// the accumulators before the store.
+// CHECK-LABEL: func.func @fill_and_clip
+// CHECK-NOT: linalg.fill
+// CHECK: %[[Z:.*]] = vector.broadcast %{{.*}} : f32 to vector<8xf32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[Z]]
+// CHECK: arith.maximumf %{{.*}} : vector<8xf32>
+// CHECK: arith.minimumf %{{.*}} : vector<8xf32>
+// CHECK: vector.store
+// CHECK-NOT: linalg.generic
+func.func @fill_and_clip(%a: memref<4x8xf32>, %b: memref<8x16xf32>, %c: memref<4x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<4x16xf32>)
+  linalg.matmul ins(%a, %b : memref<4x8xf32>, memref<8x16xf32>) outs(%c : memref<4x16xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<4x16xf32>) outs(%c : memref<4x16xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %lo = arith.maximumf %x, %zero : f32
+    %hi = arith.minimumf %lo, %six : f32
+    linalg.yield %hi : f32
+  }
+  return
+}
+
+// -----
+
+// x @ W^T (Gemm with transB): k is the unit-stride dim of both inputs, so
+// the vectors run along k and each output is a horizontal reduction.
+// CHECK-LABEL: func.func @transposed_b
+// CHECK: vector.fma
+// CHECK: vector.reduction <add>
+// CHECK: memref.store
+func.func @transposed_b(%a: memref<1x40xf32>, %w: memref<10x40xf32>, %c: memref<1x10xf32>) {
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (n, k)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : memref<1x40xf32>, memref<10x40xf32>) outs(%c : memref<1x10xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// A stride-2 convolution reads 2x wide B vectors and deinterleaves them.
+// CHECK-LABEL: func.func @strided_conv
+// CHECK: vector.load %{{.*}} : memref<1x3x35x35xf32>, vector<16xf32>
+// CHECK: vector.shuffle
+// CHECK: vector.fma
+func.func @strided_conv(%in: memref<1x3x35x35xf32>, %w: memref<4x3x3x3xf32>, %out: memref<1x4x17x17xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%in, %w : memref<1x3x35x35xf32>, memref<4x3x3x3xf32>) outs(%out : memref<1x4x17x17xf32>)
+  return
+}
+
+// -----
+
+// A 1x1 convolution is a contraction over the flattened feature map.
+// CHECK-LABEL: func.func @pointwise_conv
+// CHECK: memref.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : memref<1x8x7x7xf32> into memref<1x8x49xf32>
+// CHECK: vector.fma
+func.func @pointwise_conv(%in: memref<1x8x7x7xf32>, %w: memref<4x8x1x1xf32>, %out: memref<1x4x7x7xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x8x7x7xf32>, memref<4x8x1x1xf32>) outs(%out : memref<1x4x7x7xf32>)
+  return
+}
+
+// -----
+
+// Not taken: integer contractions, and an output whose last dim is not
+// unit-stride.
+// CHECK-LABEL: func.func @not_taken
+// CHECK: linalg.matmul
+// CHECK: linalg.matmul
+func.func @not_taken(%a: memref<4x8xi32>, %b: memref<8x16xi32>, %c: memref<4x16xi32>,
+                     %x: memref<4x8xf32>, %y: memref<8x16xf32>, %z: memref<4x16xf32, strided<[32, 2]>>) {
+  linalg.matmul ins(%a, %b : memref<4x8xi32>, memref<8x16xi32>) outs(%c : memref<4x16xi32>)
+  linalg.matmul ins(%x, %y : memref<4x8xf32>, memref<8x16xf32>) outs(%z : memref<4x16xf32, strided<[32, 2]>>)
+  return
+}
