@@ -26,10 +26,11 @@ using namespace mlir;
 
 namespace {
 
-/// The parallel dim to split, or none when the op is too small to pay for
-/// a fork/join (the count ignores dynamic dims) or has no parallel dim with
-/// at least two iterations.
-std::optional<unsigned> splitDim(linalg::LinalgOp op, int64_t minWork) {
+/// The parallel dim to split and its size, or none when the op is too
+/// small to pay for a fork/join (the count ignores dynamic dims) or has no
+/// parallel dim with at least two iterations.
+std::optional<std::pair<unsigned, int64_t>> splitDim(linalg::LinalgOp op,
+                                                     int64_t minWork) {
   if (!op.hasPureBufferSemantics())
     return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
@@ -43,7 +44,7 @@ std::optional<unsigned> splitDim(linalg::LinalgOp op, int64_t minWork) {
   for (unsigned d = 0; d < ranges.size(); ++d)
     if (linalg::isParallelIterator(iters[d]) &&
         !ShapedType::isDynamic(ranges[d]) && ranges[d] >= 2)
-      return d;
+      return std::make_pair(d, ranges[d]);
   return std::nullopt;
 }
 
@@ -52,16 +53,15 @@ struct ParallelizeLoopsPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<std::pair<linalg::LinalgOp, unsigned>> work;
+    SmallVector<std::tuple<linalg::LinalgOp, unsigned, int64_t>> work;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (op->getParentOfType<scf::ForallOp>())
         return;
-      if (std::optional<unsigned> d = splitDim(op, minWork))
-        work.push_back({op, *d});
+      if (auto split = splitDim(op, minWork))
+        work.push_back({op, split->first, split->second});
     });
     IRRewriter rewriter(&getContext());
-    for (auto [op, d] : work) {
-      int64_t size = op.getStaticLoopRanges()[d];
+    for (auto [op, d, size] : work) {
       SmallVector<OpFoldResult> numThreads(op.getNumLoops(),
                                            rewriter.getIndexAttr(0));
       numThreads[d] = rewriter.getIndexAttr(std::min(size, chunks.getValue()));

@@ -45,7 +45,8 @@ namespace {
 /// out = out + in0 * in1 (in either operand order), all f32.
 bool isMulAddBody(linalg::LinalgOp op) {
   Block *body = op.getBlock();
-  if (body->getNumArguments() != 3 ||
+  // Exactly mulf, addf, yield.
+  if (body->getNumArguments() != 3 || body->getOperations().size() != 3 ||
       !llvm::all_of(body->getArgumentTypes(),
                     [](Type t) { return t.isF32(); }))
     return false;
@@ -53,18 +54,30 @@ bool isMulAddBody(linalg::LinalgOp op) {
   if (!yield || yield.getNumOperands() != 1)
     return false;
   auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add || &*body->begin() == add.getOperation())
+  if (!add)
     return false;
   Value out = body->getArgument(2);
-  Value prod = add.getLhs() == out ? add.getRhs() : add.getLhs();
   if (add.getLhs() != out && add.getRhs() != out)
     return false;
+  Value prod = add.getLhs() == out ? add.getRhs() : add.getLhs();
   auto mul = prod.getDefiningOp<arith::MulFOp>();
-  if (!mul || body->getOperations().size() != 3)
+  if (!mul)
     return false;
   Value a = body->getArgument(0), b = body->getArgument(1);
   return (mul.getLhs() == a && mul.getRhs() == b) ||
          (mul.getLhs() == b && mul.getRhs() == a);
+}
+
+bool usesDim(AffineMap map, unsigned d) {
+  return llvm::any_of(map.getResults(),
+                      [&](AffineExpr e) { return e.isFunctionOfDim(d); });
+}
+
+/// The buffer under the collapse_shape views a flattened convolution adds.
+Value viewSource(Value v) {
+  while (auto view = v.getDefiningOp<memref::CollapseShapeOp>())
+    v = view.getSrc();
+  return v;
 }
 
 bool lastDimUnitStride(Value v) {
@@ -118,10 +131,7 @@ std::optional<Plan> planContraction(linalg::LinalgOp op) {
   int bIdx = -1;
   for (unsigned i = 0; i < 2; ++i) {
     AffineMap map = maps[i];
-    bool uses = llvm::any_of(map.getResults(), [&](AffineExpr e) {
-      return e.isFunctionOfDim(plan.n);
-    });
-    if (!uses)
+    if (!usesDim(map, plan.n))
       continue;
     if (bIdx >= 0 || map.getNumResults() == 0)
       return std::nullopt;
@@ -147,14 +157,10 @@ std::optional<Plan> planContraction(linalg::LinalgOp op) {
       !lastDimUnitStride(op.getDpsInits()[0]))
     return std::nullopt;
   AffineMap aMap = maps[plan.aIdx], bMap = maps[plan.bIdx];
-  auto uses = [](AffineMap map, unsigned d) {
-    return llvm::any_of(map.getResults(),
-                        [&](AffineExpr e) { return e.isFunctionOfDim(d); });
-  };
   // Rows: prefer a dim only A depends on (every row reuses the B vectors),
   // then one only B depends on (rows reuse the A scalar), then any.
   auto score = [&](unsigned d) {
-    bool a = uses(aMap, d), b = uses(bMap, d);
+    bool a = usesDim(aMap, d), b = usesDim(bMap, d);
     return a && !b ? 3 : b && !a ? 2 : 1;
   };
   for (unsigned d = 0; d < iters.size(); ++d) {
@@ -164,15 +170,14 @@ std::optional<Plan> planContraction(linalg::LinalgOp op) {
     }
     if (d == plan.n)
       continue;
-    if (!plan.m || score(d) > score(*plan.m) ||
-        (score(d) == score(*plan.m)))
+    if (!plan.m || score(d) >= score(*plan.m))
       plan.m = d; // ties go to the later (inner) dim
   }
   for (unsigned d = 0; d < iters.size(); ++d)
     if (linalg::isParallelIterator(iters[d]) && d != plan.n && d != plan.m)
       plan.outer.push_back(d);
-  plan.aPerRow = plan.m && uses(aMap, *plan.m);
-  plan.bPerRow = plan.m && uses(bMap, *plan.m);
+  plan.aPerRow = plan.m && usesDim(aMap, *plan.m);
+  plan.bPerRow = plan.m && usesDim(bMap, *plan.m);
   return plan;
 }
 
@@ -211,23 +216,19 @@ std::optional<DotPlan> planDot(linalg::LinalgOp op) {
         !lastDimUnitStride(op.getDpsInputs()[i]))
       return std::nullopt;
   }
-  auto uses = [](AffineMap map, unsigned d) {
-    return llvm::any_of(map.getResults(),
-                        [&](AffineExpr e) { return e.isFunctionOfDim(d); });
-  };
   // Rows: a dim only one input depends on, so the other input's vector is
   // loaded once per step for the whole block.
   for (unsigned d = 0; d < iters.size(); ++d) {
     if (d == plan.k)
       continue;
-    if (uses(maps[0], d) != uses(maps[1], d))
+    if (usesDim(maps[0], d) != usesDim(maps[1], d))
       plan.r = d;
   }
   for (unsigned d = 0; d < iters.size(); ++d)
     if (d != plan.k && d != plan.r)
       plan.outer.push_back(d);
-  plan.aPerRow = plan.r && uses(maps[0], *plan.r);
-  plan.bPerRow = plan.r && uses(maps[1], *plan.r);
+  plan.aPerRow = plan.r && usesDim(maps[0], *plan.r);
+  plan.bPerRow = plan.r && usesDim(maps[1], *plan.r);
   return plan;
 }
 
@@ -237,9 +238,7 @@ std::optional<DotPlan> planDot(linalg::LinalgOp op) {
 /// accumulators from the scalar and the fill is erased, which saves a
 /// sequential memset and one pass over the output.
 std::pair<Operation *, Value> precedingFill(linalg::LinalgOp op) {
-  Value base = op.getDpsInits()[0];
-  while (auto view = base.getDefiningOp<memref::CollapseShapeOp>())
-    base = view.getSrc();
+  Value base = viewSource(op.getDpsInits()[0]);
   Operation *prev = op->getPrevNode();
   while (isa_and_nonnull<memref::CollapseShapeOp>(prev))
     prev = prev->getPrevNode();
@@ -271,9 +270,7 @@ linalg::GenericOp followingEpilogue(linalg::LinalgOp op) {
   if (!next || !next.hasPureBufferSemantics() || next.getNumDpsInputs() != 1 ||
       next.getNumDpsInits() != 1 || next.getNumReductionLoops() != 0)
     return {};
-  Value base = op.getDpsInits()[0];
-  while (auto view = base.getDefiningOp<memref::CollapseShapeOp>())
-    base = view.getSrc();
+  Value base = viewSource(op.getDpsInits()[0]);
   if (next.getDpsInputs()[0] != base || next.getDpsInits()[0] != base ||
       !llvm::all_of(next.getIndexingMapsArray(),
                     [](AffineMap m) { return m.isIdentity(); }))
