@@ -49,6 +49,11 @@ void buildCPUBufferizePipeline(OpPassManager &pm) {
 void buildCPUCodegenPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options) {
   addText(pm, "func.func(mnemo-cpu-legalize-memrefs)");
+  if (options.optLevel > 0) {
+    FillPadBordersPassOptions pad;
+    pad.parallel = options.parallel && options.optLevel >= 2;
+    pm.addNestedPass<func::FuncOp>(createFillPadBordersPass(pad));
+  }
   // -O0 keeps linalg's loop order (the plain reference loops).
   if (options.optLevel > 0) {
     RegisterTilePassOptions tile;

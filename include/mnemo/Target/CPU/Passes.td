@@ -117,6 +117,37 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::func::FuncOp"> {
   ];
 }
 
+def FillPadBordersPass
+    : Pass<"mnemo-cpu-fill-pad-borders", "::mlir::func::FuncOp"> {
+  let summary = "Fills only the border of a padded buffer.";
+  let description = [{
+    A bufferized `tensor.pad` is a constant fill of the whole padded buffer
+    (`linalg.fill`, or a `linalg.map`/`linalg.generic` that only yields a
+    value from outside its body) followed by a copy of the source into an
+    interior `memref.subview`. When the buffer has a static identity layout,
+    the subview static unit-stride offsets and sizes, and no op between the
+    fill and the copy touches the buffer, the fill is replaced by one
+    `linalg.fill` per padded side (the slabs of the border), so the interior
+    is written once instead of twice. The copy and the slabs are emitted
+    together in chunks along the outermost unpadded dim (channels), copy
+    first, so each row's border is written while the row is in cache
+    instead of in a second sweep with a cache miss per row; with `parallel`
+    the chunks form an `scf.parallel` (OpenMP threads after lowering).
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", "false",
+           "Run the chunks as an scf.parallel">,
+    Option<"chunks", "chunks", "int64_t", "16",
+           "Most chunks (a divisor of the chunked dim)">,
+    Option<"minWork", "min-work", "int64_t", "1 << 15",
+           "Buffers with fewer elements are written in one piece">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def ParallelizeLoopsPass
     : Pass<"mnemo-cpu-parallelize-loops", "::mlir::func::FuncOp"> {
   let summary = "Splits large linalg ops into chunks run on threads.";
