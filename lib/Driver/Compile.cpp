@@ -377,6 +377,9 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   popts.name = options.name;
   popts.dims = options.dims;
   popts.optLevel = options.optLevel;
+  popts.planner = options.planner;
+  popts.ilpTimeLimit = options.ilpTimeLimit;
+  popts.reports = options.reports;
   buildCPUPipeline(pm, popts);
   if (failed(pm.run(module)))
     return failure();

@@ -4,6 +4,7 @@
 
 #include "mnemo/Conversion/Passes.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
+#include "mnemo/Memory/Passes.h"
 #include "mnemo/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
@@ -27,6 +28,7 @@ static void addText(OpPassManager &pm, StringRef text) {
     graph::registerGraphPasses();
     registerMnemoConversionPasses();
     registerMnemoCPUPasses();
+    registerMnemoMemoryPasses();
   });
   if (failed(parsePassPipeline(text, pm, llvm::errs())))
     llvm::report_fatal_error("mnemo: bad built-in pass pipeline");
@@ -72,6 +74,9 @@ void buildCPULowerToLLVMPipeline(OpPassManager &pm,
   CPUABIPassOptions abi;
   abi.modelName = options.name;
   abi.dimBounds.assign(options.dims.begin(), options.dims.end());
+  abi.planner = options.planner;
+  abi.ilpTimeLimit = options.ilpTimeLimit;
+  abi.reports.assign(options.reports.begin(), options.reports.end());
   pm.addPass(createCPUABIPass(abi));
   // canonicalize inlines the alloca_scope scf-to-openmp wraps loop bodies
   // in (they allocate nothing); scf-to-cf cannot split blocks inside one.

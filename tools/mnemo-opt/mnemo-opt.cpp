@@ -9,6 +9,7 @@
 #include "mnemo/Conversion/Passes.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
+#include "mnemo/Memory/Passes.h"
 #include "mnemo/Pipelines/Pipelines.h"
 #include "mnemo/Target/CPU/Passes.h"
 
@@ -23,6 +24,7 @@ int main(int argc, char **argv) {
   mnemo::graph::registerGraphPasses();
   mnemo::registerMnemoConversionPasses();
   mnemo::registerMnemoCPUPasses();
+  mnemo::registerMnemoMemoryPasses();
   mnemo::registerPipelines();
 
   mlir::DialectRegistry registry;

@@ -17,6 +17,7 @@
 #include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
+#include "mnemo/Memory/MemoryPlan.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "mlir/IR/Diagnostics.h"
@@ -47,6 +48,19 @@ static cl::opt<bool> printIR("print-ir-after-all",
                              cl::cat(cat));
 static cl::opt<bool> timing("timing", cl::desc("Report time per pass"),
                             cl::cat(cat));
+static cl::opt<std::string>
+    planner("planner", cl::desc("Memory planner: first-fit | greedy | ilp"),
+            cl::init("ilp"), cl::cat(cat));
+static cl::opt<double>
+    ilpTimeLimit("ilp-time-limit",
+                 cl::desc("Seconds the placement ILP may run (then the best "
+                          "plan found is used and its gap reported)"),
+                 cl::init(10.0), cl::cat(cat));
+static cl::list<std::string>
+    reports("report",
+            cl::desc("Write the memory plan report (PATH.json or PATH.html; "
+                     "may be repeated)"),
+            cl::cat(cat));
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
@@ -57,6 +71,16 @@ int main(int argc, char **argv) {
            << " is not available in this build (cpu only)\n";
     return 2;
   }
+  if (!mnemo::memory::isPlannerName(planner) || ilpTimeLimit <= 0) {
+    errs() << "mnemoc: --planner must be first-fit, greedy or ilp and "
+              "--ilp-time-limit positive\n";
+    return 2;
+  }
+  for (const std::string &r : reports)
+    if (!StringRef(r).ends_with(".json") && !StringRef(r).ends_with(".html")) {
+      errs() << "mnemoc: --report=" << r << " must end in .json or .html\n";
+      return 2;
+    }
   if (optLevel > 3 || !StringRef(emit).starts_with("") ||
       !llvm::is_contained({"mlir", "llvm", "obj", "so"}, StringRef(emit))) {
     errs() << "mnemoc: bad -O level or --emit value\n";
@@ -82,6 +106,9 @@ int main(int argc, char **argv) {
   opts.dims.assign(dims.begin(), dims.end());
   opts.printIRAfterAll = printIR;
   opts.timing = timing;
+  opts.planner = planner;
+  opts.ilpTimeLimit = ilpTimeLimit;
+  opts.reports.assign(reports.begin(), reports.end());
   auto sig = mnemo::compileCPU(*module, opts);
   if (failed(sig))
     return 1;

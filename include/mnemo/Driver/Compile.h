@@ -46,6 +46,9 @@ struct CompileOptions {
   std::vector<std::string> dims; // name=lo..hi
   bool printIRAfterAll = false;
   bool timing = false;
+  std::string planner = "ilp";      // first-fit | greedy | ilp
+  double ilpTimeLimit = 10.0;       // seconds
+  std::vector<std::string> reports; // memory plan reports (.json, .html)
 };
 
 /// A C identifier from a file name (tiny-cnn.onnx -> tiny_cnn).

@@ -39,6 +39,16 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
                         llvm::cl::desc("Split large ops across threads "
                                        "(OpenMP; at -O2 and above)"),
                         llvm::cl::init(true)};
+  Option<std::string> planner{
+      *this, "planner",
+      llvm::cl::desc("Memory planner: first-fit, greedy or ilp"),
+      llvm::cl::init("ilp")};
+  Option<double> ilpTimeLimit{
+      *this, "ilp-time-limit",
+      llvm::cl::desc("Seconds the placement ILP may run"), llvm::cl::init(10.0)};
+  ListOption<std::string> reports{
+      *this, "reports",
+      llvm::cl::desc("Memory plan reports to write (.json or .html)")};
 };
 
 void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);

@@ -10,6 +10,8 @@
 #include "mnemo/Target/CPU/Passes.h"
 #include "mnemo/Target/CPU/SizeBounds.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
+#include "mnemo/Memory/BufferLiveness.h"
+#include "mnemo/Memory/MemoryPlan.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
@@ -28,14 +30,6 @@ using namespace mnemo;
 namespace {
 
 constexpr int64_t kAlignment = 64;
-
-int64_t alignUp(int64_t v) { return (v + kAlignment - 1) / kAlignment * kAlignment; }
-
-int64_t elementBytes(Type t) {
-  if (t.isIndex())
-    return 8;
-  return std::max<int64_t>(1, (t.getIntOrFloatBitWidth() + 7) / 8);
-}
 
 /// A memref of `type` over raw pointer `ptr`, row-major, with `sizes`
 /// (index values, one per dim): an LLVM descriptor struct cast to the memref
@@ -149,31 +143,39 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
         return std::nullopt;
       return Interval{dims[k].lo, dims[k].hi};
     });
-    SmallVector<std::pair<memref::AllocOp, int64_t>> slots;
-    int64_t total = 0;
-    WalkResult walk = fn.walk([&](memref::AllocOp alloc) {
+    auto bytesOf = [&](memref::AllocOp alloc) -> FailureOr<int64_t> {
       MemRefType t = alloc.getType();
-      if (!t.getLayout().isIdentity()) {
-        alloc.emitError() << "cannot place a non-identity allocation " << t;
-        return WalkResult::interrupt();
-      }
-      int64_t n = elementBytes(t.getElementType());
+      if (!t.getLayout().isIdentity())
+        return alloc.emitError()
+               << "cannot place a non-identity allocation " << t;
+      int64_t n = memory::elementBytes(t.getElementType());
       for (int64_t d = 0; d < t.getRank(); ++d) {
         auto b = bounds.dimBound(alloc.getResult(), d);
-        if (!b) {
-          alloc.emitError() << "cannot bound dim " << d << " of " << t
-                            << " from the symbolic dim bounds (data-dependent "
-                               "shape?)";
-          return WalkResult::interrupt();
-        }
+        if (!b)
+          return alloc.emitError()
+                 << "cannot bound dim " << d << " of " << t
+                 << " from the symbolic dim bounds (data-dependent shape?)";
         n *= std::max<int64_t>(0, b->hi);
       }
-      slots.push_back({alloc, total});
-      total += alignUp(n);
-      return WalkResult::advance();
-    });
-    if (walk.wasInterrupted())
+      return n;
+    };
+    // The memory plan: every allocation's offset in the workspace.
+    FailureOr<memory::BufferLiveness> live =
+        memory::analyzeBufferLiveness(fn, bytesOf, kAlignment);
+    if (failed(live))
       return signalPassFailure();
+    llvm::Expected<memory::MemoryPlan> plan =
+        memory::planMemory(live->problem, planner, ilpTimeLimit, modelName);
+    if (!plan) {
+      fn.emitError() << llvm::toString(plan.takeError());
+      return signalPassFailure();
+    }
+    for (const std::string &path : reports)
+      if (llvm::Error err = memory::writeReport(*plan, path)) {
+        module.emitError() << llvm::toString(std::move(err));
+        return signalPassFailure();
+      }
+    int64_t total = plan->chosen.arenaBytes;
     int64_t wsBytes = std::max<int64_t>(total, kAlignment);
 
     // The most bytes each output can take, so callers can size buffers.
@@ -181,7 +183,7 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
     auto ret = cast<func::ReturnOp>(fn.front().getTerminator());
     for (Value r : ret.getOperands()) {
       auto t = cast<MemRefType>(r.getType());
-      int64_t n = elementBytes(t.getElementType());
+      int64_t n = memory::elementBytes(t.getElementType());
       for (int64_t d = 0; d < t.getRank(); ++d) {
         auto b = bounds.dimBound(r, d);
         if (!b) {
@@ -201,7 +203,7 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
     auto wsType = MemRefType::get({wsBytes}, IntegerType::get(ctx, 8));
     fn.insertArgument(fn.getNumArguments(), wsType, {}, fn.getLoc());
     Value ws = fn.getArgument(fn.getNumArguments() - 1);
-    for (auto [alloc, offset] : slots) {
+    for (auto [alloc, offset] : llvm::zip(live->allocs, plan->chosen.offsets)) {
       OpBuilder b(alloc);
       Value off = arith::ConstantIndexOp::create(b, alloc.getLoc(), offset);
       Value view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(), ws,

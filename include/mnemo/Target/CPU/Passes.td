@@ -27,8 +27,12 @@ def CPUABIPass : Pass<"mnemo-cpu-abi", "::mlir::ModuleOp"> {
     returns 2 for a model with symbolic dims. Outputs are copied into the
     caller's buffers; `output_shapes` (optional) receives their shapes.
 
-    The slot plan is the simple one (no reuse): the memory planner replaces
-    it.
+    Offsets come from the memory planner (lib/Memory): liveness over the
+    function's top-level steps, then first-fit, greedy-by-size or the CBC
+    ILP (`planner`, default `ilp`, warm-started from the better greedy plan
+    and limited to `ilp-time-limit` seconds); the plan passes the
+    independent checker before any IR changes. `reports` lists files to
+    write (`.json`, `.html`).
   }];
   let options = [
     Option<"modelName", "name", "std::string", "\"model\"",
@@ -37,6 +41,12 @@ def CPUABIPass : Pass<"mnemo-cpu-abi", "::mlir::ModuleOp"> {
            "The bufferized entry function">,
     ListOption<"dimBounds", "dims", "std::string",
                "Bounds of symbolic dims as name=lo..hi">,
+    Option<"planner", "planner", "std::string", "\"ilp\"",
+           "Memory planner: first-fit, greedy or ilp">,
+    Option<"ilpTimeLimit", "ilp-time-limit", "double", "10.0",
+           "Seconds the placement ILP may run">,
+    ListOption<"reports", "reports", "std::string",
+               "Memory plan reports to write (.json or .html)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::cf::ControlFlowDialect",

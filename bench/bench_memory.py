@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Memory planning benchmark: for MobileNetV2, ResNet-18, SqueezeNet-1.1,
+MnasNet (torchvision, exported here) and ../shared/models/gpt2_tiny_decode
+(past_len bounded to 1..4096), compiles each model with mnemoc
+--planner=ilp --report=...json, then prints naive (no reuse), first-fit,
+greedy, ILP and the fixed-order and order-free bounds in bytes, the ILP's
+solve time and gap, the ratio ILP / fixed-order bound, and checks that the
+artifact's <name>_workspace_bytes() equals the plan's arena_bytes.
+
+  python3 bench/bench_memory.py --bindir build/bin
+"""
+import argparse
+import ctypes
+import json
+import os
+import subprocess
+import sys
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--bindir", default="build/bin")
+ap.add_argument("--workdir", default="build/bench")
+ap.add_argument("--shared", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared"))
+ap.add_argument("--ilp-time-limit", default="10")
+ap.add_argument("--models", default="mobilenet_v2,resnet18,squeezenet1_1,mnasnet1_0,gpt2_tiny_decode")
+args = ap.parse_args()
+os.makedirs(args.workdir, exist_ok=True)
+
+EXPORT = r"""
+import sys, torch, torchvision
+name, path = sys.argv[1], sys.argv[2]
+torch.manual_seed(0)
+m = getattr(torchvision.models, name)(weights=None).eval()
+torch.onnx.export(m, torch.randn(1, 3, 224, 224), path, opset_version=17,
+                  input_names=["input"], output_names=["logits"])
+"""
+
+
+def model_path(name):
+    if name == "gpt2_tiny_decode":
+        return os.path.join(args.shared, "models", name, "model.onnx"), [
+            "--dim", "past_len=1..4096", "--dim", "total_len=2..4097"]
+    d = os.path.join(args.workdir, "mem_" + name)
+    path = os.path.join(d, "model.onnx")
+    if not os.path.exists(path):
+        os.makedirs(d, exist_ok=True)
+        subprocess.run(["/usr/bin/python3", "-c", EXPORT, name, path], check=True,
+                       capture_output=True)
+    return path, []
+
+
+rows = []
+for name in args.models.split(","):
+    path, extra = model_path(name)
+    if not os.path.exists(path):
+        print(f"SKIP {name}: {path} not found")
+        continue
+    out = os.path.join(args.workdir, "mem_" + name, "artifact")
+    report = os.path.join(out, "report.json")
+    cmd = [os.path.join(args.bindir, "mnemoc"), path, "-o", out, "--name", "m",
+           "--planner=ilp", "--ilp-time-limit", args.ilp_time_limit,
+           "--report=" + report, "--report=" + os.path.join(out, "report.html")] + extra
+    p = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
+    if p.returncode != 0:
+        sys.exit(f"mnemoc failed on {name}:\n{p.stderr[-3000:]}")
+    r = json.load(open(report))
+    lib = ctypes.CDLL(os.path.join(out, "libm.so"))
+    lib.m_workspace_bytes.restype = ctypes.c_size_t
+    ws = lib.m_workspace_bytes()
+    rows.append((name, r, ws))
+
+print("bytes; ILP warm-started from the better of first-fit and greedy, "
+      f"time limit {args.ilp_time_limit} s; bound = fixed-order lower bound "
+      "(max live bytes over the schedule)")
+hdr = (f"{'model':18} {'naive':>11} {'first-fit':>11} {'greedy':>11} {'ilp':>11} "
+       f"{'bound':>11} {'order-free':>11} {'ilp/bound':>9} {'gap':>7} {'solve s':>8} "
+       f"{'naive/ilp':>9} {'ws==arena':>9}")
+print(hdr)
+ok = True
+for name, r, ws in rows:
+    ilp = r["ilp_bytes"]
+    same = ws == r["arena_bytes"]
+    ok &= same and ilp <= r["greedy_bytes"]
+    print(f"{name:18} {r['naive_bytes']:11} {r['first_fit_bytes']:11} {r['greedy_bytes']:11} "
+          f"{ilp:11} {r['lower_bound_bytes']:11} {r['order_free_bound_bytes']:11} "
+          f"{ilp / r['lower_bound_bytes']:9.4f} {r['ilp_gap']:7.4f} {r['solve_seconds']:8.3f} "
+          f"{r['naive_bytes'] / ilp:9.2f} {str(same):>9}")
+sys.exit(0 if ok else 1)

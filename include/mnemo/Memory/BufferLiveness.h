@@ -1,0 +1,45 @@
+//===- BufferLiveness.h - planning problem of a bufferized function -*- C++ -*-===//
+//
+// Builds the memory planning problem of a bufferized function: its steps are
+// the top-level ops that do work (in program order; a loop nest is one step),
+// its buffers the function's memref.alloc ops, live from the first to the
+// last step that uses the allocation or a view of it (results returned by the
+// function live to the end).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MNEMO_MEMORY_BUFFERLIVENESS_H
+#define MNEMO_MEMORY_BUFFERLIVENESS_H
+
+#include "mnemo/Memory/Planner.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+namespace mnemo::memory {
+
+struct BufferLiveness {
+  Problem problem;
+  /// The allocation of each buffer of `problem`, same order.
+  llvm::SmallVector<mlir::memref::AllocOp> allocs;
+};
+
+/// `bytesOf` gives an allocation's size in bytes (its upper bound for
+/// dynamic shapes) or fails after emitting a diagnostic. Sizes are rounded
+/// up to `alignment`.
+mlir::FailureOr<BufferLiveness> analyzeBufferLiveness(
+    mlir::func::FuncOp fn,
+    llvm::function_ref<mlir::FailureOr<int64_t>(mlir::memref::AllocOp)>
+        bytesOf,
+    int64_t alignment);
+
+/// The name users know for the op at `loc`: the ONNX node name the importer
+/// put in a NameLoc, else empty.
+std::string nodeName(mlir::Location loc);
+
+/// Element size in bytes of a memref element type.
+int64_t elementBytes(mlir::Type t);
+
+} // namespace mnemo::memory
+
+#endif // MNEMO_MEMORY_BUFFERLIVENESS_H

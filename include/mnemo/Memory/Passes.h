@@ -1,0 +1,18 @@
+//===- Passes.h - memory planning passes ------------------------*- C++ -*-===//
+
+#ifndef MNEMO_MEMORY_PASSES_H
+#define MNEMO_MEMORY_PASSES_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mnemo {
+#define GEN_PASS_DECL
+#include "mnemo/Memory/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "mnemo/Memory/Passes.h.inc"
+} // namespace mnemo
+
+#endif // MNEMO_MEMORY_PASSES_H

@@ -1,0 +1,244 @@
+//===- MemoryPlan.cpp - run the planners, check, report -------------------===//
+
+#include "mnemo/Memory/MemoryPlan.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+
+namespace mnemo::memory {
+
+bool isPlannerName(llvm::StringRef name) {
+  return name == "first-fit" || name == "greedy" || name == "ilp";
+}
+
+llvm::Expected<MemoryPlan> planMemory(Problem problem, llvm::StringRef planner,
+                                      double ilpTimeLimit,
+                                      llvm::StringRef model) {
+  if (!isPlannerName(planner))
+    return llvm::createStringError("unknown planner '" + planner.str() +
+                                   "' (first-fit, greedy or ilp)");
+  MemoryPlan mp;
+  mp.model = model.str();
+  mp.problem = std::move(problem);
+  mp.bounds = computeBounds(mp.problem);
+  mp.firstFit = planFirstFit(mp.problem);
+  mp.greedy = planGreedyBySize(mp.problem);
+  if (planner == "first-fit") {
+    mp.chosen = mp.firstFit;
+  } else if (planner == "greedy") {
+    mp.chosen = mp.greedy;
+  } else {
+    const Plan &start = mp.firstFit.arenaBytes < mp.greedy.arenaBytes
+                            ? mp.firstFit
+                            : mp.greedy;
+    mp.ilp = planILP(mp.problem, start, ilpTimeLimit);
+    mp.chosen = *mp.ilp;
+  }
+  std::vector<std::string> errors = checkPlan(mp.problem, mp.chosen);
+  if (!errors.empty())
+    return llvm::createStringError("memory plan (" + mp.chosen.planner +
+                                   ") fails the checker: " +
+                                   llvm::join(errors, "; "));
+  return mp;
+}
+
+namespace {
+
+/// Where the plan's occupied memory tops out at each step.
+std::vector<int64_t> planTop(const MemoryPlan &mp) {
+  std::vector<int64_t> top(mp.problem.steps.size(), 0);
+  for (auto [i, b] : llvm::enumerate(mp.problem.buffers))
+    for (int64_t s = b.first; s <= b.last && s < (int64_t)top.size(); ++s)
+      top[s] = std::max(top[s], mp.chosen.offsets[i] + b.bytes);
+  return top;
+}
+
+std::string humanBytes(int64_t v) {
+  if (v >= (1 << 20))
+    return llvm::formatv("{0:F2} MiB", v / 1048576.0).str();
+  if (v >= (1 << 10))
+    return llvm::formatv("{0:F1} KiB", v / 1024.0).str();
+  return std::to_string(v) + " B";
+}
+
+std::string escape(llvm::StringRef s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+    case '<': out += "&lt;"; break;
+    case '>': out += "&gt;"; break;
+    case '&': out += "&amp;"; break;
+    case '"': out += "&quot;"; break;
+    default: out += c;
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+void writeJSON(const MemoryPlan &mp, llvm::raw_ostream &os) {
+  const Problem &p = mp.problem;
+  llvm::json::Array tensors, timeline;
+  for (auto [i, b] : llvm::enumerate(p.buffers))
+    tensors.push_back(llvm::json::Object{{"name", b.name},
+                                         {"bytes", b.bytes},
+                                         {"offset", mp.chosen.offsets[i]},
+                                         {"first_step", b.first},
+                                         {"last_step", b.last},
+                                         {"space", "dram"}});
+  std::vector<int64_t> live = liveBytes(p);
+  for (auto [s, name] : llvm::enumerate(p.steps))
+    timeline.push_back(llvm::json::Object{
+        {"step", (int64_t)s}, {"op", name}, {"live_bytes", live[s]}});
+  llvm::json::Object root{
+      {"model", mp.model},
+      {"planner", mp.chosen.planner},
+      {"arena_bytes", mp.chosen.arenaBytes},
+      {"naive_bytes", mp.bounds.naive},
+      {"lower_bound_bytes", mp.bounds.fixedOrder},
+      {"order_free_bound_bytes", mp.bounds.orderFree},
+      {"first_fit_bytes", mp.firstFit.arenaBytes},
+      {"greedy_bytes", mp.greedy.arenaBytes},
+      {"ilp_bytes", mp.ilp ? llvm::json::Value(mp.ilp->arenaBytes) : nullptr},
+      {"ilp_gap", mp.ilp ? llvm::json::Value(mp.ilp->gap) : nullptr},
+      {"ilp_optimal", mp.ilp ? llvm::json::Value(mp.ilp->optimal) : nullptr},
+      {"solve_seconds", mp.chosen.solveSeconds},
+      // Off-chip traffic is modelled only with an on-chip tier.
+      {"offchip_traffic_bytes", nullptr},
+      {"alignment", p.alignment},
+      {"tensors", std::move(tensors)},
+      {"timeline", std::move(timeline)}};
+  if (!mp.chosen.note.empty())
+    root["note"] = mp.chosen.note;
+  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
+}
+
+void writeHTML(const MemoryPlan &mp, llvm::raw_ostream &os) {
+  const Problem &p = mp.problem;
+  const int64_t steps = std::max<size_t>(1, p.steps.size());
+  const double W = 960, H = 280, L = 70, B = 24;
+  std::vector<int64_t> live = liveBytes(p), top = planTop(mp);
+  auto f = [](double v) { return llvm::formatv("{0:F1}", v).str(); };
+  int64_t ymax = std::max<int64_t>(1, mp.bounds.naive);
+  auto x = [&](double s) { return L + s * (W - L - 10) / steps; };
+  auto y = [&](double v, double h, int64_t max) {
+    return 10 + (h - B - 10) * (1 - v / (double)max);
+  };
+
+  os << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mnemo "
+        "memory plan: "
+     << escape(mp.model)
+     << "</title><style>body{font-family:sans-serif;margin:20px}"
+        "td,th{padding:2px 10px;text-align:right}"
+        "text{font-size:11px}</style></head><body>\n";
+  os << "<h2>Memory plan: " << escape(mp.model) << "</h2>\n<table>"
+     << "<tr><th>planner</th><td>" << escape(mp.chosen.planner) << "</td></tr>";
+  auto row = [&](llvm::StringRef k, int64_t v) {
+    os << "<tr><th>" << k << "</th><td>" << v << "</td><td>" << humanBytes(v)
+       << "</td></tr>";
+  };
+  row("arena (plan)", mp.chosen.arenaBytes);
+  row("naive (no reuse)", mp.bounds.naive);
+  row("lower bound (fixed order)", mp.bounds.fixedOrder);
+  row("order-free bound", mp.bounds.orderFree);
+  row("first-fit", mp.firstFit.arenaBytes);
+  row("greedy", mp.greedy.arenaBytes);
+  if (mp.ilp)
+    os << "<tr><th>ILP gap</th><td>" << llvm::formatv("{0:P}", mp.ilp->gap)
+       << "</td></tr>";
+  os << "<tr><th>solve seconds</th><td>"
+     << llvm::formatv("{0:F3}", mp.chosen.solveSeconds) << "</td></tr></table>\n";
+
+  // Live bytes over the steps: the plan's occupied top, the bound (live
+  // bytes), the naive total.
+  ymax = std::max(mp.bounds.naive, mp.chosen.arenaBytes);
+  os << "<h3>Live bytes per step</h3>\n<svg width=\"" << f(W) << "\" height=\""
+     << f(H) << "\" xmlns=\"http://www.w3.org/2000/svg\">\n";
+  auto polyline = [&](const std::vector<int64_t> &v, llvm::StringRef color,
+                      llvm::StringRef label) {
+    os << "<polyline fill=\"none\" stroke=\"" << color
+       << "\" stroke-width=\"1.5\" points=\"";
+    for (int64_t s = 0; s < (int64_t)v.size(); ++s)
+      os << f(x(s)) << "," << f(y(v[s], H, ymax)) << " " << f(x(s + 1)) << ","
+         << f(y(v[s], H, ymax)) << " ";
+    os << "\"><title>" << label << "</title></polyline>\n";
+  };
+  auto hline = [&](int64_t v, llvm::StringRef color, llvm::StringRef label) {
+    os << "<line x1=\"" << f(x(0)) << "\" x2=\"" << f(x(steps)) << "\" y1=\""
+       << f(y(v, H, ymax)) << "\" y2=\"" << f(y(v, H, ymax)) << "\" stroke=\""
+       << color << "\" stroke-dasharray=\"4 3\"/><text x=\"" << f(x(0) + 4)
+       << "\" y=\"" << f(y(v, H, ymax) - 3) << "\" fill=\"" << color << "\">"
+       << label << " " << humanBytes(v) << "</text>\n";
+  };
+  hline(mp.bounds.naive, "#999", "naive");
+  hline(mp.chosen.arenaBytes, "#c33", "arena");
+  polyline(top, "#c33", "plan: highest occupied byte");
+  polyline(live, "#36c", "bound: live bytes");
+  os << "<text x=\"" << f(L) << "\" y=\"" << f(H - 6) << "\">step 0 .. "
+     << steps - 1 << " (blue: live bytes = bound, red: plan)</text>\n</svg>\n";
+
+  // Address-time layout: one rectangle per buffer.
+  const double H2 = 420;
+  int64_t amax = std::max<int64_t>(1, mp.chosen.arenaBytes);
+  os << "<h3>Address-time layout</h3>\n<svg width=\"" << f(W) << "\" height=\""
+     << f(H2) << "\" xmlns=\"http://www.w3.org/2000/svg\">\n";
+  const char *colors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2",
+                          "#59a14f", "#edc948", "#b07aa1", "#ff9da7"};
+  for (auto [i, b] : llvm::enumerate(p.buffers)) {
+    int64_t o = mp.chosen.offsets[i];
+    double y0 = y(o + b.bytes, H2, amax), y1 = y(o, H2, amax);
+    os << "<rect x=\"" << f(x(b.first)) << "\" y=\"" << f(y0) << "\" width=\""
+       << f(std::max(1.0, x(b.last + 1) - x(b.first))) << "\" height=\""
+       << f(std::max(0.5, y1 - y0)) << "\" fill=\"" << colors[i % 8]
+       << "\" fill-opacity=\"0.8\" stroke=\"#333\" stroke-width=\"0.3\"><title>"
+       << escape(b.name) << ": " << humanBytes(b.bytes) << " at " << o
+       << ", steps " << b.first << ".." << b.last << "</title></rect>\n";
+  }
+  os << "<text x=\"4\" y=\"14\">" << humanBytes(amax)
+     << "</text><text x=\"4\" y=\"" << f(H2 - B) << "\">0</text>\n</svg>\n";
+  os << "</body></html>\n";
+}
+
+void printSummary(const MemoryPlan &mp, llvm::raw_ostream &os) {
+  os << "memory plan: " << mp.model << "\n";
+  os << "  planner: " << mp.chosen.planner << "\n";
+  os << "  buffers: " << mp.problem.buffers.size() << "\n";
+  os << "  steps: " << mp.problem.steps.size() << "\n";
+  os << "  arena_bytes: " << mp.chosen.arenaBytes << "\n";
+  os << "  naive_bytes: " << mp.bounds.naive << "\n";
+  os << "  lower_bound_bytes: " << mp.bounds.fixedOrder << "\n";
+  os << "  order_free_bound_bytes: " << mp.bounds.orderFree << "\n";
+  os << "  first_fit_bytes: " << mp.firstFit.arenaBytes << "\n";
+  os << "  greedy_bytes: " << mp.greedy.arenaBytes << "\n";
+  if (mp.ilp)
+    os << "  ilp_bytes: " << mp.ilp->arenaBytes << "\n"
+       << "  ilp_optimal: " << (mp.ilp->optimal ? "true" : "false") << "\n"
+       << "  ilp_gap: " << llvm::formatv("{0:F4}", mp.ilp->gap) << "\n";
+}
+
+llvm::Error writeReport(const MemoryPlan &mp, llvm::StringRef path) {
+  std::error_code ec;
+  if (llvm::StringRef dir = llvm::sys::path::parent_path(path); !dir.empty())
+    ec = llvm::sys::fs::create_directories(dir);
+  if (ec)
+    return llvm::createStringError("cannot create the directory of report '" +
+                                   path.str() + "': " + ec.message());
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_Text);
+  if (ec)
+    return llvm::createStringError("cannot write report '" + path.str() +
+                                   "': " + ec.message());
+  if (path.ends_with(".html"))
+    writeHTML(mp, os);
+  else if (path.ends_with(".json"))
+    writeJSON(mp, os);
+  else
+    return llvm::createStringError("report '" + path.str() +
+                                   "' must end in .json or .html");
+  return llvm::Error::success();
+}
+
+} // namespace mnemo::memory

@@ -1,0 +1,63 @@
+//===- MemoryReport.cpp - the mnemo-memory-report pass --------------------===//
+
+#include "mnemo/Memory/BufferLiveness.h"
+#include "mnemo/Memory/MemoryPlan.h"
+#include "mnemo/Memory/Passes.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mnemo {
+#define GEN_PASS_DEF_MEMORYREPORTPASS
+#include "mnemo/Memory/Passes.h.inc"
+} // namespace mnemo
+
+using namespace mlir;
+
+namespace {
+
+struct MemoryReportPass
+    : public mnemo::impl::MemoryReportPassBase<MemoryReportPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    auto fn = module.lookupSymbol<func::FuncOp>(entry);
+    if (!fn) {
+      module.emitError() << "entry function '" << entry << "' not found";
+      return signalPassFailure();
+    }
+    if (alignment < 1) {
+      module.emitError("memory-report alignment must be positive");
+      return signalPassFailure();
+    }
+    auto bytesOf = [](memref::AllocOp alloc) -> FailureOr<int64_t> {
+      MemRefType t = alloc.getType();
+      if (!t.hasStaticShape() || !t.getLayout().isIdentity())
+        return alloc.emitError()
+               << "cannot size " << t
+               << " here (dynamic or strided); mnemoc plans dynamic shapes "
+                  "from their --dim bounds";
+      return t.getNumElements() *
+             mnemo::memory::elementBytes(t.getElementType());
+    };
+    FailureOr<mnemo::memory::BufferLiveness> live =
+        mnemo::memory::analyzeBufferLiveness(fn, bytesOf, alignment);
+    if (failed(live))
+      return signalPassFailure();
+    llvm::Expected<mnemo::memory::MemoryPlan> plan = mnemo::memory::planMemory(
+        live->problem, planner, ilpTimeLimit, fn.getName());
+    if (!plan) {
+      fn.emitError() << llvm::toString(plan.takeError());
+      return signalPassFailure();
+    }
+    mnemo::memory::printSummary(*plan, llvm::outs());
+    Builder b(&getContext());
+    for (auto [alloc, offset] :
+         llvm::zip(live->allocs, plan->chosen.offsets))
+      alloc->setAttr("mnemo.offset", b.getI64IntegerAttr(offset));
+    fn->setAttr("mnemo.arena_bytes",
+                b.getI64IntegerAttr(plan->chosen.arenaBytes));
+  }
+};
+
+} // namespace
