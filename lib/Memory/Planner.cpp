@@ -128,23 +128,32 @@ Plan planILP(const Problem &p, const Plan &start, double timeLimitSeconds) {
   for (int i = 0; i < n; ++i)
     size[i] = (double)alignUp(p.buffers[i].bytes, unit) / unit;
 
+  // Columns: k_0..k_{n-1}, top, then one binary per overlapping pair. They
+  // are named: CBC 2.10's index-based MIP start (Cbc_setMIPStartI) is
+  // silently ignored, the name-based one is used.
+  const int top = n;
+  auto colName = [&](int c) {
+    return c < n ? "k" + std::to_string(c)
+                 : c == top ? std::string("top")
+                            : "z" + std::to_string(c - top - 1);
+  };
   Cbc_Model *m = Cbc_newModel();
   Cbc_setLogLevel(m, 0);
-  // Columns: k_0..k_{n-1}, top, then one binary per overlapping pair.
   for (int i = 0; i < n; ++i)
-    Cbc_addCol(m, "", 0, std::max(0.0, bigM - size[i]), 0, 1, 0, nullptr,
-               nullptr);
-  const int top = n;
+    Cbc_addCol(m, colName(i).c_str(), 0, std::max(0.0, bigM - size[i]), 0, 1,
+               0, nullptr, nullptr);
   Bounds bounds = computeBounds(p);
-  Cbc_addCol(m, "", std::ceil((double)bounds.fixedOrder / unit), bigM, 1, 0,
-             0, nullptr, nullptr);
+  Cbc_addCol(m, colName(top).c_str(),
+             std::ceil((double)bounds.fixedOrder / unit), bigM, 1, 0, 0,
+             nullptr, nullptr);
   std::vector<std::pair<int, int>> pairs;
   for (int i = 0; i < n; ++i)
     for (int j = i + 1; j < n; ++j)
       if (p.overlapInTime(i, j) && size[i] > 0 && size[j] > 0)
         pairs.push_back({i, j});
   for (size_t k = 0; k < pairs.size(); ++k)
-    Cbc_addCol(m, "", 0, 1, 0, 1, 0, nullptr, nullptr);
+    Cbc_addCol(m, colName(top + 1 + k).c_str(), 0, 1, 0, 1, 0, nullptr,
+               nullptr);
   for (int i = 0; i < n; ++i) {
     int cols[2] = {i, top};
     double coefs[2] = {1, -1};
@@ -178,7 +187,13 @@ Plan planILP(const Problem &p, const Plan &start, double timeLimitSeconds) {
                       ? 1
                       : 0);
   }
-  Cbc_setMIPStartI(m, idx.size(), idx.data(), val.data());
+  std::vector<std::string> names;
+  std::vector<const char *> cnames;
+  for (int c : idx)
+    names.push_back(colName(c));
+  for (const std::string &name : names)
+    cnames.push_back(name.c_str());
+  Cbc_setMIPStart(m, idx.size(), cnames.data(), val.data());
   Cbc_setMaximumSeconds(m, timeLimitSeconds);
   Cbc_setAllowableGap(m, 0.5); // objective is integral in units
   Cbc_solve(m);
