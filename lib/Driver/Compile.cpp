@@ -4,6 +4,7 @@
 
 #include "mnemo/Conversion/Passes.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
+#include "mnemo/Dialect/Mem/IR/Mem.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
 #include "mnemo/Import/ONNX/ImportONNX.h"
 #include "mnemo/Pipelines/Pipelines.h"
@@ -39,7 +40,7 @@ void mnemo::registerCompilerDialects(DialectRegistry &registry) {
   registerAllDialects(registry);
   registerAllExtensions(registry);
   registerAllToLLVMIRTranslations(registry);
-  registry.insert<graph::GraphDialect>();
+  registry.insert<graph::GraphDialect, mem::MemDialect>();
 }
 
 void mnemo::installCompilerDiagnostics(MLIRContext &ctx, bool verbose) {
@@ -234,28 +235,48 @@ FailureOr<ArtifactSignature> mnemo::readSignature(StringRef jsonPath,
     error = llvm::toString(parsed.takeError());
     return failure();
   }
+  // Every field is checked: a report or other JSON next to the artifact
+  // must be rejected, not crash the reader.
+  auto bad = [&](StringRef what) {
+    error = jsonPath.str() + " is not an artifact signature (" + what.str() +
+            ")";
+    return failure();
+  };
   auto *o = parsed->getAsObject();
+  if (!o || !o->getString("name") || !o->getArray("inputs") ||
+      !o->getArray("outputs") || !o->getArray("dims"))
+    return bad("needs name, inputs, outputs, dims");
   ArtifactSignature sig;
-  sig.name = o->getString("name").value_or("").str();
+  sig.name = o->getString("name")->str();
   sig.workspaceBytes = o->getInteger("workspace_bytes").value_or(0);
-  auto tensors = [](const llvm::json::Array *a, std::vector<TensorSignature> &out) {
+  auto tensors = [](const llvm::json::Array *a,
+                    std::vector<TensorSignature> &out) {
     for (const auto &e : *a) {
       const auto *t = e.getAsObject();
+      if (!t || !t->getArray("shape") || !t->getArray("dim_names"))
+        return false;
       TensorSignature ts;
       ts.name = t->getString("name").value_or("").str();
       ts.dtype = t->getString("dtype").value_or("").str();
-      for (const auto &d : *t->getArray("shape"))
+      for (const auto &d : *t->getArray("shape")) {
+        if (!d.getAsInteger())
+          return false;
         ts.shape.push_back(*d.getAsInteger());
+      }
       for (const auto &d : *t->getArray("dim_names"))
         ts.dimNames.push_back(d.getAsString().value_or("").str());
       ts.maxBytes = t->getInteger("max_bytes").value_or(-1);
       out.push_back(ts);
     }
+    return true;
   };
-  tensors(o->getArray("inputs"), sig.inputs);
-  tensors(o->getArray("outputs"), sig.outputs);
+  if (!tensors(o->getArray("inputs"), sig.inputs) ||
+      !tensors(o->getArray("outputs"), sig.outputs))
+    return bad("malformed tensor entry");
   for (const auto &e : *o->getArray("dims")) {
     const auto *d = e.getAsObject();
+    if (!d || !d->getInteger("lo") || !d->getInteger("hi"))
+      return bad("malformed dim entry");
     sig.dims.push_back({d->getString("name").value_or("").str(),
                         *d->getInteger("lo"), *d->getInteger("hi")});
   }
@@ -345,6 +366,24 @@ static LogicalResult linkShared(StringRef obj, StringRef so, bool openmp,
   return success();
 }
 
+std::optional<int64_t> mnemo::parseByteSize(StringRef text) {
+  text = text.trim();
+  size_t digits = text.find_first_not_of("0123456789");
+  StringRef num = text.substr(0, digits), unit = text.substr(num.size()).trim();
+  uint64_t value;
+  if (num.empty() || num.getAsInteger(10, value))
+    return std::nullopt;
+  static const std::pair<StringRef, int64_t> units[] = {
+      {"", 1},          {"B", 1},           {"KB", 1000},
+      {"KiB", 1 << 10}, {"MB", 1000000},    {"MiB", 1 << 20},
+      {"GB", 1000000000}, {"GiB", 1 << 30}};
+  for (auto [name, scale] : units)
+    if (unit.equals_insensitive(name) &&
+        value <= (uint64_t)INT64_MAX / (uint64_t)scale)
+      return (int64_t)value * scale;
+  return std::nullopt;
+}
+
 FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
                                                const CompileOptions &options) {
   Location loc = module.getLoc();
@@ -380,6 +419,7 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   popts.planner = options.planner;
   popts.ilpTimeLimit = options.ilpTimeLimit;
   popts.reports = options.reports;
+  popts.sramBudget = options.sramBudget;
   buildCPUPipeline(pm, popts);
   if (failed(pm.run(module)))
     return failure();

@@ -28,6 +28,16 @@ int64_t elementBytes(Type t) {
   return std::max<int64_t>(1, (t.getIntOrFloatBitWidth() + 7) / 8);
 }
 
+FailureOr<int64_t> staticAllocBytes(memref::AllocOp alloc) {
+  MemRefType t = alloc.getType();
+  if (!t.hasStaticShape() || !t.getLayout().isIdentity())
+    return alloc.emitError()
+           << "cannot size " << t
+           << " here (dynamic or strided); mnemoc plans dynamic shapes "
+              "from their --dim bounds";
+  return t.getNumElements() * elementBytes(t.getElementType());
+}
+
 namespace {
 
 /// Ops that do work at run time: anything with a region (loop nests) or a
@@ -85,7 +95,7 @@ FailureOr<BufferLiveness> analyzeBufferLiveness(
   p.alignment = alignment;
 
   // Step index of each top-level op; non-steps map to the next step.
-  DenseMap<Operation *, int64_t> stepAt;
+  DenseMap<Operation *, int64_t> &stepAt = result.stepAt;
   SmallVector<Operation *> pending;
   for (Operation &op : block) {
     pending.push_back(&op);
@@ -95,6 +105,7 @@ FailureOr<BufferLiveness> analyzeBufferLiveness(
       stepAt[q] = p.steps.size();
     pending.clear();
     p.steps.push_back(stepName(&op));
+    result.stepOps.push_back(&op);
   }
   p.touched.resize(p.steps.size());
 

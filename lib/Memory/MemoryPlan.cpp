@@ -47,12 +47,44 @@ llvm::Expected<MemoryPlan> planMemory(Problem problem, llvm::StringRef planner,
 
 namespace {
 
-/// Where the plan's occupied memory tops out at each step.
+/// One placed tensor (or on-chip residency) for the reports.
+struct Placed {
+  std::string name, space;
+  int64_t bytes, offset, first, last;
+};
+
+/// Every placement of the plan: one per buffer, or with tiers one per
+/// on-chip residency plus one per DRAM copy.
+std::vector<Placed> placements(const MemoryPlan &mp) {
+  std::vector<Placed> out;
+  for (auto [i, b] : llvm::enumerate(mp.problem.buffers)) {
+    if (!mp.tiers) {
+      out.push_back({b.name, "dram", b.bytes, mp.chosen.offsets[i], b.first,
+                     b.last});
+      continue;
+    }
+    for (const Residency &r : mp.tiers->residencies[i])
+      out.push_back({b.name, "sram", b.bytes, r.offset, r.first, r.last});
+    if (mp.tiers->dramOffset[i] >= 0)
+      out.push_back({b.name, "dram", b.bytes, mp.tiers->dramOffset[i], b.first,
+                     b.last});
+  }
+  return out;
+}
+
+/// The arena the layout plot shows: SRAM with tiers, else the workspace.
+int64_t shownArena(const MemoryPlan &mp) {
+  return mp.tiers ? mp.tiers->sramBytes : mp.chosen.arenaBytes;
+}
+
+/// Where the shown arena's occupied memory tops out at each step.
 std::vector<int64_t> planTop(const MemoryPlan &mp) {
   std::vector<int64_t> top(mp.problem.steps.size(), 0);
-  for (auto [i, b] : llvm::enumerate(mp.problem.buffers))
-    for (int64_t s = b.first; s <= b.last && s < (int64_t)top.size(); ++s)
-      top[s] = std::max(top[s], mp.chosen.offsets[i] + b.bytes);
+  std::string space = mp.tiers ? "sram" : "dram";
+  for (const Placed &p : placements(mp))
+    if (p.space == space)
+      for (int64_t s = p.first; s <= p.last && s < (int64_t)top.size(); ++s)
+        top[s] = std::max(top[s], p.offset + p.bytes);
   return top;
 }
 
@@ -83,13 +115,13 @@ std::string escape(llvm::StringRef s) {
 void writeJSON(const MemoryPlan &mp, llvm::raw_ostream &os) {
   const Problem &p = mp.problem;
   llvm::json::Array tensors, timeline;
-  for (auto [i, b] : llvm::enumerate(p.buffers))
-    tensors.push_back(llvm::json::Object{{"name", b.name},
-                                         {"bytes", b.bytes},
-                                         {"offset", mp.chosen.offsets[i]},
-                                         {"first_step", b.first},
-                                         {"last_step", b.last},
-                                         {"space", "dram"}});
+  for (const Placed &t : placements(mp))
+    tensors.push_back(llvm::json::Object{{"name", t.name},
+                                         {"bytes", t.bytes},
+                                         {"offset", t.offset},
+                                         {"first_step", t.first},
+                                         {"last_step", t.last},
+                                         {"space", t.space}});
   std::vector<int64_t> live = liveBytes(p);
   for (auto [s, name] : llvm::enumerate(p.steps))
     timeline.push_back(llvm::json::Object{
@@ -114,6 +146,17 @@ void writeJSON(const MemoryPlan &mp, llvm::raw_ostream &os) {
       {"timeline", std::move(timeline)}};
   if (!mp.chosen.note.empty())
     root["note"] = mp.chosen.note;
+  if (const std::optional<TierPlan> &t = mp.tiers) {
+    // The workspace holds both arenas.
+    root["planner"] = "tiers-" + t->method;
+    root["arena_bytes"] = t->sramBytes + t->dramBytes;
+    root["sram_budget_bytes"] = t->budget;
+    root["sram_bytes"] = t->sramBytes;
+    root["dram_bytes"] = t->dramBytes;
+    root["offchip_traffic_bytes"] = t->trafficBytes;
+    root["tier_ilp_optimal"] = t->ilpOptimal;
+    root["solve_seconds"] = t->solveSeconds;
+  }
   os << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
 }
 
@@ -147,6 +190,12 @@ void writeHTML(const MemoryPlan &mp, llvm::raw_ostream &os) {
   row("order-free bound", mp.bounds.orderFree);
   row("first-fit", mp.firstFit.arenaBytes);
   row("greedy", mp.greedy.arenaBytes);
+  if (mp.tiers) {
+    row("SRAM budget", mp.tiers->budget);
+    row("SRAM arena", mp.tiers->sramBytes);
+    row("DRAM arena", mp.tiers->dramBytes);
+    row("off-chip traffic", mp.tiers->trafficBytes);
+  }
   if (mp.ilp)
     os << "<tr><th>ILP gap</th><td>" << llvm::formatv("{0:P}", mp.ilp->gap)
        << "</td></tr>";
@@ -181,21 +230,25 @@ void writeHTML(const MemoryPlan &mp, llvm::raw_ostream &os) {
   os << "<text x=\"" << f(L) << "\" y=\"" << f(H - 6) << "\">step 0 .. "
      << steps - 1 << " (blue: live bytes = bound, red: plan)</text>\n</svg>\n";
 
-  // Address-time layout: one rectangle per buffer.
+  // Address-time layout of the shown arena: one rectangle per placement.
   const double H2 = 420;
-  int64_t amax = std::max<int64_t>(1, mp.chosen.arenaBytes);
-  os << "<h3>Address-time layout</h3>\n<svg width=\"" << f(W) << "\" height=\""
-     << f(H2) << "\" xmlns=\"http://www.w3.org/2000/svg\">\n";
+  int64_t amax = std::max<int64_t>(1, shownArena(mp));
+  os << "<h3>Address-time layout" << (mp.tiers ? " (SRAM)" : "")
+     << "</h3>\n<svg width=\"" << f(W) << "\" height=\"" << f(H2)
+     << "\" xmlns=\"http://www.w3.org/2000/svg\">\n";
   const char *colors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2",
                           "#59a14f", "#edc948", "#b07aa1", "#ff9da7"};
-  for (auto [i, b] : llvm::enumerate(p.buffers)) {
-    int64_t o = mp.chosen.offsets[i];
-    double y0 = y(o + b.bytes, H2, amax), y1 = y(o, H2, amax);
-    os << "<rect x=\"" << f(x(b.first)) << "\" y=\"" << f(y0) << "\" width=\""
-       << f(std::max(1.0, x(b.last + 1) - x(b.first))) << "\" height=\""
-       << f(std::max(0.5, y1 - y0)) << "\" fill=\"" << colors[i % 8]
+  int color = 0;
+  for (const Placed &b : placements(mp)) {
+    if (b.space != (mp.tiers ? "sram" : "dram"))
+      continue;
+    double y0 = y(b.offset + b.bytes, H2, amax), y1 = y(b.offset, H2, amax);
+    os << "<rect x=\"" << f(x(b.first)) << "\" y=\"" << f(y0)
+       << "\" width=\"" << f(std::max(1.0, x(b.last + 1) - x(b.first)))
+       << "\" height=\"" << f(std::max(0.5, y1 - y0)) << "\" fill=\""
+       << colors[color++ % 8]
        << "\" fill-opacity=\"0.8\" stroke=\"#333\" stroke-width=\"0.3\"><title>"
-       << escape(b.name) << ": " << humanBytes(b.bytes) << " at " << o
+       << escape(b.name) << ": " << humanBytes(b.bytes) << " at " << b.offset
        << ", steps " << b.first << ".." << b.last << "</title></rect>\n";
   }
   os << "<text x=\"4\" y=\"14\">" << humanBytes(amax)
@@ -218,6 +271,11 @@ void printSummary(const MemoryPlan &mp, llvm::raw_ostream &os) {
     os << "  ilp_bytes: " << mp.ilp->arenaBytes << "\n"
        << "  ilp_optimal: " << (mp.ilp->optimal ? "true" : "false") << "\n"
        << "  ilp_gap: " << llvm::formatv("{0:F4}", mp.ilp->gap) << "\n";
+  if (mp.tiers)
+    os << "  sram_budget_bytes: " << mp.tiers->budget << "\n"
+       << "  sram_bytes: " << mp.tiers->sramBytes << "\n"
+       << "  dram_bytes: " << mp.tiers->dramBytes << "\n"
+       << "  offchip_traffic_bytes: " << mp.tiers->trafficBytes << "\n";
 }
 
 llvm::Error writeReport(const MemoryPlan &mp, llvm::StringRef path) {

@@ -30,18 +30,9 @@ struct MemoryReportPass
       module.emitError("memory-report alignment must be positive");
       return signalPassFailure();
     }
-    auto bytesOf = [](memref::AllocOp alloc) -> FailureOr<int64_t> {
-      MemRefType t = alloc.getType();
-      if (!t.hasStaticShape() || !t.getLayout().isIdentity())
-        return alloc.emitError()
-               << "cannot size " << t
-               << " here (dynamic or strided); mnemoc plans dynamic shapes "
-                  "from their --dim bounds";
-      return t.getNumElements() *
-             mnemo::memory::elementBytes(t.getElementType());
-    };
     FailureOr<mnemo::memory::BufferLiveness> live =
-        mnemo::memory::analyzeBufferLiveness(fn, bytesOf, alignment);
+        mnemo::memory::analyzeBufferLiveness(
+            fn, mnemo::memory::staticAllocBytes, alignment);
     if (failed(live))
       return signalPassFailure();
     llvm::Expected<mnemo::memory::MemoryPlan> plan = mnemo::memory::planMemory(

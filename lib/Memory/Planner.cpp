@@ -120,6 +120,12 @@ Plan planGreedyBySize(const Problem &p) {
 Plan planILP(const Problem &p, const Plan &start, double timeLimitSeconds) {
   auto t0 = Clock::now();
   const int n = p.buffers.size();
+  if (n == 0) {
+    Plan empty = start;
+    empty.planner = "ilp";
+    empty.optimal = true;
+    return empty;
+  }
   const int64_t unit = p.alignment;
   // Offsets in units of the alignment; any plan at least as good as the
   // start lies below its top, which makes it a valid big-M.

@@ -77,6 +77,7 @@ void buildCPULowerToLLVMPipeline(OpPassManager &pm,
   abi.planner = options.planner;
   abi.ilpTimeLimit = options.ilpTimeLimit;
   abi.reports.assign(options.reports.begin(), options.reports.end());
+  abi.sramBudget = options.sramBudget;
   pm.addPass(createCPUABIPass(abi));
   // canonicalize inlines the alloca_scope scf-to-openmp wraps loop bodies
   // in (they allocate nothing); scf-to-cf cannot split blocks inside one.

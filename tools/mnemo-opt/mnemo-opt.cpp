@@ -30,7 +30,7 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
-  registry.insert<mnemo::graph::GraphDialect>();
+  registry.insert<mnemo::graph::GraphDialect, mnemo::mem::MemDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "mnemo optimizer driver\n", registry));
 }

@@ -268,19 +268,26 @@ int main(int argc, char **argv) {
   } else {
     if (!readInputs())
       return 2;
+    // The artifact's signature is the .json that reads as one (memory
+    // reports may sit in the same folder).
     std::error_code ec;
-    std::string json;
-    for (sys::fs::directory_iterator it(dir, ec), end; it != end && !ec;
-         it.increment(ec))
-      if (StringRef(it->path()).ends_with(".json"))
-        json = it->path();
-    std::string err;
-    auto s = readSignature(json, err);
-    if (failed(s)) {
+    std::string err = "no artifact signature (<name>.json) in " + dir;
+    bool found = false;
+    for (sys::fs::directory_iterator it(dir, ec), end;
+         it != end && !ec && !found; it.increment(ec)) {
+      if (!StringRef(it->path()).ends_with(".json"))
+        continue;
+      std::string why;
+      auto s = readSignature(it->path(), why);
+      if (succeeded(s)) {
+        sig = *s;
+        found = true;
+      }
+    }
+    if (!found) {
       errs() << "mnemo-run: " << err << "\n";
       return 2;
     }
-    sig = *s;
   }
 
   SmallString<256> so(dir);

@@ -56,6 +56,11 @@ static cl::opt<double>
                  cl::desc("Seconds the placement ILP may run (then the best "
                           "plan found is used and its gap reported)"),
                  cl::init(10.0), cl::cat(cat));
+static cl::opt<std::string>
+    sramBudget("sram-budget",
+               cl::desc("On-chip memory budget (e.g. 256KiB): buffers are "
+                        "placed in SRAM and DRAM with spills and reloads"),
+               cl::cat(cat));
 static cl::list<std::string>
     reports("report",
             cl::desc("Write the memory plan report (PATH.json or PATH.html; "
@@ -109,6 +114,15 @@ int main(int argc, char **argv) {
   opts.planner = planner;
   opts.ilpTimeLimit = ilpTimeLimit;
   opts.reports.assign(reports.begin(), reports.end());
+  if (!sramBudget.empty()) {
+    std::optional<int64_t> bytes = mnemo::parseByteSize(sramBudget);
+    if (!bytes || *bytes <= 0) {
+      errs() << "mnemoc: --sram-budget=" << sramBudget
+             << " is not a size (e.g. 262144, 256KiB, 1MiB)\n";
+      return 2;
+    }
+    opts.sramBudget = *bytes;
+  }
   auto sig = mnemo::compileCPU(*module, opts);
   if (failed(sig))
     return 1;

@@ -12,6 +12,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/LogicalResult.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,7 +50,12 @@ struct CompileOptions {
   std::string planner = "ilp";      // first-fit | greedy | ilp
   double ilpTimeLimit = 10.0;       // seconds
   std::vector<std::string> reports; // memory plan reports (.json, .html)
+  int64_t sramBudget = 0;           // bytes on chip; 0: one arena
 };
+
+/// Parses a byte size: a number with an optional B, KB, KiB, MB, MiB, GB or
+/// GiB suffix (KB = 1000, KiB = 1024).
+std::optional<int64_t> parseByteSize(llvm::StringRef text);
 
 /// A C identifier from a file name (tiny-cnn.onnx -> tiny_cnn).
 std::string sanitizeName(llvm::StringRef stem);

@@ -22,7 +22,15 @@ struct BufferLiveness {
   Problem problem;
   /// The allocation of each buffer of `problem`, same order.
   llvm::SmallVector<mlir::memref::AllocOp> allocs;
+  /// The op of each step.
+  llvm::SmallVector<mlir::Operation *> stepOps;
+  /// Top-level op -> its step; ops that are not steps map to the next one.
+  llvm::DenseMap<mlir::Operation *, int64_t> stepAt;
 };
+
+/// The byte size of a static, identity-layout allocation, or an error
+/// naming it (for passes that plan without symbolic dim bounds).
+mlir::FailureOr<int64_t> staticAllocBytes(mlir::memref::AllocOp alloc);
 
 /// `bytesOf` gives an allocation's size in bytes (its upper bound for
 /// dynamic shapes) or fails after emitting a diagnostic. Sizes are rounded

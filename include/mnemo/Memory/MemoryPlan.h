@@ -11,6 +11,7 @@
 #define MNEMO_MEMORY_MEMORYPLAN_H
 
 #include "mnemo/Memory/Planner.h"
+#include "mnemo/Memory/Tiers.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
@@ -28,6 +29,8 @@ struct MemoryPlan {
   std::optional<Plan> ilp;
   /// The plan used: one of the above.
   Plan chosen;
+  /// With an SRAM budget: the tier plan that replaces `chosen`'s offsets.
+  std::optional<TierPlan> tiers;
 };
 
 /// Whether `name` is a planner: first-fit, greedy or ilp.

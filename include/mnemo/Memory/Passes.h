@@ -6,6 +6,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Pass/Pass.h"
+#include "mnemo/Dialect/Mem/IR/Mem.h"
 
 namespace mnemo {
 #define GEN_PASS_DECL

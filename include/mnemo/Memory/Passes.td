@@ -30,4 +30,41 @@ def MemoryReportPass : Pass<"mnemo-memory-report", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
+def MemoryTiersPass : Pass<"mnemo-memory-tiers", "::mlir::ModuleOp"> {
+  let summary = "Places buffers in an SRAM budget and DRAM, with spills.";
+  let description = [{
+    Plans the bufferized entry function's allocations (static shapes) for
+    an on-chip budget of `sram-budget` bytes (lib/Memory/Tiers.cpp):
+    - every buffer is on chip at the steps that use it;
+    - in between it may be spilled and reloaded;
+    - residencies minimize off-chip traffic (a CBC ILP warm-started from
+      Belady's rule).
+    The plan becomes `mem` IR:
+    - `mem.arena #mem.space<sram>` of at most the budget and
+      `mem.arena #mem.space<dram>`;
+    - a `mem.view` per residency, with every use rewired to the view of its
+      step;
+    - `mem.reload` before and `mem.spill` after residency boundaries.
+    An infeasible budget is an error that names the smallest budget the
+    planner meets. `reports` are written as by mnemo-cpu-abi, with spaces
+    and `offchip_traffic_bytes`.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", "\"main_graph\"",
+           "The bufferized entry function">,
+    Option<"sramBudget", "sram-budget", "int64_t", "0",
+           "On-chip bytes">,
+    Option<"ilpTimeLimit", "ilp-time-limit", "double", "10.0",
+           "Seconds the residency ILP may run">,
+    Option<"alignment", "alignment", "int64_t", "64",
+           "Offset alignment in bytes">,
+    Option<"modelName", "name", "std::string", "\"\"",
+           "Model name in reports">,
+    ListOption<"reports", "reports", "std::string",
+               "Reports to write (.json or .html)">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mnemo::mem::MemDialect"];
+}
+
 #endif // MNEMO_MEMORY_PASSES_TD

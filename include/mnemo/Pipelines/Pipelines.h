@@ -46,6 +46,11 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
   Option<double> ilpTimeLimit{
       *this, "ilp-time-limit",
       llvm::cl::desc("Seconds the placement ILP may run"), llvm::cl::init(10.0)};
+  Option<int64_t> sramBudget{
+      *this, "sram-budget",
+      llvm::cl::desc("On-chip bytes: place buffers in SRAM and DRAM with "
+                     "spills (0: one workspace arena)"),
+      llvm::cl::init(0)};
   ListOption<std::string> reports{
       *this, "reports",
       llvm::cl::desc("Memory plan reports to write (.json or .html)")};

@@ -32,7 +32,11 @@ def CPUABIPass : Pass<"mnemo-cpu-abi", "::mlir::ModuleOp"> {
     ILP (`planner`, default `ilp`, warm-started from the better greedy plan
     and limited to `ilp-time-limit` seconds); the plan passes the
     independent checker before any IR changes. `reports` lists files to
-    write (`.json`, `.html`).
+    write (`.json`, `.html`). With `sram-budget`, the tier planner
+    (lib/Memory/Tiers.cpp) places buffers in an SRAM arena of at most the
+    budget and a DRAM arena with spills and reloads, as `mem` ops that this
+    pass then lowers: arenas are regions of the workspace, views
+    `memref.view`, transfers `memref.copy`.
   }];
   let options = [
     Option<"modelName", "name", "std::string", "\"model\"",
@@ -47,11 +51,14 @@ def CPUABIPass : Pass<"mnemo-cpu-abi", "::mlir::ModuleOp"> {
            "Seconds the placement ILP may run">,
     ListOption<"reports", "reports", "std::string",
                "Memory plan reports to write (.json or .html)">,
+    Option<"sramBudget", "sram-budget", "int64_t", "0",
+           "On-chip bytes: plan SRAM and DRAM arenas with spills (0: one "
+           "arena)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect", "::mlir::cf::ControlFlowDialect",
     "::mlir::LLVM::LLVMDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::func::FuncDialect"
+    "::mlir::func::FuncDialect", "::mnemo::mem::MemDialect"
   ];
 }
 

@@ -1,0 +1,52 @@
+// RUN: mnemo-opt %s --mnemo-memory-tiers="sram-budget=16384" | FileCheck %s
+// RUN: mnemo-opt %s --mnemo-memory-tiers="sram-budget=20480" | FileCheck %s --check-prefix=ROOMY
+
+// %a is produced first and read again at the last step; in between %b and
+// %c need all 16 KiB. With a 16 KiB budget %a is spilled after its producer
+// and reloaded before its consumer (8 KiB of off-chip traffic); with 20 KiB
+// everything stays on chip.
+// CHECK-LABEL: func.func @main_graph
+// CHECK-DAG: %[[SRAM:.*]] = mem.arena <sram> : memref<16384xi8>
+// CHECK-DAG: %[[DRAM:.*]] = mem.arena <dram> : memref<4096xi8>
+// CHECK: %[[A0:.*]] = mem.view %[[SRAM]][{{[0-9]+}}] : memref<16384xi8> to memref<1024xf32>
+// CHECK: %[[A3:.*]] = mem.view %[[SRAM]][{{[0-9]+}}] : memref<16384xi8> to memref<1024xf32>
+// CHECK: %[[AD:.*]] = mem.view %[[DRAM]][0] : memref<4096xi8> to memref<1024xf32>
+// CHECK: linalg.generic {{.*}} outs(%[[A0]] :
+// CHECK-NEXT: ^bb0
+// CHECK: mem.spill %[[A0]] to %[[AD]] : memref<1024xf32>
+// CHECK: mem.reload %[[AD]] to %[[A3]] : memref<1024xf32>
+// CHECK-NEXT: linalg.generic {{.*}} ins(%{{.*}}, %[[A3]] :
+// CHECK-NOT: memref.alloc
+// ROOMY: mem.arena <sram> : memref<20480xi8>
+// ROOMY-NOT: mem.arena <dram>
+// ROOMY-NOT: mem.spill
+// ROOMY-NOT: mem.reload
+#id = affine_map<(d0) -> (d0)>
+func.func @main_graph(%x: memref<1024xf32>, %y: memref<2048xf32>) -> memref<1024xf32> {
+  %a = memref.alloc() : memref<1024xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%x : memref<1024xf32>) outs(%a : memref<1024xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    %r = arith.addf %i, %i : f32
+    linalg.yield %r : f32
+  }
+  %b = memref.alloc() : memref<2048xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%y : memref<2048xf32>) outs(%b : memref<2048xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    %r = arith.mulf %i, %i : f32
+    linalg.yield %r : f32
+  }
+  %c = memref.alloc() : memref<2048xf32>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%b : memref<2048xf32>) outs(%c : memref<2048xf32>) {
+  ^bb0(%i: f32, %o: f32):
+    %r = arith.addf %i, %i : f32
+    linalg.yield %r : f32
+  }
+  %d = memref.alloc() : memref<1024xf32>
+  %cv = memref.subview %c[0] [1024] [1] : memref<2048xf32> to memref<1024xf32, strided<[1]>>
+  linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel"]} ins(%cv, %a : memref<1024xf32, strided<[1]>>, memref<1024xf32>) outs(%d : memref<1024xf32>) {
+  ^bb0(%i: f32, %j: f32, %o: f32):
+    %r = arith.addf %i, %j : f32
+    linalg.yield %r : f32
+  }
+  return %d : memref<1024xf32>
+}
