@@ -84,4 +84,30 @@ for name, r, ws in rows:
           f"{ilp:11} {r['lower_bound_bytes']:11} {r['order_free_bound_bytes']:11} "
           f"{ilp / r['lower_bound_bytes']:9.4f} {r['ilp_gap']:7.4f} {r['solve_seconds']:8.3f} "
           f"{r['naive_bytes'] / ilp:9.2f} {str(same):>9}")
+
+# On-chip budgets: the smallest possible (the order-free bound: one step's
+# inputs + outputs), halfway to the fixed-order bound, and the bound itself
+# (no spills needed). Traffic = bytes spilled + reloaded per inference.
+print()
+print("SRAM budget sweep (--sram-budget): SRAM and DRAM arenas, off-chip traffic")
+print(f"{'model':18} {'budget':>11} {'sram':>11} {'dram':>11} {'traffic':>11} "
+      f"{'method':>10} {'solve s':>8}")
+for name, r, _ in rows:
+    path, extra = model_path(name)
+    lo, hi = r["order_free_bound_bytes"], r["lower_bound_bytes"]
+    budgets = sorted({lo, (lo + hi) // 2 // 64 * 64, hi})
+    for budget in budgets:
+        out = os.path.join(args.workdir, "mem_" + name, f"sram_{budget}")
+        rep = os.path.join(out, "report.json")
+        p = subprocess.run([os.path.join(args.bindir, "mnemoc"), path, "-o", out,
+                            "--name", "m", "--emit=mlir", f"--sram-budget={budget}",
+                            "--ilp-time-limit", args.ilp_time_limit, "--report=" + rep] + extra,
+                           capture_output=True, text=True, errors="replace")
+        if p.returncode != 0:
+            print(f"{name:18} {budget:11} infeasible: {p.stderr.strip().splitlines()[-1][-120:]}")
+            continue
+        t = json.load(open(rep))
+        ok &= t["sram_bytes"] <= budget
+        print(f"{name:18} {budget:11} {t['sram_bytes']:11} {t['dram_bytes']:11} "
+              f"{t['offchip_traffic_bytes']:11} {t['planner']:>10} {t['solve_seconds']:8.3f}")
 sys.exit(0 if ok else 1)

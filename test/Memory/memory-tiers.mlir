@@ -1,5 +1,6 @@
 // RUN: mnemo-opt %s --mnemo-memory-tiers="sram-budget=16384" | FileCheck %s
 // RUN: mnemo-opt %s --mnemo-memory-tiers="sram-budget=20480" | FileCheck %s --check-prefix=ROOMY
+// RUN: mnemo-opt %s --mnemo-cpu-abi="name=m sram-budget=16384" | FileCheck %s --check-prefix=ABI
 
 // %a is produced first and read again at the last step; in between %b and
 // %c need all 16 KiB. With a 16 KiB budget %a is spilled after its producer
@@ -21,6 +22,19 @@
 // ROOMY-NOT: mem.arena <dram>
 // ROOMY-NOT: mem.spill
 // ROOMY-NOT: mem.reload
+
+// mnemo-cpu-abi plans the same tiers and lowers them: the SRAM arena at the
+// start of the workspace, the DRAM arena after it, views, copies.
+// ABI-LABEL: func.func private @main_graph
+// ABI-SAME: %[[WS:arg[0-9]+]]: memref<20480xi8>
+// ABI-DAG: %[[C0:.*]] = arith.constant 0 : index
+// ABI-DAG: %[[C16K:.*]] = arith.constant 16384 : index
+// ABI-DAG: %[[SRAM:.*]] = memref.view %[[WS]][%[[C0]]][] : memref<20480xi8> to memref<16384xi8>
+// ABI-DAG: %[[DRAM:.*]] = memref.view %[[WS]][%[[C16K]]][] : memref<20480xi8> to memref<4096xi8>
+// ABI: memref.copy %{{.*}}, %{{.*}} : memref<1024xf32> to memref<1024xf32>
+// ABI: memref.copy %{{.*}}, %{{.*}} : memref<1024xf32> to memref<1024xf32>
+// ABI-NOT: mem.
+// ABI: func.func @m_workspace_bytes
 #id = affine_map<(d0) -> (d0)>
 func.func @main_graph(%x: memref<1024xf32>, %y: memref<2048xf32>) -> memref<1024xf32> {
   %a = memref.alloc() : memref<1024xf32>
