@@ -10,6 +10,37 @@ using namespace mlir;
 
 namespace mnemo::memory {
 
+FailureOr<MemoryPlan> planFunction(func::FuncOp fn,
+                                   const BufferLiveness &live,
+                                   StringRef planner, double ilpTimeLimit,
+                                   int64_t sramBudget, StringRef model,
+                                   ArrayRef<std::string> reports) {
+  // With tiers the single-arena plan is only reported (bounds, greedy).
+  llvm::Expected<MemoryPlan> plan =
+      planMemory(live.problem, sramBudget > 0 ? StringRef("greedy") : planner,
+                 ilpTimeLimit, model);
+  if (!plan)
+    return fn.emitError() << llvm::toString(plan.takeError());
+  if (sramBudget > 0) {
+    llvm::Expected<TierPlan> tiers =
+        planTiers(live.problem, sramBudget, ilpTimeLimit);
+    if (!tiers)
+      return fn.emitError() << llvm::toString(tiers.takeError());
+    plan->tiers = *tiers;
+  }
+  for (const std::string &path : reports)
+    if (llvm::Error err = writeReport(*plan, path))
+      return fn.emitError() << llvm::toString(std::move(err));
+  return std::move(*plan);
+}
+
+func::FuncOp lookupEntry(ModuleOp module, StringRef name) {
+  auto fn = module.lookupSymbol<func::FuncOp>(name);
+  if (!fn)
+    module.emitError() << "entry function '" << name << "' not found";
+  return fn;
+}
+
 std::string nodeName(Location loc) {
   if (auto name = dyn_cast<NameLoc>(loc))
     return name.getName().str();

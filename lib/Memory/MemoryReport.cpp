@@ -21,11 +21,9 @@ struct MemoryReportPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto fn = module.lookupSymbol<func::FuncOp>(entry);
-    if (!fn) {
-      module.emitError() << "entry function '" << entry << "' not found";
+    func::FuncOp fn = mnemo::memory::lookupEntry(module, entry);
+    if (!fn)
       return signalPassFailure();
-    }
     if (alignment < 1) {
       module.emitError("memory-report alignment must be positive");
       return signalPassFailure();
@@ -35,12 +33,10 @@ struct MemoryReportPass
             fn, mnemo::memory::staticAllocBytes, alignment);
     if (failed(live))
       return signalPassFailure();
-    llvm::Expected<mnemo::memory::MemoryPlan> plan = mnemo::memory::planMemory(
-        live->problem, planner, ilpTimeLimit, fn.getName());
-    if (!plan) {
-      fn.emitError() << llvm::toString(plan.takeError());
+    FailureOr<mnemo::memory::MemoryPlan> plan = mnemo::memory::planFunction(
+        fn, *live, planner, ilpTimeLimit, /*sramBudget=*/0, fn.getName(), {});
+    if (failed(plan))
       return signalPassFailure();
-    }
     mnemo::memory::printSummary(*plan, llvm::outs());
     Builder b(&getContext());
     for (auto [alloc, offset] :

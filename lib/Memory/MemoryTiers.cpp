@@ -31,11 +31,9 @@ struct MemoryTiersPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto fn = module.lookupSymbol<func::FuncOp>(entry);
-    if (!fn) {
-      module.emitError() << "entry function '" << entry << "' not found";
+    func::FuncOp fn = memory::lookupEntry(module, entry);
+    if (!fn)
       return signalPassFailure();
-    }
     if (sramBudget <= 0 || alignment < 1) {
       module.emitError("memory-tiers needs a positive sram-budget and "
                        "alignment");
@@ -51,29 +49,14 @@ struct MemoryTiersPass
         fn, memory::staticAllocBytes, alignment);
     if (failed(live))
       return signalPassFailure();
-    llvm::Expected<memory::TierPlan> tiers =
-        memory::planTiers(live->problem, sramBudget, ilpTimeLimit);
-    if (!tiers) {
-      fn.emitError() << llvm::toString(tiers.takeError());
+    FailureOr<memory::MemoryPlan> plan = memory::planFunction(
+        fn, *live, "greedy", ilpTimeLimit, sramBudget,
+        modelName.empty() ? fn.getName() : StringRef(modelName), reports);
+    if (failed(plan))
       return signalPassFailure();
-    }
-    llvm::Expected<memory::MemoryPlan> plan = memory::planMemory(
-        live->problem, "greedy", ilpTimeLimit,
-        modelName.empty() ? fn.getName() : StringRef(modelName));
-    if (!plan) {
-      fn.emitError() << llvm::toString(plan.takeError());
-      return signalPassFailure();
-    }
-    plan->tiers = *tiers;
-    for (const std::string &path : reports)
-      if (llvm::Error err = memory::writeReport(*plan, path)) {
-        module.emitError() << llvm::toString(std::move(err));
-        return signalPassFailure();
-      }
-    if (failed(memory::applyTierPlan(fn, *live, *tiers, alignment)))
+    if (failed(memory::applyTierPlan(fn, *live, *plan->tiers, alignment)))
       return signalPassFailure();
   }
-
 };
 
 } // namespace

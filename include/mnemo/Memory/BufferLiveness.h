@@ -11,10 +11,11 @@
 #ifndef MNEMO_MEMORY_BUFFERLIVENESS_H
 #define MNEMO_MEMORY_BUFFERLIVENESS_H
 
-#include "mnemo/Memory/Planner.h"
+#include "mnemo/Memory/MemoryPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinOps.h"
 
 namespace mnemo::memory {
 
@@ -40,6 +41,17 @@ mlir::FailureOr<BufferLiveness> analyzeBufferLiveness(
     llvm::function_ref<mlir::FailureOr<int64_t>(mlir::memref::AllocOp)>
         bytesOf,
     int64_t alignment);
+
+/// Plans `live` with `planner` and, when `sramBudget` > 0, the tiers for
+/// that budget; writes `reports`. Errors are emitted on `fn`.
+mlir::FailureOr<MemoryPlan>
+planFunction(mlir::func::FuncOp fn, const BufferLiveness &live,
+             llvm::StringRef planner, double ilpTimeLimit, int64_t sramBudget,
+             llvm::StringRef model, llvm::ArrayRef<std::string> reports);
+
+/// The entry function `name` of `module`, or null after an error saying it
+/// is missing.
+mlir::func::FuncOp lookupEntry(mlir::ModuleOp module, llvm::StringRef name);
 
 /// The name users know for the op at `loc`: the ONNX node name the importer
 /// put in a NameLoc, else empty.

@@ -81,11 +81,9 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    auto fn = module.lookupSymbol<func::FuncOp>(entry);
-    if (!fn) {
-      module.emitError() << "entry function '" << entry << "' not found";
+    func::FuncOp fn = memory::lookupEntry(module, entry);
+    if (!fn)
       return signalPassFailure();
-    }
     for (Type t : llvm::concat<const Type>(fn.getArgumentTypes(),
                                            fn.getResultTypes()))
       if (!isa<MemRefType>(t) || !cast<MemRefType>(t).getLayout().isIdentity()) {
@@ -170,27 +168,10 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
         memory::analyzeBufferLiveness(fn, bytesOf, kAlignment);
     if (failed(live))
       return signalPassFailure();
-    llvm::Expected<memory::MemoryPlan> plan = memory::planMemory(
-        live->problem, tiered ? StringRef("greedy") : StringRef(planner),
-        ilpTimeLimit, modelName);
-    if (!plan) {
-      fn.emitError() << llvm::toString(plan.takeError());
+    FailureOr<memory::MemoryPlan> plan = memory::planFunction(
+        fn, *live, planner, ilpTimeLimit, sramBudget, modelName, reports);
+    if (failed(plan))
       return signalPassFailure();
-    }
-    if (tiered) {
-      llvm::Expected<memory::TierPlan> tiers =
-          memory::planTiers(live->problem, sramBudget, ilpTimeLimit);
-      if (!tiers) {
-        fn.emitError() << llvm::toString(tiers.takeError());
-        return signalPassFailure();
-      }
-      plan->tiers = *tiers;
-    }
-    for (const std::string &path : reports)
-      if (llvm::Error err = memory::writeReport(*plan, path)) {
-        module.emitError() << llvm::toString(std::move(err));
-        return signalPassFailure();
-      }
     // The most bytes each output can take, so callers can size buffers.
     SmallVector<Attribute> outBytes;
     auto ret = cast<func::ReturnOp>(fn.front().getTerminator());
