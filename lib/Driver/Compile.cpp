@@ -420,6 +420,7 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   popts.ilpTimeLimit = options.ilpTimeLimit;
   popts.reports = options.reports;
   popts.sramBudget = options.sramBudget;
+  popts.lowMemory = options.lowMemory;
   buildCPUPipeline(pm, popts);
   if (failed(pm.run(module)))
     return failure();

@@ -41,7 +41,15 @@ void buildGraphToLinalgPipeline(OpPassManager &pm) {
               "canonicalize,cse");
 }
 
-void buildCPUBufferizePipeline(OpPassManager &pm) {
+void buildCPUBufferizePipeline(OpPassManager &pm, bool lowMemory) {
+  // Depthwise inputs padded one channel tile at a time: a fraction of the
+  // padded copy instead of all of it, but one thread fork/join per tile, so
+  // only when memory comes first. canonicalize folds the tiled pads'
+  // empty-slice checks; the tiles read the batch size from the source, not
+  // from the untiled pad (which would otherwise stay alive).
+  if (lowMemory)
+    addText(pm, "func.func(mnemo-depthwise-channel-tiles),"
+                "resolve-ranked-shaped-type-result-dims,canonicalize,cse");
   addText(pm, "func.func(mnemo-unshare-inits),eliminate-empty-tensors,"
               "one-shot-bufferize{bufferize-function-boundaries "
               "function-boundary-type-conversion=identity-layout-map},"
@@ -93,7 +101,7 @@ void buildCPULowerToLLVMPipeline(OpPassManager &pm,
 
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
   buildGraphToLinalgPipeline(pm);
-  buildCPUBufferizePipeline(pm);
+  buildCPUBufferizePipeline(pm, options.lowMemory || options.sramBudget > 0);
   buildCPUCodegenPipeline(pm, options);
   buildCPULowerToLLVMPipeline(pm, options);
 }
@@ -102,9 +110,9 @@ void registerPipelines() {
   PassPipelineRegistration<>("mnemo-graph-to-linalg",
                              "Shape inference, graph -> linalg, fusion",
                              buildGraphToLinalgPipeline);
-  PassPipelineRegistration<>("mnemo-cpu-bufferize",
-                             "One-shot bufferization for the CPU target",
-                             buildCPUBufferizePipeline);
+  PassPipelineRegistration<>(
+      "mnemo-cpu-bufferize", "One-shot bufferization for the CPU target",
+      [](OpPassManager &pm) { buildCPUBufferizePipeline(pm, false); });
   PassPipelineRegistration<CPUPipelineOptions>(
       "mnemo-cpu-codegen", "Tiling, vectorization and loops",
       buildCPUCodegenPipeline);

@@ -90,6 +90,22 @@ if any(c[0] == "gpt2_tiny_decode" for c in cases):
             cases.append((f"gpt2_tiny_decode (artifact, {label})", "--artifact=" + out,
                           os.path.join(gpt2, "test_data_set_0")))
 
+# MobileNetV2 compiled for memory: --low-memory (depthwise inputs padded per
+# channel tile) and an SRAM budget of 6.4 MB, below the 9.8 MB default plan.
+mb = [c for c in cases if c[0] == "mobilenet_v2" and c[1]]
+if mb:
+    for label, flags in (("--low-memory", ["--low-memory"]),
+                         ("--sram-budget=6400000", ["--sram-budget=6400000"])):
+        out = os.path.join(args.workdir, "mobilenet_v2_" + label.strip("-").split("=")[0])
+        p = subprocess.run([os.path.join(args.bindir, "mnemoc"), mb[0][1], "-o", out,
+                            "--name", "mobilenet_v2"] + flags, capture_output=True,
+                           text=True, errors="replace")
+        if p.returncode != 0:
+            print(f"FAIL mobilenet_v2 (mnemoc {label}): {p.stderr[-800:]}")
+            failed += 1
+        else:
+            cases.append((f"mobilenet_v2 (artifact, {label})", "--artifact=" + out, mb[0][2]))
+
 for name, model, data in cases:
     if model is None:
         failed += 1

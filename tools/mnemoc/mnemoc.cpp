@@ -61,6 +61,12 @@ static cl::opt<std::string>
                cl::desc("On-chip memory budget (e.g. 256KiB): buffers are "
                         "placed in SRAM and DRAM with spills and reloads"),
                cl::cat(cat));
+static cl::opt<bool>
+    lowMemory("low-memory",
+              cl::desc("Prefer less activation memory over speed (pad "
+                       "depthwise inputs per channel tile); implied by "
+                       "--sram-budget"),
+              cl::cat(cat));
 static cl::list<std::string>
     reports("report",
             cl::desc("Write the memory plan report (PATH.json or PATH.html; "
@@ -114,6 +120,7 @@ int main(int argc, char **argv) {
   opts.planner = planner;
   opts.ilpTimeLimit = ilpTimeLimit;
   opts.reports.assign(reports.begin(), reports.end());
+  opts.lowMemory = lowMemory;
   if (!sramBudget.empty()) {
     std::optional<int64_t> bytes = mnemo::parseByteSize(sramBudget);
     if (!bytes || *bytes <= 0) {

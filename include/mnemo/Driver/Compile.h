@@ -51,6 +51,7 @@ struct CompileOptions {
   double ilpTimeLimit = 10.0;       // seconds
   std::vector<std::string> reports; // memory plan reports (.json, .html)
   int64_t sramBudget = 0;           // bytes on chip; 0: one arena
+  bool lowMemory = false;           // memory-first rewrites
 };
 
 /// Parses a byte size: a number with an optional B, KB, KiB, MB, MiB, GB or

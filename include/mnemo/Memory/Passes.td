@@ -67,4 +67,29 @@ def MemoryTiersPass : Pass<"mnemo-memory-tiers", "::mlir::ModuleOp"> {
                            "::mnemo::mem::MemDialect"];
 }
 
+def DepthwiseChannelTilesPass
+    : Pass<"mnemo-depthwise-channel-tiles", "::mlir::func::FuncOp"> {
+  let summary = "Pads depthwise convolution inputs one channel tile at a time.";
+  let description = [{
+    A depthwise convolution whose input is a `tensor.pad` of the spatial
+    dims would otherwise materialize the whole padded input next to the
+    unpadded one: in MobileNetV2 that pair is the activation peak. The
+    convolution is tiled along its channels into `tiles` equal tiles (a
+    divisor of the channel count) with upstream tile-and-fuse
+    (`scf::tileConsumerAndFuseProducersUsingSCF`), fusing only the pad and
+    the output's fill into the loop. Each iteration pads one channel tile
+    into a scratch buffer of 1/`tiles` of the padded size, reused by the
+    next iteration.
+  }];
+  let options = [
+    Option<"tiles", "tiles", "int64_t", "16",
+           "Channel tiles (the largest divisor of the channel count up to this)">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // MNEMO_MEMORY_PASSES_TD

@@ -51,13 +51,19 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
       llvm::cl::desc("On-chip bytes: place buffers in SRAM and DRAM with "
                      "spills (0: one workspace arena)"),
       llvm::cl::init(0)};
+  Option<bool> lowMemory{
+      *this, "low-memory",
+      llvm::cl::desc("Prefer less activation memory over speed (implied by "
+                     "sram-budget)"),
+      llvm::cl::init(false)};
   ListOption<std::string> reports{
       *this, "reports",
       llvm::cl::desc("Memory plan reports to write (.json or .html)")};
 };
 
 void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
-void buildCPUBufferizePipeline(mlir::OpPassManager &pm);
+/// `lowMemory` adds the memory-first rewrites (depthwise channel tiles).
+void buildCPUBufferizePipeline(mlir::OpPassManager &pm, bool lowMemory);
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm,
                              const CPUPipelineOptions &options);
 void buildCPULowerToLLVMPipeline(mlir::OpPassManager &pm,
