@@ -4,8 +4,10 @@ MnasNet (torchvision, exported here) and ../shared/models/gpt2_tiny_decode
 (past_len bounded to 1..4096), compiles each model with mnemoc
 --planner=ilp --report=...json, then prints naive (no reuse), first-fit,
 greedy, ILP and the fixed-order and order-free bounds in bytes, the ILP's
-solve time and gap, the ratio ILP / fixed-order bound, and checks that the
-artifact's <name>_workspace_bytes() equals the plan's arena_bytes.
+solve time and gap, the ratio ILP / fixed-order bound, checks that the
+artifact's <name>_workspace_bytes() equals the plan's arena_bytes, and
+gives the ILP arena of a --low-memory compile. A second table sweeps
+--sram-budget: SRAM and DRAM arenas and off-chip traffic.
 
   python3 bench/bench_memory.py --bindir build/bin
 """
@@ -66,33 +68,42 @@ for name in args.models.split(","):
     lib = ctypes.CDLL(os.path.join(out, "libm.so"))
     lib.m_workspace_bytes.restype = ctypes.c_size_t
     ws = lib.m_workspace_bytes()
-    rows.append((name, r, ws))
+    # The same model compiled memory-first (--low-memory).
+    low = os.path.join(args.workdir, "mem_" + name, "low")
+    p = subprocess.run([os.path.join(args.bindir, "mnemoc"), path, "-o", low, "--name", "m",
+                        "--emit=mlir", "--low-memory", "--ilp-time-limit", args.ilp_time_limit,
+                        "--report=" + os.path.join(low, "report.json")] + extra,
+                       capture_output=True, text=True, errors="replace")
+    if p.returncode != 0:
+        sys.exit(f"mnemoc --low-memory failed on {name}:\n{p.stderr[-3000:]}")
+    rows.append((name, r, ws, json.load(open(os.path.join(low, "report.json")))))
 
 print("bytes; ILP warm-started from the better of first-fit and greedy, "
       f"time limit {args.ilp_time_limit} s; bound = fixed-order lower bound "
       "(max live bytes over the schedule)")
 hdr = (f"{'model':18} {'naive':>11} {'first-fit':>11} {'greedy':>11} {'ilp':>11} "
        f"{'bound':>11} {'order-free':>11} {'ilp/bound':>9} {'gap':>7} {'solve s':>8} "
-       f"{'naive/ilp':>9} {'ws==arena':>9}")
+       f"{'naive/ilp':>9} {'ws==arena':>9} {'low-mem ilp':>11}")
 print(hdr)
 ok = True
-for name, r, ws in rows:
+for name, r, ws, lowr in rows:
     ilp = r["ilp_bytes"]
     same = ws == r["arena_bytes"]
     ok &= same and ilp <= r["greedy_bytes"]
     print(f"{name:18} {r['naive_bytes']:11} {r['first_fit_bytes']:11} {r['greedy_bytes']:11} "
           f"{ilp:11} {r['lower_bound_bytes']:11} {r['order_free_bound_bytes']:11} "
           f"{ilp / r['lower_bound_bytes']:9.4f} {r['ilp_gap']:7.4f} {r['solve_seconds']:8.3f} "
-          f"{r['naive_bytes'] / ilp:9.2f} {str(same):>9}")
+          f"{r['naive_bytes'] / ilp:9.2f} {str(same):>9} {lowr['arena_bytes']:11}")
 
-# On-chip budgets: the smallest possible (the order-free bound: one step's
+# On-chip budgets (--sram-budget implies --low-memory, so the bounds are the
+# low-memory run's): the smallest possible (the order-free bound: one step's
 # inputs + outputs), halfway to the fixed-order bound, and the bound itself
 # (no spills needed). Traffic = bytes spilled + reloaded per inference.
 print()
 print("SRAM budget sweep (--sram-budget): SRAM and DRAM arenas, off-chip traffic")
 print(f"{'model':18} {'budget':>11} {'sram':>11} {'dram':>11} {'traffic':>11} "
       f"{'method':>10} {'solve s':>8}")
-for name, r, _ in rows:
+for name, _, _, r in rows:
     path, extra = model_path(name)
     lo, hi = r["order_free_bound_bytes"], r["lower_bound_bytes"]
     budgets = sorted({lo, (lo + hi) // 2 // 64 * 64, hi})
