@@ -169,7 +169,7 @@ void writeHTML(const MemoryPlan &mp, llvm::raw_ostream &os) {
   int64_t ymax = std::max<int64_t>(1, mp.bounds.naive);
   auto x = [&](double s) { return L + s * (W - L - 10) / steps; };
   auto y = [&](double v, double h, int64_t max) {
-    return 10 + (h - B - 10) * (1 - v / (double)max);
+    return 18 + (h - B - 18) * (1 - v / (double)max);
   };
 
   os << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mnemo "

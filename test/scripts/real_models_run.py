@@ -68,43 +68,43 @@ else:
     skipped += 1
 
 passed = failed = 0
+
+
+def artifact_case(name, label, model, data, out, flags):
+    """Compiles `model` with mnemoc `flags` into `out` and queues a run of the
+    artifact on `data` (a compile failure counts as a failed case)."""
+    global failed
+    out = os.path.join(args.workdir, out)
+    p = subprocess.run([os.path.join(args.bindir, "mnemoc"), model, "-o", out,
+                        "--name", name] + flags, capture_output=True, text=True,
+                       errors="replace")
+    if p.returncode != 0:
+        print(f"FAIL {name} (mnemoc {label}): {p.stderr[-800:]}")
+        failed += 1
+    else:
+        cases.append((f"{name} (artifact, {label})", "--artifact=" + out, data))
+
+
 # GPT-2 also as an artifact compiled once for every past length up to 4096
-# (the workspace is sized by the bounds), run at the test's past length 32.
-gpt2_bounded = None
-# And under an on-chip budget of 4.4 MB (below the 5.3 MB single-arena
-# plan): tensors are spilled to the DRAM arena and reloaded.
+# (the workspace is sized by the bounds), run at the test's past length 32,
+# and under an on-chip budget of 4.4 MB (below the 5.3 MB single-arena plan):
+# tensors are spilled to the DRAM arena and reloaded.
 if any(c[0] == "gpt2_tiny_decode" for c in cases):
+    bounds = ["--dim", "past_len=1..4096", "--dim", "total_len=2..4097"]
     for label, out, extra in (
             ("past_len 1..4096", "gpt2_bounded", []),
             ("past_len 1..4096, --sram-budget=4400000 with spills", "gpt2_sram",
              ["--sram-budget=4400000"])):
-        out = os.path.join(args.workdir, out)
-        p = subprocess.run([os.path.join(args.bindir, "mnemoc"), os.path.join(gpt2, "model.onnx"),
-                            "-o", out, "--name", "gpt2", "--dim", "past_len=1..4096",
-                            "--dim", "total_len=2..4097"] + extra, capture_output=True,
-                           text=True, errors="replace")
-        if p.returncode != 0:
-            print(f"FAIL gpt2_tiny_decode (mnemoc, {label}): {p.stderr[-800:]}")
-            failed += 1
-        else:
-            cases.append((f"gpt2_tiny_decode (artifact, {label})", "--artifact=" + out,
-                          os.path.join(gpt2, "test_data_set_0")))
+        artifact_case("gpt2_tiny_decode", label, os.path.join(gpt2, "model.onnx"),
+                      os.path.join(gpt2, "test_data_set_0"), out, bounds + extra)
 
 # MobileNetV2 compiled for memory: --low-memory (depthwise inputs padded per
 # channel tile) and an SRAM budget of 6.4 MB, below the 9.8 MB default plan.
 mb = [c for c in cases if c[0] == "mobilenet_v2" and c[1]]
 if mb:
-    for label, flags in (("--low-memory", ["--low-memory"]),
-                         ("--sram-budget=6400000", ["--sram-budget=6400000"])):
-        out = os.path.join(args.workdir, "mobilenet_v2_" + label.strip("-").split("=")[0])
-        p = subprocess.run([os.path.join(args.bindir, "mnemoc"), mb[0][1], "-o", out,
-                            "--name", "mobilenet_v2"] + flags, capture_output=True,
-                           text=True, errors="replace")
-        if p.returncode != 0:
-            print(f"FAIL mobilenet_v2 (mnemoc {label}): {p.stderr[-800:]}")
-            failed += 1
-        else:
-            cases.append((f"mobilenet_v2 (artifact, {label})", "--artifact=" + out, mb[0][2]))
+    for label, out in (("--low-memory", "mobilenet_v2_low"),
+                       ("--sram-budget=6400000", "mobilenet_v2_sram")):
+        artifact_case("mobilenet_v2", label, mb[0][1], mb[0][2], out, [label])
 
 for name, model, data in cases:
     if model is None:
