@@ -106,6 +106,29 @@ if mb:
                        ("--sram-budget=6400000", "mobilenet_v2_sram")):
         artifact_case("mobilenet_v2", label, mb[0][1], mb[0][2], out, [label])
 
+# MobileNetV2's first stage, cut after its fifth block (28x28x32) into 4x4
+# patches, must have MCUNetV2's published geometry: 7x7 tiles, 75x75 input
+# patches every 56 pixels, 41.9% extra MACs in the stage.
+if mb:
+    translate = subprocess.run([os.path.join(args.bindir, "mnemo-translate"), "--import-onnx",
+                                mb[0][1], "--infer-shapes"], capture_output=True, text=True)
+    geo = subprocess.run([os.path.join(args.bindir, "mnemo-opt"), "--mnemo-patch-geometry",
+                          "-o", os.devnull], input=translate.stdout, capture_output=True,
+                         text=True)
+    # The cut point whose output is 28x28 and whose 4x4 overhead is 41.9%.
+    cut = next((line.split()[0] for line in geo.stdout.splitlines()
+                if "28x28" in line and "41.9%" in line), None)
+    detail = subprocess.run([os.path.join(args.bindir, "mnemo-opt"),
+                             f"--mnemo-patch-geometry=cut={cut} patches=4", "-o", os.devnull],
+                            input=translate.stdout, capture_output=True, text=True)
+    want = ["tile: 7x7", "input patch: 75x75", "patch stride: 56x56", "extra: 41.9%"]
+    ok = cut is not None and all(w in detail.stdout for w in want)
+    print(f"{'PASS' if ok else 'FAIL'} mobilenet_v2 patch geometry (MCUNetV2: {', '.join(want)})")
+    for line in (detail.stdout or geo.stdout + geo.stderr).splitlines()[:6]:
+        print("    " + line)
+    passed += ok
+    failed += not ok
+
 for name, model, data in cases:
     if model is None:
         failed += 1

@@ -3,6 +3,7 @@
 #include "mnemo/Memory/MemoryPlan.h"
 #include "mnemo/Memory/Planner.h"
 #include "mnemo/Memory/Tiers.h"
+#include "mnemo/Memory/PatchGeometry.h"
 
 #include "gtest/gtest.h"
 
@@ -190,6 +191,49 @@ TEST(MemoryTiers, RandomBudgetsPassTheChecker) {
     if (budget >= hi)
       EXPECT_EQ(t->trafficBytes, 0);
   }
+}
+
+// MobileNetV2 1.0 @224, first five blocks (stem conv and inverted
+// residual blocks 1-4) up to the 28x28x32 output, split 4 x 4: the
+// published geometry is 7x7 tiles, 75x75 input patches, patch stride 56
+// and 41.9% extra MACs in the stage.
+TEST(PatchGeometry, MobileNetV2FirstStageMatchesMCUNetV2) {
+  auto layer = [](std::string name, int64_t k, int64_t s, int64_t out,
+                  int64_t macs, int input) {
+    SpatialLayer l;
+    l.name = std::move(name);
+    l.kernel = {k, k};
+    l.stride = {s, s};
+    l.out = {out, out};
+    l.macsPerPixel = macs;
+    l.inputs = {input};
+    return l;
+  };
+  std::vector<SpatialLayer> stage = {
+      layer("stem", 3, 2, 112, 3 * 9 * 32, -1),
+      layer("b1.dw", 3, 1, 112, 9 * 32, 0),
+      layer("b1.pw", 1, 1, 112, 32 * 16, 1),
+      layer("b2.expand", 1, 1, 112, 16 * 96, 2),
+      layer("b2.dw", 3, 2, 56, 9 * 96, 3),
+      layer("b2.project", 1, 1, 56, 96 * 24, 4),
+      layer("b3.expand", 1, 1, 56, 24 * 144, 5),
+      layer("b3.dw", 3, 1, 56, 9 * 144, 6),
+      layer("b3.project", 1, 1, 56, 144 * 24, 7),
+      layer("b3.add", 1, 1, 56, 0, 8),
+      layer("b4.expand", 1, 1, 56, 24 * 144, 9),
+      layer("b4.dw", 3, 2, 28, 9 * 144, 10),
+      layer("b4.project", 1, 1, 28, 144 * 32, 11)};
+  stage[9].inputs = {8, 5}; // the residual add reads the block input too
+  PatchGeometry g = computePatchGeometry(stage, 4);
+  EXPECT_EQ(g.tile[0], 7);
+  EXPECT_EQ(g.patch[0], 75);
+  EXPECT_EQ(g.patch[1], 75);
+  EXPECT_EQ(g.patchStride[0], 56);
+  EXPECT_NEAR(g.macOverhead, 0.419, 0.005);
+  EXPECT_EQ(g.region[0][0], 37); // the stem computes 37x37 per patch
+  // No split, no overhead; more patches, more overlap.
+  EXPECT_NEAR(computePatchGeometry(stage, 1).macOverhead, 0, 1e-9);
+  EXPECT_GT(computePatchGeometry(stage, 7).macOverhead, g.macOverhead);
 }
 
 } // namespace

@@ -92,4 +92,29 @@ def DepthwiseChannelTilesPass
                            "::mlir::arith::ArithDialect"];
 }
 
+def PatchGeometryPass : Pass<"mnemo-patch-geometry", "::mlir::ModuleOp"> {
+  let summary = "Reports the patch geometry of a CNN's first spatial stage.";
+  let description = [{
+    Reads the leading spatial stage of the graph-dialect entry function:
+    convolutions, pools, and elementwise ops that keep the map size, from
+    the 4-d image input up to the first op that leaves NCHW. Static shapes
+    are needed (run graph-infer-shapes first). Cut points are the layers
+    after which a single activation is live.
+    - With `cut=-1` it prints every cut point with the extra MACs of 2x2 ..
+      `patches` x `patches` patches.
+    - With `cut=K` it prints, for the K-th cut point: the tile, the input
+      patch with its halo, the patch stride, the stage's extra MACs, and the
+      region every layer computes per patch (MCUNetV2's receptive-field
+      rule, lib/Memory/PatchGeometry.cpp).
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", "\"main_graph\"",
+           "The entry function">,
+    Option<"cut", "cut", "int64_t", "-1",
+           "Index of the cut point to detail (-1: list them all)">,
+    Option<"patches", "patches", "int64_t", "4",
+           "p: the stage output is split into p x p tiles">,
+  ];
+}
+
 #endif // MNEMO_MEMORY_PASSES_TD
