@@ -5,6 +5,7 @@
 #include "mnemo/Dialect/Mem/IR/Mem.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
@@ -86,13 +87,15 @@ LogicalResult applyTierPlan(func::FuncOp fn, BufferLiveness &live,
         for (auto [k, r] : llvm::enumerate(t.residencies[i]))
           if (r.first <= s && s <= r.last)
             use.set(views[k]);
+        // A top-level op that reads no data (memref.dim, a view nothing
+        // uses) may sit outside every residency: any view has the shape.
+        if (use.get() == alloc.getResult() && !views.empty() &&
+            top == user && isMemoryEffectFree(user))
+          use.set(views.front());
       }
-      if (!alloc->use_empty()) {
-        // Only possible for a buffer no step touches (its remaining uses
-        // are bookkeeping): it gets the start of the SRAM arena.
+      if (!alloc->use_empty())
         return alloc.emitError(
             "buffer used outside every on-chip residency");
-      }
       alloc.erase();
     }
     return success();

@@ -15,6 +15,7 @@
 // CHECK: linalg.generic {{.*}} outs(%[[A0]] :
 // CHECK-NEXT: ^bb0
 // CHECK: mem.spill %[[A0]] to %[[AD]] : memref<1024xf32>
+// CHECK: memref.dim %[[A0]], %{{.*}} : memref<1024xf32>
 // CHECK: mem.reload %[[AD]] to %[[A3]] : memref<1024xf32>
 // CHECK-NEXT: linalg.generic {{.*}} ins(%{{.*}}, %[[A3]] :
 // CHECK-NOT: memref.alloc
@@ -49,6 +50,9 @@ func.func @main_graph(%x: memref<1024xf32>, %y: memref<2048xf32>) -> memref<1024
     %r = arith.mulf %i, %i : f32
     linalg.yield %r : f32
   }
+  // Reads only the shape of %a while %a is off chip.
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %a, %c0 : memref<1024xf32>
   %c = memref.alloc() : memref<2048xf32>
   linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel"]} ins(%b : memref<2048xf32>) outs(%c : memref<2048xf32>) {
   ^bb0(%i: f32, %o: f32):
