@@ -11,6 +11,8 @@
 
 #include "mnemo/Memory/Passes.h"
 
+#include "mnemo/Support/MathExtras.h"
+
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -22,14 +24,6 @@ namespace mnemo {
 using namespace mlir;
 
 namespace {
-
-/// Largest divisor of `n` up to `limit`.
-int64_t tileCount(int64_t n, int64_t limit) {
-  for (int64_t c = std::min(n, limit); c > 1; --c)
-    if (n % c == 0)
-      return c;
-  return 1;
-}
 
 /// The pad of the spatial dims only (N and C unpadded) feeding `conv`.
 tensor::PadOp spatialPad(linalg::DepthwiseConv2DNchwChwOp conv) {
@@ -66,7 +60,7 @@ struct DepthwiseChannelTilesPass
       if (outType.isDynamicDim(1))
         continue;
       int64_t channels = outType.getDimSize(1);
-      int64_t n = tileCount(channels, tiles);
+      int64_t n = mnemo::largestDivisorAtMost(channels, tiles);
       if (n == 1)
         continue;
       // The loop that indexes the output's channel dim.

@@ -166,7 +166,10 @@ void writeHTML(const MemoryPlan &mp, llvm::raw_ostream &os) {
   const double W = 960, H = 280, L = 70, B = 24;
   std::vector<int64_t> live = liveBytes(p), top = planTop(mp);
   auto f = [](double v) { return llvm::formatv("{0:F1}", v).str(); };
-  int64_t ymax = std::max<int64_t>(1, mp.bounds.naive);
+  // The timeline's y range: the naive total is the top (never below the
+  // arena), at least 1 so an empty plan still scales.
+  int64_t ymax =
+      std::max<int64_t>({1, mp.bounds.naive, mp.chosen.arenaBytes});
   auto x = [&](double s) { return L + s * (W - L - 10) / steps; };
   auto y = [&](double v, double h, int64_t max) {
     return 18 + (h - B - 18) * (1 - v / (double)max);
@@ -204,7 +207,6 @@ void writeHTML(const MemoryPlan &mp, llvm::raw_ostream &os) {
 
   // Live bytes over the steps: the plan's occupied top, the bound (live
   // bytes), the naive total.
-  ymax = std::max(mp.bounds.naive, mp.chosen.arenaBytes);
   os << "<h3>Live bytes per step</h3>\n<svg width=\"" << f(W) << "\" height=\""
      << f(H) << "\" xmlns=\"http://www.w3.org/2000/svg\">\n";
   auto polyline = [&](const std::vector<int64_t> &v, llvm::StringRef color,
@@ -224,7 +226,7 @@ void writeHTML(const MemoryPlan &mp, llvm::raw_ostream &os) {
        << label << " " << humanBytes(v) << "</text>\n";
   };
   hline(mp.bounds.naive, "#999", "naive");
-  hline(mp.chosen.arenaBytes, "#c33", "arena");
+  hline(shownArena(mp), "#c33", mp.tiers ? "SRAM arena" : "arena");
   polyline(top, "#c33", "plan: highest occupied byte");
   polyline(live, "#36c", "bound: live bytes");
   os << "<text x=\"" << f(L) << "\" y=\"" << f(H - 6) << "\">step 0 .. "

@@ -10,6 +10,8 @@
 
 #include "mnemo/Target/CPU/Passes.h"
 
+#include "mnemo/Support/MathExtras.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -78,19 +80,11 @@ bool touchedBetween(Operation *from, Operation *to, Value buffer,
   return false;
 }
 
-/// Largest divisor of `n` not above `limit` (chunks of equal static size).
-int64_t chunkCount(int64_t n, int64_t limit) {
-  for (int64_t c = std::min(n, limit); c > 1; --c)
-    if (n % c == 0)
-      return c;
-  return 1;
-}
-
 /// A constant fill of a whole buffer and the copy that then writes its
 /// interior. Offsets are static; dims with a border (padded) are static,
 /// unpadded ones may be dynamic (a symbolic batch).
 struct PadCopy {
-  Operation *fill, *copy;
+  Operation *fill, *copy, *view;
   Value value, buffer, source;
   SmallVector<int64_t> off;
   SmallVector<OpFoldResult> size, whole;
@@ -135,7 +129,7 @@ std::optional<PadCopy> matchPadCopy(linalg::LinalgOp fill) {
         llvm::any_of(view.getStaticOffsets(), ShapedType::isDynamic) ||
         view.getSourceType().getRank() != view.getType().getRank())
       continue;
-    PadCopy pc{fill, copyInto(view), value, buffer, Value(),
+    PadCopy pc{fill, copyInto(view), view, value, buffer, Value(),
                SmallVector<int64_t>(view.getStaticOffsets()),
                view.getMixedSizes(), *whole};
     bool shapesOk = true;
@@ -221,7 +215,9 @@ void fillBorders(const PadCopy &pc, bool parallel, int64_t chunks,
     if (!p && !pc.padded(d) && *n >= 2)
       p = d;
   }
-  int64_t n = p ? chunkCount(*getConstantIntValue(pc.whole[*p]), chunks) : 1;
+  int64_t n = p ? mnemo::largestDivisorAtMost(
+                      *getConstantIntValue(pc.whole[*p]), chunks)
+                : 1;
   if (elements < minWork || n == 1) {
     emitChunk(b, loc, pc, 0, Value(), 0);
   } else {
@@ -244,6 +240,9 @@ void fillBorders(const PadCopy &pc, bool parallel, int64_t chunks,
   }
   pc.copy->erase();
   pc.fill->erase();
+  // The chunks take their own views of the interior.
+  if (pc.view->use_empty())
+    pc.view->erase();
 }
 
 struct FillPadBordersPass

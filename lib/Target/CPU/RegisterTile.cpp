@@ -367,6 +367,23 @@ protected:
                        });
   }
 
+  /// Full blocks of `block` rows along `dim`, then the remainder; one
+  /// 1-row block when there is no row dim.
+  void forRowBlocks(
+      OpBuilder &b, Location loc, std::optional<unsigned> dim, int64_t block,
+      bool parallel,
+      function_ref<void(OpBuilder &, Location, Value, int64_t)> fn) {
+    if (!dim) {
+      fn(b, loc, Value(), 1);
+      return;
+    }
+    Value size = sizes[*dim];
+    Value full = fullEnd(b, loc, size, block);
+    loop(b, loc, cst(b, loc, 0), full, block, parallel,
+         [&](OpBuilder &b, Location loc, Value r0) { fn(b, loc, r0, block); });
+    remainderRows(b, loc, *dim, size, full, block, fn);
+  }
+
   /// The rows after the last full block: one block of exactly the rest
   /// when the size is static (so 16 rows with blocks of 6 end in a 4-row
   /// block, not four 1-row passes over B), else 1-row blocks.
@@ -474,15 +491,7 @@ private:
 
   /// Full row blocks of `mr` rows, then single rows.
   void forRows(OpBuilder &b, Location loc, bool parallel, RowFn fn) {
-    if (!plan.m) {
-      fn(b, loc, Value(), 1);
-      return;
-    }
-    Value mSize = sizes[*plan.m];
-    Value mFull = fullEnd(b, loc, mSize, mr);
-    loop(b, loc, cst(b, loc, 0), mFull, mr, parallel,
-         [&](OpBuilder &b, Location loc, Value m0) { fn(b, loc, m0, mr); });
-    remainderRows(b, loc, *plan.m, mSize, mFull, mr, fn);
+    forRowBlocks(b, loc, plan.m, mr, parallel, fn);
   }
 
 
@@ -659,20 +668,10 @@ public:
 
   void emit(OpBuilder &b) {
     emitOuter(b, plan.outer, [&](OpBuilder &b, Location loc, bool parallel) {
-      if (!plan.r) {
-        emitBlock(b, loc, Value(), 1);
-        return;
-      }
-      Value size = sizes[*plan.r];
-      Value full = fullEnd(b, loc, size, rows);
-      loop(b, loc, cst(b, loc, 0), full, rows, parallel,
-           [&](OpBuilder &b, Location loc, Value r0) {
-             emitBlock(b, loc, r0, rows);
-           });
-      remainderRows(b, loc, *plan.r, size, full, rows,
-                    [&](OpBuilder &b, Location loc, Value r0, int64_t n) {
-                      emitBlock(b, loc, r0, n);
-                    });
+      forRowBlocks(b, loc, plan.r, rows, parallel,
+                   [&](OpBuilder &b, Location loc, Value r0, int64_t n) {
+                     emitBlock(b, loc, r0, n);
+                   });
     });
   }
 
