@@ -421,6 +421,10 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   popts.reports = options.reports;
   popts.sramBudget = options.sramBudget;
   popts.lowMemory = options.lowMemory;
+  popts.patchSchedule = options.patchSchedule;
+  popts.patches = options.patches;
+  popts.patchCut = options.patchCut;
+  popts.maxRecompute = options.maxRecompute;
   buildCPUPipeline(pm, popts);
   if (failed(pm.run(module)))
     return failure();

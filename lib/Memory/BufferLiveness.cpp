@@ -2,6 +2,7 @@
 
 #include "mnemo/Memory/BufferLiveness.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/StringMap.h"
@@ -69,6 +70,31 @@ FailureOr<int64_t> staticAllocBytes(memref::AllocOp alloc) {
   return t.getNumElements() * elementBytes(t.getElementType());
 }
 
+bool isScheduledLoop(Operation *op) {
+  auto loop = dyn_cast<scf::ForOp>(op);
+  if (!loop)
+    return false;
+  bool allocates = false;
+  for (Operation &inner : *loop.getBody()) {
+    allocates |= isa<memref::AllocOp>(inner) || isScheduledLoop(&inner);
+    // A buffer that outlives its iteration needs an address per iteration.
+    if (isa<scf::YieldOp>(inner))
+      for (Value v : inner.getOperands())
+        if (Operation *def = v.getDefiningOp())
+          if (def->getBlock() == loop.getBody() &&
+              isa<memref::AllocOp, ViewLikeOpInterface>(def))
+            return false;
+  }
+  return allocates;
+}
+
+int64_t BufferLiveness::stepOf(Operation *op) const {
+  for (; op; op = op->getParentOp())
+    if (auto it = stepAt.find(op); it != stepAt.end())
+      return it->second;
+  return -1;
+}
+
 namespace {
 
 /// Ops that do work at run time: anything with a region (loop nests) or a
@@ -87,11 +113,20 @@ std::string stepName(Operation *op) {
   return name.empty() ? op->getName().getStringRef().str() : name;
 }
 
-/// The steps that use `buffer` or a view of it (transitively).
-llvm::SmallDenseSet<int64_t> useSteps(Value buffer, Block &block,
-                                      const DenseMap<Operation *, int64_t> &stepAt) {
+/// Blocks whose ops are steps: the function's and scheduled loop bodies.
+bool isScheduleBlock(Block *block, Block &entry) {
+  return block == &entry || isScheduledLoop(block->getParentOp());
+}
+
+/// The steps that use `buffer` or a view of it (transitively). A buffer
+/// used inside a scheduled loop it is not allocated in is used by every
+/// iteration: all of the loop's steps.
+llvm::SmallDenseSet<int64_t>
+useSteps(memref::AllocOp alloc, Block &entry, const BufferLiveness &live,
+         ArrayRef<std::tuple<Operation *, int64_t, int64_t>> loops) {
   llvm::SmallDenseSet<int64_t> steps;
-  SmallVector<Value> worklist = {buffer};
+  SmallVector<Value> worklist = {alloc.getResult()};
+  llvm::SmallPtrSet<Operation *, 4> loopsUsing;
   while (!worklist.empty()) {
     Value v = worklist.pop_back_val();
     for (OpOperand &use : v.getUses()) {
@@ -100,17 +135,58 @@ llvm::SmallDenseSet<int64_t> useSteps(Value buffer, Block &block,
           view && view.getViewSource() == v) {
         llvm::append_range(worklist, user->getResults());
         // A view taken inside a loop nest is itself a use there.
-        if (user->getBlock() == &block)
+        if (isScheduleBlock(user->getBlock(), entry))
           continue;
       }
+      // Loop-carried buffers alias the loop's results.
+      if (auto loop = dyn_cast<scf::ForOp>(user))
+        if (OpResult r = loop.getTiedLoopResult(&use)) {
+          worklist.push_back(r);
+          worklist.push_back(loop.getTiedLoopRegionIterArg(&use));
+        }
       if (isa<memref::DeallocOp>(user))
         continue;
-      Operation *top = block.findAncestorOpInBlock(*user);
-      if (top && isStep(top))
-        steps.insert(stepAt.lookup(top));
+      for (auto &[loop, first, last] : loops)
+        if (loop->isAncestor(user) && !loop->isAncestor(alloc))
+          loopsUsing.insert(loop);
+      // The step the user belongs to (a view or index op between steps is
+      // not a use).
+      Operation *anchor = user;
+      while (anchor && !isScheduleBlock(anchor->getBlock(), entry))
+        anchor = anchor->getParentOp();
+      if (anchor && isStep(anchor))
+        steps.insert(live.stepOf(anchor));
     }
   }
+  for (auto &[loop, first, last] : loops)
+    if (loopsUsing.contains(loop))
+      for (int64_t s = first; s <= last; ++s)
+        steps.insert(s);
   return steps;
+}
+
+/// Numbers the steps of `block`, descending into scheduled loops; ops that
+/// are not steps map to the next step.
+void collectSteps(Block &block, BufferLiveness &result,
+                  SmallVector<Operation *> &pending,
+                  SmallVector<std::tuple<Operation *, int64_t, int64_t>> &loops) {
+  Problem &p = result.problem;
+  for (Operation &op : block) {
+    pending.push_back(&op);
+    if (isScheduledLoop(&op)) {
+      int64_t first = p.steps.size();
+      collectSteps(*cast<scf::ForOp>(op).getBody(), result, pending, loops);
+      loops.push_back({&op, first, (int64_t)p.steps.size() - 1});
+      continue;
+    }
+    if (!isStep(&op))
+      continue;
+    for (Operation *q : pending)
+      result.stepAt[q] = p.steps.size();
+    pending.clear();
+    p.steps.push_back(stepName(&op));
+    result.stepOps.push_back(&op);
+  }
 }
 
 } // namespace
@@ -125,19 +201,9 @@ FailureOr<BufferLiveness> analyzeBufferLiveness(
   Problem &p = result.problem;
   p.alignment = alignment;
 
-  // Step index of each top-level op; non-steps map to the next step.
-  DenseMap<Operation *, int64_t> &stepAt = result.stepAt;
   SmallVector<Operation *> pending;
-  for (Operation &op : block) {
-    pending.push_back(&op);
-    if (!isStep(&op))
-      continue;
-    for (Operation *q : pending)
-      stepAt[q] = p.steps.size();
-    pending.clear();
-    p.steps.push_back(stepName(&op));
-    result.stepOps.push_back(&op);
-  }
+  SmallVector<std::tuple<Operation *, int64_t, int64_t>> loops;
+  collectSteps(block, result, pending, loops);
   p.touched.resize(p.steps.size());
 
   llvm::StringMap<int> seenNames;
@@ -145,9 +211,7 @@ FailureOr<BufferLiveness> analyzeBufferLiveness(
     FailureOr<int64_t> bytes = bytesOf(alloc);
     if (failed(bytes))
       return WalkResult::interrupt();
-    Operation *home = block.findAncestorOpInBlock(*alloc);
-    llvm::SmallDenseSet<int64_t> steps =
-        useSteps(alloc.getResult(), block, stepAt);
+    llvm::SmallDenseSet<int64_t> steps = useSteps(alloc, block, result, loops);
     int64_t first = INT64_MAX, last = -1;
     for (int64_t st : steps) {
       first = std::min(first, st);
@@ -155,7 +219,7 @@ FailureOr<BufferLiveness> analyzeBufferLiveness(
       p.touched[st].push_back(p.buffers.size());
     }
     if (last < 0) // never used: live where it is allocated
-      first = last = std::min<int64_t>(stepAt.lookup(home),
+      first = last = std::min<int64_t>(std::max<int64_t>(result.stepOf(alloc), 0),
                                        (int64_t)p.steps.size() - 1);
     int index = p.buffers.size();
     std::string name = nodeName(alloc.getLoc());

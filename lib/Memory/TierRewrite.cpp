@@ -17,10 +17,13 @@ namespace mnemo::memory {
 /// re-rooted at that step's residency.
 void cloneViewsPerUser(Block &block) {
   SmallVector<Operation *> views;
-  for (Operation &op : block)
+  for (Operation &op : block) {
+    if (isScheduledLoop(&op))
+      cloneViewsPerUser(op.getRegion(0).front());
     if (isa<ViewLikeOpInterface>(op) && op.getNumResults() == 1 &&
         isa<MemRefType>(op.getResult(0).getType()))
       views.push_back(&op);
+  }
   for (Operation *view : llvm::reverse(views)) {
     for (OpOperand &use : llvm::make_early_inc_range(view->getResult(0).getUses())) {
       Operation *top = block.findAncestorOpInBlock(*use.getOwner());
@@ -32,6 +35,18 @@ void cloneViewsPerUser(Block &block) {
     if (view->use_empty())
       view->erase();
   }
+}
+
+/// Where a transfer of `alloc`'s buffer at `step` goes: the step itself, or
+/// the outermost scheduled loop around it that the buffer outlives (its
+/// residency spans the whole loop, see useSteps).
+static Operation *transferAnchor(Operation *step, memref::AllocOp alloc) {
+  Operation *anchor = step;
+  for (Operation *p = step->getParentOp(); p && isScheduledLoop(p);
+       p = p->getParentOp())
+    if (!p->isAncestor(alloc))
+      anchor = p;
+  return anchor;
 }
 
 LogicalResult applyTierPlan(func::FuncOp fn, BufferLiveness &live,
@@ -67,12 +82,12 @@ LogicalResult applyTierPlan(func::FuncOp fn, BufferLiveness &live,
                       : Value();
       for (auto [k, r] : llvm::enumerate(t.residencies[i])) {
         if (r.reloadBefore) {
-          OpBuilder rb(live.stepOps[r.first]);
+          OpBuilder rb(transferAnchor(live.stepOps[r.first], alloc));
           mem::ReloadOp::create(rb, aloc, off, views[k]);
         }
         if (r.spillAfter) {
           OpBuilder sb(ctx);
-          sb.setInsertionPointAfter(live.stepOps[r.last]);
+          sb.setInsertionPointAfter(transferAnchor(live.stepOps[r.last], alloc));
           mem::SpillOp::create(sb, aloc, views[k], off);
         }
       }
@@ -82,8 +97,8 @@ LogicalResult applyTierPlan(func::FuncOp fn, BufferLiveness &live,
           user->erase();
           continue;
         }
+        int64_t s = live.stepOf(user);
         Operation *top = block.findAncestorOpInBlock(*user);
-        int64_t s = live.stepAt.lookup(top);
         for (auto [k, r] : llvm::enumerate(t.residencies[i]))
           if (r.first <= s && s <= r.last)
             use.set(views[k]);

@@ -101,6 +101,18 @@ void buildCPULowerToLLVMPipeline(OpPassManager &pm,
 
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
   buildGraphToLinalgPipeline(pm);
+  if (options.patchSchedule || options.sramBudget > 0) {
+    PatchSchedulePassOptions patch;
+    patch.patches = options.patches;
+    patch.cut = options.patchCut;
+    patch.maxRecompute = options.maxRecompute;
+    patch.sramBudget = options.sramBudget;
+    patch.print = true;
+    // Constants the patch loop reads are hoisted; its index arithmetic is
+    // folded before bufferization.
+    pm.addPass(createPatchSchedulePass(patch));
+    addText(pm, "canonicalize,cse");
+  }
   buildCPUBufferizePipeline(pm, options.lowMemory || options.sramBudget > 0);
   buildCPUCodegenPipeline(pm, options);
   buildCPULowerToLLVMPipeline(pm, options);

@@ -41,6 +41,9 @@ static cl::opt<bool> inferShapes(
 static cl::opt<bool> elideResources(
     "elide-resources",
     cl::desc("Print weights as elided resource handles (not re-parsable)"));
+static cl::opt<bool> debugInfo(
+    "debug-info",
+    cl::desc("Print locations (ONNX node names) so later tools keep them"));
 
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
@@ -92,6 +95,8 @@ int main(int argc, char **argv) {
   OpPrintingFlags flags;
   if (elideResources)
     flags.elideLargeResourceString();
+  if (debugInfo)
+    flags.enableDebugInfo();
   module->print(output->os(), flags);
   output->os() << "\n";
   output->keep();

@@ -67,6 +67,25 @@ static cl::opt<bool>
                        "depthwise inputs per channel tile); implied by "
                        "--sram-budget"),
               cl::cat(cat));
+static cl::opt<bool> patchSchedule(
+    "patch-schedule",
+    cl::desc("Run the first CNN stage patch by patch (MCUNetV2): the cut and "
+             "p with the smallest peak within --max-recompute; implied by "
+             "--sram-budget (then the least recompute that fits)"),
+    cl::cat(cat));
+static cl::opt<int64_t> patches("patches",
+                                cl::desc("p x p patches (default: choose)"),
+                                cl::init(0), cl::cat(cat));
+static cl::opt<std::string>
+    patchCut("patch-cut",
+             cl::desc("ONNX node name of the patched stage's last op "
+                      "(default: choose)"),
+             cl::cat(cat));
+static cl::opt<double> maxRecompute(
+    "max-recompute",
+    cl::desc("Extra multiply-accumulates patches may cost, as a fraction of "
+             "the stage's (default 0.2)"),
+    cl::init(0.2), cl::cat(cat));
 static cl::list<std::string>
     reports("report",
             cl::desc("Write the memory plan report (PATH.json or PATH.html; "
@@ -121,6 +140,15 @@ int main(int argc, char **argv) {
   opts.ilpTimeLimit = ilpTimeLimit;
   opts.reports.assign(reports.begin(), reports.end());
   opts.lowMemory = lowMemory;
+  opts.patchSchedule = patchSchedule || patches > 0 || !patchCut.empty();
+  opts.patches = patches;
+  opts.patchCut = patchCut;
+  opts.maxRecompute = maxRecompute;
+  if (patches < 0 || patches == 1 || maxRecompute < 0) {
+    errs() << "mnemoc: --patches must be at least 2 and --max-recompute "
+              "non-negative\n";
+    return 2;
+  }
   if (!sramBudget.empty()) {
     std::optional<int64_t> bytes = mnemo::parseByteSize(sramBudget);
     if (!bytes || *bytes <= 0) {

@@ -52,6 +52,10 @@ struct CompileOptions {
   std::vector<std::string> reports; // memory plan reports (.json, .html)
   int64_t sramBudget = 0;           // bytes on chip; 0: one arena
   bool lowMemory = false;           // memory-first rewrites
+  bool patchSchedule = false;       // MCUNetV2 patches (implied by budget)
+  int64_t patches = 0;              // p (0: choose)
+  std::string patchCut;             // ONNX node name (empty: choose)
+  double maxRecompute = 0.2;        // extra MACs allowed by patches
 };
 
 /// Parses a byte size: a number with an optional B, KB, KiB, MB, MiB, GB or

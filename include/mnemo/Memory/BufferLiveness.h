@@ -25,9 +25,19 @@ struct BufferLiveness {
   llvm::SmallVector<mlir::memref::AllocOp> allocs;
   /// The op of each step.
   llvm::SmallVector<mlir::Operation *> stepOps;
-  /// Top-level op -> its step; ops that are not steps map to the next one.
+  /// Op of a schedule block (the entry's or a scheduled loop body's) ->
+  /// its step; ops that are not steps map to the next one.
   llvm::DenseMap<mlir::Operation *, int64_t> stepAt;
+
+  /// The step `op` or its closest ancestor in a schedule block belongs to.
+  int64_t stepOf(mlir::Operation *op) const;
 };
+
+/// A sequential loop whose body allocates per-iteration buffers (the patch
+/// schedule's): its body ops are steps of their own, so an iteration's
+/// buffers are planned like the function's, at one address reused by every
+/// iteration. Parallel loops never are (iterations would share addresses).
+bool isScheduledLoop(mlir::Operation *op);
 
 /// The byte size of a static, identity-layout allocation, or an error
 /// naming it (for passes that plan without symbolic dim bounds).

@@ -117,4 +117,49 @@ def PatchGeometryPass : Pass<"mnemo-patch-geometry", "::mlir::ModuleOp"> {
   ];
 }
 
+def PatchSchedulePass : Pass<"mnemo-patch-schedule", "::mlir::ModuleOp"> {
+  let summary = "MCUNetV2 patch-based inference of a CNN's first stage.";
+  let description = [{
+    Runs on linalg-on-tensors (after `mnemo-graph-to-linalg`). The stage
+    ending at a cut op is the backward slice of its result through NCHW map
+    ops (spatial pads, convolutions, pools, elementwise generics and their
+    inits); a cut is valid when no other value of the stage is used after
+    it. The cut's result is split into p x p tiles and the stage becomes an
+    `scf.for` nest over patches: each iteration computes one tile through
+    the whole stage from its receptive field (the halo spans of
+    lib/Memory/PatchSchedule.cpp), so only one patch's intermediates are
+    live; the rest of the model runs layer by layer.
+
+    The cut and p are chosen by rewriting a copy of the function for every
+    valid cut and every p in 2..`max-patches` that divides the cut's map,
+    and estimating its activation peak (lib/Memory/TensorPeak.cpp):
+    - with `sram-budget`: the fewest multiply-accumulates whose estimated
+      peak fits, else the smallest peak;
+    - without: the smallest peak whose extra multiply-accumulates stay within
+      `max-recompute` (a fraction of the stage's).
+    `cut` (an ONNX node name) and `patches` restrict the choice. The loop
+    carries `mnemo.patch_schedule` (cut, p, tile, input patch, MACs, peak
+    before and after); `print` also prints it.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", "\"main_graph\"",
+           "The entry function">,
+    Option<"cut", "cut", "std::string", "\"\"",
+           "ONNX node name of the stage's last op (empty: choose)">,
+    Option<"patches", "patches", "int64_t", "0",
+           "p: the stage output is split into p x p tiles (0: choose)">,
+    Option<"maxPatches", "max-patches", "int64_t", "8",
+           "Largest p tried">,
+    Option<"maxRecompute", "max-recompute", "double", "0.2",
+           "Extra multiply-accumulates allowed, as a fraction of the stage's">,
+    Option<"sramBudget", "sram-budget", "int64_t", "0",
+           "On-chip bytes the peak should fit (0: none)">,
+    Option<"print", "print", "bool", "false",
+           "Print the chosen schedule to stdout">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // MNEMO_MEMORY_PASSES_TD

@@ -56,6 +56,24 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
       llvm::cl::desc("Prefer less activation memory over speed (implied by "
                      "sram-budget)"),
       llvm::cl::init(false)};
+  Option<bool> patchSchedule{
+      *this, "patch-schedule",
+      llvm::cl::desc("Run the first CNN stage patch by patch (MCUNetV2; "
+                     "implied by sram-budget)"),
+      llvm::cl::init(false)};
+  Option<int64_t> patches{
+      *this, "patches",
+      llvm::cl::desc("p x p patches (0: choose)"), llvm::cl::init(0)};
+  Option<std::string> patchCut{
+      *this, "patch-cut",
+      llvm::cl::desc("ONNX node name ending the patched stage (empty: "
+                     "choose)"),
+      llvm::cl::init("")};
+  Option<double> maxRecompute{
+      *this, "max-recompute",
+      llvm::cl::desc("Extra multiply-accumulates the patches may cost, as a "
+                     "fraction of the stage's"),
+      llvm::cl::init(0.2)};
   ListOption<std::string> reports{
       *this, "reports",
       llvm::cl::desc("Memory plan reports to write (.json or .html)")};

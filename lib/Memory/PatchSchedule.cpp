@@ -1,0 +1,619 @@
+//===- PatchSchedule.cpp - MCUNetV2 patch-based inference -----------------===//
+//
+// A CNN's first layers hold the largest activations. MCUNetV2 runs that
+// stage patch by patch: the stage output is cut into p x p tiles, and each
+// tile's receptive field (its input patch plus halo) flows through every
+// layer of the stage before the next patch starts, so only one patch's
+// intermediates are live. The price is the halo's recomputation.
+//
+// The rewrite works on linalg-on-tensors. The stage is the backward slice
+// of the cut value through the ops whose results are NCHW maps (pads,
+// convolutions, pools, elementwise generics and their inits). Walking it
+// backwards from one tile, every value gets the span patch (i, j) needs
+// along H and W: [a*i + b, a*i + b + size), where a value read by several
+// ops takes the union (MCUNetV2's receptive-field rule, the same one
+// lib/Memory/PatchGeometry.cpp states on the graph dialect). All spans are
+// static in size; only their starts move with the patch. The loop body
+// clones each op at its span's shape. A tensor.pad becomes the in-map part
+// of its source's span padded to the needed size (dynamic pad amounts,
+// static result), so halos outside the image read the padding value and
+// whatever a patch computed outside the map is never read.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Memory/Passes.h"
+
+#include "mnemo/Memory/BufferLiveness.h"
+#include "mnemo/Memory/TensorPeak.h"
+
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/IRMapping.h"
+#include "llvm/ADT/SetVector.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mnemo {
+#define GEN_PASS_DEF_PATCHSCHEDULEPASS
+#include "mnemo/Memory/Passes.h.inc"
+} // namespace mnemo
+
+using namespace mlir;
+
+namespace {
+
+/// Along one spatial axis, patch i needs [a*i + b, a*i + b + size).
+struct Span {
+  int64_t a = 0, b = 0, size = 0;
+};
+using Need = std::array<Span, 2>; // H, W
+
+/// A static NCHW map.
+RankedTensorType mapType(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && t.getRank() == 4 && t.hasStaticShape() ? t : RankedTensorType();
+}
+
+RankedTensorType withSpan(RankedTensorType t, const Need &n) {
+  return RankedTensorType::get(
+      {t.getDimSize(0), t.getDimSize(1), n[0].size, n[1].size},
+      t.getElementType());
+}
+
+struct Window {
+  std::array<int64_t, 2> kernel, stride, dilation;
+};
+
+template <typename OpT>
+Window windowOf(OpT op, Value kernelOperand, unsigned firstKernelDim) {
+  Window w;
+  auto kt = cast<ShapedType>(kernelOperand.getType());
+  auto strides = op.getStrides().template getValues<int64_t>();
+  auto dilations = op.getDilations().template getValues<int64_t>();
+  for (int a = 0; a < 2; ++a) {
+    w.kernel[a] = kt.getDimSize(firstKernelDim + a);
+    w.stride[a] = strides[a];
+    w.dilation[a] = dilations[a];
+  }
+  return w;
+}
+
+/// Convolutions and pools over NCHW maps.
+std::optional<Window> slidingWindow(Operation *op) {
+  if (auto c = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
+    return windowOf(c, c.getInputs()[1], 2);
+  if (auto c = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op))
+    return windowOf(c, c.getInputs()[1], 1);
+  if (auto c = dyn_cast<linalg::PoolingNchwMaxOp>(op))
+    return windowOf(c, c.getInputs()[1], 0);
+  if (auto c = dyn_cast<linalg::PoolingNchwSumOp>(op))
+    return windowOf(c, c.getInputs()[1], 0);
+  return std::nullopt;
+}
+
+/// A pad of H and W only, by constant amounts, with a constant value.
+tensor::PadOp spatialPad(Operation *op) {
+  auto pad = dyn_cast<tensor::PadOp>(op);
+  if (!pad || !pad.getConstantPaddingValue() || !mapType(pad.getSource()))
+    return {};
+  if (!pad.getStaticLow().size() || ShapedType::isDynamicShape(pad.getStaticLow()) ||
+      ShapedType::isDynamicShape(pad.getStaticHigh()))
+    return {};
+  for (int d = 0; d < 2; ++d)
+    if (pad.getStaticLow()[d] != 0 || pad.getStaticHigh()[d] != 0)
+      return {};
+  return pad;
+}
+
+/// An all-parallel generic over NCHW whose map operands are read at the
+/// output position and whose other operands do not vary along H and W
+/// (per-channel bias, scalars).
+bool isMapElementwise(Operation *op) {
+  auto g = dyn_cast<linalg::GenericOp>(op);
+  if (!g || g.getNumLoops() != 4 || g.getNumParallelLoops() != 4 ||
+      g.getNumDpsInits() != 1)
+    return false;
+  for (OpOperand &operand : g->getOpOperands()) {
+    AffineMap m = g.getMatchingIndexingMap(&operand);
+    if (mapType(operand.get()) && m.isIdentity())
+      continue;
+    if (g.isDpsInit(&operand) || m.isFunctionOfDim(2) || m.isFunctionOfDim(3))
+      return false;
+  }
+  return true;
+}
+
+bool isStageOp(Operation *op) {
+  if (op->getNumResults() != 1 || !mapType(op->getResult(0)))
+    return false;
+  return isa<tensor::EmptyOp>(op) || spatialPad(op) || slidingWindow(op) ||
+         isMapElementwise(op);
+}
+
+/// The operands of a stage op that carry the map, with what patch (i, j)
+/// needs of each when it needs `out` of the result.
+SmallVector<std::pair<OpOperand *, Need>> mapOperands(Operation *op,
+                                                      const Need &out) {
+  SmallVector<std::pair<OpOperand *, Need>> result;
+  if (tensor::PadOp pad = spatialPad(op)) {
+    Need n = out;
+    for (int a = 0; a < 2; ++a)
+      n[a].b -= pad.getStaticLow()[2 + a];
+    result.push_back({&pad.getSourceMutable(), n});
+  } else if (std::optional<Window> w = slidingWindow(op)) {
+    auto linalgOp = cast<linalg::LinalgOp>(op);
+    Need in;
+    for (int a = 0; a < 2; ++a)
+      in[a] = {out[a].a * w->stride[a], out[a].b * w->stride[a],
+               (out[a].size - 1) * w->stride[a] +
+                   (w->kernel[a] - 1) * w->dilation[a] + 1};
+    result.push_back({linalgOp.getDpsInputOperand(0), in});
+    result.push_back({linalgOp.getDpsInitOperand(0), out});
+  } else if (isMapElementwise(op)) {
+    auto g = cast<linalg::GenericOp>(op);
+    for (OpOperand &operand : g->getOpOperands())
+      if (mapType(operand.get()) && g.getMatchingIndexingMap(&operand).isIdentity())
+        result.push_back({&operand, out});
+  }
+  return result;
+}
+
+/// The first stage of a CNN cut after `cut`, and the spans of one patch.
+struct Stage {
+  Operation *cut = nullptr;
+  int64_t patches = 0;
+  std::array<int64_t, 2> tile{0, 0};
+  /// Program order. Leaves (empties and fills: no map operand that is
+  /// computed) are rebuilt per use, at the span that use needs.
+  SmallVector<Operation *> ops;
+  llvm::SmallPtrSet<Operation *, 8> leaves;
+  DenseMap<Value, Need> need;
+  int64_t stageMacs = 0;
+};
+
+int64_t loopProduct(Operation *op) {
+  auto l = dyn_cast<linalg::LinalgOp>(op);
+  if (!l || l.getNumReductionLoops() == 0)
+    return 0; // only reductions count as multiply-accumulates
+  int64_t n = 1;
+  for (int64_t r : l.getStaticLoopRanges())
+    n *= r;
+  return n;
+}
+
+/// Builds the stage ending at `cut` for p x p patches; fails if the slice
+/// has a value that escapes the stage, spans of different strides, or an
+/// outside map that a patch would read out of bounds.
+FailureOr<Stage> analyzeStage(Operation *cut, int64_t p) {
+  Stage st;
+  st.cut = cut;
+  st.patches = p;
+  RankedTensorType outType = mapType(cut->getResult(0));
+  if (!isStageOp(cut) || isa<tensor::EmptyOp>(cut) || spatialPad(cut))
+    return failure();
+  for (int a = 0; a < 2; ++a) {
+    int64_t size = outType.getDimSize(2 + a);
+    if (size % p)
+      return failure();
+    st.tile[a] = size / p;
+  }
+  Block *block = cut->getBlock();
+  llvm::SetVector<Operation *> slice;
+  SmallVector<Operation *> worklist = {cut};
+  Need probe; // the operand roles do not depend on the spans
+  while (!worklist.empty()) {
+    Operation *op = worklist.pop_back_val();
+    if (!slice.insert(op))
+      continue;
+    for (auto &[operand, n] : mapOperands(op, probe))
+      if (Operation *def = operand->get().getDefiningOp())
+        if (def->getBlock() == block && isStageOp(def))
+          worklist.push_back(def);
+  }
+  st.ops.assign(slice.begin(), slice.end());
+  llvm::sort(st.ops, [](Operation *x, Operation *y) {
+    return x->isBeforeInBlock(y);
+  });
+  for (Operation *op : st.ops) {
+    bool leaf = true;
+    for (auto &[operand, n] : mapOperands(op, probe)) {
+      Operation *def = operand->get().getDefiningOp();
+      leaf &= def && st.leaves.contains(def);
+    }
+    if (leaf)
+      st.leaves.insert(op);
+    else
+      st.stageMacs += loopProduct(op);
+  }
+  if (!st.stageMacs)
+    return failure(); // nothing to recompute: not a CNN stage
+  // Only the cut's result may be read after the stage.
+  for (Operation *op : st.ops)
+    if (op != cut && !st.leaves.contains(op))
+      for (Operation *user : op->getUsers())
+        if (!slice.contains(user))
+          return failure();
+  // Spans, from the cut backwards.
+  for (int a = 0; a < 2; ++a)
+    st.need[cut->getResult(0)][a] = {st.tile[a], 0, st.tile[a]};
+  for (Operation *op : llvm::reverse(st.ops)) {
+    if (st.leaves.contains(op))
+      continue;
+    auto it = st.need.find(op->getResult(0));
+    if (it == st.need.end())
+      return failure();
+    Need out = it->second;
+    for (auto &[operand, n] : mapOperands(op, out)) {
+      Value v = operand->get();
+      Operation *def = v.getDefiningOp();
+      if (def && st.leaves.contains(def))
+        continue;
+      auto [entry, inserted] = st.need.try_emplace(v, n);
+      if (inserted)
+        continue;
+      for (int a = 0; a < 2; ++a) {
+        Span &s = entry->second[a];
+        if (s.a != n[a].a)
+          return failure();
+        int64_t lo = std::min(s.b, n[a].b);
+        int64_t hi = std::max(s.b + s.size, n[a].b + n[a].size);
+        s = {s.a, lo, hi - lo};
+      }
+    }
+  }
+  // Maps from outside the stage are read in place: every patch's span must
+  // lie inside them unless a pad reads them (it clamps).
+  for (Operation *op : st.ops) {
+    if (st.leaves.contains(op) || spatialPad(op))
+      continue;
+    for (auto &[operand, n] : mapOperands(op, st.need[op->getResult(0)])) {
+      Operation *def = operand->get().getDefiningOp();
+      if (def && slice.contains(def))
+        continue;
+      RankedTensorType t = mapType(operand->get());
+      for (int a = 0; a < 2; ++a)
+        if (n[a].b < 0 || n[a].a * (p - 1) + n[a].b + n[a].size >
+                              t.getDimSize(2 + a))
+          return failure();
+    }
+  }
+  return st;
+}
+
+/// Emits the patch loops after the cut and redirects the cut's users.
+class PatchBuilder {
+public:
+  PatchBuilder(Stage &st) : st(st), b(st.cut->getContext()) {}
+
+  scf::ForOp build() {
+    Operation *cut = st.cut;
+    Location loc = cut->getLoc();
+    b.setInsertionPointAfter(cut);
+    RankedTensorType outType = mapType(cut->getResult(0));
+    Value init = tensor::EmptyOp::create(b, loc, outType.getShape(),
+                                         outType.getElementType());
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value count = arith::ConstantIndexOp::create(b, loc, st.patches);
+    auto outer = scf::ForOp::create(
+        b, loc, zero, count, one, ValueRange{init},
+        [&](OpBuilder &ob, Location, Value i, ValueRange outerAcc) {
+          auto inner = scf::ForOp::create(
+              ob, loc, zero, count, one, outerAcc,
+              [&](OpBuilder &ib, Location, Value j, ValueRange acc) {
+                b.setInsertionPoint(ib.getInsertionBlock(),
+                                    ib.getInsertionPoint());
+                iv = {i, j};
+                Value tile = buildPatch();
+                SmallVector<OpFoldResult> offsets = {
+                    b.getIndexAttr(0), b.getIndexAttr(0),
+                    mul(i, st.tile[0]), mul(j, st.tile[1])};
+                Value done = tensor::InsertSliceOp::create(
+                    b, loc, tile, acc[0], offsets,
+                    sizes(outType, st.need[cut->getResult(0)]), strides());
+                scf::YieldOp::create(b, loc, done);
+              });
+          scf::YieldOp::create(ob, loc, inner.getResult(0));
+        });
+    cut->getResult(0).replaceAllUsesExcept(outer.getResult(0), outer);
+    for (Operation *op : llvm::reverse(st.ops))
+      if (op->use_empty())
+        op->erase();
+    return outer;
+  }
+
+private:
+  Value index(int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc(), v);
+  }
+  Location loc() { return st.cut->getLoc(); }
+  OpFoldResult mul(Value i, int64_t k) {
+    return arith::MulIOp::create(b, loc(), i, index(k)).getResult();
+  }
+  /// a*i + b along axis `a` for the current patch.
+  Value start(const Span &s, int axis) {
+    Value v = arith::MulIOp::create(b, loc(), iv[axis], index(s.a));
+    return arith::AddIOp::create(b, loc(), v, index(s.b));
+  }
+  SmallVector<OpFoldResult> sizes(RankedTensorType t, const Need &n) {
+    return {b.getIndexAttr(t.getDimSize(0)), b.getIndexAttr(t.getDimSize(1)),
+            b.getIndexAttr(n[0].size), b.getIndexAttr(n[1].size)};
+  }
+  SmallVector<OpFoldResult> strides() {
+    return SmallVector<OpFoldResult>(4, b.getIndexAttr(1));
+  }
+
+  /// `v`'s part `n` for the current patch.
+  Value view(Value v, const Need &n) {
+    RankedTensorType t = mapType(v);
+    Operation *def = v.getDefiningOp();
+    if (def && st.leaves.contains(def))
+      return rebuildLeaf(def, n);
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0)};
+    Value source = v;
+    if (auto it = region.find(v); it != region.end()) {
+      const Need &have = st.need[v];
+      if (have[0].b == n[0].b && have[1].b == n[1].b &&
+          have[0].size == n[0].size && have[1].size == n[1].size)
+        return it->second;
+      source = it->second;
+      for (int a = 0; a < 2; ++a)
+        offsets.push_back(b.getIndexAttr(n[a].b - have[a].b));
+    } else {
+      for (int a = 0; a < 2; ++a)
+        offsets.push_back(start(n[a], a));
+    }
+    return tensor::ExtractSliceOp::create(b, loc(), withSpan(t, n), source,
+                                          offsets, sizes(t, n), strides());
+  }
+
+  /// Empties and fills, rebuilt at the span their user needs.
+  Value rebuildLeaf(Operation *op, const Need &n) {
+    RankedTensorType t = withSpan(mapType(op->getResult(0)), n);
+    if (isa<tensor::EmptyOp>(op))
+      return tensor::EmptyOp::create(b, op->getLoc(), t.getShape(),
+                                     t.getElementType());
+    SmallVector<Value> operands(op->getOperands());
+    for (auto &[operand, m] : mapOperands(op, n))
+      operands[operand->getOperandNumber()] = view(operand->get(), m);
+    return mlir::clone(b, op, t, operands)->getResult(0);
+  }
+
+  /// The in-map part of the source's span, padded to the span the pad's
+  /// users need: halos outside the image read the padding value.
+  Value padPatch(tensor::PadOp pad, const Need &out) {
+    Location l = pad.getLoc();
+    Value src = pad.getSource();
+    RankedTensorType srcType = mapType(src);
+    Need n = mapOperands(pad, out).front().second;
+    Value srcTensor = src;
+    SmallVector<Value, 2> srcStart = {index(0), index(0)};
+    if (auto it = region.find(src); it != region.end()) {
+      srcTensor = it->second;
+      for (int a = 0; a < 2; ++a)
+        srcStart[a] = start(st.need[src][a], a);
+    }
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> lens = {b.getIndexAttr(srcType.getDimSize(0)),
+                                      b.getIndexAttr(srcType.getDimSize(1))};
+    SmallVector<OpFoldResult> low = {b.getIndexAttr(0), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> high = low;
+    for (int a = 0; a < 2; ++a) {
+      Value t = start(n[a], a);
+      Value end = arith::AddIOp::create(b, l, t, index(n[a].size));
+      Value lo = arith::MaxSIOp::create(b, l, t, index(0));
+      Value hi = arith::MinSIOp::create(
+          b, l, end, index(srcType.getDimSize(2 + a)));
+      Value len = arith::SubIOp::create(b, l, hi, lo);
+      offsets.push_back(
+          arith::SubIOp::create(b, l, lo, srcStart[a]).getResult());
+      lens.push_back(len);
+      Value padLo = arith::SubIOp::create(b, l, lo, t);
+      low.push_back(padLo);
+      high.push_back(arith::SubIOp::create(b, l, end, hi).getResult());
+    }
+    Value part = tensor::ExtractSliceOp::create(b, l, srcTensor, offsets, lens,
+                                                strides());
+    return tensor::PadOp::create(b, l, withSpan(mapType(pad.getResult()), out),
+                                 part, low, high,
+                                 pad.getConstantPaddingValue())
+        .getResult();
+  }
+
+  Value buildPatch() {
+    region.clear();
+    for (Operation *op : st.ops) {
+      if (st.leaves.contains(op))
+        continue;
+      const Need &out = st.need[op->getResult(0)];
+      Value result;
+      if (tensor::PadOp pad = spatialPad(op)) {
+        result = padPatch(pad, out);
+      } else {
+        SmallVector<Value> operands(op->getOperands());
+        for (auto &[operand, n] : mapOperands(op, out))
+          operands[operand->getOperandNumber()] = view(operand->get(), n);
+        result = mlir::clone(b, op, withSpan(mapType(op->getResult(0)), out),
+                             operands)
+                     ->getResult(0);
+      }
+      region[op->getResult(0)] = result;
+    }
+    return region[st.cut->getResult(0)];
+  }
+
+  Stage &st;
+  OpBuilder b;
+  std::array<Value, 2> iv;
+  DenseMap<Value, Value> region;
+};
+
+/// Multiply-accumulates the patch loop runs.
+int64_t patchMacs(scf::ForOp loop, int64_t p) {
+  int64_t macs = 0;
+  loop->walk([&](Operation *op) { macs += loopProduct(op); });
+  return macs * p * p;
+}
+
+struct Candidate {
+  int64_t cutIndex = -1; // position of the cut op in the block
+  std::string cutName;
+  int64_t patches = 0;
+  std::array<int64_t, 2> tile{0, 0}, patch{0, 0};
+  int64_t peak = 0, stageMacs = 0, patchMacs = 0;
+  double overhead() const {
+    return stageMacs ? (double)patchMacs / stageMacs - 1 : 0;
+  }
+};
+
+/// The input patch: the span of the stage's first map (the one no stage op
+/// produces) with the largest extent.
+std::array<int64_t, 2> inputPatch(const Stage &st) {
+  std::array<int64_t, 2> patch{0, 0};
+  for (auto &[v, n] : st.need) {
+    Operation *def = v.getDefiningOp();
+    if (def && llvm::is_contained(st.ops, def))
+      continue;
+    for (int a = 0; a < 2; ++a)
+      patch[a] = std::max(patch[a], n[a].size);
+  }
+  return patch;
+}
+
+/// Rewrites a copy of `fn` and measures it.
+std::optional<Candidate> evaluate(func::FuncOp fn, int64_t cutIndex,
+                                  int64_t p) {
+  OwningOpRef<func::FuncOp> copy = fn.clone();
+  Operation *cut = &*std::next(copy->front().begin(), cutIndex);
+  FailureOr<Stage> st = analyzeStage(cut, p);
+  if (failed(st))
+    return std::nullopt;
+  Candidate c;
+  c.cutIndex = cutIndex;
+  c.cutName = mnemo::memory::nodeName(cut->getLoc());
+  c.patches = p;
+  c.tile = st->tile;
+  c.patch = inputPatch(*st);
+  c.stageMacs = st->stageMacs;
+  scf::ForOp loop = PatchBuilder(*st).build();
+  c.patchMacs = patchMacs(loop, p);
+  c.peak = mnemo::memory::estimateTensorPeak(copy->front());
+  return c;
+}
+
+struct PatchSchedulePass
+    : public mnemo::impl::PatchSchedulePassBase<PatchSchedulePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    func::FuncOp fn = mnemo::memory::lookupEntry(module, entry);
+    if (!fn)
+      return signalPassFailure();
+    if (patches < 0 || maxPatches < 2 || maxRecompute < 0) {
+      module.emitError("patch-schedule: patches must be >= 0, max-patches "
+                       ">= 2 and max-recompute >= 0");
+      return signalPassFailure();
+    }
+    Block &block = fn.front();
+    int64_t before = mnemo::memory::estimateTensorPeak(block);
+
+    // Every cut and p the options allow.
+    std::vector<Candidate> candidates;
+    bool namedCutSeen = false;
+    for (auto [k, op] : llvm::enumerate(block)) {
+      if (!isStageOp(&op) || isa<tensor::EmptyOp>(op) || spatialPad(&op))
+        continue;
+      if (!cut.empty()) {
+        if (mnemo::memory::nodeName(op.getLoc()) != cut)
+          continue;
+        namedCutSeen = true;
+      }
+      for (int64_t p = 2; p <= maxPatches; ++p) {
+        if (patches && p != patches)
+          continue;
+        if (std::optional<Candidate> c = evaluate(fn, k, p))
+          candidates.push_back(*c);
+      }
+    }
+    if (!cut.empty() && !namedCutSeen) {
+      fn.emitError() << "patch-schedule: no map-producing op named '" << cut
+                     << "'";
+      return signalPassFailure();
+    }
+    if (!cut.empty() && candidates.empty()) {
+      fn.emitError() << "patch-schedule: cannot cut after '" << cut << "'"
+                     << (patches ? llvm::formatv(" into {0}x{0} patches",
+                                                 (int64_t)patches)
+                                       .str()
+                                 : std::string())
+                     << ": another value of the stage is live after it, or "
+                        "its map size is not a multiple of p";
+      return signalPassFailure();
+    }
+
+    const Candidate *best = choose(candidates, before);
+    llvm::raw_ostream &os = llvm::outs();
+    if (!best) {
+      if (print)
+        os << "patch schedule: none (estimated peak " << before
+           << " bytes; no cut lowers it"
+           << (sramBudget > 0 ? "" : " within the recompute limit") << ")\n";
+      return;
+    }
+    Operation *cutOp = &*std::next(block.begin(), best->cutIndex);
+    FailureOr<Stage> st = analyzeStage(cutOp, best->patches);
+    scf::ForOp loop = PatchBuilder(*st).build();
+    Builder b(&getContext());
+    loop->setAttr(
+        "mnemo.patch_schedule",
+        b.getDictionaryAttr({
+            b.getNamedAttr("cut", b.getStringAttr(best->cutName)),
+            b.getNamedAttr("patches", b.getI64IntegerAttr(best->patches)),
+            b.getNamedAttr("tile", b.getDenseI64ArrayAttr(best->tile)),
+            b.getNamedAttr("input_patch", b.getDenseI64ArrayAttr(best->patch)),
+            b.getNamedAttr("stage_macs", b.getI64IntegerAttr(best->stageMacs)),
+            b.getNamedAttr("patch_macs", b.getI64IntegerAttr(best->patchMacs)),
+            b.getNamedAttr("peak_before", b.getI64IntegerAttr(before)),
+            b.getNamedAttr("peak_after", b.getI64IntegerAttr(best->peak)),
+        }));
+    if (print)
+      os << llvm::formatv(
+          "patch schedule: cut after '{0}', {1}x{1} patches, tile {2}x{3}, "
+          "input patch {4}x{5}, extra MACs {6:P1} ({7} -> {8}), estimated "
+          "peak {9} -> {10} bytes ({11:F2}x lower)\n",
+          best->cutName, best->patches, best->tile[0], best->tile[1],
+          best->patch[0], best->patch[1], best->overhead(), best->stageMacs,
+          best->patchMacs, before, best->peak,
+          (double)before / std::max<int64_t>(best->peak, 1));
+  }
+
+  /// With a budget: the least recompute that fits, else the smallest peak.
+  /// Without: the smallest peak within the recompute limit. A candidate
+  /// named by the options is taken as is.
+  const Candidate *choose(ArrayRef<Candidate> cs, int64_t before) {
+    if (!cut.empty() && patches)
+      return cs.empty() ? nullptr : &cs.front();
+    if (sramBudget > 0 && before <= sramBudget)
+      return nullptr;
+    auto smaller = [](const Candidate &x, const Candidate &y) {
+      return std::make_pair(x.peak, x.patchMacs) <
+             std::make_pair(y.peak, y.patchMacs);
+    };
+    const Candidate *best = nullptr;
+    if (sramBudget > 0) {
+      for (const Candidate &c : cs)
+        if (c.peak <= sramBudget &&
+            (!best || std::make_pair(c.patchMacs, c.peak) <
+                          std::make_pair(best->patchMacs, best->peak)))
+          best = &c;
+      if (best)
+        return best;
+    }
+    for (const Candidate &c : cs)
+      if ((sramBudget > 0 || c.overhead() <= maxRecompute + 1e-9) &&
+          (!best || smaller(c, *best)))
+        best = &c;
+    return best && best->peak < before ? best : nullptr;
+  }
+};
+
+} // namespace

@@ -1,0 +1,165 @@
+//===- TensorPeak.cpp - activation peak of tensor-level IR ----------------===//
+
+#include "mnemo/Memory/TensorPeak.h"
+
+#include "mnemo/Memory/BufferLiveness.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <climits>
+
+using namespace mlir;
+
+namespace mnemo::memory {
+
+namespace {
+
+int64_t tensorBytes(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (!t || !t.hasStaticShape())
+    return 0;
+  return t.getNumElements() * elementBytes(t.getElementType());
+}
+
+/// The operand whose buffer `result` is a view of, if any.
+Value viewSource(OpResult result) {
+  Operation *op = result.getOwner();
+  if (auto s = dyn_cast<tensor::ExtractSliceOp>(op))
+    return s.getSource();
+  if (auto s = dyn_cast<tensor::InsertSliceOp>(op))
+    return s.getDest();
+  if (auto c = dyn_cast<tensor::CastOp>(op))
+    return c.getSource();
+  if (auto c = dyn_cast<tensor::CollapseShapeOp>(op))
+    return c.getSrc();
+  if (auto e = dyn_cast<tensor::ExpandShapeOp>(op))
+    return e.getSrc();
+  if (auto f = dyn_cast<scf::ForOp>(op))
+    return f.getInitArgs()[result.getResultNumber()];
+  return {};
+}
+
+/// Fills and broadcasts of constants: mnemo-unshare-inits gives each
+/// consumer that accumulates into one its own copy, computed right before.
+bool isInitProducer(Operation *op) {
+  auto g = dyn_cast<linalg::GenericOp>(op);
+  return g && g.getNumLoops() == g.getNumParallelLoops() &&
+         llvm::all_of(g.getDpsInputs(), [](Value v) {
+           Operation *def = v.getDefiningOp();
+           return def && def->hasTrait<OpTrait::ConstantLike>();
+         });
+}
+
+bool isElementwise(Operation *op) {
+  auto g = dyn_cast<linalg::GenericOp>(op);
+  return g && g.getNumLoops() == g.getNumParallelLoops() &&
+         llvm::all_of(g.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); });
+}
+
+} // namespace
+
+int64_t estimateTensorPeak(Block &block) {
+  DenseMap<Operation *, int> index;
+  for (Operation &op : block)
+    index[&op] = index.size();
+  const int end = index.size();
+  auto firstUse = [&](Value v) {
+    int first = end;
+    for (Operation *user : v.getUsers())
+      if (Operation *top = block.findAncestorOpInBlock(*user))
+        first = std::min(first, index.lookup(top));
+    return first;
+  };
+  auto lastUse = [&](Value v) {
+    if (Operation *def = v.getDefiningOp();
+        def && def->getBlock() == &block && isInitProducer(def))
+      return firstUse(v); // later consumers get their own copy
+
+    int last = -1;
+    for (Operation *user : v.getUsers()) {
+      Operation *top = block.findAncestorOpInBlock(*user);
+      if (!top)
+        continue;
+      last = std::max(last, top->hasTrait<OpTrait::IsTerminator>()
+                                ? end
+                                : index.lookup(top));
+    }
+    return last;
+  };
+  // tensor.empty buffers exist only once something writes into them.
+  struct Buf {
+    int64_t bytes;
+    int first, last;
+  };
+  std::vector<Buf> bufs;
+  DenseMap<Value, int> bufOf;
+  std::vector<int64_t> inner(end, 0);
+  for (Operation &op : block) {
+    int i = index.lookup(&op);
+    if (op.hasTrait<OpTrait::ConstantLike>())
+      continue; // weights live in the binary, not in the workspace
+    for (Region &r : op.getRegions())
+      for (Block &b : r)
+        inner[i] = std::max(inner[i], estimateTensorPeak(b));
+    // The buffer of `v` if it is last used here.
+    auto dying = [&](Value v) -> int {
+      auto it = bufOf.find(v);
+      return it != bufOf.end() && bufs[it->second].last <= i ? it->second
+                                                             : -1;
+    };
+    for (OpResult res : op.getResults()) {
+      int reuse = -1;
+      // Views (of any shape) keep their source alive.
+      if (Value src = viewSource(res)) {
+        auto it = bufOf.find(src);
+        if (it == bufOf.end())
+          continue; // a view of an argument or constant
+        reuse = it->second;
+      }
+      int64_t bytes = tensorBytes(res);
+      if (reuse < 0 && !bytes)
+        continue;
+      if (reuse >= 0) {
+      } else if (isa<tensor::EmptyOp>(op)) {
+        bufOf[res] = bufs.size();
+        bufs.push_back({bytes, INT_MAX, lastUse(res)});
+        continue;
+      } else if (auto dps = dyn_cast<DestinationStyleOpInterface>(op)) {
+        // Elementwise results go into a dying input of the same type.
+        if (isElementwise(&op))
+          for (OpOperand *in : dps.getDpsInputOperands())
+            if (in->get().getType() == res.getType() &&
+                (reuse = dying(in->get())) >= 0)
+              break;
+        Value init = dps.getTiedOpOperand(res)->get();
+        Operation *initDef = init.getDefiningOp();
+        bool copied = initDef && initDef->getBlock() == &block &&
+                      isInitProducer(initDef) && firstUse(init) != i;
+        if (reuse < 0 && !copied)
+          reuse = dying(init);
+      }
+      if (reuse >= 0) {
+        bufs[reuse].first = std::min(bufs[reuse].first, i);
+        bufs[reuse].last = std::max(bufs[reuse].last, lastUse(res));
+        bufOf[res] = reuse;
+        continue;
+      }
+      bufOf[res] = bufs.size();
+      bufs.push_back({bytes, i, std::max(i, lastUse(res))});
+    }
+  }
+  int64_t peak = 0;
+  for (int i = 0; i < end; ++i) {
+    int64_t live = inner[i];
+    for (const Buf &b : bufs)
+      if (b.first <= i && i <= b.last)
+        live += b.bytes;
+    peak = std::max(peak, live);
+  }
+  return peak;
+}
+
+} // namespace mnemo::memory
