@@ -76,8 +76,64 @@ Window windowOf(OpT op, Value kernelOperand, unsigned firstKernelDim) {
   return w;
 }
 
+/// The coefficient of `dim` in the linear expression `e` of `numDims` dims.
+std::optional<int64_t> coefficient(AffineExpr e, unsigned numDims,
+                                   unsigned dim) {
+  MLIRContext *ctx = e.getContext();
+  SmallVector<AffineExpr> dims(numDims, getAffineConstantExpr(0, ctx));
+  dims[dim] = getAffineConstantExpr(1, ctx);
+  auto c = dyn_cast<AffineConstantExpr>(e.replaceDims(dims));
+  return c ? std::optional<int64_t>(c.getValue()) : std::nullopt;
+}
+
+/// A pool as graph-to-linalg writes it: loops (n, c, oh, ow, kh, kw), the
+/// input read at (n, c, oh*s + kh*d, ow*s + kw*d), a window-shaped operand
+/// and the output at (n, c, oh, ow).
+std::optional<Window> genericWindow(linalg::GenericOp g) {
+  if (g.getNumLoops() != 6 || g.getNumParallelLoops() != 4 ||
+      g.getNumDpsInputs() < 1 || g.getNumDpsInits() != 1)
+    return std::nullopt;
+  auto iters = g.getIteratorTypesArray();
+  for (unsigned d = 0; d < 4; ++d)
+    if (iters[d] != utils::IteratorType::parallel)
+      return std::nullopt;
+  AffineMap out = g.getMatchingIndexingMap(g.getDpsInitOperand(0));
+  AffineMap in = g.getMatchingIndexingMap(g.getDpsInputOperand(0));
+  if (out != AffineMap::getMultiDimIdentityMap(6, g.getContext())
+                 .getSubMap({0, 1, 2, 3}) ||
+      in.getNumResults() != 4 || in.getResult(0) != getAffineDimExpr(0, g.getContext()) ||
+      in.getResult(1) != getAffineDimExpr(1, g.getContext()))
+    return std::nullopt;
+  SmallVector<int64_t> ranges = g.getStaticLoopRanges();
+  Window w;
+  for (int a = 0; a < 2; ++a) {
+    AffineExpr e = in.getResult(2 + a);
+    std::optional<int64_t> s = coefficient(e, 6, 2 + a);
+    std::optional<int64_t> d = coefficient(e, 6, 4 + a);
+    // Nothing else may move the read: no other dim, no constant offset.
+    for (unsigned k = 0; k < 6; ++k)
+      if (k != 2u + a && k != 4u + a && coefficient(e, 6, k) != 0)
+        return std::nullopt;
+    if (!s || !d || *s < 1 || *d < 1 || ShapedType::isDynamic(ranges[4 + a]))
+      return std::nullopt;
+    w.kernel[a] = ranges[4 + a];
+    w.stride[a] = *s;
+    w.dilation[a] = *d;
+  }
+  // Every other input is the window's shape or a parameter.
+  for (OpOperand *operand : g.getDpsInputOperands())
+    if (operand->getOperandNumber() > 0 &&
+        (mapType(operand->get()) ||
+         g.getMatchingIndexingMap(operand).isFunctionOfDim(2) ||
+         g.getMatchingIndexingMap(operand).isFunctionOfDim(3)))
+      return std::nullopt;
+  return w;
+}
+
 /// Convolutions and pools over NCHW maps.
 std::optional<Window> slidingWindow(Operation *op) {
+  if (auto g = dyn_cast<linalg::GenericOp>(op))
+    return genericWindow(g);
   if (auto c = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
     return windowOf(c, c.getInputs()[1], 2);
   if (auto c = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op))
@@ -124,8 +180,8 @@ bool isMapElementwise(Operation *op) {
 bool isStageOp(Operation *op) {
   if (op->getNumResults() != 1 || !mapType(op->getResult(0)))
     return false;
-  return isa<tensor::EmptyOp>(op) || spatialPad(op) || slidingWindow(op) ||
-         isMapElementwise(op);
+  return isa<tensor::EmptyOp, linalg::FillOp>(op) || spatialPad(op) ||
+         slidingWindow(op) || isMapElementwise(op);
 }
 
 /// The operands of a stage op that carry the map, with what patch (i, j)
@@ -147,6 +203,8 @@ SmallVector<std::pair<OpOperand *, Need>> mapOperands(Operation *op,
                    (w->kernel[a] - 1) * w->dilation[a] + 1};
     result.push_back({linalgOp.getDpsInputOperand(0), in});
     result.push_back({linalgOp.getDpsInitOperand(0), out});
+  } else if (auto fill = dyn_cast<linalg::FillOp>(op)) {
+    result.push_back({fill.getDpsInitOperand(0), out});
   } else if (isMapElementwise(op)) {
     auto g = cast<linalg::GenericOp>(op);
     for (OpOperand &operand : g->getOpOperands())
@@ -459,6 +517,7 @@ struct Candidate {
   int64_t patches = 0;
   std::array<int64_t, 2> tile{0, 0}, patch{0, 0};
   int64_t peak = 0, stageMacs = 0, patchMacs = 0;
+  int64_t extraMacs() const { return patchMacs - stageMacs; }
   double overhead() const {
     return stageMacs ? (double)patchMacs / stageMacs - 1 : 0;
   }
@@ -552,6 +611,11 @@ struct PatchSchedulePass
 
     const Candidate *best = choose(candidates, before);
     llvm::raw_ostream &os = llvm::outs();
+    if (listCandidates)
+      for (const Candidate &c : candidates)
+        os << llvm::formatv("candidate: cut after '{0}' p={1} peak {2} extra "
+                            "MACs {3:P1}\n",
+                            c.cutName, c.patches, c.peak, c.overhead());
     if (!best) {
       if (print)
         os << "patch schedule: none (estimated peak " << before
@@ -595,15 +659,15 @@ struct PatchSchedulePass
     if (sramBudget > 0 && before <= sramBudget)
       return nullptr;
     auto smaller = [](const Candidate &x, const Candidate &y) {
-      return std::make_pair(x.peak, x.patchMacs) <
-             std::make_pair(y.peak, y.patchMacs);
+      return std::make_pair(x.peak, x.extraMacs()) <
+             std::make_pair(y.peak, y.extraMacs());
     };
     const Candidate *best = nullptr;
     if (sramBudget > 0) {
       for (const Candidate &c : cs)
         if (c.peak <= sramBudget &&
-            (!best || std::make_pair(c.patchMacs, c.peak) <
-                          std::make_pair(best->patchMacs, best->peak)))
+            (!best || std::make_pair(c.extraMacs(), c.peak) <
+                          std::make_pair(best->extraMacs(), best->peak)))
           best = &c;
       if (best)
         return best;

@@ -156,6 +156,8 @@ def PatchSchedulePass : Pass<"mnemo-patch-schedule", "::mlir::ModuleOp"> {
            "On-chip bytes the peak should fit (0: none)">,
     Option<"print", "print", "bool", "false",
            "Print the chosen schedule to stdout">,
+    Option<"listCandidates", "list-candidates", "bool", "false",
+           "Print every candidate's estimated peak and extra MACs">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
