@@ -112,17 +112,15 @@ int64_t estimateTensorPeak(Block &block) {
     };
     for (OpResult res : op.getResults()) {
       int reuse = -1;
-      // Views (of any shape) keep their source alive.
+      int64_t bytes = tensorBytes(res);
       if (Value src = viewSource(res)) {
+        // Views (of any shape) keep their source alive.
         auto it = bufOf.find(src);
         if (it == bufOf.end())
           continue; // a view of an argument or constant
         reuse = it->second;
-      }
-      int64_t bytes = tensorBytes(res);
-      if (reuse < 0 && !bytes)
+      } else if (!bytes) {
         continue;
-      if (reuse >= 0) {
       } else if (isa<tensor::EmptyOp>(op)) {
         bufOf[res] = bufs.size();
         bufs.push_back({bytes, INT_MAX, lastUse(res)});
