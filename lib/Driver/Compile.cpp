@@ -425,6 +425,8 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   popts.patches = options.patches;
   popts.patchCut = options.patchCut;
   popts.maxRecompute = options.maxRecompute;
+  popts.featureSlice = options.featureSlice;
+  popts.maxSlices = options.maxSlices;
   buildCPUPipeline(pm, popts);
   if (failed(pm.run(module)))
     return failure();

@@ -227,16 +227,6 @@ struct Stage {
   int64_t stageMacs = 0;
 };
 
-int64_t loopProduct(Operation *op) {
-  auto l = dyn_cast<linalg::LinalgOp>(op);
-  if (!l || l.getNumReductionLoops() == 0)
-    return 0; // only reductions count as multiply-accumulates
-  int64_t n = 1;
-  for (int64_t r : l.getStaticLoopRanges())
-    n *= r;
-  return n;
-}
-
 /// Builds the stage ending at `cut` for p x p patches; fails if the slice
 /// has a value that escapes the stage, spans of different strides, or an
 /// outside map that a patch would read out of bounds.
@@ -279,7 +269,7 @@ FailureOr<Stage> analyzeStage(Operation *cut, int64_t p) {
     if (leaf)
       st.leaves.insert(op);
     else
-      st.stageMacs += loopProduct(op);
+      st.stageMacs += mnemo::memory::multiplyAccumulates(op);
   }
   if (!st.stageMacs)
     return failure(); // nothing to recompute: not a CNN stage
@@ -504,13 +494,6 @@ private:
   DenseMap<Value, Value> region;
 };
 
-/// Multiply-accumulates the patch loop runs.
-int64_t patchMacs(scf::ForOp loop, int64_t p) {
-  int64_t macs = 0;
-  loop->walk([&](Operation *op) { macs += loopProduct(op); });
-  return macs * p * p;
-}
-
 struct Candidate {
   int64_t cutIndex = -1; // position of the cut op in the block
   std::string cutName;
@@ -553,7 +536,7 @@ std::optional<Candidate> evaluate(func::FuncOp fn, int64_t cutIndex,
   c.patch = inputPatch(*st);
   c.stageMacs = st->stageMacs;
   scf::ForOp loop = PatchBuilder(*st).build();
-  c.patchMacs = patchMacs(loop, p);
+  c.patchMacs = mnemo::memory::totalMultiplyAccumulates(loop);
   c.peak = mnemo::memory::estimateTensorPeak(copy->front());
   return c;
 }

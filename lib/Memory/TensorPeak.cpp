@@ -41,17 +41,6 @@ Value viewSource(OpResult result) {
   return {};
 }
 
-/// Fills and broadcasts of constants: mnemo-unshare-inits gives each
-/// consumer that accumulates into one its own copy, computed right before.
-bool isInitProducer(Operation *op) {
-  auto g = dyn_cast<linalg::GenericOp>(op);
-  return g && g.getNumLoops() == g.getNumParallelLoops() &&
-         llvm::all_of(g.getDpsInputs(), [](Value v) {
-           Operation *def = v.getDefiningOp();
-           return def && def->hasTrait<OpTrait::ConstantLike>();
-         });
-}
-
 bool isElementwise(Operation *op) {
   auto g = dyn_cast<linalg::GenericOp>(op);
   return g && g.getNumLoops() == g.getNumParallelLoops() &&
@@ -61,7 +50,48 @@ bool isElementwise(Operation *op) {
 
 } // namespace
 
+bool isInitProducer(Operation *op) {
+  if (isa<linalg::FillOp>(op))
+    return true;
+  auto g = dyn_cast<linalg::GenericOp>(op);
+  return g && g.getNumLoops() == g.getNumParallelLoops() &&
+         llvm::all_of(g.getDpsInputs(), [](Value v) {
+           Operation *def = v.getDefiningOp();
+           return def && def->hasTrait<OpTrait::ConstantLike>();
+         });
+}
+
+int64_t multiplyAccumulates(Operation *op) {
+  auto l = dyn_cast<linalg::LinalgOp>(op);
+  if (!l || l.getNumReductionLoops() == 0)
+    return 0;
+  int64_t n = 1;
+  for (int64_t r : l.getStaticLoopRanges())
+    n *= r;
+  return n;
+}
+
+int64_t totalMultiplyAccumulates(Operation *root) {
+  int64_t total = 0;
+  root->walk([&](Operation *op) {
+    int64_t macs = multiplyAccumulates(op);
+    if (!macs)
+      return;
+    for (auto loop = op->getParentOfType<scf::ForOp>();
+         loop && (loop == root || root->isProperAncestor(loop));
+         loop = loop->getParentOfType<scf::ForOp>())
+      if (std::optional<APInt> trips = loop.getStaticTripCount())
+        macs *= trips->getSExtValue();
+    total += macs;
+  });
+  return total;
+}
+
 int64_t estimateTensorPeak(Block &block) {
+  return estimateLiveProfile(block).peak;
+}
+
+LiveProfile estimateLiveProfile(Block &block) {
   DenseMap<Operation *, int> index;
   for (Operation &op : block)
     index[&op] = index.size();
@@ -145,19 +175,26 @@ int64_t estimateTensorPeak(Block &block) {
         bufOf[res] = reuse;
         continue;
       }
+      // An init is recomputed right before its (first) consumer.
+      int first = isInitProducer(&op) ? std::max(i, firstUse(res)) : i;
       bufOf[res] = bufs.size();
-      bufs.push_back({bytes, i, std::max(i, lastUse(res))});
+      bufs.push_back({bytes, first, std::max(first, lastUse(res))});
     }
   }
-  int64_t peak = 0;
+  LiveProfile profile;
   for (int i = 0; i < end; ++i) {
     int64_t live = inner[i];
     for (const Buf &b : bufs)
       if (b.first <= i && i <= b.last)
         live += b.bytes;
-    peak = std::max(peak, live);
+    if (live > profile.peak) {
+      profile.peak = live;
+      profile.peakAt = i;
+    }
+    profile.area += live;
+    profile.live.push_back(live);
   }
-  return peak;
+  return profile;
 }
 
 } // namespace mnemo::memory

@@ -113,6 +113,17 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
     pm.addPass(createPatchSchedulePass(patch));
     addText(pm, "canonicalize,cse");
   }
+  // Slicing works on whatever peak the patches leave (later stages,
+  // transformer blocks).
+  if (options.featureSlice || options.sramBudget > 0) {
+    FeatureSlicePassOptions slice;
+    slice.maxSlices = options.maxSlices;
+    slice.maxRecompute = options.maxRecompute;
+    slice.sramBudget = options.sramBudget;
+    slice.print = true;
+    pm.addPass(createFeatureSlicePass(slice));
+    addText(pm, "canonicalize,cse");
+  }
   buildCPUBufferizePipeline(pm, options.lowMemory || options.sramBudget > 0);
   buildCPUCodegenPipeline(pm, options);
   buildCPULowerToLLVMPipeline(pm, options);

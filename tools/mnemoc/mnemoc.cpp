@@ -86,6 +86,16 @@ static cl::opt<double> maxRecompute(
     cl::desc("Extra multiply-accumulates patches may cost, as a fraction of "
              "the stage's (default 0.2)"),
     cl::init(0.2), cl::cat(cat));
+static cl::opt<bool> featureSlice(
+    "feature-slice",
+    cl::desc("Run groups of ops slice by slice along tokens, heads, channels "
+             "or rows where that lowers the peak; implied by --sram-budget"),
+    cl::cat(cat));
+static cl::opt<int64_t>
+    maxSlices("max-slices",
+              cl::desc("Most slices a feature-sliced group is split into "
+                       "(default 16)"),
+              cl::init(16), cl::cat(cat));
 static cl::list<std::string>
     reports("report",
             cl::desc("Write the memory plan report (PATH.json or PATH.html; "
@@ -144,9 +154,11 @@ int main(int argc, char **argv) {
   opts.patches = patches;
   opts.patchCut = patchCut;
   opts.maxRecompute = maxRecompute;
-  if (patches < 0 || patches == 1 || maxRecompute < 0) {
-    errs() << "mnemoc: --patches must be at least 2 and --max-recompute "
-              "non-negative\n";
+  opts.featureSlice = featureSlice;
+  opts.maxSlices = maxSlices;
+  if (patches < 0 || patches == 1 || maxRecompute < 0 || maxSlices < 2) {
+    errs() << "mnemoc: --patches and --max-slices must be at least 2 and "
+              "--max-recompute non-negative\n";
     return 2;
   }
   if (!sramBudget.empty()) {

@@ -56,6 +56,8 @@ struct CompileOptions {
   int64_t patches = 0;              // p (0: choose)
   std::string patchCut;             // ONNX node name (empty: choose)
   double maxRecompute = 0.2;        // extra MACs allowed by patches
+  bool featureSlice = false;        // slice op groups (implied by budget)
+  int64_t maxSlices = 16;           // most slices per group
 };
 
 /// Parses a byte size: a number with an optional B, KB, KiB, MB, MiB, GB or

@@ -164,4 +164,59 @@ def PatchSchedulePass : Pass<"mnemo-patch-schedule", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def FeatureSlicePass : Pass<"mnemo-feature-slice", "::mlir::ModuleOp"> {
+  let summary = "Feature slicing with operator grouping.";
+  let description = [{
+    Runs on linalg-on-tensors (after `mnemo-graph-to-linalg`, and after
+    `mnemo-patch-schedule` when both run). A group is a consumer op and
+    the producers it alone reads (linalg ops and pads of the entry block
+    whose every user is in the group); it is sliced along one loop of the
+    consumer into `slices` equal parts with upstream tile-and-fuse
+    (`scf::tileConsumerAndFuseProducersUsingSCF`), so each slice flows
+    through the whole group before the next starts and only one slice's
+    intermediates are live. A slice loop may be any parallel loop (batch,
+    tokens, heads, channels, rows with halos) or a reduction loop that is
+    the consumer's only non-trivial one (the hidden channels of a 1x1
+    projection, a matmul's K), accumulated in order, so outputs are
+    bit-identical to the unsliced model.
+
+    The pass works greedily on the estimated peak (lib/Memory/TensorPeak.cpp):
+    each round tries every consumer from the op at the peak to `window`
+    ops after it, every loop and slice count up to `max-slices` that
+    divides it, on a copy of the function, and applies the group that
+    lowers the peak most (with `sram-budget`: the fewest slices that fit),
+    within `max-recompute` extra multiply-accumulates of the group's. It
+    stops when the budget is met or no group lowers the peak. `op`, `loop`
+    and `slices` name one group instead. Each loop carries
+    `mnemo.feature_slice`; `print` prints it.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", "\"main_graph\"",
+           "The entry function">,
+    Option<"op", "op", "std::string", "\"\"",
+           "ONNX node name of the group's consumer (empty: choose)">,
+    Option<"loop", "loop", "int64_t", "-1",
+           "Loop of the consumer to slice (-1: choose)">,
+    Option<"slices", "slices", "int64_t", "0",
+           "Number of slices (0: choose)">,
+    Option<"maxSlices", "max-slices", "int64_t", "16",
+           "Most slices tried">,
+    Option<"window", "window", "int64_t", "16",
+           "Consumers tried after the op at the peak">,
+    Option<"maxRounds", "max-rounds", "int64_t", "32",
+           "Most groups sliced">,
+    Option<"maxRecompute", "max-recompute", "double", "0.2",
+           "Extra multiply-accumulates allowed, as a fraction of the group's">,
+    Option<"sramBudget", "sram-budget", "int64_t", "0",
+           "On-chip bytes the peak should fit (0: none)">,
+    Option<"print", "print", "bool", "false",
+           "Print each sliced group to stdout">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // MNEMO_MEMORY_PASSES_TD

@@ -16,12 +16,37 @@
 
 #include "mlir/IR/Block.h"
 
+#include <vector>
+
 namespace mnemo::memory {
 
-/// Peak bytes of the buffers the ops of `block` allocate (values defined
+/// The live bytes of a block over its ops.
+struct LiveProfile {
+  int64_t peak = 0; ///< the most bytes live at once
+  int peakAt = 0;   ///< position in the block of the first op at the peak
+  int64_t area = 0; ///< live bytes summed over the block's ops
+  std::vector<int64_t> live; ///< live bytes at each op of the block
+};
+
+/// The profile of the buffers the ops of `block` allocate (values defined
 /// outside it, function arguments and constants are not counted; values the
 /// block returns stay live to its end).
+LiveProfile estimateLiveProfile(mlir::Block &block);
+
+/// Peak bytes of `block`'s buffers (estimateLiveProfile(block).peak).
 int64_t estimateTensorPeak(mlir::Block &block);
+
+/// Multiply-accumulates of a linalg op with reductions (its loop ranges'
+/// product; elementwise ops count nothing), or 0.
+int64_t multiplyAccumulates(mlir::Operation *op);
+
+/// Multiply-accumulates of everything in `root`, each op counted once per
+/// iteration of the static `scf.for` loops around it up to `root`.
+int64_t totalMultiplyAccumulates(mlir::Operation *root);
+
+/// Fills and broadcasts of constants: the inits ops accumulate into. Cheap
+/// to recompute; mnemo-unshare-inits gives every consumer its own copy.
+bool isInitProducer(mlir::Operation *op);
 
 } // namespace mnemo::memory
 

@@ -74,6 +74,15 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
       llvm::cl::desc("Extra multiply-accumulates the patches may cost, as a "
                      "fraction of the stage's"),
       llvm::cl::init(0.2)};
+  Option<bool> featureSlice{
+      *this, "feature-slice",
+      llvm::cl::desc("Slice groups of ops along tokens, heads, channels or "
+                     "rows (implied by sram-budget)"),
+      llvm::cl::init(false)};
+  Option<int64_t> maxSlices{
+      *this, "max-slices",
+      llvm::cl::desc("Most slices per feature-sliced group"),
+      llvm::cl::init(16)};
   ListOption<std::string> reports{
       *this, "reports",
       llvm::cl::desc("Memory plan reports to write (.json or .html)")};
