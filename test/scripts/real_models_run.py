@@ -15,29 +15,12 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--bindir", required=True)
 ap.add_argument("--workdir", required=True)
 ap.add_argument("--shared", default="")
-ap.add_argument("--models", default="mobilenet_v2,resnet18,squeezenet1_1")
+ap.add_argument("--models", default="mobilenet_v2,resnet18,squeezenet1_1,tiny_gpt")
 args = ap.parse_args()
 os.makedirs(args.workdir, exist_ok=True)
 run = os.path.join(args.bindir, "mnemo-run")
 
-EXPORT = r"""
-import os, sys, torch, torchvision
-from onnx import numpy_helper
-name, out = sys.argv[1], sys.argv[2]
-torch.manual_seed(0)
-model = getattr(torchvision.models, name)(weights=None).eval()
-x = torch.randn(1, 3, 224, 224)
-torch.onnx.export(model, x, os.path.join(out, "model.onnx"), opset_version=17,
-                  input_names=["input"], output_names=["logits"])
-with torch.no_grad():
-    y = model(x)
-d = os.path.join(out, "test_data_set_0")
-os.makedirs(d, exist_ok=True)
-open(os.path.join(d, "input_0.pb"), "wb").write(
-    numpy_helper.from_array(x.numpy(), "input").SerializeToString())
-open(os.path.join(d, "output_0.pb"), "wb").write(
-    numpy_helper.from_array(y.numpy(), "logits").SerializeToString())
-"""
+EXPORT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "export_model.py")
 
 cases = []
 skipped = 0
@@ -51,7 +34,7 @@ for name in filter(None, args.models.split(",")):
         continue
     if not os.path.exists(os.path.join(out, "test_data_set_0", "output_0.pb")):
         os.makedirs(out, exist_ok=True)
-        p = subprocess.run(["/usr/bin/python3", "-c", EXPORT, name, out],
+        p = subprocess.run(["/usr/bin/python3", EXPORT, name, out],
                            capture_output=True, text=True)
         if p.returncode != 0:
             print(f"FAIL {name}: export failed: {p.stderr[-500:]}")
@@ -203,11 +186,55 @@ if rn:
     artifact_case("resnet18", "--patch-schedule --max-recompute=0.5", rn[0][1], rn[0][2],
                   "resnet18_patches", ["--patch-schedule", "--max-recompute=0.5"])
 
+# Feature slicing must leave outputs bit-identical (rtol 0, atol 0) to the
+# unsliced artifact: MobileNetV2's inverted residual blocks sliced along
+# their hidden channels, and a
+# GPT-style prefill's attention sliced along heads. ResNet-18 (stem and
+# max pool along channels) against torch. The planned peak must fall.
+def sliced_case(name, tag, model, data, flags, min_ratio):
+    global passed, failed
+    base = os.path.join(args.workdir, name + "_plain")
+    out = os.path.join(args.workdir, name + "_" + tag)
+    if not os.path.exists(os.path.join(base, "r.json")):
+        subprocess.run([os.path.join(args.bindir, "mnemoc"), model, "-o", base, "--name", name,
+                        "--report=" + os.path.join(base, "r.json")], capture_output=True)
+    ref = plain_reference(name + "_plain", data)
+    os.makedirs(out, exist_ok=True)
+    p = subprocess.run([os.path.join(args.bindir, "mnemoc"), model, "-o", out, "--name", name,
+                        "--report=" + os.path.join(out, "r.json")] + flags,
+                       capture_output=True, text=True, errors="replace")
+    ok = p.returncode == 0 and ref is not None and "feature slice:" in p.stdout
+    if ok:
+        import json
+        before = json.load(open(os.path.join(base, "r.json")))["arena_bytes"]
+        after = json.load(open(os.path.join(out, "r.json")))["arena_bytes"]
+        ok = before >= min_ratio * after
+        print(f"    {name} planned peak {before} -> {after} bytes ({before / after:.2f}x)")
+    print(f"{'PASS' if ok else 'FAIL'} {name} {' '.join(flags)} (planned peak >= {min_ratio}x lower)")
+    for line in (p.stdout.strip() or p.stderr[-400:]).splitlines():
+        print("    " + line)
+    passed += ok
+    failed += not ok
+    if ok:
+        cases.append((f"{name} (artifact, {' '.join(flags)}, vs unsliced)", "--artifact=" + out,
+                      ref, "exact"))
+
+
+if mb:
+    sliced_case("mobilenet_v2", "sliced", mb[0][1], mb[0][2], ["--feature-slice"], 4)
+tg = [c for c in cases if c[0] == "tiny_gpt" and c[1]]
+if tg:
+    sliced_case("tiny_gpt", "sliced", tg[0][1], tg[0][2], ["--feature-slice"], 1.5)
+if rn:
+    artifact_case("resnet18", "--feature-slice", rn[0][1], rn[0][2], "resnet18_sliced",
+                  ["--feature-slice"])
+
 for name, model, data, *atol in cases:
     if model is None or data is None:
         failed += 1
         continue
-    rtol, atol = ("1e-4", atol[0]) if atol and atol[0] == "0" else ("1e-3", "1e-4")
+    rtol, atol = {"0": ("1e-4", "0"), "exact": ("0", "0")}.get(
+        atol[0] if atol else "", ("1e-3", "1e-4"))
     p = subprocess.run([run, model, "--inputs", data, "--rtol", rtol,
                         "--atol", atol], capture_output=True, text=True,
                        errors="replace")
