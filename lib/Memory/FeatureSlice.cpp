@@ -312,9 +312,17 @@ struct FeatureSlicePass
     }
     if (!op.empty())
       return sliceNamed(fn);
-    for (int64_t round = 0; round < maxRounds; ++round)
-      if (!sliceOnce(fn))
-        break;
+    int64_t round = 0;
+    while (round < maxRounds && sliceOnce(fn))
+      ++round;
+    if (print && round == 0) {
+      int64_t peak = estimateTensorPeak(fn.front());
+      llvm::outs() << "feature slice: none (estimated peak " << peak
+                   << " bytes"
+                   << (sramBudget > 0 && peak <= sramBudget
+                           ? " fits the budget)\n"
+                           : "; no group lowers it)\n");
+    }
   }
 
   /// The group `op`/`loop`/`slices` names, or an error.
@@ -349,9 +357,9 @@ struct FeatureSlicePass
       InFlightDiagnostic d = consumer->emitError()
                              << "feature-slice: cannot slice " << describe(consumer);
       if (loop >= 0)
-        d << " along loop " << loop;
+        d << " along loop " << (int64_t)loop;
       if (slices)
-        d << " into " << slices << " slices";
+        d << " into " << (int64_t)slices << " slices";
       d << " (sliceable loops:";
       for (unsigned l : loops)
         d << " " << l << "=" << loopRange(consumer, l);
