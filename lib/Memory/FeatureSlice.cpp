@@ -192,6 +192,11 @@ FailureOr<Sliced> sliceGroup(RewriterBase &rw, Operation *consumer,
       s.group.push_back(nodeName(p->getLoc()));
     s.groupMacs += mnemo::memory::multiplyAccumulates(p);
   }
+  // Alone, a sliced op holds its whole operands and result as before.
+  if (s.group.empty()) {
+    rw.eraseOp(result->loops.front());
+    return failure();
+  }
   for (OpResult r : consumer->getResults())
     rw.replaceAllUsesWith(r, result->replacements.lookup(r));
   rw.eraseOp(consumer);

@@ -96,11 +96,14 @@ func.func @main_graph(%x: tensor<64x64xf32>, %w1: tensor<64x256xf32>, %w2: tenso
 
 // The example model (batch fixed to 1): its first inverted block is sliced
 // along the hidden channels of the pointwise projection, the projection's
-// only reduction, with the depthwise convolution and its pad fused.
+// only reduction, with the depthwise convolution and its pad fused. The
+// next round finds the peak inside that loop and slices it again along
+// rows (the padded channel stays whole; each row slice reads its halo).
 // MODEL: feature slice: '/blocks/blocks.0/pw/pw.0/Conv' (linalg.conv_2d_nchw_fchw) loop 4 (reduction, 16) into 16 slices, group of 4 ops, extra MACs 0.0%, estimated peak 205056 -> 135168 bytes
+// MODEL: feature slice: '/blocks/blocks.0/pw/pw.0/Conv' (linalg.conv_2d_nchw_fchw) loop 2 (parallel, 32) into 16 slices, group of 3 ops, extra MACs 0.0%, estimated peak 135168 -> 117808 bytes
 // MODEL: scf.for
-// MODEL: tensor.pad
-// MODEL: linalg.depthwise_conv_2d_nchw_chw
-// MODEL: linalg.conv_2d_nchw_fchw {{.*}} -> tensor<1x32x16x16xf32>
-// MODEL: mnemo.feature_slice = {consumer = "/blocks/blocks.0/pw/pw.0/Conv"
-// MODEL-SAME: reduction = true
+// MODEL: tensor.pad {{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
+// MODEL: scf.for
+// MODEL: linalg.depthwise_conv_2d_nchw_chw {{.*}} -> tensor<1x1x2x32xf32>
+// MODEL: mnemo.feature_slice = {consumer = "/blocks/blocks.0/pw/pw.0/Conv", {{.*}}, loop = 2 : i64
+// MODEL: mnemo.feature_slice = {consumer = "/blocks/blocks.0/pw/pw.0/Conv", {{.*}}, reduction = true
