@@ -27,14 +27,9 @@ ap.add_argument("--models", default="mobilenet_v2,resnet18,squeezenet1_1,mnasnet
 args = ap.parse_args()
 os.makedirs(args.workdir, exist_ok=True)
 
-EXPORT = r"""
-import sys, torch, torchvision
-name, path = sys.argv[1], sys.argv[2]
-torch.manual_seed(0)
-m = getattr(torchvision.models, name)(weights=None).eval()
-torch.onnx.export(m, torch.randn(1, 3, 224, 224), path, opset_version=17,
-                  input_names=["input"], output_names=["logits"])
-"""
+# One exporter for tests and benchmarks.
+EXPORT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test",
+                      "scripts", "export_model.py")
 
 
 def model_path(name):
@@ -45,7 +40,7 @@ def model_path(name):
     path = os.path.join(d, "model.onnx")
     if not os.path.exists(path):
         os.makedirs(d, exist_ok=True)
-        subprocess.run(["/usr/bin/python3", "-c", EXPORT, name, path], check=True,
+        subprocess.run(["/usr/bin/python3", EXPORT, name, d], check=True,
                        capture_output=True)
     return path, []
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Patch-based inference benchmark (issue 5): for MobileNetV2, MnasNet and
-ResNet-18 (torchvision, random weights, exported here with torch's outputs
-as reference) prints the planned activation peak (the ILP arena, bytes) of
-the layer-by-layer plan, of --low-memory, and with the patch schedule the
-compiler chooses at --max-recompute 0.2 and 0.5 (and MobileNetV2's
-published cut, p = 4), with the schedule's extra MACs in the stage, the
+"""Patch-based inference and feature slicing benchmark (issue 5): for
+MobileNetV2, MnasNet and ResNet-18 (torchvision, random weights) and
+tiny_gpt (a two-layer GPT-style prefill), exported by
+test/scripts/export_model.py with torch's outputs as reference, prints the
+planned activation peak (the ILP arena, bytes) of the layer-by-layer plan,
+of --low-memory, with the patch schedule the compiler chooses at
+--max-recompute 0.2 and 0.5 (and MobileNetV2's published cut, p = 4), and
+with feature slicing (--feature-slice), with the schedule's extra MACs in
+the stage, the
 peak ratio, and the median latency of each patched artifact relative to
 the unpatched one (mnemo-run --repeat, 1 thread, same invocation). Every
 artifact is also checked against the reference outputs.
@@ -22,28 +25,13 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--bindir", default="build/bin")
 ap.add_argument("--workdir", default="build/bench")
 ap.add_argument("--repeat", type=int, default=20)
-ap.add_argument("--models", default="mobilenet_v2,mnasnet1_0,resnet18")
+ap.add_argument("--models", default="mobilenet_v2,mnasnet1_0,resnet18,tiny_gpt")
 args = ap.parse_args()
 os.makedirs(args.workdir, exist_ok=True)
 
-EXPORT = r"""
-import os, sys, torch, torchvision
-from onnx import numpy_helper
-name, out = sys.argv[1], sys.argv[2]
-torch.manual_seed(0)
-m = getattr(torchvision.models, name)(weights=None).eval()
-x = torch.randn(1, 3, 224, 224)
-torch.onnx.export(m, x, os.path.join(out, "model.onnx"), opset_version=17,
-                  input_names=["input"], output_names=["logits"])
-with torch.no_grad():
-    y = m(x)
-d = os.path.join(out, "test_data_set_0")
-os.makedirs(d, exist_ok=True)
-open(os.path.join(d, "input_0.pb"), "wb").write(
-    numpy_helper.from_array(x.numpy(), "input").SerializeToString())
-open(os.path.join(d, "output_0.pb"), "wb").write(
-    numpy_helper.from_array(y.numpy(), "logits").SerializeToString())
-"""
+# One exporter for tests and benchmarks (torchvision or tiny_gpt).
+EXPORT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test",
+                      "scripts", "export_model.py")
 
 PUBLISHED_CUT = {"mobilenet_v2": "/features/features.4/conv/conv.2/Conv"}
 
@@ -52,7 +40,7 @@ def export(name):
     d = os.path.join(args.workdir, "patch_" + name)
     if not os.path.exists(os.path.join(d, "test_data_set_0", "output_0.pb")):
         os.makedirs(d, exist_ok=True)
-        subprocess.run(["/usr/bin/python3", "-c", EXPORT, name, d], check=True,
+        subprocess.run(["/usr/bin/python3", EXPORT, name, d], check=True,
                        capture_output=True)
     return d
 
@@ -89,9 +77,12 @@ print(f"{'model':14} {'variant':28} {'peak':>10} {'vs l-b-l':>8} {'extra':>7} "
 ok = True
 for name in args.models.split(","):
     d = export(name)
-    variants = [("layer-by-layer", []), ("--low-memory", ["--low-memory"]),
-                ("patches, recompute <= 20%", ["--patch-schedule"]),
-                ("patches, recompute <= 50%", ["--patch-schedule", "--max-recompute=0.5"])]
+    variants = [("layer-by-layer", []), ("--low-memory", ["--low-memory"])]
+    if name != "tiny_gpt":
+        variants += [("patches, recompute <= 20%", ["--patch-schedule"]),
+                     ("patches, recompute <= 50%", ["--patch-schedule",
+                                                    "--max-recompute=0.5"])]
+    variants.append(("with slicing", ["--feature-slice"]))
     if name in PUBLISHED_CUT:
         variants.append(("published cut, p = 4", ["--patches=4",
                                                  "--patch-cut=" + PUBLISHED_CUT[name]]))
