@@ -330,6 +330,17 @@ struct FeatureSlicePass
     }
   }
 
+  /// The slice counts tried for `consumer`'s `loop`: its divisors from 2
+  /// to `max-slices`, ascending.
+  SmallVector<int64_t> sliceCounts(Operation *consumer, unsigned l) {
+    int64_t range = loopRange(consumer, l);
+    SmallVector<int64_t> counts;
+    for (int64_t n = 2; n <= std::min(range, (int64_t)maxSlices); ++n)
+      if (range % n == 0)
+        counts.push_back(n);
+    return counts;
+  }
+
   /// The group `op`/`loop`/`slices` names, or an error.
   void sliceNamed(func::FuncOp fn) {
     Block &block = fn.front();
@@ -348,9 +359,8 @@ struct FeatureSlicePass
     for (unsigned l : loops) {
       if (loop >= 0 && (int64_t)l != loop)
         continue;
-      for (int64_t n = 2; n <= std::min(loopRange(consumer, l), (int64_t)maxSlices);
-           ++n) {
-        if ((slices && n != slices) || loopRange(consumer, l) % n)
+      for (int64_t n : sliceCounts(consumer, l)) {
+        if (slices && n != slices)
           continue;
         std::optional<Candidate> c = evaluate(fn, path, l, n);
         if (c && (!best || std::make_pair(c->peak, c->slices) <
@@ -408,11 +418,7 @@ struct FeatureSlicePass
       if ((int)k < at || (int)k > at + window)
         continue;
       for (unsigned l : sliceableLoops(&o)) {
-        int64_t range = loopRange(&o, l);
-        SmallVector<int64_t> counts;
-        for (int64_t n = 2; n <= std::min(range, (int64_t)maxSlices); ++n)
-          if (range % n == 0)
-            counts.push_back(n);
+        SmallVector<int64_t> counts = sliceCounts(&o, l);
         if (counts.empty())
           continue;
         OpPath where = path;
