@@ -427,6 +427,8 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   popts.maxRecompute = options.maxRecompute;
   popts.featureSlice = options.featureSlice;
   popts.maxSlices = options.maxSlices;
+  popts.tileForBudget = options.tileForBudget;
+  popts.tileBudget = options.tileBudget;
   buildCPUPipeline(pm, popts);
   if (failed(pm.run(module)))
     return failure();

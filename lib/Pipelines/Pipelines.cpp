@@ -34,8 +34,15 @@ static void addText(OpPassManager &pm, StringRef text) {
     llvm::report_fatal_error("mnemo: bad built-in pass pipeline");
 }
 
-void buildGraphToLinalgPipeline(OpPassManager &pm) {
+void buildGraphToLinalgPipeline(OpPassManager &pm, bool fuseAttention,
+                                int64_t sramBudget) {
   pm.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
+  if (fuseAttention) {
+    graph::FuseAttentionPassOptions attention;
+    attention.sramBudget = sramBudget;
+    attention.print = true;
+    pm.addNestedPass<func::FuncOp>(graph::createFuseAttentionPass(attention));
+  }
   pm.addPass(createConvertGraphToLinalgPass());
   addText(pm, "canonicalize,cse,func.func(mnemo-fuse-elementwise),"
               "canonicalize,cse");
@@ -100,7 +107,10 @@ void buildCPULowerToLLVMPipeline(OpPassManager &pm,
 }
 
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
-  buildGraphToLinalgPipeline(pm);
+  int64_t tileBudget =
+      options.tileBudget > 0 ? options.tileBudget : options.sramBudget;
+  bool tile = options.tileForBudget || tileBudget > 0;
+  buildGraphToLinalgPipeline(pm, tile, tileBudget);
   if (options.patchSchedule || options.sramBudget > 0) {
     PatchSchedulePassOptions patch;
     patch.patches = options.patches;
@@ -124,6 +134,14 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
     pm.addPass(createFeatureSlicePass(slice));
     addText(pm, "canonicalize,cse");
   }
+  // Last: tiles are sized for what patches and slices left of each op.
+  if (tileBudget > 0) {
+    TileForBudgetPassOptions tiles;
+    tiles.sramBudget = tileBudget;
+    tiles.print = true;
+    pm.addPass(createTileForBudgetPass(tiles));
+    addText(pm, "canonicalize,cse");
+  }
   buildCPUBufferizePipeline(pm, options.lowMemory || options.sramBudget > 0);
   buildCPUCodegenPipeline(pm, options);
   buildCPULowerToLLVMPipeline(pm, options);
@@ -132,7 +150,9 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
 void registerPipelines() {
   PassPipelineRegistration<>("mnemo-graph-to-linalg",
                              "Shape inference, graph -> linalg, fusion",
-                             buildGraphToLinalgPipeline);
+                             [](OpPassManager &pm) {
+                               buildGraphToLinalgPipeline(pm);
+                             });
   PassPipelineRegistration<>(
       "mnemo-cpu-bufferize", "One-shot bufferization for the CPU target",
       [](OpPassManager &pm) { buildCPUBufferizePipeline(pm, false); });

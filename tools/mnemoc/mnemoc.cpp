@@ -96,6 +96,17 @@ static cl::opt<int64_t>
               cl::desc("Most slices a feature-sliced group is split into "
                        "(default 16)"),
               cl::init(16), cl::cat(cat));
+static cl::opt<bool> tileForBudget(
+    "tile-for-budget",
+    cl::desc("Fuse exported attention into a tiled online softmax "
+             "(FlashAttention) and tile ops whose working set exceeds the "
+             "budget; implied by --sram-budget"),
+    cl::cat(cat));
+static cl::opt<std::string> tileBudget(
+    "tile-budget",
+    cl::desc("Fast-memory bytes one tile's working set must fit (e.g. "
+             "64KiB); implies --tile-for-budget; default: --sram-budget"),
+    cl::cat(cat));
 static cl::list<std::string>
     reports("report",
             cl::desc("Write the memory plan report (PATH.json or PATH.html; "
@@ -156,19 +167,24 @@ int main(int argc, char **argv) {
   opts.maxRecompute = maxRecompute;
   opts.featureSlice = featureSlice;
   opts.maxSlices = maxSlices;
+  opts.tileForBudget = tileForBudget;
   if (patches < 0 || patches == 1 || maxRecompute < 0 || maxSlices < 2) {
     errs() << "mnemoc: --patches and --max-slices must be at least 2 and "
               "--max-recompute non-negative\n";
     return 2;
   }
-  if (!sramBudget.empty()) {
-    std::optional<int64_t> bytes = mnemo::parseByteSize(sramBudget);
+  for (auto [flag, text, out] :
+       {std::tuple("sram-budget", &sramBudget, &opts.sramBudget),
+        std::tuple("tile-budget", &tileBudget, &opts.tileBudget)}) {
+    if (text->empty())
+      continue;
+    std::optional<int64_t> bytes = mnemo::parseByteSize(*text);
     if (!bytes || *bytes <= 0) {
-      errs() << "mnemoc: --sram-budget=" << sramBudget
+      errs() << "mnemoc: --" << flag << "=" << *text
              << " is not a size (e.g. 262144, 256KiB, 1MiB)\n";
       return 2;
     }
-    opts.sramBudget = *bytes;
+    *out = *bytes;
   }
   auto sig = mnemo::compileCPU(*module, opts);
   if (failed(sig))

@@ -58,6 +58,8 @@ struct CompileOptions {
   double maxRecompute = 0.2;        // extra MACs allowed by patches
   bool featureSlice = false;        // slice op groups (implied by budget)
   int64_t maxSlices = 16;           // most slices per group
+  bool tileForBudget = false;       // flash attention, tiles (implied by budget)
+  int64_t tileBudget = 0;           // bytes per tile; 0: sramBudget
 };
 
 /// Parses a byte size: a number with an optional B, KB, KiB, MB, MiB, GB or

@@ -219,4 +219,34 @@ def FeatureSlicePass : Pass<"mnemo-feature-slice", "::mlir::ModuleOp"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def TileForBudgetPass : Pass<"mnemo-tile-for-budget", "::mlir::ModuleOp"> {
+  let summary = "Tiles ops whose working set exceeds the on-chip budget.";
+  let description = [{
+    For every linalg op on tensors (fills aside) of the entry function,
+    including those inside patch and slice loops, the working set of one
+    tile is the bytes of the operand and init footprints its indexing maps
+    read (convolution windows included). An op whose whole working set is
+    over `sram-budget` is tiled with upstream TilingInterface
+    (`scf::tileUsingSCF`, one scf.for per tiled loop): its largest parallel
+    tile is halved (to a divisor of the loop) until the working set fits,
+    then its reduction loops (accumulated in order, so results are
+    bit-identical). The outer tile loop carries `mnemo.tiled`. Modelled
+    off-chip traffic: each operand tile is loaded once per iteration of the
+    loops up to the innermost one its map uses, and reused across the
+    loops inside that; `print` reports it with the tiles and working sets,
+    and ops whose smallest tile still does not fit.
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", "\"main_graph\"",
+           "The entry function">,
+    Option<"sramBudget", "sram-budget", "int64_t", "0",
+           "On-chip bytes one tile's working set must fit">,
+    Option<"print", "print", "bool", "false",
+           "Print each tiled op, its tiles, working set and traffic">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
 #endif // MNEMO_MEMORY_PASSES_TD

@@ -83,12 +83,26 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
       *this, "max-slices",
       llvm::cl::desc("Most slices per feature-sliced group"),
       llvm::cl::init(16)};
+  Option<bool> tileForBudget{
+      *this, "tile-for-budget",
+      llvm::cl::desc("Fuse attention into a tiled online softmax and tile "
+                     "ops over the budget (implied by sram-budget)"),
+      llvm::cl::init(false)};
+  Option<int64_t> tileBudget{
+      *this, "tile-budget",
+      llvm::cl::desc("Bytes one tile's working set must fit (0: "
+                     "sram-budget)"),
+      llvm::cl::init(0)};
   ListOption<std::string> reports{
       *this, "reports",
       llvm::cl::desc("Memory plan reports to write (.json or .html)")};
 };
 
-void buildGraphToLinalgPipeline(mlir::OpPassManager &pm);
+/// `fuseAttention` runs mnemo-fuse-attention (tiles for `sramBudget`, 0:
+/// defaults) before the conversion.
+void buildGraphToLinalgPipeline(mlir::OpPassManager &pm,
+                                bool fuseAttention = false,
+                                int64_t sramBudget = 0);
 /// `lowMemory` adds the memory-first rewrites (depthwise channel tiles).
 void buildCPUBufferizePipeline(mlir::OpPassManager &pm, bool lowMemory);
 void buildCPUCodegenPipeline(mlir::OpPassManager &pm,

@@ -5,6 +5,7 @@
 #include "mnemo/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Transforms/DialectConversion.h"
 
@@ -42,6 +43,7 @@ void mnemo::populateGraphToLinalgPatterns(const TypeConverter &tc,
   populateGraphReductionToLinalgPatterns(tc, patterns);
   populateGraphNormalizationToLinalgPatterns(tc, patterns);
   populateGraphDataMovementToLinalgPatterns(tc, patterns);
+  lowering::populateAttentionPatterns(tc, patterns);
 }
 
 namespace {
@@ -80,7 +82,8 @@ struct ConvertGraphToLinalgPass
     GraphTypeConverter tc;
     ConversionTarget target(*ctx);
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, tensor::TensorDialect>();
+                           math::MathDialect, scf::SCFDialect,
+                           tensor::TensorDialect>();
     target.addIllegalDialect<g::GraphDialect>();
     target.addLegalOp<g::NoneOp>();
     target.addDynamicallyLegalOp<func::FuncOp>([&](func::FuncOp f) {

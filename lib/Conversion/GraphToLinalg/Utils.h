@@ -165,6 +165,10 @@ void populateResizePatterns(const mlir::TypeConverter &tc,
 void populateConvTransposePatterns(const mlir::TypeConverter &tc,
                                    mlir::RewritePatternSet &p);
 
+/// graph.attention as a tiled online softmax (Attention.cpp).
+void populateAttentionPatterns(const mlir::TypeConverter &tc,
+                               mlir::RewritePatternSet &p);
+
 /// Shape arithmetic (Shape -> Gather -> Add -> Concat -> Reshape) runs on
 /// small static integer tensors. Lowering those to scalar arith ops over
 /// tensor.from_elements lets canonicalization fold them into the index

@@ -348,6 +348,42 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  auto q = dyn_cast<RankedTensorType>(adaptor.getQ().getType());
+  auto k = dyn_cast<RankedTensorType>(adaptor.getK().getType());
+  auto v = dyn_cast<RankedTensorType>(adaptor.getV().getType());
+  if (!q || !k || !v)
+    return emitOptionalError(loc, "attention operands must be ranked");
+  if (q.getRank() < 2 || k.getRank() < 2 || v.getRank() < 2)
+    return emitOptionalError(loc, "attention operands must have rank >= 2");
+  auto known = [](int64_t a, int64_t b) {
+    return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+  };
+  int64_t rq = q.getRank(), rk = k.getRank(), rv = v.getRank();
+  if (!known(q.getDimSize(rq - 1), k.getDimSize(rk - 2)) ||
+      !known(k.getDimSize(rk - 1), v.getDimSize(rv - 2)))
+    return emitOptionalError(loc, "attention dims differ: ", q, " x ", k,
+                             " x ", v);
+  StringRef kind = adaptor.getMaskKind();
+  if (kind != "none" && kind != "select" && kind != "add")
+    return emitOptionalError(loc, "mask_kind must be none, select or add");
+  if ((kind == "none") != isa<NoneType>(adaptor.getMask().getType()))
+    return emitOptionalError(loc, "a mask operand needs a mask_kind");
+  SmallVector<ArrayRef<int64_t>> batch = {q.getShape().drop_back(2),
+                                          k.getShape().drop_back(2),
+                                          v.getShape().drop_back(2)};
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(loc, batch);
+  if (failed(shape))
+    return failure();
+  shape->push_back(q.getDimSize(rq - 2));
+  shape->push_back(v.getDimSize(rv - 1));
+  types.push_back(RankedTensorType::get(*shape, q.getElementType()));
+  return success();
+}
+
 LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,

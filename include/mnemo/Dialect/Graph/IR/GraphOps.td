@@ -419,6 +419,31 @@ def Graph_MatMulOp : Graph_Op<"matmul"> {
   let results = (outs Graph_Tensor:$Y);
 }
 
+def Graph_AttentionOp : Graph_Op<"attention"> {
+  let summary = "softmax(mask(scale * Q x K)) x V as one op (FlashAttention).";
+  let description = [{
+    Not an ONNX op: `mnemo-fuse-attention` builds it from the exported
+    chain MatMul(Q, K) -> [Mul/Div by a scalar] -> [Where(mask, s, fill) or
+    Add(s, mask)] -> Softmax(last axis) -> [Where(IsNaN(p), 0, p)] ->
+    MatMul(p, V). `K` is the first MatMul's right operand ([..., D, N]),
+    as exported (K already transposed). `mask_kind` is "none", "select"
+    (keep a score where `mask` is true, else `fill`) or "add". With
+    `nan_to_zero` an output row whose softmax is NaN (every score -inf)
+    is zero. The lowering walks the keys in `kv_tile` columns with an
+    online softmax (running max and sum per query row), `q_tile` query rows
+    at a time; 0 means the whole extent.
+  }];
+  let arguments = (ins Graph_Tensor:$Q, Graph_Tensor:$K, Graph_Tensor:$V,
+                   Graph_TensorOrNone:$mask,
+                   DefaultValuedAttr<F64Attr, "1.0">:$scale,
+                   DefaultValuedAttr<StrAttr, "\"none\"">:$mask_kind,
+                   DefaultValuedAttr<F64Attr, "0.0">:$fill,
+                   DefaultValuedAttr<BoolAttr, "false">:$nan_to_zero,
+                   DefaultValuedAttr<I64Attr, "0">:$q_tile,
+                   DefaultValuedAttr<I64Attr, "0">:$kv_tile);
+  let results = (outs Graph_Tensor:$Y);
+}
+
 def Graph_GemmOp : Graph_Op<"gemm"> {
   let summary = "alpha * op(A) * op(B) + beta * C.";
   let arguments = (ins Graph_Tensor:$A, Graph_Tensor:$B, Graph_TensorOrNone:$C,

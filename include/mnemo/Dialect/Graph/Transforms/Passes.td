@@ -21,4 +21,41 @@ def GraphInferShapesPass : Pass<"graph-infer-shapes", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mnemo::graph::GraphDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+def FuseAttentionPass : Pass<"mnemo-fuse-attention", "::mlir::func::FuncOp"> {
+  let summary = "Fuses exported attention into graph.attention with tiles.";
+  let description = [{
+    Matches the chain exporters emit for scaled dot-product attention,
+    MatMul(Q, K) -> [Mul/Div by a scalar constant] -> [Where(mask, s,
+    fill) | Add(s, mask)] -> Softmax(last axis) -> [Where(IsNaN(p), 0, p)]
+    -> MatMul(p, V), every intermediate used once, and replaces it with one
+    `graph.attention` whose lowering never materializes the M x N scores
+    (FlashAttention's online softmax). Leading (batch, head) dims and the
+    mask's leading dims must be static.
+
+    Tiles: `q-tile` / `kv-tile` when given; else, with `sram-budget`, the
+    largest query tile (fewest passes over K and V, the off-chip traffic)
+    and then the largest key tile whose working set (Q, K, V tiles, two
+    score tiles, accumulator, output tile, running max/sum, mask tile)
+    fits; else all query rows and 64 keys. `print` writes, per attention,
+    the tiles, the working set and the modelled off-chip traffic against
+    the unfused chain (every op reading its operands and writing its
+    result off chip).
+  }];
+  let options = [
+    Option<"qTile", "q-tile", "int64_t", "0",
+           "Query rows per tile (0: chosen)">,
+    Option<"kvTile", "kv-tile", "int64_t", "0",
+           "Keys per tile (0: chosen)">,
+    Option<"sramBudget", "sram-budget", "int64_t", "0",
+           "On-chip bytes one tile's working set must fit">,
+    Option<"print", "print", "bool", "false",
+           "Print the tiles and modelled traffic">,
+  ];
+  let dependentDialects = ["::mnemo::graph::GraphDialect"];
+}
+
 #endif // MNEMO_DIALECT_GRAPH_TRANSFORMS_PASSES_TD

@@ -1,0 +1,245 @@
+//===- TileForBudget.cpp - tile ops to the on-chip budget -----------------===//
+//
+// Patches and slices lower how much is live between ops; an op can still
+// need more fast memory than there is while it runs (the LM head's logits,
+// a wide MLP projection). Such an op is tiled so that one tile's inputs,
+// outputs and accumulators fit; the whole tensors then stay off chip and
+// tiles stream through. Tile sizes come from the indexing maps alone, so
+// the same rule covers matmuls, convolutions and elementwise ops.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Memory/Passes.h"
+
+#include "mnemo/Memory/BufferLiveness.h"
+
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+namespace mnemo {
+#define GEN_PASS_DEF_TILEFORBUDGETPASS
+#include "mnemo/Memory/Passes.h.inc"
+} // namespace mnemo
+
+using namespace mlir;
+using mnemo::memory::nodeName;
+
+namespace {
+
+/// Per-loop coefficients of an affine expression without mod/div (so the
+/// elements it reads over a tile box form one interval per result), or
+/// nothing.
+std::optional<SmallVector<int64_t>> coefficients(AffineExpr e,
+                                                 unsigned numDims) {
+  bool linear = true;
+  e.walk([&](AffineExpr x) {
+    if (x.getKind() == AffineExprKind::Mod ||
+        x.getKind() == AffineExprKind::FloorDiv ||
+        x.getKind() == AffineExprKind::CeilDiv)
+      linear = false;
+  });
+  if (!linear)
+    return std::nullopt;
+  AffineMap m = AffineMap::get(numDims, 0, e);
+  SmallVector<int64_t> at(numDims, 0);
+  int64_t base = m.compose(at)[0];
+  SmallVector<int64_t> coeffs;
+  for (unsigned d = 0; d < numDims; ++d) {
+    at[d] = 1;
+    coeffs.push_back(m.compose(at)[0] - base);
+    at[d] = 0;
+  }
+  return coeffs;
+}
+
+/// The footprint of one operand: per result, its coefficients.
+struct Footprint {
+  SmallVector<SmallVector<int64_t>> coeffs;
+  int64_t elementBytes = 0, fullBytes = 0;
+
+  int64_t bytes(ArrayRef<int64_t> tile) const {
+    int64_t n = elementBytes;
+    for (const SmallVector<int64_t> &c : coeffs) {
+      int64_t extent = 1;
+      for (auto [k, t] : llvm::zip(c, tile))
+        extent += std::abs(k) * (t - 1);
+      n *= extent;
+    }
+    return n;
+  }
+  bool uses(unsigned d) const {
+    return llvm::any_of(coeffs, [&](auto &c) { return c[d] != 0; });
+  }
+};
+
+/// The op's operand footprints, or nothing when a map is not linear or a
+/// shape is dynamic.
+std::optional<SmallVector<Footprint>> footprints(linalg::LinalgOp op) {
+  SmallVector<Footprint> out;
+  unsigned loops = op.getNumLoops();
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto t = dyn_cast<RankedTensorType>(operand.get().getType());
+    if (!t)
+      continue; // scalars are registers
+    if (!t.hasStaticShape())
+      return std::nullopt;
+    Footprint f;
+    f.elementBytes = mnemo::memory::elementBytes(t.getElementType());
+    f.fullBytes = t.getNumElements() * f.elementBytes;
+    for (AffineExpr e : op.getMatchingIndexingMap(&operand).getResults()) {
+      std::optional<SmallVector<int64_t>> c = coefficients(e, loops);
+      if (!c)
+        return std::nullopt;
+      f.coeffs.push_back(*c);
+    }
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+int64_t workingSet(ArrayRef<Footprint> fps, ArrayRef<int64_t> tile) {
+  int64_t n = 0;
+  for (const Footprint &f : fps)
+    n += f.bytes(tile);
+  return n;
+}
+
+/// The largest divisor of `extent` at most `limit`.
+int64_t divisorAtMost(int64_t extent, int64_t limit) {
+  for (int64_t t = std::max<int64_t>(1, limit); t > 1; --t)
+    if (extent % t == 0)
+      return t;
+  return 1;
+}
+
+/// Modelled off-chip bytes: an operand tile is loaded once per iteration of
+/// the tiled loops up to the innermost one it depends on (loops nest in
+/// dim order), and stays on chip across the loops inside that.
+int64_t modelledTraffic(ArrayRef<Footprint> fps, ArrayRef<int64_t> ranges,
+                        ArrayRef<int64_t> tile) {
+  int64_t total = 0;
+  for (const Footprint &f : fps) {
+    int64_t loads = 1, pending = 1;
+    for (unsigned d = 0; d < tile.size(); ++d) {
+      if (tile[d] == ranges[d])
+        continue;
+      pending *= ranges[d] / tile[d];
+      if (f.uses(d)) {
+        loads *= pending;
+        pending = 1;
+      }
+    }
+    total += loads * f.bytes(tile);
+  }
+  return total;
+}
+
+/// Halves one tile at a time (to a divisor of its loop) until the tile's
+/// working set fits: each step halves the loop that keeps the modelled
+/// traffic lowest (then the largest tile), so a matmul gives up reduction
+/// depth before its output tile gets thin. Returns whether it fits.
+bool chooseTile(ArrayRef<Footprint> fps, ArrayRef<int64_t> ranges,
+                int64_t budget, SmallVectorImpl<int64_t> &tile) {
+  tile.assign(ranges.begin(), ranges.end());
+  while (workingSet(fps, tile) > budget) {
+    int best = -1;
+    int64_t bestTraffic = 0;
+    for (unsigned d = 0; d < tile.size(); ++d) {
+      if (tile[d] == 1)
+        continue;
+      SmallVector<int64_t> next(tile.begin(), tile.end());
+      next[d] = divisorAtMost(ranges[d], tile[d] / 2);
+      int64_t t = modelledTraffic(fps, ranges, next);
+      if (best < 0 || t < bestTraffic ||
+          (t == bestTraffic && tile[d] > tile[best])) {
+        best = d;
+        bestTraffic = t;
+      }
+    }
+    if (best < 0)
+      return false;
+    tile[best] = divisorAtMost(ranges[best], tile[best] / 2);
+  }
+  return true;
+}
+
+struct TileForBudgetPass
+    : public mnemo::impl::TileForBudgetPassBase<TileForBudgetPass> {
+  using TileForBudgetPassBase::TileForBudgetPassBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    func::FuncOp fn = mnemo::memory::lookupEntry(module, entry);
+    if (!fn)
+      return signalPassFailure();
+    if (sramBudget <= 0) {
+      module.emitError("mnemo-tile-for-budget needs sram-budget > 0");
+      return signalPassFailure();
+    }
+    SmallVector<linalg::LinalgOp> ops;
+    fn.walk([&](linalg::LinalgOp op) {
+      if (!isa<linalg::FillOp>(op) && op.hasPureTensorSemantics() &&
+          isa<TilingInterface>(op.getOperation()))
+        ops.push_back(op);
+    });
+    int tiled = 0, over = 0;
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops) {
+      std::optional<SmallVector<Footprint>> fps = footprints(op);
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      if (!fps || llvm::any_of(ranges, ShapedType::isDynamic))
+        continue;
+      int64_t whole = workingSet(*fps, ranges);
+      if (whole <= sramBudget)
+        continue;
+      SmallVector<int64_t> tile;
+      bool fits = chooseTile(*fps, ranges, sramBudget, tile);
+      std::string name = nodeName(op->getLoc());
+      if (name.empty())
+        name = op->getName().getStringRef().str();
+      int64_t ws = workingSet(*fps, tile);
+      if (!fits) {
+        ++over;
+        op->emitWarning() << "'" << name << "': smallest tile working set "
+                          << ws << " bytes exceeds the budget of "
+                          << sramBudget << " bytes";
+      }
+      int64_t once = 0;
+      for (const Footprint &f : *fps)
+        once += f.fullBytes;
+      int64_t traffic = modelledTraffic(*fps, ranges, tile);
+
+      scf::SCFTilingOptions options;
+      SmallVector<OpFoldResult> sizes;
+      for (auto [t, r] : llvm::zip(tile, ranges))
+        sizes.push_back(rewriter.getIndexAttr(t == r ? 0 : t));
+      options.setTileSizes(sizes);
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(result) || result->loops.empty())
+        continue;
+      rewriter.replaceOp(op, result->replacements);
+      result->loops.front()->setAttr(
+          "mnemo.tiled", rewriter.getDenseI64ArrayAttr(tile));
+      ++tiled;
+      if (print)
+        llvm::outs() << llvm::formatv(
+            "tile for budget: '{0}' working set {1} -> {2} bytes, tiles "
+            "[{3}] of [{4}], modelled off-chip traffic {5} bytes ({6:f2}x "
+            "its operands)\n",
+            name, whole, ws, llvm::make_range(tile.begin(), tile.end()),
+            llvm::make_range(ranges.begin(), ranges.end()), traffic,
+            double(traffic) / double(std::max<int64_t>(1, once)));
+    }
+    if (print && tiled == 0)
+      llvm::outs() << "tile for budget: none (every op's working set fits "
+                   << sramBudget << " bytes)\n";
+    else if (print && over > 0)
+      llvm::outs() << "tile for budget: " << over
+                   << " op(s) over the budget at their smallest tile\n";
+  }
+};
+
+} // namespace
