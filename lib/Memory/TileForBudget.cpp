@@ -135,13 +135,63 @@ int64_t modelledTraffic(ArrayRef<Footprint> fps, ArrayRef<int64_t> ranges,
   return total;
 }
 
-/// Halves one tile at a time (to a divisor of its loop) until the tile's
-/// working set fits: each step halves the loop that keeps the modelled
-/// traffic lowest (then the largest tile), so a matmul gives up reduction
-/// depth before its output tile gets thin. Returns whether it fits.
+SmallVector<int64_t> divisors(int64_t n) {
+  SmallVector<int64_t> out;
+  for (int64_t t = 1; t <= n; ++t)
+    if (n % t == 0)
+      out.push_back(t);
+  return out;
+}
+
+/// Most tile shapes searched exhaustively; beyond it, greedy halving.
+constexpr int64_t kMaxSearch = 200000;
+
+/// The tile (each size a divisor of its loop, so no partial tiles) whose
+/// working set fits with the least modelled traffic; among equals, the
+/// largest working set (fewest iterations). Loop nests with too many
+/// shapes halve one tile at a time instead, always the one that keeps the
+/// traffic lowest. Returns whether the tile fits.
 bool chooseTile(ArrayRef<Footprint> fps, ArrayRef<int64_t> ranges,
                 int64_t budget, SmallVectorImpl<int64_t> &tile) {
+  SmallVector<SmallVector<int64_t>> choices;
+  int64_t shapes = 1;
+  for (int64_t r : ranges) {
+    choices.push_back(divisors(r));
+    shapes = std::min<int64_t>(kMaxSearch + 1, shapes * choices.back().size());
+  }
   tile.assign(ranges.begin(), ranges.end());
+  if (workingSet(fps, tile) <= budget)
+    return true;
+  if (shapes <= kMaxSearch) {
+    SmallVector<size_t> at(ranges.size(), 0);
+    SmallVector<int64_t> cur(ranges.size()), best;
+    int64_t bestTraffic = 0, bestWs = 0;
+    while (true) {
+      for (size_t d = 0; d < at.size(); ++d)
+        cur[d] = choices[d][at[d]];
+      int64_t ws = workingSet(fps, cur);
+      if (ws <= budget) {
+        int64_t t = modelledTraffic(fps, ranges, cur);
+        if (best.empty() || t < bestTraffic ||
+            (t == bestTraffic && ws > bestWs)) {
+          best = cur;
+          bestTraffic = t;
+          bestWs = ws;
+        }
+      }
+      size_t d = 0;
+      while (d < at.size() && ++at[d] == choices[d].size())
+        at[d++] = 0;
+      if (d == at.size())
+        break;
+    }
+    if (!best.empty()) {
+      tile.assign(best.begin(), best.end());
+      return true;
+    }
+    tile.assign(ranges.size(), 1);
+    return false;
+  }
   while (workingSet(fps, tile) > budget) {
     int best = -1;
     int64_t bestTraffic = 0;
@@ -173,7 +223,8 @@ struct TileForBudgetPass
     func::FuncOp fn = mnemo::memory::lookupEntry(module, entry);
     if (!fn)
       return signalPassFailure();
-    if (sramBudget <= 0) {
+    int64_t budget = sramBudget;
+    if (budget <= 0) {
       module.emitError("mnemo-tile-for-budget needs sram-budget > 0");
       return signalPassFailure();
     }
@@ -191,10 +242,10 @@ struct TileForBudgetPass
       if (!fps || llvm::any_of(ranges, ShapedType::isDynamic))
         continue;
       int64_t whole = workingSet(*fps, ranges);
-      if (whole <= sramBudget)
+      if (whole <= budget)
         continue;
       SmallVector<int64_t> tile;
-      bool fits = chooseTile(*fps, ranges, sramBudget, tile);
+      bool fits = chooseTile(*fps, ranges, budget, tile);
       std::string name = nodeName(op->getLoc());
       if (name.empty())
         name = op->getName().getStringRef().str();
@@ -203,7 +254,7 @@ struct TileForBudgetPass
         ++over;
         op->emitWarning() << "'" << name << "': smallest tile working set "
                           << ws << " bytes exceeds the budget of "
-                          << sramBudget << " bytes";
+                          << budget << " bytes";
       }
       int64_t once = 0;
       for (const Footprint &f : *fps)
@@ -235,7 +286,7 @@ struct TileForBudgetPass
     }
     if (print && tiled == 0)
       llvm::outs() << "tile for budget: none (every op's working set fits "
-                   << sramBudget << " bytes)\n";
+                   << budget << " bytes)\n";
     else if (print && over > 0)
       llvm::outs() << "tile for budget: " << over
                    << " op(s) over the budget at their smallest tile\n";

@@ -4,7 +4,8 @@
   /usr/bin/python3 test/scripts/export_model.py NAME OUTDIR
 
 NAME is a torchvision classifier (mobilenet_v2, mnasnet1_0, resnet18, ...;
-random weights, 1x3x224x224 input) or `tiny_gpt`: a two-layer GPT-style
+random weights, 1x3x224x224 input), `tiny_gpt_small` (the bundled
+examples/tiny_gpt.onnx: one layer, 32 tokens, d 32) or `tiny_gpt`: a two-layer GPT-style
 decoder run on a 128-token prompt (prefill) with the attention PyTorch
 exports for GPT-2 (MatMul, scale, causal mask, Softmax, MatMul over 4
 heads) and a 4x MLP with tanh GELU. OUTDIR gets model.onnx and
@@ -73,6 +74,12 @@ def main():
     if name == "tiny_gpt":
         model = TinyGPT().eval()
         x = torch.randint(0, 512, (1, 128))
+        names = (["input_ids"], ["logits"])
+    elif name == "tiny_gpt_small":
+        # The bundled example (examples/tiny_gpt.onnx): one layer, 32
+        # tokens, d 32, 2 heads, vocabulary 64; small enough for lit tests.
+        model = TinyGPT(vocab=64, d=32, heads=2, layers=1, tokens=32).eval()
+        x = torch.randint(0, 64, (1, 32))
         names = (["input_ids"], ["logits"])
     else:
         import torchvision

@@ -1,0 +1,43 @@
+// RUN: mnemo-opt %s --split-input-file --mnemo-tile-for-budget="sram-budget=65536 print=1" | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --mnemo-tile-for-budget="sram-budget=100000000 print=1" | FileCheck %s --check-prefix=FITS
+// RUN: mnemo-translate --import-onnx %S/../../examples/tiny_gpt.onnx --debug-info | mnemo-opt --mnemo-graph-to-linalg --mnemo-tile-for-budget="sram-budget=16384 print=1" | FileCheck %s --check-prefix=MODEL
+
+// An LM head: 128 tokens x 64 -> 512 logits (416 KiB at once). Splitting
+// the vocabulary keeps the 32 KiB activations on chip across tiles, so the
+// modelled traffic stays at one pass over each operand.
+// CHECK: tile for budget: 'head' working set 425984 -> 57344 bytes, tiles [128, 32, 64] of [128, 512, 64], modelled off-chip traffic 425984 bytes (1.00x its operands)
+// CHECK-LABEL: @main_graph
+// CHECK: %[[R:.*]] = scf.for %[[J:.*]] = %c0 to %c512 step %c32 iter_args(%[[O:.*]] = %{{.*}}) -> (tensor<128x512xf32>)
+// CHECK: tensor.extract_slice %arg1[0, %[[J]]] [64, 32]
+// CHECK: linalg.matmul {{.*}} -> tensor<128x32xf32>
+// CHECK: tensor.insert_slice {{.*}} into %[[O]][0, %[[J]]] [128, 32]
+// CHECK: } {mnemo.tiled = array<i64: 128, 32, 64>}
+// CHECK: return %[[R]]
+// FITS: tile for budget: none (every op's working set fits 100000000 bytes)
+// FITS-NOT: scf.for
+func.func @main_graph(%x: tensor<128x64xf32>, %w: tensor<64x512xf32>) -> tensor<128x512xf32> {
+  %e = tensor.empty() : tensor<128x512xf32>
+  %cst = arith.constant 0.0 : f32
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<128x512xf32>) -> tensor<128x512xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<128x64xf32>, tensor<64x512xf32>) outs(%z : tensor<128x512xf32>) -> tensor<128x512xf32> loc("head")
+  return %y : tensor<128x512xf32>
+}
+
+// -----
+
+// A 3x3 convolution: 16x16 output tiles, each reading an 18x18 input
+// patch (the halo is the 6% extra traffic); weights stay on chip.
+// CHECK: tile for budget: 'conv' working set 148736 -> 46336 bytes, tiles [1, 16, 16, 16, 16, 3, 3] of [1, 16, 32, 32, 16, 3, 3], modelled off-chip traffic 157696 bytes (1.06x its operands)
+// CHECK-LABEL: @main_graph
+// CHECK: scf.for
+// CHECK: linalg.conv_2d_nchw_fchw
+func.func @main_graph(%x: tensor<1x16x34x34xf32>, %w: tensor<16x16x3x3xf32>, %init: tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32> {
+  %y = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x16x34x34xf32>, tensor<16x16x3x3xf32>) outs(%init : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32> loc("conv")
+  return %y : tensor<1x16x32x32xf32>
+}
+
+// The bundled GPT: the LM head, MLP and attention projections are tiled;
+// the fused attention's own tiles already fit.
+// MODEL: tile for budget: '/blocks.0/c_attn/MatMul'
+// MODEL: tile for budget: '/blocks.0/c_fc/MatMul'
+// MODEL: tile for budget: '/lm_head/MatMul' working set 20480 -> {{[0-9]+}} bytes
