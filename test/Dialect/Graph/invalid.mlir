@@ -97,3 +97,22 @@ func.func @split_sizes(%a: tensor<10xf32>) {
   %0:2 = graph.split %a, %s : (tensor<10xf32>, tensor<2xi64>) -> (tensor<3xf32>, tensor<3xf32>)
   return
 }
+
+// -----
+
+func.func @attention_mask_kind(%q: tensor<1x8x16xf32>, %k: tensor<1x16x8xf32>, %v: tensor<1x8x16xf32>, %m: tensor<1x8x8xi1>) -> tensor<1x8x16xf32> {
+  // expected-error @+2 {{mask_kind must be none, select or add}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %a = graph.attention %q, %k, %v, %m {mask_kind = "causal"} : (tensor<1x8x16xf32>, tensor<1x16x8xf32>, tensor<1x8x16xf32>, tensor<1x8x8xi1>) -> tensor<1x8x16xf32>
+  return %a : tensor<1x8x16xf32>
+}
+
+// -----
+
+func.func @attention_dims(%q: tensor<1x8x16xf32>, %k: tensor<1x32x8xf32>, %v: tensor<1x8x16xf32>) -> tensor<1x8x16xf32> {
+  %n = graph.none
+  // expected-error @+2 {{attention dims differ}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %a = graph.attention %q, %k, %v, %n : (tensor<1x8x16xf32>, tensor<1x32x8xf32>, tensor<1x8x16xf32>, none) -> tensor<1x8x16xf32>
+  return %a : tensor<1x8x16xf32>
+}
