@@ -231,16 +231,17 @@ if rn:
                   ["--feature-slice"])
 
 # Tiling for a fast-memory budget: GPT attention becomes the FlashAttention
-# form (online softmax, so fp32 rounding differs: rtol 1e-3 and no absolute
-# slack against the unfused artifact; measured 1.0e-4) and ops over the
-# budget are tiled; MobileNetV2's convolutions and classifier are tiled
-# (reduction tiles change how the vectorized loops accumulate; measured
-# 1.4e-4, same tolerance). GPT-2 decode (dynamic past
+# form (online softmax, so fp32 rounding differs: against the unfused
+# artifact max abs error 4.8e-7 on logits of order 1, checked at rtol 1e-3,
+# atol 1e-5) and ops over the budget are tiled. MobileNetV2's convolutions
+# and classifier are tiled (reduction tiles change how the vectorized loops
+# accumulate; its logits are ~1e-12, so rtol 1e-3 and no absolute slack;
+# measured 1.4e-4). GPT-2 decode (dynamic past
 # length: heads of unknown count at import, so attention stays unfused)
 # against its reference data.
 if tg:
     sliced_case("tiny_gpt", "tiled", tg[0][1], tg[0][2], ["--tile-budget=64KiB"], 1.5,
-                "attention ONNX node", "rel")
+                "attention ONNX node", "gpt")
 if mb:
     sliced_case("mobilenet_v2", "tiled", mb[0][1], mb[0][2], ["--tile-budget=256KiB"], 1.0,
                 "tile for budget:", "rel")
@@ -254,7 +255,8 @@ for name, model, data, *atol in cases:
     if model is None or data is None:
         failed += 1
         continue
-    rtol, atol = {"0": ("1e-4", "0"), "rel": ("1e-3", "0"), "exact": ("0", "0")}.get(
+    rtol, atol = {"0": ("1e-4", "0"), "rel": ("1e-3", "0"), "gpt": ("1e-3", "1e-5"),
+                  "exact": ("0", "0")}.get(
         atol[0] if atol else "", ("1e-3", "1e-4"))
     p = subprocess.run([run, model, "--inputs", data, "--rtol", rtol,
                         "--atol", atol], capture_output=True, text=True,
