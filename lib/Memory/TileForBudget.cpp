@@ -105,14 +105,6 @@ int64_t workingSet(ArrayRef<Footprint> fps, ArrayRef<int64_t> tile) {
   return n;
 }
 
-/// The largest divisor of `extent` at most `limit`.
-int64_t divisorAtMost(int64_t extent, int64_t limit) {
-  for (int64_t t = std::max<int64_t>(1, limit); t > 1; --t)
-    if (extent % t == 0)
-      return t;
-  return 1;
-}
-
 /// Modelled off-chip bytes: an operand tile is loaded once per iteration of
 /// the tiled loops up to the innermost one it depends on (loops nest in
 /// dim order), and stays on chip across the loops inside that.
@@ -192,6 +184,11 @@ bool chooseTile(ArrayRef<Footprint> fps, ArrayRef<int64_t> ranges,
     tile.assign(ranges.size(), 1);
     return false;
   }
+  // The largest divisor of loop d at most half its current tile.
+  auto halved = [&](unsigned d) {
+    auto it = llvm::upper_bound(choices[d], tile[d] / 2);
+    return it == choices[d].begin() ? int64_t(1) : *std::prev(it);
+  };
   while (workingSet(fps, tile) > budget) {
     int best = -1;
     int64_t bestTraffic = 0;
@@ -199,7 +196,7 @@ bool chooseTile(ArrayRef<Footprint> fps, ArrayRef<int64_t> ranges,
       if (tile[d] == 1)
         continue;
       SmallVector<int64_t> next(tile.begin(), tile.end());
-      next[d] = divisorAtMost(ranges[d], tile[d] / 2);
+      next[d] = halved(d);
       int64_t t = modelledTraffic(fps, ranges, next);
       if (best < 0 || t < bestTraffic ||
           (t == bestTraffic && tile[d] > tile[best])) {
@@ -209,7 +206,7 @@ bool chooseTile(ArrayRef<Footprint> fps, ArrayRef<int64_t> ranges,
     }
     if (best < 0)
       return false;
-    tile[best] = divisorAtMost(ranges[best], tile[best] / 2);
+    tile[best] = halved(best);
   }
   return true;
 }

@@ -128,14 +128,9 @@ struct AttentionPattern : GraphPattern<g::AttentionOp> {
     Type elt = outType.getElementType();
     MLIRContext *ctx = rw.getContext();
 
-    auto dim = [&](Value x, int64_t d) -> OpFoldResult {
-      auto t = cast<RankedTensorType>(x.getType());
-      if (!t.isDynamicDim(d))
-        return rw.getIndexAttr(t.getDimSize(d));
-      return tensor::DimOp::create(rw, loc, x, d).getResult();
-    };
-    OpFoldResult mExt = dim(q, r - 2), nExt = dim(k, r - 1),
-                 dvExt = dim(v, r - 1);
+    OpFoldResult mExt = tensor::getMixedSize(rw, loc, q, r - 2),
+                 nExt = tensor::getMixedSize(rw, loc, k, r - 1),
+                 dvExt = tensor::getMixedSize(rw, loc, v, r - 1);
     auto extent = [](OpFoldResult e) {
       return getConstantIntValue(e).value_or(ShapedType::kDynamic);
     };
@@ -202,8 +197,9 @@ struct AttentionPattern : GraphPattern<g::AttentionOp> {
         rw, loc, zeroIdx, mUb, brStep, ValueRange{init},
         [&](OpBuilder &b, Location l, Value i, ValueRange outArgs) {
           OpFoldResult rows = tileSize(b, l, mExt, br, i);
-          auto [qOff, qSz] = tileOf(b, l, q, i, rows, b.getIndexAttr(0),
-                                    dim(q, r - 1));
+          auto [qOff, qSz] =
+              tileOf(b, l, q, i, rows, b.getIndexAttr(0),
+                     tensor::getMixedSize(b, l, q, r - 1));
           Value qT = slice(b, l, q, qOff, qSz);
           RankedTensorType vecT = tileType({rows});
           RankedTensorType accT = tileType({rows, dvExt});
@@ -216,8 +212,9 @@ struct AttentionPattern : GraphPattern<g::AttentionOp> {
               b, l, zeroIdx, nUb, bcStep, ValueRange{m0, l0, acc0},
               [&](OpBuilder &nb, Location nl, Value j, ValueRange st) {
                 OpFoldResult cols = tileSize(nb, nl, nExt, bc, j);
-                auto [kOff, kSz] = tileOf(nb, nl, k, nb.getIndexAttr(0),
-                                          dim(k, r - 2), j, cols);
+                auto [kOff, kSz] =
+                    tileOf(nb, nl, k, nb.getIndexAttr(0),
+                           tensor::getMixedSize(nb, nl, k, r - 2), j, cols);
                 auto [vOff, vSz] = tileOf(nb, nl, v, j, cols,
                                           nb.getIndexAttr(0), dvExt);
                 Value kT = slice(nb, nl, k, kOff, kSz);
@@ -229,19 +226,14 @@ struct AttentionPattern : GraphPattern<g::AttentionOp> {
                 int64_t loops = lead + 3;
                 auto qTy = cast<RankedTensorType>(qT.getType());
                 auto kTy = cast<RankedTensorType>(kT.getType());
-                SmallVector<AffineMap> maps = {
-                    operandMap(ctx, loops, operandDims(qTy, outLead, {row, red})),
-                    operandMap(ctx, loops, operandDims(kTy, outLead, {red, col})),
-                    rowsColsMap(loops, col)};
-                Value s = linalg::GenericOp::create(
-                              nb, nl, TypeRange{sT}, ValueRange{qT, kT},
-                              ValueRange{filledTensor(nb, nl, sT, sSizes, zero)},
-                              maps, iterators(lead + 2, 1),
-                              [&](OpBuilder &bb, Location bl, ValueRange a) {
-                                linalg::YieldOp::create(
-                                    bb, bl, mulAdd(bb, bl, a[0], a[1], a[2]));
-                              })
-                              .getResult(0);
+                Value s = genericContraction(
+                    nb, nl, qT, kT, filledTensor(nb, nl, sT, sSizes, zero),
+                    {operandMap(ctx, loops,
+                                operandDims(qTy, outLead, {row, red})),
+                     operandMap(ctx, loops,
+                                operandDims(kTy, outLead, {red, col})),
+                     rowsColsMap(loops, col)},
+                    iterators(lead + 2, 1));
 
                 // Scale and mask; one elementwise op.
                 SmallVector<Value> ins = {s};
@@ -257,25 +249,21 @@ struct AttentionPattern : GraphPattern<g::AttentionOp> {
                                   outLead, {row, col})));
                 }
                 emaps.push_back(rowsColsMap(loops, col));
-                Value masked =
-                    linalg::GenericOp::create(
-                        nb, nl, TypeRange{sT}, ins,
-                        ValueRange{emptyTensor(nb, nl, sT, sSizes)}, emaps,
-                        iterators(loops, 0),
-                        [&](OpBuilder &bb, Location bl, ValueRange a) {
-                          Value x = a[0];
-                          if (scale != 1.0)
-                            x = arith::MulFOp::create(
-                                bb, bl, x, scalarConst(bb, bl, elt, scale));
-                          if (kind == "select")
-                            x = arith::SelectOp::create(
-                                bb, bl, a[1], x,
-                                scalarConst(bb, bl, elt, fill));
-                          else if (kind == "add")
-                            x = arith::AddFOp::create(bb, bl, x, a[1]);
-                          linalg::YieldOp::create(bb, bl, x);
-                        })
-                        .getResult(0);
+                Value masked = buildGeneric(
+                    nb, nl, ins, emptyTensor(nb, nl, sT, sSizes), emaps,
+                    iterators(loops, 0),
+                    [&](OpBuilder &bb, Location bl, ValueRange a) {
+                      Value x = a[0];
+                      if (scale != 1.0)
+                        x = arith::MulFOp::create(
+                            bb, bl, x, scalarConst(bb, bl, elt, scale));
+                      if (kind == "select")
+                        x = arith::SelectOp::create(
+                            bb, bl, a[1], x, scalarConst(bb, bl, elt, fill));
+                      else if (kind == "add")
+                        x = arith::AddFOp::create(bb, bl, x, a[1]);
+                      return x;
+                    });
 
                 // rowmax(s) into a fresh tile: the old m is still needed
                 // for corr = exp(m - m'). Every carried tile is then
@@ -285,121 +273,82 @@ struct AttentionPattern : GraphPattern<g::AttentionOp> {
                 int64_t vloops = lead + 1;
                 AffineMap id = rowsMap(vloops);
                 SmallVector<OpFoldResult> vSizes = tileSizes({rows});
-                Value rowMax =
-                    linalg::GenericOp::create(
-                        nb, nl, TypeRange{vecT}, ValueRange{masked},
-                        ValueRange{filledTensor(nb, nl, vecT, vSizes, lowest)},
-                        ArrayRef<AffineMap>{rc, rowM}, iterators(lead + 1, 1),
-                        [&](OpBuilder &bb, Location bl, ValueRange a) {
-                          linalg::YieldOp::create(bb, bl, ValueRange{arith::MaximumFOp::create(bb, bl, a[1], a[0]).getResult()});
-                        })
-                        .getResult(0);
-                Value corr =
-                    linalg::GenericOp::create(
-                        nb, nl, TypeRange{vecT}, ValueRange{st[0], rowMax},
-                        ValueRange{emptyTensor(nb, nl, vecT, vSizes)},
-                        ArrayRef<AffineMap>{id, id, id}, iterators(vloops, 0),
-                        [&](OpBuilder &bb, Location bl, ValueRange a) {
-                          Value mx = arith::MaximumFOp::create(bb, bl, a[0], a[1]);
-                          Value d = arith::SubFOp::create(bb, bl, a[0], mx);
-                          linalg::YieldOp::create(bb, bl, ValueRange{math::ExpOp::create(bb, bl, d).getResult()});
-                        })
-                        .getResult(0);
-                Value mNew =
-                    linalg::GenericOp::create(
-                        nb, nl, TypeRange{vecT}, ValueRange{rowMax},
-                        ValueRange{st[0]}, ArrayRef<AffineMap>{id, id},
-                        iterators(vloops, 0),
-                        [&](OpBuilder &bb, Location bl, ValueRange a) {
-                          linalg::YieldOp::create(bb, bl, ValueRange{arith::MaximumFOp::create(bb, bl, a[1], a[0]).getResult()});
-                        })
-                        .getResult(0);
+                // Bodies see (input elements.., init element).
+                auto maxOf = [](OpBuilder &bb, Location bl, ValueRange a) {
+                  return Value(arith::MaximumFOp::create(bb, bl, a[1], a[0]));
+                };
+                auto productOf = [](OpBuilder &bb, Location bl, ValueRange a) {
+                  return Value(arith::MulFOp::create(bb, bl, a[1], a[0]));
+                };
+                auto expOfDifference = [](OpBuilder &bb, Location bl, Value x,
+                                          Value y) {
+                  return Value(math::ExpOp::create(
+                      bb, bl, arith::SubFOp::create(bb, bl, x, y)));
+                };
+                Value rowMax = buildGeneric(
+                    nb, nl, masked, filledTensor(nb, nl, vecT, vSizes, lowest),
+                    {rc, rowM}, iterators(lead + 1, 1), maxOf);
+                Value corr = buildGeneric(
+                    nb, nl, ValueRange{st[0], rowMax},
+                    emptyTensor(nb, nl, vecT, vSizes), {id, id, id},
+                    iterators(vloops, 0),
+                    [&](OpBuilder &bb, Location bl, ValueRange a) {
+                      Value mx = arith::MaximumFOp::create(bb, bl, a[0], a[1]);
+                      return expOfDifference(bb, bl, a[0], mx);
+                    });
+                Value mNew = buildGeneric(nb, nl, rowMax, st[0], {id, id},
+                                          iterators(vloops, 0), maxOf);
                 // p = exp(s - m').
-                Value p = linalg::GenericOp::create(
-                              nb, nl, TypeRange{sT}, ValueRange{masked, mNew},
-                              ValueRange{emptyTensor(nb, nl, sT, sSizes)},
-                              ArrayRef<AffineMap>{rc, rowM, rc},
-                              iterators(loops, 0),
-                              [&](OpBuilder &bb, Location bl, ValueRange a) {
-                                Value d = arith::SubFOp::create(bb, bl, a[0], a[1]);
-                                linalg::YieldOp::create(bb, bl, ValueRange{math::ExpOp::create(bb, bl, d).getResult()});
-                              })
-                              .getResult(0);
+                Value p = buildGeneric(
+                    nb, nl, ValueRange{masked, mNew},
+                    emptyTensor(nb, nl, sT, sSizes), {rc, rowM, rc},
+                    iterators(loops, 0),
+                    [&](OpBuilder &bb, Location bl, ValueRange a) {
+                      return expOfDifference(bb, bl, a[0], a[1]);
+                    });
                 // l' = l * corr + rowsum(p).
-                Value lScaled =
-                    linalg::GenericOp::create(
-                        nb, nl, TypeRange{vecT}, ValueRange{corr},
-                        ValueRange{st[1]}, ArrayRef<AffineMap>{id, id},
-                        iterators(vloops, 0),
-                        [&](OpBuilder &bb, Location bl, ValueRange a) {
-                          linalg::YieldOp::create(bb, bl, ValueRange{arith::MulFOp::create(bb, bl, a[1], a[0]).getResult()});
-                        })
-                        .getResult(0);
-                Value lNew =
-                    linalg::GenericOp::create(
-                        nb, nl, TypeRange{vecT}, ValueRange{p},
-                        ValueRange{lScaled}, ArrayRef<AffineMap>{rc, rowM},
-                        iterators(lead + 1, 1),
-                        [&](OpBuilder &bb, Location bl, ValueRange a) {
-                          linalg::YieldOp::create(bb, bl, ValueRange{arith::AddFOp::create(bb, bl, a[1], a[0]).getResult()});
-                        })
-                        .getResult(0);
+                Value lScaled = buildGeneric(nb, nl, corr, st[1], {id, id},
+                                             iterators(vloops, 0), productOf);
+                Value lNew = buildGeneric(
+                    nb, nl, p, lScaled, {rc, rowM}, iterators(lead + 1, 1),
+                    [](OpBuilder &bb, Location bl, ValueRange a) {
+                      return Value(arith::AddFOp::create(bb, bl, a[1], a[0]));
+                    });
                 // acc' = acc * corr + p x v_tile, loops [lead.., row, e, c].
                 int64_t e = lead + 1, c = lead + 2;
                 loops = lead + 3;
-                AffineMap accMap = rowsColsMap(loops, e);
-                Value accScaled =
-                    linalg::GenericOp::create(
-                        nb, nl, TypeRange{accT}, ValueRange{corr},
-                        ValueRange{st[2]},
-                        ArrayRef<AffineMap>{rowsMap(lead + 2),
-                                            rowsColsMap(lead + 2, e)},
-                        iterators(lead + 2, 0),
-                        [&](OpBuilder &bb, Location bl, ValueRange a) {
-                          linalg::YieldOp::create(bb, bl, ValueRange{arith::MulFOp::create(bb, bl, a[1], a[0]).getResult()});
-                        })
-                        .getResult(0);
+                Value accScaled = buildGeneric(
+                    nb, nl, corr, st[2],
+                    {rowsMap(lead + 2), rowsColsMap(lead + 2, e)},
+                    iterators(lead + 2, 0), productOf);
                 auto vTy = cast<RankedTensorType>(vT.getType());
-                Value accNew =
-                    linalg::GenericOp::create(
-                        nb, nl, TypeRange{accT}, ValueRange{p, vT},
-                        ValueRange{accScaled},
-                        ArrayRef<AffineMap>{
-                            rowsColsMap(loops, c),
-                            operandMap(ctx, loops,
-                                       operandDims(vTy, outLead, {c, e})),
-                            accMap},
-                        iterators(lead + 2, 1),
-                        [&](OpBuilder &bb, Location bl, ValueRange a) {
-                          linalg::YieldOp::create(
-                              bb, bl, mulAdd(bb, bl, a[0], a[1], a[2]));
-                        })
-                        .getResult(0);
+                Value accNew = genericContraction(
+                    nb, nl, p, vT, accScaled,
+                    {rowsColsMap(loops, c),
+                     operandMap(ctx, loops, operandDims(vTy, outLead, {c, e})),
+                     rowsColsMap(loops, e)},
+                    iterators(lead + 2, 1));
                 scf::YieldOp::create(nb, nl, ValueRange{mNew, lNew, accNew});
               });
 
           // out_tile = acc / l (zero where that is NaN, with nan_to_zero).
           int64_t loops = lead + 2;
-          Value oT =
-              linalg::GenericOp::create(
-                  b, l, TypeRange{accT},
-                  ValueRange{inner.getResult(2), inner.getResult(1)},
-                  ValueRange{emptyTensor(b, l, accT, tileSizes({rows, dvExt}))},
-                  ArrayRef<AffineMap>{rowsColsMap(loops, lead + 1),
-                                      rowsMap(loops),
-                                      rowsColsMap(loops, lead + 1)},
-                  iterators(loops, 0),
-                  [&](OpBuilder &bb, Location bl, ValueRange a) {
-                    Value y = arith::DivFOp::create(bb, bl, a[0], a[1]);
-                    if (nanToZero) {
-                      Value nan = arith::CmpFOp::create(
-                          bb, bl, arith::CmpFPredicate::UNO, y, y);
-                      y = arith::SelectOp::create(
-                          bb, bl, nan, scalarConst(bb, bl, elt, 0.0), y);
-                    }
-                    linalg::YieldOp::create(bb, bl, y);
-                  })
-                  .getResult(0);
+          Value oT = buildGeneric(
+              b, l, ValueRange{inner.getResult(2), inner.getResult(1)},
+              emptyTensor(b, l, accT, tileSizes({rows, dvExt})),
+              {rowsColsMap(loops, lead + 1), rowsMap(loops),
+               rowsColsMap(loops, lead + 1)},
+              iterators(loops, 0),
+              [&](OpBuilder &bb, Location bl, ValueRange a) {
+                Value y = arith::DivFOp::create(bb, bl, a[0], a[1]);
+                if (nanToZero) {
+                  Value nan = arith::CmpFOp::create(
+                      bb, bl, arith::CmpFPredicate::UNO, y, y);
+                  y = arith::SelectOp::create(
+                      bb, bl, nan, scalarConst(bb, bl, elt, 0.0), y);
+                }
+                return y;
+              });
           SmallVector<OpFoldResult> offsets(r, b.getIndexAttr(0));
           offsets[r - 2] = i;
           SmallVector<OpFoldResult> strides(r, b.getIndexAttr(1));

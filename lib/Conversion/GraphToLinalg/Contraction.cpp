@@ -18,34 +18,8 @@ namespace g = mnemo::graph;
 
 namespace {
 
-/// A linalg.generic contraction out[...] += a[...] * b[...].
-Value genericContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
-                         Value init, ArrayRef<AffineMap> maps,
-                         ArrayRef<utils::IteratorType> iters) {
-  return linalg::GenericOp::create(
-             b, loc, TypeRange{init.getType()}, ValueRange{lhs, rhs},
-             ValueRange{init}, maps, iters,
-             [&](OpBuilder &nb, Location nl, ValueRange a) {
-               Value l = a[0], r = a[1];
-               Type acc = a[2].getType();
-               if (l.getType() != acc)
-                 l = castScalar(nb, nl, l, l.getType(), acc);
-               if (r.getType() != acc)
-                 r = castScalar(nb, nl, r, r.getType(), acc);
-               linalg::YieldOp::create(nb, nl, mulAdd(nb, nl, l, r, a[2]));
-             })
-      .getResult(0);
-}
-
 RankedTensorType withShape(ArrayRef<int64_t> shape, Type elt) {
   return RankedTensorType::get(shape, elt);
-}
-
-OpFoldResult dimOf(OpBuilder &b, Location loc, Value v, int64_t d) {
-  auto t = cast<RankedTensorType>(v.getType());
-  if (!t.isDynamicDim(d))
-    return b.getIndexAttr(t.getDimSize(d));
-  return tensor::DimOp::create(b, loc, v, d).getResult();
 }
 
 /// Numpy matmul: 1-D operands are promoted, batch dims broadcast.
@@ -65,15 +39,15 @@ struct MatMulPattern : GraphPattern<g::MatMulOp> {
     // Promote 1-D operands to matrices.
     if (aT.getRank() == 1) {
       aT = withShape({1, aT.getDimSize(0)}, elt);
-      a = reshapeTensor(rw, loc, a, aT, {rw.getIndexAttr(1), dimOf(rw, loc, a, 0)});
+      a = reshapeTensor(rw, loc, a, aT, {rw.getIndexAttr(1), tensor::getMixedSize(rw, loc, a, 0)});
     }
     if (bT.getRank() == 1) {
       bT = withShape({bT.getDimSize(0), 1}, elt);
-      bv = reshapeTensor(rw, loc, bv, bT, {dimOf(rw, loc, bv, 0), rw.getIndexAttr(1)});
+      bv = reshapeTensor(rw, loc, bv, bT, {tensor::getMixedSize(rw, loc, bv, 0), rw.getIndexAttr(1)});
     }
     int64_t ra = aT.getRank(), rb = bT.getRank();
     int64_t batchRank = std::max(ra, rb) - 2;
-    OpFoldResult m = dimOf(rw, loc, a, ra - 2), n = dimOf(rw, loc, bv, rb - 1);
+    OpFoldResult m = tensor::getMixedSize(rw, loc, a, ra - 2), n = tensor::getMixedSize(rw, loc, bv, rb - 1);
     Value zero = scalarConst(rw, loc, elt, 0);
     Value result;
     if (rb == 2) {
@@ -95,7 +69,7 @@ struct MatMulPattern : GraphPattern<g::MatMulOp> {
       }
       auto mmType = withShape({mStatic, bT.getDimSize(1)}, elt);
       Value init = filledTensor(rw, loc, mmType,
-                                {dimOf(rw, loc, a2, 0), n}, zero);
+                                {tensor::getMixedSize(rw, loc, a2, 0), n}, zero);
       result = linalg::MatmulOp::create(rw, loc, TypeRange{mmType},
                                         ValueRange{a2, bv}, ValueRange{init})
                    .getResult(0);
@@ -183,9 +157,9 @@ struct MatMulPattern : GraphPattern<g::MatMulOp> {
         int64_t ia = d - (batchRank - (ra - 2)), ib = d - (batchRank - (rb - 2));
         OpFoldResult s = rw.getIndexAttr(1);
         if (ia >= 0 && aT.getDimSize(ia) != 1)
-          s = dimOf(rw, loc, a, ia);
+          s = tensor::getMixedSize(rw, loc, a, ia);
         else if (ib >= 0 && bT.getDimSize(ib) != 1)
-          s = dimOf(rw, loc, bv, ib);
+          s = tensor::getMixedSize(rw, loc, bv, ib);
         sizes.push_back(s);
       }
       shape.push_back(aT.getDimSize(ra - 2));
@@ -214,7 +188,7 @@ struct MatMulPattern : GraphPattern<g::MatMulOp> {
       for (int64_t d = 0; d < rt.getRank(); ++d) {
         if ((aVec && d == rt.getRank() - 2) || (bVec && d == rt.getRank() - 1))
           continue;
-        sizes.push_back(dimOf(rw, loc, result, d));
+        sizes.push_back(tensor::getMixedSize(rw, loc, result, d));
       }
       result = reshapeTensor(rw, loc, result, outType, sizes);
     }
@@ -241,8 +215,8 @@ struct GemmPattern : GraphPattern<g::GemmOp> {
     double alpha = op.getAlpha().convertToDouble();
     double beta = op.getBeta().convertToDouble();
     Value a = adaptor.getA(), bv = adaptor.getB();
-    SmallVector<OpFoldResult> sizes = {dimOf(rw, loc, a, tA ? 1 : 0),
-                                       dimOf(rw, loc, bv, tB ? 0 : 1)};
+    SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(rw, loc, a, tA ? 1 : 0),
+                                       tensor::getMixedSize(rw, loc, bv, tB ? 0 : 1)};
     Value init;
     if (!g::isNone(op.getC()) && beta != 0.0) {
       init = buildElementwise(
@@ -398,7 +372,7 @@ struct ConvPattern : GraphPattern<g::ConvOp> {
     int64_t cIn = wT.getDimSize(1) * group, cOut = wT.getDimSize(0);
     Value x = padSpatial(rw, loc, adaptor.getX(), pads->first, pads->second,
                          scalarConst(rw, loc, elt, 0));
-    SmallVector<OpFoldResult> outSizes = {dimOf(rw, loc, adaptor.getX(), 0)};
+    SmallVector<OpFoldResult> outSizes = {tensor::getMixedSize(rw, loc, adaptor.getX(), 0)};
     for (int64_t d = 1; d < outType.getRank(); ++d)
       outSizes.push_back(rw.getIndexAttr(outType.getDimSize(d)));
     // Accumulator: the bias broadcast over the output, or zeros.

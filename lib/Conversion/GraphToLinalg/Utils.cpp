@@ -406,4 +406,32 @@ Value buildReduction(
   return reshapeTensor(b, loc, r, outType, keptSizes);
 }
 
+Value buildGeneric(OpBuilder &b, Location loc, ValueRange ins, Value init,
+                   ArrayRef<AffineMap> maps, ArrayRef<utils::IteratorType> iters,
+                   BodyFn body) {
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, ins, ValueRange{init}, maps,
+             iters,
+             [&](OpBuilder &nb, Location nl, ValueRange a) {
+               linalg::YieldOp::create(nb, nl, body(nb, nl, a));
+             })
+      .getResult(0);
+}
+
+Value genericContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
+                         Value init, ArrayRef<AffineMap> maps,
+                         ArrayRef<utils::IteratorType> iters) {
+  return buildGeneric(
+      b, loc, ValueRange{lhs, rhs}, init, maps, iters,
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        Value l = a[0], r = a[1];
+        Type acc = a[2].getType();
+        if (l.getType() != acc)
+          l = castScalar(nb, nl, l, l.getType(), acc);
+        if (r.getType() != acc)
+          r = castScalar(nb, nl, r, r.getType(), acc);
+        return mulAdd(nb, nl, l, r, a[2]);
+      });
+}
+
 } // namespace mnemo::lowering

@@ -83,6 +83,20 @@ mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::RankedTensorType outType,
                              mlir::ValueRange inputs, BodyFn body,
                              llvm::ArrayRef<mlir::OpFoldResult> sizes = {});
+/// A one-result linalg.generic writing into `init`; `body` maps the block
+/// arguments (the inputs' elements, then the init's) to the yielded value.
+mlir::Value buildGeneric(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::ValueRange ins, mlir::Value init,
+                         llvm::ArrayRef<mlir::AffineMap> maps,
+                         llvm::ArrayRef<mlir::utils::IteratorType> iters,
+                         BodyFn body);
+/// A linalg.generic contraction out[...] += a[...] * b[...] (operands cast
+/// to the accumulator's type).
+mlir::Value genericContraction(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value lhs, mlir::Value rhs,
+                               mlir::Value init,
+                               llvm::ArrayRef<mlir::AffineMap> maps,
+                               llvm::ArrayRef<mlir::utils::IteratorType> iters);
 /// Multiply-accumulate body for contractions (float or integer).
 mlir::Value mulAdd(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                    mlir::Value y, mlir::Value acc);

@@ -32,14 +32,10 @@ namespace {
 
 /// The value of a one-element float constant.
 std::optional<double> scalarConstant(Value v) {
-  auto c = v.getDefiningOp<ConstantOp>();
-  if (!c)
+  std::optional<SmallVector<double>> values = getConstantFloats(v);
+  if (!values || values->size() != 1)
     return std::nullopt;
-  auto attr = dyn_cast<DenseElementsAttr>(c.getValue());
-  if (!attr || attr.getNumElements() != 1 ||
-      !isa<FloatType>(attr.getElementType()))
-    return std::nullopt;
-  return (*attr.getValues<APFloat>().begin()).convertToDouble();
+  return values->front();
 }
 
 /// One matched chain, producer first.
