@@ -2,6 +2,8 @@
 
 #include "mnemo/Memory/BufferLiveness.h"
 
+#include "mnemo/Memory/TileAttrs.h"
+
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -205,6 +207,26 @@ FailureOr<BufferLiveness> analyzeBufferLiveness(
   SmallVector<std::tuple<Operation *, int64_t, int64_t>> loops;
   collectSteps(block, result, pending, loops);
   p.touched.resize(p.steps.size());
+  // Loops tiled for the budget stream their operands; the return may leave
+  // outputs off chip (they are copied out either way).
+  p.streams.resize(p.steps.size());
+  for (auto [s, op] : llvm::enumerate(result.stepOps)) {
+    if (isa<func::ReturnOp>(op))
+      p.streams[s] = {0, 0, (int64_t)s, (int64_t)s};
+    for (Operation *at = op; at && at != fn; at = at->getParentOp()) {
+      auto staging = at->getAttrOfType<IntegerAttr>(kTileStagingAttr);
+      auto ratio = at->getAttrOfType<FloatAttr>(kTileTrafficRatioAttr);
+      if (!staging || !ratio)
+        continue;
+      // A scheduled loop spans the steps of its body.
+      int64_t first = s, last = s;
+      for (auto &[loop, lo, hi] : loops)
+        if (loop == at)
+          std::tie(first, last) = std::tie(lo, hi);
+      p.streams[s] = {staging.getInt(), ratio.getValueAsDouble(), first, last};
+      break;
+    }
+  }
 
   llvm::StringMap<int> seenNames;
   WalkResult walk = fn.walk([&](memref::AllocOp alloc) {

@@ -154,6 +154,7 @@ void writeJSON(const MemoryPlan &mp, llvm::raw_ostream &os) {
     root["sram_bytes"] = t->sramBytes;
     root["dram_bytes"] = t->dramBytes;
     root["offchip_traffic_bytes"] = t->trafficBytes;
+    root["offchip_streamed_bytes"] = t->streamedTrafficBytes;
     root["tier_ilp_optimal"] = t->ilpOptimal;
     root["solve_seconds"] = t->solveSeconds;
   }
@@ -198,6 +199,7 @@ void writeHTML(const MemoryPlan &mp, llvm::raw_ostream &os) {
     row("SRAM arena", mp.tiers->sramBytes);
     row("DRAM arena", mp.tiers->dramBytes);
     row("off-chip traffic", mp.tiers->trafficBytes);
+    row("of it streamed by tiled steps", mp.tiers->streamedTrafficBytes);
   }
   if (mp.ilp)
     os << "<tr><th>ILP gap</th><td>" << llvm::formatv("{0:P}", mp.ilp->gap)
@@ -277,7 +279,9 @@ void printSummary(const MemoryPlan &mp, llvm::raw_ostream &os) {
     os << "  sram_budget_bytes: " << mp.tiers->budget << "\n"
        << "  sram_bytes: " << mp.tiers->sramBytes << "\n"
        << "  dram_bytes: " << mp.tiers->dramBytes << "\n"
-       << "  offchip_traffic_bytes: " << mp.tiers->trafficBytes << "\n";
+       << "  offchip_traffic_bytes: " << mp.tiers->trafficBytes << "\n"
+       << "  offchip_streamed_bytes: " << mp.tiers->streamedTrafficBytes
+       << "\n";
 }
 
 llvm::Error writeReport(const MemoryPlan &mp, llvm::StringRef path) {

@@ -64,6 +64,13 @@ LogicalResult applyTierPlan(func::FuncOp fn, BufferLiveness &live,
     Value sram = arena(mem::Space::sram, t.sramBytes);
     Value dram = t.dramBytes > 0 ? arena(mem::Space::dram, t.dramBytes)
                                  : Value();
+    // Where a streaming step stages its tiles in the SRAM arena: a
+    // scratchpad target copies tiles there; on the CPU both tiers are host
+    // memory and the loop reads its DRAM operands in place.
+    for (auto [s, offset] : llvm::enumerate(t.stagingOffset))
+      if (offset >= 0)
+        live.stepOps[s]->setAttr("mem.staging_offset",
+                                 b.getI64IntegerAttr(offset));
     for (auto [i, alloc] : llvm::enumerate(live.allocs)) {
       MemRefType type = alloc.getType();
       Location aloc = alloc.getLoc();
@@ -102,6 +109,11 @@ LogicalResult applyTierPlan(func::FuncOp fn, BufferLiveness &live,
         for (auto [k, r] : llvm::enumerate(t.residencies[i]))
           if (r.first <= s && s <= r.last)
             use.set(views[k]);
+        // A step that streams the buffer reads and writes its DRAM copy
+        // tile by tile.
+        if (use.get() == alloc.getResult() && off && s >= 0 &&
+            live.problem.streamable(s, i))
+          use.set(off);
         // A top-level op that reads no data (memref.dim, a view nothing
         // uses) may sit outside every residency: any view has the shape.
         if (use.get() == alloc.getResult() && !views.empty() &&

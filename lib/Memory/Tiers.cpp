@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include <coin/Cbc_C_Interface.h>
@@ -14,9 +15,14 @@ namespace mnemo::memory {
 int64_t minimumOnChipBytes(const Problem &p, int64_t *step) {
   int64_t best = 0;
   for (size_t s = 0; s < p.touched.size(); ++s) {
-    int64_t sum = 0;
-    for (int i : p.touched[s])
+    int64_t sum = 0, fixed = 0;
+    for (int i : p.touched[s]) {
       sum += p.buffers[i].bytes;
+      if (!p.streamable(s, i))
+        fixed += p.buffers[i].bytes;
+    }
+    if (fixed < sum)
+      sum = std::min(sum, fixed + p.streams[s].staging);
     if (sum > best) {
       best = sum;
       if (step)
@@ -40,8 +46,9 @@ std::vector<std::set<int64_t>> touchSteps(const Problem &p) {
 }
 
 /// Belady's rule: keep what is touched now, evict the buffer whose next use
-/// is farthest away until the step fits in `capacity`. Fails when the
-/// touched buffers alone exceed it.
+/// is farthest away until the step fits in `capacity`; then, at a step that
+/// can stream, stream the largest touched buffers (their tiles staged on
+/// chip). Fails when the step still does not fit.
 std::optional<Residencies> belady(const Problem &p, int64_t capacity) {
   const int n = p.buffers.size();
   std::vector<std::set<int64_t>> uses = touchSteps(p);
@@ -57,6 +64,7 @@ std::optional<Residencies> belady(const Problem &p, int64_t capacity) {
     int64_t bytes = 0;
     for (int i : resident)
       bytes += p.buffers[i].bytes;
+    bool staged = false;
     while (bytes > capacity) {
       int victim = -1;
       int64_t farthest = -1;
@@ -68,6 +76,16 @@ std::optional<Residencies> belady(const Problem &p, int64_t capacity) {
         if (at > farthest) {
           farthest = at;
           victim = i;
+        }
+      }
+      if (victim < 0) {
+        for (int i : resident)
+          if (now.count(i) && p.streamable(s, i) &&
+              (victim < 0 || p.buffers[i].bytes > p.buffers[victim].bytes))
+            victim = i;
+        if (victim >= 0 && !staged) {
+          staged = true;
+          bytes += p.streams[s].staging;
         }
       }
       if (victim < 0)
@@ -103,10 +121,26 @@ Residencies residencyILP(const Problem &p, int64_t capacity,
   for (int i = 0; i < n; ++i) {
     const Buffer &b = p.buffers[i];
     double w = b.bytes / unit;
+    // Per tiled loop: the column of the buffer's first streamable use.
+    std::map<int64_t, int> loopCol;
     for (int64_t s = b.first; s <= b.last; ++s) {
-      double lb = uses[i].count(s) ? 1 : 0;
+      // A streamed buffer costs its modelled traffic, w * ratio * (1 - r),
+      // once per loop; the constant term does not change the optimum.
+      bool streams = uses[i].count(s) && p.streamable(s, i);
+      bool again = streams && loopCol.count(p.streams[s].first);
+      double lb = uses[i].count(s) && !streams ? 1 : 0;
+      double obj = streams && !again ? -w * p.streams[s].trafficRatio : 0;
       std::string tag = std::to_string(i) + "_" + std::to_string(s);
-      r[i].push_back(addCol("r" + tag, lb, 1, 0, true));
+      r[i].push_back(addCol("r" + tag, lb, 1, obj, true));
+      // Streamed at one step of a loop body, streamed at all of them (see
+      // streamWholeLoops).
+      if (again) {
+        int rc[2] = {r[i].back(), loopCol[p.streams[s].first]};
+        double rv[2] = {1, -1};
+        Cbc_addRow(m, "", 2, rc, rv, 'E', 0);
+      } else if (streams) {
+        loopCol[p.streams[s].first] = r[i].back();
+      }
       if (s == b.first)
         continue;
       int cur = r[i].back(), prev = r[i][r[i].size() - 2];
@@ -120,6 +154,20 @@ Residencies residencyILP(const Problem &p, int64_t capacity,
       Cbc_addRow(m, "", 3, sc, rv, 'G', 0);
     }
   }
+  // z[s]: step s streams something, so its staging area is on chip:
+  // z[s] + r[i][s] >= 1 for every buffer it touches.
+  std::vector<int> z(p.steps.size(), -1);
+  for (int64_t s = 0; s < (int64_t)p.steps.size(); ++s) {
+    for (int i : p.touched[s]) {
+      if (!p.streamable(s, i))
+        continue;
+      if (z[s] < 0)
+        z[s] = addCol("z" + std::to_string(s), 0, 1, 0, false);
+      int rc[2] = {z[s], r[i][s - p.buffers[i].first]};
+      double rv[2] = {1, 1};
+      Cbc_addRow(m, "", 2, rc, rv, 'G', 1);
+    }
+  }
   for (int64_t s = 0; s < (int64_t)p.steps.size(); ++s) {
     std::vector<int> c;
     std::vector<double> v;
@@ -128,6 +176,10 @@ Residencies residencyILP(const Problem &p, int64_t capacity,
         c.push_back(r[i][s - p.buffers[i].first]);
         v.push_back(p.buffers[i].bytes / unit);
       }
+    if (z[s] >= 0) {
+      c.push_back(z[s]);
+      v.push_back(p.streams[s].staging / unit);
+    }
     if (!c.empty())
       Cbc_addRow(m, "", c.size(), c.data(), v.data(), 'L', capacity / unit);
   }
@@ -138,6 +190,14 @@ Residencies residencyILP(const Problem &p, int64_t capacity,
     for (size_t k = 0; k < r[i].size(); ++k) {
       startNames.push_back(names[r[i][k]].c_str());
       startValues.push_back(start[i][k]);
+    }
+  for (int64_t s = 0; s < (int64_t)z.size(); ++s)
+    if (z[s] >= 0) {
+      bool streams = llvm::any_of(p.touched[s], [&](int i) {
+        return !start[i][s - p.buffers[i].first];
+      });
+      startNames.push_back(names[z[s]].c_str());
+      startValues.push_back(streams);
     }
   Cbc_setMIPStart(m, startNames.size(), startNames.data(), startValues.data());
   Cbc_setMaximumSeconds(m, timeLimit);
@@ -154,7 +214,25 @@ Residencies residencyILP(const Problem &p, int64_t capacity,
 
 /// Turns residency flags into runs, places the runs in SRAM and the spilled
 /// buffers in DRAM, and counts the traffic.
-TierPlan place(const Problem &p, const Residencies &on, int64_t budget) {
+/// A buffer a tiled loop streams at one of its body's steps stays off chip
+/// for the whole loop: its transfers sit outside the loop, so an on-chip
+/// copy inside would go stale (or overwrite the streamed writes when
+/// spilled after the loop).
+Residencies streamWholeLoops(const Problem &p, Residencies on) {
+  for (int64_t s = 0; s < (int64_t)p.steps.size(); ++s)
+    for (int i : p.touched[s]) {
+      if (!p.streamable(s, i) || on[i][s - p.buffers[i].first])
+        continue;
+      const Problem::Stream &loop = p.streams[s];
+      for (int64_t u = std::max(loop.first, p.buffers[i].first);
+           u <= std::min(loop.last, p.buffers[i].last); ++u)
+        on[i][u - p.buffers[i].first] = 0;
+    }
+  return on;
+}
+
+TierPlan place(const Problem &p, const Residencies &onIn, int64_t budget) {
+  const Residencies on = streamWholeLoops(p, onIn);
   const int n = p.buffers.size();
   TierPlan t;
   t.budget = budget;
@@ -163,7 +241,29 @@ TierPlan place(const Problem &p, const Residencies &on, int64_t budget) {
   Problem runs;
   runs.alignment = p.alignment;
   runs.steps = p.steps;
-  std::vector<std::pair<int, int>> owner; // run -> (buffer, residency)
+  // run -> (buffer, residency), or (-1, step) for a staging area.
+  std::vector<std::pair<int, int>> owner;
+  std::vector<char> streamed(n, 0);
+  std::set<std::pair<int, int64_t>> counted; // (buffer, loop) streamed
+  t.stagingOffset.assign(p.steps.size(), -1);
+  for (int64_t s = 0; s < (int64_t)p.steps.size(); ++s) {
+    bool any = false;
+    for (int i : p.touched[s]) {
+      if (on[i][s - p.buffers[i].first] || !p.streamable(s, i))
+        continue;
+      any = streamed[i] = true;
+      if (counted.insert({i, p.streams[s].first}).second)
+        t.streamedTrafficBytes += std::llround(p.buffers[i].bytes *
+                                               p.streams[s].trafficRatio);
+    }
+    int64_t staging = (p.streams[s].staging + p.alignment - 1) /
+                      p.alignment * p.alignment;
+    if (any && staging > 0) {
+      owner.push_back({-1, (int)s});
+      runs.buffers.push_back({"staging of " + p.steps[s], staging, s, s});
+    }
+  }
+  t.trafficBytes = t.streamedTrafficBytes;
   for (int i = 0; i < n; ++i) {
     const Buffer &b = p.buffers[i];
     for (int64_t s = b.first; s <= b.last; ++s) {
@@ -186,8 +286,11 @@ TierPlan place(const Problem &p, const Residencies &on, int64_t budget) {
   Plan ff = planFirstFit(runs);
   if (ff.arenaBytes < sram.arenaBytes)
     sram = ff;
-  for (size_t k = 0; k < owner.size(); ++k)
-    t.residencies[owner[k].first][owner[k].second].offset = sram.offsets[k];
+  for (size_t k = 0; k < owner.size(); ++k) {
+    auto [i, at] = owner[k];
+    (i < 0 ? t.stagingOffset[at] : t.residencies[i][at].offset) =
+        sram.offsets[k];
+  }
   t.sramBytes = sram.arenaBytes;
 
   Problem spilled;
@@ -195,7 +298,7 @@ TierPlan place(const Problem &p, const Residencies &on, int64_t budget) {
   spilled.steps = p.steps;
   std::vector<int> who;
   for (int i = 0; i < n; ++i)
-    if (t.residencies[i].size() > 1 ||
+    if (streamed[i] || t.residencies[i].size() > 1 ||
         (!t.residencies[i].empty() && t.residencies[i].front().spillAfter)) {
       spilled.buffers.push_back(p.buffers[i]);
       who.push_back(i);
@@ -292,37 +395,49 @@ std::vector<std::string> checkTierPlan(const Problem &p, const TierPlan &t) {
   const int n = p.buffers.size();
   std::vector<std::set<int64_t>> uses = touchSteps(p);
   struct Slot {
-    int buffer;
+    std::string name;
     int64_t first, last, offset, bytes;
   };
   std::vector<Slot> sram;
+  auto staged = [&](int64_t s) {
+    return s < (int64_t)t.stagingOffset.size() &&
+           (t.stagingOffset[s] >= 0 || p.streams[s].staging == 0);
+  };
+  for (int64_t s = 0; s < (int64_t)t.stagingOffset.size(); ++s)
+    if (t.stagingOffset[s] >= 0)
+      sram.push_back({"staging of " + p.steps[s], s, s, t.stagingOffset[s],
+                      p.streams[s].staging});
   for (int i = 0; i < n; ++i) {
     for (int64_t s : uses[i]) {
-      bool on = llvm::any_of(t.residencies[i], [&](const Residency &r) {
-        return r.first <= s && s <= r.last;
-      });
-      if (!on)
+      if (t.onChip(i, s))
+        continue;
+      if (!p.streamable(s, i))
         errors.push_back("'" + p.buffers[i].name + "' is used at step " +
                          std::to_string(s) + " but not on chip");
+      else if (t.dramOffset[i] < 0 || !staged(s))
+        errors.push_back("'" + p.buffers[i].name + "' is streamed at step " +
+                         std::to_string(s) +
+                         " without a DRAM copy or a staging area");
     }
     for (const Residency &r : t.residencies[i]) {
-      sram.push_back({i, r.first, r.last, r.offset, p.buffers[i].bytes});
-      if (r.offset % p.alignment || r.offset < 0 ||
-          r.offset + p.buffers[i].bytes > t.budget)
-        errors.push_back("'" + p.buffers[i].name +
-                         "' is misaligned or outside the SRAM budget");
+      sram.push_back({p.buffers[i].name, r.first, r.last, r.offset,
+                      p.buffers[i].bytes});
       if ((r.reloadBefore || r.spillAfter) && t.dramOffset[i] < 0)
         errors.push_back("'" + p.buffers[i].name +
                          "' moves between tiers without a DRAM copy");
     }
   }
+  for (const Slot &x : sram)
+    if (x.offset % p.alignment || x.offset < 0 || x.offset + x.bytes > t.budget)
+      errors.push_back("'" + x.name +
+                       "' is misaligned or outside the SRAM budget");
   for (size_t a = 0; a < sram.size(); ++a)
     for (size_t b = a + 1; b < sram.size(); ++b) {
       const Slot &x = sram[a], &y = sram[b];
       if (x.first <= y.last && y.first <= x.last &&
           x.offset < y.offset + y.bytes && y.offset < x.offset + x.bytes)
-        errors.push_back("'" + p.buffers[x.buffer].name + "' and '" +
-                         p.buffers[y.buffer].name + "' overlap on chip");
+        errors.push_back("'" + x.name + "' and '" + y.name +
+                         "' overlap on chip");
     }
   for (int i = 0; i < n; ++i)
     for (int j = i + 1; j < n; ++j)

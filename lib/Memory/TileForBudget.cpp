@@ -12,6 +12,7 @@
 #include "mnemo/Memory/Passes.h"
 
 #include "mnemo/Memory/BufferLiveness.h"
+#include "mnemo/Memory/TileAttrs.h"
 
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
@@ -23,7 +24,7 @@ namespace mnemo {
 } // namespace mnemo
 
 using namespace mlir;
-using mnemo::memory::nodeName;
+using namespace mnemo::memory;
 
 namespace {
 
@@ -142,9 +143,10 @@ constexpr int64_t kMaxSearch = 200000;
 /// working set fits with the least modelled traffic; among equals, the
 /// largest working set (fewest iterations). Loop nests with too many
 /// shapes halve one tile at a time instead, always the one that keeps the
-/// traffic lowest. Returns whether the tile fits.
+/// traffic lowest. `split` excludes the whole op. Returns whether the tile
+/// fits.
 bool chooseTile(ArrayRef<Footprint> fps, ArrayRef<int64_t> ranges,
-                int64_t budget, SmallVectorImpl<int64_t> &tile) {
+                int64_t budget, bool split, SmallVectorImpl<int64_t> &tile) {
   SmallVector<SmallVector<int64_t>> choices;
   int64_t shapes = 1;
   for (int64_t r : ranges) {
@@ -152,7 +154,7 @@ bool chooseTile(ArrayRef<Footprint> fps, ArrayRef<int64_t> ranges,
     shapes = std::min<int64_t>(kMaxSearch + 1, shapes * choices.back().size());
   }
   tile.assign(ranges.begin(), ranges.end());
-  if (workingSet(fps, tile) <= budget)
+  if (!split && workingSet(fps, tile) <= budget)
     return true;
   if (shapes <= kMaxSearch) {
     SmallVector<size_t> at(ranges.size(), 0);
@@ -162,7 +164,7 @@ bool chooseTile(ArrayRef<Footprint> fps, ArrayRef<int64_t> ranges,
       for (size_t d = 0; d < at.size(); ++d)
         cur[d] = choices[d][at[d]];
       int64_t ws = workingSet(fps, cur);
-      if (ws <= budget) {
+      if (ws <= budget && !(split && llvm::equal(cur, ranges))) {
         int64_t t = modelledTraffic(fps, ranges, cur);
         if (best.empty() || t < bestTraffic ||
             (t == bestTraffic && ws > bestWs)) {
@@ -189,7 +191,8 @@ bool chooseTile(ArrayRef<Footprint> fps, ArrayRef<int64_t> ranges,
     auto it = llvm::upper_bound(choices[d], tile[d] / 2);
     return it == choices[d].begin() ? int64_t(1) : *std::prev(it);
   };
-  while (workingSet(fps, tile) > budget) {
+  while (workingSet(fps, tile) > budget ||
+         (split && llvm::equal(tile, ranges))) {
     int best = -1;
     int64_t bestTraffic = 0;
     for (unsigned d = 0; d < tile.size(); ++d) {
@@ -211,6 +214,35 @@ bool chooseTile(ArrayRef<Footprint> fps, ArrayRef<int64_t> ranges,
   return true;
 }
 
+/// Bytes of the tensors the op's operands are slices or reshapes of.
+int64_t rootBytes(linalg::LinalgOp op) {
+  llvm::SmallPtrSet<Value, 4> roots;
+  for (Value v : op->getOperands()) {
+    while (Operation *def = v.getDefiningOp()) {
+      if (auto slice = dyn_cast<tensor::ExtractSliceOp>(def))
+        v = slice.getSource();
+      else if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(def))
+        v = def->getOperand(0);
+      else
+        break;
+    }
+    roots.insert(v);
+  }
+  int64_t n = 0;
+  for (Value v : roots)
+    if (auto t = dyn_cast<RankedTensorType>(v.getType()); t && t.hasStaticShape())
+      n += t.getNumElements() * elementBytes(t.getElementType());
+  return n;
+}
+
+/// Ops already in tiles (a fused fill, the FlashAttention loops) fit.
+bool insideTiledLoop(Operation *op) {
+  for (Operation *p = op->getParentOp(); p; p = p->getParentOp())
+    if (p->hasAttr(kTiledAttr))
+      return true;
+  return false;
+}
+
 struct TileForBudgetPass
     : public mnemo::impl::TileForBudgetPassBase<TileForBudgetPass> {
   using TileForBudgetPassBase::TileForBudgetPassBase;
@@ -225,61 +257,19 @@ struct TileForBudgetPass
       module.emitError("mnemo-tile-for-budget needs sram-budget > 0");
       return signalPassFailure();
     }
-    SmallVector<linalg::LinalgOp> ops;
-    fn.walk([&](linalg::LinalgOp op) {
-      if (!isa<linalg::FillOp>(op) && op.hasPureTensorSemantics() &&
-          isa<TilingInterface>(op.getOperation()))
-        ops.push_back(op);
-    });
+    // Fills last: one that initializes a tiled op is fused into its tiles
+    // where it can be; the rest are tiled on their own.
     int tiled = 0, over = 0;
-    IRRewriter rewriter(&getContext());
-    for (linalg::LinalgOp op : ops) {
-      std::optional<SmallVector<Footprint>> fps = footprints(op);
-      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-      if (!fps || llvm::any_of(ranges, ShapedType::isDynamic))
-        continue;
-      int64_t whole = workingSet(*fps, ranges);
-      if (whole <= budget)
-        continue;
-      SmallVector<int64_t> tile;
-      bool fits = chooseTile(*fps, ranges, budget, tile);
-      std::string name = nodeName(op->getLoc());
-      if (name.empty())
-        name = op->getName().getStringRef().str();
-      int64_t ws = workingSet(*fps, tile);
-      if (!fits) {
-        ++over;
-        op->emitWarning() << "'" << name << "': smallest tile working set "
-                          << ws << " bytes exceeds the budget of "
-                          << budget << " bytes";
-      }
-      int64_t once = 0;
-      for (const Footprint &f : *fps)
-        once += f.fullBytes;
-      int64_t traffic = modelledTraffic(*fps, ranges, tile);
-
-      scf::SCFTilingOptions options;
-      SmallVector<OpFoldResult> sizes;
-      for (auto [t, r] : llvm::zip(tile, ranges))
-        sizes.push_back(rewriter.getIndexAttr(t == r ? 0 : t));
-      options.setTileSizes(sizes);
-      rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTilingResult> result = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
-      if (failed(result) || result->loops.empty())
-        continue;
-      rewriter.replaceOp(op, result->replacements);
-      result->loops.front()->setAttr(
-          "mnemo.tiled", rewriter.getDenseI64ArrayAttr(tile));
-      ++tiled;
-      if (print)
-        llvm::outs() << llvm::formatv(
-            "tile for budget: '{0}' working set {1} -> {2} bytes, tiles "
-            "[{3}] of [{4}], modelled off-chip traffic {5} bytes ({6:f2}x "
-            "its operands)\n",
-            name, whole, ws, llvm::make_range(tile.begin(), tile.end()),
-            llvm::make_range(ranges.begin(), ranges.end()), traffic,
-            double(traffic) / double(std::max<int64_t>(1, once)));
+    for (bool fills : {false, true}) {
+      SmallVector<linalg::LinalgOp> ops;
+      fn.walk([&](linalg::LinalgOp op) {
+        if (isa<linalg::FillOp>(op) == fills && op.hasPureTensorSemantics() &&
+            isa<TilingInterface>(op.getOperation()) && !op->use_empty() &&
+            !insideTiledLoop(op))
+          ops.push_back(op);
+      });
+      for (linalg::LinalgOp op : ops)
+        tileOne(op, budget, tiled, over);
     }
     if (print && tiled == 0)
       llvm::outs() << "tile for budget: none (every op's working set fits "
@@ -287,6 +277,79 @@ struct TileForBudgetPass
     else if (print && over > 0)
       llvm::outs() << "tile for budget: " << over
                    << " op(s) over the budget at their smallest tile\n";
+  }
+
+  void tileOne(linalg::LinalgOp op, int64_t budget, int &tiled, int &over) {
+    IRRewriter rewriter(&getContext());
+    std::optional<SmallVector<Footprint>> fps = footprints(op);
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    if (!fps || llvm::any_of(ranges, ShapedType::isDynamic))
+      return;
+    int64_t whole = workingSet(*fps, ranges);
+    // An op that fits but reads slices of larger tensors is still split:
+    // untiled, the tier planner must hold those tensors on chip whole.
+    bool split = whole <= budget && rootBytes(op) > budget;
+    if (whole <= budget && !split)
+      return;
+    SmallVector<int64_t> tile;
+    bool fits = chooseTile(*fps, ranges, budget, split, tile);
+    std::string name = nodeName(op->getLoc());
+    if (name.empty())
+      name = op->getName().getStringRef().str();
+    int64_t ws = workingSet(*fps, tile);
+    if (!fits) {
+      ++over;
+      op->emitWarning() << "'" << name << "': smallest tile working set "
+                        << ws << " bytes exceeds the budget of "
+                        << budget << " bytes";
+    }
+    int64_t once = 0;
+    for (const Footprint &f : *fps)
+      once += f.fullBytes;
+    int64_t traffic = modelledTraffic(*fps, ranges, tile);
+    double ratio = double(traffic) / double(std::max<int64_t>(1, once));
+
+    scf::SCFTileAndFuseOptions options;
+    SmallVector<OpFoldResult> sizes;
+    bool reductionTiled = false;
+    SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+    for (auto [t, r, kind] : llvm::zip(tile, ranges, kinds)) {
+      sizes.push_back(rewriter.getIndexAttr(t == r ? 0 : t));
+      reductionTiled |= t != r && kind == utils::IteratorType::reduction;
+    }
+    options.tilingOptions.setTileSizes(sizes);
+    // A fill of the accumulator moves into the tiles (each tile zeroes
+    // its own part) unless a reduction loop is tiled: the fill would then
+    // run again for every reduction tile.
+    options.setFusionControlFn(
+        [&](tensor::ExtractSliceOp, OpResult producer, bool)
+            -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+          if (reductionTiled || !isa<linalg::FillOp>(producer.getOwner()))
+            return std::nullopt;
+          return scf::SCFTileAndFuseOptions::ControlFnResult{};
+        });
+    rewriter.setInsertionPoint(op);
+    FailureOr<scf::SCFTileAndFuseResult> result =
+        scf::tileConsumerAndFuseProducersUsingSCF(
+            rewriter, cast<TilingInterface>(op.getOperation()), options);
+    if (failed(result) || result->loops.empty())
+      return;
+    SmallVector<Value> replacements;
+    for (Value v : op->getResults())
+      replacements.push_back(result->replacements.lookup(v));
+    rewriter.replaceOp(op, replacements);
+    Operation *loop = result->loops.front();
+    loop->setAttr(kTiledAttr, rewriter.getDenseI64ArrayAttr(tile));
+    loop->setAttr(kTileStagingAttr, rewriter.getI64IntegerAttr(ws));
+    loop->setAttr(kTileTrafficRatioAttr, rewriter.getF64FloatAttr(ratio));
+    ++tiled;
+    if (print)
+      llvm::outs() << llvm::formatv(
+          "tile for budget: '{0}' working set {1} -> {2} bytes, tiles "
+          "[{3}] of [{4}], modelled off-chip traffic {5} bytes ({6:f2}x "
+          "its operands)\n",
+          name, whole, ws, llvm::make_range(tile.begin(), tile.end()),
+          llvm::make_range(ranges.begin(), ranges.end()), traffic, ratio);
   }
 };
 

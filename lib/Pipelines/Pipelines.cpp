@@ -107,8 +107,11 @@ void buildCPULowerToLLVMPipeline(OpPassManager &pm,
 }
 
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
+  // With only an SRAM budget, tiles get half of it: the tier planner then
+  // has the other half for buffers it keeps on chip next to a streamed
+  // step's staged tiles.
   int64_t tileBudget =
-      options.tileBudget > 0 ? options.tileBudget : options.sramBudget;
+      options.tileBudget > 0 ? options.tileBudget : options.sramBudget / 2;
   bool tile = options.tileForBudget || tileBudget > 0;
   buildGraphToLinalgPipeline(pm, tile, tileBudget);
   if (options.patchSchedule || options.sramBudget > 0) {

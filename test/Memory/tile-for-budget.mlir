@@ -9,9 +9,11 @@
 // CHECK-LABEL: @main_graph
 // CHECK: %[[R:.*]] = scf.for %[[J:.*]] = %c0 to %c512 step %c32 iter_args(%[[O:.*]] = %{{.*}}) -> (tensor<128x512xf32>)
 // CHECK: tensor.extract_slice %arg1[0, %[[J]]] [64, 32]
-// CHECK: linalg.matmul {{.*}} -> tensor<128x32xf32>
+// The accumulator's fill moves into the tile (no reduction loop is tiled).
+// CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<128x32xf32>
+// CHECK: linalg.matmul {{.*}} outs(%[[Z]] : tensor<128x32xf32>) -> tensor<128x32xf32>
 // CHECK: tensor.insert_slice {{.*}} into %[[O]][0, %[[J]]] [128, 32]
-// CHECK: } {mnemo.tiled = array<i64: 128, 32, 64>}
+// CHECK: } {mnemo.tile_staging_bytes = 57344 : i64, mnemo.tile_traffic_ratio = 1.000000e+00 : f64, mnemo.tiled = array<i64: 128, 32, 64>}
 // CHECK: return %[[R]]
 // FITS: tile for budget: none (every op's working set fits 100000000 bytes)
 // FITS-NOT: scf.for
@@ -34,6 +36,43 @@ func.func @main_graph(%x: tensor<128x64xf32>, %w: tensor<64x512xf32>) -> tensor<
 func.func @main_graph(%x: tensor<1x16x34x34xf32>, %w: tensor<16x16x3x3xf32>, %init: tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32> {
   %y = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x16x34x34xf32>, tensor<16x16x3x3xf32>) outs(%init : tensor<1x16x32x32xf32>) -> tensor<1x16x32x32xf32> loc("conv")
   return %y : tensor<1x16x32x32xf32>
+}
+
+
+// -----
+
+// A long reduction (K = 2048) is tiled: the accumulator's fill stays
+// outside the loop, which carries the partial sums, so it runs once.
+// CHECK: tile for budget: 'longk' working set 1064960 ->
+// CHECK-LABEL: @main_graph
+// CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<64x64xf32>
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[Z]])
+// CHECK-NOT: linalg.fill
+// CHECK: linalg.matmul
+// CHECK: mnemo.tiled
+func.func @main_graph(%x: tensor<64x2048xf32>, %w: tensor<2048x64xf32>) -> tensor<64x64xf32> {
+  %e = tensor.empty() : tensor<64x64xf32>
+  %cst = arith.constant 0.0 : f32
+  %z = linalg.fill ins(%cst : f32) outs(%e : tensor<64x64xf32>) -> tensor<64x64xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<64x2048xf32>, tensor<2048x64xf32>) outs(%z : tensor<64x64xf32>) -> tensor<64x64xf32> loc("longk")
+  return %y : tensor<64x64xf32>
+}
+
+// -----
+
+// A transpose of a 16 KiB slice fits the budget by itself, but untiled the
+// tier planner would need the 256 KiB tensor it slices on chip whole: it is
+// split so that the step can stream.
+// CHECK: tile for budget: 'tr' working set 32768 -> {{[0-9]+}} bytes
+// CHECK-LABEL: @main_graph
+// CHECK: scf.for
+// CHECK: linalg.transpose
+// CHECK: mnemo.tiled
+func.func @main_graph(%big: tensor<64x1024xf32>) -> tensor<64x64xf32> {
+  %s = tensor.extract_slice %big[0, 0] [64, 64] [1, 1] : tensor<64x1024xf32> to tensor<64x64xf32>
+  %e = tensor.empty() : tensor<64x64xf32>
+  %t = linalg.transpose ins(%s : tensor<64x64xf32>) outs(%e : tensor<64x64xf32>) permutation = [1, 0] loc("tr")
+  return %t : tensor<64x64xf32>
 }
 
 // The bundled GPT: the LM head, MLP and attention projections are tiled;

@@ -29,7 +29,25 @@ struct Problem {
   /// Buffers each step reads or writes (for the order-free bound).
   std::vector<std::vector<int>> touched;
   int64_t alignment = 64;
-
+  /// Steps that can leave the buffers they touch off chip and stream them
+  /// through in tiles (a loop tiled for the budget, the return): the SRAM
+  /// bytes one tile's operands take and the modelled off-chip bytes per
+  /// byte of a streamed buffer. A tiled loop whose body is planned step by
+  /// step covers steps [first, last]; only buffers that outlive it stream
+  /// (its per-tile buffers are planned like any other). Empty or `staging`
+  /// < 0: the step needs its buffers on chip, whole.
+  struct Stream {
+    int64_t staging = -1;
+    double trafficRatio = 1;
+    int64_t first = 0, last = -1;
+  };
+  std::vector<Stream> streams;
+  bool streamable(int64_t step, int buffer) const {
+    if (step >= (int64_t)streams.size() || streams[step].staging < 0)
+      return false;
+    const Stream &s = streams[step];
+    return buffers[buffer].first < s.first || buffers[buffer].last > s.last;
+  }
   bool overlapInTime(int a, int b) const {
     return buffers[a].first <= buffers[b].last &&
            buffers[b].first <= buffers[a].last;

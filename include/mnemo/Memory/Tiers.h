@@ -2,9 +2,11 @@
 //
 // With an on-chip (SRAM) budget, every buffer must be on chip at the steps
 // that touch it and may be spilled to off-chip memory (DRAM) in between and
-// reloaded later. The planner picks residencies that minimize off-chip
-// traffic (spilled plus reloaded bytes), then places each on-chip residency
-// at an SRAM offset and each spilled buffer at a DRAM offset.
+// reloaded later. A step tiled for the budget may instead leave a buffer in
+// DRAM and stream it through a staging area of one tile's size. The planner
+// picks residencies that minimize off-chip traffic (spilled, reloaded and
+// streamed bytes), then places each on-chip residency and staging area at
+// an SRAM offset and each spilled or streamed buffer at a DRAM offset.
 //
 //===----------------------------------------------------------------------===//
 
@@ -13,6 +15,7 @@
 
 #include "mnemo/Memory/Planner.h"
 
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Error.h"
 
 namespace mnemo::memory {
@@ -30,13 +33,23 @@ struct TierPlan {
   int64_t trafficBytes = 0; // spilled + reloaded bytes per run
   std::vector<std::vector<Residency>> residencies; // per buffer
   std::vector<int64_t> dramOffset;                 // per buffer; -1: none
+  /// Per step: where its tiles are staged on chip when it streams a
+  /// buffer from DRAM; -1 when it streams none.
+  std::vector<int64_t> stagingOffset;
+  int64_t streamedTrafficBytes = 0; // part of trafficBytes
+  /// Whether buffer `i` is on chip at step `s`.
+  bool onChip(int i, int64_t s) const {
+    return llvm::any_of(residencies[i], [&](const Residency &r) {
+      return r.first <= s && s <= r.last;
+    });
+  }
   double solveSeconds = 0;
   bool ilpOptimal = false;
   std::string method; // "ilp" or "belady" (the fallback)
 };
 
-/// The least on-chip bytes any plan needs: the most a single step touches.
-/// `step` receives that step.
+/// The least on-chip bytes any plan needs: the most a single step touches
+/// (or stages, when it can stream). `step` receives that step.
 int64_t minimumOnChipBytes(const Problem &p, int64_t *step = nullptr);
 
 /// Plans tiers for `budget` SRAM bytes. The residency choice is an ILP

@@ -19,6 +19,8 @@
 
 #include "Utils.h"
 
+#include "mnemo/Memory/TileAttrs.h"
+
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include <limits>
@@ -357,6 +359,11 @@ struct AttentionPattern : GraphPattern<g::AttentionOp> {
               strides);
           scf::YieldOp::create(b, l, done);
         });
+    outer->setAttr(memory::kTiledAttr, rw.getDenseI64ArrayAttr({br, bc}));
+    for (StringRef name :
+         {memory::kTileStagingAttr, memory::kTileTrafficRatioAttr})
+      if (Attribute a = op->getAttr(name))
+        outer->setAttr(name, a);
     rw.replaceOp(op, outer.getResult(0));
     return success();
   }

@@ -10,9 +10,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Conversion/Passes.h"
+#include "mnemo/Memory/TileAttrs.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -37,21 +39,39 @@ bool fuseWithoutRecompute(OpOperand *fused) {
   return consumer.getMatchingIndexingMap(fused).isPermutation();
 }
 
-/// Gives every op that accumulates into a shared init (CSE merges the
-/// identical zero or bias broadcasts of several convolutions) its own copy
+/// An init worth recomputing per consumer: an op without reductions on
+/// tensors (a fill, a bias broadcast), or such an op tiled for the budget.
+bool isCheapInit(Operation *op) {
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+    return linalgOp.hasPureTensorSemantics() &&
+           linalgOp.getNumReductionLoops() == 0;
+  auto loop = dyn_cast<scf::ForOp>(op);
+  if (!loop || !loop->hasAttr(mnemo::memory::kTiledAttr))
+    return false;
+  WalkResult r = loop.getBody()->walk([](linalg::LinalgOp inner) {
+    return isCheapInit(inner) ? WalkResult::advance() : WalkResult::interrupt();
+  });
+  return !r.wasInterrupted();
+}
+
+/// Gives every op (or loop tiled for the budget) that accumulates into a
+/// shared init (CSE merges the identical zero or bias broadcasts of several
+/// convolutions) its own copy
 /// of the init's producer. Bufferization then writes each init in place
 /// into its consumer's buffer instead of filling one buffer and copying it
 /// for every consumer.
 void unshareInits(func::FuncOp func) {
-  SmallVector<linalg::LinalgOp> shared;
-  func.walk([&](linalg::LinalgOp producer) {
-    if (!producer.hasPureTensorSemantics() || producer->getNumResults() != 1 ||
-        producer.getNumReductionLoops() != 0)
+  SmallVector<Operation *> shared;
+  func.walk([&](Operation *producer) {
+    if (!isCheapInit(producer) || producer->getNumResults() != 1)
       return;
     Value result = producer->getResult(0);
     if (result.hasOneUse() || result.use_empty())
       return;
+    // A loop tiled for the budget takes the init as an iter_arg.
     bool allInits = llvm::all_of(result.getUses(), [](OpOperand &use) {
+      if (auto loop = dyn_cast<scf::ForOp>(use.getOwner()))
+        return static_cast<bool>(loop.getTiedLoopResult(&use));
       auto user = dyn_cast<linalg::LinalgOp>(use.getOwner());
       return user && user.isDpsInit(&use);
     });
@@ -59,14 +79,14 @@ void unshareInits(func::FuncOp func) {
       shared.push_back(producer);
   });
   OpBuilder b(func.getContext());
-  for (linalg::LinalgOp producer : shared) {
+  for (Operation *producer : shared) {
     Value result = producer->getResult(0);
     SmallVector<OpOperand *> uses;
     for (OpOperand &use : result.getUses())
       uses.push_back(&use);
     for (OpOperand *use : llvm::drop_begin(uses)) {
       b.setInsertionPoint(use->getOwner());
-      Operation *copy = b.clone(*producer.getOperation());
+      Operation *copy = b.clone(*producer);
       use->set(copy->getResult(0));
     }
   }

@@ -6,7 +6,10 @@
 // Softmax, MatMul. Under 16 KiB the query tile shrinks before the key tile.
 // CHECK: attention ONNX node 'pv' (MatMul): 5 ops, q_tile=16 kv_tile=16, tile working set 14848 B (fits 16384 B), modelled off-chip traffic 25600 B vs 82944 B unfused (3.24x less)
 // CHECK-LABEL: @select_mask
-// CHECK: %[[A:.*]] = graph.attention %arg0, %arg1, %arg2, %arg3 {fill = -3.40{{[0-9]*}}E+38 : f64, kv_tile = 16 : i64, mask_kind = "select", q_tile = 16 : i64, scale = 2.500000e-01 : f64} : (tensor<1x2x32x16xf32>, tensor<1x2x16x32xf32>, tensor<1x2x32x16xf32>, tensor<1x1x32x32xi1>) -> tensor<1x2x32x16xf32>
+// The tier planner may stream Q, K, V, the mask and the output through
+// 8448 B of tiles (2 heads x 4 tiles of 16x16 floats + a 16x16 mask tile);
+// K and V are read twice, 25600 B over 17408 B of operands.
+// CHECK: %[[A:.*]] = graph.attention %arg0, %arg1, %arg2, %arg3 {fill = -3.40{{[0-9]*}}E+38 : f64, kv_tile = 16 : i64, mask_kind = "select", mnemo.tile_staging_bytes = 8448 : i64, mnemo.tile_traffic_ratio = 1.4705882352941{{[0-9]*}} : f64, q_tile = 16 : i64, scale = 2.500000e-01 : f64} : (tensor<1x2x32x16xf32>, tensor<1x2x16x32xf32>, tensor<1x2x32x16xf32>, tensor<1x1x32x32xi1>) -> tensor<1x2x32x16xf32>
 // CHECK-NOT: graph.softmax
 // CHECK: return %[[A]]
 // TILES-LABEL: @select_mask
@@ -28,7 +31,7 @@ func.func @select_mask(%q: tensor<1x2x32x16xf32>, %kt: tensor<1x2x16x32xf32>, %v
 // rows that softmax makes NaN zeroed.
 // CHECK: attention ONNX node 'pv' (MatMul): 6 ops
 // CHECK-LABEL: @additive_mask_nan_guard
-// CHECK: graph.attention %arg0, %arg1, %arg2, %arg3 {kv_tile = {{[0-9]+}} : i64, mask_kind = "add", nan_to_zero = true, q_tile = {{[0-9]+}} : i64}
+// CHECK: graph.attention %arg0, %arg1, %arg2, %arg3 {kv_tile = {{[0-9]+}} : i64, mask_kind = "add", mnemo.tile_staging_bytes = {{[0-9]+}} : i64, mnemo.tile_traffic_ratio = {{.*}} : f64, nan_to_zero = true, q_tile = {{[0-9]+}} : i64}
 // CHECK-NOT: graph.is_nan
 func.func @additive_mask_nan_guard(%q: tensor<1x4x8x16xf32>, %kt: tensor<1x4x16x64xf32>, %v: tensor<1x4x64x16xf32>, %mask: tensor<1x1x8x64xf32>) -> tensor<1x4x8x16xf32> {
   %s = graph.matmul %q, %kt : (tensor<1x4x8x16xf32>, tensor<1x4x16x64xf32>) -> tensor<1x4x8x64xf32>

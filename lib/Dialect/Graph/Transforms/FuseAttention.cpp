@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
+#include "mnemo/Memory/TileAttrs.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -199,6 +200,11 @@ int64_t bytesOf(Type t) {
 struct AttentionCost {
   int64_t lead = 1, maskLead = 1, m, n, d, dv, elt, maskElt = 0;
 
+  /// The operand tiles alone: Q, K, V, the mask and the output.
+  int64_t operandTiles(int64_t br, int64_t bc) const {
+    return elt * lead * (br * d + d * bc + bc * dv + br * dv) +
+           maskElt * maskLead * br * bc;
+  }
   int64_t workingSet(int64_t br, int64_t bc) const {
     return elt * lead * (br * d + d * bc + bc * dv + 2 * br * bc +
                          2 * br * dv + 2 * br) +
@@ -336,6 +342,22 @@ struct FuseAttentionPass
           b.getStringAttr(chain->maskKind), b.getF64FloatAttr(chain->fill),
           b.getBoolAttr(chain->nanToZero), b.getI64IntegerAttr(br),
           b.getI64IntegerAttr(bc));
+      // For the tier planner (see mnemo/Memory/TileAttrs.h): the lowered
+      // loop may stream Q, K, V and the output through one tile's room.
+      int64_t once = 0;
+      for (Value x : {chain->q, chain->k, chain->v, chain->mask,
+                      output.getY()})
+        if (x)
+          once = bytesOf(x.getType()) < 0 || once < 0
+                     ? -1
+                     : once + bytesOf(x.getType());
+      if (fits && once > 0) {
+        attention->setAttr(mnemo::memory::kTileStagingAttr,
+                           b.getI64IntegerAttr(cost.operandTiles(br, bc)));
+        attention->setAttr(
+            mnemo::memory::kTileTrafficRatioAttr,
+            b.getF64FloatAttr(double(cost.traffic(br)) / double(once)));
+      }
       output.getY().replaceAllUsesWith(attention.getY());
       for (Operation *op : llvm::reverse(chain->ops)) {
         erased.insert(op);
