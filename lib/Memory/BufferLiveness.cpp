@@ -208,25 +208,41 @@ FailureOr<BufferLiveness> analyzeBufferLiveness(
   collectSteps(block, result, pending, loops);
   p.touched.resize(p.steps.size());
   // Loops tiled for the budget stream their operands; the return may leave
-  // outputs off chip (they are copied out either way).
+  // outputs off chip (they are copied out either way). Transfers of a
+  // buffer that outlives a scheduled loop sit outside it, so a buffer
+  // streams at a step only if it outlives the outermost scheduled loop
+  // around the step, and then for all of that loop (see Problem::Stream).
   p.streams.resize(p.steps.size());
+  // The outermost scheduled loop around each step.
+  std::vector<std::pair<int64_t, int64_t>> outer(p.steps.size());
+  for (int64_t s = 0; s < (int64_t)p.steps.size(); ++s)
+    outer[s] = {s, s};
+  for (auto &[loop, lo, hi] : loops)
+    for (int64_t s = lo; s <= hi; ++s)
+      if (lo <= outer[s].first && hi >= outer[s].second)
+        outer[s] = {lo, hi};
   for (auto [s, op] : llvm::enumerate(result.stepOps)) {
-    if (isa<func::ReturnOp>(op))
+    if (isa<func::ReturnOp>(op)) {
       p.streams[s] = {0, 0, (int64_t)s, (int64_t)s};
-    for (Operation *at = op; at && at != fn; at = at->getParentOp()) {
-      auto staging = at->getAttrOfType<IntegerAttr>(kTileStagingAttr);
-      auto ratio = at->getAttrOfType<FloatAttr>(kTileTrafficRatioAttr);
-      if (!staging || !ratio)
-        continue;
-      // A scheduled loop spans the steps of its body.
-      int64_t first = s, last = s;
-      for (auto &[loop, lo, hi] : loops)
-        if (loop == at)
-          std::tie(first, last) = std::tie(lo, hi);
-      p.streams[s] = {staging.getInt(), ratio.getValueAsDouble(), first, last};
-      break;
+      continue;
     }
+    Operation *tiled = op;
+    while (tiled && tiled != fn && !tiled->hasAttr(kTileStagingAttr))
+      tiled = tiled->getParentOp();
+    auto staging = tiled ? tiled->getAttrOfType<IntegerAttr>(kTileStagingAttr)
+                         : IntegerAttr();
+    auto ratio = tiled ? tiled->getAttrOfType<FloatAttr>(kTileTrafficRatioAttr)
+                       : FloatAttr();
+    if (staging && ratio)
+      p.streams[s] = {staging.getInt(), ratio.getValueAsDouble(),
+                      outer[s].first, outer[s].second};
   }
+  // A loop with a step that cannot stream (a slice loop with an op that is
+  // not tiled) keeps the buffers that outlive it on chip for all of it.
+  for (int64_t s = 0; s < (int64_t)p.steps.size(); ++s)
+    if (!p.streamable(s))
+      for (int64_t u = outer[s].first; u <= outer[s].second; ++u)
+        p.streams[u].staging = -1;
 
   llvm::StringMap<int> seenNames;
   WalkResult walk = fn.walk([&](memref::AllocOp alloc) {

@@ -256,9 +256,11 @@ TierPlan place(const Problem &p, const Residencies &onIn, int64_t budget) {
         t.streamedTrafficBytes += std::llround(p.buffers[i].bytes *
                                                p.streams[s].trafficRatio);
     }
+    if (!any)
+      continue;
     int64_t staging = (p.streams[s].staging + p.alignment - 1) /
                       p.alignment * p.alignment;
-    if (any && staging > 0) {
+    if (staging > 0) {
       owner.push_back({-1, (int)s});
       runs.buffers.push_back({"staging of " + p.steps[s], staging, s, s});
     }
@@ -401,7 +403,8 @@ std::vector<std::string> checkTierPlan(const Problem &p, const TierPlan &t) {
   std::vector<Slot> sram;
   auto staged = [&](int64_t s) {
     return s < (int64_t)t.stagingOffset.size() &&
-           (t.stagingOffset[s] >= 0 || p.streams[s].staging == 0);
+           (t.stagingOffset[s] >= 0 ||
+            (p.streamable(s) && p.streams[s].staging == 0));
   };
   for (int64_t s = 0; s < (int64_t)t.stagingOffset.size(); ++s)
     if (t.stagingOffset[s] >= 0)

@@ -164,6 +164,43 @@ TEST(MemoryTiers, ResidualIsSpilledAndReloaded) {
       << msg;
 }
 
+// A tiled step streams: "a" (16 KiB) is made at step 0 and read at step 1,
+// both loops tiled with 2 KiB tiles. In 4 KiB neither step can hold "a",
+// so both stream it through their staging areas: 16 KiB written and read,
+// at the loops' traffic ratio. Without the streams no plan fits.
+TEST(MemoryTiers, TiledStepsStreamThroughStaging) {
+  Problem p = makeProblem({{"a", 16384, 0, 1}, {"b", 1024, 1, 2}}, 64);
+  p.touched = {{0}, {0, 1}, {1}};
+  p.streams.resize(3);
+  p.streams[0] = {2048, 1.0, 0, 0};
+  p.streams[1] = {2048, 1.5, 1, 1};
+  EXPECT_EQ(minimumOnChipBytes(p), 2048); // one staging area
+  llvm::Expected<TierPlan> t = planTiers(p, 4096, 5);
+  ASSERT_TRUE((bool)t) << llvm::toString(t.takeError());
+  EXPECT_TRUE(checkTierPlan(p, *t).empty());
+  EXPECT_TRUE(t->residencies[0].empty());
+  EXPECT_GE(t->dramOffset[0], 0);
+  EXPECT_GE(t->stagingOffset[0], 0);
+  EXPECT_GE(t->stagingOffset[1], 0);
+  EXPECT_EQ(t->streamedTrafficBytes, 16384 + 24576);
+  EXPECT_EQ(t->trafficBytes, t->streamedTrafficBytes);
+  EXPECT_LE(t->sramBytes, 4096);
+
+  // Buffers that live only inside a loop planned step by step (steps
+  // 0-2) do not stream: their transfers would sit inside the loop.
+  Problem q = p;
+  q.streams[1] = {2048, 1.0, 0, 2};
+  EXPECT_FALSE(q.streamable(1, 0));
+  EXPECT_FALSE(q.streamable(1, 1));
+  EXPECT_TRUE(p.streamable(1, 0));
+
+  Problem whole = p;
+  whole.streams.clear();
+  llvm::Expected<TierPlan> none = planTiers(whole, 4096, 5);
+  ASSERT_FALSE((bool)none);
+  llvm::consumeError(none.takeError());
+}
+
 // Random problems with random budgets between the order-free and the
 // fixed-order bound: every tier plan passes the checker and fits.
 TEST(MemoryTiers, RandomBudgetsPassTheChecker) {

@@ -32,18 +32,23 @@ struct Problem {
   /// Steps that can leave the buffers they touch off chip and stream them
   /// through in tiles (a loop tiled for the budget, the return): the SRAM
   /// bytes one tile's operands take and the modelled off-chip bytes per
-  /// byte of a streamed buffer. A tiled loop whose body is planned step by
-  /// step covers steps [first, last]; only buffers that outlive it stream
-  /// (its per-tile buffers are planned like any other). Empty or `staging`
-  /// < 0: the step needs its buffers on chip, whole.
+  /// byte of a streamed buffer. [first, last] are the steps of the
+  /// outermost loop planned step by step around the step (a FlashAttention
+  /// loop, a slice or patch loop), or the step alone: only buffers that
+  /// outlive them stream, and they stream at all of them, since their
+  /// transfers sit outside that loop. Empty or `staging` < 0: the step
+  /// needs its buffers on chip, whole.
   struct Stream {
     int64_t staging = -1;
     double trafficRatio = 1;
     int64_t first = 0, last = -1;
   };
   std::vector<Stream> streams;
+  bool streamable(int64_t step) const {
+    return step < (int64_t)streams.size() && streams[step].staging >= 0;
+  }
   bool streamable(int64_t step, int buffer) const {
-    if (step >= (int64_t)streams.size() || streams[step].staging < 0)
+    if (!streamable(step))
       return false;
     const Stream &s = streams[step];
     return buffers[buffer].first < s.first || buffers[buffer].last > s.last;
