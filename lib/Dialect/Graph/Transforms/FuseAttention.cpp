@@ -205,10 +205,9 @@ struct AttentionCost {
     return elt * lead * (br * d + d * bc + bc * dv + br * dv) +
            maskElt * maskLead * br * bc;
   }
+  /// Plus two score tiles, the accumulator and the running max and sum.
   int64_t workingSet(int64_t br, int64_t bc) const {
-    return elt * lead * (br * d + d * bc + bc * dv + 2 * br * bc +
-                         2 * br * dv + 2 * br) +
-           maskElt * maskLead * br * bc;
+    return operandTiles(br, bc) + elt * lead * (2 * br * bc + br * dv + 2 * br);
   }
   /// Q read once, K and V once per query tile, the output written once.
   int64_t traffic(int64_t br) const {
@@ -346,11 +345,10 @@ struct FuseAttentionPass
       // loop may stream Q, K, V and the output through one tile's room.
       int64_t once = 0;
       for (Value x : {chain->q, chain->k, chain->v, chain->mask,
-                      output.getY()})
-        if (x)
-          once = bytesOf(x.getType()) < 0 || once < 0
-                     ? -1
-                     : once + bytesOf(x.getType());
+                      output.getY()}) {
+        int64_t n = x ? bytesOf(x.getType()) : 0;
+        once = n < 0 || once < 0 ? -1 : once + n;
+      }
       if (fits && once > 0) {
         attention->setAttr(mnemo::memory::kTileStagingAttr,
                            b.getI64IntegerAttr(cost.operandTiles(br, bc)));
