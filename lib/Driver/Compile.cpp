@@ -106,6 +106,72 @@ static std::string cType(StringRef dtype) {
       .Default("void");
 }
 
+/// Marks the inputs and outputs a decode loop feeds back: past/present
+/// pairs (or the caches mnemo-kv-cache made of them), the token ids (the
+/// integer input indexing the largest embedding table), other integer
+/// inputs of the tokens' shape (position ids), other rank-2 integer or bool
+/// inputs (the attention mask) and the first other float output (logits).
+static void annotateDecoderRoles(func::FuncOp fn, ArtifactSignature &sig) {
+  for (graph::KVCacheIO io : graph::findKVCacheIO(fn)) {
+    sig.inputs[io.pastArg].kvRole = "past";
+    sig.inputs[io.pastArg].kvPresent = sig.outputs[io.presentResult].name;
+    sig.outputs[io.presentResult].kvRole = "present";
+  }
+  for (unsigned a = 0; a < fn.getNumArguments(); ++a) {
+    TensorSignature &t = sig.inputs[a];
+    if (auto role = fn.getArgAttrOfType<StringAttr>(a, "graph.kv_role"))
+      t.kvRole = role.str();
+    if (auto kv = fn.getArgAttrOfType<DictionaryAttr>(a, "graph.kv_cache")) {
+      t.kvRole = "cache";
+      auto str = [&](StringRef k) {
+        auto v = kv.getAs<StringAttr>(k);
+        return v ? v.str() : std::string();
+      };
+      auto num = [&](StringRef k) {
+        auto v = kv.getAs<IntegerAttr>(k);
+        return v ? v.getInt() : int64_t(0);
+      };
+      t.kvLayout = str("layout");
+      t.kvPast = str("past");
+      t.kvPresent = str("present");
+      t.kvKind = str("kind");
+      t.kvPart = str("part");
+      t.kvMaxSeq = num("max_seq");
+      t.kvBlock = num("block_size");
+      t.kvGroup = num("group");
+    }
+  }
+  int tokens = -1;
+  int64_t rows = 0;
+  for (unsigned a = 0; a < fn.getNumArguments(); ++a)
+    for (Operation *u : fn.getArgument(a).getUsers())
+      if (auto g = dyn_cast<graph::GatherOp>(u)) {
+        auto data = dyn_cast<RankedTensorType>(g.getData().getType());
+        if (g.getIndices() == fn.getArgument(a) && data && data.getRank() == 2 &&
+            isa<FloatType>(data.getElementType()) && data.getDimSize(0) > rows) {
+          rows = data.getDimSize(0);
+          tokens = a;
+        }
+      }
+  if (tokens < 0 || !sig.inputs[tokens].kvRole.empty())
+    return;
+  sig.inputs[tokens].kvRole = "tokens";
+  for (TensorSignature &t : sig.inputs) {
+    if (!t.kvRole.empty() || t.dtype == "float32" || t.dtype == "float16")
+      continue;
+    if (t.shape == sig.inputs[tokens].shape &&
+        t.dimNames == sig.inputs[tokens].dimNames)
+      t.kvRole = "positions";
+    else if (t.shape.size() == 2)
+      t.kvRole = "mask";
+  }
+  for (TensorSignature &t : sig.outputs)
+    if (t.kvRole.empty() && StringRef(t.dtype).starts_with("float")) {
+      t.kvRole = "logits";
+      break;
+    }
+}
+
 /// The graph-level signature, read before lowering erases names and
 /// signedness.
 static ArtifactSignature signatureOf(func::FuncOp fn, StringRef name) {
@@ -129,6 +195,7 @@ static ArtifactSignature signatureOf(func::FuncOp fn, StringRef name) {
     sig.inputs.push_back(one(fn.getArgumentTypes()[i], fn.getArgAttrDict(i), i, true));
   for (unsigned i = 0; i < fn.getNumResults(); ++i)
     sig.outputs.push_back(one(fn.getResultTypes()[i], fn.getResultAttrDict(i), i, false));
+  annotateDecoderRoles(fn, sig);
   return sig;
 }
 
@@ -203,9 +270,16 @@ static std::string signatureJson(const ArtifactSignature &sig) {
         shape.push_back(v);
       for (const auto &n : t.dimNames)
         names.push_back(n);
-      a.push_back(Object{{"name", t.name}, {"dtype", t.dtype},
-                         {"shape", std::move(shape)}, {"dim_names", std::move(names)},
-                         {"max_bytes", t.maxBytes}});
+      Object o{{"name", t.name}, {"dtype", t.dtype},
+               {"shape", std::move(shape)}, {"dim_names", std::move(names)},
+               {"max_bytes", t.maxBytes}};
+      if (!t.kvRole.empty())
+        o["kv"] = Object{{"role", t.kvRole},       {"present", t.kvPresent},
+                         {"layout", t.kvLayout},   {"past", t.kvPast},
+                         {"kind", t.kvKind},       {"part", t.kvPart},
+                         {"max_seq", t.kvMaxSeq},  {"block_size", t.kvBlock},
+                         {"group", t.kvGroup}};
+      a.push_back(std::move(o));
     }
     return a;
   };
@@ -266,6 +340,20 @@ FailureOr<ArtifactSignature> mnemo::readSignature(StringRef jsonPath,
       for (const auto &d : *t->getArray("dim_names"))
         ts.dimNames.push_back(d.getAsString().value_or("").str());
       ts.maxBytes = t->getInteger("max_bytes").value_or(-1);
+      if (const auto *kv = t->getObject("kv")) {
+        auto str = [&](StringRef k) {
+          return kv->getString(k).value_or("").str();
+        };
+        ts.kvRole = str("role");
+        ts.kvPresent = str("present");
+        ts.kvLayout = str("layout");
+        ts.kvPast = str("past");
+        ts.kvKind = str("kind");
+        ts.kvPart = str("part");
+        ts.kvMaxSeq = kv->getInteger("max_seq").value_or(0);
+        ts.kvBlock = kv->getInteger("block_size").value_or(0);
+        ts.kvGroup = kv->getInteger("group").value_or(0);
+      }
       out.push_back(ts);
     }
     return true;
@@ -396,6 +484,17 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   {
     PassManager infer(ctx);
     infer.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
+    // The KV-cache rewrite changes the signature (caches in, presents
+    // out), so it runs before the signature is read.
+    if (!options.kvCache.empty()) {
+      graph::KVCachePassOptions kv;
+      kv.layout = options.kvCache;
+      kv.maxSeq = options.maxSeq;
+      kv.blockSize = options.kvBlock;
+      kv.group = options.int8Group;
+      infer.addNestedPass<func::FuncOp>(graph::createKVCachePass(kv));
+      infer.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
+    }
     if (failed(infer.run(module)))
       return failure();
   }

@@ -13,6 +13,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Decode.h"
+
 #include "mnemo/Driver/Compile.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Import/ONNX/ImportONNX.h"
@@ -73,8 +75,20 @@ static cl::opt<bool> specializeShapeInputs(
              "then specific to those values."),
     cl::cat(cat));
 
-typedef int (*RunDimsFn)(const int64_t *, const void *const *, void *const *,
-                         int64_t *, void *);
+
+static cl::opt<unsigned> decodeSteps(
+    "decode-steps",
+    cl::desc("Run N greedy decode steps from the inputs (token ids, mask, "
+             "past K/V): each step's last-position argmax is the next token; "
+             "past K/V are fed back from the present outputs, or a cache "
+             "made by mnemoc --kv-cache is updated in place"),
+    cl::init(0), cl::cat(cat));
+static cl::opt<std::string> referenceArtifact(
+    "reference-artifact",
+    cl::desc("With --decode-steps: run this artifact (e.g. the step without "
+             "--kv-cache) in lockstep and require every step's logits to "
+             "match within --rtol/--atol"),
+    cl::cat(cat));
 
 static std::vector<std::string> listTensors(StringRef dir, StringRef prefix) {
   std::map<int, std::string> found;
@@ -288,6 +302,19 @@ int main(int argc, char **argv) {
       errs() << "mnemo-run: " << err << "\n";
       return 2;
     }
+  }
+
+  if (decodeSteps > 0) {
+    LoadedArtifact main, ref;
+    if (!loadArtifact(dir, main) ||
+        (!referenceArtifact.empty() && !loadArtifact(referenceArtifact, ref)))
+      return 2;
+    DecodeOptions dopts;
+    dopts.steps = decodeSteps;
+    dopts.rtol = relTol;
+    dopts.atol = absTol;
+    return runDecode(main, referenceArtifact.empty() ? nullptr : &ref,
+                     std::move(inputs), dopts);
   }
 
   SmallString<256> so(dir);

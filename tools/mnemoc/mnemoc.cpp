@@ -107,6 +107,21 @@ static cl::opt<std::string> tileBudget(
     cl::desc("Fast-memory bytes one tile's working set must fit (e.g. "
              "64KiB); implies --tile-for-budget; default: --sram-budget"),
     cl::cat(cat));
+static cl::opt<std::string> kvCache(
+    "kv-cache",
+    cl::desc("Rewrite the exported past/present KV cache to a preallocated "
+             "cache updated in place: head-major | token-major | paged | "
+             "int8 (needs --max-seq)"),
+    cl::cat(cat));
+static cl::opt<int64_t> maxSeq("max-seq",
+                               cl::desc("Positions each KV cache holds"),
+                               cl::init(0), cl::cat(cat));
+static cl::opt<int64_t> kvBlock("kv-block",
+                                cl::desc("Positions per block (paged cache)"),
+                                cl::init(16), cl::cat(cat));
+static cl::opt<int64_t>
+    int8Group("int8-group", cl::desc("Tokens per key scale (int8 cache)"),
+              cl::init(16), cl::cat(cat));
 static cl::list<std::string>
     reports("report",
             cl::desc("Write the memory plan report (PATH.json or PATH.html; "
@@ -168,6 +183,14 @@ int main(int argc, char **argv) {
   opts.featureSlice = featureSlice;
   opts.maxSlices = maxSlices;
   opts.tileForBudget = tileForBudget;
+  opts.kvCache = kvCache;
+  opts.maxSeq = maxSeq;
+  opts.kvBlock = kvBlock;
+  opts.int8Group = int8Group;
+  if (!kvCache.empty() && maxSeq <= 0) {
+    errs() << "mnemoc: --kv-cache needs --max-seq (positions per cache)\n";
+    return 2;
+  }
   if (patches < 0 || patches == 1 || maxRecompute < 0 || maxSlices < 2) {
     errs() << "mnemoc: --patches and --max-slices must be at least 2 and "
               "--max-recompute non-negative\n";

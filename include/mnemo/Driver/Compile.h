@@ -25,6 +25,16 @@ struct TensorSignature {
   std::vector<int64_t> shape;        // -1 for symbolic dims
   std::vector<std::string> dimNames; // "" for static dims
   int64_t maxBytes = -1;             // outputs: worst case over the dim bounds
+  // Decoder roles (mnemo-run --decode-steps drives a step with them):
+  // inputs "tokens", "positions", "mask", "past" (with kvPresent: the
+  // output that becomes it next step), "cache", "position", "block_table";
+  // outputs "logits", "present".
+  std::string kvRole;
+  std::string kvPresent;
+  // Caches (mnemo-kv-cache): layout, the past input they replace, keys or
+  // values, which part ("data", "scale", "group") and their geometry.
+  std::string kvLayout, kvPast, kvKind, kvPart;
+  int64_t kvMaxSeq = 0, kvBlock = 0, kvGroup = 0;
 };
 
 struct DimBound {
@@ -60,6 +70,10 @@ struct CompileOptions {
   int64_t maxSlices = 16;           // most slices per group
   bool tileForBudget = false;       // flash attention, tiles (implied by budget)
   int64_t tileBudget = 0;           // bytes per tile; 0: sramBudget
+  std::string kvCache;              // KV-cache layout; empty: as exported
+  int64_t maxSeq = 0;               // positions per KV cache
+  int64_t kvBlock = 16;             // paged layout block
+  int64_t int8Group = 16;           // int8 key scale group
 };
 
 /// Parses a byte size: a number with an optional B, KB, KiB, MB, MiB, GB or

@@ -44,6 +44,7 @@ void mnemo::populateGraphToLinalgPatterns(const TypeConverter &tc,
   populateGraphNormalizationToLinalgPatterns(tc, patterns);
   populateGraphDataMovementToLinalgPatterns(tc, patterns);
   lowering::populateAttentionPatterns(tc, patterns);
+  lowering::populateKVCachePatterns(tc, patterns);
 }
 
 namespace {

@@ -183,6 +183,10 @@ void populateConvTransposePatterns(const mlir::TypeConverter &tc,
 void populateAttentionPatterns(const mlir::TypeConverter &tc,
                                mlir::RewritePatternSet &p);
 
+/// graph.kv_cache_write/read as in-place slices of the cache (KVCache.cpp).
+void populateKVCachePatterns(const mlir::TypeConverter &tc,
+                             mlir::RewritePatternSet &p);
+
 /// Shape arithmetic (Shape -> Gather -> Add -> Concat -> Reshape) runs on
 /// small static integer tensors. Lowering those to scalar arith ops over
 /// tensor.from_elements lets canonicalization fold them into the index

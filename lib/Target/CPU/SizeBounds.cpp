@@ -17,6 +17,8 @@
 #include "mlir/IR/Matchers.h"
 
 #include <algorithm>
+#include <functional>
+#include <limits>
 
 using namespace mlir;
 using namespace mnemo;
@@ -234,17 +236,35 @@ OI SizeBounds::compute(Value v) {
     return divFloor(b(0), b(1));
   if (isa<arith::RemSIOp, arith::RemUIOp>(op))
     return rem(b(0), b(1));
-  if (isa<arith::MaxSIOp, arith::MaxUIOp>(op)) {
-    OI x = b(0), y = b(1);
-    if (!x || !y)
+  // min/max bound a value from one side even when the other operand is
+  // unknown (a position read from data, clamped into a cache): an unknown
+  // operand counts as the whole range, nested signed min/max keep their
+  // half-open ranges, and only a finite result is a bound.
+  if (isa<arith::MaxSIOp, arith::MinSIOp>(op)) {
+    constexpr int64_t kLo = std::numeric_limits<int64_t>::min(),
+                      kHi = std::numeric_limits<int64_t>::max();
+    std::function<Interval(Value)> loose = [&](Value x) -> Interval {
+      Operation *d = x.getDefiningOp();
+      if (d && isa<arith::MaxSIOp, arith::MinSIOp>(d)) {
+        Interval a = loose(d->getOperand(0)), c = loose(d->getOperand(1));
+        return isa<arith::MaxSIOp>(d)
+                   ? Interval{std::max(a.lo, c.lo), std::max(a.hi, c.hi)}
+                   : Interval{std::min(a.lo, c.lo), std::min(a.hi, c.hi)};
+      }
+      return bound(x).value_or(Interval{kLo, kHi});
+    };
+    Interval r = loose(v);
+    if (r.lo == kLo || r.hi == kHi)
       return std::nullopt;
-    return Interval{std::max(x->lo, y->lo), std::max(x->hi, y->hi)};
+    return r;
   }
-  if (isa<arith::MinSIOp, arith::MinUIOp>(op)) {
+  if (isa<arith::MaxUIOp, arith::MinUIOp>(op)) {
     OI x = b(0), y = b(1);
     if (!x || !y)
       return std::nullopt;
-    return Interval{std::min(x->lo, y->lo), std::min(x->hi, y->hi)};
+    return isa<arith::MaxUIOp>(op)
+               ? Interval{std::max(x->lo, y->lo), std::max(x->hi, y->hi)}
+               : Interval{std::min(x->lo, y->lo), std::min(x->hi, y->hi)};
   }
   if (isa<arith::SelectOp>(op)) {
     // A condition the bounds decide picks one side.

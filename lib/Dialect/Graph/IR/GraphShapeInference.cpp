@@ -384,6 +384,86 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+/// Checks the cache operands of a KV-cache op against its layout and
+/// returns the logical [B, H, ?, D] type it reads and writes.
+static FailureOr<RankedTensorType>
+kvLogicalType(std::optional<Location> loc, ValueRange caches, StringRef layout,
+              StringRef kind, int64_t blockSize, int64_t group) {
+  SmallVector<RankedTensorType> ts;
+  for (Value c : caches) {
+    auto t = dyn_cast<RankedTensorType>(c.getType());
+    if (!t || t.getRank() != 4 || !t.hasStaticShape())
+      return emitOptionalError(loc, "KV caches must be static rank-4 tensors");
+    ts.push_back(t);
+  }
+  size_t want = layout == "int8" ? (kind == "key" ? 3 : 2) : 1;
+  if (ts.size() != want)
+    return emitOptionalError(loc, "layout '", layout, "' takes ", want,
+                             " cache tensors, got ", ts.size());
+  ArrayRef<int64_t> s = ts[0].getShape();
+  Type elt = ts[0].getElementType();
+  int64_t b = s[0], h = s[1], d = s[3];
+  if (layout == "token-major") {
+    h = s[2];
+  } else if (layout == "paged") {
+    if (blockSize <= 0 || s[2] != blockSize)
+      return emitOptionalError(loc, "paged cache dim 2 must be block_size ",
+                               blockSize);
+    b = 1;
+  } else if (layout == "int8") {
+    if (!ts[0].getElementType().isInteger(8))
+      return emitOptionalError(loc, "int8 cache data must be i8");
+    elt = ts[1].getElementType();
+    if (kind == "key" && (group <= 0 || s[2] % group != 0 ||
+                          ts[1].getShape() !=
+                              ArrayRef<int64_t>{b, h, s[2] / group, d} ||
+                          ts[2].getShape() != ArrayRef<int64_t>{b, h, group, d}))
+      return emitOptionalError(loc, "int8 key scales must be [B, H, T/",
+                               group, ", D] and the group [B, H, ", group,
+                               ", D]");
+    if (kind == "value" &&
+        ts[1].getShape() != ArrayRef<int64_t>{b, h, s[2], 1})
+      return emitOptionalError(loc, "int8 value scales must be [B, H, T, 1]");
+  } else if (layout != "head-major") {
+    return emitOptionalError(loc, "unknown KV-cache layout '", layout, "'");
+  }
+  return RankedTensorType::get({b, h, kDyn, d}, elt);
+}
+
+LogicalResult KVCacheWriteOp::inferReturnTypes(MLIRContext *,
+                                               std::optional<Location> loc,
+                                               Adaptor adaptor,
+                                               SmallVectorImpl<Type> &types) {
+  auto logical =
+      kvLogicalType(loc, adaptor.getCaches(), adaptor.getLayout(),
+                    adaptor.getKind(), adaptor.getBlockSize(), adaptor.getGroup());
+  if (failed(logical))
+    return failure();
+  if ((adaptor.getLayout() == "paged") != !isa<NoneType>(adaptor.getBlockTable().getType()))
+    return emitOptionalError(loc, "a block table goes with the paged layout");
+  auto u = dyn_cast<RankedTensorType>(adaptor.getUpdate().getType());
+  if (u && u.getRank() != 4)
+    return emitOptionalError(loc, "the update must be [B, H, S, D]");
+  for (Value c : adaptor.getCaches())
+    types.push_back(c.getType());
+  return success();
+}
+
+LogicalResult KVCacheReadOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  auto logical =
+      kvLogicalType(loc, adaptor.getCaches(), adaptor.getLayout(),
+                    adaptor.getKind(), adaptor.getBlockSize(), adaptor.getGroup());
+  if (failed(logical))
+    return failure();
+  if ((adaptor.getLayout() == "paged") != !isa<NoneType>(adaptor.getBlockTable().getType()))
+    return emitOptionalError(loc, "a block table goes with the paged layout");
+  types.push_back(*logical);
+  return success();
+}
+
 LogicalResult GemmOp::inferReturnTypes(MLIRContext *,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,

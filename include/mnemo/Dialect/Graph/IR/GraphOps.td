@@ -444,6 +444,63 @@ def Graph_AttentionOp : Graph_Op<"attention"> {
   let results = (outs Graph_Tensor:$Y);
 }
 
+def Graph_KVCacheWriteOp : Graph_Op<"kv_cache_write"> {
+  let summary = "Writes new keys or values into a preallocated KV cache.";
+  let description = [{
+    Not an ONNX op: `mnemo-kv-cache` builds it from the exported
+    Concat(past, new) of a decoder's KV cache. `new` is [B, H, S, D]; its S
+    tokens are written at positions [position, position + S) of `caches`,
+    whose layout is `layout`:
+      - "head-major":  caches = ([B, H, T, D])
+      - "token-major": caches = ([B, T, H, D])
+      - "paged":       caches = ([blocks, H, block_size, D]) and
+                       `block_table` [T / block_size] names the block of
+                       each run of `block_size` positions (B = 1); every
+                       other layout takes `none` there
+      - "int8":        keys (`kind` "key"): (i8 [B, H, T, D],
+                       f32 scales [B, H, T / group, D] per channel over
+                       `group` tokens, f32 [B, H, group, D] of the group
+                       being filled); values: (i8 [B, H, T, D], f32 scales
+                       [B, H, T, 1] per token).
+    The results are the updated caches (same types). Bufferized, the write
+    happens in place in the caller's buffers: no per-step copy. `position`
+    is clamped to [0, T - S].
+  }];
+  let arguments = (ins Variadic<Graph_Tensor>:$caches, Graph_Tensor:$update,
+                   Graph_Tensor:$position, Graph_TensorOrNone:$block_table,
+                   StrAttr:$layout,
+                   DefaultValuedAttr<StrAttr, "\"key\"">:$kind,
+                   DefaultValuedAttr<I64Attr, "0">:$block_size,
+                   DefaultValuedAttr<I64Attr, "0">:$group);
+  let results = (outs Variadic<Graph_Tensor>:$updated);
+  let assemblyFormat = [{
+    `(` $caches `)` `,` $update `,` $position `,` $block_table
+    attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def Graph_KVCacheReadOp : Graph_Op<"kv_cache_read"> {
+  let summary = "Reads positions [0, length) of a KV cache as [B, H, length, D].";
+  let description = [{
+    The inverse of `graph.kv_cache_write`'s layout: a view of the first
+    `length` positions (clamped to [0, T]) in the [B, H, length, D] order
+    attention reads. "head-major" is a slice of the cache (no copy);
+    "token-major" transposes, "paged" gathers through `block_table`,
+    "int8" dequantizes.
+  }];
+  let arguments = (ins Variadic<Graph_Tensor>:$caches, Graph_Tensor:$length,
+                   Graph_TensorOrNone:$block_table,
+                   StrAttr:$layout,
+                   DefaultValuedAttr<StrAttr, "\"key\"">:$kind,
+                   DefaultValuedAttr<I64Attr, "0">:$block_size,
+                   DefaultValuedAttr<I64Attr, "0">:$group);
+  let results = (outs Graph_Tensor:$output);
+  let assemblyFormat = [{
+    `(` $caches `)` `,` $length `,` $block_table
+    attr-dict `:` functional-type(operands, results)
+  }];
+}
+
 def Graph_GemmOp : Graph_Op<"gemm"> {
   let summary = "alpha * op(A) * op(B) + beta * C.";
   let arguments = (ins Graph_Tensor:$A, Graph_Tensor:$B, Graph_TensorOrNone:$C,

@@ -58,4 +58,39 @@ def FuseAttentionPass : Pass<"mnemo-fuse-attention", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mnemo::graph::GraphDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// KV cache
+//===----------------------------------------------------------------------===//
+
+def KVCachePass : Pass<"mnemo-kv-cache", "::mlir::func::FuncOp"> {
+  let summary = "Rewrites an exported KV cache to a preallocated one updated in place.";
+  let description = [{
+    Matches the decoder step exporters emit: a graph input `past` [B, H, P,
+    D] whose only uses are Shape and one Concat(past, new) along axis 2,
+    the Concat returned as the `present` output and read by attention. Each
+    such pair becomes a cache input of `max-seq` positions in `layout`
+    (head-major, token-major, paged, int8), written at `cache_position`
+    (a new i64 [1] input: the number of tokens already cached) by
+    `graph.kv_cache_write` and read as [B, H, position + S, D] by
+    `graph.kv_cache_read`. The present outputs are dropped: the caller's
+    cache buffers are updated in place, so a step writes S tokens instead
+    of copying P + S. `paged` adds a `kv_block_table` input (i64
+    [max-seq / kv-block]) naming the pool block of each run of `kv-block`
+    positions. `int8` keeps keys quantized per channel over `int8-group`
+    tokens (the group being filled stays f32 beside them) and values per
+    token, each with f32 scales.
+  }];
+  let options = [
+    Option<"layout", "layout", "std::string", "\"head-major\"",
+           "head-major | token-major | paged | int8">,
+    Option<"maxSeq", "max-seq", "int64_t", "0",
+           "Positions each cache holds (required)">,
+    Option<"blockSize", "kv-block", "int64_t", "16",
+           "Positions per block of the paged layout">,
+    Option<"group", "int8-group", "int64_t", "16",
+           "Tokens per key scale group of the int8 layout">,
+  ];
+  let dependentDialects = ["::mnemo::graph::GraphDialect"];
+}
+
 #endif // MNEMO_DIALECT_GRAPH_TRANSFORMS_PASSES_TD

@@ -1,0 +1,447 @@
+//===- Decode.cpp - mnemo-run's greedy decode loop ------------------------===//
+//
+// Drives a compiled decoder step token by token, the way a serving loop
+// does. An exported step (past K/V in, present K/V out) gets its presents
+// back as the next pasts: every step copies the whole cache. A step
+// rewritten by mnemo-kv-cache gets the same caller-owned cache buffers
+// every step and the position to write at; the loop checks that only the
+// new tokens' bytes of them change.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Decode.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <dlfcn.h>
+#include <map>
+
+using namespace llvm;
+using namespace mnemo;
+
+bool mnemo::loadArtifact(const std::string &dir, LoadedArtifact &out) {
+  out.dir = dir;
+  std::error_code ec;
+  bool found = false;
+  for (sys::fs::directory_iterator it(dir, ec), end; it != end && !ec && !found;
+       it.increment(ec)) {
+    if (!StringRef(it->path()).ends_with(".json"))
+      continue;
+    std::string why;
+    auto s = readSignature(it->path(), why);
+    if (succeeded(s)) {
+      out.sig = *s;
+      found = true;
+    }
+  }
+  if (!found) {
+    errs() << "mnemo-run: no artifact signature (<name>.json) in " << dir << "\n";
+    return false;
+  }
+  SmallString<256> so(dir);
+  sys::path::append(so, "lib" + out.sig.name + ".so");
+  void *lib = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!lib) {
+    errs() << "mnemo-run: " << dlerror() << "\n";
+    return false;
+  }
+  out.run = (RunDimsFn)dlsym(lib, (out.sig.name + "_run_dims").c_str());
+  if (!out.run) {
+    errs() << "mnemo-run: " << so << " has no " << out.sig.name << "_run_dims\n";
+    return false;
+  }
+  return true;
+}
+
+namespace {
+
+HostTensor makeTensor(std::string dtype, std::vector<int64_t> shape) {
+  HostTensor t;
+  t.dtype = std::move(dtype);
+  t.shape = std::move(shape);
+  t.data.assign(t.numElements() * dtypeBytes(t.dtype), 0);
+  return t;
+}
+
+/// Integer-like tensor (ids, positions, masks) of `dtype` with `values`.
+HostTensor intTensor(const std::string &dtype, std::vector<int64_t> shape,
+                     const std::vector<int64_t> &values) {
+  HostTensor t = makeTensor(dtype, std::move(shape));
+  size_t eb = dtypeBytes(dtype);
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (eb == 8)
+      memcpy(&t.data[i * 8], &values[i], 8);
+    else if (eb == 4) {
+      int32_t v = (int32_t)values[i];
+      memcpy(&t.data[i * 4], &v, 4);
+    } else {
+      t.data[i] = (uint8_t)values[i];
+    }
+  }
+  return t;
+}
+
+float f32At(const HostTensor &t, int64_t i) {
+  float v;
+  memcpy(&v, &t.data[i * 4], 4);
+  return v;
+}
+
+/// One artifact's decode state.
+struct Stepper {
+  LoadedArtifact &a;
+  int64_t pos = 0;                       // tokens already in the KV state
+  std::map<std::string, HostTensor> pasts; // exported step: by input name
+  std::vector<HostTensor> caches;          // per input (empty if not a cache)
+  std::vector<int64_t> table;              // paged block table
+  std::vector<uint8_t> ws;
+  std::vector<float> logits;               // last step's logits output
+  std::vector<int64_t> logitsShape;
+  int64_t kvBytesWritten = 0;
+  double ms = 0;
+
+  explicit Stepper(LoadedArtifact &a) : a(a) {}
+
+  bool fail(const Twine &msg) {
+    errs() << "mnemo-run: " << a.dir << ": " << msg << "\n";
+    return false;
+  }
+
+  /// Fills the caches from the exported pasts (positions [0, P)).
+  bool packCache(unsigned i, const HostTensor &past) {
+    const TensorSignature &t = a.sig.inputs[i];
+    HostTensor &c = caches[i] = makeTensor(t.dtype, t.shape);
+    int64_t b = past.shape[0], h = past.shape[1], p = past.shape[2],
+            d = past.shape[3];
+    if (p > t.kvMaxSeq)
+      return fail("the past ('" + t.kvPast + "', " + Twine(p) +
+                  " tokens) does not fit --max-seq " + Twine(t.kvMaxSeq));
+    auto src = [&](int64_t bi, int64_t hi, int64_t ti, int64_t di) {
+      return f32At(past, ((bi * h + hi) * p + ti) * d + di);
+    };
+    float *dst = (float *)c.data.data();
+    int64_t m = t.kvMaxSeq;
+    if (t.kvLayout == "head-major" || t.kvLayout == "token-major" ||
+        t.kvLayout == "paged") {
+      for (int64_t bi = 0; bi < b; ++bi)
+        for (int64_t hi = 0; hi < h; ++hi)
+          for (int64_t ti = 0; ti < p; ++ti)
+            for (int64_t di = 0; di < d; ++di) {
+              int64_t o;
+              if (t.kvLayout == "head-major")
+                o = ((bi * h + hi) * m + ti) * d + di;
+              else if (t.kvLayout == "token-major")
+                o = ((bi * m + ti) * h + hi) * d + di;
+              else
+                o = ((table[ti / t.kvBlock] * h + hi) * t.kvBlock +
+                     ti % t.kvBlock) * d + di;
+              dst[o] = src(bi, hi, ti, di);
+            }
+      return true;
+    }
+    // int8: the same quantization the step applies when it writes.
+    auto scaleOf = [](float amax) { return std::max(amax / 127.0f, 1e-30f); };
+    auto quant = [](float x, float s) {
+      float q = std::nearbyint(x / s);
+      return (int8_t)std::min(127.0f, std::max(-127.0f, q));
+    };
+    if (t.kvPart != "data")
+      return true; // filled with the data part
+    int64_t g = t.kvGroup;
+    int8_t *q = (int8_t *)c.data.data();
+    // The sibling parts of this past.
+    HostTensor *scale = nullptr, *group = nullptr;
+    for (unsigned j = 0; j < a.sig.inputs.size(); ++j)
+      if (a.sig.inputs[j].kvPast == t.kvPast && j != i) {
+        caches[j] = makeTensor(a.sig.inputs[j].dtype, a.sig.inputs[j].shape);
+        (a.sig.inputs[j].kvPart == "scale" ? scale : group) = &caches[j];
+      }
+    if (!scale || (t.kvKind == "key" && !group))
+      return fail("int8 cache '" + t.name + "' lacks its scales");
+    float *sc = (float *)scale->data.data();
+    for (int64_t bi = 0; bi < b; ++bi)
+      for (int64_t hi = 0; hi < h; ++hi) {
+        if (t.kvKind == "value") {
+          for (int64_t ti = 0; ti < p; ++ti) {
+            float amax = 0;
+            for (int64_t di = 0; di < d; ++di)
+              amax = std::max(amax, std::fabs(src(bi, hi, ti, di)));
+            float s = sc[(bi * h + hi) * m + ti] = scaleOf(amax);
+            for (int64_t di = 0; di < d; ++di)
+              q[((bi * h + hi) * m + ti) * d + di] = quant(src(bi, hi, ti, di), s);
+          }
+          continue;
+        }
+        for (int64_t g0 = 0; g0 < p; g0 += g) {
+          int64_t n = std::min(g, p - g0);
+          for (int64_t di = 0; di < d; ++di) {
+            float amax = 0;
+            for (int64_t j = 0; j < n; ++j)
+              amax = std::max(amax, std::fabs(src(bi, hi, g0 + j, di)));
+            float s = sc[((bi * h + hi) * (m / g) + g0 / g) * d + di] =
+                scaleOf(amax);
+            for (int64_t j = 0; j < n; ++j) {
+              float x = src(bi, hi, g0 + j, di);
+              q[((bi * h + hi) * m + g0 + j) * d + di] = quant(x, s);
+              if (n < g || g0 + g == p) // the group being filled stays f32
+                ((float *)group->data.data())[((bi * h + hi) * g + j) * d + di] = x;
+            }
+          }
+        }
+      }
+    return true;
+  }
+
+  bool init(const std::map<std::string, HostTensor> &initial, int64_t past) {
+    pos = past;
+    caches.resize(a.sig.inputs.size());
+    for (auto [i, t] : llvm::enumerate(a.sig.inputs)) {
+      if (t.kvRole == "past") {
+        auto it = initial.find(t.name);
+        if (it == initial.end())
+          return fail("no initial value for '" + t.name + "'");
+        pasts[t.name] = it->second;
+      }
+      if (t.kvRole == "block_table") {
+        // A permuted table, so a layout that ignored it would read the
+        // wrong blocks: block i of the sequence lives in pool block n-1-i.
+        int64_t n = t.shape[0];
+        table.resize(n);
+        for (int64_t j = 0; j < n; ++j)
+          table[j] = n - 1 - j;
+      }
+    }
+    for (auto [i, t] : llvm::enumerate(a.sig.inputs))
+      if (t.kvRole == "cache" && t.kvPart == "data") {
+        auto it = initial.find(t.kvPast);
+        if (it == initial.end())
+          return fail("no initial value for '" + t.kvPast + "'");
+        if (it->second.dtype != "float32" || it->second.shape.size() != 4)
+          return fail("'" + t.kvPast + "' must be float32 [B, H, P, D]");
+        if (!packCache(i, it->second))
+          return false;
+      }
+    ws.assign(std::max<int64_t>(64, (a.sig.workspaceBytes + 127) / 64 * 64), 0);
+    return true;
+  }
+
+  bool step(const std::vector<int64_t> &tokens) {
+    int64_t s = tokens.size();
+    std::vector<HostTensor> owned(a.sig.inputs.size());
+    std::vector<const void *> ins;
+    std::map<std::string, int64_t> dimValue;
+    for (auto [i, t] : llvm::enumerate(a.sig.inputs)) {
+      const HostTensor *h = &owned[i];
+      if (t.kvRole == "tokens")
+        owned[i] = intTensor(t.dtype, {1, s}, tokens);
+      else if (t.kvRole == "positions") {
+        std::vector<int64_t> v;
+        for (int64_t j = 0; j < s; ++j)
+          v.push_back(pos + j);
+        owned[i] = intTensor(t.dtype, {1, s}, v);
+      } else if (t.kvRole == "mask") {
+        owned[i] = intTensor(t.dtype, {1, pos + s},
+                             std::vector<int64_t>(pos + s, 1));
+      } else if (t.kvRole == "position") {
+        owned[i] = intTensor(t.dtype, {1}, {pos});
+      } else if (t.kvRole == "block_table") {
+        owned[i] = intTensor(t.dtype, {(int64_t)table.size()}, table);
+      } else if (t.kvRole == "past") {
+        h = &pasts[t.name];
+      } else if (t.kvRole == "cache") {
+        if (pos + s > t.kvMaxSeq)
+          return fail("position " + Twine(pos + s) + " is beyond --max-seq " +
+                      Twine(t.kvMaxSeq));
+        h = &caches[i];
+      } else {
+        return fail("input '" + t.name + "' has no decode role (tokens, "
+                    "positions, mask, past K/V, cache)");
+      }
+      if (h->shape.size() != t.shape.size())
+        return fail("input '" + t.name + "' has the wrong rank");
+      for (size_t d = 0; d < t.shape.size(); ++d) {
+        if (t.shape[d] >= 0 && t.shape[d] != h->shape[d])
+          return fail("input '" + t.name + "' dim " + Twine(d) + " is " +
+                      Twine(h->shape[d]) + ", the step takes " +
+                      Twine(t.shape[d]));
+        if (t.shape[d] < 0)
+          dimValue[t.dimNames[d]] = h->shape[d];
+      }
+      ins.push_back(h->data.data());
+    }
+    std::vector<int64_t> dims;
+    for (const DimBound &d : a.sig.dims) {
+      int64_t v = dimValue.count(d.name) ? dimValue[d.name] : d.hi;
+      if (v < d.lo || v > d.hi)
+        return fail("dim '" + d.name + "' = " + Twine(v) +
+                    " is outside the bound it was compiled for (" +
+                    Twine(d.lo) + ".." + Twine(d.hi) + ")");
+      dims.push_back(v);
+    }
+    std::vector<std::vector<uint8_t>> outs(a.sig.outputs.size());
+    std::vector<void *> outPtrs;
+    size_t slots = 0;
+    for (auto [j, t] : llvm::enumerate(a.sig.outputs)) {
+      int64_t n = 1;
+      for (size_t d = 0; d < t.shape.size(); ++d)
+        n *= t.shape[d] >= 0 ? t.shape[d]
+             : dimValue.count(t.dimNames[d]) ? dimValue[t.dimNames[d]]
+                                             : 1;
+      int64_t bytes = std::max<int64_t>(n * dtypeBytes(t.dtype), t.maxBytes);
+      outs[j].resize(std::max<int64_t>(bytes, 1) + 64);
+      outPtrs.push_back(outs[j].data());
+      slots += t.shape.size();
+    }
+    std::vector<int64_t> shapes(slots + 1);
+    std::vector<HostTensor> before;
+    for (const HostTensor &c : caches)
+      before.push_back(c);
+    auto t0 = std::chrono::steady_clock::now();
+    int rc = a.run(dims.data(), ins.data(), outPtrs.data(), shapes.data(),
+                   ws.data());
+    ms = std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now() - t0)
+             .count();
+    if (rc != 0)
+      return fail(a.sig.name + "_run_dims returned " + Twine(rc));
+    kvBytesWritten = 0;
+    for (size_t i = 0; i < caches.size(); ++i)
+      for (size_t k = 0; k < caches[i].data.size(); ++k)
+        kvBytesWritten += caches[i].data[k] != before[i].data[k];
+    size_t slot = 0;
+    bool haveLogits = false;
+    for (auto [j, t] : llvm::enumerate(a.sig.outputs)) {
+      std::vector<int64_t> shape(shapes.begin() + slot,
+                                 shapes.begin() + slot + t.shape.size());
+      slot += t.shape.size();
+      HostTensor out = makeTensor(t.dtype, shape);
+      memcpy(out.data.data(), outs[j].data(), out.data.size());
+      if (t.kvRole == "logits" && !haveLogits) {
+        if (t.dtype != "float32")
+          return fail("logits '" + t.name + "' must be float32");
+        logits.assign((float *)out.data.data(),
+                      (float *)out.data.data() + out.numElements());
+        logitsShape = shape;
+        haveLogits = true;
+      } else if (t.kvRole == "present") {
+        kvBytesWritten += out.data.size();
+        for (auto &in : a.sig.inputs)
+          if (in.kvRole == "past" && in.kvPresent == t.name)
+            pasts[in.name] = out;
+      }
+    }
+    if (!haveLogits)
+      return fail("the step has no logits output");
+    pos += s;
+    return true;
+  }
+
+  /// argmax over the last position's logits (batch 0).
+  int64_t nextToken() const {
+    int64_t v = logitsShape.empty() ? 0 : logitsShape.back();
+    if (v <= 0 || (int64_t)logits.size() < v)
+      return 0;
+    const float *row = logits.data() + logits.size() / std::max<int64_t>(1, logitsShape[0]) - v;
+    return std::max_element(row, row + v) - row;
+  }
+};
+
+} // namespace
+
+int mnemo::runDecode(LoadedArtifact &main, LoadedArtifact *reference,
+                     std::vector<HostTensor> initial,
+                     const DecodeOptions &options) {
+  // The exported inputs by name: .pb tensors carry names; .npy ones take
+  // the names of the exported step's inputs in order.
+  const ArtifactSignature &names = reference ? reference->sig : main.sig;
+  std::map<std::string, HostTensor> byName;
+  std::vector<int64_t> tokens;
+  int64_t past = 0;
+  for (auto [i, h] : llvm::enumerate(initial)) {
+    if (h.name.empty() && i < names.inputs.size())
+      h.name = names.inputs[i].name;
+    byName[h.name] = h;
+  }
+  for (const ArtifactSignature *sig : {&main.sig, reference ? &reference->sig : nullptr}) {
+    if (!sig)
+      continue;
+    for (const TensorSignature &t : sig->inputs) {
+      std::string src = t.kvRole == "cache" ? t.kvPast : t.name;
+      auto it = byName.find(src);
+      if ((t.kvRole == "past" || t.kvRole == "cache") && it != byName.end() &&
+          it->second.shape.size() == 4)
+        past = it->second.shape[2];
+      if (t.kvRole == "tokens" && it != byName.end()) {
+        if (it->second.dtype != "int64" || it->second.shape.size() != 2 ||
+            it->second.shape[0] != 1) {
+          errs() << "mnemo-run: --decode-steps needs int64 token ids of shape "
+                    "[1, S] in '" << src << "'\n";
+          return 2;
+        }
+        tokens.assign((int64_t *)it->second.data.data(),
+                      (int64_t *)it->second.data.data() + it->second.shape[1]);
+      }
+    }
+  }
+  if (tokens.empty()) {
+    errs() << "mnemo-run: --decode-steps: no token ids among the inputs (an "
+              "int64 input indexing the embedding table)\n";
+    return 2;
+  }
+  Stepper m(main);
+  std::unique_ptr<Stepper> r;
+  if (!m.init(byName, past))
+    return 2;
+  if (reference) {
+    r = std::make_unique<Stepper>(*reference);
+    if (!r->init(byName, past))
+      return 2;
+  }
+  bool ok = true;
+  std::vector<double> msMain, msRef;
+  for (unsigned step = 0; step < options.steps; ++step) {
+    if (!m.step(tokens) || (r && !r->step(tokens)))
+      return 1;
+    msMain.push_back(m.ms);
+    outs() << format("step %u: position %lld, ", step, (long long)(m.pos - tokens.size()));
+    if (r) {
+      msRef.push_back(r->ms);
+      double maxAbs = 0;
+      bool good = m.logits.size() == r->logits.size();
+      for (size_t i = 0; good && i < m.logits.size(); ++i) {
+        double g = m.logits[i], w = r->logits[i];
+        double e = std::fabs(g - w);
+        maxAbs = std::max(maxAbs, e);
+        if (!(e <= options.atol + options.rtol * std::fabs(w)))
+          good = false;
+      }
+      outs() << format("logits max_abs_err %.3g %s, ", maxAbs,
+                       good ? "ok" : "FAIL");
+      outs() << format("kv bytes written %lld (reference %lld), ",
+                       (long long)m.kvBytesWritten, (long long)r->kvBytesWritten);
+      ok &= good;
+    } else {
+      outs() << format("kv bytes written %lld, ", (long long)m.kvBytesWritten);
+    }
+    int64_t next = r ? r->nextToken() : m.nextToken();
+    outs() << format("%.3f ms, next token %lld\n", m.ms, (long long)next);
+    tokens.assign(1, next);
+  }
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+  };
+  outs() << format("decode: %u steps, median step %.3f ms", options.steps,
+                   median(msMain));
+  if (r)
+    outs() << format(" (reference %.3f ms)", median(msRef));
+  outs() << (ok ? ", logits match\n" : ", logits MISMATCH\n");
+  return ok ? 0 : 1;
+}
