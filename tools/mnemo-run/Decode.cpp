@@ -110,6 +110,7 @@ struct Stepper {
   explicit Stepper(LoadedArtifact &a) : a(a) {}
 
   bool fail(const Twine &msg) {
+    outs().flush(); // the steps so far, before the reason it stopped
     errs() << "mnemo-run: " << a.dir << ": " << msg << "\n";
     return false;
   }

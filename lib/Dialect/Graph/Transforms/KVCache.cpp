@@ -39,7 +39,8 @@ struct KVPair {
 /// Matches `arg` as a past K or V input: rank 4 float, used only by one
 /// Concat with a second operand along axis 2 (whose result is returned) and
 /// by Shape ops. Returns nullopt with `why` set when it is close but not it.
-std::optional<KVPair> matchPast(func::FuncOp fn, unsigned a, std::string &why) {
+std::optional<KVPair> matchPast(func::FuncOp fn, unsigned a, std::string &why,
+                               Location &where) {
   BlockArgument arg = fn.getArgument(a);
   auto t = dyn_cast<RankedTensorType>(arg.getType());
   if (!t || t.getRank() != 4 || !isa<FloatType>(t.getElementType()))
@@ -61,6 +62,7 @@ std::optional<KVPair> matchPast(func::FuncOp fn, unsigned a, std::string &why) {
   }
   if (!p.concat)
     return std::nullopt;
+  where = p.concat.getLoc();
   auto ret = cast<func::ReturnOp>(fn.front().getTerminator());
   std::optional<unsigned> result;
   for (OpOperand &use : p.concat.getResult().getUses())
@@ -108,7 +110,7 @@ struct KVCachePass : public mnemo::graph::impl::KVCachePassBase<KVCachePass> {
       return;
     if (layout != "head-major" && layout != "token-major" &&
         layout != "paged" && layout != "int8") {
-      fn.emitError() << "mnemo-kv-cache: unknown layout '" << layout
+      fn.emitError() << "mnemo-kv-cache: unknown layout '" << std::string(layout)
                      << "' (head-major, token-major, paged, int8)";
       return signalPassFailure();
     }
@@ -118,23 +120,24 @@ struct KVCachePass : public mnemo::graph::impl::KVCachePassBase<KVCachePass> {
     }
     bool paged = layout == "paged", int8 = layout == "int8";
     if (paged && (blockSize <= 0 || maxSeq % blockSize != 0)) {
-      fn.emitError() << "mnemo-kv-cache: max-seq " << maxSeq
-                     << " is not a multiple of kv-block " << blockSize;
+      fn.emitError() << "mnemo-kv-cache: max-seq " << (int64_t)maxSeq
+                     << " is not a multiple of kv-block " << (int64_t)blockSize;
       return signalPassFailure();
     }
     if (int8 && (group <= 0 || maxSeq % group != 0)) {
-      fn.emitError() << "mnemo-kv-cache: max-seq " << maxSeq
-                     << " is not a multiple of int8-group " << group;
+      fn.emitError() << "mnemo-kv-cache: max-seq " << (int64_t)maxSeq
+                     << " is not a multiple of int8-group " << (int64_t)group;
       return signalPassFailure();
     }
 
     SmallVector<KVPair> pairs;
     for (unsigned a = 0; a < fn.getNumArguments(); ++a) {
       std::string why;
-      if (auto p = matchPast(fn, a, why))
+      Location where = fn.getLoc();
+      if (auto p = matchPast(fn, a, why, where))
         pairs.push_back(std::move(*p));
       else if (!why.empty())
-        emitWarning(fn.getArgument(a).getLoc())
+        emitWarning(where)
             << "input '" << argName(fn, a) << "' is not a KV cache: " << why;
     }
     if (pairs.empty()) {
@@ -194,7 +197,7 @@ struct KVCachePass : public mnemo::graph::impl::KVCachePassBase<KVCachePass> {
       int64_t bDim = s[0], h = s[1], d = s[3];
       if (ShapedType::isDynamic(bDim) || ShapedType::isDynamic(h) ||
           ShapedType::isDynamic(d) || (paged && bDim != 1)) {
-        emitError(fn.getArgument(p.arg).getLoc())
+        emitError(p.concat.getLoc())
             << "KV cache input '" << past << "' needs static batch, heads "
                "and head size" << (paged ? " and batch 1 (paged)" : "")
             << ", got " << pastType;
@@ -204,7 +207,7 @@ struct KVCachePass : public mnemo::graph::impl::KVCachePassBase<KVCachePass> {
       StringRef kind = k.value_or("key");
       if (int8) {
         if (!k) {
-          emitError(fn.getArgument(p.arg).getLoc())
+          emitError(p.concat.getLoc())
               << "int8 KV cache: cannot tell whether '" << past
               << "' holds keys or values (its name says neither)";
           return signalPassFailure();
@@ -328,7 +331,8 @@ SmallVector<KVCacheIO> mnemo::graph::findKVCacheIO(func::FuncOp fn) {
     return out;
   for (unsigned a = 0; a < fn.getNumArguments(); ++a) {
     std::string why;
-    if (auto p = matchPast(fn, a, why))
+    Location where = fn.getLoc();
+    if (auto p = matchPast(fn, a, why, where))
       out.push_back({p->arg, p->result});
   }
   return out;
