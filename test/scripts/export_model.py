@@ -9,7 +9,15 @@ examples/tiny_gpt.onnx: one layer, 32 tokens, d 32) or `tiny_gpt`: a two-layer G
 decoder run on a 128-token prompt (prefill) with the attention PyTorch
 exports for GPT-2 (MatMul, scale, causal mask, Softmax, MatMul over 4
 heads) and a 4x MLP with tanh GELU. OUTDIR gets model.onnx and
-test_data_set_0/{input_0,output_0}.pb (torch's outputs). Seeded: the same
+test_data_set_0/{input_0,output_0}.pb (torch's outputs).
+
+`tiny_llama_decode` is one decode step of a Llama-style decoder (2 layers,
+d 64, 4 query heads sharing 2 KV heads (grouped-query attention), rotary
+embeddings computed from position_ids, RMSNorm, SwiGLU MLP, vocabulary
+32000) exported the way Hugging Face's decoders are: inputs input_ids,
+position_ids, attention_mask and past_key_values.{0,1}.{key,value} [1, 2,
+past, 16]; outputs logits and present.{0,1}.{key,value}. Its test data is a
+step at past length 8 (random past). Seeded: the same
 files every run. Benchmarks and tests share this script so every model is
 exported one way."""
 import math
@@ -67,10 +75,102 @@ class TinyGPT(torch.nn.Module):
         return self.lm_head(self.ln_f(x))
 
 
+class LlamaDecode(torch.nn.Module):
+    """One decode step with an explicit past (see the module docstring)."""
+
+    def __init__(self, vocab=32000, d=64, heads=4, kv_heads=2, layers=2, ffn=128):
+        super().__init__()
+        self.heads, self.kv_heads, self.hd = heads, kv_heads, d // heads
+        self.embed = torch.nn.Embedding(vocab, d)
+        lin = lambda i, o: torch.nn.Linear(i, o, bias=False)
+        self.layers = torch.nn.ModuleList()
+        for _ in range(layers):
+            m = torch.nn.Module()
+            m.wq, m.wk, m.wv = lin(d, d), lin(d, kv_heads * self.hd), lin(d, kv_heads * self.hd)
+            m.wo, m.w1, m.w2, m.w3 = lin(d, d), lin(d, ffn), lin(ffn, d), lin(d, ffn)
+            m.n1, m.n2 = torch.nn.Parameter(torch.ones(d)), torch.nn.Parameter(torch.ones(d))
+            self.layers.append(m)
+        self.norm = torch.nn.Parameter(torch.ones(d))
+        self.lm_head = lin(d, vocab)
+        self.register_buffer("inv_freq", 1.0 / (10000 ** (torch.arange(0, self.hd, 2).float() / self.hd)))
+
+    @staticmethod
+    def rms(x, w):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-6) * w
+
+    @staticmethod
+    def rotate_half(x):
+        h = x.shape[-1] // 2
+        return torch.cat((-x[..., h:], x[..., :h]), dim=-1)
+
+    def forward(self, input_ids, position_ids, attention_mask, *past):
+        s = input_ids.shape[1]
+        x = self.embed(input_ids)
+        freqs = position_ids[..., None].float() * self.inv_freq
+        emb = torch.cat((freqs, freqs), dim=-1)
+        cos, sin = emb.cos()[:, None], emb.sin()[:, None]
+        presents = []
+        for i, m in enumerate(self.layers):
+            h = self.rms(x, m.n1)
+            q = m.wq(h).view(1, s, self.heads, self.hd).transpose(1, 2)
+            k = m.wk(h).view(1, s, self.kv_heads, self.hd).transpose(1, 2)
+            v = m.wv(h).view(1, s, self.kv_heads, self.hd).transpose(1, 2)
+            q = q * cos + self.rotate_half(q) * sin
+            k = k * cos + self.rotate_half(k) * sin
+            k = torch.cat([past[2 * i], k], dim=2)
+            v = torch.cat([past[2 * i + 1], v], dim=2)
+            presents += [k, v]
+            t = k.shape[2]
+            rep = self.heads // self.kv_heads
+            kr = k[:, :, None].expand(1, self.kv_heads, rep, t, self.hd).reshape(1, self.heads, t, self.hd)
+            vr = v[:, :, None].expand(1, self.kv_heads, rep, t, self.hd).reshape(1, self.heads, t, self.hd)
+            scores = q @ kr.transpose(-1, -2) / math.sqrt(self.hd)
+            causal = torch.arange(t)[None, :] <= position_ids[0][:, None]
+            keep = causal[None, None] & (attention_mask[:, None, None, :] > 0)
+            scores = scores.masked_fill(~keep, torch.finfo(torch.float32).min)
+            o = (scores.softmax(-1) @ vr).transpose(1, 2).reshape(1, s, -1)
+            x = x + m.wo(o)
+            h = self.rms(x, m.n2)
+            x = x + m.w2(torch.nn.functional.silu(m.w1(h)) * m.w3(h))
+        return (self.lm_head(self.rms(x, self.norm)), *presents)
+
+
+def export_llama_decode(out):
+    model = LlamaDecode().eval()
+    past_len = 8
+    ids = torch.tensor([[17]])
+    pos = torch.tensor([[past_len]])
+    mask = torch.ones(1, past_len + 1, dtype=torch.int64)
+    past = [torch.randn(1, 2, past_len, 16) for _ in range(4)]
+    past_names = ["past_key_values.%d.%s" % (i, k) for i in range(2) for k in ("key", "value")]
+    present_names = ["present.%d.%s" % (i, k) for i in range(2) for k in ("key", "value")]
+    inputs = ["input_ids", "position_ids", "attention_mask"] + past_names
+    outputs = ["logits"] + present_names
+    axes = {"input_ids": {1: "seq"}, "position_ids": {1: "seq"},
+            "attention_mask": {1: "total_len"}, "logits": {1: "seq"}}
+    axes.update({n: {2: "past_len"} for n in past_names})
+    axes.update({n: {2: "total_len"} for n in present_names})
+    args = (ids, pos, mask, *past)
+    torch.onnx.export(model, args, os.path.join(out, "model.onnx"), opset_version=17,
+                      input_names=inputs, output_names=outputs, dynamic_axes=axes)
+    with torch.no_grad():
+        ys = model(*args)
+    d = os.path.join(out, "test_data_set_0")
+    os.makedirs(d, exist_ok=True)
+    for i, (n, x) in enumerate(zip(inputs, args)):
+        open(os.path.join(d, "input_%d.pb" % i), "wb").write(
+            numpy_helper.from_array(x.numpy(), n).SerializeToString())
+    for i, (n, y) in enumerate(zip(outputs, ys)):
+        open(os.path.join(d, "output_%d.pb" % i), "wb").write(
+            numpy_helper.from_array(y.numpy(), n).SerializeToString())
+
+
 def main():
     name, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
+    if name == "tiny_llama_decode":
+        return export_llama_decode(out)
     if name == "tiny_gpt":
         model = TinyGPT().eval()
         x = torch.randint(0, 512, (1, 128))

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""KV-cache layout benchmark (issue 6): the shared GPT-2 decode step
+(../shared/models/gpt2_tiny_decode: 2 layers, 4 heads of 16, vocab 50257)
+as exported (past K/V in, present K/V out: Concat copies the cache every
+step) against the step rewritten by `mnemoc --kv-cache=LAYOUT` (a cache of
+--max-seq positions updated in place), for past lengths T in {128, 512,
+2048, 4096}. For each T and layout, mnemo-run --decode-steps runs 8 greedy
+steps of both artifacts in lockstep (same invocation) from a random past of
+T tokens and prints:
+
+  - KV bytes written per step: the exported step's present outputs (the
+    whole cache, T + 1 tokens, written by the step), and for the rewritten
+    step the bytes of the caller's cache that changed (measured by
+    comparing the cache before and after the call, so a lower bound on
+    what was written; 1024 bytes per token for the fp32 layouts);
+  - median step latency of each (1 thread; the caller's copy of presents
+    back into pasts is not timed, so the exported step is favoured);
+  - the largest logits difference between the two over the 8 steps.
+
+  python3 bench/bench_kv_cache.py --bindir build/bin
+"""
+import argparse
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+from onnx import numpy_helper
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--bindir", default="build/bin")
+ap.add_argument("--workdir", default="build/bench/kv")
+ap.add_argument("--shared", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared"))
+ap.add_argument("--lengths", default="128,512,2048,4096")
+ap.add_argument("--layouts", default="head-major,token-major,paged,int8")
+ap.add_argument("--steps", type=int, default=8)
+args = ap.parse_args()
+
+model = os.path.join(args.shared, "models", "gpt2_tiny_decode", "model.onnx")
+if not os.path.exists(model):
+    sys.exit("bench_kv_cache: %s not found (give --shared)" % model)
+lengths = [int(t) for t in args.lengths.split(",")]
+max_seq = (max(lengths) + args.steps + 15) // 16 * 16
+os.makedirs(args.workdir, exist_ok=True)
+env = dict(os.environ, OMP_NUM_THREADS="1")
+
+
+def run(cmd):
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if r.returncode != 0:
+        sys.exit("bench_kv_cache: %s failed:\n%s%s" % (" ".join(cmd), r.stdout, r.stderr))
+    return r.stdout
+
+
+mnemoc = os.path.join(args.bindir, "mnemoc")
+mrun = os.path.join(args.bindir, "mnemo-run")
+bounds = ["--dim", "total_len=1..%d" % max_seq]
+orig = os.path.join(args.workdir, "exported")
+run([mnemoc, model, "-o", orig, "--dim", "past_len=0..%d" % (max_seq - 1)] + bounds)
+arts = {}
+for layout in args.layouts.split(","):
+    arts[layout] = os.path.join(args.workdir, layout)
+    run([mnemoc, model, "-o", arts[layout], "--kv-cache=" + layout,
+         "--max-seq=%d" % max_seq] + bounds)
+
+rng = np.random.default_rng(0)
+rows = []
+for t in lengths:
+    d = os.path.join(args.workdir, "inputs_T%d" % t)
+    os.makedirs(d, exist_ok=True)
+    tensors = [("input_ids", np.array([[464]], dtype=np.int64)),
+               ("attention_mask", np.ones((1, t + 1), dtype=np.int64))]
+    for layer in range(2):
+        for kind in ("key", "value"):
+            tensors.append(("past_key_values.%d.%s" % (layer, kind),
+                            rng.standard_normal((1, 4, t, 16)).astype(np.float32)))
+    for i, (name, value) in enumerate(tensors):
+        with open(os.path.join(d, "input_%d.pb" % i), "wb") as f:
+            f.write(numpy_helper.from_array(value, name).SerializeToString())
+    for layout, art in arts.items():
+        tol = ["--rtol", "0", "--atol", "1"] if layout == "int8" else ["--rtol", "1e-5", "--atol", "1e-6"]
+        out = run([mrun, "--artifact", art, "--inputs", d, "--decode-steps", str(args.steps),
+                   "--reference-artifact", orig] + tol)
+        steps = re.findall(r"max_abs_err (\S+) \w+, kv bytes written (\d+) \(reference (\d+)\)", out)
+        med = re.search(r"median step ([\d.]+) ms \(reference ([\d.]+) ms\)", out)
+        err = max(float(s[0]) for s in steps)
+        mine = max(int(s[1]) for s in steps)
+        ref = int(steps[-1][2])
+        rows.append((t, layout, ref, mine, float(med.group(2)), float(med.group(1)), err))
+
+print("| past T | layout | exported: KV bytes written/step | rewritten: cache bytes changed/step (max) | exported step ms | rewritten step ms | speedup | max logits diff |")
+print("|---|---|---|---|---|---|---|---|")
+for t, layout, ref, mine, ms_ref, ms, err in rows:
+    print("| %d | %s | %d | %d | %.3f | %.3f | %.2fx | %.2g |" % (
+        t, layout, ref, mine, ms_ref, ms, ms_ref / ms, err))
