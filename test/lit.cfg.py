@@ -37,3 +37,9 @@ if os.path.exists(_py) and subprocess.call(
         stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("python-onnx")
     config.substitutions.append(("%onnxpy", _py))
+
+# ... and with python3-torch, exports decoders (test/scripts/export_model.py).
+if "python-onnx" in config.available_features and subprocess.call(
+        [_py, "-c", "import torch"], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL) == 0:
+    config.available_features.add("python-torch")
