@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""KV-cache layout benchmark (issue 6): the shared GPT-2 decode step
-(../shared/models/gpt2_tiny_decode: 2 layers, 4 heads of 16, vocab 50257)
-as exported (past K/V in, present K/V out: Concat copies the cache every
-step) against the step rewritten by `mnemoc --kv-cache=LAYOUT` (a cache of
---max-seq positions updated in place), for past lengths T in {128, 512,
-2048, 4096}. For each T and layout, mnemo-run --decode-steps runs 8 greedy
+"""KV-cache layout benchmark (issue 6): a decoder step as exported (past
+K/V in, present K/V out: Concat copies the cache every step) against the
+step rewritten by `mnemoc --kv-cache=LAYOUT` (a cache of --max-seq
+positions updated in place), for past lengths T in {128, 512, 2048, 4096}.
+Models: the Llama-style step of test/scripts/export_model.py
+(tiny_llama_decode: 2 layers, 2 KV heads of 16, rotary positions, vocab
+32000) at every T, and the shared GPT-2 step
+(../shared/models/gpt2_tiny_decode, 4 heads of 16, vocab 50257) at T =
+128 only: its learned position table has 256 rows. For each T and layout, mnemo-run --decode-steps runs 8 greedy
 steps of both artifacts in lockstep (same invocation) from a random past of
 T tokens and prints:
 
@@ -37,9 +40,6 @@ ap.add_argument("--layouts", default="head-major,token-major,paged,int8")
 ap.add_argument("--steps", type=int, default=8)
 args = ap.parse_args()
 
-model = os.path.join(args.shared, "models", "gpt2_tiny_decode", "model.onnx")
-if not os.path.exists(model):
-    sys.exit("bench_kv_cache: %s not found (give --shared)" % model)
 lengths = [int(t) for t in args.lengths.split(",")]
 max_seq = (max(lengths) + args.steps + 15) // 16 * 16
 os.makedirs(args.workdir, exist_ok=True)
@@ -55,42 +55,59 @@ def run(cmd):
 
 mnemoc = os.path.join(args.bindir, "mnemoc")
 mrun = os.path.join(args.bindir, "mnemo-run")
-bounds = ["--dim", "total_len=1..%d" % max_seq]
-orig = os.path.join(args.workdir, "exported")
-run([mnemoc, model, "-o", orig, "--dim", "past_len=0..%d" % (max_seq - 1)] + bounds)
-arts = {}
-for layout in args.layouts.split(","):
-    arts[layout] = os.path.join(args.workdir, layout)
-    run([mnemoc, model, "-o", arts[layout], "--kv-cache=" + layout,
-         "--max-seq=%d" % max_seq] + bounds)
+here = os.path.dirname(os.path.abspath(__file__))
+llama_dir = os.path.join(args.workdir, "tiny_llama_decode")
+if not os.path.exists(os.path.join(llama_dir, "model.onnx")):
+    subprocess.run([sys.executable, os.path.join(here, "..", "test", "scripts", "export_model.py"),
+                    "tiny_llama_decode", llama_dir], check=True, capture_output=True)
+models = [("llama", os.path.join(llama_dir, "model.onnx"), 2, lengths, ["--dim", "seq=1..1"])]
+gpt2 = os.path.join(args.shared, "models", "gpt2_tiny_decode", "model.onnx")
+if os.path.exists(gpt2):
+    models.append(("gpt2", gpt2, 4, [t for t in lengths if t < 250], []))
+else:
+    print("SKIP gpt2_tiny_decode: %s not found (give --shared)" % gpt2)
 
 rng = np.random.default_rng(0)
 rows = []
-for t in lengths:
-    d = os.path.join(args.workdir, "inputs_T%d" % t)
-    os.makedirs(d, exist_ok=True)
-    tensors = [("input_ids", np.array([[464]], dtype=np.int64)),
-               ("attention_mask", np.ones((1, t + 1), dtype=np.int64))]
-    for layer in range(2):
-        for kind in ("key", "value"):
-            tensors.append(("past_key_values.%d.%s" % (layer, kind),
-                            rng.standard_normal((1, 4, t, 16)).astype(np.float32)))
-    for i, (name, value) in enumerate(tensors):
-        with open(os.path.join(d, "input_%d.pb" % i), "wb") as f:
-            f.write(numpy_helper.from_array(value, name).SerializeToString())
-    for layout, art in arts.items():
-        tol = ["--rtol", "0", "--atol", "1"] if layout == "int8" else ["--rtol", "1e-5", "--atol", "1e-6"]
-        out = run([mrun, "--artifact", art, "--inputs", d, "--decode-steps", str(args.steps),
-                   "--reference-artifact", orig] + tol)
-        steps = re.findall(r"max_abs_err (\S+) \w+, kv bytes written (\d+) \(reference (\d+)\)", out)
-        med = re.search(r"median step ([\d.]+) ms \(reference ([\d.]+) ms\)", out)
-        err = max(float(s[0]) for s in steps)
-        mine = max(int(s[1]) for s in steps)
-        ref = int(steps[-1][2])
-        rows.append((t, layout, ref, mine, float(med.group(2)), float(med.group(1)), err))
+for mname, model, kv_heads, ts, extra in models:
+    if not ts:
+        continue
+    bounds = ["--dim", "total_len=1..%d" % max_seq] + extra
+    wd = os.path.join(args.workdir, mname)
+    orig = os.path.join(wd, "exported")
+    run([mnemoc, model, "-o", orig, "--dim", "past_len=0..%d" % (max_seq - 1)] + bounds)
+    arts = {}
+    for layout in args.layouts.split(","):
+        arts[layout] = os.path.join(wd, layout)
+        run([mnemoc, model, "-o", arts[layout], "--kv-cache=" + layout,
+             "--max-seq=%d" % max_seq] + bounds)
+    for t in ts:
+        d = os.path.join(wd, "inputs_T%d" % t)
+        os.makedirs(d, exist_ok=True)
+        tensors = [("input_ids", np.array([[464]], dtype=np.int64))]
+        if mname == "llama":
+            tensors.append(("position_ids", np.array([[t]], dtype=np.int64)))
+        tensors.append(("attention_mask", np.ones((1, t + 1), dtype=np.int64)))
+        for layer in range(2):
+            for kind in ("key", "value"):
+                tensors.append(("past_key_values.%d.%s" % (layer, kind),
+                                rng.standard_normal((1, kv_heads, t, 16)).astype(np.float32)))
+        for i, (name, value) in enumerate(tensors):
+            with open(os.path.join(d, "input_%d.pb" % i), "wb") as f:
+                f.write(numpy_helper.from_array(value, name).SerializeToString())
+        for layout, art in arts.items():
+            tol = ["--rtol", "0", "--atol", "1"] if layout == "int8" else ["--rtol", "1e-5", "--atol", "1e-6"]
+            out = run([mrun, "--artifact", art, "--inputs", d, "--decode-steps", str(args.steps),
+                       "--reference-artifact", orig] + tol)
+            steps = re.findall(r"max_abs_err (\S+) \w+, kv bytes written (\d+) \(reference (\d+)\)", out)
+            med = re.search(r"median step ([\d.]+) ms \(reference ([\d.]+) ms\)", out)
+            err = max(float(x[0]) for x in steps)
+            mine = max(int(x[1]) for x in steps)
+            ref = int(steps[-1][2])
+            rows.append((mname, t, layout, ref, mine, float(med.group(2)), float(med.group(1)), err))
 
-print("| past T | layout | exported: KV bytes written/step | rewritten: cache bytes changed/step (max) | exported step ms | rewritten step ms | speedup | max logits diff |")
-print("|---|---|---|---|---|---|---|---|")
-for t, layout, ref, mine, ms_ref, ms, err in rows:
-    print("| %d | %s | %d | %d | %.3f | %.3f | %.2fx | %.2g |" % (
-        t, layout, ref, mine, ms_ref, ms, ms_ref / ms, err))
+print("| model | past T | layout | exported: KV bytes written/step | rewritten: cache bytes changed/step (max) | exported step ms | rewritten step ms | speedup | max logits diff |")
+print("|---|---|---|---|---|---|---|---|---|")
+for mname, t, layout, ref, mine, ms_ref, ms, err in rows:
+    print("| %s | %d | %s | %d | %d | %.3f | %.3f | %.2fx | %.2g |" % (
+        mname, t, layout, ref, mine, ms_ref, ms, ms_ref / ms, err))
