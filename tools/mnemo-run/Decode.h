@@ -21,7 +21,8 @@ struct LoadedArtifact {
   RunDimsFn run = nullptr;
 };
 
-/// Loads `dir`'s signature and shared library; prints why on failure.
+/// Loads `dir`'s signature and shared library (every mnemo-run mode uses
+/// it); prints why on failure.
 bool loadArtifact(const std::string &dir, LoadedArtifact &out);
 
 struct DecodeOptions {

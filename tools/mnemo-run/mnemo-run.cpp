@@ -36,7 +36,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
-#include <dlfcn.h>
 #include <map>
 
 using namespace llvm;
@@ -282,52 +281,27 @@ int main(int argc, char **argv) {
   } else {
     if (!readInputs())
       return 2;
-    // The artifact's signature is the .json that reads as one (memory
-    // reports may sit in the same folder).
-    std::error_code ec;
-    std::string err = "no artifact signature (<name>.json) in " + dir;
-    bool found = false;
-    for (sys::fs::directory_iterator it(dir, ec), end;
-         it != end && !ec && !found; it.increment(ec)) {
-      if (!StringRef(it->path()).ends_with(".json"))
-        continue;
-      std::string why;
-      auto s = readSignature(it->path(), why);
-      if (succeeded(s)) {
-        sig = *s;
-        found = true;
-      }
-    }
-    if (!found) {
-      errs() << "mnemo-run: " << err << "\n";
-      return 2;
-    }
   }
 
+  // The artifact's signature is the .json in `dir` that reads as one
+  // (memory reports may sit in the same folder), beside lib<name>.so.
+  LoadedArtifact loaded;
+  if (!loadArtifact(dir, loaded))
+    return 2;
+  if (!artifact.empty())
+    sig = loaded.sig;
+  RunDimsFn runDims = loaded.run;
+
   if (decodeSteps > 0) {
-    LoadedArtifact main, ref;
-    if (!loadArtifact(dir, main) ||
-        (!referenceArtifact.empty() && !loadArtifact(referenceArtifact, ref)))
+    LoadedArtifact ref;
+    if (!referenceArtifact.empty() && !loadArtifact(referenceArtifact, ref))
       return 2;
     DecodeOptions dopts;
     dopts.steps = decodeSteps;
     dopts.rtol = relTol;
     dopts.atol = absTol;
-    return runDecode(main, referenceArtifact.empty() ? nullptr : &ref,
+    return runDecode(loaded, referenceArtifact.empty() ? nullptr : &ref,
                      std::move(inputs), dopts);
-  }
-
-  SmallString<256> so(dir);
-  sys::path::append(so, "lib" + sig.name + ".so");
-  void *lib = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!lib) {
-    errs() << "mnemo-run: " << dlerror() << "\n";
-    return 2;
-  }
-  auto runDims = (RunDimsFn)dlsym(lib, (sig.name + "_run_dims").c_str());
-  if (!runDims) {
-    errs() << "mnemo-run: " << so << " has no " << sig.name << "_run_dims\n";
-    return 2;
   }
 
   if (inputs.size() != sig.inputs.size()) {

@@ -68,13 +68,6 @@ SmallVector<OpFoldResult> idx(OpBuilder &b, ArrayRef<OpFoldResult> v) {
   return SmallVector<OpFoldResult>(v);
 }
 
-/// |x| over max: the symmetric int8 scale (never 0, so 0/0 cannot appear).
-Value int8Scale(OpBuilder &b, Location loc, Value absMax) {
-  Type elt = absMax.getType();
-  Value s = arith::DivFOp::create(b, loc, absMax, scalarConst(b, loc, elt, 127.0));
-  return arith::MaximumFOp::create(b, loc, s, scalarConst(b, loc, elt, 1e-30));
-}
-
 /// round(x / scale) clamped to [-127, 127], as i8.
 Value quantize(OpBuilder &b, Location loc, Value x, Value scale) {
   Type elt = x.getType();
@@ -111,6 +104,22 @@ Value absMaxOver(OpBuilder &b, Location loc, Value x, int64_t dim) {
         Value m = math::AbsFOp::create(bb, l, a[0]);
         return Value(arith::MaximumFOp::create(bb, l, m, a[1]));
       });
+}
+
+/// The symmetric int8 scales of `x` over `dim` (see absMaxOver): max |x|
+/// / 127, never 0, so 0/0 cannot appear.
+Value int8ScalesOver(OpBuilder &b, Location loc, Value x, int64_t dim) {
+  Value amax = absMaxOver(b, loc, x, dim);
+  return buildElementwise(
+      b, loc, cast<RankedTensorType>(amax.getType()), amax,
+      [](OpBuilder &bb, Location l, ValueRange a) {
+        Type elt = a[0].getType();
+        Value s = arith::DivFOp::create(bb, l, a[0],
+                                        scalarConst(bb, l, elt, 127.0));
+        return Value(arith::MaximumFOp::create(
+            bb, l, s, scalarConst(bb, l, elt, 1e-30)));
+      },
+      tensor::getMixedSizes(b, loc, amax));
 }
 
 /// Elementwise `q = quantize(x, scale)` with `scale` broadcast along
@@ -213,13 +222,7 @@ struct KVCacheWritePattern : GraphPattern<g::KVCacheWriteOp> {
     }
     if (layout == "int8" && op.getKind() == "value") {
       // Per token: scale = max_d |v| / 127.
-      Value amax = absMaxOver(rw, loc, upd, 3);
-      Value scale = buildElementwise(
-          rw, loc, cast<RankedTensorType>(amax.getType()), amax,
-          [](OpBuilder &b, Location l, ValueRange a) {
-            return int8Scale(b, l, a[0]);
-          },
-          tensor::getMixedSizes(rw, loc, amax));
+      Value scale = int8ScalesOver(rw, loc, upd, 3);
       Value q = quantizeWith(rw, loc, upd, scale, 3);
       SmallVector<OpFoldResult> qs = {rw.getIndexAttr(bDim), rw.getIndexAttr(h),
                                       s, rw.getIndexAttr(d)};
@@ -259,13 +262,7 @@ struct KVCacheWritePattern : GraphPattern<g::KVCacheWriteOp> {
             Value rows = tensor::ExtractSliceOp::create(
                 b, l, RankedTensorType::get({bDim, h, ShapedType::kDynamic, d}, elt),
                 group, idx(b, {z, z, z, z}), filled, ones);
-            Value amax = absMaxOver(b, l, rows, 2);
-            Value scale = buildElementwise(
-                b, l, cast<RankedTensorType>(amax.getType()), amax,
-                [](OpBuilder &bb, Location ll, ValueRange a) {
-                  return int8Scale(bb, ll, a[0]);
-                },
-                tensor::getMixedSizes(b, l, amax));
+            Value scale = int8ScalesOver(b, l, rows, 2);
             Value q = quantizeWith(b, l, rows, scale, 2);
             Value start = arith::MulIOp::create(b, l, gIdx, cIdx(b, l, grp));
             Value q2 = tensor::InsertSliceOp::create(

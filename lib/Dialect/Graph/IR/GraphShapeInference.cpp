@@ -387,8 +387,11 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
 /// Checks the cache operands of a KV-cache op against its layout and
 /// returns the logical [B, H, ?, D] type it reads and writes.
 static FailureOr<RankedTensorType>
-kvLogicalType(std::optional<Location> loc, ValueRange caches, StringRef layout,
-              StringRef kind, int64_t blockSize, int64_t group) {
+kvLogicalType(std::optional<Location> loc, ValueRange caches, Value blockTable,
+              StringRef layout, StringRef kind, int64_t blockSize,
+              int64_t group) {
+  if ((layout == "paged") != !isa<NoneType>(blockTable.getType()))
+    return emitOptionalError(loc, "a block table goes with the paged layout");
   SmallVector<RankedTensorType> ts;
   for (Value c : caches) {
     auto t = dyn_cast<RankedTensorType>(c.getType());
@@ -435,12 +438,11 @@ LogicalResult KVCacheWriteOp::inferReturnTypes(MLIRContext *,
                                                Adaptor adaptor,
                                                SmallVectorImpl<Type> &types) {
   auto logical =
-      kvLogicalType(loc, adaptor.getCaches(), adaptor.getLayout(),
-                    adaptor.getKind(), adaptor.getBlockSize(), adaptor.getGroup());
+      kvLogicalType(loc, adaptor.getCaches(), adaptor.getBlockTable(),
+                    adaptor.getLayout(), adaptor.getKind(),
+                    adaptor.getBlockSize(), adaptor.getGroup());
   if (failed(logical))
     return failure();
-  if ((adaptor.getLayout() == "paged") != !isa<NoneType>(adaptor.getBlockTable().getType()))
-    return emitOptionalError(loc, "a block table goes with the paged layout");
   auto u = dyn_cast<RankedTensorType>(adaptor.getUpdate().getType());
   if (u && u.getRank() != 4)
     return emitOptionalError(loc, "the update must be [B, H, S, D]");
@@ -454,12 +456,11 @@ LogicalResult KVCacheReadOp::inferReturnTypes(MLIRContext *,
                                               Adaptor adaptor,
                                               SmallVectorImpl<Type> &types) {
   auto logical =
-      kvLogicalType(loc, adaptor.getCaches(), adaptor.getLayout(),
-                    adaptor.getKind(), adaptor.getBlockSize(), adaptor.getGroup());
+      kvLogicalType(loc, adaptor.getCaches(), adaptor.getBlockTable(),
+                    adaptor.getLayout(), adaptor.getKind(),
+                    adaptor.getBlockSize(), adaptor.getGroup());
   if (failed(logical))
     return failure();
-  if ((adaptor.getLayout() == "paged") != !isa<NoneType>(adaptor.getBlockTable().getType()))
-    return emitOptionalError(loc, "a block table goes with the paged layout");
   types.push_back(*logical);
   return success();
 }
