@@ -9,6 +9,7 @@
 #include "mnemo/Import/ONNX/ImportONNX.h"
 #include "mnemo/Pipelines/Pipelines.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/InitAllDialects.h"
@@ -117,10 +118,16 @@ static void annotateDecoderRoles(func::FuncOp fn, ArtifactSignature &sig) {
     sig.inputs[io.pastArg].kvPresent = sig.outputs[io.presentResult].name;
     sig.outputs[io.presentResult].kvRole = "present";
   }
+  for (unsigned r = 0; r < fn.getNumResults(); ++r)
+    if (auto role = fn.getResultAttrOfType<StringAttr>(r, "graph.kv_role"))
+      sig.outputs[r].kvRole = role.str();
+  int tokens = -1;
   for (unsigned a = 0; a < fn.getNumArguments(); ++a) {
     TensorSignature &t = sig.inputs[a];
     if (auto role = fn.getArgAttrOfType<StringAttr>(a, "graph.kv_role"))
       t.kvRole = role.str();
+    if (t.kvRole == "tokens")
+      tokens = a;
     if (auto kv = fn.getArgAttrOfType<DictionaryAttr>(a, "graph.kv_cache")) {
       t.kvRole = "cache";
       auto str = [&](StringRef k) {
@@ -141,9 +148,8 @@ static void annotateDecoderRoles(func::FuncOp fn, ArtifactSignature &sig) {
       t.kvGroup = num("group");
     }
   }
-  int tokens = -1;
   int64_t rows = 0;
-  for (unsigned a = 0; a < fn.getNumArguments(); ++a)
+  for (unsigned a = 0; a < fn.getNumArguments() && tokens < 0; ++a)
     for (Operation *u : fn.getArgument(a).getUsers())
       if (auto g = dyn_cast<graph::GatherOp>(u)) {
         auto data = dyn_cast<RankedTensorType>(g.getData().getType());
@@ -153,7 +159,8 @@ static void annotateDecoderRoles(func::FuncOp fn, ArtifactSignature &sig) {
           tokens = a;
         }
       }
-  if (tokens < 0 || !sig.inputs[tokens].kvRole.empty())
+  if (tokens < 0 || (!sig.inputs[tokens].kvRole.empty() &&
+                     sig.inputs[tokens].kvRole != "tokens"))
     return;
   sig.inputs[tokens].kvRole = "tokens";
   for (TensorSignature &t : sig.inputs) {
@@ -286,11 +293,15 @@ static std::string signatureJson(const ArtifactSignature &sig) {
   Array dims;
   for (const auto &d : sig.dims)
     dims.push_back(Object{{"name", d.name}, {"lo", d.lo}, {"hi", d.hi}});
-  llvm::json::Value v = Object{{"name", sig.name},
-                   {"workspace_bytes", sig.workspaceBytes},
-                   {"inputs", tensors(sig.inputs)},
-                   {"outputs", tensors(sig.outputs)},
-                   {"dims", std::move(dims)}};
+  Object top{{"name", sig.name},
+             {"workspace_bytes", sig.workspaceBytes},
+             {"inputs", tensors(sig.inputs)},
+             {"outputs", tensors(sig.outputs)},
+             {"dims", std::move(dims)}};
+  if (sig.vocabRanks > 0)
+    top["vocab_parallel"] =
+        Object{{"rank", sig.vocabRank}, {"ranks", sig.vocabRanks}};
+  llvm::json::Value v = std::move(top);
   std::string s;
   llvm::raw_string_ostream os(s);
   os << llvm::formatv("{0:2}", v) << "\n";
@@ -361,6 +372,10 @@ FailureOr<ArtifactSignature> mnemo::readSignature(StringRef jsonPath,
   if (!tensors(o->getArray("inputs"), sig.inputs) ||
       !tensors(o->getArray("outputs"), sig.outputs))
     return bad("malformed tensor entry");
+  if (const auto *vp = o->getObject("vocab_parallel")) {
+    sig.vocabRank = vp->getInteger("rank").value_or(-1);
+    sig.vocabRanks = vp->getInteger("ranks").value_or(0);
+  }
   for (const auto &e : *o->getArray("dims")) {
     const auto *d = e.getAsObject();
     if (!d || !d->getInteger("lo") || !d->getInteger("hi"))
@@ -431,14 +446,30 @@ static bool usesOpenMP(ModuleOp module) {
   return found;
 }
 
+/// Whether the lowered module calls into MPI (vocab-parallel ranks).
+static bool usesMPI(ModuleOp module) {
+  for (auto f : module.getOps<LLVM::LLVMFuncOp>())
+    if (f.isExternal() && f.getName().starts_with("MPI_"))
+      return true;
+  return false;
+}
+
 static LogicalResult linkShared(StringRef obj, StringRef so, bool openmp,
-                                Location loc) {
+                                bool mpi, Location loc) {
   std::string cc;
-  for (const char *name : {"cc", "clang-22", "clang", "gcc"})
+  // mpicc knows where its libmpi lives.
+  std::initializer_list<const char *> compilers = {"cc", "clang-22", "clang",
+                                                   "gcc"};
+  std::initializer_list<const char *> mpiCompilers = {"mpicc"};
+  for (const char *name : mpi ? mpiCompilers : compilers)
     if (auto p = llvm::sys::findProgramByName(name)) {
       cc = *p;
       break;
     }
+  if (cc.empty() && mpi)
+    return emitError(loc) << "linking " << so
+                          << " needs MPI: no mpicc on PATH (install "
+                             "libopenmpi-dev, as scripts/setup.sh does)";
   if (cc.empty())
     return emitError(loc) << "no C compiler (cc, clang, gcc) on PATH to link "
                           << so;
@@ -495,10 +526,24 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
       infer.addNestedPass<func::FuncOp>(graph::createKVCachePass(kv));
       infer.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
     }
+    // Vocabulary parallelism changes the outputs (argmax, last position)
+    // and, per rank, the weights the module holds.
+    if (options.vocabParallel > 0 || options.lmHeadOutput != "logits") {
+      graph::VocabParallelPassOptions vp;
+      vp.shards = std::max<int64_t>(options.vocabParallel, 1);
+      vp.rank = options.vocabRank;
+      vp.output = options.lmHeadOutput;
+      infer.addPass(graph::createVocabParallelPass(vp));
+      infer.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
+    }
     if (failed(infer.run(module)))
       return failure();
   }
   ArtifactSignature sig = signatureOf(fn, options.name);
+  if (auto vp = module->getAttrOfType<DictionaryAttr>("mnemo.vocab_parallel")) {
+    sig.vocabRank = vp.getAs<IntegerAttr>("rank").getInt();
+    sig.vocabRanks = vp.getAs<IntegerAttr>("ranks").getInt();
+  }
   // (An output whose rank is still unknown fails in the lowering, which
   // names the node that produced it.)
 
@@ -571,7 +616,8 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   if (options.emit == "so") {
     SmallString<256> so(options.outDir);
     llvm::sys::path::append(so, "lib" + options.name + ".so");
-    if (failed(linkShared(b + ".o", so, usesOpenMP(module), loc)))
+    if (failed(linkShared(b + ".o", so, usesOpenMP(module), usesMPI(module),
+                          loc)))
       return failure();
   }
   return sig;

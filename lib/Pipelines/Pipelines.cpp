@@ -57,6 +57,9 @@ void buildCPUBufferizePipeline(OpPassManager &pm, bool lowMemory) {
   if (lowMemory)
     addText(pm, "func.func(mnemo-depthwise-channel-tiles),"
                 "resolve-ranked-shaped-type-result-dims,canonicalize,cse");
+  // Collectives become MPI calls on buffers, which one-shot bufferization
+  // then joins to the tensors around them.
+  addText(pm, "mnemo-cpu-collectives-to-mpi");
   addText(pm, "func.func(mnemo-unshare-inits),eliminate-empty-tensors,"
               "one-shot-bufferize{bufferize-function-boundaries "
               "function-boundary-type-conversion=identity-layout-map},"
@@ -99,7 +102,7 @@ void buildCPULowerToLLVMPipeline(OpPassManager &pm,
   addText(pm, "canonicalize,lower-affine,convert-scf-to-openmp,canonicalize,"
               "convert-scf-to-cf,"
               "convert-vector-to-llvm,expand-strided-metadata,lower-affine,"
-              "finalize-memref-to-llvm,convert-math-to-llvm,"
+              "mnemo-cpu-mpi-to-llvm,finalize-memref-to-llvm,convert-math-to-llvm,"
               "convert-math-to-libm,convert-arith-to-llvm,"
               "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
               "convert-openmp-to-llvm,"

@@ -13,6 +13,9 @@
 //
 //===----------------------------------------------------------------------===//
 
+#ifdef MNEMO_HAVE_MPI
+#include <mpi.h>
+#endif
 #include "Decode.h"
 
 #include "mnemo/Driver/Compile.h"
@@ -200,7 +203,62 @@ static double elementAsDouble(const uint8_t *p, StringRef dtype) {
   return NAN;
 }
 
+/// MPI state of a vocab-parallel run (OUT/rank<r> artifacts).
+static bool mpiStarted = false;
+
+/// Picks this process's rank directory of a vocab-parallel build, starting
+/// MPI. Other ranks compute the same outputs; only rank 0 prints them.
+static bool selectRank(std::string &dir) {
+  SmallString<256> rank0(dir);
+  sys::path::append(rank0, "rank0");
+  if (!sys::fs::is_directory(rank0))
+    return true;
+#ifdef MNEMO_HAVE_MPI
+  MPI_Init(nullptr, nullptr);
+  mpiStarted = true;
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  SmallString<256> mine(dir);
+  sys::path::append(mine, "rank" + std::to_string(rank));
+  LoadedArtifact probe;
+  if (!sys::fs::is_directory(mine) || !loadArtifact(std::string(mine), probe) ||
+      probe.sig.vocabRanks != size) {
+    errs() << "mnemo-run: " << dir << " holds a vocab-parallel build for "
+           << (probe.sig.vocabRanks ? probe.sig.vocabRanks : 0)
+           << " ranks; this run has " << size
+           << " (start it with mpirun -np N)\n";
+    return false;
+  }
+  dir = std::string(mine);
+  if (rank != 0 && !freopen("/dev/null", "w", stdout))
+    return false;
+  return true;
+#else
+  errs() << "mnemo-run: " << dir
+         << " is a vocab-parallel build (rank0/...), but this mnemo-run was "
+            "built without MPI\n";
+  return false;
+#endif
+}
+
+static int runMain(int argc, char **argv);
+
 int main(int argc, char **argv) {
+  int rc = runMain(argc, argv);
+#ifdef MNEMO_HAVE_MPI
+  if (mpiStarted) {
+    outs().flush();
+    // A rank that fails must not leave the others waiting in a collective.
+    if (rc != 0)
+      MPI_Abort(MPI_COMM_WORLD, rc);
+    MPI_Finalize();
+  }
+#endif
+  return rc;
+}
+
+static int runMain(int argc, char **argv) {
   InitLLVM y(argc, argv);
   cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(argc, argv, "run a mnemo-compiled model\n");
@@ -285,6 +343,8 @@ int main(int argc, char **argv) {
 
   // The artifact's signature is the .json in `dir` that reads as one
   // (memory reports may sit in the same folder), beside lib<name>.so.
+  if (!artifact.empty() && !selectRank(dir))
+    return 2;
   LoadedArtifact loaded;
   if (!loadArtifact(dir, loaded))
     return 2;

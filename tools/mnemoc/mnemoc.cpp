@@ -18,6 +18,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "mnemo/Memory/MemoryPlan.h"
+#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "mlir/IR/Diagnostics.h"
@@ -122,6 +123,24 @@ static cl::opt<int64_t> kvBlock("kv-block",
 static cl::opt<int64_t>
     int8Group("int8-group", cl::desc("Tokens per key scale (int8 cache)"),
               cl::init(16), cl::cat(cat));
+static cl::opt<int64_t> vocabParallel(
+    "vocab-parallel",
+    cl::desc("Split the token embedding and LM head into N vocabulary parts "
+             "(in sequence on one device, or one MPI rank each with "
+             "--vocab-ranks)"),
+    cl::init(0), cl::cat(cat));
+static cl::opt<bool> vocabRanks(
+    "vocab-ranks",
+    cl::desc("Emit one module per rank in OUT/rank<r>, each holding 1/N of "
+             "the vocabulary weights and merging over MPI (run with mpirun "
+             "-np N mnemo-run --artifact OUT)"),
+    cl::cat(cat));
+static cl::opt<std::string> lmHeadOutput(
+    "lm-head-output",
+    cl::desc("What the LM head returns: logits (as exported) | last-logits "
+             "(last position only) | argmax (token ids; the logits never "
+             "exist) | last-argmax"),
+    cl::init("logits"), cl::cat(cat));
 static cl::list<std::string>
     reports("report",
             cl::desc("Write the memory plan report (PATH.json or PATH.html; "
@@ -209,8 +228,25 @@ int main(int argc, char **argv) {
     }
     *out = *bytes;
   }
-  auto sig = mnemo::compileCPU(*module, opts);
-  if (failed(sig))
-    return 1;
+  opts.vocabParallel = vocabParallel;
+  opts.lmHeadOutput = lmHeadOutput;
+  if (vocabParallel < 0 || (vocabRanks && vocabParallel < 2)) {
+    errs() << "mnemoc: --vocab-ranks needs --vocab-parallel=N with N >= 2\n";
+    return 2;
+  }
+  if (!vocabRanks)
+    return failed(mnemo::compileCPU(*module, opts)) ? 1 : 0;
+  // One module per rank: the same graph, each keeping its own vocabulary
+  // rows (compiled from a copy, so every rank starts from the import).
+  for (int64_t r = 0; r < vocabParallel; ++r) {
+    mlir::OwningOpRef<mlir::ModuleOp> copy = module->clone();
+    mnemo::CompileOptions ropts = opts;
+    ropts.vocabRank = r;
+    SmallString<256> dir(outDir);
+    sys::path::append(dir, "rank" + std::to_string(r));
+    ropts.outDir = std::string(dir);
+    if (failed(mnemo::compileCPU(*copy, ropts)))
+      return 1;
+  }
   return 0;
 }

@@ -47,6 +47,7 @@ struct ArtifactSignature {
   std::vector<TensorSignature> inputs, outputs;
   std::vector<DimBound> dims;
   int64_t workspaceBytes = 0;
+  int64_t vocabRank = -1, vocabRanks = 0; // a vocab-parallel rank's module
 };
 
 struct CompileOptions {
@@ -74,6 +75,9 @@ struct CompileOptions {
   int64_t maxSeq = 0;               // positions per KV cache
   int64_t kvBlock = 16;             // paged layout block
   int64_t int8Group = 16;           // int8 key scale group
+  int64_t vocabParallel = 0;        // vocabulary parts; 0: as exported
+  int64_t vocabRank = -1;           // this module's rank; -1: one device
+  std::string lmHeadOutput = "logits"; // logits | last-logits | argmax | last-argmax
 };
 
 /// Parses a byte size: a number with an optional B, KB, KiB, MB, MiB, GB or

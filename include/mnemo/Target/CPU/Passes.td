@@ -189,4 +189,31 @@ def ParallelizeLoopsPass
                            "::mlir::memref::MemRefDialect"];
 }
 
+
+def CollectivesToMPIPass : Pass<"mnemo-cpu-collectives-to-mpi", "::mlir::ModuleOp"> {
+  let summary = "Lowers shard collectives to MPI (OpenMPI ABI).";
+  let description = [{
+    Each shard.all_reduce on a 1-D grid (vocab-parallel ranks) becomes an
+    mpi.allreduce on MPI_COMM_WORLD from the input's buffer into a new one
+    (bufferization.to_buffer / to_tensor, joined by one-shot bufferization).
+    Unlike upstream convert-shard-to-mpi it takes dynamic shapes (exported
+    decoders keep a symbolic batch) and splits no communicator per call.
+    The shard.grid declarations go, and the module's DLTI names OpenMPI,
+    Debian's MPI, as the ABI for the mpi-to-llvm lowering.
+  }];
+  let dependentDialects = ["::mlir::mpi::MPIDialect", "::mlir::DLTIDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def MPIToLLVMPass : Pass<"mnemo-cpu-mpi-to-llvm", "::mlir::ModuleOp"> {
+  let summary = "Lowers mpi ops to calls into the MPI library.";
+  let description = [{
+    Upstream's MPI -> LLVM patterns, applied only where the module has mpi
+    ops (the generic convert-to-llvm refuses modules without the dialect).
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // MNEMO_TARGET_CPU_PASSES_TD

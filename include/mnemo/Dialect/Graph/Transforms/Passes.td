@@ -93,4 +93,43 @@ def KVCachePass : Pass<"mnemo-kv-cache", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mnemo::graph::GraphDialect"];
 }
 
+def VocabParallelPass : Pass<"mnemo-vocab-parallel", "::mlir::ModuleOp"> {
+  let summary = "Shards the LM head and token embedding along the vocabulary.";
+  let description = [{
+    Finds the LM head of @main_graph: a MatMul (or Gemm) with a constant
+    [D, V] weight ([V, D] for Gemm transB) whose result, or a Softmax /
+    LogSoftmax / ArgMax of it along the last axis, is a graph output; and
+    the token embedding, a Gather along axis 0 of a constant [V, D].
+
+    `output` asks for less than the exporter returned: "logits" keeps it,
+    "last-logits" computes the head for the last position only, "argmax"
+    returns the i64 index of the largest logit per position (the logits
+    never exist), "last-argmax" both.
+
+    With `rank` = -1 the `shards` parts run one after the other on one
+    device: each computes a [tokens, V / shards] slice of logits and is
+    merged by the online-softmax reduction (running max, sum rescaled by
+    exp(m_old - m_new), argmax by the larger value, lower index on ties),
+    so only one slice is alive at a time. Logits that are themselves the
+    output are left whole (chunking cannot save them).
+
+    With `rank` = r >= 0 the module becomes rank r's of `shards`: it keeps
+    only rows [r V / shards, (r + 1) V / shards) of the embedding and head
+    weights, declares `shard.grid @vocab(shape = shards)` and merges with
+    `shard.all_reduce` on it: the embedding by a masked local lookup and a
+    sum, argmax by max then min over candidate indices, softmax by max and
+    sum, logits by a sum of zero-padded slices (an all-gather).
+  }];
+  let options = [
+    Option<"shards", "shards", "int64_t", "2",
+           "Vocabulary parts (chunks on one device, or ranks)">,
+    Option<"rank", "rank", "int64_t", "-1",
+           "Build rank r's module of `shards` (-1: all chunks in sequence)">,
+    Option<"output", "output", "std::string", "\"logits\"",
+           "logits | last-logits | argmax | last-argmax">,
+  ];
+  let dependentDialects = ["::mnemo::graph::GraphDialect",
+                           "::mlir::shard::ShardDialect"];
+}
+
 #endif // MNEMO_DIALECT_GRAPH_TRANSFORMS_PASSES_TD
