@@ -43,3 +43,15 @@ if "python-onnx" in config.available_features and subprocess.call(
         [_py, "-c", "import torch"], stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("python-torch")
+
+# OpenMPI runs vocab-parallel rank builds (mnemo-run links MPI when CMake
+# found it; scripts/setup.sh installs libopenmpi-dev). CI runs as root and
+# the machines have 2 cores: allow root, and more ranks than cores.
+import shutil
+if shutil.which("mpirun") and shutil.which("mpicc"):
+    config.available_features.add("mpi")
+    for k in ("OMPI_ALLOW_RUN_AS_ROOT", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"):
+        config.environment[k] = "1"
+    # No network interfaces are needed between ranks on one machine.
+    config.environment["OMPI_MCA_btl"] = "self,vader"
+    config.substitutions.append(("%mpirun", "mpirun --oversubscribe -np"))
