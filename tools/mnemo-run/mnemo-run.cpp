@@ -29,6 +29,7 @@
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include <sys/resource.h>
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -205,6 +206,7 @@ static double elementAsDouble(const uint8_t *p, StringRef dtype) {
 
 /// MPI state of a vocab-parallel run (OUT/rank<r> artifacts).
 static bool mpiStarted = false;
+static bool mpiFollower = false; // a rank other than 0: prints nothing
 
 /// Picks this process's rank directory of a vocab-parallel build, starting
 /// MPI. Other ranks compute the same outputs; only rank 0 prints them.
@@ -231,7 +233,8 @@ static bool selectRank(std::string &dir) {
     return false;
   }
   dir = std::string(mine);
-  if (rank != 0 && !freopen("/dev/null", "w", stdout))
+  mpiFollower = rank != 0;
+  if (mpiFollower && !freopen("/dev/null", "w", stdout))
     return false;
   return true;
 #else
@@ -456,6 +459,10 @@ static int runMain(int argc, char **argv) {
     std::sort(ms.begin(), ms.end());
     outs() << format("median latency: %.3f ms over %u runs\n", ms[ms.size() / 2],
                      (unsigned)repeat);
+    // The process's high-water mark: code, weights paged in, buffers.
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    outs() << format("max RSS: %.1f MiB\n", ru.ru_maxrss / 1024.0);
   }
 
   bool ok = true;
@@ -468,7 +475,7 @@ static int runMain(int argc, char **argv) {
     for (size_t d = 0; d < shape.size(); ++d)
       outs() << (d ? "," : "") << shape[d];
     outs() << "]";
-    if (!saveOutputs.empty()) {
+    if (!saveOutputs.empty() && !mpiFollower) {
       // A minimal .npy (version 1) so numpy can read what mnemo computed.
       static const std::map<std::string, std::string> descr = {
           {"float32", "<f4"}, {"float64", "<f8"}, {"int64", "<i8"},

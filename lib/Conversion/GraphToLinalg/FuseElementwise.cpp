@@ -84,11 +84,16 @@ void unshareInits(func::FuncOp func) {
     SmallVector<OpOperand *> uses;
     for (OpOperand &use : result.getUses())
       uses.push_back(&use);
-    for (OpOperand *use : llvm::drop_begin(uses)) {
+    // Every consumer gets its copy right before it, the first one too: an
+    // init left where CSE put it would keep its buffer alive from there
+    // (use lists are not in program order, and vocab-parallel chunks of
+    // one LM head all share one zero init).
+    for (OpOperand *use : uses) {
       b.setInsertionPoint(use->getOwner());
       Operation *copy = b.clone(*producer);
       use->set(copy->getResult(0));
     }
+    producer->erase();
   }
 }
 

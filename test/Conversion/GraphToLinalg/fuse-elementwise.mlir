@@ -56,12 +56,14 @@ func.func @fused(%x: tensor<1x64xf32>) -> tensor<1x64xf32> {
 
 // -----
 
-// Two matmuls accumulate into one zero fill: each gets its own fill.
+// Two matmuls accumulate into one zero fill: each gets its own fill, right
+// before it (so no fill's buffer is alive before its consumer needs it).
 // UNSHARE-LABEL: func.func @shared_init
 // UNSHARE: %[[F1:.*]] = linalg.fill
-// UNSHARE: %[[F2:.*]] = linalg.fill
-// UNSHARE: linalg.matmul {{.*}} outs(%[[F2]]
-// UNSHARE: linalg.matmul {{.*}} outs(%[[F1]]
+// UNSHARE-NEXT: linalg.matmul {{.*}} outs(%[[F1]]
+// UNSHARE-NEXT: %[[F2:.*]] = linalg.fill
+// UNSHARE-NEXT: linalg.matmul {{.*}} outs(%[[F2]]
+// UNSHARE-NOT: linalg.fill
 func.func @shared_init(%a: tensor<4x8xf32>, %b: tensor<8x16xf32>) -> (tensor<4x16xf32>, tensor<4x16xf32>) {
   %z = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<4x16xf32>

@@ -16,19 +16,20 @@ func.func @main_graph(%ids: tensor<1x3xi64> {graph.name = "input_ids"}) -> (tens
 }
 
 // One device, two parts in sequence: each part's slice of the head, its
-// row max and argmax (offset by the part's first id), merged by a strict
-// greater-than (ties keep the earlier part, as ONNX ArgMax).
+// row argmax (offset by the part's first id) and the max read at it,
+// merged by a strict greater-than (ties keep the earlier part, as ONNX
+// ArgMax).
 // SEQ-LABEL: func.func @main_graph
 // SEQ-SAME: -> (tensor<1x3xi64> {graph.kv_role = "next_token", graph.name = "next_token"})
 // SEQ: graph.gather %{{.*}}, %arg0 : (tensor<4x2xf32>
 // SEQ: %[[W0:.*]] = graph.constant {mnemo.vocab_slice = array<i64: 0, 2>} dense<{{\[\[}}0.000000e+00, 1.000000e+00], [4.000000e+00, 5.000000e+00]]> : tensor<2x2xf32>
 // SEQ: %[[L0:.*]] = graph.matmul %[[T:.*]], %[[W0]] : (tensor<1x3x2xf32>, tensor<2x2xf32>) -> tensor<1x3x2xf32>
-// SEQ: %[[M0:.*]] = graph.reduce_max %[[L0]]
 // SEQ: %[[A0:.*]] = graph.arg_max %[[L0]] {axis = -1 : i64}
+// SEQ: %[[M0:.*]] = graph.gather_elements %[[L0]], %[[A0]] {axis = 2 : i64}
 // SEQ: %[[W1:.*]] = graph.constant {mnemo.vocab_slice = array<i64: 2, 2>} dense<{{\[\[}}2.000000e+00, 3.000000e+00], [6.000000e+00, 7.000000e+00]]>
 // SEQ: %[[L1:.*]] = graph.matmul %[[T]], %[[W1]]
-// SEQ: %[[M1:.*]] = graph.reduce_max %[[L1]]
 // SEQ: %[[A1:.*]] = graph.arg_max %[[L1]]
+// SEQ: %[[M1:.*]] = graph.gather_elements %[[L1]], %[[A1]]
 // SEQ: %[[OFF:.*]] = graph.constant dense<2> : tensor<1xi64>
 // SEQ: %[[A1G:.*]] = graph.add %[[A1]], %[[OFF]]
 // SEQ: %[[GT:.*]] = graph.greater %[[M1]], %[[M0]]
@@ -78,10 +79,10 @@ func.func @main_graph(%ids: tensor<1x3xi64> {graph.name = "input_ids"}) -> (tens
 // RARG-LABEL: func.func @main_graph
 // RARG-SAME: -> (tensor<1x1xi64> {graph.kv_role = "next_token", graph.name = "next_token"})
 // RARG: %[[L:.*]] = graph.matmul %{{.*}}, %{{.*}} : (tensor<1x1x2xf32>, tensor<2x2xf32>) -> tensor<1x1x2xf32>
-// RARG: %[[M:.*]] = graph.reduce_max %[[L]]
+// RARG: %[[A:.*]] = graph.arg_max %[[L]]
+// RARG: %[[M:.*]] = graph.gather_elements %[[L]], %[[A]]
 // RARG: %[[GM:.*]] = shard.all_reduce %[[M]] on @vocab grid_axes = [0] reduction = max
 // RARG: %[[EQ:.*]] = graph.equal %[[M]], %[[GM]]
-// RARG: %[[A:.*]] = graph.arg_max %[[L]]
 // RARG: %[[V:.*]] = graph.constant dense<4> : tensor<1xi64>
 // RARG: %[[C:.*]] = graph.where %[[EQ]], %[[A]], %[[V]]
 // RARG: %[[ID:.*]] = shard.all_reduce %[[C]] on @vocab grid_axes = [0] reduction = min

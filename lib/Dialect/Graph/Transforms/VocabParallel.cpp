@@ -200,10 +200,14 @@ public:
   Value where(Value c, Value x, Value y) {
     return WhereOp::create(b, loc, c, x, y);
   }
-  /// Argmax of the last axis (keepdims), offset to global vocabulary ids.
-  Value rowArgmax(Value x, int64_t offset) {
+  /// (max, argmax) of the last axis (keepdims), the argmax offset to
+  /// global vocabulary ids. The max is read at the argmax instead of by a
+  /// second pass over the slice.
+  std::pair<Value, Value> rowMaxArgmax(Value x, int64_t offset) {
     Value a = ArgMaxOp::create(b, loc, x, -1, 1, 0);
-    return offset ? add(a, scalar(b.getI64Type(), offset)) : a;
+    int64_t last = cast<RankedTensorType>(x.getType()).getRank() - 1;
+    Value m = GatherElementsOp::create(b, loc, x, a, last);
+    return {m, offset ? add(a, scalar(b.getI64Type(), offset)) : a};
   }
   Value squeezeLast(Value x) {
     return SqueezeOp::create(b, loc, x, lastAxis());
@@ -284,7 +288,7 @@ struct VocabParallelPass
       auto lk = headPart(b, h, hidden, off, len);
       if (failed(lk))
         return failure();
-      Value mk = g.rowMax(*lk), ak = g.rowArgmax(*lk, off);
+      auto [mk, ak] = g.rowMaxArgmax(*lk, off);
       if (k == 0) {
         m = mk, a = ak;
         continue;
@@ -316,18 +320,19 @@ struct VocabParallelPass
                              "unknown rank"),
              failure();
     using RK = shard::ReductionKind;
-    Value mi = g.rowMax(*l);
     if (kind == "argmax") {
+      auto [mi, ai] = g.rowMaxArgmax(*l, off);
       Value m = allReduce(b, g.loc, mi, RK::Max);
       // A rank without the maximum offers V, which loses the min.
-      Value cand = g.where(EqualOp::create(b, g.loc, mi, m), g.rowArgmax(*l, off),
-                     g.scalar(b.getI64Type(), (double)h.vocab));
+      Value cand = g.where(EqualOp::create(b, g.loc, mi, m), ai,
+                           g.scalar(b.getI64Type(), (double)h.vocab));
       Value a = allReduce(b, g.loc, cand, RK::Min);
       return keepdims ? a : g.squeezeLast(a);
     }
     Value result = *l;
     if (kind == "softmax" || kind == "log_softmax") {
       // Online-softmax merge: s = sum_i s_i * exp(m_i - m).
+      Value mi = g.rowMax(*l);
       Value si = g.rowSum(g.exp(g.sub(*l, mi)));
       Value m = allReduce(b, g.loc, mi, RK::Max);
       Value s = allReduce(b, g.loc, g.mul(si, g.exp(g.sub(mi, m))), RK::Sum);
@@ -335,8 +340,6 @@ struct VocabParallelPass
       result = kind == "softmax"
                    ? DivOp::create(b, g.loc, g.exp(shifted), s).getResult()
                    : g.sub(shifted, LogOp::create(b, g.loc, s));
-    } else {
-      mi.getDefiningOp()->erase();
     }
     // All-gather as a sum of zero-padded slices: each element is one
     // rank's value plus zeros, so the sum is exact.
