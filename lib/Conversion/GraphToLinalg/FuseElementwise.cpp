@@ -33,6 +33,18 @@ bool fuseWithoutRecompute(OpOperand *fused) {
   Operation *producer = fused->get().getDefiningOp();
   if (!producer || !producer->hasOneUse())
     return false;
+  // A gather (a body reading a tensor from above) stays where it is: fused
+  // into a later consumer it would keep the whole tensor it reads from
+  // alive until then, for a result that is usually far smaller (the max of
+  // a vocabulary slice read at its argmax).
+  WalkResult reads = producer->walk([&](tensor::ExtractOp e) {
+    return producer->isProperAncestor(e.getTensor().getParentBlock()->getParentOp()) ||
+                   e.getTensor().getParentBlock()->getParentOp() == producer
+               ? WalkResult::advance()
+               : WalkResult::interrupt();
+  });
+  if (reads.wasInterrupted())
+    return false;
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
   if (!consumer || consumer.getNumReductionLoops() == 0)
     return true;

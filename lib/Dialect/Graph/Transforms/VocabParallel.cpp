@@ -8,7 +8,7 @@
 // merges those numbers exactly. On one device the parts run in sequence so
 // only one slice of logits is alive; across ranks each rank keeps V / P of
 // both weights and the numbers are merged with shard.all_reduce, which the
-// CPU target lowers to MPI through upstream shard-to-mpi.
+// CPU target lowers to MPI_Allreduce (mnemo-cpu-collectives-to-mpi).
 //
 //===----------------------------------------------------------------------===//
 
