@@ -38,10 +38,9 @@ bool fuseWithoutRecompute(OpOperand *fused) {
   // alive until then, for a result that is usually far smaller (the max of
   // a vocabulary slice read at its argmax).
   WalkResult reads = producer->walk([&](tensor::ExtractOp e) {
-    return producer->isProperAncestor(e.getTensor().getParentBlock()->getParentOp()) ||
-                   e.getTensor().getParentBlock()->getParentOp() == producer
-               ? WalkResult::advance()
-               : WalkResult::interrupt();
+    Operation *owner = e.getTensor().getParentBlock()->getParentOp();
+    return producer->isAncestor(owner) ? WalkResult::advance()
+                                       : WalkResult::interrupt();
   });
   if (reads.wasInterrupted())
     return false;
