@@ -121,10 +121,159 @@ struct ReducePattern : GraphPattern<OpTy> {
   }
 };
 
+/// `better(x, cur)` of an arg reduction: strict (or, selecting the last
+/// index, non-strict) greater for ArgMax, less for ArgMin.
+template <bool isMax>
+Value argBetter(OpBuilder &b, Location l, Value x, Value cur, bool isFloat,
+                bool isUnsigned, bool last) {
+  if (isFloat) {
+    auto pred = isMax ? (last ? arith::CmpFPredicate::OGE
+                              : arith::CmpFPredicate::OGT)
+                      : (last ? arith::CmpFPredicate::OLE
+                              : arith::CmpFPredicate::OLT);
+    return arith::CmpFOp::create(b, l, pred, x, cur);
+  }
+  auto pred = isMax ? (last ? (isUnsigned ? arith::CmpIPredicate::uge
+                                          : arith::CmpIPredicate::sge)
+                            : (isUnsigned ? arith::CmpIPredicate::ugt
+                                          : arith::CmpIPredicate::sgt))
+                    : (last ? (isUnsigned ? arith::CmpIPredicate::ule
+                                          : arith::CmpIPredicate::sle)
+                            : (isUnsigned ? arith::CmpIPredicate::ult
+                                          : arith::CmpIPredicate::slt));
+  return arith::CmpIOp::create(b, l, pred, x, cur);
+}
+
+/// An arg reduction along the innermost axis, vectorizable: the row is
+/// viewed as [C / L, L] and each of L lanes keeps its own best (the lane
+/// loop is parallel and innermost, so it becomes vector compares and
+/// selects instead of one scalar chain per row), then the L lanes are
+/// merged, ties going to the first (or, selecting the last, the last)
+/// index. Index 0 always starts lane 0, as in the scalar form, so an all
+/// -inf row (or a NaN at index 0) gives 0; lanes that never took a value
+/// carry an index that loses every tie. Returns null when the axis is not
+/// innermost or its static extent is not a multiple of L (then the scalar
+/// reduction stays).
+template <bool isMax>
+Value laneArgReduceImpl(OpBuilder &b, Location loc, Value data,
+                        RankedTensorType inT, int64_t axis,
+                        ArrayRef<OpFoldResult> outSizes, Type elt,
+                        bool isUnsigned, bool last) {
+  constexpr int64_t L = 16;
+  int64_t rank = inT.getRank();
+  int64_t c = inT.getDimSize(axis);
+  if (axis != rank - 1 || ShapedType::isDynamic(c) || c % L != 0 || c < 4 * L)
+    return nullptr;
+  MLIRContext *ctx = b.getContext();
+  bool isFloat = isa<FloatType>(elt);
+  SmallVector<int64_t> exShape(inT.getShape());
+  exShape.back() = c / L;
+  exShape.push_back(L);
+  SmallVector<ReassociationIndices> re;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    re.push_back({d});
+  re.push_back({rank - 1, rank});
+  Value ex = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(exShape, elt), data, re);
+  SmallVector<int64_t> laneShape(inT.getShape().drop_back());
+  laneShape.push_back(L);
+  SmallVector<OpFoldResult> laneSizes(outSizes);
+  laneSizes.push_back(b.getIndexAttr(L));
+  Type i64 = b.getI64Type();
+  Value lowest = isMax ? lowestValue(b, loc, elt, isUnsigned)
+                       : highestValue(b, loc, elt, isUnsigned);
+  // An index past the row (or before it) loses every tie.
+  int64_t none = last ? -1 : c;
+  Value vInit = filledTensor(b, loc, RankedTensorType::get(laneShape, elt),
+                             laneSizes, lowest);
+  Value iInit = filledTensor(b, loc, RankedTensorType::get(laneShape, i64),
+                             laneSizes, scalarConst(b, loc, i64, none));
+  // Lanes: dims (outer..., j, l).
+  SmallVector<AffineExpr> laneOut;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    laneOut.push_back(getAffineDimExpr(d, ctx));
+  laneOut.push_back(getAffineDimExpr(rank, ctx));
+  AffineMap laneMap = AffineMap::get(rank + 1, 0, laneOut, ctx);
+  SmallVector<utils::IteratorType> iters(rank + 1,
+                                         utils::IteratorType::parallel);
+  iters[rank - 1] = utils::IteratorType::reduction;
+  auto lanes = linalg::GenericOp::create(
+      b, loc, TypeRange{vInit.getType(), iInit.getType()}, ValueRange{ex},
+      ValueRange{vInit, iInit},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank + 1), laneMap,
+                          laneMap},
+      iters, [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value j = linalg::IndexOp::create(nb, l, rank - 1);
+        Value lane = linalg::IndexOp::create(nb, l, rank);
+        Value flat = arith::AddIOp::create(
+            nb, l, arith::MulIOp::create(nb, l, j,
+                                         arith::ConstantIndexOp::create(nb, l, L)),
+            lane);
+        Value idx = arith::IndexCastOp::create(nb, l, i64, flat);
+        Value zero = arith::ConstantIntOp::create(nb, l, i64, 0);
+        Value take = arith::OrIOp::create(
+            nb, l,
+            argBetter<isMax>(nb, l, a[0], a[1], isFloat, isUnsigned, last),
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, idx, zero));
+        linalg::YieldOp::create(
+            nb, l,
+            ValueRange{arith::SelectOp::create(nb, l, take, a[0], a[1]),
+                       arith::SelectOp::create(nb, l, take, idx, a[2])});
+      });
+  // Merge the lanes: dims (outer..., l), l reduced.
+  RankedTensorType valT = RankedTensorType::get(inT.getShape().drop_back(), elt);
+  RankedTensorType idxT = RankedTensorType::get(inT.getShape().drop_back(), i64);
+  Value vOut = filledTensor(b, loc, valT, outSizes, lowest);
+  Value iOut = filledTensor(b, loc, idxT, outSizes,
+                            scalarConst(b, loc, i64, none));
+  SmallVector<AffineExpr> outExprs;
+  for (int64_t d = 0; d < rank - 1; ++d)
+    outExprs.push_back(getAffineDimExpr(d, ctx));
+  AffineMap outMap = AffineMap::get(rank, 0, outExprs, ctx);
+  SmallVector<utils::IteratorType> mIters(rank, utils::IteratorType::parallel);
+  mIters[rank - 1] = utils::IteratorType::reduction;
+  auto merged = linalg::GenericOp::create(
+      b, loc, TypeRange{valT, idxT}, lanes.getResults(), ValueRange{vOut, iOut},
+      ArrayRef<AffineMap>{b.getMultiDimIdentityMap(rank),
+                          b.getMultiDimIdentityMap(rank), outMap, outMap},
+      mIters, [&](OpBuilder &nb, Location l, ValueRange a) {
+        Value lane = linalg::IndexOp::create(nb, l, rank - 1);
+        Value first = arith::CmpIOp::create(
+            nb, l, arith::CmpIPredicate::eq, lane,
+            arith::ConstantIndexOp::create(nb, l, 0));
+        Value strict =
+            argBetter<isMax>(nb, l, a[0], a[2], isFloat, isUnsigned, false);
+        Value equal =
+            isFloat ? (Value)arith::CmpFOp::create(
+                          nb, l, arith::CmpFPredicate::OEQ, a[0], a[2])
+                    : (Value)arith::CmpIOp::create(
+                          nb, l, arith::CmpIPredicate::eq, a[0], a[2]);
+        Value order = arith::CmpIOp::create(
+            nb, l, last ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::slt,
+            a[1], a[3]);
+        Value take = arith::OrIOp::create(
+            nb, l, first,
+            arith::OrIOp::create(nb, l, strict,
+                                 arith::AndIOp::create(nb, l, equal, order)));
+        linalg::YieldOp::create(
+            nb, l,
+            ValueRange{arith::SelectOp::create(nb, l, take, a[0], a[2]),
+                       arith::SelectOp::create(nb, l, take, a[1], a[3])});
+      });
+  return merged.getResult(1);
+}
+
 /// ArgMax/ArgMin: a reduction carrying (best value, best index).
 template <typename OpTy, bool isMax>
 struct ArgPattern : GraphPattern<OpTy> {
   using GraphPattern<OpTy>::GraphPattern;
+  static Value laneArgReduce(OpBuilder &b, Location loc, Value data,
+                             RankedTensorType inT, int64_t axis,
+                             ArrayRef<OpFoldResult> outSizes, Type elt,
+                             bool isUnsigned, bool last) {
+    return laneArgReduceImpl<isMax>(b, loc, data, inT, axis, outSizes, elt,
+                                    isUnsigned, last);
+  }
   LogicalResult
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rw) const override {
@@ -200,6 +349,11 @@ struct ArgPattern : GraphPattern<OpTy> {
                          arith::SelectOp::create(b, l, take, idx, a[2])});
         });
     Value r = generic.getResult(1);
+    if (Value lanes = laneArgReduce(rw, loc, adaptor.getData(), inT, axis,
+                                    sizes, elt, isUnsigned, last)) {
+      rw.eraseOp(generic);
+      r = lanes;
+    }
     if (op.getKeepdims())
       r = reshapeTensor(rw, loc, r, outType, keptSizes);
     rw.replaceOp(op, r);

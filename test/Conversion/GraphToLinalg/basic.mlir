@@ -131,3 +131,20 @@ func.func @conv_transpose(%x: tensor<1x2x3x3xf32>, %w: tensor<2x4x3x3xf32>) -> t
   %0 = graph.conv_transpose %x, %w, %none {strides = [2, 2], pads = [1, 1, 1, 1], output_padding = [1, 1]} : (tensor<1x2x3x3xf32>, tensor<2x4x3x3xf32>, none) -> tensor<1x4x6x6xf32>
   return %0 : tensor<1x4x6x6xf32>
 }
+
+// -----
+
+// ArgMax along a row of 64 (a multiple of 16 lanes): the row viewed as
+// [4, 16], 16 lanes keep their own (best, index) with the lane loop
+// parallel and innermost (vectorizable), then the lanes merge. A row of 60
+// keeps the scalar (value, index) reduction.
+// CHECK-LABEL: func.func @argmax_lanes
+// CHECK: %[[EX:.*]] = tensor.expand_shape %arg0 {{\[\[}}0], [1, 2]] output_shape [2, 4, 16]
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%[[EX]] : tensor<2x4x16xf32>) outs({{.*}} : tensor<2x16xf32>, tensor<2x16xi64>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins({{.*}} : tensor<2x16xf32>, tensor<2x16xi64>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction"]} ins(%arg1 : tensor<2x60xf32>)
+func.func @argmax_lanes(%x: tensor<2x64xf32>, %y: tensor<2x60xf32>) -> (tensor<2xi64>, tensor<2xi64>) {
+  %a = graph.arg_max %x {axis = 1 : i64, keepdims = 0 : i64} : (tensor<2x64xf32>) -> tensor<2xi64>
+  %b = graph.arg_max %y {axis = 1 : i64, keepdims = 0 : i64} : (tensor<2x60xf32>) -> tensor<2xi64>
+  return %a, %b : tensor<2xi64>, tensor<2xi64>
+}
