@@ -221,12 +221,16 @@ struct VocabParallelPass
     : public mnemo::graph::impl::VocabParallelPassBase<VocabParallelPass> {
   using VocabParallelPassBase::VocabParallelPassBase;
 
-  /// Row range [off, off + len) of part `k` of `parts` over `vocab`
-  /// (balanced: sizes differ by at most one).
+  /// Row range [off, off + len) of part `k` of `parts` over `vocab`:
+  /// balanced, with boundaries on multiples of 16 once parts are large, so
+  /// every part but the last has rows the lane-wise ArgMax lowering takes.
   static std::pair<int64_t, int64_t> part(int64_t vocab, int64_t parts,
                                           int64_t k) {
-    int64_t off = k * vocab / parts, end = (k + 1) * vocab / parts;
-    return {off, end - off};
+    int64_t align = vocab / parts >= 256 ? 16 : 1;
+    auto at = [&](int64_t i) {
+      return i == parts ? vocab : i * vocab / parts / align * align;
+    };
+    return {at(k), at(k + 1) - at(k)};
   }
 
   /// The head applied to `hidden` with weight part [off, off + len).
