@@ -306,53 +306,37 @@ struct ArgPattern : GraphPattern<OpTy> {
     }
     auto valType = RankedTensorType::get(shape, elt);
     auto idxType = RankedTensorType::get(shape, rw.getI64Type());
-    Value vInit = filledTensor(rw, loc, valType, sizes,
-                               isMax ? lowestValue(rw, loc, elt, isUnsigned)
-                                     : highestValue(rw, loc, elt, isUnsigned));
-    Value iInit = filledTensor(rw, loc, idxType, sizes,
-                               scalarConst(rw, loc, rw.getI64Type(), 0));
-    AffineMap outMap = AffineMap::get(rank, 0, oe, ctx);
-    auto generic = linalg::GenericOp::create(
-        rw, loc, TypeRange{valType, idxType}, ValueRange{adaptor.getData()},
-        ValueRange{vInit, iInit},
-        ArrayRef<AffineMap>{rw.getMultiDimIdentityMap(rank), outMap, outMap},
-        iters, [&](OpBuilder &b, Location l, ValueRange a) {
-          Value idx = arith::IndexCastOp::create(
-              b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
-          Value better;
-          if (isFloat) {
-            auto pred = isMax ? (last ? arith::CmpFPredicate::OGE
-                                      : arith::CmpFPredicate::OGT)
-                              : (last ? arith::CmpFPredicate::OLE
-                                      : arith::CmpFPredicate::OLT);
-            better = arith::CmpFOp::create(b, l, pred, a[0], a[1]);
-          } else {
-            auto pred =
-                isMax ? (last ? (isUnsigned ? arith::CmpIPredicate::uge
-                                            : arith::CmpIPredicate::sge)
-                              : (isUnsigned ? arith::CmpIPredicate::ugt
-                                            : arith::CmpIPredicate::sgt))
-                      : (last ? (isUnsigned ? arith::CmpIPredicate::ule
-                                            : arith::CmpIPredicate::sle)
-                              : (isUnsigned ? arith::CmpIPredicate::ult
-                                            : arith::CmpIPredicate::slt));
-            better = arith::CmpIOp::create(b, l, pred, a[0], a[1]);
-          }
-          // The first element always wins so an all -inf row gives 0.
-          Value first = arith::CmpIOp::create(
-              b, l, arith::CmpIPredicate::eq, idx,
-              arith::ConstantIntOp::create(b, l, b.getI64Type(), 0));
-          Value take = arith::OrIOp::create(b, l, better, first);
-          linalg::YieldOp::create(
-              b, l,
-              ValueRange{arith::SelectOp::create(b, l, take, a[0], a[1]),
-                         arith::SelectOp::create(b, l, take, idx, a[2])});
-        });
-    Value r = generic.getResult(1);
-    if (Value lanes = laneArgReduce(rw, loc, adaptor.getData(), inT, axis,
-                                    sizes, elt, isUnsigned, last)) {
-      rw.eraseOp(generic);
-      r = lanes;
+    // Lane-wise where the row allows it, else one scalar (value, index)
+    // chain per row.
+    Value r = laneArgReduce(rw, loc, adaptor.getData(), inT, axis, sizes, elt,
+                            isUnsigned, last);
+    if (!r) {
+      Value vInit = filledTensor(rw, loc, valType, sizes,
+                                 isMax ? lowestValue(rw, loc, elt, isUnsigned)
+                                       : highestValue(rw, loc, elt, isUnsigned));
+      Value iInit = filledTensor(rw, loc, idxType, sizes,
+                                 scalarConst(rw, loc, rw.getI64Type(), 0));
+      AffineMap outMap = AffineMap::get(rank, 0, oe, ctx);
+      auto generic = linalg::GenericOp::create(
+          rw, loc, TypeRange{valType, idxType}, ValueRange{adaptor.getData()},
+          ValueRange{vInit, iInit},
+          ArrayRef<AffineMap>{rw.getMultiDimIdentityMap(rank), outMap, outMap},
+          iters, [&](OpBuilder &b, Location l, ValueRange a) {
+            Value idx = arith::IndexCastOp::create(
+                b, l, b.getI64Type(), linalg::IndexOp::create(b, l, axis));
+            Value better = argBetter<isMax>(b, l, a[0], a[1], isFloat,
+                                            isUnsigned, last);
+            // The first element always wins so an all -inf row gives 0.
+            Value first = arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::eq, idx,
+                arith::ConstantIntOp::create(b, l, b.getI64Type(), 0));
+            Value take = arith::OrIOp::create(b, l, better, first);
+            linalg::YieldOp::create(
+                b, l,
+                ValueRange{arith::SelectOp::create(b, l, take, a[0], a[1]),
+                           arith::SelectOp::create(b, l, take, idx, a[2])});
+          });
+      r = generic.getResult(1);
     }
     if (op.getKeepdims())
       r = reshapeTensor(rw, loc, r, outType, keptSizes);
