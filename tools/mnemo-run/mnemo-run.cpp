@@ -206,9 +206,11 @@ static double elementAsDouble(const uint8_t *p, StringRef dtype) {
 /// MPI state of a vocab-parallel run (OUT/rank<r> artifacts).
 static bool mpiStarted = false;
 static bool mpiFollower = false; // a rank other than 0: prints nothing
+static int mpiSize = 0;
 
 /// Picks this process's rank directory of a vocab-parallel build, starting
 /// MPI. Other ranks compute the same outputs; only rank 0 prints them.
+/// (The build's rank count is checked once the artifact is loaded.)
 static bool selectRank(std::string &dir) {
   SmallString<256> rank0(dir);
   sys::path::append(rank0, "rank0");
@@ -217,18 +219,15 @@ static bool selectRank(std::string &dir) {
 #ifdef MNEMO_HAVE_MPI
   MPI_Init(nullptr, nullptr);
   mpiStarted = true;
-  int rank = 0, size = 1;
+  int rank = 0;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  MPI_Comm_size(MPI_COMM_WORLD, &mpiSize);
   SmallString<256> mine(dir);
   sys::path::append(mine, "rank" + std::to_string(rank));
-  LoadedArtifact probe;
-  if (!sys::fs::is_directory(mine) || !loadArtifact(std::string(mine), probe) ||
-      probe.sig.vocabRanks != size) {
-    errs() << "mnemo-run: " << dir << " holds a vocab-parallel build for "
-           << (probe.sig.vocabRanks ? probe.sig.vocabRanks : 0)
-           << " ranks; this run has " << size
-           << " (start it with mpirun -np N)\n";
+  if (!sys::fs::is_directory(mine)) {
+    errs() << "mnemo-run: " << dir << " has no " << sys::path::filename(mine)
+           << ": its vocab-parallel build has fewer ranks than this run's "
+           << mpiSize << " (start it with mpirun -np N)\n";
     return false;
   }
   dir = std::string(mine);
@@ -350,6 +349,12 @@ static int runMain(int argc, char **argv) {
   LoadedArtifact loaded;
   if (!loadArtifact(dir, loaded))
     return 2;
+  if (mpiStarted && loaded.sig.vocabRanks != mpiSize) {
+    errs() << "mnemo-run: " << artifact << " holds a vocab-parallel build for "
+           << loaded.sig.vocabRanks << " ranks; this run has " << mpiSize
+           << " (start it with mpirun -np N)\n";
+    return 2;
+  }
   if (!artifact.empty())
     sig = loaded.sig;
   RunDimsFn runDims = loaded.run;

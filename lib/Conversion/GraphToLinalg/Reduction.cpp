@@ -155,7 +155,7 @@ Value argBetter(OpBuilder &b, Location l, Value x, Value cur, bool isFloat,
 /// innermost or its static extent is not a multiple of L (then the scalar
 /// reduction stays).
 template <bool isMax>
-Value laneArgReduceImpl(OpBuilder &b, Location loc, Value data,
+Value laneArgReduce(OpBuilder &b, Location loc, Value data,
                         RankedTensorType inT, int64_t axis,
                         ArrayRef<OpFoldResult> outSizes, Type elt,
                         bool isUnsigned, bool last) {
@@ -267,13 +267,6 @@ Value laneArgReduceImpl(OpBuilder &b, Location loc, Value data,
 template <typename OpTy, bool isMax>
 struct ArgPattern : GraphPattern<OpTy> {
   using GraphPattern<OpTy>::GraphPattern;
-  static Value laneArgReduce(OpBuilder &b, Location loc, Value data,
-                             RankedTensorType inT, int64_t axis,
-                             ArrayRef<OpFoldResult> outSizes, Type elt,
-                             bool isUnsigned, bool last) {
-    return laneArgReduceImpl<isMax>(b, loc, data, inT, axis, outSizes, elt,
-                                    isUnsigned, last);
-  }
   LogicalResult
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rw) const override {
@@ -308,8 +301,8 @@ struct ArgPattern : GraphPattern<OpTy> {
     auto idxType = RankedTensorType::get(shape, rw.getI64Type());
     // Lane-wise where the row allows it, else one scalar (value, index)
     // chain per row.
-    Value r = laneArgReduce(rw, loc, adaptor.getData(), inT, axis, sizes, elt,
-                            isUnsigned, last);
+    Value r = laneArgReduce<isMax>(rw, loc, adaptor.getData(), inT, axis,
+                                   sizes, elt, isUnsigned, last);
     if (!r) {
       Value vInit = filledTensor(rw, loc, valType, sizes,
                                  isMax ? lowestValue(rw, loc, elt, isUnsigned)

@@ -167,9 +167,9 @@ FailureOr<Value> sliceConstant(OpBuilder &b, ConstantOp c, int axis,
 }
 
 /// Builds the merge of per-part results in graph ops.
-class Builder {
+class MergeBuilder {
 public:
-  Builder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+  MergeBuilder(OpBuilder &b, Location loc) : b(b), loc(loc) {}
 
   Value i64s(ArrayRef<int64_t> v) {
     auto t = RankedTensorType::get({(int64_t)v.size()}, b.getI64Type());
@@ -265,7 +265,7 @@ struct VocabParallelPass
   /// as ONNX ArgMax).
   FailureOr<Value> sequential(OpBuilder &b, const LMHead &h, Value hidden,
                               StringRef kind, bool keepdims) {
-    Builder g(b, h.op->getLoc());
+    MergeBuilder g(b, h.op->getLoc());
     if (kind != "argmax" || shards == 1) {
       if (shards > 1)
         mlir::emitWarning(h.op->getLoc())
@@ -313,7 +313,7 @@ struct VocabParallelPass
   /// Rank `rank` of `shards`: its slice, merged with all-reduces.
   FailureOr<Value> distributed(OpBuilder &b, const LMHead &h, Value hidden,
                                StringRef kind, bool keepdims) {
-    Builder g(b, h.op->getLoc());
+    MergeBuilder g(b, h.op->getLoc());
     auto [off, len] = part(h.vocab, shards, rank);
     auto l = headPart(b, h, hidden, off, len);
     if (failed(l))
@@ -347,10 +347,10 @@ struct VocabParallelPass
     }
     // All-gather as a sum of zero-padded slices: each element is one
     // rank's value plus zeros, so the sum is exact.
-    int64_t rank = lt.getRank();
-    SmallVector<int64_t> pads(2 * rank, 0);
-    pads[rank - 1] = off;
-    pads[2 * rank - 1] = h.vocab - off - len;
+    int64_t dims = lt.getRank();
+    SmallVector<int64_t> pads(2 * dims, 0);
+    pads[dims - 1] = off;
+    pads[2 * dims - 1] = h.vocab - off - len;
     Value padded = PadOp::create(b, g.loc, result, g.i64s(pads),
                                  g.scalar(lt.getElementType(), 0.0), g.none(),
                                  "constant");
@@ -361,7 +361,7 @@ struct VocabParallelPass
   /// are zero, and the sum over ranks is the full lookup.
   LogicalResult embedding(OpBuilder &b, GatherOp gather, int64_t vocab) {
     Location loc = gather.getLoc();
-    Builder g(b, loc);
+    MergeBuilder g(b, loc);
     b.setInsertionPoint(gather);
     auto [off, len] = part(vocab, shards, rank);
     auto table = gather.getData().getDefiningOp<ConstantOp>();
@@ -460,7 +460,7 @@ struct VocabParallelPass
                           << hidden.getType();
         return signalPassFailure();
       }
-      Builder g(b, h.op->getLoc());
+      MergeBuilder g(b, h.op->getLoc());
       hidden = SliceOp::create(b, g.loc, hidden, g.i64s({-1}),
                                g.i64s({INT64_MAX}), g.i64s({ht.getRank() - 2}),
                                g.none());
