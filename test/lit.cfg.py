@@ -55,3 +55,20 @@ if shutil.which("mpirun") and shutil.which("mpicc"):
     # No network interfaces are needed between ranks on one machine.
     config.environment["OMPI_MCA_btl"] = "self,vader"
     config.substitutions.append(("%mpirun", "mpirun --oversubscribe -np"))
+
+# The C compiler mnemo links artifacts with builds the tests' C programs
+# against generated headers.
+config.substitutions.append(("%cc", config.mnemo_c_compiler))
+
+# The host's ISA extensions (Linux /proc/cpuinfo flags) as features
+# cpu-<flag>: tests of the run-time CPU check pick an extension the host
+# lacks, or skip.
+try:
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                for flag in line.split(":", 1)[1].split():
+                    config.available_features.add("cpu-" + flag)
+                break
+except OSError:
+    pass

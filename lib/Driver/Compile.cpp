@@ -8,6 +8,7 @@
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
 #include "mnemo/Import/ONNX/ImportONNX.h"
 #include "mnemo/Pipelines/Pipelines.h"
+#include "mnemo/Target/CPU/CPUTarget.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -33,6 +34,8 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
+
+extern char **environ;
 
 using namespace mlir;
 using namespace mnemo;
@@ -251,15 +254,25 @@ static std::string headerText(const ArtifactSignature &sig) {
     os << "#define " << StringRef(sig.name).upper() << "_NUM_DIMS "
        << sig.dims.size() << "\n\n";
   }
+  std::string upper = StringRef(sig.name).upper();
+  os << "/* Built for --cpu=" << sig.target.cpu << " (LLVM CPU "
+     << sig.target.llvmCpu << ", " << sig.target.vectorBits
+     << "-bit vectors). The entry points return 4 on a CPU without these "
+        "ISA\n   extensions; _cpu_supported() tells beforehand. */\n"
+     << "#define " << upper << "_CPU \"" << sig.target.cpu << "\"\n"
+     << "#define " << upper << "_CPU_FEATURES \""
+     << llvm::join(sig.target.features, ",") << "\"\n"
+     << "int " << sig.name << "_cpu_supported(void);\n\n";
   os << "size_t " << sig.name << "_workspace_bytes(void);\n\n"
      << "/* Returns 0 on success; 2 if the model has symbolic dims (use "
-        "_run_dims). */\n"
+        "_run_dims);\n   4 if this CPU lacks an extension of "
+     << upper << "_CPU_FEATURES. */\n"
      << "int " << sig.name
      << "_run(const void *const *inputs, void *const *outputs, void "
         "*workspace);\n\n"
      << "/* dims: one value per symbolic dim; output_shapes (may be NULL) "
         "receives\n   every output's dims in order. Returns 3 if a dim is "
-        "outside its bound. */\n"
+        "outside its bound,\n   4 as _run. */\n"
      << "int " << sig.name
      << "_run_dims(const int64_t *dims, const void *const *inputs,\n"
      << "    void *const *outputs, int64_t *output_shapes, void *workspace);\n\n"
@@ -293,7 +306,14 @@ static std::string signatureJson(const ArtifactSignature &sig) {
   Array dims;
   for (const auto &d : sig.dims)
     dims.push_back(Object{{"name", d.name}, {"lo", d.lo}, {"hi", d.hi}});
+  Array features;
+  for (const auto &f : sig.target.features)
+    features.push_back(f);
   Object top{{"name", sig.name},
+             {"target", Object{{"cpu", sig.target.cpu},
+                               {"llvm_cpu", sig.target.llvmCpu},
+                               {"features", std::move(features)},
+                               {"vector_bits", sig.target.vectorBits}}},
              {"workspace_bytes", sig.workspaceBytes},
              {"inputs", tensors(sig.inputs)},
              {"outputs", tensors(sig.outputs)},
@@ -372,6 +392,17 @@ FailureOr<ArtifactSignature> mnemo::readSignature(StringRef jsonPath,
   if (!tensors(o->getArray("inputs"), sig.inputs) ||
       !tensors(o->getArray("outputs"), sig.outputs))
     return bad("malformed tensor entry");
+  // Artifacts before --cpu have no "target": they were built for the
+  // host that compiled them, which cannot be checked.
+  if (const auto *t = o->getObject("target")) {
+    sig.target.cpu = t->getString("cpu").value_or("").str();
+    sig.target.llvmCpu = t->getString("llvm_cpu").value_or("").str();
+    sig.target.vectorBits = t->getInteger("vector_bits").value_or(0);
+    if (const auto *fs = t->getArray("features"))
+      for (const auto &f : *fs)
+        if (auto str = f.getAsString())
+          sig.target.features.push_back(str->str());
+  }
   if (const auto *vp = o->getObject("vocab_parallel")) {
     sig.vocabRank = vp->getInteger("rank").value_or(-1);
     sig.vocabRanks = vp->getInteger("ranks").value_or(0);
@@ -386,32 +417,50 @@ FailureOr<ArtifactSignature> mnemo::readSignature(StringRef jsonPath,
   return sig;
 }
 
-/// LLVM IR -> optimized object file for the host CPU.
+bool mnemo::hostCanRun(const ArtifactSignature &sig, std::string &why) {
+  std::vector<std::string> missing = missingHostFeatures(sig.target.features);
+  if (missing.empty())
+    return true;
+  why = sig.name + " was built for --cpu=" + sig.target.cpu + " (LLVM CPU " +
+        sig.target.llvmCpu + "); this CPU (" +
+        llvm::sys::getHostCPUName().str() + ") lacks " +
+        llvm::join(missing, ", ") +
+        ". Rebuild it on this machine with --cpu=host, or with "
+        "--cpu=x86-64-v3 to run on any AVX2 machine.";
+  return false;
+}
+
+std::string mnemo::describeRunError(int rc) {
+  switch (rc) {
+  case 2:
+    return "the model has symbolic dims: call _run_dims";
+  case 3:
+    return "a symbolic dim is outside the bound the artifact was built for";
+  case 4:
+    return "this CPU lacks an ISA extension the artifact was built for";
+  default:
+    return "error " + std::to_string(rc);
+  }
+}
+
+/// LLVM IR -> optimized object file for the target CPU. The entry point
+/// checks at run time that the CPU has the ISA extensions the code uses.
 static LogicalResult emitObject(ModuleOp module, StringRef path,
+                                const CPUTarget &target, StringRef name,
                                 unsigned optLevel, bool llvmOnly) {
   Location loc = module.getLoc();
-  llvm::InitializeNativeTarget();
-  llvm::InitializeNativeTargetAsmPrinter();
   llvm::LLVMContext llctx;
   auto llmod = translateModuleToLLVMIR(module, llctx, "mnemo");
   if (!llmod)
     return emitError(loc) << "translation to LLVM IR failed";
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
-  std::string err;
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, err);
-  if (!target)
-    return emitError(loc) << "no LLVM target for " << triple.str() << ": " << err;
-  llvm::SubtargetFeatures features;
-  for (auto &f : llvm::sys::getHostCPUFeatures())
-    features.AddFeature(f.first(), f.second);
-  llvm::TargetOptions opts;
-  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), features.getString(), opts,
-      llvm::Reloc::PIC_, std::nullopt,
-      optLevel == 0 ? llvm::CodeGenOptLevel::None
-                    : llvm::CodeGenOptLevel::Aggressive));
+  auto tmOr = createTargetMachine(target, optLevel);
+  if (!tmOr)
+    return emitError(loc) << llvm::toString(tmOr.takeError());
+  std::unique_ptr<llvm::TargetMachine> tm = std::move(*tmOr);
+  if (auto e = addCPUFeatureGuard(*llmod, name, target.isaFeatures))
+    return emitError(loc) << llvm::toString(std::move(e));
   llmod->setDataLayout(tm->createDataLayout());
-  llmod->setTargetTriple(triple);
+  llmod->setTargetTriple(tm->getTargetTriple());
   auto transformer = makeOptimizingTransformer(optLevel, 0, tm.get());
   if (auto e = transformer(llmod.get()))
     return emitError(loc) << "LLVM optimization failed: "
@@ -431,7 +480,6 @@ static LogicalResult emitObject(ModuleOp module, StringRef path,
   return success();
 }
 
-/// Links the object into a shared library with the system C compiler.
 /// Whether the lowered module runs loops on OpenMP threads (then the
 /// library links LLVM's libomp, found through an rpath).
 static bool usesOpenMP(ModuleOp module) {
@@ -454,34 +502,50 @@ static bool usesMPI(ModuleOp module) {
   return false;
 }
 
+/// Links the object into a shared library with the C compiler mnemo was
+/// built with (clang-22, which scripts/setup.sh installs), else the first
+/// C compiler on PATH. MPI builds go through mpicc, told to wrap that same
+/// compiler: its default (gcc) need not be installed.
 static LogicalResult linkShared(StringRef obj, StringRef so, bool openmp,
                                 bool mpi, Location loc) {
   std::string cc;
-  // mpicc knows where its libmpi lives.
-  std::initializer_list<const char *> compilers = {"cc", "clang-22", "clang",
-                                                   "gcc"};
-  std::initializer_list<const char *> mpiCompilers = {"mpicc"};
-  for (const char *name : mpi ? mpiCompilers : compilers)
-    if (auto p = llvm::sys::findProgramByName(name)) {
-      cc = *p;
-      break;
-    }
-  if (cc.empty() && mpi)
-    return emitError(loc) << "linking " << so
-                          << " needs MPI: no mpicc on PATH (install "
-                             "libopenmpi-dev, as scripts/setup.sh does)";
+  if (llvm::sys::fs::can_execute(MNEMO_LINK_CC))
+    cc = MNEMO_LINK_CC;
+  for (const char *name : {"cc", "clang-22", "clang", "gcc"})
+    if (cc.empty())
+      if (auto p = llvm::sys::findProgramByName(name))
+        cc = *p;
   if (cc.empty())
-    return emitError(loc) << "no C compiler (cc, clang, gcc) on PATH to link "
+    return emitError(loc) << "no C compiler (" MNEMO_LINK_CC
+                             ", cc, clang, gcc) to link "
                           << so;
-  SmallVector<StringRef> args = {cc, "-shared", "-o", so, obj, "-lm"};
+  std::string driver = cc;
+  std::vector<std::string> env;
+  if (mpi) {
+    auto p = llvm::sys::findProgramByName("mpicc");
+    if (!p)
+      return emitError(loc) << "linking " << so
+                            << " needs MPI: no mpicc on PATH (install "
+                               "libopenmpi-dev, as scripts/setup.sh does)";
+    driver = *p;
+    for (char **e = environ; *e; ++e)
+      env.push_back(*e);
+    env.push_back("OMPI_CC=" + cc);  // Open MPI
+    env.push_back("MPICH_CC=" + cc); // MPICH
+  }
+  SmallVector<StringRef> args = {driver, "-shared", "-o", so, obj, "-lm"};
   if (openmp)
     args.append({"-L" MNEMO_LLVM_LIBDIR, "-lomp",
                  "-Wl,-rpath," MNEMO_LLVM_LIBDIR});
+  SmallVector<StringRef> envRefs(env.begin(), env.end());
   std::string err;
-  int rc = llvm::sys::ExecuteAndWait(cc, args, std::nullopt, {}, 0, 0, &err);
+  int rc = llvm::sys::ExecuteAndWait(
+      driver, args,
+      mpi ? std::optional<ArrayRef<StringRef>>(envRefs) : std::nullopt, {}, 0,
+      0, &err);
   if (rc != 0)
-    return emitError(loc) << "linking " << so << " failed (" << cc << " exit "
-                          << rc << ") " << err;
+    return emitError(loc) << "linking " << so << " failed (" << driver
+                          << " exit " << rc << ") " << err;
   return success();
 }
 
@@ -510,6 +574,10 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   auto fn = module.lookupSymbol<func::FuncOp>("main_graph");
   if (!fn)
     return emitError(loc) << "module has no @main_graph", failure();
+  llvm::Expected<CPUTarget> target =
+      resolveCPUTarget(options.cpu, options.cpuFeatures);
+  if (!target)
+    return emitError(loc) << llvm::toString(target.takeError()), failure();
   // Refine types first: the signature (ranks, static dims) is read from
   // the inferred function type.
   {
@@ -540,6 +608,8 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
       return failure();
   }
   ArtifactSignature sig = signatureOf(fn, options.name);
+  sig.target = {target->requested, target->cpu, target->isaFeatures,
+                target->vectorBits};
   if (auto vp = module->getAttrOfType<DictionaryAttr>("mnemo.vocab_parallel")) {
     sig.vocabRank = vp.getAs<IntegerAttr>("rank").getInt();
     sig.vocabRanks = vp.getAs<IntegerAttr>("ranks").getInt();
@@ -560,6 +630,8 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   popts.name = options.name;
   popts.dims = options.dims;
   popts.optLevel = options.optLevel;
+  popts.cpu = options.cpu;
+  popts.cpuFeatures = options.cpuFeatures;
   popts.planner = options.planner;
   popts.ilpTimeLimit = options.ilpTimeLimit;
   popts.reports = options.reports;
@@ -606,10 +678,12 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
     return sig;
   }
   if (options.emit == "llvm")
-    return failed(emitObject(module, b + ".ll", options.optLevel, true))
+    return failed(emitObject(module, b + ".ll", *target, options.name,
+                             options.optLevel, true))
                ? FailureOr<ArtifactSignature>(failure())
                : FailureOr<ArtifactSignature>(sig);
-  if (failed(emitObject(module, b + ".o", options.optLevel, false)) ||
+  if (failed(emitObject(module, b + ".o", *target, options.name,
+                        options.optLevel, false)) ||
       failed(writeFile(b + ".h", headerText(sig), loc)) ||
       failed(writeFile(b + ".json", signatureJson(sig), loc)))
     return failure();

@@ -78,6 +78,8 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   if (options.optLevel > 0) {
     RegisterTilePassOptions tile;
     tile.parallel = options.parallel && options.optLevel >= 2;
+    tile.cpu = options.cpu;
+    tile.cpuFeatures = options.cpuFeatures;
     pm.addNestedPass<func::FuncOp>(createRegisterTilePass(tile));
     addText(pm, "func.func(mnemo-cpu-interchange-reductions)");
     if (tile.parallel)
@@ -99,6 +101,10 @@ void buildCPULowerToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCPUABIPass(abi));
   // canonicalize inlines the alloca_scope scf-to-openmp wraps loop bodies
   // in (they allocate nothing); scf-to-cf cannot split blocks inside one.
+  // bf16 needs no runtime library: arithmetic in f32, conversions as
+  // integer ops (mnemo-cpu-expand-bf16).
+  addText(pm, "arith-emulate-unsupported-floats{source-types=bf16 "
+              "target-type=f32},mnemo-cpu-expand-bf16");
   addText(pm, "canonicalize,lower-affine,convert-scf-to-openmp,canonicalize,"
               "convert-scf-to-cf,"
               "convert-vector-to-llvm,expand-strided-metadata,lower-affine,"

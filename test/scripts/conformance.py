@@ -32,6 +32,8 @@ ap.add_argument("--known", help="tests known to fail, one per line with the reas
 ap.add_argument("--report", help="write per-test results (tsv) here")
 ap.add_argument("-j", type=int, default=os.cpu_count() or 2)
 ap.add_argument("--filter", default="", help="only tests containing this")
+ap.add_argument("--cpu", default="host",
+                help="mnemo-run --cpu: host, x86-64-v3 (AVX2 code), ...")
 args = ap.parse_args()
 
 if not os.path.isdir(args.data):
@@ -61,7 +63,7 @@ def run(item):
     sub, name, model, data = item
     try:
         p = subprocess.run([args.run, model, "--inputs", data, "-O1",
-                            "--specialize-shape-inputs"],
+                            "--specialize-shape-inputs", "--cpu", args.cpu],
                            capture_output=True, text=True, errors="replace", timeout=300)
     except subprocess.TimeoutExpired:
         return item, "fail", "timed out"

@@ -45,6 +45,13 @@ bool mnemo::loadArtifact(const std::string &dir, LoadedArtifact &out) {
     errs() << "mnemo-run: no artifact signature (<name>.json) in " << dir << "\n";
     return false;
   }
+  // Refuse before running code the CPU cannot execute (the entry point
+  // would return 4; an artifact from before that check would SIGILL).
+  std::string why;
+  if (!hostCanRun(out.sig, why)) {
+    errs() << "mnemo-run: " << dir << ": " << why << "\n";
+    return false;
+  }
   SmallString<256> so(dir);
   sys::path::append(so, "lib" + out.sig.name + ".so");
   void *lib = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -312,7 +319,8 @@ struct Stepper {
              std::chrono::steady_clock::now() - t0)
              .count();
     if (rc != 0)
-      return fail(a.sig.name + "_run_dims returned " + Twine(rc));
+      return fail(a.sig.name + "_run_dims returned " + Twine(rc) + " (" +
+                  describeRunError(rc) + ")");
     kvBytesWritten = 0;
     for (size_t i = 0; i < caches.size(); ++i)
       for (size_t k = 0; k < caches[i].data.size(); ++k)

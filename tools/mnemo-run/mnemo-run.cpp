@@ -61,6 +61,15 @@ static cl::opt<unsigned> repeat("repeat", cl::desc("Time N runs, print median"),
 static cl::list<std::string> dims("dim", cl::desc("NAME=LO..HI bound"),
                                   cl::cat(cat));
 static cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(3), cl::cat(cat));
+static cl::opt<std::string>
+    cpu("cpu",
+        cl::desc("Target CPU when compiling a model: host | x86-64-v2 | "
+                 "x86-64-v3 | x86-64-v4 | an LLVM CPU name"),
+        cl::init("host"), cl::cat(cat));
+static cl::opt<std::string>
+    cpuFeatures("cpu-features",
+                cl::desc("Extra target features (+avx2,-avx512f,...)"),
+                cl::cat(cat));
 static cl::opt<std::string> keep("keep", cl::desc("Compile into this directory"),
                                  cl::cat(cat));
 
@@ -304,6 +313,8 @@ static int runMain(int argc, char **argv) {
     CompileOptions opts;
     opts.name = sanitizeName(sys::path::stem(model));
     opts.optLevel = optLevel;
+    opts.cpu = cpu;
+    opts.cpuFeatures = cpuFeatures;
     opts.dims.assign(dims.begin(), dims.end());
     // Without --dim, each symbolic dim is bounded by the value it has here.
     auto fn = module->lookupSymbol<mlir::func::FuncOp>("main_graph");
@@ -449,7 +460,8 @@ static int runMain(int argc, char **argv) {
   int rc = runDims(dimArgs.data(), inPtrs.data(), outPtrs.data(),
                    outShapes.data(), ws);
   if (rc != 0) {
-    errs() << "mnemo-run: " << sig.name << "_run_dims returned " << rc << "\n";
+    errs() << "mnemo-run: " << sig.name << "_run_dims returned " << rc
+           << " (" << describeRunError(rc) << ")\n";
     return 1;
   }
   if (repeat > 0) {

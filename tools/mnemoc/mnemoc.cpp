@@ -36,6 +36,16 @@ static cl::opt<unsigned> optLevel("O", cl::desc("Optimization level 0-3"),
 static cl::opt<std::string> target("target", cl::desc("cpu | cuda | pim"),
                                    cl::init("cpu"), cl::cat(cat));
 static cl::opt<std::string>
+    cpu("cpu",
+        cl::desc("Target CPU: host (default) | x86-64-v2 | x86-64-v3 (AVX2, "
+                 "FMA) | x86-64-v4 (AVX-512) | an LLVM CPU name (znver3, "
+                 "skylake-avx512, ...)"),
+        cl::init("host"), cl::cat(cat));
+static cl::opt<std::string>
+    cpuFeatures("cpu-features",
+                cl::desc("Extra target features, e.g. +avx512f,-avx512bf16"),
+                cl::cat(cat));
+static cl::opt<std::string>
     emit("emit", cl::desc("Last stage to write: mlir | llvm | obj | so"),
          cl::init("so"), cl::cat(cat));
 static cl::opt<std::string> name("name",
@@ -188,6 +198,8 @@ int main(int argc, char **argv) {
   opts.outDir = outDir;
   opts.emit = emit;
   opts.optLevel = optLevel;
+  opts.cpu = cpu;
+  opts.cpuFeatures = cpuFeatures;
   opts.dims.assign(dims.begin(), dims.end());
   opts.printIRAfterAll = printIR;
   opts.timing = timing;

@@ -42,8 +42,17 @@ struct DimBound {
   int64_t lo = 0, hi = 0;
 };
 
+/// The machine an artifact was built for (its JSON "target").
+struct TargetSignature {
+  std::string cpu;                   // as requested: host, x86-64-v3, ...
+  std::string llvmCpu;               // resolved: znver3, sapphirerapids, ...
+  std::vector<std::string> features; // ISA extensions checked at run time
+  int64_t vectorBits = 0;
+};
+
 struct ArtifactSignature {
   std::string name;
+  TargetSignature target;
   std::vector<TensorSignature> inputs, outputs;
   std::vector<DimBound> dims;
   int64_t workspaceBytes = 0;
@@ -55,6 +64,8 @@ struct CompileOptions {
   std::string outDir = ".";
   std::string emit = "so";       // mlir | llvm | obj | so
   unsigned optLevel = 3;
+  std::string cpu = "host";      // host | x86-64-v2..v4 | LLVM CPU name
+  std::string cpuFeatures;       // +avx2,-avx512f,...
   std::vector<std::string> dims; // name=lo..hi
   bool printIRAfterAll = false;
   bool timing = false;
@@ -95,6 +106,13 @@ llvm::FailureOr<ArtifactSignature> compileCPU(mlir::ModuleOp module,
 /// Reads the JSON written next to an artifact.
 llvm::FailureOr<ArtifactSignature> readSignature(llvm::StringRef jsonPath,
                                                  std::string &error);
+
+/// Whether this CPU has every ISA extension `sig` was built for; if not,
+/// `why` says which are missing and what to rebuild with.
+bool hostCanRun(const ArtifactSignature &sig, std::string &why);
+
+/// What a nonzero return code of `_run` / `_run_dims` means.
+std::string describeRunError(int rc);
 
 /// Prints diagnostics as `file:node:1: error: message` without echoing the
 /// model file's bytes as a source line (models are binary protobufs), and

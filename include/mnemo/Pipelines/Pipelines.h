@@ -35,6 +35,15 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
                             llvm::cl::desc("0 keeps plain loops (no tiling "
                                            "or vectorization)"),
                             llvm::cl::init(3)};
+  Option<std::string> cpu{
+      *this, "cpu",
+      llvm::cl::desc("Target CPU: host, x86-64-v2/v3/v4 or an LLVM CPU "
+                     "name (include/mnemo/Target/CPU/CPUTarget.h)"),
+      llvm::cl::init("host")};
+  Option<std::string> cpuFeatures{
+      *this, "cpu-features",
+      llvm::cl::desc("Extra target features: +avx2,-avx512f,..."),
+      llvm::cl::init("")};
   Option<bool> parallel{*this, "parallel",
                         llvm::cl::desc("Split large ops across threads "
                                        "(OpenMP; at -O2 and above)"),

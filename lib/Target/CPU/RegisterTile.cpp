@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mnemo/Target/CPU/CPUTarget.h"
 #include "mnemo/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Affine/Utils.h"
@@ -786,9 +787,28 @@ struct RegisterTilePass
     : public mnemo::impl::RegisterTilePassBase<RegisterTilePass> {
   using Base::Base;
 
+  /// The block is resolved once per pipeline, not per function (which
+  /// may run on several threads).
+  LogicalResult initialize(MLIRContext *ctx) override {
+    vw = vectorWidth, mr = rows, nv = vectors;
+    // Negative sizes are reported on the function in runOnOperation.
+    if (vw < 0 || mr < 0 || nv < 0 || (vw && mr && nv))
+      return success();
+    llvm::Expected<mnemo::CPUTarget> target =
+        mnemo::resolveCPUTarget(cpu, cpuFeatures);
+    if (!target)
+      return emitError(UnknownLoc::get(ctx))
+             << llvm::toString(target.takeError());
+    vw = vw ? vw : target->f32Lanes();
+    mr = mr ? mr : target->blockRows();
+    nv = nv ? nv : target->blockVectors();
+    return success();
+  }
+
   void runOnOperation() override {
-    if (vectorWidth < 1 || rows < 1 || vectors < 1) {
-      getOperation().emitError("register-tile sizes must be positive");
+    if (vw < 0 || mr < 0 || nv < 0) {
+      getOperation().emitError(
+          "register-tile sizes must be positive (or 0: from the target)");
       return signalPassFailure();
     }
     IRRewriter rewriter(&getContext());
@@ -811,8 +831,7 @@ struct RegisterTilePass
       auto [fill, init] = precedingFill(op);
       linalg::GenericOp epilogue = followingEpilogue(op);
       rewriter.setInsertionPoint(op);
-      BlockEmitter(op, plan, vectorWidth, rows, vectors, parallel, init,
-                   epilogue)
+      BlockEmitter(op, plan, vw, mr, nv, parallel, init, epilogue)
           .emit(rewriter);
       rewriter.eraseOp(op);
       if (fill)
@@ -823,12 +842,14 @@ struct RegisterTilePass
     for (auto &[op, plan] : dots) {
       auto [fill, init] = precedingFill(op);
       rewriter.setInsertionPoint(op);
-      DotEmitter(op, plan, vectorWidth, rows, parallel, init).emit(rewriter);
+      DotEmitter(op, plan, vw, mr, parallel, init).emit(rewriter);
       rewriter.eraseOp(op);
       if (fill)
         rewriter.eraseOp(fill);
     }
   }
+
+  int64_t vw = 0, mr = 0, nv = 0;
 };
 
 } // namespace

@@ -116,13 +116,24 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::func::FuncOp"> {
     With `parallel`, ops with enough static work (2^15 multiply-adds) get
     their outermost block loop as an scf.parallel: the column blocks, or the
     row blocks when there are few columns (small feature maps).
+
+    The block comes from the target description (`cpu`, `cpu-features`;
+    include/mnemo/Target/CPU/CPUTarget.h): lanes = the widest vector
+    register (16 with AVX-512, 8 with AVX2, 4 with SSE), rows x vectors
+    so the accumulators, one row of B vectors and the broadcast fit the
+    register file. `vector-width`, `rows` and `vectors` override it.
   }];
   let options = [
-    Option<"vectorWidth", "vector-width", "int64_t", "16",
-           "f32 lanes per vector">,
-    Option<"rows", "rows", "int64_t", "6", "Rows of the register block">,
-    Option<"vectors", "vectors", "int64_t", "2",
-           "Vectors per row of the register block">,
+    Option<"cpu", "cpu", "std::string", "\"host\"",
+           "Target CPU: host, x86-64-v2/v3/v4 or an LLVM CPU name">,
+    Option<"cpuFeatures", "cpu-features", "std::string", "\"\"",
+           "Extra target features: +avx2,-avx512f,...">,
+    Option<"vectorWidth", "vector-width", "int64_t", "0",
+           "f32 lanes per vector (0: from the target)">,
+    Option<"rows", "rows", "int64_t", "0",
+           "Rows of the register block (0: from the target)">,
+    Option<"vectors", "vectors", "int64_t", "0",
+           "Vectors per row of the register block (0: from the target)">,
     Option<"parallel", "parallel", "bool", "false",
            "Split the block loop of large ops across threads (scf.parallel, "
            "lowered to OpenMP)">,
@@ -189,6 +200,18 @@ def ParallelizeLoopsPass
                            "::mlir::memref::MemRefDialect"];
 }
 
+def ExpandBF16Pass : Pass<"mnemo-cpu-expand-bf16"> {
+  let summary = "Writes f32 <-> bf16 conversions as integer arithmetic.";
+  let description = [{
+    `arith.truncf` to bf16 and `arith.extf` from bf16 become bit casts,
+    shifts and adds (round to nearest even, NaN kept quiet): upstream's
+    bf16 expansion patterns. Without it LLVM calls `__truncsfbf2` on CPUs
+    without AVX512-BF16, which gcc 12's libgcc lacks, and the artifact does
+    not load. bf16 arithmetic is first moved to f32
+    (`arith-emulate-unsupported-floats`, in the pipeline).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect"];
+}
 
 def CollectivesToMPIPass : Pass<"mnemo-cpu-collectives-to-mpi", "::mlir::ModuleOp"> {
   let summary = "Lowers shard collectives to MPI (OpenMPI ABI).";
