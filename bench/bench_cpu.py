@@ -1,18 +1,31 @@
 #!/usr/bin/env python3
-"""CPU latency of mnemo artifacts against onnxruntime, in one invocation.
+"""CPU latency of mnemo artifacts per ISA level against onnxruntime and IREE,
+in one invocation.
 
-For MobileNetV2 (exported from Debian's torchvision, random weights) and the
-shared gpt2_tiny_decode step: compiles with mnemoc, times the artifact with
-mnemo-run --repeat, times onnxruntime (PyPI) with 1 and 2 intra-op threads
-(mnemo with OMP_NUM_THREADS 1 and 2), and prints a table with the ratio
-mnemo / onnxruntime.
+Models: six torchvision CNNs (random weights, exported by
+test/scripts/export_model.py with Debian's torch), the shared GPT-2 decode
+step and the Llama-style decode step of export_model.py. For each model:
 
-Run with the project's venv python (it needs onnxruntime):
-  .venv/bin/python bench/bench_cpu.py --bindir build/bin
+- mnemo at --cpu=x86-64-v3 (AVX2 + FMA code, runs on any AVX2 machine), at
+  --cpu=host, and at --cpu=x86-64-v4 where the host has AVX-512; compiled
+  and checked against the model's reference outputs by mnemo-run, then
+  timed with mnemo-run --repeat (median) at OMP_NUM_THREADS 1 and 2;
+- onnxruntime (PyPI, CPU provider, its own kernels for the host's best ISA)
+  with 1 and 2 intra-op threads;
+- IREE (PyPI iree-base-compiler/-runtime, llvm-cpu backend,
+  --iree-llvmcpu-target-cpu=host) through iree-benchmark-module:
+  local-sync (1 thread) and local-task with 2 workers.
+
+Prints the machine (CPU model, ISA, LLVM's name for it) and one table row
+per model and thread count, with mnemo / onnxruntime and mnemo / IREE
+ratios. Run with the project's venv (scripts/bench.sh makes it):
+  .venv/bin/python bench/bench_cpu.py --bindir build/bin [--models a,b]
 """
 import argparse
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -22,59 +35,100 @@ import onnx
 import onnxruntime as ort
 from onnx import numpy_helper
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 ap = argparse.ArgumentParser()
 ap.add_argument("--bindir", default="build/bin")
 ap.add_argument("--workdir", default="build/bench")
-ap.add_argument("--shared", default=os.path.join(os.path.dirname(__file__), "..", "..", "shared"))
+ap.add_argument("--shared", default=os.path.join(HERE, "..", "..", "shared"))
 ap.add_argument("--repeat", type=int, default=50)
+ap.add_argument("--models", default="", help="comma-separated subset")
+ap.add_argument("--threads", default="1,2")
+ap.add_argument("--levels", default="", help="mnemo --cpu values "
+                "(default: x86-64-v3,host and x86-64-v4 on AVX-512 hosts)")
+ap.add_argument("--no-iree", action="store_true")
 args = ap.parse_args()
 os.makedirs(args.workdir, exist_ok=True)
+THREADS = [int(t) for t in args.threads.split(",")]
+
+CNNS = ["mobilenet_v2", "mnasnet1_0", "shufflenet_v2_x1_0", "squeezenet1_1",
+        "mobilenet_v3_small", "resnet18"]
 
 
-def mobilenet():
-    out = os.path.join(args.workdir, "mobilenet_v2")
-    model = os.path.join(out, "model.onnx")
-    data = os.path.join(out, "test_data_set_0")
-    if not os.path.exists(model):
-        os.makedirs(data, exist_ok=True)
-        code = ("import torch, torchvision; torch.manual_seed(0); "
-                "m = torchvision.models.mobilenet_v2(weights=None).eval(); "
-                f"torch.onnx.export(m, torch.randn(1, 3, 224, 224), '{model}', "
-                "opset_version=17, input_names=['input'], output_names=['logits'])")
-        subprocess.run(["/usr/bin/python3", "-c", code], check=True)
-        x = np.random.RandomState(0).randn(1, 3, 224, 224).astype(np.float32)
-        open(os.path.join(data, "input_0.pb"), "wb").write(
-            numpy_helper.from_array(x, "input").SerializeToString())
-    return "MobileNetV2", model, data
+def cpu_flags():
+    with open("/proc/cpuinfo") as f:
+        text = f.read()
+    name = re.search(r"model name\s*:\s*(.*)", text)
+    flags = re.search(r"flags\s*:\s*(.*)", text)
+    return (name.group(1).strip() if name else "unknown",
+            set(flags.group(1).split()) if flags else set())
 
 
-def gpt2():
-    d = os.path.join(args.shared, "models", "gpt2_tiny_decode")
-    return "gpt2_tiny_decode", os.path.join(d, "model.onnx"), os.path.join(d, "test_data_set_0")
+def exported(name):
+    d = os.path.join(args.workdir, name)
+    if not os.path.exists(os.path.join(d, "model.onnx")):
+        subprocess.run(["/usr/bin/python3", os.path.join(HERE, "..", "test", "scripts",
+                                                         "export_model.py"), name, d],
+                       check=True, capture_output=True)
+    return os.path.join(d, "model.onnx"), os.path.join(d, "test_data_set_0")
 
 
-def mnemo_ms(model, data, threads, repeat):
+def models():
+    out = [(n, *exported(n)) for n in CNNS]
+    g = os.path.join(args.shared, "models", "gpt2_tiny_decode")
+    if os.path.exists(os.path.join(g, "model.onnx")):
+        out.append(("gpt2_tiny_decode", os.path.join(g, "model.onnx"),
+                    os.path.join(g, "test_data_set_0")))
+    else:
+        print(f"SKIP gpt2_tiny_decode: {g} not found")
+    out.append(("tiny_llama_decode", *exported("tiny_llama_decode")))
+    if args.models:
+        keep = args.models.split(",")
+        out = [m for m in out if m[0] in keep]
+    return out
+
+
+def read_inputs(data):
+    xs = []
+    i = 0
+    while os.path.exists(os.path.join(data, f"input_{i}.pb")):
+        t = onnx.TensorProto()
+        t.ParseFromString(open(os.path.join(data, f"input_{i}.pb"), "rb").read())
+        xs.append(numpy_helper.to_array(t))
+        i += 1
+    return xs
+
+
+def mnemo_compile(name, model, data, level):
+    """Compiles and checks against the reference outputs; the artifact dir."""
+    out = os.path.join(args.workdir, "artifacts", f"{name}.{level}")
+    shutil.rmtree(out, ignore_errors=True)
+    p = subprocess.run([os.path.join(args.bindir, "mnemo-run"), model, "--inputs", data,
+                        "--cpu", level, "--keep", out, "--rtol", "1e-3", "--atol", "1e-4"],
+                       capture_output=True, text=True, errors="replace")
+    if p.returncode != 0:
+        sys.exit(f"mnemo-run failed on {name} --cpu={level}:\n{p.stdout}\n{p.stderr[-2000:]}")
+    return out
+
+
+def mnemo_ms(artifact, data, threads, repeat):
     # The artifact's parallel loops run on OpenMP threads.
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
-    p = subprocess.run([os.path.join(args.bindir, "mnemo-run"), model, "--inputs", data,
-                        "--repeat", str(repeat), "--rtol", "1e-3", "--atol", "1e-4"],
+    p = subprocess.run([os.path.join(args.bindir, "mnemo-run"), "--artifact", artifact,
+                        "--inputs", data, "--repeat", str(repeat),
+                        "--rtol", "1e-3", "--atol", "1e-4"],
                        capture_output=True, text=True, errors="replace", env=env)
     m = re.search(r"median latency: ([0-9.]+) ms", p.stdout)
     if not m:
-        sys.exit(f"mnemo-run failed on {model}:\n{p.stdout}\n{p.stderr[-2000:]}")
+        sys.exit(f"mnemo-run failed on {artifact}:\n{p.stdout}\n{p.stderr[-2000:]}")
     return float(m.group(1))
 
 
-def ort_ms(model, data, threads, repeat):
+def ort_ms(model, xs, threads, repeat):
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     s = ort.InferenceSession(model, so, providers=["CPUExecutionProvider"])
-    feeds = {}
-    for i, inp in enumerate(s.get_inputs()):
-        t = onnx.TensorProto()
-        t.ParseFromString(open(os.path.join(data, f"input_{i}.pb"), "rb").read())
-        feeds[inp.name] = numpy_helper.to_array(t)
+    feeds = {i.name: x for i, x in zip(s.get_inputs(), xs)}
     for _ in range(5):
         s.run(None, feeds)
     ts = []
@@ -85,21 +139,89 @@ def ort_ms(model, data, threads, repeat):
     return sorted(ts)[len(ts) // 2]
 
 
-rows = []
-for name, model, data in (mobilenet(), gpt2()):
-    if not os.path.exists(model):
-        print(f"SKIP {name}: {model} not found")
-        continue
-    # Sub-millisecond models get 10x the runs: their medians are noisy.
-    repeat = args.repeat * (10 if name.startswith("gpt2") else 1)
-    for threads in (1, 2):
-        mn = mnemo_ms(model, data, threads, repeat)
-        o = ort_ms(model, data, threads, repeat)
-        rows.append((name, threads, mn, o))
+def iree_bin(tool):
+    return os.path.join(os.path.dirname(sys.executable), tool)
 
-print(f"onnxruntime {ort.__version__}; median of {args.repeat} runs "
-      f"({args.repeat * 10} for gpt2); "
-      "threads = OMP_NUM_THREADS for mnemo, intra_op_num_threads for onnxruntime")
-print(f"{'model':18} {'threads':>7} {'mnemo ms':>10} {'ort ms':>10} {'mnemo/ort':>10}")
-for name, threads, mn, o in rows:
-    print(f"{name:18} {threads:7} {mn:10.3f} {o:10.3f} {mn / o:10.2f}")
+
+def iree_compile(name, model):
+    """The vmfb, or (None, why)."""
+    d = os.path.join(args.workdir, "iree", name)
+    os.makedirs(d, exist_ok=True)
+    mlir, vmfb = os.path.join(d, "model.mlir"), os.path.join(d, "model.vmfb")
+    if os.path.exists(vmfb):
+        return vmfb, ""
+    for cmd in ([iree_bin("iree-import-onnx"), model, "-o", mlir],
+                [iree_bin("iree-compile"), mlir, "--iree-hal-target-device=local",
+                 "--iree-hal-local-target-device-backends=llvm-cpu",
+                 "--iree-llvmcpu-target-cpu=host", "-o", vmfb]):
+        p = subprocess.run(cmd, capture_output=True, text=True, errors="replace")
+        if p.returncode != 0:
+            return None, os.path.basename(cmd[0]) + ": " + (p.stderr.strip().splitlines() or ["?"])[-1][:120]
+    return vmfb, ""
+
+
+def iree_ms(vmfb, function, xs, threads, repeat):
+    d = os.path.dirname(vmfb)
+    inputs = []
+    for i, x in enumerate(xs):
+        path = os.path.join(d, f"input_{i}.npy")
+        np.save(path, x)
+        inputs.append(f"--input=@{path}")
+    device = (["--device=local-sync"] if threads == 1 else
+              ["--device=local-task", f"--task_topology_max_group_count={threads}"])
+    p = subprocess.run([iree_bin("iree-benchmark-module"), f"--module={vmfb}",
+                        f"--function={function}", *device, *inputs,
+                        f"--benchmark_min_time={repeat}x",
+                        "--benchmark_format=json"],
+                       capture_output=True, text=True, errors="replace")
+    try:
+        bench = json.loads(p.stdout)["benchmarks"][0]
+    except (ValueError, KeyError, IndexError):
+        return None
+    scale = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}[bench.get("time_unit", "ns")]
+    return bench["real_time"] * scale
+
+
+name, flags = cpu_flags()
+levels = args.levels.split(",") if args.levels else (
+    ["x86-64-v3", "host"] + (["x86-64-v4"] if "avx512f" in flags else []))
+isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE"
+rows = []
+host_cpu = "?"
+for model_name, model, data in models():
+    repeat = args.repeat * (10 if "decode" in model_name else 1)
+    arts = {lv: mnemo_compile(model_name, model, data, lv) for lv in levels}
+    if "host" in arts:
+        sig = json.load(open(os.path.join(arts["host"], "model.json")))
+        host_cpu = sig.get("target", {}).get("llvm_cpu", "?")
+    xs = read_inputs(data)
+    vmfb, why = (None, "--no-iree") if args.no_iree else iree_compile(model_name, model)
+    if why:
+        print(f"IREE {model_name}: {why}")
+    for threads in THREADS:
+        mn = {lv: mnemo_ms(a, data, threads, repeat) for lv, a in arts.items()}
+        o = ort_ms(model, xs, threads, repeat)
+        # iree-import-onnx names the function after the ONNX graph.
+        function = onnx.load(model, load_external_data=False).graph.name
+        ir = iree_ms(vmfb, function, xs, threads, repeat) if vmfb else None
+        rows.append((model_name, threads, mn, o, ir))
+        print(f"  {model_name} {threads}t: " + " ".join(f"{k} {v:.3f}" for k, v in mn.items())
+              + f" ort {o:.3f} iree {ir if ir is None else round(ir, 3)}", flush=True)
+
+print()
+print(f"CPU: {name} ({isa}; LLVM host CPU {host_cpu}); onnxruntime {ort.__version__}; "
+      f"median of {args.repeat} runs ({args.repeat * 10} for decode steps); "
+      "threads = OMP_NUM_THREADS (mnemo), intra_op_num_threads (onnxruntime), "
+      "local-sync / local-task workers (IREE)")
+head = "| model | threads | " + " | ".join(f"mnemo {lv} ms" for lv in levels) + \
+    " | onnxruntime ms | IREE ms | " + " | ".join(f"{lv} / ort" for lv in levels) + \
+    " | best mnemo / IREE |"
+print(head)
+print("|" + "---|" * (head.count("|") - 1))
+for model_name, threads, mn, o, ir in rows:
+    best = min(mn.values())
+    cells = [model_name, str(threads)] + [f"{mn[lv]:.3f}" for lv in levels] + \
+        [f"{o:.3f}", "n/a" if ir is None else f"{ir:.3f}"] + \
+        [f"{mn[lv] / o:.2f}" for lv in levels] + \
+        ["n/a" if ir is None else f"{best / ir:.2f}"]
+    print("| " + " | ".join(cells) + " |")

@@ -33,6 +33,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/SmallBitVector.h"
 
 namespace mnemo {
 #define GEN_PASS_DEF_REGISTERTILEPASS
@@ -233,12 +234,88 @@ std::optional<DotPlan> planDot(linalg::LinalgOp op) {
   return plan;
 }
 
-/// A fill of the contraction's whole output right before it (a zero or
-/// constant init, possibly seen through the collapse_shape views of a
-/// flattened convolution): the op and the scalar. The kernels start their
-/// accumulators from the scalar and the fill is erased, which saves a
-/// sequential memset and one pass over the output.
-std::pair<Operation *, Value> precedingFill(linalg::LinalgOp op) {
+/// The contraction output's initial value, written by the op right before
+/// it over the whole output: a fill with one scalar (a zero or constant
+/// init), or a broadcast copy of a smaller buffer (a convolution's or
+/// Gemm's bias). The kernels start their accumulators from it and the op
+/// is erased, which saves a pass that writes the output and the kernel's
+/// read of it.
+struct Init {
+  Operation *op = nullptr;
+  Value scalar;        // a fill's value
+  Value source;        // or the broadcast buffer,
+  AffineMap sourceMap; // indexed by the contraction's loops
+};
+
+/// Maps the indices of `view` (the contraction's output, possibly a
+/// collapse_shape of a flattened convolution) to those of the buffer under
+/// it. Dims merged by the collapse become 0 and are listed in `merged`.
+AffineMap expansionMap(Value view, llvm::SmallBitVector &merged) {
+  MLIRContext *ctx = view.getContext();
+  auto collapse = view.getDefiningOp<memref::CollapseShapeOp>();
+  if (!collapse) {
+    int64_t rank = cast<MemRefType>(view.getType()).getRank();
+    merged.resize(rank);
+    return AffineMap::getMultiDimIdentityMap(rank, ctx);
+  }
+  if (collapse.getSrc().getDefiningOp<memref::CollapseShapeOp>())
+    return {};
+  int64_t rank = collapse.getSrcType().getRank();
+  merged.resize(rank);
+  SmallVector<AffineExpr> results(rank);
+  for (auto [g, group] : llvm::enumerate(collapse.getReassociationIndices()))
+    for (int64_t d : group) {
+      results[d] = group.size() == 1 ? getAffineDimExpr(g, ctx)
+                                     : getAffineConstantExpr(0, ctx);
+      if (group.size() > 1)
+        merged.set(d);
+    }
+  return AffineMap::get(collapse.getResultType().getRank(), 0, results, ctx);
+}
+
+/// A broadcast copy into the whole output: one input, identity output map,
+/// a body that yields the input. Its source map composed into the
+/// contraction's loops; null if the vector dim `n` is not the source's
+/// unit-stride last dim or the source varies along merged dims.
+std::optional<Init> broadcastInit(linalg::LinalgOp op, linalg::LinalgOp copy,
+                                  unsigned n) {
+  if (!isa<linalg::GenericOp>(copy) || copy.getNumDpsInputs() != 1 ||
+      copy.getNumReductionLoops() != 0)
+    return std::nullopt;
+  Block *body = copy.getBlock();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  if (yield.getOperand(0) != body->getArgument(0) ||
+      !body->getArgument(0).getType().isF32())
+    return std::nullopt;
+  OpOperand *src = copy.getDpsInputOperand(0);
+  if (!copy.getMatchingIndexingMap(copy.getDpsInitOperand(0)).isIdentity() ||
+      !isa<MemRefType>(src->get().getType()))
+    return std::nullopt;
+  AffineMap srcMap = copy.getMatchingIndexingMap(src);
+  llvm::SmallBitVector merged;
+  AffineMap expand = expansionMap(op.getDpsInits()[0], merged);
+  if (!expand || (int64_t)merged.size() != srcMap.getNumDims())
+    return std::nullopt;
+  for (int d : merged.set_bits())
+    if (usesDim(srcMap, d))
+      return std::nullopt;
+  AffineMap composed =
+      srcMap.compose(expand).compose(op.getIndexingMapsArray().back());
+  // Along the vector dim the source must be read as contiguous vectors.
+  ArrayRef<AffineExpr> results = composed.getResults();
+  if (usesDim(composed, n) &&
+      (results.empty() || results.back() != getAffineDimExpr(n, op.getContext()) ||
+       llvm::any_of(results.drop_back(),
+                    [&](AffineExpr e) { return e.isFunctionOfDim(n); }) ||
+       !lastDimUnitStride(src->get())))
+    return std::nullopt;
+  return Init{copy, Value(), src->get(), composed};
+}
+
+/// The init op right before `op` (seen through the collapse_shape views of
+/// a flattened convolution). `vectorDim`: the loop the kernel vectorizes,
+/// for broadcast inits; without it only scalar fills are taken.
+Init precedingInit(linalg::LinalgOp op, std::optional<unsigned> vectorDim) {
   Value base = viewSource(op.getDpsInits()[0]);
   Operation *prev = op->getPrevNode();
   while (isa_and_nonnull<memref::CollapseShapeOp>(prev))
@@ -255,10 +332,12 @@ std::pair<Operation *, Value> precedingFill(linalg::LinalgOp op) {
     scalar = yield.getOperand(0);
     if (scalar.getParentRegion() == &prev->getRegion(0))
       return {}; // computed per element
+  } else if (vectorDim) {
+    return broadcastInit(op, fill, *vectorDim).value_or(Init());
   }
   if (!scalar || !scalar.getType().isF32())
     return {};
-  return {prev, scalar};
+  return Init{prev, scalar, Value(), AffineMap()};
 }
 
 /// An in-place elementwise op right after the contraction on its whole
@@ -294,7 +373,7 @@ linalg::GenericOp followingEpilogue(linalg::LinalgOp op) {
 class EmitterBase {
 protected:
   EmitterBase(linalg::LinalgOp op, int64_t vectorWidth, bool parallelize,
-              Value init)
+              Init init)
       : op(op), vw(vectorWidth), parallelize(parallelize), init(init),
         vecType(VectorType::get({vectorWidth},
                                 Float32Type::get(op.getContext()))),
@@ -436,7 +515,7 @@ protected:
   linalg::LinalgOp op;
   int64_t vw;
   bool parallelize;
-  Value init; // the output's initial value when it is one scalar
+  Init init; // the output's initial value, when folded
   VectorType vecType;
   SmallVector<AffineMap> maps;
   SmallVector<Value> sizes, ivs;
@@ -446,7 +525,7 @@ protected:
 class BlockEmitter : EmitterBase {
 public:
   BlockEmitter(linalg::LinalgOp op, const Plan &plan, int64_t vectorWidth,
-               int64_t rows, int64_t vectors, bool parallelize, Value init,
+               int64_t rows, int64_t vectors, bool parallelize, Init init,
                linalg::GenericOp epilogue)
       : EmitterBase(op, vectorWidth, parallelize, init), plan(plan), mr(rows),
         nv(vectors), epilogue(epilogue) {}
@@ -551,6 +630,21 @@ private:
     return vector::ShuffleOp::create(b, loc, v, v, lanes);
   }
 
+  /// The accumulator's start at the current ivs: the folded init, or the
+  /// output as it is.
+  Value initVector(OpBuilder &b, Location loc, Value c, AffineMap cMap,
+                   Value mask) {
+    if (init.scalar)
+      return vector::BroadcastOp::create(b, loc, vecType, init.scalar);
+    if (!init.source)
+      return loadVector(b, loc, c, cMap, mask);
+    if (usesDim(init.sourceMap, plan.n))
+      return loadVector(b, loc, init.source, init.sourceMap, mask);
+    Value s = memref::LoadOp::create(b, loc, init.source,
+                                     indices(b, loc, init.sourceMap));
+    return vector::BroadcastOp::create(b, loc, vecType, s);
+  }
+
   /// Sets the row and column ivs of block element (i, j).
   void at(OpBuilder &b, Location loc, ArrayRef<Value> rowIvs, Value n0,
           int64_t i, int64_t j) {
@@ -576,10 +670,7 @@ private:
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vectors; ++j) {
         at(b, loc, rowIvs, n0, i, j);
-        accs.push_back(init ? vector::BroadcastOp::create(b, loc, vecType,
-                                                          init)
-                                  .getResult()
-                            : loadVector(b, loc, c, cMap, mask));
+        accs.push_back(initVector(b, loc, c, cMap, mask));
       }
     SmallVector<Value> zeros, ubs, ones;
     for (unsigned d : plan.reductions) {
@@ -663,7 +754,7 @@ private:
 class DotEmitter : EmitterBase {
 public:
   DotEmitter(linalg::LinalgOp op, const DotPlan &plan, int64_t vectorWidth,
-             int64_t rows, bool parallelize, Value init)
+             int64_t rows, bool parallelize, Init init)
       : EmitterBase(op, vectorWidth, parallelize, init), plan(plan),
         rows(rows) {}
 
@@ -728,7 +819,8 @@ private:
       Value sum = vector::ReductionOp::create(
           b, loc, vector::CombiningKind::ADD, tail.getResult(i));
       SmallVector<Value> idx = indices(b, loc, maps[2]);
-      Value old = init ? init : memref::LoadOp::create(b, loc, c, idx);
+      Value old =
+          init.scalar ? init.scalar : memref::LoadOp::create(b, loc, c, idx);
       memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, sum),
                               c, idx);
     }
@@ -828,24 +920,24 @@ struct RegisterTilePass
         dots.push_back({op, *plan});
     });
     for (auto &[op, plan] : work) {
-      auto [fill, init] = precedingFill(op);
+      Init init = precedingInit(op, plan.n);
       linalg::GenericOp epilogue = followingEpilogue(op);
       rewriter.setInsertionPoint(op);
       BlockEmitter(op, plan, vw, mr, nv, parallel, init, epilogue)
           .emit(rewriter);
       rewriter.eraseOp(op);
-      if (fill)
-        rewriter.eraseOp(fill);
+      if (init.op)
+        rewriter.eraseOp(init.op);
       if (epilogue)
         rewriter.eraseOp(epilogue);
     }
     for (auto &[op, plan] : dots) {
-      auto [fill, init] = precedingFill(op);
+      Init init = precedingInit(op, std::nullopt);
       rewriter.setInsertionPoint(op);
       DotEmitter(op, plan, vw, mr, parallel, init).emit(rewriter);
       rewriter.eraseOp(op);
-      if (fill)
-        rewriter.eraseOp(fill);
+      if (init.op)
+        rewriter.eraseOp(init.op);
     }
   }
 
