@@ -111,6 +111,8 @@ constexpr int64_t kMaxStride = 2;
 constexpr int64_t kParallelWork = 1 << 15;
 /// Outer iterations that make a parallel loop over them worth it.
 constexpr int64_t kMinParallelTrips = 8;
+/// L2 bytes assumed when the target does not say (sysfs unreadable).
+constexpr int64_t kDefaultL2Bytes = 1 << 20;
 
 std::optional<Plan> planContraction(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
@@ -875,6 +877,106 @@ FailureOr<linalg::GenericOp> flattenPointwiseConv(RewriterBase &rewriter,
   return generic;
 }
 
+/// Fraction of vector lanes doing useful work when `n` elements are
+/// covered by `vw`-lane vectors (the last one masked).
+double laneUse(int64_t n, int64_t vw) {
+  return double(n) / double((n + vw - 1) / vw * vw);
+}
+
+/// Whether a KxK convolution should run as im2col + the flattened
+/// contraction instead of the direct row kernel: when its output rows are
+/// short for the vector width (7x7 maps use 7 of 16 lanes; the flattened
+/// 49-element map 49 of 64), or strided (the direct kernel deinterleaves
+/// every B vector), and the im2col buffer fits the target's L2, so the
+/// extra pass is cheap next to the contraction it feeds.
+bool wantsIm2Col(linalg::Conv2DNchwFchwOp op, int64_t vw, int64_t l2Bytes) {
+  if (!op.hasPureBufferSemantics() || op->getParentOp() != op->getParentOfType<func::FuncOp>())
+    return false;
+  auto in = cast<MemRefType>(op.getInputs()[0].getType());
+  auto w = cast<MemRefType>(op.getInputs()[1].getType());
+  auto out = cast<MemRefType>(op.getOutputs()[0].getType());
+  if (!in.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
+      !w.getLayout().isIdentity() || !out.getLayout().isIdentity() ||
+      !in.getElementType().isF32())
+    return false;
+  int64_t oh = out.getDimSize(2), ow = out.getDimSize(3);
+  bool strided = llvm::any_of(op.getStrides().getValues<int64_t>(),
+                              [](int64_t s) { return s != 1; });
+  double direct = laneUse(ow, vw) * (strided ? 0.75 : 1.0);
+  double flat = laneUse(oh * ow, vw);
+  int64_t colBytes = 4 * out.getDimSize(0) * w.getDimSize(1) *
+                     w.getDimSize(2) * w.getDimSize(3) * oh * ow;
+  return flat >= direct + 0.05 && colBytes <= l2Bytes;
+}
+
+/// in[n, c, oh*sh + kh*dh, ow*sw + kw*dw] copied to col[n, c, kh, kw, oh,
+/// ow] (a plain affine copy, vectorized along ow), then the convolution as
+/// out[n, f, oh*ow] += w[f, c*kh*kw] * col[n, c*kh*kw, oh*ow]: the form of
+/// the flattened 1x1 convolution, whose vectors run over the whole map.
+/// The buffer is a memref.alloc at the function's top level, so the memory
+/// planner places it in the workspace like any other.
+FailureOr<linalg::GenericOp> im2colConv(RewriterBase &rewriter,
+                                        linalg::Conv2DNchwFchwOp op) {
+  Value in = op.getInputs()[0], w = op.getInputs()[1], out = op.getOutputs()[0];
+  auto wType = cast<MemRefType>(w.getType());
+  auto outType = cast<MemRefType>(out.getType());
+  int64_t n = outType.getDimSize(0), f = outType.getDimSize(1),
+          oh = outType.getDimSize(2), ow = outType.getDimSize(3);
+  int64_t c = wType.getDimSize(1), kh = wType.getDimSize(2),
+          kw = wType.getDimSize(3);
+  SmallVector<int64_t> st(op.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dl(op.getDilations().getValues<int64_t>());
+  MLIRContext *ctx = op.getContext();
+  Location loc = op.getLoc();
+  // Before the output's init (a bias broadcast or fill), which must stay
+  // right before the contraction to fold into its accumulators.
+  Operation *anchor = op;
+  if (auto init = dyn_cast_or_null<linalg::LinalgOp>(op->getPrevNode()))
+    if (init.getNumDpsInits() == 1 && init.getDpsInits()[0] == out)
+      anchor = init;
+  rewriter.setInsertionPoint(anchor);
+  auto colType = MemRefType::get({n, c, kh, kw, oh, ow}, rewriter.getF32Type());
+  Value col = memref::AllocOp::create(rewriter, loc, colType,
+                                      rewriter.getI64IntegerAttr(64));
+  AffineExpr dn, dc, dkh, dkw, doh, dow;
+  bindDims(ctx, dn, dc, dkh, dkw, doh, dow);
+  SmallVector<AffineMap> copyMaps = {
+      AffineMap::get(6, 0,
+                     {dn, dc, doh * st[0] + dkh * dl[0], dow * st[1] + dkw * dl[1]},
+                     ctx),
+      AffineMap::getMultiDimIdentityMap(6, ctx)};
+  linalg::GenericOp::create(
+      rewriter, loc, TypeRange{}, ValueRange{in}, ValueRange{col}, copyMaps,
+      SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+      [](OpBuilder &b, Location loc, ValueRange args) {
+        linalg::YieldOp::create(b, loc, args[0]);
+      });
+  rewriter.setInsertionPoint(op);
+  Value col3 = memref::CollapseShapeOp::create(
+      rewriter, loc, col, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}, {4, 5}});
+  Value w2 = memref::CollapseShapeOp::create(
+      rewriter, loc, w, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+  Value out3 = memref::CollapseShapeOp::create(
+      rewriter, loc, out, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  (void)f;
+  AffineExpr en, ef, ep, ek;
+  bindDims(ctx, en, ef, ep, ek);
+  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {ef, ek}, ctx),
+                                 AffineMap::get(4, 0, {en, ek, ep}, ctx),
+                                 AffineMap::get(4, 0, {en, ef, ep}, ctx)};
+  SmallVector<utils::IteratorType> iters(3, utils::IteratorType::parallel);
+  iters.push_back(utils::IteratorType::reduction);
+  auto generic = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{}, ValueRange{w2, col3}, ValueRange{out3}, maps,
+      iters, [](OpBuilder &b, Location loc, ValueRange args) {
+        Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
+        Value sum = arith::AddFOp::create(b, loc, args[2], prod);
+        linalg::YieldOp::create(b, loc, sum);
+      });
+  rewriter.eraseOp(op);
+  return generic;
+}
+
 struct RegisterTilePass
     : public mnemo::impl::RegisterTilePassBase<RegisterTilePass> {
   using Base::Base;
@@ -882,15 +984,19 @@ struct RegisterTilePass
   /// The block is resolved once per pipeline, not per function (which
   /// may run on several threads).
   LogicalResult initialize(MLIRContext *ctx) override {
-    vw = vectorWidth, mr = rows, nv = vectors;
+    vw = vectorWidth, mr = rows, nv = vectors, l2Bytes = l2;
     // Negative sizes are reported on the function in runOnOperation.
-    if (vw < 0 || mr < 0 || nv < 0 || (vw && mr && nv))
+    if (vw < 0 || mr < 0 || nv < 0 || l2Bytes < 0 ||
+        (vw && mr && nv && (l2Bytes || !im2col)))
       return success();
     llvm::Expected<mnemo::CPUTarget> target =
         mnemo::resolveCPUTarget(cpu, cpuFeatures);
     if (!target)
       return emitError(UnknownLoc::get(ctx))
              << llvm::toString(target.takeError());
+    l2Bytes = l2Bytes ? l2Bytes
+              : target->l2Bytes ? target->l2Bytes
+                                : kDefaultL2Bytes;
     vw = vw ? vw : target->f32Lanes();
     mr = mr ? mr : target->blockRows();
     nv = nv ? nv : target->blockVectors();
@@ -898,7 +1004,7 @@ struct RegisterTilePass
   }
 
   void runOnOperation() override {
-    if (vw < 0 || mr < 0 || nv < 0) {
+    if (vw < 0 || mr < 0 || nv < 0 || l2Bytes < 0) {
       getOperation().emitError(
           "register-tile sizes must be positive (or 0: from the target)");
       return signalPassFailure();
@@ -907,7 +1013,9 @@ struct RegisterTilePass
     SmallVector<linalg::Conv2DNchwFchwOp> convs;
     getOperation().walk([&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
     for (auto conv : convs)
-      (void)flattenPointwiseConv(rewriter, conv);
+      if (failed(flattenPointwiseConv(rewriter, conv)) &&
+          im2col && wantsIm2Col(conv, vw, l2Bytes))
+        (void)im2colConv(rewriter, conv);
 
     SmallVector<std::pair<linalg::LinalgOp, Plan>> work;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -941,7 +1049,7 @@ struct RegisterTilePass
     }
   }
 
-  int64_t vw = 0, mr = 0, nv = 0;
+  int64_t vw = 0, mr = 0, nv = 0, l2Bytes = 0;
 };
 
 } // namespace

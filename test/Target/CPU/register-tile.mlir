@@ -1,5 +1,5 @@
-// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="vector-width=8 rows=2 vectors=2" | FileCheck %s
-// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="vector-width=8 rows=2 vectors=2 parallel=1" | FileCheck %s --check-prefix=PAR
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="vector-width=8 rows=2 vectors=2 im2col=0" | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="vector-width=8 rows=2 vectors=2 parallel=1 im2col=0" | FileCheck %s --check-prefix=PAR
 
 // A matmul becomes a register block: 2 rows x 2 vectors of 8 lanes carried
 // by the k loop, B rows loaded once per k for both rows, A broadcast.
@@ -104,6 +104,73 @@ func.func @strided_conv(%in: memref<1x3x35x35xf32>, %w: memref<4x3x3x3xf32>, %ou
 // CHECK: memref.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : memref<1x8x7x7xf32> into memref<1x8x49xf32>
 // CHECK: vector.fma
 func.func @pointwise_conv(%in: memref<1x8x7x7xf32>, %w: memref<4x8x1x1xf32>, %out: memref<1x4x7x7xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x8x7x7xf32>, memref<4x8x1x1xf32>) outs(%out : memref<1x4x7x7xf32>)
+  return
+}
+
+// -----
+
+// A convolution's bias broadcast right before it (channels, seen through
+// the flattened map's collapse_shape) starts the accumulators: one scalar
+// per output channel, broadcast; no pass over the output writes it first.
+// CHECK-LABEL: func.func @pointwise_conv_bias
+// CHECK-NOT: linalg.generic
+// CHECK: memref.load %{{.*}} : memref<4x1x1xf32>
+// CHECK: vector.broadcast
+// CHECK: vector.fma
+#bias_map = affine_map<(n, c, h, w) -> (c, 0, 0)>
+#id4 = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @pointwise_conv_bias(%in: memref<1x8x7x7xf32>, %w: memref<4x8x1x1xf32>,
+                               %bias: memref<4x1x1xf32>, %out: memref<1x4x7x7xf32>) {
+  linalg.generic {indexing_maps = [#bias_map, #id4],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%bias : memref<4x1x1xf32>) outs(%out : memref<1x4x7x7xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x8x7x7xf32>, memref<4x8x1x1xf32>) outs(%out : memref<1x4x7x7xf32>)
+  return
+}
+
+// -----
+
+// A bias along the output's columns (Gemm's C) is loaded as vectors.
+// CHECK-LABEL: func.func @matmul_column_bias
+// CHECK-NOT: linalg.generic
+// CHECK: vector.load %{{.*}} : memref<20xf32>, vector<8xf32>
+// CHECK: vector.fma
+// CHECK: vector.maskedload %{{.*}} : memref<20xf32>
+#col = affine_map<(i, j) -> (j)>
+#id2 = affine_map<(i, j) -> (i, j)>
+func.func @matmul_column_bias(%a: memref<5x3xf32>, %b: memref<3x20xf32>,
+                              %bias: memref<20xf32>, %c: memref<5x20xf32>) {
+  linalg.generic {indexing_maps = [#col, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%bias : memref<20xf32>) outs(%c : memref<5x20xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  linalg.matmul ins(%a, %b : memref<5x3xf32>, memref<3x20xf32>) outs(%c : memref<5x20xf32>)
+  return
+}
+
+// -----
+
+// Not folded: a bias that varies along a merged (flattened) dim.
+// CHECK-LABEL: func.func @pointwise_conv_row_bias
+// CHECK: linalg.generic
+// CHECK: vector.fma
+#row_map = affine_map<(n, c, h, w) -> (h)>
+#id4 = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @pointwise_conv_row_bias(%in: memref<1x8x7x7xf32>, %w: memref<4x8x1x1xf32>,
+                                   %bias: memref<7xf32>, %out: memref<1x4x7x7xf32>) {
+  linalg.generic {indexing_maps = [#row_map, #id4],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%bias : memref<7xf32>) outs(%out : memref<1x4x7x7xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
     ins(%in, %w : memref<1x8x7x7xf32>, memref<4x8x1x1xf32>) outs(%out : memref<1x4x7x7xf32>)
   return

@@ -122,6 +122,13 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::func::FuncOp"> {
     register (16 with AVX-512, 8 with AVX2, 4 with SSE), rows x vectors
     so the accumulators, one row of B vectors and the broadcast fit the
     register file. `vector-width`, `rows` and `vectors` override it.
+
+    KxK convolutions whose output rows fill the vectors poorly (a 7x7 map
+    uses 7 of 16 lanes) or are strided become an im2col copy into a new
+    buffer (a memref.alloc the memory planner places) plus the flattened
+    contraction, when that buffer fits the target's L2 (`l2-bytes`).
+    A bias broadcast or constant fill of the output right before a
+    contraction starts its accumulators instead of being a separate pass.
   }];
   let options = [
     Option<"cpu", "cpu", "std::string", "\"host\"",
@@ -137,6 +144,11 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::func::FuncOp"> {
     Option<"parallel", "parallel", "bool", "false",
            "Split the block loop of large ops across threads (scf.parallel, "
            "lowered to OpenMP)">,
+    Option<"im2col", "im2col", "bool", "true",
+           "Run KxK convolutions with short or strided output rows as "
+           "im2col + the flattened contraction">,
+    Option<"l2", "l2-bytes", "int64_t", "0",
+           "L2 bytes the im2col buffer must fit (0: from the target)">,
   ];
   let dependentDialects = [
     "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
