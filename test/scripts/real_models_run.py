@@ -117,6 +117,16 @@ if mb:
                        ("--sram-budget=6400000", "mobilenet_v2_sram")):
         artifact_case("mobilenet_v2", label, mb[0][1], mb[0][2], out, [label])
 
+# The same models as AVX2 code (--cpu=x86-64-v3, which any AVX2 machine
+# runs): on an AVX-512 host this checks the other ISA level's kernels
+# (8-lane register blocks, im2col choices, bf16 without AVX512-BF16).
+for c in [c for c in cases if c[1] and c[0] in ("mobilenet_v2", "resnet18",
+                                                 "squeezenet1_1", "gpt2_tiny_decode")]:
+    bounds = (["--dim", "past_len=1..64", "--dim", "total_len=2..65"]
+              if c[0] == "gpt2_tiny_decode" else [])
+    artifact_case(c[0], "--cpu=x86-64-v3", c[1], c[2], c[0] + "_x86_64_v3",
+                  ["--cpu=x86-64-v3"] + bounds)
+
 # MobileNetV2's first stage, cut after its fifth block (28x28x32) into 4x4
 # patches, must have MCUNetV2's published geometry: 7x7 tiles, 75x75 input
 # patches every 56 pixels, 41.9% extra MACs in the stage.
