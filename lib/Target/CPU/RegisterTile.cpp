@@ -375,8 +375,8 @@ linalg::GenericOp followingEpilogue(linalg::LinalgOp op) {
 class EmitterBase {
 protected:
   EmitterBase(linalg::LinalgOp op, int64_t vectorWidth, bool parallelize,
-              Init init)
-      : op(op), vw(vectorWidth), parallelize(parallelize), init(init),
+              Init init, bool fma)
+      : op(op), vw(vectorWidth), parallelize(parallelize), fma(fma), init(init),
         vecType(VectorType::get({vectorWidth},
                                 Float32Type::get(op.getContext()))),
         maps(op.getIndexingMapsArray()) {}
@@ -514,9 +514,18 @@ protected:
                                         zeroVector(b, loc, vecType));
   }
 
+  /// acc + a * b: one vector.fma where the target has FMA; without it
+  /// (x86-64-v2) LLVM would expand a vector fma into scalar fmaf calls.
+  Value mulAdd(OpBuilder &b, Location loc, Value a, Value x, Value acc) {
+    if (fma)
+      return vector::FMAOp::create(b, loc, a, x, acc);
+    return arith::AddFOp::create(b, loc, acc,
+                                 arith::MulFOp::create(b, loc, a, x));
+  }
+
   linalg::LinalgOp op;
   int64_t vw;
-  bool parallelize;
+  bool parallelize, fma;
   Init init; // the output's initial value, when folded
   VectorType vecType;
   SmallVector<AffineMap> maps;
@@ -528,8 +537,8 @@ class BlockEmitter : EmitterBase {
 public:
   BlockEmitter(linalg::LinalgOp op, const Plan &plan, int64_t vectorWidth,
                int64_t rows, int64_t vectors, bool parallelize, Init init,
-               linalg::GenericOp epilogue)
-      : EmitterBase(op, vectorWidth, parallelize, init), plan(plan), mr(rows),
+               bool fma, linalg::GenericOp epilogue)
+      : EmitterBase(op, vectorWidth, parallelize, init, fma), plan(plan), mr(rows),
         nv(vectors), epilogue(epilogue) {}
 
   void emit(OpBuilder &b) {
@@ -703,8 +712,8 @@ private:
                 bv = loadStridedB(b, loc, bIn, bMap, mask, left);
                 bVecs[j] = bv;
               }
-              next.push_back(vector::FMAOp::create(b, loc, aVals[i], bv,
-                                                   acc[i * vectors + j]));
+              next.push_back(
+                  mulAdd(b, loc, aVals[i], bv, acc[i * vectors + j]));
             }
           }
           return next;
@@ -756,8 +765,8 @@ private:
 class DotEmitter : EmitterBase {
 public:
   DotEmitter(linalg::LinalgOp op, const DotPlan &plan, int64_t vectorWidth,
-             int64_t rows, bool parallelize, Init init)
-      : EmitterBase(op, vectorWidth, parallelize, init), plan(plan),
+             int64_t rows, bool parallelize, Init init, bool fma)
+      : EmitterBase(op, vectorWidth, parallelize, init, fma), plan(plan),
         rows(rows) {}
 
   void emit(OpBuilder &b) {
@@ -786,7 +795,7 @@ private:
         aVec = loadVector(b, loc, op.getDpsInputs()[0], maps[0], mask);
       if (!bVec || plan.bPerRow)
         bVec = loadVector(b, loc, op.getDpsInputs()[1], maps[1], mask);
-      next.push_back(vector::FMAOp::create(b, loc, aVec, bVec, acc[i]));
+      next.push_back(mulAdd(b, loc, aVec, bVec, acc[i]));
     }
     return next;
   }
@@ -986,8 +995,7 @@ struct RegisterTilePass
   LogicalResult initialize(MLIRContext *ctx) override {
     vw = vectorWidth, mr = rows, nv = vectors, l2Bytes = l2;
     // Negative sizes are reported on the function in runOnOperation.
-    if (vw < 0 || mr < 0 || nv < 0 || l2Bytes < 0 ||
-        (vw && mr && nv && (l2Bytes || !im2col)))
+    if (vw < 0 || mr < 0 || nv < 0 || l2Bytes < 0)
       return success();
     llvm::Expected<mnemo::CPUTarget> target =
         mnemo::resolveCPUTarget(cpu, cpuFeatures);
@@ -1000,6 +1008,7 @@ struct RegisterTilePass
     vw = vw ? vw : target->f32Lanes();
     mr = mr ? mr : target->blockRows();
     nv = nv ? nv : target->blockVectors();
+    fma = target->fma;
     return success();
   }
 
@@ -1031,7 +1040,7 @@ struct RegisterTilePass
       Init init = precedingInit(op, plan.n);
       linalg::GenericOp epilogue = followingEpilogue(op);
       rewriter.setInsertionPoint(op);
-      BlockEmitter(op, plan, vw, mr, nv, parallel, init, epilogue)
+      BlockEmitter(op, plan, vw, mr, nv, parallel, init, fma, epilogue)
           .emit(rewriter);
       rewriter.eraseOp(op);
       if (init.op)
@@ -1042,7 +1051,7 @@ struct RegisterTilePass
     for (auto &[op, plan] : dots) {
       Init init = precedingInit(op, std::nullopt);
       rewriter.setInsertionPoint(op);
-      DotEmitter(op, plan, vw, mr, parallel, init).emit(rewriter);
+      DotEmitter(op, plan, vw, mr, parallel, init, fma).emit(rewriter);
       rewriter.eraseOp(op);
       if (init.op)
         rewriter.eraseOp(init.op);
@@ -1050,6 +1059,7 @@ struct RegisterTilePass
   }
 
   int64_t vw = 0, mr = 0, nv = 0, l2Bytes = 0;
+  bool fma = true;
 };
 
 } // namespace
