@@ -11,6 +11,7 @@
 #include "mnemo/Target/CPU/CPUTarget.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/InitAllDialects.h"
@@ -646,6 +647,11 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   popts.tileForBudget = options.tileForBudget;
   popts.tileBudget = options.tileBudget;
   buildCPUPipeline(pm, popts);
+  // Line tables from the importer's locations (file = the model, line =
+  // the ONNX node's index), so a profiler attributes time to graph nodes.
+  if (options.debugInfo)
+    pm.addPass(LLVM::createDIScopeForLLVMFuncOpPass(
+        {LLVM::DIEmissionKind::LineTablesOnly}));
   if (failed(pm.run(module)))
     return failure();
 

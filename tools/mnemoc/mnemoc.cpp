@@ -57,6 +57,11 @@ static cl::list<std::string>
 static cl::opt<bool> printIR("print-ir-after-all",
                              cl::desc("Print the IR after every pass"),
                              cl::cat(cat));
+static cl::opt<bool>
+    debugInfo("g",
+              cl::desc("Emit DWARF line tables: file = the model, line = the "
+                       "ONNX node's index (perf report --sort srcline)"),
+              cl::cat(cat));
 static cl::opt<bool> timing("timing", cl::desc("Report time per pass"),
                             cl::cat(cat));
 static cl::opt<std::string>
@@ -202,6 +207,7 @@ int main(int argc, char **argv) {
   opts.cpuFeatures = cpuFeatures;
   opts.dims.assign(dims.begin(), dims.end());
   opts.printIRAfterAll = printIR;
+  opts.debugInfo = debugInfo;
   opts.timing = timing;
   opts.planner = planner;
   opts.ilpTimeLimit = ilpTimeLimit;

@@ -68,6 +68,7 @@ struct CompileOptions {
   std::string cpuFeatures;       // +avx2,-avx512f,...
   std::vector<std::string> dims; // name=lo..hi
   bool printIRAfterAll = false;
+  bool debugInfo = false;           // DWARF line tables: line = ONNX node index
   bool timing = false;
   std::string planner = "ilp";      // first-fit | greedy | ilp
   double ilpTimeLimit = 10.0;       // seconds
