@@ -70,6 +70,9 @@ static cl::opt<std::string>
     cpuFeatures("cpu-features",
                 cl::desc("Extra target features (+avx2,-avx512f,...)"),
                 cl::cat(cat));
+static cl::opt<bool> debugInfo(
+    "g", cl::desc("Compile with line tables (line = ONNX node index)"),
+    cl::cat(cat));
 static cl::opt<std::string> keep("keep", cl::desc("Compile into this directory"),
                                  cl::cat(cat));
 
@@ -315,6 +318,7 @@ static int runMain(int argc, char **argv) {
     opts.optLevel = optLevel;
     opts.cpu = cpu;
     opts.cpuFeatures = cpuFeatures;
+    opts.debugInfo = debugInfo;
     opts.dims.assign(dims.begin(), dims.end());
     // Without --dim, each symbolic dim is bounded by the value it has here.
     auto fn = module->lookupSymbol<mlir::func::FuncOp>("main_graph");

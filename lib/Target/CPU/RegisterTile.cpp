@@ -101,6 +101,9 @@ struct Plan {
   unsigned aIdx, bIdx;              // input operand numbers of A and B
   bool aPerRow, bPerRow;            // whether A / B depend on m
   int64_t bStride;                  // B's step along n (a strided conv)
+  /// Pooling: the body's combining op (max, min, add of the window's
+  /// element into the output), applied to B vectors; no A.
+  Operation *combiner = nullptr;
 };
 
 /// Strided B rows (stride-2 convolutions) are read as `stride` contiguous
@@ -114,16 +117,46 @@ constexpr int64_t kMinParallelTrips = 8;
 /// L2 bytes assumed when the target does not say (sysfs unreadable).
 constexpr int64_t kDefaultL2Bytes = 1 << 20;
 
+/// A windowed reduction (max or average pooling): the body combines input
+/// 0's element with the output, `yield f(in, out)` with f = max, min or
+/// add on f32; input 1, if any, is the window's shape and is not read.
+Operation *poolCombiner(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  if (op.getNumDpsInputs() < 1 || op.getNumDpsInputs() > 2 ||
+      body->getOperations().size() != 2 ||
+      !llvm::all_of(body->getArgumentTypes(), [](Type t) { return t.isF32(); }))
+    return nullptr;
+  Operation &f = body->front();
+  if (!isa<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
+           arith::MinNumFOp, arith::AddFOp>(f) ||
+      body->getTerminator()->getOperand(0) != f.getResult(0))
+    return nullptr;
+  Value in = body->getArgument(0), out = body->getArguments().back();
+  if (!((f.getOperand(0) == in && f.getOperand(1) == out) ||
+        (f.getOperand(0) == out && f.getOperand(1) == in)))
+    return nullptr;
+  if (op.getNumDpsInputs() == 2 && !body->getArgument(1).use_empty())
+    return nullptr;
+  return &f;
+}
+
 std::optional<Plan> planContraction(linalg::LinalgOp op) {
-  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0 ||
-      !isMulAddBody(op))
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() == 0)
     return std::nullopt;
+  Operation *combiner = nullptr;
+  if (op.getNumDpsInputs() != 2 || !isMulAddBody(op)) {
+    combiner = poolCombiner(op);
+    if (!combiner)
+      return std::nullopt;
+  }
+  unsigned numInputs = op.getNumDpsInputs();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-  AffineMap cMap = maps[2];
+  AffineMap cMap = maps.back();
   if (!cMap.isProjectedPermutation() || cMap.getNumResults() == 0)
     return std::nullopt;
   Plan plan;
+  plan.combiner = combiner;
   plan.n = cast<AffineDimExpr>(cMap.getResults().back()).getPosition();
   auto iters = op.getIteratorTypesArray();
   if (!linalg::isParallelIterator(iters[plan.n]))
@@ -133,7 +166,7 @@ std::optional<Plan> planContraction(linalg::LinalgOp op) {
   // B is the input indexed by n: only in its last (unit-stride) result, with
   // coefficient 1, so a vector along n is contiguous in B.
   int bIdx = -1;
-  for (unsigned i = 0; i < 2; ++i) {
+  for (unsigned i = 0; i < numInputs; ++i) {
     AffineMap map = maps[i];
     if (!usesDim(map, plan.n))
       continue;
@@ -156,11 +189,14 @@ std::optional<Plan> planContraction(linalg::LinalgOp op) {
   if (bIdx < 0)
     return std::nullopt;
   plan.bIdx = bIdx;
-  plan.aIdx = 1 - bIdx;
+  plan.aIdx = combiner ? bIdx : 1 - bIdx;
   if (!lastDimUnitStride(op.getDpsInputs()[plan.bIdx]) ||
       !lastDimUnitStride(op.getDpsInits()[0]))
     return std::nullopt;
-  AffineMap aMap = maps[plan.aIdx], bMap = maps[plan.bIdx];
+  // A pool has no A: no dim makes rows share B vectors.
+  AffineMap aMap = combiner ? AffineMap::get(cMap.getNumDims(), 0, ctx)
+                            : maps[plan.aIdx],
+            bMap = maps[plan.bIdx];
   // Rows: prefer a dim only A depends on (every row reuses the B vectors),
   // then one only B depends on (rows reuse the A scalar), then any.
   auto score = [&](unsigned d) {
@@ -671,7 +707,7 @@ private:
                  int64_t vectors, Value mask, Value left) {
     Value a = op.getDpsInputs()[plan.aIdx], bIn = op.getDpsInputs()[plan.bIdx];
     Value c = op.getDpsInits()[0];
-    AffineMap aMap = maps[plan.aIdx], bMap = maps[plan.bIdx], cMap = maps[2];
+    AffineMap aMap = maps[plan.aIdx], bMap = maps[plan.bIdx], cMap = maps.back();
     SmallVector<Value> rowIvs;
     for (int64_t i = 0; i < rows; ++i)
       rowIvs.push_back(i == 0 ? m0
@@ -700,6 +736,11 @@ private:
           for (int64_t i = 0; i < rows; ++i) {
             for (int64_t j = 0; j < vectors; ++j) {
               at(b, loc, rowIvs, n0, i, j);
+              if (plan.combiner) {
+                Value bv = loadStridedB(b, loc, bIn, bMap, mask, left);
+                next.push_back(combine(b, loc, bv, acc[i * vectors + j]));
+                continue;
+              }
               if (!aVals[i] && (i == 0 || plan.aPerRow)) {
                 Value s = memref::LoadOp::create(b, loc, a,
                                                  indices(b, loc, aMap));
@@ -730,6 +771,18 @@ private:
         else
           vector::StoreOp::create(b, loc, v, c, idx);
       }
+  }
+
+  /// The pool's combining op on vectors: f(element, acc) in the body's
+  /// operand order.
+  Value combine(OpBuilder &b, Location loc, Value element, Value acc) {
+    Operation *f = plan.combiner;
+    Value in = op.getBlock()->getArgument(0);
+    SmallVector<Value> operands = {f->getOperand(0) == in ? element : acc,
+                                   f->getOperand(1) == in ? element : acc};
+    OperationState state(loc, f->getName(), operands, {vecType},
+                         f->getAttrs());
+    return b.create(state)->getResult(0);
   }
 
   /// The epilogue's body on one accumulator vector: each scalar op is

@@ -178,6 +178,36 @@ func.func @pointwise_conv_row_bias(%in: memref<1x8x7x7xf32>, %w: memref<4x8x1x1x
 
 // -----
 
+// A 3x3 stride-2 max pool (input 0 combined into the output, input 1 only
+// the window's shape) runs in the block kernel: its -inf fill starts the
+// accumulators, each window element is a deinterleaved vector of the
+// input row, combined by a vector max.
+// CHECK-LABEL: func.func @max_pool
+// CHECK-NOT: linalg.
+// CHECK: vector.broadcast %{{.*}} : f32 to vector<8xf32>
+// CHECK: vector.load %{{.*}} : memref<1x4x11x11xf32>, vector<16xf32>
+// CHECK: vector.shuffle
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: vector.store
+#pin = affine_map<(n, c, h, w, kh, kw) -> (n, c, h * 2 + kh, w * 2 + kw)>
+#pwin = affine_map<(n, c, h, w, kh, kw) -> (kh, kw)>
+#pout = affine_map<(n, c, h, w, kh, kw) -> (n, c, h, w)>
+func.func @max_pool(%in: memref<1x4x11x11xf32>, %out: memref<1x4x5x5xf32>) {
+  %ninf = arith.constant 0xFF800000 : f32
+  %window = memref.alloc() : memref<3x3xf32>
+  linalg.fill ins(%ninf : f32) outs(%out : memref<1x4x5x5xf32>)
+  linalg.generic {indexing_maps = [#pin, #pwin, #pout],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]}
+      ins(%in, %window : memref<1x4x11x11xf32>, memref<3x3xf32>) outs(%out : memref<1x4x5x5xf32>) {
+  ^bb0(%x: f32, %unused: f32, %o: f32):
+    %m = arith.maximumf %x, %o : f32
+    linalg.yield %m : f32
+  }
+  return
+}
+
+// -----
+
 // Not taken: integer contractions, and an output whose last dim is not
 // unit-stride.
 // CHECK-LABEL: func.func @not_taken

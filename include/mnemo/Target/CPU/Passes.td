@@ -129,6 +129,11 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::func::FuncOp"> {
     contraction, when that buffer fits the target's L2 (`l2-bytes`).
     A bias broadcast or constant fill of the output right before a
     contraction starts its accumulators instead of being a separate pass.
+
+    Windowed reductions (max and average pools: the body combines input
+    0's element into the output with max, min or add) use the same block
+    loops with that op in place of the FMA, so stride-2 pools read
+    deinterleaved vectors instead of scalars.
   }];
   let options = [
     Option<"cpu", "cpu", "std::string", "\"host\"",
