@@ -378,18 +378,70 @@ Init precedingInit(linalg::LinalgOp op, std::optional<unsigned> vectorDim) {
   return Init{prev, scalar, Value(), AffineMap()};
 }
 
-/// An in-place elementwise op right after the contraction on its whole
-/// output (the ReLU6 clip after a convolution): identity maps, the output
-/// as its only input and as its init, and a body of elementwise arith/math
-/// ops on that input and outside scalars. The block kernel applies the body
-/// to its accumulators before the store, saving one pass over the output.
-linalg::GenericOp followingEpilogue(linalg::LinalgOp op) {
-  auto next = dyn_cast_or_null<linalg::GenericOp>(op->getNextNode());
+/// Whether nothing reads `base` (a memref.alloc) after `op`: each later op
+/// touching it or a view of it, in program order, is a whole-buffer write
+/// that reads nothing of it, or there is none (not even a return).
+bool deadAfter(Value base, Operation *op) {
+  if (!base.getDefiningOp<memref::AllocOp>())
+    return false;
+  llvm::SmallPtrSet<Value, 8> views = {base};
+  SmallVector<Value> work = {base};
+  while (!work.empty())
+    for (Operation *user : work.pop_back_val().getUsers())
+      if (auto view = dyn_cast<ViewLikeOpInterface>(user))
+        if (views.insert(view->getResult(0)).second)
+          work.push_back(view->getResult(0));
+  auto touches = [&](Operation *o) {
+    return o->walk([&](Operation *inner) {
+              return llvm::any_of(inner->getOperands(),
+                                  [&](Value v) { return views.contains(v); })
+                         ? WalkResult::interrupt()
+                         : WalkResult::advance();
+            }).wasInterrupted();
+  };
+  for (Operation *next = op->getNextNode(); next; next = next->getNextNode()) {
+    if (isa<ViewLikeOpInterface>(next) || !touches(next))
+      continue;
+    auto write = dyn_cast<linalg::LinalgOp>(next);
+    return write && write.hasPureBufferSemantics() &&
+           write.getNumDpsInits() == 1 && write.getDpsInits()[0] == base &&
+           write.getNumReductionLoops() == 0 &&
+           !write.payloadUsesValueFromOperand(write.getDpsInitOperand(0)) &&
+           llvm::none_of(write.getDpsInputs(),
+                         [&](Value v) { return views.contains(v); });
+  }
+  return true;
+}
+
+/// An elementwise op right after the contraction on its whole output (the
+/// ReLU6 clip after a convolution): identity maps, the output as its only
+/// input, and a body of elementwise arith/math ops on that input and
+/// outside scalars. The block kernel applies the body to its accumulators
+/// before the store, saving one pass over the output. Its init is the
+/// output itself, or another buffer of the same shape (a concat slice) when
+/// nothing reads the output afterwards: then the kernel stores there and
+/// the output is never written.
+struct Epilogue {
+  linalg::GenericOp op;
+  Value dst; // where the kernel stores, in C's index space; null: C
+};
+
+Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op) {
+  // Allocations and views in between (the concat buffer and its slice)
+  // touch no data.
+  SmallVector<Operation *> between;
+  Operation *after = op->getNextNode();
+  while (isa_and_nonnull<memref::AllocOp, ViewLikeOpInterface>(after)) {
+    between.push_back(after);
+    after = after->getNextNode();
+  }
+  auto next = dyn_cast_or_null<linalg::GenericOp>(after);
   if (!next || !next.hasPureBufferSemantics() || next.getNumDpsInputs() != 1 ||
       next.getNumDpsInits() != 1 || next.getNumReductionLoops() != 0)
     return {};
-  Value base = viewSource(op.getDpsInits()[0]);
-  if (next.getDpsInputs()[0] != base || next.getDpsInits()[0] != base ||
+  Value c = op.getDpsInits()[0], base = viewSource(c);
+  Value init = next.getDpsInits()[0];
+  if (next.getDpsInputs()[0] != base ||
       !llvm::all_of(next.getIndexingMapsArray(),
                     [](AffineMap m) { return m.isIdentity(); }))
     return {};
@@ -403,7 +455,27 @@ linalg::GenericOp followingEpilogue(linalg::LinalgOp op) {
                       [](Type t) { return t.isF32(); }))
       return {};
   }
-  return next;
+  if (init == base)
+    return between.empty() ? Epilogue{next, Value()} : Epilogue{};
+  auto dstType = dyn_cast<MemRefType>(init.getType());
+  if (!dstType || dstType.getShape() != cast<MemRefType>(base.getType()).getShape() ||
+      !lastDimUnitStride(init) || !deadAfter(base, next))
+    return {};
+  auto collapse = c.getDefiningOp<memref::CollapseShapeOp>();
+  if (c != base &&
+      (!collapse || collapse.getSrc() != base ||
+       !memref::CollapseShapeOp::isGuaranteedCollapsible(
+           dstType, collapse.getReassociationIndices())))
+    return {};
+  // The kernel stores into the slice, so its buffer and view come first.
+  for (Operation *o : between)
+    rewriter.moveOpBefore(o, op);
+  if (c == base)
+    return {next, init};
+  rewriter.setInsertionPoint(op);
+  return {next, memref::CollapseShapeOp::create(
+                    rewriter, op.getLoc(), init,
+                    collapse.getReassociationIndices())};
 }
 
 /// State and helpers shared by the two emitters: the op's loop sizes and
@@ -573,9 +645,10 @@ class BlockEmitter : EmitterBase {
 public:
   BlockEmitter(linalg::LinalgOp op, const Plan &plan, int64_t vectorWidth,
                int64_t rows, int64_t vectors, bool parallelize, Init init,
-               bool fma, linalg::GenericOp epilogue)
+               bool fma, Epilogue epilogue)
       : EmitterBase(op, vectorWidth, parallelize, init, fma), plan(plan), mr(rows),
-        nv(vectors), epilogue(epilogue) {}
+        nv(vectors), epilogue(epilogue.op),
+        out(epilogue.dst ? epilogue.dst : op.getDpsInits()[0]) {}
 
   void emit(OpBuilder &b) {
     emitOuter(b, plan.outer, [&](OpBuilder &b, Location loc, bool parallel) {
@@ -767,9 +840,9 @@ private:
           v = applyEpilogue(b, loc, v);
         SmallVector<Value> idx = indices(b, loc, cMap);
         if (mask)
-          vector::MaskedStoreOp::create(b, loc, c, idx, mask, v);
+          vector::MaskedStoreOp::create(b, loc, out, idx, mask, v);
         else
-          vector::StoreOp::create(b, loc, v, c, idx);
+          vector::StoreOp::create(b, loc, v, out, idx);
       }
   }
 
@@ -812,6 +885,7 @@ private:
   const Plan &plan;
   int64_t mr, nv;
   linalg::GenericOp epilogue;
+  Value out; // where the block is stored: C, or the epilogue's buffer
 };
 
 /// Emits the dot-product form of one contraction.
@@ -1091,15 +1165,15 @@ struct RegisterTilePass
     });
     for (auto &[op, plan] : work) {
       Init init = precedingInit(op, plan.n);
-      linalg::GenericOp epilogue = followingEpilogue(op);
+      Epilogue epilogue = followingEpilogue(rewriter, op);
       rewriter.setInsertionPoint(op);
       BlockEmitter(op, plan, vw, mr, nv, parallel, init, fma, epilogue)
           .emit(rewriter);
       rewriter.eraseOp(op);
       if (init.op)
         rewriter.eraseOp(init.op);
-      if (epilogue)
-        rewriter.eraseOp(epilogue);
+      if (epilogue.op)
+        rewriter.eraseOp(epilogue.op);
     }
     for (auto &[op, plan] : dots) {
       Init init = precedingInit(op, std::nullopt);

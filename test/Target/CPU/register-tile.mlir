@@ -208,6 +208,62 @@ func.func @max_pool(%in: memref<1x4x11x11xf32>, %out: memref<1x4x5x5xf32>) {
 
 // -----
 
+// ReLU from the convolution's output into a concat slice (SqueezeNet's
+// Fire module): the output is never read again, so the kernel applies the
+// ReLU to its accumulators and stores straight into the slice; neither
+// the output nor the ReLU pass remain.
+// CHECK-LABEL: func.func @relu_into_slice
+// CHECK-NOT: linalg.generic
+// CHECK: %[[DST:.*]] = memref.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : memref<1x4x7x7xf32, strided<[392, 49, 7, 1], offset: 196>> into memref<1x4x49xf32, strided<[392, 49, 1], offset: 196>>
+// CHECK: arith.maximumf %{{.*}} : vector<8xf32>
+// CHECK: vector.store %{{.*}}, %[[DST]]
+// CHECK-NOT: linalg.generic
+#rid = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @relu_into_slice(%in: memref<1x8x7x7xf32>, %w: memref<4x8x1x1xf32>,
+                           %cat: memref<1x8x7x7xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %out = memref.alloc() : memref<1x4x7x7xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<1x4x7x7xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x8x7x7xf32>, memref<4x8x1x1xf32>) outs(%out : memref<1x4x7x7xf32>)
+  %slice = memref.subview %cat[0, 4, 0, 0] [1, 4, 7, 7] [1, 1, 1, 1] : memref<1x8x7x7xf32> to memref<1x4x7x7xf32, strided<[392, 49, 7, 1], offset: 196>>
+  linalg.generic {indexing_maps = [#rid, #rid], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%out : memref<1x4x7x7xf32>) outs(%slice : memref<1x4x7x7xf32, strided<[392, 49, 7, 1], offset: 196>>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = arith.maximumf %x, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// The same, but the output is read afterwards: the ReLU stays a pass.
+// CHECK-LABEL: func.func @relu_output_read_later
+// CHECK: vector.fma
+// CHECK: linalg.generic
+// CHECK: memref.copy
+#rid2 = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @relu_output_read_later(%in: memref<1x8x7x7xf32>, %w: memref<4x8x1x1xf32>,
+                                  %cat: memref<1x8x7x7xf32>, %keep: memref<1x4x7x7xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %out = memref.alloc() : memref<1x4x7x7xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<1x4x7x7xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x8x7x7xf32>, memref<4x8x1x1xf32>) outs(%out : memref<1x4x7x7xf32>)
+  %slice = memref.subview %cat[0, 4, 0, 0] [1, 4, 7, 7] [1, 1, 1, 1] : memref<1x8x7x7xf32> to memref<1x4x7x7xf32, strided<[392, 49, 7, 1], offset: 196>>
+  linalg.generic {indexing_maps = [#rid2, #rid2], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%out : memref<1x4x7x7xf32>) outs(%slice : memref<1x4x7x7xf32, strided<[392, 49, 7, 1], offset: 196>>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = arith.maximumf %x, %zero : f32
+    linalg.yield %r : f32
+  }
+  memref.copy %out, %keep : memref<1x4x7x7xf32> to memref<1x4x7x7xf32>
+  return
+}
+
+// -----
+
 // Not taken: integer contractions, and an output whose last dim is not
 // unit-stride.
 // CHECK-LABEL: func.func @not_taken

@@ -66,6 +66,8 @@ def LegalizeMemRefsPass
     : Pass<"mnemo-cpu-legalize-memrefs", "::mlir::func::FuncOp"> {
   let summary = "Rewrites memref ops the CPU lowering cannot take as they are.";
   let description = [{
+    - memref.copy of a buffer onto itself (left by bufferization where a
+      concat slice was written in place) is erased.
     - memref.copy where either side is a strided view (padding into a larger
       buffer, slice extraction) becomes linalg.copy, compiled as loops or
       vectors instead of a call to MLIR's generic runtime copy, which the
