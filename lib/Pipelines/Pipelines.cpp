@@ -60,6 +60,9 @@ void buildCPUBufferizePipeline(OpPassManager &pm, bool lowMemory) {
   // Collectives become MPI calls on buffers, which one-shot bufferization
   // then joins to the tensors around them.
   addText(pm, "mnemo-cpu-collectives-to-mpi");
+  // Pads as fill + insert_slice: the padded tensor's producer then writes
+  // the interior in place (empty-tensor elimination), with no copy.
+  addText(pm, "func.func(mnemo-cpu-decompose-pads)");
   addText(pm, "func.func(mnemo-unshare-inits),eliminate-empty-tensors,"
               "one-shot-bufferize{bufferize-function-boundaries "
               "function-boundary-type-conversion=identity-layout-map},"

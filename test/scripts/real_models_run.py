@@ -189,8 +189,12 @@ if mb:
     if q.returncode == 0 and plain:
         cases.append(("mobilenet_v2 (artifact, 4x4 patches, vs unpatched)",
                       "--artifact=" + os.path.join(args.workdir, out), plain, "0"))
+    # Under the budget, pads inside the patch loop keep their copies while
+    # the unpatched build's producers write padded buffers in place (the
+    # register kernel then keeps those convolutions' rows instead of the
+    # flattened map), so sums run in another order: rtol 1e-3.
     artifact_case("mobilenet_v2", "--sram-budget=1500000 (patches chosen), vs unpatched",
-                  mb[0][1], plain, "mobilenet_v2_sram_patches", ["--sram-budget=1500000"], "0")
+                  mb[0][1], plain, "mobilenet_v2_sram_patches", ["--sram-budget=1500000"], "rel")
 rn = [c for c in cases if c[0] == "resnet18" and c[1]]
 if rn:
     artifact_case("resnet18", "--patch-schedule --max-recompute=0.5", rn[0][1], rn[0][2],
@@ -253,7 +257,11 @@ if tg:
     sliced_case("tiny_gpt", "tiled", tg[0][1], tg[0][2], ["--tile-budget=64KiB"], 1.5,
                 "attention ONNX node", "gpt")
 if mb:
-    sliced_case("mobilenet_v2", "tiled", mb[0][1], mb[0][2], ["--tile-budget=256KiB"], 1.0,
+    # Tiled pads keep their own buffers (mnemo-cpu-decompose-pads lets only
+    # untiled producers write padded buffers in place), so the tiled plan
+    # (9.8 MB) is above the plain one (6.2 MB) but no higher than before
+    # that rewrite existed: at most 1.6x the plain plan.
+    sliced_case("mobilenet_v2", "tiled", mb[0][1], mb[0][2], ["--tile-budget=256KiB"], 0.625,
                 "tile for budget:", "rel")
 # An SRAM budget met by streaming: every tiled op and the FlashAttention
 # loop may leave operands in DRAM with one tile staged on chip (before

@@ -4,7 +4,10 @@
 // followed by a copy of the source into its interior. The interior is
 // written twice; for MobileNetV2's depthwise pads that is megabytes of
 // memset per layer. When nothing reads the buffer between the fill and the
-// copy, the fill is narrowed to the border: one slab per padded side.
+// copy, the fill is narrowed to the border: one slab per padded side. Pads
+// decomposed before bufferization (mnemo-cpu-decompose-pads) have no copy:
+// the source's producer writes the interior in place, and only the border
+// is filled.
 //
 //===----------------------------------------------------------------------===//
 
@@ -80,8 +83,48 @@ bool touchedBetween(Operation *from, Operation *to, Value buffer,
   return false;
 }
 
+/// Whether the first op after `fill` that touches `buffer` (or a view of
+/// it) writes all of the interior `view` without reading anything of the
+/// buffer: a linalg op on buffers whose only init is `view`, with an
+/// identity init map, no reductions and a body that ignores the init's old
+/// value (the producer of a decomposed pad's source, which bufferization
+/// placed in the interior).
+bool writesInteriorFirst(Operation *fill, Value buffer,
+                         memref::SubViewOp view) {
+  llvm::SmallPtrSet<Value, 8> views = {buffer};
+  SmallVector<Value> work = {buffer};
+  while (!work.empty())
+    for (Operation *user : work.pop_back_val().getUsers())
+      if (auto v = dyn_cast<ViewLikeOpInterface>(user))
+        if (views.insert(v->getResult(0)).second)
+          work.push_back(v->getResult(0));
+  for (Operation *op = fill->getNextNode(); op; op = op->getNextNode()) {
+    if (isa<ViewLikeOpInterface>(op))
+      continue;
+    bool touches = op->walk([&](Operation *nested) {
+                       return llvm::any_of(nested->getOperands(),
+                                           [&](Value v) {
+                                             return views.contains(v);
+                                           })
+                                  ? WalkResult::interrupt()
+                                  : WalkResult::advance();
+                     }).wasInterrupted();
+    if (!touches)
+      continue;
+    auto w = dyn_cast<linalg::LinalgOp>(op);
+    return w && w.hasPureBufferSemantics() && w.getNumDpsInits() == 1 &&
+           w.getDpsInits()[0] == view.getResult() &&
+           w.getNumReductionLoops() == 0 &&
+           w.getMatchingIndexingMap(w.getDpsInitOperand(0)).isIdentity() &&
+           !w.payloadUsesValueFromOperand(w.getDpsInitOperand(0)) &&
+           llvm::none_of(w.getDpsInputs(),
+                         [&](Value v) { return views.contains(v); });
+  }
+  return false;
+}
+
 /// A constant fill of a whole buffer and the copy that then writes its
-/// interior. Offsets are static; dims with a border (padded) are static,
+/// interior (or no copy: the interior's producer writes it in place). Offsets are static; dims with a border (padded) are static,
 /// unpadded ones may be dynamic (a symbolic batch).
 struct PadCopy {
   Operation *fill, *copy, *view;
@@ -137,7 +180,16 @@ std::optional<PadCopy> matchPadCopy(linalg::LinalgOp fill) {
       if (pc.padded(d) && (!getConstantIntValue(pc.size[d]) ||
                            !getConstantIntValue(pc.whole[d])))
         shapesOk = false;
-    if (!shapesOk || !pc.copy || pc.copy->getBlock() != fill->getBlock() ||
+    if (!shapesOk)
+      continue;
+    // Decomposed pads: the producer of the source writes the interior
+    // itself; only the border is left to fill.
+    if (!pc.copy) {
+      if (writesInteriorFirst(fill, buffer, view))
+        return pc;
+      continue;
+    }
+    if (pc.copy->getBlock() != fill->getBlock() ||
         !fill->isBeforeInBlock(pc.copy) ||
         touchedBetween(fill, pc.copy, buffer, view))
       continue;
@@ -175,9 +227,10 @@ void emitChunk(OpBuilder &b, Location loc, const PadCopy &pc, unsigned p,
   };
   // p is unpadded: the chunk has the same offset in the source.
   SmallVector<int64_t> zero(rank, 0);
-  linalg::CopyOp::create(b, loc, c0 ? slice(pc.source, zero, pc.size)
-                                    : pc.source,
-                         slice(pc.buffer, pc.off, pc.size));
+  if (pc.copy)
+    linalg::CopyOp::create(b, loc, c0 ? slice(pc.source, zero, pc.size)
+                                      : pc.source,
+                           slice(pc.buffer, pc.off, pc.size));
   for (unsigned d = rank; d-- > 0;) {
     if (!pc.padded(d))
       continue;
@@ -202,8 +255,11 @@ void emitChunk(OpBuilder &b, Location loc, const PadCopy &pc, unsigned p,
 
 void fillBorders(const PadCopy &pc, bool parallel, int64_t chunks,
                  int64_t minWork) {
-  OpBuilder b(pc.copy);
-  Location loc = pc.copy->getLoc();
+  // Without a copy the border goes where the whole fill was, before the
+  // producer of the interior.
+  Operation *at = pc.copy ? pc.copy : pc.fill;
+  OpBuilder b(at);
+  Location loc = at->getLoc();
   // Chunks along the outermost static unpadded dim of two or more.
   std::optional<unsigned> p;
   int64_t elements = 1;
@@ -238,7 +294,8 @@ void fillBorders(const PadCopy &pc, bool parallel, int64_t chunks,
                            scf::YieldOp::create(b, loc);
                          });
   }
-  pc.copy->erase();
+  if (pc.copy)
+    pc.copy->erase();
   pc.fill->erase();
   // The chunks take their own views of the interior.
   if (pc.view->use_empty())

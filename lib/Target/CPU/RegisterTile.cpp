@@ -423,19 +423,65 @@ bool deadAfter(Value base, Operation *op) {
 /// the output is never written.
 struct Epilogue {
   linalg::GenericOp op;
-  Value dst; // where the kernel stores, in C's index space; null: C
+  Value dst;        // where the kernel stores; null: C
+  AffineMap dstMap; // the contraction's loops -> dst's indices (null: C's)
 };
 
-Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op) {
-  // Allocations and views in between (the concat buffer and its slice)
-  // touch no data.
-  SmallVector<Operation *> between;
+/// The buffer under any chain of views.
+Value rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether `other` (after `op`) can move before `op`: it touches no buffer
+/// `op` reads or writes, calls nothing, and its operands are defined before
+/// `op`, inside `other`, or by ops already moving (`between`).
+bool movableBefore(Operation *other, linalg::LinalgOp op,
+                   const llvm::SmallPtrSetImpl<Value> &used,
+                   ArrayRef<Operation *> between) {
+  auto defsOk = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    if (!def)
+      return v.getParentRegion()->isAncestor(op->getParentRegion()) ||
+             other->isAncestor(v.getParentBlock()->getParentOp());
+    return other->isAncestor(def) || def->isBeforeInBlock(op) ||
+           llvm::is_contained(between, def);
+  };
+  return !other->walk([&](Operation *nested) {
+            if (isa<CallOpInterface>(nested))
+              return WalkResult::interrupt();
+            for (Value v : nested->getOperands())
+              if ((isa<MemRefType>(v.getType()) && used.contains(rootBuffer(v))) ||
+                  !defsOk(v))
+                return WalkResult::interrupt();
+            return WalkResult::advance();
+          }).wasInterrupted();
+}
+
+/// The elementwise op after `op` that may become its epilogue, skipping
+/// what can move before `op` (allocations, views, the border fills of the
+/// padded buffer a decomposed pad's interior is written into), collected
+/// in `between`.
+linalg::GenericOp nextElementwise(linalg::LinalgOp op,
+                                  SmallVectorImpl<Operation *> &between) {
+  llvm::SmallPtrSet<Value, 4> used;
+  for (Value v : op->getOperands())
+    if (isa<MemRefType>(v.getType()))
+      used.insert(rootBuffer(v));
   Operation *after = op->getNextNode();
-  while (isa_and_nonnull<memref::AllocOp, ViewLikeOpInterface>(after)) {
+  for (; after && !isa<linalg::GenericOp>(after); after = after->getNextNode()) {
+    if (!movableBefore(after, op, used, between))
+      return {};
     between.push_back(after);
-    after = after->getNextNode();
   }
-  auto next = dyn_cast_or_null<linalg::GenericOp>(after);
+  return dyn_cast_or_null<linalg::GenericOp>(after);
+}
+
+Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
+                           int64_t vw) {
+  SmallVector<Operation *> between;
+  auto next = nextElementwise(op, between);
   if (!next || !next.hasPureBufferSemantics() || next.getNumDpsInputs() != 1 ||
       next.getNumDpsInits() != 1 || next.getNumReductionLoops() != 0)
     return {};
@@ -462,20 +508,41 @@ Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op) {
       !lastDimUnitStride(init) || !deadAfter(base, next))
     return {};
   auto collapse = c.getDefiningOp<memref::CollapseShapeOp>();
-  if (c != base &&
-      (!collapse || collapse.getSrc() != base ||
-       !memref::CollapseShapeOp::isGuaranteedCollapsible(
-           dstType, collapse.getReassociationIndices())))
+  if (c != base && (!collapse || collapse.getSrc() != base))
     return {};
+  // A flattened map (a 1x1 or im2col convolution) stored into a slice
+  // whose rows are not contiguous (a padded buffer's interior): the flat
+  // index p becomes (p floordiv W, p mod W), which keeps every vector in
+  // one row when W is a multiple of the vector width.
+  AffineMap dstMap;
+  bool collapsible =
+      c == base || memref::CollapseShapeOp::isGuaranteedCollapsible(
+                       dstType, collapse.getReassociationIndices());
+  if (!collapsible) {
+    auto groups = collapse.getReassociationIndices();
+    int64_t w = dstType.getShape().back();
+    if (groups.back().size() != 2 ||
+        llvm::any_of(ArrayRef(groups).drop_back(),
+                     [](const ReassociationIndices &g) { return g.size() != 1; }) ||
+        ShapedType::isDynamic(w) || w % vw != 0)
+      return {};
+    AffineMap cMap = op.getIndexingMapsArray().back();
+    SmallVector<AffineExpr> results(cMap.getResults().drop_back());
+    AffineExpr flat = cMap.getResults().back();
+    results.push_back(flat.floorDiv(w));
+    results.push_back(flat % w);
+    dstMap = AffineMap::get(cMap.getNumDims(), 0, results, op.getContext());
+  }
   // The kernel stores into the slice, so its buffer and view come first.
   for (Operation *o : between)
     rewriter.moveOpBefore(o, op);
-  if (c == base)
-    return {next, init};
+  if (c == base || dstMap)
+    return {next, init, dstMap};
   rewriter.setInsertionPoint(op);
-  return {next, memref::CollapseShapeOp::create(
-                    rewriter, op.getLoc(), init,
-                    collapse.getReassociationIndices())};
+  return {next,
+          memref::CollapseShapeOp::create(rewriter, op.getLoc(), init,
+                                          collapse.getReassociationIndices()),
+          AffineMap()};
 }
 
 /// State and helpers shared by the two emitters: the op's loop sizes and
@@ -648,7 +715,9 @@ public:
                bool fma, Epilogue epilogue)
       : EmitterBase(op, vectorWidth, parallelize, init, fma), plan(plan), mr(rows),
         nv(vectors), epilogue(epilogue.op),
-        out(epilogue.dst ? epilogue.dst : op.getDpsInits()[0]) {}
+        out(epilogue.dst ? epilogue.dst : op.getDpsInits()[0]),
+        outMap(epilogue.dstMap ? epilogue.dstMap
+                               : op.getIndexingMapsArray().back()) {}
 
   void emit(OpBuilder &b) {
     emitOuter(b, plan.outer, [&](OpBuilder &b, Location loc, bool parallel) {
@@ -838,7 +907,7 @@ private:
         Value v = nest.results[i * vectors + j];
         if (epilogue)
           v = applyEpilogue(b, loc, v);
-        SmallVector<Value> idx = indices(b, loc, cMap);
+        SmallVector<Value> idx = indices(b, loc, outMap);
         if (mask)
           vector::MaskedStoreOp::create(b, loc, out, idx, mask, v);
         else
@@ -885,7 +954,8 @@ private:
   const Plan &plan;
   int64_t mr, nv;
   linalg::GenericOp epilogue;
-  Value out; // where the block is stored: C, or the epilogue's buffer
+  Value out;       // where the block is stored: C, or the epilogue's buffer
+  AffineMap outMap; // its indices
 };
 
 /// Emits the dot-product form of one contraction.
@@ -1011,6 +1081,33 @@ FailureOr<linalg::GenericOp> flattenPointwiseConv(RewriterBase &rewriter,
       });
   rewriter.eraseOp(op);
   return generic;
+}
+
+/// A 1x1, stride-1 convolution (flattened over its map when possible).
+bool isPointwise(linalg::Conv2DNchwFchwOp conv) {
+  auto w = cast<ShapedType>(conv.getInputs()[1].getType());
+  return w.getRank() == 4 && w.getDimSize(2) == 1 && w.getDimSize(3) == 1 &&
+         llvm::all_of(conv.getStrides().getValues<int64_t>(),
+                      [](int64_t s) { return s == 1; });
+}
+
+/// Whether a convolution should keep its row form so its epilogue can store
+/// into the buffer after it: the elementwise op after it writes a view
+/// whose rows are not contiguous (a padded buffer's interior) and whose
+/// row length is not a multiple of the vector width, so a flattened map
+/// could not be stored there and the epilogue would stay a separate pass.
+bool rowsStoreBetter(linalg::Conv2DNchwFchwOp conv, int64_t vw) {
+  SmallVector<Operation *> between;
+  linalg::GenericOp next =
+      nextElementwise(cast<linalg::LinalgOp>(conv.getOperation()), between);
+  if (!next || next.getNumDpsInputs() != 1 || next.getNumDpsInits() != 1 ||
+      next.getDpsInputs()[0] != conv.getOutputs()[0])
+    return false;
+  auto dst = dyn_cast<MemRefType>(next.getDpsInits()[0].getType());
+  if (!dst || dst.getRank() != 4 || dst.getShape().back() % vw == 0)
+    return false;
+  return !memref::CollapseShapeOp::isGuaranteedCollapsible(
+      dst, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
 }
 
 /// Fraction of vector lanes doing useful work when `n` elements are
@@ -1148,10 +1245,16 @@ struct RegisterTilePass
     IRRewriter rewriter(&getContext());
     SmallVector<linalg::Conv2DNchwFchwOp> convs;
     getOperation().walk([&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
-    for (auto conv : convs)
-      if (failed(flattenPointwiseConv(rewriter, conv)) &&
-          im2col && wantsIm2Col(conv, vw, l2Bytes))
+    for (auto conv : convs) {
+      // 1x1 convolutions keep their rows where only rows can store into
+      // the next buffer; im2col pays off on small maps even with the
+      // epilogue as a separate pass.
+      bool pointwise = isPointwise(conv);
+      if (pointwise && !rowsStoreBetter(conv, vw))
+        (void)flattenPointwiseConv(rewriter, conv);
+      else if (!pointwise && im2col && wantsIm2Col(conv, vw, l2Bytes))
         (void)im2colConv(rewriter, conv);
+    }
 
     SmallVector<std::pair<linalg::LinalgOp, Plan>> work;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -1165,7 +1268,7 @@ struct RegisterTilePass
     });
     for (auto &[op, plan] : work) {
       Init init = precedingInit(op, plan.n);
-      Epilogue epilogue = followingEpilogue(rewriter, op);
+      Epilogue epilogue = followingEpilogue(rewriter, op, vw);
       rewriter.setInsertionPoint(op);
       BlockEmitter(op, plan, vw, mr, nv, parallel, init, fma, epilogue)
           .emit(rewriter);

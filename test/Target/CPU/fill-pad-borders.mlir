@@ -98,3 +98,48 @@ func.func @self_copy() -> memref<4x6xf32> {
 // MODEL: memref.alloc(%[[B]]) {{.*}} : memref<?x16x34x34xf32>
 // MODEL: linalg.copy
 // MODEL-COUNT-4: linalg.fill
+
+// -----
+
+// A decomposed pad: the source's producer writes the interior in place
+// (no copy), so only the border is filled, before the producer.
+// CHECK-LABEL: func.func @producer_writes_interior
+// CHECK-NOT: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : memref<1x2x6x6xf32>)
+// CHECK-COUNT-4: linalg.fill
+// CHECK: linalg.generic
+// CHECK-NOT: linalg.fill
+#pid = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @producer_writes_interior(%x: memref<1x2x4x4xf32>) -> memref<1x2x6x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %buf = memref.alloc() : memref<1x2x6x6xf32>
+  linalg.fill ins(%zero : f32) outs(%buf : memref<1x2x6x6xf32>)
+  %in = memref.subview %buf[0, 0, 1, 1] [1, 2, 4, 4] [1, 1, 1, 1] : memref<1x2x6x6xf32> to memref<1x2x4x4xf32, strided<[72, 36, 6, 1], offset: 7>>
+  linalg.generic {indexing_maps = [#pid, #pid], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : memref<1x2x4x4xf32>) outs(%in : memref<1x2x4x4xf32, strided<[72, 36, 6, 1], offset: 7>>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.maximumf %a, %zero : f32
+    linalg.yield %m : f32
+  }
+  return %buf : memref<1x2x6x6xf32>
+}
+
+// -----
+
+// Not narrowed: the producer reads the interior's old value (an
+// accumulation), which must be the fill's.
+// CHECK-LABEL: func.func @producer_reads_interior
+// CHECK: linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : memref<1x2x6x6xf32>)
+#pid = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @producer_reads_interior(%x: memref<1x2x4x4xf32>) -> memref<1x2x6x6xf32> {
+  %zero = arith.constant 0.0 : f32
+  %buf = memref.alloc() : memref<1x2x6x6xf32>
+  linalg.fill ins(%zero : f32) outs(%buf : memref<1x2x6x6xf32>)
+  %in = memref.subview %buf[0, 0, 1, 1] [1, 2, 4, 4] [1, 1, 1, 1] : memref<1x2x6x6xf32> to memref<1x2x4x4xf32, strided<[72, 36, 6, 1], offset: 7>>
+  linalg.generic {indexing_maps = [#pid, #pid], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%x : memref<1x2x4x4xf32>) outs(%in : memref<1x2x4x4xf32, strided<[72, 36, 6, 1], offset: 7>>) {
+  ^bb0(%a: f32, %o: f32):
+    %m = arith.addf %a, %o : f32
+    linalg.yield %m : f32
+  }
+  return %buf : memref<1x2x6x6xf32>
+}

@@ -264,6 +264,46 @@ func.func @relu_output_read_later(%in: memref<1x8x7x7xf32>, %w: memref<4x8x1x1xf
 
 // -----
 
+// A decomposed pad after a 1x1 convolution: the padded buffer's border
+// fills sit between the convolution and its ReLU into the interior. They
+// move before the kernel, which stores the flattened map's vectors
+// straight into the interior rows (16 = 2 x 8 lanes, so no vector crosses
+// a row: p -> (p floordiv 16, p mod 16)).
+// CHECK-LABEL: func.func @relu_into_padded
+// CHECK: memref.alloc() : memref<1x4x6x18xf32>
+// CHECK: scf.for
+// CHECK: linalg.fill
+// CHECK: vector.fma
+// CHECK: arith.maximumf %{{.*}} : vector<8xf32>
+// CHECK: vector.store %{{.*}} : memref<1x4x4x16xf32, strided<[432, 108, 18, 1], offset: 19>>, vector<8xf32>
+// CHECK-NOT: linalg.generic
+#pad_id = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @relu_into_padded(%in: memref<1x8x4x16xf32>, %w: memref<4x8x1x1xf32>) -> memref<1x4x6x18xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %out = memref.alloc() : memref<1x4x4x16xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<1x4x4x16xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x8x4x16xf32>, memref<4x8x1x1xf32>) outs(%out : memref<1x4x4x16xf32>)
+  %pad = memref.alloc() : memref<1x4x6x18xf32>
+  scf.for %c = %c0 to %c4 step %c1 {
+    %top = memref.subview %pad[0, %c, 0, 0] [1, 1, 1, 18] [1, 1, 1, 1] : memref<1x4x6x18xf32> to memref<1x1x1x18xf32, strided<[432, 108, 18, 1], offset: ?>>
+    linalg.fill ins(%zero : f32) outs(%top : memref<1x1x1x18xf32, strided<[432, 108, 18, 1], offset: ?>>)
+  }
+  %interior = memref.subview %pad[0, 0, 1, 1] [1, 4, 4, 16] [1, 1, 1, 1] : memref<1x4x6x18xf32> to memref<1x4x4x16xf32, strided<[432, 108, 18, 1], offset: 19>>
+  linalg.generic {indexing_maps = [#pad_id, #pad_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%out : memref<1x4x4x16xf32>) outs(%interior : memref<1x4x4x16xf32, strided<[432, 108, 18, 1], offset: 19>>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = arith.maximumf %x, %zero : f32
+    linalg.yield %r : f32
+  }
+  return %pad : memref<1x4x6x18xf32>
+}
+
+// -----
+
 // Not taken: integer contractions, and an output whose last dim is not
 // unit-stride.
 // CHECK-LABEL: func.func @not_taken

@@ -219,6 +219,21 @@ def ParallelizeLoopsPass
                            "::mlir::memref::MemRefDialect"];
 }
 
+def DecomposePadsPass
+    : Pass<"mnemo-cpu-decompose-pads", "::mlir::func::FuncOp"> {
+  let summary = "Writes tensor.pad as a fill and an insert_slice into it.";
+  let description = [{
+    Upstream's DecomposePadOpPattern: `tensor.pad %src` becomes a fill (or
+    generate) of a new tensor and `tensor.insert_slice %src` into it. Run
+    before empty-tensor elimination and one-shot bufferization, so the
+    producer of `%src` writes the padded buffer's interior in place instead
+    of a buffer that is then copied into it; mnemo-cpu-fill-pad-borders then
+    fills only the border.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def ExpandBF16Pass : Pass<"mnemo-cpu-expand-bf16"> {
   let summary = "Writes f32 <-> bf16 conversions as integer arithmetic.";
   let description = [{
