@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mnemo/Target/CPU/BufferAliases.h"
 #include "mnemo/Target/CPU/Passes.h"
 
 #include "mnemo/Support/MathExtras.h"
@@ -91,25 +92,9 @@ bool touchedBetween(Operation *from, Operation *to, Value buffer,
 /// placed in the interior).
 bool writesInteriorFirst(Operation *fill, Value buffer,
                          memref::SubViewOp view) {
-  llvm::SmallPtrSet<Value, 8> views = {buffer};
-  SmallVector<Value> work = {buffer};
-  while (!work.empty())
-    for (Operation *user : work.pop_back_val().getUsers())
-      if (auto v = dyn_cast<ViewLikeOpInterface>(user))
-        if (views.insert(v->getResult(0)).second)
-          work.push_back(v->getResult(0));
+  llvm::SmallPtrSet<Value, 8> views = mnemo::viewsOf(buffer);
   for (Operation *op = fill->getNextNode(); op; op = op->getNextNode()) {
-    if (isa<ViewLikeOpInterface>(op))
-      continue;
-    bool touches = op->walk([&](Operation *nested) {
-                       return llvm::any_of(nested->getOperands(),
-                                           [&](Value v) {
-                                             return views.contains(v);
-                                           })
-                                  ? WalkResult::interrupt()
-                                  : WalkResult::advance();
-                     }).wasInterrupted();
-    if (!touches)
+    if (isa<ViewLikeOpInterface>(op) || !mnemo::touchesAny(op, views))
       continue;
     auto w = dyn_cast<linalg::LinalgOp>(op);
     return w && w.hasPureBufferSemantics() && w.getNumDpsInits() == 1 &&

@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mnemo/Target/CPU/BufferAliases.h"
 #include "mnemo/Target/CPU/CPUTarget.h"
 #include "mnemo/Target/CPU/Passes.h"
 
@@ -384,21 +385,8 @@ Init precedingInit(linalg::LinalgOp op, std::optional<unsigned> vectorDim) {
 bool deadAfter(Value base, Operation *op) {
   if (!base.getDefiningOp<memref::AllocOp>())
     return false;
-  llvm::SmallPtrSet<Value, 8> views = {base};
-  SmallVector<Value> work = {base};
-  while (!work.empty())
-    for (Operation *user : work.pop_back_val().getUsers())
-      if (auto view = dyn_cast<ViewLikeOpInterface>(user))
-        if (views.insert(view->getResult(0)).second)
-          work.push_back(view->getResult(0));
-  auto touches = [&](Operation *o) {
-    return o->walk([&](Operation *inner) {
-              return llvm::any_of(inner->getOperands(),
-                                  [&](Value v) { return views.contains(v); })
-                         ? WalkResult::interrupt()
-                         : WalkResult::advance();
-            }).wasInterrupted();
-  };
+  llvm::SmallPtrSet<Value, 8> views = mnemo::viewsOf(base);
+  auto touches = [&](Operation *o) { return mnemo::touchesAny(o, views); };
   for (Operation *next = op->getNextNode(); next; next = next->getNextNode()) {
     if (isa<ViewLikeOpInterface>(next) || !touches(next))
       continue;
@@ -1038,6 +1026,27 @@ private:
   int64_t rows;
 };
 
+/// out[n, f, p] += w[f, k] * in[n, k, p]: a convolution over its flattened
+/// map (p = h * W + w), for the 1x1 and im2col forms.
+linalg::GenericOp flatContraction(RewriterBase &rewriter, Location loc,
+                                  Value w2, Value in3, Value out3) {
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr n, f, p, k;
+  bindDims(ctx, n, f, p, k);
+  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {f, k}, ctx),
+                                 AffineMap::get(4, 0, {n, k, p}, ctx),
+                                 AffineMap::get(4, 0, {n, f, p}, ctx)};
+  SmallVector<utils::IteratorType> iters(3, utils::IteratorType::parallel);
+  iters.push_back(utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+      rewriter, loc, TypeRange{}, ValueRange{w2, in3}, ValueRange{out3}, maps,
+      iters, [](OpBuilder &b, Location loc, ValueRange args) {
+        Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
+        Value sum = arith::AddFOp::create(b, loc, args[2], prod);
+        linalg::YieldOp::create(b, loc, sum);
+      });
+}
+
 /// A 1x1, stride-1 NCHW convolution as a contraction over the flattened
 /// feature map (n, f, p, c): out[n, f, p] += w[f, c] * in[n, c, p], so the
 /// vectorized dim is H*W rather than a short W row.
@@ -1064,21 +1073,7 @@ FailureOr<linalg::GenericOp> flattenPointwiseConv(RewriterBase &rewriter,
   Value in3 = memref::CollapseShapeOp::create(rewriter, loc, in, nchw);
   Value out3 = memref::CollapseShapeOp::create(rewriter, loc, out, nchw);
   Value w2 = memref::CollapseShapeOp::create(rewriter, loc, w, fc11);
-  MLIRContext *ctx = op.getContext();
-  AffineExpr n, f, p, c;
-  bindDims(ctx, n, f, p, c);
-  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {f, c}, ctx),
-                                 AffineMap::get(4, 0, {n, c, p}, ctx),
-                                 AffineMap::get(4, 0, {n, f, p}, ctx)};
-  SmallVector<utils::IteratorType> iters(3, utils::IteratorType::parallel);
-  iters.push_back(utils::IteratorType::reduction);
-  auto generic = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{}, ValueRange{w2, in3}, ValueRange{out3}, maps,
-      iters, [](OpBuilder &b, Location loc, ValueRange args) {
-        Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
-        Value sum = arith::AddFOp::create(b, loc, args[2], prod);
-        linalg::YieldOp::create(b, loc, sum);
-      });
+  auto generic = flatContraction(rewriter, loc, w2, in3, out3);
   rewriter.eraseOp(op);
   return generic;
 }
@@ -1165,20 +1160,7 @@ FailureOr<linalg::GenericOp> im2colConv(RewriterBase &rewriter,
   Value out3 = memref::CollapseShapeOp::create(
       rewriter, loc, out, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
   (void)f;
-  AffineExpr en, ef, ep, ek;
-  bindDims(ctx, en, ef, ep, ek);
-  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {ef, ek}, ctx),
-                                 AffineMap::get(4, 0, {en, ek, ep}, ctx),
-                                 AffineMap::get(4, 0, {en, ef, ep}, ctx)};
-  SmallVector<utils::IteratorType> iters(3, utils::IteratorType::parallel);
-  iters.push_back(utils::IteratorType::reduction);
-  auto generic = linalg::GenericOp::create(
-      rewriter, loc, TypeRange{}, ValueRange{w2, col3}, ValueRange{out3}, maps,
-      iters, [](OpBuilder &b, Location loc, ValueRange args) {
-        Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
-        Value sum = arith::AddFOp::create(b, loc, args[2], prod);
-        linalg::YieldOp::create(b, loc, sum);
-      });
+  auto generic = flatContraction(rewriter, loc, w2, col3, out3);
   rewriter.eraseOp(op);
   return generic;
 }
