@@ -413,7 +413,17 @@ struct Epilogue {
   linalg::GenericOp op;
   Value dst;        // where the kernel stores; null: C
   AffineMap dstMap; // the contraction's loops -> dst's indices (null: C's)
+  /// Split rows: dst is the 1-D buffer under a padded interior, dstMap the
+  /// flat position of the vector's first element; a vector of the
+  /// flattened map covers up to `segments` rows of `width` elements, each
+  /// `pitch - width` further on in memory than the one before.
+  int64_t width = 0, pitch = 0, segments = 0;
 };
+
+/// Rows a vector of `vw` elements starting anywhere in a row of `w` can
+/// touch.
+int64_t rowsTouched(int64_t vw, int64_t w) { return (vw - 1 + w - 1) / w + 1; }
+constexpr int64_t kMaxRowSegments = 3;
 
 /// The buffer under any chain of views.
 Value rootBuffer(Value v) {
@@ -490,7 +500,8 @@ Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
       return {};
   }
   if (init == base)
-    return between.empty() ? Epilogue{next, Value(), AffineMap()} : Epilogue{};
+    return between.empty() ? Epilogue{next, Value(), AffineMap(), 0, 0, 0}
+                           : Epilogue{};
   auto dstType = dyn_cast<MemRefType>(init.getType());
   if (!dstType || dstType.getShape() != cast<MemRefType>(base.getType()).getShape() ||
       !lastDimUnitStride(init) || !deadAfter(base, next))
@@ -512,7 +523,7 @@ Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
     if (groups.back().size() != 2 ||
         llvm::any_of(ArrayRef(groups).drop_back(),
                      [](const ReassociationIndices &g) { return g.size() != 1; }) ||
-        ShapedType::isDynamic(w) || w % vw != 0)
+        ShapedType::isDynamic(w))
       return {};
     AffineMap cMap = op.getIndexingMapsArray().back();
     SmallVector<AffineExpr> results(cMap.getResults().drop_back());
@@ -520,17 +531,46 @@ Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
     results.push_back(flat.floorDiv(w));
     results.push_back(flat % w);
     dstMap = AffineMap::get(cMap.getNumDims(), 0, results, op.getContext());
+    if (w % vw != 0) {
+      // Vectors cross rows: masked stores per row into the whole buffer
+      // under the interior, flat offset = the interior's layout applied.
+      SmallVector<int64_t> strides;
+      int64_t offset;
+      Value root = rootBuffer(init);
+      auto rootType = dyn_cast<MemRefType>(root.getType());
+      if (failed(dstType.getStridesAndOffset(strides, offset)) ||
+          ShapedType::isDynamic(offset) ||
+          llvm::any_of(strides, ShapedType::isDynamic) || !rootType ||
+          !rootType.getLayout().isIdentity() || !rootType.hasStaticShape() ||
+          !root.getDefiningOp<memref::AllocOp>() ||
+          rowsTouched(vw, w) > kMaxRowSegments)
+        return {};
+      AffineExpr pos = getAffineConstantExpr(offset, op.getContext());
+      for (auto [e, st] : llvm::zip(dstMap.getResults(), strides))
+        pos = pos + e * st;
+      for (Operation *o : between)
+        rewriter.moveOpBefore(o, op);
+      rewriter.setInsertionPoint(op);
+      SmallVector<ReassociationIndices> all(1);
+      for (int64_t d = 0; d < rootType.getRank(); ++d)
+        all[0].push_back(d);
+      Value flatBuf =
+          memref::CollapseShapeOp::create(rewriter, op.getLoc(), root, all);
+      return {next, flatBuf,
+              AffineMap::get(cMap.getNumDims(), 0, pos, op.getContext()), w,
+              strides[strides.size() - 2], rowsTouched(vw, w)};
+    }
   }
   // The kernel stores into the slice, so its buffer and view come first.
   for (Operation *o : between)
     rewriter.moveOpBefore(o, op);
   if (c == base || dstMap)
-    return {next, init, dstMap};
+    return {next, init, dstMap, 0, 0, 0};
   rewriter.setInsertionPoint(op);
   return {next,
           memref::CollapseShapeOp::create(rewriter, op.getLoc(), init,
                                           collapse.getReassociationIndices()),
-          AffineMap()};
+          AffineMap(), 0, 0, 0};
 }
 
 /// State and helpers shared by the two emitters: the op's loop sizes and
@@ -705,7 +745,8 @@ public:
         nv(vectors), epilogue(epilogue.op),
         out(epilogue.dst ? epilogue.dst : op.getDpsInits()[0]),
         outMap(epilogue.dstMap ? epilogue.dstMap
-                               : op.getIndexingMapsArray().back()) {}
+                               : op.getIndexingMapsArray().back()),
+        split(epilogue) {}
 
   void emit(OpBuilder &b) {
     emitOuter(b, plan.outer, [&](OpBuilder &b, Location loc, bool parallel) {
@@ -896,11 +937,39 @@ private:
         if (epilogue)
           v = applyEpilogue(b, loc, v);
         SmallVector<Value> idx = indices(b, loc, outMap);
-        if (mask)
+        if (split.segments)
+          storeSplit(b, loc, v, idx[0], mask);
+        else if (mask)
           vector::MaskedStoreOp::create(b, loc, out, idx, mask, v);
         else
           vector::StoreOp::create(b, loc, v, out, idx);
       }
+  }
+
+  /// A vector of the flattened map stored into padded rows: lanes of row
+  /// r (w0 + lane in [r*W, (r+1)*W), w0 = the first element's column) go
+  /// to flat + r*(pitch - W), one masked store per row touched.
+  void storeSplit(OpBuilder &b, Location loc, Value v, Value flat, Value tail) {
+    Value w0 = arith::RemUIOp::create(b, loc, ivs[plan.n],
+                                      cst(b, loc, split.width));
+    auto maskType = VectorType::get({vw}, b.getI1Type());
+    auto below = [&](Value n) -> Value {
+      n = arith::MaxSIOp::create(b, loc, n, cst(b, loc, 0));
+      return vector::CreateMaskOp::create(b, loc, maskType, ValueRange{n});
+    };
+    Value allOn = below(cst(b, loc, vw));
+    for (int64_t r = 0; r < split.segments; ++r) {
+      Value lo = arith::SubIOp::create(b, loc, cst(b, loc, r * split.width), w0);
+      Value hi =
+          arith::SubIOp::create(b, loc, cst(b, loc, (r + 1) * split.width), w0);
+      Value m = arith::AndIOp::create(
+          b, loc, below(hi), arith::XOrIOp::create(b, loc, below(lo), allOn));
+      if (tail)
+        m = arith::AndIOp::create(b, loc, m, tail);
+      Value at = arith::AddIOp::create(
+          b, loc, flat, cst(b, loc, r * (split.pitch - split.width)));
+      vector::MaskedStoreOp::create(b, loc, out, ValueRange{at}, m, v);
+    }
   }
 
   /// The pool's combining op on vectors: f(element, acc) in the body's
@@ -944,6 +1013,7 @@ private:
   linalg::GenericOp epilogue;
   Value out;       // where the block is stored: C, or the epilogue's buffer
   AffineMap outMap; // its indices
+  Epilogue split;   // rows the stores are split into (segments > 0)
 };
 
 /// Emits the dot-product form of one contraction.

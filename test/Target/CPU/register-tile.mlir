@@ -304,6 +304,38 @@ func.func @relu_into_padded(%in: memref<1x8x4x16xf32>, %w: memref<4x8x1x1xf32>) 
 
 // -----
 
+// The same with rows of 12 and 8-lane vectors: a vector of the flattened
+// map may cross into the next row, so each is stored with one masked
+// store per row it touches into the padded buffer seen as one dimension
+// (the second row's lanes 14 - 12 = 2 elements further on).
+// CHECK-LABEL: func.func @relu_into_padded_split
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %{{.*}} {{\[}}[0, 1, 2, 3]] : memref<1x4x5x14xf32> into memref<280xf32>
+// CHECK: vector.fma
+// CHECK: arith.remui
+// CHECK: vector.maskedstore %[[FLAT]]
+// CHECK: vector.maskedstore %[[FLAT]]
+// CHECK-NOT: linalg.generic
+#split_id = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @relu_into_padded_split(%in: memref<1x8x3x12xf32>, %w: memref<4x8x1x1xf32>) -> memref<1x4x5x14xf32> {
+  %zero = arith.constant 0.0 : f32
+  %out = memref.alloc() : memref<1x4x3x12xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<1x4x3x12xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x8x3x12xf32>, memref<4x8x1x1xf32>) outs(%out : memref<1x4x3x12xf32>)
+  %pad = memref.alloc() : memref<1x4x5x14xf32>
+  linalg.fill ins(%zero : f32) outs(%pad : memref<1x4x5x14xf32>)
+  %interior = memref.subview %pad[0, 0, 1, 1] [1, 4, 3, 12] [1, 1, 1, 1] : memref<1x4x5x14xf32> to memref<1x4x3x12xf32, strided<[280, 70, 14, 1], offset: 15>>
+  linalg.generic {indexing_maps = [#split_id, #split_id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%out : memref<1x4x3x12xf32>) outs(%interior : memref<1x4x3x12xf32, strided<[280, 70, 14, 1], offset: 15>>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = arith.maximumf %x, %zero : f32
+    linalg.yield %r : f32
+  }
+  return %pad : memref<1x4x5x14xf32>
+}
+
+// -----
+
 // Not taken: integer contractions, and an output whose last dim is not
 // unit-stride.
 // CHECK-LABEL: func.func @not_taken
