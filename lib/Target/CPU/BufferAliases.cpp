@@ -2,6 +2,7 @@
 
 #include "mnemo/Target/CPU/BufferAliases.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 using namespace mlir;
@@ -27,4 +28,22 @@ bool mnemo::touchesAny(Operation *op,
                    : WalkResult::advance();
       })
       .wasInterrupted();
+}
+
+std::optional<bool>
+mnemo::nextAccessOverwrites(Operation *op,
+                            const llvm::SmallPtrSetImpl<Value> &views,
+                            Value target) {
+  for (Operation *next = op->getNextNode(); next; next = next->getNextNode()) {
+    if (isa<ViewLikeOpInterface>(next) || !touchesAny(next, views))
+      continue;
+    auto w = dyn_cast<linalg::LinalgOp>(next);
+    return w && w.hasPureBufferSemantics() && w.getNumDpsInits() == 1 &&
+           w.getDpsInits()[0] == target && w.getNumReductionLoops() == 0 &&
+           w.getMatchingIndexingMap(w.getDpsInitOperand(0)).isIdentity() &&
+           !w.payloadUsesValueFromOperand(w.getDpsInitOperand(0)) &&
+           llvm::none_of(w.getDpsInputs(),
+                         [&](Value v) { return views.contains(v); });
+  }
+  return std::nullopt;
 }

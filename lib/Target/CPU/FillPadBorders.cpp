@@ -68,44 +68,23 @@ Operation *copyInto(memref::SubViewOp view) {
 /// `buffer` other than through `view`'s copy.
 bool touchedBetween(Operation *from, Operation *to, Value buffer,
                     memref::SubViewOp view) {
+  llvm::SmallPtrSet<Value, 1> direct = {buffer};
   for (Operation *op = from->getNextNode(); op && op != to;
-       op = op->getNextNode()) {
-    if (op == view.getOperation())
-      continue;
-    bool uses = false;
-    op->walk([&](Operation *nested) {
-      for (Value v : nested->getOperands())
-        if (v == buffer)
-          uses = true;
-    });
-    if (uses)
+       op = op->getNextNode())
+    if (op != view.getOperation() && mnemo::touchesAny(op, direct))
       return true;
-  }
   return false;
 }
 
 /// Whether the first op after `fill` that touches `buffer` (or a view of
-/// it) writes all of the interior `view` without reading anything of the
-/// buffer: a linalg op on buffers whose only init is `view`, with an
-/// identity init map, no reductions and a body that ignores the init's old
-/// value (the producer of a decomposed pad's source, which bufferization
-/// placed in the interior).
+/// it) writes all of the interior `view` without reading the buffer: the
+/// producer of a decomposed pad's source, which bufferization placed in the
+/// interior.
 bool writesInteriorFirst(Operation *fill, Value buffer,
                          memref::SubViewOp view) {
-  llvm::SmallPtrSet<Value, 8> views = mnemo::viewsOf(buffer);
-  for (Operation *op = fill->getNextNode(); op; op = op->getNextNode()) {
-    if (isa<ViewLikeOpInterface>(op) || !mnemo::touchesAny(op, views))
-      continue;
-    auto w = dyn_cast<linalg::LinalgOp>(op);
-    return w && w.hasPureBufferSemantics() && w.getNumDpsInits() == 1 &&
-           w.getDpsInits()[0] == view.getResult() &&
-           w.getNumReductionLoops() == 0 &&
-           w.getMatchingIndexingMap(w.getDpsInitOperand(0)).isIdentity() &&
-           !w.payloadUsesValueFromOperand(w.getDpsInitOperand(0)) &&
-           llvm::none_of(w.getDpsInputs(),
-                         [&](Value v) { return views.contains(v); });
-  }
-  return false;
+  return mnemo::nextAccessOverwrites(fill, mnemo::viewsOf(buffer),
+                                     view.getResult())
+      .value_or(false);
 }
 
 /// A constant fill of a whole buffer and the copy that then writes its

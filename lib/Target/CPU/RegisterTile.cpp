@@ -379,26 +379,14 @@ Init precedingInit(linalg::LinalgOp op, std::optional<unsigned> vectorDim) {
   return Init{prev, scalar, Value(), AffineMap()};
 }
 
-/// Whether nothing reads `base` (a memref.alloc) after `op`: each later op
-/// touching it or a view of it, in program order, is a whole-buffer write
-/// that reads nothing of it, or there is none (not even a return).
+/// Whether nothing reads `base` (a memref.alloc) after `op`: the first
+/// later op touching it or a view of it overwrites all of it without
+/// reading it, or there is none (not even a return).
 bool deadAfter(Value base, Operation *op) {
   if (!base.getDefiningOp<memref::AllocOp>())
     return false;
-  llvm::SmallPtrSet<Value, 8> views = mnemo::viewsOf(base);
-  auto touches = [&](Operation *o) { return mnemo::touchesAny(o, views); };
-  for (Operation *next = op->getNextNode(); next; next = next->getNextNode()) {
-    if (isa<ViewLikeOpInterface>(next) || !touches(next))
-      continue;
-    auto write = dyn_cast<linalg::LinalgOp>(next);
-    return write && write.hasPureBufferSemantics() &&
-           write.getNumDpsInits() == 1 && write.getDpsInits()[0] == base &&
-           write.getNumReductionLoops() == 0 &&
-           !write.payloadUsesValueFromOperand(write.getDpsInitOperand(0)) &&
-           llvm::none_of(write.getDpsInputs(),
-                         [&](Value v) { return views.contains(v); });
-  }
-  return true;
+  return mnemo::nextAccessOverwrites(op, mnemo::viewsOf(base), base)
+      .value_or(true);
 }
 
 /// An elementwise op right after the contraction on its whole output (the

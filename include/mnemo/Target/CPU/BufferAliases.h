@@ -12,6 +12,8 @@
 #include "mlir/IR/Operation.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
+#include <optional>
+
 namespace mnemo {
 
 /// `buffer` and every view of it, transitively (subviews, collapse and
@@ -21,6 +23,17 @@ llvm::SmallPtrSet<mlir::Value, 8> viewsOf(mlir::Value buffer);
 /// Whether `op` or an op nested in it has an operand in `views`.
 bool touchesAny(mlir::Operation *op,
                 const llvm::SmallPtrSetImpl<mlir::Value> &views);
+
+/// The first op after `op` in its block that touches `views` (views
+/// themselves aside): whether it writes all of `target` without reading
+/// anything of them (a linalg op on buffers whose only init is `target`,
+/// with an identity init map, no reductions, a body that ignores the old
+/// value, and no input in `views`). std::nullopt when no later op touches
+/// them.
+std::optional<bool>
+nextAccessOverwrites(mlir::Operation *op,
+                     const llvm::SmallPtrSetImpl<mlir::Value> &views,
+                     mlir::Value target);
 
 } // namespace mnemo
 
