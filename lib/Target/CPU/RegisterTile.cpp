@@ -749,7 +749,11 @@ private:
       function_ref<void(OpBuilder &, Location, Value m0, int64_t rows)>;
 
 
-  /// Full column blocks of `nv` vectors, then masked single vectors.
+  /// Full column blocks of `nv` vectors, then the rest: with a static size
+  /// one block of as many vectors as it needs, only the last masked (so 49
+  /// columns are 32 + one 2-vector block, not 32 + 16 + 1 in two passes
+  /// over A), else masked single vectors. `mask` and `left` describe the
+  /// block's last vector.
   void forColumns(OpBuilder &b, Location loc, bool parallel, ColumnFn fn) {
     Value nSize = sizes[plan.n];
     // A strided B's unmasked wide load reads s-1 elements past the block's
@@ -765,10 +769,27 @@ private:
          [&](OpBuilder &b, Location loc, Value n0) {
            fn(b, loc, n0, nv, Value(), Value());
          });
+    VectorType maskType = VectorType::get({vw}, b.getI1Type());
+    int64_t n = staticSize(plan.n, -1);
+    if (n >= 0) {
+      int64_t full = std::max<int64_t>(plan.bStride > 1 ? n - 1 : n, 0) /
+                     (vw * nv) * (vw * nv);
+      int64_t rest = n - full;
+      if (rest == 0)
+        return;
+      int64_t vectors = llvm::divideCeil(rest, vw);
+      int64_t lastLanes = rest - (vectors - 1) * vw;
+      Value mask, left;
+      if (lastLanes < vw || plan.bStride > 1) {
+        left = cst(b, loc, lastLanes);
+        mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{left});
+      }
+      fn(b, loc, cst(b, loc, full), vectors, mask, left);
+      return;
+    }
     loop(b, loc, nFull, nSize, vw, false,
          [&](OpBuilder &b, Location loc, Value n0) {
            Value left = arith::SubIOp::create(b, loc, nSize, n0);
-           VectorType maskType = VectorType::get({vw}, b.getI1Type());
            Value mask = vector::CreateMaskOp::create(b, loc, maskType,
                                                      ValueRange{left});
            fn(b, loc, n0, 1, mask, left);
@@ -872,11 +893,14 @@ private:
       rowIvs.push_back(i == 0 ? m0
                               : arith::AddIOp::create(b, loc, m0, cst(b, loc, i))
                                     .getResult());
+    // Only the block's last vector is masked.
+    auto maskOf = [&](int64_t j) { return j == vectors - 1 ? mask : Value(); };
+    auto leftOf = [&](int64_t j) { return j == vectors - 1 ? left : Value(); };
     SmallVector<Value> accs;
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vectors; ++j) {
         at(b, loc, rowIvs, n0, i, j);
-        accs.push_back(initVector(b, loc, c, cMap, mask));
+        accs.push_back(initVector(b, loc, c, cMap, maskOf(j)));
       }
     SmallVector<Value> zeros, ubs, ones;
     for (unsigned d : plan.reductions) {
@@ -896,7 +920,8 @@ private:
             for (int64_t j = 0; j < vectors; ++j) {
               at(b, loc, rowIvs, n0, i, j);
               if (plan.combiner) {
-                Value bv = loadStridedB(b, loc, bIn, bMap, mask, left);
+                Value bv =
+                    loadStridedB(b, loc, bIn, bMap, maskOf(j), leftOf(j));
                 next.push_back(combine(b, loc, bv, acc[i * vectors + j]));
                 continue;
               }
@@ -909,7 +934,7 @@ private:
               }
               Value bv = bVecs[j];
               if (!bv || plan.bPerRow) {
-                bv = loadStridedB(b, loc, bIn, bMap, mask, left);
+                bv = loadStridedB(b, loc, bIn, bMap, maskOf(j), leftOf(j));
                 bVecs[j] = bv;
               }
               next.push_back(
@@ -926,9 +951,9 @@ private:
           v = applyEpilogue(b, loc, v);
         SmallVector<Value> idx = indices(b, loc, outMap);
         if (split.segments)
-          storeSplit(b, loc, v, idx[0], mask);
-        else if (mask)
-          vector::MaskedStoreOp::create(b, loc, out, idx, mask, v);
+          storeSplit(b, loc, v, idx[0], maskOf(j));
+        else if (maskOf(j))
+          vector::MaskedStoreOp::create(b, loc, out, idx, maskOf(j), v);
         else
           vector::StoreOp::create(b, loc, v, out, idx);
       }

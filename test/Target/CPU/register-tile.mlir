@@ -26,6 +26,27 @@ func.func @matmul(%a: memref<5x3xf32>, %b: memref<3x20xf32>, %c: memref<5x20xf32
 
 // -----
 
+// 12 columns with 8-lane vectors: one 2-vector block whose second vector
+// is masked (4 lanes), so A is broadcast once per k for all 12 columns
+// rather than once for a full vector and again for a masked tail.
+// CHECK-LABEL: func.func @masked_last_vector
+// CHECK: %[[MASK:.*]] = vector.create_mask %{{.*}} : vector<8xi1>
+// CHECK: vector.load %{{.*}} : memref<5x12xf32>, vector<8xf32>
+// CHECK: vector.maskedload %{{.*}}, %[[MASK]]{{.*}} : memref<5x12xf32>
+// CHECK: scf.for %{{.*}} iter_args(%{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}, %{{.*}} = %{{.*}}) -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK: vector.load %{{.*}} : memref<3x12xf32>, vector<8xf32>
+// CHECK: vector.maskedload %{{.*}}, %[[MASK]]{{.*}} : memref<3x12xf32>
+// CHECK-NOT: vector.maskedload %{{.*}} : memref<3x12xf32>
+// CHECK: scf.yield
+// CHECK: vector.store %{{.*}} : memref<5x12xf32>, vector<8xf32>
+// CHECK: vector.maskedstore %{{.*}}, %[[MASK]]
+func.func @masked_last_vector(%a: memref<5x3xf32>, %b: memref<3x12xf32>, %c: memref<5x12xf32>) {
+  linalg.matmul ins(%a, %b : memref<5x3xf32>, memref<3x12xf32>) outs(%c : memref<5x12xf32>)
+  return
+}
+
+// -----
+
 // Enough work for threads: the column blocks become an scf.parallel.
 // PAR-LABEL: func.func @big_matmul
 // PAR: scf.parallel
