@@ -115,8 +115,9 @@ constexpr int64_t kMaxStride = 2;
 constexpr int64_t kParallelWork = 1 << 15;
 /// Outer iterations that make a parallel loop over them worth it.
 constexpr int64_t kMinParallelTrips = 8;
-/// L2 bytes assumed when the target does not say (sysfs unreadable).
+/// Cache bytes assumed when the target does not say (sysfs unreadable).
 constexpr int64_t kDefaultL2Bytes = 1 << 20;
+constexpr int64_t kDefaultL1Bytes = 32 << 10;
 
 /// A windowed reduction (max or average pooling): the body combines input
 /// 0's element with the output, `yield f(in, out)` with f = max, min or
@@ -401,17 +402,31 @@ struct Epilogue {
   linalg::GenericOp op;
   Value dst;        // where the kernel stores; null: C
   AffineMap dstMap; // the contraction's loops -> dst's indices (null: C's)
-  /// Split rows: dst is the 1-D buffer under a padded interior, dstMap the
-  /// flat position of the vector's first element; a vector of the
-  /// flattened map covers up to `segments` rows of `width` elements, each
-  /// `pitch - width` further on in memory than the one before.
-  int64_t width = 0, pitch = 0, segments = 0;
+  /// Split rows: dst is the 1-D buffer under the destination, dstMap the
+  /// flat position of the vector's first element; the vector dim runs over
+  /// rows of `computePitch` positions (0: `width`), the first `width` of
+  /// each stored, a row `pitch` elements after the one before. A vector
+  /// covers up to `segments` rows.
+  int64_t width = 0, pitch = 0, segments = 0, computePitch = 0;
 };
 
 /// Rows a vector of `vw` elements starting anywhere in a row of `w` can
 /// touch.
 int64_t rowsTouched(int64_t vw, int64_t w) { return (vw - 1 + w - 1) / w + 1; }
 constexpr int64_t kMaxRowSegments = 3;
+
+/// A stride-1 convolution computed on its input's row pitch P: the output
+/// map flattened as p = oh*P + ow over [0, (OH-1)*P + OW), so
+/// out'[n, f, p] += w[f, c, kh, kw] * in[n, c, p + kh*dh*P + kw*dw] reads
+/// the (padded) input as one contiguous vector dim, and short rows (28,
+/// 14, 7 wide) fill blocks of full vectors without im2col's copy. Columns
+/// ow >= OW of that map are junk the split stores leave out; the last
+/// position read is the input's last element.
+struct Pitched {
+  unsigned oh = 2, ow = 3; // the conv's loops (n, f, oh, ow, c, kh, kw)
+  int64_t pitch = 0, flatSize = 0, width = 0;
+  AffineMap bMap; // the input's map over the loops, on in as [N, C, H*W]
+};
 
 /// The buffer under any chain of views.
 Value rootBuffer(Value v) {
@@ -570,7 +585,7 @@ protected:
       : op(op), vw(vectorWidth), parallelize(parallelize), fma(fma), init(init),
         vecType(VectorType::get({vectorWidth},
                                 Float32Type::get(op.getContext()))),
-        maps(op.getIndexingMapsArray()) {}
+        maps(op.getIndexingMapsArray()), inputs(op.getDpsInputs()) {}
 
   /// Loops over `outer` (sequential, or one scf.parallel) around `inner`,
   /// which gets whether it should split its own block loop across threads.
@@ -580,6 +595,8 @@ protected:
     SmallVector<Range> ranges = op.createLoopRanges(b, loc);
     for (Range &r : ranges)
       sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+    for (auto [d, size] : sizeOverrides)
+      sizes[d] = cst(b, loc, size);
     ivs.assign(sizes.size(), Value());
     SmallVector<Value> lbs, ubs, steps;
     int64_t outerTrips = 1;
@@ -720,6 +737,8 @@ protected:
   Init init; // the output's initial value, when folded
   VectorType vecType;
   SmallVector<AffineMap> maps;
+  SmallVector<Value> inputs; // the op's, or views standing in for them
+  SmallVector<std::pair<unsigned, int64_t>> sizeOverrides; // loop -> trips
   SmallVector<Value> sizes, ivs;
 };
 
@@ -736,6 +755,18 @@ public:
                                : op.getIndexingMapsArray().back()),
         split(epilogue) {}
 
+  int64_t l1Bytes = 0; // L1 data cache for column tiles (0: none)
+
+  /// Runs the convolution on its input's pitch: B is the input's [N, C,
+  /// H*W] view, oh takes one trip and ow the whole flat map.
+  void pitch(OpBuilder &b, const Pitched &p) {
+    inputs[plan.bIdx] = memref::CollapseShapeOp::create(
+        b, op.getLoc(), inputs[plan.bIdx],
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+    maps[plan.bIdx] = p.bMap;
+    sizeOverrides = {{p.oh, 1}, {p.ow, p.flatSize}};
+  }
+
   void emit(OpBuilder &b) {
     emitOuter(b, plan.outer, [&](OpBuilder &b, Location loc, bool parallel) {
       emitColumns(b, loc, parallel);
@@ -749,33 +780,32 @@ private:
       function_ref<void(OpBuilder &, Location, Value m0, int64_t rows)>;
 
 
-  /// Full column blocks of `nv` vectors, then the rest: with a static size
-  /// one block of as many vectors as it needs, only the last masked (so 49
-  /// columns are 32 + one 2-vector block, not 32 + 16 + 1 in two passes
-  /// over A), else masked single vectors. `mask` and `left` describe the
-  /// block's last vector.
-  void forColumns(OpBuilder &b, Location loc, bool parallel, ColumnFn fn) {
-    Value nSize = sizes[plan.n];
+  /// Column blocks from `first`: full blocks of `nv` vectors, then the
+  /// rest: with a static size one block of as many vectors as it needs,
+  /// only the last masked (so 49 columns are 32 + one 2-vector block, not
+  /// 32 + 16 + 1 in two passes over A), else masked single vectors (then
+  /// `first` is 0). `mask` and `left` describe the block's last vector.
+  void forColumns(OpBuilder &b, Location loc, bool parallel, ColumnFn fn,
+                  int64_t first = 0) {
+    int64_t blk = vw * nv;
+    VectorType maskType = VectorType::get({vw}, b.getI1Type());
+    auto full = [&](Value lb, Value ub) {
+      loop(b, loc, lb, ub, blk, parallel,
+           [&](OpBuilder &b, Location loc, Value n0) {
+             fn(b, loc, n0, nv, Value(), Value());
+           });
+    };
     // A strided B's unmasked wide load reads s-1 elements past the block's
     // last one; keeping at least one column for the tail keeps them inside
     // the row.
-    Value covered = nSize;
-    if (plan.bStride > 1)
-      covered = arith::MaxSIOp::create(
-          b, loc, arith::SubIOp::create(b, loc, nSize, cst(b, loc, 1)),
-          cst(b, loc, 0));
-    Value nFull = fullEnd(b, loc, covered, vw * nv);
-    loop(b, loc, cst(b, loc, 0), nFull, vw * nv, parallel,
-         [&](OpBuilder &b, Location loc, Value n0) {
-           fn(b, loc, n0, nv, Value(), Value());
-         });
-    VectorType maskType = VectorType::get({vw}, b.getI1Type());
     int64_t n = staticSize(plan.n, -1);
     if (n >= 0) {
-      int64_t full = std::max<int64_t>(plan.bStride > 1 ? n - 1 : n, 0) /
-                     (vw * nv) * (vw * nv);
-      int64_t rest = n - full;
-      if (rest == 0)
+      int64_t covered = plan.bStride > 1 ? n - 1 : n;
+      int64_t end = first + std::max<int64_t>(covered - first, 0) / blk * blk;
+      if (end > first)
+        full(cst(b, loc, first), cst(b, loc, end));
+      int64_t rest = n - end;
+      if (rest <= 0)
         return;
       int64_t vectors = llvm::divideCeil(rest, vw);
       int64_t lastLanes = rest - (vectors - 1) * vw;
@@ -784,9 +814,18 @@ private:
         left = cst(b, loc, lastLanes);
         mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{left});
       }
-      fn(b, loc, cst(b, loc, full), vectors, mask, left);
+      fn(b, loc, cst(b, loc, end), vectors, mask, left);
       return;
     }
+    assert(first == 0 && "column tiles need a static size");
+    Value nSize = sizes[plan.n];
+    Value covered = nSize;
+    if (plan.bStride > 1)
+      covered = arith::MaxSIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, nSize, cst(b, loc, 1)),
+          cst(b, loc, 0));
+    Value nFull = fullEnd(b, loc, covered, blk);
+    full(cst(b, loc, 0), nFull);
     loop(b, loc, nFull, nSize, vw, false,
          [&](OpBuilder &b, Location loc, Value n0) {
            Value left = arith::SubIOp::create(b, loc, nSize, n0);
@@ -803,31 +842,72 @@ private:
 
 
   void emitColumns(OpBuilder &b, Location loc, bool parallel) {
+    auto block = [&](Value m0, int64_t rows) {
+      return [&, m0, rows](OpBuilder &b, Location loc, Value n0,
+                           int64_t vectors, Value mask, Value left) {
+        emitBlock(b, loc, m0, rows, n0, vectors, mask, left);
+      };
+    };
     // Few column blocks (small feature maps): rows outside, so the threads
     // split the rows and the column tail is not left to one thread.
     int64_t nBlocks = staticSize(plan.n, 1 << 20) / (vw * nv);
     int64_t mBlocks = plan.m ? staticSize(*plan.m, 1 << 20) / mr : 0;
     if (plan.m && nBlocks < 8 && mBlocks > nBlocks) {
-      forRows(b, loc, parallel, [&](OpBuilder &b, Location loc, Value m0,
-                                    int64_t rows) {
-        forColumns(b, loc, false,
-                   [&](OpBuilder &b, Location loc, Value n0, int64_t vectors,
-                       Value mask, Value left) {
-                     emitBlock(b, loc, m0, rows, n0, vectors, mask, left);
-                   });
-      });
+      forRows(b, loc, parallel,
+              [&](OpBuilder &b, Location loc, Value m0, int64_t rows) {
+                forColumns(b, loc, false, block(m0, rows));
+              });
+      return;
+    }
+    if (int64_t tile = columnTile(parallel)) {
+      // Column tiles whose B panel stays in L1 while every row block
+      // sweeps it; each row block then stores `tile` contiguous elements
+      // per row instead of one block's worth in each of M rows (a 1x1
+      // convolution with few input channels over a 112x112 map is bound
+      // by those stores).
+      int64_t n = staticSize(plan.n, -1);
+      int64_t tiles = (plan.bStride > 1 ? n - 1 : n) / tile;
+      loop(b, loc, cst(b, loc, 0), cst(b, loc, tiles * tile), tile, parallel,
+           [&](OpBuilder &b, Location loc, Value t0) {
+             forRows(b, loc, false, [&](OpBuilder &b, Location loc, Value m0,
+                                        int64_t rows) {
+               Value end = arith::AddIOp::create(b, loc, t0, cst(b, loc, tile));
+               loop(b, loc, t0, end, vw * nv, false,
+                    [&](OpBuilder &b, Location loc, Value n0) {
+                      emitBlock(b, loc, m0, rows, n0, nv, Value(), Value());
+                    });
+             });
+           });
+      forRows(b, loc, false,
+              [&](OpBuilder &b, Location loc, Value m0, int64_t rows) {
+                forColumns(b, loc, false, block(m0, rows), tiles * tile);
+              });
       return;
     }
     forColumns(b, loc, parallel, [&](OpBuilder &b, Location loc, Value n0,
                                      int64_t vectors, Value mask, Value left) {
-      forRows(b, loc, false, [&](OpBuilder &b, Location loc, Value m0,
-                                 int64_t rows) {
-        emitBlock(b, loc, m0, rows, n0, vectors, mask, left);
-      });
+      forRows(b, loc, false,
+              [&](OpBuilder &b, Location loc, Value m0, int64_t rows) {
+                block(m0, rows)(b, loc, n0, vectors, mask, left);
+              });
     });
   }
 
-
+  /// Columns per L1 tile: half of L1 holds B's K x tile panel. 0 when
+  /// sizes are dynamic, the panel of two blocks already overflows, the
+  /// columns fit one tile, or there are too few tiles to share among
+  /// threads.
+  int64_t columnTile(bool parallel) {
+    int64_t n = staticSize(plan.n, -1), k = 1, blk = vw * nv;
+    for (unsigned d : plan.reductions)
+      k *= staticSize(d, -1);
+    if (!plan.m || n < 0 || k <= 0 || !l1Bytes || plan.combiner)
+      return 0;
+    int64_t tile = l1Bytes / 2 / (4 * k * plan.bStride) / blk * blk;
+    if (tile < 2 * blk || n < 2 * tile || (parallel && n / tile < 4))
+      return 0;
+    return tile;
+  }
 
   /// B's elements at n0 + l (l < vw), `stride` apart in memory: one wide
   /// load and a shuffle. The tail's wide mask stops at the last element
@@ -885,7 +965,7 @@ private:
 
   void emitBlock(OpBuilder &b, Location loc, Value m0, int64_t rows, Value n0,
                  int64_t vectors, Value mask, Value left) {
-    Value a = op.getDpsInputs()[plan.aIdx], bIn = op.getDpsInputs()[plan.bIdx];
+    Value a = inputs[plan.aIdx], bIn = inputs[plan.bIdx];
     Value c = op.getDpsInits()[0];
     AffineMap aMap = maps[plan.aIdx], bMap = maps[plan.bIdx], cMap = maps.back();
     SmallVector<Value> rowIvs;
@@ -959,12 +1039,16 @@ private:
       }
   }
 
-  /// A vector of the flattened map stored into padded rows: lanes of row
-  /// r (w0 + lane in [r*W, (r+1)*W), w0 = the first element's column) go
-  /// to flat + r*(pitch - W), one masked store per row touched.
+  /// A vector of the flattened map stored row by row: lanes of row r
+  /// (w0 + lane in [r*Pc, r*Pc + W), w0 = the first element's column, Pc
+  /// the compute pitch) go to flat + r*(pitch - Pc), one masked store per
+  /// row touched. With Pc > W (a pitched convolution) the lanes in
+  /// between are junk and stored nowhere; the base of a row the vector
+  /// only reaches with its last lanes may lie before the buffer, which the
+  /// mask keeps from being written (the GEP is not inbounds).
   void storeSplit(OpBuilder &b, Location loc, Value v, Value flat, Value tail) {
-    Value w0 = arith::RemUIOp::create(b, loc, ivs[plan.n],
-                                      cst(b, loc, split.width));
+    int64_t pc = split.computePitch ? split.computePitch : split.width;
+    Value w0 = arith::RemUIOp::create(b, loc, ivs[plan.n], cst(b, loc, pc));
     auto maskType = VectorType::get({vw}, b.getI1Type());
     auto below = [&](Value n) -> Value {
       n = arith::MaxSIOp::create(b, loc, n, cst(b, loc, 0));
@@ -972,15 +1056,15 @@ private:
     };
     Value allOn = below(cst(b, loc, vw));
     for (int64_t r = 0; r < split.segments; ++r) {
-      Value lo = arith::SubIOp::create(b, loc, cst(b, loc, r * split.width), w0);
+      Value lo = arith::SubIOp::create(b, loc, cst(b, loc, r * pc), w0);
       Value hi =
-          arith::SubIOp::create(b, loc, cst(b, loc, (r + 1) * split.width), w0);
+          arith::SubIOp::create(b, loc, cst(b, loc, r * pc + split.width), w0);
       Value m = arith::AndIOp::create(
           b, loc, below(hi), arith::XOrIOp::create(b, loc, below(lo), allOn));
       if (tail)
         m = arith::AndIOp::create(b, loc, m, tail);
-      Value at = arith::AddIOp::create(
-          b, loc, flat, cst(b, loc, r * (split.pitch - split.width)));
+      Value at =
+          arith::AddIOp::create(b, loc, flat, cst(b, loc, r * (split.pitch - pc)));
       vector::MaskedStoreOp::create(b, loc, out, ValueRange{at}, m, v);
     }
   }
@@ -1060,9 +1144,9 @@ private:
     for (int64_t i = 0; i < (int64_t)rowIvs.size(); ++i) {
       setRow(rowIvs, i);
       if (!aVec || plan.aPerRow)
-        aVec = loadVector(b, loc, op.getDpsInputs()[0], maps[0], mask);
+        aVec = loadVector(b, loc, inputs[0], maps[0], mask);
       if (!bVec || plan.bPerRow)
-        bVec = loadVector(b, loc, op.getDpsInputs()[1], maps[1], mask);
+        bVec = loadVector(b, loc, inputs[1], maps[1], mask);
       next.push_back(mulAdd(b, loc, aVec, bVec, acc[i]));
     }
     return next;
@@ -1248,6 +1332,91 @@ FailureOr<linalg::GenericOp> im2colConv(RewriterBase &rewriter,
   return generic;
 }
 
+/// The pitched form of `op` (see Pitched) when it applies and uses at
+/// least as many lanes as rows of the direct kernel: stride 1, static f32
+/// shapes, a contiguous input, vectors crossing at most kMaxRowSegments
+/// input rows, and an init folded into the accumulators that does not vary
+/// along the map (the kernel never reads the output).
+std::optional<Pitched> planPitched(linalg::Conv2DNchwFchwOp op, int64_t vw,
+                                   const Init &init) {
+  if (!op.hasPureBufferSemantics() ||
+      !llvm::all_of(op.getStrides().getValues<int64_t>(),
+                    [](int64_t s) { return s == 1; }))
+    return std::nullopt;
+  auto in = cast<MemRefType>(op.getInputs()[0].getType());
+  auto w = cast<MemRefType>(op.getInputs()[1].getType());
+  auto out = cast<MemRefType>(op.getOutputs()[0].getType());
+  if (!in.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
+      !in.getElementType().isF32() ||
+      !memref::CollapseShapeOp::isGuaranteedCollapsible(
+          in, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}}))
+    return std::nullopt;
+  Pitched p;
+  p.pitch = in.getDimSize(3);
+  p.width = out.getDimSize(3);
+  int64_t oh = out.getDimSize(2);
+  p.flatSize = (oh - 1) * p.pitch + p.width;
+  double use = double(oh * p.width) /
+               double(llvm::divideCeil(p.flatSize, vw) * vw);
+  if (rowsTouched(vw, p.pitch) > kMaxRowSegments || use < laneUse(p.width, vw))
+    return std::nullopt;
+  SmallVector<int64_t> dl(op.getDilations().getValues<int64_t>());
+  MLIRContext *ctx = op.getContext();
+  SmallVector<AffineExpr> d;
+  for (unsigned i = 0; i < 7; ++i)
+    d.push_back(getAffineDimExpr(i, ctx));
+  AffineMap expected =
+      AffineMap::get(7, 0, {d[0], d[4], d[2] + d[5] * dl[0], d[3] + d[6] * dl[1]},
+                     ctx);
+  if (simplifyAffineMap(op.getIndexingMapsArray()[0]) != expected)
+    return std::nullopt;
+  p.bMap = AffineMap::get(
+      7, 0, {d[0], d[4], d[3] + d[5] * (dl[0] * p.pitch) + d[6] * dl[1]}, ctx);
+  bool initOk = init.scalar || (init.source && !usesDim(init.sourceMap, p.oh) &&
+                                !usesDim(init.sourceMap, p.ow));
+  if (!initOk)
+    return std::nullopt;
+  return p;
+}
+
+/// Points the kernel's stores (into C, or the epilogue's buffer) at the
+/// flat buffer under them, split by rows of the pitched map. False (the
+/// direct kernel then) when that buffer's layout is not static.
+bool pitchedStore(RewriterBase &rewriter, linalg::LinalgOp op,
+                  const Pitched &p, int64_t vw, Epilogue &e) {
+  if (e.dstMap || e.segments)
+    return false;
+  Value dst = e.dst ? e.dst : op.getDpsInits()[0];
+  auto type = cast<MemRefType>(dst.getType());
+  Value root = rootBuffer(dst);
+  auto rootType = dyn_cast<MemRefType>(root.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (type.getRank() != 4 || failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(offset) ||
+      llvm::any_of(strides, ShapedType::isDynamic) || strides[3] != 1 ||
+      !rootType || !rootType.getLayout().isIdentity() ||
+      !rootType.hasStaticShape())
+    return false;
+  rewriter.setInsertionPoint(op);
+  SmallVector<ReassociationIndices> all(1);
+  for (int64_t i = 0; i < rootType.getRank(); ++i)
+    all[0].push_back(i);
+  MLIRContext *ctx = op.getContext();
+  AffineExpr n = getAffineDimExpr(0, ctx), f = getAffineDimExpr(1, ctx),
+             q = getAffineDimExpr(p.ow, ctx);
+  AffineExpr pos = getAffineConstantExpr(offset, ctx) + n * strides[0] +
+                   f * strides[1] + q.floorDiv(p.pitch) * strides[2] +
+                   q % p.pitch;
+  e.dst = memref::CollapseShapeOp::create(rewriter, op.getLoc(), root, all);
+  e.dstMap = AffineMap::get(7, 0, pos, ctx);
+  e.width = p.width;
+  e.pitch = strides[2];
+  e.computePitch = p.pitch;
+  e.segments = rowsTouched(vw, p.pitch);
+  return true;
+}
+
 struct RegisterTilePass
     : public mnemo::impl::RegisterTilePassBase<RegisterTilePass> {
   using Base::Base;
@@ -1255,9 +1424,9 @@ struct RegisterTilePass
   /// The block is resolved once per pipeline, not per function (which
   /// may run on several threads).
   LogicalResult initialize(MLIRContext *ctx) override {
-    vw = vectorWidth, mr = rows, nv = vectors, l2Bytes = l2;
+    vw = vectorWidth, mr = rows, nv = vectors, l2Bytes = l2, l1Bytes = l1;
     // Negative sizes are reported on the function in runOnOperation.
-    if (vw < 0 || mr < 0 || nv < 0 || l2Bytes < 0)
+    if (vw < 0 || mr < 0 || nv < 0 || l2Bytes < 0 || l1Bytes < 0)
       return success();
     llvm::Expected<mnemo::CPUTarget> target =
         mnemo::resolveCPUTarget(cpu, cpuFeatures);
@@ -1267,6 +1436,9 @@ struct RegisterTilePass
     l2Bytes = l2Bytes ? l2Bytes
               : target->l2Bytes ? target->l2Bytes
                                 : kDefaultL2Bytes;
+    l1Bytes = l1Bytes ? l1Bytes
+              : target->l1dBytes ? target->l1dBytes
+                                 : kDefaultL1Bytes;
     vw = vw ? vw : target->f32Lanes();
     mr = mr ? mr : target->blockRows();
     nv = nv ? nv : target->blockVectors();
@@ -1275,7 +1447,7 @@ struct RegisterTilePass
   }
 
   void runOnOperation() override {
-    if (vw < 0 || mr < 0 || nv < 0 || l2Bytes < 0) {
+    if (vw < 0 || mr < 0 || nv < 0 || l2Bytes < 0 || l1Bytes < 0) {
       getOperation().emitError(
           "register-tile sizes must be positive (or 0: from the target)");
       return signalPassFailure();
@@ -1286,8 +1458,10 @@ struct RegisterTilePass
     // A flattened map beats rows even where its epilogue then stays a
     // separate pass (MnasNet: 6.1 vs 6.5 ms keeping rows so the ReLU could
     // store into 56-wide padded rows).
+    // Stride-1 convolutions the pitched kernel covers keep their op.
     for (auto conv : convs)
       if (failed(flattenPointwiseConv(rewriter, conv)) && im2col &&
+          !(pitched && planPitched(conv, vw, precedingInit(conv, 3))) &&
           wantsIm2Col(conv, vw, l2Bytes))
         (void)im2colConv(rewriter, conv);
 
@@ -1304,9 +1478,19 @@ struct RegisterTilePass
     for (auto &[op, plan] : work) {
       Init init = precedingInit(op, plan.n);
       Epilogue epilogue = followingEpilogue(rewriter, op, vw);
+      std::optional<Pitched> pitch;
+      if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation());
+          conv && pitched) {
+        pitch = planPitched(conv, vw, init);
+        if (pitch && !pitchedStore(rewriter, op, *pitch, vw, epilogue))
+          pitch.reset();
+      }
       rewriter.setInsertionPoint(op);
-      BlockEmitter(op, plan, vw, mr, nv, parallel, init, fma, epilogue)
-          .emit(rewriter);
+      BlockEmitter emitter(op, plan, vw, mr, nv, parallel, init, fma, epilogue);
+      if (pitch)
+        emitter.pitch(rewriter, *pitch);
+      emitter.l1Bytes = l1Bytes;
+      emitter.emit(rewriter);
       rewriter.eraseOp(op);
       if (init.op)
         rewriter.eraseOp(init.op);
@@ -1323,7 +1507,7 @@ struct RegisterTilePass
     }
   }
 
-  int64_t vw = 0, mr = 0, nv = 0, l2Bytes = 0;
+  int64_t vw = 0, mr = 0, nv = 0, l2Bytes = 0, l1Bytes = 0;
   bool fma = true;
 };
 

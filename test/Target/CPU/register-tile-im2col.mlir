@@ -1,6 +1,6 @@
-// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="vector-width=16 rows=6 vectors=2 l2-bytes=1048576" | FileCheck %s
-// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="vector-width=16 rows=6 vectors=2 l2-bytes=1024" | FileCheck %s --check-prefix=SMALL
-// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="vector-width=16 rows=6 vectors=2 im2col=0" | FileCheck %s --check-prefix=SMALL
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="vector-width=16 rows=6 vectors=2 l2-bytes=1048576 pitched=0" | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="vector-width=16 rows=6 vectors=2 l2-bytes=1024 pitched=0" | FileCheck %s --check-prefix=SMALL
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="vector-width=16 rows=6 vectors=2 im2col=0 pitched=0" | FileCheck %s --check-prefix=SMALL
 
 // A 3x3 convolution with 7-wide output rows (7 of 16 lanes used by the
 // row kernel) runs as im2col: the padded input is copied to col[n, c, kh,

@@ -206,10 +206,10 @@ func.func @pointwise_conv_row_bias(%in: memref<1x8x7x7xf32>, %w: memref<4x8x1x1x
 // CHECK-LABEL: func.func @max_pool
 // CHECK-NOT: linalg.
 // CHECK: vector.broadcast %{{.*}} : f32 to vector<8xf32>
-// CHECK: vector.load %{{.*}} : memref<1x4x11x11xf32>, vector<16xf32>
+// CHECK: vector.maskedload %{{.*}} : memref<1x4x11x11xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
 // CHECK: vector.shuffle
 // CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<8xf32>
-// CHECK: vector.store
+// CHECK: vector.maskedstore %{{.*}} : memref<1x4x5x5xf32>
 #pin = affine_map<(n, c, h, w, kh, kw) -> (n, c, h * 2 + kh, w * 2 + kw)>
 #pwin = affine_map<(n, c, h, w, kh, kw) -> (kh, kw)>
 #pout = affine_map<(n, c, h, w, kh, kw) -> (n, c, h, w)>

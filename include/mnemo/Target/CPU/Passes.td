@@ -125,8 +125,15 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::func::FuncOp"> {
     so the accumulators, one row of B vectors and the broadcast fit the
     register file. `vector-width`, `rows` and `vectors` override it.
 
-    KxK convolutions whose output rows fill the vectors poorly (a 7x7 map
-    uses 7 of 16 lanes) or are strided become an im2col copy into a new
+    Stride-1 KxK convolutions whose output rows fill the vectors poorly
+    (28, 14 or 7 wide) run "pitched": the output map flattened on the
+    (padded) input's row pitch P, p = oh*P + ow, so the input is read as
+    one contiguous vector dim with no copy; the P - OW junk columns of
+    each row are left out of the stores (masked stores per row into the
+    output, or into the buffer an epilogue writes).
+
+    Other KxK convolutions whose output rows fill the vectors poorly (a 7x7
+    map uses 7 of 16 lanes) or are strided become an im2col copy into a new
     buffer (a memref.alloc the memory planner places) plus the flattened
     contraction, when that buffer fits the target's L2 (`l2-bytes`).
     A bias broadcast or constant fill of the output right before a
@@ -154,8 +161,14 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::func::FuncOp"> {
     Option<"im2col", "im2col", "bool", "true",
            "Run KxK convolutions with short or strided output rows as "
            "im2col + the flattened contraction">,
+    Option<"pitched", "pitched", "bool", "true",
+           "Run stride-1 KxK convolutions on the input's row pitch when that "
+           "fills more lanes than their output rows">,
     Option<"l2", "l2-bytes", "int64_t", "0",
            "L2 bytes the im2col buffer must fit (0: from the target)">,
+    Option<"l1", "l1-bytes", "int64_t", "0",
+           "L1 data bytes half of which hold B's panel of a column tile "
+           "(0: from the target)">,
   ];
   let dependentDialects = [
     "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
