@@ -83,7 +83,7 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
     tile.parallel = options.parallel && options.optLevel >= 2;
     tile.cpu = options.cpu;
     tile.cpuFeatures = options.cpuFeatures;
-    pm.addNestedPass<func::FuncOp>(createRegisterTilePass(tile));
+    pm.addPass(createRegisterTilePass(tile));
     addText(pm, "func.func(mnemo-cpu-interchange-reductions)");
     if (tile.parallel)
       addText(pm, "func.func(mnemo-cpu-parallelize-loops),"

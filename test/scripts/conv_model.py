@@ -1,8 +1,10 @@
-"""Stride-1 KxK convolutions of the shapes the pitched kernel takes (maps
-of 28, 14, 9 and 7 columns, padding 0/1/2, dilation 2, batch 2, odd
-channel counts, with and without bias, a ReLU epilogue storing into the
-next convolution's padded input), with numpy's float64 answers as the
-expected outputs.
+"""Convolutions of the shapes the register kernel's special forms take:
+stride-1 KxK convolutions on the input's pitch (maps of 28, 14, 9 and 7
+columns, padding 0/1/2, dilation 2, batch 2, odd channel counts, with and
+without bias, a ReLU epilogue storing into the next convolution's padded
+input), a 1x1 convolution in column tiles, and 1x1 convolutions on 7x7
+maps in the channel-vector form; numpy's float64 answers are the expected
+outputs.
 
   python3 conv_model.py OUT   # OUT/model.onnx, OUT/test_data_set_0/
 """
@@ -17,17 +19,20 @@ out = sys.argv[1]
 rng = np.random.default_rng(0)
 
 
-def conv(x, w, b, pad, dil):
+def conv(x, w, b, pad, dil, group=1):
     n, c, h, wd = x.shape
-    f, _, kh, kw = w.shape
+    f, cg, kh, kw = w.shape
     xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     oh = h + 2 * pad - dil * (kh - 1)
     ow = wd + 2 * pad - dil * (kw - 1)
     y = np.zeros((n, f, oh, ow))
-    for i in range(kh):
-        for j in range(kw):
-            patch = xp[:, :, i * dil:i * dil + oh, j * dil:j * dil + ow]
-            y += np.einsum("nchw,fc->nfhw", patch, w[:, :, i, j].astype(np.float64))
+    fg = f // group
+    for g in range(group):
+        for i in range(kh):
+            for j in range(kw):
+                patch = xp[:, g * cg:(g + 1) * cg, i * dil:i * dil + oh, j * dil:j * dil + ow]
+                y[:, g * fg:(g + 1) * fg] += np.einsum(
+                    "nchw,fc->nfhw", patch, w[g * fg:(g + 1) * fg, :, i, j].astype(np.float64))
     if b is not None:
         y += b.astype(np.float64)[None, :, None, None]
     return y
@@ -42,13 +47,14 @@ def tensor(name, shape, scale=1.0):
     return a
 
 
-def add_conv(x_name, x, f, k, pad, dil, bias, name):
-    w = tensor(name + "_w", (f, x.shape[1], k, k), (x.shape[1] * k * k) ** -0.5)
+def add_conv(x_name, x, f, k, pad, dil, bias, name, group=1):
+    cg = x.shape[1] // group
+    w = tensor(name + "_w", (f, cg, k, k), (cg * k * k) ** -0.5)
     b = tensor(name + "_b", (f,)) if bias else None
     ins = [x_name, name + "_w"] + ([name + "_b"] if bias else [])
     nodes.append(helper.make_node("Conv", ins, [name], name=name, pads=[pad] * 4,
-                                  dilations=[dil, dil], kernel_shape=[k, k]))
-    return conv(x, w, b, pad, dil)
+                                  dilations=[dil, dil], kernel_shape=[k, k], group=group))
+    return conv(x, w, b, pad, dil, group)
 
 
 def add_input(name, shape):
@@ -87,6 +93,22 @@ add_output("h_relu", np.maximum(h, 0))
 # partial.
 x4 = add_input("x4", [1, 4, 61, 67])
 add_output("p", add_conv("x4", x4, 40, 1, 0, 1, True, "p"))
+
+# 1x1 convolutions on 7x7 maps (49 columns: the channel-vector form with
+# 16 lanes): with a bias and a ReLU stored into the padded input of a
+# depthwise conv, and without a bias; 40 output channels (not a multiple
+# of 16) keep the row form.
+x5 = add_input("x5", [1, 24, 7, 7])
+q1 = add_conv("x5", x5, 64, 1, 0, 1, True, "q1")
+nodes.append(helper.make_node("Relu", ["q1"], ["q1_relu"]))
+add_output("q", add_conv("q1_relu", np.maximum(q1, 0), 64, 3, 1, 1, True, "q", group=64))
+add_output("s", add_conv("x5", x5, 32, 1, 0, 1, False, "s"))
+add_output("t", add_conv("x5", x5, 40, 1, 0, 1, True, "t"))
+# A 3x3 map: 9 columns fill few lanes at every width, so AVX2 and SSE
+# code take the channel-vector form too (their scatters are scalar
+# stores).
+x6 = add_input("x6", [1, 16, 3, 3])
+add_output("u", add_conv("x6", x6, 32, 1, 0, 1, True, "u"))
 
 g = helper.make_graph(nodes, "convs", inputs, outputs, inits)
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])

@@ -22,10 +22,12 @@
 
 #include "mnemo/Target/CPU/BufferAliases.h"
 #include "mnemo/Target/CPU/CPUTarget.h"
+#include "mnemo/Target/CPU/PackWeights.h"
 #include "mnemo/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Affine/Utils.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -731,6 +733,31 @@ protected:
                                  arith::MulFOp::create(b, loc, a, x));
   }
 
+  /// `epilogue`'s body on one accumulator vector: each scalar op is
+  /// re-created on vectors, outside scalars broadcast.
+  Value applyEpilogue(OpBuilder &b, Location loc, linalg::GenericOp epilogue,
+                      Value acc) {
+    Block *body = epilogue.getBlock();
+    IRMapping map;
+    map.map(body->getArgument(0), acc);
+    for (Operation &inner : body->without_terminator()) {
+      SmallVector<Value> operands;
+      for (Value v : inner.getOperands())
+        operands.push_back(map.contains(v) ? map.lookup(v)
+                                           : vector::BroadcastOp::create(
+                                                 b, loc, vecType, v)
+                                                 .getResult());
+      OperationState state(loc, inner.getName(), operands, {vecType},
+                           inner.getAttrs());
+      map.map(inner.getResult(0), b.create(state)->getResult(0));
+    }
+    Value yielded = body->getTerminator()->getOperand(0);
+    return map.contains(yielded)
+               ? map.lookup(yielded)
+               : vector::BroadcastOp::create(b, loc, vecType, yielded)
+                     .getResult();
+  }
+
   linalg::LinalgOp op;
   int64_t vw;
   bool parallelize, fma;
@@ -1028,7 +1055,7 @@ private:
         at(b, loc, rowIvs, n0, i, j);
         Value v = nest.results[i * vectors + j];
         if (epilogue)
-          v = applyEpilogue(b, loc, v);
+          v = applyEpilogue(b, loc, epilogue, v);
         SmallVector<Value> idx = indices(b, loc, outMap);
         if (split.segments)
           storeSplit(b, loc, v, idx[0], maskOf(j));
@@ -1081,36 +1108,145 @@ private:
     return b.create(state)->getResult(0);
   }
 
-  /// The epilogue's body on one accumulator vector: each scalar op is
-  /// re-created on vectors, outside scalars broadcast.
-  Value applyEpilogue(OpBuilder &b, Location loc, Value acc) {
-    Block *body = epilogue.getBlock();
-    IRMapping map;
-    map.map(body->getArgument(0), acc);
-    for (Operation &inner : body->without_terminator()) {
-      SmallVector<Value> operands;
-      for (Value v : inner.getOperands())
-        operands.push_back(map.contains(v) ? map.lookup(v)
-                                           : vector::BroadcastOp::create(
-                                                 b, loc, vecType, v)
-                                                 .getResult());
-      OperationState state(loc, inner.getName(), operands, {vecType},
-                           inner.getAttrs());
-      map.map(inner.getResult(0), b.create(state)->getResult(0));
-    }
-    Value yielded = body->getTerminator()->getOperand(0);
-    return map.contains(yielded)
-               ? map.lookup(yielded)
-               : vector::BroadcastOp::create(b, loc, vecType, yielded)
-                     .getResult();
-  }
-
   const Plan &plan;
   int64_t mr, nv;
   linalg::GenericOp epilogue;
   Value out;       // where the block is stored: C, or the epilogue's buffer
   AffineMap outMap; // its indices
   Epilogue split;   // rows the stores are split into (segments > 0)
+};
+
+/// The channel-vector form of a contraction whose output rows are short
+/// for the vector width (a 1x1 convolution on a 7x7 map: 49 columns fill
+/// 49 of 64 lanes): vectors run along the output channels m instead,
+/// loaded from the constant A packed at compile time as [M/R][K...][R] (R
+/// = vectors x lanes, see PackWeights.h); each column's B element is
+/// broadcast, and each accumulator (vw channels of one column) is
+/// scattered into the output, where those channels lie `mStride` apart.
+struct ChannelPlan {
+  mnemo::PackedOperand a;
+  Value flat;      // the 1-D buffer under the output (or the epilogue's)
+  AffineExpr pos;  // an element's position in it, over the op's loops
+  int64_t mStride; // pos(m + 1) - pos(m)
+  Value bias;      // the init as a 1-D buffer indexed by m, or null
+  int64_t rows;    // columns per block (broadcasts per reduction step)
+  int64_t vectors; // channel vectors per block (R = vectors x lanes)
+};
+
+class ChannelEmitter : EmitterBase {
+public:
+  ChannelEmitter(linalg::LinalgOp op, const Plan &plan, const ChannelPlan &cp,
+                 int64_t vectorWidth, bool parallelize, Init init, bool fma,
+                 linalg::GenericOp epilogue)
+      : EmitterBase(op, vectorWidth, parallelize, init, fma), plan(plan),
+        cp(cp), nv(cp.vectors), epilogue(epilogue) {}
+
+  void emit(OpBuilder &b) {
+    emitOuter(b, plan.outer, [&](OpBuilder &b, Location loc, bool parallel) {
+      int64_t m = staticSize(*plan.m, -1), blk = vw * nv;
+      int64_t full = m / blk * blk;
+      loop(b, loc, cst(b, loc, 0), cst(b, loc, full), blk, parallel,
+           [&](OpBuilder &b, Location loc, Value m0) {
+             columns(b, loc, m0, nv);
+           });
+      if (m % blk)
+        columns(b, loc, cst(b, loc, full), (m % blk) / vw);
+    });
+  }
+
+private:
+  void columns(OpBuilder &b, Location loc, Value m0, int64_t vectors) {
+    int64_t n = staticSize(plan.n, -1), rows = cp.rows;
+    int64_t full = n / rows * rows;
+    loop(b, loc, cst(b, loc, 0), cst(b, loc, full), rows, false,
+         [&](OpBuilder &b, Location loc, Value p0) {
+           block(b, loc, m0, vectors, p0, rows);
+         });
+    if (n % rows)
+      block(b, loc, m0, vectors, cst(b, loc, full), n % rows);
+  }
+
+  Value offset(OpBuilder &b, Location loc, Value v, int64_t c) {
+    return c ? arith::AddIOp::create(b, loc, v, cst(b, loc, c)).getResult()
+             : v;
+  }
+
+  void block(OpBuilder &b, Location loc, Value m0, int64_t vectors, Value p0,
+             int64_t rows) {
+    unsigned m = *plan.m, n = plan.n;
+    Value aBlock = arith::DivUIOp::create(b, loc, m0, cst(b, loc, vw * nv));
+    SmallVector<Value> accs;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < vectors; ++j) {
+        if (init.scalar)
+          accs.push_back(vector::BroadcastOp::create(b, loc, vecType, init.scalar));
+        else
+          accs.push_back(vector::LoadOp::create(
+              b, loc, vecType, cp.bias, ValueRange{offset(b, loc, m0, j * vw)}));
+      }
+    // A's indices between the block and the lane: the reduction loops.
+    AffineMap aMap = cp.a.map;
+    AffineMap kMap = AffineMap::get(
+        aMap.getNumDims(), 0, aMap.getResults().drop_front().drop_back(),
+        op.getContext());
+    Value bIn = inputs[plan.bIdx];
+    AffineMap bMap = maps[plan.bIdx];
+    SmallVector<Value> zeros, ubs, ones;
+    for (unsigned d : plan.reductions) {
+      zeros.push_back(cst(b, loc, 0));
+      ubs.push_back(sizes[d]);
+      ones.push_back(cst(b, loc, 1));
+    }
+    scf::LoopNest nest = scf::buildLoopNest(
+        b, loc, zeros, ubs, ones, accs,
+        [&](OpBuilder &b, Location loc, ValueRange kIvs,
+            ValueRange acc) -> scf::ValueVector {
+          for (auto [d, iv] : llvm::zip(plan.reductions, kIvs))
+            ivs[d] = iv;
+          SmallVector<Value> aVecs;
+          for (int64_t j = 0; j < vectors; ++j) {
+            SmallVector<Value> idx = {aBlock};
+            llvm::append_range(idx, indices(b, loc, kMap));
+            idx.push_back(cst(b, loc, j * vw));
+            aVecs.push_back(
+                vector::LoadOp::create(b, loc, vecType, cp.a.value, idx));
+          }
+          scf::ValueVector next;
+          for (int64_t i = 0; i < rows; ++i) {
+            ivs[n] = offset(b, loc, p0, i);
+            Value s = memref::LoadOp::create(b, loc, bIn, indices(b, loc, bMap));
+            Value bc = vector::BroadcastOp::create(b, loc, vecType, s);
+            for (int64_t j = 0; j < vectors; ++j)
+              next.push_back(mulAdd(b, loc, bc, aVecs[j], acc[i * vectors + j]));
+          }
+          return next;
+        });
+    auto idxType = VectorType::get({vw}, b.getI32Type());
+    SmallVector<int32_t> lanes;
+    for (int64_t l = 0; l < vw; ++l)
+      lanes.push_back(int32_t(l * cp.mStride));
+    Value laneOffsets = arith::ConstantOp::create(
+        b, loc, idxType, DenseElementsAttr::get(idxType, ArrayRef(lanes)));
+    Value all = vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({vw}, b.getI1Type()),
+        vector::ConstantMaskKind::AllTrue);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < vectors; ++j) {
+        Value v = nest.results[i * vectors + j];
+        if (epilogue)
+          v = applyEpilogue(b, loc, epilogue, v);
+        ivs[m] = offset(b, loc, m0, j * vw);
+        ivs[n] = offset(b, loc, p0, i);
+        Value at = affine::expandAffineExpr(b, loc, cp.pos, ivs, {});
+        vector::ScatterOp::create(b, loc, Type(), cp.flat, ValueRange{at},
+                                  laneOffsets, all, v);
+      }
+  }
+
+  const Plan &plan;
+  const ChannelPlan &cp;
+  int64_t nv;
+  linalg::GenericOp epilogue;
 };
 
 /// Emits the dot-product form of one contraction.
@@ -1417,6 +1553,114 @@ bool pitchedStore(RewriterBase &rewriter, linalg::LinalgOp op,
   return true;
 }
 
+/// Output rows filling fewer lanes than this run in the channel-vector
+/// form when it applies (7x7 maps with 16 lanes: 49 of 64).
+constexpr double kMinLaneUse = 0.8;
+
+/// A memref seen as one dimension (itself when it already is).
+Value flatView(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<MemRefType>(v.getType());
+  if (type.getRank() == 1)
+    return v;
+  SmallVector<ReassociationIndices> all(1);
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    all[0].push_back(d);
+  return memref::CollapseShapeOp::create(b, loc, v, all);
+}
+
+/// The channel-vector form of `op` (see ChannelPlan) when its output rows
+/// fill fewer than kMinLaneUse of the lanes and the form applies: A a
+/// constant packable along m (the weights), B independent of m, static
+/// sizes with M a multiple of the vector width, an init folded into the
+/// accumulators (a scalar, or a buffer indexed by m alone: the bias), and
+/// an output (or epilogue buffer) whose positions are linear in m.
+std::optional<ChannelPlan>
+planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
+             const Plan &plan, const Init &init, const Epilogue &e, int64_t vw,
+             int64_t mr, int64_t regs, mnemo::PackedGlobals &packed) {
+  if (plan.combiner || !plan.m || !plan.aPerRow || plan.bPerRow ||
+      plan.bStride != 1)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return std::nullopt;
+  int64_t n = ranges[plan.n], m = ranges[*plan.m];
+  // Columns per block: a divisor of the column count near the target's
+  // rows when there is one (49 columns: 7 blocks of 7, no 1-column block
+  // reloading A); then as many channel vectors as the registers hold
+  // next to the accumulators and the broadcast (3 x 16 lanes with 7
+  // columns and 32 registers), at most M's.
+  int64_t rows = mr;
+  for (int64_t r = mr; r * 2 > mr; --r)
+    if (n % r == 0) {
+      rows = r;
+      break;
+    }
+  int64_t nv = std::min<int64_t>({(regs - 1) / (rows + 1), 4, m / vw});
+  if (nv < 1 || m % vw || laneUse(n, vw) >= kMinLaneUse)
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  Value a = op.getDpsInputs()[plan.aIdx];
+  if (!mnemo::canPackRowBlocks(symbols, a, maps[plan.aIdx], *plan.m))
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr md = getAffineDimExpr(*plan.m, ctx);
+  // The init: a fill's scalar, or a buffer of M elements read at m.
+  if (!init.scalar) {
+    auto t = init.source ? dyn_cast<MemRefType>(init.source.getType())
+                         : MemRefType();
+    if (!t || !t.hasStaticShape() || !t.getLayout().isIdentity() ||
+        t.getNumElements() != m ||
+        llvm::count(init.sourceMap.getResults(), md) != 1 ||
+        !llvm::all_of(init.sourceMap.getResults(), [&](AffineExpr r) {
+          auto c = dyn_cast<AffineConstantExpr>(r);
+          return r == md || (c && c.getValue() == 0);
+        }))
+      return std::nullopt;
+  }
+  // Where each element goes, as a position in the 1-D buffer under it.
+  Value out = e.dst ? e.dst : op.getDpsInits()[0];
+  AffineMap outMap = e.dstMap ? e.dstMap : maps.back();
+  AffineExpr pos;
+  Value root = out;
+  if (e.segments) {
+    pos = outMap.getResult(0);
+  } else {
+    auto t = cast<MemRefType>(out.getType());
+    SmallVector<int64_t> strides;
+    int64_t off;
+    root = rootBuffer(out);
+    auto rootType = dyn_cast<MemRefType>(root.getType());
+    if (failed(t.getStridesAndOffset(strides, off)) ||
+        ShapedType::isDynamic(off) ||
+        llvm::any_of(strides, ShapedType::isDynamic) || !rootType ||
+        !rootType.getLayout().isIdentity() || !rootType.hasStaticShape())
+      return std::nullopt;
+    pos = getAffineConstantExpr(off, ctx);
+    for (auto [r, st] : llvm::zip(outMap.getResults(), strides))
+      pos = pos + r * st;
+  }
+  unsigned dims = maps.back().getNumDims();
+  auto step = dyn_cast<AffineConstantExpr>(
+      simplifyAffineExpr(pos.replace(md, md + 1) - pos, dims, 0));
+  if (!step || step.getValue() <= 0 ||
+      step.getValue() * (vw - 1) > std::numeric_limits<int32_t>::max())
+    return std::nullopt;
+  FailureOr<mnemo::PackedOperand> packedA = mnemo::packRowBlocks(
+      rewriter, symbols, op, a, maps[plan.aIdx], *plan.m, vw * nv, packed);
+  if (failed(packedA))
+    return std::nullopt;
+  rewriter.setInsertionPoint(op);
+  return ChannelPlan{*packedA,
+                     flatView(rewriter, op.getLoc(), root),
+                     simplifyAffineExpr(pos, dims, 0),
+                     step.getValue(),
+                     init.scalar ? Value()
+                                 : flatView(rewriter, op.getLoc(), init.source),
+                     rows,
+                     nv};
+}
+
 struct RegisterTilePass
     : public mnemo::impl::RegisterTilePassBase<RegisterTilePass> {
   using Base::Base;
@@ -1443,16 +1687,21 @@ struct RegisterTilePass
     mr = mr ? mr : target->blockRows();
     nv = nv ? nv : target->blockVectors();
     fma = target->fma;
+    regs = target->vectorRegisters;
     return success();
   }
 
   void runOnOperation() override {
     if (vw < 0 || mr < 0 || nv < 0 || l2Bytes < 0 || l1Bytes < 0) {
-      getOperation().emitError(
-          "register-tile sizes must be positive (or 0: from the target)");
+      // On each function: the module usually has no location of its own.
+      for (auto f : getOperation().getOps<func::FuncOp>())
+        f.emitError(
+            "register-tile sizes must be positive (or 0: from the target)");
       return signalPassFailure();
     }
     IRRewriter rewriter(&getContext());
+    SymbolTable symbols(getOperation());
+    mnemo::PackedGlobals packed;
     SmallVector<linalg::Conv2DNchwFchwOp> convs;
     getOperation().walk([&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
     // A flattened map beats rows even where its epilogue then stays a
@@ -1485,6 +1734,21 @@ struct RegisterTilePass
         if (pitch && !pitchedStore(rewriter, op, *pitch, vw, epilogue))
           pitch.reset();
       }
+      if (!pitch && channelVectors) {
+        if (std::optional<ChannelPlan> cp =
+                planChannels(rewriter, symbols, op, plan, init, epilogue, vw,
+                             mr, regs, packed)) {
+          rewriter.setInsertionPoint(op);
+          ChannelEmitter(op, plan, *cp, vw, parallel, init, fma, epilogue.op)
+              .emit(rewriter);
+          rewriter.eraseOp(op);
+          if (init.op)
+            rewriter.eraseOp(init.op);
+          if (epilogue.op)
+            rewriter.eraseOp(epilogue.op);
+          continue;
+        }
+      }
       rewriter.setInsertionPoint(op);
       BlockEmitter emitter(op, plan, vw, mr, nv, parallel, init, fma, epilogue);
       if (pitch)
@@ -1505,9 +1769,10 @@ struct RegisterTilePass
       if (init.op)
         rewriter.eraseOp(init.op);
     }
+    mnemo::eraseUnpackedSources(getOperation(), packed);
   }
 
-  int64_t vw = 0, mr = 0, nv = 0, l2Bytes = 0, l1Bytes = 0;
+  int64_t vw = 0, mr = 0, nv = 0, l2Bytes = 0, l1Bytes = 0, regs = 16;
   bool fma = true;
 };
 

@@ -97,7 +97,7 @@ def InterchangeReductionsPass
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
-def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::func::FuncOp"> {
+def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::ModuleOp"> {
   let summary = "Register-blocked vector code for f32 contractions.";
   let description = [{
     Rewrites every f32 multiply-accumulate linalg op on memrefs whose
@@ -132,6 +132,15 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::func::FuncOp"> {
     each row are left out of the stores (masked stores per row into the
     output, or into the buffer an epilogue writes).
 
+    Contractions whose output rows fill fewer than 80% of the lanes (1x1
+    convolutions on 7x7 maps with 16 lanes: 49 of 64) run along the output
+    channels instead when the weights are a constant global: those are
+    packed at compile time into a new global [M/R][K...][R] (R = vectors x
+    lanes; the source global goes when nothing else reads it, which is why
+    this is a module pass), each column's input element is broadcast, and
+    each accumulator is scattered into the output (or the buffer its
+    epilogue writes), whose channels lie a constant stride apart.
+
     Other KxK convolutions whose output rows fill the vectors poorly (a 7x7
     map uses 7 of 16 lanes) or are strided become an im2col copy into a new
     buffer (a memref.alloc the memory planner places) plus the flattened
@@ -161,6 +170,9 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::func::FuncOp"> {
     Option<"im2col", "im2col", "bool", "true",
            "Run KxK convolutions with short or strided output rows as "
            "im2col + the flattened contraction">,
+    Option<"channelVectors", "channel-vectors", "bool", "true",
+           "Vectorize contractions with short output rows along the output "
+           "channels (constant weights packed, results scattered)">,
     Option<"pitched", "pitched", "bool", "true",
            "Run stride-1 KxK convolutions on the input's row pitch when that "
            "fills more lanes than their output rows">,

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
+#include "mnemo/Support/ConstantData.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Shard/IR/ShardOps.h"
@@ -114,16 +115,6 @@ std::optional<LMHead> matchHead(Operation *op) {
   return h;
 }
 
-/// The raw little-endian bytes of a constant (inline or resource blob).
-ArrayRef<char> rawBytes(ElementsAttr a) {
-  if (auto r = dyn_cast<DenseResourceElementsAttr>(a))
-    if (AsmResourceBlob *blob = r.getRawHandle().getBlob())
-      return blob->getData();
-  if (auto d = dyn_cast<DenseElementsAttr>(a); d && !d.isSplat())
-    return d.getRawData();
-  return {};
-}
-
 /// Elements [off, off + len) of a rank-2 (rank-1 with axis 0) constant
 /// along `axis`, as a new constant: the rank keeps only its own rows.
 FailureOr<Value> sliceConstant(OpBuilder &b, ConstantOp c, int axis,
@@ -136,7 +127,7 @@ FailureOr<Value> sliceConstant(OpBuilder &b, ConstantOp c, int axis,
   if (auto d = dyn_cast<DenseElementsAttr>(value); d && d.isSplat())
     return ConstantOp::create(b, c.getLoc(), d.resizeSplat(nt)).getResult();
   unsigned bits = t.getElementType().getIntOrFloatBitWidth();
-  ArrayRef<char> raw = rawBytes(value);
+  ArrayRef<char> raw = mnemo::rawConstantBytes(value);
   if (bits % 8 != 0 || raw.size() != (size_t)t.getNumElements() * bits / 8)
     return failure();
   size_t eb = bits / 8;

@@ -1,0 +1,55 @@
+//===- PackWeights.h - constant weights packed for channel vectors -*- C++ -*-===//
+//
+// The channel-vector kernel (RegisterTile.cpp) loads, for each reduction
+// step, R consecutive output channels of a weight as vectors. A weight
+// stored [M][K...] has those R values K elements apart; packed as
+// [M/R][K...][R] they are one contiguous run. Constant weights are packed
+// here once, at compile time, into a new global.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MNEMO_TARGET_CPU_PACKWEIGHTS_H
+#define MNEMO_TARGET_CPU_PACKWEIGHTS_H
+
+#include "mlir/IR/AffineMap.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/SymbolTable.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <tuple>
+
+namespace mnemo {
+
+/// Packed globals already made: (source global, block, view type) -> packed.
+using PackedGlobals =
+    llvm::DenseMap<std::tuple<mlir::Operation *, int64_t, mlir::Type>,
+                   mlir::Operation *>;
+
+struct PackedOperand {
+  mlir::Value value;   // a memref.get_global of the packed constant
+  mlir::AffineMap map; // (m floordiv block, r1, ..., m mod block)
+};
+
+/// Whether packRowBlocks would succeed for `a` read through `map` (no IR
+/// is changed).
+bool canPackRowBlocks(mlir::SymbolTable &symbols, mlir::Value a,
+                      mlir::AffineMap map, unsigned mDim);
+
+/// Packs `a`, read by `user` through `map` = (m, r1, r2, ...) with m =
+/// loop `mDim` and the r's other loops, when `a` is a constant f32
+/// memref.global seen through reshapes (collapse/expand_shape) with a
+/// static identity layout: a new constant global [ceil(M/block), R1, R2,
+/// ..., block] holds a[m][r...] at [m floordiv block][r...][m mod block],
+/// rows past M zero. Failure (nothing changed) otherwise.
+mlir::FailureOr<PackedOperand>
+packRowBlocks(mlir::RewriterBase &rewriter, mlir::SymbolTable &symbols,
+              mlir::Operation *user, mlir::Value a, mlir::AffineMap map,
+              unsigned mDim, int64_t block, PackedGlobals &packed);
+
+/// Erases the unused reshapes and memref.get_globals of the globals
+/// packed, then those source globals nothing refers to any more.
+void eraseUnpackedSources(mlir::Operation *module, PackedGlobals &packed);
+
+} // namespace mnemo
+
+#endif // MNEMO_TARGET_CPU_PACKWEIGHTS_H

@@ -1,0 +1,176 @@
+//===- PackWeights.cpp - constant weights packed for channel vectors ------===//
+
+#include "mnemo/Target/CPU/PackWeights.h"
+#include "mnemo/Support/ConstantData.h"
+
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/SmallPtrSet.h"
+
+#include <cstring>
+
+using namespace mlir;
+
+namespace mnemo {
+
+namespace {
+
+/// The memref.get_global under a chain of reshapes of identity-layout
+/// memrefs (which keep the row-major element order), or null.
+memref::GetGlobalOp globalUnderReshapes(Value v) {
+  while (true) {
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (!type || !type.getLayout().isIdentity())
+      return {};
+    Operation *def = v.getDefiningOp();
+    if (auto g = dyn_cast_or_null<memref::GetGlobalOp>(def))
+      return g;
+    if (auto c = dyn_cast_or_null<memref::CollapseShapeOp>(def))
+      v = c.getSrc();
+    else if (auto e = dyn_cast_or_null<memref::ExpandShapeOp>(def))
+      v = e.getSrc();
+    else
+      return {};
+  }
+}
+
+/// The constant f32 global under `a`, or null.
+memref::GlobalOp constantGlobal(SymbolTable &symbols, Value a) {
+  memref::GetGlobalOp get = globalUnderReshapes(a);
+  if (!get)
+    return {};
+  auto global = symbols.lookup<memref::GlobalOp>(get.getName());
+  if (!global || !global.getConstant())
+    return {};
+  auto init = dyn_cast_or_null<ElementsAttr>(global.getInitialValueAttr());
+  if (!init || !init.getElementType().isF32())
+    return {};
+  return global;
+}
+
+/// The f32 values of a constant global's initial value.
+std::optional<std::vector<float>> floatValues(memref::GlobalOp global) {
+  auto init = cast<ElementsAttr>(global.getInitialValueAttr());
+  int64_t n = init.getNumElements();
+  if (auto d = dyn_cast<DenseElementsAttr>(init); d && d.isSplat())
+    return std::vector<float>(n, d.getSplatValue<float>());
+  ArrayRef<char> raw = rawConstantBytes(init);
+  if ((int64_t)raw.size() != n * 4)
+    return std::nullopt;
+  std::vector<float> values(n);
+  std::memcpy(values.data(), raw.data(), raw.size());
+  return values;
+}
+
+} // namespace
+
+bool canPackRowBlocks(SymbolTable &symbols, Value a, AffineMap map,
+                      unsigned mDim) {
+  auto type = dyn_cast<MemRefType>(a.getType());
+  if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+      !type.getElementType().isF32() || type.getRank() < 2 ||
+      map.getNumResults() != (unsigned)type.getRank())
+    return false;
+  ArrayRef<AffineExpr> results = map.getResults();
+  auto m = dyn_cast<AffineDimExpr>(results[0]);
+  if (!m || m.getPosition() != mDim ||
+      !llvm::all_of(results.drop_front(), [&](AffineExpr e) {
+        auto d = dyn_cast<AffineDimExpr>(e);
+        return d && d.getPosition() != mDim;
+      }))
+    return false;
+  return (bool)constantGlobal(symbols, a);
+}
+
+FailureOr<PackedOperand> packRowBlocks(RewriterBase &rewriter,
+                                       SymbolTable &symbols, Operation *user,
+                                       Value a, AffineMap map, unsigned mDim,
+                                       int64_t block, PackedGlobals &packed) {
+  if (block < 1 || !canPackRowBlocks(symbols, a, map, mDim))
+    return failure();
+  memref::GlobalOp global = constantGlobal(symbols, a);
+  auto type = cast<MemRefType>(a.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  int64_t mSize = shape[0], rest = type.getNumElements() / mSize;
+  int64_t blocks = (mSize + block - 1) / block;
+  SmallVector<int64_t> packedShape = {blocks};
+  packedShape.append(shape.begin() + 1, shape.end());
+  packedShape.push_back(block);
+  auto packedType = MemRefType::get(packedShape, type.getElementType());
+
+  auto key = std::make_tuple(global.getOperation(), block, Type(type));
+  memref::GlobalOp target;
+  if (auto it = packed.find(key); it != packed.end()) {
+    target = cast<memref::GlobalOp>(it->second);
+  } else {
+    std::optional<std::vector<float>> values = floatValues(global);
+    if (!values || (int64_t)values->size() != type.getNumElements())
+      return failure();
+    std::vector<float> out(blocks * rest * block, 0.0f);
+    for (int64_t row = 0; row < mSize; ++row)
+      for (int64_t r = 0; r < rest; ++r)
+        out[((row / block) * rest + r) * block + row % block] =
+            (*values)[row * rest + r];
+    auto tensorType = RankedTensorType::get(packedShape, type.getElementType());
+    std::string name =
+        (global.getSymName() + "_packed" + std::to_string(block)).str();
+    ArrayRef<char> bytes(reinterpret_cast<const char *>(out.data()),
+                         out.size() * sizeof(float));
+    ElementsAttr init;
+    if (bytes.size() <= 4096)
+      init = DenseElementsAttr::getFromRawBuffer(tensorType, bytes);
+    else
+      init = DenseResourceElementsAttr::get(
+          tensorType, name,
+          HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointAfter(global);
+    target = memref::GlobalOp::create(
+        rewriter, global.getLoc(), name, rewriter.getStringAttr("private"),
+        packedType, init, /*constant=*/true, rewriter.getI64IntegerAttr(64));
+    symbols.insert(target); // renames on a clash
+    packed[key] = target;
+  }
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(user);
+  Value value = memref::GetGlobalOp::create(rewriter, user->getLoc(),
+                                            packedType, target.getSymName());
+  MLIRContext *ctx = user->getContext();
+  AffineExpr md = getAffineDimExpr(mDim, ctx);
+  SmallVector<AffineExpr> packedResults = {md.floorDiv(block)};
+  ArrayRef<AffineExpr> results = map.getResults();
+  packedResults.append(results.begin() + 1, results.end());
+  packedResults.push_back(md % block);
+  return PackedOperand{
+      value, AffineMap::get(map.getNumDims(), 0, packedResults, ctx)};
+}
+
+void eraseUnpackedSources(Operation *module, PackedGlobals &packed) {
+  llvm::SmallPtrSet<Operation *, 8> sources;
+  for (auto &[key, target] : packed)
+    sources.insert(std::get<0>(key));
+  if (sources.empty())
+    return;
+  auto readsSource = [&](memref::GetGlobalOp get) {
+    return llvm::any_of(sources, [&](Operation *g) {
+      return cast<memref::GlobalOp>(g).getSymName() == get.getName();
+    });
+  };
+  // Users before their sources: reshapes, then the reads.
+  SmallVector<Operation *> views;
+  module->walk([&](Operation *op) {
+    if (isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(op) ||
+        (isa<memref::GetGlobalOp>(op) &&
+         readsSource(cast<memref::GetGlobalOp>(op))))
+      views.push_back(op);
+  });
+  for (Operation *op : llvm::reverse(views))
+    if (op->use_empty())
+      op->erase();
+  for (Operation *g : sources)
+    if (SymbolTable::symbolKnownUseEmpty(g, module))
+      g->erase();
+}
+
+} // namespace mnemo

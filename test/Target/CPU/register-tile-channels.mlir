@@ -1,0 +1,90 @@
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="cpu=x86-64-v3 vector-width=8 rows=4 vectors=2" | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="cpu=x86-64-v3 vector-width=8 rows=4 vectors=2 channel-vectors=0" | FileCheck %s --check-prefix=OFF
+
+// 9 output columns fill 9 of 16 lanes, so the vectors run along the 16
+// output channels instead: the constant weight is packed at compile time
+// as [M/16][K][16] (packed[0][k][i] = w[i][k]; the source global goes),
+// each column's B element is broadcast, and each accumulator is scattered
+// into C, where consecutive channels are 9 elements apart. 9 columns =
+// 3 blocks of 3 (a divisor of 9 near the 4 rows asked for); 2 channel
+// vectors (AVX2's 16 registers hold 3 x 3 accumulators + 3 + 1, but M
+// has only 2 vectors of channels).
+// CHECK-LABEL: memref.global "private" constant @w_packed16 : memref<1x2x16xf32> = dense<{{\[\[\[}}0.000000e+00, 2.000000e+00, 4.000000e+00
+// CHECK-SAME: 3.000000e+01], [1.000000e+00, 3.000000e+00
+// CHECK-NOT: memref.global "private" constant @w :
+// CHECK-LABEL: func.func @short_rows
+// CHECK: %[[W:.*]] = memref.get_global @w_packed16 : memref<1x2x16xf32>
+// CHECK: %[[FLAT:.*]] = memref.collapse_shape %{{.*}} {{\[}}[0, 1]] : memref<16x9xf32> into memref<144xf32>
+// CHECK: scf.for %{{.*}} = %c0{{.*}} to %c9{{.*}} step %c3
+// CHECK: scf.for {{.*}} iter_args
+// CHECK-COUNT-2: vector.load %[[W]]
+// CHECK: memref.load %{{.*}} : memref<2x9xf32>
+// CHECK: vector.fma
+// CHECK: %[[LANES:.*]] = arith.constant dense<[0, 9, 18, 27, 36, 45, 54, 63]> : vector<8xi32>
+// CHECK: vector.scatter %[[FLAT]][%{{.*}}] [%[[LANES]]]
+// CHECK-NOT: linalg.matmul
+// OFF-LABEL: func.func @short_rows
+// OFF-NOT: vector.scatter
+// OFF: memref.get_global @w : memref<16x2xf32>
+memref.global "private" constant @w : memref<16x2xf32> = dense<[[0.0, 1.0], [2.0, 3.0], [4.0, 5.0], [6.0, 7.0], [8.0, 9.0], [10.0, 11.0], [12.0, 13.0], [14.0, 15.0], [16.0, 17.0], [18.0, 19.0], [20.0, 21.0], [22.0, 23.0], [24.0, 25.0], [26.0, 27.0], [28.0, 29.0], [30.0, 31.0]]>
+func.func @short_rows(%b: memref<2x9xf32>, %c: memref<16x9xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @w : memref<16x2xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<16x9xf32>)
+  linalg.matmul ins(%w, %b : memref<16x2xf32>, memref<2x9xf32>) outs(%c : memref<16x9xf32>)
+  return
+}
+
+// -----
+
+// A bias broadcast starts the accumulators as vectors of 8 channels read
+// from the bias; the ReLU after the op is applied before the scatter.
+// CHECK-LABEL: func.func @bias_relu
+// CHECK: vector.load %{{.*}} : memref<32xf32>, vector<8xf32>
+// CHECK: vector.fma
+// CHECK: arith.maximumf %{{.*}} : vector<8xf32>
+// CHECK: vector.scatter
+// CHECK-NOT: linalg.generic
+memref.global "private" constant @w2 : memref<32x4xf32> = dense<1.0>
+func.func @bias_relu(%b: memref<4x5xf32>, %bias: memref<32xf32>, %c: memref<32x5xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @w2 : memref<32x4xf32>
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%bias : memref<32xf32>) outs(%c : memref<32x5xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    linalg.yield %x : f32
+  }
+  linalg.matmul ins(%w, %b : memref<32x4xf32>, memref<4x5xf32>) outs(%c : memref<32x5xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<32x5xf32>) outs(%c : memref<32x5xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = arith.maximumf %x, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Weights that are not constants (an argument), a channel count that is
+// not a multiple of the vector width, or no init to start from keep the
+// row form.
+// CHECK-LABEL: func.func @not_taken
+// CHECK-NOT: vector.scatter
+// CHECK: return
+memref.global "private" constant @w3 : memref<20x2xf32> = dense<1.0>
+func.func @not_taken(%a: memref<16x2xf32>, %b: memref<2x9xf32>, %c: memref<16x9xf32>,
+                     %c20: memref<20x9xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%c : memref<16x9xf32>)
+  linalg.matmul ins(%a, %b : memref<16x2xf32>, memref<2x9xf32>) outs(%c : memref<16x9xf32>)
+  %w = memref.get_global @w3 : memref<20x2xf32>
+  linalg.fill ins(%zero : f32) outs(%c20 : memref<20x9xf32>)
+  linalg.matmul ins(%w, %b : memref<20x2xf32>, memref<2x9xf32>) outs(%c20 : memref<20x9xf32>)
+  %w1 = memref.get_global @w : memref<16x2xf32>
+  linalg.matmul ins(%w1, %b : memref<16x2xf32>, memref<2x9xf32>) outs(%c : memref<16x9xf32>)
+  return
+}
+memref.global "private" constant @w : memref<16x2xf32> = dense<1.0>
