@@ -104,6 +104,11 @@ nodes.append(helper.make_node("Relu", ["q1"], ["q1_relu"]))
 add_output("q", add_conv("q1_relu", np.maximum(q1, 0), 64, 3, 1, 1, True, "q", group=64))
 add_output("s", add_conv("x5", x5, 32, 1, 0, 1, False, "s"))
 add_output("t", add_conv("x5", x5, 40, 1, 0, 1, True, "t"))
+# Depthwise 5x5 (pad 2, pitch 11) and 3x3 dilated (pad 2, pitch 11) on
+# 7x7 maps, batch 2, 20 channels: pitched with the channels as rows.
+x7 = add_input("x7", [2, 20, 7, 7])
+add_output("v", add_conv("x7", x7, 20, 5, 2, 1, True, "v", group=20))
+add_output("w", add_conv("x7", x7, 20, 3, 2, 2, False, "w", group=20))
 # A 3x3 map: 9 columns fill few lanes at every width, so AVX2 and SSE
 # code take the channel-vector form too (their scatters are scalar
 # stores).

@@ -425,10 +425,16 @@ constexpr int64_t kMaxRowSegments = 3;
 /// ow >= OW of that map are junk the split stores leave out; the last
 /// position read is the input's last element.
 struct Pitched {
-  unsigned oh = 2, ow = 3; // the conv's loops (n, f, oh, ow, c, kh, kw)
+  unsigned oh = 2, ow = 3; // the loops the map runs over
+  /// A depthwise convolution's channel loop: the rows of its blocks once
+  /// oh runs once (the direct kernel's rows are output rows).
+  std::optional<unsigned> channel;
   int64_t pitch = 0, flatSize = 0, width = 0;
   AffineMap bMap; // the input's map over the loops, on in as [N, C, H*W]
 };
+
+/// Lanes a pitched depthwise convolution must gain over its rows.
+constexpr double kDepthwisePitchGain = 0.1;
 
 /// The buffer under any chain of views.
 Value rootBuffer(Value v) {
@@ -1468,46 +1474,67 @@ FailureOr<linalg::GenericOp> im2colConv(RewriterBase &rewriter,
   return generic;
 }
 
-/// The pitched form of `op` (see Pitched) when it applies and uses at
-/// least as many lanes as rows of the direct kernel: stride 1, static f32
-/// shapes, a contiguous input, vectors crossing at most kMaxRowSegments
-/// input rows, and an init folded into the accumulators that does not vary
-/// along the map (the kernel never reads the output).
-std::optional<Pitched> planPitched(linalg::Conv2DNchwFchwOp op, int64_t vw,
+/// The pitched form of `op` (a conv_2d_nchw_fchw or a
+/// depthwise_conv_2d_nchw_chw, see Pitched) when it applies and uses more
+/// lanes than rows of the direct kernel: stride 1, static f32 shapes, a
+/// contiguous input, vectors crossing at most kMaxRowSegments input rows,
+/// and an init folded into the accumulators that does not vary along the
+/// map (the kernel never reads the output). A depthwise convolution's
+/// rows then become its channels, each with its own weights and input
+/// (one broadcast and one load per FMA more than rows of one channel), so
+/// it must gain at least kDepthwisePitchGain of the lanes.
+std::optional<Pitched> planPitched(linalg::LinalgOp op, int64_t vw,
                                    const Init &init) {
+  bool depthwise = isa<linalg::DepthwiseConv2DNchwChwOp>(op);
+  DenseIntElementsAttr strides, dilations;
+  if (auto c = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation()))
+    strides = c.getStrides(), dilations = c.getDilations();
+  else if (auto c = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()))
+    strides = c.getStrides(), dilations = c.getDilations();
+  else
+    return std::nullopt;
   if (!op.hasPureBufferSemantics() ||
-      !llvm::all_of(op.getStrides().getValues<int64_t>(),
+      !llvm::all_of(strides.getValues<int64_t>(),
                     [](int64_t s) { return s == 1; }))
     return std::nullopt;
-  auto in = cast<MemRefType>(op.getInputs()[0].getType());
-  auto w = cast<MemRefType>(op.getInputs()[1].getType());
-  auto out = cast<MemRefType>(op.getOutputs()[0].getType());
+  auto in = cast<MemRefType>(op.getDpsInputs()[0].getType());
+  auto w = cast<MemRefType>(op.getDpsInputs()[1].getType());
+  auto out = cast<MemRefType>(op.getDpsInits()[0].getType());
   if (!in.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
       !in.getElementType().isF32() ||
       !memref::CollapseShapeOp::isGuaranteedCollapsible(
           in, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}}))
     return std::nullopt;
+  // The loops: (n, f, oh, ow, c, kh, kw), or (n, oh, ow, c, kh, kw).
+  unsigned numDims = depthwise ? 6 : 7;
+  unsigned nDim = 0, cDim = depthwise ? 3 : 4, khDim = depthwise ? 4 : 5;
   Pitched p;
+  p.oh = depthwise ? 1 : 2;
+  p.ow = p.oh + 1;
+  p.channel = depthwise ? std::optional<unsigned>(3) : std::nullopt;
   p.pitch = in.getDimSize(3);
   p.width = out.getDimSize(3);
   int64_t oh = out.getDimSize(2);
   p.flatSize = (oh - 1) * p.pitch + p.width;
   double use = double(oh * p.width) /
                double(llvm::divideCeil(p.flatSize, vw) * vw);
-  if (rowsTouched(vw, p.pitch) > kMaxRowSegments || use < laneUse(p.width, vw))
+  if (rowsTouched(vw, p.pitch) > kMaxRowSegments ||
+      use < laneUse(p.width, vw) + (depthwise ? kDepthwisePitchGain : 0.0))
     return std::nullopt;
-  SmallVector<int64_t> dl(op.getDilations().getValues<int64_t>());
+  SmallVector<int64_t> dl(dilations.getValues<int64_t>());
   MLIRContext *ctx = op.getContext();
   SmallVector<AffineExpr> d;
-  for (unsigned i = 0; i < 7; ++i)
+  for (unsigned i = 0; i < numDims; ++i)
     d.push_back(getAffineDimExpr(i, ctx));
-  AffineMap expected =
-      AffineMap::get(7, 0, {d[0], d[4], d[2] + d[5] * dl[0], d[3] + d[6] * dl[1]},
-                     ctx);
+  AffineExpr kh = d[khDim], kw = d[khDim + 1];
+  AffineMap expected = AffineMap::get(
+      numDims, 0,
+      {d[nDim], d[cDim], d[p.oh] + kh * dl[0], d[p.ow] + kw * dl[1]}, ctx);
   if (simplifyAffineMap(op.getIndexingMapsArray()[0]) != expected)
     return std::nullopt;
   p.bMap = AffineMap::get(
-      7, 0, {d[0], d[4], d[3] + d[5] * (dl[0] * p.pitch) + d[6] * dl[1]}, ctx);
+      numDims, 0,
+      {d[nDim], d[cDim], d[p.ow] + kh * (dl[0] * p.pitch) + kw * dl[1]}, ctx);
   bool initOk = init.scalar || (init.source && !usesDim(init.sourceMap, p.oh) &&
                                 !usesDim(init.sourceMap, p.ow));
   if (!initOk)
@@ -1539,13 +1566,15 @@ bool pitchedStore(RewriterBase &rewriter, linalg::LinalgOp op,
   for (int64_t i = 0; i < rootType.getRank(); ++i)
     all[0].push_back(i);
   MLIRContext *ctx = op.getContext();
-  AffineExpr n = getAffineDimExpr(0, ctx), f = getAffineDimExpr(1, ctx),
-             q = getAffineDimExpr(p.ow, ctx);
-  AffineExpr pos = getAffineConstantExpr(offset, ctx) + n * strides[0] +
-                   f * strides[1] + q.floorDiv(p.pitch) * strides[2] +
-                   q % p.pitch;
+  // The output's (n, channel, oh, ow): oh runs once, ow over the map.
+  AffineMap outMap = op.getIndexingMapsArray().back();
+  AffineExpr q = getAffineDimExpr(p.ow, ctx);
+  AffineExpr pos = getAffineConstantExpr(offset, ctx) +
+                   outMap.getResult(0) * strides[0] +
+                   outMap.getResult(1) * strides[1] +
+                   q.floorDiv(p.pitch) * strides[2] + q % p.pitch;
   e.dst = memref::CollapseShapeOp::create(rewriter, op.getLoc(), root, all);
-  e.dstMap = AffineMap::get(7, 0, pos, ctx);
+  e.dstMap = AffineMap::get(outMap.getNumDims(), 0, pos, ctx);
   e.width = p.width;
   e.pitch = strides[2];
   e.computePitch = p.pitch;
@@ -1728,11 +1757,16 @@ struct RegisterTilePass
       Init init = precedingInit(op, plan.n);
       Epilogue epilogue = followingEpilogue(rewriter, op, vw);
       std::optional<Pitched> pitch;
-      if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation());
-          conv && pitched) {
-        pitch = planPitched(conv, vw, init);
+      if (pitched) {
+        pitch = planPitched(op, vw, init);
         if (pitch && !pitchedStore(rewriter, op, *pitch, vw, epilogue))
           pitch.reset();
+      }
+      // A pitched depthwise convolution's rows are its channels.
+      if (pitch && pitch->channel) {
+        plan.m = *pitch->channel;
+        plan.outer = {0, pitch->oh};
+        plan.aPerRow = plan.bPerRow = true;
       }
       if (!pitch && channelVectors) {
         if (std::optional<ChannelPlan> cp =

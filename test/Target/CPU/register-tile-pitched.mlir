@@ -111,3 +111,40 @@ func.func @wide_rows(%in: memref<1x8x66x66xf32>, %w: memref<4x8x3x3xf32>, %out: 
     ins(%in, %w : memref<1x8x66x66xf32>, memref<4x8x3x3xf32>) outs(%out : memref<1x4x64x64xf32>)
   return
 }
+
+// -----
+
+// A depthwise 5x5 convolution on a 7x7 map (7 of 16 lanes per row) runs
+// pitched too (61% of the lanes): its rows become the channels (6 per
+// block, each with its own weight broadcast and input vectors), the input
+// read as [1, 8, 121] at p + kh*11 + kw.
+// CHECK-LABEL: func.func @depthwise_small_map
+// CHECK: %[[IN:.*]] = memref.collapse_shape %{{.*}} {{\[}}[0], [1], [2, 3]] : memref<1x8x11x11xf32> into memref<1x8x121xf32>
+// CHECK: scf.for {{.*}} iter_args
+// CHECK-COUNT-6: memref.load %{{.*}} : memref<8x5x5xf32>
+// CHECK: vector.maskedstore
+// CHECK-NOT: linalg.depthwise_conv_2d
+func.func @depthwise_small_map(%in: memref<1x8x11x11xf32>, %w: memref<8x5x5xf32>,
+                               %out: memref<1x8x7x7xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%out : memref<1x8x7x7xf32>)
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x8x11x11xf32>, memref<8x5x5xf32>) outs(%out : memref<1x8x7x7xf32>)
+  return
+}
+
+// -----
+
+// On a 14x14 map the pitched form would gain too few lanes (77% against
+// the rows' 87.5%) to pay for a broadcast per channel: rows of outputs.
+// CHECK-LABEL: func.func @depthwise_wider_map
+// CHECK-NOT: into memref<1x8x324xf32>
+// CHECK: vector.fma
+func.func @depthwise_wider_map(%in: memref<1x8x18x18xf32>, %w: memref<8x5x5xf32>,
+                               %out: memref<1x8x14x14xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.fill ins(%zero : f32) outs(%out : memref<1x8x14x14xf32>)
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x8x18x18xf32>, memref<8x5x5xf32>) outs(%out : memref<1x8x14x14xf32>)
+  return
+}

@@ -130,7 +130,9 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::ModuleOp"> {
     (padded) input's row pitch P, p = oh*P + ow, so the input is read as
     one contiguous vector dim with no copy; the P - OW junk columns of
     each row are left out of the stores (masked stores per row into the
-    output, or into the buffer an epilogue writes).
+    output, or into the buffer an epilogue writes). Depthwise convolutions
+    take the same form when it gains at least 10% of the lanes (5x5 and
+    3x3 on 7x7 maps); their block rows are then channels.
 
     Contractions whose output rows fill fewer than 80% of the lanes (1x1
     convolutions on 7x7 maps with 16 lanes: 49 of 64) run along the output
