@@ -699,6 +699,28 @@ protected:
          [&](OpBuilder &b, Location loc, Value r0) { fn(b, loc, r0, 1); });
   }
 
+  /// The reduction loops (each from 0, step 1) carrying `accs`; `body`
+  /// runs with their ivs set and returns the next accumulators.
+  scf::LoopNest reductionNest(
+      OpBuilder &b, Location loc, ArrayRef<unsigned> reductions,
+      ValueRange accs,
+      function_ref<scf::ValueVector(OpBuilder &, Location, ValueRange)> body) {
+    SmallVector<Value> zeros, ubs, ones;
+    for (unsigned d : reductions) {
+      zeros.push_back(cst(b, loc, 0));
+      ubs.push_back(sizes[d]);
+      ones.push_back(cst(b, loc, 1));
+    }
+    return scf::buildLoopNest(
+        b, loc, zeros, ubs, ones, accs,
+        [&](OpBuilder &b, Location loc, ValueRange kIvs,
+            ValueRange acc) -> scf::ValueVector {
+          for (auto [d, iv] : llvm::zip(reductions, kIvs))
+            ivs[d] = iv;
+          return body(b, loc, acc);
+        });
+  }
+
   /// Static size of a loop, or `dflt` when dynamic.
   int64_t staticSize(unsigned d, int64_t dflt) {
     std::optional<int64_t> c = getConstantIntValue(sizes[d]);
@@ -1015,18 +1037,9 @@ private:
         at(b, loc, rowIvs, n0, i, j);
         accs.push_back(initVector(b, loc, c, cMap, maskOf(j)));
       }
-    SmallVector<Value> zeros, ubs, ones;
-    for (unsigned d : plan.reductions) {
-      zeros.push_back(cst(b, loc, 0));
-      ubs.push_back(sizes[d]);
-      ones.push_back(cst(b, loc, 1));
-    }
-    scf::LoopNest nest = scf::buildLoopNest(
-        b, loc, zeros, ubs, ones, accs,
-        [&](OpBuilder &b, Location loc, ValueRange kIvs,
-            ValueRange acc) -> scf::ValueVector {
-          for (auto [d, iv] : llvm::zip(plan.reductions, kIvs))
-            ivs[d] = iv;
+    scf::LoopNest nest = reductionNest(
+        b, loc, plan.reductions, accs,
+        [&](OpBuilder &b, Location loc, ValueRange acc) -> scf::ValueVector {
           SmallVector<Value> bVecs(vectors), aVals(rows);
           scf::ValueVector next;
           for (int64_t i = 0; i < rows; ++i) {
@@ -1197,18 +1210,9 @@ private:
         op.getContext());
     Value bIn = inputs[plan.bIdx];
     AffineMap bMap = maps[plan.bIdx];
-    SmallVector<Value> zeros, ubs, ones;
-    for (unsigned d : plan.reductions) {
-      zeros.push_back(cst(b, loc, 0));
-      ubs.push_back(sizes[d]);
-      ones.push_back(cst(b, loc, 1));
-    }
-    scf::LoopNest nest = scf::buildLoopNest(
-        b, loc, zeros, ubs, ones, accs,
-        [&](OpBuilder &b, Location loc, ValueRange kIvs,
-            ValueRange acc) -> scf::ValueVector {
-          for (auto [d, iv] : llvm::zip(plan.reductions, kIvs))
-            ivs[d] = iv;
+    scf::LoopNest nest = reductionNest(
+        b, loc, plan.reductions, accs,
+        [&](OpBuilder &b, Location loc, ValueRange acc) -> scf::ValueVector {
           SmallVector<Value> aVecs;
           for (int64_t j = 0; j < vectors; ++j) {
             SmallVector<Value> idx = {aBlock};
