@@ -1,0 +1,798 @@
+//===- RegisterTileEmitters.cpp - register-blocked vector loops -----------===//
+//
+// Writes the vector loops of mnemo-cpu-register-tile's plans
+// (RegisterTileKernels.h): row blocks (the accumulators are rows x vectors
+// one-dimensional vectors carried by the reduction loops, so they stay in
+// registers), the channel-vector form and the dot-product form.
+//
+//===----------------------------------------------------------------------===//
+
+#include "RegisterTileKernels.h"
+
+#include "mlir/Dialect/Affine/Utils.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/SmallBitVector.h"
+
+namespace mnemo::register_tile {
+
+namespace {
+
+/// State and helpers shared by the two emitters: the op's loop sizes and
+/// the current value of each loop's induction variable.
+class EmitterBase {
+protected:
+  EmitterBase(linalg::LinalgOp op, int64_t vectorWidth, bool parallelize,
+              Init init, bool fma)
+      : op(op), vw(vectorWidth), parallelize(parallelize), fma(fma), init(init),
+        vecType(VectorType::get({vectorWidth},
+                                Float32Type::get(op.getContext()))),
+        maps(op.getIndexingMapsArray()), inputs(op.getDpsInputs()) {}
+
+  /// Loops over `outer` (sequential, or one scf.parallel) around `inner`,
+  /// which gets whether it should split its own block loop across threads.
+  void emitOuter(OpBuilder &b, ArrayRef<unsigned> outer,
+                 function_ref<void(OpBuilder &, Location, bool)> inner) {
+    Location loc = op.getLoc();
+    SmallVector<Range> ranges = op.createLoopRanges(b, loc);
+    for (Range &r : ranges)
+      sizes.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+    for (auto [d, size] : sizeOverrides)
+      sizes[d] = cst(b, loc, size);
+    ivs.assign(sizes.size(), Value());
+    SmallVector<Value> lbs, ubs, steps;
+    int64_t outerTrips = 1;
+    for (unsigned d : outer) {
+      lbs.push_back(cst(b, loc, 0));
+      ubs.push_back(sizes[d]);
+      steps.push_back(cst(b, loc, 1));
+      outerTrips *= staticSize(d, 1);
+    }
+    // Threads only pay for themselves on enough work (the count ignores
+    // dynamic dims, so small decode-step ops stay sequential). One parallel
+    // region per op: over the outer dims (channels of a depthwise conv,
+    // batches) when they give every thread a few iterations, else inside,
+    // over the register blocks.
+    int64_t work = 1;
+    for (unsigned d = 0; d < sizes.size(); ++d)
+      work *= staticSize(d, 1);
+    bool parallel = parallelize && work >= kParallelWork;
+    bool outerParallel = parallel && outerTrips >= kMinParallelTrips;
+    auto body = [&](OpBuilder &b, Location loc, ValueRange outerIvs) {
+      for (auto [d, iv] : llvm::zip(outer, outerIvs))
+        ivs[d] = iv;
+      inner(b, loc, parallel && !outerParallel);
+    };
+    if (outerParallel) {
+      scf::ParallelOp::create(b, loc, lbs, ubs, steps, body);
+      return;
+    }
+    scf::buildLoopNest(b, loc, lbs, ubs, steps, body);
+  }
+
+  Value cst(OpBuilder &b, Location loc, int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  }
+
+  /// Splits [0, size) into full steps of `step` and a remainder start.
+  Value fullEnd(OpBuilder &b, Location loc, Value size, int64_t step) {
+    Value rem = arith::RemUIOp::create(b, loc, size, cst(b, loc, step));
+    return arith::SubIOp::create(b, loc, size, rem);
+  }
+
+  /// A loop over [lb, ub) step `step`; an scf.parallel (OpenMP after
+  /// lowering) when `parallel`.
+  void loop(OpBuilder &b, Location loc, Value lb, Value ub, int64_t step,
+            bool parallel, function_ref<void(OpBuilder &, Location, Value)> fn) {
+    if (parallel) {
+      scf::ParallelOp::create(b, loc, ValueRange{lb}, ValueRange{ub},
+                              ValueRange{cst(b, loc, step)},
+                              [&](OpBuilder &b, Location loc, ValueRange iv) {
+                                fn(b, loc, iv[0]);
+                              });
+      return;
+    }
+    scf::ForOp::create(b, loc, lb, ub, cst(b, loc, step), ValueRange{},
+                       [&](OpBuilder &b, Location loc, Value iv, ValueRange) {
+                         fn(b, loc, iv);
+                         scf::YieldOp::create(b, loc);
+                       });
+  }
+
+  /// Full blocks of `block` rows along `dim`, then the remainder; one
+  /// 1-row block when there is no row dim.
+  void forRowBlocks(
+      OpBuilder &b, Location loc, std::optional<unsigned> dim, int64_t block,
+      bool parallel,
+      function_ref<void(OpBuilder &, Location, Value, int64_t)> fn) {
+    if (!dim) {
+      fn(b, loc, Value(), 1);
+      return;
+    }
+    Value size = sizes[*dim];
+    Value full = fullEnd(b, loc, size, block);
+    loop(b, loc, cst(b, loc, 0), full, block, parallel,
+         [&](OpBuilder &b, Location loc, Value r0) { fn(b, loc, r0, block); });
+    remainderRows(b, loc, *dim, size, full, block, fn);
+  }
+
+  /// The rows after the last full block: one block of exactly the rest
+  /// when the size is static (so 16 rows with blocks of 6 end in a 4-row
+  /// block, not four 1-row passes over B), else 1-row blocks.
+  void remainderRows(
+      OpBuilder &b, Location loc, unsigned dim, Value size, Value full,
+      int64_t block,
+      function_ref<void(OpBuilder &, Location, Value, int64_t)> fn) {
+    int64_t n = staticSize(dim, -1);
+    if (n >= 0) {
+      if (n % block)
+        fn(b, loc, full, n % block);
+      return;
+    }
+    loop(b, loc, full, size, 1, false,
+         [&](OpBuilder &b, Location loc, Value r0) { fn(b, loc, r0, 1); });
+  }
+
+  /// The reduction loops (each from 0, step 1) carrying `accs`; `body`
+  /// runs with their ivs set and returns the next accumulators.
+  scf::LoopNest reductionNest(
+      OpBuilder &b, Location loc, ArrayRef<unsigned> reductions,
+      ValueRange accs,
+      function_ref<scf::ValueVector(OpBuilder &, Location, ValueRange)> body) {
+    SmallVector<Value> zeros, ubs, ones;
+    for (unsigned d : reductions) {
+      zeros.push_back(cst(b, loc, 0));
+      ubs.push_back(sizes[d]);
+      ones.push_back(cst(b, loc, 1));
+    }
+    return scf::buildLoopNest(
+        b, loc, zeros, ubs, ones, accs,
+        [&](OpBuilder &b, Location loc, ValueRange kIvs,
+            ValueRange acc) -> scf::ValueVector {
+          for (auto [d, iv] : llvm::zip(reductions, kIvs))
+            ivs[d] = iv;
+          return body(b, loc, acc);
+        });
+  }
+
+  /// Static size of a loop, or `dflt` when dynamic.
+  int64_t staticSize(unsigned d, int64_t dflt) {
+    std::optional<int64_t> c = getConstantIntValue(sizes[d]);
+    return c ? *c : dflt;
+  }
+
+  SmallVector<Value> indices(OpBuilder &b, Location loc, AffineMap map) {
+    SmallVector<Value> idx;
+    for (AffineExpr e : map.getResults()) {
+      if (auto d = dyn_cast<AffineDimExpr>(e))
+        idx.push_back(ivs[d.getPosition()]);
+      else
+        idx.push_back(affine::expandAffineExpr(b, loc, e, ivs, {}));
+    }
+    return idx;
+  }
+
+  Value zeroVector(OpBuilder &b, Location loc, VectorType type) {
+    return arith::ConstantOp::create(b, loc, type,
+                                     DenseElementsAttr::get(type, 0.0f));
+  }
+
+  Value loadVector(OpBuilder &b, Location loc, Value base, AffineMap map,
+                   Value mask) {
+    SmallVector<Value> idx = indices(b, loc, map);
+    if (!mask)
+      return vector::LoadOp::create(b, loc, vecType, base, idx);
+    return vector::MaskedLoadOp::create(b, loc, vecType, base, idx, mask,
+                                        zeroVector(b, loc, vecType));
+  }
+
+  /// acc + a * b: one vector.fma where the target has FMA; without it
+  /// (x86-64-v2) LLVM would expand a vector fma into scalar fmaf calls.
+  Value mulAdd(OpBuilder &b, Location loc, Value a, Value x, Value acc) {
+    if (fma)
+      return vector::FMAOp::create(b, loc, a, x, acc);
+    return arith::AddFOp::create(b, loc, acc,
+                                 arith::MulFOp::create(b, loc, a, x));
+  }
+
+  /// `epilogue`'s body on one accumulator vector: each scalar op is
+  /// re-created on vectors, outside scalars broadcast.
+  Value applyEpilogue(OpBuilder &b, Location loc, linalg::GenericOp epilogue,
+                      Value acc) {
+    Block *body = epilogue.getBlock();
+    IRMapping map;
+    map.map(body->getArgument(0), acc);
+    for (Operation &inner : body->without_terminator()) {
+      SmallVector<Value> operands;
+      for (Value v : inner.getOperands())
+        operands.push_back(map.contains(v) ? map.lookup(v)
+                                           : vector::BroadcastOp::create(
+                                                 b, loc, vecType, v)
+                                                 .getResult());
+      OperationState state(loc, inner.getName(), operands, {vecType},
+                           inner.getAttrs());
+      map.map(inner.getResult(0), b.create(state)->getResult(0));
+    }
+    Value yielded = body->getTerminator()->getOperand(0);
+    return map.contains(yielded)
+               ? map.lookup(yielded)
+               : vector::BroadcastOp::create(b, loc, vecType, yielded)
+                     .getResult();
+  }
+
+  linalg::LinalgOp op;
+  int64_t vw;
+  bool parallelize, fma;
+  Init init; // the output's initial value, when folded
+  VectorType vecType;
+  SmallVector<AffineMap> maps;
+  SmallVector<Value> inputs; // the op's, or views standing in for them
+  SmallVector<std::pair<unsigned, int64_t>> sizeOverrides; // loop -> trips
+  SmallVector<Value> sizes, ivs;
+};
+
+/// Emits the register-blocked loops for one planned contraction.
+class BlockEmitter : EmitterBase {
+public:
+  BlockEmitter(linalg::LinalgOp op, const Plan &plan, int64_t vectorWidth,
+               int64_t rows, int64_t vectors, bool parallelize, Init init,
+               bool fma, Epilogue epilogue)
+      : EmitterBase(op, vectorWidth, parallelize, init, fma), plan(plan), mr(rows),
+        nv(vectors), epilogue(epilogue.op),
+        out(epilogue.dst ? epilogue.dst : op.getDpsInits()[0]),
+        outMap(epilogue.dstMap ? epilogue.dstMap
+                               : op.getIndexingMapsArray().back()),
+        split(epilogue) {}
+
+  int64_t l1Bytes = 0; // L1 data cache for column tiles (0: none)
+
+  /// Runs the convolution on its input's pitch: B is the input's [N, C,
+  /// H*W] view, oh takes one trip and ow the whole flat map.
+  void pitch(OpBuilder &b, const Pitched &p) {
+    inputs[plan.bIdx] = memref::CollapseShapeOp::create(
+        b, op.getLoc(), inputs[plan.bIdx],
+        SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+    maps[plan.bIdx] = p.bMap;
+    sizeOverrides = {{p.oh, 1}, {p.ow, p.flatSize}};
+  }
+
+  void emit(OpBuilder &b) {
+    emitOuter(b, plan.outer, [&](OpBuilder &b, Location loc, bool parallel) {
+      emitColumns(b, loc, parallel);
+    });
+  }
+
+private:
+  using ColumnFn = function_ref<void(OpBuilder &, Location, Value n0,
+                                     int64_t vectors, Value mask, Value left)>;
+  using RowFn =
+      function_ref<void(OpBuilder &, Location, Value m0, int64_t rows)>;
+
+
+  /// Column blocks from `first`: full blocks of `nv` vectors, then the
+  /// rest: with a static size one block of as many vectors as it needs,
+  /// only the last masked (so 49 columns are 32 + one 2-vector block, not
+  /// 32 + 16 + 1 in two passes over A), else masked single vectors (then
+  /// `first` is 0). `mask` and `left` describe the block's last vector.
+  void forColumns(OpBuilder &b, Location loc, bool parallel, ColumnFn fn,
+                  int64_t first = 0) {
+    int64_t blk = vw * nv;
+    VectorType maskType = VectorType::get({vw}, b.getI1Type());
+    auto full = [&](Value lb, Value ub) {
+      loop(b, loc, lb, ub, blk, parallel,
+           [&](OpBuilder &b, Location loc, Value n0) {
+             fn(b, loc, n0, nv, Value(), Value());
+           });
+    };
+    // A strided B's unmasked wide load reads s-1 elements past the block's
+    // last one; keeping at least one column for the tail keeps them inside
+    // the row.
+    int64_t n = staticSize(plan.n, -1);
+    if (n >= 0) {
+      int64_t covered = plan.bStride > 1 ? n - 1 : n;
+      int64_t end = first + std::max<int64_t>(covered - first, 0) / blk * blk;
+      if (end > first)
+        full(cst(b, loc, first), cst(b, loc, end));
+      int64_t rest = n - end;
+      if (rest <= 0)
+        return;
+      int64_t vectors = llvm::divideCeil(rest, vw);
+      int64_t lastLanes = rest - (vectors - 1) * vw;
+      Value mask, left;
+      if (lastLanes < vw || plan.bStride > 1) {
+        left = cst(b, loc, lastLanes);
+        mask = vector::CreateMaskOp::create(b, loc, maskType, ValueRange{left});
+      }
+      fn(b, loc, cst(b, loc, end), vectors, mask, left);
+      return;
+    }
+    assert(first == 0 && "column tiles need a static size");
+    Value nSize = sizes[plan.n];
+    Value covered = nSize;
+    if (plan.bStride > 1)
+      covered = arith::MaxSIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, nSize, cst(b, loc, 1)),
+          cst(b, loc, 0));
+    Value nFull = fullEnd(b, loc, covered, blk);
+    full(cst(b, loc, 0), nFull);
+    loop(b, loc, nFull, nSize, vw, false,
+         [&](OpBuilder &b, Location loc, Value n0) {
+           Value left = arith::SubIOp::create(b, loc, nSize, n0);
+           Value mask = vector::CreateMaskOp::create(b, loc, maskType,
+                                                     ValueRange{left});
+           fn(b, loc, n0, 1, mask, left);
+         });
+  }
+
+  /// Full row blocks of `mr` rows, then single rows.
+  void forRows(OpBuilder &b, Location loc, bool parallel, RowFn fn) {
+    forRowBlocks(b, loc, plan.m, mr, parallel, fn);
+  }
+
+
+  void emitColumns(OpBuilder &b, Location loc, bool parallel) {
+    auto block = [&](Value m0, int64_t rows) {
+      return [&, m0, rows](OpBuilder &b, Location loc, Value n0,
+                           int64_t vectors, Value mask, Value left) {
+        emitBlock(b, loc, m0, rows, n0, vectors, mask, left);
+      };
+    };
+    // Few column blocks (small feature maps): rows outside, so the threads
+    // split the rows and the column tail is not left to one thread.
+    int64_t nBlocks = staticSize(plan.n, 1 << 20) / (vw * nv);
+    int64_t mBlocks = plan.m ? staticSize(*plan.m, 1 << 20) / mr : 0;
+    if (plan.m && nBlocks < 8 && mBlocks > nBlocks) {
+      forRows(b, loc, parallel,
+              [&](OpBuilder &b, Location loc, Value m0, int64_t rows) {
+                forColumns(b, loc, false, block(m0, rows));
+              });
+      return;
+    }
+    if (int64_t tile = columnTile(parallel)) {
+      // Column tiles whose B panel stays in L1 while every row block
+      // sweeps it; each row block then stores `tile` contiguous elements
+      // per row instead of one block's worth in each of M rows (a 1x1
+      // convolution with few input channels over a 112x112 map is bound
+      // by those stores).
+      int64_t n = staticSize(plan.n, -1);
+      int64_t tiles = (plan.bStride > 1 ? n - 1 : n) / tile;
+      loop(b, loc, cst(b, loc, 0), cst(b, loc, tiles * tile), tile, parallel,
+           [&](OpBuilder &b, Location loc, Value t0) {
+             forRows(b, loc, false, [&](OpBuilder &b, Location loc, Value m0,
+                                        int64_t rows) {
+               Value end = arith::AddIOp::create(b, loc, t0, cst(b, loc, tile));
+               loop(b, loc, t0, end, vw * nv, false,
+                    [&](OpBuilder &b, Location loc, Value n0) {
+                      emitBlock(b, loc, m0, rows, n0, nv, Value(), Value());
+                    });
+             });
+           });
+      forRows(b, loc, false,
+              [&](OpBuilder &b, Location loc, Value m0, int64_t rows) {
+                forColumns(b, loc, false, block(m0, rows), tiles * tile);
+              });
+      return;
+    }
+    forColumns(b, loc, parallel, [&](OpBuilder &b, Location loc, Value n0,
+                                     int64_t vectors, Value mask, Value left) {
+      forRows(b, loc, false,
+              [&](OpBuilder &b, Location loc, Value m0, int64_t rows) {
+                block(m0, rows)(b, loc, n0, vectors, mask, left);
+              });
+    });
+  }
+
+  /// Columns per L1 tile: half of L1 holds B's K x tile panel. 0 when
+  /// sizes are dynamic, the panel of two blocks already overflows, the
+  /// columns fit one tile, or there are too few tiles to share among
+  /// threads.
+  int64_t columnTile(bool parallel) {
+    int64_t n = staticSize(plan.n, -1), k = 1, blk = vw * nv;
+    for (unsigned d : plan.reductions)
+      k *= staticSize(d, -1);
+    if (!plan.m || n < 0 || k <= 0 || !l1Bytes || plan.combiner)
+      return 0;
+    int64_t tile = l1Bytes / 2 / (4 * k * plan.bStride) / blk * blk;
+    if (tile < 2 * blk || n < 2 * tile || (parallel && n / tile < 4))
+      return 0;
+    return tile;
+  }
+
+  /// B's elements at n0 + l (l < vw), `stride` apart in memory: one wide
+  /// load and a shuffle. The tail's wide mask stops at the last element
+  /// read, s*(left-1), so it never touches memory past the row.
+  Value loadStridedB(OpBuilder &b, Location loc, Value base, AffineMap map,
+                     Value mask, Value left) {
+    int64_t s = plan.bStride;
+    if (s == 1)
+      return loadVector(b, loc, base, map, mask);
+    auto wide = VectorType::get({vw * s}, vecType.getElementType());
+    SmallVector<Value> idx = indices(b, loc, map);
+    Value v;
+    if (!left) {
+      v = vector::LoadOp::create(b, loc, wide, base, idx);
+    } else {
+      Value bound = arith::SubIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, left, cst(b, loc, s)),
+          cst(b, loc, s - 1));
+      Value mask = vector::CreateMaskOp::create(
+          b, loc, VectorType::get({vw * s}, b.getI1Type()), ValueRange{bound});
+      v = vector::MaskedLoadOp::create(b, loc, wide, base, idx, mask,
+                                       zeroVector(b, loc, wide));
+    }
+    SmallVector<int64_t> lanes;
+    for (int64_t l = 0; l < vw; ++l)
+      lanes.push_back(l * s);
+    return vector::ShuffleOp::create(b, loc, v, v, lanes);
+  }
+
+  /// The accumulator's start at the current ivs: the folded init, or the
+  /// output as it is.
+  Value initVector(OpBuilder &b, Location loc, Value c, AffineMap cMap,
+                   Value mask) {
+    if (init.scalar)
+      return vector::BroadcastOp::create(b, loc, vecType, init.scalar);
+    if (!init.source)
+      return loadVector(b, loc, c, cMap, mask);
+    if (usesDim(init.sourceMap, plan.n))
+      return loadVector(b, loc, init.source, init.sourceMap, mask);
+    Value s = memref::LoadOp::create(b, loc, init.source,
+                                     indices(b, loc, init.sourceMap));
+    return vector::BroadcastOp::create(b, loc, vecType, s);
+  }
+
+  /// Sets the row and column ivs of block element (i, j).
+  void at(OpBuilder &b, Location loc, ArrayRef<Value> rowIvs, Value n0,
+          int64_t i, int64_t j) {
+    if (plan.m)
+      ivs[*plan.m] = rowIvs[i];
+    ivs[plan.n] = j == 0 ? n0
+                         : arith::AddIOp::create(b, loc, n0,
+                                                 cst(b, loc, j * vw))
+                               .getResult();
+  }
+
+  void emitBlock(OpBuilder &b, Location loc, Value m0, int64_t rows, Value n0,
+                 int64_t vectors, Value mask, Value left) {
+    Value a = inputs[plan.aIdx], bIn = inputs[plan.bIdx];
+    Value c = op.getDpsInits()[0];
+    AffineMap aMap = maps[plan.aIdx], bMap = maps[plan.bIdx], cMap = maps.back();
+    SmallVector<Value> rowIvs;
+    for (int64_t i = 0; i < rows; ++i)
+      rowIvs.push_back(i == 0 ? m0
+                              : arith::AddIOp::create(b, loc, m0, cst(b, loc, i))
+                                    .getResult());
+    // Only the block's last vector is masked.
+    auto maskOf = [&](int64_t j) { return j == vectors - 1 ? mask : Value(); };
+    auto leftOf = [&](int64_t j) { return j == vectors - 1 ? left : Value(); };
+    SmallVector<Value> accs;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < vectors; ++j) {
+        at(b, loc, rowIvs, n0, i, j);
+        accs.push_back(initVector(b, loc, c, cMap, maskOf(j)));
+      }
+    scf::LoopNest nest = reductionNest(
+        b, loc, plan.reductions, accs,
+        [&](OpBuilder &b, Location loc, ValueRange acc) -> scf::ValueVector {
+          SmallVector<Value> bVecs(vectors), aVals(rows);
+          scf::ValueVector next;
+          for (int64_t i = 0; i < rows; ++i) {
+            for (int64_t j = 0; j < vectors; ++j) {
+              at(b, loc, rowIvs, n0, i, j);
+              if (plan.combiner) {
+                Value bv =
+                    loadStridedB(b, loc, bIn, bMap, maskOf(j), leftOf(j));
+                next.push_back(combine(b, loc, bv, acc[i * vectors + j]));
+                continue;
+              }
+              if (!aVals[i] && (i == 0 || plan.aPerRow)) {
+                Value s = memref::LoadOp::create(b, loc, a,
+                                                 indices(b, loc, aMap));
+                aVals[i] = vector::BroadcastOp::create(b, loc, vecType, s);
+              } else if (!aVals[i]) {
+                aVals[i] = aVals[0];
+              }
+              Value bv = bVecs[j];
+              if (!bv || plan.bPerRow) {
+                bv = loadStridedB(b, loc, bIn, bMap, maskOf(j), leftOf(j));
+                bVecs[j] = bv;
+              }
+              next.push_back(
+                  mulAdd(b, loc, aVals[i], bv, acc[i * vectors + j]));
+            }
+          }
+          return next;
+        });
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < vectors; ++j) {
+        at(b, loc, rowIvs, n0, i, j);
+        Value v = nest.results[i * vectors + j];
+        if (epilogue)
+          v = applyEpilogue(b, loc, epilogue, v);
+        SmallVector<Value> idx = indices(b, loc, outMap);
+        if (split.segments)
+          storeSplit(b, loc, v, idx[0], maskOf(j));
+        else if (maskOf(j))
+          vector::MaskedStoreOp::create(b, loc, out, idx, maskOf(j), v);
+        else
+          vector::StoreOp::create(b, loc, v, out, idx);
+      }
+  }
+
+  /// A vector of the flattened map stored row by row: lanes of row r
+  /// (w0 + lane in [r*Pc, r*Pc + W), w0 = the first element's column, Pc
+  /// the compute pitch) go to flat + r*(pitch - Pc), one masked store per
+  /// row touched. With Pc > W (a pitched convolution) the lanes in
+  /// between are junk and stored nowhere; the base of a row the vector
+  /// only reaches with its last lanes may lie before the buffer, which the
+  /// mask keeps from being written (the GEP is not inbounds).
+  void storeSplit(OpBuilder &b, Location loc, Value v, Value flat, Value tail) {
+    int64_t pc = split.computePitch ? split.computePitch : split.width;
+    Value w0 = arith::RemUIOp::create(b, loc, ivs[plan.n], cst(b, loc, pc));
+    auto maskType = VectorType::get({vw}, b.getI1Type());
+    auto below = [&](Value n) -> Value {
+      n = arith::MaxSIOp::create(b, loc, n, cst(b, loc, 0));
+      return vector::CreateMaskOp::create(b, loc, maskType, ValueRange{n});
+    };
+    Value allOn = below(cst(b, loc, vw));
+    for (int64_t r = 0; r < split.segments; ++r) {
+      Value lo = arith::SubIOp::create(b, loc, cst(b, loc, r * pc), w0);
+      Value hi =
+          arith::SubIOp::create(b, loc, cst(b, loc, r * pc + split.width), w0);
+      Value m = arith::AndIOp::create(
+          b, loc, below(hi), arith::XOrIOp::create(b, loc, below(lo), allOn));
+      if (tail)
+        m = arith::AndIOp::create(b, loc, m, tail);
+      Value at =
+          arith::AddIOp::create(b, loc, flat, cst(b, loc, r * (split.pitch - pc)));
+      vector::MaskedStoreOp::create(b, loc, out, ValueRange{at}, m, v);
+    }
+  }
+
+  /// The pool's combining op on vectors: f(element, acc) in the body's
+  /// operand order.
+  Value combine(OpBuilder &b, Location loc, Value element, Value acc) {
+    Operation *f = plan.combiner;
+    Value in = op.getBlock()->getArgument(0);
+    SmallVector<Value> operands = {f->getOperand(0) == in ? element : acc,
+                                   f->getOperand(1) == in ? element : acc};
+    OperationState state(loc, f->getName(), operands, {vecType},
+                         f->getAttrs());
+    return b.create(state)->getResult(0);
+  }
+
+  const Plan &plan;
+  int64_t mr, nv;
+  linalg::GenericOp epilogue;
+  Value out;       // where the block is stored: C, or the epilogue's buffer
+  AffineMap outMap; // its indices
+  Epilogue split;   // rows the stores are split into (segments > 0)
+};
+
+class ChannelEmitter : EmitterBase {
+public:
+  ChannelEmitter(linalg::LinalgOp op, const Plan &plan, const ChannelPlan &cp,
+                 int64_t vectorWidth, bool parallelize, Init init, bool fma,
+                 linalg::GenericOp epilogue)
+      : EmitterBase(op, vectorWidth, parallelize, init, fma), plan(plan),
+        cp(cp), nv(cp.vectors), epilogue(epilogue) {}
+
+  void emit(OpBuilder &b) {
+    emitOuter(b, plan.outer, [&](OpBuilder &b, Location loc, bool parallel) {
+      int64_t m = staticSize(*plan.m, -1), blk = vw * nv;
+      int64_t full = m / blk * blk;
+      loop(b, loc, cst(b, loc, 0), cst(b, loc, full), blk, parallel,
+           [&](OpBuilder &b, Location loc, Value m0) {
+             columns(b, loc, m0, nv);
+           });
+      if (m % blk)
+        columns(b, loc, cst(b, loc, full), (m % blk) / vw);
+    });
+  }
+
+private:
+  void columns(OpBuilder &b, Location loc, Value m0, int64_t vectors) {
+    int64_t n = staticSize(plan.n, -1), rows = cp.rows;
+    int64_t full = n / rows * rows;
+    loop(b, loc, cst(b, loc, 0), cst(b, loc, full), rows, false,
+         [&](OpBuilder &b, Location loc, Value p0) {
+           block(b, loc, m0, vectors, p0, rows);
+         });
+    if (n % rows)
+      block(b, loc, m0, vectors, cst(b, loc, full), n % rows);
+  }
+
+  Value offset(OpBuilder &b, Location loc, Value v, int64_t c) {
+    return c ? arith::AddIOp::create(b, loc, v, cst(b, loc, c)).getResult()
+             : v;
+  }
+
+  void block(OpBuilder &b, Location loc, Value m0, int64_t vectors, Value p0,
+             int64_t rows) {
+    unsigned m = *plan.m, n = plan.n;
+    Value aBlock = arith::DivUIOp::create(b, loc, m0, cst(b, loc, vw * nv));
+    SmallVector<Value> accs;
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < vectors; ++j) {
+        if (init.scalar)
+          accs.push_back(vector::BroadcastOp::create(b, loc, vecType, init.scalar));
+        else
+          accs.push_back(vector::LoadOp::create(
+              b, loc, vecType, cp.bias, ValueRange{offset(b, loc, m0, j * vw)}));
+      }
+    // A's indices between the block and the lane: the reduction loops.
+    AffineMap aMap = cp.a.map;
+    AffineMap kMap = AffineMap::get(
+        aMap.getNumDims(), 0, aMap.getResults().drop_front().drop_back(),
+        op.getContext());
+    Value bIn = inputs[plan.bIdx];
+    AffineMap bMap = maps[plan.bIdx];
+    scf::LoopNest nest = reductionNest(
+        b, loc, plan.reductions, accs,
+        [&](OpBuilder &b, Location loc, ValueRange acc) -> scf::ValueVector {
+          SmallVector<Value> aVecs;
+          for (int64_t j = 0; j < vectors; ++j) {
+            SmallVector<Value> idx = {aBlock};
+            llvm::append_range(idx, indices(b, loc, kMap));
+            idx.push_back(cst(b, loc, j * vw));
+            aVecs.push_back(
+                vector::LoadOp::create(b, loc, vecType, cp.a.value, idx));
+          }
+          scf::ValueVector next;
+          for (int64_t i = 0; i < rows; ++i) {
+            ivs[n] = offset(b, loc, p0, i);
+            Value s = memref::LoadOp::create(b, loc, bIn, indices(b, loc, bMap));
+            Value bc = vector::BroadcastOp::create(b, loc, vecType, s);
+            for (int64_t j = 0; j < vectors; ++j)
+              next.push_back(mulAdd(b, loc, bc, aVecs[j], acc[i * vectors + j]));
+          }
+          return next;
+        });
+    auto idxType = VectorType::get({vw}, b.getI32Type());
+    SmallVector<int32_t> lanes;
+    for (int64_t l = 0; l < vw; ++l)
+      lanes.push_back(int32_t(l * cp.mStride));
+    Value laneOffsets = arith::ConstantOp::create(
+        b, loc, idxType, DenseElementsAttr::get(idxType, ArrayRef(lanes)));
+    Value all = vector::ConstantMaskOp::create(
+        b, loc, VectorType::get({vw}, b.getI1Type()),
+        vector::ConstantMaskKind::AllTrue);
+    for (int64_t i = 0; i < rows; ++i)
+      for (int64_t j = 0; j < vectors; ++j) {
+        Value v = nest.results[i * vectors + j];
+        if (epilogue)
+          v = applyEpilogue(b, loc, epilogue, v);
+        ivs[m] = offset(b, loc, m0, j * vw);
+        ivs[n] = offset(b, loc, p0, i);
+        Value at = affine::expandAffineExpr(b, loc, cp.pos, ivs, {});
+        vector::ScatterOp::create(b, loc, Type(), cp.flat, ValueRange{at},
+                                  laneOffsets, all, v);
+      }
+  }
+
+  const Plan &plan;
+  const ChannelPlan &cp;
+  int64_t nv;
+  linalg::GenericOp epilogue;
+};
+
+/// Emits the dot-product form of one contraction.
+class DotEmitter : EmitterBase {
+public:
+  DotEmitter(linalg::LinalgOp op, const DotPlan &plan, int64_t vectorWidth,
+             int64_t rows, bool parallelize, Init init, bool fma)
+      : EmitterBase(op, vectorWidth, parallelize, init, fma), plan(plan),
+        rows(rows) {}
+
+  void emit(OpBuilder &b) {
+    emitOuter(b, plan.outer, [&](OpBuilder &b, Location loc, bool parallel) {
+      forRowBlocks(b, loc, plan.r, rows, parallel,
+                   [&](OpBuilder &b, Location loc, Value r0, int64_t n) {
+                     emitBlock(b, loc, r0, n);
+                   });
+    });
+  }
+
+private:
+  void setRow(SmallVector<Value> &rowIvs, int64_t i) {
+    if (plan.r)
+      ivs[*plan.r] = rowIvs[i];
+  }
+
+  /// One step along k for every row of the block (masked in the tail).
+  SmallVector<Value> step(OpBuilder &b, Location loc, SmallVector<Value> &rowIvs,
+                          ValueRange acc, Value mask) {
+    SmallVector<Value> next;
+    Value aVec, bVec;
+    for (int64_t i = 0; i < (int64_t)rowIvs.size(); ++i) {
+      setRow(rowIvs, i);
+      if (!aVec || plan.aPerRow)
+        aVec = loadVector(b, loc, inputs[0], maps[0], mask);
+      if (!bVec || plan.bPerRow)
+        bVec = loadVector(b, loc, inputs[1], maps[1], mask);
+      next.push_back(mulAdd(b, loc, aVec, bVec, acc[i]));
+    }
+    return next;
+  }
+
+  void emitBlock(OpBuilder &b, Location loc, Value r0, int64_t n) {
+    SmallVector<Value> rowIvs;
+    for (int64_t i = 0; i < n; ++i)
+      rowIvs.push_back(i == 0 ? r0
+                              : arith::AddIOp::create(b, loc, r0, cst(b, loc, i))
+                                    .getResult());
+    SmallVector<Value> accs(n, zeroVector(b, loc, vecType));
+    Value kSize = sizes[plan.k];
+    Value kFull = fullEnd(b, loc, kSize, vw);
+    auto full = scf::ForOp::create(
+        b, loc, cst(b, loc, 0), kFull, cst(b, loc, vw), accs,
+        [&](OpBuilder &b, Location loc, Value k0, ValueRange acc) {
+          ivs[plan.k] = k0;
+          scf::YieldOp::create(b, loc, step(b, loc, rowIvs, acc, Value()));
+        });
+    auto tail = scf::ForOp::create(
+        b, loc, kFull, kSize, cst(b, loc, vw), full.getResults(),
+        [&](OpBuilder &b, Location loc, Value k0, ValueRange acc) {
+          ivs[plan.k] = k0;
+          Value left = arith::SubIOp::create(b, loc, kSize, k0);
+          Value mask = vector::CreateMaskOp::create(
+              b, loc, VectorType::get({vw}, b.getI1Type()), ValueRange{left});
+          scf::YieldOp::create(b, loc, step(b, loc, rowIvs, acc, mask));
+        });
+    Value c = op.getDpsInits()[0];
+    for (int64_t i = 0; i < n; ++i) {
+      setRow(rowIvs, i);
+      Value sum = vector::ReductionOp::create(
+          b, loc, vector::CombiningKind::ADD, tail.getResult(i));
+      SmallVector<Value> idx = indices(b, loc, maps[2]);
+      Value old =
+          init.scalar ? init.scalar : memref::LoadOp::create(b, loc, c, idx);
+      memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, sum),
+                              c, idx);
+    }
+  }
+
+  const DotPlan &plan;
+  int64_t rows;
+};
+
+} // namespace
+
+void emitRows(RewriterBase &rewriter, linalg::LinalgOp op, const Plan &plan,
+              const KernelShape &shape, const Init &init,
+              const Epilogue &epilogue, const std::optional<Pitched> &pitch) {
+  rewriter.setInsertionPoint(op);
+  BlockEmitter emitter(op, plan, shape.vw, shape.mr, shape.nv, shape.parallel,
+                       init, shape.fma, epilogue);
+  if (pitch)
+    emitter.pitch(rewriter, *pitch);
+  emitter.l1Bytes = shape.l1Bytes;
+  emitter.emit(rewriter);
+}
+
+void emitChannels(RewriterBase &rewriter, linalg::LinalgOp op,
+                  const Plan &plan, const ChannelPlan &cp,
+                  const KernelShape &shape, const Init &init,
+                  linalg::GenericOp epilogue) {
+  rewriter.setInsertionPoint(op);
+  ChannelEmitter(op, plan, cp, shape.vw, shape.parallel, init, shape.fma,
+                 epilogue)
+      .emit(rewriter);
+}
+
+void emitDot(RewriterBase &rewriter, linalg::LinalgOp op, const DotPlan &plan,
+             const KernelShape &shape, const Init &init) {
+  rewriter.setInsertionPoint(op);
+  DotEmitter(op, plan, shape.vw, shape.mr, shape.parallel, init, shape.fma)
+      .emit(rewriter);
+}
+
+} // namespace mnemo::register_tile

@@ -1,0 +1,828 @@
+//===- RegisterTilePlanning.cpp - which form a contraction takes ----------===//
+//
+// Plans for mnemo-cpu-register-tile (RegisterTileKernels.h): the register
+// block of a contraction, the fill or bias before it and the elementwise
+// op after it that fold into its accumulators, and the rewrites and forms
+// that suit its shape (1x1 convolutions flattened, im2col, pitched
+// convolutions, the channel-vector form with packed weights).
+//
+//===----------------------------------------------------------------------===//
+
+#include "RegisterTileKernels.h"
+#include "mnemo/Target/CPU/BufferAliases.h"
+
+#include "mlir/Dialect/Affine/Utils.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/SmallBitVector.h"
+
+namespace mnemo::register_tile {
+
+/// out = out + in0 * in1 (in either operand order), all f32.
+bool isMulAddBody(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  // Exactly mulf, addf, yield.
+  if (body->getNumArguments() != 3 || body->getOperations().size() != 3 ||
+      !llvm::all_of(body->getArgumentTypes(),
+                    [](Type t) { return t.isF32(); }))
+    return false;
+  auto yield = dyn_cast<linalg::YieldOp>(body->getTerminator());
+  if (!yield || yield.getNumOperands() != 1)
+    return false;
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value out = body->getArgument(2);
+  if (add.getLhs() != out && add.getRhs() != out)
+    return false;
+  Value prod = add.getLhs() == out ? add.getRhs() : add.getLhs();
+  auto mul = prod.getDefiningOp<arith::MulFOp>();
+  if (!mul)
+    return false;
+  Value a = body->getArgument(0), b = body->getArgument(1);
+  return (mul.getLhs() == a && mul.getRhs() == b) ||
+         (mul.getLhs() == b && mul.getRhs() == a);
+}
+
+
+/// The buffer under the collapse_shape views a flattened convolution adds.
+Value viewSource(Value v) {
+  while (auto view = v.getDefiningOp<memref::CollapseShapeOp>())
+    v = view.getSrc();
+  return v;
+}
+
+bool lastDimUnitStride(Value v) {
+  auto type = dyn_cast<MemRefType>(v.getType());
+  if (!type || type.getRank() == 0)
+    return false;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  return succeeded(type.getStridesAndOffset(strides, offset)) &&
+         strides.back() == 1;
+}
+
+
+
+
+/// A windowed reduction (max or average pooling): the body combines input
+/// 0's element with the output, `yield f(in, out)` with f = max, min or
+/// add on f32; input 1, if any, is the window's shape and is not read.
+Operation *poolCombiner(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  if (op.getNumDpsInputs() < 1 || op.getNumDpsInputs() > 2 ||
+      body->getOperations().size() != 2 ||
+      !llvm::all_of(body->getArgumentTypes(), [](Type t) { return t.isF32(); }))
+    return nullptr;
+  Operation &f = body->front();
+  if (!isa<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
+           arith::MinNumFOp, arith::AddFOp>(f) ||
+      body->getTerminator()->getOperand(0) != f.getResult(0))
+    return nullptr;
+  Value in = body->getArgument(0), out = body->getArguments().back();
+  if (!((f.getOperand(0) == in && f.getOperand(1) == out) ||
+        (f.getOperand(0) == out && f.getOperand(1) == in)))
+    return nullptr;
+  if (op.getNumDpsInputs() == 2 && !body->getArgument(1).use_empty())
+    return nullptr;
+  return &f;
+}
+
+std::optional<Plan> planContraction(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() == 0)
+    return std::nullopt;
+  Operation *combiner = nullptr;
+  if (op.getNumDpsInputs() != 2 || !isMulAddBody(op)) {
+    combiner = poolCombiner(op);
+    if (!combiner)
+      return std::nullopt;
+  }
+  unsigned numInputs = op.getNumDpsInputs();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap cMap = maps.back();
+  if (!cMap.isProjectedPermutation() || cMap.getNumResults() == 0)
+    return std::nullopt;
+  Plan plan;
+  plan.combiner = combiner;
+  plan.n = cast<AffineDimExpr>(cMap.getResults().back()).getPosition();
+  auto iters = op.getIteratorTypesArray();
+  if (!linalg::isParallelIterator(iters[plan.n]))
+    return std::nullopt;
+  MLIRContext *ctx = op->getContext();
+  AffineExpr dn = getAffineDimExpr(plan.n, ctx);
+  // B is the input indexed by n: only in its last (unit-stride) result, with
+  // coefficient 1, so a vector along n is contiguous in B.
+  int bIdx = -1;
+  for (unsigned i = 0; i < numInputs; ++i) {
+    AffineMap map = maps[i];
+    if (!usesDim(map, plan.n))
+      continue;
+    if (bIdx >= 0 || map.getNumResults() == 0)
+      return std::nullopt;
+    for (AffineExpr e : map.getResults().drop_back())
+      if (e.isFunctionOfDim(plan.n))
+        return std::nullopt;
+    AffineExpr last = map.getResults().back();
+    AffineExpr rest = last.replace(dn, getAffineConstantExpr(0, ctx));
+    AffineExpr step = simplifyAffineExpr(last - rest, map.getNumDims(), 0);
+    plan.bStride = 0;
+    for (int64_t s = 1; s <= kMaxStride; ++s)
+      if (step == dn * s)
+        plan.bStride = s;
+    if (!plan.bStride)
+      return std::nullopt;
+    bIdx = i;
+  }
+  if (bIdx < 0)
+    return std::nullopt;
+  plan.bIdx = bIdx;
+  plan.aIdx = combiner ? bIdx : 1 - bIdx;
+  if (!lastDimUnitStride(op.getDpsInputs()[plan.bIdx]) ||
+      !lastDimUnitStride(op.getDpsInits()[0]))
+    return std::nullopt;
+  // A pool has no A: no dim makes rows share B vectors.
+  AffineMap aMap = combiner ? AffineMap::get(cMap.getNumDims(), 0, ctx)
+                            : maps[plan.aIdx],
+            bMap = maps[plan.bIdx];
+  // Rows: prefer a dim only A depends on (every row reuses the B vectors),
+  // then one only B depends on (rows reuse the A scalar), then any.
+  auto score = [&](unsigned d) {
+    bool a = usesDim(aMap, d), b = usesDim(bMap, d);
+    return a && !b ? 3 : b && !a ? 2 : 1;
+  };
+  for (unsigned d = 0; d < iters.size(); ++d) {
+    if (linalg::isReductionIterator(iters[d])) {
+      plan.reductions.push_back(d);
+      continue;
+    }
+    if (d == plan.n)
+      continue;
+    if (!plan.m || score(d) >= score(*plan.m))
+      plan.m = d; // ties go to the later (inner) dim
+  }
+  for (unsigned d = 0; d < iters.size(); ++d)
+    if (linalg::isParallelIterator(iters[d]) && d != plan.n && d != plan.m)
+      plan.outer.push_back(d);
+  plan.aPerRow = plan.m && usesDim(aMap, *plan.m);
+  plan.bPerRow = plan.m && usesDim(bMap, *plan.m);
+  return plan;
+}
+
+
+std::optional<DotPlan> planDot(linalg::LinalgOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
+      !isMulAddBody(op))
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (!llvm::all_of(maps, [](AffineMap m) {
+        return m.isProjectedPermutation();
+      }))
+    return std::nullopt;
+  auto iters = op.getIteratorTypesArray();
+  DotPlan plan;
+  plan.k = 0;
+  for (unsigned d = 0; d < iters.size(); ++d)
+    if (linalg::isReductionIterator(iters[d]))
+      plan.k = d;
+  for (unsigned i = 0; i < 2; ++i) {
+    AffineMap m = maps[i];
+    if (m.getNumResults() == 0 ||
+        cast<AffineDimExpr>(m.getResults().back()).getPosition() != plan.k ||
+        !lastDimUnitStride(op.getDpsInputs()[i]))
+      return std::nullopt;
+  }
+  // Rows: a dim only one input depends on, so the other input's vector is
+  // loaded once per step for the whole block.
+  for (unsigned d = 0; d < iters.size(); ++d) {
+    if (d == plan.k)
+      continue;
+    if (usesDim(maps[0], d) != usesDim(maps[1], d))
+      plan.r = d;
+  }
+  for (unsigned d = 0; d < iters.size(); ++d)
+    if (d != plan.k && d != plan.r)
+      plan.outer.push_back(d);
+  plan.aPerRow = plan.r && usesDim(maps[0], *plan.r);
+  plan.bPerRow = plan.r && usesDim(maps[1], *plan.r);
+  return plan;
+}
+
+
+/// Maps the indices of `view` (the contraction's output, possibly a
+/// collapse_shape of a flattened convolution) to those of the buffer under
+/// it. Dims merged by the collapse become 0 and are listed in `merged`.
+AffineMap expansionMap(Value view, llvm::SmallBitVector &merged) {
+  MLIRContext *ctx = view.getContext();
+  auto collapse = view.getDefiningOp<memref::CollapseShapeOp>();
+  if (!collapse) {
+    int64_t rank = cast<MemRefType>(view.getType()).getRank();
+    merged.resize(rank);
+    return AffineMap::getMultiDimIdentityMap(rank, ctx);
+  }
+  if (collapse.getSrc().getDefiningOp<memref::CollapseShapeOp>())
+    return {};
+  int64_t rank = collapse.getSrcType().getRank();
+  merged.resize(rank);
+  SmallVector<AffineExpr> results(rank);
+  for (auto [g, group] : llvm::enumerate(collapse.getReassociationIndices()))
+    for (int64_t d : group) {
+      results[d] = group.size() == 1 ? getAffineDimExpr(g, ctx)
+                                     : getAffineConstantExpr(0, ctx);
+      if (group.size() > 1)
+        merged.set(d);
+    }
+  return AffineMap::get(collapse.getResultType().getRank(), 0, results, ctx);
+}
+
+/// A broadcast copy into the whole output: one input, identity output map,
+/// a body that yields the input. Its source map composed into the
+/// contraction's loops; null if the vector dim `n` is not the source's
+/// unit-stride last dim or the source varies along merged dims.
+std::optional<Init> broadcastInit(linalg::LinalgOp op, linalg::LinalgOp copy,
+                                  unsigned n) {
+  if (!isa<linalg::GenericOp>(copy) || copy.getNumDpsInputs() != 1 ||
+      copy.getNumReductionLoops() != 0)
+    return std::nullopt;
+  Block *body = copy.getBlock();
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  if (yield.getOperand(0) != body->getArgument(0) ||
+      !body->getArgument(0).getType().isF32())
+    return std::nullopt;
+  OpOperand *src = copy.getDpsInputOperand(0);
+  if (!copy.getMatchingIndexingMap(copy.getDpsInitOperand(0)).isIdentity() ||
+      !isa<MemRefType>(src->get().getType()))
+    return std::nullopt;
+  AffineMap srcMap = copy.getMatchingIndexingMap(src);
+  llvm::SmallBitVector merged;
+  AffineMap expand = expansionMap(op.getDpsInits()[0], merged);
+  if (!expand || (int64_t)merged.size() != srcMap.getNumDims())
+    return std::nullopt;
+  for (int d : merged.set_bits())
+    if (usesDim(srcMap, d))
+      return std::nullopt;
+  AffineMap composed =
+      srcMap.compose(expand).compose(op.getIndexingMapsArray().back());
+  // Along the vector dim the source must be read as contiguous vectors.
+  ArrayRef<AffineExpr> results = composed.getResults();
+  if (usesDim(composed, n) &&
+      (results.empty() || results.back() != getAffineDimExpr(n, op.getContext()) ||
+       llvm::any_of(results.drop_back(),
+                    [&](AffineExpr e) { return e.isFunctionOfDim(n); }) ||
+       !lastDimUnitStride(src->get())))
+    return std::nullopt;
+  return Init{copy, Value(), src->get(), composed};
+}
+
+/// The init op right before `op` (seen through the collapse_shape views of
+/// a flattened convolution). `vectorDim`: the loop the kernel vectorizes,
+/// for broadcast inits; without it only scalar fills are taken.
+Init precedingInit(linalg::LinalgOp op, std::optional<unsigned> vectorDim) {
+  Value base = viewSource(op.getDpsInits()[0]);
+  Operation *prev = op->getPrevNode();
+  while (isa_and_nonnull<memref::CollapseShapeOp>(prev))
+    prev = prev->getPrevNode();
+  auto fill = dyn_cast_or_null<linalg::LinalgOp>(prev);
+  if (!fill || !fill.hasPureBufferSemantics() || fill.getNumDpsInits() != 1 ||
+      fill.getDpsInits()[0] != base)
+    return {};
+  Value scalar;
+  if (auto f = dyn_cast<linalg::FillOp>(prev)) {
+    scalar = f.getInputs()[0];
+  } else if (fill.getNumDpsInputs() == 0) {
+    auto yield = cast<linalg::YieldOp>(fill.getBlock()->getTerminator());
+    scalar = yield.getOperand(0);
+    if (scalar.getParentRegion() == &prev->getRegion(0))
+      return {}; // computed per element
+  } else if (vectorDim) {
+    return broadcastInit(op, fill, *vectorDim).value_or(Init());
+  }
+  if (!scalar || !scalar.getType().isF32())
+    return {};
+  return Init{prev, scalar, Value(), AffineMap()};
+}
+
+/// Whether nothing reads `base` (a memref.alloc) after `op`: the first
+/// later op touching it or a view of it overwrites all of it without
+/// reading it, or there is none (not even a return).
+bool deadAfter(Value base, Operation *op) {
+  if (!base.getDefiningOp<memref::AllocOp>())
+    return false;
+  return mnemo::nextAccessOverwrites(op, mnemo::viewsOf(base), base)
+      .value_or(true);
+}
+
+
+
+
+
+/// The buffer under any chain of views.
+Value rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether `other` (after `op`) can move before `op`: it touches no buffer
+/// `op` reads or writes, calls nothing, and its operands are defined before
+/// `op`, inside `other`, or by ops already moving (`between`).
+bool movableBefore(Operation *other, linalg::LinalgOp op,
+                   const llvm::SmallPtrSetImpl<Value> &used,
+                   ArrayRef<Operation *> between) {
+  auto defsOk = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    if (!def)
+      return v.getParentRegion()->isAncestor(op->getParentRegion()) ||
+             other->isAncestor(v.getParentBlock()->getParentOp());
+    return other->isAncestor(def) || def->isBeforeInBlock(op) ||
+           llvm::is_contained(between, def);
+  };
+  return !other->walk([&](Operation *nested) {
+            if (isa<CallOpInterface>(nested))
+              return WalkResult::interrupt();
+            for (Value v : nested->getOperands())
+              if ((isa<MemRefType>(v.getType()) && used.contains(rootBuffer(v))) ||
+                  !defsOk(v))
+                return WalkResult::interrupt();
+            return WalkResult::advance();
+          }).wasInterrupted();
+}
+
+/// The elementwise op after `op` that may become its epilogue, skipping
+/// what can move before `op` (allocations, views, the border fills of the
+/// padded buffer a decomposed pad's interior is written into), collected
+/// in `between`.
+linalg::GenericOp nextElementwise(linalg::LinalgOp op,
+                                  SmallVectorImpl<Operation *> &between) {
+  llvm::SmallPtrSet<Value, 4> used;
+  for (Value v : op->getOperands())
+    if (isa<MemRefType>(v.getType()))
+      used.insert(rootBuffer(v));
+  Operation *after = op->getNextNode();
+  for (; after && !isa<linalg::GenericOp>(after); after = after->getNextNode()) {
+    if (!movableBefore(after, op, used, between))
+      return {};
+    between.push_back(after);
+  }
+  return dyn_cast_or_null<linalg::GenericOp>(after);
+}
+
+Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
+                           int64_t vw) {
+  SmallVector<Operation *> between;
+  auto next = nextElementwise(op, between);
+  if (!next || !next.hasPureBufferSemantics() || next.getNumDpsInputs() != 1 ||
+      next.getNumDpsInits() != 1 || next.getNumReductionLoops() != 0)
+    return {};
+  Value c = op.getDpsInits()[0], base = viewSource(c);
+  Value init = next.getDpsInits()[0];
+  if (next.getDpsInputs()[0] != base ||
+      !llvm::all_of(next.getIndexingMapsArray(),
+                    [](AffineMap m) { return m.isIdentity(); }))
+    return {};
+  Block *body = next.getBlock();
+  if (!body->getArgument(1).use_empty() || !body->getArgument(0).getType().isF32())
+    return {};
+  for (Operation &inner : body->without_terminator()) {
+    if (!inner.hasTrait<OpTrait::Elementwise>() || inner.getNumResults() != 1 ||
+        inner.getNumRegions() != 0 || !inner.getResult(0).getType().isF32() ||
+        !llvm::all_of(inner.getOperandTypes(),
+                      [](Type t) { return t.isF32(); }))
+      return {};
+  }
+  if (init == base)
+    return between.empty() ? Epilogue{next, Value(), AffineMap(), 0, 0, 0}
+                           : Epilogue{};
+  auto dstType = dyn_cast<MemRefType>(init.getType());
+  if (!dstType || dstType.getShape() != cast<MemRefType>(base.getType()).getShape() ||
+      !lastDimUnitStride(init) || !deadAfter(base, next))
+    return {};
+  auto collapse = c.getDefiningOp<memref::CollapseShapeOp>();
+  if (c != base && (!collapse || collapse.getSrc() != base))
+    return {};
+  // A flattened map (a 1x1 or im2col convolution) stored into a slice
+  // whose rows are not contiguous (a padded buffer's interior): the flat
+  // index p becomes (p floordiv W, p mod W), which keeps every vector in
+  // one row when W is a multiple of the vector width.
+  AffineMap dstMap;
+  bool collapsible =
+      c == base || memref::CollapseShapeOp::isGuaranteedCollapsible(
+                       dstType, collapse.getReassociationIndices());
+  if (!collapsible) {
+    auto groups = collapse.getReassociationIndices();
+    int64_t w = dstType.getShape().back();
+    if (groups.back().size() != 2 ||
+        llvm::any_of(ArrayRef(groups).drop_back(),
+                     [](const ReassociationIndices &g) { return g.size() != 1; }) ||
+        ShapedType::isDynamic(w))
+      return {};
+    AffineMap cMap = op.getIndexingMapsArray().back();
+    SmallVector<AffineExpr> results(cMap.getResults().drop_back());
+    AffineExpr flat = cMap.getResults().back();
+    results.push_back(flat.floorDiv(w));
+    results.push_back(flat % w);
+    dstMap = AffineMap::get(cMap.getNumDims(), 0, results, op.getContext());
+    if (w % vw != 0) {
+      // Vectors cross rows: masked stores per row into the whole buffer
+      // under the interior, flat offset = the interior's layout applied.
+      SmallVector<int64_t> strides;
+      int64_t offset;
+      Value root = rootBuffer(init);
+      auto rootType = dyn_cast<MemRefType>(root.getType());
+      if (failed(dstType.getStridesAndOffset(strides, offset)) ||
+          ShapedType::isDynamic(offset) ||
+          llvm::any_of(strides, ShapedType::isDynamic) || !rootType ||
+          !rootType.getLayout().isIdentity() || !rootType.hasStaticShape() ||
+          !root.getDefiningOp<memref::AllocOp>() ||
+          rowsTouched(vw, w) > kMaxRowSegments)
+        return {};
+      AffineExpr pos = getAffineConstantExpr(offset, op.getContext());
+      for (auto [e, st] : llvm::zip(dstMap.getResults(), strides))
+        pos = pos + e * st;
+      for (Operation *o : between)
+        rewriter.moveOpBefore(o, op);
+      rewriter.setInsertionPoint(op);
+      SmallVector<ReassociationIndices> all(1);
+      for (int64_t d = 0; d < rootType.getRank(); ++d)
+        all[0].push_back(d);
+      Value flatBuf =
+          memref::CollapseShapeOp::create(rewriter, op.getLoc(), root, all);
+      return {next, flatBuf,
+              AffineMap::get(cMap.getNumDims(), 0, pos, op.getContext()), w,
+              strides[strides.size() - 2], rowsTouched(vw, w)};
+    }
+  }
+  // The kernel stores into the slice, so its buffer and view come first.
+  for (Operation *o : between)
+    rewriter.moveOpBefore(o, op);
+  if (c == base || dstMap)
+    return {next, init, dstMap, 0, 0, 0};
+  rewriter.setInsertionPoint(op);
+  return {next,
+          memref::CollapseShapeOp::create(rewriter, op.getLoc(), init,
+                                          collapse.getReassociationIndices()),
+          AffineMap(), 0, 0, 0};
+}
+
+
+
+
+
+
+/// out[n, f, p] += w[f, k] * in[n, k, p]: a convolution over its flattened
+/// map (p = h * W + w), for the 1x1 and im2col forms.
+linalg::GenericOp flatContraction(RewriterBase &rewriter, Location loc,
+                                  Value w2, Value in3, Value out3) {
+  MLIRContext *ctx = rewriter.getContext();
+  AffineExpr n, f, p, k;
+  bindDims(ctx, n, f, p, k);
+  SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {f, k}, ctx),
+                                 AffineMap::get(4, 0, {n, k, p}, ctx),
+                                 AffineMap::get(4, 0, {n, f, p}, ctx)};
+  SmallVector<utils::IteratorType> iters(3, utils::IteratorType::parallel);
+  iters.push_back(utils::IteratorType::reduction);
+  return linalg::GenericOp::create(
+      rewriter, loc, TypeRange{}, ValueRange{w2, in3}, ValueRange{out3}, maps,
+      iters, [](OpBuilder &b, Location loc, ValueRange args) {
+        Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
+        Value sum = arith::AddFOp::create(b, loc, args[2], prod);
+        linalg::YieldOp::create(b, loc, sum);
+      });
+}
+
+/// A 1x1, stride-1 NCHW convolution as a contraction over the flattened
+/// feature map (n, f, p, c): out[n, f, p] += w[f, c] * in[n, c, p], so the
+/// vectorized dim is H*W rather than a short W row.
+FailureOr<linalg::GenericOp> flattenPointwiseConv(RewriterBase &rewriter,
+                                                  linalg::Conv2DNchwFchwOp op) {
+  if (!op.hasPureBufferSemantics())
+    return failure();
+  Value in = op.getInputs()[0], w = op.getInputs()[1], out = op.getOutputs()[0];
+  auto wType = cast<MemRefType>(w.getType());
+  if (wType.getDimSize(2) != 1 || wType.getDimSize(3) != 1 ||
+      !llvm::all_of(op.getStrides().getValues<int64_t>(),
+                    [](int64_t s) { return s == 1; }))
+    return failure();
+  SmallVector<ReassociationIndices> nchw = {{0}, {1}, {2, 3}};
+  SmallVector<ReassociationIndices> fc11 = {{0}, {1, 2, 3}};
+  auto inType = cast<MemRefType>(in.getType());
+  auto outType = cast<MemRefType>(out.getType());
+  if (!memref::CollapseShapeOp::isGuaranteedCollapsible(inType, nchw) ||
+      !memref::CollapseShapeOp::isGuaranteedCollapsible(outType, nchw) ||
+      !memref::CollapseShapeOp::isGuaranteedCollapsible(wType, fc11))
+    return failure();
+  Location loc = op.getLoc();
+  rewriter.setInsertionPoint(op);
+  Value in3 = memref::CollapseShapeOp::create(rewriter, loc, in, nchw);
+  Value out3 = memref::CollapseShapeOp::create(rewriter, loc, out, nchw);
+  Value w2 = memref::CollapseShapeOp::create(rewriter, loc, w, fc11);
+  auto generic = flatContraction(rewriter, loc, w2, in3, out3);
+  rewriter.eraseOp(op);
+  return generic;
+}
+
+
+/// Whether a KxK convolution should run as im2col + the flattened
+/// contraction instead of the direct row kernel: when its output rows are
+/// short for the vector width (7x7 maps use 7 of 16 lanes; the flattened
+/// 49-element map 49 of 64), or strided (the direct kernel deinterleaves
+/// every B vector), and the im2col buffer fits the target's L2, so the
+/// extra pass is cheap next to the contraction it feeds.
+bool wantsIm2Col(linalg::Conv2DNchwFchwOp op, int64_t vw, int64_t l2Bytes) {
+  if (!op.hasPureBufferSemantics() || op->getParentOp() != op->getParentOfType<func::FuncOp>())
+    return false;
+  auto in = cast<MemRefType>(op.getInputs()[0].getType());
+  auto w = cast<MemRefType>(op.getInputs()[1].getType());
+  auto out = cast<MemRefType>(op.getOutputs()[0].getType());
+  if (!in.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
+      !w.getLayout().isIdentity() || !out.getLayout().isIdentity() ||
+      !in.getElementType().isF32())
+    return false;
+  int64_t oh = out.getDimSize(2), ow = out.getDimSize(3);
+  bool strided = llvm::any_of(op.getStrides().getValues<int64_t>(),
+                              [](int64_t s) { return s != 1; });
+  double direct = laneUse(ow, vw) * (strided ? 0.75 : 1.0);
+  double flat = laneUse(oh * ow, vw);
+  int64_t colBytes = 4 * out.getDimSize(0) * w.getDimSize(1) *
+                     w.getDimSize(2) * w.getDimSize(3) * oh * ow;
+  return flat >= direct + 0.05 && colBytes <= l2Bytes;
+}
+
+/// in[n, c, oh*sh + kh*dh, ow*sw + kw*dw] copied to col[n, c, kh, kw, oh,
+/// ow] (a plain affine copy, vectorized along ow), then the convolution as
+/// out[n, f, oh*ow] += w[f, c*kh*kw] * col[n, c*kh*kw, oh*ow]: the form of
+/// the flattened 1x1 convolution, whose vectors run over the whole map.
+/// The buffer is a memref.alloc at the function's top level, so the memory
+/// planner places it in the workspace like any other.
+FailureOr<linalg::GenericOp> im2colConv(RewriterBase &rewriter,
+                                        linalg::Conv2DNchwFchwOp op) {
+  Value in = op.getInputs()[0], w = op.getInputs()[1], out = op.getOutputs()[0];
+  auto wType = cast<MemRefType>(w.getType());
+  auto outType = cast<MemRefType>(out.getType());
+  int64_t n = outType.getDimSize(0), f = outType.getDimSize(1),
+          oh = outType.getDimSize(2), ow = outType.getDimSize(3);
+  int64_t c = wType.getDimSize(1), kh = wType.getDimSize(2),
+          kw = wType.getDimSize(3);
+  SmallVector<int64_t> st(op.getStrides().getValues<int64_t>());
+  SmallVector<int64_t> dl(op.getDilations().getValues<int64_t>());
+  MLIRContext *ctx = op.getContext();
+  Location loc = op.getLoc();
+  // Before the output's init (a bias broadcast or fill), which must stay
+  // right before the contraction to fold into its accumulators.
+  Operation *anchor = op;
+  if (auto init = dyn_cast_or_null<linalg::LinalgOp>(op->getPrevNode()))
+    if (init.getNumDpsInits() == 1 && init.getDpsInits()[0] == out)
+      anchor = init;
+  rewriter.setInsertionPoint(anchor);
+  auto colType = MemRefType::get({n, c, kh, kw, oh, ow}, rewriter.getF32Type());
+  Value col = memref::AllocOp::create(rewriter, loc, colType,
+                                      rewriter.getI64IntegerAttr(64));
+  AffineExpr dn, dc, dkh, dkw, doh, dow;
+  bindDims(ctx, dn, dc, dkh, dkw, doh, dow);
+  SmallVector<AffineMap> copyMaps = {
+      AffineMap::get(6, 0,
+                     {dn, dc, doh * st[0] + dkh * dl[0], dow * st[1] + dkw * dl[1]},
+                     ctx),
+      AffineMap::getMultiDimIdentityMap(6, ctx)};
+  linalg::GenericOp::create(
+      rewriter, loc, TypeRange{}, ValueRange{in}, ValueRange{col}, copyMaps,
+      SmallVector<utils::IteratorType>(6, utils::IteratorType::parallel),
+      [](OpBuilder &b, Location loc, ValueRange args) {
+        linalg::YieldOp::create(b, loc, args[0]);
+      });
+  rewriter.setInsertionPoint(op);
+  Value col3 = memref::CollapseShapeOp::create(
+      rewriter, loc, col, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}, {4, 5}});
+  Value w2 = memref::CollapseShapeOp::create(
+      rewriter, loc, w, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}});
+  Value out3 = memref::CollapseShapeOp::create(
+      rewriter, loc, out, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  (void)f;
+  auto generic = flatContraction(rewriter, loc, w2, col3, out3);
+  rewriter.eraseOp(op);
+  return generic;
+}
+
+/// The pitched form of `op` (a conv_2d_nchw_fchw or a
+/// depthwise_conv_2d_nchw_chw, see Pitched) when it applies and uses more
+/// lanes than rows of the direct kernel: stride 1, static f32 shapes, a
+/// contiguous input, vectors crossing at most kMaxRowSegments input rows,
+/// and an init folded into the accumulators that does not vary along the
+/// map (the kernel never reads the output). A depthwise convolution's
+/// rows then become its channels, each with its own weights and input
+/// (one broadcast and one load per FMA more than rows of one channel), so
+/// it must gain at least kDepthwisePitchGain of the lanes.
+std::optional<Pitched> planPitched(linalg::LinalgOp op, int64_t vw,
+                                   const Init &init) {
+  bool depthwise = isa<linalg::DepthwiseConv2DNchwChwOp>(op);
+  DenseIntElementsAttr strides, dilations;
+  if (auto c = dyn_cast<linalg::Conv2DNchwFchwOp>(op.getOperation()))
+    strides = c.getStrides(), dilations = c.getDilations();
+  else if (auto c = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op.getOperation()))
+    strides = c.getStrides(), dilations = c.getDilations();
+  else
+    return std::nullopt;
+  if (!op.hasPureBufferSemantics() ||
+      !llvm::all_of(strides.getValues<int64_t>(),
+                    [](int64_t s) { return s == 1; }))
+    return std::nullopt;
+  auto in = cast<MemRefType>(op.getDpsInputs()[0].getType());
+  auto w = cast<MemRefType>(op.getDpsInputs()[1].getType());
+  auto out = cast<MemRefType>(op.getDpsInits()[0].getType());
+  if (!in.hasStaticShape() || !w.hasStaticShape() || !out.hasStaticShape() ||
+      !in.getElementType().isF32() ||
+      !memref::CollapseShapeOp::isGuaranteedCollapsible(
+          in, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}}))
+    return std::nullopt;
+  // The loops: (n, f, oh, ow, c, kh, kw), or (n, oh, ow, c, kh, kw).
+  unsigned numDims = depthwise ? 6 : 7;
+  unsigned nDim = 0, cDim = depthwise ? 3 : 4, khDim = depthwise ? 4 : 5;
+  Pitched p;
+  p.oh = depthwise ? 1 : 2;
+  p.ow = p.oh + 1;
+  p.channel = depthwise ? std::optional<unsigned>(3) : std::nullopt;
+  p.pitch = in.getDimSize(3);
+  p.width = out.getDimSize(3);
+  int64_t oh = out.getDimSize(2);
+  p.flatSize = (oh - 1) * p.pitch + p.width;
+  double use = double(oh * p.width) /
+               double(llvm::divideCeil(p.flatSize, vw) * vw);
+  if (rowsTouched(vw, p.pitch) > kMaxRowSegments ||
+      use < laneUse(p.width, vw) + (depthwise ? kDepthwisePitchGain : 0.0))
+    return std::nullopt;
+  SmallVector<int64_t> dl(dilations.getValues<int64_t>());
+  MLIRContext *ctx = op.getContext();
+  SmallVector<AffineExpr> d;
+  for (unsigned i = 0; i < numDims; ++i)
+    d.push_back(getAffineDimExpr(i, ctx));
+  AffineExpr kh = d[khDim], kw = d[khDim + 1];
+  AffineMap expected = AffineMap::get(
+      numDims, 0,
+      {d[nDim], d[cDim], d[p.oh] + kh * dl[0], d[p.ow] + kw * dl[1]}, ctx);
+  if (simplifyAffineMap(op.getIndexingMapsArray()[0]) != expected)
+    return std::nullopt;
+  p.bMap = AffineMap::get(
+      numDims, 0,
+      {d[nDim], d[cDim], d[p.ow] + kh * (dl[0] * p.pitch) + kw * dl[1]}, ctx);
+  bool initOk = init.scalar || (init.source && !usesDim(init.sourceMap, p.oh) &&
+                                !usesDim(init.sourceMap, p.ow));
+  if (!initOk)
+    return std::nullopt;
+  return p;
+}
+
+/// Points the kernel's stores (into C, or the epilogue's buffer) at the
+/// flat buffer under them, split by rows of the pitched map. False (the
+/// direct kernel then) when that buffer's layout is not static.
+bool pitchedStore(RewriterBase &rewriter, linalg::LinalgOp op,
+                  const Pitched &p, int64_t vw, Epilogue &e) {
+  if (e.dstMap || e.segments)
+    return false;
+  Value dst = e.dst ? e.dst : op.getDpsInits()[0];
+  auto type = cast<MemRefType>(dst.getType());
+  Value root = rootBuffer(dst);
+  auto rootType = dyn_cast<MemRefType>(root.getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (type.getRank() != 4 || failed(type.getStridesAndOffset(strides, offset)) ||
+      ShapedType::isDynamic(offset) ||
+      llvm::any_of(strides, ShapedType::isDynamic) || strides[3] != 1 ||
+      !rootType || !rootType.getLayout().isIdentity() ||
+      !rootType.hasStaticShape())
+    return false;
+  rewriter.setInsertionPoint(op);
+  SmallVector<ReassociationIndices> all(1);
+  for (int64_t i = 0; i < rootType.getRank(); ++i)
+    all[0].push_back(i);
+  MLIRContext *ctx = op.getContext();
+  // The output's (n, channel, oh, ow): oh runs once, ow over the map.
+  AffineMap outMap = op.getIndexingMapsArray().back();
+  AffineExpr q = getAffineDimExpr(p.ow, ctx);
+  AffineExpr pos = getAffineConstantExpr(offset, ctx) +
+                   outMap.getResult(0) * strides[0] +
+                   outMap.getResult(1) * strides[1] +
+                   q.floorDiv(p.pitch) * strides[2] + q % p.pitch;
+  e.dst = memref::CollapseShapeOp::create(rewriter, op.getLoc(), root, all);
+  e.dstMap = AffineMap::get(outMap.getNumDims(), 0, pos, ctx);
+  e.width = p.width;
+  e.pitch = strides[2];
+  e.computePitch = p.pitch;
+  e.segments = rowsTouched(vw, p.pitch);
+  return true;
+}
+
+
+/// A memref seen as one dimension (itself when it already is).
+Value flatView(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<MemRefType>(v.getType());
+  if (type.getRank() == 1)
+    return v;
+  SmallVector<ReassociationIndices> all(1);
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    all[0].push_back(d);
+  return memref::CollapseShapeOp::create(b, loc, v, all);
+}
+
+/// The channel-vector form of `op` (see ChannelPlan) when its output rows
+/// fill fewer than kMinLaneUse of the lanes and the form applies: A a
+/// constant packable along m (the weights), B independent of m, static
+/// sizes with M a multiple of the vector width, an init folded into the
+/// accumulators (a scalar, or a buffer indexed by m alone: the bias), and
+/// an output (or epilogue buffer) whose positions are linear in m.
+std::optional<ChannelPlan>
+planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
+             const Plan &plan, const Init &init, const Epilogue &e, int64_t vw,
+             int64_t mr, int64_t regs, mnemo::PackedGlobals &packed) {
+  if (plan.combiner || !plan.m || !plan.aPerRow || plan.bPerRow ||
+      plan.bStride != 1)
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (llvm::any_of(ranges, ShapedType::isDynamic))
+    return std::nullopt;
+  int64_t n = ranges[plan.n], m = ranges[*plan.m];
+  // Columns per block: a divisor of the column count near the target's
+  // rows when there is one (49 columns: 7 blocks of 7, no 1-column block
+  // reloading A); then as many channel vectors as the registers hold
+  // next to the accumulators and the broadcast (3 x 16 lanes with 7
+  // columns and 32 registers), at most M's.
+  int64_t rows = mr;
+  for (int64_t r = mr; r * 2 > mr; --r)
+    if (n % r == 0) {
+      rows = r;
+      break;
+    }
+  int64_t nv = std::min<int64_t>({(regs - 1) / (rows + 1), 4, m / vw});
+  if (nv < 1 || m % vw || laneUse(n, vw) >= kMinLaneUse)
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  Value a = op.getDpsInputs()[plan.aIdx];
+  if (!mnemo::canPackRowBlocks(symbols, a, maps[plan.aIdx], *plan.m))
+    return std::nullopt;
+  MLIRContext *ctx = op.getContext();
+  AffineExpr md = getAffineDimExpr(*plan.m, ctx);
+  // The init: a fill's scalar, or a buffer of M elements read at m.
+  if (!init.scalar) {
+    auto t = init.source ? dyn_cast<MemRefType>(init.source.getType())
+                         : MemRefType();
+    if (!t || !t.hasStaticShape() || !t.getLayout().isIdentity() ||
+        t.getNumElements() != m ||
+        llvm::count(init.sourceMap.getResults(), md) != 1 ||
+        !llvm::all_of(init.sourceMap.getResults(), [&](AffineExpr r) {
+          auto c = dyn_cast<AffineConstantExpr>(r);
+          return r == md || (c && c.getValue() == 0);
+        }))
+      return std::nullopt;
+  }
+  // Where each element goes, as a position in the 1-D buffer under it.
+  Value out = e.dst ? e.dst : op.getDpsInits()[0];
+  AffineMap outMap = e.dstMap ? e.dstMap : maps.back();
+  AffineExpr pos;
+  Value root = out;
+  if (e.segments) {
+    pos = outMap.getResult(0);
+  } else {
+    auto t = cast<MemRefType>(out.getType());
+    SmallVector<int64_t> strides;
+    int64_t off;
+    root = rootBuffer(out);
+    auto rootType = dyn_cast<MemRefType>(root.getType());
+    if (failed(t.getStridesAndOffset(strides, off)) ||
+        ShapedType::isDynamic(off) ||
+        llvm::any_of(strides, ShapedType::isDynamic) || !rootType ||
+        !rootType.getLayout().isIdentity() || !rootType.hasStaticShape())
+      return std::nullopt;
+    pos = getAffineConstantExpr(off, ctx);
+    for (auto [r, st] : llvm::zip(outMap.getResults(), strides))
+      pos = pos + r * st;
+  }
+  unsigned dims = maps.back().getNumDims();
+  auto step = dyn_cast<AffineConstantExpr>(
+      simplifyAffineExpr(pos.replace(md, md + 1) - pos, dims, 0));
+  if (!step || step.getValue() <= 0 ||
+      step.getValue() * (vw - 1) > std::numeric_limits<int32_t>::max())
+    return std::nullopt;
+  FailureOr<mnemo::PackedOperand> packedA = mnemo::packRowBlocks(
+      rewriter, symbols, op, a, maps[plan.aIdx], *plan.m, vw * nv, packed);
+  if (failed(packedA))
+    return std::nullopt;
+  rewriter.setInsertionPoint(op);
+  return ChannelPlan{*packedA,
+                     flatView(rewriter, op.getLoc(), root),
+                     simplifyAffineExpr(pos, dims, 0),
+                     step.getValue(),
+                     init.scalar ? Value()
+                                 : flatView(rewriter, op.getLoc(), init.source),
+                     rows,
+                     nv};
+}
+
+} // namespace mnemo::register_tile
