@@ -146,28 +146,32 @@ FailureOr<PackedOperand> packRowBlocks(RewriterBase &rewriter,
       value, AffineMap::get(map.getNumDims(), 0, packedResults, ctx)};
 }
 
+/// Erases the reshapes of `v` (and theirs) that nothing uses; whether `v`
+/// is unused then.
+static bool eraseUnusedReshapes(Value v) {
+  for (Operation *user : llvm::make_early_inc_range(v.getUsers()))
+    if (isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(user) &&
+        eraseUnusedReshapes(user->getResult(0)))
+      user->erase();
+  return v.use_empty();
+}
+
 void eraseUnpackedSources(Operation *module, PackedGlobals &packed) {
   llvm::SmallPtrSet<Operation *, 8> sources;
   for (auto &[key, target] : packed)
     sources.insert(std::get<0>(key));
   if (sources.empty())
     return;
-  auto readsSource = [&](memref::GetGlobalOp get) {
-    return llvm::any_of(sources, [&](Operation *g) {
-      return cast<memref::GlobalOp>(g).getSymName() == get.getName();
-    });
-  };
-  // Users before their sources: reshapes, then the reads.
-  SmallVector<Operation *> views;
-  module->walk([&](Operation *op) {
-    if (isa<memref::CollapseShapeOp, memref::ExpandShapeOp>(op) ||
-        (isa<memref::GetGlobalOp>(op) &&
-         readsSource(cast<memref::GetGlobalOp>(op))))
-      views.push_back(op);
+  SmallVector<memref::GetGlobalOp> reads;
+  module->walk([&](memref::GetGlobalOp get) {
+    if (llvm::any_of(sources, [&](Operation *g) {
+          return cast<memref::GlobalOp>(g).getSymName() == get.getName();
+        }))
+      reads.push_back(get);
   });
-  for (Operation *op : llvm::reverse(views))
-    if (op->use_empty())
-      op->erase();
+  for (memref::GetGlobalOp get : reads)
+    if (eraseUnusedReshapes(get.getResult()))
+      get->erase();
   for (Operation *g : sources)
     if (SymbolTable::symbolKnownUseEmpty(g, module))
       g->erase();

@@ -321,15 +321,53 @@ bool deadAfter(Value base, Operation *op) {
       .value_or(true);
 }
 
-
-
-
-
 /// The buffer under any chain of views.
 Value rootBuffer(Value v) {
   while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
     v = view.getViewSource();
   return v;
+}
+
+/// Where a view's elements lie in the buffer under it (a static
+/// identity-layout memref), when its layout is static: element idx is at
+/// offset + sum(idx[i] * strides[i]) of the root seen as one dimension.
+struct FlatLayout {
+  Value root;
+  SmallVector<int64_t> strides;
+  int64_t offset = 0;
+
+  /// That position for the given index expressions.
+  AffineExpr position(ArrayRef<AffineExpr> idx, MLIRContext *ctx) const {
+    AffineExpr pos = getAffineConstantExpr(offset, ctx);
+    for (auto [e, st] : llvm::zip(idx, strides))
+      pos = pos + e * st;
+    return pos;
+  }
+};
+
+std::optional<FlatLayout> flatLayout(Value view) {
+  FlatLayout l;
+  l.root = rootBuffer(view);
+  auto type = dyn_cast<MemRefType>(view.getType());
+  auto rootType = dyn_cast<MemRefType>(l.root.getType());
+  if (!type || !rootType || !rootType.getLayout().isIdentity() ||
+      !rootType.hasStaticShape() ||
+      failed(type.getStridesAndOffset(l.strides, l.offset)) ||
+      ShapedType::isDynamic(l.offset) ||
+      llvm::any_of(l.strides, ShapedType::isDynamic))
+    return std::nullopt;
+  return l;
+}
+
+/// A memref seen as one dimension (itself when it already is).
+Value flatView(OpBuilder &b, Location loc, Value v) {
+  auto type = cast<MemRefType>(v.getType());
+  if (type.getRank() == 1)
+    return v;
+  SmallVector<ReassociationIndices> all(1);
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    all[0].push_back(d);
+  return memref::CollapseShapeOp::create(b, loc, v, all);
 }
 
 /// Whether `other` (after `op`) can move before `op`: it touches no buffer
@@ -434,31 +472,17 @@ Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
     if (w % vw != 0) {
       // Vectors cross rows: masked stores per row into the whole buffer
       // under the interior, flat offset = the interior's layout applied.
-      SmallVector<int64_t> strides;
-      int64_t offset;
-      Value root = rootBuffer(init);
-      auto rootType = dyn_cast<MemRefType>(root.getType());
-      if (failed(dstType.getStridesAndOffset(strides, offset)) ||
-          ShapedType::isDynamic(offset) ||
-          llvm::any_of(strides, ShapedType::isDynamic) || !rootType ||
-          !rootType.getLayout().isIdentity() || !rootType.hasStaticShape() ||
-          !root.getDefiningOp<memref::AllocOp>() ||
+      std::optional<FlatLayout> layout = flatLayout(init);
+      if (!layout || !layout->root.getDefiningOp<memref::AllocOp>() ||
           rowsTouched(vw, w) > kMaxRowSegments)
         return {};
-      AffineExpr pos = getAffineConstantExpr(offset, op.getContext());
-      for (auto [e, st] : llvm::zip(dstMap.getResults(), strides))
-        pos = pos + e * st;
+      AffineExpr pos = layout->position(dstMap.getResults(), op.getContext());
       for (Operation *o : between)
         rewriter.moveOpBefore(o, op);
       rewriter.setInsertionPoint(op);
-      SmallVector<ReassociationIndices> all(1);
-      for (int64_t d = 0; d < rootType.getRank(); ++d)
-        all[0].push_back(d);
-      Value flatBuf =
-          memref::CollapseShapeOp::create(rewriter, op.getLoc(), root, all);
-      return {next, flatBuf,
+      return {next, flatView(rewriter, op.getLoc(), layout->root),
               AffineMap::get(cMap.getNumDims(), 0, pos, op.getContext()), w,
-              strides[strides.size() - 2], rowsTouched(vw, w)};
+              layout->strides[layout->strides.size() - 2], rowsTouched(vw, w)};
     }
   }
   // The kernel stores into the slice, so its buffer and view come first.
@@ -688,49 +712,27 @@ bool pitchedStore(RewriterBase &rewriter, linalg::LinalgOp op,
   if (e.dstMap || e.segments)
     return false;
   Value dst = e.dst ? e.dst : op.getDpsInits()[0];
-  auto type = cast<MemRefType>(dst.getType());
-  Value root = rootBuffer(dst);
-  auto rootType = dyn_cast<MemRefType>(root.getType());
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (type.getRank() != 4 || failed(type.getStridesAndOffset(strides, offset)) ||
-      ShapedType::isDynamic(offset) ||
-      llvm::any_of(strides, ShapedType::isDynamic) || strides[3] != 1 ||
-      !rootType || !rootType.getLayout().isIdentity() ||
-      !rootType.hasStaticShape())
+  std::optional<FlatLayout> layout = flatLayout(dst);
+  if (!layout || layout->strides.size() != 4 || layout->strides[3] != 1)
     return false;
   rewriter.setInsertionPoint(op);
-  SmallVector<ReassociationIndices> all(1);
-  for (int64_t i = 0; i < rootType.getRank(); ++i)
-    all[0].push_back(i);
   MLIRContext *ctx = op.getContext();
   // The output's (n, channel, oh, ow): oh runs once, ow over the map.
   AffineMap outMap = op.getIndexingMapsArray().back();
   AffineExpr q = getAffineDimExpr(p.ow, ctx);
-  AffineExpr pos = getAffineConstantExpr(offset, ctx) +
-                   outMap.getResult(0) * strides[0] +
-                   outMap.getResult(1) * strides[1] +
-                   q.floorDiv(p.pitch) * strides[2] + q % p.pitch;
-  e.dst = memref::CollapseShapeOp::create(rewriter, op.getLoc(), root, all);
+  AffineExpr pos = layout->position(
+      {outMap.getResult(0), outMap.getResult(1), q.floorDiv(p.pitch),
+       q % p.pitch},
+      ctx);
+  e.dst = flatView(rewriter, op.getLoc(), layout->root);
   e.dstMap = AffineMap::get(outMap.getNumDims(), 0, pos, ctx);
   e.width = p.width;
-  e.pitch = strides[2];
+  e.pitch = layout->strides[2];
   e.computePitch = p.pitch;
   e.segments = rowsTouched(vw, p.pitch);
   return true;
 }
 
-
-/// A memref seen as one dimension (itself when it already is).
-Value flatView(OpBuilder &b, Location loc, Value v) {
-  auto type = cast<MemRefType>(v.getType());
-  if (type.getRank() == 1)
-    return v;
-  SmallVector<ReassociationIndices> all(1);
-  for (int64_t d = 0; d < type.getRank(); ++d)
-    all[0].push_back(d);
-  return memref::CollapseShapeOp::create(b, loc, v, all);
-}
 
 /// The channel-vector form of `op` (see ChannelPlan) when its output rows
 /// fill fewer than kMinLaneUse of the lanes and the form applies: A a
@@ -790,19 +792,11 @@ planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
   if (e.segments) {
     pos = outMap.getResult(0);
   } else {
-    auto t = cast<MemRefType>(out.getType());
-    SmallVector<int64_t> strides;
-    int64_t off;
-    root = rootBuffer(out);
-    auto rootType = dyn_cast<MemRefType>(root.getType());
-    if (failed(t.getStridesAndOffset(strides, off)) ||
-        ShapedType::isDynamic(off) ||
-        llvm::any_of(strides, ShapedType::isDynamic) || !rootType ||
-        !rootType.getLayout().isIdentity() || !rootType.hasStaticShape())
+    std::optional<FlatLayout> layout = flatLayout(out);
+    if (!layout)
       return std::nullopt;
-    pos = getAffineConstantExpr(off, ctx);
-    for (auto [r, st] : llvm::zip(outMap.getResults(), strides))
-      pos = pos + r * st;
+    root = layout->root;
+    pos = layout->position(outMap.getResults(), ctx);
   }
   unsigned dims = maps.back().getNumDims();
   auto step = dyn_cast<AffineConstantExpr>(

@@ -46,8 +46,9 @@ packRowBlocks(mlir::RewriterBase &rewriter, mlir::SymbolTable &symbols,
               mlir::Operation *user, mlir::Value a, mlir::AffineMap map,
               unsigned mDim, int64_t block, PackedGlobals &packed);
 
-/// Erases the unused reshapes and memref.get_globals of the globals
-/// packed, then those source globals nothing refers to any more.
+/// Erases the memref.get_globals of the globals packed, with the chains
+/// of reshapes over them, where nothing uses them any more; then those
+/// source globals nothing refers to.
 void eraseUnpackedSources(mlir::Operation *module, PackedGlobals &packed);
 
 } // namespace mnemo
