@@ -15,10 +15,8 @@ on its side. Run with the project's venv (scripts/bench.sh makes it):
 """
 import argparse
 import collections
-import glob
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -91,21 +89,21 @@ for e in events:
 ort_us = {k: v / runs[k] for k, v in ort_us.items()}
 
 # mnemo, from profile_nodes.py.
+ours_json = os.path.join(tempfile.mkdtemp(prefix="mnemo-compare-"), "nodes.json")
 p = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "profile_nodes.py"), args.model,
                     args.data, "--bindir", args.bindir, "--cpu", args.cpu, "--threads",
-                    str(args.threads), "--repeat", str(args.repeat), "--top", "100000"],
+                    str(args.threads), "--repeat", str(args.repeat), "--json", ours_json],
                    capture_output=True, text=True)
 if p.returncode != 0:
     sys.exit("compare_nodes: profile_nodes.py failed:\n" + p.stderr[-2000:])
-latency = float(re.search(r"median ([0-9.]+) ms", p.stdout).group(1))
+with open(ours_json) as f:
+    ours = json.load(f)
+latency = ours["median_ms"]
+if latency is None:
+    sys.exit("compare_nodes: mnemo-run printed no median latency:\n" + p.stdout[-2000:])
 by_name = {n.name: n for n in model.graph.node}
-rows = []
-for line in p.stdout.splitlines():
-    m = re.match(r"\s*([0-9.]+)\s+(\d+)\s+.*\s(\S+)$", line)
-    if m and m.group(3) in by_name:
-        node = by_name[m.group(3)]
-        ours = float(m.group(1)) * latency * 10  # percent of ms -> us
-        rows.append((node, ours, ort_us.get(node.name)))
+rows = [(by_name[name], pct * latency * 10, ort_us.get(name))  # percent of ms -> us
+        for name, pct in ours["nodes"].items() if name in by_name]
 
 # Both run under their profilers (perf sampling, onnxruntime's per-node
 # timers), which inflate their totals: compare nodes with each other, not

@@ -7,10 +7,11 @@ prints the hottest nodes (op type, weight shape, output shape) and the
 total per op type. Needs Linux perf (Debian: linux-perf).
 
   /usr/bin/python3 bench/profile_nodes.py MODEL.onnx DATA_DIR [--cpu x86-64-v3]
-      [--threads 1] [--repeat 100] [--top 30]
+      [--threads 1] [--repeat 100] [--top 30] [--json OUT.json]
 """
 import argparse
 import collections
+import json
 import os
 import re
 import shutil
@@ -29,6 +30,7 @@ ap.add_argument("--cpu", default="host")
 ap.add_argument("--threads", type=int, default=1)
 ap.add_argument("--repeat", type=int, default=100)
 ap.add_argument("--top", type=int, default=30)
+ap.add_argument("--json", help="also write {median_ms, nodes: {name: percent}} here")
 args = ap.parse_args()
 if not shutil.which("perf"):
     sys.exit("profile_nodes: perf not found (apt-get install linux-perf)")
@@ -77,4 +79,8 @@ for pct, i, kind, w, out, name in sorted(rows, reverse=True)[:args.top]:
     print(f"{pct:6.2f} {i:5} {kind:18} {str(w or ''):18} {str(out or ''):20} {name}")
 print("\nper op type: " + ", ".join(f"{k} {v:.1f}%" for k, v in per_type.most_common())
       + f", outside nodes (runtime, copies in/out) {other:.1f}%")
+if args.json:
+    with open(args.json, "w") as f:
+        json.dump({"median_ms": float(latency.group(1)) if latency else None,
+                   "nodes": {name: pct for pct, _, _, _, _, name in rows}}, f)
 shutil.rmtree(work)
