@@ -30,16 +30,19 @@ ap.add_argument("--cpu", default="host")
 ap.add_argument("--threads", type=int, default=1)
 ap.add_argument("--repeat", type=int, default=100)
 ap.add_argument("--top", type=int, default=30)
+ap.add_argument("--artifact", help="profile this mnemoc output (built with -g) instead of "
+                "compiling the model with mnemo-run's defaults")
 ap.add_argument("--json", help="also write {median_ms, nodes: {name: percent}} here")
 args = ap.parse_args()
 if not shutil.which("perf"):
     sys.exit("profile_nodes: perf not found (apt-get install linux-perf)")
 
 work = tempfile.mkdtemp(prefix="mnemo-profile-")
-art = os.path.join(work, "artifact")
-subprocess.run([os.path.join(args.bindir, "mnemo-run"), args.model, "--inputs", args.data,
-                "--cpu", args.cpu, "--keep", art, "-g", "--rtol", "1e-3", "--atol", "1e-4"],
-               check=True, capture_output=True)
+art = args.artifact or os.path.join(work, "artifact")
+if not args.artifact:
+    subprocess.run([os.path.join(args.bindir, "mnemo-run"), args.model, "--inputs", args.data,
+                    "--cpu", args.cpu, "--keep", art, "-g", "--rtol", "1e-3", "--atol", "1e-4"],
+                   check=True, capture_output=True)
 env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
 data = os.path.join(work, "perf.data")
 p = subprocess.run(["perf", "record", "-q", "-o", data, os.path.join(args.bindir, "mnemo-run"),

@@ -638,6 +638,7 @@ FailureOr<ArtifactSignature> mnemo::compileCPU(ModuleOp module,
   popts.reports = options.reports;
   popts.sramBudget = options.sramBudget;
   popts.lowMemory = options.lowMemory;
+  popts.blockChannels = options.blockChannels;
   popts.patchSchedule = options.patchSchedule;
   popts.patches = options.patches;
   popts.patchCut = options.patchCut;

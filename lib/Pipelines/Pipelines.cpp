@@ -159,6 +159,17 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
     pm.addPass(createTileForBudgetPass(tiles));
     addText(pm, "canonicalize,cse");
   }
+  bool memoryFirst = options.lowMemory || options.sramBudget > 0 ||
+                     options.patchSchedule || options.featureSlice;
+  // The memory passes above and the depthwise channel tiles read NCHW
+  // convolutions; blocked layouts are a speed choice for the default build.
+  if (options.blockChannels && options.optLevel >= 2 && !memoryFirst) {
+    BlockChannelsPassOptions blocked;
+    blocked.cpu = options.cpu;
+    blocked.cpuFeatures = options.cpuFeatures;
+    pm.addNestedPass<func::FuncOp>(createBlockChannelsPass(blocked));
+    addText(pm, "canonicalize,cse");
+  }
   buildCPUBufferizePipeline(pm, options.lowMemory || options.sramBudget > 0);
   buildCPUCodegenPipeline(pm, options);
   buildCPULowerToLLVMPipeline(pm, options);

@@ -83,6 +83,12 @@ static cl::opt<bool>
                        "depthwise inputs per channel tile); implied by "
                        "--sram-budget"),
               cl::cat(cat));
+static cl::opt<bool> blockChannels(
+    "block-channels",
+    cl::desc("Run convolutions on small maps in the channel-blocked layout "
+             "[N, C/B, H, W, B] (default on at -O2 and above; off with the "
+             "memory-first options)"),
+    cl::init(true), cl::cat(cat));
 static cl::opt<bool> patchSchedule(
     "patch-schedule",
     cl::desc("Run the first CNN stage patch by patch (MCUNetV2): the cut and "
@@ -213,6 +219,7 @@ int main(int argc, char **argv) {
   opts.ilpTimeLimit = ilpTimeLimit;
   opts.reports.assign(reports.begin(), reports.end());
   opts.lowMemory = lowMemory;
+  opts.blockChannels = blockChannels;
   opts.patchSchedule = patchSchedule || patches > 0 || !patchCut.empty();
   opts.patches = patches;
   opts.patchCut = patchCut;

@@ -75,6 +75,7 @@ struct CompileOptions {
   std::vector<std::string> reports; // memory plan reports (.json, .html)
   int64_t sramBudget = 0;           // bytes on chip; 0: one arena
   bool lowMemory = false;           // memory-first rewrites
+  bool blockChannels = true;        // NCHWc convolutions on small maps
   bool patchSchedule = false;       // MCUNetV2 patches (implied by budget)
   int64_t patches = 0;              // p (0: choose)
   std::string patchCut;             // ONNX node name (empty: choose)

@@ -102,6 +102,12 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
       llvm::cl::desc("Bytes one tile's working set must fit (0: "
                      "sram-budget)"),
       llvm::cl::init(0)};
+  Option<bool> blockChannels{
+      *this, "block-channels",
+      llvm::cl::desc("Channel-blocked (NCHWc) layout for convolutions on "
+                     "small maps (at -O2 and above, not with the "
+                     "memory-first passes)"),
+      llvm::cl::init(true)};
   ListOption<std::string> reports{
       *this, "reports",
       llvm::cl::desc("Memory plan reports to write (.json or .html)")};

@@ -120,7 +120,9 @@ struct RegisterTilePass
         plan.outer = {0, pitch->oh};
         plan.aPerRow = plan.bPerRow = true;
       }
-      if (!pitch && channelVectors) {
+      if (!pitch && !epilogue.segments)
+        planVectorDim(op, plan, vw);
+      if (!pitch && channelVectors && !plan.v) {
         if (std::optional<ChannelPlan> cp =
                 planChannels(rewriter, symbols, op, plan, init, epilogue, vw,
                              mr, regs, packed)) {

@@ -284,7 +284,8 @@ private:
   /// `first` is 0). `mask` and `left` describe the block's last vector.
   void forColumns(OpBuilder &b, Location loc, bool parallel, ColumnFn fn,
                   int64_t first = 0) {
-    int64_t blk = vw * nv;
+    int64_t step = plan.v ? 1 : vw, blk = step * nv;
+    unsigned dim = plan.v ? *plan.v : plan.n;
     VectorType maskType = VectorType::get({vw}, b.getI1Type());
     auto full = [&](Value lb, Value ub) {
       loop(b, loc, lb, ub, blk, parallel,
@@ -295,7 +296,7 @@ private:
     // A strided B's unmasked wide load reads s-1 elements past the block's
     // last one; keeping at least one column for the tail keeps them inside
     // the row.
-    int64_t n = staticSize(plan.n, -1);
+    int64_t n = staticSize(dim, -1);
     if (n >= 0) {
       int64_t covered = plan.bStride > 1 ? n - 1 : n;
       int64_t end = first + std::max<int64_t>(covered - first, 0) / blk * blk;
@@ -304,8 +305,8 @@ private:
       int64_t rest = n - end;
       if (rest <= 0)
         return;
-      int64_t vectors = llvm::divideCeil(rest, vw);
-      int64_t lastLanes = rest - (vectors - 1) * vw;
+      int64_t vectors = llvm::divideCeil(rest, step);
+      int64_t lastLanes = plan.v ? vw : rest - (vectors - 1) * vw;
       Value mask, left;
       if (lastLanes < vw || plan.bStride > 1) {
         left = cst(b, loc, lastLanes);
@@ -347,7 +348,8 @@ private:
     };
     // Few column blocks (small feature maps): rows outside, so the threads
     // split the rows and the column tail is not left to one thread.
-    int64_t nBlocks = staticSize(plan.n, 1 << 20) / (vw * nv);
+    int64_t nBlocks = plan.v ? staticSize(*plan.v, 1 << 20) / nv
+                             : staticSize(plan.n, 1 << 20) / (vw * nv);
     int64_t mBlocks = plan.m ? staticSize(*plan.m, 1 << 20) / mr : 0;
     if (plan.m && nBlocks < 8 && mBlocks > nBlocks) {
       forRows(b, loc, parallel,
@@ -398,7 +400,7 @@ private:
     int64_t n = staticSize(plan.n, -1), k = 1, blk = vw * nv;
     for (unsigned d : plan.reductions)
       k *= staticSize(d, -1);
-    if (!plan.m || n < 0 || k <= 0 || !l1Bytes || plan.combiner)
+    if (!plan.m || n < 0 || k <= 0 || !l1Bytes || plan.combiner || plan.v)
       return 0;
     int64_t tile = l1Bytes / 2 / (4 * k * plan.bStride) / blk * blk;
     if (tile < 2 * blk || n < 2 * tile || (parallel && n / tile < 4))
@@ -454,10 +456,14 @@ private:
           int64_t i, int64_t j) {
     if (plan.m)
       ivs[*plan.m] = rowIvs[i];
-    ivs[plan.n] = j == 0 ? n0
-                         : arith::AddIOp::create(b, loc, n0,
-                                                 cst(b, loc, j * vw))
-                               .getResult();
+    // With plan.v, n0 is the first vector's index along v and n is 0.
+    unsigned dim = plan.v ? *plan.v : plan.n;
+    int64_t step = plan.v ? 1 : vw;
+    if (plan.v)
+      ivs[plan.n] = cst(b, loc, 0);
+    ivs[dim] = j == 0 ? n0
+                      : arith::AddIOp::create(b, loc, n0, cst(b, loc, j * step))
+                            .getResult();
   }
 
   void emitBlock(OpBuilder &b, Location loc, Value m0, int64_t rows, Value n0,
@@ -482,7 +488,8 @@ private:
     scf::LoopNest nest = reductionNest(
         b, loc, plan.reductions, accs,
         [&](OpBuilder &b, Location loc, ValueRange acc) -> scf::ValueVector {
-          SmallVector<Value> bVecs(vectors), aVals(rows);
+          SmallVector<Value> bVecs(vectors), aVals(rows),
+              aVecs(rows * vectors);
           scf::ValueVector next;
           for (int64_t i = 0; i < rows; ++i) {
             for (int64_t j = 0; j < vectors; ++j) {
@@ -493,20 +500,29 @@ private:
                 next.push_back(combine(b, loc, bv, acc[i * vectors + j]));
                 continue;
               }
-              if (!aVals[i] && (i == 0 || plan.aPerRow)) {
-                Value s = memref::LoadOp::create(b, loc, a,
-                                                 indices(b, loc, aMap));
-                aVals[i] = vector::BroadcastOp::create(b, loc, vecType, s);
-              } else if (!aVals[i]) {
-                aVals[i] = aVals[0];
+              Value av;
+              if (plan.aVector) {
+                // One A vector per column (and row, if A varies by row).
+                av = aVecs[plan.aPerRow ? i * vectors + j : j];
+                if (!av)
+                  av = aVecs[plan.aPerRow ? i * vectors + j : j] =
+                      loadVector(b, loc, a, aMap, maskOf(j));
+              } else {
+                if (!aVals[i] && (i == 0 || plan.aPerRow)) {
+                  Value s = memref::LoadOp::create(b, loc, a,
+                                                   indices(b, loc, aMap));
+                  aVals[i] = vector::BroadcastOp::create(b, loc, vecType, s);
+                } else if (!aVals[i]) {
+                  aVals[i] = aVals[0];
+                }
+                av = aVals[i];
               }
               Value bv = bVecs[j];
               if (!bv || plan.bPerRow) {
                 bv = loadStridedB(b, loc, bIn, bMap, maskOf(j), leftOf(j));
                 bVecs[j] = bv;
               }
-              next.push_back(
-                  mulAdd(b, loc, aVals[i], bv, acc[i * vectors + j]));
+              next.push_back(mulAdd(b, loc, av, bv, acc[i * vectors + j]));
             }
           }
           return next;

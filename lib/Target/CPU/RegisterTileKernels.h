@@ -31,6 +31,14 @@ struct Plan {
   SmallVector<unsigned> reductions; // in loop order
   unsigned aIdx, bIdx;              // input operand numbers of A and B
   bool aPerRow, bPerRow;            // whether A / B depend on m
+  /// A is indexed by n too (unit stride): a vector per reduction step
+  /// (and per row if aPerRow), multiplied lane by lane, not broadcast.
+  bool aVector = false;
+  /// When n is exactly one vector (channel blocks of B lanes), the block's
+  /// vectors run along this loop instead (the channel-block dim, one
+  /// vector per index): rows x vectors accumulators where n alone would
+  /// give rows x 1. Only B and C depend on it.
+  std::optional<unsigned> v;
   int64_t bStride;                  // B's step along n (a strided conv)
   /// Pooling: the body's combining op (max, min, add of the window's
   /// element into the output), applied to B vectors; no A.
@@ -114,6 +122,10 @@ struct ChannelPlan {
   int64_t rows;    // columns per block (broadcasts per reduction step)
   int64_t vectors; // channel vectors per block (R = vectors x lanes)
 };
+
+/// Sets plan.v where the op's n is one vector of `vw` lanes and another
+/// parallel loop can carry the block's vectors.
+void planVectorDim(linalg::LinalgOp op, Plan &plan, int64_t vw);
 
 /// Strided B rows (stride-2 convolutions) are read as `stride` contiguous
 /// vectors and deinterleaved with one shuffle.

@@ -120,27 +120,52 @@ std::optional<Plan> planContraction(linalg::LinalgOp op) {
   MLIRContext *ctx = op->getContext();
   AffineExpr dn = getAffineDimExpr(plan.n, ctx);
   // B is the input indexed by n: only in its last (unit-stride) result, with
-  // coefficient 1, so a vector along n is contiguous in B.
-  int bIdx = -1;
-  for (unsigned i = 0; i < numInputs; ++i) {
-    AffineMap map = maps[i];
-    if (!usesDim(map, plan.n))
-      continue;
-    if (bIdx >= 0 || map.getNumResults() == 0)
-      return std::nullopt;
+  // coefficient 1, so a vector along n is contiguous in B. When both inputs
+  // are (a depthwise convolution in channel blocks: x'[.., c] * w'[.., c]),
+  // A is the one that varies along fewer loops, read as a vector per
+  // reduction step and shared by the rows (`aVector`).
+  auto stepAlongN = [&](AffineMap map) -> int64_t {
+    if (map.getNumResults() == 0)
+      return 0;
     for (AffineExpr e : map.getResults().drop_back())
       if (e.isFunctionOfDim(plan.n))
-        return std::nullopt;
+        return 0;
     AffineExpr last = map.getResults().back();
     AffineExpr rest = last.replace(dn, getAffineConstantExpr(0, ctx));
     AffineExpr step = simplifyAffineExpr(last - rest, map.getNumDims(), 0);
-    plan.bStride = 0;
     for (int64_t s = 1; s <= kMaxStride; ++s)
       if (step == dn * s)
-        plan.bStride = s;
+        return s;
+    return 0;
+  };
+  SmallVector<unsigned> alongN;
+  for (unsigned i = 0; i < numInputs; ++i)
+    if (usesDim(maps[i], plan.n))
+      alongN.push_back(i);
+  int bIdx = -1;
+  if (alongN.size() == 1) {
+    bIdx = alongN[0];
+  } else if (alongN.size() == 2 && !combiner) {
+    auto loops = [&](unsigned i) {
+      unsigned count = 0;
+      for (unsigned d = 0; d < maps[i].getNumDims(); ++d)
+        count += usesDim(maps[i], d);
+      return count;
+    };
+    if (loops(0) == loops(1))
+      return std::nullopt;
+    bIdx = loops(0) > loops(1) ? 0 : 1;
+    plan.aVector = true;
+    if (stepAlongN(maps[1 - bIdx]) != 1 ||
+        !lastDimUnitStride(op.getDpsInputs()[1 - bIdx]))
+      return std::nullopt;
+  } else if (!alongN.empty()) {
+    return std::nullopt;
+  }
+  if (bIdx >= 0) {
+    plan.bStride = stepAlongN(maps[bIdx]);
     if (!plan.bStride)
       return std::nullopt;
-    bIdx = i;
   }
   if (bIdx < 0)
     return std::nullopt;
@@ -177,6 +202,28 @@ std::optional<Plan> planContraction(linalg::LinalgOp op) {
   return plan;
 }
 
+
+void planVectorDim(linalg::LinalgOp op, Plan &plan, int64_t vw) {
+  // Not for a vector A (depthwise): its taps reread each input row for
+  // KH output rows, which stays in L1 only while the channel-block loop
+  // is outside the rows, and v would move it inside.
+  if (plan.combiner || plan.aVector || !plan.m || plan.bStride != 1)
+    return;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (ranges[plan.n] != vw)
+    return;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap aMap = maps[plan.aIdx], bMap = maps[plan.bIdx], cMap = maps.back();
+  // The innermost such loop: consecutive vectors then lie closest in C.
+  for (unsigned d : llvm::reverse(plan.outer)) {
+    if (ShapedType::isDynamic(ranges[d]) || ranges[d] < 2 ||
+        !usesDim(bMap, d) || !usesDim(cMap, d) || usesDim(aMap, d))
+      continue;
+    plan.v = d;
+    llvm::erase(plan.outer, d);
+    return;
+  }
+}
 
 std::optional<DotPlan> planDot(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
@@ -456,20 +503,31 @@ Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
       c == base || memref::CollapseShapeOp::isGuaranteedCollapsible(
                        dstType, collapse.getReassociationIndices());
   if (!collapsible) {
+    // One merged pair of dims (h, w); in NCHW it is the vector dim, in
+    // channel blocks ([N, C/B, H*W, B]) a row dim and vectors never cross
+    // a map row.
     auto groups = collapse.getReassociationIndices();
-    int64_t w = dstType.getShape().back();
-    if (groups.back().size() != 2 ||
-        llvm::any_of(ArrayRef(groups).drop_back(),
-                     [](const ReassociationIndices &g) { return g.size() != 1; }) ||
-        ShapedType::isDynamic(w))
+    auto pairs = llvm::make_filter_range(
+        groups, [](const ReassociationIndices &g) { return g.size() != 1; });
+    if (std::distance(pairs.begin(), pairs.end()) != 1)
+      return {};
+    const ReassociationIndices &pair = *pairs.begin();
+    unsigned at = &pair - groups.data();
+    int64_t w = dstType.getShape()[pair.back()];
+    if (pair.size() != 2 || ShapedType::isDynamic(w))
       return {};
     AffineMap cMap = op.getIndexingMapsArray().back();
-    SmallVector<AffineExpr> results(cMap.getResults().drop_back());
-    AffineExpr flat = cMap.getResults().back();
-    results.push_back(flat.floorDiv(w));
-    results.push_back(flat % w);
+    SmallVector<AffineExpr> results;
+    for (auto [i, e] : llvm::enumerate(cMap.getResults())) {
+      if (i != at) {
+        results.push_back(e);
+        continue;
+      }
+      results.push_back(e.floorDiv(w));
+      results.push_back(e % w);
+    }
     dstMap = AffineMap::get(cMap.getNumDims(), 0, results, op.getContext());
-    if (w % vw != 0) {
+    if (at + 1 == groups.size() && w % vw != 0) {
       // Vectors cross rows: masked stores per row into the whole buffer
       // under the interior, flat offset = the interior's layout applied.
       std::optional<FlatLayout> layout = flatLayout(init);
@@ -744,7 +802,7 @@ std::optional<ChannelPlan>
 planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
              const Plan &plan, const Init &init, const Epilogue &e, int64_t vw,
              int64_t mr, int64_t regs, mnemo::PackedGlobals &packed) {
-  if (plan.combiner || !plan.m || !plan.aPerRow || plan.bPerRow ||
+  if (plan.combiner || plan.aVector || !plan.m || !plan.aPerRow || plan.bPerRow ||
       plan.bStride != 1)
     return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();

@@ -191,6 +191,57 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::ModuleOp"> {
   ];
 }
 
+def BlockChannelsPass
+    : Pass<"mnemo-cpu-block-channels", "::mlir::func::FuncOp"> {
+  let summary = "Channel-blocked (NCHWc) layout for convolutions on small maps.";
+  let description = [{
+    Rewrites f32 convolutions on tensors (linalg.conv_2d_nchw_fchw and
+    linalg.depthwise_conv_2d_nchw_chw with constant weights) whose output
+    rows are at most `max-width` wide into the channel-blocked layout
+    [N, C/B, H, W, B], B = the target's f32 lanes:
+
+      x' = linalg.pack x (channels in blocks of B), padded on H and W
+      out'[n, fo, oh, ow, fi] += x'[n, co, oh*s+kh, ow*s+kw, ci]
+                                 * w'[fo, co, kh, kw, ci, fi]
+      out = linalg.unpack out'
+
+    (depthwise: out'[n, cb, oh, ow, c] += x'[n, cb, ..., c] * w'[cb, kh, kw,
+    c]; 1x1 stride-1: the map flattened to one dim). The weights are
+    re-laid at compile time into new constants, the bias init broadcast in
+    the blocked layout. Then upstream's data-layout propagation moves the
+    unpacks down and the packs up through elementwise ops and pads, where
+    an unpack meeting a pack of the same layout cancels: a chain of
+    blocked convolutions, their activations and residual adds stays
+    blocked, with one reorder where the chain starts and one where it
+    ends (lowered to pad + reshape + transpose).
+
+    Why: in NCHW a vector runs along a map row, which a 7 or 14 wide map
+    fills poorly, a stride-2 convolution must deinterleave, and a
+    depthwise tap reads at an unaligned offset (with 64-byte vectors nearly
+    every load splits two cache lines). Blocked, a vector is B channels of
+    one pixel: always full, aligned, and the same for every stride. The
+    register-tile pass then blocks rows of pixels x one channel vector.
+
+    Convolutions whose channel counts are not multiples of B keep NCHW; an
+    input with fewer channels (a stem on RGB) is read in NCHW by a blocked
+    convolution (broadcast scalars need no layout).
+  }];
+  let options = [
+    Option<"cpu", "cpu", "std::string", "\"host\"",
+           "Target CPU: host, x86-64-v2/v3/v4 or an LLVM CPU name">,
+    Option<"cpuFeatures", "cpu-features", "std::string", "\"\"",
+           "Extra target features: +avx2,-avx512f,...">,
+    Option<"lanes", "lanes", "int64_t", "0",
+           "Channels per block (0: the target's f32 lanes)">,
+    Option<"maxWidth", "max-width", "int64_t", "14",
+           "Block convolutions whose output rows are at most this wide">,
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::tensor::TensorDialect",
+    "::mlir::arith::ArithDialect"
+  ];
+}
+
 def FillPadBordersPass
     : Pass<"mnemo-cpu-fill-pad-borders", "::mlir::func::FuncOp"> {
   let summary = "Fills only the border of a padded buffer.";

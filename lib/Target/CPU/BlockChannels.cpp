@@ -1,0 +1,437 @@
+//===- BlockChannels.cpp - channel-blocked (NCHWc) convolutions -----------===//
+//
+// Convolutions on small maps rewritten into the layout [N, C/B, H, W, B]
+// (B = the target's f32 lanes), so one vector is B channels of one pixel:
+// always full, aligned, and indifferent to the stride, where an NCHW row
+// of 7 or 14 pixels fills a 16-lane vector poorly and a depthwise tap
+// reads it unaligned. Each convolution becomes pack -> blocked generic ->
+// unpack; upstream's data-layout propagation then carries the unpacks down
+// and the packs up through activations, residual adds and pads until they
+// meet and cancel, so a chain of such convolutions stays blocked and pays
+// one reorder on entry and one on exit. Weights are re-laid at compile
+// time. See Passes.td (BlockChannelsPass) for the forms.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Support/ConstantData.h"
+#include "mnemo/Target/CPU/CPUTarget.h"
+#include "mnemo/Target/CPU/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Linalg/Utils/Utils.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+#include <cstring>
+
+namespace mnemo {
+#define GEN_PASS_DEF_BLOCKCHANNELSPASS
+#include "mnemo/Target/CPU/Passes.h.inc"
+} // namespace mnemo
+
+using namespace mlir;
+
+namespace {
+
+/// The f32 values of a constant seen through reshapes (which keep the
+/// row-major order), or nothing.
+std::optional<std::vector<float>> constantFloats(Value v) {
+  while (v.getDefiningOp<tensor::CollapseShapeOp>() ||
+         v.getDefiningOp<tensor::ExpandShapeOp>())
+    v = v.getDefiningOp()->getOperand(0);
+  auto cst = v.getDefiningOp<arith::ConstantOp>();
+  auto attr = cst ? dyn_cast<ElementsAttr>(cst.getValue()) : ElementsAttr();
+  if (!attr || !attr.getElementType().isF32())
+    return std::nullopt;
+  int64_t n = attr.getNumElements();
+  if (auto d = dyn_cast<DenseElementsAttr>(attr); d && d.isSplat())
+    return std::vector<float>(n, d.getSplatValue<float>());
+  ArrayRef<char> raw = mnemo::rawConstantBytes(attr);
+  if ((int64_t)raw.size() != n * 4)
+    return std::nullopt;
+  std::vector<float> values(n);
+  std::memcpy(values.data(), raw.data(), raw.size());
+  return values;
+}
+
+/// A new f32 constant of `shape` holding `values`.
+Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+                    const std::vector<float> &values, StringRef name) {
+  auto type = RankedTensorType::get(shape, b.getF32Type());
+  ArrayRef<char> bytes(reinterpret_cast<const char *>(values.data()),
+                       values.size() * sizeof(float));
+  ElementsAttr attr;
+  if (bytes.size() <= 4096)
+    attr = DenseElementsAttr::getFromRawBuffer(type, bytes);
+  else
+    attr = DenseResourceElementsAttr::get(
+        type, name,
+        HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
+  return arith::ConstantOp::create(b, loc, attr);
+}
+
+/// `x` [N, C, H, W] packed into [N, C/B, H, W, B].
+Value packChannels(OpBuilder &b, Location loc, Value x, int64_t block) {
+  OpFoldResult tile = b.getIndexAttr(block);
+  Value dest = linalg::PackOp::createDestinationTensor(b, loc, x, {tile}, {1},
+                                                       {});
+  return linalg::PackOp::create(b, loc, x, dest, {1}, {tile}).getResult();
+}
+
+/// Whether `v` is a tensor.pad with a constant zero on H and W only.
+tensor::PadOp spatialZeroPad(Value v) {
+  auto pad = v.getDefiningOp<tensor::PadOp>();
+  if (!pad || pad.getSourceType().getRank() != 4)
+    return {};
+  Value value = pad.getConstantPaddingValue();
+  if (!value || !matchPattern(value, m_AnyZeroFloat()))
+    return {};
+  for (int64_t d : {0, 1})
+    if (pad.getStaticLow()[d] != 0 || pad.getStaticHigh()[d] != 0)
+      return {};
+  if (ShapedType::isDynamicShape(pad.getStaticLow()) ||
+      ShapedType::isDynamicShape(pad.getStaticHigh()))
+    return {};
+  return pad;
+}
+
+/// The blocked input [N, C/B, H', W', B] of a convolution reading `x`:
+/// the pad (if any) moves after the pack, so the reorder reads the
+/// unpadded map and propagation can cancel it against the producer's
+/// unpack.
+Value blockedInput(OpBuilder &b, Location loc, Value x, int64_t block) {
+  tensor::PadOp pad = spatialZeroPad(x);
+  if (!pad)
+    return packChannels(b, loc, x, block);
+  Value packed = packChannels(b, loc, pad.getSource(), block);
+  SmallVector<OpFoldResult> low, high;
+  for (int64_t d = 0; d < 4; ++d) {
+    low.push_back(b.getIndexAttr(pad.getStaticLow()[d]));
+    high.push_back(b.getIndexAttr(pad.getStaticHigh()[d]));
+  }
+  low.push_back(b.getIndexAttr(0));
+  high.push_back(b.getIndexAttr(0));
+  auto srcType = cast<RankedTensorType>(packed.getType());
+  SmallVector<int64_t> shape(srcType.getShape());
+  for (int64_t d = 0; d < 4; ++d)
+    shape[d] += pad.getStaticLow()[d] + pad.getStaticHigh()[d];
+  return tensor::PadOp::create(
+             b, loc, RankedTensorType::get(shape, srcType.getElementType()),
+             packed, low, high, pad.getConstantPaddingValue())
+      .getResult();
+}
+
+/// The convolution's init in the blocked layout [N, F/B, OH, OW, B]: a
+/// fill stays a fill, a bias broadcast (a generic yielding an input that
+/// varies along the channel dim only) broadcasts the bias re-laid [F/B,
+/// B]; anything else is packed.
+Value blockedInit(OpBuilder &b, Location loc, Value init, int64_t block) {
+  auto type = cast<RankedTensorType>(init.getType());
+  SmallVector<int64_t> shape = {type.getDimSize(0), type.getDimSize(1) / block,
+                                type.getDimSize(2), type.getDimSize(3), block};
+  auto blockedType = RankedTensorType::get(shape, type.getElementType());
+  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+    Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+    return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
+        .getResult(0);
+  }
+  if (auto copy = init.getDefiningOp<linalg::GenericOp>();
+      copy && copy.getNumDpsInputs() == 1 && copy.getNumReductionLoops() == 0 &&
+      copy.getMatchingIndexingMap(copy.getDpsInitOperand(0)).isIdentity()) {
+    Block *body = copy.getBody();
+    AffineMap map = copy.getMatchingIndexingMap(copy.getDpsInputOperand(0));
+    bool channelOnly = llvm::all_of(map.getResults(), [](AffineExpr e) {
+      auto c = dyn_cast<AffineConstantExpr>(e);
+      auto d = dyn_cast<AffineDimExpr>(e);
+      return (c && c.getValue() == 0) || (d && d.getPosition() == 1);
+    });
+    std::optional<std::vector<float>> bias =
+        constantFloats(copy.getDpsInputs()[0]);
+    if (cast<linalg::YieldOp>(body->getTerminator()).getOperand(0) ==
+            body->getArgument(0) &&
+        channelOnly && bias && (int64_t)bias->size() == type.getDimSize(1)) {
+      Value biasBlocked = floatConstant(
+          b, loc, {shape[1], block}, *bias, "bias_blocked");
+      Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
+      MLIRContext *ctx = b.getContext();
+      AffineMap src = AffineMap::get(
+          5, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(4, ctx)}, ctx);
+      SmallVector<utils::IteratorType> iters(5, utils::IteratorType::parallel);
+      return linalg::GenericOp::create(
+                 b, loc, blockedType, ValueRange{biasBlocked},
+                 ValueRange{empty},
+                 ArrayRef<AffineMap>{src,
+                                     AffineMap::getMultiDimIdentityMap(5, ctx)},
+                 iters,
+                 [](OpBuilder &b, Location loc, ValueRange args) {
+                   linalg::YieldOp::create(b, loc, args[0]);
+                 })
+          .getResult(0);
+    }
+  }
+  return packChannels(b, loc, init, block);
+}
+
+/// out += x * w as a generic over `maps` with `iters`.
+Value mulAddGeneric(OpBuilder &b, Location loc, Value x, Value w, Value init,
+                    ArrayRef<AffineMap> maps,
+                    ArrayRef<utils::IteratorType> iters) {
+  return linalg::GenericOp::create(
+             b, loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps,
+             iters,
+             [](OpBuilder &b, Location loc, ValueRange args) {
+               Value mul = arith::MulFOp::create(b, loc, args[0], args[1]);
+               Value add = arith::AddFOp::create(b, loc, args[2], mul);
+               linalg::YieldOp::create(b, loc, add);
+             })
+      .getResult(0);
+}
+
+int64_t attrAt(DenseIntElementsAttr attr, int64_t i) {
+  return attr.getValues<int64_t>()[i];
+}
+
+struct BlockChannelsPass
+    : public mnemo::impl::BlockChannelsPassBase<BlockChannelsPass> {
+  using Base::Base;
+
+  LogicalResult initialize(MLIRContext *ctx) override {
+    block = lanes;
+    if (block > 0)
+      return success();
+    llvm::Expected<mnemo::CPUTarget> target =
+        mnemo::resolveCPUTarget(cpu, cpuFeatures);
+    if (!target)
+      return emitError(UnknownLoc::get(ctx))
+             << llvm::toString(target.takeError());
+    block = target->f32Lanes();
+    return success();
+  }
+
+  /// Static f32 shapes and output rows short enough.
+  bool wants(ShapedType x, ShapedType out) {
+    return x.hasStaticShape() && out.hasStaticShape() &&
+           x.getElementType().isF32() && out.getDimSize(3) <= maxWidth;
+  }
+
+  /// A convolution: [F/B, C/B, KH, KW, B, B] weights when the input is
+  /// blocked too (C a multiple of B), else [F/B, C, KH, KW, B] and the
+  /// NCHW input read as broadcast scalars.
+  LogicalResult rewriteConv(IRRewriter &rw, linalg::Conv2DNchwFchwOp conv) {
+    Value x = conv.getInputs()[0], w = conv.getInputs()[1];
+    Value init = conv.getOutputs()[0];
+    auto xType = cast<ShapedType>(x.getType());
+    auto outType = cast<ShapedType>(init.getType());
+    auto wType = cast<ShapedType>(w.getType());
+    if (!wants(xType, outType) || !wType.hasStaticShape())
+      return failure();
+    int64_t F = wType.getDimSize(0), C = wType.getDimSize(1),
+            KH = wType.getDimSize(2), KW = wType.getDimSize(3);
+    if (F % block != 0)
+      return failure();
+    std::optional<std::vector<float>> weights = constantFloats(w);
+    if (!weights)
+      return failure();
+    bool blockedIn = C % block == 0;
+    int64_t sh = attrAt(conv.getStrides(), 0), sw = attrAt(conv.getStrides(), 1),
+            dh = attrAt(conv.getDilations(), 0),
+            dwl = attrAt(conv.getDilations(), 1);
+    Location loc = conv.getLoc();
+    rw.setInsertionPoint(conv);
+    MLIRContext *ctx = rw.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+
+    // Weights: w'[fo][c or co][kh][kw]([ci])[fi].
+    int64_t cb = blockedIn ? block : 1, cOuter = C / cb;
+    std::vector<float> packed(weights->size());
+    for (int64_t f = 0; f < F; ++f)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t kh = 0; kh < KH; ++kh)
+          for (int64_t kw = 0; kw < KW; ++kw) {
+            int64_t to =
+                ((((f / block * cOuter + c / cb) * KH + kh) * KW + kw) * cb +
+                 c % cb) * block + f % block;
+            packed[to] = (*weights)[((f * C + c) * KH + kh) * KW + kw];
+          }
+    SmallVector<int64_t> wShape = {F / block, cOuter, KH, KW};
+    if (blockedIn)
+      wShape.push_back(block);
+    wShape.push_back(block);
+    Value wb = floatConstant(rw, loc, wShape, packed, "conv_blocked");
+    // The init is made right before the generic (after the input's
+    // reorder), where the register-tile pass looks for it to start its
+    // accumulators from.
+    Value initB;
+
+    SmallVector<AffineMap> maps;
+    SmallVector<utils::IteratorType> iters;
+    Value xb;
+    Value result;
+    bool pointwise = KH == 1 && KW == 1 && sh == 1 && sw == 1 &&
+                     !x.getDefiningOp<tensor::PadOp>() && blockedIn;
+    if (pointwise) {
+      // The map flattened: out'[n, fo, p, fi] += x'[n, co, p, ci] w'[fo, co, ci, fi]
+      // (dims n, fo, p, fi, co, ci): rows of pixels span the whole map.
+      xb = packChannels(rw, loc, x, block);
+      SmallVector<ReassociationIndices> flat = {{0}, {1}, {2, 3}, {4}};
+      Value xf = tensor::CollapseShapeOp::create(rw, loc, xb, flat);
+      Value wf = tensor::CollapseShapeOp::create(
+          rw, loc, wb, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}, {4}, {5}});
+      initB = blockedInit(rw, loc, init, block);
+      Value initF = tensor::CollapseShapeOp::create(rw, loc, initB, flat);
+      maps = {AffineMap::get(6, 0, {d(0), d(4), d(2), d(5)}, ctx),
+              AffineMap::get(6, 0, {d(1), d(4), d(5), d(3)}, ctx),
+              AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+      iters.assign(4, utils::IteratorType::parallel);
+      iters.append(2, utils::IteratorType::reduction);
+      Value r = mulAddGeneric(rw, loc, xf, wf, initF, maps, iters);
+      result = tensor::ExpandShapeOp::create(rw, loc, initB.getType(), r, flat);
+    } else {
+      // dims n, fo, oh, ow, fi, c|co, kh, kw (, ci)
+      AffineExpr h = d(2) * sh + d(6) * dh, wexp = d(3) * sw + d(7) * dwl;
+      if (blockedIn) {
+        xb = blockedInput(rw, loc, x, block);
+        maps = {AffineMap::get(9, 0, {d(0), d(5), h, wexp, d(8)}, ctx),
+                AffineMap::get(9, 0, {d(1), d(5), d(6), d(7), d(8), d(4)}, ctx)};
+      } else {
+        xb = x;
+        maps = {AffineMap::get(8, 0, {d(0), d(5), h, wexp}, ctx),
+                AffineMap::get(8, 0, {d(1), d(5), d(6), d(7), d(4)}, ctx)};
+      }
+      initB = blockedInit(rw, loc, init, block);
+      unsigned dims = blockedIn ? 9 : 8;
+      maps.push_back(AffineMap::get(dims, 0, {d(0), d(1), d(2), d(3), d(4)}, ctx));
+      iters.assign(5, utils::IteratorType::parallel);
+      iters.append(dims - 5, utils::IteratorType::reduction);
+      result = mulAddGeneric(rw, loc, xb, wb, initB, maps, iters);
+    }
+    replaceWithUnpack(rw, conv, result);
+    return success();
+  }
+
+  /// A depthwise convolution: w'[cb][kh][kw][c], input and output blocked.
+  LogicalResult rewriteDepthwise(IRRewriter &rw,
+                                 linalg::DepthwiseConv2DNchwChwOp conv) {
+    Value x = conv.getInputs()[0], w = conv.getInputs()[1];
+    Value init = conv.getOutputs()[0];
+    auto xType = cast<ShapedType>(x.getType());
+    auto outType = cast<ShapedType>(init.getType());
+    auto wType = cast<ShapedType>(w.getType());
+    if (!wants(xType, outType) || !wType.hasStaticShape())
+      return failure();
+    int64_t C = wType.getDimSize(0), KH = wType.getDimSize(1),
+            KW = wType.getDimSize(2);
+    if (C % block != 0)
+      return failure();
+    std::optional<std::vector<float>> weights = constantFloats(w);
+    if (!weights)
+      return failure();
+    int64_t sh = attrAt(conv.getStrides(), 0), sw = attrAt(conv.getStrides(), 1),
+            dh = attrAt(conv.getDilations(), 0),
+            dwl = attrAt(conv.getDilations(), 1);
+    Location loc = conv.getLoc();
+    rw.setInsertionPoint(conv);
+    MLIRContext *ctx = rw.getContext();
+    auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+    std::vector<float> packed(weights->size());
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t k = 0; k < KH * KW; ++k)
+        packed[((c / block) * KH * KW + k) * block + c % block] =
+            (*weights)[c * KH * KW + k];
+    Value wb = floatConstant(rw, loc, {C / block, KH, KW, block}, packed,
+                             "depthwise_blocked");
+    Value xb = blockedInput(rw, loc, x, block);
+    Value initB = blockedInit(rw, loc, init, block); // right before, as above
+    // dims n, cb, oh, ow, c, kh, kw
+    AffineExpr h = d(2) * sh + d(5) * dh, wexp = d(3) * sw + d(6) * dwl;
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(7, 0, {d(0), d(1), h, wexp, d(4)}, ctx),
+        AffineMap::get(7, 0, {d(1), d(5), d(6), d(4)}, ctx),
+        AffineMap::get(7, 0, {d(0), d(1), d(2), d(3), d(4)}, ctx)};
+    SmallVector<utils::IteratorType> iters(5, utils::IteratorType::parallel);
+    iters.append(2, utils::IteratorType::reduction);
+    Value result = mulAddGeneric(rw, loc, xb, wb, initB, maps, iters);
+    replaceWithUnpack(rw, conv, result);
+    return success();
+  }
+
+  void replaceWithUnpack(IRRewriter &rw, Operation *conv, Value blocked) {
+    Location loc = conv->getLoc();
+    auto type = cast<RankedTensorType>(conv->getResult(0).getType());
+    Value empty = tensor::EmptyOp::create(rw, loc, type.getShape(),
+                                          type.getElementType());
+    Value out = linalg::UnPackOp::create(rw, loc, blocked, empty, {1},
+                                         {rw.getIndexAttr(block)});
+    rw.replaceOp(conv, out);
+  }
+
+  void runOnOperation() override {
+    if (block <= 1)
+      return;
+    IRRewriter rw(&getContext());
+    bool changed = false;
+    SmallVector<Operation *> convs;
+    getOperation().walk([&](Operation *op) {
+      if (isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp>(op) &&
+          op->getNumResults() == 1)
+        convs.push_back(op);
+    });
+    for (Operation *op : convs) {
+      if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
+        changed |= succeeded(rewriteConv(rw, conv));
+      else
+        changed |= succeeded(
+            rewriteDepthwise(rw, cast<linalg::DepthwiseConv2DNchwChwOp>(op)));
+    }
+    if (!changed)
+      return;
+    // Unpacks down and packs up through elementwise ops and pads, where
+    // they cancel (pack(unpack(x)) of one layout folds to x).
+    MLIRContext *ctx = &getContext();
+    RewritePatternSet patterns(ctx);
+    linalg::populateDataLayoutPropagationPatterns(
+        patterns, [](OpOperand *operand) {
+          Operation *owner = operand->getOwner();
+          if (isa<tensor::PadOp>(owner))
+            return true;
+          auto generic = dyn_cast<linalg::GenericOp>(owner);
+          return generic && generic.getNumReductionLoops() == 0 &&
+                 llvm::all_of(generic.getIndexingMapsArray(),
+                              [](AffineMap m) { return m.isIdentity(); });
+        });
+    linalg::PackOp::getCanonicalizationPatterns(patterns, ctx);
+    linalg::UnPackOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::PadOp::getCanonicalizationPatterns(patterns, ctx);
+    tensor::EmptyOp::getCanonicalizationPatterns(patterns, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    // The reorders left where a blocked chain starts and ends: pad +
+    // reshape + transpose, ops bufferization and the CPU pipeline know.
+    SmallVector<Operation *> relayouts;
+    getOperation().walk([&](Operation *op) {
+      if (isa<linalg::PackOp, linalg::UnPackOp>(op))
+        relayouts.push_back(op);
+    });
+    for (Operation *op : relayouts) {
+      rw.setInsertionPoint(op);
+      if (auto pack = dyn_cast<linalg::PackOp>(op)) {
+        if (failed(linalg::lowerPack(rw, pack)))
+          return signalPassFailure();
+      } else if (failed(linalg::lowerUnPack(rw, cast<linalg::UnPackOp>(op)))) {
+        return signalPassFailure();
+      }
+    }
+    // lowerUnPack copies the reordered map into the unpack's destination;
+    // into a tensor.empty that copy is the identity.
+    getOperation().walk([&](linalg::CopyOp copy) {
+      if (copy.hasPureTensorSemantics() &&
+          copy.getOutputs()[0].getDefiningOp<tensor::EmptyOp>() &&
+          copy.getInputs()[0].getType() == copy.getResultTypes()[0])
+        rw.replaceOp(copy, copy.getInputs()[0]);
+    });
+  }
+
+  int64_t block = 0;
+};
+
+} // namespace
