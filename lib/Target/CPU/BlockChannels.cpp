@@ -21,6 +21,7 @@
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/SetVector.h"
 
 #include <cstring>
 
@@ -130,10 +131,20 @@ Value blockedInit(OpBuilder &b, Location loc, Value init, int64_t block) {
   SmallVector<int64_t> shape = {type.getDimSize(0), type.getDimSize(1) / block,
                                 type.getDimSize(2), type.getDimSize(3), block};
   auto blockedType = RankedTensorType::get(shape, type.getElementType());
-  if (auto fill = init.getDefiningOp<linalg::FillOp>()) {
+  // A fill, or a generic yielding one value from outside (what
+  // mnemo-fuse-elementwise leaves of a constant bias).
+  Value scalar;
+  if (auto fill = init.getDefiningOp<linalg::FillOp>())
+    scalar = fill.getInputs()[0];
+  if (auto g = init.getDefiningOp<linalg::GenericOp>();
+      g && g.getNumDpsInputs() == 0 && g.getNumResults() == 1) {
+    Value y = cast<linalg::YieldOp>(g.getBody()->getTerminator()).getOperand(0);
+    if (y.getParentRegion() != &g.getRegion())
+      scalar = y;
+  }
+  if (scalar) {
     Value empty = tensor::EmptyOp::create(b, loc, shape, type.getElementType());
-    return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty)
-        .getResult(0);
+    return linalg::FillOp::create(b, loc, scalar, empty).getResult(0);
   }
   if (auto copy = init.getDefiningOp<linalg::GenericOp>();
       copy && copy.getNumDpsInputs() == 1 && copy.getNumReductionLoops() == 0 &&
@@ -187,6 +198,81 @@ Value mulAddGeneric(OpBuilder &b, Location loc, Value x, Value w, Value init,
       .getResult(0);
 }
 
+/// An elementwise generic (identity maps, all parallel) over unpacked
+/// operands runs on the packed ones instead, its result unpacked: upstream's
+/// propagation takes one unpacked operand only, and a residual add has two.
+/// Operands that are not unpacks of the same layout are packed (cancelling
+/// against their own unpacks later).
+struct PushUnPacksThroughElementwise : OpRewritePattern<linalg::GenericOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(linalg::GenericOp op,
+                                PatternRewriter &rw) const override {
+    if (op.getNumResults() != 1 || op.getNumReductionLoops() != 0 ||
+        !op.hasPureTensorSemantics() ||
+        !llvm::all_of(op.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); }))
+      return failure();
+    linalg::UnPackOp layout;
+    unsigned unpacked = 0;
+    for (Value in : op.getDpsInputs())
+      if (auto u = in.getDefiningOp<linalg::UnPackOp>()) {
+        if (layout && (u.getInnerDimsPos() != layout.getInnerDimsPos() ||
+                       u.getStaticTiles() != layout.getStaticTiles() ||
+                       u.getOuterDimsPerm() != layout.getOuterDimsPerm() ||
+                       u.getSourceType() != layout.getSourceType()))
+          return failure();
+        layout = layout ? layout : u;
+        ++unpacked;
+      }
+    if (unpacked < 2)
+      return failure(); // upstream's pattern covers one
+    if (!layout.getOuterDimsPerm().empty() ||
+        layout.getDestType() != op.getResultTypes()[0])
+      return failure();
+    Location loc = op.getLoc();
+    auto packedType = layout.getSourceType();
+    SmallVector<Value> inputs;
+    for (Value in : op.getDpsInputs()) {
+      auto u = in.getDefiningOp<linalg::UnPackOp>();
+      if (u) {
+        inputs.push_back(u.getSource());
+        continue;
+      }
+      Value dest = tensor::EmptyOp::create(rw, loc, packedType.getShape(),
+                                           packedType.getElementType());
+      inputs.push_back(linalg::PackOp::create(rw, loc, in, dest,
+                                              layout.getInnerDimsPos(),
+                                              layout.getMixedTiles())
+                           .getResult());
+    }
+    Value init = op.getDpsInits()[0];
+    Value packedInit = tensor::EmptyOp::create(rw, loc, packedType.getShape(),
+                                               packedType.getElementType());
+    if (op.payloadUsesValueFromOperand(op.getDpsInitOperand(0)))
+      packedInit = linalg::PackOp::create(rw, loc, init, packedInit,
+                                          layout.getInnerDimsPos(),
+                                          layout.getMixedTiles())
+                       .getResult();
+    unsigned rank = packedType.getRank();
+    SmallVector<AffineMap> maps(
+        inputs.size() + 1, AffineMap::getMultiDimIdentityMap(rank, getContext()));
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    auto packed = linalg::GenericOp::create(rw, loc, TypeRange{packedType},
+                                            inputs, ValueRange{packedInit},
+                                            maps, iters);
+    rw.inlineRegionBefore(op.getRegion(), packed.getRegion(),
+                          packed.getRegion().begin());
+    Value dest = tensor::EmptyOp::create(
+        rw, loc, cast<RankedTensorType>(op.getResultTypes()[0]).getShape(),
+        packedType.getElementType());
+    rw.replaceOpWithNewOp<linalg::UnPackOp>(
+        op, packed.getResult(0), dest, layout.getInnerDimsPos(),
+        layout.getMixedTiles());
+    return success();
+  }
+};
+
 int64_t attrAt(DenseIntElementsAttr attr, int64_t i) {
   return attr.getValues<int64_t>()[i];
 }
@@ -208,31 +294,60 @@ struct BlockChannelsPass
     return success();
   }
 
-  /// Static f32 shapes and output rows short enough.
-  bool wants(ShapedType x, ShapedType out) {
-    return x.hasStaticShape() && out.hasStaticShape() &&
-           x.getElementType().isF32() && out.getDimSize(3) <= maxWidth;
+  /// Static f32 shapes, output channels in whole blocks, constant weights.
+  bool canBlock(Operation *op) {
+    auto x = cast<ShapedType>(op->getOperand(0).getType());
+    auto w = cast<ShapedType>(op->getOperand(1).getType());
+    auto out = cast<ShapedType>(op->getResult(0).getType());
+    return x.hasStaticShape() && w.hasStaticShape() && out.hasStaticShape() &&
+           x.getElementType().isF32() && out.getDimSize(1) % block == 0 &&
+           constantFloats(op->getOperand(1)).has_value();
+  }
+
+  /// Where the blocked layout pays: output rows at most `max-width` wide.
+  bool wants(Operation *op) {
+    return canBlock(op) &&
+           cast<ShapedType>(op->getResult(0).getType()).getDimSize(3) <=
+               maxWidth;
+  }
+
+  /// The convolution whose result `v` is, through a spatial zero pad and
+  /// one-input elementwise ops (the activation).
+  static Operation *producingConv(Value v) {
+    while (Operation *def = v.getDefiningOp()) {
+      if (isa<linalg::Conv2DNchwFchwOp, linalg::DepthwiseConv2DNchwChwOp>(def))
+        return def;
+      if (auto pad = spatialZeroPad(v)) {
+        v = pad.getSource();
+        continue;
+      }
+      auto g = dyn_cast<linalg::GenericOp>(def);
+      if (!g || g.getNumDpsInputs() != 1 || g.getNumReductionLoops() != 0 ||
+          !llvm::all_of(g.getIndexingMapsArray(),
+                        [](AffineMap m) { return m.isIdentity(); }))
+        return nullptr;
+      v = g.getDpsInputs()[0];
+    }
+    return nullptr;
   }
 
   /// A convolution: [F/B, C/B, KH, KW, B, B] weights when the input is
   /// blocked too (C a multiple of B), else [F/B, C, KH, KW, B] and the
   /// NCHW input read as broadcast scalars.
-  LogicalResult rewriteConv(IRRewriter &rw, linalg::Conv2DNchwFchwOp conv) {
+  /// `nchwInput`: read the input in NCHW even when C is a multiple of B
+  /// (a chain's first convolution, whose producer writes NCHW: its
+  /// broadcast scalars cost nothing there, a reorder would).
+  LogicalResult rewriteConv(IRRewriter &rw, linalg::Conv2DNchwFchwOp conv,
+                            bool nchwInput) {
     Value x = conv.getInputs()[0], w = conv.getInputs()[1];
     Value init = conv.getOutputs()[0];
-    auto xType = cast<ShapedType>(x.getType());
-    auto outType = cast<ShapedType>(init.getType());
     auto wType = cast<ShapedType>(w.getType());
-    if (!wants(xType, outType) || !wType.hasStaticShape())
-      return failure();
     int64_t F = wType.getDimSize(0), C = wType.getDimSize(1),
             KH = wType.getDimSize(2), KW = wType.getDimSize(3);
-    if (F % block != 0)
-      return failure();
     std::optional<std::vector<float>> weights = constantFloats(w);
     if (!weights)
       return failure();
-    bool blockedIn = C % block == 0;
+    bool blockedIn = C % block == 0 && !nchwInput;
     int64_t sh = attrAt(conv.getStrides(), 0), sw = attrAt(conv.getStrides(), 1),
             dh = attrAt(conv.getDilations(), 0),
             dwl = attrAt(conv.getDilations(), 1);
@@ -268,22 +383,36 @@ struct BlockChannelsPass
     Value xb;
     Value result;
     bool pointwise = KH == 1 && KW == 1 && sh == 1 && sw == 1 &&
-                     !x.getDefiningOp<tensor::PadOp>() && blockedIn;
+                     !x.getDefiningOp<tensor::PadOp>();
     if (pointwise) {
-      // The map flattened: out'[n, fo, p, fi] += x'[n, co, p, ci] w'[fo, co, ci, fi]
-      // (dims n, fo, p, fi, co, ci): rows of pixels span the whole map.
-      xb = packChannels(rw, loc, x, block);
+      // The map flattened, rows of pixels span the whole map:
+      //   out'[n, fo, p, fi] += x'[n, co, p, ci] * w'[fo, co, ci, fi]
+      //   (dims n, fo, p, fi, co, ci), or with an NCHW input
+      //   out'[n, fo, p, fi] += x[n, c, p] * w'[fo, c, fi].
       SmallVector<ReassociationIndices> flat = {{0}, {1}, {2, 3}, {4}};
-      Value xf = tensor::CollapseShapeOp::create(rw, loc, xb, flat);
-      Value wf = tensor::CollapseShapeOp::create(
-          rw, loc, wb, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}, {4}, {5}});
+      Value xf, wf;
+      if (blockedIn) {
+        xf = tensor::CollapseShapeOp::create(
+            rw, loc, packChannels(rw, loc, x, block), flat);
+        wf = tensor::CollapseShapeOp::create(
+            rw, loc, wb,
+            SmallVector<ReassociationIndices>{{0}, {1, 2, 3}, {4}, {5}});
+        maps = {AffineMap::get(6, 0, {d(0), d(4), d(2), d(5)}, ctx),
+                AffineMap::get(6, 0, {d(1), d(4), d(5), d(3)}, ctx),
+                AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+      } else {
+        xf = tensor::CollapseShapeOp::create(
+            rw, loc, x, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+        wf = tensor::CollapseShapeOp::create(
+            rw, loc, wb, SmallVector<ReassociationIndices>{{0}, {1, 2, 3}, {4}});
+        maps = {AffineMap::get(5, 0, {d(0), d(4), d(2)}, ctx),
+                AffineMap::get(5, 0, {d(1), d(4), d(3)}, ctx),
+                AffineMap::get(5, 0, {d(0), d(1), d(2), d(3)}, ctx)};
+      }
       initB = blockedInit(rw, loc, init, block);
       Value initF = tensor::CollapseShapeOp::create(rw, loc, initB, flat);
-      maps = {AffineMap::get(6, 0, {d(0), d(4), d(2), d(5)}, ctx),
-              AffineMap::get(6, 0, {d(1), d(4), d(5), d(3)}, ctx),
-              AffineMap::get(6, 0, {d(0), d(1), d(2), d(3)}, ctx)};
       iters.assign(4, utils::IteratorType::parallel);
-      iters.append(2, utils::IteratorType::reduction);
+      iters.append(maps[0].getNumDims() - 4, utils::IteratorType::reduction);
       Value r = mulAddGeneric(rw, loc, xf, wf, initF, maps, iters);
       result = tensor::ExpandShapeOp::create(rw, loc, initB.getType(), r, flat);
     } else {
@@ -314,15 +443,9 @@ struct BlockChannelsPass
                                  linalg::DepthwiseConv2DNchwChwOp conv) {
     Value x = conv.getInputs()[0], w = conv.getInputs()[1];
     Value init = conv.getOutputs()[0];
-    auto xType = cast<ShapedType>(x.getType());
-    auto outType = cast<ShapedType>(init.getType());
     auto wType = cast<ShapedType>(w.getType());
-    if (!wants(xType, outType) || !wType.hasStaticShape())
-      return failure();
     int64_t C = wType.getDimSize(0), KH = wType.getDimSize(1),
             KW = wType.getDimSize(2);
-    if (C % block != 0)
-      return failure();
     std::optional<std::vector<float>> weights = constantFloats(w);
     if (!weights)
       return failure();
@@ -376,12 +499,26 @@ struct BlockChannelsPass
           op->getNumResults() == 1)
         convs.push_back(op);
     });
+    // The chains: every convolution that wants the layout, plus the
+    // convolution feeding one of them (a chain's first), which then writes
+    // blocked output from its NCHW input instead of leaving a reorder to
+    // the next. A depthwise first one would need its input reordered.
+    llvm::SetVector<Operation *> blocked, firsts;
+    for (Operation *op : convs)
+      if (wants(op))
+        blocked.insert(op);
+    for (Operation *op : blocked)
+      if (Operation *prev = producingConv(op->getOperand(0));
+          prev && isa<linalg::Conv2DNchwFchwOp>(prev) &&
+          !blocked.contains(prev) && canBlock(prev))
+        firsts.insert(prev);
     for (Operation *op : convs) {
-      if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op))
-        changed |= succeeded(rewriteConv(rw, conv));
-      else
-        changed |= succeeded(
-            rewriteDepthwise(rw, cast<linalg::DepthwiseConv2DNchwChwOp>(op)));
+      if (auto conv = dyn_cast<linalg::Conv2DNchwFchwOp>(op);
+          conv && (blocked.contains(op) || firsts.contains(op)))
+        changed |= succeeded(rewriteConv(rw, conv, firsts.contains(op)));
+      else if (auto dw = dyn_cast<linalg::DepthwiseConv2DNchwChwOp>(op);
+               dw && blocked.contains(op))
+        changed |= succeeded(rewriteDepthwise(rw, dw));
     }
     if (!changed)
       return;
@@ -399,6 +536,7 @@ struct BlockChannelsPass
                  llvm::all_of(generic.getIndexingMapsArray(),
                               [](AffineMap m) { return m.isIdentity(); });
         });
+    patterns.add<PushUnPacksThroughElementwise>(ctx);
     linalg::PackOp::getCanonicalizationPatterns(patterns, ctx);
     linalg::UnPackOp::getCanonicalizationPatterns(patterns, ctx);
     tensor::PadOp::getCanonicalizationPatterns(patterns, ctx);
