@@ -206,10 +206,13 @@ protected:
   /// `epilogue`'s body on one accumulator vector: each scalar op is
   /// re-created on vectors, outside scalars broadcast.
   Value applyEpilogue(OpBuilder &b, Location loc, linalg::GenericOp epilogue,
-                      Value acc) {
+                      Value acc, unsigned accArg = 0, Value residual = {},
+                      unsigned residualArg = 0) {
     Block *body = epilogue.getBlock();
     IRMapping map;
-    map.map(body->getArgument(0), acc);
+    map.map(body->getArgument(accArg), acc);
+    if (residual)
+      map.map(body->getArgument(residualArg), residual);
     for (Operation &inner : body->without_terminator()) {
       SmallVector<Value> operands;
       for (Value v : inner.getOperands())
@@ -531,8 +534,14 @@ private:
       for (int64_t j = 0; j < vectors; ++j) {
         at(b, loc, rowIvs, n0, i, j);
         Value v = nest.results[i * vectors + j];
-        if (epilogue)
-          v = applyEpilogue(b, loc, epilogue, v);
+        if (epilogue) {
+          Value residual;
+          if (split.residual)
+            residual = loadVector(b, loc, split.residual, split.residualMap,
+                                  maskOf(j));
+          v = applyEpilogue(b, loc, epilogue, v, split.accArg, residual,
+                            split.residualArg);
+        }
         SmallVector<Value> idx = indices(b, loc, outMap);
         if (split.segments)
           storeSplit(b, loc, v, idx[0], maskOf(j));

@@ -88,6 +88,15 @@ struct Epilogue {
   /// each stored, a row `pitch` elements after the one before. A vector
   /// covers up to `segments` rows.
   int64_t width = 0, pitch = 0, segments = 0, computePitch = 0;
+  /// The body's argument the accumulator stands for (the contraction's
+  /// output among its inputs).
+  unsigned accArg = 0;
+  /// A second input read at the same element (a residual add): the body's
+  /// argument `residualArg`, loaded as a vector from `residual` through
+  /// `residualMap` (over the contraction's loops).
+  Value residual;
+  AffineMap residualMap;
+  unsigned residualArg = 0;
 };
 
 /// A stride-1 convolution computed on its input's row pitch P: the output

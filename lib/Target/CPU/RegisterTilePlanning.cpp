@@ -461,22 +461,73 @@ linalg::GenericOp nextElementwise(linalg::LinalgOp op,
   return dyn_cast_or_null<linalg::GenericOp>(after);
 }
 
+static Epilogue residualFree(RewriterBase &rewriter, linalg::LinalgOp op,
+                             linalg::GenericOp next,
+                             ArrayRef<Operation *> between, int64_t vw, Value c,
+                             Value base, Value init);
+
 Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
                            int64_t vw) {
   SmallVector<Operation *> between;
   auto next = nextElementwise(op, between);
-  if (!next || !next.hasPureBufferSemantics() || next.getNumDpsInputs() != 1 ||
-      next.getNumDpsInits() != 1 || next.getNumReductionLoops() != 0)
+  if (!next || !next.hasPureBufferSemantics() || next.getNumDpsInputs() < 1 ||
+      next.getNumDpsInputs() > 2 || next.getNumDpsInits() != 1 ||
+      next.getNumReductionLoops() != 0)
     return {};
   Value c = op.getDpsInits()[0], base = viewSource(c);
   Value init = next.getDpsInits()[0];
-  if (next.getDpsInputs()[0] != base ||
+  unsigned accArg = next.getDpsInputs()[0] == base ? 0 : 1;
+  if (next.getDpsInputs()[accArg] != base ||
       !llvm::all_of(next.getIndexingMapsArray(),
                     [](AffineMap m) { return m.isIdentity(); }))
     return {};
   Block *body = next.getBlock();
-  if (!body->getArgument(1).use_empty() || !body->getArgument(0).getType().isF32())
+  unsigned numInputs = next.getNumDpsInputs();
+  if (!body->getArgument(numInputs).use_empty() ||
+      !llvm::all_of(body->getArgumentTypes(), [](Type t) { return t.isF32(); }))
     return {};
+  // A residual add: the other input, read where the accumulator is stored.
+  // Read through the same collapse as C (a flattened map), so it must be a
+  // contiguous buffer that exists before the contraction.
+  Value residual;
+  AffineMap residualMap;
+  if (numInputs == 2) {
+    Value r = next.getDpsInputs()[1 - accArg];
+    auto rType = dyn_cast<MemRefType>(r.getType());
+    Operation *def = r.getDefiningOp();
+    if (!rType || r == base ||
+        rType.getShape() != cast<MemRefType>(base.getType()).getShape() ||
+        (def && (def->getBlock() != op->getBlock() || !def->isBeforeInBlock(op))))
+      return {};
+    residualMap = op.getIndexingMapsArray().back();
+    if (auto collapse = c.getDefiningOp<memref::CollapseShapeOp>()) {
+      if (collapse.getSrc() != base || !rType.getLayout().isIdentity())
+        return {};
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPoint(op);
+      residual = memref::CollapseShapeOp::create(
+          rewriter, op.getLoc(), r, collapse.getReassociationIndices());
+    } else if (c == base && lastDimUnitStride(r)) {
+      residual = r;
+    } else {
+      return {};
+    }
+  }
+  Epilogue e = residualFree(rewriter, op, next, between, vw, c, base, init);
+  if (!e.op || (residual && e.segments))
+    return {};
+  e.accArg = accArg;
+  e.residual = residual;
+  e.residualMap = residualMap;
+  e.residualArg = 1 - accArg;
+  return e;
+}
+
+/// followingEpilogue's choice of where the kernel stores.
+static Epilogue residualFree(RewriterBase &rewriter, linalg::LinalgOp op,
+                      linalg::GenericOp next, ArrayRef<Operation *> between,
+                      int64_t vw, Value c, Value base, Value init) {
+  Block *body = next.getBlock();
   for (Operation &inner : body->without_terminator()) {
     if (!inner.hasTrait<OpTrait::Elementwise>() || inner.getNumResults() != 1 ||
         inner.getNumRegions() != 0 || !inner.getResult(0).getType().isF32() ||
@@ -803,7 +854,7 @@ planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
              const Plan &plan, const Init &init, const Epilogue &e, int64_t vw,
              int64_t mr, int64_t regs, mnemo::PackedGlobals &packed) {
   if (plan.combiner || plan.aVector || !plan.m || !plan.aPerRow || plan.bPerRow ||
-      plan.bStride != 1)
+      plan.bStride != 1 || e.residual)
     return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (llvm::any_of(ranges, ShapedType::isDynamic))
