@@ -83,6 +83,9 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
     tile.parallel = options.parallel && options.optLevel >= 2;
     tile.cpu = options.cpu;
     tile.cpuFeatures = options.cpuFeatures;
+    // Under a budget the tier planner may spill a residual across the
+    // convolution before its add; folding the add would pin it on chip.
+    tile.residualEpilogues = !options.lowMemory && options.sramBudget == 0;
     pm.addPass(createRegisterTilePass(tile));
     addText(pm, "func.func(mnemo-cpu-interchange-reductions)");
     if (tile.parallel)

@@ -2,9 +2,10 @@
 stride-1 KxK convolutions on the input's pitch (maps of 28, 14, 9 and 7
 columns, padding 0/1/2, dilation 2, batch 2, odd channel counts, with and
 without bias, a ReLU epilogue storing into the next convolution's padded
-input), a 1x1 convolution in column tiles, and 1x1 convolutions on 7x7
-maps in the channel-vector form; numpy's float64 answers are the expected
-outputs.
+input), a 1x1 convolution in column tiles, 1x1 convolutions on 7x7
+maps in the channel-vector form, and inverted-residual blocks in the
+channel-blocked layout (a stride-2 and a 5x5 depthwise convolution, ReLU6,
+a residual add); numpy's float64 answers are the expected outputs.
 
   python3 conv_model.py OUT   # OUT/model.onnx, OUT/test_data_set_0/
 """
@@ -19,18 +20,19 @@ out = sys.argv[1]
 rng = np.random.default_rng(0)
 
 
-def conv(x, w, b, pad, dil, group=1):
+def conv(x, w, b, pad, dil, group=1, stride=1):
     n, c, h, wd = x.shape
     f, cg, kh, kw = w.shape
     xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    oh = h + 2 * pad - dil * (kh - 1)
-    ow = wd + 2 * pad - dil * (kw - 1)
+    oh = (h + 2 * pad - dil * (kh - 1) - 1) // stride + 1
+    ow = (wd + 2 * pad - dil * (kw - 1) - 1) // stride + 1
     y = np.zeros((n, f, oh, ow))
     fg = f // group
     for g in range(group):
         for i in range(kh):
             for j in range(kw):
-                patch = xp[:, g * cg:(g + 1) * cg, i * dil:i * dil + oh, j * dil:j * dil + ow]
+                patch = xp[:, g * cg:(g + 1) * cg, i * dil:i * dil + stride * (oh - 1) + 1:stride,
+                           j * dil:j * dil + stride * (ow - 1) + 1:stride]
                 y[:, g * fg:(g + 1) * fg] += np.einsum(
                     "nchw,fc->nfhw", patch, w[g * fg:(g + 1) * fg, :, i, j].astype(np.float64))
     if b is not None:
@@ -47,14 +49,23 @@ def tensor(name, shape, scale=1.0):
     return a
 
 
-def add_conv(x_name, x, f, k, pad, dil, bias, name, group=1):
+def add_conv(x_name, x, f, k, pad, dil, bias, name, group=1, stride=1):
     cg = x.shape[1] // group
     w = tensor(name + "_w", (f, cg, k, k), (cg * k * k) ** -0.5)
     b = tensor(name + "_b", (f,)) if bias else None
     ins = [x_name, name + "_w"] + ([name + "_b"] if bias else [])
     nodes.append(helper.make_node("Conv", ins, [name], name=name, pads=[pad] * 4,
-                                  dilations=[dil, dil], kernel_shape=[k, k], group=group))
-    return conv(x, w, b, pad, dil, group)
+                                  dilations=[dil, dil], kernel_shape=[k, k], group=group,
+                                  strides=[stride, stride]))
+    return conv(x, w, b, pad, dil, group, stride)
+
+
+def add_act(x_name, x, op, name):
+    if op == "Relu":
+        nodes.append(helper.make_node("Relu", [x_name], [name]))
+        return np.maximum(x, 0)
+    nodes.append(helper.make_node("Clip", [x_name, "zero", "six"], [name]))
+    return np.clip(x, 0, 6)
 
 
 def add_input(name, shape):
@@ -114,6 +125,24 @@ add_output("w", add_conv("x7", x7, 20, 3, 2, 2, False, "w", group=20))
 # stores).
 x6 = add_input("x6", [1, 16, 3, 3])
 add_output("u", add_conv("x6", x6, 32, 1, 0, 1, True, "u"))
+
+# Inverted-residual blocks (MobileNetV2 / MnasNet) whose depthwise
+# convolutions run on maps of at most 14 columns: the channel-blocked
+# layout (lanes-channel blocks), from a pointwise convolution reading the
+# 24-channel NCHW input, through a stride-2 depthwise 3x3 with ReLU6, a
+# 5x5 depthwise on 7x7, to a residual add of two blocked results.
+inits.append(numpy_helper.from_array(np.array(0, np.float32), "zero"))
+inits.append(numpy_helper.from_array(np.array(6, np.float32), "six"))
+x8 = add_input("x8", [1, 24, 14, 14])
+e1 = add_act("e1", add_conv("x8", x8, 96, 1, 0, 1, True, "e1"), "Clip", "e1_act")
+d1 = add_act("d1", add_conv("e1_act", e1, 96, 3, 1, 1, True, "d1", group=96, stride=2),
+             "Clip", "d1_act")
+p1 = add_conv("d1_act", d1, 32, 1, 0, 1, True, "p1")
+e2 = add_act("e2", add_conv("p1", p1, 64, 1, 0, 1, True, "e2"), "Relu", "e2_act")
+d2 = add_act("d2", add_conv("e2_act", e2, 64, 5, 2, 1, True, "d2", group=64), "Relu", "d2_act")
+p2 = add_conv("d2_act", d2, 32, 1, 0, 1, True, "p2")
+nodes.append(helper.make_node("Add", ["p2", "p1"], ["r"]))
+add_output("r", p2 + p1)
 
 g = helper.make_graph(nodes, "convs", inputs, outputs, inits)
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])

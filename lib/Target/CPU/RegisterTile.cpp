@@ -107,7 +107,8 @@ struct RegisterTilePass
     });
     for (auto &[op, plan] : work) {
       Init init = precedingInit(op, plan.n);
-      Epilogue epilogue = followingEpilogue(rewriter, op, vw);
+      Epilogue epilogue =
+          followingEpilogue(rewriter, op, vw, residualEpilogues);
       std::optional<Pitched> pitch;
       if (pitched) {
         pitch = planPitched(op, vw, init);

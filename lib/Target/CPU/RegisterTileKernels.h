@@ -195,9 +195,10 @@ std::optional<DotPlan> planDot(linalg::LinalgOp op);
 /// accumulators (see Init).
 Init precedingInit(linalg::LinalgOp op, std::optional<unsigned> vectorDim);
 /// The elementwise op after `op` that can run on its accumulators (see
-/// Epilogue); may move allocations and views before `op`.
+/// Epilogue); may move allocations and views before `op`. `residuals`:
+/// whether an add of a second buffer (a residual) may fold in too.
 Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
-                           int64_t vw);
+                           int64_t vw, bool residuals = true);
 /// A 1x1 stride-1 convolution as a contraction over its flattened map.
 FailureOr<linalg::GenericOp> flattenPointwiseConv(RewriterBase &rewriter,
                                                   linalg::Conv2DNchwFchwOp op);

@@ -467,11 +467,11 @@ static Epilogue residualFree(RewriterBase &rewriter, linalg::LinalgOp op,
                              Value base, Value init);
 
 Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
-                           int64_t vw) {
+                           int64_t vw, bool residuals) {
   SmallVector<Operation *> between;
   auto next = nextElementwise(op, between);
   if (!next || !next.hasPureBufferSemantics() || next.getNumDpsInputs() < 1 ||
-      next.getNumDpsInputs() > 2 || next.getNumDpsInits() != 1 ||
+      next.getNumDpsInputs() > (residuals ? 2 : 1) || next.getNumDpsInits() != 1 ||
       next.getNumReductionLoops() != 0)
     return {};
   Value c = op.getDpsInits()[0], base = viewSource(c);

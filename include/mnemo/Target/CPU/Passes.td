@@ -178,6 +178,10 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::ModuleOp"> {
     Option<"pitched", "pitched", "bool", "true",
            "Run stride-1 KxK convolutions on the input's row pitch when that "
            "fills more lanes than their output rows">,
+    Option<"residualEpilogues", "residual-epilogues", "bool", "true",
+           "Fold a residual add after a contraction into its stores (the "
+           "residual must then be on hand during the contraction: off when "
+           "a memory budget may spill it)">,
     Option<"l2", "l2-bytes", "int64_t", "0",
            "L2 bytes the im2col buffer must fit (0: from the target)">,
     Option<"l1", "l1-bytes", "int64_t", "0",
