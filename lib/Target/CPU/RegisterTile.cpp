@@ -136,7 +136,9 @@ struct RegisterTilePass
           continue;
         }
       }
-      emitRows(rewriter, op, plan, shape, init, epilogue, pitch);
+      emitRows(rewriter, op, plan,
+               plan.v ? vectorDimBlock(op, plan, shape, regs) : shape, init,
+               epilogue, pitch);
       rewriter.eraseOp(op);
       if (init.op)
         rewriter.eraseOp(init.op);

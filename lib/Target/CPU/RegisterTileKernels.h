@@ -132,9 +132,6 @@ struct ChannelPlan {
   int64_t vectors; // channel vectors per block (R = vectors x lanes)
 };
 
-/// Sets plan.v where the op's n is one vector of `vw` lanes and another
-/// parallel loop can carry the block's vectors.
-void planVectorDim(linalg::LinalgOp op, Plan &plan, int64_t vw);
 
 /// Strided B rows (stride-2 convolutions) are read as `stride` contiguous
 /// vectors and deinterleaved with one shuffle.
@@ -181,6 +178,17 @@ struct KernelShape {
   bool parallel, fma;
   int64_t l1Bytes; // for column tiles (0: none)
 };
+
+/// Sets plan.v where the op's n is one vector of `vw` lanes and another
+/// parallel loop can carry the block's vectors.
+void planVectorDim(linalg::LinalgOp op, Plan &plan, int64_t vw);
+
+/// The block of a plan.v op: rows dividing the pixel count where one near
+/// `shape.mr` does (49 = 7 x 7 rather than 4 x 12 + 1, whose last row
+/// alone reloads every weight vector), and as many channel-block vectors
+/// as `regs` registers hold next to them.
+KernelShape vectorDimBlock(linalg::LinalgOp op, const Plan &plan,
+                           KernelShape shape, int64_t regs);
 
 //===----------------------------------------------------------------------===//
 // Planning (RegisterTilePlanning.cpp)

@@ -225,6 +225,35 @@ void planVectorDim(linalg::LinalgOp op, Plan &plan, int64_t vw) {
   }
 }
 
+KernelShape vectorDimBlock(linalg::LinalgOp op, const Plan &plan,
+                           KernelShape shape, int64_t regs) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  int64_t m = ranges[*plan.m], v = ranges[*plan.v];
+  if (ShapedType::isDynamic(m) || ShapedType::isDynamic(v))
+    return shape;
+  auto vectorsFor = [&](int64_t rows) {
+    // rows x vectors accumulators + the vectors of B + one broadcast.
+    return std::clamp<int64_t>((regs - 1) / (rows + 1), 1, v);
+  };
+  // Score: accumulators per block, less a whole block's worth for a
+  // remainder block of under half the rows.
+  int64_t best = shape.mr, bestScore = -1;
+  for (int64_t rows = std::max<int64_t>(2, shape.mr / 2); rows <= shape.mr + 4;
+       ++rows) {
+    int64_t nv = vectorsFor(rows);
+    if (rows * nv + nv + 1 > regs)
+      continue;
+    int64_t rest = m % rows;
+    int64_t score = rows * nv * 4 - (rest && rest * 2 < rows ? rows * nv * 2 : 0) -
+                    (rest ? 1 : 0);
+    if (score > bestScore)
+      best = rows, bestScore = score;
+  }
+  shape.mr = std::min(best, m);
+  shape.nv = vectorsFor(shape.mr);
+  return shape;
+}
+
 std::optional<DotPlan> planDot(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || op.getNumReductionLoops() != 1 ||
