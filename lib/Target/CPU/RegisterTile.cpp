@@ -136,9 +136,13 @@ struct RegisterTilePass
           continue;
         }
       }
-      emitRows(rewriter, op, plan,
-               plan.v ? vectorDimBlock(op, plan, shape, regs) : shape, init,
-               epilogue, pitch);
+      KernelShape block =
+          fitRows && !rows && !vectors
+              ? registerBlock(op, plan, shape, regs,
+                                  pitch ? pitch->flatSize : 0)
+          : plan.v ? registerBlock(op, plan, shape, regs)
+                   : shape;
+      emitRows(rewriter, op, plan, block, init, epilogue, pitch);
       rewriter.eraseOp(op);
       if (init.op)
         rewriter.eraseOp(init.op);

@@ -183,12 +183,14 @@ struct KernelShape {
 /// parallel loop can carry the block's vectors.
 void planVectorDim(linalg::LinalgOp op, Plan &plan, int64_t vw);
 
-/// The block of a plan.v op: rows dividing the pixel count where one near
-/// `shape.mr` does (49 = 7 x 7 rather than 4 x 12 + 1, whose last row
-/// alone reloads every weight vector), and as many channel-block vectors
-/// as `regs` registers hold next to them.
-KernelShape vectorDimBlock(linalg::LinalgOp op, const Plan &plan,
-                           KernelShape shape, int64_t regs);
+/// The register block of a row-kernel op with a static row count: rows
+/// dividing it where one near `shape.mr` does (49 = 7 x 7 rather than 4 x
+/// 12 + 1, whose last row alone reloads every B vector; 64 channels = 8 x
+/// 8 rather than 5 x 12 + 4), and as many vectors as `regs` registers hold
+/// next to them (vectors along plan.v, or along n's `nSize` columns; 0:
+/// its static size).
+KernelShape registerBlock(linalg::LinalgOp op, const Plan &plan,
+                          KernelShape shape, int64_t regs, int64_t nSize = 0);
 
 //===----------------------------------------------------------------------===//
 // Planning (RegisterTilePlanning.cpp)

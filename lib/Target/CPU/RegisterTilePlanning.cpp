@@ -225,32 +225,44 @@ void planVectorDim(linalg::LinalgOp op, Plan &plan, int64_t vw) {
   }
 }
 
-KernelShape vectorDimBlock(linalg::LinalgOp op, const Plan &plan,
-                           KernelShape shape, int64_t regs) {
+KernelShape registerBlock(linalg::LinalgOp op, const Plan &plan,
+                          KernelShape shape, int64_t regs, int64_t nSize) {
+  if (!plan.m)
+    return shape;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  int64_t m = ranges[*plan.m], v = ranges[*plan.v];
+  int64_t m = ranges[*plan.m];
+  int64_t n = nSize ? nSize : ranges[plan.n];
+  int64_t v = plan.v ? ranges[*plan.v]
+              : ShapedType::isDynamic(n) ? shape.nv
+                                         : llvm::divideCeil(n, shape.vw);
   if (ShapedType::isDynamic(m) || ShapedType::isDynamic(v))
     return shape;
+  // Along plan.v the vectors are aligned loads of packed weights, so more
+  // of them and fewer rows is fine; along n they are B's (often unaligned,
+  // split over two cache lines) loads, so the target's count stays and
+  // only the rows are fitted.
   auto vectorsFor = [&](int64_t rows) {
     // rows x vectors accumulators + the vectors of B + one broadcast.
+    if (!plan.v)
+      return std::min(shape.nv, v);
     return std::clamp<int64_t>((regs - 1) / (rows + 1), 1, v);
   };
   // Score: accumulators per block, less a whole block's worth for a
-  // remainder block of under half the rows.
-  int64_t best = shape.mr, bestScore = -1;
-  for (int64_t rows = std::max<int64_t>(2, shape.mr / 2); rows <= shape.mr + 4;
-       ++rows) {
+  // remainder block of under half the rows, and a little for any rest.
+  int64_t lo = std::min(m, std::max<int64_t>(2, shape.mr / 2));
+  int64_t best = std::min(m, shape.mr), bestScore = -1;
+  for (int64_t rows = lo; rows <= std::min(m, shape.mr + 4); ++rows) {
     int64_t nv = vectorsFor(rows);
     if (rows * nv + nv + 1 > regs)
       continue;
     int64_t rest = m % rows;
-    int64_t score = rows * nv * 4 - (rest && rest * 2 < rows ? rows * nv * 2 : 0) -
-                    (rest ? 1 : 0);
+    int64_t score = rows * nv * 4 -
+                    (rest && rest * 2 < rows ? rows * nv * 2 : 0) - (rest ? 1 : 0);
     if (score > bestScore)
       best = rows, bestScore = score;
   }
-  shape.mr = std::min(best, m);
-  shape.nv = vectorsFor(shape.mr);
+  shape.mr = best;
+  shape.nv = vectorsFor(best);
   return shape;
 }
 
@@ -364,8 +376,11 @@ std::optional<Init> broadcastInit(linalg::LinalgOp op, linalg::LinalgOp copy,
 /// for broadcast inits; without it only scalar fills are taken.
 Init precedingInit(linalg::LinalgOp op, std::optional<unsigned> vectorDim) {
   Value base = viewSource(op.getDpsInits()[0]);
+  // Views of the output and allocations (a pool's unread window-shape
+  // buffer) may sit in between.
   Operation *prev = op->getPrevNode();
-  while (isa_and_nonnull<memref::CollapseShapeOp>(prev))
+  while (isa_and_nonnull<memref::CollapseShapeOp, memref::AllocOp>(prev) &&
+         !(isa<memref::AllocOp>(prev) && prev->getResult(0) == base))
     prev = prev->getPrevNode();
   auto fill = dyn_cast_or_null<linalg::LinalgOp>(prev);
   if (!fill || !fill.hasPureBufferSemantics() || fill.getNumDpsInits() != 1 ||
