@@ -88,6 +88,10 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
     tile.residualEpilogues = !options.lowMemory && options.sramBudget == 0;
     pm.addPass(createRegisterTilePass(tile));
     addText(pm, "func.func(mnemo-cpu-interchange-reductions)");
+    VectorTransposesPassOptions transposes;
+    transposes.cpu = options.cpu;
+    transposes.cpuFeatures = options.cpuFeatures;
+    pm.addNestedPass<func::FuncOp>(createVectorTransposesPass(transposes));
     if (tile.parallel)
       addText(pm, "func.func(mnemo-cpu-parallelize-loops),"
                   "scf-forall-to-parallel");

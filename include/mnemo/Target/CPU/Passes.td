@@ -81,6 +81,35 @@ def LegalizeMemRefsPass
                            "::mlir::arith::ArithDialect"];
 }
 
+def VectorTransposesPass
+    : Pass<"mnemo-cpu-vector-transposes", "::mlir::func::FuncOp"> {
+  let summary = "Batched 2-D transposes as in-register vector transposes.";
+  let description = [{
+    A `linalg.transpose` on contiguous static f32 memrefs whose permutation
+    keeps a prefix of dims and swaps two trailing groups (src [..., X...,
+    Y...] -> dst [..., Y..., X...]; the reorders of mnemo-cpu-block-channels:
+    [N, C/B, B, H, W] -> [N, C/B, H, W, B] and back) is a batch of
+    X x Y matrix transposes. Each `vector-width` x `vector-width` tile is
+    loaded as rows, transposed in registers by log2(width) stages of
+    two-input shuffles (stage h swaps bit h of the row and column index),
+    and stored as rows; the edges that are not whole tiles are copied
+    element by element. convert-linalg-to-loops would walk the destination
+    in order and read the source with a stride of one map per element.
+  }];
+  let options = [
+    Option<"cpu", "cpu", "std::string", "\"host\"",
+           "Target CPU: host, x86-64-v2/v3/v4 or an LLVM CPU name">,
+    Option<"cpuFeatures", "cpu-features", "std::string", "\"\"",
+           "Extra target features: +avx2,-avx512f,...">,
+    Option<"vectorWidth", "vector-width", "int64_t", "0",
+           "f32 lanes per vector, a power of 2 (0: from the target)">,
+  ];
+  let dependentDialects = [
+    "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect"
+  ];
+}
+
 def InterchangeReductionsPass
     : Pass<"mnemo-cpu-interchange-reductions", "::mlir::func::FuncOp"> {
   let summary = "Moves reduction loops outside the output's contiguous loop.";
