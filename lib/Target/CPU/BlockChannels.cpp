@@ -14,16 +14,14 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Support/ConstantData.h"
-#include "mnemo/Target/CPU/CPUTarget.h"
+#include "mnemo/Target/CPU/PassTarget.h"
 #include "mnemo/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Linalg/Utils/Utils.h"
-#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/SetVector.h"
 
-#include <cstring>
 
 namespace mnemo {
 #define GEN_PASS_DEF_BLOCKCHANNELSPASS
@@ -42,33 +40,18 @@ std::optional<std::vector<float>> constantFloats(Value v) {
     v = v.getDefiningOp()->getOperand(0);
   auto cst = v.getDefiningOp<arith::ConstantOp>();
   auto attr = cst ? dyn_cast<ElementsAttr>(cst.getValue()) : ElementsAttr();
-  if (!attr || !attr.getElementType().isF32())
+  if (!attr)
     return std::nullopt;
-  int64_t n = attr.getNumElements();
-  if (auto d = dyn_cast<DenseElementsAttr>(attr); d && d.isSplat())
-    return std::vector<float>(n, d.getSplatValue<float>());
-  ArrayRef<char> raw = mnemo::rawConstantBytes(attr);
-  if ((int64_t)raw.size() != n * 4)
-    return std::nullopt;
-  std::vector<float> values(n);
-  std::memcpy(values.data(), raw.data(), raw.size());
-  return values;
+  return mnemo::f32Values(attr);
 }
 
 /// A new f32 constant of `shape` holding `values`.
 Value floatConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
                     const std::vector<float> &values, StringRef name) {
-  auto type = RankedTensorType::get(shape, b.getF32Type());
-  ArrayRef<char> bytes(reinterpret_cast<const char *>(values.data()),
-                       values.size() * sizeof(float));
-  ElementsAttr attr;
-  if (bytes.size() <= 4096)
-    attr = DenseElementsAttr::getFromRawBuffer(type, bytes);
-  else
-    attr = DenseResourceElementsAttr::get(
-        type, name,
-        HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
-  return arith::ConstantOp::create(b, loc, attr);
+  return arith::ConstantOp::create(
+      b, loc,
+      mnemo::f32Elements(RankedTensorType::get(shape, b.getF32Type()), values,
+                         name));
 }
 
 /// `x` [N, C, H, W] packed into [N, C/B, H, W, B].
@@ -273,8 +256,16 @@ struct PushUnPacksThroughElementwise : OpRewritePattern<linalg::GenericOp> {
   }
 };
 
-int64_t attrAt(DenseIntElementsAttr attr, int64_t i) {
-  return attr.getValues<int64_t>()[i];
+/// A convolution's strides and dilations along H and W.
+struct Window {
+  int64_t sh, sw, dh, dw;
+};
+template <typename ConvOp> Window windowOf(ConvOp conv) {
+  auto at = [](DenseIntElementsAttr a, int64_t i) {
+    return a.getValues<int64_t>()[i];
+  };
+  return {at(conv.getStrides(), 0), at(conv.getStrides(), 1),
+          at(conv.getDilations(), 0), at(conv.getDilations(), 1)};
 }
 
 struct BlockChannelsPass
@@ -285,11 +276,10 @@ struct BlockChannelsPass
     block = lanes;
     if (block > 0)
       return success();
-    llvm::Expected<mnemo::CPUTarget> target =
-        mnemo::resolveCPUTarget(cpu, cpuFeatures);
-    if (!target)
-      return emitError(UnknownLoc::get(ctx))
-             << llvm::toString(target.takeError());
+    FailureOr<mnemo::CPUTarget> target =
+        mnemo::resolvePassTarget(ctx, cpu, cpuFeatures);
+    if (failed(target))
+      return failure();
     block = target->f32Lanes();
     return success();
   }
@@ -365,9 +355,7 @@ struct BlockChannelsPass
     if (!weights)
       return failure();
     bool blockedIn = C % block == 0 && !nchwInput;
-    int64_t sh = attrAt(conv.getStrides(), 0), sw = attrAt(conv.getStrides(), 1),
-            dh = attrAt(conv.getDilations(), 0),
-            dwl = attrAt(conv.getDilations(), 1);
+    auto [sh, sw, dh, dwl] = windowOf(conv);
     Location loc = conv.getLoc();
     rw.setInsertionPoint(conv);
     MLIRContext *ctx = rw.getContext();
@@ -466,9 +454,7 @@ struct BlockChannelsPass
     std::optional<std::vector<float>> weights = constantFloats(w);
     if (!weights)
       return failure();
-    int64_t sh = attrAt(conv.getStrides(), 0), sw = attrAt(conv.getStrides(), 1),
-            dh = attrAt(conv.getDilations(), 0),
-            dwl = attrAt(conv.getDilations(), 1);
+    auto [sh, sw, dh, dwl] = windowOf(conv);
     Location loc = conv.getLoc();
     rw.setInsertionPoint(conv);
     MLIRContext *ctx = rw.getContext();

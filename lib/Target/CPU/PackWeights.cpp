@@ -8,7 +8,6 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
-#include <cstring>
 
 using namespace mlir;
 
@@ -51,16 +50,7 @@ memref::GlobalOp constantGlobal(SymbolTable &symbols, Value a) {
 
 /// The f32 values of a constant global's initial value.
 std::optional<std::vector<float>> floatValues(memref::GlobalOp global) {
-  auto init = cast<ElementsAttr>(global.getInitialValueAttr());
-  int64_t n = init.getNumElements();
-  if (auto d = dyn_cast<DenseElementsAttr>(init); d && d.isSplat())
-    return std::vector<float>(n, d.getSplatValue<float>());
-  ArrayRef<char> raw = rawConstantBytes(init);
-  if ((int64_t)raw.size() != n * 4)
-    return std::nullopt;
-  std::vector<float> values(n);
-  std::memcpy(values.data(), raw.data(), raw.size());
-  return values;
+  return f32Values(cast<ElementsAttr>(global.getInitialValueAttr()));
 }
 
 } // namespace
@@ -115,15 +105,7 @@ FailureOr<PackedOperand> packRowBlocks(RewriterBase &rewriter,
     auto tensorType = RankedTensorType::get(packedShape, type.getElementType());
     std::string name =
         (global.getSymName() + "_packed" + std::to_string(block)).str();
-    ArrayRef<char> bytes(reinterpret_cast<const char *>(out.data()),
-                         out.size() * sizeof(float));
-    ElementsAttr init;
-    if (bytes.size() <= 4096)
-      init = DenseElementsAttr::getFromRawBuffer(tensorType, bytes);
-    else
-      init = DenseResourceElementsAttr::get(
-          tensorType, name,
-          HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
+    ElementsAttr init = f32Elements(tensorType, out, name);
     OpBuilder::InsertionGuard guard(rewriter);
     rewriter.setInsertionPointAfter(global);
     target = memref::GlobalOp::create(

@@ -24,7 +24,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RegisterTileKernels.h"
-#include "mnemo/Target/CPU/CPUTarget.h"
+#include "mnemo/Target/CPU/PassTarget.h"
 #include "mnemo/Target/CPU/PackWeights.h"
 #include "mnemo/Target/CPU/Passes.h"
 
@@ -52,11 +52,10 @@ struct RegisterTilePass
     // Negative sizes are reported on the function in runOnOperation.
     if (vw < 0 || mr < 0 || nv < 0 || l2Bytes < 0 || l1Bytes < 0)
       return success();
-    llvm::Expected<mnemo::CPUTarget> target =
-        mnemo::resolveCPUTarget(cpu, cpuFeatures);
-    if (!target)
-      return emitError(UnknownLoc::get(ctx))
-             << llvm::toString(target.takeError());
+    FailureOr<mnemo::CPUTarget> target =
+        mnemo::resolvePassTarget(ctx, cpu, cpuFeatures);
+    if (failed(target))
+      return failure();
     l2Bytes = l2Bytes ? l2Bytes
               : target->l2Bytes ? target->l2Bytes
                                 : kDefaultL2Bytes;

@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mnemo/Target/CPU/CPUTarget.h"
+#include "mnemo/Target/CPU/PassTarget.h"
 #include "mnemo/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -85,7 +85,7 @@ LogicalResult lower(IRRewriter &rw, linalg::TransposeOp op, int64_t w) {
   auto split = batchedTranspose(op.getPermutation());
   if (!split)
     return failure();
-  auto [prefix, a] = *split;
+  unsigned prefix = split->first, a = split->second;
   unsigned r = srcType.getRank();
   // Views [batch, X, Y] of the source and [batch, Y, X] of the result.
   auto group = [](unsigned lo, unsigned hi) {
@@ -166,11 +166,10 @@ struct VectorTransposesPass
     width = vectorWidth;
     if (width > 0)
       return success();
-    llvm::Expected<mnemo::CPUTarget> target =
-        mnemo::resolveCPUTarget(cpu, cpuFeatures);
-    if (!target)
-      return emitError(UnknownLoc::get(ctx))
-             << llvm::toString(target.takeError());
+    FailureOr<mnemo::CPUTarget> target =
+        mnemo::resolvePassTarget(ctx, cpu, cpuFeatures);
+    if (failed(target))
+      return failure();
     width = target->f32Lanes();
     return success();
   }

@@ -1,0 +1,36 @@
+//===- PassTarget.h - a CPU pass's target options -----------------*- C++ -*-===//
+//
+// The CPU passes whose choices depend on the machine (block-channels,
+// register-tile, vector-transposes) take `cpu` and `cpu-features` options
+// and resolve them once, in initialize(), into the one CPUTarget.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MNEMO_TARGET_CPU_PASSTARGET_H
+#define MNEMO_TARGET_CPU_PASSTARGET_H
+
+#include "mnemo/Target/CPU/CPUTarget.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/Location.h"
+#include "mlir/Support/LLVM.h"
+
+namespace mnemo {
+
+/// The target a pass's options name; an unknown CPU or feature is reported
+/// without a location (it is the pass's option, not an op's) and fails.
+inline mlir::FailureOr<CPUTarget> resolvePassTarget(mlir::MLIRContext *ctx,
+                                                    llvm::StringRef cpu,
+                                                    llvm::StringRef features) {
+  llvm::Expected<CPUTarget> target = resolveCPUTarget(cpu, features);
+  if (!target) {
+    mlir::emitError(mlir::UnknownLoc::get(ctx))
+        << llvm::toString(target.takeError());
+    return mlir::failure();
+  }
+  return std::move(*target);
+}
+
+} // namespace mnemo
+
+#endif // MNEMO_TARGET_CPU_PASSTARGET_H
