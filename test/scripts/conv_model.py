@@ -5,7 +5,8 @@ without bias, a ReLU epilogue storing into the next convolution's padded
 input), a 1x1 convolution in column tiles, 1x1 convolutions on 7x7
 maps in the channel-vector form, and inverted-residual blocks in the
 channel-blocked layout (a stride-2 and a 5x5 depthwise convolution, ReLU6,
-a residual add); numpy's float64 answers are the expected outputs.
+a residual add), and a max pool over NaNs; numpy's float64 answers are
+the expected outputs.
 
   python3 conv_model.py OUT   # OUT/model.onnx, OUT/test_data_set_0/
 """
@@ -143,6 +144,19 @@ d2 = add_act("d2", add_conv("e2_act", e2, 64, 5, 2, 1, True, "d2", group=64), "R
 p2 = add_conv("d2_act", d2, 32, 1, 0, 1, True, "p2")
 nodes.append(helper.make_node("Add", ["p2", "p1"], ["r"]))
 add_output("r", p2 + p1)
+
+# A 3x3 stride-2 max pool whose input holds NaNs (at a window's first,
+# middle and last element) and signed zeros: NaN propagates to every
+# window that holds one, as numpy's max does.
+x9 = add_input("x9", [1, 4, 11, 11])
+x9[0, 0, 0, 0] = np.nan
+x9[0, 1, 5, 5] = np.nan
+x9[0, 3, 10, 10] = np.nan
+x9[0, 2, 2:5, 2:5] = -0.0
+nodes.append(helper.make_node("MaxPool", ["x9"], ["mp"], kernel_shape=[3, 3],
+                              strides=[2, 2]))
+windows = np.lib.stride_tricks.sliding_window_view(x9, (3, 3), axis=(2, 3))
+add_output("mp", windows[:, :, ::2, ::2].max(axis=(-1, -2)))
 
 g = helper.make_graph(nodes, "convs", inputs, outputs, inits)
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])

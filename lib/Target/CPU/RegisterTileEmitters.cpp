@@ -586,6 +586,21 @@ private:
   /// operand order.
   Value combine(OpBuilder &b, Location loc, Value element, Value acc) {
     Operation *f = plan.combiner;
+    // maximumf / minimumf as compare + select, which x86 does in one
+    // max/min (it returns the second operand when either is NaN, so a NaN
+    // accumulator sticks), plus a select for a NaN element: NaN propagates
+    // as maximumf's does in 3 instructions where LLVM's lowering of
+    // llvm.maximum takes 5-6 (its signed-zero ordering is what is left
+    // out: max(+0, -0) may give -0, which compares equal).
+    if (isa<arith::MaximumFOp, arith::MinimumFOp>(f)) {
+      auto pred = isa<arith::MaximumFOp>(f) ? arith::CmpFPredicate::OGT
+                                            : arith::CmpFPredicate::OLT;
+      Value better = arith::CmpFOp::create(b, loc, pred, element, acc);
+      Value picked = arith::SelectOp::create(b, loc, better, element, acc);
+      Value nan = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::UNO,
+                                        element, element);
+      return arith::SelectOp::create(b, loc, nan, element, picked);
+    }
     Value in = op.getBlock()->getArgument(0);
     SmallVector<Value> operands = {f->getOperand(0) == in ? element : acc,
                                    f->getOperand(1) == in ? element : acc};

@@ -202,13 +202,17 @@ func.func @pointwise_conv_row_bias(%in: memref<1x8x7x7xf32>, %w: memref<4x8x1x1x
 // A 3x3 stride-2 max pool (input 0 combined into the output, input 1 only
 // the window's shape) runs in the block kernel: its -inf fill starts the
 // accumulators, each window element is a deinterleaved vector of the
-// input row, combined by a vector max.
+// input row, combined by a vector max: compare + select (one x86 max, a
+// NaN accumulator kept) and a select that passes a NaN element on.
 // CHECK-LABEL: func.func @max_pool
 // CHECK-NOT: linalg.
 // CHECK: vector.broadcast %{{.*}} : f32 to vector<8xf32>
 // CHECK: vector.maskedload %{{.*}} : memref<1x4x11x11xf32>, vector<16xi1>, vector<16xf32> into vector<16xf32>
-// CHECK: vector.shuffle
-// CHECK: arith.maximumf %{{.*}}, %{{.*}} : vector<8xf32>
+// CHECK: %[[X:.*]] = vector.shuffle
+// CHECK: %[[GT:.*]] = arith.cmpf ogt, %[[X]], %[[ACC:.*]] : vector<8xf32>
+// CHECK: %[[MAX:.*]] = arith.select %[[GT]], %[[X]], %[[ACC]]
+// CHECK: %[[NAN:.*]] = arith.cmpf uno, %[[X]], %[[X]]
+// CHECK: arith.select %[[NAN]], %[[X]], %[[MAX]]
 // CHECK: vector.maskedstore %{{.*}} : memref<1x4x5x5xf32>
 #pin = affine_map<(n, c, h, w, kh, kw) -> (n, c, h * 2 + kh, w * 2 + kw)>
 #pwin = affine_map<(n, c, h, w, kh, kw) -> (kh, kw)>
