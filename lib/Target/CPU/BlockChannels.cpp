@@ -196,6 +196,11 @@ struct PushUnPacksThroughElementwise : OpRewritePattern<linalg::GenericOp> {
         !llvm::all_of(op.getIndexingMapsArray(),
                       [](AffineMap m) { return m.isIdentity(); }))
       return failure();
+    // A body reading its indices or other tensors depends on the layout.
+    if (llvm::any_of(op.getBody()->getOperations(), [](Operation &inner) {
+          return isa<linalg::IndexOp, tensor::ExtractOp>(inner);
+        }))
+      return failure();
     linalg::UnPackOp layout;
     unsigned unpacked = 0;
     for (Value in : op.getDpsInputs())

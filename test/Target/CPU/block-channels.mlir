@@ -90,3 +90,42 @@ func.func @kept(%x: tensor<1x6x6x6xf32>, %y: tensor<1x8x6x6xf32>) -> (tensor<1x6
   return %c, %c2 : tensor<1x6x4x4xf32>, tensor<1x8x4x4xf32>
 }
 
+
+// -----
+
+// Two blocked results added: the add runs blocked (both unpacks cancel,
+// upstream's propagation takes only one unpacked operand) unless its body
+// reads its indices, whose meaning the layout would change: then both
+// results are reordered back and the add stays NCHW.
+// CHECK-LABEL: func.func @adds
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x4x4x4xf32>, tensor<1x2x4x4x4xf32>) outs(%{{.*}} : tensor<1x2x4x4x4xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: arith.addf
+// CHECK: linalg.transpose ins(%{{.*}} : tensor<1x2x4x4x4xf32>)
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>)
+// CHECK: linalg.index 2
+#id = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+func.func @adds(%x: tensor<1x8x6x6xf32>) -> (tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w1 = arith.constant dense<0.5> : tensor<8x3x3xf32>
+  %w2 = arith.constant dense<0.25> : tensor<8x3x3xf32>
+  %e = tensor.empty() : tensor<1x8x4x4xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %a = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w1 : tensor<1x8x6x6xf32>, tensor<8x3x3xf32>) outs(%f : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %b = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w2 : tensor<1x8x6x6xf32>, tensor<8x3x3xf32>) outs(%f : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %sum = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%a, %b : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) outs(%e : tensor<1x8x4x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %s = arith.addf %p, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<1x8x4x4xf32>
+  %ramp = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%a, %b : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>) outs(%e : tensor<1x8x4x4xf32>) {
+  ^bb0(%p: f32, %q: f32, %o: f32):
+    %i = linalg.index 2 : index
+    %ii = arith.index_cast %i : index to i32
+    %fi = arith.sitofp %ii : i32 to f32
+    %s = arith.addf %p, %q : f32
+    %t = arith.addf %s, %fi : f32
+    linalg.yield %t : f32
+  } -> tensor<1x8x4x4xf32>
+  return %sum, %ramp : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>
+}
