@@ -241,19 +241,23 @@ KernelShape registerBlock(linalg::LinalgOp op, const Plan &plan,
   // of them and fewer rows is fine; along n they are B's (often unaligned,
   // split over two cache lines) loads, so the target's count stays and
   // only the rows are fitted.
+  // At most the target's accumulators (rows x vectors of its default
+  // block): that leaves LLVM the registers it needs besides them; 14 x 2
+  // of 32 registers spilled accumulators to the stack in every reduction
+  // step (ResNet-18's 64-channel 3x3 convs).
+  int64_t budget = shape.mr * shape.nv;
   auto vectorsFor = [&](int64_t rows) {
-    // rows x vectors accumulators + the vectors of B + one broadcast.
     if (!plan.v)
       return std::min(shape.nv, v);
-    return std::clamp<int64_t>((regs - 1) / (rows + 1), 1, v);
+    return std::clamp<int64_t>(budget / rows, 1, v);
   };
   // Score: accumulators per block, less a whole block's worth for a
   // remainder block of under half the rows, and a little for any rest.
   int64_t lo = std::min(m, std::max<int64_t>(2, shape.mr / 2));
   int64_t best = std::min(m, shape.mr), bestScore = -1;
-  for (int64_t rows = lo; rows <= std::min(m, shape.mr + 4); ++rows) {
+  for (int64_t rows = lo; rows <= std::min(m, shape.mr); ++rows) {
     int64_t nv = vectorsFor(rows);
-    if (rows * nv + nv + 1 > regs)
+    if (rows * nv > budget || rows * nv + nv + 1 > regs)
       continue;
     int64_t rest = m % rows;
     int64_t score = rows * nv * 4 -
