@@ -135,12 +135,11 @@ struct RegisterTilePass
           continue;
         }
       }
-      KernelShape block =
-          fitRows && !rows && !vectors
-              ? registerBlock(op, plan, shape, regs,
-                                  pitch ? pitch->flatSize : 0)
-          : plan.v ? registerBlock(op, plan, shape, regs)
-                   : shape;
+      // Rows and vectors given as options are taken as they are.
+      KernelShape block = fitRows && !rows && !vectors
+                              ? registerBlock(op, plan, shape, regs,
+                                              pitch ? pitch->flatSize : 0)
+                              : shape;
       emitRows(rewriter, op, plan, block, init, epilogue, pitch);
       rewriter.eraseOp(op);
       if (init.op)
