@@ -30,17 +30,25 @@ inline llvm::ArrayRef<char> rawConstantBytes(mlir::ElementsAttr a) {
   return {};
 }
 
+/// Whether f32Values can read `a` (f32, a splat or all its bytes at hand),
+/// without copying them.
+inline bool hasF32Values(mlir::ElementsAttr a) {
+  if (!a.getElementType().isF32())
+    return false;
+  if (auto d = llvm::dyn_cast<mlir::DenseElementsAttr>(a); d && d.isSplat())
+    return true;
+  return (int64_t)rawConstantBytes(a).size() == a.getNumElements() * 4;
+}
+
 /// The f32 values of a constant (a splat expanded), or nothing for other
 /// element types and unloaded blobs.
 inline std::optional<std::vector<float>> f32Values(mlir::ElementsAttr a) {
-  if (!a.getElementType().isF32())
+  if (!hasF32Values(a))
     return std::nullopt;
   int64_t n = a.getNumElements();
   if (auto d = llvm::dyn_cast<mlir::DenseElementsAttr>(a); d && d.isSplat())
     return std::vector<float>(n, d.getSplatValue<float>());
   llvm::ArrayRef<char> raw = rawConstantBytes(a);
-  if ((int64_t)raw.size() != n * 4)
-    return std::nullopt;
   std::vector<float> values(n);
   std::memcpy(values.data(), raw.data(), raw.size());
   return values;

@@ -32,17 +32,31 @@ using namespace mlir;
 
 namespace {
 
-/// The f32 values of a constant seen through reshapes (which keep the
-/// row-major order), or nothing.
-std::optional<std::vector<float>> constantFloats(Value v) {
+/// The constant `v` is, seen through reshapes (which keep the row-major
+/// order), or null.
+ElementsAttr constantUnderReshapes(Value v) {
   while (v.getDefiningOp<tensor::CollapseShapeOp>() ||
          v.getDefiningOp<tensor::ExpandShapeOp>())
     v = v.getDefiningOp()->getOperand(0);
   auto cst = v.getDefiningOp<arith::ConstantOp>();
-  auto attr = cst ? dyn_cast<ElementsAttr>(cst.getValue()) : ElementsAttr();
+  return cst ? dyn_cast<ElementsAttr>(cst.getValue()) : ElementsAttr();
+}
+
+/// The f32 values of such a constant, or nothing.
+std::optional<std::vector<float>> constantFloats(Value v) {
+  ElementsAttr attr = constantUnderReshapes(v);
   if (!attr)
     return std::nullopt;
   return mnemo::f32Values(attr);
+}
+
+/// An elementwise generic: no reductions, identity maps (an activation, a
+/// residual add). Moving such an op between layouts keeps its meaning
+/// unless its body reads its indices or other tensors.
+bool isElementwise(linalg::GenericOp g) {
+  return g.getNumReductionLoops() == 0 &&
+         llvm::all_of(g.getIndexingMapsArray(),
+                      [](AffineMap m) { return m.isIdentity(); });
 }
 
 /// A new f32 constant of `shape` holding `values`.
@@ -191,10 +205,8 @@ struct PushUnPacksThroughElementwise : OpRewritePattern<linalg::GenericOp> {
 
   LogicalResult matchAndRewrite(linalg::GenericOp op,
                                 PatternRewriter &rw) const override {
-    if (op.getNumResults() != 1 || op.getNumReductionLoops() != 0 ||
-        !op.hasPureTensorSemantics() ||
-        !llvm::all_of(op.getIndexingMapsArray(),
-                      [](AffineMap m) { return m.isIdentity(); }))
+    if (op.getNumResults() != 1 || !isElementwise(op) ||
+        !op.hasPureTensorSemantics())
       return failure();
     // A body reading its indices or other tensors depends on the layout.
     if (llvm::any_of(op.getBody()->getOperations(), [](Operation &inner) {
@@ -278,14 +290,11 @@ struct BlockChannelsPass
   using Base::Base;
 
   LogicalResult initialize(MLIRContext *ctx) override {
-    block = lanes;
-    if (block > 0)
-      return success();
-    FailureOr<mnemo::CPUTarget> target =
-        mnemo::resolvePassTarget(ctx, cpu, cpuFeatures);
-    if (failed(target))
+    FailureOr<int64_t> lanesOrTarget =
+        mnemo::passF32Lanes(ctx, lanes, cpu, cpuFeatures);
+    if (failed(lanesOrTarget))
       return failure();
-    block = target->f32Lanes();
+    block = *lanesOrTarget;
     return success();
   }
 
@@ -294,9 +303,10 @@ struct BlockChannelsPass
     auto x = cast<ShapedType>(op->getOperand(0).getType());
     auto w = cast<ShapedType>(op->getOperand(1).getType());
     auto out = cast<ShapedType>(op->getResult(0).getType());
+    ElementsAttr weights = constantUnderReshapes(op->getOperand(1));
     return x.hasStaticShape() && w.hasStaticShape() && out.hasStaticShape() &&
            x.getElementType().isF32() && out.getDimSize(1) % block == 0 &&
-           constantFloats(op->getOperand(1)).has_value();
+           weights && mnemo::hasF32Values(weights);
   }
 
   /// Where the blocked layout pays: output rows at most `max-width` wide.
@@ -316,11 +326,7 @@ struct BlockChannelsPass
     if (isa_and_nonnull<linalg::UnPackOp>(def))
       return true;
     auto g = dyn_cast_or_null<linalg::GenericOp>(def);
-    if (!g || g.getNumReductionLoops() != 0 ||
-        !llvm::all_of(g.getIndexingMapsArray(),
-                      [](AffineMap m) { return m.isIdentity(); }))
-      return false;
-    return llvm::any_of(g.getDpsInputs(), fromBlocked);
+    return g && isElementwise(g) && llvm::any_of(g.getDpsInputs(), fromBlocked);
   }
 
   /// The convolution whose result `v` is, through a spatial zero pad and
@@ -334,9 +340,7 @@ struct BlockChannelsPass
         continue;
       }
       auto g = dyn_cast<linalg::GenericOp>(def);
-      if (!g || g.getNumDpsInputs() != 1 || g.getNumReductionLoops() != 0 ||
-          !llvm::all_of(g.getIndexingMapsArray(),
-                        [](AffineMap m) { return m.isIdentity(); }))
+      if (!g || g.getNumDpsInputs() != 1 || !isElementwise(g))
         return nullptr;
       v = g.getDpsInputs()[0];
     }
@@ -552,9 +556,7 @@ struct BlockChannelsPass
           if (isa<tensor::PadOp>(owner))
             return true;
           auto generic = dyn_cast<linalg::GenericOp>(owner);
-          return generic && generic.getNumReductionLoops() == 0 &&
-                 llvm::all_of(generic.getIndexingMapsArray(),
-                              [](AffineMap m) { return m.isIdentity(); });
+          return generic && isElementwise(generic);
         });
     patterns.add<PushUnPacksThroughElementwise>(ctx);
     linalg::PackOp::getCanonicalizationPatterns(patterns, ctx);

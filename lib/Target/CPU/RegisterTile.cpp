@@ -41,6 +41,16 @@ using namespace mnemo::register_tile;
 
 namespace {
 
+/// The op the kernel replaced and the init and epilogue folded into it.
+void eraseFolded(RewriterBase &rewriter, Operation *op, Operation *init,
+                 Operation *epilogue) {
+  rewriter.eraseOp(op);
+  if (init)
+    rewriter.eraseOp(init);
+  if (epilogue)
+    rewriter.eraseOp(epilogue);
+}
+
 struct RegisterTilePass
     : public mnemo::impl::RegisterTilePassBase<RegisterTilePass> {
   using Base::Base;
@@ -127,11 +137,7 @@ struct RegisterTilePass
                 planChannels(rewriter, symbols, op, plan, init, epilogue, vw,
                              mr, regs, packed)) {
           emitChannels(rewriter, op, plan, *cp, shape, init, epilogue.op);
-          rewriter.eraseOp(op);
-          if (init.op)
-            rewriter.eraseOp(init.op);
-          if (epilogue.op)
-            rewriter.eraseOp(epilogue.op);
+          eraseFolded(rewriter, op, init.op, epilogue.op);
           continue;
         }
       }
@@ -141,18 +147,12 @@ struct RegisterTilePass
                                               pitch ? pitch->flatSize : 0)
                               : shape;
       emitRows(rewriter, op, plan, block, init, epilogue, pitch);
-      rewriter.eraseOp(op);
-      if (init.op)
-        rewriter.eraseOp(init.op);
-      if (epilogue.op)
-        rewriter.eraseOp(epilogue.op);
+      eraseFolded(rewriter, op, init.op, epilogue.op);
     }
     for (auto &[op, plan] : dots) {
       Init init = precedingInit(op, std::nullopt);
       emitDot(rewriter, op, plan, shape, init);
-      rewriter.eraseOp(op);
-      if (init.op)
-        rewriter.eraseOp(init.op);
+      eraseFolded(rewriter, op, init.op, nullptr);
     }
     mnemo::eraseUnpackedSources(getOperation(), packed);
   }

@@ -287,8 +287,8 @@ private:
   /// `first` is 0). `mask` and `left` describe the block's last vector.
   void forColumns(OpBuilder &b, Location loc, bool parallel, ColumnFn fn,
                   int64_t first = 0) {
-    int64_t step = plan.v ? 1 : vw, blk = step * nv;
-    unsigned dim = plan.v ? *plan.v : plan.n;
+    int64_t step = colStep(), blk = step * nv;
+    unsigned dim = colDim();
     VectorType maskType = VectorType::get({vw}, b.getI1Type());
     auto full = [&](Value lb, Value ub) {
       loop(b, loc, lb, ub, blk, parallel,
@@ -351,8 +351,7 @@ private:
     };
     // Few column blocks (small feature maps): rows outside, so the threads
     // split the rows and the column tail is not left to one thread.
-    int64_t nBlocks = plan.v ? staticSize(*plan.v, 1 << 20) / nv
-                             : staticSize(plan.n, 1 << 20) / (vw * nv);
+    int64_t nBlocks = staticSize(colDim(), 1 << 20) / (colStep() * nv);
     int64_t mBlocks = plan.m ? staticSize(*plan.m, 1 << 20) / mr : 0;
     if (plan.m && nBlocks < 8 && mBlocks > nBlocks) {
       forRows(b, loc, parallel,
@@ -460,14 +459,18 @@ private:
     if (plan.m)
       ivs[*plan.m] = rowIvs[i];
     // With plan.v, n0 is the first vector's index along v and n is 0.
-    unsigned dim = plan.v ? *plan.v : plan.n;
-    int64_t step = plan.v ? 1 : vw;
     if (plan.v)
       ivs[plan.n] = cst(b, loc, 0);
-    ivs[dim] = j == 0 ? n0
-                      : arith::AddIOp::create(b, loc, n0, cst(b, loc, j * step))
-                            .getResult();
+    ivs[colDim()] =
+        j == 0 ? n0
+               : arith::AddIOp::create(b, loc, n0, cst(b, loc, j * colStep()))
+                     .getResult();
   }
+
+  /// The loop the block's vectors run along, and its step per vector: n
+  /// by lanes, or plan.v (channel blocks) by one.
+  unsigned colDim() const { return plan.v ? *plan.v : plan.n; }
+  int64_t colStep() const { return plan.v ? 1 : vw; }
 
   void emitBlock(OpBuilder &b, Location loc, Value m0, int64_t rows, Value n0,
                  int64_t vectors, Value mask, Value left) {
@@ -506,10 +509,10 @@ private:
               Value av;
               if (plan.aVector) {
                 // One A vector per column (and row, if A varies by row).
-                av = aVecs[plan.aPerRow ? i * vectors + j : j];
-                if (!av)
-                  av = aVecs[plan.aPerRow ? i * vectors + j : j] =
-                      loadVector(b, loc, a, aMap, maskOf(j));
+                Value &slot = aVecs[plan.aPerRow ? i * vectors + j : j];
+                if (!slot)
+                  slot = loadVector(b, loc, a, aMap, maskOf(j));
+                av = slot;
               } else {
                 if (!aVals[i] && (i == 0 || plan.aPerRow)) {
                   Value s = memref::LoadOp::create(b, loc, a,

@@ -94,8 +94,8 @@ struct Epilogue {
   /// A second input read at the same element (a residual add): the body's
   /// argument `residualArg`, loaded as a vector from `residual` through
   /// `residualMap` (over the contraction's loops).
-  Value residual;
-  AffineMap residualMap;
+  Value residual = {};
+  AffineMap residualMap = {};
   unsigned residualArg = 0;
 };
 
@@ -183,12 +183,12 @@ struct KernelShape {
 /// parallel loop can carry the block's vectors.
 void planVectorDim(linalg::LinalgOp op, Plan &plan, int64_t vw);
 
-/// The register block of a row-kernel op with a static row count: rows
-/// dividing it where one near `shape.mr` does (49 = 7 x 7 rather than 4 x
-/// 12 + 1, whose last row alone reloads every B vector; 64 channels = 8 x
-/// 8 rather than 5 x 12 + 4), and as many vectors as `regs` registers hold
-/// next to them (vectors along plan.v, or along n's `nSize` columns; 0:
-/// its static size).
+/// The register block of a row-kernel op with a static row count: at most
+/// `shape.mr` rows, dividing the count where such a block does (49 = 7 x
+/// 7 rather than 4 x 12 + 1, whose last row alone reloads every B vector;
+/// 64 channels = 5 x 11 + 9 rather than 5 x 12 + 4), with `shape.nv`
+/// vectors along n (`nSize` columns; 0: its static size) or, along
+/// plan.v, as many as the target's accumulator count leaves.
 KernelShape registerBlock(linalg::LinalgOp op, const Plan &plan,
                           KernelShape shape, int64_t regs, int64_t nSize = 0);
 

@@ -159,15 +159,11 @@ std::optional<Plan> planContraction(linalg::LinalgOp op) {
     if (stepAlongN(maps[1 - bIdx]) != 1 ||
         !lastDimUnitStride(op.getDpsInputs()[1 - bIdx]))
       return std::nullopt;
-  } else if (!alongN.empty()) {
-    return std::nullopt;
-  }
-  if (bIdx >= 0) {
-    plan.bStride = stepAlongN(maps[bIdx]);
-    if (!plan.bStride)
-      return std::nullopt;
   }
   if (bIdx < 0)
+    return std::nullopt;
+  plan.bStride = stepAlongN(maps[bIdx]);
+  if (!plan.bStride)
     return std::nullopt;
   plan.bIdx = bIdx;
   plan.aIdx = combiner ? bIdx : 1 - bIdx;
@@ -238,13 +234,12 @@ KernelShape registerBlock(linalg::LinalgOp op, const Plan &plan,
   if (ShapedType::isDynamic(m) || ShapedType::isDynamic(v))
     return shape;
   // Along plan.v the vectors are aligned loads of packed weights, so more
-  // of them and fewer rows is fine; along n they are B's (often unaligned,
-  // split over two cache lines) loads, so the target's count stays and
-  // only the rows are fitted.
-  // At most the target's accumulators (rows x vectors of its default
-  // block): that leaves LLVM the registers it needs besides them; 14 x 2
-  // of 32 registers spilled accumulators to the stack in every reduction
-  // step (ResNet-18's 64-channel 3x3 convs).
+  // of them and fewer rows is fine, up to the target's accumulator count
+  // (rows x vectors of its default block, which leaves LLVM the registers
+  // it needs besides them: 14 x 2 of 32 registers spilled accumulators to
+  // the stack in every reduction step). Along n they are B's (often
+  // unaligned, split over two cache lines) loads, so the target's count
+  // stays and only the rows are fitted.
   int64_t budget = shape.mr * shape.nv;
   auto vectorsFor = [&](int64_t rows) {
     if (!plan.v)
@@ -257,7 +252,7 @@ KernelShape registerBlock(linalg::LinalgOp op, const Plan &plan,
   int64_t best = std::min(m, shape.mr), bestScore = -1;
   for (int64_t rows = lo; rows <= std::min(m, shape.mr); ++rows) {
     int64_t nv = vectorsFor(rows);
-    if (rows * nv > budget || rows * nv + nv + 1 > regs)
+    if (rows * nv + nv + 1 > regs)
       continue;
     int64_t rest = m % rows;
     int64_t score = rows * nv * 4 -

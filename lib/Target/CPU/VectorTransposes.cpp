@@ -163,14 +163,11 @@ struct VectorTransposesPass
   using Base::Base;
 
   LogicalResult initialize(MLIRContext *ctx) override {
-    width = vectorWidth;
-    if (width > 0)
-      return success();
-    FailureOr<mnemo::CPUTarget> target =
-        mnemo::resolvePassTarget(ctx, cpu, cpuFeatures);
-    if (failed(target))
+    FailureOr<int64_t> lanes =
+        mnemo::passF32Lanes(ctx, vectorWidth, cpu, cpuFeatures);
+    if (failed(lanes))
       return failure();
-    width = target->f32Lanes();
+    width = *lanes;
     return success();
   }
 

@@ -31,6 +31,18 @@ inline mlir::FailureOr<CPUTarget> resolvePassTarget(mlir::MLIRContext *ctx,
   return std::move(*target);
 }
 
+/// `lanes` when an option gave it (> 0), else the target's f32 lanes.
+inline mlir::FailureOr<int64_t> passF32Lanes(mlir::MLIRContext *ctx,
+                                             int64_t lanes, llvm::StringRef cpu,
+                                             llvm::StringRef features) {
+  if (lanes > 0)
+    return lanes;
+  mlir::FailureOr<CPUTarget> target = resolvePassTarget(ctx, cpu, features);
+  if (mlir::failed(target))
+    return mlir::failure();
+  return target->f32Lanes();
+}
+
 } // namespace mnemo
 
 #endif // MNEMO_TARGET_CPU_PASSTARGET_H
