@@ -11,7 +11,9 @@ step and the Llama-style decode step of export_model.py. For each model:
   and checked against the model's reference outputs by mnemo-run, then
   timed with mnemo-run --repeat (median) at OMP_NUM_THREADS 1 and 2;
 - onnxruntime (PyPI, CPU provider, its own kernels for the host's best ISA)
-  with 1 and 2 intra-op threads;
+  with 1 and 2 intra-op threads; on an AVX-512 host also onnxruntime held
+  to its AVX2 kernels (bench/tools/avx2_only.c hides AVX-512 from CPUID
+  through Linux CPUID faulting), the peer of mnemo's x86-64-v3 code;
 - IREE (PyPI iree-base-compiler/-runtime, llvm-cpu backend,
   --iree-llvmcpu-target-cpu=host) through iree-benchmark-module:
   local-sync (1 thread) and local-task with 2 workers.
@@ -46,6 +48,8 @@ ap.add_argument("--threads", default="1,2")
 ap.add_argument("--levels", default="", help="mnemo --cpu values "
                 "(default: x86-64-v3,host and x86-64-v4 on AVX-512 hosts)")
 ap.add_argument("--no-iree", action="store_true")
+ap.add_argument("--ort-only", nargs=3, metavar=("MODEL", "DATA", "THREADS"),
+                help=argparse.SUPPRESS)  # the AVX2-only onnxruntime child
 args = ap.parse_args()
 os.makedirs(args.workdir, exist_ok=True)
 THREADS = [int(t) for t in args.threads.split(",")]
@@ -139,6 +143,34 @@ def ort_ms(model, xs, threads, repeat):
     return sorted(ts)[len(ts) // 2]
 
 
+def avx2_preload():
+    """bench/tools/avx2_only.c built into the workdir, or (None, why)."""
+    so = os.path.join(args.workdir, "avx2_only.so")
+    src = os.path.join(HERE, "tools", "avx2_only.c")
+    cc = shutil.which("cc") or shutil.which("clang-22") or shutil.which("gcc")
+    if not cc:
+        return None, "no C compiler"
+    p = subprocess.run([cc, "-O2", "-shared", "-fPIC", "-o", so, src],
+                       capture_output=True, text=True)
+    return (so, "") if p.returncode == 0 else (None, p.stderr.strip()[-200:])
+
+
+def ort_avx2_ms(preload, model, data, threads, repeat):
+    """onnxruntime in a child process that sees no AVX-512 in CPUID."""
+    env = dict(os.environ, LD_PRELOAD=preload)
+    p = subprocess.run([sys.executable, os.path.abspath(__file__), "--repeat", str(repeat),
+                        "--ort-only", model, data, str(threads)],
+                       capture_output=True, text=True, errors="replace", env=env)
+    m = re.search(r"ort median ([0-9.]+)", p.stdout)
+    return float(m.group(1)) if m else None
+
+
+if args.ort_only:
+    model, data, threads = args.ort_only
+    print(f"ort median {ort_ms(model, read_inputs(data), int(threads), args.repeat)}")
+    sys.exit(0)
+
+
 def iree_bin(tool):
     return os.path.join(os.path.dirname(sys.executable), tool)
 
@@ -186,6 +218,10 @@ name, flags = cpu_flags()
 levels = args.levels.split(",") if args.levels else (
     ["x86-64-v3", "host"] + (["x86-64-v4"] if "avx512f" in flags else []))
 isa = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "SSE"
+preload, why = (None, "the host has no AVX-512") if "avx512f" not in flags else (
+    (None, "no cpuid_fault in /proc/cpuinfo") if "cpuid_fault" not in flags else avx2_preload())
+if why:
+    print(f"no AVX2-only onnxruntime column: {why}")
 rows = []
 host_cpu = "?"
 for model_name, model, data in models():
@@ -201,27 +237,37 @@ for model_name, model, data in models():
     for threads in THREADS:
         mn = {lv: mnemo_ms(a, data, threads, repeat) for lv, a in arts.items()}
         o = ort_ms(model, xs, threads, repeat)
+        o2 = ort_avx2_ms(preload, model, data, threads, repeat) if preload else None
         # iree-import-onnx names the function after the ONNX graph.
         function = onnx.load(model, load_external_data=False).graph.name
         ir = iree_ms(vmfb, function, xs, threads, repeat) if vmfb else None
-        rows.append((model_name, threads, mn, o, ir))
+        rows.append((model_name, threads, mn, o, o2, ir))
         print(f"  {model_name} {threads}t: " + " ".join(f"{k} {v:.3f}" for k, v in mn.items())
-              + f" ort {o:.3f} iree {ir if ir is None else round(ir, 3)}", flush=True)
+              + f" ort {o:.3f} ort-avx2 {o2} iree {ir if ir is None else round(ir, 3)}",
+              flush=True)
 
 print()
 print(f"CPU: {name} ({isa}; LLVM host CPU {host_cpu}); onnxruntime {ort.__version__}; "
       f"median of {args.repeat} runs ({args.repeat * 10} for decode steps); "
       "threads = OMP_NUM_THREADS (mnemo), intra_op_num_threads (onnxruntime), "
       "local-sync / local-task workers (IREE)")
+avx2 = preload is not None and "x86-64-v3" in levels
+if avx2:
+    print("onnxruntime AVX2: the same onnxruntime with AVX-512 hidden from CPUID "
+          "(bench/tools/avx2_only.c); x86-64-v3 / ort AVX2 compares AVX2 code with AVX2 code")
 head = "| model | threads | " + " | ".join(f"mnemo {lv} ms" for lv in levels) + \
-    " | onnxruntime ms | IREE ms | " + " | ".join(f"{lv} / ort" for lv in levels) + \
-    " | best mnemo / IREE |"
+    " | onnxruntime ms | " + ("onnxruntime AVX2 ms | " if avx2 else "") + "IREE ms | " + \
+    " | ".join(f"{lv} / ort" for lv in levels) + \
+    (" | x86-64-v3 / ort AVX2" if avx2 else "") + " | best mnemo / IREE |"
 print(head)
 print("|" + "---|" * (head.count("|") - 1))
-for model_name, threads, mn, o, ir in rows:
+na = "n/a"
+for model_name, threads, mn, o, o2, ir in rows:
     best = min(mn.values())
     cells = [model_name, str(threads)] + [f"{mn[lv]:.3f}" for lv in levels] + \
-        [f"{o:.3f}", "n/a" if ir is None else f"{ir:.3f}"] + \
+        [f"{o:.3f}"] + ([na if o2 is None else f"{o2:.3f}"] if avx2 else []) + \
+        [na if ir is None else f"{ir:.3f}"] + \
         [f"{mn[lv] / o:.2f}" for lv in levels] + \
-        ["n/a" if ir is None else f"{best / ir:.2f}"]
+        ([na if o2 is None else f"{mn['x86-64-v3'] / o2:.2f}"] if avx2 else []) + \
+        [na if ir is None else f"{best / ir:.2f}"]
     print("| " + " | ".join(cells) + " |")

@@ -59,6 +59,8 @@ if shutil.which("mpirun") and shutil.which("mpicc"):
 # The C compiler mnemo links artifacts with builds the tests' C programs
 # against generated headers.
 config.substitutions.append(("%cc", config.mnemo_c_compiler))
+# ... and links them with mnemo's run-time libraries (libmnemo_cuda_runtime).
+config.substitutions.append(("%mnemo_libdir", os.path.join(os.path.dirname(config.mnemo_tools_dir), "lib")))
 
 # The host's ISA extensions (Linux /proc/cpuinfo flags) as features
 # cpu-<flag>: tests of the run-time CPU check pick an extension the host
@@ -72,3 +74,10 @@ try:
                 break
 except OSError:
     pass
+
+# The CUDA toolkit found at configure time: libdevice for kernels calling
+# math functions, ptxas for the register and spill checks.
+if config.mnemo_cuda_toolkit and os.path.exists(
+        os.path.join(config.mnemo_cuda_toolkit, "bin", "ptxas")):
+    config.available_features.add("cuda-toolkit")
+    config.substitutions.append(("%ptxas", os.path.join(config.mnemo_cuda_toolkit, "bin", "ptxas")))

@@ -1,11 +1,13 @@
 //===- Pipelines.cpp - mnemo's named pass pipelines -----------------------===//
 
 #include "mnemo/Pipelines/Pipelines.h"
+#include "AddText.h"
 
 #include "mnemo/Conversion/Passes.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
 #include "mnemo/Memory/Passes.h"
 #include "mnemo/Target/CPU/Passes.h"
+#include "mnemo/Target/CUDA/Passes.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -18,9 +20,7 @@ using namespace mlir;
 
 namespace mnemo {
 
-/// Adds a textual pipeline of upstream passes (kept as text so the stages
-/// read like the mnemo-opt command lines that reproduce them).
-static void addText(OpPassManager &pm, StringRef text) {
+void addText(OpPassManager &pm, StringRef text) {
   // Textual pipelines resolve names through the pass registry.
   static std::once_flag once;
   std::call_once(once, [] {
@@ -28,6 +28,7 @@ static void addText(OpPassManager &pm, StringRef text) {
     graph::registerGraphPasses();
     registerMnemoConversionPasses();
     registerMnemoCPUPasses();
+    registerMnemoCUDAPasses();
     registerMnemoMemoryPasses();
   });
   if (failed(parsePassPipeline(text, pm, llvm::errs())))
@@ -48,7 +49,10 @@ void buildGraphToLinalgPipeline(OpPassManager &pm, bool fuseAttention,
               "canonicalize,cse");
 }
 
-void buildCPUBufferizePipeline(OpPassManager &pm, bool lowMemory) {
+/// One-shot bufferization; `collectives` lowers vocab-parallel collectives
+/// to MPI first (CPU only).
+static void buildBufferizePipeline(OpPassManager &pm, bool lowMemory,
+                                   bool collectives) {
   // Depthwise inputs padded one channel tile at a time: a fraction of the
   // padded copy instead of all of it, but one thread fork/join per tile, so
   // only when memory comes first. canonicalize folds the tiled pads'
@@ -59,7 +63,8 @@ void buildCPUBufferizePipeline(OpPassManager &pm, bool lowMemory) {
                 "resolve-ranked-shaped-type-result-dims,canonicalize,cse");
   // Collectives become MPI calls on buffers, which one-shot bufferization
   // then joins to the tensors around them.
-  addText(pm, "mnemo-cpu-collectives-to-mpi");
+  if (collectives)
+    addText(pm, "mnemo-cpu-collectives-to-mpi");
   // Pads as fill + insert_slice: the padded tensor's producer then writes
   // the interior in place (empty-tensor elimination), with no copy.
   addText(pm, "func.func(mnemo-cpu-decompose-pads)");
@@ -67,6 +72,14 @@ void buildCPUBufferizePipeline(OpPassManager &pm, bool lowMemory) {
               "one-shot-bufferize{bufferize-function-boundaries "
               "function-boundary-type-conversion=identity-layout-map},"
               "canonicalize,cse");
+}
+
+void buildCPUBufferizePipeline(OpPassManager &pm, bool lowMemory) {
+  buildBufferizePipeline(pm, lowMemory, /*collectives=*/true);
+}
+
+void buildCUDABufferizePipeline(OpPassManager &pm) {
+  buildBufferizePipeline(pm, /*lowMemory=*/false, /*collectives=*/false);
 }
 
 void buildCPUCodegenPipeline(OpPassManager &pm,
@@ -200,6 +213,20 @@ void registerPipelines() {
   PassPipelineRegistration<CPUPipelineOptions>(
       "mnemo-cpu-pipeline", "graph -> LLVM dialect for the CPU target",
       buildCPUPipeline);
+  PassPipelineRegistration<>(
+      "mnemo-cuda-bufferize", "One-shot bufferization for the CUDA target",
+      buildCUDABufferizePipeline);
+  PassPipelineRegistration<CUDAPipelineOptions>(
+      "mnemo-cuda-codegen", "Linalg ops as GPU kernels (gpu.launch)",
+      buildCUDACodegenPipeline);
+  PassPipelineRegistration<CUDAPipelineOptions>(
+      "mnemo-cuda-lower",
+      "The C ABI on device memory, NVVM kernels in a gpu.binary, host code "
+      "in LLVM",
+      buildCUDALowerPipeline);
+  PassPipelineRegistration<CUDAPipelineOptions>(
+      "mnemo-cuda-pipeline", "graph -> LLVM dialect for the CUDA target",
+      buildCUDAPipeline);
 }
 
 } // namespace mnemo

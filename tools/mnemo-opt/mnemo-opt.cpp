@@ -12,11 +12,13 @@
 #include "mnemo/Memory/Passes.h"
 #include "mnemo/Pipelines/Pipelines.h"
 #include "mnemo/Target/CPU/Passes.h"
+#include "mnemo/Target/CUDA/Passes.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
@@ -24,12 +26,15 @@ int main(int argc, char **argv) {
   mnemo::graph::registerGraphPasses();
   mnemo::registerMnemoConversionPasses();
   mnemo::registerMnemoCPUPasses();
+  mnemo::registerMnemoCUDAPasses();
   mnemo::registerMnemoMemoryPasses();
   mnemo::registerPipelines();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
+  // gpu-module-to-binary translates kernels to LLVM IR in process.
+  mlir::registerAllToLLVMIRTranslations(registry);
   registry.insert<mnemo::graph::GraphDialect, mnemo::mem::MemDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "mnemo optimizer driver\n", registry));

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Decode.h"
+#include "CUDAStaging.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -59,7 +60,13 @@ bool mnemo::loadArtifact(const std::string &dir, LoadedArtifact &out) {
     errs() << "mnemo-run: " << dlerror() << "\n";
     return false;
   }
-  out.run = (RunDimsFn)dlsym(lib, (out.sig.name + "_run_dims").c_str());
+  if (out.sig.target.kind == "cuda") {
+    out.cuda = true;
+    return stageCUDAArtifact(lib, out);
+  }
+  typedef int (*RunDims)(const int64_t *, const void *const *, void *const *,
+                         int64_t *, void *);
+  out.run = (RunDims)dlsym(lib, (out.sig.name + "_run_dims").c_str());
   if (!out.run) {
     errs() << "mnemo-run: " << so << " has no " << out.sig.name << "_run_dims\n";
     return false;

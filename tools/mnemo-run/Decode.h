@@ -6,23 +6,30 @@
 #include "mnemo/Driver/Compile.h"
 #include "mnemo/Import/ONNX/TensorIO.h"
 
+#include <functional>
 #include <string>
 #include <vector>
 
 namespace mnemo {
 
-typedef int (*RunDimsFn)(const int64_t *, const void *const *, void *const *,
-                         int64_t *, void *);
+/// `<name>_run_dims` on host buffers (for a CUDA artifact, staged through
+/// device memory: CUDAStaging.h).
+using RunDimsFn = std::function<int(const int64_t *, const void *const *,
+                                    void *const *, int64_t *, void *)>;
 
 /// A compiled step loaded from a mnemoc output directory.
 struct LoadedArtifact {
   std::string dir;
   ArtifactSignature sig;
-  RunDimsFn run = nullptr;
+  RunDimsFn run;
+  bool cuda = false;     // runs on a GPU; deviceMs times each run
+  bool noDevice = false; // a CUDA artifact on a machine without a GPU
+  float deviceMs = -1;
 };
 
 /// Loads `dir`'s signature and shared library (every mnemo-run mode uses
-/// it); prints why on failure.
+/// it); prints why on failure (with `noDevice` set where a CUDA artifact
+/// finds no GPU).
 bool loadArtifact(const std::string &dir, LoadedArtifact &out);
 
 struct DecodeOptions {

@@ -46,6 +46,11 @@ static cl::opt<std::string>
                 cl::desc("Extra target features, e.g. +avx512f,-avx512bf16"),
                 cl::cat(cat));
 static cl::opt<std::string>
+    cudaArch("cuda-arch",
+             cl::desc("GPU architecture for --target=cuda: sm_80 | sm_86 | "
+                      "sm_89 | sm_90 (default) | sm_90a"),
+             cl::init("sm_90"), cl::cat(cat));
+static cl::opt<std::string>
     emit("emit", cl::desc("Last stage to write: mlir | llvm | obj | so"),
          cl::init("so"), cl::cat(cat));
 static cl::opt<std::string> name("name",
@@ -172,9 +177,10 @@ int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(argc, argv, "mnemo ahead-of-time compiler\n");
-  if (target != "cpu") {
+  if (target != "cpu" && target != "cuda") {
     errs() << "mnemoc: --target=" << target
-           << " is not available in this build (cpu only)\n";
+           << " is not available in this build (cpu or cuda; the PIM target "
+              "is not built yet)\n";
     return 2;
   }
   if (!mnemo::memory::isPlannerName(planner) || ilpTimeLimit <= 0) {
@@ -208,6 +214,8 @@ int main(int argc, char **argv) {
                   : std::string(name);
   opts.outDir = outDir;
   opts.emit = emit;
+  opts.target = target;
+  opts.cudaArch = cudaArch;
   opts.optLevel = optLevel;
   opts.cpu = cpu;
   opts.cpuFeatures = cpuFeatures;
@@ -260,7 +268,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   if (!vocabRanks)
-    return failed(mnemo::compileCPU(*module, opts)) ? 1 : 0;
+    return failed(mnemo::compile(*module, opts)) ? 1 : 0;
   // One module per rank: the same graph, each keeping its own vocabulary
   // rows (compiled from a copy, so every rank starts from the import).
   for (int64_t r = 0; r < vocabParallel; ++r) {
@@ -270,7 +278,7 @@ int main(int argc, char **argv) {
     SmallString<256> dir(outDir);
     sys::path::append(dir, "rank" + std::to_string(r));
     ropts.outDir = std::string(dir);
-    if (failed(mnemo::compileCPU(*copy, ropts)))
+    if (failed(mnemo::compile(*copy, ropts)))
       return 1;
   }
   return 0;

@@ -1,8 +1,9 @@
-//===- Compile.h - the ahead-of-time CPU compiler driver --------*- C++ -*-===//
+//===- Compile.h - the ahead-of-time compiler driver ------------*- C++ -*-===//
 //
 // What mnemoc does, as a library so mnemo-run can compile in-process:
-// import -> named pipelines -> LLVM IR -> object -> shared library, plus
-// the C header and a JSON description of the artifact's signature.
+// import -> named pipelines of the chosen target (cpu, cuda) -> LLVM IR ->
+// object -> shared library, plus the C header and a JSON description of
+// the artifact's signature.
 //
 //===----------------------------------------------------------------------===//
 
@@ -44,6 +45,9 @@ struct DimBound {
 
 /// The machine an artifact was built for (its JSON "target").
 struct TargetSignature {
+  std::string kind = "cpu";          // cpu | cuda
+  std::string arch;                  // cuda: sm_90, ...
+  std::string image;                 // cuda: fatbin | ptx (JIT by the driver)
   std::string cpu;                   // as requested: host, x86-64-v3, ...
   std::string llvmCpu;               // resolved: znver3, sapphirerapids, ...
   std::vector<std::string> features; // ISA extensions checked at run time
@@ -63,6 +67,8 @@ struct CompileOptions {
   std::string name;              // C symbol prefix; from the file by default
   std::string outDir = ".";
   std::string emit = "so";       // mlir | llvm | obj | so
+  std::string target = "cpu";    // cpu | cuda
+  std::string cudaArch = "sm_90"; // sm_80 | sm_86 | sm_89 | sm_90 | sm_90a
   unsigned optLevel = 3;
   std::string cpu = "host";      // host | x86-64-v2..v4 | LLVM CPU name
   std::string cpuFeatures;       // +avx2,-avx512f,...
@@ -100,10 +106,11 @@ std::optional<int64_t> parseByteSize(llvm::StringRef text);
 /// A C identifier from a file name (tiny-cnn.onnx -> tiny_cnn).
 std::string sanitizeName(llvm::StringRef stem);
 
-/// Runs the CPU pipeline on an imported module and writes the artifacts
-/// `emit` asks for into `outDir`. Diagnostics go to the module's context.
-llvm::FailureOr<ArtifactSignature> compileCPU(mlir::ModuleOp module,
-                                              const CompileOptions &options);
+/// Runs the target's pipeline on an imported module and writes the
+/// artifacts `emit` asks for into `outDir`. Diagnostics go to the module's
+/// context.
+llvm::FailureOr<ArtifactSignature> compile(mlir::ModuleOp module,
+                                           const CompileOptions &options);
 
 /// Reads the JSON written next to an artifact.
 llvm::FailureOr<ArtifactSignature> readSignature(llvm::StringRef jsonPath,

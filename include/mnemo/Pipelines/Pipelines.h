@@ -12,6 +12,15 @@
 //   mnemo-cpu-lower-to-llvm the C ABI (workspace, entry points) and the
 //                           conversion of everything to the LLVM dialect
 //
+// and for the CUDA target (the same front half, then):
+//
+//   mnemo-cuda-bufferize    one-shot bufferization (no MPI collectives)
+//   mnemo-cuda-codegen      linalg ops as kernels (gpu.launch), the rest
+//                           in one-thread launches
+//   mnemo-cuda-lower        the C ABI on device memory and streams, kernel
+//                           outlining, NVVM, the gpu.binary, host code in
+//                           the LLVM dialect
+//
 //===----------------------------------------------------------------------===//
 
 #ifndef MNEMO_PIPELINES_PIPELINES_H
@@ -112,6 +121,57 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
       *this, "reports",
       llvm::cl::desc("Memory plan reports to write (.json or .html)")};
 };
+
+struct CUDAPipelineOptions
+    : public mlir::PassPipelineOptions<CUDAPipelineOptions> {
+  Option<std::string> name{*this, "name",
+                           llvm::cl::desc("Prefix of the exported C symbols"),
+                           llvm::cl::init("model")};
+  ListOption<std::string> dims{
+      *this, "dims", llvm::cl::desc("Bounds of symbolic dims, name=lo..hi")};
+  Option<std::string> arch{
+      *this, "cuda-arch",
+      llvm::cl::desc("GPU architecture: sm_80, sm_90 or sm_90a"),
+      llvm::cl::init("sm_90")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("Kernel image: isa (PTX text, no tools needed), bin "
+                     "(cubin, runs ptxas) or fatbin (cubin + PTX)"),
+      llvm::cl::init("isa")};
+  Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit root (libdevice, ptxas, fatbinary); "
+                     "default: the one found at configure time"),
+      llvm::cl::init("")};
+  Option<int64_t> blockSize{
+      *this, "block-size",
+      llvm::cl::desc("Threads per block of the generic kernels"),
+      llvm::cl::init(256)};
+  Option<std::string> planner{
+      *this, "planner",
+      llvm::cl::desc("Memory planner: first-fit, greedy or ilp"),
+      llvm::cl::init("ilp")};
+  Option<double> ilpTimeLimit{
+      *this, "ilp-time-limit",
+      llvm::cl::desc("Seconds the placement ILP may run"), llvm::cl::init(10.0)};
+  ListOption<std::string> reports{
+      *this, "reports",
+      llvm::cl::desc("Memory plan reports to write (.json or .html)")};
+};
+
+/// The GPU architectures the CUDA target accepts (--cuda-arch).
+bool isCUDAArch(llvm::StringRef arch);
+/// The CUDA toolkit found when mnemo was configured ("" if none).
+llvm::StringRef defaultCUDAToolkit();
+
+void buildCUDABufferizePipeline(mlir::OpPassManager &pm);
+void buildCUDACodegenPipeline(mlir::OpPassManager &pm,
+                              const CUDAPipelineOptions &options);
+void buildCUDALowerPipeline(mlir::OpPassManager &pm,
+                            const CUDAPipelineOptions &options);
+/// graph -> LLVM dialect with a gpu.binary: all stages in order.
+void buildCUDAPipeline(mlir::OpPassManager &pm,
+                       const CUDAPipelineOptions &options);
 
 /// `fuseAttention` runs mnemo-fuse-attention (tiles for `sramBudget`, 0:
 /// defaults) before the conversion.

@@ -1,0 +1,102 @@
+//===- Passes.td - CUDA target passes ----------------------*- tablegen -*-===//
+//
+// The CUDA target's own steps between upstream's linalg, scf, gpu and nvvm
+// conversions (lib/Pipelines/CUDAPipelines.cpp runs them in order).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MNEMO_TARGET_CUDA_PASSES
+#define MNEMO_TARGET_CUDA_PASSES
+
+include "mlir/Pass/PassBase.td"
+
+def MapParallelLoopsPass : Pass<"mnemo-cuda-map-parallel-loops",
+                                "::mlir::func::FuncOp"> {
+  let summary = "Linalg ops as parallel loops over blocks and threads, "
+                "coalesced";
+  let description = [{
+    The generic GPU route for every linalg op on buffers that no
+    performance kernel claimed (and every `memref.copy`, as `linalg.copy`):
+    the op becomes an `scf.parallel` over its parallel dims (reductions
+    stay `scf.for` inside, run by one thread per output element), as in
+    `convert-linalg-to-parallel-loops`. This pass then collapses those dims
+    into one
+    (row-major, so the innermost dim varies fastest across a warp: loads
+    and stores on the contiguous dim coalesce), tiles it by `block-size`
+    with the tail guarded by `scf.if`, and maps the tile loop to
+    `block_x` and the point loop to `thread_x`. Collapsing first also keeps
+    any shape inside the 2^31 - 1 blocks of grid x, where y and z stop at
+    65535. `convert-parallel-loops-to-gpu` then makes one `gpu.launch` per
+    loop.
+
+    Upstream's `gpu-map-parallel-loops` maps the outermost dim to
+    `thread_x`, so neighbouring threads touch addresses a row apart.
+
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%c64, %c128) step (%c1, %c1) {...}
+    // becomes a loop over 32 blocks of 256 threads on the flat index
+    // %i * 128 + %j, mapped with #gpu.loop_dim_map<processor = block_x,...>
+    ```
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", "256",
+           "Threads per block (a multiple of 32, at most 1024)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def LaunchHostOpsPass : Pass<"mnemo-cuda-launch-host-ops",
+                             "::mlir::func::FuncOp"> {
+  let summary = "Runs the compute left outside kernels in one-thread "
+                "launches";
+  let description = [{
+    Inputs, outputs and the workspace are device memory, so no load, store
+    or loop over them may stay on the host. After the parallel loops are
+    launched, what is left at the top level of a function (scalar linalg
+    ops lowered to a load and a store, reductions with no parallel dim,
+    copies) is grouped into maximal runs of consecutive ops and each run is
+    wrapped in a `gpu.launch` of one block of one thread. Correct and slow:
+    the performance kernels never take this route on the models of the
+    benchmark.
+
+    Index arithmetic, views (`memref.view`, `subview`, reshapes, `dim`),
+    allocations and launches stay on the host. A run whose result is used
+    on the host (a shape read from device data) cannot be launched and is
+    an error naming the op.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def EntryPointsPass : Pass<"mnemo-cuda-entry-points", "::mlir::ModuleOp"> {
+  let summary = "Turns mnemo-cpu-abi's C entry points into CUDA ones";
+  let description = [{
+    Runs after `mnemo-cpu-abi`, which planned the workspace and wrote
+    `<name>_run_dims` and `<name>_run` over raw pointers. On the CUDA target
+    those pointers are device memory, and a run goes to a stream:
+
+      int <name>_run_stream(const void *const *inputs,
+                            void *const *outputs, void *workspace,
+                            CUstream stream);
+      int <name>_run_dims_stream(const int64_t *dims, ...,
+                                 void *workspace, CUstream stream);
+
+    and `_run` / `_run_dims` as before (the runtime's own stream,
+    synchronized before they return). Each brackets the call with
+    `mnemo_cuda_begin(stream)` (5: no driver or device, checked before
+    anything is launched) and `mnemo_cuda_end()` (6: a driver call failed).
+    The copies of results into the caller's output buffers become
+    device-to-device `gpu.memcpy`.
+  }];
+  let options = [
+    Option<"modelName", "name", "std::string", "\"model\"",
+           "Prefix of the exported C symbols (as given to mnemo-cpu-abi)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::LLVM::LLVMDialect"];
+}
+
+#endif // MNEMO_TARGET_CUDA_PASSES

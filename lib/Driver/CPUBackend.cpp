@@ -1,0 +1,162 @@
+//===- CPUBackend.cpp - the CPU target's pipeline and artifact ------------===//
+
+#include "Backend.h"
+
+#include "mnemo/Pipelines/Pipelines.h"
+#include "mnemo/Target/CPU/CPUTarget.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include "llvm/Support/Path.h"
+#include "llvm/TargetParser/Host.h"
+
+using namespace mlir;
+using namespace mnemo;
+
+bool mnemo::hostCanRun(const ArtifactSignature &sig, std::string &why) {
+  std::vector<std::string> missing = missingHostFeatures(sig.target.features);
+  if (missing.empty())
+    return true;
+  why = sig.name + " was built for --cpu=" + sig.target.cpu + " (LLVM CPU " +
+        sig.target.llvmCpu + "); this CPU (" +
+        llvm::sys::getHostCPUName().str() + ") lacks " +
+        llvm::join(missing, ", ") +
+        ". Rebuild it on this machine with --cpu=host, or with "
+        "--cpu=x86-64-v3 to run on any AVX2 machine.";
+  return false;
+}
+
+/// Whether the lowered module runs loops on OpenMP threads (then the
+/// library links LLVM's libomp, found through an rpath).
+static bool usesOpenMP(ModuleOp module) {
+  bool found = false;
+  module.walk([&](Operation *op) {
+    if (op->getDialect() && op->getDialect()->getNamespace() == "omp") {
+      found = true;
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return found;
+}
+
+/// Whether the lowered module calls into MPI (vocab-parallel ranks).
+static bool usesMPI(ModuleOp module) {
+  for (auto f : module.getOps<LLVM::LLVMFuncOp>())
+    if (f.isExternal() && f.getName().starts_with("MPI_"))
+      return true;
+  return false;
+}
+
+/// The header's CPU part: the ISA check and the entry points.
+static std::string entryPointsText(const ArtifactSignature &sig) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  std::string upper = StringRef(sig.name).upper();
+  os << "/* Built for --cpu=" << sig.target.cpu << " (LLVM CPU "
+     << sig.target.llvmCpu << ", " << sig.target.vectorBits
+     << "-bit vectors). The entry points return 4 on a CPU without these "
+        "ISA\n   extensions; _cpu_supported() tells beforehand. */\n"
+     << "#define " << upper << "_CPU \"" << sig.target.cpu << "\"\n"
+     << "#define " << upper << "_CPU_FEATURES \""
+     << llvm::join(sig.target.features, ",") << "\"\n"
+     << "int " << sig.name << "_cpu_supported(void);\n\n";
+  os << "size_t " << sig.name << "_workspace_bytes(void);\n\n"
+     << "/* Returns 0 on success; 2 if the model has symbolic dims (use "
+        "_run_dims);\n   4 if this CPU lacks an extension of "
+     << upper << "_CPU_FEATURES. */\n"
+     << "int " << sig.name
+     << "_run(const void *const *inputs, void *const *outputs, void "
+        "*workspace);\n\n"
+     << "/* dims: one value per symbolic dim; output_shapes (may be NULL) "
+        "receives\n   every output's dims in order. Returns 3 if a dim is "
+        "outside its bound,\n   4 as _run. */\n"
+     << "int " << sig.name
+     << "_run_dims(const int64_t *dims, const void *const *inputs,\n"
+     << "    void *const *outputs, int64_t *output_shapes, void *workspace);\n\n";
+  return s;
+}
+
+
+namespace {
+
+class CPUBackend : public driver::TargetBackend {
+public:
+  explicit CPUBackend(const CompileOptions &options) : options(options) {}
+
+  LogicalResult describe(TargetSignature &sig, Location loc) override {
+    llvm::Expected<CPUTarget> resolved =
+        resolveCPUTarget(options.cpu, options.cpuFeatures);
+    if (!resolved)
+      return emitError(loc) << llvm::toString(resolved.takeError());
+    target = *resolved;
+    sig.kind = "cpu";
+    sig.cpu = target->requested;
+    sig.llvmCpu = target->cpu;
+    sig.features = target->isaFeatures;
+    sig.vectorBits = target->vectorBits;
+    return success();
+  }
+
+  void buildPipeline(OpPassManager &pm) override {
+    CPUPipelineOptions popts;
+    popts.name = options.name;
+    popts.dims = options.dims;
+    popts.optLevel = options.optLevel;
+    popts.cpu = options.cpu;
+    popts.cpuFeatures = options.cpuFeatures;
+    popts.planner = options.planner;
+    popts.ilpTimeLimit = options.ilpTimeLimit;
+    popts.reports = options.reports;
+    popts.sramBudget = options.sramBudget;
+    popts.lowMemory = options.lowMemory;
+    popts.blockChannels = options.blockChannels;
+    popts.patchSchedule = options.patchSchedule;
+    popts.patches = options.patches;
+    popts.patchCut = options.patchCut;
+    popts.maxRecompute = options.maxRecompute;
+    popts.featureSlice = options.featureSlice;
+    popts.maxSlices = options.maxSlices;
+    popts.tileForBudget = options.tileForBudget;
+    popts.tileBudget = options.tileBudget;
+    buildCPUPipeline(pm, popts);
+  }
+
+  LogicalResult writeArtifact(ModuleOp module, const ArtifactSignature &sig,
+                              StringRef base) override {
+    Location loc = module.getLoc();
+    std::string b = base.str();
+    if (options.emit == "llvm")
+      return driver::emitObject(module, b + ".ll", *target, options.name,
+                                options.optLevel, true);
+    if (failed(driver::emitObject(module, b + ".o", *target, options.name,
+                                  options.optLevel, false)) ||
+        failed(driver::writeFile(
+            b + ".h", driver::headerText(sig, "Buffers", entryPointsText(sig)),
+            loc)) ||
+        failed(driver::writeFile(b + ".json", driver::signatureJson(sig), loc)))
+      return failure();
+    if (options.emit != "so")
+      return success();
+    SmallString<256> so(options.outDir);
+    llvm::sys::path::append(so, "lib" + options.name + ".so");
+    // Loops on OpenMP threads link LLVM's libomp, found through an rpath.
+    std::vector<std::string> libs;
+    if (usesOpenMP(module))
+      libs = {"-L" MNEMO_LLVM_LIBDIR, "-lomp", "-Wl,-rpath," MNEMO_LLVM_LIBDIR};
+    return driver::linkShared(b + ".o", so, libs, usesMPI(module), loc);
+  }
+
+private:
+  const CompileOptions &options;
+  std::optional<CPUTarget> target;
+};
+
+} // namespace
+
+std::unique_ptr<driver::TargetBackend>
+driver::createCPUBackend(const CompileOptions &options) {
+  return std::make_unique<CPUBackend>(options);
+}

@@ -1,0 +1,160 @@
+//===- CUDABackend.cpp - the CUDA target's pipeline and artifact ----------===//
+//
+// Kernels are compiled into a gpu.binary inside the host object (a fatbin
+// of cubin + PTX when the toolkit's ptxas and fatbinary are there, else PTX
+// that the driver JIT-compiles); the host code is plain x86-64 calling
+// libmnemo_cuda_runtime, which the shared library links with an rpath.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Backend.h"
+
+#include "mnemo/Pipelines/Pipelines.h"
+#include "mnemo/Target/CPU/CPUTarget.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace mnemo;
+
+namespace {
+
+/// Whether `toolkit` has what format=fatbin runs.
+bool canBuildFatbin(StringRef toolkit) {
+  if (toolkit.empty())
+    return false;
+  for (const char *tool : {"ptxas", "fatbinary"}) {
+    SmallString<128> p(toolkit);
+    llvm::sys::path::append(p, "bin", tool);
+    if (!llvm::sys::fs::can_execute(p))
+      return false;
+  }
+  return true;
+}
+
+std::string entryPointsText(const ArtifactSignature &sig) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  std::string upper = StringRef(sig.name).upper();
+  os << "/* Built for CUDA " << sig.target.arch << " ("
+     << (sig.target.image == "fatbin" ? "cubin + PTX" : "PTX, compiled by the driver")
+     << "). Every pointer below is device memory. The entry points return 5\n"
+        "   without a CUDA driver or device (mnemo_cuda_last_error() in\n"
+        "   libmnemo_cuda_runtime says why) and 6 if a driver call failed. */\n"
+     << "#define " << upper << "_CUDA_ARCH \"" << sig.target.arch << "\"\n\n"
+     << "/* Device bytes of the workspace. */\n"
+     << "size_t " << sig.name << "_workspace_bytes(void);\n\n"
+     << "/* Runs on the runtime's own stream and returns when done. 0 on "
+        "success;\n   2 if the model has symbolic dims (use _run_dims). */\n"
+     << "int " << sig.name
+     << "_run(const void *const *inputs, void *const *outputs, void "
+        "*workspace);\n\n"
+     << "/* Queues the run on `stream` (a CUstream) and returns: the caller\n"
+        "   synchronizes. */\n"
+     << "int " << sig.name
+     << "_run_stream(const void *const *inputs, void *const *outputs,\n"
+        "    void *workspace, void *stream);\n\n"
+     << "/* dims: one host value per symbolic dim; output_shapes (host "
+        "memory, may be\n   NULL) receives every output's dims in order. "
+        "Returns 3 if a dim is outside\n   its bound. */\n"
+     << "int " << sig.name
+     << "_run_dims(const int64_t *dims, const void *const *inputs,\n"
+     << "    void *const *outputs, int64_t *output_shapes, void *workspace);\n"
+     << "int " << sig.name
+     << "_run_dims_stream(const int64_t *dims, const void *const *inputs,\n"
+     << "    void *const *outputs, int64_t *output_shapes, void *workspace,\n"
+        "    void *stream);\n\n";
+  return s;
+}
+
+class CUDABackend : public driver::TargetBackend {
+public:
+  explicit CUDABackend(const CompileOptions &options) : options(options) {}
+
+  LogicalResult describe(TargetSignature &sig, Location loc) override {
+    if (!isCUDAArch(options.cudaArch))
+      return emitError(loc) << "unknown --cuda-arch=" << options.cudaArch
+                            << " (sm_80, sm_86, sm_89, sm_90 or sm_90a)";
+    // The SRAM-budget rewrites target a CPU's on-chip memory; the GPU's is
+    // per block (shared memory), planned by the CUDA target itself.
+    if (options.sramBudget > 0 || options.lowMemory || options.patchSchedule ||
+        options.featureSlice || options.tileForBudget || options.tileBudget ||
+        options.vocabRank >= 0)
+      return emitError(loc)
+             << "--sram-budget, --low-memory, --patch-schedule, "
+                "--feature-slice, --tile-for-budget and --vocab-ranks are CPU "
+                "options; --target=cuda does not take them";
+    // The host side is plain x86-64: it only computes addresses and calls
+    // the runtime.
+    llvm::Expected<CPUTarget> resolved = resolveCPUTarget("x86-64", "");
+    if (!resolved)
+      return emitError(loc) << llvm::toString(resolved.takeError());
+    host = *resolved;
+    toolkit = defaultCUDAToolkit().str();
+    fatbin = canBuildFatbin(toolkit);
+    sig.kind = "cuda";
+    sig.arch = options.cudaArch;
+    sig.image = fatbin ? "fatbin" : "ptx";
+    sig.cpu = "x86-64";
+    sig.llvmCpu = host->cpu;
+    sig.vectorBits = 0;
+    return success();
+  }
+
+  void buildPipeline(OpPassManager &pm) override {
+    CUDAPipelineOptions popts;
+    popts.name = options.name;
+    popts.dims = options.dims;
+    popts.arch = options.cudaArch;
+    // The lit tests read PTX text; artifacts carry cubin + PTX when they
+    // can, so the driver need not JIT on load.
+    popts.format = fatbin ? "fatbin" : "isa";
+    popts.toolkit = toolkit;
+    popts.planner = options.planner;
+    popts.ilpTimeLimit = options.ilpTimeLimit;
+    popts.reports = options.reports;
+    buildCUDAPipeline(pm, popts);
+  }
+
+  LogicalResult writeArtifact(ModuleOp module, const ArtifactSignature &sig,
+                              StringRef base) override {
+    Location loc = module.getLoc();
+    std::string b = base.str();
+    if (options.emit == "llvm")
+      return driver::emitObject(module, b + ".ll", *host, "", options.optLevel,
+                                true);
+    if (failed(driver::emitObject(module, b + ".o", *host, "",
+                                  options.optLevel, false)) ||
+        failed(driver::writeFile(
+            b + ".h",
+            driver::headerText(sig, "Device buffers", entryPointsText(sig)),
+            loc)) ||
+        failed(driver::writeFile(b + ".json", driver::signatureJson(sig), loc)))
+      return failure();
+    if (options.emit != "so")
+      return success();
+    SmallString<256> so(options.outDir);
+    llvm::sys::path::append(so, "lib" + options.name + ".so");
+    return driver::linkShared(
+        b + ".o", so,
+        {"-L" MNEMO_RUNTIME_LIBDIR, "-lmnemo_cuda_runtime",
+         "-Wl,-rpath," MNEMO_RUNTIME_LIBDIR},
+        /*mpi=*/false, loc);
+  }
+
+private:
+  const CompileOptions &options;
+  std::optional<CPUTarget> host;
+  std::string toolkit;
+  bool fatbin = false;
+};
+
+} // namespace
+
+std::unique_ptr<driver::TargetBackend>
+driver::createCUDABackend(const CompileOptions &options) {
+  return std::make_unique<CUDABackend>(options);
+}

@@ -1,0 +1,93 @@
+//===- CUDAPipelines.cpp - the CUDA target's named pipelines --------------===//
+//
+// After the shared front half (mnemo-graph-to-linalg), the CUDA target
+// bufferizes like the CPU, launches every linalg op as a kernel, plans the
+// same workspace (now device memory) with mnemo-cpu-abi, and lowers kernels
+// through NVVM to a gpu.binary and the host side to LLVM calls into
+// libmnemo_cuda_runtime (lib/Runtime/CUDA). Pitfalls each step avoids are
+// in ../shared/CUDA-NOTES.md.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Pipelines/Pipelines.h"
+#include "AddText.h"
+
+#include "mnemo/Target/CPU/Passes.h"
+#include "mnemo/Target/CUDA/Passes.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/FormatVariadic.h"
+
+using namespace mlir;
+
+namespace mnemo {
+
+bool isCUDAArch(StringRef arch) {
+  return llvm::is_contained({"sm_80", "sm_86", "sm_89", "sm_90", "sm_90a"},
+                            arch);
+}
+
+StringRef defaultCUDAToolkit() { return MNEMO_CUDA_TOOLKIT; }
+
+void buildCUDACodegenPipeline(OpPassManager &pm,
+                              const CUDAPipelineOptions &options) {
+  MapParallelLoopsPassOptions map;
+  map.blockSize = options.blockSize;
+  pm.addNestedPass<func::FuncOp>(createMapParallelLoopsPass(map));
+  addText(pm, "func.func(convert-parallel-loops-to-gpu),canonicalize,cse,"
+              "func.func(mnemo-cuda-launch-host-ops)");
+}
+
+void buildCUDALowerPipeline(OpPassManager &pm,
+                            const CUDAPipelineOptions &options) {
+  // The workspace plan and entry points of the CPU target, on device
+  // pointers; then streams and device copies.
+  CPUABIPassOptions abi;
+  abi.modelName = options.name;
+  abi.dimBounds.assign(options.dims.begin(), options.dims.end());
+  abi.planner = options.planner;
+  abi.ilpTimeLimit = options.ilpTimeLimit;
+  abi.reports.assign(options.reports.begin(), options.reports.end());
+  pm.addPass(createCPUABIPass(abi));
+  EntryPointsPassOptions entry;
+  entry.modelName = options.name;
+  pm.addPass(createEntryPointsPass(entry));
+  std::string toolkit = options.toolkit.empty()
+                            ? defaultCUDAToolkit().str()
+                            : std::string(options.toolkit);
+  // Index computations are sunk before outlining so loop bounds stay
+  // constants in the kernel (pitfall 2). PTX 8.0 for sm_90 (the default
+  // +ptx60 aborts LLVM there).
+  addText(pm, "canonicalize,gpu-launch-sink-index-computations,"
+              "gpu-kernel-outlining,lower-affine,convert-scf-to-cf");
+  addText(pm, llvm::formatv("nvvm-attach-target{{chip={0} features=+ptx80 "
+                            "O=3}",
+                            std::string(options.arch))
+                  .str());
+  addText(pm, "gpu.module(strip-debuginfo,convert-gpu-to-nvvm,"
+              "canonicalize,cse,reconcile-unrealized-casts)");
+  // Host side: one stream per run (gpu-async-region chains launches and
+  // copies with tokens; the runtime hands out the run's stream).
+  addText(pm, "func.func(gpu-async-region),"
+              "arith-emulate-unsupported-floats{source-types=bf16 "
+              "target-type=f32},mnemo-cpu-expand-bf16,"
+              "canonicalize,convert-scf-to-cf,expand-strided-metadata,"
+              "lower-affine,finalize-memref-to-llvm,convert-math-to-llvm,"
+              "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
+              "convert-func-to-llvm,gpu-to-llvm");
+  std::string binary = "gpu-module-to-binary{format=" +
+                       std::string(options.format);
+  if (!toolkit.empty())
+    binary += " toolkit=" + toolkit;
+  addText(pm, binary + "}");
+  addText(pm, "reconcile-unrealized-casts,canonicalize,cse");
+}
+
+void buildCUDAPipeline(OpPassManager &pm, const CUDAPipelineOptions &options) {
+  buildGraphToLinalgPipeline(pm);
+  buildCUDABufferizePipeline(pm);
+  buildCUDACodegenPipeline(pm, options);
+  buildCUDALowerPipeline(pm, options);
+}
+
+} // namespace mnemo
