@@ -135,7 +135,7 @@ struct RegisterTilePass
       if (!pitch && channelVectors && !plan.v) {
         if (std::optional<ChannelPlan> cp =
                 planChannels(rewriter, symbols, op, plan, init, epilogue, vw,
-                             mr, regs, packed)) {
+                             mr, nv, regs, packed)) {
           emitChannels(rewriter, op, plan, *cp, shape, init, epilogue.op);
           eraseFolded(rewriter, op, init.op, epilogue.op);
           continue;

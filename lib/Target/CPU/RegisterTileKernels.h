@@ -222,7 +222,8 @@ bool pitchedStore(RewriterBase &rewriter, linalg::LinalgOp op,
 std::optional<ChannelPlan>
 planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
              const Plan &plan, const Init &init, const Epilogue &e, int64_t vw,
-             int64_t mr, int64_t regs, mnemo::PackedGlobals &packed);
+             int64_t mr, int64_t nvRows, int64_t regs,
+             mnemo::PackedGlobals &packed);
 
 //===----------------------------------------------------------------------===//
 // Emission (RegisterTileEmitters.cpp), before `op`, which the caller erases

@@ -240,11 +240,20 @@ KernelShape registerBlock(linalg::LinalgOp op, const Plan &plan,
   // the stack in every reduction step). Along n they are B's (often
   // unaligned, split over two cache lines) loads, so the target's count
   // stays and only the rows are fitted.
+  // Too few rows to fill half the block (a GEMV: a decode step's
+  // projections and LM head) leaves too few accumulator chains to hide the
+  // FMA latency, and reads B in short pieces of rows far apart: then the
+  // vectors along n grow too, as far as the registers hold them with the
+  // broadcast and one B vector per accumulator column.
   int64_t budget = shape.mr * shape.nv;
+  bool fewRows = m * 2 <= shape.mr;
   auto vectorsFor = [&](int64_t rows) {
-    if (!plan.v)
-      return std::min(shape.nv, v);
-    return std::clamp<int64_t>(budget / rows, 1, v);
+    if (plan.v)
+      return std::clamp<int64_t>(budget / rows, 1, v);
+    if (fewRows)
+      return std::clamp<int64_t>(
+          std::min(budget / rows, (regs - 1) / (rows + 1)), 1, v);
+    return std::min(shape.nv, v);
   };
   // Score: accumulators per block, less a whole block's worth for a
   // remainder block of under half the rows, and a little for any rest.
@@ -887,7 +896,9 @@ bool pitchedStore(RewriterBase &rewriter, linalg::LinalgOp op,
 
 
 /// The channel-vector form of `op` (see ChannelPlan) when its output rows
-/// fill fewer than kMinLaneUse of the lanes and the form applies: A a
+/// fill fewer than kMinLaneUse of the lanes of the row form's blocks
+/// (`nvRows` vectors of `vw` lanes: the last block of a 7x7 map holds 1
+/// of 16 columns with 8-lane vectors) and the form applies: A a
 /// constant packable along m (the weights), B independent of m, static
 /// sizes with M a multiple of the vector width, an init folded into the
 /// accumulators (a scalar, or a buffer indexed by m alone: the bias), and
@@ -895,7 +906,8 @@ bool pitchedStore(RewriterBase &rewriter, linalg::LinalgOp op,
 std::optional<ChannelPlan>
 planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
              const Plan &plan, const Init &init, const Epilogue &e, int64_t vw,
-             int64_t mr, int64_t regs, mnemo::PackedGlobals &packed) {
+             int64_t mr, int64_t nvRows, int64_t regs,
+             mnemo::PackedGlobals &packed) {
   if (plan.combiner || plan.aVector || !plan.m || !plan.aPerRow || plan.bPerRow ||
       plan.bStride != 1 || e.residual)
     return std::nullopt;
@@ -915,7 +927,7 @@ planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
       break;
     }
   int64_t nv = std::min<int64_t>({(regs - 1) / (rows + 1), 4, m / vw});
-  if (nv < 1 || m % vw || laneUse(n, vw) >= kMinLaneUse)
+  if (nv < 1 || m % vw || laneUse(n, vw * nvRows) >= kMinLaneUse)
     return std::nullopt;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   Value a = op.getDpsInputs()[plan.aIdx];

@@ -88,3 +88,24 @@ func.func @not_taken(%a: memref<16x2xf32>, %b: memref<2x9xf32>, %c: memref<16x9x
   return
 }
 memref.global "private" constant @w : memref<16x2xf32> = dense<1.0>
+
+// -----
+
+// A 7x7 map (49 columns) with 8-lane vectors: each vector is 49 of 56
+// lanes, but the row form's blocks of 2 vectors leave a last block of 1
+// column in 16: 49 of 64 lanes, so the channels carry the vectors. With
+// one vector per block the rows keep them.
+// CHECK-LABEL: func.func @map_7x7
+// CHECK: vector.scatter
+// ONEVEC-LABEL: func.func @map_7x7
+// ONEVEC-NOT: vector.scatter
+// ONEVEC: return
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="cpu=x86-64-v3 vector-width=8 rows=4 vectors=1" | FileCheck %s --check-prefix=ONEVEC
+memref.global "private" constant @w49 : memref<16x2xf32> = dense<1.0>
+func.func @map_7x7(%b: memref<2x49xf32>, %c: memref<16x49xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @w49 : memref<16x2xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<16x49xf32>)
+  linalg.matmul ins(%w, %b : memref<16x2xf32>, memref<2x49xf32>) outs(%c : memref<16x49xf32>)
+  return
+}
