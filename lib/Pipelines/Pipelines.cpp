@@ -99,6 +99,7 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
     // Under a budget the tier planner may spill a residual across the
     // convolution before its add; folding the add would pin it on chip.
     tile.residualEpilogues = !options.lowMemory && options.sramBudget == 0;
+    tile.dimBounds.assign(options.dims.begin(), options.dims.end());
     pm.addPass(createRegisterTilePass(tile));
     addText(pm, "func.func(mnemo-cpu-interchange-reductions)");
     VectorTransposesPassOptions transposes;

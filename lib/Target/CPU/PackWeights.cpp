@@ -128,6 +128,58 @@ FailureOr<PackedOperand> packRowBlocks(RewriterBase &rewriter,
       value, AffineMap::get(map.getNumDims(), 0, packedResults, ctx)};
 }
 
+FailureOr<Value> packColumnPanels(RewriterBase &rewriter, SymbolTable &symbols,
+                                  Operation *user, Value b, int64_t panel,
+                                  int64_t start, int64_t columns,
+                                  PackedGlobals &packed) {
+  auto type = dyn_cast<MemRefType>(b.getType());
+  if (!type || type.getRank() != 2 || !type.hasStaticShape() ||
+      !type.getLayout().isIdentity() || panel < 1 || columns % panel ||
+      start < 0 || start + columns > type.getDimSize(1))
+    return failure();
+  memref::GlobalOp global = constantGlobal(symbols, b);
+  if (!global)
+    return failure();
+  int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+  auto packedType =
+      MemRefType::get({columns / panel, k, panel}, type.getElementType());
+  // (The packed type and the start tell panels of one weight apart.)
+  auto key = std::make_tuple(global.getOperation(), panel * (n + 1) + start,
+                             Type(packedType));
+  memref::GlobalOp target;
+  if (auto it = packed.find(key); it != packed.end()) {
+    target = cast<memref::GlobalOp>(it->second);
+  } else {
+    std::optional<std::vector<float>> values = floatValues(global);
+    if (!values || (int64_t)values->size() != k * n)
+      return failure();
+    std::vector<float> out(columns * k);
+    for (int64_t j = 0; j < columns / panel; ++j)
+      for (int64_t r = 0; r < k; ++r)
+        for (int64_t l = 0; l < panel; ++l)
+          out[(j * k + r) * panel + l] =
+              (*values)[r * n + start + j * panel + l];
+    std::string name = (global.getSymName() + "_panels" +
+                        std::to_string(panel) + "_" + std::to_string(start))
+                           .str();
+    ElementsAttr init = f32Elements(
+        RankedTensorType::get(packedType.getShape(), type.getElementType()),
+        out, name);
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointAfter(global);
+    target = memref::GlobalOp::create(
+        rewriter, global.getLoc(), name, rewriter.getStringAttr("private"),
+        packedType, init, /*constant=*/true, rewriter.getI64IntegerAttr(64));
+    symbols.insert(target); // renames on a clash
+    packed[key] = target;
+  }
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(user);
+  return memref::GetGlobalOp::create(rewriter, user->getLoc(), packedType,
+                                     target.getSymName())
+      .getResult();
+}
+
 /// Erases the reshapes of `v` (and theirs) that nothing uses; whether `v`
 /// is unused then.
 static bool eraseUnusedReshapes(Value v) {

@@ -26,6 +26,7 @@
 #include "RegisterTileKernels.h"
 #include "mnemo/Target/CPU/PassTarget.h"
 #include "mnemo/Target/CPU/PackWeights.h"
+#include "mnemo/Target/CPU/SizeBounds.h"
 #include "mnemo/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -40,6 +41,34 @@ using namespace mlir;
 using namespace mnemo::register_tile;
 
 namespace {
+
+/// The op's loop ranges, dynamic ones replaced by their upper bound where
+/// the symbolic dims' bounds give one.
+SmallVector<int64_t> maxLoopRanges(linalg::LinalgOp op,
+                                   ArrayRef<std::string> dimBounds) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  auto fn = op->getParentOfType<func::FuncOp>();
+  if (!fn || fn.isExternal() || dimBounds.empty() ||
+      llvm::none_of(ranges, ShapedType::isDynamic))
+    return ranges;
+  SmallVector<DictionaryAttr> attrs;
+  for (unsigned a = 0; a < fn.getNumArguments(); ++a)
+    attrs.push_back(fn.getArgAttrDict(a));
+  mnemo::SizeBounds bounds =
+      mnemo::boundsFromDimSpecs(fn.front(), attrs, dimBounds);
+  SmallVector<int64_t> out(ranges);
+  for (auto [idx, map] : llvm::enumerate(op.getIndexingMapsArray()))
+    for (auto [d, e] : llvm::enumerate(map.getResults())) {
+      auto dim = dyn_cast<AffineDimExpr>(e);
+      if (!dim || !ShapedType::isDynamic(ranges[dim.getPosition()]))
+        continue;
+      if (auto b = bounds.dimBound(op->getOperand(idx), d)) {
+        int64_t &r = out[dim.getPosition()];
+        r = ShapedType::isDynamic(r) ? b->hi : std::min(r, b->hi);
+      }
+    }
+  return out;
+}
 
 /// The op the kernel replaced and the init and epilogue folded into it.
 void eraseFolded(RewriterBase &rewriter, Operation *op, Operation *init,
@@ -104,10 +133,23 @@ struct RegisterTilePass
           wantsIm2Col(conv, vw, l2Bytes))
         (void)im2colConv(rewriter, conv);
 
+    // GEMVs over weights larger than L2 read them in column panels.
+    SmallVector<linalg::LinalgOp> contractions;
+    getOperation().walk([&](linalg::LinalgOp op) { contractions.push_back(op); });
+    SmallVector<SmallVector<int64_t>> maxRanges;
+    for (linalg::LinalgOp op : contractions)
+      maxRanges.push_back(maxLoopRanges(op, dimBounds));
+    for (auto [op, ranges] : llvm::zip(contractions, maxRanges))
+      (void)packGemvPanels(rewriter, symbols, op, ranges, vw, mr, regs,
+                           l2Bytes, packed);
+
     SmallVector<std::pair<linalg::LinalgOp, Plan>> work;
+    DenseMap<Operation *, SmallVector<int64_t>> bounded;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (std::optional<Plan> plan = planContraction(op))
+      if (std::optional<Plan> plan = planContraction(op)) {
         work.push_back({op, *plan});
+        bounded[op] = maxLoopRanges(op, dimBounds);
+      }
     });
     SmallVector<std::pair<linalg::LinalgOp, DotPlan>> dots;
     getOperation().walk([&](linalg::LinalgOp op) {
@@ -144,7 +186,8 @@ struct RegisterTilePass
       // Rows and vectors given as options are taken as they are.
       KernelShape block = fitRows && !rows && !vectors
                               ? registerBlock(op, plan, shape, regs,
-                                              pitch ? pitch->flatSize : 0)
+                                              pitch ? pitch->flatSize : 0,
+                                              bounded[op])
                               : shape;
       emitRows(rewriter, op, plan, block, init, epilogue, pitch);
       eraseFolded(rewriter, op, init.op, epilogue.op);

@@ -189,8 +189,12 @@ void planVectorDim(linalg::LinalgOp op, Plan &plan, int64_t vw);
 /// 64 channels = 5 x 11 + 9 rather than 5 x 12 + 4), with `shape.nv`
 /// vectors along n (`nSize` columns; 0: its static size) or, along
 /// plan.v, as many as the target's accumulator count leaves.
+/// `maxRanges` (optional): the loop ranges with dynamic ones at their
+/// upper bound, so a symbolic row count bounded by a few rows still gets
+/// the few-row block.
 KernelShape registerBlock(linalg::LinalgOp op, const Plan &plan,
-                          KernelShape shape, int64_t regs, int64_t nSize = 0);
+                          KernelShape shape, int64_t regs, int64_t nSize = 0,
+                          ArrayRef<int64_t> maxRanges = {});
 
 //===----------------------------------------------------------------------===//
 // Planning (RegisterTilePlanning.cpp)
@@ -209,6 +213,19 @@ Init precedingInit(linalg::LinalgOp op, std::optional<unsigned> vectorDim);
 /// whether an add of a second buffer (a residual) may fold in too.
 Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
                            int64_t vw, bool residuals = true);
+/// Whether the body is exactly mulf, addf, yield (a multiply-accumulate).
+bool isMulAddBody(linalg::LinalgOp op);
+/// A contraction with few rows (m * 2 <= `mr`: a GEMV) whose B is a
+/// constant [K, N] larger than `l2Bytes`, rewritten to read B from column
+/// panels packed at compile time (GemvPanels.cpp); the columns after the
+/// last whole panel stay in a copy of the op on subviews.
+/// `maxRanges`: the op's loop ranges with dynamic ones at their upper
+/// bound where known.
+FailureOr<linalg::GenericOp>
+packGemvPanels(RewriterBase &rewriter, SymbolTable &symbols,
+               linalg::LinalgOp op, ArrayRef<int64_t> maxRanges, int64_t vw,
+               int64_t mr, int64_t regs, int64_t l2Bytes,
+               mnemo::PackedGlobals &packed);
 /// A 1x1 stride-1 convolution as a contraction over its flattened map.
 FailureOr<linalg::GenericOp> flattenPointwiseConv(RewriterBase &rewriter,
                                                   linalg::Conv2DNchwFchwOp op);

@@ -222,11 +222,17 @@ void planVectorDim(linalg::LinalgOp op, Plan &plan, int64_t vw) {
 }
 
 KernelShape registerBlock(linalg::LinalgOp op, const Plan &plan,
-                          KernelShape shape, int64_t regs, int64_t nSize) {
+                          KernelShape shape, int64_t regs, int64_t nSize,
+                          ArrayRef<int64_t> maxRanges) {
   if (!plan.m)
     return shape;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t m = ranges[*plan.m];
+  // A dynamic row count known to stay a few rows is planned at its bound.
+  if (ShapedType::isDynamic(m) && !maxRanges.empty() &&
+      !ShapedType::isDynamic(maxRanges[*plan.m]) &&
+      maxRanges[*plan.m] * 2 <= shape.mr)
+    m = maxRanges[*plan.m];
   int64_t n = nSize ? nSize : ranges[plan.n];
   int64_t v = plan.v ? ranges[*plan.v]
               : ShapedType::isDynamic(n) ? shape.nv

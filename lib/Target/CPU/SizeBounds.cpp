@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Target/CPU/SizeBounds.h"
+#include "mnemo/Dialect/Graph/IR/Graph.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -337,4 +338,30 @@ OI SizeBounds::compute(Value v) {
     return r;
   }
   return std::nullopt;
+}
+
+mnemo::SizeBounds mnemo::boundsFromDimSpecs(Block &entry,
+                                            ArrayRef<DictionaryAttr> argAttrs,
+                                            ArrayRef<std::string> specs) {
+  llvm::StringMap<Interval> given;
+  for (StringRef spec : specs) {
+    auto [name, range] = spec.split('=');
+    auto [lo, hi] = range.split("..");
+    int64_t l, h;
+    if (!name.empty() && !lo.getAsInteger(10, l) && !hi.getAsInteger(10, h) &&
+        l >= 0 && h >= l)
+      given[name] = {l, h};
+  }
+  SmallVector<DictionaryAttr> attrs(argAttrs);
+  return SizeBounds([&entry, attrs, given](BlockArgument arg,
+                                           int64_t d) -> std::optional<Interval> {
+    unsigned a = arg.getArgNumber();
+    if (arg.getOwner() != &entry || a >= attrs.size())
+      return std::nullopt;
+    auto it = given.find(graph::symbolicDimName(
+        attrs[a], "input" + std::to_string(a), d));
+    if (it == given.end())
+      return std::nullopt;
+    return it->second;
+  });
 }

@@ -20,7 +20,8 @@
 
 namespace mnemo {
 
-/// Packed globals already made: (source global, block, view type) -> packed.
+/// Packed globals already made: (source global, block, view or packed
+/// type) -> packed.
 using PackedGlobals =
     llvm::DenseMap<std::tuple<mlir::Operation *, int64_t, mlir::Type>,
                    mlir::Operation *>;
@@ -45,6 +46,19 @@ mlir::FailureOr<PackedOperand>
 packRowBlocks(mlir::RewriterBase &rewriter, mlir::SymbolTable &symbols,
               mlir::Operation *user, mlir::Value a, mlir::AffineMap map,
               unsigned mDim, int64_t block, PackedGlobals &packed);
+
+/// Packs `columns` columns of `b` from column `start`, `b` a constant f32
+/// [K, N] memref (a memref.global seen through reshapes, static identity
+/// layout), into column panels: a new constant global
+/// [columns / panel, K, panel] with p[j][k][l] = b[k][start + j * panel + l],
+/// so that a kernel reading `panel` columns of every row of b reads one
+/// contiguous run instead of K pieces N elements apart. `columns` must be a
+/// multiple of `panel`. Returns a memref.get_global of it before `user`, or
+/// failure (nothing changed).
+mlir::FailureOr<mlir::Value>
+packColumnPanels(mlir::RewriterBase &rewriter, mlir::SymbolTable &symbols,
+                 mlir::Operation *user, mlir::Value b, int64_t panel,
+                 int64_t start, int64_t columns, PackedGlobals &packed);
 
 /// Erases the memref.get_globals of the globals packed, with the chains
 /// of reshapes over them, where nothing uses them any more; then those

@@ -217,6 +217,10 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::ModuleOp"> {
            "a memory budget may spill it)">,
     Option<"l2", "l2-bytes", "int64_t", "0",
            "L2 bytes the im2col buffer must fit (0: from the target)">,
+    ListOption<"dimBounds", "dims", "std::string",
+               "Bounds of symbolic dims as name=lo..hi: a dynamic row count "
+               "bounded by a few rows (a decode step's one token) gets the "
+               "GEMV forms">,
     Option<"l1", "l1-bytes", "int64_t", "0",
            "L1 data bytes half of which hold B's panel of a column tile "
            "(0: from the target)">,

@@ -9,7 +9,11 @@
 #ifndef MNEMO_TARGET_CPU_SIZEBOUNDS_H
 #define MNEMO_TARGET_CPU_SIZEBOUNDS_H
 
+#include "mlir/IR/Block.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Value.h"
+#include "llvm/ADT/StringMap.h"
+#include <string>
 #include "llvm/ADT/DenseMap.h"
 #include <functional>
 #include <optional>
@@ -40,6 +44,13 @@ private:
   llvm::DenseMap<mlir::Value, std::optional<Interval>> memo;
   int depth = 0;
 };
+
+/// The bounds `specs` (name=lo..hi, as --dim) give the dynamic dims of
+/// `fn`'s arguments, named by their graph.dim_params; dims without a spec
+/// (or a spec that does not parse) are unbounded.
+SizeBounds boundsFromDimSpecs(mlir::Block &entry,
+                              mlir::ArrayRef<mlir::DictionaryAttr> argAttrs,
+                              llvm::ArrayRef<std::string> specs);
 
 } // namespace mnemo
 
