@@ -93,7 +93,11 @@ ours_json = os.path.join(tempfile.mkdtemp(prefix="mnemo-compare-"), "nodes.json"
 p = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "profile_nodes.py"), args.model,
                     args.data, "--bindir", args.bindir, "--cpu", args.cpu, "--threads",
                     str(args.threads), "--repeat", str(args.repeat), "--json", ours_json],
-                   capture_output=True, text=True)
+                   capture_output=True, text=True,
+                   # Under bench/tools/avx2_only.so (onnxruntime held to AVX2)
+                   # the preload stays out of mnemo's tools: their crash
+                   # handlers would take its CPUID traps.
+                   env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"})
 if p.returncode != 0:
     sys.exit("compare_nodes: profile_nodes.py failed:\n" + p.stderr[-2000:])
 with open(ours_json) as f:

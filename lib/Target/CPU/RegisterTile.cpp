@@ -119,7 +119,7 @@ struct RegisterTilePass
     }
     IRRewriter rewriter(&getContext());
     SymbolTable symbols(getOperation());
-    KernelShape shape{vw, mr, nv, parallel, fma, l1Bytes};
+    KernelShape shape{vw, mr, nv, parallel, fma, l1Bytes, l2Bytes};
     mnemo::PackedGlobals packed;
     SmallVector<linalg::Conv2DNchwFchwOp> convs;
     getOperation().walk([&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });

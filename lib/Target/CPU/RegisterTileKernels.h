@@ -177,6 +177,7 @@ struct KernelShape {
   int64_t vw, mr, nv; // lanes, rows, vectors per row
   bool parallel, fma;
   int64_t l1Bytes; // for column tiles (0: none)
+  int64_t l2Bytes = 0; // for reduction chunks of the channel form (0: none)
 };
 
 /// Sets plan.v where the op's n is one vector of `vw` lanes and another

@@ -16,11 +16,11 @@
 // CHECK: %[[W:.*]] = memref.get_global @w_packed16 : memref<1x2x16xf32>
 // CHECK: %[[FLAT:.*]] = memref.collapse_shape %{{.*}} {{\[}}[0, 1]] : memref<16x9xf32> into memref<144xf32>
 // CHECK: scf.for %{{.*}} = %c0{{.*}} to %c9{{.*}} step %c3
+// CHECK: %[[LANES:.*]] = arith.constant dense<[0, 9, 18, 27, 36, 45, 54, 63]> : vector<8xi32>
 // CHECK: scf.for {{.*}} iter_args
 // CHECK-COUNT-2: vector.load %[[W]]
 // CHECK: memref.load %{{.*}} : memref<2x9xf32>
 // CHECK: vector.fma
-// CHECK: %[[LANES:.*]] = arith.constant dense<[0, 9, 18, 27, 36, 45, 54, 63]> : vector<8xi32>
 // CHECK: vector.scatter %[[FLAT]][%{{.*}}] [%[[LANES]]]
 // CHECK-NOT: linalg.matmul
 // OFF-LABEL: func.func @short_rows
@@ -107,5 +107,40 @@ func.func @map_7x7(%b: memref<2x49xf32>, %c: memref<16x49xf32>) {
   %w = memref.get_global @w49 : memref<16x2xf32>
   linalg.fill ins(%zero : f32) outs(%c : memref<16x49xf32>)
   linalg.matmul ins(%w, %b : memref<16x2xf32>, memref<2x49xf32>) outs(%c : memref<16x49xf32>)
+  return
+}
+
+// -----
+
+// Weights and B rows larger than half of L2 (here l2-bytes=16384): the
+// reduction runs in chunks, each over every block, so one chunk's slice
+// of A (all 32 channels) and of B (all 9 columns) stays in L2 while the
+// blocks reuse it. 256 steps x (32 + 9) x 4 bytes = 42 KB; chunks of 32
+// steps take 5.2 KB. Past the first chunk the accumulators start from the
+// partial sums (gathered back from C); the ReLU applies after the last.
+// CHUNK-LABEL: func.func @chunked
+// CHUNK: scf.for %[[K0:.*]] = %{{.*}} to %c256{{.*}} step %c32
+// CHUNK: %[[FIRST:.*]] = arith.cmpi eq, %[[K0]], %c0
+// CHUNK: %[[LAST:.*]] = arith.cmpi eq
+// CHUNK: vector.gather
+// CHUNK: arith.select %[[FIRST]]
+// CHUNK: scf.for %{{.*}} = %[[K0]] to
+// CHUNK: arith.maximumf
+// CHUNK: arith.select %[[LAST]]
+// CHUNK: vector.scatter
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="cpu=x86-64-v3 vector-width=8 rows=3 vectors=2 l2-bytes=16384" | FileCheck %s --check-prefix=CHUNK
+memref.global "private" constant @w256 : memref<32x256xf32> = dense<1.0>
+func.func @chunked(%b: memref<256x9xf32>, %c: memref<32x9xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @w256 : memref<32x256xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<32x9xf32>)
+  linalg.matmul ins(%w, %b : memref<32x256xf32>, memref<256x9xf32>) outs(%c : memref<32x9xf32>)
+  linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+                  iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<32x9xf32>) outs(%c : memref<32x9xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = arith.maximumf %x, %zero : f32
+    linalg.yield %r : f32
+  }
   return
 }
