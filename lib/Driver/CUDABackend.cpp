@@ -11,6 +11,7 @@
 
 #include "mnemo/Pipelines/Pipelines.h"
 #include "mnemo/Target/CPU/CPUTarget.h"
+#include "mnemo/Target/CUDA/Kernels.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -22,17 +23,11 @@ using namespace mnemo;
 
 namespace {
 
-/// Whether `toolkit` has what format=fatbin runs.
-bool canBuildFatbin(StringRef toolkit) {
-  if (toolkit.empty())
-    return false;
-  for (const char *tool : {"ptxas", "fatbinary"}) {
-    SmallString<128> p(toolkit);
-    llvm::sys::path::append(p, "bin", tool);
-    if (!llvm::sys::fs::can_execute(p))
-      return false;
-  }
-  return true;
+/// Whether `toolkit` has `tool` (ptxas, fatbinary).
+bool hasTool(StringRef toolkit, StringRef tool) {
+  SmallString<128> p(toolkit);
+  llvm::sys::path::append(p, "bin", tool);
+  return !toolkit.empty() && llvm::sys::fs::can_execute(p);
 }
 
 std::string entryPointsText(const ArtifactSignature &sig) {
@@ -94,7 +89,8 @@ public:
       return emitError(loc) << llvm::toString(resolved.takeError());
     host = *resolved;
     toolkit = defaultCUDAToolkit().str();
-    fatbin = canBuildFatbin(toolkit);
+    ptxas = hasTool(toolkit, "ptxas");
+    fatbin = ptxas && hasTool(toolkit, "fatbinary");
     sig.kind = "cuda";
     sig.arch = options.cudaArch;
     sig.image = fatbin ? "fatbin" : "ptx";
@@ -109,9 +105,9 @@ public:
     popts.name = options.name;
     popts.dims = options.dims;
     popts.arch = options.cudaArch;
-    // The lit tests read PTX text; artifacts carry cubin + PTX when they
-    // can, so the driver need not JIT on load.
-    popts.format = fatbin ? "fatbin" : "isa";
+    // PTX, which writeArtifact assembles with ptxas (its resource report
+    // goes into <name>.kernels.json) and packs with fatbinary when it can.
+    popts.format = "isa";
     popts.toolkit = toolkit;
     popts.planner = options.planner;
     popts.ilpTimeLimit = options.ilpTimeLimit;
@@ -123,6 +119,15 @@ public:
                               StringRef base) override {
     Location loc = module.getLoc();
     std::string b = base.str();
+    if (ptxas) {
+      FailureOr<std::vector<cuda::KernelInfo>> kernels = cuda::assembleKernels(
+          module, toolkit, options.cudaArch, fatbin);
+      if (failed(kernels) ||
+          failed(driver::writeFile(b + ".kernels.json",
+                                   cuda::kernelsJson(*kernels, options.cudaArch),
+                                   loc)))
+        return failure();
+    }
     if (options.emit == "llvm")
       return driver::emitObject(module, b + ".ll", *host, "", options.optLevel,
                                 true);
@@ -149,7 +154,7 @@ private:
   const CompileOptions &options;
   std::optional<CPUTarget> host;
   std::string toolkit;
-  bool fatbin = false;
+  bool ptxas = false, fatbin = false;
 };
 
 } // namespace

@@ -26,6 +26,17 @@ bool isHostOp(Operation *op) {
          op->hasTrait<OpTrait::IsTerminator>();
 }
 
+/// Host ops that may move up, past device ops that do not feed them, so
+/// that those device ops stay one run (shapes and allocations interleaved
+/// with scalar code unrolled from tiny tensors).
+bool isHoistable(Operation *op) {
+  return isa<memref::AllocOp, memref::AllocaOp, memref::ViewOp,
+             memref::SubViewOp, memref::ReinterpretCastOp,
+             memref::CollapseShapeOp, memref::ExpandShapeOp, memref::CastOp,
+             memref::DimOp, memref::ExtractStridedMetadataOp,
+             memref::GetGlobalOp>(op);
+}
+
 /// Scalar arithmetic with no memory effects (index math, constants): on the
 /// host unless it reads a value a device op computes.
 bool isScalarArith(Operation *op) {
@@ -50,9 +61,16 @@ struct LaunchHostOpsPass
     if (fn.isExternal())
       return;
     // Maximal runs of consecutive ops that must run on the device, per
-    // block of the function body (its regions' nested ops move with them).
+    // block of the function body (their regions' nested ops move with
+    // them). A loop or branch that already launches kernels (an argmax
+    // over its axis: a kernel per step) stays on the host, and its own
+    // blocks are searched the same way.
+    SmallVector<Block *> blocks;
+    for (Block &block : fn.getBody())
+      blocks.push_back(&block);
     SmallVector<SmallVector<Operation *>> runs;
-    for (Block &block : fn.getBody()) {
+    while (!blocks.empty()) {
+      Block &block = *blocks.pop_back_val();
       SmallVector<Operation *> run;
       llvm::SmallPtrSet<Operation *, 8> inRun;
       auto close = [&] {
@@ -61,12 +79,26 @@ struct LaunchHostOpsPass
         run.clear();
         inRun.clear();
       };
-      for (Operation &op : block) {
+      for (Operation &op : llvm::make_early_inc_range(block)) {
         Operation *producer = nullptr;
         for (Value v : op.getOperands())
           if (inRun.contains(v.getDefiningOp()))
             producer = v.getDefiningOp();
-        if (isHostOp(&op)) {
+        bool launches = op.getNumRegions() && !isa<gpu::LaunchOp>(op) &&
+                        op.walk([](gpu::LaunchOp) {
+                            return WalkResult::interrupt();
+                          }).wasInterrupted();
+        if (launches) {
+          for (Region &r : op.getRegions())
+            for (Block &b : r)
+              blocks.push_back(&b);
+        }
+        if (!run.empty() && !producer && !launches &&
+            (isHoistable(&op) || isScalarArith(&op))) {
+          op.moveBefore(run.front());
+          continue;
+        }
+        if (isHostOp(&op) || launches) {
           if (producer && !op.hasTrait<OpTrait::IsTerminator>()) {
             reportHostUse(producer);
             return signalPassFailure();

@@ -37,3 +37,61 @@ func.func @leftovers(%a: memref<f32>, %b: memref<8xf32>, %s: memref<f32>) {
   }
   return
 }
+
+// -----
+
+// A loop that launches a kernel per step (an argmax over its axis) stays
+// on the host; the store before it inside the loop gets a launch of its
+// own, not the loop (launches do not nest).
+// CHECK-LABEL: func.func @loop_of_launches
+// CHECK: scf.for
+// CHECK-NEXT: arith.constant 1 : index
+// CHECK-NEXT: gpu.launch
+// CHECK-NEXT: memref.store
+// CHECK: gpu.terminator
+// CHECK: gpu.launch
+// CHECK: memref.load
+// CHECK: gpu.terminator
+// CHECK-NOT: gpu.launch
+// CHECK: return
+func.func @loop_of_launches(%a: memref<4xf32>, %s: memref<f32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %zero = arith.constant 0.0 : f32
+  scf.for %i = %c0 to %c4 step %c1 {
+    memref.store %zero, %s[] : memref<f32>
+    gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+               threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+      %v = memref.load %a[%i] : memref<4xf32>
+      memref.store %v, %s[] : memref<f32>
+      gpu.terminator
+    }
+  }
+  return
+}
+
+// -----
+
+// Scalar code unrolled from a tiny tensor, with the output's allocation in
+// the middle: the allocation moves up and the loads, selects and stores
+// stay one launch (split at the allocation, the stores would read values
+// of another kernel).
+// CHECK-LABEL: func.func @unrolled
+// CHECK: memref.alloc
+// CHECK-NEXT: arith.constant 1 : index
+// CHECK-NEXT: gpu.launch
+// CHECK-NEXT: memref.load
+// CHECK-NEXT: memref.load
+// CHECK-NEXT: arith.select
+// CHECK-NEXT: memref.store
+// CHECK-NEXT: gpu.terminator
+func.func @unrolled(%c: memref<2xi1>, %x: memref<2xi64>) -> memref<2xi64> {
+  %c0 = arith.constant 0 : index
+  %b = memref.load %c[%c0] : memref<2xi1>
+  %v = memref.load %x[%c0] : memref<2xi64>
+  %s = arith.select %b, %v, %v : i64
+  %out = memref.alloc() : memref<2xi64>
+  memref.store %s, %out[%c0] : memref<2xi64>
+  return %out : memref<2xi64>
+}
