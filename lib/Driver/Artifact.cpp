@@ -299,6 +299,24 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
 /// built with (clang-22, which scripts/setup.sh installs), else the first
 /// C compiler on PATH. MPI builds go through mpicc, told to wrap that same
 /// compiler: its default (gcc) need not be installed.
+LogicalResult driver::writeHostArtifact(
+    ModuleOp module, const ArtifactSignature &sig, StringRef base,
+    const CPUTarget &target, StringRef guardPrefix,
+    const CompileOptions &options, StringRef buffers, StringRef entryPoints,
+    bool &done) {
+  Location loc = module.getLoc();
+  std::string b = base.str();
+  done = options.emit != "so";
+  if (options.emit == "llvm")
+    return emitObject(module, b + ".ll", target, guardPrefix, options.optLevel,
+                      true);
+  if (failed(emitObject(module, b + ".o", target, guardPrefix,
+                        options.optLevel, false)) ||
+      failed(writeFile(b + ".h", headerText(sig, buffers, entryPoints), loc)))
+    return failure();
+  return writeFile(b + ".json", signatureJson(sig), loc);
+}
+
 LogicalResult driver::linkShared(StringRef obj, StringRef so,
                                  ArrayRef<std::string> libs, bool mpi,
                                  Location loc) {

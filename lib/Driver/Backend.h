@@ -56,6 +56,17 @@ llvm::LogicalResult emitObject(mlir::ModuleOp module, llvm::StringRef path,
                                const CPUTarget &target,
                                llvm::StringRef guardPrefix, unsigned optLevel,
                                bool llvmOnly);
+/// emit=llvm: `<base>.ll`; otherwise `<base>.o`, the header (its target
+/// part `entryPoints`, its buffers called `buffers`) and the JSON. `done`
+/// tells the caller whether anything is left to do (the link).
+llvm::LogicalResult writeHostArtifact(mlir::ModuleOp module,
+                                      const ArtifactSignature &sig,
+                                      llvm::StringRef base,
+                                      const CPUTarget &target,
+                                      llvm::StringRef guardPrefix,
+                                      const CompileOptions &options,
+                                      llvm::StringRef buffers,
+                                      llvm::StringRef entryPoints, bool &done);
 /// Links `obj` into the shared library `so` with the C compiler mnemo was
 /// built with; `libs` are extra linker arguments, `mpi` links through mpicc.
 llvm::LogicalResult linkShared(llvm::StringRef obj, llvm::StringRef so,

@@ -126,19 +126,12 @@ public:
 
   LogicalResult writeArtifact(ModuleOp module, const ArtifactSignature &sig,
                               StringRef base) override {
-    Location loc = module.getLoc();
-    std::string b = base.str();
-    if (options.emit == "llvm")
-      return driver::emitObject(module, b + ".ll", *target, options.name,
-                                options.optLevel, true);
-    if (failed(driver::emitObject(module, b + ".o", *target, options.name,
-                                  options.optLevel, false)) ||
-        failed(driver::writeFile(
-            b + ".h", driver::headerText(sig, "Buffers", entryPointsText(sig)),
-            loc)) ||
-        failed(driver::writeFile(b + ".json", driver::signatureJson(sig), loc)))
+    bool done;
+    if (failed(driver::writeHostArtifact(module, sig, base, *target,
+                                         options.name, options, "Buffers",
+                                         entryPointsText(sig), done)))
       return failure();
-    if (options.emit != "so")
+    if (done)
       return success();
     SmallString<256> so(options.outDir);
     llvm::sys::path::append(so, "lib" + options.name + ".so");
@@ -146,7 +139,8 @@ public:
     std::vector<std::string> libs;
     if (usesOpenMP(module))
       libs = {"-L" MNEMO_LLVM_LIBDIR, "-lomp", "-Wl,-rpath," MNEMO_LLVM_LIBDIR};
-    return driver::linkShared(b + ".o", so, libs, usesMPI(module), loc);
+    return driver::linkShared(base.str() + ".o", so, libs, usesMPI(module),
+                              module.getLoc());
   }
 
 private:

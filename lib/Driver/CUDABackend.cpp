@@ -128,18 +128,12 @@ public:
                                    loc)))
         return failure();
     }
-    if (options.emit == "llvm")
-      return driver::emitObject(module, b + ".ll", *host, "", options.optLevel,
-                                true);
-    if (failed(driver::emitObject(module, b + ".o", *host, "",
-                                  options.optLevel, false)) ||
-        failed(driver::writeFile(
-            b + ".h",
-            driver::headerText(sig, "Device buffers", entryPointsText(sig)),
-            loc)) ||
-        failed(driver::writeFile(b + ".json", driver::signatureJson(sig), loc)))
+    bool done;
+    if (failed(driver::writeHostArtifact(module, sig, base, *host, "", options,
+                                         "Device buffers", entryPointsText(sig),
+                                         done)))
       return failure();
-    if (options.emit != "so")
+    if (done)
       return success();
     SmallString<256> so(options.outDir);
     llvm::sys::path::append(so, "lib" + options.name + ".so");

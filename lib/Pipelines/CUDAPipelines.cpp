@@ -42,16 +42,11 @@ void buildCUDALowerPipeline(OpPassManager &pm,
                             const CUDAPipelineOptions &options) {
   // The workspace plan and entry points of the CPU target, on device
   // pointers; then streams and device copies.
-  CPUABIPassOptions abi;
-  abi.modelName = options.name;
-  abi.dimBounds.assign(options.dims.begin(), options.dims.end());
-  abi.planner = options.planner;
-  abi.ilpTimeLimit = options.ilpTimeLimit;
-  abi.reports.assign(options.reports.begin(), options.reports.end());
-  pm.addPass(createCPUABIPass(abi));
+  pm.addPass(createCPUABIPass(abiOptions(options)));
   EntryPointsPassOptions entry;
   entry.modelName = options.name;
   pm.addPass(createEntryPointsPass(entry));
+  pm.addPass(createDeviceConstantsPass());
   std::string toolkit = options.toolkit.empty()
                             ? defaultCUDAToolkit().str()
                             : std::string(options.toolkit);

@@ -115,12 +115,7 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
 
 void buildCPULowerToLLVMPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options) {
-  CPUABIPassOptions abi;
-  abi.modelName = options.name;
-  abi.dimBounds.assign(options.dims.begin(), options.dims.end());
-  abi.planner = options.planner;
-  abi.ilpTimeLimit = options.ilpTimeLimit;
-  abi.reports.assign(options.reports.begin(), options.reports.end());
+  CPUABIPassOptions abi = abiOptions(options);
   abi.sramBudget = options.sramBudget;
   pm.addPass(createCPUABIPass(abi));
   // canonicalize inlines the alloca_scope scf-to-openmp wraps loop bodies

@@ -40,6 +40,10 @@ int mnemo_cuda_begin(void *stream);
 /* Ends a run: waits for the runtime's own stream (not a caller's) and
    returns 0, or MNEMO_CUDA_FAILED if a driver call failed since begin. */
 int mnemo_cuda_end(void);
+/* The device copy of `bytes` of constant host data (a model's weights):
+   copied on the first call for `host`, the same pointer on later ones,
+   for the life of the process. NULL (and the error recorded) on failure. */
+void *mnemo_cuda_constant(const void *host, size_t bytes);
 /* The first error of this thread since the last begin ("" if none). */
 const char *mnemo_cuda_last_error(void);
 /* The device's name and compute capability (major * 10 + minor), or 0. */

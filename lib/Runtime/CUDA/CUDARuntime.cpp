@@ -179,8 +179,10 @@ void mgpuLaunchKernel(void *fn, intptr_t gx, intptr_t gy, intptr_t gz,
                       intptr_t bx, intptr_t by, intptr_t bz, int32_t smem,
                       void *stream, void **params, void **extra,
                       size_t /*paramsCount*/) {
-  if (!fn)
-    return; // the lookup recorded why
+  // After an error (a lookup, a constant that did not reach the device)
+  // nothing more is launched: its operands may be invalid.
+  if (!fn || !state.error.empty())
+    return;
   Driver &d = driver();
   if (smem > 48 * 1024 &&
       !check("cuFuncSetAttribute",
@@ -274,6 +276,24 @@ int mnemo_cuda_end(void) {
     check("cuStreamSynchronize", driver().cuStreamSynchronize(state.stream));
   state.active = false;
   return state.error.empty() ? 0 : MNEMO_CUDA_FAILED;
+}
+
+void *mnemo_cuda_constant(const void *host, size_t bytes) {
+  static std::mutex mu;
+  static std::map<const void *, CUdeviceptr> copies;
+  if (!ready())
+    return nullptr;
+  std::lock_guard<std::mutex> lock(mu);
+  auto it = copies.find(host);
+  if (it != copies.end())
+    return reinterpret_cast<void *>(it->second);
+  Driver &d = driver();
+  CUdeviceptr p = 0;
+  if (!check("cuMemAlloc (constant)", d.cuMemAlloc_v2(&p, bytes ? bytes : 1)) ||
+      !check("cuMemcpyHtoD (constant)", d.cuMemcpyHtoD_v2(p, host, bytes)))
+    return nullptr;
+  copies[host] = p;
+  return reinterpret_cast<void *>(p);
 }
 
 const char *mnemo_cuda_last_error(void) { return state.error.c_str(); }

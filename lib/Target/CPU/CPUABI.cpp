@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Target/CPU/Passes.h"
+#include "mnemo/Target/CPU/MemRefPointers.h"
 #include "mnemo/Target/CPU/SizeBounds.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Dialect/Mem/IR/Mem.h"
@@ -29,15 +30,11 @@ namespace mnemo {
 using namespace mlir;
 using namespace mnemo;
 
-namespace {
-
-constexpr int64_t kAlignment = 64;
-
 /// A memref of `type` over raw pointer `ptr`, row-major, with `sizes`
 /// (index values, one per dim): an LLVM descriptor struct cast to the memref
 /// type, which the memref-to-LLVM conversion folds away.
-Value memrefFromPointer(OpBuilder &b, Location loc, Value ptr, MemRefType type,
-                        ArrayRef<Value> sizes) {
+Value mnemo::memrefFromPointer(OpBuilder &b, Location loc, Value ptr,
+                               MemRefType type, ArrayRef<Value> sizes) {
   MLIRContext *ctx = b.getContext();
   Type i64 = b.getI64Type();
   auto ptrT = LLVM::LLVMPointerType::get(ctx);
@@ -62,6 +59,10 @@ Value memrefFromPointer(OpBuilder &b, Location loc, Value ptr, MemRefType type,
   }
   return UnrealizedConversionCastOp::create(b, loc, type, d).getResult(0);
 }
+
+namespace {
+
+constexpr int64_t kAlignment = 64;
 
 /// Loads element `i` of a pointer array or int64 array.
 Value loadElement(OpBuilder &b, Location loc, Value base, Type elt, int64_t i) {

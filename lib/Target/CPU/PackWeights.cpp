@@ -53,6 +53,27 @@ std::optional<std::vector<float>> floatValues(memref::GlobalOp global) {
   return f32Values(cast<ElementsAttr>(global.getInitialValueAttr()));
 }
 
+/// A new private constant global `name` of `type` holding `values`,
+/// right after `source`, recorded in `packed` under `key`.
+memref::GlobalOp createPackedGlobal(RewriterBase &rewriter,
+                                    SymbolTable &symbols,
+                                    memref::GlobalOp source, StringRef name,
+                                    MemRefType type, ArrayRef<float> values,
+                                    PackedGlobals::key_type key,
+                                    PackedGlobals &packed) {
+  ElementsAttr init = f32Elements(
+      RankedTensorType::get(type.getShape(), type.getElementType()), values,
+      name);
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPointAfter(source);
+  auto target = memref::GlobalOp::create(
+      rewriter, source.getLoc(), name, rewriter.getStringAttr("private"), type,
+      init, /*constant=*/true, rewriter.getI64IntegerAttr(64));
+  symbols.insert(target); // renames on a clash
+  packed[key] = target;
+  return target;
+}
+
 } // namespace
 
 bool canPackRowBlocks(SymbolTable &symbols, Value a, AffineMap map,
@@ -102,17 +123,10 @@ FailureOr<PackedOperand> packRowBlocks(RewriterBase &rewriter,
       for (int64_t r = 0; r < rest; ++r)
         out[((row / block) * rest + r) * block + row % block] =
             (*values)[row * rest + r];
-    auto tensorType = RankedTensorType::get(packedShape, type.getElementType());
-    std::string name =
-        (global.getSymName() + "_packed" + std::to_string(block)).str();
-    ElementsAttr init = f32Elements(tensorType, out, name);
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPointAfter(global);
-    target = memref::GlobalOp::create(
-        rewriter, global.getLoc(), name, rewriter.getStringAttr("private"),
-        packedType, init, /*constant=*/true, rewriter.getI64IntegerAttr(64));
-    symbols.insert(target); // renames on a clash
-    packed[key] = target;
+    target = createPackedGlobal(
+        rewriter, symbols, global,
+        (global.getSymName() + "_packed" + std::to_string(block)).str(),
+        packedType, out, key, packed);
   }
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(user);
@@ -159,19 +173,12 @@ FailureOr<Value> packColumnPanels(RewriterBase &rewriter, SymbolTable &symbols,
         for (int64_t l = 0; l < panel; ++l)
           out[(j * k + r) * panel + l] =
               (*values)[r * n + start + j * panel + l];
-    std::string name = (global.getSymName() + "_panels" +
-                        std::to_string(panel) + "_" + std::to_string(start))
-                           .str();
-    ElementsAttr init = f32Elements(
-        RankedTensorType::get(packedType.getShape(), type.getElementType()),
-        out, name);
-    OpBuilder::InsertionGuard guard(rewriter);
-    rewriter.setInsertionPointAfter(global);
-    target = memref::GlobalOp::create(
-        rewriter, global.getLoc(), name, rewriter.getStringAttr("private"),
-        packedType, init, /*constant=*/true, rewriter.getI64IntegerAttr(64));
-    symbols.insert(target); // renames on a clash
-    packed[key] = target;
+    target = createPackedGlobal(rewriter, symbols, global,
+                                (global.getSymName() + "_panels" +
+                                 std::to_string(panel) + "_" +
+                                 std::to_string(start))
+                                    .str(),
+                                packedType, out, key, packed);
   }
   OpBuilder::InsertionGuard guard(rewriter);
   rewriter.setInsertionPoint(user);

@@ -2,7 +2,10 @@
 
 #include "mnemo/Target/CUDA/Passes.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace mnemo {
 #define GEN_PASS_DEF_LAUNCHHOSTOPSPASS
@@ -13,10 +16,34 @@ using namespace mlir;
 
 namespace {
 
+/// A load of a constant global (seen through views): the host reads its
+/// own copy (a pad width or an index the host needs for a shape);
+/// mnemo-cuda-device-constants gives kernels theirs.
+bool loadsHostConstant(Operation *op) {
+  auto load = dyn_cast<memref::LoadOp>(op);
+  if (!load)
+    return false;
+  Value v = load.getMemRef();
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto get = dyn_cast<memref::GetGlobalOp>(def)) {
+      auto global = SymbolTable::lookupNearestSymbolFrom<memref::GlobalOp>(
+          get, get.getNameAttr());
+      return global && global.getConstant();
+    }
+    if (!isa<memref::ViewOp, memref::SubViewOp, memref::ReinterpretCastOp,
+             memref::CollapseShapeOp, memref::ExpandShapeOp, memref::CastOp>(
+            def))
+      return false;
+    v = def->getOperand(0);
+  }
+  return false;
+}
+
 /// Ops that stay on the host: they touch no buffer's contents (views and
-/// shapes only compute addresses and sizes) or launch work.
+/// shapes only compute addresses and sizes), read the host's constants or
+/// launch work.
 bool isHostOp(Operation *op) {
-  return isa<gpu::LaunchOp, gpu::LaunchFuncOp, gpu::MemcpyOp, gpu::MemsetOp,
+  return loadsHostConstant(op) || isa<gpu::LaunchOp, gpu::LaunchFuncOp, gpu::MemcpyOp, gpu::MemsetOp,
              func::ReturnOp, func::CallOp, memref::AllocOp, memref::DeallocOp,
              memref::AllocaOp, memref::ViewOp, memref::SubViewOp,
              memref::ReinterpretCastOp, memref::CollapseShapeOp,
@@ -46,6 +73,17 @@ bool isScalarArith(Operation *op) {
   return op->getNumRegions() == 0 &&
          llvm::none_of(op->getOperandTypes(),
                        [](Type t) { return isa<MemRefType>(t); });
+}
+
+/// Whether `ops` only read memory (loads and pure arithmetic).
+bool readsOnly(ArrayRef<Operation *> ops) {
+  return llvm::all_of(ops, [](Operation *op) {
+    if (op->getNumRegions())
+      return false;
+    if (isa<memref::LoadOp>(op) || isMemoryEffectFree(op))
+      return true;
+    return false;
+  });
 }
 
 void reportHostUse(Operation *op) {
@@ -99,7 +137,10 @@ struct LaunchHostOpsPass
           continue;
         }
         if (isHostOp(&op) || launches) {
-          if (producer && !op.hasTrait<OpTrait::IsTerminator>()) {
+          // A kernel may capture a run's value (a scalar input): the run is
+          // then copied into it below.
+          if (producer && !op.hasTrait<OpTrait::IsTerminator>() &&
+              !isa<gpu::LaunchOp>(op)) {
             reportHostUse(producer);
             return signalPassFailure();
           }
@@ -119,13 +160,40 @@ struct LaunchHostOpsPass
     for (ArrayRef<Operation *> run : runs) {
       llvm::SmallPtrSet<Operation *, 8> inRun(run.begin(), run.end());
       Block *block = run.front()->getBlock();
+      // Kernels that read the run's values: each gets its own copy of the
+      // run (loads and arithmetic only; a run that writes memory cannot be
+      // repeated), and the run itself goes.
+      llvm::SetVector<gpu::LaunchOp> readers;
       for (Operation *op : run)
         for (Value r : op->getResults())
-          for (Operation *user : r.getUsers())
-            if (!inRun.contains(block->findAncestorOpInBlock(*user))) {
-              reportHostUse(op);
-              return signalPassFailure();
+          for (Operation *user : r.getUsers()) {
+            Operation *top = block->findAncestorOpInBlock(*user);
+            if (inRun.contains(top))
+              continue;
+            if (isa_and_nonnull<gpu::LaunchOp>(top) && readsOnly(run)) {
+              readers.insert(cast<gpu::LaunchOp>(top));
+              continue;
             }
+            reportHostUse(op);
+            return signalPassFailure();
+          }
+      if (!readers.empty()) {
+        for (gpu::LaunchOp launch : readers) {
+          OpBuilder inner = OpBuilder::atBlockBegin(&launch.getBody().front());
+          IRMapping map;
+          for (Operation *op : run)
+            inner.clone(*op, map);
+          for (Operation *op : run)
+            for (Value r : op->getResults())
+              r.replaceUsesWithIf(map.lookup(r), [&](OpOperand &use) {
+                return launch->isProperAncestor(use.getOwner());
+              });
+        }
+        for (Operation *op : llvm::reverse(run))
+          if (op->use_empty())
+            op->erase();
+        continue;
+      }
       OpBuilder b(run.front());
       Location loc = run.front()->getLoc();
       Value one = arith::ConstantIndexOp::create(b, loc, 1);

@@ -95,3 +95,26 @@ func.func @unrolled(%c: memref<2xi1>, %x: memref<2xi64>) -> memref<2xi64> {
   memref.store %s, %out[%c0] : memref<2xi64>
   return %out : memref<2xi64>
 }
+
+// -----
+
+// A scalar input a kernel captures (the value of a Pad) is read inside
+// that kernel: the load moves into it instead of a launch of its own whose
+// result the host would have to pass on.
+// CHECK-LABEL: func.func @captured_scalar
+// CHECK-NOT: memref.load
+// CHECK: gpu.launch
+// CHECK-NEXT: %[[V:.*]] = memref.load %{{.*}}[] : memref<f32>
+// CHECK: memref.store %[[V]]
+// CHECK-NOT: gpu.launch
+func.func @captured_scalar(%value: memref<f32>, %out: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %v = memref.load %value[] : memref<f32>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    memref.store %v, %out[%c0] : memref<4xf32>
+    gpu.terminator
+  }
+  return
+}

@@ -99,4 +99,23 @@ def EntryPointsPass : Pass<"mnemo-cuda-entry-points", "::mlir::ModuleOp"> {
                            "::mlir::LLVM::LLVMDialect"];
 }
 
+def DeviceConstantsPass : Pass<"mnemo-cuda-device-constants",
+                               "::mlir::ModuleOp"> {
+  let summary = "Gives kernels device copies of the model's constants";
+  let description = [{
+    Weights and other constants are `memref.global`s in the artifact's
+    host memory, which kernels cannot read. Each `memref.get_global` of a
+    constant whose value reaches a kernel becomes a call of the runtime's
+    `mnemo_cuda_constant(host_pointer, bytes)`, which copies it to the
+    device on the first run and returns the same device copy on every later
+    one (per process), and a memref over that device pointer. Loads from a
+    constant on the host (a pad width read at run time) keep the host copy.
+
+    Runs after `mnemo-cuda-entry-points`, before kernel outlining.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // MNEMO_TARGET_CUDA_PASSES
