@@ -66,7 +66,8 @@ void buildCUDALowerPipeline(OpPassManager &pm,
   addText(pm, "func.func(gpu-async-region),"
               "arith-emulate-unsupported-floats{source-types=bf16 "
               "target-type=f32},mnemo-cpu-expand-bf16,"
-              "canonicalize,convert-scf-to-cf,expand-strided-metadata,"
+              "canonicalize,convert-scf-to-cf,"
+              "func.func(mnemo-cuda-reshapes-as-casts),expand-strided-metadata,"
               "lower-affine,finalize-memref-to-llvm,convert-math-to-llvm,"
               "convert-arith-to-llvm,convert-index-to-llvm,convert-cf-to-llvm,"
               "convert-func-to-llvm,gpu-to-llvm");

@@ -118,4 +118,30 @@ def DeviceConstantsPass : Pass<"mnemo-cuda-device-constants",
                            "::mlir::arith::ArithDialect"];
 }
 
+def ReshapesAsCastsPass : Pass<"mnemo-cuda-reshapes-as-casts",
+                               "::mlir::func::FuncOp"> {
+  let summary = "Expand_shapes with several dynamic sizes in a group as "
+                "reinterpret_casts";
+  let description = [{
+    MLIR 22's `expand-strided-metadata` crashes (in
+    `getValueOrCreateConstantIndexOp`) on a `memref.expand_shape` that
+    splits one dim into several dynamic ones, which the CUDA target's host
+    code has where a view is split by shapes known only at run time
+    (gpt2_tiny_decode). The expansion is a `memref.reinterpret_cast` of
+    the source at its own offset, with the result sizes and, within each
+    group, the source dim's stride times the sizes after each dim, which
+    `expand-strided-metadata` lowers without trouble.
+
+    ```mlir
+    %e = memref.expand_shape %src [[0, 1]] output_shape [%a, %b]
+        : memref<?xf32> into memref<?x?xf32>
+    // becomes
+    %e = memref.reinterpret_cast %src to offset: [0], sizes: [%a, %b],
+        strides: [%b, 1] : memref<?xf32> to memref<?x?xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // MNEMO_TARGET_CUDA_PASSES
