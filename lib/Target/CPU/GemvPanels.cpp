@@ -57,7 +57,7 @@ packGemvPanels(RewriterBase &rewriter, SymbolTable &symbols,
   if (!bType || !bType.hasStaticShape() ||
       bType.getNumElements() * 4 < l2Bytes)
     return failure();
-  int64_t kSize = bType.getDimSize(0), nSize = bType.getDimSize(1);
+  int64_t nSize = bType.getDimSize(1);
   // Few rows: the other parallel loops run at most mr / 2 times (at
   // their bound when dynamic: a decode step's one token).
   int64_t rows = 1;
