@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The CUDA target's GPU checks, in two halves.
+#
+#   bash scripts/gpu-check.sh prepare   # here (any machine with the build):
+#       compiles the conformance list, the tiny CNN, gpt2_tiny_decode and
+#       MobileNetV2 for --target=cuda into build/gpu-check/ (artifacts, raw
+#       inputs and references, tools/mnemo-cuda-check and the runtime;
+#       under the device tool's 64 MiB carry limit)
+#   bash scripts/gpu-check.sh run       # on the GPU machine (carry
+#       build/gpu-check): runs every artifact, compares it with its
+#       reference and times the models with CUDA events; prints one line
+#       per artifact and `N passed, N failed`; exits 77 without a GPU.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=build/gpu-check
+case "${1:-run}" in
+prepare)
+  cmake --build build --target mnemo-run mnemo-cuda-check mnemo_cuda_runtime >/dev/null
+  rm -rf "$out"
+  mkdir -p "$out/bin" "$out/tests"
+  cp build/bin/mnemo-cuda-check build/lib/libmnemo_cuda_runtime.so "$out/bin/"
+  models=(--model examples/tiny_cnn.onnx:examples/tiny_cnn_data)
+  [ -d ../shared/models/gpt2_tiny_decode ] && models+=(--model ../shared/models/gpt2_tiny_decode)
+  [ -d build/bench/mobilenet_v2 ] && models+=(--model build/bench/mobilenet_v2)
+  /usr/bin/python3 test/scripts/gpu_check_prepare.py --run build/bin/mnemo-run \
+    --out "$out/tests" --expected test/conformance/expected_pass.txt "${models[@]}"
+  du -sh "$out"
+  ;;
+run)
+  LD_LIBRARY_PATH="$PWD/$out/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+    "$out/bin/mnemo-cuda-check" --repeat 20 "$out"/tests/*
+  ;;
+*)
+  echo "usage: $0 prepare|run" >&2
+  exit 2
+  ;;
+esac
