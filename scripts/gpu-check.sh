@@ -4,10 +4,11 @@
 #   bash scripts/gpu-check.sh prepare   # here (any machine with the build):
 #       compiles the conformance list, the tiny CNN, gpt2_tiny_decode and
 #       MobileNetV2 for --target=cuda into build/gpu-check/ (artifacts, raw
-#       inputs and references, tools/mnemo-cuda-check and the runtime;
-#       under the device tool's 64 MiB carry limit)
+#       inputs and references, tools/mnemo-cuda-check and the runtime),
+#       packed as build/gpu-check.tgz (about 48 MB: under the device tool's
+#       64 MiB carry limit, which the 88 MB folder is not)
 #   bash scripts/gpu-check.sh run       # on the GPU machine (carry
-#       build/gpu-check): runs every artifact, compares it with its
+#       build/gpu-check.tgz): runs every artifact, compares it with its
 #       reference and times the models with CUDA events; prints one line
 #       per artifact and `N passed, N failed`; exits 77 without a GPU.
 set -euo pipefail
@@ -24,9 +25,11 @@ prepare)
   [ -d build/bench/mobilenet_v2 ] && models+=(--model build/bench/mobilenet_v2)
   /usr/bin/python3 test/scripts/gpu_check_prepare.py --run build/bin/mnemo-run \
     --out "$out/tests" --expected test/conformance/expected_pass.txt "${models[@]}"
-  du -sh "$out"
+  tar -czf build/gpu-check.tgz -C build gpu-check
+  du -sh build/gpu-check.tgz
   ;;
 run)
+  [ -d "$out" ] || tar -xzf build/gpu-check.tgz -C build
   LD_LIBRARY_PATH="$PWD/$out/bin${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
     "$out/bin/mnemo-cuda-check" --repeat 20 "$out"/tests/*
   ;;
