@@ -302,11 +302,9 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
 LogicalResult driver::writeHostArtifact(
     ModuleOp module, const ArtifactSignature &sig, StringRef base,
     const CPUTarget &target, StringRef guardPrefix,
-    const CompileOptions &options, StringRef buffers, StringRef entryPoints,
-    bool &done) {
+    const CompileOptions &options, StringRef buffers, StringRef entryPoints) {
   Location loc = module.getLoc();
   std::string b = base.str();
-  done = options.emit != "so";
   if (options.emit == "llvm")
     return emitObject(module, b + ".ll", target, guardPrefix, options.optLevel,
                       true);

@@ -57,8 +57,8 @@ llvm::LogicalResult emitObject(mlir::ModuleOp module, llvm::StringRef path,
                                llvm::StringRef guardPrefix, unsigned optLevel,
                                bool llvmOnly);
 /// emit=llvm: `<base>.ll`; otherwise `<base>.o`, the header (its target
-/// part `entryPoints`, its buffers called `buffers`) and the JSON. `done`
-/// tells the caller whether anything is left to do (the link).
+/// part `entryPoints`, its buffers called `buffers`) and the JSON. The
+/// caller links the object when emit=so.
 llvm::LogicalResult writeHostArtifact(mlir::ModuleOp module,
                                       const ArtifactSignature &sig,
                                       llvm::StringRef base,
@@ -66,7 +66,7 @@ llvm::LogicalResult writeHostArtifact(mlir::ModuleOp module,
                                       llvm::StringRef guardPrefix,
                                       const CompileOptions &options,
                                       llvm::StringRef buffers,
-                                      llvm::StringRef entryPoints, bool &done);
+                                      llvm::StringRef entryPoints);
 /// Links `obj` into the shared library `so` with the C compiler mnemo was
 /// built with; `libs` are extra linker arguments, `mpi` links through mpicc.
 llvm::LogicalResult linkShared(llvm::StringRef obj, llvm::StringRef so,

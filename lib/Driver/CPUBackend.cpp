@@ -126,12 +126,11 @@ public:
 
   LogicalResult writeArtifact(ModuleOp module, const ArtifactSignature &sig,
                               StringRef base) override {
-    bool done;
     if (failed(driver::writeHostArtifact(module, sig, base, *target,
                                          options.name, options, "Buffers",
-                                         entryPointsText(sig), done)))
+                                         entryPointsText(sig))))
       return failure();
-    if (done)
+    if (options.emit != "so")
       return success();
     SmallString<256> so(options.outDir);
     llvm::sys::path::append(so, "lib" + options.name + ".so");

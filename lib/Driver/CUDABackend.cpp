@@ -128,12 +128,10 @@ public:
                                    loc)))
         return failure();
     }
-    bool done;
     if (failed(driver::writeHostArtifact(module, sig, base, *host, "", options,
-                                         "Device buffers", entryPointsText(sig),
-                                         done)))
+                                         "Device buffers", entryPointsText(sig))))
       return failure();
-    if (done)
+    if (options.emit != "so")
       return success();
     SmallString<256> so(options.outDir);
     llvm::sys::path::append(so, "lib" + options.name + ".so");

@@ -88,7 +88,7 @@ struct ThreadState {
   std::string error;
   CUstream stream = nullptr; // the run's stream
   bool ownStream = false;    // created by begin, synchronized by end
-  bool active = false;
+  bool contextCurrent = false; // the primary context, made current once
 };
 thread_local ThreadState state;
 
@@ -118,7 +118,11 @@ bool ready() {
       state.error = d.why;
     return false;
   }
-  return check("cuCtxSetCurrent", d.cuCtxSetCurrent(d.ctx));
+  // Once per thread: the context stays current, and every mgpu* call of a
+  // launch passes through here.
+  if (!state.contextCurrent)
+    state.contextCurrent = check("cuCtxSetCurrent", d.cuCtxSetCurrent(d.ctx));
+  return state.contextCurrent;
 }
 
 /// A kernel image registered by an artifact's constructor; loaded on the
@@ -255,7 +259,6 @@ void mgpuMemset16(void *dst, unsigned short value, size_t count,
 
 int mnemo_cuda_begin(void *stream) {
   state.error.clear();
-  state.active = true;
   if (!ready())
     return MNEMO_CUDA_NO_DEVICE;
   state.ownStream = stream == nullptr;
@@ -274,7 +277,6 @@ int mnemo_cuda_begin(void *stream) {
 int mnemo_cuda_end(void) {
   if (state.ownStream && state.error.empty() && ready())
     check("cuStreamSynchronize", driver().cuStreamSynchronize(state.stream));
-  state.active = false;
   return state.error.empty() ? 0 : MNEMO_CUDA_FAILED;
 }
 
