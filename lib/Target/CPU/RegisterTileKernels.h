@@ -130,6 +130,11 @@ struct ChannelPlan {
   Value bias;      // the init as a 1-D buffer indexed by m, or null
   int64_t rows;    // columns per block (broadcasts per reduction step)
   int64_t vectors; // channel vectors per block (R = vectors x lanes)
+  /// An outer dim (a convolution's output rows) whose iterations the
+  /// columns run across: blocks over the flattened oh * OW + ow, so a 7x7
+  /// map is 49 columns in blocks of 6 and 5, not rows of 7 in blocks of 4
+  /// and 3 (too few accumulators for the FMA latency on 16 registers).
+  std::optional<unsigned> across;
 };
 
 

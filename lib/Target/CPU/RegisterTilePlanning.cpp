@@ -921,21 +921,30 @@ planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
   if (llvm::any_of(ranges, ShapedType::isDynamic))
     return std::nullopt;
   int64_t n = ranges[plan.n], m = ranges[*plan.m];
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  // The columns run across the innermost outer dim when A does not
+  // depend on it (the output rows of a convolution: one weight panel for
+  // the whole map).
+  std::optional<unsigned> across;
+  if (!plan.outer.empty() && ranges[plan.outer.back()] > 1 &&
+      !maps[plan.aIdx].isFunctionOfDim(plan.outer.back()))
+    across = plan.outer.back();
+  int64_t columns = across ? n * ranges[*across] : n;
   // Columns per block: a divisor of the column count near the target's
   // rows when there is one (49 columns: 7 blocks of 7, no 1-column block
-  // reloading A); then as many channel vectors as the registers hold
-  // next to the accumulators and the broadcast (3 x 16 lanes with 7
-  // columns and 32 registers), at most M's.
-  int64_t rows = mr;
-  for (int64_t r = mr; r * 2 > mr; --r)
-    if (n % r == 0) {
+  // reloading A), else the target's rows in blocks balanced to within
+  // one; then as many channel vectors as the registers hold next to the
+  // accumulators and the broadcast (3 x 16 lanes with 7 columns and 32
+  // registers), at most M's.
+  int64_t rows = std::min(mr, columns);
+  for (int64_t r = rows; r * 2 > mr; --r)
+    if (columns % r == 0) {
       rows = r;
       break;
     }
   int64_t nv = std::min<int64_t>({(regs - 1) / (rows + 1), 4, m / vw});
   if (nv < 1 || m % vw || laneUse(n, vw * nvRows) >= kMinLaneUse)
     return std::nullopt;
-  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   Value a = op.getDpsInputs()[plan.aIdx];
   if (!mnemo::canPackRowBlocks(symbols, a, maps[plan.aIdx], *plan.m))
     return std::nullopt;
@@ -986,7 +995,8 @@ planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
                      init.scalar ? Value()
                                  : flatView(rewriter, op.getLoc(), init.source),
                      rows,
-                     nv};
+                     nv,
+                     across};
 }
 
 } // namespace mnemo::register_tile
