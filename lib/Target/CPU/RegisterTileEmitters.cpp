@@ -118,8 +118,8 @@ protected:
       return;
     }
     int64_t n = staticSize(*dim, -1);
-    if (!parallel && n > block && n % block) {
-      balancedBlocks(b, loc, n, block, fn);
+    if (n > block && n % block) {
+      balancedBlocks(b, loc, n, block, parallel, fn);
       return;
     }
     Value size = sizes[*dim];
@@ -134,19 +134,43 @@ protected:
   /// one (49 columns with blocks of 6: 4 of 6 and 5 of 5, not 8 of 6 and
   /// one of 1). A short last block keeps too few accumulators to hide the
   /// FMA latency: ResNet-18's 7x7 maps spent a third of their time in
-  /// the 1-column block on AVX2. Serial loops only: a parallel loop
-  /// stays one loop (one fork / join).
+  /// the 1-column block on AVX2. In parallel, one loop over the blocks
+  /// (one fork / join) picks the larger or the smaller kernel per block.
   void balancedBlocks(
-      OpBuilder &b, Location loc, int64_t n, int64_t block,
+      OpBuilder &b, Location loc, int64_t n, int64_t block, bool parallel,
       function_ref<void(OpBuilder &, Location, Value, int64_t)> fn) {
     int64_t blocks = (n + block - 1) / block, small = n / blocks;
     int64_t large = n % blocks; // blocks of small + 1 rows, first
     int64_t split = large * (small + 1);
+    if (parallel && large && blocks > large) {
+      loop(b, loc, cst(b, loc, 0), cst(b, loc, blocks), 1, true,
+           [&](OpBuilder &b, Location loc, Value i) {
+             Value isLarge = arith::CmpIOp::create(
+                 b, loc, arith::CmpIPredicate::ult, i, cst(b, loc, large));
+             scf::IfOp::create(
+                 b, loc, isLarge,
+                 [&](OpBuilder &b, Location loc) {
+                   fn(b, loc,
+                      arith::MulIOp::create(b, loc, i, cst(b, loc, small + 1)),
+                      small + 1);
+                   scf::YieldOp::create(b, loc);
+                 },
+                 [&](OpBuilder &b, Location loc) {
+                   // split + (i - large) * small
+                   Value r0 = arith::AddIOp::create(
+                       b, loc, arith::MulIOp::create(b, loc, i, cst(b, loc, small)),
+                       cst(b, loc, split - large * small));
+                   fn(b, loc, r0, small);
+                   scf::YieldOp::create(b, loc);
+                 });
+           });
+      return;
+    }
     auto run = [&](int64_t lo, int64_t hi, int64_t size) {
       if (hi - lo == size)
         fn(b, loc, cst(b, loc, lo), size);
       else if (hi > lo)
-        loop(b, loc, cst(b, loc, lo), cst(b, loc, hi), size, false,
+        loop(b, loc, cst(b, loc, lo), cst(b, loc, hi), size, parallel,
              [&](OpBuilder &b, Location loc, Value r0) { fn(b, loc, r0, size); });
     };
     run(0, split, small + 1);
@@ -173,20 +197,25 @@ protected:
   /// The reduction loops (each from 0, step 1) carrying `accs`; `body`
   /// runs with their ivs set and returns the next accumulators.
   /// `first`: where set, the range [lo, hi) of the first reduction loop
-  /// (a chunk of it) instead of all of it.
+  /// (a chunk of it; or of loop `firstDim`) instead of all of it.
   scf::LoopNest reductionNest(
       OpBuilder &b, Location loc, ArrayRef<unsigned> reductions,
       ValueRange accs,
       function_ref<scf::ValueVector(OpBuilder &, Location, ValueRange)> body,
-      std::optional<std::pair<Value, Value>> first = std::nullopt) {
+      std::optional<std::pair<Value, Value>> first = std::nullopt,
+      std::optional<unsigned> firstDim = std::nullopt) {
     SmallVector<Value> zeros, ubs, ones;
     for (unsigned d : reductions) {
       zeros.push_back(cst(b, loc, 0));
       ubs.push_back(sizes[d]);
       ones.push_back(cst(b, loc, 1));
     }
-    if (first && !reductions.empty())
-      std::tie(zeros[0], ubs[0]) = *first;
+    if (first && !reductions.empty()) {
+      unsigned at = firstDim ? llvm::find(reductions, *firstDim) -
+                                   reductions.begin()
+                             : 0;
+      std::tie(zeros[at], ubs[at]) = *first;
+    }
     return scf::buildLoopNest(
         b, loc, zeros, ubs, ones, accs,
         [&](OpBuilder &b, Location loc, ValueRange kIvs,
@@ -750,7 +779,7 @@ private:
     int64_t n = staticSize(plan.n, -1);
     if (cp.across)
       n *= staticSize(*cp.across, -1);
-    balancedBlocks(b, loc, n, cp.rows,
+    balancedBlocks(b, loc, n, cp.rows, false,
                    [&](OpBuilder &b, Location loc, Value p0, int64_t rows) {
                      block(b, loc, m0, vectors, p0, rows);
                    });

@@ -162,6 +162,10 @@ constexpr double kDepthwisePitchGain = 0.1;
 /// form when it applies (7x7 maps with 16 lanes: 49 of 64).
 constexpr double kMinLaneUse = 0.8;
 
+/// Lanes of a pitched map's vectors (width / pitch) below which the
+/// channel form is taken instead where it applies.
+constexpr double kMinPitchedLaneUse = 0.9;
+
 inline bool usesDim(AffineMap map, unsigned d) {
   return llvm::any_of(map.getResults(),
                       [&](AffineExpr e) { return e.isFunctionOfDim(d); });
@@ -246,7 +250,7 @@ std::optional<ChannelPlan>
 planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
              const Plan &plan, const Init &init, const Epilogue &e, int64_t vw,
              int64_t mr, int64_t nvRows, int64_t regs,
-             mnemo::PackedGlobals &packed);
+             mnemo::PackedGlobals &packed, bool force = false);
 
 //===----------------------------------------------------------------------===//
 // Emission (RegisterTileEmitters.cpp), before `op`, which the caller erases
