@@ -114,9 +114,9 @@ func.func @map_7x7(%b: memref<2x49xf32>, %c: memref<16x49xf32>) {
 
 // Weights and B rows larger than half of L2 (here l2-bytes=16384): the
 // reduction runs in chunks, each over every block, so one chunk's slice
-// of A (all 32 channels) and of B (all 9 columns) stays in L2 while the
-// blocks reuse it. 256 steps x (32 + 9) x 4 bytes = 42 KB; chunks of 32
-// steps take 5.2 KB. Past the first chunk the accumulators start from the
+// of the working set (the A panel of one channel block, 24 channels, and
+// all of B, 9 columns) stays in L2 while the blocks reuse it. 256 steps x
+// (24 + 9) x 4 bytes = 33 KB; chunks of 32 steps take 4.2 KB. Past the first chunk the accumulators start from the
 // partial sums (gathered back from C); the ReLU applies after the last.
 // CHUNK-LABEL: func.func @chunked
 // CHUNK: scf.for %[[K0:.*]] = %{{.*}} to %c256{{.*}} step %c32
@@ -142,5 +142,33 @@ func.func @chunked(%b: memref<256x9xf32>, %c: memref<32x9xf32>) {
     %r = arith.maximumf %x, %zero : f32
     linalg.yield %r : f32
   }
+  return
+}
+
+// -----
+
+// A 3x3 convolution on a 7x7 map: the columns run across the map's rows
+// (its output rows oh, an outer loop A does not use), 49 columns in
+// blocks balanced to within one of the 4 rows asked for: 10 blocks of 4
+// and 3 of 3, each column's (oh, ow) = (q / 7, q mod 7); not rows of 7 in
+// a block of 4 and one of 3.
+// CONV-LABEL: func.func @conv_7x7
+// CONV: scf.for %[[Q:.*]] = %c0{{.*}} to %c40{{.*}} step %c4
+// CONV: arith.divui %{{.*}}, %c7
+// CONV: arith.remui %{{.*}}, %c7
+// CONV: vector.fma
+// CONV: vector.scatter
+// CONV: scf.for %{{.*}} = %c40{{.*}} to %c49{{.*}} step %c3
+// CONV: vector.fma
+// CONV: vector.scatter
+// CONV-NOT: linalg.conv_2d_nchw_fchw
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="cpu=x86-64-v3 vector-width=8 rows=4 vectors=2 pitched=0" | FileCheck %s --check-prefix=CONV
+memref.global "private" constant @w33 : memref<16x2x3x3xf32> = dense<1.0>
+func.func @conv_7x7(%in: memref<1x2x9x9xf32>, %out: memref<1x16x7x7xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @w33 : memref<16x2x3x3xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<1x16x7x7xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x2x9x9xf32>, memref<16x2x3x3xf32>) outs(%out : memref<1x16x7x7xf32>)
   return
 }
