@@ -744,6 +744,13 @@ bool wantsIm2Col(linalg::Conv2DNchwFchwOp op, int64_t vw, int64_t l2Bytes) {
   int64_t oh = out.getDimSize(2), ow = out.getDimSize(3);
   bool strided = llvm::any_of(op.getStrides().getValues<int64_t>(),
                               [](int64_t s) { return s != 1; });
+  // Left to the channel form (constant weights, whole vectors of output
+  // channels, a long reduction).
+  int64_t taps = w.getDimSize(2) * w.getDimSize(3);
+  if (strided && out.getDimSize(1) % vw == 0 &&
+      op.getInputs()[1].getDefiningOp<memref::GetGlobalOp>() &&
+      stridedChannelForm(w.getDimSize(1) * taps, taps, vw))
+    return false;
   double direct = laneUse(ow, vw) * (strided ? 0.75 : 1.0);
   double flat = laneUse(oh * ow, vw);
   int64_t colBytes = 4 * out.getDimSize(0) * w.getDimSize(1) *
@@ -919,7 +926,7 @@ planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
              int64_t mr, int64_t nvRows, int64_t regs,
              mnemo::PackedGlobals &packed, bool force) {
   if (plan.combiner || plan.aVector || !plan.m || !plan.aPerRow || plan.bPerRow ||
-      plan.bStride != 1 || e.residual)
+      e.residual)
     return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (llvm::any_of(ranges, ShapedType::isDynamic))
