@@ -172,3 +172,66 @@ func.func @conv_7x7(%in: memref<1x2x9x9xf32>, %out: memref<1x16x7x7xf32>) {
     ins(%in, %w : memref<1x2x9x9xf32>, memref<16x2x3x3xf32>) outs(%out : memref<1x16x7x7xf32>)
   return
 }
+
+// -----
+
+// Strided 3x3 convolutions with a long reduction (32 channels x 9 taps =
+// 288 steps, at least 32 per lane) take the channel form, which reads the
+// input in place: one broadcast per column and tap, no deinterleaving
+// shuffles; a 1x1 strided one (32 steps) on 16-wide rows keeps the row
+// kernel.
+// STRIDED-LABEL: func.func @strided_3x3
+// STRIDED: vector.fma
+// STRIDED: vector.scatter
+// STRIDED-NOT: vector.shuffle
+// STRIDED-LABEL: func.func @strided_1x1
+// STRIDED-NOT: vector.scatter
+// STRIDED: return
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="cpu=x86-64-v3 vector-width=8 im2col=0" | FileCheck %s --check-prefix=STRIDED
+memref.global "private" constant @ws3 : memref<16x32x3x3xf32> = dense<1.0>
+func.func @strided_3x3(%in: memref<1x32x33x33xf32>, %out: memref<1x16x16x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @ws3 : memref<16x32x3x3xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<1x16x16x16xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%in, %w : memref<1x32x33x33xf32>, memref<16x32x3x3xf32>) outs(%out : memref<1x16x16x16xf32>)
+  return
+}
+memref.global "private" constant @ws1 : memref<16x32x1x1xf32> = dense<1.0>
+func.func @strided_1x1(%in: memref<1x32x32x32xf32>, %out: memref<1x16x16x16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @ws1 : memref<16x32x1x1xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<1x16x16x16xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%in, %w : memref<1x32x32x32xf32>, memref<16x32x1x1xf32>) outs(%out : memref<1x16x16x16xf32>)
+  return
+}
+
+// -----
+
+// A stride-1 3x3 convolution on 14-wide rows: pitched on its input's
+// pitch of 16, 2 of every 16 lanes would be junk, so it takes the channel
+// form; on 28-wide rows (a pitch of 30) the pitched form stays.
+// PITCH-LABEL: func.func @rows_14
+// PITCH: vector.scatter
+// PITCH-LABEL: func.func @rows_28
+// PITCH-NOT: vector.scatter
+// PITCH: return
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="cpu=x86-64-v3 vector-width=8" | FileCheck %s --check-prefix=PITCH
+memref.global "private" constant @wp : memref<16x4x3x3xf32> = dense<1.0>
+func.func @rows_14(%in: memref<1x4x16x16xf32>, %out: memref<1x16x14x14xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @wp : memref<16x4x3x3xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<1x16x14x14xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x4x16x16xf32>, memref<16x4x3x3xf32>) outs(%out : memref<1x16x14x14xf32>)
+  return
+}
+func.func @rows_28(%in: memref<1x4x30x30xf32>, %out: memref<1x16x28x28xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @wp : memref<16x4x3x3xf32>
+  linalg.fill ins(%zero : f32) outs(%out : memref<1x16x28x28xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x4x30x30xf32>, memref<16x4x3x3xf32>) outs(%out : memref<1x16x28x28xf32>)
+  return
+}
