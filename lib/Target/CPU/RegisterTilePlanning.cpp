@@ -954,6 +954,12 @@ planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
       break;
     }
   int64_t nv = std::min<int64_t>({(regs - 1) / (rows + 1), 4, m / vw});
+  // One vector fewer where that divides the channel vectors: the blocks
+  // are the parallel loop's iterations, and a remainder block runs after
+  // it on one thread (256 channels in 16-lane vectors: 8 blocks of 2, not
+  // 5 of 3 and a serial one).
+  if (nv > 2 && (m / vw) % nv && (m / vw) % (nv - 1) == 0)
+    --nv;
   if (nv < 1 || m % vw || (!force && laneUse(n, vw * nvRows) >= kMinLaneUse))
     return std::nullopt;
   Value a = op.getDpsInputs()[plan.aIdx];
