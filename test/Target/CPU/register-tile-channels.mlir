@@ -114,12 +114,12 @@ func.func @map_7x7(%b: memref<2x49xf32>, %c: memref<16x49xf32>) {
 
 // Weights and B rows larger than half of L2 (here l2-bytes=16384): the
 // reduction runs in chunks, each over every block, so one chunk's slice
-// of the working set (the A panel of one channel block, 24 channels, and
+// of the working set (the A panel of one channel block, 16 channels, and
 // all of B, 9 columns) stays in L2 while the blocks reuse it. 256 steps x
-// (24 + 9) x 4 bytes = 33 KB; chunks of 32 steps take 4.2 KB. Past the first chunk the accumulators start from the
+// (16 + 9) x 4 bytes = 25.6 KB; chunks of 64 steps take 6.4 KB. Past the first chunk the accumulators start from the
 // partial sums (gathered back from C); the ReLU applies after the last.
 // CHUNK-LABEL: func.func @chunked
-// CHUNK: scf.for %[[K0:.*]] = %{{.*}} to %c256{{.*}} step %c32
+// CHUNK: scf.for %[[K0:.*]] = %{{.*}} to %c256{{.*}} step %c64
 // CHUNK: %[[FIRST:.*]] = arith.cmpi eq, %[[K0]], %c0
 // CHUNK: %[[LAST:.*]] = arith.cmpi eq
 // CHUNK: vector.gather
