@@ -137,8 +137,11 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::ModuleOp"> {
     f32 lanes. The block's accumulators are carried by the reduction loops
     (kept in registers); each reduction step loads `vectors` vectors of B,
     broadcasts `rows` scalars of A and issues rows*vectors FMAs. Column
-    tails use masked loads and stores, row tails one-row blocks, so every
-    size, static or dynamic, is covered.
+    tails use masked loads and stores. Static row counts run in blocks
+    balanced to within one row (64 rows with blocks of 6: 9 of 6 and 2 of
+    5, not 10 of 6 and one of 4; in a parallel loop one loop picks the
+    larger or smaller kernel per block), dynamic ones end in one-row
+    blocks, so every size, static or dynamic, is covered.
 
     1x1, stride-1 NCHW convolutions are first rewritten as a contraction
     over the flattened feature map (out[n, f, h*w] += w[f, c] * in[n, c,
@@ -170,7 +173,15 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::ModuleOp"> {
     lanes; the source global goes when nothing else reads it, which is why
     this is a module pass), each column's input element is broadcast, and
     each accumulator is scattered into the output (or the buffer its
-    epilogue writes), whose channels lie a constant stride apart.
+    epilogue writes), whose channels lie a constant stride apart. The
+    columns run across the map's rows (a 7x7 map is 49 columns in blocks
+    of 6 and 5 on AVX2), and where one channel block's weight panel and
+    the input exceed half of L2 the reduction runs in chunks over every
+    block (partial sums gathered back). The same form is taken where a
+    pitched map would leave over a tenth of its lanes junk (14-wide rows
+    on a pitch of 16) and for strided KxK convolutions with at least 32
+    reduction steps per lane (it reads the input in place, whatever the
+    stride).
 
     Other KxK convolutions whose output rows fill the vectors poorly (a 7x7
     map uses 7 of 16 lanes) or are strided become an im2col copy into a new
