@@ -32,6 +32,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 
+#include <map>
+
 namespace mnemo {
 #define GEN_PASS_DEF_REGISTERTILEPASS
 #include "mnemo/Target/CPU/Passes.h.inc"
@@ -42,20 +44,32 @@ using namespace mnemo::register_tile;
 
 namespace {
 
+/// The size analysis of each function under the symbolic dims' bounds,
+/// built once per function; valid while the IR it has seen is unchanged
+/// (its memo is keyed by values), so one cache per walk.
+using BoundsCache = std::map<Operation *, mnemo::SizeBounds>;
+
 /// The op's loop ranges, dynamic ones replaced by their upper bound where
 /// the symbolic dims' bounds give one.
 SmallVector<int64_t> maxLoopRanges(linalg::LinalgOp op,
-                                   ArrayRef<std::string> dimBounds) {
+                                   ArrayRef<std::string> dimBounds,
+                                   BoundsCache &cache) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   auto fn = op->getParentOfType<func::FuncOp>();
   if (!fn || fn.isExternal() || dimBounds.empty() ||
       llvm::none_of(ranges, ShapedType::isDynamic))
     return ranges;
-  SmallVector<DictionaryAttr> attrs;
-  for (unsigned a = 0; a < fn.getNumArguments(); ++a)
-    attrs.push_back(fn.getArgAttrDict(a));
-  mnemo::SizeBounds bounds =
-      mnemo::boundsFromDimSpecs(fn.front(), attrs, dimBounds);
+  auto it = cache.find(fn);
+  if (it == cache.end()) {
+    SmallVector<DictionaryAttr> attrs;
+    for (unsigned a = 0; a < fn.getNumArguments(); ++a)
+      attrs.push_back(fn.getArgAttrDict(a));
+    it = cache
+             .emplace(fn, mnemo::boundsFromDimSpecs(fn.front(), attrs,
+                                                    dimBounds))
+             .first;
+  }
+  mnemo::SizeBounds &bounds = it->second;
   SmallVector<int64_t> out(ranges);
   for (auto [idx, map] : llvm::enumerate(op.getIndexingMapsArray()))
     for (auto [d, e] : llvm::enumerate(map.getResults())) {
@@ -153,18 +167,20 @@ struct RegisterTilePass
     SmallVector<linalg::LinalgOp> contractions;
     getOperation().walk([&](linalg::LinalgOp op) { contractions.push_back(op); });
     SmallVector<SmallVector<int64_t>> maxRanges;
+    BoundsCache beforePanels;
     for (linalg::LinalgOp op : contractions)
-      maxRanges.push_back(maxLoopRanges(op, dimBounds));
+      maxRanges.push_back(maxLoopRanges(op, dimBounds, beforePanels));
     for (auto [op, ranges] : llvm::zip(contractions, maxRanges))
       (void)packGemvPanels(rewriter, symbols, op, ranges, vw, mr, regs,
                            l2Bytes, packed);
 
     SmallVector<std::pair<linalg::LinalgOp, Plan>> work;
     DenseMap<Operation *, SmallVector<int64_t>> bounded;
+    BoundsCache afterPanels;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (std::optional<Plan> plan = planContraction(op)) {
         work.push_back({op, *plan});
-        bounded[op] = maxLoopRanges(op, dimBounds);
+        bounded[op] = maxLoopRanges(op, dimBounds, afterPanels);
       }
     });
     SmallVector<std::pair<linalg::LinalgOp, DotPlan>> dots;
