@@ -143,23 +143,29 @@ protected:
     int64_t large = n % blocks; // blocks of small + 1 rows, first
     int64_t split = large * (small + 1);
     if (parallel && large && blocks > large) {
+      // The large blocks spread evenly over the iterations (block i is
+      // large where floor((i + 1) L / B) steps up), so the contiguous
+      // share of each thread gets its share of them: 22 blocks of 6 and 5
+      // rows give 2 threads 64 rows each, not 66 and 62.
       loop(b, loc, cst(b, loc, 0), cst(b, loc, blocks), 1, true,
            [&](OpBuilder &b, Location loc, Value i) {
+             MLIRContext *ctx = b.getContext();
+             AffineExpr d = getAffineDimExpr(0, ctx);
+             auto apply = [&](AffineExpr e) {
+               return affine::expandAffineExpr(b, loc, e, ValueRange{i}, {});
+             };
+             Value before = apply((d * large).floorDiv(blocks));
+             Value through = apply(((d + 1) * large).floorDiv(blocks));
+             Value r0 = apply(d * small + (d * large).floorDiv(blocks));
              Value isLarge = arith::CmpIOp::create(
-                 b, loc, arith::CmpIPredicate::ult, i, cst(b, loc, large));
+                 b, loc, arith::CmpIPredicate::ne, before, through);
              scf::IfOp::create(
                  b, loc, isLarge,
                  [&](OpBuilder &b, Location loc) {
-                   fn(b, loc,
-                      arith::MulIOp::create(b, loc, i, cst(b, loc, small + 1)),
-                      small + 1);
+                   fn(b, loc, r0, small + 1);
                    scf::YieldOp::create(b, loc);
                  },
                  [&](OpBuilder &b, Location loc) {
-                   // split + (i - large) * small
-                   Value r0 = arith::AddIOp::create(
-                       b, loc, arith::MulIOp::create(b, loc, i, cst(b, loc, small)),
-                       cst(b, loc, split - large * small));
                    fn(b, loc, r0, small);
                    scf::YieldOp::create(b, loc);
                  });
