@@ -87,7 +87,8 @@ SmallVector<int64_t> maxLoopRanges(linalg::LinalgOp op,
 /// Whether a strided op's reduction is long enough for the channel form
 /// (see kStridedChannelSteps): all its reduction steps, and those of its
 /// inner reduction loops (the window's taps).
-bool stridedChannelForm(linalg::LinalgOp op, const Plan &plan, int64_t vw) {
+bool takesStridedChannelForm(linalg::LinalgOp op, const Plan &plan,
+                             int64_t vw) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   int64_t steps = 1, taps = 1;
   for (unsigned d : plan.reductions) {
@@ -97,7 +98,7 @@ bool stridedChannelForm(linalg::LinalgOp op, const Plan &plan, int64_t vw) {
     if (d != plan.reductions.front())
       taps *= ranges[d];
   }
-  return mnemo::register_tile::stridedChannelForm(steps, taps, vw);
+  return stridedChannelForm(steps, taps, vw);
 }
 
 /// The op the kernel replaced and the init and epilogue folded into it.
@@ -224,7 +225,7 @@ struct RegisterTilePass
                 planChannels(rewriter, symbols, op, plan, init, epilogue, vw,
                              mr, nv, regs, packed,
                              /*force=*/plan.bStride > 1 &&
-                                 stridedChannelForm(op, plan, vw))) {
+                                 takesStridedChannelForm(op, plan, vw))) {
           emitChannels(rewriter, op, plan, *cp, shape, init, epilogue.op);
           eraseFolded(rewriter, op, init.op, epilogue.op);
           continue;
