@@ -219,9 +219,10 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::ModuleOp"> {
            "Run stride-1 KxK convolutions on the input's row pitch when that "
            "fills more lanes than their output rows">,
     Option<"fitRows", "fit-rows", "bool", "true",
-           "Choose each op's rows x vectors so the rows divide its static row "
-           "count (64 = 11 x 5 + 9, not 12 x 5 + 4) within the register "
-           "file, when `rows` and `vectors` come from the target">,
+           "Choose each op's rows x vectors by the smallest block of its "
+           "static row count balanced over the blocks (128 rows on AVX2: "
+           "6, in blocks of 6 and 5) within the register file, when `rows` "
+           "and `vectors` come from the target">,
     Option<"residualEpilogues", "residual-epilogues", "bool", "true",
            "Fold a residual add after a contraction into its stores (the "
            "residual must then be on hand during the contraction: off when "
