@@ -31,6 +31,8 @@
 #include <string>
 #include <vector>
 
+using mnemo::CudaRunBuffers;
+
 namespace {
 
 typedef int (*RunDimsStream)(const int64_t *, const void *const *,
@@ -128,8 +130,7 @@ double value(const char *p, const std::string &t) {
 struct Timed {
   RunDimsStream run;
   const Check *c;
-  std::vector<void *> *in, *out;
-  void *ws, *stream;
+  CudaRunBuffers *dev;
   int rc = 0;
 };
 
@@ -144,16 +145,17 @@ std::string runCheck(const Check &c, int repeat, std::vector<float> &ms,
   auto run = (RunDimsStream)dlsym(lib, (c.name + "_run_dims_stream").c_str());
   if (!run)
     return "no " + c.name + "_run_dims_stream";
-  std::vector<void *> in, out;
+  // Released on every return below.
+  CudaRunBuffers dev;
   std::vector<std::vector<char>> expected;
   for (auto &[bytes, file] : c.inputs) {
     std::vector<char> host;
     if (!readFile(c.dir + "/" + file, host) || (int64_t)host.size() != bytes)
       return "cannot read " + file;
     void *d = mnemo_cuda_malloc(std::max<int64_t>(bytes, 1));
+    dev.inputs.push_back(d);
     if (!d || mnemo_cuda_copy_to_device(d, host.data(), bytes))
       return mnemo_cuda_last_error();
-    in.push_back(d);
   }
   for (const Output &o : c.outputs) {
     std::vector<char> host;
@@ -161,20 +163,21 @@ std::string runCheck(const Check &c, int repeat, std::vector<float> &ms,
       return "cannot read " + o.file;
     expected.push_back(std::move(host));
     // Outputs are sized by their reference (the prepared run's shapes).
-    out.push_back(mnemo_cuda_malloc(
+    dev.outputs.push_back(mnemo_cuda_malloc(
         std::max<size_t>(o.elements * dtypeBytes(o.dtype), 1)));
   }
-  void *ws = mnemo_cuda_malloc(std::max<int64_t>(c.workspace, 64));
-  void *stream = mnemo_cuda_stream_create();
-  if (!ws || !stream)
+  dev.workspace = mnemo_cuda_malloc(std::max<int64_t>(c.workspace, 64));
+  dev.stream = mnemo_cuda_stream_create();
+  if (!dev.workspace || !dev.stream)
     return mnemo_cuda_last_error();
-  Timed t{run, &c, &in, &out, ws, stream};
+  Timed t{run, &c, &dev};
   auto once = [](void *arg) {
     auto *t = static_cast<Timed *>(arg);
-    t->rc = t->run(t->c->dims.data(), t->in->data(), t->out->data(), nullptr,
-                   t->ws, t->stream);
+    t->rc = t->run(t->c->dims.data(), t->dev->inputs.data(),
+                   t->dev->outputs.data(), nullptr, t->dev->workspace,
+                   t->dev->stream);
   };
-  float first = mnemo_cuda_time(once, &t, stream);
+  float first = mnemo_cuda_time(once, &t, dev.stream);
   if (t.rc != 0 || first < 0)
     return "run returned " + std::to_string(t.rc) + ": " +
            mnemo_cuda_last_error();
@@ -183,7 +186,7 @@ std::string runCheck(const Check &c, int repeat, std::vector<float> &ms,
     const Output &o = c.outputs[j];
     size_t eb = dtypeBytes(o.dtype);
     std::vector<char> got(o.elements * eb);
-    if (mnemo_cuda_copy_to_host(got.data(), out[j], got.size()))
+    if (mnemo_cuda_copy_to_host(got.data(), dev.outputs[j], got.size()))
       return mnemo_cuda_last_error();
     bool isFloat = o.dtype.rfind("float", 0) == 0;
     for (int64_t i = 0; i < o.elements; ++i) {
@@ -204,17 +207,11 @@ std::string runCheck(const Check &c, int repeat, std::vector<float> &ms,
     }
   }
   for (int r = 0; r < repeat; ++r) {
-    float m = mnemo_cuda_time(once, &t, stream);
+    float m = mnemo_cuda_time(once, &t, dev.stream);
     if (t.rc != 0 || m < 0)
       return "a timed run failed: " + std::string(mnemo_cuda_last_error());
     ms.push_back(m);
   }
-  mnemo_cuda_stream_destroy(stream);
-  for (void *p : in)
-    mnemo_cuda_free(p);
-  for (void *p : out)
-    mnemo_cuda_free(p);
-  mnemo_cuda_free(ws);
   return "";
 }
 

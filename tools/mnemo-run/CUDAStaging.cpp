@@ -23,21 +23,10 @@ typedef int (*RunDimsStreamFn)(const int64_t *, const void *const *,
 struct Staging {
   ArtifactSignature sig;
   RunDimsStreamFn run = nullptr;
-  std::vector<void *> inputs, outputs;
+  CudaRunBuffers dev;
   std::vector<size_t> inputBytes, outputBytes;
-  void *workspace = nullptr;
   size_t workspaceHave = 0;
-  void *stream = nullptr;
   float *deviceMs = nullptr;
-
-  ~Staging() {
-    mnemo_cuda_stream_destroy(stream);
-    for (void *p : inputs)
-      mnemo_cuda_free(p);
-    for (void *p : outputs)
-      mnemo_cuda_free(p);
-    mnemo_cuda_free(workspace);
-  }
 
   /// A device buffer of at least `bytes` in `slot`.
   static bool reserve(void *&slot, size_t &have, size_t bytes) {
@@ -65,24 +54,24 @@ struct Staging {
   int operator()(const int64_t *dims, const void *const *hostIn,
                  void *const *hostOut, int64_t *shapes, void *) {
     size_t nIn = sig.inputs.size(), nOut = sig.outputs.size();
-    inputs.resize(nIn, nullptr);
+    dev.inputs.resize(nIn, nullptr);
     inputBytes.resize(nIn, 0);
-    outputs.resize(nOut, nullptr);
+    dev.outputs.resize(nOut, nullptr);
     outputBytes.resize(nOut, 0);
     for (size_t i = 0; i < nIn; ++i) {
       int64_t bytes = bytesOf(sig.inputs[i], dims);
-      if (!reserve(inputs[i], inputBytes[i], std::max<int64_t>(bytes, 1)) ||
-          mnemo_cuda_copy_to_device(inputs[i], hostIn[i], bytes))
+      if (!reserve(dev.inputs[i], inputBytes[i], std::max<int64_t>(bytes, 1)) ||
+          mnemo_cuda_copy_to_device(dev.inputs[i], hostIn[i], bytes))
         return MNEMO_CUDA_FAILED;
     }
     for (size_t j = 0; j < nOut; ++j)
-      if (!reserve(outputs[j], outputBytes[j],
+      if (!reserve(dev.outputs[j], outputBytes[j],
                    std::max<int64_t>(sig.outputs[j].maxBytes, 1)))
         return MNEMO_CUDA_FAILED;
-    if (!reserve(workspace, workspaceHave,
+    if (!reserve(dev.workspace, workspaceHave,
                  std::max<int64_t>(sig.workspaceBytes, 64)))
       return MNEMO_CUDA_FAILED;
-    if (!stream && !(stream = mnemo_cuda_stream_create()))
+    if (!dev.stream && !(dev.stream = mnemo_cuda_stream_create()))
       return MNEMO_CUDA_FAILED;
     size_t slots = 0;
     for (const TensorSignature &t : sig.outputs)
@@ -100,10 +89,11 @@ struct Staging {
     float ms = mnemo_cuda_time(
         [](void *arg) {
           auto *c = static_cast<Call *>(arg);
-          c->rc = c->s->run(c->dims, c->s->inputs.data(), c->s->outputs.data(),
-                            c->shapes, c->s->workspace, c->s->stream);
+          c->rc = c->s->run(c->dims, c->s->dev.inputs.data(),
+                            c->s->dev.outputs.data(), c->shapes,
+                            c->s->dev.workspace, c->s->dev.stream);
         },
-        &call, stream);
+        &call, dev.stream);
     rc = call.rc;
     if (deviceMs)
       *deviceMs = ms;
@@ -117,7 +107,7 @@ struct Staging {
       int64_t n = (int64_t)dtypeBytes(sig.outputs[j].dtype);
       for (size_t d = 0; d < sig.outputs[j].shape.size(); ++d)
         n *= outShapes[slot++];
-      if (mnemo_cuda_copy_to_host(hostOut[j], outputs[j], n))
+      if (mnemo_cuda_copy_to_host(hostOut[j], dev.outputs[j], n))
         return MNEMO_CUDA_FAILED;
     }
     if (shapes)

@@ -62,6 +62,30 @@ float mnemo_cuda_time(void (*fn)(void *), void *arg, void *stream);
 
 #ifdef __cplusplus
 }
+
+#include <vector>
+
+namespace mnemo {
+/* The device buffers of a host's runs (inputs, outputs, workspace) and
+   their stream, released together on every way out. */
+struct CudaRunBuffers {
+  std::vector<void *> inputs, outputs;
+  void *workspace = nullptr;
+  void *stream = nullptr;
+
+  CudaRunBuffers() = default;
+  CudaRunBuffers(const CudaRunBuffers &) = delete;
+  CudaRunBuffers &operator=(const CudaRunBuffers &) = delete;
+  ~CudaRunBuffers() {
+    mnemo_cuda_stream_destroy(stream);
+    for (void *p : inputs)
+      mnemo_cuda_free(p);
+    for (void *p : outputs)
+      mnemo_cuda_free(p);
+    mnemo_cuda_free(workspace);
+  }
+};
+} // namespace mnemo
 #endif
 
 #endif /* MNEMO_RUNTIME_CUDARUNTIME_H */
