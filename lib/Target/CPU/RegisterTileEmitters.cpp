@@ -107,8 +107,9 @@ protected:
                        });
   }
 
-  /// Full blocks of `block` rows along `dim`, then the remainder; one
-  /// 1-row block when there is no row dim.
+  /// Blocks of `block` rows along `dim`: a static size balanced over them
+  /// (balancedBlocks), a dynamic one in full blocks and then 1-row blocks;
+  /// one 1-row block when there is no row dim.
   void forRowBlocks(
       OpBuilder &b, Location loc, std::optional<unsigned> dim, int64_t block,
       bool parallel,
@@ -118,7 +119,7 @@ protected:
       return;
     }
     int64_t n = staticSize(*dim, -1);
-    if (n > block && n % block) {
+    if (n > 0 && n % block) {
       balancedBlocks(b, loc, n, block, parallel, fn);
       return;
     }
@@ -126,7 +127,9 @@ protected:
     Value full = fullEnd(b, loc, size, block);
     loop(b, loc, cst(b, loc, 0), full, block, parallel,
          [&](OpBuilder &b, Location loc, Value r0) { fn(b, loc, r0, block); });
-    remainderRows(b, loc, *dim, size, full, block, fn);
+    if (n < 0)
+      loop(b, loc, full, size, 1, false,
+           [&](OpBuilder &b, Location loc, Value r0) { fn(b, loc, r0, 1); });
   }
 
   /// `n` static rows in as few blocks of at most `block` rows as full
@@ -183,45 +186,23 @@ protected:
     run(split, n, small);
   }
 
-  /// The rows after the last full block: one block of exactly the rest
-  /// when the size is static (so 16 rows with blocks of 6 end in a 4-row
-  /// block, not four 1-row passes over B), else 1-row blocks.
-  void remainderRows(
-      OpBuilder &b, Location loc, unsigned dim, Value size, Value full,
-      int64_t block,
-      function_ref<void(OpBuilder &, Location, Value, int64_t)> fn) {
-    int64_t n = staticSize(dim, -1);
-    if (n >= 0) {
-      if (n % block)
-        fn(b, loc, full, n % block);
-      return;
-    }
-    loop(b, loc, full, size, 1, false,
-         [&](OpBuilder &b, Location loc, Value r0) { fn(b, loc, r0, 1); });
-  }
-
   /// The reduction loops (each from 0, step 1) carrying `accs`; `body`
   /// runs with their ivs set and returns the next accumulators.
   /// `first`: where set, the range [lo, hi) of the first reduction loop
-  /// (a chunk of it; or of loop `firstDim`) instead of all of it.
+  /// (a chunk of it) instead of all of it.
   scf::LoopNest reductionNest(
       OpBuilder &b, Location loc, ArrayRef<unsigned> reductions,
       ValueRange accs,
       function_ref<scf::ValueVector(OpBuilder &, Location, ValueRange)> body,
-      std::optional<std::pair<Value, Value>> first = std::nullopt,
-      std::optional<unsigned> firstDim = std::nullopt) {
+      std::optional<std::pair<Value, Value>> first = std::nullopt) {
     SmallVector<Value> zeros, ubs, ones;
     for (unsigned d : reductions) {
       zeros.push_back(cst(b, loc, 0));
       ubs.push_back(sizes[d]);
       ones.push_back(cst(b, loc, 1));
     }
-    if (first && !reductions.empty()) {
-      unsigned at = firstDim ? llvm::find(reductions, *firstDim) -
-                                   reductions.begin()
-                             : 0;
-      std::tie(zeros[at], ubs[at]) = *first;
-    }
+    if (first && !reductions.empty())
+      std::tie(zeros[0], ubs[0]) = *first;
     return scf::buildLoopNest(
         b, loc, zeros, ubs, ones, accs,
         [&](OpBuilder &b, Location loc, ValueRange kIvs,
