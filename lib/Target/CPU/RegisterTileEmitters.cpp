@@ -782,11 +782,16 @@ private:
     unsigned m = *plan.m, n = plan.n;
     Value aBlock = arith::DivUIOp::create(b, loc, m0, cst(b, loc, vw * nv));
     auto idxType = VectorType::get({vw}, b.getI32Type());
-    SmallVector<int32_t> lanes;
-    for (int64_t l = 0; l < vw; ++l)
-      lanes.push_back(int32_t(l * cp.mStride));
-    Value laneOffsets = arith::ConstantOp::create(
-        b, loc, idxType, DenseElementsAttr::get(idxType, ArrayRef(lanes)));
+    auto offsetsOf = [&](int64_t stride) -> Value {
+      SmallVector<int32_t> lanes;
+      for (int64_t l = 0; l < vw; ++l)
+        lanes.push_back(int32_t(l * stride));
+      return arith::ConstantOp::create(
+          b, loc, idxType, DenseElementsAttr::get(idxType, ArrayRef(lanes)));
+    };
+    Value laneOffsets = offsetsOf(cp.mStride);
+    Value residualOffsets =
+        cp.residual ? offsetsOf(cp.residualStride) : Value();
     Value all = vector::ConstantMaskOp::create(
         b, loc, VectorType::get({vw}, b.getI1Type()),
         vector::ConstantMaskKind::AllTrue);
@@ -809,10 +814,11 @@ private:
         ivs[*cp.across] = colRow[i];
     };
     // Where accumulator (i, j) lives in the output.
-    auto position = [&](OpBuilder &b, int64_t i, int64_t j) {
+    auto position = [&](OpBuilder &b, int64_t i, int64_t j,
+                        AffineExpr pos) {
       ivs[m] = offset(b, loc, m0, j * vw);
       setColumn(i);
-      return affine::expandAffineExpr(b, loc, cp.pos, ivs, {});
+      return affine::expandAffineExpr(b, loc, pos, ivs, {});
     };
     SmallVector<Value> accs;
     for (int64_t i = 0; i < rows; ++i)
@@ -826,7 +832,7 @@ private:
         // Past the first chunk: the partial sums stored by the last one.
         if (kRange) {
           Value partial = vector::GatherOp::create(
-              b, loc, vecType, cp.flat, ValueRange{position(b, i, j)},
+              b, loc, vecType, cp.flat, ValueRange{position(b, i, j, cp.pos)},
               laneOffsets, all, acc);
           acc = arith::SelectOp::create(b, loc, isFirst, acc, partial);
         }
@@ -865,13 +871,20 @@ private:
       for (int64_t j = 0; j < vectors; ++j) {
         Value v = nest.results[i * vectors + j];
         if (epilogue) {
-          Value done = applyEpilogue(b, loc, epilogue, v);
+          Value residual;
+          if (cp.residual)
+            residual = vector::GatherOp::create(
+                b, loc, vecType, cp.residual,
+                ValueRange{position(b, i, j, cp.residualPos)},
+                residualOffsets, all, v);
+          Value done = applyEpilogue(b, loc, epilogue, v, cp.accArg, residual,
+                                     cp.residualArg);
           v = kRange ? arith::SelectOp::create(b, loc, isLast, done, v)
                            .getResult()
                      : done;
         }
         vector::ScatterOp::create(b, loc, Type(), cp.flat,
-                                  ValueRange{position(b, i, j)}, laneOffsets,
+                                  ValueRange{position(b, i, j, cp.pos)}, laneOffsets,
                                   all, v);
       }
   }

@@ -135,6 +135,13 @@ struct ChannelPlan {
   /// map is 49 columns in blocks of 6 and 5, not rows of 7 in blocks of 4
   /// and 3 (too few accumulators for the FMA latency on 16 registers).
   std::optional<unsigned> across;
+  /// The epilogue's accumulator argument, and its residual input (a
+  /// residual add): a 1-D buffer read at `residualPos`, its channels
+  /// `residualStride` apart, gathered like the output is scattered.
+  unsigned accArg = 0, residualArg = 0;
+  Value residual;
+  AffineExpr residualPos;
+  int64_t residualStride = 0;
 };
 
 
@@ -161,6 +168,11 @@ constexpr double kDepthwisePitchGain = 0.1;
 /// Output rows filling fewer lanes than this run in the channel-vector
 /// form when it applies (7x7 maps with 16 lanes: 49 of 64).
 constexpr double kMinLaneUse = 0.8;
+
+/// Independent accumulators that keep both FMA pipes busy across the FMA
+/// latency (4 cycles x 2 pipes on current x86 cores); a block with no
+/// more than this stalls on its own dependency chains.
+constexpr int64_t kMinAccumulators = 8;
 
 /// Lanes of a pitched map's vectors (width / pitch) below which the
 /// channel form is taken instead where it applies.

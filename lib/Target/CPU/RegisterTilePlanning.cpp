@@ -911,6 +911,36 @@ bool pitchedStore(RewriterBase &rewriter, linalg::LinalgOp op,
 }
 
 
+/// The channel form's block: `rows` columns (the largest of blocks
+/// balanced to within one) by as many channel vectors as the registers
+/// hold next to the accumulators and the broadcast, at most 4 and M's.
+/// A divisor of the column count near the target's rows wins where it
+/// still keeps more accumulators than the FMA pipes hold in flight
+/// (kMinAccumulators): 196 columns take 7 x 2 on 32 registers, all blocks
+/// equal, but 6 x 2 (31 blocks of 6, 2 of 5) on 16, where the divisor 4
+/// left 8 accumulators and ResNet-18's 14x14 layers ran 2.55 ms instead
+/// of 2.04 on AVX2.
+static std::pair<int64_t, int64_t> channelBlock(int64_t columns,
+                                                int64_t vectors, int64_t mr,
+                                                int64_t regs) {
+  auto vectorsFor = [&](int64_t rows) {
+    int64_t nv = std::min<int64_t>({(regs - 1) / (rows + 1), 4, vectors});
+    // One vector fewer where that divides the channel vectors: the blocks
+    // are the parallel loop's iterations, and a remainder block runs after
+    // it on one thread (256 channels in 16-lane vectors: 8 blocks of 2,
+    // not 5 of 3 and a serial one).
+    if (nv > 2 && vectors % nv && vectors % (nv - 1) == 0)
+      --nv;
+    return nv;
+  };
+  int64_t rows = std::min(mr, columns);
+  for (int64_t r = rows; r * 2 > mr; --r)
+    if (columns % r == 0 && r * vectorsFor(r) > kMinAccumulators)
+      return {r, vectorsFor(r)};
+  rows = llvm::divideCeil(columns, llvm::divideCeil(columns, rows));
+  return {rows, vectorsFor(rows)};
+}
+
 /// The channel-vector form of `op` (see ChannelPlan) when its output rows
 /// fill fewer than kMinLaneUse of the lanes of the row form's blocks (or
 /// with `force`, where the caller found the pitched form wasteful)
@@ -925,8 +955,7 @@ planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
              const Plan &plan, const Init &init, const Epilogue &e, int64_t vw,
              int64_t mr, int64_t nvRows, int64_t regs,
              mnemo::PackedGlobals &packed, bool force) {
-  if (plan.combiner || plan.aVector || !plan.m || !plan.aPerRow || plan.bPerRow ||
-      e.residual)
+  if (plan.combiner || plan.aVector || !plan.m || !plan.aPerRow || plan.bPerRow)
     return std::nullopt;
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (llvm::any_of(ranges, ShapedType::isDynamic))
@@ -941,25 +970,7 @@ planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
       !maps[plan.aIdx].isFunctionOfDim(plan.outer.back()))
     across = plan.outer.back();
   int64_t columns = across ? n * ranges[*across] : n;
-  // Columns per block: a divisor of the column count near the target's
-  // rows when there is one (49 columns: 7 blocks of 7, no 1-column block
-  // reloading A), else the target's rows in blocks balanced to within
-  // one; then as many channel vectors as the registers hold next to the
-  // accumulators and the broadcast (3 x 16 lanes with 7 columns and 32
-  // registers), at most M's.
-  int64_t rows = std::min(mr, columns);
-  for (int64_t r = rows; r * 2 > mr; --r)
-    if (columns % r == 0) {
-      rows = r;
-      break;
-    }
-  int64_t nv = std::min<int64_t>({(regs - 1) / (rows + 1), 4, m / vw});
-  // One vector fewer where that divides the channel vectors: the blocks
-  // are the parallel loop's iterations, and a remainder block runs after
-  // it on one thread (256 channels in 16-lane vectors: 8 blocks of 2, not
-  // 5 of 3 and a serial one).
-  if (nv > 2 && (m / vw) % nv && (m / vw) % (nv - 1) == 0)
-    --nv;
+  auto [rows, nv] = channelBlock(columns, m / vw, mr, regs);
   if (nv < 1 || m % vw || (!force && laneUse(n, vw * nvRows) >= kMinLaneUse))
     return std::nullopt;
   Value a = op.getDpsInputs()[plan.aIdx];
@@ -995,25 +1006,56 @@ planChannels(RewriterBase &rewriter, SymbolTable &symbols, linalg::LinalgOp op,
     pos = layout->position(outMap.getResults(), ctx);
   }
   unsigned dims = maps.back().getNumDims();
-  auto step = dyn_cast<AffineConstantExpr>(
-      simplifyAffineExpr(pos.replace(md, md + 1) - pos, dims, 0));
-  if (!step || step.getValue() <= 0 ||
-      step.getValue() * (vw - 1) > std::numeric_limits<int32_t>::max())
+  // Lanes (channels) of one vector lie `step` apart, as i32 offsets.
+  auto mStep = [&](AffineExpr at) -> int64_t {
+    auto step = dyn_cast<AffineConstantExpr>(
+        simplifyAffineExpr(at.replace(md, md + 1) - at, dims, 0));
+    if (!step || step.getValue() <= 0 ||
+        step.getValue() * (vw - 1) > std::numeric_limits<int32_t>::max())
+      return 0;
+    return step.getValue();
+  };
+  int64_t step = mStep(pos);
+  if (!step)
     return std::nullopt;
+  // A residual add reads its other input where the output goes (ResNet's
+  // 14x14 blocks, on AVX2 as slow in the pitched form as the plain
+  // layers were).
+  std::optional<FlatLayout> residual;
+  AffineExpr residualPos;
+  int64_t residualStep = 0;
+  if (e.residual) {
+    residual = flatLayout(e.residual);
+    if (!residual)
+      return std::nullopt;
+    residualPos = simplifyAffineExpr(
+        residual->position(e.residualMap.getResults(), ctx), dims, 0);
+    residualStep = mStep(residualPos);
+    if (!residualStep)
+      return std::nullopt;
+  }
   FailureOr<mnemo::PackedOperand> packedA = mnemo::packRowBlocks(
       rewriter, symbols, op, a, maps[plan.aIdx], *plan.m, vw * nv, packed);
   if (failed(packedA))
     return std::nullopt;
   rewriter.setInsertionPoint(op);
-  return ChannelPlan{*packedA,
-                     flatView(rewriter, op.getLoc(), root),
-                     simplifyAffineExpr(pos, dims, 0),
-                     step.getValue(),
-                     init.scalar ? Value()
-                                 : flatView(rewriter, op.getLoc(), init.source),
-                     rows,
-                     nv,
-                     across};
+  ChannelPlan cp{*packedA,
+                 flatView(rewriter, op.getLoc(), root),
+                 simplifyAffineExpr(pos, dims, 0),
+                 step,
+                 init.scalar ? Value()
+                             : flatView(rewriter, op.getLoc(), init.source),
+                 rows,
+                 nv,
+                 across};
+  cp.accArg = e.accArg;
+  if (residual) {
+    cp.residualArg = e.residualArg;
+    cp.residual = flatView(rewriter, op.getLoc(), residual->root);
+    cp.residualPos = residualPos;
+    cp.residualStride = residualStep;
+  }
+  return cp;
 }
 
 } // namespace mnemo::register_tile

@@ -211,9 +211,14 @@ func.func @strided_1x1(%in: memref<1x32x32x32xf32>, %out: memref<1x16x16x16xf32>
 
 // A stride-1 3x3 convolution on 14-wide rows: pitched on its input's
 // pitch of 16, 2 of every 16 lanes would be junk, so it takes the channel
-// form; on 28-wide rows (a pitch of 30) the pitched form stays.
+// form; on 28-wide rows (a pitch of 30) the pitched form stays. The 196
+// columns run in 31 blocks of 6 and 2 of 5 (6 x 2 accumulators), not in
+// 49 blocks of the divisor 4 (4 x 2: too few for the FMA latency).
 // PITCH-LABEL: func.func @rows_14
+// PITCH: scf.for %{{.*}} = %c0{{.*}} to %c186 step %c6
+// PITCH: scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
 // PITCH: vector.scatter
+// PITCH: scf.for %{{.*}} = %c186{{.*}} to %c196 step %c5
 // PITCH-LABEL: func.func @rows_28
 // PITCH-NOT: vector.scatter
 // PITCH: return
@@ -233,5 +238,40 @@ func.func @rows_28(%in: memref<1x4x30x30xf32>, %out: memref<1x16x28x28xf32>) {
   linalg.fill ins(%zero : f32) outs(%out : memref<1x16x28x28xf32>)
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
     ins(%in, %w : memref<1x4x30x30xf32>, memref<16x4x3x3xf32>) outs(%out : memref<1x16x28x28xf32>)
+  return
+}
+
+// -----
+
+// A residual add after the convolution (ResNet's second conv of a block:
+// conv + skip, then ReLU) stays in the channel form: the skip input is
+// gathered at the accumulator's 8 channels, 196 elements apart, added,
+// and the sum's ReLU scattered; the elementwise op goes.
+// RESID-LABEL: func.func @residual_14
+// RESID: %[[SKIP:.*]] = memref.collapse_shape %arg2 {{.*}} into memref<3136xf32>
+// RESID: vector.fma
+// RESID: %[[R:.*]] = vector.gather %[[SKIP]][%{{.*}}] [%{{.*}}], %{{.*}}, %{{.*}} : memref<3136xf32>
+// RESID: %[[SUM:.*]] = arith.addf %{{.*}}, %[[R]] : vector<8xf32>
+// RESID: arith.maximumf %[[SUM]], %{{.*}} : vector<8xf32>
+// RESID: vector.scatter
+// RESID-NOT: linalg.generic
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-register-tile="cpu=x86-64-v3 vector-width=8" | FileCheck %s --check-prefix=RESID
+memref.global "private" constant @wr : memref<16x4x3x3xf32> = dense<1.0>
+func.func @residual_14(%in: memref<1x4x16x16xf32>, %out: memref<1x16x14x14xf32>,
+                       %skip: memref<1x16x14x14xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @wr : memref<16x4x3x3xf32>
+  %c = memref.alloc() : memref<1x16x14x14xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<1x16x14x14xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%in, %w : memref<1x4x16x16xf32>, memref<16x4x3x3xf32>) outs(%c : memref<1x16x14x14xf32>)
+  linalg.generic {indexing_maps = [affine_map<(n, f, h, w) -> (n, f, h, w)>, affine_map<(n, f, h, w) -> (n, f, h, w)>, affine_map<(n, f, h, w) -> (n, f, h, w)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c, %skip : memref<1x16x14x14xf32>, memref<1x16x14x14xf32>) outs(%out : memref<1x16x14x14xf32>) {
+  ^bb0(%x: f32, %s: f32, %o: f32):
+    %sum = arith.addf %x, %s : f32
+    %r = arith.maximumf %sum, %zero : f32
+    linalg.yield %r : f32
+  }
   return
 }
