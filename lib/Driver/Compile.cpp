@@ -12,6 +12,7 @@
 
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
+#include "mnemo/Memory/Transforms/Passes.h"
 #include "mnemo/Dialect/Mem/IR/Mem.h"
 
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
@@ -93,7 +94,7 @@ static std::string dtypeName(Type t) {
 /// inputs of the tokens' shape (position ids), other rank-2 integer or bool
 /// inputs (the attention mask) and the first other float output (logits).
 static void annotateDecoderRoles(func::FuncOp fn, ArtifactSignature &sig) {
-  for (graph::KVCacheIO io : graph::findKVCacheIO(fn)) {
+  for (KVCacheIO io : findKVCacheIO(fn)) {
     sig.inputs[io.pastArg].kvRole = "past";
     sig.inputs[io.pastArg].kvPresent = sig.outputs[io.presentResult].name;
     sig.outputs[io.presentResult].kvRole = "present";
@@ -234,22 +235,22 @@ FailureOr<ArtifactSignature> mnemo::compile(ModuleOp module,
     // The KV-cache rewrite changes the signature (caches in, presents
     // out), so it runs before the signature is read.
     if (!options.kvCache.empty()) {
-      graph::KVCachePassOptions kv;
+      KVCachePassOptions kv;
       kv.layout = options.kvCache;
       kv.maxSeq = options.maxSeq;
       kv.blockSize = options.kvBlock;
       kv.group = options.int8Group;
-      infer.addNestedPass<func::FuncOp>(graph::createKVCachePass(kv));
+      infer.addNestedPass<func::FuncOp>(createKVCachePass(kv));
       infer.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
     }
     // Vocabulary parallelism changes the outputs (argmax, last position)
     // and, per rank, the weights the module holds.
     if (options.vocabParallel > 0 || options.lmHeadOutput != "logits") {
-      graph::VocabParallelPassOptions vp;
+      VocabParallelPassOptions vp;
       vp.shards = std::max<int64_t>(options.vocabParallel, 1);
       vp.rank = options.vocabRank;
       vp.output = options.lmHeadOutput;
-      infer.addPass(graph::createVocabParallelPass(vp));
+      infer.addPass(createVocabParallelPass(vp));
       infer.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
     }
     if (failed(infer.run(module)))

@@ -5,7 +5,8 @@
 
 #include "mnemo/Conversion/Passes.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
-#include "mnemo/Memory/Passes.h"
+#include "mnemo/Memory/Planning/Passes.h"
+#include "mnemo/Memory/Transforms/Passes.h"
 #include "mnemo/Target/CPU/Passes.h"
 #include "mnemo/Target/CUDA/Passes.h"
 
@@ -29,7 +30,8 @@ void addText(OpPassManager &pm, StringRef text) {
     registerMnemoConversionPasses();
     registerMnemoCPUPasses();
     registerMnemoCUDAPasses();
-    registerMnemoMemoryPasses();
+    registerMnemoMemoryPlanningPasses();
+    registerMnemoMemoryTransformsPasses();
   });
   if (failed(parsePassPipeline(text, pm, llvm::errs())))
     llvm::report_fatal_error("mnemo: bad built-in pass pipeline");
@@ -39,10 +41,10 @@ void buildGraphToLinalgPipeline(OpPassManager &pm, bool fuseAttention,
                                 int64_t sramBudget) {
   pm.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
   if (fuseAttention) {
-    graph::FuseAttentionPassOptions attention;
+    FuseAttentionPassOptions attention;
     attention.sramBudget = sramBudget;
     attention.print = true;
-    pm.addNestedPass<func::FuncOp>(graph::createFuseAttentionPass(attention));
+    pm.addNestedPass<func::FuncOp>(createFuseAttentionPass(attention));
   }
   pm.addPass(createConvertGraphToLinalgPass());
   addText(pm, "canonicalize,cse,func.func(mnemo-fuse-elementwise),"

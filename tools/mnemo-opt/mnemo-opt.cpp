@@ -9,7 +9,8 @@
 #include "mnemo/Conversion/Passes.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
-#include "mnemo/Memory/Passes.h"
+#include "mnemo/Memory/Planning/Passes.h"
+#include "mnemo/Memory/Transforms/Passes.h"
 #include "mnemo/Pipelines/Pipelines.h"
 #include "mnemo/Target/CPU/Passes.h"
 #include "mnemo/Target/CUDA/Passes.h"
@@ -27,7 +28,8 @@ int main(int argc, char **argv) {
   mnemo::registerMnemoConversionPasses();
   mnemo::registerMnemoCPUPasses();
   mnemo::registerMnemoCUDAPasses();
-  mnemo::registerMnemoMemoryPasses();
+  mnemo::registerMnemoMemoryPlanningPasses();
+  mnemo::registerMnemoMemoryTransformsPasses();
   mnemo::registerPipelines();
 
   mlir::DialectRegistry registry;

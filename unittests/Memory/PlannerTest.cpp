@@ -1,9 +1,9 @@
 //===- PlannerTest.cpp - planners, bounds and checker ---------------------===//
 
-#include "mnemo/Memory/MemoryPlan.h"
-#include "mnemo/Memory/Planner.h"
-#include "mnemo/Memory/Tiers.h"
-#include "mnemo/Memory/PatchGeometry.h"
+#include "mnemo/Memory/Planning/MemoryPlan.h"
+#include "mnemo/Memory/Planning/Planner.h"
+#include "mnemo/Memory/Planning/Tiers.h"
+#include "mnemo/Memory/Planning/PatchGeometry.h"
 
 #include "gtest/gtest.h"
 

@@ -19,7 +19,7 @@
 
 #include "Utils.h"
 
-#include "mnemo/Memory/TileAttrs.h"
+#include "mnemo/Memory/Planning/TileAttrs.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 

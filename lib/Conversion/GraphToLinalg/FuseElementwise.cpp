@@ -10,7 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Conversion/Passes.h"
-#include "mnemo/Memory/TileAttrs.h"
+#include "mnemo/Memory/Planning/TileAttrs.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"

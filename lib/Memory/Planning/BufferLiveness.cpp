@@ -1,8 +1,8 @@
 //===- BufferLiveness.cpp - planning problem of a bufferized function -----===//
 
-#include "mnemo/Memory/BufferLiveness.h"
+#include "mnemo/Memory/Planning/BufferLiveness.h"
 
-#include "mnemo/Memory/TileAttrs.h"
+#include "mnemo/Memory/Planning/TileAttrs.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"

@@ -1,6 +1,6 @@
 //===- MemoryPlan.cpp - run the planners, check, report -------------------===//
 
-#include "mnemo/Memory/MemoryPlan.h"
+#include "mnemo/Memory/Planning/MemoryPlan.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"

@@ -1,14 +1,14 @@
 //===- MemoryReport.cpp - the mnemo-memory-report pass --------------------===//
 
-#include "mnemo/Memory/BufferLiveness.h"
-#include "mnemo/Memory/MemoryPlan.h"
-#include "mnemo/Memory/Passes.h"
+#include "mnemo/Memory/Planning/BufferLiveness.h"
+#include "mnemo/Memory/Planning/MemoryPlan.h"
+#include "mnemo/Memory/Planning/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
 namespace mnemo {
 #define GEN_PASS_DEF_MEMORYREPORTPASS
-#include "mnemo/Memory/Passes.h.inc"
+#include "mnemo/Memory/Planning/Passes.h.inc"
 } // namespace mnemo
 
 using namespace mlir;

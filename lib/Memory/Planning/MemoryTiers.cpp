@@ -6,10 +6,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Dialect/Mem/IR/Mem.h"
-#include "mnemo/Memory/BufferLiveness.h"
-#include "mnemo/Memory/MemoryPlan.h"
-#include "mnemo/Memory/Passes.h"
-#include "mnemo/Memory/TierRewrite.h"
+#include "mnemo/Memory/Planning/BufferLiveness.h"
+#include "mnemo/Memory/Planning/MemoryPlan.h"
+#include "mnemo/Memory/Planning/Passes.h"
+#include "mnemo/Memory/Planning/TierRewrite.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -17,7 +17,7 @@
 
 namespace mnemo {
 #define GEN_PASS_DEF_MEMORYTIERSPASS
-#include "mnemo/Memory/Passes.h.inc"
+#include "mnemo/Memory/Planning/Passes.h.inc"
 } // namespace mnemo
 
 using namespace mlir;

@@ -1,6 +1,6 @@
 //===- PatchGeometry.cpp - receptive fields of a patch-based stage --------===//
 
-#include "mnemo/Memory/PatchGeometry.h"
+#include "mnemo/Memory/Planning/PatchGeometry.h"
 
 #include <algorithm>
 

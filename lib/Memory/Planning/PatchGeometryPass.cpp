@@ -10,15 +10,15 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Dialect/Graph/IR/Graph.h"
-#include "mnemo/Memory/BufferLiveness.h"
-#include "mnemo/Memory/Passes.h"
-#include "mnemo/Memory/PatchGeometry.h"
+#include "mnemo/Memory/Planning/BufferLiveness.h"
+#include "mnemo/Memory/Planning/Passes.h"
+#include "mnemo/Memory/Planning/PatchGeometry.h"
 
 #include "llvm/Support/FormatVariadic.h"
 
 namespace mnemo {
 #define GEN_PASS_DEF_PATCHGEOMETRYPASS
-#include "mnemo/Memory/Passes.h.inc"
+#include "mnemo/Memory/Planning/Passes.h.inc"
 } // namespace mnemo
 
 using namespace mlir;

@@ -1,6 +1,6 @@
 //===- Planner.cpp - first-fit, greedy-by-size and ILP placement ----------===//
 
-#include "mnemo/Memory/Planner.h"
+#include "mnemo/Memory/Planning/Planner.h"
 
 #include <algorithm>
 #include <chrono>

@@ -8,7 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mnemo/Target/CPU/SizeBounds.h"
+#include "mnemo/Memory/Planning/SizeBounds.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"

@@ -1,8 +1,8 @@
 //===- TensorPeak.cpp - activation peak of tensor-level IR ----------------===//
 
-#include "mnemo/Memory/TensorPeak.h"
+#include "mnemo/Memory/Planning/TensorPeak.h"
 
-#include "mnemo/Memory/BufferLiveness.h"
+#include "mnemo/Memory/Planning/BufferLiveness.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"

@@ -1,6 +1,6 @@
 //===- TierRewrite.cpp - a tier plan as mem dialect IR --------------------===//
 
-#include "mnemo/Memory/TierRewrite.h"
+#include "mnemo/Memory/Planning/TierRewrite.h"
 
 #include "mnemo/Dialect/Mem/IR/Mem.h"
 

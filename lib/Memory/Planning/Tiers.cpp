@@ -1,6 +1,6 @@
 //===- Tiers.cpp - on-chip / off-chip placement with spills ---------------===//
 
-#include "mnemo/Memory/Tiers.h"
+#include "mnemo/Memory/Planning/Tiers.h"
 
 #include <algorithm>
 #include <chrono>

@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mnemo/Memory/Passes.h"
+#include "mnemo/Memory/Transforms/Passes.h"
 
 #include "mnemo/Support/MathExtras.h"
 
@@ -18,7 +18,7 @@
 
 namespace mnemo {
 #define GEN_PASS_DEF_DEPTHWISECHANNELTILESPASS
-#include "mnemo/Memory/Passes.h.inc"
+#include "mnemo/Memory/Transforms/Passes.h.inc"
 } // namespace mnemo
 
 using namespace mlir;

@@ -24,10 +24,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mnemo/Memory/Passes.h"
+#include "mnemo/Memory/Transforms/Passes.h"
 
-#include "mnemo/Memory/BufferLiveness.h"
-#include "mnemo/Memory/TensorPeak.h"
+#include "mnemo/Memory/Planning/BufferLiveness.h"
+#include "mnemo/Memory/Planning/TensorPeak.h"
 
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
@@ -40,7 +40,7 @@
 
 namespace mnemo {
 #define GEN_PASS_DEF_FEATURESLICEPASS
-#include "mnemo/Memory/Passes.h.inc"
+#include "mnemo/Memory/Transforms/Passes.h.inc"
 } // namespace mnemo
 
 using namespace mlir;

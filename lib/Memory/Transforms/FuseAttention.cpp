@@ -10,8 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mnemo/Dialect/Graph/Transforms/Passes.h"
-#include "mnemo/Memory/TileAttrs.h"
+#include "mnemo/Memory/Transforms/Passes.h"
+#include "mnemo/Memory/Planning/TileAttrs.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -21,10 +21,10 @@
 
 #include <optional>
 
-namespace mnemo::graph {
+namespace mnemo {
 #define GEN_PASS_DEF_FUSEATTENTIONPASS
-#include "mnemo/Dialect/Graph/Transforms/Passes.h.inc"
-} // namespace mnemo::graph
+#include "mnemo/Memory/Transforms/Passes.h.inc"
+} // namespace mnemo
 
 using namespace mlir;
 using namespace mnemo::graph;
@@ -259,7 +259,7 @@ SmallVector<int64_t> tileCandidates(int64_t extent, bool isStatic) {
 }
 
 struct FuseAttentionPass
-    : public mnemo::graph::impl::FuseAttentionPassBase<FuseAttentionPass> {
+    : public mnemo::impl::FuseAttentionPassBase<FuseAttentionPass> {
   using FuseAttentionPassBase::FuseAttentionPassBase;
 
   /// (q tile, kv tile, fits).

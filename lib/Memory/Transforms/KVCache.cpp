@@ -11,17 +11,17 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mnemo/Dialect/Graph/Transforms/Passes.h"
+#include "mnemo/Memory/Transforms/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/BitVector.h"
 
-namespace mnemo::graph {
+namespace mnemo {
 #define GEN_PASS_DEF_KVCACHEPASS
-#include "mnemo/Dialect/Graph/Transforms/Passes.h.inc"
-} // namespace mnemo::graph
+#include "mnemo/Memory/Transforms/Passes.h.inc"
+} // namespace mnemo
 
 using namespace mlir;
 using namespace mnemo::graph;
@@ -101,7 +101,7 @@ std::optional<StringRef> kindOf(StringRef past) {
   return std::nullopt;
 }
 
-struct KVCachePass : public mnemo::graph::impl::KVCachePassBase<KVCachePass> {
+struct KVCachePass : public mnemo::impl::KVCachePassBase<KVCachePass> {
   using KVCachePassBase::KVCachePassBase;
 
   void runOnOperation() override {
@@ -325,7 +325,7 @@ struct KVCachePass : public mnemo::graph::impl::KVCachePassBase<KVCachePass> {
 
 } // namespace
 
-SmallVector<KVCacheIO> mnemo::graph::findKVCacheIO(func::FuncOp fn) {
+SmallVector<mnemo::KVCacheIO> mnemo::findKVCacheIO(func::FuncOp fn) {
   SmallVector<KVCacheIO> out;
   if (fn.isExternal())
     return out;

@@ -21,10 +21,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mnemo/Memory/Passes.h"
+#include "mnemo/Memory/Transforms/Passes.h"
 
-#include "mnemo/Memory/BufferLiveness.h"
-#include "mnemo/Memory/TensorPeak.h"
+#include "mnemo/Memory/Planning/BufferLiveness.h"
+#include "mnemo/Memory/Planning/TensorPeak.h"
 
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/IRMapping.h"
@@ -33,7 +33,7 @@
 
 namespace mnemo {
 #define GEN_PASS_DEF_PATCHSCHEDULEPASS
-#include "mnemo/Memory/Passes.h.inc"
+#include "mnemo/Memory/Transforms/Passes.h.inc"
 } // namespace mnemo
 
 using namespace mlir;

@@ -9,10 +9,10 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mnemo/Memory/Passes.h"
+#include "mnemo/Memory/Transforms/Passes.h"
 
-#include "mnemo/Memory/BufferLiveness.h"
-#include "mnemo/Memory/TileAttrs.h"
+#include "mnemo/Memory/Planning/BufferLiveness.h"
+#include "mnemo/Memory/Planning/TileAttrs.h"
 
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
@@ -20,7 +20,7 @@
 
 namespace mnemo {
 #define GEN_PASS_DEF_TILEFORBUDGETPASS
-#include "mnemo/Memory/Passes.h.inc"
+#include "mnemo/Memory/Transforms/Passes.h.inc"
 } // namespace mnemo
 
 using namespace mlir;

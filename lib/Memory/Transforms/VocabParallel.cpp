@@ -12,7 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mnemo/Dialect/Graph/Transforms/Passes.h"
+#include "mnemo/Memory/Transforms/Passes.h"
 #include "mnemo/Support/ConstantData.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -24,10 +24,10 @@
 
 #include <cstring>
 
-namespace mnemo::graph {
+namespace mnemo {
 #define GEN_PASS_DEF_VOCABPARALLELPASS
-#include "mnemo/Dialect/Graph/Transforms/Passes.h.inc"
-} // namespace mnemo::graph
+#include "mnemo/Memory/Transforms/Passes.h.inc"
+} // namespace mnemo
 
 using namespace mlir;
 using namespace mnemo::graph;
@@ -209,7 +209,7 @@ public:
 };
 
 struct VocabParallelPass
-    : public mnemo::graph::impl::VocabParallelPassBase<VocabParallelPass> {
+    : public mnemo::impl::VocabParallelPassBase<VocabParallelPass> {
   using VocabParallelPassBase::VocabParallelPassBase;
 
   /// Row range [off, off + len) of part `k` of `parts` over `vocab`:

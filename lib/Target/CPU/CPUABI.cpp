@@ -9,12 +9,12 @@
 
 #include "mnemo/Target/CPU/Passes.h"
 #include "mnemo/Target/CPU/MemRefPointers.h"
-#include "mnemo/Target/CPU/SizeBounds.h"
+#include "mnemo/Memory/Planning/SizeBounds.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Dialect/Mem/IR/Mem.h"
-#include "mnemo/Memory/BufferLiveness.h"
-#include "mnemo/Memory/MemoryPlan.h"
-#include "mnemo/Memory/TierRewrite.h"
+#include "mnemo/Memory/Planning/BufferLiveness.h"
+#include "mnemo/Memory/Planning/MemoryPlan.h"
+#include "mnemo/Memory/Planning/TierRewrite.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"

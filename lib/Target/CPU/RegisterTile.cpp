@@ -26,7 +26,7 @@
 #include "RegisterTileKernels.h"
 #include "mnemo/Target/CPU/PassTarget.h"
 #include "mnemo/Target/CPU/PackWeights.h"
-#include "mnemo/Target/CPU/SizeBounds.h"
+#include "mnemo/Memory/Planning/SizeBounds.h"
 #include "mnemo/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -1,5 +1,5 @@
-// RUN: mnemo-translate --import-onnx %S/../../examples/tiny_cnn.onnx --infer-shapes | mnemo-opt --mnemo-patch-geometry -o /dev/null | FileCheck %s --check-prefix=LIST
-// RUN: mnemo-translate --import-onnx %S/../../examples/tiny_cnn.onnx --infer-shapes | mnemo-opt --mnemo-patch-geometry="cut=1 patches=2" -o /dev/null | FileCheck %s --check-prefix=DETAIL
+// RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --infer-shapes | mnemo-opt --mnemo-patch-geometry -o /dev/null | FileCheck %s --check-prefix=LIST
+// RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --infer-shapes | mnemo-opt --mnemo-patch-geometry="cut=1 patches=2" -o /dev/null | FileCheck %s --check-prefix=DETAIL
 // RUN: mnemo-opt %s --split-input-file --mnemo-patch-geometry="cut=3" -verify-diagnostics -o /dev/null
 
 // The example model's stage: stem conv (stride 2), a residual depthwise

@@ -1,5 +1,5 @@
 // RUN: mnemo-opt %s --split-input-file --mnemo-depthwise-channel-tiles="tiles=4" --canonicalize | FileCheck %s
-// RUN: mnemo-translate --import-onnx %S/../../examples/tiny_cnn.onnx | mnemo-opt --mnemo-graph-to-linalg --mnemo-depthwise-channel-tiles --resolve-ranked-shaped-type-result-dims --canonicalize | FileCheck %s --check-prefix=MODEL
+// RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx | mnemo-opt --mnemo-graph-to-linalg --mnemo-depthwise-channel-tiles --resolve-ranked-shaped-type-result-dims --canonicalize | FileCheck %s --check-prefix=MODEL
 // RUN: not mnemo-opt %s --split-input-file --mnemo-depthwise-channel-tiles="tiles=0" -o /dev/null 2>&1 | FileCheck %s --check-prefix=BAD
 
 // A padded depthwise conv over 8 channels becomes 4 tiles of 2 channels;

@@ -1,7 +1,7 @@
 // RUN: mnemo-opt %s --split-input-file --mnemo-feature-slice="print=1" | FileCheck %s
 // RUN: mnemo-opt %s --split-input-file --mnemo-feature-slice="op=out loop=0 slices=4 print=1" | FileCheck %s --check-prefix=NAMED
 // RUN: mnemo-opt %s --split-input-file --mnemo-feature-slice="sram-budget=100000000 print=1" | FileCheck %s --check-prefix=FITS
-// RUN: mnemo-translate --import-onnx %S/../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-feature-slice="print=1" | FileCheck %s --check-prefix=MODEL
+// RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-feature-slice="print=1" | FileCheck %s --check-prefix=MODEL
 
 // Attention over 4 heads (scores, softmax, P.V): the 4x32x32 scores and
 // their softmax temporaries are the peak. The group is the whole attention.

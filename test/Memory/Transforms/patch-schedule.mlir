@@ -1,8 +1,8 @@
 // The example model (its symbolic batch pinned to 1: the schedule needs
 // static maps), cut after its max pool into 2x2 patches.
-// RUN: mnemo-translate --import-onnx %S/../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-patch-schedule="cut=/blocks/blocks.1/MaxPool patches=2 print=1" -canonicalize | FileCheck %s --check-prefix=MODEL
+// RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-patch-schedule="cut=/blocks/blocks.1/MaxPool patches=2 print=1" -canonicalize | FileCheck %s --check-prefix=MODEL
 // Without a cut the pass chooses one (smallest peak within 20% extra MACs).
-// RUN: mnemo-translate --import-onnx %S/../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-patch-schedule="print=1 list-candidates=1" -o /dev/null | FileCheck %s --check-prefix=CHOOSE
+// RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-patch-schedule="print=1 list-candidates=1" -o /dev/null | FileCheck %s --check-prefix=CHOOSE
 // RUN: mnemo-opt %s --mnemo-graph-to-linalg --mnemo-patch-schedule="cut=relu patches=2" | FileCheck %s
 // RUN: mnemo-opt %s --mnemo-graph-to-linalg --mnemo-patch-schedule="sram-budget=100000000 print=1" | FileCheck %s --check-prefix=FITS
 

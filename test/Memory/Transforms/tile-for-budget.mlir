@@ -1,6 +1,6 @@
 // RUN: mnemo-opt %s --split-input-file --mnemo-tile-for-budget="sram-budget=65536 print=1" | FileCheck %s
 // RUN: mnemo-opt %s --split-input-file --mnemo-tile-for-budget="sram-budget=100000000 print=1" | FileCheck %s --check-prefix=FITS
-// RUN: mnemo-translate --import-onnx %S/../../examples/tiny_gpt.onnx --debug-info | mnemo-opt --mnemo-graph-to-linalg --mnemo-tile-for-budget="sram-budget=16384 print=1" | FileCheck %s --check-prefix=MODEL
+// RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_gpt.onnx --debug-info | mnemo-opt --mnemo-graph-to-linalg --mnemo-tile-for-budget="sram-budget=16384 print=1" | FileCheck %s --check-prefix=MODEL
 
 // An LM head: 128 tokens x 64 -> 512 logits (416 KiB at once). Splitting
 // the vocabulary keeps the 32 KiB activations on chip across tiles, so the

@@ -11,7 +11,7 @@
 #ifndef MNEMO_MEMORY_BUFFERLIVENESS_H
 #define MNEMO_MEMORY_BUFFERLIVENESS_H
 
-#include "mnemo/Memory/MemoryPlan.h"
+#include "mnemo/Memory/Planning/MemoryPlan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"

@@ -10,8 +10,8 @@
 #ifndef MNEMO_MEMORY_MEMORYPLAN_H
 #define MNEMO_MEMORY_MEMORYPLAN_H
 
-#include "mnemo/Memory/Planner.h"
-#include "mnemo/Memory/Tiers.h"
+#include "mnemo/Memory/Planning/Planner.h"
+#include "mnemo/Memory/Planning/Tiers.h"
 
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"

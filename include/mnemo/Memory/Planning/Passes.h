@@ -1,7 +1,7 @@
-//===- Passes.h - memory planning passes ------------------------*- C++ -*-===//
+//===- Passes.h - memory analysis and planning passes ------------*- C++ -*-===//
 
-#ifndef MNEMO_MEMORY_PASSES_H
-#define MNEMO_MEMORY_PASSES_H
+#ifndef MNEMO_MEMORY_PLANNING_PASSES_H
+#define MNEMO_MEMORY_PLANNING_PASSES_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -15,10 +15,10 @@
 
 namespace mnemo {
 #define GEN_PASS_DECL
-#include "mnemo/Memory/Passes.h.inc"
+#include "mnemo/Memory/Planning/Passes.h.inc"
 
 #define GEN_PASS_REGISTRATION
-#include "mnemo/Memory/Passes.h.inc"
+#include "mnemo/Memory/Planning/Passes.h.inc"
 } // namespace mnemo
 
-#endif // MNEMO_MEMORY_PASSES_H
+#endif // MNEMO_MEMORY_PLANNING_PASSES_H

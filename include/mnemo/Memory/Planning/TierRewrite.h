@@ -3,8 +3,8 @@
 #ifndef MNEMO_MEMORY_TIERREWRITE_H
 #define MNEMO_MEMORY_TIERREWRITE_H
 
-#include "mnemo/Memory/BufferLiveness.h"
-#include "mnemo/Memory/Tiers.h"
+#include "mnemo/Memory/Planning/BufferLiveness.h"
+#include "mnemo/Memory/Planning/Tiers.h"
 
 namespace mnemo::memory {
 

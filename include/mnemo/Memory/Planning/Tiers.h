@@ -13,7 +13,7 @@
 #ifndef MNEMO_MEMORY_TIERS_H
 #define MNEMO_MEMORY_TIERS_H
 
-#include "mnemo/Memory/Planner.h"
+#include "mnemo/Memory/Planning/Planner.h"
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/Error.h"
