@@ -81,3 +81,4 @@ if config.mnemo_cuda_toolkit and os.path.exists(
         os.path.join(config.mnemo_cuda_toolkit, "bin", "ptxas")):
     config.available_features.add("cuda-toolkit")
     config.substitutions.append(("%ptxas", os.path.join(config.mnemo_cuda_toolkit, "bin", "ptxas")))
+    config.substitutions.append(("%cuda_toolkit", config.mnemo_cuda_toolkit))

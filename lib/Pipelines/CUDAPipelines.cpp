@@ -59,8 +59,13 @@ void buildCUDALowerPipeline(OpPassManager &pm,
                             "O=3}",
                             std::string(options.arch))
                   .str());
-  addText(pm, "gpu.module(strip-debuginfo,convert-gpu-to-nvvm,"
-              "canonicalize,cse,reconcile-unrealized-casts)");
+  // Locations survive until the libdevice check, which names the node.
+  addText(pm, "gpu.module(convert-gpu-to-nvvm,canonicalize,cse,"
+              "reconcile-unrealized-casts)");
+  CheckLibdevicePassOptions libdevice;
+  libdevice.toolkit = toolkit;
+  pm.addPass(createCheckLibdevicePass(libdevice));
+  addText(pm, "gpu.module(strip-debuginfo)");
   // Host side: one stream per run (gpu-async-region chains launches and
   // copies with tokens; the runtime hands out the run's stream).
   addText(pm, "func.func(gpu-async-region),"

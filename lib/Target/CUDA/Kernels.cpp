@@ -161,11 +161,12 @@ mnemo::cuda::assembleKernels(ModuleOp module, StringRef toolkit, StringRef arch,
   return kernels;
 }
 
-std::string mnemo::cuda::kernelsJson(ArrayRef<KernelInfo> kernels,
-                                     StringRef arch) {
+llvm::json::Value mnemo::cuda::kernelsValue(ArrayRef<KernelInfo> kernels,
+                                           StringRef arch) {
   using namespace llvm::json;
   Array list;
-  for (const KernelInfo &k : kernels)
+  int64_t maxRegs = 0, maxShared = 0, spilling = 0;
+  for (const KernelInfo &k : kernels) {
     list.push_back(Object{{"module", k.binary},
                           {"kernel", k.name},
                           {"registers", k.registers},
@@ -175,9 +176,46 @@ std::string mnemo::cuda::kernelsJson(ArrayRef<KernelInfo> kernels,
                           {"spill_loads", k.spillLoads},
                           {"grid", Array{k.grid[0], k.grid[1], k.grid[2]}},
                           {"block", Array{k.block[0], k.block[1], k.block[2]}}});
-  llvm::json::Value v = Object{{"arch", arch}, {"kernels", std::move(list)}};
+    maxRegs = std::max(maxRegs, k.registers);
+    maxShared = std::max(maxShared, k.sharedBytes);
+    if (k.spillStores > 0 || k.spillLoads > 0)
+      ++spilling;
+  }
+  return Object{{"arch", arch},
+                {"kernels", std::move(list)},
+                {"totals", Object{{"kernels", int64_t(kernels.size())},
+                                  {"max_registers", maxRegs},
+                                  {"max_shared_bytes", maxShared},
+                                  {"kernels_with_spills", spilling}}}};
+}
+
+std::string mnemo::cuda::kernelsJson(ArrayRef<KernelInfo> kernels,
+                                     StringRef arch) {
   std::string s;
   llvm::raw_string_ostream os(s);
-  os << llvm::formatv("{0:2}", v) << "\n";
+  os << llvm::formatv("{0:2}", kernelsValue(kernels, arch)) << "\n";
+  return s;
+}
+
+std::string mnemo::cuda::kernelsHtml(ArrayRef<KernelInfo> kernels,
+                                     StringRef arch) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  // A size only known at run time (-1) shows as "?".
+  auto num = [](int64_t v) { return v < 0 ? std::string("?") : std::to_string(v); };
+  auto dims = [&](const int64_t (&d)[3]) {
+    return num(d[0]) + " x " + num(d[1]) + " x " + num(d[2]);
+  };
+  os << "<h2>CUDA kernels (" << arch << ", ptxas)</h2>\n<table>\n"
+     << "<tr><th>kernel</th><th>grid</th><th>block</th><th>registers</th>"
+        "<th>shared bytes</th><th>stack bytes</th><th>spill stores</th>"
+        "<th>spill loads</th></tr>\n";
+  for (const KernelInfo &k : kernels)
+    os << "<tr><td>" << k.binary << "::" << k.name << "</td><td>"
+       << dims(k.grid) << "</td><td>" << dims(k.block) << "</td><td>"
+       << num(k.registers) << "</td><td>" << num(k.sharedBytes) << "</td><td>"
+       << num(k.stackBytes) << "</td><td>" << num(k.spillStores)
+       << "</td><td>" << num(k.spillLoads) << "</td></tr>\n";
+  os << "</table>\n";
   return s;
 }

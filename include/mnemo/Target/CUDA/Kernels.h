@@ -12,6 +12,7 @@
 #define MNEMO_TARGET_CUDA_KERNELS_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/JSON.h"
 
 #include <string>
 #include <vector>
@@ -35,8 +36,15 @@ llvm::FailureOr<std::vector<KernelInfo>>
 assembleKernels(mlir::ModuleOp module, llvm::StringRef toolkit,
                 llvm::StringRef arch, bool fatbin);
 
-/// The kernels as a JSON array (the artifact's <name>.kernels.json).
+/// The kernels as JSON: {"arch", "kernels": [...], "totals": {...}} (the
+/// artifact's <name>.kernels.json, and the "cuda" entry of a --report).
+llvm::json::Value kernelsValue(llvm::ArrayRef<KernelInfo> kernels,
+                               llvm::StringRef arch);
 std::string kernelsJson(llvm::ArrayRef<KernelInfo> kernels,
+                        llvm::StringRef arch);
+
+/// The kernels as an HTML table (a --report's CUDA section).
+std::string kernelsHtml(llvm::ArrayRef<KernelInfo> kernels,
                         llvm::StringRef arch);
 
 } // namespace mnemo::cuda

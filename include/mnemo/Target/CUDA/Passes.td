@@ -144,4 +144,25 @@ def ReshapesAsCastsPass : Pass<"mnemo-cuda-reshapes-as-casts",
                            "::mlir::arith::ArithDialect"];
 }
 
+def CheckLibdevicePass : Pass<"mnemo-cuda-check-libdevice",
+                              "::mlir::ModuleOp"> {
+  let summary = "Fails clearly where kernels need libdevice and it is not "
+                "there";
+  let description = [{
+    `convert-gpu-to-nvvm` lowers most `math` ops on floats (exp, log, tanh,
+    erf, pow, sin, ...) to calls of libdevice's `__nv_*` functions, which
+    `gpu-module-to-binary` links from `<toolkit>/nvvm/libdevice`. Without
+    the CUDA toolkit nothing links them: ptxas would reject the kernel, or,
+    with no ptxas, the driver's JIT would fail on the GPU at run time. This
+    pass, run after `convert-gpu-to-nvvm` and before debug locations are
+    stripped, reports each kernel calling an `__nv_*` function with the
+    location of the call (the ONNX node it came from) and where libdevice
+    was looked for, when `toolkit` has no `nvvm/libdevice/libdevice.10.bc`.
+  }];
+  let options = [
+    Option<"toolkit", "toolkit", "std::string", "\"\"",
+           "The CUDA toolkit's root (empty: none)">,
+  ];
+}
+
 #endif // MNEMO_TARGET_CUDA_PASSES
