@@ -4,6 +4,7 @@
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -92,6 +93,99 @@ void reportHostUse(Operation *op) {
                      "from device data): the CUDA target cannot run it";
 }
 
+/// The buffer under a chain of views.
+Value rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether `op` (a launch or a run's op, with what it nests) may write the
+/// buffer `root`: it uses a view of it anywhere inside.
+bool mayWrite(Operation *op, Value root) {
+  bool found = false;
+  op->walk([&](Operation *inner) {
+    for (Value v : inner->getOperands())
+      if (isa<MemRefType>(v.getType()) && rootBuffer(v) == root)
+        found = true;
+    if (found)
+      return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return found && !isa<memref::LoadOp, memref::DimOp>(op) &&
+         !isa<ViewLikeOpInterface>(op);
+}
+
+/// A run reading a value an earlier run of its block computed (CSE merged
+/// the comparisons of two unrolled tiny ops, with a kernel launched between
+/// them): the value's computation, loads and pure arithmetic only, is
+/// copied to the front of the later run, as long as nothing between the
+/// two writes a buffer it loads. Else the runs cannot be split and the
+/// value is reported.
+LogicalResult rematerialize(MutableArrayRef<SmallVector<Operation *>> runs) {
+  DenseMap<Operation *, unsigned> runOf;
+  for (auto [i, run] : llvm::enumerate(runs))
+    for (Operation *op : run)
+      runOf[op] = i;
+  for (auto [i, run] : llvm::enumerate(runs)) {
+    Operation *front = run.front();
+    Block *block = front->getBlock();
+    llvm::SetVector<Operation *> slice; // in block order, from earlier runs
+    SmallVector<Value> work;
+    for (Operation *op : run)
+      op->walk([&](Operation *inner) {
+        for (Value v : inner->getOperands())
+          work.push_back(v);
+      });
+    bool ok = true;
+    while (!work.empty()) {
+      Operation *def = work.pop_back_val().getDefiningOp();
+      auto it = def ? runOf.find(def) : runOf.end();
+      if (it == runOf.end() || it->second == i || slice.contains(def))
+        continue;
+      if (def->getBlock() != block || def->getNumRegions() ||
+          !(isa<memref::LoadOp>(def) || isMemoryEffectFree(def))) {
+        ok = false;
+        break;
+      }
+      slice.insert(def);
+      llvm::append_range(work, def->getOperands());
+    }
+    if (!ok || slice.empty())
+      continue;
+    SmallVector<Operation *> ordered(slice.begin(), slice.end());
+    llvm::sort(ordered, [](Operation *a, Operation *b) {
+      return a->isBeforeInBlock(b);
+    });
+    // Nothing between the first copied op and the run writes what it loads.
+    for (Operation *op : ordered) {
+      auto load = dyn_cast<memref::LoadOp>(op);
+      if (!load)
+        continue;
+      Value root = rootBuffer(load.getMemRef());
+      for (Operation *it = op->getNextNode(); it && it != front;
+           it = it->getNextNode())
+        if (!slice.contains(it) && mayWrite(it, root))
+          return reportHostUse(op), failure();
+    }
+    OpBuilder b(front);
+    IRMapping map;
+    SmallVector<Operation *> copies;
+    for (Operation *op : ordered)
+      copies.push_back(b.clone(*op, map));
+    for (Operation *op : run)
+      op->walk([&](Operation *inner) {
+        for (OpOperand &use : inner->getOpOperands())
+          if (Value v = map.lookupOrNull(use.get()))
+            use.set(v);
+      });
+    run.insert(run.begin(), copies.begin(), copies.end());
+    for (Operation *c : copies)
+      runOf[c] = i;
+  }
+  return success();
+}
+
 struct LaunchHostOpsPass
     : public mnemo::impl::LaunchHostOpsPassBase<LaunchHostOpsPass> {
   void runOnOperation() override {
@@ -157,6 +251,8 @@ struct LaunchHostOpsPass
       if (!run.empty())
         runs.push_back(std::move(run));
     }
+    if (failed(rematerialize(runs)))
+      return signalPassFailure();
     for (ArrayRef<Operation *> run : runs) {
       llvm::SmallPtrSet<Operation *, 8> inRun(run.begin(), run.end());
       Block *block = run.front()->getBlock();

@@ -118,3 +118,38 @@ func.func @captured_scalar(%value: memref<f32>, %out: memref<4xf32>) {
   }
   return
 }
+
+// -----
+
+// Two runs of scalar code (tiny ops unrolled) with a kernel launched
+// between them, the second storing a comparison CSE merged with the
+// first's: the comparison and the load under it are copied into the
+// second run (nothing between writes %t), so each run is its own launch.
+// CHECK-LABEL: func.func @split_runs
+// CHECK: gpu.launch blocks
+// CHECK: %[[X:.*]] = memref.load %{{.*}}[] : memref<i64>
+// CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[X]]
+// CHECK: memref.store %[[EQ]], %{{.*}}[] : memref<i1>
+// CHECK: gpu.launch blocks
+// CHECK: memref.store %{{.*}}, %{{.*}}[%{{.*}}] : memref<4xf32>
+// CHECK: gpu.launch blocks
+// CHECK: %[[X2:.*]] = memref.load %{{.*}}[] : memref<i64>
+// CHECK: %[[EQ2:.*]] = arith.cmpi eq, %[[X2]]
+// CHECK: memref.store %[[EQ2]], %{{.*}}[] : memref<i1>
+// CHECK: return
+func.func @split_runs(%t: memref<i64>, %m1: memref<i1>, %o: memref<4xf32>, %m2: memref<i1>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %one = arith.constant 1 : i64
+  %x = memref.load %t[] : memref<i64>
+  %eq = arith.cmpi eq, %x, %one : i64
+  memref.store %eq, %m1[] : memref<i1>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %two = arith.constant 2.0 : f32
+    memref.store %two, %o[%c0] : memref<4xf32>
+    gpu.terminator
+  }
+  memref.store %eq, %m2[] : memref<i1>
+  return
+}

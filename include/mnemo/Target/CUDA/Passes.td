@@ -64,8 +64,12 @@ def LaunchHostOpsPass : Pass<"mnemo-cuda-launch-host-ops",
     benchmark.
 
     Index arithmetic, views (`memref.view`, `subview`, reshapes, `dim`),
-    allocations and launches stay on the host. A run whose result is used
-    on the host (a shape read from device data) cannot be launched and is
+    allocations and launches stay on the host. A run reading a value an
+    earlier run computed (two unrolled tiny ops whose comparisons CSE
+    merged, a kernel launched between them) gets its own copy of that
+    value's computation (loads and pure arithmetic), provided nothing in
+    between writes what it loads. A run whose result is used on the host
+    (a shape read from device data), or that cannot be split that way, is
     an error naming the op.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
