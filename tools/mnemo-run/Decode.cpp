@@ -322,9 +322,13 @@ struct Stepper {
     auto t0 = std::chrono::steady_clock::now();
     int rc = a.run(dims.data(), ins.data(), outPtrs.data(), shapes.data(),
                    ws.data());
-    ms = std::chrono::duration<double, std::milli>(
-             std::chrono::steady_clock::now() - t0)
-             .count();
+    // A CUDA step's latency is its device time (CUDA events), as
+    // mnemo-run --repeat reports it; host copies of the staging excluded.
+    ms = a.cuda && a.deviceMs >= 0
+             ? a.deviceMs
+             : std::chrono::duration<double, std::milli>(
+                   std::chrono::steady_clock::now() - t0)
+                   .count();
     if (rc != 0)
       return fail(a.sig.name + "_run_dims returned " + Twine(rc) + " (" +
                   describeRunError(rc) + ")");

@@ -383,11 +383,6 @@ static int runMain(int argc, char **argv) {
   if (!artifact.empty())
     sig = loaded.sig;
   RunDimsFn runDims = loaded.run;
-  if (loaded.cuda && decodeSteps > 0) {
-    errs() << "mnemo-run: --decode-steps does not drive CUDA artifacts yet\n";
-    return 2;
-  }
-
   if (decodeSteps > 0) {
     LoadedArtifact ref;
     if (!referenceArtifact.empty() && !loadArtifact(referenceArtifact, ref))
