@@ -42,8 +42,8 @@ struct CheckLibdevicePass
           diag << "no CUDA toolkit was found when mnemo was built";
         else
           diag << "libdevice is not at " << path;
-        diag << " (install the CUDA toolkit, e.g. scripts/setup.sh does, "
-                "and rebuild)";
+        diag << " (build mnemo where the CUDA toolkit is installed, e.g. "
+                "/usr/local/cuda, so that CMake finds it)";
         failed = true;
       });
     });
