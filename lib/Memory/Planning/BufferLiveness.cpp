@@ -37,6 +37,12 @@ FailureOr<MemoryPlan> planFunction(func::FuncOp fn,
   return std::move(*plan);
 }
 
+Value rootBuffer(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
 func::FuncOp lookupEntry(ModuleOp module, StringRef name) {
   auto fn = module.lookupSymbol<func::FuncOp>(name);
   if (!fn)

@@ -13,6 +13,7 @@
 
 #include "mnemo/Target/CPU/BufferAliases.h"
 #include "mnemo/Target/CPU/Passes.h"
+#include "mnemo/Memory/Planning/BufferLiveness.h"
 
 #include "mnemo/Support/MathExtras.h"
 
@@ -159,10 +160,7 @@ std::optional<PadCopy> matchPadCopy(linalg::LinalgOp fill) {
       continue;
     // A copy source aliasing the buffer would read the fill.
     pc.source = pc.copy->getOperand(0);
-    Value root = pc.source;
-    while (auto v = root.getDefiningOp<ViewLikeOpInterface>())
-      root = v.getViewSource();
-    if (root == buffer)
+    if (mnemo::memory::rootBuffer(pc.source) == buffer)
       continue;
     return pc;
   }

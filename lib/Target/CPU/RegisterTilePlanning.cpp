@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "RegisterTileKernels.h"
+#include "mnemo/Memory/Planning/BufferLiveness.h"
 #include "mnemo/Target/CPU/BufferAliases.h"
 
 #include "mlir/Dialect/Affine/Utils.h"
@@ -429,13 +430,6 @@ bool deadAfter(Value base, Operation *op) {
       .value_or(true);
 }
 
-/// The buffer under any chain of views.
-Value rootBuffer(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
 /// Where a view's elements lie in the buffer under it (a static
 /// identity-layout memref), when its layout is static: element idx is at
 /// offset + sum(idx[i] * strides[i]) of the root seen as one dimension.
@@ -455,7 +449,7 @@ struct FlatLayout {
 
 std::optional<FlatLayout> flatLayout(Value view) {
   FlatLayout l;
-  l.root = rootBuffer(view);
+  l.root = mnemo::memory::rootBuffer(view);
   auto type = dyn_cast<MemRefType>(view.getType());
   auto rootType = dyn_cast<MemRefType>(l.root.getType());
   if (!type || !rootType || !rootType.getLayout().isIdentity() ||
@@ -496,7 +490,7 @@ bool movableBefore(Operation *other, linalg::LinalgOp op,
             if (isa<CallOpInterface>(nested))
               return WalkResult::interrupt();
             for (Value v : nested->getOperands())
-              if ((isa<MemRefType>(v.getType()) && used.contains(rootBuffer(v))) ||
+              if ((isa<MemRefType>(v.getType()) && used.contains(mnemo::memory::rootBuffer(v))) ||
                   !defsOk(v))
                 return WalkResult::interrupt();
             return WalkResult::advance();
@@ -512,7 +506,7 @@ linalg::GenericOp nextElementwise(linalg::LinalgOp op,
   llvm::SmallPtrSet<Value, 4> used;
   for (Value v : op->getOperands())
     if (isa<MemRefType>(v.getType()))
-      used.insert(rootBuffer(v));
+      used.insert(mnemo::memory::rootBuffer(v));
   Operation *after = op->getNextNode();
   for (; after && !isa<linalg::GenericOp>(after); after = after->getNextNode()) {
     if (!movableBefore(after, op, used, between))

@@ -1,6 +1,7 @@
 //===- LaunchHostOps.cpp - leftover compute into one-thread launches ------===//
 
 #include "mnemo/Target/CUDA/Passes.h"
+#include "mnemo/Memory/Planning/BufferLiveness.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
@@ -93,20 +94,13 @@ void reportHostUse(Operation *op) {
                      "from device data): the CUDA target cannot run it";
 }
 
-/// The buffer under a chain of views.
-Value rootBuffer(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
 /// Whether `op` (a launch or a run's op, with what it nests) may write the
 /// buffer `root`: it uses a view of it anywhere inside.
 bool mayWrite(Operation *op, Value root) {
   bool found = false;
   op->walk([&](Operation *inner) {
     for (Value v : inner->getOperands())
-      if (isa<MemRefType>(v.getType()) && rootBuffer(v) == root)
+      if (isa<MemRefType>(v.getType()) && mnemo::memory::rootBuffer(v) == root)
         found = true;
     if (found)
       return WalkResult::interrupt();
@@ -130,7 +124,7 @@ LogicalResult rematerialize(MutableArrayRef<SmallVector<Operation *>> runs) {
   for (auto [i, run] : llvm::enumerate(runs)) {
     Operation *front = run.front();
     Block *block = front->getBlock();
-    llvm::SetVector<Operation *> slice; // in block order, from earlier runs
+    llvm::SetVector<Operation *> slice; // ops of earlier runs it reads
     SmallVector<Value> work;
     for (Operation *op : run)
       op->walk([&](Operation *inner) {
@@ -143,8 +137,7 @@ LogicalResult rematerialize(MutableArrayRef<SmallVector<Operation *>> runs) {
       auto it = def ? runOf.find(def) : runOf.end();
       if (it == runOf.end() || it->second == i || slice.contains(def))
         continue;
-      if (def->getBlock() != block || def->getNumRegions() ||
-          !(isa<memref::LoadOp>(def) || isMemoryEffectFree(def))) {
+      if (def->getBlock() != block || !readsOnly(def)) {
         ok = false;
         break;
       }
@@ -162,7 +155,7 @@ LogicalResult rematerialize(MutableArrayRef<SmallVector<Operation *>> runs) {
       auto load = dyn_cast<memref::LoadOp>(op);
       if (!load)
         continue;
-      Value root = rootBuffer(load.getMemRef());
+      Value root = mnemo::memory::rootBuffer(load.getMemRef());
       for (Operation *it = op->getNextNode(); it && it != front;
            it = it->getNextNode())
         if (!slice.contains(it) && mayWrite(it, root))

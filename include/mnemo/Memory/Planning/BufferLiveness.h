@@ -70,6 +70,9 @@ std::string nodeName(mlir::Location loc);
 /// Element size in bytes of a memref element type.
 int64_t elementBytes(mlir::Type t);
 
+/// The buffer under any chain of views (ViewLikeOpInterface) of `v`.
+mlir::Value rootBuffer(mlir::Value v);
+
 } // namespace mnemo::memory
 
 #endif // MNEMO_MEMORY_BUFFERLIVENESS_H
