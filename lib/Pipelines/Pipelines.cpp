@@ -111,6 +111,11 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
     if (tile.parallel)
       addText(pm, "func.func(mnemo-cpu-parallelize-loops),"
                   "scf-forall-to-parallel");
+    // After the chunking: each thread's chunk reduces with vectors.
+    VectorizeReductionsPassOptions reductions;
+    reductions.cpu = options.cpu;
+    reductions.cpuFeatures = options.cpuFeatures;
+    pm.addNestedPass<func::FuncOp>(createVectorizeReductionsPass(reductions));
   }
   addText(pm, "func.func(convert-linalg-to-loops),canonicalize,cse");
 }

@@ -210,7 +210,11 @@ def sliced_case(name, tag, model, data, flags, min_ratio, expect="feature slice:
     global passed, failed
     base = os.path.join(args.workdir, name + "_plain")
     out = os.path.join(args.workdir, name + "_" + tag)
-    if not os.path.exists(os.path.join(base, "r.json")):
+    # The plain artifact is shared by this model's cases; one built by an
+    # older mnemoc (a kept build directory) would not be the reference.
+    report = os.path.join(base, "r.json")
+    mnemoc = os.path.join(args.bindir, "mnemoc")
+    if not os.path.exists(report) or os.path.getmtime(report) < os.path.getmtime(mnemoc):
         subprocess.run([os.path.join(args.bindir, "mnemoc"), model, "-o", base, "--name", name,
                         "--report=" + os.path.join(base, "r.json")], capture_output=True)
     ref = plain_reference(name + "_plain", data)

@@ -126,6 +126,41 @@ def InterchangeReductionsPass
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def VectorizeReductionsPass
+    : Pass<"mnemo-cpu-vectorize-reductions", "::mlir::func::FuncOp"> {
+  let summary = "Vector accumulators for reductions over a contiguous inner dim.";
+  let description = [{
+    A `linalg.generic` on buffers whose loops are (parallel..., reduction...)
+    and whose output does not move with the reductions (global average
+    pooling, the mean and variance of a norm, a softmax's max and sum, a
+    row dot product) lowers to a loop that adds every element into one
+    scalar: a chain of dependent adds LLVM may not reorder. Here the
+    trailing reduction dims are flattened where every input holds them
+    contiguously (a 13 x 13 pool is one run of 169 floats), and the run is
+    read `vector-width` lanes at a time into 4 independent accumulators (a
+    multiply feeding an add becomes an FMA), then one accumulator over the
+    whole vectors left, then one masked vector for the rest; the lanes are
+    combined once per output element. The body is applied lane-wise, so
+    only element-wise ops (arith, math) are taken, and no integer division
+    (a masked lane's zero would trap). Accumulators: addf (from 0),
+    maximumf/maxnumf (from -inf), minimumf/minnumf (from +inf). The sum is
+    reassociated, as every vectorized reduction is.
+  }];
+  let options = [
+    Option<"cpu", "cpu", "std::string", "\"host\"",
+           "Target CPU: host, x86-64-v2/v3/v4 or an LLVM CPU name">,
+    Option<"cpuFeatures", "cpu-features", "std::string", "\"\"",
+           "Extra target features: +avx2,-avx512f,...">,
+    Option<"vectorWidth", "vector-width", "int64_t", "0",
+           "f32 lanes per vector, a power of 2 (0: from the target)">,
+  ];
+  let dependentDialects = [
+    "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::affine::AffineDialect"
+  ];
+}
+
 def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::ModuleOp"> {
   let summary = "Register-blocked vector code for f32 contractions.";
   let description = [{
