@@ -20,7 +20,7 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.mnemo_tools_dir, append_path=True)
 
-tools = ["mnemo-opt", "mnemo-translate", "mnemoc", "mnemo-run"]
+tools = ["mnemo-opt", "mnemo-translate", "mnemoc", "mnemo-run", "mnemo-pim-sim"]
 llvm_config.add_tool_substitutions(tools, [config.mnemo_tools_dir, config.llvm_tools_dir])
 
 # Tests on the shared models run only where ../shared is present.
