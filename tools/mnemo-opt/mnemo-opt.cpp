@@ -9,6 +9,7 @@
 #include "mnemo/Conversion/Passes.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
+#include "mnemo/Dialect/PIM/IR/PIM.h"
 #include "mnemo/Memory/Planning/Passes.h"
 #include "mnemo/Memory/Transforms/Passes.h"
 #include "mnemo/Pipelines/Pipelines.h"
@@ -37,7 +38,8 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
   // gpu-module-to-binary translates kernels to LLVM IR in process.
   mlir::registerAllToLLVMIRTranslations(registry);
-  registry.insert<mnemo::graph::GraphDialect, mnemo::mem::MemDialect>();
+  registry.insert<mnemo::graph::GraphDialect, mnemo::mem::MemDialect,
+                  mnemo::pim::PIMDialect>();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "mnemo optimizer driver\n", registry));
 }

@@ -1,0 +1,94 @@
+// RUN: mnemo-opt %s --split-input-file --verify-diagnostics
+
+pim.program @row device(#pim.device<channels = 2, rows = 1024>) {
+  // expected-error @below {{'pim.mac_abk' op row 1024 is outside 0..1023}}
+  pim.mac_abk opsize(64) mask(0x80000000) row(1024)
+  pim.eoc
+}
+
+// -----
+
+pim.program @bank {
+  // expected-error @below {{bank 16 is outside 0..15}}
+  pim.mac_sbk opsize(4) mask(0x80000000) bank(16) row(0)
+  pim.eoc
+}
+
+// -----
+
+pim.program @opsize {
+  // expected-error @below {{opsize 65 is outside 1..64 (64 columns of a row)}}
+  pim.copy_gbbk opsize(65) mask(0x80000000) bank(0) row(0)
+  pim.eoc
+}
+
+// -----
+
+pim.program @mask device(#pim.device<channels = 2>) {
+  // expected-error @below {{channel mask 0x20000000 selects a channel past the device's 2 (bit i is channel 31 - i)}}
+  pim.af mask(0x20000000)
+  pim.eoc
+}
+
+// -----
+
+pim.program @empty_mask {
+  // expected-error @below {{channel mask selects no channel}}
+  pim.rd_mac gpr0(0) mask(0)
+  pim.eoc
+}
+
+// -----
+
+pim.program @one_channel {
+  // expected-error @below {{WR_ABK's channel mask must name exactly one channel}}
+  pim.wr_abk gpr0(0) mask(0xC0000000) row(0)
+  pim.eoc
+}
+
+// -----
+
+pim.program @registers {
+  // expected-error @below {{registers GPR0 65500..65563 are outside the 65536 registers}}
+  pim.rd_sbk gpr0(65500) mask(0x80000000) bank(0) row(0)
+  pim.eoc
+}
+
+// -----
+
+// expected-error @below {{'pim.program' op must end with pim.eoc}}
+pim.program @no_eoc {
+  pim.sync
+}
+
+// -----
+
+pim.program @eoc_early {
+  // expected-error @below {{must be the program's last command}}
+  pim.eoc
+  pim.sync
+  pim.eoc
+}
+
+// -----
+
+// expected-error @below {{a channel must have 16 banks}}
+pim.program @device device(#pim.device<bank_groups = 2>) {
+  pim.eoc
+}
+
+// -----
+
+func.func @gemv_shapes(%x: tensor<1x700xf32>, %w: tensor<768x64xf32>) -> tensor<1x64xf32> {
+  // expected-error @below {{x has 700 columns but the weight 768 rows}}
+  %y = pim.gemv %x, %w : tensor<1x700xf32>, tensor<768x64xf32> -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
+
+// -----
+
+func.func @gemv_layout(%x: tensor<1x768xf32>, %w: tensor<768x64xf32>) -> tensor<1x64xf32> {
+  // expected-error @below {{layout is for a 768 x 128 weight, not 768 x 64}}
+  %y = pim.gemv %x, %w {layout = #pim.gemv_layout<k = 768, n = 128, row_base = 0, slots = 1, passes = 1>} : tensor<1x768xf32>, tensor<768x64xf32> -> tensor<1x64xf32>
+  return %y : tensor<1x64xf32>
+}
