@@ -138,8 +138,6 @@ std::optional<std::string> mnemo::pim::check(const Command &c,
     span1 = c.op == Opcode::EWADD ? c.opsize : 0;
     break;
   case Opcode::WR_BIAS:
-    span0 = 1;
-    break;
   case Opcode::RD_MAC:
   case Opcode::RD_AF:
     span0 = llvm::popcount(c.mask);

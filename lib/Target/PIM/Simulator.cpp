@@ -251,7 +251,7 @@ void Simulator::execute(int64_t ch, const Command &cmd, int64_t rank) {
         c.gb[col * lanes + l] = toBF16(gprs[cmd.gpr0 + col][l]);
     break;
   case Opcode::WR_BIAS:
-    c.acc = gprs[cmd.gpr0];
+    c.acc = gprs[cmd.gpr0 + rank];
     break;
   case Opcode::MAC_ABK:
   case Opcode::MAC_SBK: {
@@ -369,7 +369,7 @@ llvm::Expected<Stats> Simulator::run(llvm::ArrayRef<Command> program,
         stats.movePJ += moveColumnPJ * cmd.opsize;
         break;
       case Opcode::WR_BIAS:
-        t = issue(c, cmd, gprsReady(cmd.gpr0, 1));
+        t = issue(c, cmd, gprsReady(cmd.gpr0 + rank, 1));
         c.free = t + dev.tCCD;
         stats.transferColumns += 1;
         stats.movePJ += moveColumnPJ;

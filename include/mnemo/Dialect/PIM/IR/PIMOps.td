@@ -171,7 +171,7 @@ def PIM_WrGbOp : PIM_CommandOp<"wr_gb",
     (ins I64Attr:$opsize, I64Attr:$gpr0, I64Attr:$mask),
     "`opsize` `(` $opsize `)` `gpr0` `(` $gpr0 `)` `mask` `(` $mask `)`">;
 def PIM_WrBiasOp : PIM_CommandOp<"wr_bias",
-    "WR_BIAS: one register (16 values) into the 16 banks' accumulators.",
+    "WR_BIAS: a register (16 values) per channel into its banks' accumulators.",
     (ins I64Attr:$gpr0, I64Attr:$mask),
     "`gpr0` `(` $gpr0 `)` `mask` `(` $mask `)`">;
 def PIM_MacAbkOp : PIM_CommandOp<"mac_abk",
