@@ -10,6 +10,7 @@
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
 #include "mnemo/Dialect/PIM/IR/PIM.h"
+#include "mnemo/Target/PIM/Transforms/Passes.h"
 #include "mnemo/Memory/Planning/Passes.h"
 #include "mnemo/Memory/Transforms/Passes.h"
 #include "mnemo/Pipelines/Pipelines.h"
@@ -29,6 +30,7 @@ int main(int argc, char **argv) {
   mnemo::registerMnemoConversionPasses();
   mnemo::registerMnemoCPUPasses();
   mnemo::registerMnemoCUDAPasses();
+  mnemo::registerMnemoPIMPasses();
   mnemo::registerMnemoMemoryPlanningPasses();
   mnemo::registerMnemoMemoryTransformsPasses();
   mnemo::registerPipelines();

@@ -3,14 +3,21 @@
 // `--import-onnx`: ONNX model (.onnx, or .onnxtext) -> graph dialect MLIR.
 // `--list-unsupported` prints, in one message, every op type that imported
 // as a generic graph.onnx_node (with opset and count) and exits non-zero.
+// `--emit-pim-asm` / `--emit-pim-bin`: the pim.program ops of an MLIR file
+// as AiM trace text (every program, each after a `# pim.program @name`
+// line, or the one `--program` names) or in mnemo's binary form (one
+// program).
 //
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Dialect/Graph/IR/Graph.h"
+#include "mnemo/Dialect/PIM/IR/PIM.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
 #include "mnemo/Import/ONNX/ImportONNX.h"
 
 #include "mlir/IR/AsmState.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/Parser/Parser.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
@@ -45,11 +52,74 @@ static cl::opt<bool> debugInfo(
     "debug-info",
     cl::desc("Print locations (ONNX node names) so later tools keep them"));
 
+static cl::opt<bool> emitPimAsm(
+    "emit-pim-asm", cl::desc("Print the pim.program ops of an MLIR file as AiM trace text"));
+static cl::opt<bool> emitPimBin(
+    "emit-pim-bin", cl::desc("Write one pim.program of an MLIR file in mnemo's binary form"));
+static cl::opt<std::string> programName(
+    "program", cl::desc("The pim.program to emit (by symbol name)"));
+
+/// --emit-pim-asm / --emit-pim-bin: the programs of an MLIR module.
+static int emitPim() {
+  // The programs may sit in a module at any stage of the pipeline.
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  mnemo::registerImportDialects(registry);
+  registry.insert<mnemo::pim::PIMDialect>();
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(inputFilename, sourceMgr, &context);
+  if (!module)
+    return 1;
+  SmallVector<mnemo::pim::ProgramOp> programs;
+  module->walk([&](mnemo::pim::ProgramOp p) {
+    if (programName.empty() || p.getSymName() == programName)
+      programs.push_back(p);
+  });
+  if (programs.empty()) {
+    llvm::errs() << "mnemo-translate: no pim.program"
+                 << (programName.empty() ? "" : " named '" + programName + "'")
+                 << " in '" << inputFilename << "'\n";
+    return 1;
+  }
+  if (emitPimBin && programs.size() != 1) {
+    llvm::errs() << "mnemo-translate: --emit-pim-bin writes one program; name it "
+                    "with --program (the file has "
+                 << programs.size() << ")\n";
+    return 1;
+  }
+  std::string error;
+  auto output = openOutputFile(outputFilename, &error);
+  if (!output) {
+    llvm::errs() << error << "\n";
+    return 1;
+  }
+  for (mnemo::pim::ProgramOp p : programs) {
+    std::vector<mnemo::pim::Command> commands;
+    for (Operation &op : p.getBody().front())
+      commands.push_back(*mnemo::pim::commandOf(&op));
+    if (emitPimBin) {
+      output->os() << mnemo::pim::encodeBinary(commands);
+      continue;
+    }
+    if (programName.empty())
+      output->os() << "# pim.program @" << p.getSymName() << "\n";
+    mnemo::pim::printTrace(output->os(), commands);
+  }
+  output->keep();
+  return 0;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "mnemo translation driver\n");
+  if (emitPimAsm || emitPimBin)
+    return emitPim();
   if (!importOnnx) {
-    llvm::errs() << "mnemo-translate: choose a translation (--import-onnx)\n";
+    llvm::errs() << "mnemo-translate: choose a translation (--import-onnx, "
+                    "--emit-pim-asm, --emit-pim-bin)\n";
     return 2;
   }
   DialectRegistry registry;

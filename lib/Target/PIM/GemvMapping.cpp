@@ -101,3 +101,21 @@ void mnemo::pim::packGemvWeights(const Device &d, const GemvPlan &p,
         }
       }
 }
+
+llvm::Expected<Stats> mnemo::pim::timeGemv(const Device &d, const GemvPlan &p) {
+  std::vector<Command> prog = emitGemv(d, p, gemvRegisters(d, p, false), 1);
+  prog.push_back(Command()); // EOC
+  Simulator sim(d);
+  return sim.run(prog, /*functional=*/false);
+}
+
+GemvRegisters mnemo::pim::gemvRegisters(const Device &d, const GemvPlan &p,
+                                        bool bias) {
+  GemvRegisters r;
+  r.x = 0;
+  r.y = p.inputRegisters();
+  r.zero = r.y + p.outputRegisters(d);
+  r.partial = r.zero + d.channels;
+  r.bias = bias ? r.partial + (p.passes - 1) * p.outputRegisters(d) : -1;
+  return r;
+}

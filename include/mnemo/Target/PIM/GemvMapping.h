@@ -43,10 +43,18 @@ struct GemvRegisters {
   int64_t x = 0, y = 0, bias = -1, zero = 0, partial = 0;
 };
 
+/// The registers of a program that holds one GEMV: x from 0, then y, the
+/// zeros, the partial sums and (with `bias`) the bias.
+GemvRegisters gemvRegisters(const Device &d, const GemvPlan &plan, bool bias);
+
 /// The commands for `rows` activation rows (no EOC: a program may hold
 /// several GEMVs).
 std::vector<Command> emitGemv(const Device &d, const GemvPlan &plan,
                               const GemvRegisters &regs, int64_t rows);
+
+/// The one-row program (registers as mnemo-pim-emit-programs places
+/// them) timed by the simulator.
+llvm::Expected<Stats> timeGemv(const Device &d, const GemvPlan &plan);
 
 /// The bank rows holding W (row-major K x N floats), rounded to bf16.
 void packGemvWeights(const Device &d, const GemvPlan &plan,

@@ -102,7 +102,8 @@ def PIM_GemvOp : PIM_Op<"gemv", [Pure]> {
     `y = x W` for `x` of shape [R, K] with few rows (R <= 16: a decode
     step's projections, MLP and LM head) and a weight `w` [K, N] that is a
     constant of the model. `layout` (set by the mapping) says where `w`
-    lies in the banks; `bias` [N] is optional.
+    lies in the banks, `program` (set by the emission) the pim.program
+    that computes one row; `bias` [N] is optional.
 
     ```mlir
     %y = pim.gemv %x, %w : tensor<1x768xf32>, tensor<768x2304xf32> -> tensor<1x2304xf32>
@@ -110,7 +111,8 @@ def PIM_GemvOp : PIM_Op<"gemv", [Pure]> {
   }];
   let arguments = (ins AnyRankedTensor:$x, AnyRankedTensor:$w,
                        Optional<AnyRankedTensor>:$bias,
-                       OptionalAttr<PIM_GemvLayoutAttr>:$layout);
+                       OptionalAttr<PIM_GemvLayoutAttr>:$layout,
+                       OptionalAttr<FlatSymbolRefAttr>:$program);
   let results = (outs AnyRankedTensor:$y);
   let assemblyFormat = [{
     $x `,` $w (`bias` $bias^)? attr-dict `:` type($x) `,` type($w)

@@ -1,0 +1,21 @@
+//===- Passes.h - PIM target passes -----------------------------*- C++ -*-===//
+
+#ifndef MNEMO_TARGET_PIM_TRANSFORMS_PASSES_H
+#define MNEMO_TARGET_PIM_TRANSFORMS_PASSES_H
+
+#include "mnemo/Dialect/PIM/IR/PIM.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace mnemo {
+#define GEN_PASS_DECL
+#include "mnemo/Target/PIM/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "mnemo/Target/PIM/Transforms/Passes.h.inc"
+} // namespace mnemo
+
+#endif // MNEMO_TARGET_PIM_TRANSFORMS_PASSES_H
