@@ -38,6 +38,7 @@ public:
 
 std::unique_ptr<TargetBackend> createCPUBackend(const CompileOptions &options);
 std::unique_ptr<TargetBackend> createCUDABackend(const CompileOptions &options);
+std::unique_ptr<TargetBackend> createPIMBackend(const CompileOptions &options);
 
 //===----------------------------------------------------------------------===//
 // Shared by the backends (Artifact.cpp)

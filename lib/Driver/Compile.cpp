@@ -211,8 +211,9 @@ static backendFor(const CompileOptions &options, Location loc) {
     return driver::createCPUBackend(options);
   if (options.target == "cuda")
     return driver::createCUDABackend(options);
-  emitError(loc) << "unknown target '" << options.target
-                 << "' (cpu or cuda; the PIM target is not built yet)";
+  if (options.target == "pim")
+    return driver::createPIMBackend(options);
+  emitError(loc) << "unknown target '" << options.target << "' (cpu, cuda or pim)";
   return nullptr;
 }
 

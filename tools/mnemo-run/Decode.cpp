@@ -11,6 +11,7 @@
 
 #include "Decode.h"
 #include "CUDAStaging.h"
+#include "mnemo/Runtime/PIMRuntime.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -53,6 +54,13 @@ bool mnemo::loadArtifact(const std::string &dir, LoadedArtifact &out) {
     errs() << "mnemo-run: " << dir << ": " << why << "\n";
     return false;
   }
+  // A PIM artifact's host library calls its device through this process's
+  // _mlir_ciface_mnemo_pim_gemv, run on the simulator.
+  if (out.sig.target.kind == "pim")
+    if (llvm::Error e = mnemo::pim::loadPIMRuntime(dir)) {
+      errs() << "mnemo-run: " << dir << ": " << llvm::toString(std::move(e)) << "\n";
+      return false;
+    }
   SmallString<256> so(dir);
   sys::path::append(so, "lib" + out.sig.name + ".so");
   void *lib = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);

@@ -18,6 +18,7 @@
 #endif
 #include "CUDAStaging.h"
 #include "Decode.h"
+#include "mnemo/Runtime/PIMRuntime.h"
 
 #include "mnemo/Driver/Compile.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
@@ -265,6 +266,27 @@ static bool selectRank(std::string &dir) {
 
 static int runMain(int argc, char **argv);
 
+/// The device's share of the run just made (a PIM artifact): modelled
+/// time and energy of its programs on the simulator. False after a device
+/// error (the outputs hold NaN).
+static bool printPIMTotals() {
+  std::string err = mnemo::pim::pimRuntimeError();
+  if (!err.empty()) {
+    errs() << "mnemo-run: PIM device: " << err << "\n";
+    return false;
+  }
+  mnemo::pim::RuntimeTotals t = mnemo::pim::pimRuntimeTotals();
+  double pj = t.actPJ + t.columnPJ + t.macPJ + t.movePJ;
+  outs() << format("pim device: %lld GEMV calls, %lld program runs, %lld cycles "
+                   "(%.3f us modelled), %.2f useful GFLOP/s, energy %.3f uJ (activation "
+                   "%.3f, column %.3f, MAC %.3f, data movement %.3f)\n",
+                   (long long)t.calls, (long long)t.programRuns, (long long)t.cycles,
+                   t.seconds * 1e6, t.seconds > 0 ? t.flops / t.seconds * 1e-9 : 0.0,
+                   pj * 1e-6, t.actPJ * 1e-6, t.columnPJ * 1e-6, t.macPJ * 1e-6,
+                   t.movePJ * 1e-6);
+  return true;
+}
+
 int main(int argc, char **argv) {
   int rc = runMain(argc, argv);
 #ifdef MNEMO_HAVE_MPI
@@ -470,6 +492,9 @@ static int runMain(int argc, char **argv) {
   size_t wsBytes = (sig.workspaceBytes + 63) / 64 * 64;
   void *ws = std::aligned_alloc(64, std::max<size_t>(wsBytes, 64));
 
+  bool pim = sig.target.kind == "pim";
+  if (pim)
+    mnemo::pim::resetPIMRuntimeTotals();
   int rc = runDims(dimArgs.data(), inPtrs.data(), outPtrs.data(),
                    outShapes.data(), ws);
   if (rc != 0) {
@@ -477,6 +502,8 @@ static int runMain(int argc, char **argv) {
            << " (" << describeRunError(rc) << ")\n";
     return 1;
   }
+  if (pim && !printPIMTotals())
+    return 1;
   if (repeat > 0) {
     std::vector<double> ms;
     for (unsigned r = 0; r < repeat; ++r) {

@@ -173,14 +173,26 @@ static cl::list<std::string>
                      "may be repeated)"),
             cl::cat(cat));
 
+static cl::opt<std::string> pimDevice(
+    "pim-device",
+    cl::desc("--target=pim: device settings over the GDDR6-AiM defaults "
+             "(channels=8,rows=4096,refresh=1,...; see mnemo-pim-sim --print-device)"),
+    cl::cat(cat));
+static cl::list<std::string> pimOps(
+    "pim-ops", cl::CommaSeparated,
+    cl::desc("--target=pim: ONNX node names to put on PIM whatever the cost model says"),
+    cl::cat(cat));
+static cl::list<std::string> hostOps(
+    "host-ops", cl::CommaSeparated,
+    cl::desc("--target=pim: ONNX node names to keep on the host"), cl::cat(cat));
+
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(argc, argv, "mnemo ahead-of-time compiler\n");
-  if (target != "cpu" && target != "cuda") {
-    errs() << "mnemoc: --target=" << target
-           << " is not available in this build (cpu or cuda; the PIM target "
-              "is not built yet)\n";
+  if (target != "cpu" && target != "cuda" && target != "pim") {
+    errs() << "mnemoc: --target must be cpu, cuda or pim (got '" << target
+           << "')\n";
     return 2;
   }
   if (!mnemo::memory::isPlannerName(planner) || ilpTimeLimit <= 0) {
@@ -216,6 +228,9 @@ int main(int argc, char **argv) {
   opts.emit = emit;
   opts.target = target;
   opts.cudaArch = cudaArch;
+  opts.pimDevice = pimDevice;
+  opts.pimOps.assign(pimOps.begin(), pimOps.end());
+  opts.hostOps.assign(hostOps.begin(), hostOps.end());
   opts.optLevel = optLevel;
   opts.cpu = cpu;
   opts.cpuFeatures = cpuFeatures;

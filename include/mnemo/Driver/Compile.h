@@ -67,7 +67,7 @@ struct CompileOptions {
   std::string name;              // C symbol prefix; from the file by default
   std::string outDir = ".";
   std::string emit = "so";       // mlir | llvm | obj | so
-  std::string target = "cpu";    // cpu | cuda
+  std::string target = "cpu";    // cpu | cuda | pim
   std::string cudaArch = "sm_90"; // sm_80 | sm_86 | sm_89 | sm_90 | sm_90a
   unsigned optLevel = 3;
   std::string cpu = "host";      // host | x86-64-v2..v4 | LLVM CPU name
@@ -97,6 +97,9 @@ struct CompileOptions {
   int64_t vocabParallel = 0;        // vocabulary parts; 0: as exported
   int64_t vocabRank = -1;           // this module's rank; -1: one device
   std::string lmHeadOutput = "logits"; // logits | last-logits | argmax | last-argmax
+  std::string pimDevice;            // PIM device settings over the AiM defaults
+  std::vector<std::string> pimOps;  // ONNX nodes forced to PIM
+  std::vector<std::string> hostOps; // ONNX nodes kept on the host
 };
 
 /// Parses a byte size: a number with an optional B, KB, KiB, MB, MiB, GB or

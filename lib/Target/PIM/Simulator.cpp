@@ -317,6 +317,15 @@ void Simulator::execute(int64_t ch, const Command &cmd, int64_t rank) {
   }
 }
 
+int64_t Simulator::elapsedCycles() const {
+  int64_t end = hostFree;
+  for (const Channel &c : channels)
+    end = std::max(end, c.free);
+  for (int64_t r : gprReady)
+    end = std::max(end, r);
+  return end;
+}
+
 llvm::Expected<Stats> Simulator::run(llvm::ArrayRef<Command> program,
                                      bool functional) {
   stats = Stats();
@@ -445,11 +454,7 @@ llvm::Expected<Stats> Simulator::run(llvm::ArrayRef<Command> program,
         execute(ch, cmd, rank);
     }
   }
-  int64_t end = hostFree;
-  for (Channel &c : channels)
-    end = std::max(end, c.free);
-  for (int64_t r : gprReady)
-    end = std::max(end, r);
+  int64_t end = elapsedCycles();
   stats.cycles = end;
   stats.seconds = end * dev.tCKps * 1e-12;
   return stats;

@@ -81,6 +81,10 @@ public:
   llvm::ArrayRef<uint16_t> readRow(int64_t channel, int64_t bank, int64_t row);
   Register &gpr(int64_t i) { return gprs[i]; }
 
+  /// The cycle the device is busy until (runs continue from it: a
+  /// program's Stats::cycles is its end on this clock).
+  int64_t elapsedCycles() const;
+
   /// Runs `program` (checked again: a foreign one may not fit the device;
   /// the error names the command). `functional` off times only.
   llvm::Expected<Stats> run(llvm::ArrayRef<Command> program,

@@ -75,4 +75,34 @@ def PIMEmitProgramsPass : Pass<"mnemo-pim-emit-programs", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mnemo::pim::PIMDialect"];
 }
 
+def PIMLowerToHostPass : Pass<"mnemo-pim-lower-to-host", "::mlir::ModuleOp"> {
+  let summary = "Host calls into the device for each pim.gemv; the device part written out.";
+  let description = [{
+    Each `pim.gemv` with a program becomes a call of the device interface
+    on buffers, joined to the tensors around it as the collectives are:
+
+    ```mlir
+    func.call @mnemo_pim_gemv(%id, %x, %bias, %y)  // llvm.emit_c_interface
+    ```
+
+    `%x` [R, K] and `%y` [R, N] (a fresh buffer) are f32; `%bias` is [N]
+    or empty. The host process supplies `_mlir_ciface_mnemo_pim_gemv`
+    (mnemo-run runs the program `%id` once per row on the simulator). With
+    `artifact-dir` set, the device part goes to `<dir>/pim/`: each program
+    as AiM trace text and in binary, the weight image (every GEMV's weight
+    in bf16 at its layout), and `pim.json` (the device and, per program,
+    its node, shape and registers). The programs are then erased.
+  }];
+  let options = [
+    Option<"artifactDir", "artifact-dir", "std::string", "\"\"",
+           "Where to write the device part (pim/ under it); empty: nowhere">,
+  ];
+  let dependentDialects = ["::mnemo::pim::PIMDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 #endif // MNEMO_TARGET_PIM_TRANSFORMS_PASSES_TD

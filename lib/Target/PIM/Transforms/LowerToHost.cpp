@@ -1,0 +1,210 @@
+//===- LowerToHost.cpp - host calls into the device, device part out -----===//
+//
+// After this pass the module is host code only (the CPU pipeline takes it
+// from here): each GEMV is a call of `mnemo_pim_gemv` on buffers, and what
+// runs on the device (programs, the weight image, their registers) is in
+// files next to the host library.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Target/PIM/Transforms/Passes.h"
+
+#include "mnemo/Dialect/Graph/IR/Graph.h"
+#include "mnemo/Target/PIM/GemvMapping.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace mnemo {
+#define GEN_PASS_DEF_PIMLOWERTOHOSTPASS
+#include "mnemo/Target/PIM/Transforms/Passes.h.inc"
+} // namespace mnemo
+
+using namespace mlir;
+using namespace mnemo::pim;
+
+namespace {
+
+constexpr llvm::StringLiteral kCallee = "mnemo_pim_gemv";
+
+/// The f32 values of a constant weight (dense, splat or a resource blob).
+bool readFloats(Value v, std::vector<float> &out) {
+  ElementsAttr attr;
+  if (auto c = v.getDefiningOp<mnemo::graph::ConstantOp>())
+    attr = c.getValue();
+  else if (auto c = v.getDefiningOp<arith::ConstantOp>())
+    attr = dyn_cast<ElementsAttr>(c.getValue());
+  if (!attr || !attr.getElementType().isF32())
+    return false;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    out.assign(dense.value_begin<float>(), dense.value_end<float>());
+    return true;
+  }
+  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != attr.getNumElements() * sizeof(float))
+      return false;
+    out.resize(attr.getNumElements());
+    std::memcpy(out.data(), blob->getData().data(), blob->getData().size());
+    return true;
+  }
+  return false;
+}
+
+MemRefType stridedType(MLIRContext *ctx, unsigned rank) {
+  SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
+  return MemRefType::get(shape, Float32Type::get(ctx),
+                         StridedLayoutAttr::get(ctx, ShapedType::kDynamic, shape));
+}
+
+LogicalResult writeBytes(Operation *at, llvm::StringRef path, llvm::StringRef bytes) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return at->emitError() << "cannot write " << path << ": " << ec.message();
+  os << bytes;
+  return success();
+}
+
+struct PIMLowerToHostPass
+    : public mnemo::impl::PIMLowerToHostPassBase<PIMLowerToHostPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = &getContext();
+    auto devAttr = module->getAttrOfType<DeviceAttr>("pim.device");
+    Device dev = devAttr ? devAttr.getDevice() : Device();
+    SmallVector<GemvOp> gemvs;
+    module.walk([&](GemvOp g) { gemvs.push_back(g); });
+    if (gemvs.empty())
+      return;
+
+    // The device part: programs, weights, registers.
+    Image image;
+    llvm::json::Array programs;
+    SymbolTable symbols(module);
+    for (auto [id, gemv] : llvm::enumerate(gemvs)) {
+      auto program = gemv.getProgramAttr()
+                         ? symbols.lookup<ProgramOp>(gemv.getProgramAttr().getValue())
+                         : ProgramOp();
+      GemvLayoutAttr l = gemv.getLayoutAttr();
+      if (!program || !l) {
+        gemv.emitError("pim.gemv has no layout or program (run "
+                       "mnemo-pim-map-gemv and mnemo-pim-emit-programs first)");
+        return signalPassFailure();
+      }
+      std::vector<float> w;
+      if (!readFloats(gemv.getW(), w)) {
+        gemv.emitError() << "node '" << mnemo::graph::getOnnxNodeName(gemv)
+                         << "': the weight is not an f32 constant the "
+                            "compiler can read";
+        return signalPassFailure();
+      }
+      GemvPlan plan{l.getK(), l.getN(), l.getRowBase(), l.getSlots(), l.getPasses()};
+      if (w.size() == 1) // a splat
+        w.assign(plan.k * plan.n, w[0]);
+      packGemvWeights(dev, plan, w, image);
+      std::vector<Command> commands;
+      for (Operation &op : program.getBody().front())
+        commands.push_back(*commandOf(&op));
+      auto reg = [&](StringRef name) -> int64_t {
+        auto a = program->getAttrOfType<IntegerAttr>(name);
+        return a ? a.getInt() : -1;
+      };
+      std::string name = program.getSymName().str();
+      programs.push_back(llvm::json::Object{
+          {"id", int64_t(id)},
+          {"name", name},
+          {"node", mnemo::graph::getOnnxNodeName(gemv)},
+          {"k", plan.k},
+          {"n", plan.n},
+          {"x_gpr", reg("pim.x_gpr")},
+          {"y_gpr", reg("pim.y_gpr")},
+          {"zero_gpr", reg("pim.zero_gpr")},
+          {"bias_gpr", reg("pim.bias_gpr")},
+          {"commands", int64_t(commands.size())},
+          {"binary", name + ".bin"},
+          {"trace", name + ".trace"}});
+      if (!artifactDir.empty()) {
+        SmallString<256> dir(artifactDir.getValue());
+        llvm::sys::path::append(dir, "pim");
+        if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
+          module.emitError() << "cannot create " << dir << ": " << ec.message();
+          return signalPassFailure();
+        }
+        std::string text;
+        llvm::raw_string_ostream ts(text);
+        printTrace(ts, commands);
+        if (failed(writeBytes(program, (dir + "/" + name + ".trace").str(), text)) ||
+            failed(writeBytes(program, (dir + "/" + name + ".bin").str(),
+                              encodeBinary(commands))))
+          return signalPassFailure();
+      }
+    }
+    if (!artifactDir.empty()) {
+      SmallString<256> dir(artifactDir.getValue());
+      llvm::sys::path::append(dir, "pim");
+      llvm::json::Object root{{"device", printDevice(dev)},
+                              {"weights", "weights.img"},
+                              {"programs", std::move(programs)}};
+      std::string json;
+      llvm::raw_string_ostream js(json);
+      js << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
+      if (failed(writeBytes(module, (dir + "/pim.json").str(), json)) ||
+          failed(writeBytes(module, (dir + "/weights.img").str(),
+                            encodeImage(image, dev))))
+        return signalPassFailure();
+    }
+
+    // The host side: one call per GEMV on buffers.
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToStart(module.getBody());
+    MemRefType m2 = stridedType(ctx, 2), m1 = stridedType(ctx, 1);
+    auto fnType = b.getFunctionType({b.getI64Type(), m2, m1, m2}, {});
+    auto callee = func::FuncOp::create(b, module.getLoc(), kCallee, fnType);
+    callee.setPrivate();
+    callee->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+    for (auto [id, gemv] : llvm::enumerate(gemvs)) {
+      b.setInsertionPoint(gemv);
+      Location loc = gemv.getLoc();
+      auto xt = cast<RankedTensorType>(gemv.getX().getType());
+      auto yt = cast<RankedTensorType>(gemv.getY().getType());
+      Value x = bufferization::ToBufferOp::create(
+          b, loc, MemRefType::get(xt.getShape(), xt.getElementType()), gemv.getX(),
+          /*readOnly=*/true);
+      Value bias;
+      if (gemv.getBias()) {
+        auto bt = cast<RankedTensorType>(gemv.getBias().getType());
+        bias = bufferization::ToBufferOp::create(
+            b, loc, MemRefType::get(bt.getShape(), bt.getElementType()),
+            gemv.getBias(), /*readOnly=*/true);
+      } else {
+        bias = memref::AllocOp::create(b, loc, MemRefType::get({0}, b.getF32Type()));
+      }
+      SmallVector<Value> dyn;
+      if (yt.isDynamicDim(0))
+        dyn.push_back(tensor::DimOp::create(b, loc, gemv.getX(), 0));
+      auto ymt = MemRefType::get(yt.getShape(), yt.getElementType());
+      Value y = memref::AllocOp::create(b, loc, ymt, dyn);
+      Value idv = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(id));
+      func::CallOp::create(b, loc, callee,
+                           ValueRange{idv, memref::CastOp::create(b, loc, m2, x),
+                                      memref::CastOp::create(b, loc, m1, bias),
+                                      memref::CastOp::create(b, loc, m2, y)});
+      Value result = bufferization::ToTensorOp::create(b, loc, yt, y,
+                                                       /*restrict=*/true,
+                                                       /*writable=*/true);
+      gemv.getY().replaceAllUsesWith(result);
+      gemv.erase();
+    }
+    for (ProgramOp p : llvm::make_early_inc_range(module.getOps<ProgramOp>()))
+      p.erase();
+    module->removeAttr("pim.device");
+  }
+};
+
+} // namespace
