@@ -2,7 +2,7 @@
 
 // A forced node that is not a Gemm of the function (a typo, or an
 // attention MatMul, which goes with the KV cache) is an error.
-// expected-error @below {{force-pim names 'typo', which is not a Gemm node of @step}}
+// expected-error @below {{force-pim names 'typo', which is not a Gemm or MatMul node of @step}}
 func.func @step(%x: tensor<1x64xf32>) -> tensor<1x64xf32> {
   %w = graph.constant dense<0.5> : tensor<64x64xf32>
   %none = graph.none

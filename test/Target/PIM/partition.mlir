@@ -33,7 +33,7 @@ func.func @step(%x: tensor<1x768xf32>) -> tensor<1x768xf32> {
 
 // 256 activation rows (a prefill) are compute-bound: that host wins.
 // CHECK: pim partition: 'prefill' (Gemm 768x768, 256 rows): PIM {{[0-9.]+}} us, host {{[0-9.]+}} us -> host
-// TIED: error: force-pim names 'tied', which is not a Gemm node of @prefill
+// TIED: error: force-pim names 'tied', which is not a Gemm or MatMul node of @prefill
 func.func @prefill(%x: tensor<256x768xf32>) -> tensor<256x768xf32> {
   %w = graph.constant dense<0.5> : tensor<768x768xf32>
   %none = graph.none

@@ -80,8 +80,8 @@ struct PIMLowerToHostPass
     Device dev = devAttr ? devAttr.getDevice() : Device();
     SmallVector<GemvOp> gemvs;
     module.walk([&](GemvOp g) { gemvs.push_back(g); });
-    if (gemvs.empty())
-      return;
+    // Without GEMVs the artifact still has its (empty) device part, so a
+    // loader tells a PIM build with nothing on the device from a broken one.
 
     // The device part: programs, weights, registers.
     Image image;
@@ -148,6 +148,10 @@ struct PIMLowerToHostPass
     if (!artifactDir.empty()) {
       SmallString<256> dir(artifactDir.getValue());
       llvm::sys::path::append(dir, "pim");
+      if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
+        module.emitError() << "cannot create " << dir << ": " << ec.message();
+        return signalPassFailure();
+      }
       llvm::json::Object root{{"device", printDevice(dev)},
                               {"weights", "weights.img"},
                               {"programs", std::move(programs)}};
@@ -160,6 +164,9 @@ struct PIMLowerToHostPass
         return signalPassFailure();
     }
 
+    module->removeAttr("pim.device");
+    if (gemvs.empty())
+      return;
     // The host side: one call per GEMV on buffers.
     OpBuilder b(module.getBodyRegion());
     b.setInsertionPointToStart(module.getBody());
@@ -203,7 +210,6 @@ struct PIMLowerToHostPass
     }
     for (ProgramOp p : llvm::make_early_inc_range(module.getOps<ProgramOp>()))
       p.erase();
-    module->removeAttr("pim.device");
   }
 };
 

@@ -33,31 +33,76 @@ ElementsAttr constantOf(Value v) {
   return {};
 }
 
-/// Why `gemm` cannot be a pim.gemv, or nothing.
-std::optional<std::string> unsupported(mnemo::graph::GemmOp gemm) {
-  if (gemm.getAlpha().convertToFloat() != 1.0f ||
-      (!isa<NoneType>(gemm.getC().getType()) &&
-       gemm.getBeta().convertToFloat() != 1.0f))
-    return std::string("alpha or beta is not 1");
-  if (gemm.getTransA() != 0)
-    return std::string("A is transposed");
-  if (gemm.getTransB() != 0)
-    return std::string("B is transposed (its columns would need a transposed copy)");
-  auto a = dyn_cast<RankedTensorType>(gemm.getA().getType());
-  auto b = dyn_cast<RankedTensorType>(gemm.getB().getType());
-  if (!a || !b || a.getRank() != 2 || b.getRank() != 2 || !b.hasStaticShape())
-    return std::string("A and B must be rank-2 tensors with B static");
+/// A product PIM could take: y = a b (+ c) with b a constant [K, N].
+struct Candidate {
+  Operation *op;
+  Value a, b, c; // c: null when there is no bias
+  std::string opType;
+};
+
+/// Why `cand` cannot be a pim.gemv, or nothing.
+std::optional<std::string> unsupported(const Candidate &cand) {
+  if (auto gemm = dyn_cast<mnemo::graph::GemmOp>(cand.op)) {
+    if (gemm.getAlpha().convertToFloat() != 1.0f ||
+        (cand.c && gemm.getBeta().convertToFloat() != 1.0f))
+      return std::string("alpha or beta is not 1");
+    if (gemm.getTransA() != 0)
+      return std::string("A is transposed");
+    if (gemm.getTransB() != 0)
+      return std::string("B is transposed (its columns would need a transposed copy)");
+  }
+  auto a = dyn_cast<RankedTensorType>(cand.a.getType());
+  auto b = dyn_cast<RankedTensorType>(cand.b.getType());
+  if (!a || !b || a.getRank() < 2 || b.getRank() != 2 || !b.hasStaticShape())
+    return std::string("A must have rank >= 2 and B be a static rank-2 tensor");
+  if (isa<mnemo::graph::GemmOp>(cand.op) && a.getRank() != 2)
+    return std::string("A must be rank 2");
   if (!a.getElementType().isF32() || !b.getElementType().isF32())
     return std::string("only f32 operands go to PIM (converted to bf16 there)");
-  if (!constantOf(gemm.getB()))
+  if (!constantOf(cand.b))
     return std::string("B is not a constant of the model");
-  if (!isa<NoneType>(gemm.getC().getType())) {
-    auto c = dyn_cast<RankedTensorType>(gemm.getC().getType());
+  if (cand.c) {
+    auto c = dyn_cast<RankedTensorType>(cand.c.getType());
     if (!c || c.getRank() != 1 || c.getDimSize(0) != b.getDimSize(1) ||
-        !constantOf(gemm.getC()))
+        !constantOf(cand.c))
       return std::string("C is not a constant [N] bias");
   }
   return std::nullopt;
+}
+
+/// `cand` as a pim.gemv: A's leading dims are the activation rows
+/// (collapsed to one, and the result expanded back).
+Value buildGemv(OpBuilder &b, const Candidate &cand) {
+  Location loc = cand.op->getLoc();
+  auto at = cast<RankedTensorType>(cand.a.getType());
+  auto yt = cast<RankedTensorType>(cand.op->getResult(0).getType());
+  int64_t n = cast<RankedTensorType>(cand.b.getType()).getDimSize(1);
+  Value a = cand.a;
+  int64_t rank = at.getRank();
+  if (rank == 2) {
+    return GemvOp::create(b, loc, yt, a, cand.b, cand.c, GemvLayoutAttr(),
+                          FlatSymbolRefAttr());
+  }
+  ReassociationIndices rows, last{rank - 1};
+  int64_t r = 1;
+  for (int64_t i = 0; i + 1 < rank; ++i) {
+    rows.push_back(i);
+    r = ShapedType::isDynamic(r) || at.isDynamicDim(i) ? ShapedType::kDynamic
+                                                       : r * at.getDimSize(i);
+  }
+  SmallVector<ReassociationIndices> groups{rows, last};
+  auto flat = RankedTensorType::get({r, at.getDimSize(rank - 1)}, at.getElementType());
+  Value x = tensor::CollapseShapeOp::create(b, loc, flat, a, groups);
+  auto flatY = RankedTensorType::get({r, n}, yt.getElementType());
+  Value y = GemvOp::create(b, loc, flatY, x, cand.b, cand.c, GemvLayoutAttr(),
+                           FlatSymbolRefAttr());
+  SmallVector<OpFoldResult> shape;
+  for (int64_t i = 0; i + 1 < rank; ++i)
+    shape.push_back(at.isDynamicDim(i)
+                        ? OpFoldResult(tensor::DimOp::create(b, loc, a, i).getResult())
+                        : OpFoldResult(b.getIndexAttr(at.getDimSize(i))));
+  shape.push_back(b.getIndexAttr(n));
+  return tensor::ExpandShapeOp::create(b, loc, yt, y, groups, shape);
 }
 
 struct PIMPartitionPass
@@ -72,45 +117,55 @@ struct PIMPartitionPass
     }
     llvm::StringSet<> toPim(llvm::from_range, forcePim),
         toHost(llvm::from_range, forceHost);
-    SmallVector<mnemo::graph::GemmOp> gemms;
-    getOperation().walk([&](mnemo::graph::GemmOp g) { gemms.push_back(g); });
+    SmallVector<Candidate> cands;
+    getOperation().walk([&](Operation *op) {
+      if (auto g = dyn_cast<mnemo::graph::GemmOp>(op))
+        cands.push_back({op, g.getA(), g.getB(),
+                         isa<NoneType>(g.getC().getType()) ? Value() : g.getC(),
+                         "Gemm"});
+      else if (auto m = dyn_cast<mnemo::graph::MatMulOp>(op))
+        cands.push_back({op, m.getA(), m.getB(), Value(), "MatMul"});
+    });
     bool failedAny = false;
     llvm::StringSet<> seen;
-    for (mnemo::graph::GemmOp gemm : gemms) {
-      std::string name = mnemo::graph::getOnnxNodeName(gemm);
+    for (const Candidate &cand : cands) {
+      std::string name = mnemo::graph::getOnnxNodeName(cand.op);
       seen.insert(name);
       bool forcedPim = toPim.contains(name), forcedHost = toHost.contains(name);
-      std::optional<std::string> why = unsupported(gemm);
-      if (why) {
+      auto cannot = [&](const std::string &why) {
         if (forcedPim) {
-          gemm.emitError() << "node '" << name
-                           << "' (Gemm) is forced to PIM but cannot go there: "
-                           << *why;
+          cand.op->emitError() << "node '" << name << "' (" << cand.opType
+                               << ") is forced to PIM but cannot go there: " << why;
           failedAny = true;
         } else if (print) {
-          llvm::outs() << "pim partition: '" << name << "' (Gemm) stays on the host: "
-                       << *why << "\n";
+          llvm::outs() << "pim partition: '" << name << "' (" << cand.opType
+                       << ") stays on the host: " << why << "\n";
         }
+      };
+      if (std::optional<std::string> why = unsupported(cand)) {
+        // A MatMul of two activations (attention) is not a candidate at
+        // all; say nothing unless it was forced.
+        if (cand.opType == "Gemm" || constantOf(cand.b) || forcedPim)
+          cannot(*why);
         continue;
       }
-      auto a = cast<RankedTensorType>(gemm.getA().getType());
-      auto b = cast<RankedTensorType>(gemm.getB().getType());
+      auto a = cast<RankedTensorType>(cand.a.getType());
+      auto b = cast<RankedTensorType>(cand.b.getType());
       int64_t k = b.getDimSize(0), n = b.getDimSize(1);
-      int64_t rows = ShapedType::isDynamic(a.getDimSize(0)) ? 1 : a.getDimSize(0);
+      int64_t rows = 1;
+      bool dynamicRows = false;
+      for (int64_t i = 0; i + 1 < a.getRank(); ++i) {
+        dynamicRows |= a.isDynamicDim(i);
+        rows *= a.isDynamicDim(i) ? 1 : a.getDimSize(i);
+      }
       llvm::Expected<GemvPlan> plan = planGemv(*dev, k, n, 0);
       if (!plan) {
-        std::string msg = llvm::toString(plan.takeError());
-        if (forcedPim) {
-          gemm.emitError() << "node '" << name
-                           << "' (Gemm) is forced to PIM but cannot go there: " << msg;
-          failedAny = true;
-        }
+        cannot(llvm::toString(plan.takeError()));
         continue;
       }
       llvm::Expected<Stats> t = timeGemv(*dev, *plan);
       if (!t) {
-        gemm.emitError() << "node '" << name << "': " << llvm::toString(t.takeError());
-        failedAny = true;
+        cannot(llvm::toString(t.takeError()));
         continue;
       }
       double pimSeconds = t->seconds * rows;
@@ -119,29 +174,24 @@ struct PIMPartitionPass
       bool onPim = forcedPim || (!forcedHost && pimSeconds < hostSeconds);
       if (print)
         llvm::outs() << llvm::format(
-            "pim partition: '%s' (Gemm %lldx%lld, %lld row%s%s): PIM %.3f us, "
+            "pim partition: '%s' (%s %lldx%lld, %lld row%s%s): PIM %.3f us, "
             "host %.3f us -> %s%s\n",
-            name.c_str(), (long long)k, (long long)n, (long long)rows,
-            rows == 1 ? "" : "s",
-            ShapedType::isDynamic(a.getDimSize(0)) ? ", dynamic: timed for 1" : "",
-            pimSeconds * 1e6, hostSeconds * 1e6, onPim ? "PIM" : "host",
+            name.c_str(), cand.opType.c_str(), (long long)k, (long long)n,
+            (long long)rows, rows == 1 ? "" : "s",
+            dynamicRows ? ", dynamic: timed for 1" : "", pimSeconds * 1e6,
+            hostSeconds * 1e6, onPim ? "PIM" : "host",
             forcedPim || forcedHost ? " (forced)" : "");
       if (!onPim)
         continue;
-      OpBuilder builder(gemm);
-      Value bias = isa<NoneType>(gemm.getC().getType()) ? Value() : gemm.getC();
-      auto gemv = builder.create<GemvOp>(gemm.getLoc(), gemm.getY().getType(),
-                                         gemm.getA(), gemm.getB(), bias,
-                                         GemvLayoutAttr(), FlatSymbolRefAttr());
-      gemm.getY().replaceAllUsesWith(gemv.getY());
-      gemm.erase();
+      OpBuilder builder(cand.op);
+      cand.op->getResult(0).replaceAllUsesWith(buildGemv(builder, cand));
+      cand.op->erase();
     }
-    // A forced name that is no Gemm here is a typo or an op PIM cannot
-    // take (attention matmuls go with the KV cache, not this pass).
+    // A forced name that is no Gemm or MatMul here is a typo.
     for (const std::string &n : forcePim)
       if (!seen.contains(n)) {
         getOperation().emitError()
-            << "force-pim names '" << n << "', which is not a Gemm node of @"
+            << "force-pim names '" << n << "', which is not a Gemm or MatMul node of @"
             << getOperation().getSymName();
         failedAny = true;
       }

@@ -14,8 +14,10 @@ def PIMPartitionPass : Pass<"mnemo-pim-partition", "::mlir::func::FuncOp"> {
   let summary = "Moves memory-bound GEMVs with a constant weight to PIM.";
   let description = [{
     A `graph.gemm` (alpha = beta = 1, A not transposed, B a constant
-    [K, N], C none or a constant [N]) is a candidate: a decode step's
-    projections, MLP and LM head. Its time on the device (the GEMV's
+    [K, N], C none or a constant [N]) or a `graph.matmul` of activations
+    [..., K] by a constant [K, N] is a candidate: a decode step's
+    projections, MLP and LM head (a MatMul's leading dims are its rows,
+    collapsed around the `pim.gemv`). Its time on the device (the GEMV's
     program for one activation row, timed by the simulator, times the
     rows: 1 when the row count is dynamic) is held against the host's
     (max of the weight's bytes over `host-gbps` and its flops over
