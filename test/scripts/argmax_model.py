@@ -12,6 +12,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testcase import save_case  # noqa: E402
+
 out = sys.argv[1]
 rows, cols = 6, 96
 rng = np.random.default_rng(0)
@@ -40,11 +43,4 @@ g = helper.make_graph(nodes, "args",
                       [helper.make_tensor_value_info("x", TensorProto.FLOAT, [rows, cols])],
                       outs)
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
-d = os.path.join(out, "test_data_set_0")
-os.makedirs(d, exist_ok=True)
-onnx.save(m, os.path.join(out, "model.onnx"))
-with open(os.path.join(d, "input_0.pb"), "wb") as f:
-    f.write(numpy_helper.from_array(x, "x").SerializeToString())
-for i, w in enumerate(want):
-    with open(os.path.join(d, "output_%d.pb" % i), "wb") as f:
-        f.write(numpy_helper.from_array(w).SerializeToString())
+save_case(out, m, [x], want)

@@ -17,6 +17,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testcase import save_case  # noqa: E402
+
 out = sys.argv[1]
 rng = np.random.default_rng(0)
 
@@ -160,12 +163,4 @@ add_output("mp", windows[:, :, ::2, ::2].max(axis=(-1, -2)))
 
 g = helper.make_graph(nodes, "convs", inputs, outputs, inits)
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
-d = os.path.join(out, "test_data_set_0")
-os.makedirs(d, exist_ok=True)
-onnx.save(m, os.path.join(out, "model.onnx"))
-for i, a in enumerate(feeds):
-    with open(os.path.join(d, "input_%d.pb" % i), "wb") as f:
-        f.write(numpy_helper.from_array(a).SerializeToString())
-for i, w in enumerate(want):
-    with open(os.path.join(d, "output_%d.pb" % i), "wb") as f:
-        f.write(numpy_helper.from_array(w).SerializeToString())
+save_case(out, m, feeds, want)

@@ -18,6 +18,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testcase import save_case  # noqa: E402
+
 out = sys.argv[1]
 rng = np.random.default_rng(0)
 nodes, inputs, outputs, inits, feeds, want = [], [], [], [], [], []
@@ -99,12 +102,4 @@ add_output("dot", x8.astype(np.float64) @ v.astype(np.float64))
 
 g = helper.make_graph(nodes, "reductions", inputs, outputs, inits)
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-d = os.path.join(out, "test_data_set_0")
-os.makedirs(d, exist_ok=True)
-onnx.save(m, os.path.join(out, "model.onnx"))
-for i, a in enumerate(feeds):
-    with open(os.path.join(d, "input_%d.pb" % i), "wb") as f:
-        f.write(numpy_helper.from_array(a).SerializeToString())
-for i, w in enumerate(want):
-    with open(os.path.join(d, "output_%d.pb" % i), "wb") as f:
-        f.write(numpy_helper.from_array(w).SerializeToString())
+save_case(out, m, feeds, want)

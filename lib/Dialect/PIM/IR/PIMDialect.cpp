@@ -32,36 +32,14 @@ void PIMDialect::initialize() {
 // Devices
 //===----------------------------------------------------------------------===//
 
-Device DeviceAttr::getDevice() const {
-  Device d;
-  d.channels = getChannels();
-  d.bankGroups = getBankGroups();
-  d.banksPerGroup = getBanksPerGroup();
-  d.rows = getRows();
-  d.rowBytes = getRowBytes();
-  d.globalBufferBytes = getGbBytes();
-  d.dataType = getDtype().str();
-  d.tCKps = getTCKPs();
-  d.tRCDMAC = getTRCDMAC();
-  d.tCCD = getTCCD();
-  d.tRTP = getTRTP();
-  d.tRP = getTRP();
-  d.tRAS = getTRAS();
-  d.tRC = getTRC();
-  d.tREFI = getTREFI();
-  d.tRFC = getTRFC();
-  d.refresh = getRefresh() != 0;
-  return d;
-}
-
-LogicalResult DeviceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                 int64_t channels, int64_t bankGroups,
-                                 int64_t banksPerGroup, int64_t rows,
-                                 int64_t rowBytes, int64_t gbBytes,
-                                 StringRef dtype, int64_t tCK, int64_t tRCDMAC,
-                                 int64_t tCCD, int64_t tRTP, int64_t tRP,
-                                 int64_t tRAS, int64_t tRC, int64_t tREFI,
-                                 int64_t tRFC, int64_t refresh) {
+/// The device of an attribute's fields (the figures it does not carry
+/// keep their defaults). One place for getDevice() and verify().
+static Device deviceOf(int64_t channels, int64_t bankGroups,
+                       int64_t banksPerGroup, int64_t rows, int64_t rowBytes,
+                       int64_t gbBytes, StringRef dtype, int64_t tCK,
+                       int64_t tRCDMAC, int64_t tCCD, int64_t tRTP, int64_t tRP,
+                       int64_t tRAS, int64_t tRC, int64_t tREFI, int64_t tRFC,
+                       int64_t refresh) {
   Device d;
   d.channels = channels;
   d.bankGroups = bankGroups;
@@ -79,8 +57,30 @@ LogicalResult DeviceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   d.tRC = tRC;
   d.tREFI = tREFI;
   d.tRFC = tRFC;
+  d.refresh = refresh != 0;
+  return d;
+}
+
+Device DeviceAttr::getDevice() const {
+  return deviceOf(getChannels(), getBankGroups(), getBanksPerGroup(), getRows(),
+                  getRowBytes(), getGbBytes(), getDtype(), getTCKPs(),
+                  getTRCDMAC(), getTCCD(), getTRTP(), getTRP(), getTRAS(),
+                  getTRC(), getTREFI(), getTRFC(), getRefresh());
+}
+
+LogicalResult DeviceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t channels, int64_t bankGroups,
+                                 int64_t banksPerGroup, int64_t rows,
+                                 int64_t rowBytes, int64_t gbBytes,
+                                 StringRef dtype, int64_t tCK, int64_t tRCDMAC,
+                                 int64_t tCCD, int64_t tRTP, int64_t tRP,
+                                 int64_t tRAS, int64_t tRC, int64_t tREFI,
+                                 int64_t tRFC, int64_t refresh) {
   if (refresh != 0 && refresh != 1)
     return emitError() << "refresh must be 0 or 1";
+  Device d = deviceOf(channels, bankGroups, banksPerGroup, rows, rowBytes,
+                      gbBytes, dtype, tCK, tRCDMAC, tCCD, tRTP, tRP, tRAS, tRC,
+                      tREFI, tRFC, refresh);
   if (llvm::Error e = d.validate())
     return emitError() << llvm::toString(std::move(e));
   return success();

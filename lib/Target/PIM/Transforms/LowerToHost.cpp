@@ -60,6 +60,15 @@ MemRefType stridedType(MLIRContext *ctx, unsigned rank) {
                          StridedLayoutAttr::get(ctx, ShapedType::kDynamic, shape));
 }
 
+/// `<artifactDir>/pim`, created.
+FailureOr<std::string> deviceDir(Operation *at, llvm::StringRef artifactDir) {
+  SmallString<256> dir(artifactDir);
+  llvm::sys::path::append(dir, "pim");
+  if (std::error_code ec = llvm::sys::fs::create_directories(dir))
+    return at->emitError() << "cannot create " << dir << ": " << ec.message();
+  return dir.str().str();
+}
+
 LogicalResult writeBytes(Operation *at, llvm::StringRef path, llvm::StringRef bytes) {
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
@@ -130,37 +139,30 @@ struct PIMLowerToHostPass
           {"binary", name + ".bin"},
           {"trace", name + ".trace"}});
       if (!artifactDir.empty()) {
-        SmallString<256> dir(artifactDir.getValue());
-        llvm::sys::path::append(dir, "pim");
-        if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
-          module.emitError() << "cannot create " << dir << ": " << ec.message();
+        FailureOr<std::string> dir = deviceDir(module, artifactDir);
+        if (failed(dir))
           return signalPassFailure();
-        }
         std::string text;
         llvm::raw_string_ostream ts(text);
         printTrace(ts, commands);
-        if (failed(writeBytes(program, (dir + "/" + name + ".trace").str(), text)) ||
-            failed(writeBytes(program, (dir + "/" + name + ".bin").str(),
+        if (failed(writeBytes(program, *dir + "/" + name + ".trace", text)) ||
+            failed(writeBytes(program, *dir + "/" + name + ".bin",
                               encodeBinary(commands))))
           return signalPassFailure();
       }
     }
     if (!artifactDir.empty()) {
-      SmallString<256> dir(artifactDir.getValue());
-      llvm::sys::path::append(dir, "pim");
-      if (std::error_code ec = llvm::sys::fs::create_directories(dir)) {
-        module.emitError() << "cannot create " << dir << ": " << ec.message();
+      FailureOr<std::string> dir = deviceDir(module, artifactDir);
+      if (failed(dir))
         return signalPassFailure();
-      }
       llvm::json::Object root{{"device", printDevice(dev)},
                               {"weights", "weights.img"},
                               {"programs", std::move(programs)}};
       std::string json;
       llvm::raw_string_ostream js(json);
       js << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
-      if (failed(writeBytes(module, (dir + "/pim.json").str(), json)) ||
-          failed(writeBytes(module, (dir + "/weights.img").str(),
-                            encodeImage(image, dev))))
+      if (failed(writeBytes(module, *dir + "/pim.json", json)) ||
+          failed(writeBytes(module, *dir + "/weights.img", encodeImage(image, dev))))
         return signalPassFailure();
     }
 
