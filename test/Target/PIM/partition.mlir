@@ -43,3 +43,21 @@ func.func @prefill(%x: tensor<256x768xf32>) -> tensor<256x768xf32> {
 
 // The shared GPT-2 decode step: its 8 projections and MLP layers go to PIM.
 // GPT2-COUNT-8: pim partition: '/model/transformer/h.{{[01]}}/{{attn|mlp}}/{{c_attn|c_proj|c_fc}}/Gemm' (Gemm {{.*}} -> PIM
+
+// -----
+
+// Chained products: the second reads the first's result, which the first
+// rewrite replaced (its operand is read when its turn comes).
+// CHECK: pim partition: 'up' (Gemm 768x3072, 1 row): PIM {{.*}} -> PIM
+// CHECK: pim partition: 'down' (Gemm 3072x768, 1 row): PIM {{.*}} -> PIM
+// CHECK-LABEL: func.func @chain
+// CHECK: %[[UP:.*]] = pim.gemv %arg0
+// CHECK: pim.gemv %[[UP]]
+func.func @chain(%x: tensor<1x768xf32>) -> tensor<1x768xf32> {
+  %w1 = graph.constant dense<0.5> : tensor<768x3072xf32>
+  %w2 = graph.constant dense<0.5> : tensor<3072x768xf32>
+  %none = graph.none
+  %u = graph.gemm %x, %w1, %none : (tensor<1x768xf32>, tensor<768x3072xf32>, none) -> tensor<1x3072xf32> loc("up")
+  %d = graph.gemm %u, %w2, %none : (tensor<1x3072xf32>, tensor<3072x768xf32>, none) -> tensor<1x768xf32> loc("down")
+  return %d : tensor<1x768xf32>
+}

@@ -117,18 +117,22 @@ struct PIMPartitionPass
     }
     llvm::StringSet<> toPim(llvm::from_range, forcePim),
         toHost(llvm::from_range, forceHost);
-    SmallVector<Candidate> cands;
+    // Operands are read when an op's turn comes: an earlier rewrite may
+    // have replaced the value it reads.
+    SmallVector<Operation *> ops;
     getOperation().walk([&](Operation *op) {
-      if (auto g = dyn_cast<mnemo::graph::GemmOp>(op))
-        cands.push_back({op, g.getA(), g.getB(),
-                         isa<NoneType>(g.getC().getType()) ? Value() : g.getC(),
-                         "Gemm"});
-      else if (auto m = dyn_cast<mnemo::graph::MatMulOp>(op))
-        cands.push_back({op, m.getA(), m.getB(), Value(), "MatMul"});
+      if (isa<mnemo::graph::GemmOp, mnemo::graph::MatMulOp>(op))
+        ops.push_back(op);
     });
     bool failedAny = false;
     llvm::StringSet<> seen;
-    for (const Candidate &cand : cands) {
+    for (Operation *op : ops) {
+      Candidate cand;
+      if (auto g = dyn_cast<mnemo::graph::GemmOp>(op))
+        cand = {op, g.getA(), g.getB(),
+                isa<NoneType>(g.getC().getType()) ? Value() : g.getC(), "Gemm"};
+      else if (auto m = dyn_cast<mnemo::graph::MatMulOp>(op))
+        cand = {op, m.getA(), m.getB(), Value(), "MatMul"};
       std::string name = mnemo::graph::getOnnxNodeName(cand.op);
       seen.insert(name);
       bool forcedPim = toPim.contains(name), forcedHost = toHost.contains(name);

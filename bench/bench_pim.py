@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""The GEMV share of a GPT-2 decode step on the PIM target, for the real
+GPT-2 sizes, in one table:
+
+- PIM (modelled): every layer's four GEMVs (QKV d x 3d, attention
+  projection d x d, MLP d x 4d and 4d x d) and the LM head (d x 50257) as
+  `pim.gemv`, mapped and emitted by mnemo's own passes (the programs
+  `mnemoc --target=pim` writes), concatenated in step order and timed by
+  mnemo-pim-sim with the AiM default device: cycles, time, energy.
+- GPU roofline: the same weights in bf16 read once at an HBM bandwidth
+  (--gpu-tbps, 3.35 TB/s: an H100 SXM), no compute time.
+- CPU (measured, sizes listed in --cpu-sizes): a model of exactly these
+  GEMVs (one activation row; random weights, built with the onnx helper)
+  compiled by mnemoc for this CPU and timed with mnemo-run at 1 and 2
+  threads; the same model with --target=pim is run end to end once, its
+  outputs checked against the CPU artifact at bf16 tolerance, and its
+  modelled device time printed next to the one above.
+
+Attention over the KV cache, norms, GELU and residuals (the host's share)
+are not in this table.
+
+  .venv/bin/python bench/bench_pim.py [--bindir build/bin] [--cpu-sizes 124M]
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+SIZES = {  # name: (layers, d)
+    "124M": (12, 768),
+    "355M": (24, 1024),
+    "774M": (36, 1280),
+    "1.5B": (48, 1600),
+}
+VOCAB = 50257
+
+ap = argparse.ArgumentParser()
+ap.add_argument("--bindir", default="build/bin")
+ap.add_argument("--sizes", default="124M,355M,774M,1.5B")
+ap.add_argument("--cpu-sizes", default="124M",
+                help="sizes also measured on this CPU (each builds an f32 model on disk)")
+ap.add_argument("--gpu-tbps", type=float, default=3.35)
+ap.add_argument("--repeat", type=int, default=20)
+ap.add_argument("--workdir", default=None)
+args = ap.parse_args()
+work = args.workdir or tempfile.mkdtemp(prefix="mnemo-bench-pim-")
+os.makedirs(work, exist_ok=True)
+
+
+def tool(name):
+    return os.path.join(args.bindir, name)
+
+
+def run(cmd, **kw):
+    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if p.returncode != 0:
+        sys.exit("failed: %s\n%s%s" % (" ".join(cmd), p.stdout[-2000:], p.stderr[-2000:]))
+    return p.stdout
+
+
+def layer_shapes(d):
+    return [(d, 3 * d), (d, d), (d, 4 * d), (4 * d, d)]
+
+
+def time_gemvs(shapes, tag):
+    """The programs of `shapes` (in order), one trace, timed."""
+    lines = ["func.func @step() {"]
+    for i, (k, n) in enumerate(shapes):
+        lines.append("  %%w%d = arith.constant dense<0.0> : tensor<%dx%dxf32>" % (i, k, n))
+        lines.append("  %%x%d_ = arith.constant dense<0.0> : tensor<1x%dxf32>" % (i, k))
+        lines.append("  %%y%d = pim.gemv %%x%d_, %%w%d : tensor<1x%dxf32>, tensor<%dx%dxf32> -> tensor<1x%dxf32>"
+                     % (i, i, i, k, k, n, n))
+    lines.append("  return\n}")
+    src = os.path.join(work, tag + ".mlir")
+    open(src, "w").write("\n".join(lines) + "\n")
+    mapped = os.path.join(work, tag + ".pim.mlir")
+    run([tool("mnemo-opt"), src, "--mnemo-pim-map-gemv", "--mnemo-pim-emit-programs", "-o", mapped])
+    asm = run([tool("mnemo-translate"), "--emit-pim-asm", mapped])
+    body = [l for l in asm.splitlines() if l and not l.startswith("#") and l != "AiM EOC"]
+    trace = os.path.join(work, tag + ".trace")
+    open(trace, "w").write("\n".join(body + ["AiM EOC"]) + "\n")
+    return json.loads(run([tool("mnemo-pim-sim"), trace, "--json"]))
+
+
+def build_cpu_model(layers, d, path):
+    """One activation row through exactly the step's GEMVs."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(0)
+    nodes, inits = [], []
+
+    weights = {}
+
+    def weight(name, k, n):
+        w = (rng.standard_normal((k, n), dtype=np.float32) / np.sqrt(k)).astype(np.float32)
+        weights[name] = w
+        inits.append(numpy_helper.from_array(w, name))
+        return name
+
+    def gemm(x, w, y):
+        nodes.append(helper.make_node("Gemm", [x, w], [y], name=y))
+        return y
+
+    inits += [numpy_helper.from_array(np.array([0], np.int64), "zero"),
+              numpy_helper.from_array(np.array([d], np.int64), "dlen"),
+              numpy_helper.from_array(np.array([1], np.int64), "one")]
+    h = "h"
+    for l in range(layers):
+        qkv = gemm(h, weight("w_qkv%d" % l, d, 3 * d), "qkv%d" % l)
+        nodes.append(helper.make_node("Slice", [qkv, "zero", "dlen", "one"], ["q%d" % l]))
+        p = gemm("q%d" % l, weight("w_proj%d" % l, d, d), "proj%d" % l)
+        f = gemm(p, weight("w_fc%d" % l, d, 4 * d), "fc%d" % l)
+        o = gemm(f, weight("w_fc2_%d" % l, 4 * d, d), "fc2_%d" % l)
+        nodes.append(helper.make_node("Add", [o, h], ["res%d" % l]))
+        h = "res%d" % l
+    gemm(h, weight("w_head", d, VOCAB), "logits")
+    g = helper.make_graph(nodes, "gemv_step",
+                          [helper.make_tensor_value_info("h", TensorProto.FLOAT, [1, d])],
+                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, VOCAB])],
+                          inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(m, path)
+    data = os.path.join(os.path.dirname(path), "data")
+    os.makedirs(data, exist_ok=True)
+    x = rng.standard_normal((1, d), dtype=np.float32)
+    open(os.path.join(data, "input_0.pb"), "wb").write(numpy_helper.from_array(x, "h").SerializeToString())
+    # The expected logits in float64.
+    h = x.astype(np.float64)
+    for l in range(layers):
+        q = (h @ weights["w_qkv%d" % l])[:, :d]
+        o = ((q @ weights["w_proj%d" % l]) @ weights["w_fc%d" % l]) @ weights["w_fc2_%d" % l]
+        h = o + h
+    want = (h @ weights["w_head"]).astype(np.float32)
+    open(os.path.join(data, "output_0.pb"), "wb").write(numpy_helper.from_array(want, "logits").SerializeToString())
+    return data
+
+
+def median_ms(artifact, data, threads):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+    out = run([tool("mnemo-run"), "--artifact", artifact, "--inputs", data,
+               "--repeat", str(args.repeat)], env=env)
+    return float(re.search(r"median latency: ([0-9.]+) ms", out).group(1))
+
+
+rows = []
+for name in args.sizes.split(","):
+    # A GPT-2 size, or LAYERSxD (2x64: a smoke test).
+    layers, d = SIZES[name] if name in SIZES else map(int, name.split("x"))
+    layer = time_gemvs(layer_shapes(d), "layer_" + name)
+    head = time_gemvs([(d, VOCAB)], "head_" + name)
+    seconds = layers * layer["seconds"] + head["seconds"]
+    energy_uj = (layers * layer["energy_pj"]["total"] + head["energy_pj"]["total"]) * 1e-6
+    params = layers * sum(k * n for k, n in layer_shapes(d)) + d * VOCAB
+    gpu_s = 2.0 * params / (args.gpu_tbps * 1e12)
+    row = {"size": name, "params": params, "pim_us": seconds * 1e6, "pim_uj": energy_uj,
+           "gpu_us": gpu_s * 1e6, "util": 2.0 * params / seconds / (layer["peak_gflops"] * 1e9)}
+    if name in args.cpu_sizes.split(","):
+        d_dir = os.path.join(work, "cpu_" + name)
+        os.makedirs(d_dir, exist_ok=True)
+        model = os.path.join(d_dir, "model.onnx")
+        data = build_cpu_model(layers, d, model)
+        cpu_art, pim_art = os.path.join(d_dir, "cpu"), os.path.join(d_dir, "pim")
+        run([tool("mnemoc"), model, "-o", cpu_art])
+        run([tool("mnemoc"), model, "--target=pim", "-o", pim_art])
+        row["cpu1_ms"] = median_ms(cpu_art, data, 1)
+        row["cpu2_ms"] = median_ms(cpu_art, data, 2)
+        # bf16 tolerance: inputs and weights rounded to 8-bit mantissas in
+        # every GEMV, through the whole chain (the logits have std ~1).
+        run([tool("mnemo-run"), "--artifact", cpu_art, "--inputs", data])  # exits 1 on a mismatch
+        out = run([tool("mnemo-run"), "--artifact", pim_art, "--inputs", data,
+                   "--rtol", "5e-2", "--atol", "5e-2"])
+        m = re.search(r"pim device: .*?\(([0-9.]+) us modelled\)", out)
+        row["pim_e2e_us"] = float(m.group(1)) if m else None
+        row["match"] = "ok" if " ok" in out and "FAIL" not in out else "MISMATCH"
+    rows.append(row)
+
+print("GEMV share of one GPT-2 decode step (1 token; d x 3d, d x d, d x 4d, 4d x d per layer"
+      " and the d x %d LM head)" % VOCAB)
+print("PIM: GDDR6-AiM default (32 channels, 16.4 TFLOPS peak), mnemo-pim-sim; "
+      "GPU: bf16 weights once at %.2f TB/s" % args.gpu_tbps)
+hdr = "%-5s %8s %12s %11s %8s %12s %12s %12s %10s %12s %s" % (
+    "size", "params", "PIM us", "PIM uJ/tok", "PIM util", "GPU roof us", "CPU 1t ms",
+    "CPU 2t ms", "CPU/PIM", "PIM e2e us", "outputs")
+print(hdr)
+for r in rows:
+    cpu1 = r.get("cpu1_ms")
+    print("%-5s %7.0fM %12.1f %11.1f %7.1f%% %12.1f %12s %12s %10s %12s %s" % (
+        r["size"], r["params"] / 1e6, r["pim_us"], r["pim_uj"], 100 * r["util"], r["gpu_us"],
+        "%.1f" % cpu1 if cpu1 else "-", "%.1f" % r["cpu2_ms"] if cpu1 else "-",
+        "%.0fx" % (cpu1 * 1e3 / r["pim_us"]) if cpu1 else "-",
+        "%.1f" % r["pim_e2e_us"] if r.get("pim_e2e_us") else "-", r.get("match", "-")))
+print("PIM vs GPU roofline: " + ", ".join(
+    "%s %.2fx" % (r["size"], r["gpu_us"] / r["pim_us"]) for r in rows))
