@@ -10,6 +10,7 @@
 
 #include "Backend.h"
 
+#include "mnemo/Pipelines/Pipelines.h"
 #include "mnemo/Target/PIM/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -32,16 +33,12 @@ public:
   }
 
   void buildPipeline(OpPassManager &pm) override {
-    PIMPartitionPassOptions partition;
-    partition.device = options.pimDevice;
-    partition.forcePim.assign(options.pimOps.begin(), options.pimOps.end());
-    partition.forceHost.assign(options.hostOps.begin(), options.hostOps.end());
-    partition.print = true;
-    pm.addNestedPass<func::FuncOp>(createPIMPartitionPass(partition));
-    PIMMapGemvPassOptions map;
-    map.device = options.pimDevice;
-    pm.addPass(createPIMMapGemvPass(map));
-    pm.addPass(createPIMEmitProgramsPass());
+    PIMPipelineOptions device;
+    device.device = options.pimDevice;
+    device.pimOps = options.pimOps;
+    device.hostOps = options.hostOps;
+    device.print = true;
+    buildPIMDevicePipeline(pm, device);
     PIMLowerToHostPassOptions lower;
     if (options.emit == "so" || options.emit == "obj")
       lower.artifactDir = options.outDir;

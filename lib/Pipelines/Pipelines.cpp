@@ -9,6 +9,7 @@
 #include "mnemo/Memory/Transforms/Passes.h"
 #include "mnemo/Target/CPU/Passes.h"
 #include "mnemo/Target/CUDA/Passes.h"
+#include "mnemo/Target/PIM/Transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
@@ -198,6 +199,19 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
   buildCPULowerToLLVMPipeline(pm, options);
 }
 
+void buildPIMDevicePipeline(OpPassManager &pm, const PIMPipelineOptions &options) {
+  PIMPartitionPassOptions partition;
+  partition.device = options.device;
+  partition.forcePim.assign(options.pimOps.begin(), options.pimOps.end());
+  partition.forceHost.assign(options.hostOps.begin(), options.hostOps.end());
+  partition.print = options.print;
+  pm.addNestedPass<func::FuncOp>(createPIMPartitionPass(partition));
+  PIMMapGemvPassOptions map;
+  map.device = options.device;
+  pm.addPass(createPIMMapGemvPass(map));
+  pm.addPass(createPIMEmitProgramsPass());
+}
+
 void registerPipelines() {
   PassPipelineRegistration<>("mnemo-graph-to-linalg",
                              "Shape inference, graph -> linalg, fusion",
@@ -230,6 +244,10 @@ void registerPipelines() {
   PassPipelineRegistration<CUDAPipelineOptions>(
       "mnemo-cuda-pipeline", "graph -> LLVM dialect for the CUDA target",
       buildCUDAPipeline);
+  PassPipelineRegistration<PIMPipelineOptions>(
+      "mnemo-pim-device-pipeline",
+      "graph -> pim.gemv for the device's share, mapped, one pim.program each",
+      buildPIMDevicePipeline);
 }
 
 } // namespace mnemo

@@ -175,6 +175,23 @@ void buildCUDAPipeline(mlir::OpPassManager &pm,
 
 /// `fuseAttention` runs mnemo-fuse-attention (tiles for `sramBudget`, 0:
 /// defaults) before the conversion.
+/// graph -> the PIM target's device share: memory-bound GEMVs chosen by
+/// the cost model become pim.gemv, laid out in the banks, one pim.program
+/// each (docs/pim.md). The host's share stays graph ops.
+struct PIMPipelineOptions
+    : public mlir::PassPipelineOptions<PIMPipelineOptions> {
+  Option<std::string> device{*this, "device",
+                             llvm::cl::desc("Device settings over the AiM defaults")};
+  ListOption<std::string> pimOps{*this, "pim-ops",
+                                 llvm::cl::desc("ONNX nodes forced to PIM")};
+  ListOption<std::string> hostOps{*this, "host-ops",
+                                  llvm::cl::desc("ONNX nodes kept on the host")};
+  Option<bool> print{*this, "print", llvm::cl::desc("Print the partition's choices"),
+                     llvm::cl::init(false)};
+};
+void buildPIMDevicePipeline(mlir::OpPassManager &pm,
+                            const PIMPipelineOptions &options);
+
 void buildGraphToLinalgPipeline(mlir::OpPassManager &pm,
                                 bool fuseAttention = false,
                                 int64_t sramBudget = 0);

@@ -4,6 +4,7 @@
 // RUN: not mnemo-opt %s --split-input-file --mnemo-pim-partition="device=channels=0" 2>&1 | FileCheck %s --check-prefix=DEV
 // DEV: error: PIM device: channels must be positive
 // RUN: mnemo-translate --import-onnx %shared/models/gpt2_tiny_decode/model.onnx --infer-shapes --debug-info | mnemo-opt --mnemo-pim-partition="print=1" | FileCheck %s --check-prefix=GPT2
+// RUN: mnemo-translate --import-onnx %shared/models/gpt2_tiny_decode/model.onnx --infer-shapes --debug-info | mnemo-opt --mnemo-pim-device-pipeline | FileCheck %s --check-prefix=PIPE
 // REQUIRES: shared-models
 
 // Against a GPU-like host (1 TB/s, 20 TFLOPS): a decode step's projection
@@ -42,6 +43,9 @@ func.func @prefill(%x: tensor<256x768xf32>) -> tensor<256x768xf32> {
 }
 
 // The shared GPT-2 decode step: its 8 projections and MLP layers go to PIM.
+// The named pipeline (partition, map, programs): 9 programs, the 8 Gemms
+// and the LM head.
+// PIPE-COUNT-9: pim.program @pim_gemv_{{[0-8]}} device(<>)
 // GPT2-COUNT-8: pim partition: '/model/transformer/h.{{[01]}}/{{attn|mlp}}/{{c_attn|c_proj|c_fc}}/Gemm' (Gemm {{.*}} -> PIM
 
 // -----
