@@ -14,6 +14,7 @@
 #include "mnemo/Target/PIM/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 using namespace mlir;
 using namespace mnemo;
@@ -48,8 +49,35 @@ public:
 
   LogicalResult writeArtifact(ModuleOp module, const ArtifactSignature &sig,
                               StringRef base) override {
-    return host->writeArtifact(module, sig, base);
+    if (failed(host->writeArtifact(module, sig, base)))
+      return failure();
+    if (options.emit == "llvm")
+      return success();
+    // The header also declares what the host process must supply.
+    std::string header = base.str() + ".h";
+    auto text = llvm::MemoryBuffer::getFile(header);
+    if (!text)
+      return emitError(module.getLoc()) << "cannot read " << header;
+    std::string h = (*text)->getBuffer().str();
+    size_t at = h.rfind("#ifdef __cplusplus\n}");
+    if (at == std::string::npos)
+      return emitError(module.getLoc()) << "unexpected header layout in " << header;
+    h.insert(at, kDeviceInterface);
+    return driver::writeFile(header, h, module.getLoc());
   }
+
+  static constexpr const char *kDeviceInterface =
+      "/* PIM device interface: the library calls this for each GEMV on the\n"
+      "   device (OUT/pim/pim.json lists them by id). The hosting process\n"
+      "   supplies it; mnemo's runtime (lib/Runtime/PIM) runs the program on\n"
+      "   its simulator. x [R, K], bias [N] or empty, y [R, N]: f32 memref\n"
+      "   descriptors { allocated, aligned, offset, sizes[], strides[] }. */\n"
+      "struct mnemo_pim_memref2d { float *allocated, *aligned; int64_t offset,\n"
+      "    sizes[2], strides[2]; };\n"
+      "struct mnemo_pim_memref1d { float *allocated, *aligned; int64_t offset,\n"
+      "    sizes[1], strides[1]; };\n"
+      "void _mlir_ciface_mnemo_pim_gemv(int64_t id, struct mnemo_pim_memref2d *x,\n"
+      "    struct mnemo_pim_memref1d *bias, struct mnemo_pim_memref2d *y);\n\n";
 
 private:
   const CompileOptions &options;
