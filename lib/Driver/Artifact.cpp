@@ -358,3 +358,37 @@ LogicalResult driver::linkShared(StringRef obj, StringRef so,
   return success();
 }
 
+
+LogicalResult driver::addToReports(ArrayRef<std::string> reports, StringRef key,
+                                   llvm::json::Value value, StringRef html,
+                                   Location loc) {
+  for (const std::string &path : reports) {
+    auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+    if (!buf)
+      return emitError(loc) << "cannot read the report " << path << ": "
+                            << buf.getError().message();
+    std::string text = (*buf)->getBuffer().str();
+    if (StringRef(path).ends_with(".json")) {
+      llvm::Expected<llvm::json::Value> v = llvm::json::parse(text);
+      llvm::json::Object *obj = v ? v->getAsObject() : nullptr;
+      if (!obj) {
+        if (!v)
+          llvm::consumeError(v.takeError());
+        return emitError(loc) << "the report " << path << " is not a JSON object";
+      }
+      (*obj)[key] = value;
+      std::string out;
+      llvm::raw_string_ostream os(out);
+      os << llvm::formatv("{0:2}", llvm::json::Value(std::move(*obj))) << "\n";
+      text = std::move(out);
+    } else {
+      size_t end = text.rfind("</body>");
+      if (end == std::string::npos)
+        end = text.size();
+      text.insert(end, html.str());
+    }
+    if (failed(writeFile(path, text, loc)))
+      return failure();
+  }
+  return success();
+}

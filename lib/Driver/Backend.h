@@ -13,6 +13,7 @@
 #include "mnemo/Driver/Compile.h"
 
 #include "mlir/Pass/PassManager.h"
+#include "llvm/Support/JSON.h"
 
 #include <memory>
 
@@ -68,6 +69,11 @@ llvm::LogicalResult writeHostArtifact(mlir::ModuleOp module,
                                       const CompileOptions &options,
                                       llvm::StringRef buffers,
                                       llvm::StringRef entryPoints);
+/// Adds a target's entry to the --report files the pipeline wrote: `key`
+/// = `value` in each JSON one, `html` before </body> in each HTML one.
+llvm::LogicalResult addToReports(llvm::ArrayRef<std::string> reports,
+                                 llvm::StringRef key, llvm::json::Value value,
+                                 llvm::StringRef html, mlir::Location loc);
 /// Links `obj` into the shared library `so` with the C compiler mnemo was
 /// built with; `libs` are extra linker arguments, `mpi` links through mpicc.
 llvm::LogicalResult linkShared(llvm::StringRef obj, llvm::StringRef so,

@@ -159,35 +159,9 @@ private:
   /// ptxas ran: their "cuda" entry (JSON) or section (HTML) is added now.
   LogicalResult addKernelsToReports(ArrayRef<cuda::KernelInfo> kernels,
                                     Location loc) {
-    for (const std::string &path : options.reports) {
-      auto buf = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-      if (!buf)
-        return emitError(loc) << "cannot read the report " << path << ": "
-                              << buf.getError().message();
-      std::string text = (*buf)->getBuffer().str();
-      if (StringRef(path).ends_with(".json")) {
-        llvm::Expected<llvm::json::Value> v = llvm::json::parse(text);
-        llvm::json::Object *obj = v ? v->getAsObject() : nullptr;
-        if (!obj) {
-          if (!v)
-            llvm::consumeError(v.takeError());
-          return emitError(loc) << "the report " << path << " is not a JSON object";
-        }
-        (*obj)["cuda"] = cuda::kernelsValue(kernels, options.cudaArch);
-        std::string out;
-        llvm::raw_string_ostream os(out);
-        os << llvm::formatv("{0:2}", llvm::json::Value(std::move(*obj))) << "\n";
-        text = std::move(out);
-      } else {
-        size_t end = text.rfind("</body>");
-        if (end == std::string::npos)
-          end = text.size();
-        text.insert(end, cuda::kernelsHtml(kernels, options.cudaArch));
-      }
-      if (failed(driver::writeFile(path, text, loc)))
-        return failure();
-    }
-    return success();
+    return driver::addToReports(options.reports, "cuda",
+                                cuda::kernelsValue(kernels, options.cudaArch),
+                                cuda::kernelsHtml(kernels, options.cudaArch), loc);
   }
 
   const CompileOptions &options;

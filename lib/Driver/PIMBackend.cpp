@@ -14,7 +14,11 @@
 #include "mnemo/Target/PIM/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mnemo/Target/PIM/Device.h"
+
+#include "llvm/Support/Format.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 
 using namespace mlir;
 using namespace mnemo;
@@ -53,6 +57,8 @@ public:
       return failure();
     if (options.emit == "llvm")
       return success();
+    if (!options.reports.empty() && failed(addDeviceToReports(module.getLoc())))
+      return failure();
     // The header also declares what the host process must supply.
     std::string header = base.str() + ".h";
     auto text = llvm::MemoryBuffer::getFile(header);
@@ -64,6 +70,55 @@ public:
       return emitError(module.getLoc()) << "unexpected header layout in " << header;
     h.insert(at, kDeviceInterface);
     return driver::writeFile(header, h, module.getLoc());
+  }
+
+  /// The --report files get a "pim" entry: the device, the bank rows the
+  /// weights take, each program's modelled time per activation row.
+  LogicalResult addDeviceToReports(Location loc) {
+    SmallString<256> path(options.outDir);
+    llvm::sys::path::append(path, "pim", "pim.json");
+    auto buf = llvm::MemoryBuffer::getFile(path);
+    if (!buf)
+      return emitError(loc) << "cannot read " << path;
+    llvm::Expected<llvm::json::Value> v = llvm::json::parse((*buf)->getBuffer());
+    if (!v)
+      return emitError(loc) << path << ": " << llvm::toString(v.takeError());
+    llvm::json::Object *root = v->getAsObject();
+    llvm::Expected<pim::Device> dev = pim::parseDevice(*root->getString("device"));
+    if (!dev)
+      return emitError(loc) << llvm::toString(dev.takeError());
+    int64_t rows = 0, cycles = 0;
+    std::string html;
+    llvm::raw_string_ostream hs(html);
+    hs << "<h2>PIM device</h2>\n<p>" << root->getString("device")->str()
+       << "</p>\n<table><tr><th>program</th><th>ONNX node</th><th>K</th>"
+          "<th>N</th><th>bank rows</th><th>cycles per row</th><th>us per "
+          "row</th></tr>\n";
+    for (const llvm::json::Value &p : *root->getArray("programs")) {
+      const llvm::json::Object *o = p.getAsObject();
+      int64_t r = o->getInteger("rows").value_or(0);
+      int64_t c = o->getInteger("cycles_per_row").value_or(0);
+      rows += r;
+      cycles += c;
+      hs << "<tr><td>" << o->getString("name").value_or("") << "</td><td>"
+         << o->getString("node").value_or("") << "</td><td>"
+         << o->getInteger("k").value_or(0) << "</td><td>"
+         << o->getInteger("n").value_or(0) << "</td><td>" << r << "</td><td>"
+         << c << "</td><td>" << llvm::format("%.3f", c * dev->tCKps * 1e-6)
+         << "</td></tr>\n";
+    }
+    hs << "</table>\n";
+    int64_t imageBytes = rows * dev->rowBytes * dev->banks() * dev->channels;
+    hs << "<p>" << rows << " of " << dev->rows << " rows per bank ("
+       << imageBytes << " bytes of weights in bf16); one activation row "
+       << "through every program: " << cycles << " cycles, "
+       << llvm::format("%.3f", cycles * dev->tCKps * 1e-6) << " us modelled</p>\n";
+    (*root)["bank_rows_used"] = rows;
+    (*root)["bank_rows"] = dev->rows;
+    (*root)["weight_image_bytes"] = imageBytes;
+    (*root)["cycles_per_row"] = cycles;
+    (*root)["seconds_per_row"] = cycles * dev->tCKps * 1e-12;
+    return driver::addToReports(options.reports, "pim", std::move(*root), html, loc);
   }
 
   static constexpr const char *kDeviceInterface =

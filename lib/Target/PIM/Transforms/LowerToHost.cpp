@@ -125,7 +125,20 @@ struct PIMLowerToHostPass
         return a ? a.getInt() : -1;
       };
       std::string name = program.getSymName().str();
+      // The program's modelled time for one activation row, from a cold
+      // device (all rows closed).
+      std::vector<Command> timed = commands;
+      Simulator sim(dev);
+      llvm::Expected<Stats> t = sim.run(timed, /*functional=*/false);
+      if (!t) {
+        program.emitError() << llvm::toString(t.takeError());
+        return signalPassFailure();
+      }
       programs.push_back(llvm::json::Object{
+          {"row_base", plan.rowBase},
+          {"rows", plan.rows()},
+          {"cycles_per_row", t->cycles},
+          {"energy_pj_per_row", t->totalPJ()},
           {"id", int64_t(id)},
           {"name", name},
           {"node", mnemo::graph::getOnnxNodeName(gemv)},
