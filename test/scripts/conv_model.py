@@ -18,7 +18,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testcase import save_case  # noqa: E402
+from testcase import Case, save_case  # noqa: E402
 
 out = sys.argv[1]
 rng = np.random.default_rng(0)
@@ -44,7 +44,10 @@ def conv(x, w, b, pad, dil, group=1, stride=1):
     return y
 
 
-inits, nodes, inputs, outputs, feeds, want = [], [], [], [], [], []
+case = Case(rng)
+nodes, inputs, outputs = case.nodes, case.inputs, case.outputs
+inits, feeds, want = case.inits, case.feeds, case.want
+add_input, add_output = case.add_input, case.add_output
 
 
 def tensor(name, shape, scale=1.0):
@@ -72,16 +75,6 @@ def add_act(x_name, x, op, name):
     return np.clip(x, 0, 6)
 
 
-def add_input(name, shape):
-    a = rng.standard_normal(shape).astype(np.float32)
-    inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
-    feeds.append(a)
-    return a
-
-
-def add_output(name, value):
-    outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, list(value.shape)))
-    want.append(value.astype(np.float32))
 
 
 # 14x14: conv + ReLU into the next conv's padded input, then a dilated conv.

@@ -15,3 +15,28 @@ def save_case(out, model, inputs, outputs):
         for i, a in enumerate(arrays):
             with open(os.path.join(d, "%s_%d.pb" % (kind, i)), "wb") as f:
                 f.write(numpy_helper.from_array(a).SerializeToString())
+
+
+class Case:
+    """A generated graph's lists, and the helpers that fill them: inputs
+    drawn from `rng`, outputs with their expected values (as float32)."""
+
+    def __init__(self, rng):
+        self.rng = rng
+        self.nodes, self.inputs, self.outputs = [], [], []
+        self.inits, self.feeds, self.want = [], [], []
+
+    def add_input(self, name, shape):
+        import numpy as np
+        from onnx import TensorProto, helper
+        a = self.rng.standard_normal(shape).astype(np.float32)
+        self.inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, shape))
+        self.feeds.append(a)
+        return a
+
+    def add_output(self, name, value):
+        import numpy as np
+        from onnx import TensorProto, helper
+        self.outputs.append(
+            helper.make_tensor_value_info(name, TensorProto.FLOAT, list(value.shape)))
+        self.want.append(value.astype(np.float32))
