@@ -24,7 +24,6 @@ struct RuntimeTotals {
   int64_t programRuns = 0; ///< programs run (one per activation row)
   int64_t cycles = 0;     ///< device time, summed over the runs
   double seconds = 0;
-  Stats last;             ///< figures of the last run
   double actPJ = 0, columnPJ = 0, macPJ = 0, movePJ = 0;
   double flops = 0;
 };

@@ -3,6 +3,7 @@
 #include "mnemo/Runtime/PIMRuntime.h"
 
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -155,19 +156,19 @@ extern "C" void _mlir_ciface_mnemo_pim_gemv(int64_t id, MemRef<2> *x,
   ++t.calls;
   const float *xData = x->aligned + x->offset;
   const float *bData = bias->aligned + bias->offset;
-  int64_t inRegs = (p.k + kLanes - 1) / kLanes;
+  // Zeros and bias are the same for every row (the program only reads
+  // them); the input registers take each row in turn.
+  for (int64_t c = 0; c < runtime->device.channels; ++c)
+    sim.gpr(p.zero + c).fill(0.0f);
+  if (p.bias >= 0)
+    for (int64_t j = 0; j < llvm::divideCeil(p.n, kLanes) * kLanes; ++j)
+      sim.gpr(p.bias + j / kLanes)[j % kLanes] =
+          j < p.n && j < bias->sizes[0] ? bData[j * bias->strides[0]] : 0.0f;
+  int64_t inRegs = llvm::divideCeil(p.k, kLanes);
   for (int64_t r = 0; r < x->sizes[0]; ++r) {
     for (int64_t i = 0; i < inRegs * kLanes; ++i)
       sim.gpr(p.x + i / kLanes)[i % kLanes] =
           i < p.k ? xData[r * x->strides[0] + i * x->strides[1]] : 0.0f;
-    for (int64_t c = 0; c < runtime->device.channels; ++c)
-      sim.gpr(p.zero + c).fill(0.0f);
-    if (p.bias >= 0) {
-      int64_t outRegs = (p.n + kLanes - 1) / kLanes;
-      for (int64_t j = 0; j < outRegs * kLanes; ++j)
-        sim.gpr(p.bias + j / kLanes)[j % kLanes] =
-            j < p.n && j < bias->sizes[0] ? bData[j * bias->strides[0]] : 0.0f;
-    }
     int64_t before = sim.elapsedCycles();
     llvm::Expected<Stats> s = sim.run(p.commands);
     if (!s)
@@ -180,7 +181,6 @@ extern "C" void _mlir_ciface_mnemo_pim_gemv(int64_t id, MemRef<2> *x,
     t.macPJ += s->macPJ;
     t.movePJ += s->movePJ;
     t.flops += 2.0 * p.k * p.n; // useful work: padding outputs do not count
-    t.last = *s;
     for (int64_t j = 0; j < p.n; ++j)
       yData[r * y->strides[0] + j * y->strides[1]] =
           sim.gpr(p.y + j / kLanes)[j % kLanes];

@@ -6,6 +6,11 @@
 
 using namespace mnemo::pim;
 
+/// Inputs per pass: what one DRAM row and the global buffer both hold.
+static int64_t passInputs(const Device &d) {
+  return std::min(d.rowValues(), d.globalBufferBytes / 2);
+}
+
 int64_t GemvPlan::inputRegisters() const { return llvm::divideCeil(k, kLanes); }
 
 int64_t GemvPlan::outputRegisters(const Device &d) const {
@@ -19,8 +24,7 @@ llvm::Expected<GemvPlan> mnemo::pim::planGemv(const Device &d, int64_t k,
   p.n = n;
   p.rowBase = rowBase;
   p.slots = llvm::divideCeil(n, d.channels * d.banks());
-  int64_t chunk = std::min(d.rowValues(), d.globalBufferBytes / 2);
-  p.passes = llvm::divideCeil(k, chunk);
+  p.passes = llvm::divideCeil(k, passInputs(d));
   if (k < 1 || n < 1)
     return llvm::createStringError(llvm::inconvertibleErrorCode(),
                                    "a GEMV needs K, N >= 1");
@@ -39,7 +43,7 @@ std::vector<Command> mnemo::pim::emitGemv(const Device &d, const GemvPlan &p,
   uint32_t all = 0;
   for (int64_t ch = 0; ch < d.channels; ++ch)
     all |= channelBit(ch);
-  int64_t chunkRegs = std::min(d.rowValues(), d.globalBufferBytes / 2) / kLanes;
+  int64_t chunkRegs = passInputs(d) / kLanes;
   int64_t outRegs = p.outputRegisters(d);
   std::vector<Command> out;
   auto cmd = [&](Opcode op) -> Command & {
@@ -84,7 +88,7 @@ std::vector<Command> mnemo::pim::emitGemv(const Device &d, const GemvPlan &p,
 
 void mnemo::pim::packGemvWeights(const Device &d, const GemvPlan &p,
                                  llvm::ArrayRef<float> w, Image &image) {
-  int64_t chunk = std::min(d.rowValues(), d.globalBufferBytes / 2);
+  int64_t chunk = passInputs(d);
   int64_t perSlot = d.channels * d.banks();
   for (int64_t s = 0; s < p.slots; ++s)
     for (int64_t ch = 0; ch < d.channels; ++ch)

@@ -154,6 +154,15 @@ llvm::ArrayRef<uint16_t> Simulator::readRow(int64_t ch, int64_t bank, int64_t r)
   return row(ch, bank, r);
 }
 
+llvm::SmallVector<int64_t, 16> Simulator::banksOf(const Command &cmd) const {
+  if (cmd.op != Opcode::MAC_ABK && cmd.op != Opcode::EWMUL && cmd.op != Opcode::WR_ABK)
+    return {cmd.bank};
+  llvm::SmallVector<int64_t, 16> all;
+  for (int64_t b = 0; b < dev.banks(); ++b)
+    all.push_back(b);
+  return all;
+}
+
 int64_t Simulator::gprsReady(int64_t first, int64_t n) const {
   int64_t t = 0;
   for (int64_t i = first; i < first + n && i < dev.gprs; ++i)
@@ -255,9 +264,7 @@ void Simulator::execute(int64_t ch, const Command &cmd, int64_t rank) {
     break;
   case Opcode::MAC_ABK:
   case Opcode::MAC_SBK: {
-    int64_t first = cmd.op == Opcode::MAC_SBK ? cmd.bank : 0;
-    int64_t last = cmd.op == Opcode::MAC_SBK ? cmd.bank + 1 : dev.banks();
-    for (int64_t b = first; b < last; ++b) {
+    for (int64_t b : banksOf(cmd)) {
       const std::vector<uint16_t> &w = row(ch, b, cmd.row);
       float acc = c.acc[b];
       for (int64_t i = 0; i < cmd.opsize * lanes; ++i)
@@ -277,7 +284,7 @@ void Simulator::execute(int64_t ch, const Command &cmd, int64_t rank) {
       c.af[b] = activation(c.acc[b]);
     break;
   case Opcode::EWMUL:
-    for (int64_t b = 0; b < dev.banks(); ++b) {
+    for (int64_t b : banksOf(cmd)) {
       std::vector<uint16_t> &w = row(ch, b, cmd.row);
       for (int64_t i = 0; i < cmd.opsize * lanes; ++i)
         w[i] = toBF16(fromBF16(w[i]) * fromBF16(c.gb[i]));
@@ -295,9 +302,7 @@ void Simulator::execute(int64_t ch, const Command &cmd, int64_t rank) {
   }
   case Opcode::WR_SBK:
   case Opcode::WR_ABK: {
-    int64_t first = cmd.op == Opcode::WR_SBK ? cmd.bank : 0;
-    int64_t last = cmd.op == Opcode::WR_SBK ? cmd.bank + 1 : dev.banks();
-    for (int64_t b = first; b < last; ++b) {
+    for (int64_t b : banksOf(cmd)) {
       std::vector<uint16_t> &w = row(ch, b, cmd.row);
       for (int64_t col = 0; col < dev.columns(); ++col)
         for (int64_t l = 0; l < lanes; ++l)
@@ -329,9 +334,6 @@ int64_t Simulator::elapsedCycles() const {
 llvm::Expected<Stats> Simulator::run(llvm::ArrayRef<Command> program,
                                      bool functional) {
   stats = Stats();
-  std::vector<int64_t> allBanks(dev.banks());
-  for (int64_t b = 0; b < dev.banks(); ++b)
-    allBanks[b] = b;
   double moveColumnPJ = dev.movePJPerBit * 8.0 * kColumnBytes;
   for (auto [i, cmd] : llvm::enumerate(program)) {
     if (std::optional<std::string> bad = check(cmd, dev))
@@ -394,11 +396,7 @@ llvm::Expected<Stats> Simulator::run(llvm::ArrayRef<Command> program,
       case Opcode::MAC_ABK:
       case Opcode::MAC_SBK: {
         t = issue(c, cmd, 0);
-        llvm::SmallVector<int64_t, 16> banks;
-        if (cmd.op == Opcode::MAC_SBK)
-          banks.push_back(cmd.bank);
-        else
-          banks.assign(allBanks.begin(), allBanks.end());
+        llvm::SmallVector<int64_t, 16> banks = banksOf(cmd);
         c.free = bankColumns(c, banks, cmd.row, cmd.opsize, t, false);
         stats.macColumns += cmd.opsize * int64_t(banks.size());
         stats.macPJ += dev.aluPJPerByte * kColumnBytes * cmd.opsize * banks.size();
@@ -410,7 +408,7 @@ llvm::Expected<Stats> Simulator::run(llvm::ArrayRef<Command> program,
         break;
       case Opcode::EWMUL:
         t = issue(c, cmd, 0);
-        c.free = bankColumns(c, allBanks, cmd.row, cmd.opsize, t, false);
+        c.free = bankColumns(c, banksOf(cmd), cmd.row, cmd.opsize, t, false);
         // The products are written back into the same row.
         for (Bank &b : c.banks)
           b.lastWrite = true;
@@ -420,7 +418,7 @@ llvm::Expected<Stats> Simulator::run(llvm::ArrayRef<Command> program,
       case Opcode::COPY_BKGB:
       case Opcode::COPY_GBBK:
         t = issue(c, cmd, 0);
-        c.free = bankColumns(c, {cmd.bank}, cmd.row, cmd.opsize, t,
+        c.free = bankColumns(c, banksOf(cmd), cmd.row, cmd.opsize, t,
                              cmd.op == Opcode::COPY_GBBK);
         stats.transferColumns += cmd.opsize;
         stats.movePJ += moveColumnPJ * cmd.opsize;
@@ -428,19 +426,14 @@ llvm::Expected<Stats> Simulator::run(llvm::ArrayRef<Command> program,
       case Opcode::WR_SBK:
       case Opcode::WR_ABK: {
         t = issue(c, cmd, gprsReady(cmd.gpr0, dev.columns()));
-        llvm::SmallVector<int64_t, 16> banks;
-        if (cmd.op == Opcode::WR_SBK)
-          banks.push_back(cmd.bank);
-        else
-          banks.assign(allBanks.begin(), allBanks.end());
-        c.free = bankColumns(c, banks, cmd.row, dev.columns(), t, true);
+        c.free = bankColumns(c, banksOf(cmd), cmd.row, dev.columns(), t, true);
         stats.transferColumns += dev.columns();
         stats.movePJ += moveColumnPJ * dev.columns();
         break;
       }
       case Opcode::RD_SBK:
         t = issue(c, cmd, 0);
-        c.free = bankColumns(c, {cmd.bank}, cmd.row, dev.columns(), t, false) +
+        c.free = bankColumns(c, banksOf(cmd), cmd.row, dev.columns(), t, false) +
                  dev.tReadLatency;
         for (int64_t col = 0; col < dev.columns(); ++col)
           gprReady[cmd.gpr0 + col] = c.free;

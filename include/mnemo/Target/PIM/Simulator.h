@@ -17,6 +17,7 @@
 #include "mnemo/Target/PIM/Program.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -108,6 +109,9 @@ private:
   };
 
   std::vector<uint16_t> &row(int64_t ch, int64_t bank, int64_t r);
+  /// The banks a bank command works on: its `bank`, or all of them for
+  /// the all-bank commands (MAC_ABK, EWMUL, WR_ABK).
+  llvm::SmallVector<int64_t, 16> banksOf(const Command &cmd) const;
   int64_t issue(Channel &c, const Command &cmd, int64_t earliest);
   int64_t openRow(Channel &c, int64_t bank, int64_t r, int64_t t, bool write);
   int64_t bankColumns(Channel &c, llvm::ArrayRef<int64_t> banks, int64_t r,

@@ -127,9 +127,8 @@ struct PIMLowerToHostPass
       std::string name = program.getSymName().str();
       // The program's modelled time for one activation row, from a cold
       // device (all rows closed).
-      std::vector<Command> timed = commands;
       Simulator sim(dev);
-      llvm::Expected<Stats> t = sim.run(timed, /*functional=*/false);
+      llvm::Expected<Stats> t = sim.run(commands, /*functional=*/false);
       if (!t) {
         program.emitError() << llvm::toString(t.takeError());
         return signalPassFailure();
