@@ -240,6 +240,7 @@ private:
   SmallVector<AffineMap> viewMaps;
   SmallVector<Value> scalars;
   SmallVector<Value> ivs; // the loops' ivs; flattened dims unused
+  Value identity;         // the combiner's identity in every lane
 };
 
 Value Emitter::vectorOf(OpBuilder &b, Value scalar) {
@@ -291,11 +292,8 @@ Value Emitter::element(OpBuilder &b, Value flatPos, Value mask) {
   }
   Value e = c.op->getOperand(1 - c.outPos);
   Value v = map.contains(e) ? map.lookup(e) : vectorOf(b, e);
-  if (mask) {
-    Value id = arith::ConstantOp::create(
-        b, loc, accType, SplatElementsAttr::get(accType, b.getF32FloatAttr(c.identity)));
-    v = arith::SelectOp::create(b, loc, mask, v, id);
-  }
+  if (mask)
+    v = arith::SelectOp::create(b, loc, mask, v, identity);
   return v;
 }
 
@@ -367,7 +365,7 @@ void Emitter::emit(IRRewriter &rw) {
   }
 
   const Combiner &c = plan.combiner;
-  Value identity = arith::ConstantOp::create(
+  identity = arith::ConstantOp::create(
       rw, loc, accType, SplatElementsAttr::get(accType, rw.getF32FloatAttr(c.identity)));
   Value zero = idx(rw, loc, 0), one = idx(rw, loc, 1);
   Value step = idx(rw, loc, lanes), bigStep = idx(rw, loc, lanes * kAccumulators);
