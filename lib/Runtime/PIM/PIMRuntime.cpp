@@ -161,7 +161,7 @@ extern "C" void _mlir_ciface_mnemo_pim_gemv(int64_t id, MemRef<2> *x,
   for (int64_t c = 0; c < runtime->device.channels; ++c)
     sim.gpr(p.zero + c).fill(0.0f);
   if (p.bias >= 0)
-    for (int64_t j = 0; j < llvm::divideCeil(p.n, kLanes) * kLanes; ++j)
+    for (int64_t j = 0, e = int64_t(llvm::divideCeil(p.n, kLanes)) * kLanes; j < e; ++j)
       sim.gpr(p.bias + j / kLanes)[j % kLanes] =
           j < p.n && j < bias->sizes[0] ? bData[j * bias->strides[0]] : 0.0f;
   int64_t inRegs = llvm::divideCeil(p.k, kLanes);

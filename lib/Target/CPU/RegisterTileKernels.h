@@ -139,8 +139,8 @@ struct ChannelPlan {
   /// residual add): a 1-D buffer read at `residualPos`, its channels
   /// `residualStride` apart, gathered like the output is scattered.
   unsigned accArg = 0, residualArg = 0;
-  Value residual;
-  AffineExpr residualPos;
+  Value residual = {};
+  AffineExpr residualPos = {};
   int64_t residualStride = 0;
 };
 
