@@ -284,6 +284,13 @@ static bool printPIMTotals() {
                    t.seconds * 1e6, t.seconds > 0 ? t.flops / t.seconds * 1e-9 : 0.0,
                    pj * 1e-6, t.actPJ * 1e-6, t.columnPJ * 1e-6, t.macPJ * 1e-6,
                    t.movePJ * 1e-6);
+  if (t.kvCalls)
+    outs() << format("pim device: attention against the KV caches in the banks: "
+                     "%lld calls, %lld tokens written, %lld of the cycles "
+                     "(%.3f us)\n",
+                     (long long)t.kvCalls, (long long)t.kvTokensWritten,
+                     (long long)t.kvCycles,
+                     t.kvCycles * (t.cycles ? t.seconds / t.cycles : 0.0) * 1e6);
   return true;
 }
 
@@ -413,8 +420,15 @@ static int runMain(int argc, char **argv) {
     dopts.steps = decodeSteps;
     dopts.rtol = relTol;
     dopts.atol = absTol;
-    return runDecode(loaded, referenceArtifact.empty() ? nullptr : &ref,
-                     std::move(inputs), dopts);
+    bool pim = loaded.sig.target.kind == "pim";
+    if (pim)
+      mnemo::pim::resetPIMRuntimeTotals();
+    int rc = runDecode(loaded, referenceArtifact.empty() ? nullptr : &ref,
+                       std::move(inputs), dopts);
+    // The device's share over all the steps.
+    if (pim && !printPIMTotals())
+      return 1;
+    return rc;
   }
 
   if (inputs.size() != sig.inputs.size()) {

@@ -1,7 +1,7 @@
 //===- PIMRuntime.h - the host side of a PIM artifact -----------*- C++ -*-===//
 //
-// A PIM artifact's host library calls `_mlir_ciface_mnemo_pim_gemv` (the
-// device interface). This runtime implements it on the simulator: it loads
+// A PIM artifact's host library calls `_mlir_ciface_mnemo_pim_gemv` and
+// `_mlir_ciface_mnemo_pim_kv_attend` (the device interface). This runtime implements it on the simulator: it loads
 // OUT/pim (pim.json, the programs, the weight image), and per call writes
 // each activation row into the program's registers, runs the program
 // functionally and in time, and reads the outputs back. A process that
@@ -26,6 +26,10 @@ struct RuntimeTotals {
   double seconds = 0;
   double actPJ = 0, columnPJ = 0, macPJ = 0, movePJ = 0;
   double flops = 0;
+  /// Attention against the device's KV caches (mnemo_pim_kv_attend): the
+  /// calls, the tokens written into the banks, and their cycles (part of
+  /// `cycles`).
+  int64_t kvCalls = 0, kvTokensWritten = 0, kvCycles = 0;
 };
 
 /// Loads `<artifactDir>/pim` as the device the next calls run on.

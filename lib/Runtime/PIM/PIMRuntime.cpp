@@ -2,6 +2,8 @@
 
 #include "mnemo/Runtime/PIMRuntime.h"
 
+#include "mnemo/Target/PIM/KVMapping.h"
+
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -20,10 +22,18 @@ struct Program {
   int64_t k = 0, n = 0, x = 0, y = 0, zero = 0, bias = -1;
 };
 
+/// A KV cache the device holds: tokens [0, length) are in the banks.
+struct KVCache {
+  KVPlan plan;
+  KVRegisters regs;
+  int64_t length = 0;
+};
+
 struct Runtime {
   Device device;
   std::unique_ptr<Simulator> sim;
   std::vector<Program> programs;
+  std::vector<KVCache> caches;
   RuntimeTotals totals;
   std::string error;
   std::mutex mutex; // one device: calls from several threads take turns
@@ -43,13 +53,38 @@ llvm::Expected<std::string> readAll(const llvm::Twine &path) {
 }
 
 // The memref descriptors of the call (llvm.emit_c_interface).
-template <int N> struct MemRef {
-  float *allocated;
-  float *aligned;
+template <int N, typename T = float> struct MemRef {
+  T *allocated;
+  T *aligned;
   int64_t offset;
   int64_t sizes[N];
   int64_t strides[N];
+  T &at(std::initializer_list<int64_t> idx) {
+    int64_t o = offset, i = 0;
+    for (int64_t v : idx)
+      o += v * strides[i++];
+    return aligned[o];
+  }
 };
+
+/// Runs `commands` (EOC appended) on the device, adding its time and
+/// energy to the totals; returns the cycles it took.
+llvm::Expected<int64_t> run(Runtime &rt, std::vector<Command> commands) {
+  commands.push_back(Command()); // EOC
+  int64_t before = rt.sim->elapsedCycles();
+  llvm::Expected<Stats> s = rt.sim->run(commands);
+  if (!s)
+    return s.takeError();
+  RuntimeTotals &t = rt.totals;
+  ++t.programRuns;
+  t.cycles += s->cycles - before;
+  t.seconds = t.cycles * rt.device.tCKps * 1e-12;
+  t.actPJ += s->actPJ;
+  t.columnPJ += s->columnPJ;
+  t.macPJ += s->macPJ;
+  t.movePJ += s->movePJ;
+  return s->cycles - before;
+}
 
 } // namespace
 
@@ -102,6 +137,22 @@ llvm::Error mnemo::pim::loadPIMRuntime(llvm::StringRef artifactDir) {
     prog.commands = std::move(*cmds);
     rt->programs.push_back(std::move(prog));
   }
+  if (const llvm::json::Array *caches = root->getArray("kv_caches"))
+    for (const llvm::json::Value &v : *caches) {
+      const llvm::json::Object *c = v.getAsObject();
+      auto num = [&](llvm::StringRef key) {
+        return c ? c->getInteger(key).value_or(-1) : -1;
+      };
+      if (!c || num("id") != int64_t(rt->caches.size()))
+        return fail(dir + "/pim.json: KV cache ids must be 0, 1, ... in order");
+      llvm::Expected<KVPlan> plan = planKV(
+          rt->device, c->getString("kind") == "key" ? KVKind::Key : KVKind::Value,
+          num("heads"), num("head_dim"), num("max_seq"), num("row_base"));
+      if (!plan)
+        return fail(dir + "/pim.json: KV cache " + llvm::Twine(num("id")) + ": " +
+                    llvm::toString(plan.takeError()));
+      rt->caches.push_back({*plan, kvRegisters(rt->device, *plan), 0});
+    }
   delete runtime;
   runtime = rt.release();
   return llvm::Error::success();
@@ -169,20 +220,129 @@ extern "C" void _mlir_ciface_mnemo_pim_gemv(int64_t id, MemRef<2> *x,
     for (int64_t i = 0; i < inRegs * kLanes; ++i)
       sim.gpr(p.x + i / kLanes)[i % kLanes] =
           i < p.k ? xData[r * x->strides[0] + i * x->strides[1]] : 0.0f;
-    int64_t before = sim.elapsedCycles();
-    llvm::Expected<Stats> s = sim.run(p.commands);
-    if (!s)
-      return poison(llvm::toString(s.takeError()));
-    ++t.programRuns;
-    t.cycles += s->cycles - before;
-    t.seconds = t.cycles * runtime->device.tCKps * 1e-12;
-    t.actPJ += s->actPJ;
-    t.columnPJ += s->columnPJ;
-    t.macPJ += s->macPJ;
-    t.movePJ += s->movePJ;
+    std::vector<Command> commands(p.commands.begin(), p.commands.end() - 1);
+    if (llvm::Expected<int64_t> c = run(*runtime, std::move(commands)); !c)
+      return poison(llvm::toString(c.takeError()));
     t.flops += 2.0 * p.k * p.n; // useful work: padding outputs do not count
     for (int64_t j = 0; j < p.n; ++j)
       yData[r * y->strides[0] + j * y->strides[1]] =
           sim.gpr(p.y + j / kLanes)[j % kLanes];
   }
+}
+
+/// Writes tokens [first, last) of cache `c` into the banks, `value(t, h,
+/// i)` giving element i of head h's key or value of token t.
+template <typename Fn>
+static llvm::Error writeTokens(Runtime &rt, KVCache &c, int64_t first,
+                               int64_t last, Fn value) {
+  const KVPlan &p = c.plan;
+  Simulator &sim = *rt.sim;
+  for (int64_t a = first; a < last; a += kMaxWriteTokens) {
+    int64_t b = std::min(last, a + kMaxWriteTokens);
+    KVWrite w = emitKVWrite(rt.device, p, c.regs, a, b);
+    if (!w.reads.empty())
+      if (llvm::Expected<int64_t> r = run(rt, w.reads); !r)
+        return r.takeError();
+    if (p.kind == KVKind::Key) {
+      int64_t cols = p.keyColumns();
+      for (int64_t t = a; t < b; ++t)
+        for (int64_t h = 0; h < p.heads; ++h)
+          for (int64_t i = 0; i < cols * kLanes; ++i)
+            sim.gpr(c.regs.stage + ((t - a) * p.heads + h) * cols + i / kLanes)
+                [i % kLanes] = i < p.dim ? value(t, h, i) : 0.0f;
+    } else {
+      // A column read first keeps the lanes of the tokens before `a`.
+      int64_t firstCol = a / kLanes;
+      for (int64_t h = 0; h < p.heads; ++h)
+        for (int64_t d = 0; d < p.dim; ++d)
+          for (int64_t col = 0; col < w.columnsPerRow; ++col) {
+            Register &r = sim.gpr(c.regs.stage + (h * p.dim + d) * w.columnsPerRow + col);
+            for (int64_t l = 0; l < kLanes; ++l) {
+              int64_t t = (firstCol + col) * kLanes + l;
+              if (t >= a && t < b)
+                r[l] = value(t, h, d);
+              else if (t >= b || w.reads.empty())
+                r[l] = 0.0f;
+            }
+          }
+    }
+    if (llvm::Expected<int64_t> r = run(rt, w.writes); !r)
+      return r.takeError();
+    rt.totals.kvTokensWritten += b - a;
+  }
+  return llvm::Error::success();
+}
+
+/// The device interface for attention against a KV cache in the banks
+/// (pim.kv_attend): appends `row` (the token at `position`) to cache `id`,
+/// then y = x K^T (keys, y [1, H, 1, position + 1]) or y = x V (values, y
+/// [1, H, 1, D]). Tokens the device lacks before `position` (the prompt's)
+/// are written first from the host's `cache`; a position below the
+/// device's length rewinds (the rows before it are kept).
+extern "C" void _mlir_ciface_mnemo_pim_kv_attend(int64_t id, MemRef<4> *x,
+                                                 MemRef<4> *row,
+                                                 MemRef<1, int64_t> *position,
+                                                 MemRef<4> *cache, MemRef<4> *y) {
+  auto poison = [&](const std::string &why) {
+    for (int64_t h = 0; h < y->sizes[1]; ++h)
+      for (int64_t j = 0; j < y->sizes[3]; ++j)
+        y->at({0, h, 0, j}) = NAN;
+    if (runtime && runtime->error.empty())
+      runtime->error = why;
+    else if (!runtime)
+      fprintf(stderr, "mnemo: %s\n", why.c_str());
+  };
+  if (!runtime)
+    return poison("a PIM artifact called its device, but no device part is "
+                  "loaded (load OUT/pim first; mnemo-run does)");
+  std::lock_guard<std::mutex> lock(runtime->mutex);
+  if (id < 0 || id >= int64_t(runtime->caches.size()))
+    return poison("KV cache " + std::to_string(id) + " is not in pim.json");
+  KVCache &c = runtime->caches[id];
+  const KVPlan &p = c.plan;
+  bool key = p.kind == KVKind::Key;
+  int64_t pos = std::clamp<int64_t>(position->at({0}), 0, p.maxSeq - 1);
+  int64_t len = pos + 1;
+  if (cache->sizes[1] != p.heads || cache->sizes[2] != p.maxSeq ||
+      cache->sizes[3] != p.dim || row->sizes[1] != p.heads || row->sizes[3] != p.dim ||
+      row->sizes[0] != 1 || row->sizes[2] != 1 || x->sizes[2] != 1 ||
+      y->sizes[1] != p.heads || y->sizes[3] != (key ? len : p.dim) ||
+      x->sizes[1] != p.heads || x->sizes[3] != (key ? p.dim : len))
+    return poison("KV cache " + std::to_string(id) + " (" + std::to_string(p.heads) +
+                  " heads x " + std::to_string(p.maxSeq) + " x " + std::to_string(p.dim) +
+                  ") called with operands of other shapes at position " +
+                  std::to_string(pos));
+  Runtime &rt = *runtime;
+  RuntimeTotals &t = rt.totals;
+  ++t.kvCalls;
+  int64_t before = t.cycles;
+  auto fail = [&](llvm::Error e) { poison(llvm::toString(std::move(e))); };
+  if (c.length < pos)
+    if (llvm::Error e = writeTokens(rt, c, c.length, pos, [&](int64_t tok, int64_t h, int64_t i) {
+          return cache->at({0, h, tok, i});
+        }))
+      return fail(std::move(e));
+  if (llvm::Error e = writeTokens(rt, c, pos, len, [&](int64_t, int64_t h, int64_t i) {
+        return row->at({0, h, 0, i});
+      }))
+    return fail(std::move(e));
+  c.length = len;
+  // The inputs: q per head (zero-padded columns), or p over [0, len).
+  Simulator &sim = rt.sim.operator*();
+  for (int64_t c0 = 0; c0 < rt.device.channels; ++c0)
+    sim.gpr(c.regs.zero + c0).fill(0.0f);
+  int64_t inValues = key ? p.dim : len;
+  for (int64_t h = 0; h < p.heads; ++h)
+    for (int64_t i = 0; i < llvm::divideCeil(inValues, kLanes) * kLanes; ++i)
+      sim.gpr(c.regs.in + h * c.regs.inPerHead + i / kLanes)[i % kLanes] =
+          i < inValues ? x->at({0, h, 0, i}) : 0.0f;
+  if (llvm::Expected<int64_t> r = run(rt, emitKVAttend(rt.device, p, c.regs, len)); !r)
+    return fail(r.takeError());
+  for (int64_t h = 0; h < p.heads; ++h)
+    for (int64_t j = 0; j < (key ? len : p.dim); ++j)
+      y->at({0, h, 0, j}) =
+          sim.gpr(c.regs.out + h * c.regs.outPerHead + p.outputRegister(j))
+              [p.outputLane(j)];
+  t.kvCycles += t.cycles - before;
+  t.flops += 2.0 * p.heads * p.dim * len;
 }

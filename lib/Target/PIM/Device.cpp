@@ -71,6 +71,10 @@ llvm::Error Device::validate() const {
     return fail("PIM device: row_bytes and gb_bytes must be whole 32-byte columns");
   if (channels > 32)
     return fail("PIM device: the channel mask has 32 bits (at most 32 channels)");
+  // The binary form's field widths (docs/pim.md).
+  if (rows > (1 << 24) || columns() > 256 || gprs > (1 << 16))
+    return fail("PIM device: at most 2^24 rows, 256 columns per row and 2^16 "
+                "registers (the binary command's fields)");
   return llvm::Error::success();
 }
 

@@ -6,8 +6,7 @@
 
 using namespace mnemo::pim;
 
-/// Inputs per pass: what one DRAM row and the global buffer both hold.
-static int64_t passInputs(const Device &d) {
+int64_t mnemo::pim::passInputs(const Device &d) {
   return std::min(d.rowValues(), d.globalBufferBytes / 2);
 }
 

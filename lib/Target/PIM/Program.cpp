@@ -30,9 +30,9 @@ const OpInfo kOps[kNumOpcodes] = {
     {"EWADD", kOpsize | kGPR0 | kGPR1, false},
     {"COPY_BKGB", kOpsize | kMask | kBank | kRow, false},
     {"COPY_GBBK", kOpsize | kMask | kBank | kRow, false},
-    {"WR_SBK", kGPR0 | kMask | kBank | kRow, false},
+    {"WR_SBK", kOpsize | kGPR0 | kMask | kBank | kRow | kCol, false},
     {"WR_ABK", kGPR0 | kMask | kRow, false},
-    {"RD_SBK", kGPR0 | kMask | kBank | kRow, false},
+    {"RD_SBK", kOpsize | kGPR0 | kMask | kBank | kRow | kCol, false},
     {"SYNC", 0, false},
     {"EOC", 0, false},
 };
@@ -86,6 +86,8 @@ std::string mnemo::pim::printCommand(const Command &c) {
     s += " " + std::to_string(c.bank);
   if (f & kRow)
     s += " " + std::to_string(c.row);
+  if (f & kCol)
+    s += " " + std::to_string(c.col);
   return s;
 }
 
@@ -125,10 +127,16 @@ std::optional<std::string> mnemo::pim::check(const Command &c,
     const char *what = c.op == Opcode::EWADD    ? " registers"
                        : c.op == Opcode::WR_GB ? " global-buffer columns"
                                                 : " columns of a row";
+    if (f & kCol)
+      limit = d.columns(); // a bank row's columns, not the global buffer's
     if (c.opsize < 1 || c.opsize > limit)
       return str("opsize " + llvm::Twine(c.opsize) + " is outside 1.." +
                  llvm::Twine(limit) + " (" + llvm::Twine(limit) + what + ")");
   }
+  if ((f & kCol) && (c.col < 0 || c.col + c.opsize > d.columns()))
+    return str("columns " + llvm::Twine(c.col) + ".." +
+               llvm::Twine(c.col + c.opsize - 1) + " are outside the row's 0.." +
+               llvm::Twine(d.columns() - 1));
   // The registers the command reads or writes must exist.
   int64_t span0 = 0, span1 = 0;
   switch (c.op) {
@@ -143,8 +151,10 @@ std::optional<std::string> mnemo::pim::check(const Command &c,
     span0 = llvm::popcount(c.mask);
     break;
   case Opcode::WR_SBK:
-  case Opcode::WR_ABK:
   case Opcode::RD_SBK:
+    span0 = c.opsize;
+    break;
+  case Opcode::WR_ABK:
     span0 = d.columns();
     break;
   default:
@@ -186,11 +196,18 @@ mnemo::pim::parseTrace(llvm::StringRef text, const Device &device) {
     c.op = *op;
     unsigned fields = opcodeFields(*op);
     unsigned want = llvm::popcount(fields);
+    // WR_SBK and RD_SBK without opsize and col (the form before column
+    // addressing) move the whole row.
+    if ((fields & kCol) && tok.size() - 2 == want - 2) {
+      fields &= ~(kOpsize | kCol);
+      c.opsize = device.columns();
+      want -= 2;
+    }
     if (tok.size() - 2 != want)
       return where(llvm::Twine(tok[1]) + " takes " + llvm::Twine(want) +
                    " fields, got " + llvm::Twine(tok.size() - 2));
     unsigned next = 2;
-    for (unsigned bit : {kOpsize, kGPR0, kGPR1, kMask, kBank, kRow}) {
+    for (unsigned bit : {kOpsize, kGPR0, kGPR1, kMask, kBank, kRow, kCol}) {
       if (!(fields & bit))
         continue;
       int64_t v;
@@ -208,6 +225,7 @@ mnemo::pim::parseTrace(llvm::StringRef text, const Device &device) {
         break;
       case kBank: c.bank = v; break;
       case kRow: c.row = v; break;
+      case kCol: c.col = v; break;
       }
     }
     if (std::optional<std::string> bad = check(c, device))
@@ -221,8 +239,9 @@ mnemo::pim::parseTrace(llvm::StringRef text, const Device &device) {
   return program;
 }
 
-// Word 0: opcode [0,8), opsize [8,24), bank [24,32), row [32,64).
-// Word 1: channel mask [0,32), GPR0 [32,48), GPR1 [48,64).
+// Word 0: opcode [0,8), opsize [8,24), bank [24,32), row [32,56), col
+// [56,64). Word 1: channel mask [0,32), GPR0 [32,48), GPR1 [48,64).
+// Version 1 (before col) had row [32,64); it still reads, with col 0.
 std::string mnemo::pim::encodeBinary(llvm::ArrayRef<Command> program) {
   std::string out = "MNPIMBIN";
   auto put32 = [&](uint32_t v) {
@@ -235,11 +254,12 @@ std::string mnemo::pim::encodeBinary(llvm::ArrayRef<Command> program) {
     llvm::support::endian::write64le(b, v);
     out.append(b, 8);
   };
-  put32(1);
+  put32(2);
   put32(program.size());
   for (const Command &c : program) {
     put64(uint64_t(c.op) | uint64_t(c.opsize & 0xffff) << 8 |
-          uint64_t(c.bank & 0xff) << 24 | uint64_t(c.row & 0xffffffff) << 32);
+          uint64_t(c.bank & 0xff) << 24 | uint64_t(c.row & 0xffffff) << 32 |
+          uint64_t(c.col & 0xff) << 56);
     put64(uint64_t(c.mask) | uint64_t(c.gpr0 & 0xffff) << 32 |
           uint64_t(c.gpr1 & 0xffff) << 48);
   }
@@ -252,8 +272,9 @@ mnemo::pim::decodeBinary(llvm::StringRef bytes, const Device &device) {
   using llvm::support::endian::read64le;
   if (bytes.size() < 16 || !bytes.starts_with("MNPIMBIN"))
     return fail("not a mnemo PIM binary (no MNPIMBIN header)");
-  if (read32le(bytes.data() + 8) != 1)
-    return fail("unknown PIM binary version");
+  uint32_t version = read32le(bytes.data() + 8);
+  if (version != 1 && version != 2)
+    return fail("unknown PIM binary version " + llvm::Twine(version));
   uint64_t n = read32le(bytes.data() + 12);
   if (bytes.size() != 16 + 16 * n)
     return fail("PIM binary of " + llvm::Twine(n) + " commands has " +
@@ -270,7 +291,10 @@ mnemo::pim::decodeBinary(llvm::StringRef bytes, const Device &device) {
     c.op = Opcode(w0 & 0xff);
     c.opsize = (w0 >> 8) & 0xffff;
     c.bank = (w0 >> 24) & 0xff;
-    c.row = w0 >> 32;
+    c.row = version == 1 ? w0 >> 32 : (w0 >> 32) & 0xffffff;
+    c.col = version == 1 ? 0 : w0 >> 56;
+    if (version == 1 && (opcodeFields(c.op) & kCol))
+      c.opsize = device.columns(); // whole rows before column addressing
     c.mask = uint32_t(w1);
     c.gpr0 = (w1 >> 32) & 0xffff;
     c.gpr1 = w1 >> 48;

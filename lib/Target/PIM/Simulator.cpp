@@ -163,6 +163,12 @@ llvm::SmallVector<int64_t, 16> Simulator::banksOf(const Command &cmd) const {
   return all;
 }
 
+std::pair<int64_t, int64_t> Simulator::rowColumns(const Command &cmd) const {
+  if (opcodeFields(cmd.op) & kCol)
+    return {cmd.col, cmd.opsize};
+  return {0, dev.columns()};
+}
+
 int64_t Simulator::gprsReady(int64_t first, int64_t n) const {
   int64_t t = 0;
   for (int64_t i = first; i < first + n && i < dev.gprs; ++i)
@@ -302,19 +308,21 @@ void Simulator::execute(int64_t ch, const Command &cmd, int64_t rank) {
   }
   case Opcode::WR_SBK:
   case Opcode::WR_ABK: {
+    auto [first, count] = rowColumns(cmd);
     for (int64_t b : banksOf(cmd)) {
       std::vector<uint16_t> &w = row(ch, b, cmd.row);
-      for (int64_t col = 0; col < dev.columns(); ++col)
+      for (int64_t i = 0; i < count; ++i)
         for (int64_t l = 0; l < lanes; ++l)
-          w[col * lanes + l] = toBF16(gprs[cmd.gpr0 + col][l]);
+          w[(first + i) * lanes + l] = toBF16(gprs[cmd.gpr0 + i][l]);
     }
     break;
   }
   case Opcode::RD_SBK: {
+    auto [first, count] = rowColumns(cmd);
     const std::vector<uint16_t> &w = row(ch, cmd.bank, cmd.row);
-    for (int64_t col = 0; col < dev.columns(); ++col)
+    for (int64_t i = 0; i < count; ++i)
       for (int64_t l = 0; l < lanes; ++l)
-        gprs[cmd.gpr0 + col][l] = fromBF16(w[col * lanes + l]);
+        gprs[cmd.gpr0 + i][l] = fromBF16(w[(first + i) * lanes + l]);
     break;
   }
   default:
@@ -425,21 +433,24 @@ llvm::Expected<Stats> Simulator::run(llvm::ArrayRef<Command> program,
         break;
       case Opcode::WR_SBK:
       case Opcode::WR_ABK: {
-        t = issue(c, cmd, gprsReady(cmd.gpr0, dev.columns()));
-        c.free = bankColumns(c, banksOf(cmd), cmd.row, dev.columns(), t, true);
-        stats.transferColumns += dev.columns();
-        stats.movePJ += moveColumnPJ * dev.columns();
+        int64_t count = rowColumns(cmd).second;
+        t = issue(c, cmd, gprsReady(cmd.gpr0, count));
+        c.free = bankColumns(c, banksOf(cmd), cmd.row, count, t, true);
+        stats.transferColumns += count;
+        stats.movePJ += moveColumnPJ * count;
         break;
       }
-      case Opcode::RD_SBK:
+      case Opcode::RD_SBK: {
+        int64_t count = rowColumns(cmd).second;
         t = issue(c, cmd, 0);
-        c.free = bankColumns(c, banksOf(cmd), cmd.row, dev.columns(), t, false) +
+        c.free = bankColumns(c, banksOf(cmd), cmd.row, count, t, false) +
                  dev.tReadLatency;
-        for (int64_t col = 0; col < dev.columns(); ++col)
-          gprReady[cmd.gpr0 + col] = c.free;
-        stats.transferColumns += dev.columns();
-        stats.movePJ += moveColumnPJ * dev.columns();
+        for (int64_t i = 0; i < count; ++i)
+          gprReady[cmd.gpr0 + i] = c.free;
+        stats.transferColumns += count;
+        stats.movePJ += moveColumnPJ * count;
         break;
+      }
       default:
         break;
       }

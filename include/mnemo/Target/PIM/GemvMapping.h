@@ -17,6 +17,9 @@
 
 namespace mnemo::pim {
 
+/// Inputs per pass: what one DRAM row and the global buffer both hold.
+int64_t passInputs(const Device &d);
+
 struct GemvPlan {
   int64_t k = 0, n = 0;
   int64_t rowBase = 0; ///< first DRAM row of every bank it uses

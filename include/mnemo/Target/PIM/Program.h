@@ -36,6 +36,10 @@ constexpr unsigned kNumOpcodes = 16;
 /// The fields an opcode's trace line carries (always in this order).
 enum Field : unsigned {
   kOpsize = 1, kGPR0 = 2, kGPR1 = 4, kMask = 8, kBank = 16, kRow = 32,
+  /// The first column a single-bank row access starts at (WR_SBK and
+  /// RD_SBK move `opsize` columns from `col`, as the public AiM
+  /// simulator's col_addr field; a KV cache's appends write one column).
+  kCol = 64,
 };
 
 llvm::StringRef opcodeName(Opcode op);
@@ -50,7 +54,7 @@ struct Command {
   Opcode op = Opcode::EOC;
   int64_t opsize = 0, gpr0 = 0, gpr1 = 0;
   uint32_t mask = 0;
-  int64_t bank = 0, row = 0;
+  int64_t bank = 0, row = 0, col = 0;
 };
 
 /// Channel mask bit i selects channel 31 - i.

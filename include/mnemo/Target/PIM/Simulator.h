@@ -112,6 +112,9 @@ private:
   /// The banks a bank command works on: its `bank`, or all of them for
   /// the all-bank commands (MAC_ABK, EWMUL, WR_ABK).
   llvm::SmallVector<int64_t, 16> banksOf(const Command &cmd) const;
+  /// The first column and the column count a row write or read moves:
+  /// WR_SBK's and RD_SBK's col and opsize, a whole row for WR_ABK.
+  std::pair<int64_t, int64_t> rowColumns(const Command &cmd) const;
   int64_t issue(Channel &c, const Command &cmd, int64_t earliest);
   int64_t openRow(Channel &c, int64_t bank, int64_t r, int64_t t, bool write);
   int64_t bankColumns(Channel &c, llvm::ArrayRef<int64_t> banks, int64_t r,

@@ -133,6 +133,44 @@ LogicalResult GemvOp::verify() {
   return success();
 }
 
+LogicalResult KVAttendOp::verify() {
+  auto x = cast<RankedTensorType>(getX().getType());
+  auto row = cast<RankedTensorType>(getNewRow().getType());
+  auto pos = cast<RankedTensorType>(getPosition().getType());
+  auto cache = cast<RankedTensorType>(getCache().getType());
+  auto y = cast<RankedTensorType>(getY().getType());
+  if (getKind() != "key" && getKind() != "value")
+    return emitOpError("kind must be \"key\" or \"value\"");
+  if (cache.getRank() != 4 || !cache.hasStaticShape() || cache.getDimSize(0) != 1)
+    return emitOpError("cache must be a static [1, H, max_seq, D] (head-major, batch 1)");
+  int64_t h = cache.getDimSize(1), d = cache.getDimSize(3);
+  auto is = [](RankedTensorType t, ArrayRef<int64_t> shape) {
+    if (t.getRank() != int64_t(shape.size()))
+      return false;
+    for (auto [a, b] : llvm::zip(t.getShape(), shape))
+      if (!ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b)
+        return false;
+    return true;
+  };
+  if (!is(row, {1, h, 1, d}))
+    return emitOpError() << "new_row must be [1, " << h << ", 1, " << d << "]";
+  if (pos.getRank() != 1 || pos.getDimSize(0) != 1 ||
+      !pos.getElementType().isInteger(64))
+    return emitOpError("position must be tensor<1xi64>");
+  for (RankedTensorType t : {x, row, cache, y})
+    if (!t.getElementType().isF32())
+      return emitOpError("x, new_row, cache and y must be f32");
+  int64_t dyn = ShapedType::kDynamic;
+  bool key = getKind() == "key";
+  if (!is(x, {1, h, 1, key ? d : dyn}) || !is(y, {1, h, 1, key ? dyn : d}))
+    return emitOpError() << (key ? "keys take x [1, H, 1, D] and give y [1, H, 1, L]"
+                                 : "values take x [1, H, 1, L] and give y [1, H, 1, D]")
+                         << " (H = " << h << ", D = " << d << ")";
+  if (getRowBase() && *getRowBase() < 0)
+    return emitOpError("row_base must be >= 0");
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Command level
 //===----------------------------------------------------------------------===//
@@ -165,7 +203,8 @@ struct FieldName {
 };
 const FieldName kFieldNames[] = {{kOpsize, "opsize"}, {kGPR0, "gpr0"},
                                  {kGPR1, "gpr1"},     {kMask, "mask"},
-                                 {kBank, "bank"},     {kRow, "row"}};
+                                 {kBank, "bank"},     {kRow, "row"},
+                                 {kCol, "col"}};
 
 /// The verifier every command op shares: the command against the device
 /// of its program, with the check the trace reader and simulator run.
@@ -210,6 +249,7 @@ std::optional<Command> mnemo::pim::commandOf(Operation *op) {
       break;
     case kBank: c.bank = v; break;
     case kRow: c.row = v; break;
+    case kCol: c.col = v; break;
     }
   }
   return c;
@@ -226,7 +266,8 @@ Operation *mnemo::pim::buildCommand(OpBuilder &b, Location loc,
                 : f.bit == kGPR1 ? c.gpr1
                 : f.bit == kMask ? int64_t(c.mask)
                 : f.bit == kBank ? c.bank
-                                 : c.row;
+                : f.bit == kRow  ? c.row
+                                 : c.col;
     state.addAttribute(f.name, b.getI64IntegerAttr(v));
   }
   return b.create(state);

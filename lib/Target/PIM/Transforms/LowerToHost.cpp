@@ -11,6 +11,7 @@
 
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Target/PIM/GemvMapping.h"
+#include "mnemo/Target/PIM/KVMapping.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/Support/FileSystem.h"
@@ -29,6 +30,7 @@ using namespace mnemo::pim;
 namespace {
 
 constexpr llvm::StringLiteral kCallee = "mnemo_pim_gemv";
+constexpr llvm::StringLiteral kKVCallee = "mnemo_pim_kv_attend";
 
 /// The f32 values of a constant weight (dense, splat or a resource blob).
 bool readFloats(Value v, std::vector<float> &out) {
@@ -54,10 +56,59 @@ bool readFloats(Value v, std::vector<float> &out) {
   return false;
 }
 
-MemRefType stridedType(MLIRContext *ctx, unsigned rank) {
+MemRefType stridedType(MLIRContext *ctx, unsigned rank, Type element = {}) {
   SmallVector<int64_t> shape(rank, ShapedType::kDynamic);
-  return MemRefType::get(shape, Float32Type::get(ctx),
+  return MemRefType::get(shape, element ? element : Float32Type::get(ctx),
                          StridedLayoutAttr::get(ctx, ShapedType::kDynamic, shape));
+}
+
+/// `v` as a buffer of the strided type of its rank (the C interface's
+/// descriptor).
+Value descriptor(OpBuilder &b, Location loc, Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  Value m = bufferization::ToBufferOp::create(
+      b, loc, MemRefType::get(t.getShape(), t.getElementType()), v,
+      /*readOnly=*/true);
+  return memref::CastOp::create(
+      b, loc, stridedType(b.getContext(), t.getRank(), t.getElementType()), m);
+}
+
+/// The host side of a pim.kv_attend: a call of mnemo_pim_kv_attend that
+/// appends the new row on the device and fills y.
+void lowerKVAttend(OpBuilder &b, func::FuncOp callee, KVAttendOp kv) {
+  Location loc = kv.getLoc();
+  b.setInsertionPoint(kv);
+  auto cache = cast<RankedTensorType>(kv.getCache().getType());
+  int64_t h = cache.getDimSize(1), t = cache.getDimSize(2), d = cache.getDimSize(3);
+  bool key = kv.getKind() == "key";
+  SmallVector<Value> dyn;
+  if (key) {
+    // len = clamp(position, 0, T - 1) + 1, as kv_cache_write clamps.
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value pos = tensor::ExtractOp::create(b, loc, kv.getPosition(), ValueRange{zero});
+    pos = arith::MaxSIOp::create(b, loc, pos,
+                                 arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0)));
+    pos = arith::MinSIOp::create(b, loc, pos,
+                                 arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(t - 1)));
+    pos = arith::AddIOp::create(b, loc, pos,
+                                arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1)));
+    dyn.push_back(arith::IndexCastOp::create(b, loc, b.getIndexType(), pos));
+  }
+  auto yType = MemRefType::get({1, h, 1, key ? ShapedType::kDynamic : d}, b.getF32Type());
+  Value y = memref::AllocOp::create(b, loc, yType, dyn);
+  Value idv = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(kv.getCacheId()));
+  func::CallOp::create(
+      b, loc, callee,
+      ValueRange{idv, descriptor(b, loc, kv.getX()), descriptor(b, loc, kv.getNewRow()),
+                 descriptor(b, loc, kv.getPosition()), descriptor(b, loc, kv.getCache()),
+                 memref::CastOp::create(b, loc, stridedType(b.getContext(), 4), y)});
+  Value result = bufferization::ToTensorOp::create(
+      b, loc, RankedTensorType::get(yType.getShape(), b.getF32Type()), y,
+      /*restrict=*/true, /*writable=*/true);
+  if (result.getType() != kv.getY().getType())
+    result = tensor::CastOp::create(b, loc, kv.getY().getType(), result);
+  kv.getY().replaceAllUsesWith(result);
+  kv.erase();
 }
 
 /// `<artifactDir>/pim`, created.
@@ -163,13 +214,44 @@ struct PIMLowerToHostPass
           return signalPassFailure();
       }
     }
+    // The KV caches the device holds: where, and the host cache input
+    // each one starts from.
+    SmallVector<KVAttendOp> kvs;
+    module.walk([&](KVAttendOp kv) { kvs.push_back(kv); });
+    llvm::json::Array caches;
+    for (KVAttendOp kv : kvs) {
+      auto cache = cast<RankedTensorType>(kv.getCache().getType());
+      if (!kv.getRowBase()) {
+        kv.emitError("pim.kv_attend has no row_base (run mnemo-pim-map-gemv first)");
+        return signalPassFailure();
+      }
+      if (kv.getCacheId() != int64_t(caches.size())) {
+        kv.emitError("pim.kv_attend cache ids must be 0, 1, ... in order");
+        return signalPassFailure();
+      }
+      std::string name;
+      if (auto arg = dyn_cast<BlockArgument>(kv.getCache()))
+        if (auto f = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp()))
+          if (auto n = f.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "graph.name"))
+            name = n.str();
+      caches.push_back(llvm::json::Object{
+          {"id", kv.getCacheId()},
+          {"kind", kv.getKind()},
+          {"cache", name},
+          {"node", mnemo::graph::getOnnxNodeName(kv)},
+          {"heads", cache.getDimSize(1)},
+          {"max_seq", cache.getDimSize(2)},
+          {"head_dim", cache.getDimSize(3)},
+          {"row_base", *kv.getRowBase()}});
+    }
     if (!artifactDir.empty()) {
       FailureOr<std::string> dir = deviceDir(module, artifactDir);
       if (failed(dir))
         return signalPassFailure();
       llvm::json::Object root{{"device", printDevice(dev)},
                               {"weights", "weights.img"},
-                              {"programs", std::move(programs)}};
+                              {"programs", std::move(programs)},
+                              {"kv_caches", std::move(caches)}};
       std::string json;
       llvm::raw_string_ostream js(json);
       js << llvm::formatv("{0:2}", llvm::json::Value(std::move(root))) << "\n";
@@ -179,10 +261,21 @@ struct PIMLowerToHostPass
     }
 
     module->removeAttr("pim.device");
+    OpBuilder b(module.getBodyRegion());
+    if (!kvs.empty()) {
+      b.setInsertionPointToStart(module.getBody());
+      MemRefType m4 = stridedType(ctx, 4);
+      auto kvType = b.getFunctionType(
+          {b.getI64Type(), m4, m4, stridedType(ctx, 1, b.getI64Type()), m4, m4}, {});
+      auto kvCallee = func::FuncOp::create(b, module.getLoc(), kKVCallee, kvType);
+      kvCallee.setPrivate();
+      kvCallee->setAttr("llvm.emit_c_interface", UnitAttr::get(ctx));
+      for (KVAttendOp kv : kvs)
+        lowerKVAttend(b, kvCallee, kv);
+    }
     if (gemvs.empty())
       return;
     // The host side: one call per GEMV on buffers.
-    OpBuilder b(module.getBodyRegion());
     b.setInsertionPointToStart(module.getBody());
     MemRefType m2 = stridedType(ctx, 2), m1 = stridedType(ctx, 1);
     auto fnType = b.getFunctionType({b.getI64Type(), m2, m1, m2}, {});

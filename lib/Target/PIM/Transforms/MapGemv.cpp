@@ -4,6 +4,7 @@
 
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Target/PIM/GemvMapping.h"
+#include "mnemo/Target/PIM/KVMapping.h"
 
 namespace mnemo {
 #define GEN_PASS_DEF_PIMMAPGEMVPASS
@@ -52,6 +53,25 @@ struct PIMMapGemvPass : public mnemo::impl::PIMMapGemvPassBase<PIMMapGemvPass> {
                                              plan->rowBase, plan->slots,
                                              plan->passes));
       next += plan->rows();
+      return WalkResult::advance();
+    });
+    if (r.wasInterrupted())
+      return signalPassFailure();
+    // The KV caches after the weights: a cache's rows are written as the
+    // decode runs, the weights' only once.
+    r = module.walk([&](KVAttendOp kv) {
+      int64_t base = kv.getRowBase().value_or(next);
+      auto cache = cast<RankedTensorType>(kv.getCache().getType());
+      llvm::Expected<KVPlan> plan = planKV(
+          *dev, kv.getKind() == "key" ? KVKind::Key : KVKind::Value,
+          cache.getDimSize(1), cache.getDimSize(3), cache.getDimSize(2), base);
+      if (!plan) {
+        kv.emitError() << "node '" << mnemo::graph::getOnnxNodeName(kv)
+                       << "': " << llvm::toString(plan.takeError());
+        return WalkResult::interrupt();
+      }
+      kv.setRowBase(base);
+      next = std::max(next, base + plan->rows(*dev));
       return WalkResult::advance();
     });
     if (r.wasInterrupted())

@@ -11,6 +11,7 @@
 
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Target/PIM/GemvMapping.h"
+#include "mnemo/Target/PIM/KVMapping.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Format.h"
@@ -105,6 +106,119 @@ Value buildGemv(OpBuilder &b, const Candidate &cand) {
   return tensor::ExpandShapeOp::create(b, loc, yt, y, groups, shape);
 }
 
+/// A decode step's product with one layer's KV cache, as mnemo-kv-cache
+/// leaves it (head-major, batch 1, one new token): keys
+/// MatMul(x, [Mul(] Transpose(Read(Write(cache, new, pos), pos + 1),
+/// perm [0, 1, 3, 2]) [, c)]), values MatMul(x, Read(...)).
+struct KVMatch {
+  mnemo::graph::MatMulOp matmul;
+  mnemo::graph::KVCacheWriteOp write;
+  bool key = false;
+  Value scale; // a constant scalar the keys were multiplied by, or null
+};
+
+/// The constant scalar operand of a Mul and the other operand.
+std::optional<std::pair<Value, Value>> scalarFactor(mnemo::graph::MulOp mul) {
+  for (auto [c, other] : {std::pair(mul.getB(), mul.getA()),
+                          std::pair(mul.getA(), mul.getB())}) {
+    ElementsAttr v = constantOf(c);
+    if (v && v.getNumElements() == 1)
+      return std::pair(c, other);
+  }
+  return std::nullopt;
+}
+
+/// Whether `v` is the position after the write of `update` at `pos`:
+/// pos + 1, or pos + the update's token count (Shape(update)[2], which
+/// the device call checks is 1).
+bool isNextPosition(Value v, Value pos, Value update) {
+  auto add = v.getDefiningOp<mnemo::graph::AddOp>();
+  if (!add)
+    return false;
+  for (auto [p, n] : {std::pair(add.getA(), add.getB()),
+                      std::pair(add.getB(), add.getA())}) {
+    if (p != pos)
+      continue;
+    ElementsAttr c = constantOf(n);
+    if (c && c.getNumElements() == 1 && c.getElementType().isInteger(64) &&
+        (*c.getValues<APInt>().begin()).getSExtValue() == 1)
+      return true;
+    auto gather = n.getDefiningOp<mnemo::graph::GatherOp>();
+    auto shape = gather ? gather.getData().getDefiningOp<mnemo::graph::ShapeOp>()
+                        : mnemo::graph::ShapeOp();
+    ElementsAttr index = gather ? constantOf(gather.getIndices()) : ElementsAttr();
+    if (shape && shape.getData() == update && index &&
+        index.getNumElements() == 1 && index.getElementType().isInteger(64) &&
+        (*index.getValues<APInt>().begin()).getSExtValue() == 2)
+      return true;
+  }
+  return false;
+}
+
+std::optional<KVMatch> matchKV(mnemo::graph::MatMulOp mm) {
+  KVMatch m;
+  m.matmul = mm;
+  Value b = mm.getB();
+  if (auto mul = b.getDefiningOp<mnemo::graph::MulOp>()) {
+    auto f = scalarFactor(mul);
+    if (!f)
+      return std::nullopt;
+    m.scale = f->first;
+    b = f->second;
+  }
+  if (auto tr = b.getDefiningOp<mnemo::graph::TransposeOp>()) {
+    std::optional<ArrayAttr> perm = tr.getPerm();
+    if (!perm || perm->size() != 4 ||
+        !llvm::equal(llvm::map_range(*perm, [](Attribute a) {
+                       return cast<IntegerAttr>(a).getInt();
+                     }),
+                     ArrayRef<int64_t>{0, 1, 3, 2}))
+      return std::nullopt;
+    m.key = true;
+    b = tr.getData();
+  } else if (m.scale) {
+    return std::nullopt;
+  }
+  auto read = b.getDefiningOp<mnemo::graph::KVCacheReadOp>();
+  if (!read || read.getLayout() != "head-major" || read.getCaches().size() != 1)
+    return std::nullopt;
+  m.write = read.getCaches()[0].getDefiningOp<mnemo::graph::KVCacheWriteOp>();
+  if (!m.write || m.write.getCaches().size() != 1 ||
+      !isNextPosition(read.getLength(), m.write.getPosition(), m.write.getUpdate()) ||
+      !isa<BlockArgument>(m.write.getCaches()[0]))
+    return std::nullopt;
+  auto cache = dyn_cast<RankedTensorType>(m.write.getCaches()[0].getType());
+  auto row = dyn_cast<RankedTensorType>(m.write.getUpdate().getType());
+  auto x = dyn_cast<RankedTensorType>(mm.getA().getType());
+  if (!cache || !cache.hasStaticShape() || cache.getRank() != 4 ||
+      cache.getDimSize(0) != 1 || !cache.getElementType().isF32() || !row ||
+      row.getRank() != 4 ||
+      !x || x.getRank() != 4)
+    return std::nullopt;
+  return m;
+}
+
+/// The modelled device time of one step's attention against a cache at
+/// its full length: the append, then the GEMVs over every token.
+llvm::Expected<double> kvSeconds(const Device &d, KVKind kind,
+                                 RankedTensorType cache) {
+  int64_t h = cache.getDimSize(1), t = cache.getDimSize(2), dim = cache.getDimSize(3);
+  llvm::Expected<KVPlan> plan = planKV(d, kind, h, dim, t, 0);
+  if (!plan)
+    return plan.takeError();
+  KVRegisters regs = kvRegisters(d, *plan);
+  KVWrite w = emitKVWrite(d, *plan, regs, t - 1, t);
+  std::vector<Command> prog = w.reads;
+  llvm::append_range(prog, w.writes);
+  llvm::append_range(prog, emitKVAttend(d, *plan, regs, t));
+  prog.push_back(Command()); // EOC
+  Simulator sim(d);
+  llvm::Expected<Stats> s = sim.run(prog, /*functional=*/false);
+  if (!s)
+    return s.takeError();
+  return s->seconds;
+}
+
 struct PIMPartitionPass
     : public mnemo::impl::PIMPartitionPassBase<PIMPartitionPass> {
   using Base::Base;
@@ -117,6 +231,9 @@ struct PIMPartitionPass
     }
     llvm::StringSet<> toPim(llvm::from_range, forcePim),
         toHost(llvm::from_range, forceHost);
+    bool failedAny = false;
+    llvm::StringSet<> seen;
+    partitionAttention(*dev, toPim, toHost, seen);
     // Operands are read when an op's turn comes: an earlier rewrite may
     // have replaced the value it reads.
     SmallVector<Operation *> ops;
@@ -124,8 +241,6 @@ struct PIMPartitionPass
       if (isa<mnemo::graph::GemmOp, mnemo::graph::MatMulOp>(op))
         ops.push_back(op);
     });
-    bool failedAny = false;
-    llvm::StringSet<> seen;
     for (Operation *op : ops) {
       Candidate cand;
       if (auto g = dyn_cast<mnemo::graph::GemmOp>(op))
@@ -201,6 +316,80 @@ struct PIMPartitionPass
       }
     if (failedAny)
       signalPassFailure();
+  }
+
+  /// Attention against each KV cache (the products with its keys and with
+  /// its values) goes to PIM where the cache's modelled device time beats
+  /// the host reading the cache once.
+  void partitionAttention(const Device &dev, const llvm::StringSet<> &toPim,
+                          const llvm::StringSet<> &toHost,
+                          llvm::StringSet<> &seen) {
+    SmallVector<KVMatch> matches;
+    getOperation().walk([&](mnemo::graph::MatMulOp mm) {
+      if (std::optional<KVMatch> m = matchKV(mm))
+        matches.push_back(*m);
+    });
+    int64_t id = 0;
+    for (KVMatch &m : matches) {
+      std::string name = mnemo::graph::getOnnxNodeName(m.matmul);
+      seen.insert(name);
+      auto cache = cast<RankedTensorType>(m.write.getCaches()[0].getType());
+      auto arg = cast<BlockArgument>(m.write.getCaches()[0]);
+      auto cacheName = getOperation().getArgAttrOfType<StringAttr>(
+          arg.getArgNumber(), "graph.name");
+      KVKind kind = m.key ? KVKind::Key : KVKind::Value;
+      llvm::Expected<double> pimSeconds = kvSeconds(dev, kind, cache);
+      bool forcedPim = toPim.contains(name), forcedHost = toHost.contains(name);
+      if (!pimSeconds) {
+        if (print)
+          llvm::outs() << "pim partition: '" << name << "' (attention) stays on "
+                       << "the host: " << llvm::toString(pimSeconds.takeError()) << "\n";
+        else
+          llvm::consumeError(pimSeconds.takeError());
+        continue;
+      }
+      double bytes = 4.0 * cache.getNumElements();
+      double hostSeconds = std::max(bytes / (hostGBps * 1e9),
+                                    2.0 * cache.getNumElements() / (hostGFlops * 1e9));
+      bool onPim = forcedPim || (!forcedHost && *pimSeconds < hostSeconds);
+      if (print)
+        llvm::outs() << llvm::format(
+            "pim partition: '%s' (attention over the %s cache '%s', %lld heads x "
+            "%lld tokens x %lld, timed at full length): PIM %.3f us, host %.3f us "
+            "-> %s%s\n",
+            name.c_str(), m.key ? "key" : "value",
+            cacheName ? cacheName.getValue().str().c_str() : "?",
+            (long long)cache.getDimSize(1), (long long)cache.getDimSize(2),
+            (long long)cache.getDimSize(3), *pimSeconds * 1e6, hostSeconds * 1e6,
+            onPim ? "PIM" : "host", forcedPim || forcedHost ? " (forced)" : "");
+      if (!onPim)
+        continue;
+      OpBuilder b(m.matmul);
+      Location loc = m.matmul.getLoc();
+      Value x = m.matmul.getA();
+      // (x c) (K c)^T = (x c c) K^T: the scale moves to the query.
+      if (m.scale)
+        x = mnemo::graph::MulOp::create(b, loc, x.getType(), x, m.scale);
+      auto y = KVAttendOp::create(
+          b, loc, m.matmul.getType(), x, m.write.getUpdate(),
+          m.write.getPosition(), m.write.getCaches()[0],
+          b.getStringAttr(m.key ? "key" : "value"), b.getI64IntegerAttr(id++),
+          IntegerAttr());
+      y->setDiscardableAttrs(m.matmul->getDiscardableAttrDictionary());
+      m.matmul.getResult().replaceAllUsesWith(y.getResult());
+      // The host's write, read and transpose are dead now.
+      SmallVector<Operation *> worklist{m.matmul};
+      while (!worklist.empty()) {
+        Operation *op = worklist.pop_back_val();
+        if (!op->use_empty() || !isa<mnemo::graph::GraphDialect>(op->getDialect()))
+          continue;
+        SmallVector<Value> operands(op->getOperands());
+        op->erase();
+        for (Value v : operands)
+          if (Operation *def = v.getDefiningOp())
+            worklist.push_back(def);
+      }
+    }
   }
 };
 

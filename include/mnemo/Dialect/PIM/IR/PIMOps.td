@@ -121,6 +121,34 @@ def PIM_GemvOp : PIM_Op<"gemv", [Pure]> {
   let hasVerifier = 1;
 }
 
+def PIM_KVAttendOp : PIM_Op<"kv_attend", [
+    MemoryEffects<[MemRead<DefaultResource>, MemWrite<DefaultResource>]>]> {
+  let summary = "Attention against one layer's KV cache held in the banks.";
+  let description = [{
+    A decode step's product with its KV cache, run where the cache lives
+    (docs/pim.md): the step's new row (`new_row` [1, H, 1, D], the key or
+    value of the token at `position`) is appended to the device's cache,
+    then, with `kind = "key"`, `y` [1, H, 1, position + 1] is `x` [1, H,
+    1, D] times the keys' transpose (the attention scores); with `kind =
+    "value"`, `y` [1, H, 1, D] is `x` [1, H, 1, position + 1] (the
+    probabilities) times the values. `cache` is the host's cache input
+    [1, H, max_seq, D], read only for the tokens the device does not hold
+    yet (the prompt's). The device's rows are its state: the op is not
+    pure. `cache_id` names the cache in OUT/pim/pim.json, `row_base` (set
+    by mnemo-pim-map-gemv) its first bank row.
+  }];
+  let arguments = (ins AnyRankedTensor:$x, AnyRankedTensor:$new_row,
+                       AnyRankedTensor:$position, AnyRankedTensor:$cache,
+                       StrAttr:$kind, I64Attr:$cache_id,
+                       OptionalAttr<I64Attr>:$row_base);
+  let results = (outs AnyRankedTensor:$y);
+  let assemblyFormat = [{
+    $x `,` $new_row `,` $position `,` $cache attr-dict `:` type($x) `,`
+    type($new_row) `,` type($position) `,` type($cache) `->` type($y)
+  }];
+  let hasVerifier = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Command level
 //===----------------------------------------------------------------------===//
@@ -212,17 +240,17 @@ def PIM_CopyGbBkOp : PIM_CommandOp<"copy_gbbk",
     (ins I64Attr:$opsize, I64Attr:$mask, I64Attr:$bank, I64Attr:$row),
     "`opsize` `(` $opsize `)` `mask` `(` $mask `)` `bank` `(` $bank `)` `row` `(` $row `)`">;
 def PIM_WrSbkOp : PIM_CommandOp<"wr_sbk",
-    "WR_SBK: a row's worth of registers into one bank's row.",
-    (ins I64Attr:$gpr0, I64Attr:$mask, I64Attr:$bank, I64Attr:$row),
-    "`gpr0` `(` $gpr0 `)` `mask` `(` $mask `)` `bank` `(` $bank `)` `row` `(` $row `)`">;
+    "WR_SBK: `opsize` registers into one bank's row from column `col`.",
+    (ins I64Attr:$opsize, I64Attr:$gpr0, I64Attr:$mask, I64Attr:$bank, I64Attr:$row, I64Attr:$col),
+    "`opsize` `(` $opsize `)` `gpr0` `(` $gpr0 `)` `mask` `(` $mask `)` `bank` `(` $bank `)` `row` `(` $row `)` `col` `(` $col `)`">;
 def PIM_WrAbkOp : PIM_CommandOp<"wr_abk",
     "WR_ABK: a row's worth of registers into that row of every bank of one channel.",
     (ins I64Attr:$gpr0, I64Attr:$mask, I64Attr:$row),
     "`gpr0` `(` $gpr0 `)` `mask` `(` $mask `)` `row` `(` $row `)`">;
 def PIM_RdSbkOp : PIM_CommandOp<"rd_sbk",
-    "RD_SBK: one bank's row into a row's worth of registers (blocking).",
-    (ins I64Attr:$gpr0, I64Attr:$mask, I64Attr:$bank, I64Attr:$row),
-    "`gpr0` `(` $gpr0 `)` `mask` `(` $mask `)` `bank` `(` $bank `)` `row` `(` $row `)`">;
+    "RD_SBK: `opsize` columns of one bank's row from `col` into registers (blocking).",
+    (ins I64Attr:$opsize, I64Attr:$gpr0, I64Attr:$mask, I64Attr:$bank, I64Attr:$row, I64Attr:$col),
+    "`opsize` `(` $opsize `)` `gpr0` `(` $gpr0 `)` `mask` `(` $mask `)` `bank` `(` $bank `)` `row` `(` $row `)` `col` `(` $col `)`">;
 def PIM_SyncOp : PIM_CommandOp<"sync",
     "SYNC: every channel and the host wait for the slowest.", (ins), "">;
 def PIM_EocOp : PIM_CommandOp<"eoc", "EOC: the end of the program.", (ins), "">;
