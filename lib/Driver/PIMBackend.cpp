@@ -132,7 +132,20 @@ public:
       "struct mnemo_pim_memref1d { float *allocated, *aligned; int64_t offset,\n"
       "    sizes[1], strides[1]; };\n"
       "void _mlir_ciface_mnemo_pim_gemv(int64_t id, struct mnemo_pim_memref2d *x,\n"
-      "    struct mnemo_pim_memref1d *bias, struct mnemo_pim_memref2d *y);\n\n";
+      "    struct mnemo_pim_memref1d *bias, struct mnemo_pim_memref2d *y);\n"
+      "/* Attention against KV cache `id` held in the device (pim.json's\n"
+      "   kv_caches; with --kv-cache=head-major): appends new_row [1, H, 1, D]\n"
+      "   at *position, then y = x K^T (keys: x [1, H, 1, D], y [1, H, 1,\n"
+      "   position + 1]) or y = x V (values: x [1, H, 1, position + 1], y [1,\n"
+      "   H, 1, D]). cache is the host's cache input, read for the tokens the\n"
+      "   device does not hold yet (the prompt's). */\n"
+      "struct mnemo_pim_memref4d { float *allocated, *aligned; int64_t offset,\n"
+      "    sizes[4], strides[4]; };\n"
+      "struct mnemo_pim_memref1d_i64 { int64_t *allocated, *aligned; int64_t offset,\n"
+      "    sizes[1], strides[1]; };\n"
+      "void _mlir_ciface_mnemo_pim_kv_attend(int64_t id, struct mnemo_pim_memref4d *x,\n"
+      "    struct mnemo_pim_memref4d *new_row, struct mnemo_pim_memref1d_i64 *position,\n"
+      "    struct mnemo_pim_memref4d *cache, struct mnemo_pim_memref4d *y);\n\n";
 
 private:
   const CompileOptions &options;

@@ -204,7 +204,8 @@ TEST(PIMProgram, BinaryRoundTrip) {
   Device d;
   std::vector<Command> p = parse("AiM WR_GB 64 12 0xFFFFFFFF\n"
                                  "AiM MAC_SBK 3 0x1 15 16383\n"
-                                 "AiM EWADD 4 8 200\nAiM SYNC\nAiM EOC\n",
+                                 "AiM EWADD 4 8 200\nAiM WR_SBK 1 7 0x2 9 12345 63\n"
+                                 "AiM SYNC\nAiM EOC\n",
                                  d);
   llvm::Expected<std::vector<Command>> q = decodeBinary(encodeBinary(p), d);
   ASSERT_TRUE(bool(q)) << llvm::toString(q.takeError());

@@ -236,36 +236,13 @@ template <typename Fn>
 static llvm::Error writeTokens(Runtime &rt, KVCache &c, int64_t first,
                                int64_t last, Fn value) {
   const KVPlan &p = c.plan;
-  Simulator &sim = *rt.sim;
   for (int64_t a = first; a < last; a += kMaxWriteTokens) {
     int64_t b = std::min(last, a + kMaxWriteTokens);
     KVWrite w = emitKVWrite(rt.device, p, c.regs, a, b);
     if (!w.reads.empty())
       if (llvm::Expected<int64_t> r = run(rt, w.reads); !r)
         return r.takeError();
-    if (p.kind == KVKind::Key) {
-      int64_t cols = p.keyColumns();
-      for (int64_t t = a; t < b; ++t)
-        for (int64_t h = 0; h < p.heads; ++h)
-          for (int64_t i = 0; i < cols * kLanes; ++i)
-            sim.gpr(c.regs.stage + ((t - a) * p.heads + h) * cols + i / kLanes)
-                [i % kLanes] = i < p.dim ? value(t, h, i) : 0.0f;
-    } else {
-      // A column read first keeps the lanes of the tokens before `a`.
-      int64_t firstCol = a / kLanes;
-      for (int64_t h = 0; h < p.heads; ++h)
-        for (int64_t d = 0; d < p.dim; ++d)
-          for (int64_t col = 0; col < w.columnsPerRow; ++col) {
-            Register &r = sim.gpr(c.regs.stage + (h * p.dim + d) * w.columnsPerRow + col);
-            for (int64_t l = 0; l < kLanes; ++l) {
-              int64_t t = (firstCol + col) * kLanes + l;
-              if (t >= a && t < b)
-                r[l] = value(t, h, d);
-              else if (t >= b || w.reads.empty())
-                r[l] = 0.0f;
-            }
-          }
-    }
+    stageKVWrite(*rt.sim, p, c.regs, w, a, b, value);
     if (llvm::Expected<int64_t> r = run(rt, w.writes); !r)
       return r.takeError();
     rt.totals.kvTokensWritten += b - a;
@@ -327,22 +304,15 @@ extern "C" void _mlir_ciface_mnemo_pim_kv_attend(int64_t id, MemRef<4> *x,
       }))
     return fail(std::move(e));
   c.length = len;
-  // The inputs: q per head (zero-padded columns), or p over [0, len).
-  Simulator &sim = rt.sim.operator*();
-  for (int64_t c0 = 0; c0 < rt.device.channels; ++c0)
-    sim.gpr(c.regs.zero + c0).fill(0.0f);
-  int64_t inValues = key ? p.dim : len;
-  for (int64_t h = 0; h < p.heads; ++h)
-    for (int64_t i = 0; i < llvm::divideCeil(inValues, kLanes) * kLanes; ++i)
-      sim.gpr(c.regs.in + h * c.regs.inPerHead + i / kLanes)[i % kLanes] =
-          i < inValues ? x->at({0, h, 0, i}) : 0.0f;
+  // The inputs: q per head, or p over [0, len).
+  Simulator &sim = *rt.sim;
+  setKVInput(sim, p, c.regs, len,
+             [&](int64_t h, int64_t i) { return x->at({0, h, 0, i}); });
   if (llvm::Expected<int64_t> r = run(rt, emitKVAttend(rt.device, p, c.regs, len)); !r)
     return fail(r.takeError());
   for (int64_t h = 0; h < p.heads; ++h)
     for (int64_t j = 0; j < (key ? len : p.dim); ++j)
-      y->at({0, h, 0, j}) =
-          sim.gpr(c.regs.out + h * c.regs.outPerHead + p.outputRegister(j))
-              [p.outputLane(j)];
+      y->at({0, h, 0, j}) = kvOutput(sim, p, c.regs, h, j);
   t.kvCycles += t.cycles - before;
   t.flops += 2.0 * p.heads * p.dim * len;
 }

@@ -192,3 +192,48 @@ std::vector<Command> mnemo::pim::emitKVAttend(const Device &d, const KVPlan &p,
   }
   return out;
 }
+
+void mnemo::pim::stageKVWrite(
+    Simulator &sim, const KVPlan &p, const KVRegisters &r, const KVWrite &w,
+    int64_t first, int64_t last,
+    llvm::function_ref<float(int64_t, int64_t, int64_t)> value) {
+  if (p.kind == KVKind::Key) {
+    int64_t cols = p.keyColumns();
+    for (int64_t t = first; t < last; ++t)
+      for (int64_t h = 0; h < p.heads; ++h)
+        for (int64_t i = 0; i < cols * kLanes; ++i)
+          sim.gpr(r.stage + ((t - first) * p.heads + h) * cols + i / kLanes)
+              [i % kLanes] = i < p.dim ? value(t, h, i) : 0.0f;
+    return;
+  }
+  int64_t firstCol = first / kLanes;
+  for (int64_t h = 0; h < p.heads; ++h)
+    for (int64_t d = 0; d < p.dim; ++d)
+      for (int64_t col = 0; col < w.columnsPerRow; ++col) {
+        Register &reg = sim.gpr(r.stage + (h * p.dim + d) * w.columnsPerRow + col);
+        for (int64_t l = 0; l < kLanes; ++l) {
+          int64_t t = (firstCol + col) * kLanes + l;
+          if (t >= first && t < last)
+            reg[l] = value(t, h, d);
+          else if (t >= last || w.reads.empty())
+            reg[l] = 0.0f; // (tokens before `first` came with the read)
+        }
+      }
+}
+
+void mnemo::pim::setKVInput(Simulator &sim, const KVPlan &p,
+                            const KVRegisters &r, int64_t len,
+                            llvm::function_ref<float(int64_t, int64_t)> x) {
+  int64_t n = p.kind == KVKind::Key ? p.dim : len;
+  for (int64_t c = 0; c < sim.device().channels; ++c)
+    sim.gpr(r.zero + c).fill(0.0f);
+  for (int64_t h = 0; h < p.heads; ++h)
+    for (int64_t i = 0; i < llvm::divideCeil(n, kLanes) * kLanes; ++i)
+      sim.gpr(r.in + h * r.inPerHead + i / kLanes)[i % kLanes] =
+          i < n ? x(h, i) : 0.0f;
+}
+
+float mnemo::pim::kvOutput(Simulator &sim, const KVPlan &p,
+                           const KVRegisters &r, int64_t h, int64_t i) {
+  return sim.gpr(r.out + h * r.outPerHead + p.outputRegister(i))[p.outputLane(i)];
+}

@@ -50,8 +50,52 @@ pim.program @one_channel {
 
 pim.program @registers {
   // expected-error @below {{registers GPR0 65500..65563 are outside the 65536 registers}}
-  pim.rd_sbk gpr0(65500) mask(0x80000000) bank(0) row(0)
+  pim.rd_sbk opsize(64) gpr0(65500) mask(0x80000000) bank(0) row(0) col(0)
   pim.eoc
+}
+
+// -----
+
+pim.program @columns {
+  // expected-error @below {{columns 60..67 are outside the row's 0..63}}
+  pim.wr_sbk opsize(8) gpr0(0) mask(0x80000000) bank(0) row(0) col(60)
+  pim.eoc
+}
+
+// -----
+
+func.func @kv_kind(%q: tensor<1x4x1x16xf32>, %pos: tensor<1xi64>, %c: tensor<1x4x64x16xf32>) -> tensor<1x4x1x?xf32> {
+  // expected-error @below {{kind must be "key" or "value"}}
+  %s = pim.kv_attend %q, %q, %pos, %c {kind = "query", cache_id = 0}
+      : tensor<1x4x1x16xf32>, tensor<1x4x1x16xf32>, tensor<1xi64>, tensor<1x4x64x16xf32> -> tensor<1x4x1x?xf32>
+  return %s : tensor<1x4x1x?xf32>
+}
+
+// -----
+
+func.func @kv_cache_shape(%q: tensor<1x4x1x16xf32>, %pos: tensor<1xi64>, %c: tensor<1x64x4x16xf32>) -> tensor<1x4x1x?xf32> {
+  // expected-error @below {{new_row must be [1, 64, 1, 16]}}
+  %s = pim.kv_attend %q, %q, %pos, %c {kind = "key", cache_id = 0}
+      : tensor<1x4x1x16xf32>, tensor<1x4x1x16xf32>, tensor<1xi64>, tensor<1x64x4x16xf32> -> tensor<1x4x1x?xf32>
+  return %s : tensor<1x4x1x?xf32>
+}
+
+// -----
+
+func.func @kv_value_shape(%p: tensor<1x4x1x?xf32>, %k: tensor<1x4x1x16xf32>, %pos: tensor<1xi64>, %c: tensor<1x4x64x16xf32>) -> tensor<1x4x1x8xf32> {
+  // expected-error @below {{values take x [1, H, 1, L] and give y [1, H, 1, D] (H = 4, D = 16)}}
+  %o = pim.kv_attend %p, %k, %pos, %c {kind = "value", cache_id = 0}
+      : tensor<1x4x1x?xf32>, tensor<1x4x1x16xf32>, tensor<1xi64>, tensor<1x4x64x16xf32> -> tensor<1x4x1x8xf32>
+  return %o : tensor<1x4x1x8xf32>
+}
+
+// -----
+
+func.func @kv_position(%q: tensor<1x4x1x16xf32>, %pos: tensor<1xi32>, %c: tensor<1x4x64x16xf32>) -> tensor<1x4x1x?xf32> {
+  // expected-error @below {{position must be tensor<1xi64>}}
+  %s = pim.kv_attend %q, %q, %pos, %c {kind = "key", cache_id = 0}
+      : tensor<1x4x1x16xf32>, tensor<1x4x1x16xf32>, tensor<1xi32>, tensor<1x4x64x16xf32> -> tensor<1x4x1x?xf32>
+  return %s : tensor<1x4x1x?xf32>
 }
 
 // -----

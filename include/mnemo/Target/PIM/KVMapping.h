@@ -28,6 +28,8 @@
 
 #include "mnemo/Target/PIM/Simulator.h"
 
+#include "llvm/ADT/STLFunctionalExtras.h"
+
 namespace mnemo::pim {
 
 enum class KVKind { Key, Value };
@@ -96,6 +98,23 @@ struct KVWrite {
 constexpr int64_t kMaxWriteTokens = 256;
 KVWrite emitKVWrite(const Device &d, const KVPlan &p, const KVRegisters &r,
                     int64_t first, int64_t last);
+
+/// The host's side of `w` (from emitKVWrite(first, last)), between its
+/// reads and its writes: element i of head h's key or value of token t,
+/// `value(t, h, i)`, into the staging registers (the lanes a read brought
+/// in stay; the rest of a row is zero).
+void stageKVWrite(Simulator &sim, const KVPlan &p, const KVRegisters &r,
+                  const KVWrite &w, int64_t first, int64_t last,
+                  llvm::function_ref<float(int64_t, int64_t, int64_t)> value);
+
+/// The GEMVs' input: element i of head h's query (keys) or probabilities
+/// over [0, len) (values), `x(h, i)`, zero-padded.
+void setKVInput(Simulator &sim, const KVPlan &p, const KVRegisters &r,
+                int64_t len, llvm::function_ref<float(int64_t, int64_t)> x);
+
+/// Output i (token or dim) of head h after emitKVAttend.
+float kvOutput(Simulator &sim, const KVPlan &p, const KVRegisters &r,
+               int64_t h, int64_t i);
 
 /// Scores of every head over tokens [0, len) (keys), or the heads'
 /// weighted sums of the values of tokens [0, len) (values); the inputs

@@ -66,8 +66,11 @@ struct PIMMapGemvPass : public mnemo::impl::PIMMapGemvPassBase<PIMMapGemvPass> {
           *dev, kv.getKind() == "key" ? KVKind::Key : KVKind::Value,
           cache.getDimSize(1), cache.getDimSize(3), cache.getDimSize(2), base);
       if (!plan) {
-        kv.emitError() << "node '" << mnemo::graph::getOnnxNodeName(kv)
-                       << "': " << llvm::toString(plan.takeError());
+        std::string name = mnemo::graph::getOnnxNodeName(kv);
+        InFlightDiagnostic diag = kv.emitError();
+        if (!name.empty())
+          diag << "node '" << name << "': ";
+        diag << llvm::toString(plan.takeError());
         return WalkResult::interrupt();
       }
       kv.setRowBase(base);
