@@ -13,8 +13,10 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mnemo/Target/PIM/KVMapping.h"
 #include "mnemo/Target/PIM/Simulator.h"
 
+#include "llvm/ADT/Sequence.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/Format.h"
@@ -35,6 +37,15 @@ static cl::opt<bool> json("json", cl::desc("Print the figures as JSON"));
 static cl::opt<std::string> gprFile("gprs", cl::desc("Registers to preload: raw fp32, 16 per register"));
 static cl::opt<std::string> dumpGprs("dump-gprs", cl::desc("FIRST:COUNT registers to print after the run"));
 static cl::opt<bool> printDeviceOpt("print-device", cl::desc("Print the device's settings and exit"));
+static cl::opt<std::string> kvStep(
+    "kv-step",
+    cl::desc("Instead of a program: one decode step's attention against a KV "
+             "cache in the banks, KIND,HEADS,DIM,MAX_SEQ,LEN (KIND key or "
+             "value): appending token LEN-1 (a value rewrites its column from "
+             "the host's copy), then the GEMVs over LEN tokens, as mnemo-run's "
+             "device runs them (docs/pim.md)"));
+static cl::opt<std::string> emitTrace("emit-trace",
+                                      cl::desc("Also write the program run as trace text"));
 
 static int error(const llvm::Twine &msg) {
   llvm::WithColor::error(llvm::errs(), "mnemo-pim-sim") << msg << "\n";
@@ -48,6 +59,38 @@ static llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> readFile(llvm::String
   return std::move(*buf);
 }
 
+/// The commands of one decode step's attention (see --kv-step).
+static llvm::Expected<std::vector<Command>> kvStepProgram(const Device &d,
+                                                          llvm::StringRef spec) {
+  llvm::SmallVector<llvm::StringRef> f;
+  spec.split(f, ',');
+  int64_t n[4];
+  if (f.size() != 5 || (f[0] != "key" && f[0] != "value") ||
+      llvm::any_of(llvm::seq(0, 4), [&](int i) {
+        return f[i + 1].getAsInteger(10, n[i]) || n[i] < 1;
+      }))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "--kv-step wants KIND,HEADS,DIM,MAX_SEQ,LEN "
+                                   "(key or value, then four positive numbers)");
+  if (n[3] > n[2])
+    return llvm::createStringError(llvm::inconvertibleErrorCode(),
+                                   "--kv-step: LEN is past MAX_SEQ");
+  llvm::Expected<KVPlan> plan =
+      planKV(d, f[0] == "key" ? KVKind::Key : KVKind::Value, n[0], n[1], n[2], 0);
+  if (!plan)
+    return plan.takeError();
+  KVRegisters regs = kvRegisters(d, *plan);
+  // The host holds the value column being filled: the append rewrites
+  // that column (its earlier tokens too) without reading it back.
+  int64_t from = f[0] == "key" ? n[3] - 1 : (n[3] - 1) / kLanes * kLanes;
+  KVWrite w = emitKVWrite(d, *plan, regs, from, n[3]);
+  std::vector<Command> prog = w.reads;
+  llvm::append_range(prog, w.writes);
+  llvm::append_range(prog, emitKVAttend(d, *plan, regs, n[3]));
+  prog.push_back(Command()); // EOC
+  return prog;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM y(argc, argv);
   cl::ParseCommandLineOptions(argc, argv, "mnemo PIM (AiM) simulator\n");
@@ -59,17 +102,29 @@ int main(int argc, char **argv) {
     return 0;
   }
   std::string path = !traceFile.empty() ? traceFile : programFile;
-  if (path.empty())
-    return error("no program (give a trace or binary file)");
-  auto buf = readFile(path);
-  if (!buf)
-    return error(llvm::toString(buf.takeError()));
-  llvm::StringRef bytes = (*buf)->getBuffer();
-  llvm::Expected<std::vector<Command>> program =
-      bytes.starts_with("MNPIMBIN") ? decodeBinary(bytes, *device)
-                                    : parseTrace(bytes, *device);
+  llvm::Expected<std::vector<Command>> program = std::vector<Command>();
+  if (!kvStep.empty()) {
+    path = "--kv-step";
+    program = kvStepProgram(*device, kvStep);
+  } else {
+    if (path.empty())
+      return error("no program (give a trace or binary file, or --kv-step)");
+    auto buf = readFile(path);
+    if (!buf)
+      return error(llvm::toString(buf.takeError()));
+    llvm::StringRef bytes = (*buf)->getBuffer();
+    program = bytes.starts_with("MNPIMBIN") ? decodeBinary(bytes, *device)
+                                            : parseTrace(bytes, *device);
+  }
   if (!program)
     return error(path + ": " + llvm::toString(program.takeError()));
+  if (!emitTrace.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(emitTrace, ec);
+    if (ec)
+      return error("cannot write " + emitTrace + ": " + ec.message());
+    printTrace(os, *program);
+  }
 
   Simulator sim(*device);
   bool functional = !imageFile.empty();

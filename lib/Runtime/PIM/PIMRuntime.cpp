@@ -23,10 +23,15 @@ struct Program {
 };
 
 /// A KV cache the device holds: tokens [0, length) are in the banks.
+/// For values, the host keeps the column being filled (16 tokens of every
+/// head dim, `openColumn`): an append rewrites that column without
+/// reading it back (a controller's staging buffer: H x D x 16 values).
 struct KVCache {
   KVPlan plan;
   KVRegisters regs;
   int64_t length = 0;
+  int64_t openColumn = -1;
+  std::vector<float> open;
 };
 
 struct Runtime {
@@ -245,6 +250,26 @@ static llvm::Error writeTokens(Runtime &rt, KVCache &c, int64_t first,
     stageKVWrite(*rt.sim, p, c.regs, w, a, b, value);
     if (llvm::Expected<int64_t> r = run(rt, w.writes); !r)
       return r.takeError();
+    if (p.kind == KVKind::Value) {
+      // The column the range ends in, as the device now holds it.
+      int64_t col = (b - 1) / kLanes;
+      if (col != c.openColumn) {
+        c.open.assign(p.heads * p.dim * kLanes, 0.0f);
+        if (a > col * kLanes) { // its earlier tokens came with the reads
+          for (int64_t h = 0; h < p.heads; ++h)
+            for (int64_t d = 0; d < p.dim; ++d)
+              for (int64_t t = col * kLanes; t < a; ++t)
+                c.open[(h * p.dim + d) * kLanes + t % kLanes] =
+                    rt.sim->gpr(c.regs.stage + (h * p.dim + d) * w.columnsPerRow +
+                                w.columnsPerRow - 1)[t % kLanes];
+        }
+        c.openColumn = col;
+      }
+      for (int64_t h = 0; h < p.heads; ++h)
+        for (int64_t d = 0; d < p.dim; ++d)
+          for (int64_t t = std::max(a, col * kLanes); t < b; ++t)
+            c.open[(h * p.dim + d) * kLanes + t % kLanes] = value(t, h, d);
+    }
     rt.totals.kvTokensWritten += b - a;
   }
   return llvm::Error::success();
@@ -299,10 +324,17 @@ extern "C" void _mlir_ciface_mnemo_pim_kv_attend(int64_t id, MemRef<4> *x,
           return cache->at({0, h, tok, i});
         }))
       return fail(std::move(e));
-  if (llvm::Error e = writeTokens(rt, c, pos, len, [&](int64_t, int64_t h, int64_t i) {
-        return row->at({0, h, 0, i});
+  // A value whose column the host holds rewrites that column whole (no
+  // read back); otherwise the column is read first.
+  int64_t from = pos;
+  if (!key && pos % kLanes && c.openColumn == pos / kLanes)
+    from = pos / kLanes * kLanes;
+  if (llvm::Error e = writeTokens(rt, c, from, len, [&](int64_t tok, int64_t h, int64_t i) {
+        return tok < pos ? c.open[(h * p.dim + i) * kLanes + tok % kLanes]
+                         : row->at({0, h, 0, i});
       }))
     return fail(std::move(e));
+  t.kvTokensWritten -= pos - from; // the column's earlier tokens, rewritten
   c.length = len;
   // The inputs: q per head, or p over [0, len).
   Simulator &sim = *rt.sim;
