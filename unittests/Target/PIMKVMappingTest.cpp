@@ -31,20 +31,24 @@ KVPlan planOf(const Device &d, KVKind kind, int64_t h, int64_t dim, int64_t t,
 }
 
 // 4 channels, 2 heads: each head 2 channels (32 banks). Keys of 40 tokens
-// take 2 slots (rows) per head; token 5 of head 1: channel 2 + 5 mod 2 =
-// 3, bank (5 / 2) mod 16 = 2, row 10 + 2 + 0. Values (dim 20 over 32
-// banks: 1 slot) of 40 tokens: one row per dim.
+// take 2 slots per head, and a row holds 32 keys of 20 values (2 columns
+// each): both slots in row 10; token 5 of head 1: channel 2 + 5 mod 2 =
+// 3, bank (5 / 2) mod 16 = 2; token 33 (slot 1) from column 2. Values
+// (dim 20 over 32 banks: 1 slot) of 40 tokens: one row per dim.
 TEST(PIMKV, PlacementByHand) {
   Device d = deviceOf("channels=4");
   KVPlan k = planOf(d, KVKind::Key, 2, 20, 40, 10);
   EXPECT_EQ(k.group, 2);
   EXPECT_EQ(k.slots, 2);
-  EXPECT_EQ(k.rows(d), 2);
+  EXPECT_EQ(k.keysPerRow, 32);
+  EXPECT_EQ(k.rows(d), 1);
   KVPlace at = keyPlace(d, k, 1, 5);
   EXPECT_EQ(at.channel, 3);
   EXPECT_EQ(at.bank, 2);
   EXPECT_EQ(at.row, 10);
-  EXPECT_EQ(keyPlace(d, k, 0, 33).row, 11); // slot 1
+  EXPECT_EQ(at.col, 0);
+  EXPECT_EQ(keyPlace(d, k, 0, 33).row, 10); // slot 1
+  EXPECT_EQ(keyPlace(d, k, 0, 33).col, 2);
   EXPECT_EQ(k.outputRegister(33), 1 * 2 + 1);
   EXPECT_EQ(k.outputLane(33), 0);
 
@@ -94,7 +98,8 @@ TEST(PIMKV, AppendCommands) {
 }
 
 // The scores of 1 head over 17 tokens on 1 channel: one WR_GB of q, and
-// per slot of 16 tokens a WR_BIAS, MAC_ABK and RD_MAC (2 slots).
+// per slot of 16 tokens a WR_BIAS, MAC_ABK and RD_MAC (2 slots, both in
+// row 0: keys of 64 values from columns 0 and 4).
 TEST(PIMKV, AttendCommands) {
   Device d = deviceOf("channels=1");
   KVPlan k = planOf(d, KVKind::Key, 1, 64, 100);
@@ -103,7 +108,8 @@ TEST(PIMKV, AttendCommands) {
   EXPECT_EQ(c[0].op, Opcode::WR_GB);
   EXPECT_EQ(c[0].opsize, 4);
   EXPECT_EQ(c[2].op, Opcode::MAC_ABK);
-  EXPECT_EQ(c[5].row, 1);
+  EXPECT_EQ(c[5].row, 0);
+  EXPECT_EQ(c[5].col, 4);
   // Values over 100 tokens in rows of 1024: one pass, 7 columns.
   KVPlan v = planOf(d, KVKind::Value, 1, 64, 100);
   std::vector<Command> cv = emitKVAttend(d, v, kvRegisters(d, v), 100);
@@ -115,8 +121,9 @@ TEST(PIMKV, AttendCommands) {
 float bf16(float v) { return fromBF16(toBF16(v)); }
 
 // Keys and values of 2 heads written as a prompt of 70 tokens and then 1
-// token at a time up to 150, on rows of 64 values (values take 3 passes
-// with partial sums), against float64 over the bf16-rounded operands.
+// token at a time up to 150, on rows of 64 values (2 keys to a row over 3
+// rows; values take 3 passes with partial sums), against float64 over
+// the bf16-rounded operands.
 TEST(PIMKV, MatchesReference) {
   Device d = deviceOf("channels=4,row_bytes=128,gb_bytes=128");
   const int64_t H = 2, D = 20, T = 160, prompt = 70, len = 150;
@@ -134,6 +141,8 @@ TEST(PIMKV, MatchesReference) {
     KVPlan p = planOf(d, kind, H, D, T, 3);
     if (kind == KVKind::Value)
       EXPECT_EQ(p.passes, 3);
+    else
+      EXPECT_EQ(p.rows(d), 3); // 5 slots of 32 tokens, 2 to a row
     KVRegisters r = kvRegisters(d, p);
     Simulator sim(d);
     std::vector<float> &M = kind == KVKind::Key ? K : V;
@@ -178,10 +187,11 @@ TEST(PIMKV, MatchesReference) {
 
 // Caches that do not fit: too many rows, a key longer than a pass.
 TEST(PIMKV, TooLargeIsRejected) {
+  // 1000 tokens: 63 slots of 16, 2 keys of 512 values to a row: 32 rows.
   Device d = deviceOf("channels=1,rows=8");
-  llvm::Expected<KVPlan> p = planKV(d, KVKind::Key, 1, 16, 1000, 0);
+  llvm::Expected<KVPlan> p = planKV(d, KVKind::Key, 1, 512, 1000, 0);
   ASSERT_FALSE(bool(p));
-  EXPECT_NE(llvm::toString(p.takeError()).find("needs 63 rows per bank"),
+  EXPECT_NE(llvm::toString(p.takeError()).find("needs 32 rows per bank"),
             std::string::npos);
   llvm::Expected<KVPlan> wide = planKV(Device(), KVKind::Key, 1, 2048, 16, 0);
   ASSERT_FALSE(bool(wide));

@@ -205,6 +205,7 @@ TEST(PIMProgram, BinaryRoundTrip) {
   std::vector<Command> p = parse("AiM WR_GB 64 12 0xFFFFFFFF\n"
                                  "AiM MAC_SBK 3 0x1 15 16383\n"
                                  "AiM EWADD 4 8 200\nAiM WR_SBK 1 7 0x2 9 12345 63\n"
+                                 "AiM MAC_ABK 4 0x1 77 60\n"
                                  "AiM SYNC\nAiM EOC\n",
                                  d);
   llvm::Expected<std::vector<Command>> q = decodeBinary(encodeBinary(p), d);
@@ -228,7 +229,7 @@ TEST(PIMProgram, OutOfRangeIsRejected) {
   expectError("AiM MAC_SBK 4 0x80000000 16 0\nAiM EOC\n", "bank 16 is outside 0..15");
   expectError("AiM MAC_ABK 4 0x80000000 16384\nAiM EOC\n", "row 16384 is outside");
   expectError("AiM MAC_ABK 4 0x40000000 0\nAiM EOC\n", "past the device's 1");
-  expectError("AiM MAC_ABK 4 0x80000000\nAiM EOC\n", "MAC_ABK takes 3 fields, got 2");
+  expectError("AiM MAC_ABK 4 0x80000000\nAiM EOC\n", "MAC_ABK takes 3 or 4 fields, got 2");
   expectError("AiM MAC_ABK 4 0x80000000 0\n", "does not end with `AiM EOC`");
   expectError("AiM FOO 1\nAiM EOC\n", "line 1 (`AiM FOO 1`): unknown opcode");
   Command bad;

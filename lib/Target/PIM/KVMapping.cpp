@@ -55,6 +55,7 @@ llvm::Expected<KVPlan> mnemo::pim::planKV(const Device &d, KVKind kind,
                   "pass of " + llvm::Twine(p.chunk));
     p.slots = llvm::divideCeil(maxSeq, perSlot);
     p.passes = 1;
+    p.keysPerRow = d.columns() / p.keyColumns();
   } else {
     p.slots = llvm::divideCeil(dim, perSlot);
     p.passes = llvm::divideCeil(maxSeq, p.chunk);
@@ -63,7 +64,8 @@ llvm::Expected<KVPlan> mnemo::pim::planKV(const Device &d, KVKind kind,
     return fail("a " + llvm::Twine(kind == KVKind::Key ? "key" : "value") +
                 " cache of " + llvm::Twine(heads) + " heads x " +
                 llvm::Twine(maxSeq) + " tokens x " + llvm::Twine(dim) +
-                " needs " + llvm::Twine(p.rows(d)) + " rows per bank from row " +
+                " needs " + llvm::Twine(p.rows(d)) +
+                (p.rows(d) == 1 ? " row" : " rows") + " per bank from row " +
                 llvm::Twine(rowBase) + ", the device has " + llvm::Twine(d.rows));
   if (kvRegisters(d, p).end > d.gprs)
     return fail("a KV cache of " + llvm::Twine(heads) + " heads x " +
@@ -79,9 +81,10 @@ int64_t KVPlan::outputRegister(int64_t i) const {
 
 KVPlace mnemo::pim::keyPlace(const Device &d, const KVPlan &p, int64_t h,
                              int64_t t) {
-  int64_t perSlot = p.group * d.banks();
+  int64_t slot = t / (p.group * d.banks());
   return {p.firstChannel(d, h) + t % p.group, (t / p.group) % d.banks(),
-          p.headRowBase(d, h) + t / perSlot, 0, 0};
+          p.headRowBase(d, h) + slot / p.keysPerRow,
+          (slot % p.keysPerRow) * p.keyColumns(), 0};
 }
 
 KVPlace mnemo::pim::valuePlace(const Device &d, const KVPlan &p, int64_t h,
@@ -179,7 +182,12 @@ std::vector<Command> mnemo::pim::emitKVAttend(const Device &d, const KVPlan &p,
         cmd(Opcode::WR_BIAS, mask).gpr0 = r.zero;
         Command &mac = cmd(Opcode::MAC_ABK, mask);
         mac.opsize = cols;
-        mac.row = p.headRowBase(d, h) + s * p.passes + pass;
+        if (key) {
+          mac.row = p.headRowBase(d, h) + s / p.keysPerRow;
+          mac.col = (s % p.keysPerRow) * cols;
+        } else {
+          mac.row = p.headRowBase(d, h) + s * p.passes + pass;
+        }
         cmd(Opcode::RD_MAC, mask).gpr0 = dst + s * p.group;
       }
     }

@@ -21,8 +21,8 @@ struct OpInfo {
 const OpInfo kOps[kNumOpcodes] = {
     {"WR_GB", kOpsize | kGPR0 | kMask, true},
     {"WR_BIAS", kGPR0 | kMask, true},
-    {"MAC_ABK", kOpsize | kMask | kRow, false},
-    {"MAC_SBK", kOpsize | kMask | kBank | kRow, false},
+    {"MAC_ABK", kOpsize | kMask | kRow | kCol, false},
+    {"MAC_SBK", kOpsize | kMask | kBank | kRow | kCol, false},
     {"RD_MAC", kGPR0 | kMask, true},
     {"RD_AF", kGPR0 | kMask, true},
     {"AF", kMask, false},
@@ -58,6 +58,10 @@ std::optional<Opcode> mnemo::pim::parseOpcode(llvm::StringRef name) {
 
 unsigned mnemo::pim::opcodeFields(Opcode op) { return kOps[unsigned(op)].fields; }
 
+bool mnemo::pim::isMac(Opcode op) {
+  return op == Opcode::MAC_ABK || op == Opcode::MAC_SBK;
+}
+
 bool mnemo::pim::isRegisterCommand(Opcode op) {
   return kOps[unsigned(op)].registerMode;
 }
@@ -86,7 +90,7 @@ std::string mnemo::pim::printCommand(const Command &c) {
     s += " " + std::to_string(c.bank);
   if (f & kRow)
     s += " " + std::to_string(c.row);
-  if (f & kCol)
+  if ((f & kCol) && (c.col || !isMac(c.op)))
     s += " " + std::to_string(c.col);
   return s;
 }
@@ -197,15 +201,22 @@ mnemo::pim::parseTrace(llvm::StringRef text, const Device &device) {
     unsigned fields = opcodeFields(*op);
     unsigned want = llvm::popcount(fields);
     // WR_SBK and RD_SBK without opsize and col (the form before column
-    // addressing) move the whole row.
-    if ((fields & kCol) && tok.size() - 2 == want - 2) {
+    // addressing) move the whole row; a MAC's col may be left out (0).
+    if ((fields & kCol) && isMac(*op) && tok.size() - 2 == want - 1) {
+      fields &= ~kCol;
+      want -= 1;
+    } else if ((fields & kCol) && !isMac(*op) && tok.size() - 2 == want - 2) {
       fields &= ~(kOpsize | kCol);
       c.opsize = device.columns();
       want -= 2;
     }
-    if (tok.size() - 2 != want)
-      return where(llvm::Twine(tok[1]) + " takes " + llvm::Twine(want) +
-                   " fields, got " + llvm::Twine(tok.size() - 2));
+    if (tok.size() - 2 != want) {
+      // The short forms, for the message.
+      unsigned shorter = !(fields & kCol) ? 0 : isMac(*op) ? want - 1 : want - 2;
+      return where(llvm::Twine(tok[1]) + " takes " +
+                   (shorter ? llvm::Twine(shorter) + " or " : llvm::Twine()) +
+                   llvm::Twine(want) + " fields, got " + llvm::Twine(tok.size() - 2));
+    }
     unsigned next = 2;
     for (unsigned bit : {kOpsize, kGPR0, kGPR1, kMask, kBank, kRow, kCol}) {
       if (!(fields & bit))

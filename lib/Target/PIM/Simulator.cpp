@@ -164,7 +164,7 @@ llvm::SmallVector<int64_t, 16> Simulator::banksOf(const Command &cmd) const {
 }
 
 std::pair<int64_t, int64_t> Simulator::rowColumns(const Command &cmd) const {
-  if (opcodeFields(cmd.op) & kCol)
+  if ((opcodeFields(cmd.op) & kCol) && !isMac(cmd.op))
     return {cmd.col, cmd.opsize};
   return {0, dev.columns()};
 }
@@ -273,8 +273,9 @@ void Simulator::execute(int64_t ch, const Command &cmd, int64_t rank) {
     for (int64_t b : banksOf(cmd)) {
       const std::vector<uint16_t> &w = row(ch, b, cmd.row);
       float acc = c.acc[b];
+      int64_t first = cmd.col * lanes;
       for (int64_t i = 0; i < cmd.opsize * lanes; ++i)
-        acc += fromBF16(w[i]) * fromBF16(c.gb[i]); // exact product, fp32 sum
+        acc += fromBF16(w[first + i]) * fromBF16(c.gb[i]); // exact product, fp32 sum
       c.acc[b] = acc;
     }
     break;

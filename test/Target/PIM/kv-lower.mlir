@@ -2,8 +2,8 @@
 // RUN: FileCheck %s --check-prefix=JSON < %t/pim/pim.json
 
 // The caches go after the weights (the GEMV's 100 outputs over 64 banks:
-// rows 0 and 1), each head on 2 of the 4 channels: keys of 64 tokens in
-// 2 rows, values of 16 dims in 1; each product becomes a call of the
+// rows 0 and 1), each head on 2 of the 4 channels: keys of 64 tokens (2
+// slots of 32) in 1 row, values of 16 dims in 1; each product becomes a call of the
 // device interface, the scores sized for position + 1 tokens (clamped
 // into the cache, as the host's cache write clamps).
 // CHECK: func.func private @mnemo_pim_kv_attend(i64, memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>, memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>, memref<?xi64, strided<[?], offset: ?>>, memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>, memref<?x?x?x?xf32, strided<[?, ?, ?, ?], offset: ?>>) attributes {llvm.emit_c_interface}
@@ -25,7 +25,7 @@
 // JSON: "row_base": 2
 // JSON: "cache": "cache.v",
 // JSON: "kind": "value",
-// JSON: "row_base": 4
+// JSON: "row_base": 3
 func.func @step(%x: tensor<1x32xf32>, %q: tensor<1x2x1x16xf32>, %pos: tensor<1xi64>,
                 %kc: tensor<1x2x64x16xf32> {graph.name = "cache.k"},
                 %vc: tensor<1x2x64x16xf32> {graph.name = "cache.v"}) -> (tensor<1x100xf32>, tensor<1x2x1x16xf32>) {

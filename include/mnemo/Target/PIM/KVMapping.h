@@ -7,9 +7,12 @@
 // Each head gets its own group of channels, so the heads' GEMVs run side
 // by side:
 //
-// - keys of head h, token t: slot t / (g x 16), channel first(h) + t mod
-//   g, bank (t / g) mod 16, row headBase(h) + slot; the D values from
-//   column 0 (one WR_SBK per token and head appends a key);
+// - keys of head h, token t: slot s = t / (g x 16), channel first(h) + t
+//   mod g, bank (t / g) mod 16; a row holds the keys of columns / ceil(D
+//   / 16) consecutive slots (16 for D = 64), so row headBase(h) + s / that,
+//   from column (s mod that) x ceil(D / 16): the scores' MACs of
+//   consecutive slots hit the open row (one WR_SBK per token and head
+//   appends a key);
 // - values of head h, dim d: slot d / (g x 16), channel first(h) + d mod
 //   g, bank (d / g) mod 16, rows headBase(h) + slot x passes + t / chunk;
 //   token t at column (t mod chunk) / 16, lane t mod 16 (a token appends
@@ -42,7 +45,11 @@ struct KVPlan {
   int64_t chunk = 0;       ///< tokens per value row (one pass)
   int64_t slots = 0;       ///< output groups of g x 16 per head
   int64_t passes = 1;      ///< value rows per output (tokens / chunk)
-  int64_t rowsPerHead() const { return slots * passes; }
+  int64_t keysPerRow = 1;  ///< keys of a bank's consecutive slots in a row
+  int64_t rowsPerHead() const {
+    return kind == KVKind::Key ? (slots + keysPerRow - 1) / keysPerRow
+                               : slots * passes;
+  }
   /// Heads side by side before they share channels.
   int64_t headsPerRound(const Device &d) const { return d.channels / group; }
   /// Rows per bank the cache takes.

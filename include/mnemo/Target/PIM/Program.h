@@ -36,9 +36,10 @@ constexpr unsigned kNumOpcodes = 16;
 /// The fields an opcode's trace line carries (always in this order).
 enum Field : unsigned {
   kOpsize = 1, kGPR0 = 2, kGPR1 = 4, kMask = 8, kBank = 16, kRow = 32,
-  /// The first column a single-bank row access starts at (WR_SBK and
-  /// RD_SBK move `opsize` columns from `col`, as the public AiM
-  /// simulator's col_addr field; a KV cache's appends write one column).
+  /// The first column a row access starts at (WR_SBK and RD_SBK move,
+  /// MAC_ABK and MAC_SBK multiply, `opsize` columns from `col`: the public
+  /// AiM simulator's col_addr field; a KV cache's appends write one
+  /// column, its keys lie 1024 / D to a row).
   kCol = 64,
 };
 
@@ -46,6 +47,8 @@ llvm::StringRef opcodeName(Opcode op);
 std::optional<Opcode> parseOpcode(llvm::StringRef name);
 /// The Field bits `op` carries.
 unsigned opcodeFields(Opcode op);
+/// MAC_ABK and MAC_SBK, whose col is optional in the trace (0).
+bool isMac(Opcode op);
 /// Register-mode commands (the host's register path; switching between
 /// them and bank commands costs a mode change).
 bool isRegisterCommand(Opcode op);

@@ -235,6 +235,8 @@ std::optional<Command> mnemo::pim::commandOf(Operation *op) {
     if (!(opcodeFields(*opcode) & f.bit))
       continue;
     auto attr = op->getAttrOfType<IntegerAttr>(f.name);
+    if (!attr && f.bit == kCol && isMac(*opcode))
+      continue; // a MAC's col is optional (0)
     if (!attr)
       return std::nullopt;
     int64_t v = attr.getInt();
@@ -268,6 +270,8 @@ Operation *mnemo::pim::buildCommand(OpBuilder &b, Location loc,
                 : f.bit == kBank ? c.bank
                 : f.bit == kRow  ? c.row
                                  : c.col;
+    if (f.bit == kCol && isMac(c.op) && v == 0)
+      continue;
     state.addAttribute(f.name, b.getI64IntegerAttr(v));
   }
   return b.create(state);

@@ -205,13 +205,13 @@ def PIM_WrBiasOp : PIM_CommandOp<"wr_bias",
     (ins I64Attr:$gpr0, I64Attr:$mask),
     "`gpr0` `(` $gpr0 `)` `mask` `(` $mask `)`">;
 def PIM_MacAbkOp : PIM_CommandOp<"mac_abk",
-    "MAC_ABK: every bank's accumulator += its row's columns . the buffer's.",
-    (ins I64Attr:$opsize, I64Attr:$mask, I64Attr:$row),
-    "`opsize` `(` $opsize `)` `mask` `(` $mask `)` `row` `(` $row `)`">;
+    "MAC_ABK: every bank's accumulator += its row's columns from `col` (0 when absent) . the buffer's.",
+    (ins I64Attr:$opsize, I64Attr:$mask, I64Attr:$row, OptionalAttr<I64Attr>:$col),
+    "`opsize` `(` $opsize `)` `mask` `(` $mask `)` `row` `(` $row `)` (`col` `(` $col^ `)`)?">;
 def PIM_MacSbkOp : PIM_CommandOp<"mac_sbk",
     "MAC_SBK: MAC_ABK in one bank.",
-    (ins I64Attr:$opsize, I64Attr:$mask, I64Attr:$bank, I64Attr:$row),
-    "`opsize` `(` $opsize `)` `mask` `(` $mask `)` `bank` `(` $bank `)` `row` `(` $row `)`">;
+    (ins I64Attr:$opsize, I64Attr:$mask, I64Attr:$bank, I64Attr:$row, OptionalAttr<I64Attr>:$col),
+    "`opsize` `(` $opsize `)` `mask` `(` $mask `)` `bank` `(` $bank `)` `row` `(` $row `)` (`col` `(` $col^ `)`)?">;
 def PIM_RdMacOp : PIM_CommandOp<"rd_mac",
     "RD_MAC: each channel's 16 accumulators into a register (blocking).",
     (ins I64Attr:$gpr0, I64Attr:$mask),
