@@ -16,10 +16,23 @@ GPT-2 sizes, in one table:
   outputs checked against the CPU artifact at bf16 tolerance, and its
   modelled device time printed next to the one above.
 
-Attention over the KV cache, norms, GELU and residuals (the host's share)
-are not in this table.
+- Attention against the KV cache in the banks at --context tokens (the
+  step's append and the scores and weighted-sum GEMVs of every layer,
+  `mnemo-pim-sim --kv-step`, as mnemo-run's device runs them); the GPU
+  roofline then also reads the cache (bf16 K and V).
+
+A second table runs whole decode steps end to end (--decode-sizes): a
+GPT-2 step of that size with random weights (bench/gpt2_step.py: past
+of --context - 8 tokens, 8 greedy steps), compiled for the CPU with
+--kv-cache=head-major and timed by mnemo-run at 1 thread, and compiled
+with --target=pim --kv-cache=head-major and run by mnemo-run in lockstep
+with the exported step's CPU artifact: the device's modelled time and
+energy per token (the prompt's upload left out), the host's share
+measured on this CPU (step wall time minus the time inside the device
+calls, which is simulation), and the worst logit error.
 
   .venv/bin/python bench/bench_pim.py [--bindir build/bin] [--cpu-sizes 124M]
+      [--decode-sizes 124M] [--context 1024]
 """
 import argparse
 import json
@@ -45,6 +58,11 @@ ap.add_argument("--cpu-sizes", default="124M",
 ap.add_argument("--gpu-tbps", type=float, default=3.35)
 ap.add_argument("--repeat", type=int, default=20)
 ap.add_argument("--workdir", default=None)
+ap.add_argument("--context", type=int, default=1024,
+                help="tokens in the KV cache (GPT-2's context is 1024)")
+ap.add_argument("--decode-sizes", default="124M",
+                help="sizes run as whole decode steps (empty: none)")
+ap.add_argument("--steps", type=int, default=8)
 args = ap.parse_args()
 work = args.workdir or tempfile.mkdtemp(prefix="mnemo-bench-pim-")
 os.makedirs(work, exist_ok=True)
@@ -154,6 +172,16 @@ def median_ms(artifact, data, threads, std):
     return float(re.search(r"median latency: ([0-9.]+) ms", out).group(1))
 
 
+def time_attention(layers, d):
+    """One step's attention against a cache of --context tokens, all layers."""
+    out = {}
+    for kind in ("key", "value"):
+        out[kind] = json.loads(run([tool("mnemo-pim-sim"), "--kv-step", "%s,%d,64,%d,%d" % (
+            kind, d // 64, args.context, args.context), "--json"]))
+    return (layers * sum(o["seconds"] for o in out.values()),
+            layers * sum(o["energy_pj"]["total"] for o in out.values()) * 1e-6)
+
+
 rows = []
 for name in args.sizes.split(","):
     # A GPT-2 size, or LAYERSxD (2x64: a smoke test).
@@ -164,8 +192,12 @@ for name in args.sizes.split(","):
     energy_uj = (layers * layer["energy_pj"]["total"] + head["energy_pj"]["total"]) * 1e-6
     params = layers * sum(k * n for k, n in layer_shapes(d)) + d * VOCAB
     gpu_s = 2.0 * params / (args.gpu_tbps * 1e12)
+    attn_s, attn_uj = time_attention(layers, d)
+    kv_bytes = 2 * 2 * layers * args.context * d  # bf16 K and V
     row = {"size": name, "params": params, "pim_us": seconds * 1e6, "pim_uj": energy_uj,
-           "gpu_us": gpu_s * 1e6, "util": 2.0 * params / seconds / (layer["peak_gflops"] * 1e9)}
+           "gpu_us": gpu_s * 1e6, "util": 2.0 * params / seconds / (layer["peak_gflops"] * 1e9),
+           "attn_us": attn_s * 1e6, "attn_uj": attn_uj,
+           "gpu_kv_us": (gpu_s + kv_bytes / (args.gpu_tbps * 1e12)) * 1e6}
     if name in args.cpu_sizes.split(","):
         d_dir = os.path.join(work, "cpu_" + name)
         os.makedirs(d_dir, exist_ok=True)
@@ -208,3 +240,72 @@ for r in rows:
                                if r.get("err_std") is not None else "")))
 print("PIM vs GPU roofline: " + ", ".join(
     "%s %.2fx" % (r["size"], r["gpu_us"] / r["pim_us"]) for r in rows))
+
+print()
+print("Attention against the KV cache in the banks, %d tokens (append + q K^T + p V, "
+      "every layer), and the device's whole step" % args.context)
+print("%-5s %12s %12s %14s %14s %18s %10s" % ("size", "attn us", "attn uJ", "step PIM us",
+                                             "step PIM uJ", "GPU roof+KV us", "GPU/PIM"))
+for r in rows:
+    step = r["pim_us"] + r["attn_us"]
+    print("%-5s %12.1f %12.1f %14.1f %14.1f %18.1f %9.2fx" % (
+        r["size"], r["attn_us"], r["attn_uj"], step, r["pim_uj"] + r["attn_uj"], r["gpu_kv_us"],
+        r["gpu_kv_us"] / step))
+
+
+def decode_row(name):
+    """A whole GPT-2 decode step of size `name`, CPU and PIM, end to end."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import gpt2_step
+    layers, d = SIZES[name] if name in SIZES else map(int, name.split("x"))
+    past = args.context - args.steps
+    top = os.path.join(work, "decode_" + name)
+    model, data = gpt2_step.build(top, layers, d, past)
+    dims = ["--dim", "total_len=1..%d" % args.context]
+    kv = ["--kv-cache=head-major", "--max-seq=%d" % args.context]
+    arts = {k: os.path.join(top, k) for k in ("ref", "cpu", "pim")}
+    run([tool("mnemoc"), model, "--dim", "past_len=0..%d" % (args.context - 1)] + dims
+        + ["-o", arts["ref"]])
+    run([tool("mnemoc"), model] + kv + dims + ["-o", arts["cpu"]])
+    run([tool("mnemoc"), model, "--target=pim"] + kv + dims + ["-o", arts["pim"]])
+    env1 = dict(os.environ, OMP_NUM_THREADS="1")
+    steps = ["--decode-steps", str(args.steps)]
+    cpu = run([tool("mnemo-run"), "--artifact", arts["cpu"], "--inputs", data] + steps, env=env1)
+    cpu_ms = float(re.search(r"median step ([0-9.]+) ms", cpu).group(1))
+    # bf16 GEMVs (and scores) through 12-48 layers: the worst logit within
+    # 10% of the logits' spread counts as a match; the worst seen is shown.
+    pim = run([tool("mnemo-run"), "--artifact", arts["pim"], "--inputs", data, "--reference-artifact",
+               arts["ref"], "--rtol", "5e-2", "--atol", "0.1"] + steps, env=env1)
+    step_ms = [float(m) for m in re.findall(r", ([0-9.]+) ms, next token", pim)]
+    errs = [float(e) for e in re.findall(r"logits max_abs_err ([0-9.e+-]+)", pim)]
+    tot = re.search(r"pim device: \d+ GEMV calls, \d+ program runs, (\d+) cycles \(([0-9.]+) us "
+                    r"modelled\).*energy ([0-9.]+) uJ", pim)
+    call_s = float(re.search(r"([0-9.]+) s of wall time inside the device calls", pim).group(1))
+    kv = re.search(r"(\d+) calls, (\d+) tokens written, (\d+) of the cycles .*prompt's (\d+) tokens "
+                   r"uploaded in (\d+) cycles, ([0-9.]+) uJ", pim)
+    cycles, us, uj = int(tot.group(1)), float(tot.group(2)), float(tot.group(3))
+    us_per_cycle = us / cycles
+    upload_cycles, upload_uj = int(kv.group(5)), float(kv.group(6))
+    n = len(step_ms)
+    return {"size": name, "cpu_ms": cpu_ms,
+            "dev_us": (cycles - upload_cycles) * us_per_cycle / n,
+            "attn_us": (int(kv.group(3)) - upload_cycles) * us_per_cycle / n,
+            "dev_uj": (uj - upload_uj) / n,
+            "host_ms": (sum(step_ms) - 1e3 * call_s) / n,
+            "err": max(errs) if errs else None, "match": "logits match" in pim}
+
+
+if args.decode_sizes:
+    drows = [decode_row(n) for n in args.decode_sizes.split(",")]
+    print()
+    print("Whole decode steps, %d steps from a past of %d tokens (KV cache in the banks; host: "
+          "this CPU, 1 thread)" % (args.steps, args.context - args.steps))
+    print("%-5s %12s %14s %14s %14s %14s %14s %10s %s" % (
+        "size", "CPU ms/tok", "PIM dev us", "of it attn us", "PIM uJ/tok", "host ms/tok",
+        "PIM+host ms", "CPU/(PIM+host)", "logits vs CPU"))
+    for r in drows:
+        total = r["dev_us"] * 1e-3 + r["host_ms"]
+        print("%-5s %12.2f %14.1f %14.1f %14.1f %14.3f %14.3f %9.1fx %s" % (
+            r["size"], r["cpu_ms"], r["dev_us"], r["attn_us"], r["dev_uj"], r["host_ms"], total,
+            r["cpu_ms"] / total, ("match" if r["match"] else "MISMATCH") +
+            (" (max abs err %.3g)" % r["err"] if r["err"] is not None else "")))

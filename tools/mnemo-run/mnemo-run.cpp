@@ -284,13 +284,19 @@ static bool printPIMTotals() {
                    t.seconds * 1e6, t.seconds > 0 ? t.flops / t.seconds * 1e-9 : 0.0,
                    pj * 1e-6, t.actPJ * 1e-6, t.columnPJ * 1e-6, t.macPJ * 1e-6,
                    t.movePJ * 1e-6);
+  outs() << format("pim device: %.3f s of wall time inside the device calls "
+                   "(the simulator)\n",
+                   t.callWallSeconds);
   if (t.kvCalls)
     outs() << format("pim device: attention against the KV caches in the banks: "
                      "%lld calls, %lld tokens written, %lld of the cycles "
-                     "(%.3f us)\n",
+                     "(%.3f us); the prompt's %lld tokens uploaded in %lld "
+                     "cycles, %.3f uJ\n",
                      (long long)t.kvCalls, (long long)t.kvTokensWritten,
                      (long long)t.kvCycles,
-                     t.kvCycles * (t.cycles ? t.seconds / t.cycles : 0.0) * 1e6);
+                     t.kvCycles * (t.cycles ? t.seconds / t.cycles : 0.0) * 1e6,
+                     (long long)t.kvUploadTokens, (long long)t.kvUploadCycles,
+                     t.kvUploadPJ * 1e-6);
   return true;
 }
 

@@ -30,6 +30,13 @@ struct RuntimeTotals {
   /// calls, the tokens written into the banks, and their cycles (part of
   /// `cycles`).
   int64_t kvCalls = 0, kvTokensWritten = 0, kvCycles = 0;
+  /// Of those, the prompt's tokens written from the host's cache input
+  /// (once per sequence), their cycles and energy.
+  int64_t kvUploadTokens = 0, kvUploadCycles = 0;
+  double kvUploadPJ = 0;
+  /// Wall time spent inside the device calls (simulating them): a run's
+  /// wall time minus this is the host's share, measured.
+  double callWallSeconds = 0;
 };
 
 /// Loads `<artifactDir>/pim` as the device the next calls run on.

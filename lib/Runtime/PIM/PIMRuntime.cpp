@@ -9,6 +9,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <chrono>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -45,6 +46,16 @@ struct Runtime {
 };
 
 Runtime *runtime = nullptr;
+
+/// Adds the wall time of its scope to the totals' callWallSeconds.
+struct CallTimer {
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  ~CallTimer() {
+    if (runtime)
+      runtime->totals.callWallSeconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  }
+};
 
 llvm::Error fail(const llvm::Twine &msg) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), msg);
@@ -198,6 +209,7 @@ extern "C" void _mlir_ciface_mnemo_pim_gemv(int64_t id, MemRef<2> *x,
     return poison("a PIM artifact called its device, but no device part is "
                   "loaded (load OUT/pim first; mnemo-run does)");
   std::lock_guard<std::mutex> lock(runtime->mutex);
+  CallTimer timer;
   if (id < 0 || id >= int64_t(runtime->programs.size()))
     return poison("GEMV " + std::to_string(id) + " has no program");
   const Program &p = runtime->programs[id];
@@ -298,6 +310,7 @@ extern "C" void _mlir_ciface_mnemo_pim_kv_attend(int64_t id, MemRef<4> *x,
     return poison("a PIM artifact called its device, but no device part is "
                   "loaded (load OUT/pim first; mnemo-run does)");
   std::lock_guard<std::mutex> lock(runtime->mutex);
+  CallTimer timer;
   if (id < 0 || id >= int64_t(runtime->caches.size()))
     return poison("KV cache " + std::to_string(id) + " is not in pim.json");
   KVCache &c = runtime->caches[id];
@@ -319,11 +332,17 @@ extern "C" void _mlir_ciface_mnemo_pim_kv_attend(int64_t id, MemRef<4> *x,
   ++t.kvCalls;
   int64_t before = t.cycles;
   auto fail = [&](llvm::Error e) { poison(llvm::toString(std::move(e))); };
-  if (c.length < pos)
+  if (c.length < pos) {
+    int64_t cycles = t.cycles;
+    double pj = t.actPJ + t.columnPJ + t.macPJ + t.movePJ;
     if (llvm::Error e = writeTokens(rt, c, c.length, pos, [&](int64_t tok, int64_t h, int64_t i) {
           return cache->at({0, h, tok, i});
         }))
       return fail(std::move(e));
+    t.kvUploadTokens += pos - c.length;
+    t.kvUploadCycles += t.cycles - cycles;
+    t.kvUploadPJ += t.actPJ + t.columnPJ + t.macPJ + t.movePJ - pj;
+  }
   // A value whose column the host holds rewrites that column whole (no
   // read back); otherwise the column is read first.
   int64_t from = pos;
