@@ -117,6 +117,8 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
     reductions.cpu = options.cpu;
     reductions.cpuFeatures = options.cpuFeatures;
     pm.addNestedPass<func::FuncOp>(createVectorizeReductionsPass(reductions));
+    // exp, tanh, pow, ... as arith ops the loop vectorizer widens.
+    addText(pm, "func.func(mnemo-cpu-approximate-math)");
   }
   addText(pm, "func.func(convert-linalg-to-loops),canonicalize,cse");
 }

@@ -400,6 +400,26 @@ def DecomposePadsPass
                            "::mlir::tensor::TensorDialect"];
 }
 
+def ApproximateMathPass : Pass<"mnemo-cpu-approximate-math"> {
+  let summary = "f32 exp, expm1, tanh and erf as polynomials; pow by 2 and 3 as products.";
+  let description = [{
+    Without it the CPU path calls libm once per element for `math.exp`,
+    `math.tanh`, `math.powf`, ...: a softmax's exp and a GELU's tanh and
+    cube are scalar calls the loop vectorizer cannot widen (a GPT-2 124M
+    decode step's host share on the PIM target: about 0.15 ms per layer of
+    such calls). `powf` by a constant 2 or 3 becomes products, and
+    upstream's polynomial approximations (the f32 forms IREE uses for CPUs)
+    write exp, expm1, tanh and erf as arith ops that vectorize with the
+    loop: within a few ulp, infinities and NaN kept. log stays a libm call
+    (the approximation flushes denormal inputs), as do inputs other than
+    f32 and the remaining functions. -O0 (the reference loops) does not
+    run it.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def ExpandBF16Pass : Pass<"mnemo-cpu-expand-bf16"> {
   let summary = "Writes f32 <-> bf16 conversions as integer arithmetic.";
   let description = [{
