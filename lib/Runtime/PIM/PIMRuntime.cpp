@@ -83,6 +83,19 @@ template <int N, typename T = float> struct MemRef {
   }
 };
 
+/// A device call's failure cannot be returned through the call: the first
+/// one is kept for pimRuntimeError() (stderr when nothing is loaded).
+void recordError(const std::string &why) {
+  if (runtime && runtime->error.empty())
+    runtime->error = why;
+  else if (!runtime)
+    fprintf(stderr, "mnemo: %s\n", why.c_str());
+}
+
+constexpr const char *kNotLoaded =
+    "a PIM artifact called its device, but no device part is loaded (load "
+    "OUT/pim first; mnemo-run does)";
+
 /// Runs `commands` (EOC appended) on the device, adding its time and
 /// energy to the totals; returns the cycles it took.
 llvm::Expected<int64_t> run(Runtime &rt, std::vector<Command> commands) {
@@ -200,14 +213,10 @@ extern "C" void _mlir_ciface_mnemo_pim_gemv(int64_t id, MemRef<2> *x,
     for (int64_t r = 0; r < y->sizes[0]; ++r)
       for (int64_t j = 0; j < y->sizes[1]; ++j)
         yData[r * y->strides[0] + j * y->strides[1]] = NAN;
-    if (runtime && runtime->error.empty())
-      runtime->error = why;
-    else if (!runtime)
-      fprintf(stderr, "mnemo: %s\n", why.c_str());
+    recordError(why);
   };
   if (!runtime)
-    return poison("a PIM artifact called its device, but no device part is "
-                  "loaded (load OUT/pim first; mnemo-run does)");
+    return poison(kNotLoaded);
   std::lock_guard<std::mutex> lock(runtime->mutex);
   CallTimer timer;
   if (id < 0 || id >= int64_t(runtime->programs.size()))
@@ -301,14 +310,10 @@ extern "C" void _mlir_ciface_mnemo_pim_kv_attend(int64_t id, MemRef<4> *x,
     for (int64_t h = 0; h < y->sizes[1]; ++h)
       for (int64_t j = 0; j < y->sizes[3]; ++j)
         y->at({0, h, 0, j}) = NAN;
-    if (runtime && runtime->error.empty())
-      runtime->error = why;
-    else if (!runtime)
-      fprintf(stderr, "mnemo: %s\n", why.c_str());
+    recordError(why);
   };
   if (!runtime)
-    return poison("a PIM artifact called its device, but no device part is "
-                  "loaded (load OUT/pim first; mnemo-run does)");
+    return poison(kNotLoaded);
   std::lock_guard<std::mutex> lock(runtime->mutex);
   CallTimer timer;
   if (id < 0 || id >= int64_t(runtime->caches.size()))

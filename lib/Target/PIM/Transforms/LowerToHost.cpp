@@ -285,20 +285,14 @@ struct PIMLowerToHostPass
     for (auto [id, gemv] : llvm::enumerate(gemvs)) {
       b.setInsertionPoint(gemv);
       Location loc = gemv.getLoc();
-      auto xt = cast<RankedTensorType>(gemv.getX().getType());
       auto yt = cast<RankedTensorType>(gemv.getY().getType());
-      Value x = bufferization::ToBufferOp::create(
-          b, loc, MemRefType::get(xt.getShape(), xt.getElementType()), gemv.getX(),
-          /*readOnly=*/true);
-      Value bias;
-      if (gemv.getBias()) {
-        auto bt = cast<RankedTensorType>(gemv.getBias().getType());
-        bias = bufferization::ToBufferOp::create(
-            b, loc, MemRefType::get(bt.getShape(), bt.getElementType()),
-            gemv.getBias(), /*readOnly=*/true);
-      } else {
-        bias = memref::AllocOp::create(b, loc, MemRefType::get({0}, b.getF32Type()));
-      }
+      Value x = descriptor(b, loc, gemv.getX());
+      Value bias = gemv.getBias()
+                       ? descriptor(b, loc, gemv.getBias())
+                       : memref::CastOp::create(
+                             b, loc, m1,
+                             memref::AllocOp::create(
+                                 b, loc, MemRefType::get({0}, b.getF32Type())));
       SmallVector<Value> dyn;
       if (yt.isDynamicDim(0))
         dyn.push_back(tensor::DimOp::create(b, loc, gemv.getX(), 0));
@@ -306,9 +300,7 @@ struct PIMLowerToHostPass
       Value y = memref::AllocOp::create(b, loc, ymt, dyn);
       Value idv = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(id));
       func::CallOp::create(b, loc, callee,
-                           ValueRange{idv, memref::CastOp::create(b, loc, m2, x),
-                                      memref::CastOp::create(b, loc, m1, bias),
-                                      memref::CastOp::create(b, loc, m2, y)});
+                           ValueRange{idv, x, bias, memref::CastOp::create(b, loc, m2, y)});
       Value result = bufferization::ToTensorOp::create(b, loc, yt, y,
                                                        /*restrict=*/true,
                                                        /*writable=*/true);
