@@ -21,6 +21,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
@@ -343,7 +344,10 @@ LogicalResult driver::linkShared(StringRef obj, StringRef so,
     env.push_back("OMPI_CC=" + cc);  // Open MPI
     env.push_back("MPICH_CC=" + cc); // MPICH
   }
-  SmallVector<StringRef> args = {driver, "-shared", "-o", so, obj, "-lm"};
+  // The soname is the file's name, so a program linked against it finds
+  // it through its run path, wherever the build put it.
+  std::string soname = "-Wl,-soname," + llvm::sys::path::filename(so).str();
+  SmallVector<StringRef> args = {driver, "-shared", soname, "-o", so, obj, "-lm"};
   for (const std::string &lib : libs)
     args.push_back(lib);
   SmallVector<StringRef> envRefs(env.begin(), env.end());

@@ -147,11 +147,21 @@ public:
       return success();
     SmallString<256> so(options.outDir);
     llvm::sys::path::append(so, "lib" + options.name + ".so");
+    std::string lib = runtimeLibDir();
     return driver::linkShared(
-        b + ".o", so,
-        {"-L" MNEMO_RUNTIME_LIBDIR, "-lmnemo_cuda_runtime",
-         "-Wl,-rpath," MNEMO_RUNTIME_LIBDIR},
+        b + ".o", so, {"-L" + lib, "-lmnemo_cuda_runtime", "-Wl,-rpath," + lib},
         /*mpi=*/false, loc);
+  }
+
+  /// Where libmnemo_cuda_runtime.so is: next to an installed mnemoc
+  /// (PREFIX/bin/../lib), else the build tree's lib/.
+  static std::string runtimeLibDir() {
+    std::string exe = llvm::sys::fs::getMainExecutable(nullptr, nullptr);
+    SmallString<256> lib(llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
+    llvm::sys::path::append(lib, "lib");
+    SmallString<256> so(lib);
+    llvm::sys::path::append(so, "libmnemo_cuda_runtime.so");
+    return llvm::sys::fs::exists(so) ? lib.str().str() : std::string(MNEMO_RUNTIME_LIBDIR);
   }
 
 private:

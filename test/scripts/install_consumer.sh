@@ -1,0 +1,56 @@
+#!/bin/bash
+# The installed tree as a build pipeline uses it: `cmake --install` into a
+# fresh prefix, then examples/c-app configured against that prefix alone
+# (find_package(mnemo), mnemo_add_model), built (mnemoc runs at build
+# time) and run on the bundled example's data; a second build with nothing
+# changed must not rerun mnemoc.
+#
+#   install_consumer.sh BUILD_DIR SOURCE_DIR WORK_DIR PYTHON
+set -euo pipefail
+build=$1 src=$2 work=$3 python=$4
+# The tests' Python, or Debian's when that one lacks onnx (a pyenv shim).
+"$python" -c "import numpy, onnx" 2> /dev/null || python=/usr/bin/python3
+rm -rf "$work"
+mkdir -p "$work"
+cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
+
+# The example's ONNX test data as the raw float32 files the C app reads.
+batch=$("$python" - "$src/examples/tiny_cnn_data" "$work" <<'PY'
+import sys
+import numpy as np
+from onnx import TensorProto, numpy_helper
+data, work = sys.argv[1:]
+for name, out in (("input_0.pb", "input.bin"), ("output_0.pb", "expected.bin")):
+    t = TensorProto()
+    t.ParseFromString(open("%s/%s" % (data, name), "rb").read())
+    a = numpy_helper.to_array(t).astype(np.float32)
+    a.tofile("%s/%s" % (work, out))
+    if name == "input_0.pb":
+        print(a.shape[0])
+PY
+)
+
+gen=()
+command -v ninja > /dev/null && gen=(-G Ninja)
+cmake -S "$src/examples/c-app" -B "$work/app" "${gen[@]}" \
+  -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/configure.log"
+cmake --build "$work/app" -v > "$work/build.log"
+# mnemoc came from the prefix, not the build tree.
+grep -q "$work/prefix/bin/mnemoc" "$work/build.log" ||
+  { echo "install-c-app: the build did not run $work/prefix/bin/mnemoc"; exit 1; }
+"$work/app/c-app" "$work/input.bin" "$work/expected.bin" "$batch"
+cmake --build "$work/app" -v > "$work/rebuild.log"
+if grep -q "bin/mnemoc" "$work/rebuild.log"; then
+  echo "install-c-app: mnemoc ran again with nothing changed"
+  exit 1
+fi
+# The same tree as a .deb: its contents listed.
+(cd "$build" && cpack -G DEB -B "$work/deb" > "$work/cpack.log")
+deb=$(ls "$work"/deb/mnemo_*.deb)
+contents=$(dpkg-deb -c "$deb")
+for f in ./usr/bin/mnemoc ./usr/bin/mnemo-run ./usr/lib/cmake/mnemo/mnemoConfig.cmake \
+         ./usr/lib/libmnemo_cuda_runtime.so ./usr/include/mnemo/Driver/Compile.h; do
+  grep -q " $f\$" <<< "$contents" || { echo "install-c-app: $deb lacks $f"; exit 1; }
+done
+echo "install-c-app: $(basename "$deb"): $(wc -l <<< "$contents") entries"
+echo "install-c-app: the installed package built and ran examples/c-app"
