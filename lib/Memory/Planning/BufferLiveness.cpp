@@ -2,12 +2,15 @@
 
 #include "mnemo/Memory/Planning/BufferLiveness.h"
 
+#include "llvm/Support/Path.h"
+
 #include "mnemo/Memory/Planning/TileAttrs.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/Path.h"
 
 using namespace mlir;
 
@@ -24,6 +27,11 @@ FailureOr<MemoryPlan> planFunction(func::FuncOp fn,
                  ilpTimeLimit, model);
   if (!plan)
     return fn.emitError() << llvm::toString(plan.takeError());
+  // The model's file, for the report's title (the importer's module
+  // location names it).
+  if (auto module = fn->getParentOfType<ModuleOp>())
+    if (auto file = dyn_cast<FileLineColLoc>(module.getLoc()))
+      plan->source = llvm::sys::path::filename(file.getFilename().getValue()).str();
   if (sramBudget > 0) {
     llvm::Expected<TierPlan> tiers =
         planTiers(live.problem, sramBudget, ilpTimeLimit);
@@ -212,6 +220,8 @@ FailureOr<BufferLiveness> analyzeBufferLiveness(
   SmallVector<Operation *> pending;
   SmallVector<std::tuple<Operation *, int64_t, int64_t>> loops;
   collectSteps(block, result, pending, loops);
+  for (auto &[loop, lo, hi] : loops)
+    p.loops.push_back({lo, hi});
   p.touched.resize(p.steps.size());
   // Loops tiled for the budget stream their operands; the return may leave
   // outputs off chip (they are copied out either way). Transfers of a

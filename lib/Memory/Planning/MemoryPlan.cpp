@@ -2,6 +2,8 @@
 
 #include "mnemo/Memory/Planning/MemoryPlan.h"
 
+#include <set>
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -128,6 +130,7 @@ void writeJSON(const MemoryPlan &mp, llvm::raw_ostream &os) {
         {"step", (int64_t)s}, {"op", name}, {"live_bytes", live[s]}});
   llvm::json::Object root{
       {"model", mp.model},
+      {"source", mp.source},
       {"planner", mp.chosen.planner},
       {"arena_bytes", mp.chosen.arenaBytes},
       {"naive_bytes", mp.bounds.naive},
@@ -167,22 +170,32 @@ void writeHTML(const MemoryPlan &mp, llvm::raw_ostream &os) {
   const double W = 960, H = 280, L = 70, B = 24;
   std::vector<int64_t> live = liveBytes(p), top = planTop(mp);
   auto f = [](double v) { return llvm::formatv("{0:F1}", v).str(); };
-  // The timeline's y range: the naive total is the top (never below the
-  // arena), at least 1 so an empty plan still scales.
-  int64_t ymax =
-      std::max<int64_t>({1, mp.bounds.naive, mp.chosen.arenaBytes});
+  // The peak: the step whose live bytes are the lower bound.
+  int64_t peak = 0;
+  for (int64_t s = 0; s < (int64_t)live.size(); ++s)
+    if (live[s] > live[peak])
+      peak = s;
+  // The timeline's y range follows the plan (the arena, the bound, the
+  // plan's top) with a margin; a naive total far above it is a number,
+  // not the axis (MobileNetV2 patched: 1.4 MiB under a 12 MiB naive).
+  int64_t planMax = std::max<int64_t>(1, shownArena(mp));
+  for (size_t s = 0; s < live.size(); ++s)
+    planMax = std::max({planMax, live[s], top[s]});
+  int64_t ymax = planMax + planMax / 8;
+  bool naiveShown = mp.bounds.naive <= ymax;
   auto x = [&](double s) { return L + s * (W - L - 10) / steps; };
   auto y = [&](double v, double h, int64_t max) {
     return 18 + (h - B - 18) * (1 - v / (double)max);
   };
+  std::string title = mp.source.empty() ? mp.model : mp.source;
 
-  os << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mnemo "
-        "memory plan: "
-     << escape(mp.model)
-     << "</title><style>body{font-family:sans-serif;margin:20px}"
-        "td,th{padding:2px 10px;text-align:right}"
+  os << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"
+     << escape(title)
+     << ": mnemo memory plan</title><style>body{font-family:sans-serif;"
+        "margin:20px}td,th{padding:2px 10px;text-align:right}"
         "text{font-size:11px}</style></head><body>\n";
-  os << "<h2>Memory plan: " << escape(mp.model) << "</h2>\n<table>"
+  os << "<h2>Memory plan: " << escape(title) << "</h2>\n<table>"
+     << "<tr><th>entry</th><td>" << escape(mp.model) << "</td></tr>"
      << "<tr><th>planner</th><td>" << escape(mp.chosen.planner) << "</td></tr>";
   auto row = [&](llvm::StringRef k, int64_t v) {
     os << "<tr><th>" << k << "</th><td>" << v << "</td><td>" << humanBytes(v)
@@ -208,9 +221,14 @@ void writeHTML(const MemoryPlan &mp, llvm::raw_ostream &os) {
      << llvm::formatv("{0:F3}", mp.chosen.solveSeconds) << "</td></tr></table>\n";
 
   // Live bytes over the steps: the plan's occupied top, the bound (live
-  // bytes), the naive total.
+  // bytes), the arena; loops planned step by step shaded; the peak marked.
   os << "<h3>Live bytes per step</h3>\n<svg width=\"" << f(W) << "\" height=\""
      << f(H) << "\" xmlns=\"http://www.w3.org/2000/svg\">\n";
+  for (auto [a, b] : p.loops)
+    os << "<rect class=\"loop\" x=\"" << f(x(a)) << "\" y=\"18\" width=\""
+       << f(x(b + 1) - x(a)) << "\" height=\"" << f(H - B - 18)
+       << "\" fill=\"#f3ecd9\"><title>loop: steps " << a << ".." << b
+       << " (planned per iteration)</title></rect>\n";
   auto polyline = [&](const std::vector<int64_t> &v, llvm::StringRef color,
                       llvm::StringRef label) {
     os << "<polyline fill=\"none\" stroke=\"" << color
@@ -227,36 +245,81 @@ void writeHTML(const MemoryPlan &mp, llvm::raw_ostream &os) {
        << "\" y=\"" << f(y(v, H, ymax) - 3) << "\" fill=\"" << color << "\">"
        << label << " " << humanBytes(v) << "</text>\n";
   };
-  hline(mp.bounds.naive, "#999", "naive");
+  if (naiveShown)
+    hline(mp.bounds.naive, "#999", "naive");
+  else
+    os << "<text class=\"naive\" x=\"" << f(W - 10) << "\" y=\"12\" "
+       << "text-anchor=\"end\" fill=\"#999\">naive (no reuse) "
+       << humanBytes(mp.bounds.naive) << ": above the scale</text>\n";
   hline(shownArena(mp), "#c33", mp.tiers ? "SRAM arena" : "arena");
   polyline(top, "#c33", "plan: highest occupied byte");
   polyline(live, "#36c", "bound: live bytes");
+  if (!p.steps.empty()) {
+    double px = (x(peak) + x(peak + 1)) / 2;
+    os << "<line class=\"peak\" x1=\"" << f(px) << "\" x2=\"" << f(px)
+       << "\" y1=\"18\" y2=\"" << f(H - B) << "\" stroke=\"#333\" "
+       << "stroke-dasharray=\"2 2\"/><text x=\"" << f(std::min(px + 4, W - 260))
+       << "\" y=\"" << f(y(live[peak], H, ymax) - 6) << "\">peak: step " << peak
+       << " (" << escape(p.steps[peak]) << "), " << humanBytes(live[peak])
+       << " live</text>\n";
+  }
   os << "<text x=\"" << f(L) << "\" y=\"" << f(H - 6) << "\">step 0 .. "
-     << steps - 1 << " (blue: live bytes = bound, red: plan)</text>\n</svg>\n";
+     << steps - 1 << " (blue: live bytes = bound, red: plan, shaded: loops)"
+     << "</text><text x=\"4\" y=\"22\">" << humanBytes(ymax)
+     << "</text>\n</svg>\n";
 
-  // Address-time layout of the shown arena: one rectangle per placement.
+  // The tensors live at the peak.
+  if (!p.steps.empty()) {
+    os << "<h3>Live at the peak (step " << peak << ", "
+       << escape(p.steps[peak]) << ")</h3>\n<table class=\"peak\"><tr>"
+       << "<th>tensor</th><th>bytes</th><th>space</th><th>offset</th>"
+       << "<th>steps</th></tr>\n";
+    std::vector<Placed> at;
+    for (const Placed &t : placements(mp))
+      if (t.first <= peak && peak <= t.last)
+        at.push_back(t);
+    llvm::stable_sort(at, [](const Placed &a, const Placed &b) {
+      return a.bytes > b.bytes;
+    });
+    for (const Placed &t : at)
+      os << "<tr><td>" << escape(t.name) << "</td><td>" << humanBytes(t.bytes)
+         << "</td><td>" << t.space << "</td><td>" << t.offset << "</td><td>"
+         << t.first << ".." << t.last << "</td></tr>\n";
+    os << "</table>\n";
+  }
+
+  // Address-time layouts: one rectangle per placement (tensor, size,
+  // offset and lifetime on hover), SRAM and DRAM apart with tiers.
   const double H2 = 420;
-  int64_t amax = std::max<int64_t>(1, shownArena(mp));
-  os << "<h3>Address-time layout" << (mp.tiers ? " (SRAM)" : "")
-     << "</h3>\n<svg width=\"" << f(W) << "\" height=\"" << f(H2)
-     << "\" xmlns=\"http://www.w3.org/2000/svg\">\n";
   const char *colors[] = {"#4e79a7", "#f28e2b", "#e15759", "#76b7b2",
                           "#59a14f", "#edc948", "#b07aa1", "#ff9da7"};
-  int color = 0;
-  for (const Placed &b : placements(mp)) {
-    if (b.space != (mp.tiers ? "sram" : "dram"))
-      continue;
-    double y0 = y(b.offset + b.bytes, H2, amax), y1 = y(b.offset, H2, amax);
-    os << "<rect x=\"" << f(x(b.first)) << "\" y=\"" << f(y0)
-       << "\" width=\"" << f(std::max(1.0, x(b.last + 1) - x(b.first)))
-       << "\" height=\"" << f(std::max(0.5, y1 - y0)) << "\" fill=\""
-       << colors[color++ % 8]
-       << "\" fill-opacity=\"0.8\" stroke=\"#333\" stroke-width=\"0.3\"><title>"
-       << escape(b.name) << ": " << humanBytes(b.bytes) << " at " << b.offset
-       << ", steps " << b.first << ".." << b.last << "</title></rect>\n";
+  auto layout = [&](llvm::StringRef space, int64_t arena, llvm::StringRef head) {
+    int64_t amax = std::max<int64_t>(1, arena);
+    os << "<h3>" << head << "</h3>\n<svg class=\"layout-" << space
+       << "\" width=\"" << f(W) << "\" height=\"" << f(H2)
+       << "\" xmlns=\"http://www.w3.org/2000/svg\">\n";
+    int color = 0;
+    for (const Placed &b : placements(mp)) {
+      if (b.space != space)
+        continue;
+      double y0 = y(b.offset + b.bytes, H2, amax), y1 = y(b.offset, H2, amax);
+      os << "<rect x=\"" << f(x(b.first)) << "\" y=\"" << f(y0)
+         << "\" width=\"" << f(std::max(1.0, x(b.last + 1) - x(b.first)))
+         << "\" height=\"" << f(std::max(0.5, y1 - y0)) << "\" fill=\""
+         << (space == "dram" && mp.tiers ? "#9aa" : colors[color++ % 8])
+         << "\" fill-opacity=\"0.8\" stroke=\"#333\" stroke-width=\"0.3\"><title>"
+         << escape(b.name) << ": " << humanBytes(b.bytes) << " at " << b.offset
+         << ", steps " << b.first << ".." << b.last << "</title></rect>\n";
+    }
+    os << "<text x=\"4\" y=\"14\">" << humanBytes(amax)
+       << "</text><text x=\"4\" y=\"" << f(H2 - B) << "\">0</text>\n</svg>\n";
+  };
+  if (mp.tiers) {
+    layout("sram", mp.tiers->sramBytes, "Address-time layout: SRAM (on chip)");
+    layout("dram", mp.tiers->dramBytes, "Address-time layout: DRAM (off chip)");
+  } else {
+    layout("dram", mp.chosen.arenaBytes, "Address-time layout");
   }
-  os << "<text x=\"4\" y=\"14\">" << humanBytes(amax)
-     << "</text><text x=\"4\" y=\"" << f(H2 - B) << "\">0</text>\n</svg>\n";
   os << "</body></html>\n";
 }
 

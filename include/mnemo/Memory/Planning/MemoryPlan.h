@@ -22,7 +22,8 @@
 namespace mnemo::memory {
 
 struct MemoryPlan {
-  std::string model;
+  std::string model;  ///< the entry's name (the C symbol prefix)
+  std::string source; ///< the model's file name, when known
   Problem problem;
   Bounds bounds;
   Plan firstFit, greedy;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mnemo::memory {
@@ -29,6 +30,9 @@ struct Problem {
   /// Buffers each step reads or writes (for the order-free bound).
   std::vector<std::vector<int>> touched;
   int64_t alignment = 64;
+  /// The step ranges [first, last] of the loops planned per iteration
+  /// (patch and slice loops), for the reports.
+  std::vector<std::pair<int64_t, int64_t>> loops;
   /// Steps that can leave the buffers they touch off chip and stream them
   /// through in tiles (a loop tiled for the budget, the return): the SRAM
   /// bytes one tile's operands take and the modelled off-chip bytes per
