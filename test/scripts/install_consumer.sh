@@ -5,9 +5,10 @@
 # time) and run on the bundled example's data; a second build with nothing
 # changed must not rerun mnemoc.
 #
-#   install_consumer.sh BUILD_DIR SOURCE_DIR WORK_DIR PYTHON
+#   install_consumer.sh BUILD_DIR SOURCE_DIR WORK_DIR PYTHON C_COMPILER
+# (the C compiler mnemo was built with: a fresh machine may have no `cc`)
 set -euo pipefail
-build=$1 src=$2 work=$3 python=$4
+build=$1 src=$2 work=$3 python=$4 cc=$5
 # The tests' Python, or Debian's when that one lacks onnx (a pyenv shim).
 "$python" -c "import numpy, onnx" 2> /dev/null || python=/usr/bin/python3
 rm -rf "$work"
@@ -33,7 +34,7 @@ PY
 gen=()
 command -v ninja > /dev/null && gen=(-G Ninja)
 cmake -S "$src/examples/c-app" -B "$work/app" "${gen[@]}" \
-  -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/configure.log"
+  -DCMAKE_C_COMPILER="$cc" -DCMAKE_PREFIX_PATH="$work/prefix" > "$work/configure.log"
 cmake --build "$work/app" -v > "$work/build.log"
 # mnemoc came from the prefix, not the build tree.
 grep -q "$work/prefix/bin/mnemoc" "$work/build.log" ||
