@@ -36,31 +36,36 @@ void mnemo::registerCompilerDialects(DialectRegistry &registry) {
   registry.insert<graph::GraphDialect, mem::MemDialect>();
 }
 
+std::string mnemo::formatDiagnostic(Diagnostic &diag, bool verbose) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  auto print = [&](Diagnostic &d) {
+    Location l = d.getLocation();
+    if (auto name = dyn_cast<NameLoc>(l))
+      l = name.getChildLoc();
+    if (auto flc = dyn_cast<FileLineColLoc>(l))
+      os << flc.getFilename().getValue() << ":" << flc.getLine() << ":"
+         << flc.getColumn();
+    else
+      os << l;
+    const char *kind = d.getSeverity() == DiagnosticSeverity::Error ? "error"
+                       : d.getSeverity() == DiagnosticSeverity::Warning
+                           ? "warning"
+                           : d.getSeverity() == DiagnosticSeverity::Note
+                                 ? "note"
+                                 : "remark";
+    os << ": " << kind << ": " << d.str() << "\n";
+  };
+  print(diag);
+  for (Diagnostic &note : diag.getNotes())
+    if (verbose || !StringRef(note.str()).starts_with("see current operation"))
+      print(note);
+  return out;
+}
+
 void mnemo::installCompilerDiagnostics(MLIRContext &ctx, bool verbose) {
   ctx.getDiagEngine().registerHandler([verbose](Diagnostic &diag) {
-    auto print = [](Diagnostic &d) {
-      std::string loc;
-      llvm::raw_string_ostream os(loc);
-      Location l = d.getLocation();
-      if (auto name = dyn_cast<NameLoc>(l))
-        l = name.getChildLoc();
-      if (auto flc = dyn_cast<FileLineColLoc>(l))
-        os << flc.getFilename().getValue() << ":" << flc.getLine() << ":"
-           << flc.getColumn();
-      else
-        os << l;
-      const char *kind = d.getSeverity() == DiagnosticSeverity::Error ? "error"
-                         : d.getSeverity() == DiagnosticSeverity::Warning
-                             ? "warning"
-                             : d.getSeverity() == DiagnosticSeverity::Note
-                                   ? "note"
-                                   : "remark";
-      llvm::errs() << loc << ": " << kind << ": " << d.str() << "\n";
-    };
-    print(diag);
-    for (Diagnostic &note : diag.getNotes())
-      if (verbose || !StringRef(note.str()).starts_with("see current operation"))
-        print(note);
+    llvm::errs() << formatDiagnostic(diag, verbose);
     return success();
   });
 }

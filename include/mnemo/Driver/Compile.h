@@ -126,6 +126,10 @@ bool hostCanRun(const ArtifactSignature &sig, std::string &why);
 /// What a nonzero return code of `_run` / `_run_dims` means.
 std::string describeRunError(int rc);
 
+/// `diag` and its notes as `file:node:1: error: message` lines (the "see
+/// current operation" IR dumps left out unless `verbose`).
+std::string formatDiagnostic(mlir::Diagnostic &diag, bool verbose = false);
+
 /// Prints diagnostics as `file:node:1: error: message` without echoing the
 /// model file's bytes as a source line (models are binary protobufs), and
 /// drops the pass manager's "see current operation" IR dumps unless
