@@ -79,16 +79,7 @@ static llvm::Expected<std::vector<Command>> kvStepProgram(const Device &d,
       planKV(d, f[0] == "key" ? KVKind::Key : KVKind::Value, n[0], n[1], n[2], 0);
   if (!plan)
     return plan.takeError();
-  KVRegisters regs = kvRegisters(d, *plan);
-  // The host holds the value column being filled: the append rewrites
-  // that column (its earlier tokens too) without reading it back.
-  int64_t from = f[0] == "key" ? n[3] - 1 : (n[3] - 1) / kLanes * kLanes;
-  KVWrite w = emitKVWrite(d, *plan, regs, from, n[3]);
-  std::vector<Command> prog = w.reads;
-  llvm::append_range(prog, w.writes);
-  llvm::append_range(prog, emitKVAttend(d, *plan, regs, n[3]));
-  prog.push_back(Command()); // EOC
-  return prog;
+  return emitKVStep(d, *plan, kvRegisters(d, *plan), n[3]);
 }
 
 int main(int argc, char **argv) {

@@ -276,7 +276,7 @@ static bool printPIMTotals() {
     return false;
   }
   mnemo::pim::RuntimeTotals t = mnemo::pim::pimRuntimeTotals();
-  double pj = t.actPJ + t.columnPJ + t.macPJ + t.movePJ;
+  double pj = t.totalPJ();
   outs() << format("pim device: %lld GEMV calls, %lld program runs, %lld cycles "
                    "(%.3f us modelled), %.2f useful GFLOP/s, energy %.3f uJ (activation "
                    "%.3f, column %.3f, MAC %.3f, data movement %.3f)\n",

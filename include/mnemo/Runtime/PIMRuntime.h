@@ -25,6 +25,7 @@ struct RuntimeTotals {
   int64_t cycles = 0;     ///< device time, summed over the runs
   double seconds = 0;
   double actPJ = 0, columnPJ = 0, macPJ = 0, movePJ = 0;
+  double totalPJ() const { return actPJ + columnPJ + macPJ + movePJ; }
   double flops = 0;
   /// Attention against the device's KV caches (mnemo_pim_kv_attend): the
   /// calls, the tokens written into the banks, and their cycles (part of

@@ -339,14 +339,14 @@ extern "C" void _mlir_ciface_mnemo_pim_kv_attend(int64_t id, MemRef<4> *x,
   auto fail = [&](llvm::Error e) { poison(llvm::toString(std::move(e))); };
   if (c.length < pos) {
     int64_t cycles = t.cycles;
-    double pj = t.actPJ + t.columnPJ + t.macPJ + t.movePJ;
+    double pj = t.totalPJ();
     if (llvm::Error e = writeTokens(rt, c, c.length, pos, [&](int64_t tok, int64_t h, int64_t i) {
           return cache->at({0, h, tok, i});
         }))
       return fail(std::move(e));
     t.kvUploadTokens += pos - c.length;
     t.kvUploadCycles += t.cycles - cycles;
-    t.kvUploadPJ += t.actPJ + t.columnPJ + t.macPJ + t.movePJ - pj;
+    t.kvUploadPJ += t.totalPJ() - pj;
   }
   // A value whose column the host holds rewrites that column whole (no
   // read back); otherwise the column is read first.

@@ -245,3 +245,14 @@ float mnemo::pim::kvOutput(Simulator &sim, const KVPlan &p,
                            const KVRegisters &r, int64_t h, int64_t i) {
   return sim.gpr(r.out + h * r.outPerHead + p.outputRegister(i))[p.outputLane(i)];
 }
+
+std::vector<Command> mnemo::pim::emitKVStep(const Device &d, const KVPlan &p,
+                                            const KVRegisters &r, int64_t len) {
+  int64_t from = p.kind == KVKind::Key ? len - 1 : (len - 1) / kLanes * kLanes;
+  KVWrite w = emitKVWrite(d, p, r, from, len);
+  std::vector<Command> prog = std::move(w.reads);
+  llvm::append_range(prog, w.writes);
+  llvm::append_range(prog, emitKVAttend(d, p, r, len));
+  prog.push_back(Command()); // EOC
+  return prog;
+}

@@ -131,6 +131,13 @@ float kvOutput(Simulator &sim, const KVPlan &p, const KVRegisters &r,
 std::vector<Command> emitKVAttend(const Device &d, const KVPlan &p,
                                   const KVRegisters &r, int64_t len);
 
+/// One decode step's device program in its steady state, as the runtime
+/// runs it: the append of token len - 1 (a value rewrites its column from
+/// the host's copy, no read back), the GEMVs over len tokens, and EOC.
+/// The partition's cost model and `mnemo-pim-sim --kv-step` time it.
+std::vector<Command> emitKVStep(const Device &d, const KVPlan &p,
+                                const KVRegisters &r, int64_t len);
+
 } // namespace mnemo::pim
 
 #endif // MNEMO_TARGET_PIM_KVMAPPING_H

@@ -206,14 +206,9 @@ llvm::Expected<double> kvSeconds(const Device &d, KVKind kind,
   llvm::Expected<KVPlan> plan = planKV(d, kind, h, dim, t, 0);
   if (!plan)
     return plan.takeError();
-  KVRegisters regs = kvRegisters(d, *plan);
-  KVWrite w = emitKVWrite(d, *plan, regs, t - 1, t);
-  std::vector<Command> prog = w.reads;
-  llvm::append_range(prog, w.writes);
-  llvm::append_range(prog, emitKVAttend(d, *plan, regs, t));
-  prog.push_back(Command()); // EOC
   Simulator sim(d);
-  llvm::Expected<Stats> s = sim.run(prog, /*functional=*/false);
+  llvm::Expected<Stats> s =
+      sim.run(emitKVStep(d, *plan, kvRegisters(d, *plan), t), /*functional=*/false);
   if (!s)
     return s.takeError();
   return s->seconds;
