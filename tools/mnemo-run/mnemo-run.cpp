@@ -16,8 +16,7 @@
 #ifdef MNEMO_HAVE_MPI
 #include <mpi.h>
 #endif
-#include "CUDAStaging.h"
-#include "Decode.h"
+#include "mnemo/Runtime/Decode.h"
 #include "mnemo/Runtime/PIMRuntime.h"
 
 #include "mnemo/Driver/Compile.h"
@@ -407,8 +406,11 @@ static int runMain(int argc, char **argv) {
   if (!artifact.empty() && !selectRank(dir))
     return 2;
   LoadedArtifact loaded;
-  if (!loadArtifact(dir, loaded))
+  std::string why;
+  if (!loadArtifact(dir, loaded, why)) {
+    errs() << "mnemo-run: " << why << "\n";
     return loaded.noDevice ? kExitNoDevice : 2;
+  }
   if (mpiStarted && loaded.sig.vocabRanks != mpiSize) {
     errs() << "mnemo-run: " << artifact << " holds a vocab-parallel build for "
            << loaded.sig.vocabRanks << " ranks; this run has " << mpiSize
@@ -420,8 +422,10 @@ static int runMain(int argc, char **argv) {
   RunDimsFn runDims = loaded.run;
   if (decodeSteps > 0) {
     LoadedArtifact ref;
-    if (!referenceArtifact.empty() && !loadArtifact(referenceArtifact, ref))
+    if (!referenceArtifact.empty() && !loadArtifact(referenceArtifact, ref, why)) {
+      errs() << "mnemo-run: " << why << "\n";
       return 2;
+    }
     DecodeOptions dopts;
     dopts.steps = decodeSteps;
     dopts.rtol = relTol;
@@ -429,8 +433,14 @@ static int runMain(int argc, char **argv) {
     bool pim = loaded.sig.target.kind == "pim";
     if (pim)
       mnemo::pim::resetPIMRuntimeTotals();
-    int rc = runDecode(loaded, referenceArtifact.empty() ? nullptr : &ref,
-                       std::move(inputs), dopts);
+    bool haveRef = !referenceArtifact.empty();
+    DecodeResult r = runDecode(loaded, haveRef ? &ref : nullptr,
+                               std::move(inputs), dopts);
+    outs() << formatDecode(r, haveRef);
+    outs().flush(); // the steps so far, before the reason it stopped
+    if (!r.error.empty())
+      errs() << "mnemo-run: " << r.error << "\n";
+    int rc = r.exitCode;
     // The device's share over all the steps.
     if (pim && !printPIMTotals())
       return 1;
@@ -531,7 +541,7 @@ static int runMain(int argc, char **argv) {
       runDims(dimArgs.data(), inPtrs.data(), outPtrs.data(), outShapes.data(), ws);
       auto t1 = std::chrono::steady_clock::now();
       // A CUDA run: its device time between events (no host copies).
-      ms.push_back(loaded.cuda ? loaded.deviceMs
+      ms.push_back(loaded.cuda ? *loaded.deviceMs
                                : std::chrono::duration<double, std::milli>(t1 - t0)
                                      .count());
     }

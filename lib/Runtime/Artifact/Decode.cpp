@@ -1,4 +1,4 @@
-//===- Decode.cpp - mnemo-run's greedy decode loop ------------------------===//
+//===- Decode.cpp - the greedy decode loop --------------------------------===//
 //
 // Drives a compiled decoder step token by token, the way a serving loop
 // does. An exported step (past K/V in, present K/V out) gets its presents
@@ -9,78 +9,19 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Decode.h"
-#include "CUDAStaging.h"
-#include "mnemo/Runtime/PIMRuntime.h"
+#include "mnemo/Runtime/Decode.h"
 
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
-#include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
-#include <dlfcn.h>
 #include <map>
 
 using namespace llvm;
 using namespace mnemo;
-
-bool mnemo::loadArtifact(const std::string &dir, LoadedArtifact &out) {
-  out.dir = dir;
-  std::error_code ec;
-  bool found = false;
-  for (sys::fs::directory_iterator it(dir, ec), end; it != end && !ec && !found;
-       it.increment(ec)) {
-    if (!StringRef(it->path()).ends_with(".json"))
-      continue;
-    std::string why;
-    auto s = readSignature(it->path(), why);
-    if (succeeded(s)) {
-      out.sig = *s;
-      found = true;
-    }
-  }
-  if (!found) {
-    errs() << "mnemo-run: no artifact signature (<name>.json) in " << dir << "\n";
-    return false;
-  }
-  // Refuse before running code the CPU cannot execute (the entry point
-  // would return 4; an artifact from before that check would SIGILL).
-  std::string why;
-  if (!hostCanRun(out.sig, why)) {
-    errs() << "mnemo-run: " << dir << ": " << why << "\n";
-    return false;
-  }
-  // A PIM artifact's host library calls its device through this process's
-  // _mlir_ciface_mnemo_pim_gemv, run on the simulator.
-  if (out.sig.target.kind == "pim")
-    if (llvm::Error e = mnemo::pim::loadPIMRuntime(dir)) {
-      errs() << "mnemo-run: " << dir << ": " << llvm::toString(std::move(e)) << "\n";
-      return false;
-    }
-  SmallString<256> so(dir);
-  sys::path::append(so, "lib" + out.sig.name + ".so");
-  void *lib = dlopen(so.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!lib) {
-    errs() << "mnemo-run: " << dlerror() << "\n";
-    return false;
-  }
-  if (out.sig.target.kind == "cuda") {
-    out.cuda = true;
-    return stageCUDAArtifact(lib, out);
-  }
-  typedef int (*RunDims)(const int64_t *, const void *const *, void *const *,
-                         int64_t *, void *);
-  out.run = (RunDims)dlsym(lib, (out.sig.name + "_run_dims").c_str());
-  if (!out.run) {
-    errs() << "mnemo-run: " << so << " has no " << out.sig.name << "_run_dims\n";
-    return false;
-  }
-  return true;
-}
 
 namespace {
 
@@ -132,9 +73,10 @@ struct Stepper {
 
   explicit Stepper(LoadedArtifact &a) : a(a) {}
 
+  std::string error;
+
   bool fail(const Twine &msg) {
-    outs().flush(); // the steps so far, before the reason it stopped
-    errs() << "mnemo-run: " << a.dir << ": " << msg << "\n";
+    error = a.dir + ": " + msg.str();
     return false;
   }
 
@@ -332,8 +274,8 @@ struct Stepper {
                    ws.data());
     // A CUDA step's latency is its device time (CUDA events), as
     // mnemo-run --repeat reports it; host copies of the staging excluded.
-    ms = a.cuda && a.deviceMs >= 0
-             ? a.deviceMs
+    ms = a.cuda && *a.deviceMs >= 0
+             ? *a.deviceMs
              : std::chrono::duration<double, std::milli>(
                    std::chrono::steady_clock::now() - t0)
                    .count();
@@ -393,9 +335,15 @@ struct Stepper {
 
 } // namespace
 
-int mnemo::runDecode(LoadedArtifact &main, LoadedArtifact *reference,
-                     std::vector<HostTensor> initial,
-                     const DecodeOptions &options) {
+DecodeResult mnemo::runDecode(LoadedArtifact &main, LoadedArtifact *reference,
+                              std::vector<HostTensor> initial,
+                              const DecodeOptions &options) {
+  DecodeResult result;
+  auto stop = [&](int code, std::string why) {
+    result.exitCode = code;
+    result.error = std::move(why);
+    return result;
+  };
   // The exported inputs by name: .pb tensors carry names; .npy ones take
   // the names of the exported step's inputs in order.
   const ArtifactSignature &names = reference ? reference->sig : main.sig;
@@ -418,81 +366,105 @@ int mnemo::runDecode(LoadedArtifact &main, LoadedArtifact *reference,
         past = it->second.shape[2];
       if (t.kvRole == "tokens" && it != byName.end()) {
         if (it->second.dtype != "int64" || it->second.shape.size() != 2 ||
-            it->second.shape[0] != 1) {
-          errs() << "mnemo-run: --decode-steps needs int64 token ids of shape "
-                    "[1, S] in '" << src << "'\n";
-          return 2;
-        }
+            it->second.shape[0] != 1)
+          return stop(2, "decoding needs int64 token ids of shape [1, S] in '" +
+                             src + "'");
         tokens.assign((int64_t *)it->second.data.data(),
                       (int64_t *)it->second.data.data() + it->second.shape[1]);
       }
     }
   }
-  if (tokens.empty()) {
-    errs() << "mnemo-run: --decode-steps: no token ids among the inputs (an "
-              "int64 input indexing the embedding table)\n";
-    return 2;
-  }
+  if (tokens.empty())
+    return stop(2, "decoding: no token ids among the inputs (an int64 input "
+                   "indexing the embedding table)");
   Stepper m(main);
   std::unique_ptr<Stepper> r;
   if (!m.init(byName, past))
-    return 2;
+    return stop(2, m.error);
   if (reference) {
     r = std::make_unique<Stepper>(*reference);
     if (!r->init(byName, past))
-      return 2;
+      return stop(2, r->error);
   }
-  bool ok = true;
   std::vector<double> msMain, msRef;
   for (unsigned step = 0; step < options.steps; ++step) {
-    if (!m.step(tokens) || (r && !r->step(tokens)))
-      return 1;
+    if (!m.step(tokens))
+      return stop(1, m.error);
+    if (r && !r->step(tokens))
+      return stop(1, r->error);
+    result.logits = !m.logits.empty();
+    DecodeStep s;
+    s.position = m.pos - tokens.size();
+    s.token = m.nextToken();
+    s.kvBytesWritten = m.kvBytesWritten;
+    s.ms = m.ms;
     msMain.push_back(m.ms);
-    outs() << format("step %u: position %lld, ", step, (long long)(m.pos - tokens.size()));
     if (r) {
       msRef.push_back(r->ms);
-      bool good;
+      s.referenceMs = r->ms;
+      s.referenceToken = r->nextToken();
+      s.referenceKvBytesWritten = r->kvBytesWritten;
       if (m.logits.empty()) {
         // Only ids: they must be the reference's greedy choice.
-        good = m.nextToken() == r->nextToken();
-        outs() << format("token %lld (reference %lld) %s, ",
-                         (long long)m.nextToken(), (long long)r->nextToken(),
-                         good ? "ok" : "FAIL");
+        s.ok = s.token == s.referenceToken;
       } else {
         // Last-position logits are the tail of the reference's (batch 1).
-        double maxAbs = 0;
-        good = m.logits.size() <= r->logits.size() && !m.logits.empty() &&
+        s.comparedLogits = true;
+        s.ok = m.logits.size() <= r->logits.size() && !m.logits.empty() &&
                m.logitsShape.back() == r->logitsShape.back();
-        size_t skip = good ? r->logits.size() - m.logits.size() : 0;
-        for (size_t i = 0; good && i < m.logits.size(); ++i) {
+        size_t skip = s.ok ? r->logits.size() - m.logits.size() : 0;
+        for (size_t i = 0; s.ok && i < m.logits.size(); ++i) {
           double g = m.logits[i], w = r->logits[skip + i];
           double e = std::fabs(g - w);
-          maxAbs = std::max(maxAbs, e);
+          s.maxAbsErr = std::max(s.maxAbsErr, e);
           if (!(e <= options.atol + options.rtol * std::fabs(w)))
-            good = false;
+            s.ok = false;
         }
-        outs() << format("logits max_abs_err %.3g %s, ", maxAbs,
-                         good ? "ok" : "FAIL");
       }
-      outs() << format("kv bytes written %lld (reference %lld), ",
-                       (long long)m.kvBytesWritten, (long long)r->kvBytesWritten);
-      ok &= good;
-    } else {
-      outs() << format("kv bytes written %lld, ", (long long)m.kvBytesWritten);
+      if (!s.ok)
+        result.exitCode = 1;
     }
-    int64_t next = r ? r->nextToken() : m.nextToken();
-    outs() << format("%.3f ms, next token %lld\n", m.ms, (long long)next);
-    tokens.assign(1, next);
+    s.next = r ? s.referenceToken : s.token;
+    result.steps.push_back(s);
+    tokens.assign(1, s.next);
   }
   auto median = [](std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v.empty() ? 0.0 : v[v.size() / 2];
   };
-  outs() << format("decode: %u steps, median step %.3f ms", options.steps,
-                   median(msMain));
+  result.medianMs = median(msMain);
   if (r)
-    outs() << format(" (reference %.3f ms)", median(msRef));
-  outs() << (m.logits.empty() ? ", tokens" : ", logits")
-         << (ok ? " match\n" : " MISMATCH\n");
-  return ok ? 0 : 1;
+    result.referenceMedianMs = median(msRef);
+  return result;
+}
+
+std::string mnemo::formatDecode(const DecodeResult &result, bool haveReference) {
+  std::string text;
+  raw_string_ostream os(text);
+  for (auto [i, s] : llvm::enumerate(result.steps)) {
+    os << format("step %u: position %lld, ", (unsigned)i, (long long)s.position);
+    if (haveReference) {
+      if (s.comparedLogits)
+        os << format("logits max_abs_err %.3g %s, ", s.maxAbsErr,
+                     s.ok ? "ok" : "FAIL");
+      else
+        os << format("token %lld (reference %lld) %s, ", (long long)s.token,
+                     (long long)s.referenceToken, s.ok ? "ok" : "FAIL");
+      os << format("kv bytes written %lld (reference %lld), ",
+                   (long long)s.kvBytesWritten,
+                   (long long)s.referenceKvBytesWritten);
+    } else {
+      os << format("kv bytes written %lld, ", (long long)s.kvBytesWritten);
+    }
+    os << format("%.3f ms, next token %lld\n", s.ms, (long long)s.next);
+  }
+  if (!result.error.empty())
+    return text;
+  os << format("decode: %u steps, median step %.3f ms",
+               (unsigned)result.steps.size(), result.medianMs);
+  if (haveReference)
+    os << format(" (reference %.3f ms)", result.referenceMedianMs);
+  os << (result.logits ? ", logits" : ", tokens")
+     << (result.exitCode == 0 ? " match\n" : " MISMATCH\n");
+  return text;
 }

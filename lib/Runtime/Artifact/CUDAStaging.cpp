@@ -1,10 +1,9 @@
 //===- CUDAStaging.cpp - running a CUDA artifact on host tensors ----------===//
 
-#include "CUDAStaging.h"
+#include "mnemo/Runtime/Artifact.h"
+#include "mnemo/Import/ONNX/TensorIO.h"
 
 #include "mnemo/Runtime/CUDARuntime.h"
-
-#include "llvm/Support/raw_ostream.h"
 
 #include <dlfcn.h>
 
@@ -26,7 +25,7 @@ struct Staging {
   CudaRunBuffers dev;
   std::vector<size_t> inputBytes, outputBytes;
   size_t workspaceHave = 0;
-  float *deviceMs = nullptr;
+  std::shared_ptr<float> deviceMs;
 
   /// A device buffer of at least `bytes` in `slot`.
   static bool reserve(void *&slot, size_t &have, size_t bytes) {
@@ -118,23 +117,25 @@ struct Staging {
 
 } // namespace
 
-bool mnemo::stageCUDAArtifact(void *lib, LoadedArtifact &out) {
+bool mnemo::stageCUDAArtifact(void *lib, LoadedArtifact &out,
+                              std::string &why) {
   auto fn = (RunDimsStreamFn)dlsym(lib, (out.sig.name + "_run_dims_stream").c_str());
   if (!fn) {
-    errs() << "mnemo-run: lib" << out.sig.name << ".so has no "
-           << out.sig.name << "_run_dims_stream\n";
+    why = "lib" + out.sig.name + ".so has no " + out.sig.name +
+          "_run_dims_stream";
     return false;
   }
   if (mnemo_cuda_begin(nullptr) != 0 || mnemo_cuda_end() != 0) {
-    errs() << "mnemo-run: cannot run the CUDA artifact " << out.dir << ": "
-           << mnemo_cuda_last_error() << "\n";
+    why = "cannot run the CUDA artifact " + out.dir + ": " +
+          mnemo_cuda_last_error();
     out.noDevice = true;
     return false;
   }
+  out.reentrant = false; // one set of device buffers
   auto staging = std::make_shared<Staging>();
   staging->sig = out.sig;
   staging->run = fn;
-  staging->deviceMs = &out.deviceMs;
+  staging->deviceMs = out.deviceMs;
   out.run = [staging](const int64_t *dims, const void *const *in,
                       void *const *outs, int64_t *shapes, void *ws) {
     return (*staging)(dims, in, outs, shapes, ws);
