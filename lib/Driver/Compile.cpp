@@ -29,13 +29,6 @@
 using namespace mlir;
 using namespace mnemo;
 
-void mnemo::registerCompilerDialects(DialectRegistry &registry) {
-  registerAllDialects(registry);
-  registerAllExtensions(registry);
-  registerAllToLLVMIRTranslations(registry);
-  registry.insert<graph::GraphDialect, mem::MemDialect>();
-}
-
 std::string mnemo::formatDiagnostic(Diagnostic &diag, bool verbose) {
   std::string out;
   llvm::raw_string_ostream os(out);
@@ -65,7 +58,12 @@ std::string mnemo::formatDiagnostic(Diagnostic &diag, bool verbose) {
 
 void mnemo::installCompilerDiagnostics(MLIRContext &ctx, bool verbose) {
   ctx.getDiagEngine().registerHandler([verbose](Diagnostic &diag) {
-    llvm::errs() << formatDiagnostic(diag, verbose);
+    // Remarks are the passes' reports of what they chose (ReportLine):
+    // the compiler's output, as plain lines.
+    if (diag.getSeverity() == DiagnosticSeverity::Remark)
+      llvm::outs() << diag.str() << "\n";
+    else
+      llvm::errs() << formatDiagnostic(diag, verbose);
     return success();
   });
 }
@@ -222,6 +220,47 @@ static backendFor(const CompileOptions &options, Location loc) {
   return nullptr;
 }
 
+/// A symbolic dim bounded to one value (--dim batch=1..1) is that value:
+/// the entry's argument types get it as a static size before shape
+/// inference, so every later pass (patch schedule, slicing, tiling, the
+/// planners) sees static shapes rather than an unknown it must bound.
+static void specializeFixedDims(func::FuncOp fn,
+                                ArrayRef<std::string> bounds) {
+  llvm::StringMap<int64_t> fixed;
+  for (StringRef spec : bounds) {
+    auto [name, range] = spec.split('=');
+    auto [lo, hi] = range.split("..");
+    int64_t l, h;
+    if (!lo.getAsInteger(10, l) && !hi.getAsInteger(10, h) && l == h && l > 0)
+      fixed[name] = l;
+  }
+  if (fixed.empty())
+    return;
+  SmallVector<Type> inputs(fn.getArgumentTypes());
+  bool changed = false;
+  for (auto [a, t] : llvm::enumerate(inputs)) {
+    auto rt = dyn_cast<RankedTensorType>(t);
+    if (!rt)
+      continue;
+    SmallVector<int64_t> shape(rt.getShape());
+    for (auto [d, size] : llvm::enumerate(shape)) {
+      if (!ShapedType::isDynamic(size))
+        continue;
+      auto it = fixed.find(graph::symbolicDimName(
+          fn.getArgAttrDict(a), "input" + std::to_string(a), d));
+      if (it != fixed.end())
+        size = it->second;
+    }
+    if (shape == rt.getShape())
+      continue;
+    t = rt.clone(shape);
+    fn.getArgument(a).setType(t);
+    changed = true;
+  }
+  if (changed)
+    fn.setType(FunctionType::get(fn.getContext(), inputs, fn.getResultTypes()));
+}
+
 FailureOr<ArtifactSignature> mnemo::compile(ModuleOp module,
                                             const CompileOptions &options) {
   Location loc = module.getLoc();
@@ -233,6 +272,7 @@ FailureOr<ArtifactSignature> mnemo::compile(ModuleOp module,
   TargetSignature target;
   if (!backend || failed(backend->describe(target, loc)))
     return failure();
+  specializeFixedDims(fn, options.dims);
   // Refine types first: the signature (ranks, static dims) is read from
   // the inferred function type.
   {
@@ -259,8 +299,9 @@ FailureOr<ArtifactSignature> mnemo::compile(ModuleOp module,
       infer.addPass(createVocabParallelPass(vp));
       infer.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
     }
-    if (failed(infer.run(module)))
+    if (failed(infer.run(module))) {
       return failure();
+    }
   }
   ArtifactSignature sig = signatureOf(fn, options.name);
   sig.target = target;

@@ -22,8 +22,7 @@ using namespace mlir;
 
 namespace mnemo {
 
-void addText(OpPassManager &pm, StringRef text) {
-  // Textual pipelines resolve names through the pass registry.
+void registerAllPassesAndPipelines() {
   static std::once_flag once;
   std::call_once(once, [] {
     registerAllPasses();
@@ -31,9 +30,16 @@ void addText(OpPassManager &pm, StringRef text) {
     registerMnemoConversionPasses();
     registerMnemoCPUPasses();
     registerMnemoCUDAPasses();
+    registerMnemoPIMPasses();
     registerMnemoMemoryPlanningPasses();
     registerMnemoMemoryTransformsPasses();
+    registerPipelines();
   });
+}
+
+void addText(OpPassManager &pm, StringRef text) {
+  // Textual pipelines resolve names through the pass registry.
+  registerAllPassesAndPipelines();
   if (failed(parsePassPipeline(text, pm, llvm::errs())))
     llvm::report_fatal_error("mnemo: bad built-in pass pipeline");
 }

@@ -18,7 +18,7 @@ from ._artifact import Artifact, Tensor
 from ._errors import CompileError, RunError
 from ._options import OPTIONS, check as _check_options
 
-__all__ = ["compile", "load", "import_onnx", "Artifact", "Tensor", "CompileError",
+__all__ = ["compile", "load", "import_onnx", "run_pipeline", "plot_memory", "Artifact", "Tensor", "CompileError",
            "RunError", "OPTIONS"]
 
 
@@ -60,8 +60,10 @@ def compile(model, output_dir=None, report=True, **options):
     opts["c_name"] = c_name
     if report:
         opts["reports"] = [os.path.join(output_dir, "report.json")]
-    _mnemo.compile(data, name, base, os.path.abspath(output_dir), opts)
-    return Artifact(output_dir, c_name)
+    log = _mnemo.compile(data, name, base, os.path.abspath(output_dir), opts)
+    art = Artifact(output_dir, c_name)
+    art.log = log
+    return art
 
 
 def load(directory, name=None):
@@ -80,3 +82,14 @@ def import_onnx(model):
     """The model as mnemo's graph-dialect MLIR text."""
     data, name, base = _model_bytes(model)
     return _mnemo.import_onnx(data, name, base)
+
+
+def run_pipeline(mlir_text, pipeline):
+    """Runs a textual pass pipeline (any mnemo or upstream pass, or a named
+    pipeline, as mnemo-opt takes them: "mnemo-shape-inference,canonicalize"
+    or "builtin.module(...)") on MLIR text and returns the result. A parse
+    error, a bad pipeline or a failing pass raises CompileError with the
+    diagnostics."""
+    if not isinstance(mlir_text, str) or not isinstance(pipeline, str):
+        raise TypeError("run_pipeline takes the MLIR text and the pipeline as strings")
+    return _mnemo.run_pipeline(mlir_text, pipeline)

@@ -1,12 +1,14 @@
 """A compiled artifact: its signature (the JSON mnemoc writes) and its
-shared library, called through its C contract (the generated header)."""
-import ctypes
+shared library, run through lib/Runtime/Artifact (mnemo-run's loader):
+CPU artifacts in place, CUDA ones staged through device memory, PIM ones
+on the simulator."""
 import json
 import os
 import shutil
 
 import numpy as np
 
+from . import _mnemo
 from ._errors import RunError
 
 _DTYPES = {"float32": np.float32, "float64": np.float64, "float16": np.float16,
@@ -46,7 +48,11 @@ class Artifact:
         self.dims = [(d["name"], d["lo"], d["hi"]) for d in self.signature.get("dims", [])]
         self.workspace_bytes = int(self.signature["workspace_bytes"])
         self.target = self.signature.get("target", {}).get("kind", "cpu")
-        self._lib = None
+        self._runner = None
+        self.device_ms = None  # the last run's device time (CUDA)
+        # What the compile's passes reported (the lines mnemoc prints:
+        # patch schedule, slices, tiles, PIM placement); empty when loaded.
+        self.log = []
 
     @property
     def report(self):
@@ -62,26 +68,19 @@ class Artifact:
         shutil.copytree(self.directory, directory, dirs_exist_ok=True)
         return Artifact(directory, self.name)
 
-    def _entry(self):
-        if self._lib is None:
-            if self.target != "cpu":
-                raise RunError("Artifact.run runs CPU artifacts; this one is for %r "
-                               "(use mnemo-run)" % self.target)
-            lib = ctypes.CDLL(os.path.join(self.directory, "lib%s.so" % self.name))
-            run = getattr(lib, self.name + "_run_dims")
-            run.restype = ctypes.c_int
-            run.argtypes = [ctypes.POINTER(ctypes.c_int64), ctypes.POINTER(ctypes.c_void_p),
-                            ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_int64),
-                            ctypes.c_void_p]
-            self._lib = (lib, run)
-        return self._lib[1]
+    def _loaded(self):
+        if self._runner is None:
+            self._runner = _mnemo.Runner(self.directory, self.name)
+        return self._runner
 
     def run(self, *arrays, workspace=None, **named):
         """Runs the model: inputs by position or by name (numpy arrays; a
         contiguous array of the right dtype is passed without a copy).
-        Returns {output name: numpy array}. ctypes releases the GIL for the
-        call; each call uses its own workspace unless one is given (a
-        uint8 array of at least workspace_bytes, 64-byte aligned)."""
+        Returns {output name: numpy arrays of their own}. The GIL is
+        released while the model runs; each call uses its own workspace
+        unless one is given (a uint8 array of at least workspace_bytes,
+        64-byte aligned), so threads may call run at once (CUDA and PIM
+        artifacts, whose device state is shared, take turns)."""
         if arrays and named:
             raise TypeError("give the inputs by position or by name, not both")
         if named:
@@ -130,11 +129,7 @@ class Artifact:
         elif workspace.nbytes < self.workspace_bytes or workspace.ctypes.data % 64:
             raise ValueError("the workspace must hold %d bytes, 64-byte aligned" % self.workspace_bytes)
         ranks = sum(len(t.shape) for t in self.outputs)
-        shapes = (ctypes.c_int64 * (ranks + 1))()
-        c_dims = (ctypes.c_int64 * max(1, len(dim_values)))(*dim_values)
-        c_ins = (ctypes.c_void_p * max(1, len(ins)))(*[a.ctypes.data for a in ins])
-        c_outs = (ctypes.c_void_p * max(1, len(outs)))(*[a.ctypes.data for a in outs])
-        rc = self._entry()(c_dims, c_ins, c_outs, shapes, workspace.ctypes.data)
+        rc, shapes, self.device_ms = self._loaded().run(dim_values, ins, outs, workspace, ranks)
         if rc != 0:
             raise RunError("%s_run_dims returned %d (%s)" % (self.name, rc, _RUN_ERRORS.get(rc, "error")))
         result, k = {}, 0
@@ -144,6 +139,36 @@ class Artifact:
             n = int(np.prod(shape)) if shape else 1
             result[t.name] = a.reshape(-1)[:n].reshape(shape)
         return result
+
+    def decode(self, inputs, steps, reference=None, rtol=1e-4, atol=1e-5):
+        """Greedy decoding, as mnemo-run --decode-steps: `inputs` maps the
+        exported step's input names (token ids [1, S] int64, mask, past
+        K/V [B, H, P, D]) to arrays. Each step feeds back the last
+        position's argmax; presents become the next pasts, or the caches
+        of a --kv-cache build are updated in place. With `reference` (an
+        Artifact, e.g. the same model without --kv-cache) both run in
+        lockstep and each step's logits must agree within rtol/atol.
+        Returns {"tokens": [...], "steps": [per-step dicts], "median_ms",
+        "ok", "text"}; raises RunError when a step cannot run."""
+        if not isinstance(inputs, dict):
+            raise TypeError("inputs must map input names to arrays")
+        if reference is not None and not isinstance(reference, Artifact):
+            raise TypeError("reference must be an Artifact")
+        tensors = []
+        for name, a in inputs.items():
+            a = np.ascontiguousarray(a)
+            dtype = next((k for k, v in _DTYPES.items() if np.dtype(v) == a.dtype), None)
+            if dtype is None:
+                raise TypeError("input %r has dtype %s, which mnemo does not take" % (name, a.dtype))
+            tensors.append((name, dtype, list(a.shape), a.tobytes()))
+        r = self._loaded().decode(tensors, int(steps),
+                                  reference._loaded() if reference else None, rtol, atol)
+        if r["exit_code"] == 2 or (r["error"] and not r["steps"]):
+            raise RunError(r["error"])
+        if r["error"]:
+            raise RunError("%s\n(after %d steps:\n%s)" % (r["error"], len(r["steps"]), r["text"]))
+        return {"tokens": [s["next"] for s in r["steps"]], "steps": r["steps"],
+                "median_ms": r["median_ms"], "ok": r["exit_code"] == 0, "text": r["text"]}
 
     def benchmark(self, n=10, *arrays, **named):
         """Median milliseconds of n runs."""

@@ -1,14 +1,18 @@
 //===- MnemoModule.cpp - mnemo._mnemo: the driver library for Python ------===//
 //
 // The native half of the `mnemo` package: ONNX import and the ahead-of-
-// time compile of lib/Driver, in process. Options arrive already checked
-// by the Python layer (mnemo/_options.py); diagnostics are collected, not
-// printed, and a failure raises mnemo.CompileError with them.
+// time compile of lib/Driver, pass pipelines on MLIR text, and running
+// artifacts through lib/Runtime/Artifact (mnemo-run's loader and decode
+// loop), all in process. Options arrive already checked by the Python
+// layer (mnemo/_options.py); diagnostics are collected, not printed, and a
+// failure raises mnemo.CompileError (mnemo.RunError when running) with
+// them.
 //
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Driver/Compile.h"
 #include "mnemo/Import/ONNX/ImportONNX.h"
+#include "mnemo/Runtime/Decode.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -16,6 +20,8 @@
 
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+
+#include <mutex>
 
 namespace py = pybind11;
 
@@ -26,6 +32,7 @@ struct Session {
   mlir::DialectRegistry registry;
   std::unique_ptr<mlir::MLIRContext> ctx;
   std::string diagnostics;
+  std::vector<std::string> remarks; // the passes' reports, in order
   std::unique_ptr<mlir::ScopedDiagnosticHandler> handler;
 
   Session() {
@@ -34,22 +41,26 @@ struct Session {
     ctx->loadAllAvailableDialects();
     handler = std::make_unique<mlir::ScopedDiagnosticHandler>(
         ctx.get(), [this](mlir::Diagnostic &d) {
-          diagnostics += mnemo::formatDiagnostic(d);
+          if (d.getSeverity() == mlir::DiagnosticSeverity::Remark)
+            remarks.push_back(d.str());
+          else
+            diagnostics += mnemo::formatDiagnostic(d);
           return mlir::success();
         });
   }
 };
 
-py::object compileError() {
-  return py::module_::import("mnemo._errors").attr("CompileError");
+[[noreturn]] void raise(const char *kind, const std::string &msg) {
+  py::object type = py::module_::import("mnemo._errors").attr(kind);
+  PyErr_SetString(type.ptr(), msg.c_str());
+  throw py::error_already_set();
 }
 
 [[noreturn]] void fail(const std::string &what, const Session &s) {
   std::string msg = what;
   if (!s.diagnostics.empty())
     msg += ":\n" + s.diagnostics;
-  PyErr_SetString(compileError().ptr(), msg.c_str());
-  throw py::error_already_set();
+  raise("CompileError", msg);
 }
 
 mlir::OwningOpRef<mlir::ModuleOp> importModel(Session &s, py::bytes model,
@@ -68,9 +79,9 @@ template <typename T> T get(const py::dict &o, const char *key, T fallback) {
 }
 
 /// compile(model, name, base_dir, output_dir, options): writes the artifact
-/// and returns nothing; options are CompileOptions' fields by their Python
-/// names, already validated.
-void compileModel(py::bytes model, const std::string &name,
+/// and returns the passes' reports (and any warnings) as lines; options
+/// are CompileOptions' fields by their Python names, already validated.
+std::vector<std::string> compileModel(py::bytes model, const std::string &name,
                   const std::string &baseDir, const std::string &outDir,
                   const py::dict &o) {
   Session s;
@@ -108,6 +119,10 @@ void compileModel(py::bytes model, const std::string &name,
   }
   if (!ok)
     fail("cannot compile " + name, s);
+  std::vector<std::string> log = s.remarks;
+  if (!s.diagnostics.empty())
+    log.push_back(s.diagnostics); // warnings
+  return log;
 }
 
 std::string importOnnx(py::bytes model, const std::string &name,
@@ -120,6 +135,124 @@ std::string importOnnx(py::bytes model, const std::string &name,
   return text;
 }
 
+/// run_pipeline(mlir_text, pipeline) -> text, as mnemo-opt would print it.
+std::string runPipeline(const std::string &text, const std::string &pipeline) {
+  Session s;
+  std::string why;
+  mlir::FailureOr<std::string> out;
+  {
+    py::gil_scoped_release release;
+    out = mnemo::runPipeline(*s.ctx, text, pipeline, why);
+  }
+  if (failed(out))
+    fail(why, s);
+  return *out;
+}
+
+/// A loaded artifact (any target) called on caller-owned buffers.
+class Runner {
+public:
+  Runner(const std::string &dir, const std::string &name) {
+    std::string why;
+    if (!mnemo::loadArtifact(dir, artifact, why, name))
+      raise("RunError", artifact.noDevice ? "no device: " + why : why);
+  }
+
+  /// run(dims, inputs, outputs, workspace, shape_slots) -> (rc, shapes,
+  /// device_ms): the buffers are used in place (no copies); the GIL is
+  /// released for the call. Runs of an artifact whose device state is
+  /// shared (CUDA staging, the PIM simulator) are serialized.
+  py::tuple run(const std::vector<int64_t> &dims, const py::list &inputs,
+                const py::list &outputs, const py::buffer &workspace,
+                size_t shapeSlots) {
+    std::vector<py::buffer_info> keep;
+    std::vector<const void *> ins;
+    std::vector<void *> outs;
+    for (py::handle h : inputs) {
+      keep.push_back(h.cast<py::buffer>().request());
+      ins.push_back(keep.back().ptr);
+    }
+    for (py::handle h : outputs) {
+      keep.push_back(h.cast<py::buffer>().request(/*writable=*/true));
+      outs.push_back(keep.back().ptr);
+    }
+    py::buffer_info ws = workspace.request(/*writable=*/true);
+    std::vector<int64_t> shapes(shapeSlots + 1);
+    int rc;
+    float ms;
+    {
+      py::gil_scoped_release release;
+      std::unique_lock<std::mutex> lock(serial, std::defer_lock);
+      if (!artifact.reentrant)
+        lock.lock();
+      rc = artifact.run(dims.data(), ins.data(), outs.data(), shapes.data(),
+                        ws.ptr);
+      ms = *artifact.deviceMs;
+    }
+    shapes.pop_back();
+    return py::make_tuple(rc, shapes, artifact.cuda ? py::cast(ms) : py::none());
+  }
+
+  /// decode(inputs, steps, reference, rtol, atol): mnemo-run's greedy
+  /// loop. `inputs` are (name, dtype, shape, bytes) tuples.
+  py::dict decode(const py::list &inputs, unsigned steps, Runner *reference,
+                  double rtol, double atol) {
+    std::vector<mnemo::HostTensor> initial;
+    for (py::handle h : inputs) {
+      auto t = h.cast<py::tuple>();
+      mnemo::HostTensor ht;
+      ht.name = t[0].cast<std::string>();
+      ht.dtype = t[1].cast<std::string>();
+      ht.shape = t[2].cast<std::vector<int64_t>>();
+      std::string bytes = t[3].cast<py::bytes>();
+      ht.data.assign(bytes.begin(), bytes.end());
+      initial.push_back(std::move(ht));
+    }
+    mnemo::DecodeOptions opts;
+    opts.steps = steps;
+    opts.rtol = rtol;
+    opts.atol = atol;
+    mnemo::DecodeResult r;
+    {
+      py::gil_scoped_release release;
+      std::scoped_lock lock(serial);
+      r = mnemo::runDecode(artifact, reference ? &reference->artifact : nullptr,
+                           std::move(initial), opts);
+    }
+    py::list stepList;
+    for (const mnemo::DecodeStep &s : r.steps) {
+      py::dict d;
+      d["position"] = s.position;
+      d["token"] = s.token;
+      d["next"] = s.next;
+      d["kv_bytes_written"] = s.kvBytesWritten;
+      d["ms"] = s.ms;
+      if (reference) {
+        d["reference_token"] = s.referenceToken;
+        d["ok"] = s.ok;
+        if (s.comparedLogits)
+          d["logits_max_abs_err"] = s.maxAbsErr;
+        d["reference_ms"] = s.referenceMs;
+      }
+      stepList.append(d);
+    }
+    py::dict out;
+    out["exit_code"] = r.exitCode;
+    out["error"] = r.error;
+    out["steps"] = stepList;
+    out["median_ms"] = r.medianMs;
+    out["text"] = mnemo::formatDecode(r, reference != nullptr);
+    return out;
+  }
+
+  std::string target() const { return artifact.sig.target.kind; }
+  bool reentrant() const { return artifact.reentrant; }
+
+private:
+  mnemo::LoadedArtifact artifact;
+  std::mutex serial;
+};
+
 } // namespace
 
 PYBIND11_MODULE(_mnemo, m) {
@@ -128,4 +261,13 @@ PYBIND11_MODULE(_mnemo, m) {
         py::arg("base_dir"), py::arg("output_dir"), py::arg("options"));
   m.def("import_onnx", &importOnnx, py::arg("model"), py::arg("name"),
         py::arg("base_dir"));
+  m.def("run_pipeline", &runPipeline, py::arg("mlir_text"), py::arg("pipeline"));
+  py::class_<Runner>(m, "Runner")
+      .def(py::init<const std::string &, const std::string &>(),
+           py::arg("directory"), py::arg("name"))
+      .def("run", &Runner::run)
+      .def("decode", &Runner::decode, py::arg("inputs"), py::arg("steps"),
+           py::arg("reference").none(true), py::arg("rtol"), py::arg("atol"))
+      .def_property_readonly("target", &Runner::target)
+      .def_property_readonly("reentrant", &Runner::reentrant);
 }

@@ -130,14 +130,29 @@ std::string describeRunError(int rc);
 /// current operation" IR dumps left out unless `verbose`).
 std::string formatDiagnostic(mlir::Diagnostic &diag, bool verbose = false);
 
-/// Prints diagnostics as `file:node:1: error: message` without echoing the
-/// model file's bytes as a source line (models are binary protobufs), and
-/// drops the pass manager's "see current operation" IR dumps unless
-/// `verbose`.
+/// Prints diagnostics as `file:node:1: error: message` on stderr without
+/// echoing the model file's bytes as a source line (models are binary
+/// protobufs), and drops the pass manager's "see current operation" IR
+/// dumps unless `verbose`. Remarks (the passes' reports) are printed as
+/// plain lines on stdout.
 void installCompilerDiagnostics(mlir::MLIRContext &ctx, bool verbose = false);
 
-/// Registers every dialect and translation the driver needs.
+/// Registers every dialect (upstream and mnemo's) and translation the
+/// driver needs.
 void registerCompilerDialects(mlir::DialectRegistry &registry);
+
+/// Registers every upstream and mnemo pass and named pipeline, so a
+/// textual pipeline (mnemo-opt's, runPipeline's) can name them.
+void registerCompilerPasses();
+
+/// Parses `mlirText` (a module), runs the textual pass `pipeline` on it
+/// (e.g. "builtin.module(mnemo-shape-inference,canonicalize)") and returns
+/// the result as text. Failures come back as the context's diagnostics
+/// plus a message in `why`.
+llvm::FailureOr<std::string> runPipeline(mlir::MLIRContext &ctx,
+                                         llvm::StringRef mlirText,
+                                         llvm::StringRef pipeline,
+                                         std::string &why);
 
 } // namespace mnemo
 

@@ -207,6 +207,10 @@ void buildCPUPipeline(mlir::OpPassManager &pm,
 
 void registerPipelines();
 
+/// Registers every upstream and mnemo pass and the named pipelines, once
+/// per process, so a textual pipeline can name any of them.
+void registerAllPassesAndPipelines();
+
 } // namespace mnemo
 
 #endif // MNEMO_PIPELINES_PIPELINES_H

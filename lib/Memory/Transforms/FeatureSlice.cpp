@@ -29,6 +29,7 @@
 #include "mnemo/Memory/Planning/BufferLiveness.h"
 #include "mnemo/Memory/Planning/TensorPeak.h"
 
+#include "mnemo/Support/Remarks.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/Transforms/Transforms.h"
 #include "mlir/IR/Dominance.h"
@@ -322,7 +323,7 @@ struct FeatureSlicePass
       ++round;
     if (print && round == 0) {
       int64_t peak = estimateTensorPeak(fn.front());
-      llvm::outs() << "feature slice: none (estimated peak " << peak
+      mnemo::ReportLine(fn.getLoc()) << "feature slice: none (estimated peak " << peak
                    << " bytes"
                    << (sramBudget > 0 && peak <= sramBudget
                            ? " fits the budget)\n"
@@ -498,7 +499,7 @@ struct FeatureSlicePass
             b.getNamedAttr("peak_after", b.getI64IntegerAttr(after)),
         }));
     if (print)
-      llvm::outs() << llvm::formatv(
+      mnemo::ReportLine(s->loop.getLoc()) << llvm::formatv(
           "feature slice: {0} loop {1} ({2}, {3}) into {4} slices, group of "
           "{5} ops, extra MACs {6:P1}, estimated peak {7} -> {8} bytes\n",
           what, c.loop, reduction ? "reduction" : "parallel", range, c.slices,

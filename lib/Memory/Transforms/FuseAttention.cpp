@@ -13,6 +13,7 @@
 #include "mnemo/Memory/Transforms/Passes.h"
 #include "mnemo/Memory/Planning/TileAttrs.h"
 
+#include "mnemo/Support/Remarks.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -302,7 +303,7 @@ struct FuseAttentionPass
         continue;
       if (std::optional<std::string> why = unsupported(*chain)) {
         if (print)
-          llvm::outs() << "attention " << describeOnnxNode(output)
+          mnemo::ReportLine(output.getLoc()) << "attention " << describeOnnxNode(output)
                        << ": not fused (" << *why << ")\n";
         continue;
       }
@@ -317,19 +318,19 @@ struct FuseAttentionPass
           unfused += std::max<int64_t>(0, bytesOf(op->getResult(0).getType()));
         }
         int64_t fused = cost.traffic(br);
-        llvm::outs() << "attention " << describeOnnxNode(output) << ": "
+        mnemo::ReportLine line(output.getLoc());
+        line << "attention " << describeOnnxNode(output) << ": "
                      << chain->ops.size() << " ops, q_tile=" << br
                      << " kv_tile=" << bc << ", tile working set "
                      << cost.workingSet(br, bc) << " B";
         if (sramBudget > 0)
-          llvm::outs() << (fits ? " (fits " : " (over ") << sramBudget
+          line << (fits ? " (fits " : " (over ") << sramBudget
                        << " B)";
-        llvm::outs() << ", modelled off-chip traffic " << fused
+        line << ", modelled off-chip traffic " << fused
                      << " B vs " << unfused << " B unfused";
         if (fused > 0 && unfused > 0)
-          llvm::outs() << llvm::format(" (%.2fx less)",
+          line << llvm::format(" (%.2fx less)",
                                        double(unfused) / double(fused));
-        llvm::outs() << "\n";
       }
       OpBuilder b(output);
       Value mask = chain->mask;

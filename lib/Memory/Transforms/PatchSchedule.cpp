@@ -26,6 +26,7 @@
 #include "mnemo/Memory/Planning/BufferLiveness.h"
 #include "mnemo/Memory/Planning/TensorPeak.h"
 
+#include "mnemo/Support/Remarks.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/IRMapping.h"
 #include "llvm/ADT/SetVector.h"
@@ -593,15 +594,14 @@ struct PatchSchedulePass
     }
 
     const Candidate *best = choose(candidates, before);
-    llvm::raw_ostream &os = llvm::outs();
     if (listCandidates)
       for (const Candidate &c : candidates)
-        os << llvm::formatv("candidate: cut after '{0}' p={1} peak {2} extra "
+        mnemo::ReportLine(fn.getLoc()) << llvm::formatv("candidate: cut after '{0}' p={1} peak {2} extra "
                             "MACs {3:P1}\n",
                             c.cutName, c.patches, c.peak, c.overhead());
     if (!best) {
       if (print)
-        os << "patch schedule: none (estimated peak " << before
+        mnemo::ReportLine(fn.getLoc()) << "patch schedule: none (estimated peak " << before
            << " bytes; no cut lowers it"
            << (sramBudget > 0 ? "" : " within the recompute limit") << ")\n";
       return;
@@ -623,7 +623,7 @@ struct PatchSchedulePass
             b.getNamedAttr("peak_after", b.getI64IntegerAttr(best->peak)),
         }));
     if (print)
-      os << llvm::formatv(
+      mnemo::ReportLine(loop.getLoc()) << llvm::formatv(
           "patch schedule: cut after '{0}', {1}x{1} patches, tile {2}x{3}, "
           "input patch {4}x{5}, extra MACs {6:P1} ({7} -> {8}), estimated "
           "peak {9} -> {10} bytes ({11:F2}x lower)\n",

@@ -14,6 +14,8 @@
 #include "mnemo/Memory/Planning/BufferLiveness.h"
 #include "mnemo/Memory/Planning/TileAttrs.h"
 
+#include "mnemo/Support/Remarks.h"
+
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -272,10 +274,10 @@ struct TileForBudgetPass
         tileOne(op, budget, tiled, over);
     }
     if (print && tiled == 0)
-      llvm::outs() << "tile for budget: none (every op's working set fits "
+      mnemo::ReportLine(fn.getLoc()) << "tile for budget: none (every op's working set fits "
                    << budget << " bytes)\n";
     else if (print && over > 0)
-      llvm::outs() << "tile for budget: " << over
+      mnemo::ReportLine(fn.getLoc()) << "tile for budget: " << over
                    << " op(s) over the budget at their smallest tile\n";
   }
 
@@ -344,7 +346,7 @@ struct TileForBudgetPass
     loop->setAttr(kTileTrafficRatioAttr, rewriter.getF64FloatAttr(ratio));
     ++tiled;
     if (print)
-      llvm::outs() << llvm::formatv(
+      mnemo::ReportLine(loop->getLoc()) << llvm::formatv(
           "tile for budget: '{0}' working set {1} -> {2} bytes, tiles "
           "[{3}] of [{4}], modelled off-chip traffic {5} bytes ({6:f2}x "
           "its operands)\n",

@@ -1,14 +1,18 @@
 // RUN: mnemo-opt %s --split-input-file --mnemo-feature-slice="print=1" | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --mnemo-feature-slice="print=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHECK-REPORT
 // RUN: mnemo-opt %s --split-input-file --mnemo-feature-slice="op=out loop=0 slices=4 print=1" | FileCheck %s --check-prefix=NAMED
+// RUN: mnemo-opt %s --split-input-file --mnemo-feature-slice="op=out loop=0 slices=4 print=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=NAMED-REPORT
 // RUN: mnemo-opt %s --split-input-file --mnemo-feature-slice="sram-budget=100000000 print=1" | FileCheck %s --check-prefix=FITS
+// RUN: mnemo-opt %s --split-input-file --mnemo-feature-slice="sram-budget=100000000 print=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FITS-REPORT
 // RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-feature-slice="print=1" | FileCheck %s --check-prefix=MODEL
+// RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-feature-slice="print=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=MODEL-REPORT
 
 // Attention over 4 heads (scores, softmax, P.V): the 4x32x32 scores and
 // their softmax temporaries are the peak. The group is the whole attention.
 // The automatic choice slices it along query rows (16 slices of 2 rows of
 // every head); named, along heads: one head's 32x32 scores at a time.
 
-// CHECK: feature slice: 'out' (linalg.batch_matmul) loop 1 (parallel, 32) into 16 slices, group of 6 ops, extra MACs 0.0%, estimated peak 33280 -> 6176 bytes
+// CHECK-REPORT: feature slice: 'out' (linalg.batch_matmul) loop 1 (parallel, 32) into 16 slices, group of 6 ops, extra MACs 0.0%, estimated peak 33280 -> 6176 bytes
 // CHECK-LABEL: func.func @main_graph
 // CHECK: scf.for
 // CHECK: linalg.batch_matmul {{.*}} -> tensor<4x2x32xf32>
@@ -16,11 +20,11 @@
 // CHECK: linalg.batch_matmul {{.*}} -> tensor<4x2x8xf32>
 // CHECK: tensor.insert_slice {{.*}} : tensor<4x2x8xf32> into tensor<4x32x8xf32>
 // CHECK: } {mnemo.feature_slice = {consumer = "out", group = ["norm", "exp", "sum", "qk", "max"], group_macs = 73728 : i64, loop = 1 : i64, peak_after = 6176 : i64, peak_before = 33280 : i64, reduction = false, sliced_macs = 73728 : i64, slices = 16 : i64}}
-// NAMED: feature slice: 'out' (linalg.batch_matmul) loop 0 (parallel, 4) into 4 slices, group of 6 ops
+// NAMED-REPORT: feature slice: 'out' (linalg.batch_matmul) loop 0 (parallel, 4) into 4 slices, group of 6 ops
 // NAMED: scf.for
 // NAMED: linalg.batch_matmul {{.*}} -> tensor<1x32x32xf32>
 // NAMED: linalg.batch_matmul {{.*}} -> tensor<1x32x8xf32>
-// FITS: feature slice: none (estimated peak 33280 bytes fits the budget)
+// FITS-REPORT: feature slice: none (estimated peak 33280 bytes fits the budget)
 // FITS-NOT: scf.for
 
 #id3 = affine_map<(d0, d1, d2) -> (d0, d1, d2)>
@@ -67,14 +71,14 @@ func.func @main_graph(%q: tensor<4x32x8xf32>, %k: tensor<4x8x32xf32>, %v: tensor
 // peak. It is sliced along tokens (the second matmul's rows): 16 slices
 // automatically, 4 when named.
 
-// CHECK: feature slice: 'out' (linalg.matmul) loop 0 (parallel, 64) into 16 slices, group of 3 ops, extra MACs 0.0%, estimated peak 81920 -> 21504 bytes
+// CHECK-REPORT: feature slice: 'out' (linalg.matmul) loop 0 (parallel, 64) into 16 slices, group of 3 ops, extra MACs 0.0%, estimated peak 81920 -> 21504 bytes
 // CHECK-LABEL: func.func @main_graph
 // CHECK: scf.for
 // CHECK: linalg.matmul {{.*}} -> tensor<4x256xf32>
 // CHECK: } -> tensor<4x256xf32>
 // CHECK: linalg.matmul {{.*}} -> tensor<4x64xf32>
 // CHECK: mnemo.feature_slice = {consumer = "out", group = ["act", "fc1"]
-// NAMED: feature slice: 'out' (linalg.matmul) loop 0 (parallel, 64) into 4 slices, group of 3 ops, extra MACs 0.0%, estimated peak 81920 -> 36864 bytes
+// NAMED-REPORT: feature slice: 'out' (linalg.matmul) loop 0 (parallel, 64) into 4 slices, group of 3 ops, extra MACs 0.0%, estimated peak 81920 -> 36864 bytes
 // NAMED: linalg.matmul {{.*}} -> tensor<16x256xf32>
 
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
@@ -99,8 +103,8 @@ func.func @main_graph(%x: tensor<64x64xf32>, %w1: tensor<64x256xf32>, %w2: tenso
 // only reduction, with the depthwise convolution and its pad fused. The
 // next round finds the peak inside that loop and slices it again along
 // rows (the padded channel stays whole; each row slice reads its halo).
-// MODEL: feature slice: '/blocks/blocks.0/pw/pw.0/Conv' (linalg.conv_2d_nchw_fchw) loop 4 (reduction, 16) into 16 slices, group of 4 ops, extra MACs 0.0%, estimated peak 205056 -> 135168 bytes
-// MODEL: feature slice: '/blocks/blocks.0/pw/pw.0/Conv' (linalg.conv_2d_nchw_fchw) loop 2 (parallel, 32) into 16 slices, group of 3 ops, extra MACs 0.0%, estimated peak 135168 -> 117808 bytes
+// MODEL-REPORT: feature slice: '/blocks/blocks.0/pw/pw.0/Conv' (linalg.conv_2d_nchw_fchw) loop 4 (reduction, 16) into 16 slices, group of 4 ops, extra MACs 0.0%, estimated peak 205056 -> 135168 bytes
+// MODEL-REPORT: feature slice: '/blocks/blocks.0/pw/pw.0/Conv' (linalg.conv_2d_nchw_fchw) loop 2 (parallel, 32) into 16 slices, group of 3 ops, extra MACs 0.0%, estimated peak 135168 -> 117808 bytes
 // MODEL: scf.for
 // MODEL: tensor.pad {{.*}} low[0, 0, 1, 1] high[0, 0, 1, 1]
 // MODEL: scf.for

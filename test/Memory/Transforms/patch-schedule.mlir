@@ -1,14 +1,15 @@
 // The example model (its symbolic batch pinned to 1: the schedule needs
 // static maps), cut after its max pool into 2x2 patches.
 // RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-patch-schedule="cut=/blocks/blocks.1/MaxPool patches=2 print=1" -canonicalize | FileCheck %s --check-prefix=MODEL
+// RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-patch-schedule="cut=/blocks/blocks.1/MaxPool patches=2 print=1" -canonicalize -o /dev/null 2>&1 | FileCheck %s --check-prefix=MODEL-REPORT
 // Without a cut the pass chooses one (smallest peak within 20% extra MACs).
-// RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-patch-schedule="print=1 list-candidates=1" -o /dev/null | FileCheck %s --check-prefix=CHOOSE
+// RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-patch-schedule="print=1 list-candidates=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHOOSE-REPORT
 // RUN: mnemo-opt %s --mnemo-graph-to-linalg --mnemo-patch-schedule="cut=relu patches=2" | FileCheck %s
-// RUN: mnemo-opt %s --mnemo-graph-to-linalg --mnemo-patch-schedule="sram-budget=100000000 print=1" | FileCheck %s --check-prefix=FITS
+// RUN: mnemo-opt %s --mnemo-graph-to-linalg --mnemo-patch-schedule="sram-budget=100000000 print=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FITS-REPORT
 
 // Same geometry as mnemo-patch-geometry's: 8x8 tiles of the 16x16 pool
 // output, 37x37 input patches, 13.5% extra MACs.
-// MODEL: patch schedule: cut after '/blocks/blocks.1/MaxPool', 2x2 patches, tile 8x8, input patch 37x37, extra MACs 13.5% (868352 -> 985856), estimated peak 205056 -> 74240 bytes (2.76x lower)
+// MODEL-REPORT: patch schedule: cut after '/blocks/blocks.1/MaxPool', 2x2 patches, tile 8x8, input patch 37x37, extra MACs 13.5% (868352 -> 985856), estimated peak 205056 -> 74240 bytes (2.76x lower)
 // MODEL: %[[OUT:.*]] = scf.for %[[I:.*]] = %{{.*}} to %c2
 // MODEL-NEXT: scf.for %[[J:.*]] = %{{.*}} to %c2
 // The input patch: the in-image part, padded with zeros to 37x37.
@@ -29,9 +30,9 @@
 // The rest runs layer by layer on the assembled output.
 // MODEL: tensor.pad %[[OUT]] low[0, 0, 1, 1]
 
-// CHOOSE: candidate: cut after '/blocks/blocks.0/Add' p=2 peak 123392 extra MACs 13.8%
-// CHOOSE: candidate: cut after '/blocks/blocks.1/MaxPool' p=4 peak 53504 extra MACs 28.7%
-// CHOOSE: patch schedule: cut after '/blocks/blocks.1/MaxPool', 2x2 patches, tile 8x8, input patch 37x37, extra MACs 13.5%
+// CHOOSE-REPORT: candidate: cut after '/blocks/blocks.0/Add' p=2 peak 123392 extra MACs 13.8%
+// CHOOSE-REPORT: candidate: cut after '/blocks/blocks.1/MaxPool' p=4 peak 53504 extra MACs 28.7%
+// CHOOSE-REPORT: patch schedule: cut after '/blocks/blocks.1/MaxPool', 2x2 patches, tile 8x8, input patch 37x37, extra MACs 13.5%
 
 // Two 3x3 convolutions (pad 1, the first of stride 2) and a ReLU: the
 // second needs a 1-pixel halo of the first's tile, the first a 2*(4+2-1)+3
@@ -49,7 +50,7 @@
 // CHECK: linalg.generic
 // CHECK: tensor.insert_slice {{.*}} [1, 4, 4, 4]
 // CHECK: mnemo.patch_schedule = {cut = "relu", input_patch = array<i64: 13, 13>
-// FITS: patch schedule: none (estimated peak {{[0-9]+}} bytes; no cut lowers it)
+// FITS-REPORT: patch schedule: none (estimated peak {{[0-9]+}} bytes; no cut lowers it)
 func.func @main_graph(%x: tensor<1x2x16x16xf32>, %w1: tensor<4x2x3x3xf32>, %w2: tensor<4x4x3x3xf32>) -> tensor<1x4x8x8xf32> {
   %none = graph.none
   %a = graph.conv %x, %w1, %none {kernel_shape = [3, 3], pads = [1, 1, 1, 1], strides = [2, 2]} : (tensor<1x2x16x16xf32>, tensor<4x2x3x3xf32>, none) -> tensor<1x4x8x8xf32>

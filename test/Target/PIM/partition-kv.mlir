@@ -1,14 +1,17 @@
 // RUN: mnemo-opt %s --split-input-file --mnemo-pim-partition="print=1" | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --mnemo-pim-partition="print=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHECK-REPORT
 // RUN: mnemo-opt %s --split-input-file --mnemo-pim-partition="print=1 force-host=scores,context" | FileCheck %s --check-prefix=HOST
+// RUN: mnemo-opt %s --split-input-file --mnemo-pim-partition="print=1 force-host=scores,context" -o /dev/null 2>&1 | FileCheck %s --check-prefix=HOST-REPORT
 // RUN: mnemo-translate --import-onnx %shared/models/gpt2_tiny_decode/model.onnx --infer-shapes --debug-info | mnemo-opt --mnemo-kv-cache="max-seq=64" --mnemo-pim-partition="print=1" | FileCheck %s --check-prefix=GPT2
+// RUN: mnemo-translate --import-onnx %shared/models/gpt2_tiny_decode/model.onnx --infer-shapes --debug-info | mnemo-opt --mnemo-kv-cache="max-seq=64" --mnemo-pim-partition="print=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=GPT2-REPORT
 // REQUIRES: shared-models
 
 // A decode step's attention against its KV cache, as mnemo-kv-cache
 // leaves it: both products go to the device holding the cache, the
 // host's cache writes and reads go away, and the keys' scale moves to
 // the query ((q s) (K s)^T = (q s s) K^T).
-// CHECK: pim partition: 'scores' (attention over the key cache 'cache.k', 2 heads x 32 tokens x 16, timed at full length): PIM {{[0-9.]+}} us, host {{[0-9.]+}} us -> PIM
-// CHECK: pim partition: 'context' (attention over the value cache 'cache.v', 2 heads x 32 tokens x 16, timed at full length): PIM {{[0-9.]+}} us, host {{[0-9.]+}} us -> PIM
+// CHECK-REPORT: pim partition: 'scores' (attention over the key cache 'cache.k', 2 heads x 32 tokens x 16, timed at full length): PIM {{[0-9.]+}} us, host {{[0-9.]+}} us -> PIM
+// CHECK-REPORT: pim partition: 'context' (attention over the value cache 'cache.v', 2 heads x 32 tokens x 16, timed at full length): PIM {{[0-9.]+}} us, host {{[0-9.]+}} us -> PIM
 // CHECK-LABEL: func.func @attend
 // CHECK-NOT: graph.kv_cache_write
 // CHECK-NOT: graph.transpose
@@ -18,8 +21,8 @@
 // CHECK: %[[P:.*]] = graph.softmax %[[S]]
 // CHECK: pim.kv_attend %[[P]], %arg2, %arg3, %arg5 {cache_id = 1 : i64, kind = "value"}
 // CHECK-NOT: graph.kv_cache_read
-// HOST: pim partition: 'scores' ({{.*}} -> host (forced)
-// HOST: pim partition: 'context' ({{.*}} -> host (forced)
+// HOST-REPORT: pim partition: 'scores' ({{.*}} -> host (forced)
+// HOST-REPORT: pim partition: 'context' ({{.*}} -> host (forced)
 // HOST-LABEL: func.func @attend
 // HOST-NOT: pim.kv_attend
 // HOST-COUNT-2: graph.kv_cache_write
@@ -48,7 +51,7 @@ func.func @attend(%q: tensor<1x2x1x16xf32>, %k: tensor<1x2x1x16xf32>, %v: tensor
 // A token-major cache is left to the host (its reads transpose), and so
 // is a read that is not of the position just written: no candidates, no
 // lines.
-// CHECK-NOT: pim partition:
+// CHECK-REPORT-NOT: pim partition:
 // CHECK-LABEL: func.func @other_forms
 // CHECK-NOT: pim.kv_attend
 // CHECK-COUNT-2: graph.matmul
@@ -68,6 +71,6 @@ func.func @other_forms(%p: tensor<1x2x1x?xf32>, %v: tensor<1x1x2x16xf32>, %pos: 
 }
 
 // The shared GPT-2 decode step: both layers' keys and values.
-// GPT2-COUNT-4: pim partition: '/model/transformer/h.{{[01]}}/attn/MatMul{{(_1)?}}' (attention over the {{key|value}} cache 'cache.past_key_values.{{[01]}}.{{key|value}}', 4 heads x 64 tokens x 16, timed at full length): PIM {{.*}} -> PIM
+// GPT2-REPORT-COUNT-4: pim partition: '/model/transformer/h.{{[01]}}/attn/MatMul{{(_1)?}}' (attention over the {{key|value}} cache 'cache.past_key_values.{{[01]}}.{{key|value}}', 4 heads x 64 tokens x 16, timed at full length): PIM {{.*}} -> PIM
 // GPT2-NOT: graph.kv_cache_write
 // GPT2-COUNT-4: pim.kv_attend

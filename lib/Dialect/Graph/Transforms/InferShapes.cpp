@@ -25,8 +25,16 @@ struct GraphInferShapesPass
     for (RegisteredOperationName op : ctx->getRegisteredOperations())
       if (&op.getDialect() == ctx->getLoadedDialect<GraphDialect>())
         op.getCanonicalizationPatterns(patterns, ctx);
-    if (failed(applyPatternsGreedily(func, std::move(patterns))))
+    GreedyRewriteConfig config;
+    // Shapes flow forward: visiting producers first refines a chain in
+    // one sweep. Deep graphs may still take several.
+    config.setUseTopDownTraversal(true);
+    config.setMaxIterations(100);
+    if (failed(applyPatternsGreedily(func, std::move(patterns), config))) {
+      func.emitError() << "graph-infer-shapes: shape refinement did not "
+                          "converge";
       return signalPassFailure();
+    }
 
     // Results feeding the return were left alone by the patterns so the
     // function stays valid; refine them together with the signature.

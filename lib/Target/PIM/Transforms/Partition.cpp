@@ -12,6 +12,7 @@
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Target/PIM/GemvMapping.h"
 #include "mnemo/Target/PIM/KVMapping.h"
+#include "mnemo/Support/Remarks.h"
 
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/Format.h"
@@ -252,7 +253,7 @@ struct PIMPartitionPass
                                << ") is forced to PIM but cannot go there: " << why;
           failedAny = true;
         } else if (print) {
-          llvm::outs() << "pim partition: '" << name << "' (" << cand.opType
+          mnemo::ReportLine(cand.op->getLoc()) << "pim partition: '" << name << "' (" << cand.opType
                        << ") stays on the host: " << why << "\n";
         }
       };
@@ -287,7 +288,7 @@ struct PIMPartitionPass
                                     2.0 * rows * k * n / (hostGFlops * 1e9));
       bool onPim = forcedPim || (!forcedHost && pimSeconds < hostSeconds);
       if (print)
-        llvm::outs() << llvm::format(
+        mnemo::ReportLine(cand.op->getLoc()) << llvm::format(
             "pim partition: '%s' (%s %lldx%lld, %lld row%s%s): PIM %.3f us, "
             "host %.3f us -> %s%s\n",
             name.c_str(), cand.opType.c_str(), (long long)k, (long long)n,
@@ -337,7 +338,7 @@ struct PIMPartitionPass
       bool forcedPim = toPim.contains(name), forcedHost = toHost.contains(name);
       if (!pimSeconds) {
         if (print)
-          llvm::outs() << "pim partition: '" << name << "' (attention) stays on "
+          mnemo::ReportLine(m.matmul.getLoc()) << "pim partition: '" << name << "' (attention) stays on "
                        << "the host: " << llvm::toString(pimSeconds.takeError()) << "\n";
         else
           llvm::consumeError(pimSeconds.takeError());
@@ -348,7 +349,7 @@ struct PIMPartitionPass
                                     2.0 * cache.getNumElements() / (hostGFlops * 1e9));
       bool onPim = forcedPim || (!forcedHost && *pimSeconds < hostSeconds);
       if (print)
-        llvm::outs() << llvm::format(
+        mnemo::ReportLine(m.matmul.getLoc()) << llvm::format(
             "pim partition: '%s' (attention over the %s cache '%s', %lld heads x "
             "%lld tokens x %lld, timed at full length): PIM %.3f us, host %.3f us "
             "-> %s%s\n",
