@@ -11,7 +11,8 @@ PKGS=(
   coinor-libcbc-dev libgtest-dev libclang-rt-22-dev libomp-22-dev
   libopenmpi-dev openmpi-bin
   python3 python3-onnx python3-numpy python3-torchvision
-  python3-dev pybind11-dev python3-pytest
+  python3-dev pybind11-dev python3-pytest python3-matplotlib
+  chromium-headless-shell
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -45,11 +45,13 @@ FailureOr<std::string> mnemo::runPipeline(MLIRContext &ctx, StringRef mlirText,
   PassManager pm(&ctx, ModuleOp::getOperationName());
   std::string parseErrors;
   llvm::raw_string_ostream errs(parseErrors);
-  // A bare list of passes runs on the module; a full
-  // "builtin.module(...)" is taken as written.
-  std::string text = pipeline.trim().str();
-  if (!StringRef(text).starts_with("builtin.module("))
-    text = "builtin.module(" + text + ")";
+  // The pass manager is anchored on the module: its passes are the list
+  // inside "builtin.module(...)" (given with or without it). Parsed whole,
+  // the anchor would nest a second module pass manager that runs on
+  // nothing.
+  StringRef text = pipeline.trim();
+  if (text.starts_with("builtin.module(") && text.ends_with(")"))
+    text = text.drop_front(strlen("builtin.module(")).drop_back();
   if (failed(parsePassPipeline(text, pm, errs))) {
     why = "bad pipeline '" + pipeline.str() + "': " + parseErrors;
     return failure();

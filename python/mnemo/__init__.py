@@ -17,6 +17,7 @@ from . import _mnemo
 from ._artifact import Artifact, Tensor
 from ._errors import CompileError, RunError
 from ._options import OPTIONS, check as _check_options
+from ._plot import plot_memory
 
 __all__ = ["compile", "load", "import_onnx", "run_pipeline", "plot_memory", "Artifact", "Tensor", "CompileError",
            "RunError", "OPTIONS"]

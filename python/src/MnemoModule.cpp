@@ -233,6 +233,7 @@ public:
         if (s.comparedLogits)
           d["logits_max_abs_err"] = s.maxAbsErr;
         d["reference_ms"] = s.referenceMs;
+        d["reference_kv_bytes_written"] = s.referenceKvBytesWritten;
       }
       stepList.append(d);
     }

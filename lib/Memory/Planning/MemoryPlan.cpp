@@ -128,6 +128,15 @@ void writeJSON(const MemoryPlan &mp, llvm::raw_ostream &os) {
   for (auto [s, name] : llvm::enumerate(p.steps))
     timeline.push_back(llvm::json::Object{
         {"step", (int64_t)s}, {"op", name}, {"live_bytes", live[s]}});
+  // The same marks as the HTML report: the peak step and the loops
+  // planned per iteration (patch and slice loops).
+  int64_t peak = 0;
+  for (int64_t st = 0; st < (int64_t)live.size(); ++st)
+    if (live[st] > live[peak])
+      peak = st;
+  llvm::json::Array loops;
+  for (auto [a, b] : p.loops)
+    loops.push_back(llvm::json::Object{{"first_step", a}, {"last_step", b}});
   llvm::json::Object root{
       {"model", mp.model},
       {"source", mp.source},
@@ -146,7 +155,10 @@ void writeJSON(const MemoryPlan &mp, llvm::raw_ostream &os) {
       {"offchip_traffic_bytes", nullptr},
       {"alignment", p.alignment},
       {"tensors", std::move(tensors)},
-      {"timeline", std::move(timeline)}};
+      {"timeline", std::move(timeline)},
+      {"peak_step", live.empty() ? llvm::json::Value(nullptr)
+                                 : llvm::json::Value(peak)},
+      {"loops", std::move(loops)}};
   if (!mp.chosen.note.empty())
     root["note"] = mp.chosen.note;
   if (const std::optional<TierPlan> &t = mp.tiers) {
@@ -196,7 +208,10 @@ void writeHTML(const MemoryPlan &mp, llvm::raw_ostream &os) {
         "text{font-size:11px}</style></head><body>\n";
   os << "<h2>Memory plan: " << escape(title) << "</h2>\n<table>"
      << "<tr><th>entry</th><td>" << escape(mp.model) << "</td></tr>"
-     << "<tr><th>planner</th><td>" << escape(mp.chosen.planner) << "</td></tr>";
+     << "<tr><th>planner</th><td>"
+     // With a budget the tier planner places the tensors (as in the JSON).
+     << escape(mp.tiers ? "tiers-" + mp.tiers->method : mp.chosen.planner)
+     << "</td></tr>";
   auto row = [&](llvm::StringRef k, int64_t v) {
     os << "<tr><th>" << k << "</th><td>" << v << "</td><td>" << humanBytes(v)
        << "</td></tr>";
