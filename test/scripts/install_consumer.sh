@@ -45,12 +45,32 @@ if grep -q "bin/mnemoc" "$work/rebuild.log"; then
   echo "install-c-app: mnemoc ran again with nothing changed"
   exit 1
 fi
+# The installed Python package, from the prefix alone (its native module
+# finds the prefix's libraries through its RPATH).
+if ls "$work"/prefix/lib/python3/dist-packages/mnemo/_mnemo*.so > /dev/null 2>&1; then
+  (cd "$work" && PYTHONPATH="$work/prefix/lib/python3/dist-packages" /usr/bin/python3 - \
+      "$src/examples/tiny_cnn.onnx" "$work" <<'PY'
+import sys
+import numpy as np
+import mnemo
+assert mnemo.__file__.startswith(sys.argv[2] + "/prefix/"), mnemo.__file__
+art = mnemo.compile(sys.argv[1], sys.argv[2] + "/py", dims={"batch": (1, 8)})
+x = np.fromfile(sys.argv[2] + "/input.bin", np.float32).reshape(-1, 3, 64, 64)
+want = np.fromfile(sys.argv[2] + "/expected.bin", np.float32).reshape(x.shape[0], -1)
+got = art.run(x)["probs"]
+np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+print("install-c-app: the installed Python package compiled and ran tiny_cnn (max abs err %.2g)"
+      % np.abs(got - want).max())
+PY
+  )
+fi
 # The same tree as a .deb: its contents listed.
 (cd "$build" && cpack -G DEB -B "$work/deb" > "$work/cpack.log")
 deb=$(ls "$work"/deb/mnemo_*.deb)
 contents=$(dpkg-deb -c "$deb")
 for f in ./usr/bin/mnemoc ./usr/bin/mnemo-run ./usr/lib/cmake/mnemo/mnemoConfig.cmake \
-         ./usr/lib/libmnemo_cuda_runtime.so ./usr/include/mnemo/Driver/Compile.h; do
+         ./usr/lib/libmnemo_cuda_runtime.so ./usr/include/mnemo/Driver/Compile.h \
+         ./usr/lib/python3/dist-packages/mnemo/__init__.py; do
   grep -q " $f\$" <<< "$contents" || { echo "install-c-app: $deb lacks $f"; exit 1; }
 done
 echo "install-c-app: $(basename "$deb"): $(wc -l <<< "$contents") entries"
