@@ -360,6 +360,12 @@ Value reshapeTensor(OpBuilder &b, Location loc, Value v,
       cast<RankedTensorType>(flat.getType()).hasStaticShape())
     flat = tensor::CastOp::create(
         b, loc, RankedTensorType::get({ShapedType::kDynamic}, elt), flat);
+  // And a static target a static source: its element count is the
+  // target's (the shape functions checked it where they could).
+  if (type.hasStaticShape() &&
+      !cast<RankedTensorType>(flat.getType()).hasStaticShape())
+    flat = tensor::CastOp::create(
+        b, loc, RankedTensorType::get({type.getNumElements()}, elt), flat);
   return tensor::ExpandShapeOp::create(b, loc, type, flat, re, s);
 }
 
