@@ -6,6 +6,7 @@ import re
 TARGETS = ("cpu", "cuda", "pim")
 PLANNERS = ("first-fit", "greedy", "ilp")
 KV_CACHES = ("head-major", "token-major", "paged", "int8")
+LM_HEAD_OUTPUTS = ("logits", "last-logits", "argmax", "last-argmax")
 
 _UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000 ** 2,
           "mib": 1024 ** 2, "gb": 1000 ** 3, "gib": 1024 ** 3}
@@ -74,6 +75,13 @@ def _dims(name, value):
     return out
 
 
+def _float(name, value, check):
+    """A float (an int is taken as one) that passes `check`."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    return _typed(float, check)(name, value)
+
+
 # Python name -> converter (value checked and turned into the driver's).
 OPTIONS = {
     "target": _choice(TARGETS),
@@ -83,19 +91,26 @@ OPTIONS = {
     "cpu_features": _typed(str),
     "dims": _dims,
     "planner": _choice(PLANNERS),
-    "ilp_time_limit": lambda n, v: float(_typed(float, lambda x: x > 0)(n, float(v))
-                                         if isinstance(v, int) and not isinstance(v, bool)
-                                         else _typed(float, lambda x: x > 0)(n, v)),
+    "ilp_time_limit": lambda n, v: _float(n, v, lambda x: x > 0),
     "sram_budget": byte_size,
     "tile_budget": byte_size,
+    "debug_info": _typed(bool),
     "low_memory": _typed(bool),
+    "block_channels": _typed(bool),
     "patch_schedule": _typed(bool),
     "patches": _typed(int, lambda v: v == 0 or v >= 2),
+    "patch_cut": _typed(str),
+    "max_recompute": lambda n, v: _float(n, v, lambda x: x >= 0),
     "feature_slice": _typed(bool),
+    "max_slices": _typed(int, lambda v: v >= 2),
     "tile_for_budget": _typed(bool),
     "kv_cache": _choice(KV_CACHES),
     "max_seq": _typed(int, lambda v: v > 0),
+    "kv_block": _typed(int, lambda v: v > 0),
+    "int8_group": _typed(int, lambda v: v > 0),
     "vocab_parallel": _typed(int, lambda v: v >= 0),
+    "vocab_rank": _typed(int, lambda v: v >= 0),
+    "lm_head_output": _choice(LM_HEAD_OUTPUTS),
     "pim_device": _typed(str),
     "pim_ops": _names,
     "host_ops": _names,
@@ -113,4 +128,8 @@ def check(options):
         out[name] = OPTIONS[name](name, value)
     if "kv_cache" in out and "max_seq" not in out:
         raise ValueError("kv_cache needs max_seq (positions per cache)")
+    if "vocab_rank" in out and out.get("vocab_parallel", 0) < 2:
+        raise ValueError("vocab_rank needs vocab_parallel >= 2")
+    if out.get("vocab_rank", 0) >= max(out.get("vocab_parallel", 1), 1):
+        raise ValueError("vocab_rank must be below vocab_parallel")
     return out

@@ -100,14 +100,25 @@ std::vector<std::string> compileModel(py::bytes model, const std::string &name,
   opts.reports = get<std::vector<std::string>>(o, "reports", {});
   opts.sramBudget = get<int64_t>(o, "sram_budget", 0);
   opts.tileBudget = get<int64_t>(o, "tile_budget", 0);
+  opts.debugInfo = get<bool>(o, "debug_info", false);
   opts.lowMemory = get<bool>(o, "low_memory", false);
+  opts.blockChannels = get<bool>(o, "block_channels", opts.blockChannels);
   opts.patchSchedule = get<bool>(o, "patch_schedule", false);
   opts.patches = get<int64_t>(o, "patches", 0);
+  opts.patchCut = get<std::string>(o, "patch_cut", "");
+  opts.maxRecompute = get<double>(o, "max_recompute", opts.maxRecompute);
+  // mnemoc: naming a cut or a patch count asks for the schedule.
+  opts.patchSchedule |= opts.patches > 0 || !opts.patchCut.empty();
   opts.featureSlice = get<bool>(o, "feature_slice", false);
+  opts.maxSlices = get<int64_t>(o, "max_slices", opts.maxSlices);
   opts.tileForBudget = get<bool>(o, "tile_for_budget", false);
   opts.kvCache = get<std::string>(o, "kv_cache", "");
   opts.maxSeq = get<int64_t>(o, "max_seq", 0);
+  opts.kvBlock = get<int64_t>(o, "kv_block", opts.kvBlock);
+  opts.int8Group = get<int64_t>(o, "int8_group", opts.int8Group);
   opts.vocabParallel = get<int64_t>(o, "vocab_parallel", 0);
+  opts.vocabRank = get<int64_t>(o, "vocab_rank", -1);
+  opts.lmHeadOutput = get<std::string>(o, "lm_head_output", opts.lmHeadOutput);
   opts.pimDevice = get<std::string>(o, "pim_device", "");
   opts.pimOps = get<std::vector<std::string>>(o, "pim_ops", {});
   opts.hostOps = get<std::vector<std::string>>(o, "host_ops", {});

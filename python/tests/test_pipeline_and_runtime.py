@@ -141,3 +141,79 @@ def test_pim_artifact_runs_on_the_simulator(gpt2_exported, tmp_path):
     r = pim.decode(inputs, steps=3, reference=ref, rtol=1e-2, atol=3e-3)
     assert r["ok"], r["text"]
     assert all(s["kv_bytes_written"] == 0 for s in r["steps"])  # caches live in the banks
+
+
+# Every option reaches the driver and the result still matches the
+# reference outputs (rtol 1e-4 / 1e-3 as in test_mnemo.py); a pass that
+# runs says so in the log.
+CNN_OPTIONS = [
+    ({"opt_level": 0}, None),
+    ({"planner": "first-fit"}, None),
+    ({"planner": "ilp", "ilp_time_limit": 5}, None),
+    ({"cpu": "x86-64-v3", "cpu_features": "-avx512f"}, None),
+    ({"debug_info": True, "block_channels": False}, None),
+    ({"low_memory": True}, None),
+    ({"patch_schedule": True, "max_recompute": 0.5}, "patch schedule: cut"),
+    ({"patches": 2, "patch_cut": "/blocks/blocks.1/MaxPool"}, "patch schedule: cut after '/blocks/blocks.1/MaxPool', 2x2"),
+    ({"feature_slice": True, "max_slices": 4}, "feature slice:"),
+    ({"tile_for_budget": True, "tile_budget": "16KiB"}, "tile for budget:"),
+    ({"sram_budget": 160 * 1024}, "tile for budget:"),
+]
+
+
+@pytest.mark.parametrize("options,logged", CNN_OPTIONS,
+                         ids=[",".join(o) for o, _ in CNN_OPTIONS])
+def test_option_paths_cnn(tmp_path, options, logged):
+    art = mnemo.compile(CNN, tmp_path, dims={"batch": 1}, **options)
+    out = art.run(example("tiny_cnn_data", "input"))
+    np.testing.assert_allclose(out["probs"], example("tiny_cnn_data", "output"),
+                               rtol=1e-4, atol=1e-5)
+    if logged:
+        assert any(l.startswith(logged) for l in art.log), art.log
+    if "planner" in options:
+        assert art.report["planner"] == options["planner"]
+    if "cpu" in options:
+        assert art.signature["target"]["cpu"] == options["cpu"]
+
+
+GPT = os.path.join(ROOT, "examples", "tiny_gpt.onnx")
+
+
+def test_option_paths_gpt(tmp_path):
+    x, want = example("tiny_gpt_data", "input"), example("tiny_gpt_data", "output")
+    # The vocabulary in 2 parts on one device, and the LM head's argmax.
+    art = mnemo.compile(GPT, tmp_path / "vp", vocab_parallel=2)
+    np.testing.assert_allclose(art.run(x)["logits"], want, rtol=1e-3, atol=1e-5)
+    am = mnemo.compile(GPT, tmp_path / "am", lm_head_output="last-argmax")
+    ids = next(iter(am.run(x).values()))
+    assert int(ids.reshape(-1)[-1]) == int(want[0, -1].argmax())
+    # PIM: a 32-token prefill stays on the host by the cost model; two
+    # GEMVs forced to the banks run there on the simulator in bf16 (max
+    # error 6.5e-3 on logits up to 1.9).
+    pim = mnemo.compile(GPT, tmp_path / "pim", target="pim",
+                        pim_ops=["/blocks.0/c_fc/MatMul", "/lm_head/MatMul"])
+    assert pim.target == "pim"
+    assert sum("-> PIM (forced)" in l for l in pim.log) == 2, pim.log
+    np.testing.assert_allclose(pim.run(x)["logits"], want, rtol=0, atol=2e-2)
+    with pytest.raises(ValueError, match="vocab_rank needs vocab_parallel"):
+        mnemo.compile(GPT, tmp_path, vocab_rank=1)
+    with pytest.raises(ValueError, match="lm_head_output='best'"):
+        mnemo.compile(GPT, tmp_path, lm_head_output="best")
+
+
+def test_cuda_artifact_without_a_device(tmp_path):
+    if not os.path.exists("/usr/local/cuda/bin/ptxas"):
+        with pytest.raises(mnemo.CompileError):
+            mnemo.compile(CNN, tmp_path, dims={"batch": 1}, target="cuda")
+        return
+    art = mnemo.compile(CNN, tmp_path, dims={"batch": 1}, target="cuda")
+    assert art.target == "cuda"
+    try:
+        out = art.run(example("tiny_cnn_data", "input"))
+    except mnemo.RunError as e:
+        # This machine has no GPU: the load says so.
+        assert "no device" in str(e)
+        return
+    np.testing.assert_allclose(out["probs"], example("tiny_cnn_data", "output"),
+                               rtol=1e-4, atol=1e-5)
+    assert art.device_ms is not None
