@@ -14,6 +14,7 @@
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
 #include "mnemo/Memory/Transforms/Passes.h"
 #include "mnemo/Dialect/Mem/IR/Mem.h"
+#include "mnemo/Support/DimSpec.h"
 
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -227,13 +228,10 @@ static backendFor(const CompileOptions &options, Location loc) {
 static void specializeFixedDims(func::FuncOp fn,
                                 ArrayRef<std::string> bounds) {
   llvm::StringMap<int64_t> fixed;
-  for (StringRef spec : bounds) {
-    auto [name, range] = spec.split('=');
-    auto [lo, hi] = range.split("..");
-    int64_t l, h;
-    if (!lo.getAsInteger(10, l) && !hi.getAsInteger(10, h) && l == h && l > 0)
-      fixed[name] = l;
-  }
+  for (StringRef spec : bounds)
+    if (std::optional<DimSpec> d = parseDimSpec(spec);
+        d && d->lo == d->hi && d->lo > 0)
+      fixed[d->name] = d->lo;
   if (fixed.empty())
     return;
   SmallVector<Type> inputs(fn.getArgumentTypes());

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Memory/Planning/SizeBounds.h"
+#include "mnemo/Support/DimSpec.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -344,14 +345,9 @@ mnemo::SizeBounds mnemo::boundsFromDimSpecs(Block &entry,
                                             ArrayRef<DictionaryAttr> argAttrs,
                                             ArrayRef<std::string> specs) {
   llvm::StringMap<Interval> given;
-  for (StringRef spec : specs) {
-    auto [name, range] = spec.split('=');
-    auto [lo, hi] = range.split("..");
-    int64_t l, h;
-    if (!name.empty() && !lo.getAsInteger(10, l) && !hi.getAsInteger(10, h) &&
-        l >= 0 && h >= l)
-      given[name] = {l, h};
-  }
+  for (StringRef spec : specs)
+    if (std::optional<DimSpec> d = parseDimSpec(spec))
+      given[d->name] = {d->lo, d->hi};
   SmallVector<DictionaryAttr> attrs(argAttrs);
   return SizeBounds([&entry, attrs, given](BlockArgument arg,
                                            int64_t d) -> std::optional<Interval> {

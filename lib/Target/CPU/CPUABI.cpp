@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Target/CPU/Passes.h"
+#include "mnemo/Support/DimSpec.h"
 #include "mnemo/Target/CPU/MemRefPointers.h"
 #include "mnemo/Memory/Planning/SizeBounds.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
@@ -97,17 +98,13 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
     // Symbolic dims in order of first appearance, with their bounds.
     llvm::StringMap<std::pair<int64_t, int64_t>> given;
     for (const std::string &spec : dimBounds) {
-      StringRef s(spec);
-      auto [name, range] = s.split('=');
-      auto [lo, hi] = range.split("..");
-      int64_t l, h;
-      if (name.empty() || lo.getAsInteger(10, l) || hi.getAsInteger(10, h) ||
-          l < 0 || h < l) {
+      std::optional<DimSpec> d = parseDimSpec(spec);
+      if (!d) {
         module.emitError() << "bad dim bound '" << spec
                            << "' (expected name=lo..hi)";
         return signalPassFailure();
       }
-      given[name] = {l, h};
+      given[d->name] = {d->lo, d->hi};
     }
     std::vector<DimInfo> dims;
     // argDims[arg][dim] = index into `dims`.
