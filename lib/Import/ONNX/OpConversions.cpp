@@ -387,6 +387,22 @@ LogicalResult convertSingleOutput(NodeContext &c, Outs &outs) {
   return convertDefault<OpTy, N>(c, outs);
 }
 
+/// QuantizeLinear: opset 21's output_dtype names the result type when
+/// there is no zero point; only the 8-bit integer types are taken.
+LogicalResult convertQuantizeLinear(NodeContext &c, Outs &outs) {
+  if (Attribute dt = c.take("output_dtype")) {
+    int64_t code = cast<IntegerAttr>(dt).getInt();
+    if (code != onnx::TensorProto::UINT8 && code != onnx::TensorProto::INT8 &&
+        code != 0)
+      return emitError(c.loc) << "QuantizeLinear to element type " << code
+                              << " is not supported (int8 and uint8 are)";
+    if (code == onnx::TensorProto::INT8 && !c.hasInput(2))
+      return emitError(c.loc) << "QuantizeLinear to int8 without a zero point "
+                                 "is not supported";
+  }
+  return convertDefault<g::QuantizeLinearOp, 3>(c, outs);
+}
+
 LogicalResult convertCast(NodeContext &c, Outs &outs) {
   Attribute to = c.take("to");
   int32_t code = -1;
@@ -569,6 +585,14 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       {"LogSoftmax", convertSoftmax<g::LogSoftmaxOp>},
       {"MatMul", convertDefault<g::MatMulOp, 2>},
       {"Gemm", convertGemm},
+      // Quantization
+      {"QuantizeLinear", convertQuantizeLinear},
+      {"DequantizeLinear", convertDefault<g::DequantizeLinearOp, 3>},
+      {"DynamicQuantizeLinear", convertDefault<g::DynamicQuantizeLinearOp, 1>},
+      {"MatMulInteger", convertDefault<g::MatMulIntegerOp, 4>},
+      {"ConvInteger", convertDefault<g::ConvIntegerOp, 4>},
+      {"QLinearMatMul", convertDefault<g::QLinearMatMulOp, 8>},
+      {"QLinearConv", convertDefault<g::QLinearConvOp, 9>},
       // Reductions
       {"ReduceMean", convertReduce<g::ReduceMeanOp, 18>},
       {"ReduceSum", convertReduce<g::ReduceSumOp, 13>},

@@ -696,7 +696,11 @@ FailureOr<linalg::GenericOp> flattenPointwiseConv(RewriterBase &rewriter,
     return failure();
   Value in = op.getInputs()[0], w = op.getInputs()[1], out = op.getOutputs()[0];
   auto wType = cast<MemRefType>(w.getType());
-  if (wType.getDimSize(2) != 1 || wType.getDimSize(3) != 1 ||
+  // The flattened body multiplies and adds as floats (f32 kernels); an
+  // integer convolution (quantized models) keeps its named op.
+  if (!wType.getElementType().isF32() ||
+      !cast<MemRefType>(in.getType()).getElementType().isF32() ||
+      wType.getDimSize(2) != 1 || wType.getDimSize(3) != 1 ||
       !llvm::all_of(op.getStrides().getValues<int64_t>(),
                     [](int64_t s) { return s == 1; }))
     return failure();

@@ -103,12 +103,14 @@ static int64_t windowOutput(const Window &w, int64_t i, int64_t in) {
   return out;
 }
 
-LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &types) {
-  auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
-  auto w = dyn_cast<RankedTensorType>(adaptor.getW().getType());
-  Type elt = elementTypeOf(adaptor.getX());
+/// Conv's output shape with element type `elt` (Conv, ConvInteger,
+/// QLinearConv share it).
+template <typename AdaptorT>
+static LogicalResult inferConvLike(std::optional<Location> loc, Value X,
+                                   Value W, Value B, AdaptorT adaptor,
+                                   Type elt, SmallVectorImpl<Type> &types) {
+  auto x = dyn_cast<RankedTensorType>(X.getType());
+  auto w = dyn_cast<RankedTensorType>(W.getType());
   if (!x || !w) {
     types.push_back(UnrankedTensorType::get(elt));
     return success();
@@ -145,17 +147,25 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
   for (int64_t i = 0; i < n; ++i)
     if (!ShapedType::isDynamic(wSpatial[i]) && wSpatial[i] != win.kernel[i])
       return emitOptionalError(loc, "kernel_shape does not match W's shape");
-  if (auto b = dyn_cast<RankedTensorType>(adaptor.getB().getType()))
-    if (b.getRank() != 1 || (!ShapedType::isDynamic(m) &&
-                             !ShapedType::isDynamic(b.getDimSize(0)) &&
-                             b.getDimSize(0) != m))
-      return emitOptionalError(loc, "bias must be 1-D of size ", m, ", got ",
-                               b);
+  if (B)
+    if (auto b = dyn_cast<RankedTensorType>(B.getType()))
+      if (b.getRank() != 1 || (!ShapedType::isDynamic(m) &&
+                               !ShapedType::isDynamic(b.getDimSize(0)) &&
+                               b.getDimSize(0) != m))
+        return emitOptionalError(loc, "bias must be 1-D of size ", m,
+                                 ", got ", b);
   SmallVector<int64_t> shape = {x.getDimSize(0), m};
   for (int64_t i = 0; i < n; ++i)
     shape.push_back(windowOutput(win, i, x.getDimSize(i + 2)));
   types.push_back(RankedTensorType::get(shape, elt));
   return success();
+}
+
+LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  return inferConvLike(loc, adaptor.getX(), adaptor.getW(), adaptor.getB(),
+                       adaptor, elementTypeOf(adaptor.getX()), types);
 }
 
 LogicalResult ConvTransposeOp::inferReturnTypes(
@@ -311,15 +321,12 @@ LogicalResult LayerNormalizationOp::inferReturnTypes(
   return success();
 }
 
-LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
-                                         std::optional<Location> loc,
-                                         Adaptor adaptor,
-                                         SmallVectorImpl<Type> &types) {
-  auto a = dyn_cast<RankedTensorType>(adaptor.getA().getType());
-  auto b = dyn_cast<RankedTensorType>(adaptor.getB().getType());
-  Type elt = elementTypeOf(adaptor.getA());
-  if (elt != elementTypeOf(adaptor.getB()))
-    return emitOptionalError(loc, "A and B have different element types");
+/// MatMul's numpy-style output shape with element type `elt`.
+static LogicalResult inferMatMulLike(std::optional<Location> loc, Value A,
+                                     Value B, Type elt,
+                                     SmallVectorImpl<Type> &types) {
+  auto a = dyn_cast<RankedTensorType>(A.getType());
+  auto b = dyn_cast<RankedTensorType>(B.getType());
   if (!a || !b) {
     types.push_back(UnrankedTensorType::get(elt));
     return success();
@@ -346,6 +353,189 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
     shape->push_back(bs.back());
   types.push_back(RankedTensorType::get(*shape, elt));
   return success();
+}
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  Type elt = elementTypeOf(adaptor.getA());
+  if (elt != elementTypeOf(adaptor.getB()))
+    return emitOptionalError(loc, "A and B have different element types");
+  return inferMatMulLike(loc, adaptor.getA(), adaptor.getB(), elt, types);
+}
+
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+/// ONNX int8 (signless i8, as the importer types signed integers) or
+/// uint8 (ui8).
+static bool isInt8(Type t) {
+  auto it = dyn_cast<IntegerType>(t);
+  return it && it.getWidth() == 8 && !it.isSigned();
+}
+
+/// A scale (f32/f16/bf16) and its zero point (int8/uint8 or none) for `x`:
+/// scalars, or 1-D along `axis` of x's rank; block sizes are refused.
+static LogicalResult verifyQuantParams(std::optional<Location> loc, Value x,
+                                       Value scale, Value zp, int64_t axis,
+                                       int64_t blockSize, bool zpMayBeI32) {
+  if (blockSize != 0)
+    return emitOptionalError(loc, "block-wise quantization (block_size ",
+                             blockSize, ") is not supported");
+  if (!isa<FloatType>(elementTypeOf(scale)))
+    return emitOptionalError(loc, "the scale must be a float tensor");
+  auto st = dyn_cast<RankedTensorType>(scale.getType());
+  if (st && st.getRank() > 1)
+    return emitOptionalError(loc, "the scale must be a scalar or 1-D (per "
+                                  "axis), got ",
+                             st);
+  if (!isNone(zp)) {
+    Type zt = elementTypeOf(zp);
+    if (!isInt8(zt) && !(zpMayBeI32 && zt.isSignlessInteger(32)))
+      return emitOptionalError(loc, "zero points of type ", zt,
+                               " are not supported (int8 and uint8 are)");
+    auto zr = dyn_cast<RankedTensorType>(zp.getType());
+    if (st && zr && zr.getShape() != st.getShape())
+      return emitOptionalError(loc, "the zero point's shape ", zr,
+                               " differs from the scale's ", st);
+  }
+  auto xt = dyn_cast<RankedTensorType>(x.getType());
+  if (xt && st && st.getRank() == 1) {
+    FailureOr<int64_t> a = normalizeAxis(loc, axis, xt.getRank());
+    if (failed(a))
+      return failure();
+    int64_t d = xt.getDimSize(*a), n = st.getDimSize(0);
+    if (!ShapedType::isDynamic(d) && !ShapedType::isDynamic(n) && d != n)
+      return emitOptionalError(loc, "a per-axis scale of ", n,
+                               " values along axis ", *a, " of size ", d);
+  }
+  return success();
+}
+
+static Type withElement(Value like, Type elt) {
+  if (auto r = dyn_cast<RankedTensorType>(like.getType()))
+    return RankedTensorType::get(r.getShape(), elt);
+  return UnrankedTensorType::get(elt);
+}
+
+LogicalResult QuantizeLinearOp::inferReturnTypes(MLIRContext *ctx,
+                                                 std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &types) {
+  Type xe = elementTypeOf(adaptor.getX());
+  if (!isa<FloatType>(xe) && !xe.isSignlessInteger(32))
+    return emitOptionalError(loc, "QuantizeLinear takes float or int32 x, "
+                                  "got ",
+                             xe);
+  if (failed(verifyQuantParams(loc, adaptor.getX(), adaptor.getYScale(),
+                               adaptor.getYZeroPoint(), adaptor.getAxis(),
+                               adaptor.getBlockSize(), false)))
+    return failure();
+  Type elt = isNone(adaptor.getYZeroPoint())
+                 ? IntegerType::get(ctx, 8, IntegerType::Unsigned)
+                 : elementTypeOf(adaptor.getYZeroPoint());
+  types.push_back(withElement(adaptor.getX(), elt));
+  return success();
+}
+
+LogicalResult DequantizeLinearOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  Type xe = elementTypeOf(adaptor.getX());
+  if (!isInt8(xe) && !xe.isSignlessInteger(32))
+    return emitOptionalError(loc, "DequantizeLinear takes int8, uint8 or "
+                                  "int32 x, got ",
+                             xe);
+  if (failed(verifyQuantParams(loc, adaptor.getX(), adaptor.getXScale(),
+                               adaptor.getXZeroPoint(), adaptor.getAxis(),
+                               adaptor.getBlockSize(), true)))
+    return failure();
+  if (!isNone(adaptor.getXZeroPoint()) &&
+      elementTypeOf(adaptor.getXZeroPoint()) != xe)
+    return emitOptionalError(loc, "the zero point's type differs from x's");
+  types.push_back(withElement(adaptor.getX(), elementTypeOf(adaptor.getXScale())));
+  return success();
+}
+
+LogicalResult DynamicQuantizeLinearOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  if (!elementTypeOf(adaptor.getX()).isF32())
+    return emitOptionalError(loc, "DynamicQuantizeLinear takes float32 x");
+  Type u8 = IntegerType::get(ctx, 8, IntegerType::Unsigned);
+  types.push_back(withElement(adaptor.getX(), u8));
+  types.push_back(RankedTensorType::get({}, Float32Type::get(ctx)));
+  types.push_back(RankedTensorType::get({}, u8));
+  return success();
+}
+
+/// Integer operands of MatMulInteger/ConvInteger and their zero points.
+static LogicalResult verifyIntegerOperands(std::optional<Location> loc,
+                                           ValueRange values) {
+  for (Value v : values)
+    if (!isNone(v) && !isInt8(elementTypeOf(v)))
+      return emitOptionalError(loc, "integer operands and zero points must be "
+                                    "int8 or uint8, got ",
+                               elementTypeOf(v));
+  return success();
+}
+
+LogicalResult MatMulIntegerOp::inferReturnTypes(MLIRContext *ctx,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &types) {
+  if (failed(verifyIntegerOperands(
+          loc, {adaptor.getA(), adaptor.getB(), adaptor.getAZeroPoint(),
+                adaptor.getBZeroPoint()})))
+    return failure();
+  return inferMatMulLike(loc, adaptor.getA(), adaptor.getB(),
+                         IntegerType::get(ctx, 32), types);
+}
+
+LogicalResult ConvIntegerOp::inferReturnTypes(MLIRContext *ctx,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  if (failed(verifyIntegerOperands(
+          loc, {adaptor.getX(), adaptor.getW(), adaptor.getXZeroPoint(),
+                adaptor.getWZeroPoint()})))
+    return failure();
+  return inferConvLike(loc, adaptor.getX(), adaptor.getW(), Value(), adaptor,
+                       IntegerType::get(ctx, 32), types);
+}
+
+LogicalResult QLinearMatMulOp::inferReturnTypes(MLIRContext *,
+                                                std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &types) {
+  if (failed(verifyIntegerOperands(
+          loc, {adaptor.getA(), adaptor.getB(), adaptor.getAZeroPoint(),
+                adaptor.getBZeroPoint(), adaptor.getYZeroPoint()})))
+    return failure();
+  for (Value s : {adaptor.getAScale(), adaptor.getBScale(), adaptor.getYScale()})
+    if (!isa<FloatType>(elementTypeOf(s)))
+      return emitOptionalError(loc, "scales must be float tensors");
+  return inferMatMulLike(loc, adaptor.getA(), adaptor.getB(),
+                         elementTypeOf(adaptor.getYZeroPoint()), types);
+}
+
+LogicalResult QLinearConvOp::inferReturnTypes(MLIRContext *,
+                                              std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &types) {
+  if (failed(verifyIntegerOperands(
+          loc, {adaptor.getX(), adaptor.getW(), adaptor.getXZeroPoint(),
+                adaptor.getWZeroPoint(), adaptor.getYZeroPoint()})))
+    return failure();
+  for (Value s : {adaptor.getXScale(), adaptor.getWScale(), adaptor.getYScale()})
+    if (!isa<FloatType>(elementTypeOf(s)))
+      return emitOptionalError(loc, "scales must be float tensors");
+  if (!isNone(adaptor.getB()) && !elementTypeOf(adaptor.getB()).isSignlessInteger(32))
+    return emitOptionalError(loc, "the bias must be int32");
+  return inferConvLike(loc, adaptor.getX(), adaptor.getW(), adaptor.getB(),
+                       adaptor, elementTypeOf(adaptor.getYZeroPoint()), types);
 }
 
 LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,

@@ -512,6 +512,89 @@ def Graph_GemmOp : Graph_Op<"gemm"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Quantization (ONNX semantics: round half to even, saturation to the
+// integer type, per-tensor or per-axis scales and zero points). The
+// integer products accumulate in i32. graph-expand-quantized rewrites them
+// into primitive graph ops before lowering.
+//===----------------------------------------------------------------------===//
+
+// Convolution attributes shared by ConvInteger and QLinearConv.
+defvar Graph_ConvAttrs = (ins
+    DefaultValuedAttr<StrAttr, "\"NOTSET\"">:$auto_pad,
+    OptionalAttr<I64ArrayAttr>:$dilations,
+    DefaultValuedAttr<I64Attr, "1">:$group,
+    OptionalAttr<I64ArrayAttr>:$kernel_shape,
+    OptionalAttr<I64ArrayAttr>:$pads,
+    OptionalAttr<I64ArrayAttr>:$strides);
+
+def Graph_QuantizeLinearOp : Graph_Op<"quantize_linear"> {
+  let summary = "saturate(round_half_even(x / y_scale) + y_zero_point).";
+  let description = [{
+    The result has the zero point's element type (ui8 without one).
+    `axis` selects the dim a 1-D scale and zero point run along.
+  }];
+  let arguments = (ins Graph_Tensor:$x, Graph_Tensor:$y_scale,
+                   Graph_TensorOrNone:$y_zero_point,
+                   DefaultValuedAttr<I64Attr, "1">:$axis,
+                   DefaultValuedAttr<I64Attr, "1">:$saturate,
+                   DefaultValuedAttr<I64Attr, "0">:$block_size);
+  let results = (outs Graph_Tensor:$y);
+}
+
+def Graph_DequantizeLinearOp : Graph_Op<"dequantize_linear"> {
+  let summary = "(x - x_zero_point) * x_scale, in the scale's type.";
+  let arguments = (ins Graph_Tensor:$x, Graph_Tensor:$x_scale,
+                   Graph_TensorOrNone:$x_zero_point,
+                   DefaultValuedAttr<I64Attr, "1">:$axis,
+                   DefaultValuedAttr<I64Attr, "0">:$block_size);
+  let results = (outs Graph_Tensor:$y);
+}
+
+def Graph_DynamicQuantizeLinearOp : Graph_Op<"dynamic_quantize_linear"> {
+  let summary = "x to ui8 with a scale and zero point from x's range.";
+  let arguments = (ins Graph_Tensor:$x);
+  let results = (outs Graph_Tensor:$y, Graph_Tensor:$y_scale,
+                 Graph_Tensor:$y_zero_point);
+}
+
+def Graph_MatMulIntegerOp : Graph_Op<"matmul_integer"> {
+  let summary = "(A - a_zero_point) x (B - b_zero_point) in i32.";
+  let arguments = (ins Graph_Tensor:$A, Graph_Tensor:$B,
+                   Graph_TensorOrNone:$a_zero_point,
+                   Graph_TensorOrNone:$b_zero_point);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_ConvIntegerOp : Graph_Op<"conv_integer"> {
+  let summary = "Convolution of (x - x_zero_point) and (w - w_zero_point) in i32.";
+  let arguments = !con((ins Graph_Tensor:$x, Graph_Tensor:$w,
+                            Graph_TensorOrNone:$x_zero_point,
+                            Graph_TensorOrNone:$w_zero_point),
+                       Graph_ConvAttrs);
+  let results = (outs Graph_Tensor:$y);
+}
+
+def Graph_QLinearMatMulOp : Graph_Op<"qlinear_matmul"> {
+  let summary = "Quantized MatMul: the i32 product requantized to y's scale.";
+  let arguments = (ins Graph_Tensor:$a, Graph_Tensor:$a_scale,
+                   Graph_Tensor:$a_zero_point, Graph_Tensor:$b,
+                   Graph_Tensor:$b_scale, Graph_Tensor:$b_zero_point,
+                   Graph_Tensor:$y_scale, Graph_Tensor:$y_zero_point);
+  let results = (outs Graph_Tensor:$y);
+}
+
+def Graph_QLinearConvOp : Graph_Op<"qlinear_conv"> {
+  let summary = "Quantized Conv: i32 accumulation plus an i32 bias, requantized.";
+  let arguments = !con((ins Graph_Tensor:$x, Graph_Tensor:$x_scale,
+                            Graph_Tensor:$x_zero_point, Graph_Tensor:$w,
+                            Graph_Tensor:$w_scale, Graph_Tensor:$w_zero_point,
+                            Graph_Tensor:$y_scale, Graph_Tensor:$y_zero_point,
+                            Graph_TensorOrNone:$B),
+                       Graph_ConvAttrs);
+  let results = (outs Graph_Tensor:$y);
+}
+
+//===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
 

@@ -21,4 +21,26 @@ def GraphInferShapesPass : Pass<"graph-infer-shapes", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::mnemo::graph::GraphDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Quantization
+//===----------------------------------------------------------------------===//
+
+def GraphExpandQuantizedPass
+    : Pass<"graph-expand-quantized", "::mlir::func::FuncOp"> {
+  let summary = "Rewrites the ONNX quantization ops into primitive graph ops.";
+  let description = [{
+    QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger,
+    ConvInteger, QLinearMatMul and QLinearConv become the graph ops their
+    ONNX definitions are written in (the way ONNX function bodies expand):
+    integer operands widen to i32 and have their zero points subtracted,
+    products and convolutions accumulate in i32, an i32 bias is added, and
+    requantization multiplies by the combined scale, rounds half to even,
+    adds the zero point and saturates to the 8-bit type before the cast.
+    Per-axis scales and zero points are reshaped to broadcast along their
+    axis. Every integer step is exact; only the scale products are float,
+    as in ONNX's reference.
+  }];
+  let dependentDialects = ["::mnemo::graph::GraphDialect"];
+}
+
 #endif // MNEMO_DIALECT_GRAPH_TRANSFORMS_PASSES_TD

@@ -1,0 +1,315 @@
+//===- ExpandQuantized.cpp - graph-expand-quantized pass ------------------===//
+//
+// The ONNX quantization ops as the primitive graph ops of their
+// definitions. Integer arithmetic stays integer (i32 accumulation); the
+// float steps are those of the ONNX reference: x / scale, and the combined
+// requantization scale (a_scale * b_scale / y_scale) times the i32 result,
+// rounded half to even, offset by the zero point and saturated.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Dialect/Graph/Transforms/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mnemo::graph {
+#define GEN_PASS_DEF_GRAPHEXPANDQUANTIZEDPASS
+#include "mnemo/Dialect/Graph/Transforms/Passes.h.inc"
+} // namespace mnemo::graph
+
+using namespace mlir;
+namespace g = mnemo::graph;
+
+namespace {
+
+/// Builds graph ops with inferred result types at one location.
+struct Expander {
+  PatternRewriter &b;
+  Location loc;
+  /// Set when a built op could not be typed (its shape function said why);
+  /// the pattern then fails and leaves the quantization op in place.
+  bool failed = false;
+
+  /// The op created first (so its default-valued attributes are set, which
+  /// ODS's inferring builder does not do), then typed by its shape function.
+  template <typename OpTy>
+  Value op(ValueRange operands, ArrayRef<NamedAttribute> attrs = {}) {
+    OperationState state(loc, OpTy::getOperationName());
+    state.addOperands(operands);
+    state.addAttributes(attrs);
+    state.addTypes(UnrankedTensorType::get(b.getF32Type()));
+    Operation *created = b.create(state);
+    SmallVector<Type> types;
+    if (mlir::failed(g::inferResultTypes(created, types)) || types.size() != 1) {
+      if (!failed)
+        emitError(loc) << "cannot build " << OpTy::getOperationName()
+                       << " for this quantization op (operand shapes)";
+      failed = true;
+      return created->getResult(0);
+    }
+    created->getResult(0).setType(types[0]);
+    return created->getResult(0);
+  }
+
+  Value none() { return g::NoneOp::create(b, loc); }
+
+  Value constant(Type elt, double v) {
+    auto t = RankedTensorType::get({}, elt);
+    Attribute a = isa<FloatType>(elt)
+                      ? (Attribute)FloatAttr::get(elt, v)
+                      : (Attribute)IntegerAttr::get(elt, (int64_t)v);
+    return g::ConstantOp::create(b, loc, DenseElementsAttr::get(t, a));
+  }
+
+  Value cast(Value v, Type elt) {
+    if (g::elementTypeOf(v) == elt)
+      return v;
+    return op<g::CastOp>(v, b.getNamedAttr("to", TypeAttr::get(elt)));
+  }
+
+  /// A scalar or 1-D quantization parameter, shaped to broadcast against a
+  /// rank-`rank` tensor along `axis` ([n] -> [1, .., n, .., 1]).
+  Value alongAxis(Value p, int64_t rank, int64_t axis) {
+    auto t = dyn_cast<RankedTensorType>(p.getType());
+    if (!t || t.getRank() != 1 || rank <= 1 || axis == rank - 1)
+      return p;
+    if (axis < 0)
+      axis += rank;
+    SmallVector<int64_t> shape(rank, 1);
+    shape[axis] = -1;
+    auto st = RankedTensorType::get({rank}, b.getI64Type());
+    Value s = g::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(st, ArrayRef<int64_t>(shape)));
+    return op<g::ReshapeOp>({p, s});
+  }
+
+  /// An integer tensor widened to i32 minus its zero point (none: 0).
+  Value centered(Value x, Value zp) {
+    Value wide = cast(x, b.getI32Type());
+    if (g::isNone(zp))
+      return wide;
+    return op<g::SubOp>({wide, cast(zp, b.getI32Type())});
+  }
+
+  /// saturate(round_half_even(v) + zp) into zp's 8-bit type; v is float.
+  Value requantize(Value v, Value zp, Type outElt) {
+    Type f = g::elementTypeOf(v);
+    Value r = op<g::RoundOp>(v);
+    if (!g::isNone(zp))
+      r = op<g::AddOp>({r, cast(zp, f)});
+    bool isUnsigned = outElt.isUnsignedInteger();
+    r = op<g::ClipOp>({r, constant(f, isUnsigned ? 0 : -128),
+                       constant(f, isUnsigned ? 255 : 127)});
+    return cast(r, outElt);
+  }
+
+  int64_t rankOf(Value v) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    return t ? t.getRank() : -1;
+  }
+};
+
+Type outputElt(Operation *op) {
+  return cast<ShapedType>(op->getResult(0).getType()).getElementType();
+}
+
+struct QuantizeLinear : OpRewritePattern<g::QuantizeLinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(g::QuantizeLinearOp q,
+                                PatternRewriter &b) const override {
+    Expander e{b, q.getLoc()};
+    int64_t rank = e.rankOf(q.getX());
+    if (rank < 0)
+      return b.notifyMatchFailure(q, "unranked input");
+    Type f = b.getF32Type();
+    Value x = e.cast(q.getX(), f);
+    Value scale = e.cast(e.alongAxis(q.getYScale(), rank, q.getAxis()), f);
+    Value zp = g::isNone(q.getYZeroPoint())
+                   ? q.getYZeroPoint()
+                   : e.alongAxis(q.getYZeroPoint(), rank, q.getAxis());
+    Value result = e.requantize(e.op<g::DivOp>({x, scale}), zp, outputElt(q));
+    if (e.failed)
+      return b.notifyMatchFailure(q, "a part could not be typed");
+    b.replaceOp(q, result);
+    return success();
+  }
+};
+
+struct DequantizeLinear : OpRewritePattern<g::DequantizeLinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(g::DequantizeLinearOp d,
+                                PatternRewriter &b) const override {
+    Expander e{b, d.getLoc()};
+    int64_t rank = e.rankOf(d.getX());
+    if (rank < 0)
+      return b.notifyMatchFailure(d, "unranked input");
+    Value zp = g::isNone(d.getXZeroPoint())
+                   ? d.getXZeroPoint()
+                   : e.alongAxis(d.getXZeroPoint(), rank, d.getAxis());
+    Type f = outputElt(d);
+    Value v = e.cast(e.centered(d.getX(), zp), f);
+    Value scale = e.alongAxis(d.getXScale(), rank, d.getAxis());
+    Value result = e.op<g::MulOp>({v, scale});
+    if (e.failed)
+      return b.notifyMatchFailure(d, "a part could not be typed");
+    b.replaceOp(d, result);
+    return success();
+  }
+};
+
+struct DynamicQuantizeLinear : OpRewritePattern<g::DynamicQuantizeLinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(g::DynamicQuantizeLinearOp d,
+                                PatternRewriter &b) const override {
+    Expander e{b, d.getLoc()};
+    Type f = b.getF32Type(), u8 = outputElt(d);
+    Value x = d.getX(), zero = e.constant(f, 0);
+    auto keep0 = b.getNamedAttr("keepdims", b.getI64IntegerAttr(0));
+    // The range always includes 0 (ONNX: min(0, min(x)), max(0, max(x))).
+    Value lo = e.op<g::MinOp>(
+        {e.op<g::ReduceMinOp>({x, e.none()}, keep0), zero});
+    Value hi = e.op<g::MaxOp>(
+        {e.op<g::ReduceMaxOp>({x, e.none()}, keep0), zero});
+    Value scale =
+        e.op<g::DivOp>({e.op<g::SubOp>({hi, lo}), e.constant(f, 255)});
+    // zero point = saturate(round(0 - lo / scale)).
+    Value zp = e.requantize(
+        e.op<g::SubOp>({zero, e.op<g::DivOp>({lo, scale})}), e.none(), u8);
+    Value y = e.requantize(e.op<g::DivOp>({x, scale}), zp, u8);
+    if (e.failed)
+      return b.notifyMatchFailure(d, "a part could not be typed");
+    b.replaceOp(d, {y, scale, zp});
+    return success();
+  }
+};
+
+/// (A - a_zp) x (B - b_zp) in i32; a per-row a_zp [M] runs along A's rows.
+Value integerMatMul(Expander &e, Value a, Value b, Value azp, Value bzp) {
+  int64_t ra = e.rankOf(a);
+  if (!g::isNone(azp) && ra >= 2)
+    azp = e.alongAxis(azp, ra, ra - 2);
+  return e.op<g::MatMulOp>({e.centered(a, azp), e.centered(b, bzp)});
+}
+
+/// Conv of (x - x_zp) and (w - w_zp) in i32 with `conv`'s attributes; a
+/// per-channel w_zp [M] runs along W's output channels. Padding with 0
+/// after the subtraction is padding x with its zero point, as ONNX does.
+Value integerConv(Expander &e, Operation *conv, Value x, Value w, Value xzp,
+                  Value wzp, Value bias) {
+  int64_t rw = e.rankOf(w);
+  if (!g::isNone(wzp) && rw >= 1)
+    wzp = e.alongAxis(wzp, rw, 0);
+  SmallVector<NamedAttribute> attrs;
+  for (StringRef n : {"auto_pad", "dilations", "group", "kernel_shape", "pads",
+                      "strides"})
+    if (Attribute a = conv->getAttr(n))
+      attrs.push_back(e.b.getNamedAttr(n, a));
+  return e.op<g::ConvOp>({e.centered(x, xzp), e.centered(w, wzp), bias},
+                         attrs);
+}
+
+struct MatMulInteger : OpRewritePattern<g::MatMulIntegerOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(g::MatMulIntegerOp m,
+                                PatternRewriter &b) const override {
+    Expander e{b, m.getLoc()};
+    Value result = integerMatMul(e, m.getA(), m.getB(), m.getAZeroPoint(),
+                                 m.getBZeroPoint());
+    if (e.failed)
+      return b.notifyMatchFailure(m, "a part could not be typed");
+    b.replaceOp(m, result);
+    return success();
+  }
+};
+
+struct ConvInteger : OpRewritePattern<g::ConvIntegerOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(g::ConvIntegerOp c,
+                                PatternRewriter &b) const override {
+    Expander e{b, c.getLoc()};
+    Value result = integerConv(e, c, c.getX(), c.getW(), c.getXZeroPoint(),
+                               c.getWZeroPoint(), e.none());
+    if (e.failed)
+      return b.notifyMatchFailure(c, "a part could not be typed");
+    b.replaceOp(c, result);
+    return success();
+  }
+};
+
+/// i32 `acc` * (s1 * s2 / y_scale) requantized to y's type; `s2` may be
+/// per output channel (shaped to broadcast against acc).
+Value requantizeProduct(Expander &e, Value acc, Value s1, Value s2,
+                        Value yScale, Value yZp, Type outElt) {
+  Type f = e.b.getF32Type();
+  Value mult = e.op<g::DivOp>(
+      {e.op<g::MulOp>({e.cast(s1, f), e.cast(s2, f)}), e.cast(yScale, f)});
+  return e.requantize(e.op<g::MulOp>({e.cast(acc, f), mult}), yZp, outElt);
+}
+
+struct QLinearMatMul : OpRewritePattern<g::QLinearMatMulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(g::QLinearMatMulOp m,
+                                PatternRewriter &b) const override {
+    Expander e{b, m.getLoc()};
+    Value acc = integerMatMul(e, m.getA(), m.getB(), m.getAZeroPoint(),
+                              m.getBZeroPoint());
+    // a's scale may be per row, b's per column (the last dim).
+    int64_t ra = e.rankOf(m.getA());
+    Value as = ra >= 2 ? e.alongAxis(m.getAScale(), ra, ra - 2) : m.getAScale();
+    Value result = requantizeProduct(e, acc, as, m.getBScale(), m.getYScale(),
+                                     m.getYZeroPoint(), outputElt(m));
+    if (e.failed)
+      return b.notifyMatchFailure(m, "a part could not be typed");
+    b.replaceOp(m, result);
+    return success();
+  }
+};
+
+struct QLinearConv : OpRewritePattern<g::QLinearConvOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(g::QLinearConvOp c,
+                                PatternRewriter &b) const override {
+    Expander e{b, c.getLoc()};
+    Value acc = integerConv(e, c, c.getX(), c.getW(), c.getXZeroPoint(),
+                            c.getWZeroPoint(), c.getB());
+    int64_t rank = e.rankOf(c.getX());
+    Value ws = rank > 0 ? e.alongAxis(c.getWScale(), rank, 1) : c.getWScale();
+    Value result = requantizeProduct(e, acc, c.getXScale(), ws, c.getYScale(),
+                                     c.getYZeroPoint(), outputElt(c));
+    if (e.failed)
+      return b.notifyMatchFailure(c, "a part could not be typed");
+    b.replaceOp(c, result);
+    return success();
+  }
+};
+
+struct GraphExpandQuantizedPass
+    : public mnemo::graph::impl::GraphExpandQuantizedPassBase<
+          GraphExpandQuantizedPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
+                 MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv>(
+        &getContext());
+    // Only the quantization ops are rewritten (no folding here).
+    GreedyRewriteConfig config;
+    config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
+    config.enableFolding(false);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
+                                     config)))
+      return signalPassFailure();
+    // A quantization op left (an unranked operand) cannot lower.
+    getOperation().walk([&](Operation *op) {
+      if (isa<g::QuantizeLinearOp, g::DequantizeLinearOp,
+              g::DynamicQuantizeLinearOp, g::MatMulIntegerOp, g::ConvIntegerOp,
+              g::QLinearMatMulOp, g::QLinearConvOp>(op)) {
+        op->emitError("cannot expand this quantization op: its operands' "
+                      "ranks are unknown");
+        signalPassFailure();
+      }
+    });
+  }
+};
+
+} // namespace
