@@ -47,8 +47,9 @@ void addText(OpPassManager &pm, StringRef text) {
 void buildGraphToLinalgPipeline(OpPassManager &pm, bool fuseAttention,
                                 int64_t sramBudget) {
   pm.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
-  // Quantization ops as integer graph arithmetic (the memory passes that
-  // run before this see them whole).
+  // QDQ layers as integer ops, then every quantization op as integer
+  // graph arithmetic.
+  pm.addNestedPass<func::FuncOp>(graph::createGraphFoldQDQPass());
   pm.addNestedPass<func::FuncOp>(graph::createGraphExpandQuantizedPass());
   if (fuseAttention) {
     FuseAttentionPassOptions attention;

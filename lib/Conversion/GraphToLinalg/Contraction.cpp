@@ -340,6 +340,87 @@ Value padSpatial(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> lo,
   return tensor::PadOp::create(b, loc, padType, x, lf, hf, value);
 }
 
+/// A grouped N-d convolution of the padded `x` and `w` into `init` as one
+/// linalg.generic over (n, g, m, o_1..o_s, c, k_1..k_s). `perChannel`
+/// values ([M], one per output channel) are read at the output channel
+/// after x and w; `body` gets (x, w, per-channel..., acc) and returns the
+/// new accumulator.
+Value groupedConvGeneric(OpBuilder &rw, Location loc, Value x, Value w,
+                         Value init, RankedTensorType outType,
+                         ArrayRef<OpFoldResult> outSizes,
+                         ArrayRef<int64_t> strides, ArrayRef<int64_t> dil,
+                         int64_t group, ValueRange perChannel, BodyFn body) {
+  MLIRContext *ctx = rw.getContext();
+  auto wT = cast<RankedTensorType>(w.getType());
+  int64_t sp = wT.getRank() - 2;
+  SmallVector<int64_t> kernel(wT.getShape().drop_front(2));
+  int64_t cOut = wT.getDimSize(0), cg = wT.getDimSize(1), mg = cOut / group;
+  Type elt = outType.getElementType();
+  auto xP = cast<RankedTensorType>(x.getType());
+  SmallVector<int64_t> xg = {xP.getDimSize(0), group, cg};
+  xg.append(xP.getShape().begin() + 2, xP.getShape().end());
+  SmallVector<OpFoldResult> xgSizes = mixedSizes(rw, loc, x);
+  xgSizes.erase(xgSizes.begin() + 1);
+  xgSizes.insert(xgSizes.begin() + 1,
+                 {rw.getIndexAttr(group), rw.getIndexAttr(cg)});
+  auto spatial = [&](int64_t first) {
+    SmallVector<ReassociationIndices> re;
+    for (int64_t i = 0; i < sp; ++i)
+      re.push_back({first + i});
+    return re;
+  };
+  SmallVector<ReassociationIndices> xre = {{0}, {1, 2}};
+  xre.append(spatial(3));
+  Value xG = tensor::ExpandShapeOp::create(
+      rw, loc, RankedTensorType::get(xg, xP.getElementType()), x, xre,
+      xgSizes);
+  SmallVector<int64_t> wg = {group, mg, cg};
+  wg.append(kernel.begin(), kernel.end());
+  SmallVector<ReassociationIndices> wre = {{0, 1}, {2}};
+  wre.append(spatial(3));
+  SmallVector<OpFoldResult> wgSizes;
+  for (int64_t v : wg)
+    wgSizes.push_back(rw.getIndexAttr(v));
+  Value wG = tensor::ExpandShapeOp::create(
+      rw, loc, RankedTensorType::get(wg, wT.getElementType()), w, wre,
+      wgSizes);
+  SmallVector<int64_t> og = {outType.getDimSize(0), group, mg};
+  og.append(outType.getShape().begin() + 2, outType.getShape().end());
+  SmallVector<OpFoldResult> ogSizes = {outSizes[0], rw.getIndexAttr(group),
+                                       rw.getIndexAttr(mg)};
+  ogSizes.append(outSizes.begin() + 2, outSizes.end());
+  SmallVector<ReassociationIndices> ore = {{0}, {1, 2}};
+  ore.append(spatial(3));
+  Value initG = tensor::ExpandShapeOp::create(
+      rw, loc, RankedTensorType::get(og, elt), init, ore, ogSizes);
+  int64_t loops = 3 + 2 * sp + 1;
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+  SmallVector<AffineExpr> xe = {d(0), d(1), d(3 + sp)},
+                          we = {d(1), d(2), d(3 + sp)}, oe = {d(0), d(1), d(2)};
+  for (int64_t i = 0; i < sp; ++i) {
+    xe.push_back(d(3 + i) * strides[i] + d(4 + sp + i) * dil[i]);
+    we.push_back(d(4 + sp + i));
+    oe.push_back(d(3 + i));
+  }
+  SmallVector<Value> ins = {xG, wG};
+  SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, xe, ctx),
+                                 AffineMap::get(loops, 0, we, ctx)};
+  for (Value pc : perChannel) {
+    auto t = cast<RankedTensorType>(pc.getType());
+    ins.push_back(tensor::ExpandShapeOp::create(
+        rw, loc, RankedTensorType::get({group, mg}, t.getElementType()), pc,
+        SmallVector<ReassociationIndices>{{0, 1}},
+        SmallVector<OpFoldResult>{rw.getIndexAttr(group), rw.getIndexAttr(mg)}));
+    maps.push_back(AffineMap::get(loops, 0, {d(1), d(2)}, ctx));
+  }
+  maps.push_back(AffineMap::get(loops, 0, oe, ctx));
+  SmallVector<utils::IteratorType> iters(loops, utils::IteratorType::parallel);
+  for (int64_t i = 3 + sp; i < loops; ++i)
+    iters[i] = utils::IteratorType::reduction;
+  Value r = buildGeneric(rw, loc, ins, initG, maps, iters, body);
+  return tensor::CollapseShapeOp::create(rw, loc, outType, r, ore);
+}
+
 } // namespace mnemo::lowering
 
 namespace {
@@ -350,7 +431,6 @@ struct ConvPattern : GraphPattern<g::ConvOp> {
   matchAndRewrite(g::ConvOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rw) const override {
     Location loc = op.getLoc();
-    MLIRContext *ctx = rw.getContext();
     RankedTensorType outType = resultType(op);
     auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
     auto wT = dyn_cast<RankedTensorType>(adaptor.getW().getType());
@@ -410,68 +490,91 @@ struct ConvPattern : GraphPattern<g::ConvOp> {
                    ValueRange{init}, i64s(strides), i64s(dil))
                    .getResult(0);
     } else {
-      // Grouped N-d convolution as a generic over
-      // (n, g, m, o_1..o_s, c, k_1..k_s).
-      int64_t cg = cIn / group, mg = cOut / group;
-      auto xP = cast<RankedTensorType>(x.getType());
-      SmallVector<int64_t> xg = {xP.getDimSize(0), group, cg};
-      xg.append(xP.getShape().begin() + 2, xP.getShape().end());
-      SmallVector<OpFoldResult> xgSizes = mixedSizes(rw, loc, x);
-      xgSizes.erase(xgSizes.begin() + 1);
-      xgSizes.insert(xgSizes.begin() + 1,
-                     {rw.getIndexAttr(group), rw.getIndexAttr(cg)});
-      Value xG = tensor::ExpandShapeOp::create(
-          rw, loc, RankedTensorType::get(xg, elt), x,
-          [&] {
-            SmallVector<ReassociationIndices> re = {{0}, {1, 2}};
-            for (int64_t i = 0; i < sp; ++i)
-              re.push_back({i + 3});
-            return re;
-          }(),
-          xgSizes);
-      SmallVector<int64_t> wg = {group, mg, cg};
-      wg.append(kernel.begin(), kernel.end());
-      SmallVector<ReassociationIndices> wre = {{0, 1}, {2}};
-      for (int64_t i = 0; i < sp; ++i)
-        wre.push_back({i + 3});
-      Value wG = tensor::ExpandShapeOp::create(
-          rw, loc, RankedTensorType::get(wg, elt), w, wre,
-          [&] {
-            SmallVector<OpFoldResult> s;
-            for (int64_t v : wg)
-              s.push_back(rw.getIndexAttr(v));
-            return s;
-          }());
-      SmallVector<int64_t> og = {outType.getDimSize(0), group, mg};
-      og.append(outType.getShape().begin() + 2, outType.getShape().end());
-      SmallVector<OpFoldResult> ogSizes = {outSizes[0], rw.getIndexAttr(group),
-                                           rw.getIndexAttr(mg)};
-      ogSizes.append(outSizes.begin() + 2, outSizes.end());
-      SmallVector<ReassociationIndices> ore = {{0}, {1, 2}};
-      for (int64_t i = 0; i < sp; ++i)
-        ore.push_back({i + 3});
-      Value initG = tensor::ExpandShapeOp::create(
-          rw, loc, RankedTensorType::get(og, elt), init, ore, ogSizes);
-      int64_t loops = 3 + 2 * sp + 1;
-      auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-      SmallVector<AffineExpr> xe = {d(0), d(1), d(3 + sp)}, we = {d(1), d(2), d(3 + sp)},
-                              oe = {d(0), d(1), d(2)};
-      for (int64_t i = 0; i < sp; ++i) {
-        xe.push_back(d(3 + i) * strides[i] + d(4 + sp + i) * dil[i]);
-        we.push_back(d(4 + sp + i));
-        oe.push_back(d(3 + i));
-      }
-      SmallVector<utils::IteratorType> iters(loops,
-                                             utils::IteratorType::parallel);
-      for (int64_t i = 3 + sp; i < loops; ++i)
-        iters[i] = utils::IteratorType::reduction;
-      Value r = genericContraction(rw, loc, xG, wG, initG,
-                                   {AffineMap::get(loops, 0, xe, ctx),
-                                    AffineMap::get(loops, 0, we, ctx),
-                                    AffineMap::get(loops, 0, oe, ctx)},
-                                   iters);
-      result = tensor::CollapseShapeOp::create(rw, loc, outType, r, ore);
+      result = groupedConvGeneric(
+          rw, loc, x, w, init, outType, outSizes, strides, dil, group, {},
+          [](OpBuilder &b, Location l, ValueRange a) {
+            Type acc = a[2].getType();
+            Value xv = a[0], wv = a[1];
+            if (xv.getType() != acc)
+              xv = castScalar(b, l, xv, xv.getType(), acc);
+            if (wv.getType() != acc)
+              wv = castScalar(b, l, wv, wv.getType(), acc);
+            return mulAdd(b, l, xv, wv, a[2]);
+          });
     }
+    rw.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// ConvInteger: (x - x_zp) * (w - w_zp) accumulated in i32, read from the
+/// 8-bit tensors themselves (widened in the loop body, so no wider copy of
+/// the activations exists). x is padded with its zero point, which the
+/// subtraction turns into 0; w's zero point may be per output channel.
+struct ConvIntegerPattern : GraphPattern<g::ConvIntegerOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::ConvIntegerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    RankedTensorType outType = resultType(op);
+    auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+    auto wT = dyn_cast<RankedTensorType>(adaptor.getW().getType());
+    if (!outType || !xT || !wT || !wT.hasStaticShape())
+      return rw.notifyMatchFailure(op, "needs ranked input and static weights");
+    for (int64_t d = 1; d < outType.getRank(); ++d)
+      if (outType.isDynamicDim(d))
+        return rw.notifyMatchFailure(op, "dynamic channel or spatial dims");
+    int64_t sp = xT.getRank() - 2;
+    SmallVector<int64_t> kernel(wT.getShape().drop_front(2));
+    auto strides = intsOr(op.getStrides(), sp, 1);
+    auto dil = intsOr(op.getDilations(), sp, 1);
+    auto pads = resolvePads(xT, kernel, strides, dil, op.getPads(),
+                            op.getAutoPad());
+    if (failed(pads))
+      return rw.notifyMatchFailure(op, "cannot resolve pads");
+    Type i32 = outType.getElementType();
+    Type xElt = origElt(op.getX()), wElt = origElt(op.getW());
+    // A zero point as a scalar of the tensor's own (signless) type.
+    auto zeroPoint = [&](Value orig, Value conv) -> Value {
+      if (g::isNone(orig))
+        return scalarConst(rw, loc, xT.getElementType(), 0);
+      auto t = cast<RankedTensorType>(conv.getType());
+      SmallVector<Value> idx(t.getRank(),
+                             arith::ConstantIndexOp::create(rw, loc, 0));
+      return tensor::ExtractOp::create(rw, loc, conv, idx);
+    };
+    Value xz = zeroPoint(op.getXZeroPoint(), adaptor.getXZeroPoint());
+    Value x = padSpatial(rw, loc, adaptor.getX(), pads->first, pads->second, xz);
+    Value xz32 = castScalar(rw, loc, xz, xElt, i32);
+    // w's zero point: one value, or one per output channel.
+    SmallVector<Value> perChannel;
+    Value wz32;
+    auto wzT = dyn_cast<RankedTensorType>(adaptor.getWZeroPoint().getType());
+    if (wzT && wzT.hasStaticShape() && wzT.getNumElements() > 1)
+      perChannel.push_back(adaptor.getWZeroPoint());
+    else
+      wz32 = castScalar(rw, loc,
+                        zeroPoint(op.getWZeroPoint(), adaptor.getWZeroPoint()),
+                        wElt, i32);
+    SmallVector<OpFoldResult> outSizes = {
+        tensor::getMixedSize(rw, loc, adaptor.getX(), 0)};
+    for (int64_t d = 1; d < outType.getRank(); ++d)
+      outSizes.push_back(rw.getIndexAttr(outType.getDimSize(d)));
+    Value init =
+        filledTensor(rw, loc, outType, outSizes, scalarConst(rw, loc, i32, 0));
+    Value result = groupedConvGeneric(
+        rw, loc, x, adaptor.getW(), init, outType, outSizes, strides, dil,
+        op.getGroup(), perChannel,
+        [&](OpBuilder &b, Location l, ValueRange a) {
+          Value xv = arith::SubIOp::create(
+              b, l, castScalar(b, l, a[0], xElt, i32), xz32);
+          Value wz = wz32 ? wz32 : castScalar(b, l, a[2], wElt, i32);
+          Value wv = arith::SubIOp::create(
+              b, l, castScalar(b, l, a[1], wElt, i32), wz);
+          return arith::AddIOp::create(b, l, a.back(),
+                                       arith::MulIOp::create(b, l, xv, wv));
+        });
     rw.replaceOp(op, result);
     return success();
   }
@@ -481,5 +584,6 @@ struct ConvPattern : GraphPattern<g::ConvOp> {
 
 void mnemo::populateGraphContractionToLinalgPatterns(const TypeConverter &tc,
                                                      RewritePatternSet &p) {
-  p.add<MatMulPattern, GemmPattern, ConvPattern>(tc, p.getContext());
+  p.add<MatMulPattern, GemmPattern, ConvPattern, ConvIntegerPattern>(
+      tc, p.getContext());
 }

@@ -48,11 +48,13 @@ func.func @matmul_integer(%a: tensor<4x16xi8>, %b: tensor<16x8xui8>, %azp: tenso
   return %y : tensor<4x8xi32>
 }
 
-// QLinearConv: an i32 convolution with the i32 bias, then acc * (x_scale *
-// w_scale / y_scale) per output channel, requantized to uint8.
+// QLinearConv: ConvInteger on the 8-bit tensors (lowered directly), then
+// acc * (x_scale * w_scale / y_scale) per output channel, requantized.
 // ONNX-LABEL: func.func @main_graph
-// ONNX: %[[CONV:.*]] = graph.conv {{.*}} : (tensor<1x1x7x7xi32>, tensor<1x1x1x1xi32>, none) -> tensor<1x1x7x7xi32>
-// ONNX: %[[MULT:.*]] = graph.div
+// ONNX: %[[CONV:.*]] = graph.conv_integer %arg0, %arg3, %arg2, %arg5 : (tensor<1x1x7x7xui8>, tensor<1x1x1x1xui8>, tensor<ui8>, tensor<1xui8>) -> tensor<1x1x7x7xi32>
+// ONNX: %[[WS:.*]] = graph.reshape %arg4
+// ONNX: %[[XW:.*]] = graph.mul %arg1, %[[WS]]
+// ONNX: %[[MULT:.*]] = graph.div %[[XW]], %arg6
 // ONNX: %[[ACC:.*]] = graph.cast %[[CONV]] {to = f32}
 // ONNX: graph.mul %[[ACC]], %[[MULT]]
 // ONNX: graph.round

@@ -192,21 +192,19 @@ Value integerMatMul(Expander &e, Value a, Value b, Value azp, Value bzp) {
   return e.op<g::MatMulOp>({e.centered(a, azp), e.centered(b, bzp)});
 }
 
-/// Conv of (x - x_zp) and (w - w_zp) in i32 with `conv`'s attributes; a
-/// per-channel w_zp [M] runs along W's output channels. Padding with 0
-/// after the subtraction is padding x with its zero point, as ONNX does.
+/// ConvInteger of x and w with `conv`'s attributes (lowered directly from
+/// the 8-bit tensors), plus an i32 `bias` per output channel.
 Value integerConv(Expander &e, Operation *conv, Value x, Value w, Value xzp,
                   Value wzp, Value bias) {
-  int64_t rw = e.rankOf(w);
-  if (!g::isNone(wzp) && rw >= 1)
-    wzp = e.alongAxis(wzp, rw, 0);
   SmallVector<NamedAttribute> attrs;
   for (StringRef n : {"auto_pad", "dilations", "group", "kernel_shape", "pads",
                       "strides"})
     if (Attribute a = conv->getAttr(n))
       attrs.push_back(e.b.getNamedAttr(n, a));
-  return e.op<g::ConvOp>({e.centered(x, xzp), e.centered(w, wzp), bias},
-                         attrs);
+  Value acc = e.op<g::ConvIntegerOp>({x, w, xzp, wzp}, attrs);
+  if (g::isNone(bias))
+    return acc;
+  return e.op<g::AddOp>({acc, e.alongAxis(bias, e.rankOf(acc), 1)});
 }
 
 struct MatMulInteger : OpRewritePattern<g::MatMulIntegerOp> {
@@ -219,20 +217,6 @@ struct MatMulInteger : OpRewritePattern<g::MatMulIntegerOp> {
     if (e.failed)
       return b.notifyMatchFailure(m, "a part could not be typed");
     b.replaceOp(m, result);
-    return success();
-  }
-};
-
-struct ConvInteger : OpRewritePattern<g::ConvIntegerOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(g::ConvIntegerOp c,
-                                PatternRewriter &b) const override {
-    Expander e{b, c.getLoc()};
-    Value result = integerConv(e, c, c.getX(), c.getW(), c.getXZeroPoint(),
-                               c.getWZeroPoint(), e.none());
-    if (e.failed)
-      return b.notifyMatchFailure(c, "a part could not be typed");
-    b.replaceOp(c, result);
     return success();
   }
 };
@@ -290,7 +274,7 @@ struct GraphExpandQuantizedPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
-                 MatMulInteger, ConvInteger, QLinearMatMul, QLinearConv>(
+                 MatMulInteger, QLinearMatMul, QLinearConv>(
         &getContext());
     // Only the quantization ops are rewritten (no folding here).
     GreedyRewriteConfig config;
@@ -302,7 +286,7 @@ struct GraphExpandQuantizedPass
     // A quantization op left (an unranked operand) cannot lower.
     getOperation().walk([&](Operation *op) {
       if (isa<g::QuantizeLinearOp, g::DequantizeLinearOp,
-              g::DynamicQuantizeLinearOp, g::MatMulIntegerOp, g::ConvIntegerOp,
+              g::DynamicQuantizeLinearOp, g::MatMulIntegerOp,
               g::QLinearMatMulOp, g::QLinearConvOp>(op)) {
         op->emitError("cannot expand this quantization op: its operands' "
                       "ranks are unknown");

@@ -43,4 +43,21 @@ def GraphExpandQuantizedPass
   let dependentDialects = ["::mnemo::graph::GraphDialect"];
 }
 
+def GraphFoldQDQPass : Pass<"graph-fold-qdq", "::mlir::func::FuncOp"> {
+  let summary = "Turns QDQ-quantized Conv and MatMul into integer ops.";
+  let description = [{
+    A QDQ model (onnxruntime's quantize_static) writes each quantized layer
+    as DequantizeLinear on its 8-bit inputs, the float op, and
+    QuantizeLinear on its output. This pass folds
+    `Q(Conv(DQ(x), DQ(w), bias))` into QLinearConv and
+    `Q(MatMul(DQ(a), DQ(b)))` into QLinearMatMul, so the layer computes in
+    integers (i32 accumulation) as the quantized model means it to. The
+    bias (a DequantizeLinear of int32 values or a float constant) becomes
+    int32 at the scale x_scale * w_scale, rounded half to even. Only
+    per-tensor activations and per-tensor or per-output-channel weights
+    are folded; anything else keeps its float form, which is exact too.
+  }];
+  let dependentDialects = ["::mnemo::graph::GraphDialect"];
+}
+
 #endif // MNEMO_DIALECT_GRAPH_TRANSFORMS_PASSES_TD
