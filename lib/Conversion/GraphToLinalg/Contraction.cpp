@@ -356,24 +356,12 @@ Value groupedConvGeneric(OpBuilder &rw, Location loc, Value x, Value w,
   SmallVector<int64_t> kernel(wT.getShape().drop_front(2));
   int64_t cOut = wT.getDimSize(0), cg = wT.getDimSize(1), mg = cOut / group;
   Type elt = outType.getElementType();
-  auto xP = cast<RankedTensorType>(x.getType());
-  SmallVector<int64_t> xg = {xP.getDimSize(0), group, cg};
-  xg.append(xP.getShape().begin() + 2, xP.getShape().end());
-  SmallVector<OpFoldResult> xgSizes = mixedSizes(rw, loc, x);
-  xgSizes.erase(xgSizes.begin() + 1);
-  xgSizes.insert(xgSizes.begin() + 1,
-                 {rw.getIndexAttr(group), rw.getIndexAttr(cg)});
   auto spatial = [&](int64_t first) {
     SmallVector<ReassociationIndices> re;
     for (int64_t i = 0; i < sp; ++i)
       re.push_back({first + i});
     return re;
   };
-  SmallVector<ReassociationIndices> xre = {{0}, {1, 2}};
-  xre.append(spatial(3));
-  Value xG = tensor::ExpandShapeOp::create(
-      rw, loc, RankedTensorType::get(xg, xP.getElementType()), x, xre,
-      xgSizes);
   SmallVector<int64_t> wg = {group, mg, cg};
   wg.append(kernel.begin(), kernel.end());
   SmallVector<ReassociationIndices> wre = {{0, 1}, {2}};
@@ -395,14 +383,16 @@ Value groupedConvGeneric(OpBuilder &rw, Location loc, Value x, Value w,
       rw, loc, RankedTensorType::get(og, elt), init, ore, ogSizes);
   int64_t loops = 3 + 2 * sp + 1;
   auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-  SmallVector<AffineExpr> xe = {d(0), d(1), d(3 + sp)},
+  // x is read in place (channel g * cg + c): no reshape stands between it
+  // and the elementwise op that produced it, which can then fuse upstream.
+  SmallVector<AffineExpr> xe = {d(0), d(1) * cg + d(3 + sp)},
                           we = {d(1), d(2), d(3 + sp)}, oe = {d(0), d(1), d(2)};
   for (int64_t i = 0; i < sp; ++i) {
     xe.push_back(d(3 + i) * strides[i] + d(4 + sp + i) * dil[i]);
     we.push_back(d(4 + sp + i));
     oe.push_back(d(3 + i));
   }
-  SmallVector<Value> ins = {xG, wG};
+  SmallVector<Value> ins = {x, wG};
   SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, xe, ctx),
                                  AffineMap::get(loops, 0, we, ctx)};
   for (Value pc : perChannel) {
