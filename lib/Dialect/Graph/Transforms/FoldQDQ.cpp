@@ -171,13 +171,56 @@ struct FoldMatMul : OpRewritePattern<g::QuantizeLinearOp> {
   }
 };
 
+/// Two quantization parameters that are the same value or equal constants.
+bool sameParam(Value a, Value b) {
+  if (a == b)
+    return true;
+  if (g::isNone(a) || g::isNone(b))
+    return g::isNone(a) && g::isNone(b);
+  if (auto fa = g::getConstantFloats(a))
+    return fa == g::getConstantFloats(b);
+  auto ia = g::getConstantInts(a);
+  return ia && ia == g::getConstantInts(b) &&
+         g::elementTypeOf(a) == g::elementTypeOf(b);
+}
+
+/// Q(MaxPool(DQ(x))) with the same scale and zero point -> MaxPool(x):
+/// dequantization is monotonic (a positive scale), so the maximum of the
+/// 8-bit values is the quantized maximum, exactly.
+struct FoldMaxPool : OpRewritePattern<g::QuantizeLinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(g::QuantizeLinearOp q,
+                                PatternRewriter &b) const override {
+    auto pool = q.getX().getDefiningOp<g::MaxPoolOp>();
+    if (!pool || !pool->hasOneUse() || pool->getNumResults() != 1)
+      return failure();
+    auto dq = pool.getX().getDefiningOp<g::DequantizeLinearOp>();
+    if (!dq || !perTensor(dq.getXScale()) ||
+        !sameParam(dq.getXScale(), q.getYScale()) ||
+        !sameParam(dq.getXZeroPoint(), q.getYZeroPoint()) ||
+        g::elementTypeOf(dq.getX()) != g::elementTypeOf(q))
+      return b.notifyMatchFailure(q, "not the same quantization around MaxPool");
+    auto s = g::getConstantFloats(dq.getXScale());
+    if (!s || s->empty() || !((*s)[0] > 0))
+      return b.notifyMatchFailure(q, "the scale is not a positive constant");
+    Value pooled = build<g::MaxPoolOp>(b, pool.getLoc(), {dq.getX()},
+                                       pool->getAttrs());
+    if (!pooled || pooled.getType() != q.getType())
+      return b.notifyMatchFailure(q, "the pool does not type as Q's result");
+    b.replaceOp(q, pooled);
+    return success();
+  }
+};
+
 struct GraphFoldQDQPass
     : public mnemo::graph::impl::GraphFoldQDQPassBase<GraphFoldQDQPass> {
   void runOnOperation() override {
     auto count = [&] {
       int64_t layers = 0, left = 0;
       getOperation().walk([&](Operation *op) {
-        layers += isa<g::QLinearConvOp, g::QLinearMatMulOp>(op);
+        layers += isa<g::QLinearConvOp, g::QLinearMatMulOp>(op) ||
+                  (isa<g::MaxPoolOp>(op) &&
+                   !isa<FloatType>(g::elementTypeOf(op->getResult(0))));
         left += isa<g::ConvOp, g::MatMulOp, g::GemmOp>(op) &&
                 llvm::any_of(op->getOperands(), [](Value v) {
                   return v.getDefiningOp<g::DequantizeLinearOp>();
@@ -187,7 +230,7 @@ struct GraphFoldQDQPass
     };
     int64_t before = count().first;
     RewritePatternSet patterns(&getContext());
-    patterns.add<FoldConv, FoldMatMul>(&getContext());
+    patterns.add<FoldConv, FoldMatMul, FoldMaxPool>(&getContext());
     GreedyRewriteConfig config;
     config.enableFolding(false);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),

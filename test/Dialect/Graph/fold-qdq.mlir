@@ -1,0 +1,70 @@
+// RUN: mnemo-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(graph-fold-qdq))' | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(graph-fold-qdq))' -o /dev/null 2>&1 | FileCheck %s --check-prefix=REPORT
+
+// Q(Conv(DQ x, DQ w, b)) -> QLinearConv; the float bias [0.5, -1.0] at
+// x_scale * w_scale = 0.1 * [0.5, 0.25] becomes int32 [10, -40].
+// REPORT: remark: qdq: 1 layers folded into integer ops, 0 left in float
+// CHECK-LABEL: func.func @conv
+// CHECK: %[[B:.*]] = graph.constant dense<[10, -40]> : tensor<2xi32>
+// CHECK: %[[Y:.*]] = graph.qlinear_conv %arg0, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[B]] {pads = [1, 1, 1, 1]}
+// CHECK-SAME: -> tensor<1x2x4x4xui8>
+// CHECK: return %[[Y]]
+func.func @conv(%x: tensor<1x3x4x4xui8>) -> tensor<1x2x4x4xui8> {
+  %xs = graph.constant dense<0.1> : tensor<f32>
+  %xz = graph.constant dense<128> : tensor<ui8>
+  %w = graph.constant dense<1> : tensor<2x3x3x3xi8>
+  %ws = graph.constant dense<[0.5, 0.25]> : tensor<2xf32>
+  %wz = graph.constant dense<0> : tensor<2xi8>
+  %b = graph.constant dense<[0.5, -1.0]> : tensor<2xf32>
+  %ys = graph.constant dense<0.2> : tensor<f32>
+  %yz = graph.constant dense<0> : tensor<ui8>
+  %dx = graph.dequantize_linear %x, %xs, %xz : (tensor<1x3x4x4xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x3x4x4xf32>
+  %dw = graph.dequantize_linear %w, %ws, %wz {axis = 0 : i64} : (tensor<2x3x3x3xi8>, tensor<2xf32>, tensor<2xi8>) -> tensor<2x3x3x3xf32>
+  %c = graph.conv %dx, %dw, %b {pads = [1, 1, 1, 1]} : (tensor<1x3x4x4xf32>, tensor<2x3x3x3xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  %q = graph.quantize_linear %c, %ys, %yz : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xui8>
+  return %q : tensor<1x2x4x4xui8>
+}
+
+// -----
+
+// MaxPool between a DQ and a Q of the same scale and zero point runs on
+// the 8-bit values; with another output scale it stays in float.
+// REPORT: remark: qdq: 1 layers folded into integer ops, 0 left in float
+// CHECK-LABEL: func.func @max_pool
+// CHECK: %[[P:.*]] = graph.max_pool %arg0 {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<1x4x8x8xui8>) -> tensor<1x4x4x4xui8>
+// CHECK: %[[F:.*]] = graph.max_pool %{{.*}} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
+// CHECK: graph.quantize_linear %[[F]]
+// CHECK: return %[[P]], %{{.*}}
+func.func @max_pool(%x: tensor<1x4x8x8xui8>) -> (tensor<1x4x4x4xui8>, tensor<1x4x4x4xui8>) {
+  %s = graph.constant dense<0.05> : tensor<f32>
+  %s2 = graph.constant dense<0.07> : tensor<f32>
+  %z = graph.constant dense<3> : tensor<ui8>
+  %d = graph.dequantize_linear %x, %s, %z : (tensor<1x4x8x8xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x4x8x8xf32>
+  %p = graph.max_pool %d {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
+  %q = graph.quantize_linear %p, %s, %z : (tensor<1x4x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x4x4x4xui8>
+  %p2 = graph.max_pool %d {kernel_shape = [2, 2], strides = [2, 2]} : (tensor<1x4x8x8xf32>) -> tensor<1x4x4x4xf32>
+  %q2 = graph.quantize_linear %p2, %s2, %z : (tensor<1x4x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x4x4x4xui8>
+  return %q, %q2 : tensor<1x4x4x4xui8>, tensor<1x4x4x4xui8>
+}
+
+// -----
+
+// Activations quantized per channel are not folded (QLinearConv takes a
+// per-tensor x scale): the layer stays in float, and says so.
+// REPORT: remark: qdq: 0 layers folded into integer ops, 1 left in float
+// CHECK-LABEL: func.func @per_channel_activation
+// CHECK: graph.conv
+// CHECK-NOT: graph.qlinear_conv
+func.func @per_channel_activation(%x: tensor<1x2x4x4xui8>, %xs: tensor<2xf32>, %xz: tensor<2xui8>) -> tensor<1x2x4x4xui8> {
+  %w = graph.constant dense<1> : tensor<2x2x1x1xi8>
+  %ws = graph.constant dense<0.5> : tensor<f32>
+  %wz = graph.constant dense<0> : tensor<i8>
+  %ys = graph.constant dense<0.2> : tensor<f32>
+  %yz = graph.constant dense<0> : tensor<ui8>
+  %n = graph.none
+  %dx = graph.dequantize_linear %x, %xs, %xz {axis = 1 : i64} : (tensor<1x2x4x4xui8>, tensor<2xf32>, tensor<2xui8>) -> tensor<1x2x4x4xf32>
+  %dw = graph.dequantize_linear %w, %ws, %wz : (tensor<2x2x1x1xi8>, tensor<f32>, tensor<i8>) -> tensor<2x2x1x1xf32>
+  %c = graph.conv %dx, %dw, %n : (tensor<1x2x4x4xf32>, tensor<2x2x1x1xf32>, none) -> tensor<1x2x4x4xf32>
+  %q = graph.quantize_linear %c, %ys, %yz : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xui8>
+  return %q : tensor<1x2x4x4xui8>
+}
