@@ -415,6 +415,43 @@ Value groupedConvGeneric(OpBuilder &rw, Location loc, Value x, Value w,
 
 namespace {
 
+/// A convolution's window, checked: ranked x, static weights, static
+/// channel and spatial output dims, pads resolved against x.
+struct ConvWindow {
+  SmallVector<int64_t> strides, dilations, padLo, padHi;
+};
+
+/// Fills `win` for Conv or ConvInteger; returns why it cannot, or null.
+template <typename OpTy>
+const char *convWindow(OpTy op, RankedTensorType xT, RankedTensorType wT,
+                       RankedTensorType outType, ConvWindow &win) {
+  if (!outType || !xT || !wT || !wT.hasStaticShape())
+    return "needs ranked input and static weights";
+  for (int64_t d = 1; d < outType.getRank(); ++d)
+    if (outType.isDynamicDim(d))
+      return "dynamic channel or spatial dims";
+  int64_t sp = xT.getRank() - 2;
+  SmallVector<int64_t> kernel(wT.getShape().drop_front(2));
+  win.strides = intsOr(op.getStrides(), sp, 1);
+  win.dilations = intsOr(op.getDilations(), sp, 1);
+  auto pads = resolvePads(xT, kernel, win.strides, win.dilations, op.getPads(),
+                          op.getAutoPad());
+  if (failed(pads))
+    return "cannot resolve pads";
+  win.padLo = pads->first;
+  win.padHi = pads->second;
+  return nullptr;
+}
+
+/// The output sizes: x's batch (static or not), then the static dims.
+SmallVector<OpFoldResult> convOutputSizes(OpBuilder &b, Location loc, Value x,
+                                          RankedTensorType outType) {
+  SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, x, 0)};
+  for (int64_t d = 1; d < outType.getRank(); ++d)
+    sizes.push_back(b.getIndexAttr(outType.getDimSize(d)));
+  return sizes;
+}
+
 struct ConvPattern : GraphPattern<g::ConvOp> {
   using GraphPattern::GraphPattern;
   LogicalResult
@@ -424,27 +461,19 @@ struct ConvPattern : GraphPattern<g::ConvOp> {
     RankedTensorType outType = resultType(op);
     auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
     auto wT = dyn_cast<RankedTensorType>(adaptor.getW().getType());
-    if (!outType || !xT || !wT || !wT.hasStaticShape())
-      return rw.notifyMatchFailure(op, "needs ranked input and static weights");
-    for (int64_t d = 1; d < outType.getRank(); ++d)
-      if (outType.isDynamicDim(d))
-        return rw.notifyMatchFailure(op, "dynamic channel or spatial dims");
-    int64_t sp = xT.getRank() - 2;
+    ConvWindow win;
+    if (const char *why = convWindow(op, xT, wT, outType, win))
+      return rw.notifyMatchFailure(op, why);
+    int64_t sp = win.strides.size();
     SmallVector<int64_t> kernel(wT.getShape().drop_front(2));
-    auto strides = intsOr(op.getStrides(), sp, 1);
-    auto dil = intsOr(op.getDilations(), sp, 1);
-    auto pads = resolvePads(xT, kernel, strides, dil, op.getPads(),
-                            op.getAutoPad());
-    if (failed(pads))
-      return rw.notifyMatchFailure(op, "cannot resolve pads");
+    ArrayRef<int64_t> strides = win.strides, dil = win.dilations;
     Type elt = outType.getElementType();
     int64_t group = op.getGroup();
     int64_t cIn = wT.getDimSize(1) * group, cOut = wT.getDimSize(0);
-    Value x = padSpatial(rw, loc, adaptor.getX(), pads->first, pads->second,
+    Value x = padSpatial(rw, loc, adaptor.getX(), win.padLo, win.padHi,
                          scalarConst(rw, loc, elt, 0));
-    SmallVector<OpFoldResult> outSizes = {tensor::getMixedSize(rw, loc, adaptor.getX(), 0)};
-    for (int64_t d = 1; d < outType.getRank(); ++d)
-      outSizes.push_back(rw.getIndexAttr(outType.getDimSize(d)));
+    SmallVector<OpFoldResult> outSizes =
+        convOutputSizes(rw, loc, adaptor.getX(), outType);
     // Accumulator: the bias broadcast over the output, or zeros.
     Value init;
     if (!g::isNone(op.getB())) {
@@ -510,32 +539,28 @@ struct ConvIntegerPattern : GraphPattern<g::ConvIntegerOp> {
     RankedTensorType outType = resultType(op);
     auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
     auto wT = dyn_cast<RankedTensorType>(adaptor.getW().getType());
-    if (!outType || !xT || !wT || !wT.hasStaticShape())
-      return rw.notifyMatchFailure(op, "needs ranked input and static weights");
-    for (int64_t d = 1; d < outType.getRank(); ++d)
-      if (outType.isDynamicDim(d))
-        return rw.notifyMatchFailure(op, "dynamic channel or spatial dims");
-    int64_t sp = xT.getRank() - 2;
-    SmallVector<int64_t> kernel(wT.getShape().drop_front(2));
-    auto strides = intsOr(op.getStrides(), sp, 1);
-    auto dil = intsOr(op.getDilations(), sp, 1);
-    auto pads = resolvePads(xT, kernel, strides, dil, op.getPads(),
-                            op.getAutoPad());
-    if (failed(pads))
-      return rw.notifyMatchFailure(op, "cannot resolve pads");
+    ConvWindow win;
+    if (const char *why = convWindow(op, xT, wT, outType, win))
+      return rw.notifyMatchFailure(op, why);
+    ArrayRef<int64_t> strides = win.strides, dil = win.dilations;
     Type i32 = outType.getElementType();
     Type xElt = origElt(op.getX()), wElt = origElt(op.getW());
-    // A zero point as a scalar of the tensor's own (signless) type.
+    // A zero point as a scalar of the tensor's own (signless) type: a
+    // constant where the model has one (a value read from a tensor would be
+    // read by the host on a GPU target, to pad with it).
     auto zeroPoint = [&](Value orig, Value conv) -> Value {
       if (g::isNone(orig))
         return scalarConst(rw, loc, xT.getElementType(), 0);
+      if (auto c = g::getConstantInts(orig); c && c->size() == 1)
+        return arith::ConstantOp::create(
+            rw, loc, rw.getIntegerAttr(xT.getElementType(), (*c)[0]));
       auto t = cast<RankedTensorType>(conv.getType());
       SmallVector<Value> idx(t.getRank(),
                              arith::ConstantIndexOp::create(rw, loc, 0));
       return tensor::ExtractOp::create(rw, loc, conv, idx);
     };
     Value xz = zeroPoint(op.getXZeroPoint(), adaptor.getXZeroPoint());
-    Value x = padSpatial(rw, loc, adaptor.getX(), pads->first, pads->second, xz);
+    Value x = padSpatial(rw, loc, adaptor.getX(), win.padLo, win.padHi, xz);
     Value xz32 = castScalar(rw, loc, xz, xElt, i32);
     // w's zero point: one value, or one per output channel.
     SmallVector<Value> perChannel;
@@ -547,10 +572,8 @@ struct ConvIntegerPattern : GraphPattern<g::ConvIntegerOp> {
       wz32 = castScalar(rw, loc,
                         zeroPoint(op.getWZeroPoint(), adaptor.getWZeroPoint()),
                         wElt, i32);
-    SmallVector<OpFoldResult> outSizes = {
-        tensor::getMixedSize(rw, loc, adaptor.getX(), 0)};
-    for (int64_t d = 1; d < outType.getRank(); ++d)
-      outSizes.push_back(rw.getIndexAttr(outType.getDimSize(d)));
+    SmallVector<OpFoldResult> outSizes =
+        convOutputSizes(rw, loc, adaptor.getX(), outType);
     Value init =
         filledTensor(rw, loc, outType, outSizes, scalarConst(rw, loc, i32, 0));
     Value result = groupedConvGeneric(

@@ -122,6 +122,26 @@ LogicalResult mnemo::graph::inferResultTypes(Operation *op,
                                 types);
 }
 
+Operation *mnemo::graph::createInferred(OpBuilder &b, Location loc,
+                                       StringRef name, ValueRange operands,
+                                       ArrayRef<NamedAttribute> attrs,
+                                       unsigned numResults) {
+  OperationState state(loc, name);
+  state.addOperands(operands);
+  state.addAttributes(attrs);
+  state.addTypes(SmallVector<Type>(numResults,
+                                   UnrankedTensorType::get(b.getF32Type())));
+  Operation *op = b.create(state);
+  SmallVector<Type> types;
+  if (failed(inferResultTypes(op, types)) || types.size() != numResults) {
+    op->erase();
+    return nullptr;
+  }
+  for (auto [r, t] : llvm::zip(op->getResults(), types))
+    r.setType(t);
+  return op;
+}
+
 LogicalResult mnemo::graph::inferSameAsFirst(std::optional<Location>,
                                              ValueRange operands,
                                              DictionaryAttr,

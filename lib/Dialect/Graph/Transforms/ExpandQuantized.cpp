@@ -31,25 +31,18 @@ struct Expander {
   /// the pattern then fails and leaves the quantization op in place.
   bool failed = false;
 
-  /// The op created first (so its default-valued attributes are set, which
-  /// ODS's inferring builder does not do), then typed by its shape function.
+  /// The graph op typed by its shape function (g::createInferred); when it
+  /// cannot be typed, the error is reported once and `failed` set.
   template <typename OpTy>
   Value op(ValueRange operands, ArrayRef<NamedAttribute> attrs = {}) {
-    OperationState state(loc, OpTy::getOperationName());
-    state.addOperands(operands);
-    state.addAttributes(attrs);
-    state.addTypes(UnrankedTensorType::get(b.getF32Type()));
-    Operation *created = b.create(state);
-    SmallVector<Type> types;
-    if (mlir::failed(g::inferResultTypes(created, types)) || types.size() != 1) {
-      if (!failed)
-        emitError(loc) << "cannot build " << OpTy::getOperationName()
-                       << " for this quantization op (operand shapes)";
-      failed = true;
+    if (Operation *created = g::createInferred(
+            b, loc, OpTy::getOperationName(), operands, attrs))
       return created->getResult(0);
-    }
-    created->getResult(0).setType(types[0]);
-    return created->getResult(0);
+    if (!failed)
+      emitError(loc) << "cannot build " << OpTy::getOperationName()
+                     << " for this quantization op (operand shapes)";
+    failed = true;
+    return operands.front();
   }
 
   Value none() { return g::NoneOp::create(b, loc); }

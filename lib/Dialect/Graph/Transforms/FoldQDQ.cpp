@@ -45,23 +45,13 @@ Value zeroPointOf(PatternRewriter &b, g::DequantizeLinearOp dq) {
                                DenseElementsAttr::get(t, IntegerAttr::get(elt, 0)));
 }
 
-/// A graph op built from an OperationState and typed by its shape function
-/// (so default-valued attributes are set first); null when it cannot be.
+/// A graph op typed by its shape function, or null.
 template <typename OpTy>
 Value build(PatternRewriter &b, Location loc, ValueRange operands,
             ArrayRef<NamedAttribute> attrs) {
-  OperationState state(loc, OpTy::getOperationName());
-  state.addOperands(operands);
-  state.addAttributes(attrs);
-  state.addTypes(UnrankedTensorType::get(b.getF32Type()));
-  Operation *op = b.create(state);
-  SmallVector<Type> types;
-  if (failed(g::inferResultTypes(op, types)) || types.size() != 1) {
-    b.eraseOp(op);
-    return nullptr;
-  }
-  op->getResult(0).setType(types[0]);
-  return op->getResult(0);
+  Operation *op =
+      g::createInferred(b, loc, OpTy::getOperationName(), operands, attrs);
+  return op ? op->getResult(0) : Value();
 }
 
 /// The conv's float bias as values per output channel: a float constant,

@@ -59,6 +59,16 @@ llvm::FailureOr<int64_t> normalizeAxis(std::optional<mlir::Location> loc,
 llvm::LogicalResult inferResultTypes(mlir::Operation *op,
                                      llvm::SmallVectorImpl<mlir::Type> &types);
 
+/// Creates the graph op `name` from `operands` and `attrs` through an
+/// OperationState (so its default-valued attributes are set, which ODS's
+/// type-inferring builders do not do before inferring), then types its
+/// `numResults` results with its shape function. When that fails the op
+/// is erased and null returned.
+mlir::Operation *createInferred(mlir::OpBuilder &b, mlir::Location loc,
+                                llvm::StringRef name, mlir::ValueRange operands,
+                                llvm::ArrayRef<mlir::NamedAttribute> attrs,
+                                unsigned numResults = 1);
+
 /// Numpy broadcasting of shapes; fails (with a diagnostic at `loc`) when two
 /// static dims differ and neither is 1.
 llvm::FailureOr<llvm::SmallVector<int64_t>>
