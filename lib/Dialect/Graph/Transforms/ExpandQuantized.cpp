@@ -35,8 +35,8 @@ struct Expander {
   /// cannot be typed, the error is reported once and `failed` set.
   template <typename OpTy>
   Value op(ValueRange operands, ArrayRef<NamedAttribute> attrs = {}) {
-    if (Operation *created = g::createInferred(
-            b, loc, OpTy::getOperationName(), operands, attrs))
+    if (Operation *created = g::createInferred(b, loc, OpTy::getOperationName(),
+                                               operands, attrs))
       return created->getResult(0);
     if (!failed)
       emitError(loc) << "cannot build " << OpTy::getOperationName()
@@ -46,6 +46,15 @@ struct Expander {
   }
 
   Value none() { return g::NoneOp::create(b, loc); }
+
+  /// Replaces `op` with what was built, unless a part could not be typed
+  /// (then `op` stays and the pass reports it).
+  LogicalResult replace(Operation *op, ValueRange values) {
+    if (failed)
+      return b.notifyMatchFailure(op, "a part could not be typed");
+    b.replaceOp(op, values);
+    return success();
+  }
 
   Value constant(Type elt, double v) {
     auto t = RankedTensorType::get({}, elt);
@@ -121,11 +130,8 @@ struct QuantizeLinear : OpRewritePattern<g::QuantizeLinearOp> {
     Value zp = g::isNone(q.getYZeroPoint())
                    ? q.getYZeroPoint()
                    : e.alongAxis(q.getYZeroPoint(), rank, q.getAxis());
-    Value result = e.requantize(e.op<g::DivOp>({x, scale}), zp, outputElt(q));
-    if (e.failed)
-      return b.notifyMatchFailure(q, "a part could not be typed");
-    b.replaceOp(q, result);
-    return success();
+    return e.replace(
+        q, e.requantize(e.op<g::DivOp>({x, scale}), zp, outputElt(q)));
   }
 };
 
@@ -143,11 +149,7 @@ struct DequantizeLinear : OpRewritePattern<g::DequantizeLinearOp> {
     Type f = outputElt(d);
     Value v = e.cast(e.centered(d.getX(), zp), f);
     Value scale = e.alongAxis(d.getXScale(), rank, d.getAxis());
-    Value result = e.op<g::MulOp>({v, scale});
-    if (e.failed)
-      return b.notifyMatchFailure(d, "a part could not be typed");
-    b.replaceOp(d, result);
-    return success();
+    return e.replace(d, e.op<g::MulOp>({v, scale}));
   }
 };
 
@@ -160,20 +162,17 @@ struct DynamicQuantizeLinear : OpRewritePattern<g::DynamicQuantizeLinearOp> {
     Value x = d.getX(), zero = e.constant(f, 0);
     auto keep0 = b.getNamedAttr("keepdims", b.getI64IntegerAttr(0));
     // The range always includes 0 (ONNX: min(0, min(x)), max(0, max(x))).
-    Value lo = e.op<g::MinOp>(
-        {e.op<g::ReduceMinOp>({x, e.none()}, keep0), zero});
-    Value hi = e.op<g::MaxOp>(
-        {e.op<g::ReduceMaxOp>({x, e.none()}, keep0), zero});
+    Value lo =
+        e.op<g::MinOp>({e.op<g::ReduceMinOp>({x, e.none()}, keep0), zero});
+    Value hi =
+        e.op<g::MaxOp>({e.op<g::ReduceMaxOp>({x, e.none()}, keep0), zero});
     Value scale =
         e.op<g::DivOp>({e.op<g::SubOp>({hi, lo}), e.constant(f, 255)});
     // zero point = saturate(round(0 - lo / scale)).
-    Value zp = e.requantize(
-        e.op<g::SubOp>({zero, e.op<g::DivOp>({lo, scale})}), e.none(), u8);
+    Value zp = e.requantize(e.op<g::SubOp>({zero, e.op<g::DivOp>({lo, scale})}),
+                            e.none(), u8);
     Value y = e.requantize(e.op<g::DivOp>({x, scale}), zp, u8);
-    if (e.failed)
-      return b.notifyMatchFailure(d, "a part could not be typed");
-    b.replaceOp(d, {y, scale, zp});
-    return success();
+    return e.replace(d, {y, scale, zp});
   }
 };
 
@@ -190,8 +189,8 @@ Value integerMatMul(Expander &e, Value a, Value b, Value azp, Value bzp) {
 Value integerConv(Expander &e, Operation *conv, Value x, Value w, Value xzp,
                   Value wzp, Value bias) {
   SmallVector<NamedAttribute> attrs;
-  for (StringRef n : {"auto_pad", "dilations", "group", "kernel_shape", "pads",
-                      "strides"})
+  for (StringRef n :
+       {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"})
     if (Attribute a = conv->getAttr(n))
       attrs.push_back(e.b.getNamedAttr(n, a));
   Value acc = e.op<g::ConvIntegerOp>({x, w, xzp, wzp}, attrs);
@@ -205,12 +204,8 @@ struct MatMulInteger : OpRewritePattern<g::MatMulIntegerOp> {
   LogicalResult matchAndRewrite(g::MatMulIntegerOp m,
                                 PatternRewriter &b) const override {
     Expander e{b, m.getLoc()};
-    Value result = integerMatMul(e, m.getA(), m.getB(), m.getAZeroPoint(),
-                                 m.getBZeroPoint());
-    if (e.failed)
-      return b.notifyMatchFailure(m, "a part could not be typed");
-    b.replaceOp(m, result);
-    return success();
+    return e.replace(m, integerMatMul(e, m.getA(), m.getB(), m.getAZeroPoint(),
+                                      m.getBZeroPoint()));
   }
 };
 
@@ -234,12 +229,9 @@ struct QLinearMatMul : OpRewritePattern<g::QLinearMatMulOp> {
     // a's scale may be per row, b's per column (the last dim).
     int64_t ra = e.rankOf(m.getA());
     Value as = ra >= 2 ? e.alongAxis(m.getAScale(), ra, ra - 2) : m.getAScale();
-    Value result = requantizeProduct(e, acc, as, m.getBScale(), m.getYScale(),
-                                     m.getYZeroPoint(), outputElt(m));
-    if (e.failed)
-      return b.notifyMatchFailure(m, "a part could not be typed");
-    b.replaceOp(m, result);
-    return success();
+    return e.replace(m,
+                     requantizeProduct(e, acc, as, m.getBScale(), m.getYScale(),
+                                       m.getYZeroPoint(), outputElt(m)));
   }
 };
 
@@ -252,12 +244,9 @@ struct QLinearConv : OpRewritePattern<g::QLinearConvOp> {
                             c.getWZeroPoint(), c.getB());
     int64_t rank = e.rankOf(c.getX());
     Value ws = rank > 0 ? e.alongAxis(c.getWScale(), rank, 1) : c.getWScale();
-    Value result = requantizeProduct(e, acc, c.getXScale(), ws, c.getYScale(),
-                                     c.getYZeroPoint(), outputElt(c));
-    if (e.failed)
-      return b.notifyMatchFailure(c, "a part could not be typed");
-    b.replaceOp(c, result);
-    return success();
+    return e.replace(c,
+                     requantizeProduct(e, acc, c.getXScale(), ws, c.getYScale(),
+                                       c.getYZeroPoint(), outputElt(c)));
   }
 };
 
@@ -267,14 +256,13 @@ struct GraphExpandQuantizedPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear,
-                 MatMulInteger, QLinearMatMul, QLinearConv>(
-        &getContext());
+                 MatMulInteger, QLinearMatMul, QLinearConv>(&getContext());
     // Only the quantization ops are rewritten (no folding here).
     GreedyRewriteConfig config;
     config.setRegionSimplificationLevel(GreedySimplifyRegionLevel::Disabled);
     config.enableFolding(false);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       return signalPassFailure();
     // A quantization op left (an unranked operand) cannot lower.
     getOperation().walk([&](Operation *op) {

@@ -41,8 +41,8 @@ Value zeroPointOf(PatternRewriter &b, g::DequantizeLinearOp dq) {
     return dq.getXZeroPoint();
   Type elt = g::elementTypeOf(dq.getX());
   auto t = RankedTensorType::get({}, elt);
-  return g::ConstantOp::create(b, dq.getLoc(),
-                               DenseElementsAttr::get(t, IntegerAttr::get(elt, 0)));
+  return g::ConstantOp::create(
+      b, dq.getLoc(), DenseElementsAttr::get(t, IntegerAttr::get(elt, 0)));
 }
 
 /// A graph op typed by its shape function, or null.
@@ -110,23 +110,24 @@ struct FoldConv : OpRewritePattern<g::QuantizeLinearOp> {
         bi.push_back((int32_t)v);
       }
       auto t = RankedTensorType::get({(int64_t)bi.size()}, b.getI32Type());
-      bias = g::ConstantOp::create(b, conv.getLoc(),
-                                   DenseElementsAttr::get(t, ArrayRef<int32_t>(bi)));
+      bias = g::ConstantOp::create(
+          b, conv.getLoc(), DenseElementsAttr::get(t, ArrayRef<int32_t>(bi)));
     }
     SmallVector<NamedAttribute> attrs;
-    for (StringRef n : {"auto_pad", "dilations", "group", "kernel_shape",
-                        "pads", "strides"})
+    for (StringRef n :
+         {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"})
       if (Attribute a = conv->getAttr(n))
         attrs.push_back(b.getNamedAttr(n, a));
     // The fused op sits at the conv (its name in diagnostics and reports).
-    Value fused = build<g::QLinearConvOp>(
-        b, conv.getLoc(),
-        {dx.getX(), dx.getXScale(), zeroPointOf(b, dx), dw.getX(),
-         dw.getXScale(), zeroPointOf(b, dw), q.getYScale(), q.getYZeroPoint(),
-         bias},
-        attrs);
+    Value fused =
+        build<g::QLinearConvOp>(b, conv.getLoc(),
+                                {dx.getX(), dx.getXScale(), zeroPointOf(b, dx),
+                                 dw.getX(), dw.getXScale(), zeroPointOf(b, dw),
+                                 q.getYScale(), q.getYZeroPoint(), bias},
+                                attrs);
     if (!fused || fused.getType() != q.getType())
-      return b.notifyMatchFailure(q, "the fused op does not type as Q's result");
+      return b.notifyMatchFailure(q,
+                                  "the fused op does not type as Q's result");
     b.replaceOp(q, fused);
     return success();
   }
@@ -145,9 +146,9 @@ struct FoldMatMul : OpRewritePattern<g::QuantizeLinearOp> {
     if (!da || !db || !perTensor(da.getXScale()) || !perTensor(q.getYScale()) ||
         g::isNone(q.getYZeroPoint()) || rankOf(db.getX()) < 2)
       return b.notifyMatchFailure(q, "not a per-tensor QDQ matmul");
-    int64_t rb = rankOf(db.getX());
-    if (!perTensor(db.getXScale()) && db.getAxis() != rb - 1 &&
-        db.getAxis() != -1)
+    // The attribute holds a signed axis (-1: the last).
+    int64_t rb = rankOf(db.getX()), axis = (int64_t)db.getAxis();
+    if (!perTensor(db.getXScale()) && axis != rb - 1 && axis != -1)
       return b.notifyMatchFailure(q, "b quantized along another axis");
     Value fused = build<g::QLinearMatMulOp>(
         b, mm.getLoc(),
@@ -155,7 +156,8 @@ struct FoldMatMul : OpRewritePattern<g::QuantizeLinearOp> {
          db.getXScale(), zeroPointOf(b, db), q.getYScale(), q.getYZeroPoint()},
         {});
     if (!fused || fused.getType() != q.getType())
-      return b.notifyMatchFailure(q, "the fused op does not type as Q's result");
+      return b.notifyMatchFailure(q,
+                                  "the fused op does not type as Q's result");
     b.replaceOp(q, fused);
     return success();
   }
@@ -189,12 +191,13 @@ struct FoldMaxPool : OpRewritePattern<g::QuantizeLinearOp> {
         !sameParam(dq.getXScale(), q.getYScale()) ||
         !sameParam(dq.getXZeroPoint(), q.getYZeroPoint()) ||
         g::elementTypeOf(dq.getX()) != g::elementTypeOf(q))
-      return b.notifyMatchFailure(q, "not the same quantization around MaxPool");
+      return b.notifyMatchFailure(q,
+                                  "not the same quantization around MaxPool");
     auto s = g::getConstantFloats(dq.getXScale());
     if (!s || s->empty() || !((*s)[0] > 0))
       return b.notifyMatchFailure(q, "the scale is not a positive constant");
-    Value pooled = build<g::MaxPoolOp>(b, pool.getLoc(), {dq.getX()},
-                                       pool->getAttrs());
+    Value pooled =
+        build<g::MaxPoolOp>(b, pool.getLoc(), {dq.getX()}, pool->getAttrs());
     if (!pooled || pooled.getType() != q.getType())
       return b.notifyMatchFailure(q, "the pool does not type as Q's result");
     b.replaceOp(q, pooled);
@@ -223,15 +226,14 @@ struct GraphFoldQDQPass
     patterns.add<FoldConv, FoldMatMul, FoldMaxPool>(&getContext());
     GreedyRewriteConfig config;
     config.enableFolding(false);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns),
-                                     config)))
+    if (failed(
+            applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       return signalPassFailure();
     auto [after, left] = count();
     if (after > before || left > 0)
       mnemo::ReportLine(getOperation().getLoc())
-          << "qdq: " << after - before
-          << " layers folded into integer ops, " << left
-          << " left in float (dequantized inputs)";
+          << "qdq: " << after - before << " layers folded into integer ops, "
+          << left << " left in float (dequantized inputs)";
   }
 };
 
