@@ -226,7 +226,16 @@ public:
     mnemo::DecodeResult r;
     {
       py::gil_scoped_release release;
-      std::scoped_lock lock(serial);
+      // The loop owns both artifacts' state while it runs (the reference
+      // may be shared with other threads too).
+      // std::lock takes both without a lock-order deadlock.
+      std::unique_lock<std::mutex> own(serial, std::defer_lock), ref;
+      if (reference && reference != this) {
+        ref = std::unique_lock<std::mutex>(reference->serial, std::defer_lock);
+        std::lock(own, ref);
+      } else {
+        own.lock();
+      }
       r = mnemo::runDecode(artifact, reference ? &reference->artifact : nullptr,
                            std::move(initial), opts);
     }

@@ -122,6 +122,15 @@ LogicalResult mnemo::graph::inferResultTypes(Operation *op,
                                 types);
 }
 
+SmallVector<NamedAttribute> mnemo::graph::convWindowAttrs(Operation *conv) {
+  SmallVector<NamedAttribute> attrs;
+  for (StringRef n :
+       {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"})
+    if (Attribute a = conv->getAttr(n))
+      attrs.push_back(NamedAttribute(StringAttr::get(conv->getContext(), n), a));
+  return attrs;
+}
+
 Operation *mnemo::graph::createInferred(OpBuilder &b, Location loc,
                                        StringRef name, ValueRange operands,
                                        ArrayRef<NamedAttribute> attrs,

@@ -71,7 +71,8 @@ struct Expander {
   }
 
   /// A scalar or 1-D quantization parameter, shaped to broadcast against a
-  /// rank-`rank` tensor along `axis` ([n] -> [1, .., n, .., 1]).
+  /// rank-`rank` tensor along `axis` ([n] -> [1, .., n, .., 1]). Scalars,
+  /// an absent zero point (none) and a last-axis parameter pass through.
   Value alongAxis(Value p, int64_t rank, int64_t axis) {
     auto t = dyn_cast<RankedTensorType>(p.getType());
     if (!t || t.getRank() != 1 || rank <= 1 || axis == rank - 1)
@@ -127,9 +128,7 @@ struct QuantizeLinear : OpRewritePattern<g::QuantizeLinearOp> {
     Type f = b.getF32Type();
     Value x = e.cast(q.getX(), f);
     Value scale = e.cast(e.alongAxis(q.getYScale(), rank, q.getAxis()), f);
-    Value zp = g::isNone(q.getYZeroPoint())
-                   ? q.getYZeroPoint()
-                   : e.alongAxis(q.getYZeroPoint(), rank, q.getAxis());
+    Value zp = e.alongAxis(q.getYZeroPoint(), rank, q.getAxis());
     return e.replace(
         q, e.requantize(e.op<g::DivOp>({x, scale}), zp, outputElt(q)));
   }
@@ -143,9 +142,7 @@ struct DequantizeLinear : OpRewritePattern<g::DequantizeLinearOp> {
     int64_t rank = e.rankOf(d.getX());
     if (rank < 0)
       return b.notifyMatchFailure(d, "unranked input");
-    Value zp = g::isNone(d.getXZeroPoint())
-                   ? d.getXZeroPoint()
-                   : e.alongAxis(d.getXZeroPoint(), rank, d.getAxis());
+    Value zp = e.alongAxis(d.getXZeroPoint(), rank, d.getAxis());
     Type f = outputElt(d);
     Value v = e.cast(e.centered(d.getX(), zp), f);
     Value scale = e.alongAxis(d.getXScale(), rank, d.getAxis());
@@ -179,21 +176,16 @@ struct DynamicQuantizeLinear : OpRewritePattern<g::DynamicQuantizeLinearOp> {
 /// (A - a_zp) x (B - b_zp) in i32; a per-row a_zp [M] runs along A's rows.
 Value integerMatMul(Expander &e, Value a, Value b, Value azp, Value bzp) {
   int64_t ra = e.rankOf(a);
-  if (!g::isNone(azp) && ra >= 2)
-    azp = e.alongAxis(azp, ra, ra - 2);
-  return e.op<g::MatMulOp>({e.centered(a, azp), e.centered(b, bzp)});
+  return e.op<g::MatMulOp>(
+      {e.centered(a, e.alongAxis(azp, ra, ra - 2)), e.centered(b, bzp)});
 }
 
 /// ConvInteger of x and w with `conv`'s attributes (lowered directly from
 /// the 8-bit tensors), plus an i32 `bias` per output channel.
 Value integerConv(Expander &e, Operation *conv, Value x, Value w, Value xzp,
                   Value wzp, Value bias) {
-  SmallVector<NamedAttribute> attrs;
-  for (StringRef n :
-       {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"})
-    if (Attribute a = conv->getAttr(n))
-      attrs.push_back(e.b.getNamedAttr(n, a));
-  Value acc = e.op<g::ConvIntegerOp>({x, w, xzp, wzp}, attrs);
+  Value acc =
+      e.op<g::ConvIntegerOp>({x, w, xzp, wzp}, g::convWindowAttrs(conv));
   if (g::isNone(bias))
     return acc;
   return e.op<g::AddOp>({acc, e.alongAxis(bias, e.rankOf(acc), 1)});
@@ -228,7 +220,7 @@ struct QLinearMatMul : OpRewritePattern<g::QLinearMatMulOp> {
                               m.getBZeroPoint());
     // a's scale may be per row, b's per column (the last dim).
     int64_t ra = e.rankOf(m.getA());
-    Value as = ra >= 2 ? e.alongAxis(m.getAScale(), ra, ra - 2) : m.getAScale();
+    Value as = e.alongAxis(m.getAScale(), ra, ra - 2);
     return e.replace(m,
                      requantizeProduct(e, acc, as, m.getBScale(), m.getYScale(),
                                        m.getYZeroPoint(), outputElt(m)));
@@ -242,8 +234,7 @@ struct QLinearConv : OpRewritePattern<g::QLinearConvOp> {
     Expander e{b, c.getLoc()};
     Value acc = integerConv(e, c, c.getX(), c.getW(), c.getXZeroPoint(),
                             c.getWZeroPoint(), c.getB());
-    int64_t rank = e.rankOf(c.getX());
-    Value ws = rank > 0 ? e.alongAxis(c.getWScale(), rank, 1) : c.getWScale();
+    Value ws = e.alongAxis(c.getWScale(), e.rankOf(c.getX()), 1);
     return e.replace(c,
                      requantizeProduct(e, acc, c.getXScale(), ws, c.getYScale(),
                                        c.getYZeroPoint(), outputElt(c)));

@@ -104,7 +104,9 @@ struct FoldConv : OpRewritePattern<g::QuantizeLinearOp> {
       SmallVector<int32_t> bi;
       for (size_t m = 0; m < bf->size(); ++m) {
         double s = (*xs)[0] * (ws->size() == 1 ? (*ws)[0] : (*ws)[m]);
-        double v = s > 0 ? std::nearbyint((*bf)[m] / s) : 0;
+        if (!(s > 0))
+          return b.notifyMatchFailure(q, "a scale is not positive");
+        double v = std::nearbyint((*bf)[m] / s);
         if (!(std::fabs(v) < 2147483647.0))
           return b.notifyMatchFailure(q, "the bias overflows int32");
         bi.push_back((int32_t)v);
@@ -113,18 +115,13 @@ struct FoldConv : OpRewritePattern<g::QuantizeLinearOp> {
       bias = g::ConstantOp::create(
           b, conv.getLoc(), DenseElementsAttr::get(t, ArrayRef<int32_t>(bi)));
     }
-    SmallVector<NamedAttribute> attrs;
-    for (StringRef n :
-         {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"})
-      if (Attribute a = conv->getAttr(n))
-        attrs.push_back(b.getNamedAttr(n, a));
     // The fused op sits at the conv (its name in diagnostics and reports).
     Value fused =
         build<g::QLinearConvOp>(b, conv.getLoc(),
                                 {dx.getX(), dx.getXScale(), zeroPointOf(b, dx),
                                  dw.getX(), dw.getXScale(), zeroPointOf(b, dw),
                                  q.getYScale(), q.getYZeroPoint(), bias},
-                                attrs);
+                                g::convWindowAttrs(conv));
     if (!fused || fused.getType() != q.getType())
       return b.notifyMatchFailure(q,
                                   "the fused op does not type as Q's result");

@@ -514,8 +514,8 @@ def Graph_GemmOp : Graph_Op<"gemm"> {
 //===----------------------------------------------------------------------===//
 // Quantization (ONNX semantics: round half to even, saturation to the
 // integer type, per-tensor or per-axis scales and zero points). The
-// integer products accumulate in i32. graph-expand-quantized rewrites them
-// into primitive graph ops before lowering.
+// integer products accumulate in i32. graph-expand-quantized rewrites all
+// but conv_integer (which lowers directly) into primitive graph ops.
 //===----------------------------------------------------------------------===//
 
 // Convolution attributes shared by ConvInteger and QLinearConv.

@@ -69,6 +69,11 @@ mlir::Operation *createInferred(mlir::OpBuilder &b, mlir::Location loc,
                                 llvm::ArrayRef<mlir::NamedAttribute> attrs,
                                 unsigned numResults = 1);
 
+/// The window attributes a convolution-like op carries (auto_pad,
+/// dilations, group, kernel_shape, pads, strides), for building another
+/// convolution over the same window.
+llvm::SmallVector<mlir::NamedAttribute> convWindowAttrs(mlir::Operation *conv);
+
 /// Numpy broadcasting of shapes; fails (with a diagnostic at `loc`) when two
 /// static dims differ and neither is 1.
 llvm::FailureOr<llvm::SmallVector<int64_t>>

@@ -30,10 +30,11 @@ def GraphExpandQuantizedPass
   let summary = "Rewrites the ONNX quantization ops into primitive graph ops.";
   let description = [{
     QuantizeLinear, DequantizeLinear, DynamicQuantizeLinear, MatMulInteger,
-    ConvInteger, QLinearMatMul and QLinearConv become the graph ops their
-    ONNX definitions are written in (the way ONNX function bodies expand):
+    QLinearMatMul and QLinearConv become the graph ops their ONNX
+    definitions are written in (the way ONNX function bodies expand):
     integer operands widen to i32 and have their zero points subtracted,
-    products and convolutions accumulate in i32, an i32 bias is added, and
+    products accumulate in i32, a convolution becomes ConvInteger (which
+    lowers directly from the 8-bit tensors), an i32 bias is added, and
     requantization multiplies by the combined scale, rounds half to even,
     adds the zero point and saturates to the 8-bit type before the cast.
     Per-axis scales and zero points are reshaped to broadcast along their
