@@ -58,7 +58,10 @@ void buildGraphToLinalgPipeline(OpPassManager &pm, bool fuseAttention,
     pm.addNestedPass<func::FuncOp>(createFuseAttentionPass(attention));
   }
   pm.addPass(createConvertGraphToLinalgPass());
+  // Requantization fused first, then the integer accumulators it reads
+  // tiled into it.
   addText(pm, "canonicalize,cse,func.func(mnemo-fuse-elementwise),"
+              "canonicalize,cse,func.func(mnemo-fuse-accumulators),"
               "canonicalize,cse");
 }
 

@@ -24,6 +24,27 @@ def ConvertGraphToLinalgPass
   ];
 }
 
+def FuseAccumulatorsPass
+    : Pass<"mnemo-fuse-accumulators", "::mlir::func::FuncOp"> {
+  let summary = "Integer accumulators exist one tile at a time.";
+  let description = [{
+    An elementwise consumer (the requantization) of an integer contraction
+    into i32 (ConvInteger, MatMulInteger) is tiled over its parallel loops,
+    and the contraction and the fill of its accumulator are fused into the
+    tiles: the i32 accumulator, four times the bytes of the 8-bit output,
+    then never exists whole. Tiles are the largest whole slices of the
+    outer loops whose accumulators fit `tile-bytes`; the loop nest carries
+    `mnemo.tiled` like other tiled nests.
+  }];
+  let options = [
+    Option<"tileBytes", "tile-bytes", "int64_t", "65536",
+           "Bytes of i32 accumulators one tile may hold">,
+  ];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def FuseElementwisePass
     : Pass<"mnemo-fuse-elementwise", "::mlir::func::FuncOp"> {
   let summary = "Elementwise fusion that never recomputes a producer.";

@@ -341,10 +341,14 @@ Value padSpatial(OpBuilder &b, Location loc, Value x, ArrayRef<int64_t> lo,
 }
 
 /// A grouped N-d convolution of the padded `x` and `w` into `init` as one
-/// linalg.generic over (n, g, m, o_1..o_s, c, k_1..k_s). `perChannel`
-/// values ([M], one per output channel) are read at the output channel
-/// after x and w; `body` gets (x, w, per-channel..., acc) and returns the
-/// new accumulator.
+/// linalg.generic. Plain (group 1) and depthwise (one output channel per
+/// group) convolutions loop over (n, m, o_1..o_s, c, k_1..k_s) and write
+/// `init` directly, so an elementwise consumer reads the contraction
+/// itself (which is what lets the requantization of an integer conv take
+/// its accumulator one tile at a time); other groupings loop over (n, g,
+/// m, o.., c, k..) on views with a group dim. `perChannel` values ([M],
+/// one per output channel) are read at the output channel after x and w;
+/// `body` gets (x, w, per-channel..., acc) and returns the new accumulator.
 Value groupedConvGeneric(OpBuilder &rw, Location loc, Value x, Value w,
                          Value init, RankedTensorType outType,
                          ArrayRef<OpFoldResult> outSizes,
@@ -356,58 +360,85 @@ Value groupedConvGeneric(OpBuilder &rw, Location loc, Value x, Value w,
   SmallVector<int64_t> kernel(wT.getShape().drop_front(2));
   int64_t cOut = wT.getDimSize(0), cg = wT.getDimSize(1), mg = cOut / group;
   Type elt = outType.getElementType();
+  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
   auto spatial = [&](int64_t first) {
     SmallVector<ReassociationIndices> re;
     for (int64_t i = 0; i < sp; ++i)
       re.push_back({first + i});
     return re;
   };
-  SmallVector<int64_t> wg = {group, mg, cg};
-  wg.append(kernel.begin(), kernel.end());
-  SmallVector<ReassociationIndices> wre = {{0, 1}, {2}};
-  wre.append(spatial(3));
-  SmallVector<OpFoldResult> wgSizes;
-  for (int64_t v : wg)
-    wgSizes.push_back(rw.getIndexAttr(v));
-  Value wG = tensor::ExpandShapeOp::create(
-      rw, loc, RankedTensorType::get(wg, wT.getElementType()), w, wre,
-      wgSizes);
-  SmallVector<int64_t> og = {outType.getDimSize(0), group, mg};
-  og.append(outType.getShape().begin() + 2, outType.getShape().end());
-  SmallVector<OpFoldResult> ogSizes = {outSizes[0], rw.getIndexAttr(group),
-                                       rw.getIndexAttr(mg)};
-  ogSizes.append(outSizes.begin() + 2, outSizes.end());
-  SmallVector<ReassociationIndices> ore = {{0}, {1, 2}};
-  ore.append(spatial(3));
-  Value initG = tensor::ExpandShapeOp::create(
-      rw, loc, RankedTensorType::get(og, elt), init, ore, ogSizes);
-  int64_t loops = 3 + 2 * sp + 1;
-  auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
-  // x is read in place (channel g * cg + c): no reshape stands between it
-  // and the elementwise op that produced it, which can then fuse upstream.
-  SmallVector<AffineExpr> xe = {d(0), d(1) * cg + d(3 + sp)},
-                          we = {d(1), d(2), d(3 + sp)}, oe = {d(0), d(1), d(2)};
-  for (int64_t i = 0; i < sp; ++i) {
-    xe.push_back(d(3 + i) * strides[i] + d(4 + sp + i) * dil[i]);
-    we.push_back(d(4 + sp + i));
-    oe.push_back(d(3 + i));
+  // A group dim is needed only when groups hold several output channels
+  // and there are several groups.
+  bool grouped = group > 1 && mg > 1;
+  // Loops: n, [g], m, o.., c, k.. (m is the output channel when ungrouped;
+  // for a depthwise conv it is the group itself).
+  int64_t gDim = 1, mDim = grouped ? 2 : 1, oDim = mDim + 1,
+          cDim = oDim + sp, kDim = cDim + 1, loops = kDim + sp;
+  AffineExpr outChannel = d(mDim);
+  // x's channel: g * cg + c; ungrouped, the group is m / mg, i.e. m when
+  // each group has one output channel (depthwise) and 0 for group 1.
+  AffineExpr groupE = grouped ? d(gDim)
+                      : group == 1 ? getAffineConstantExpr(0, ctx)
+                                   : d(mDim);
+  SmallVector<AffineExpr> xe = {d(0), groupE * cg + d(cDim)}, we, oe = {d(0)};
+  if (grouped) {
+    we = {d(gDim), d(mDim), d(cDim)};
+    oe.append({d(gDim), d(mDim)});
+  } else {
+    we = {outChannel, d(cDim)};
+    oe.push_back(outChannel);
   }
-  SmallVector<Value> ins = {x, wG};
+  for (int64_t i = 0; i < sp; ++i) {
+    xe.push_back(d(oDim + i) * strides[i] + d(kDim + i) * dil[i]);
+    we.push_back(d(kDim + i));
+    oe.push_back(d(oDim + i));
+  }
+  Value wIn = w, out = init;
+  SmallVector<ReassociationIndices> ore;
+  if (grouped) {
+    SmallVector<int64_t> wg = {group, mg, cg};
+    wg.append(kernel.begin(), kernel.end());
+    SmallVector<ReassociationIndices> wre = {{0, 1}, {2}};
+    wre.append(spatial(3));
+    SmallVector<OpFoldResult> wgSizes;
+    for (int64_t v : wg)
+      wgSizes.push_back(rw.getIndexAttr(v));
+    wIn = tensor::ExpandShapeOp::create(
+        rw, loc, RankedTensorType::get(wg, wT.getElementType()), w, wre,
+        wgSizes);
+    SmallVector<int64_t> og = {outType.getDimSize(0), group, mg};
+    og.append(outType.getShape().begin() + 2, outType.getShape().end());
+    SmallVector<OpFoldResult> ogSizes = {outSizes[0], rw.getIndexAttr(group),
+                                         rw.getIndexAttr(mg)};
+    ogSizes.append(outSizes.begin() + 2, outSizes.end());
+    ore = {{0}, {1, 2}};
+    ore.append(spatial(3));
+    out = tensor::ExpandShapeOp::create(rw, loc, RankedTensorType::get(og, elt),
+                                        init, ore, ogSizes);
+  }
+  SmallVector<Value> ins = {x, wIn};
   SmallVector<AffineMap> maps = {AffineMap::get(loops, 0, xe, ctx),
                                  AffineMap::get(loops, 0, we, ctx)};
   for (Value pc : perChannel) {
+    if (!grouped) {
+      ins.push_back(pc);
+      maps.push_back(AffineMap::get(loops, 0, {outChannel}, ctx));
+      continue;
+    }
     auto t = cast<RankedTensorType>(pc.getType());
     ins.push_back(tensor::ExpandShapeOp::create(
         rw, loc, RankedTensorType::get({group, mg}, t.getElementType()), pc,
         SmallVector<ReassociationIndices>{{0, 1}},
         SmallVector<OpFoldResult>{rw.getIndexAttr(group), rw.getIndexAttr(mg)}));
-    maps.push_back(AffineMap::get(loops, 0, {d(1), d(2)}, ctx));
+    maps.push_back(AffineMap::get(loops, 0, {d(gDim), d(mDim)}, ctx));
   }
   maps.push_back(AffineMap::get(loops, 0, oe, ctx));
   SmallVector<utils::IteratorType> iters(loops, utils::IteratorType::parallel);
-  for (int64_t i = 3 + sp; i < loops; ++i)
+  for (int64_t i = cDim; i < loops; ++i)
     iters[i] = utils::IteratorType::reduction;
-  Value r = buildGeneric(rw, loc, ins, initG, maps, iters, body);
+  Value r = buildGeneric(rw, loc, ins, out, maps, iters, body);
+  if (!grouped)
+    return r;
   return tensor::CollapseShapeOp::create(rw, loc, outType, r, ore);
 }
 
@@ -526,6 +557,117 @@ struct ConvPattern : GraphPattern<g::ConvOp> {
   }
 };
 
+/// An integer op's zero point as a scalar of the signless type `elt`: a
+/// constant where the model has one (a value read from a tensor would be
+/// read by the host on a GPU target, to pad with it), 0 where it has none.
+Value zeroPointScalar(OpBuilder &b, Location loc, Value orig, Value converted,
+                      Type elt) {
+  if (g::isNone(orig))
+    return scalarConst(b, loc, elt, 0);
+  if (auto c = g::getConstantInts(orig); c && c->size() == 1)
+    return arith::ConstantOp::create(b, loc, b.getIntegerAttr(elt, (*c)[0]));
+  auto t = cast<RankedTensorType>(converted.getType());
+  SmallVector<Value> idx(t.getRank(), arith::ConstantIndexOp::create(b, loc, 0));
+  return tensor::ExtractOp::create(b, loc, converted, idx);
+}
+
+/// The contraction body of the integer ops: acc + (a - a_zp) * (b - b_zp)
+/// with both operands widened from their 8-bit types to i32 in the loop.
+Value integerMacBody(OpBuilder &b, Location l, Value a, Type aElt, Value az32,
+                     Value bv, Type bElt, Value bz32, Value acc) {
+  Type i32 = b.getI32Type();
+  Value x = arith::SubIOp::create(b, l, castScalar(b, l, a, aElt, i32), az32);
+  Value y = arith::SubIOp::create(b, l, castScalar(b, l, bv, bElt, i32), bz32);
+  return arith::AddIOp::create(b, l, acc, arith::MulIOp::create(b, l, x, y));
+}
+
+/// MatMulInteger against a 2-D B (a weight): (A - a_zp) x (B - b_zp) in
+/// i32 as one contraction over (A's leading dims, n, k) read from the 8-bit
+/// tensors, so no widened copy exists. A B that is graph.transpose of an
+/// [N, K] tensor (what a Gemm with transB folds to) is read in place.
+struct MatMulIntegerPattern : GraphPattern<g::MatMulIntegerOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::MatMulIntegerOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    if (!g::isDirectMatMulInteger(op.getA(), op.getB(), op.getAZeroPoint(),
+                                  op.getBZeroPoint()))
+      return rw.notifyMatchFailure(op, "expanded by graph-expand-quantized");
+    Location loc = op.getLoc();
+    MLIRContext *ctx = rw.getContext();
+    RankedTensorType outType = resultType(op);
+    auto aT = dyn_cast<RankedTensorType>(adaptor.getA().getType());
+    if (!outType || !aT)
+      return rw.notifyMatchFailure(op, "unranked operands");
+    Value bv = adaptor.getB();
+    bool transposed = false;
+    if (auto tr = op.getB().getDefiningOp<g::TransposeOp>()) {
+      std::optional<ArrayAttr> perm = tr.getPerm();
+      if (!perm || (cast<IntegerAttr>((*perm)[0]).getInt() == 1 &&
+                    cast<IntegerAttr>((*perm)[1]).getInt() == 0)) {
+        bv = rw.getRemappedValue(tr.getData());
+        transposed = true;
+      }
+    }
+    Type i32 = outType.getElementType();
+    Type aElt = origElt(op.getA()), bElt = origElt(op.getB());
+    auto signless = [](Value v) {
+      return cast<RankedTensorType>(v.getType()).getElementType();
+    };
+    Value az32 = castScalar(
+        rw, loc,
+        zeroPointScalar(rw, loc, op.getAZeroPoint(), adaptor.getAZeroPoint(),
+                        signless(adaptor.getA())),
+        aElt, i32);
+    SmallVector<Value> ins = {adaptor.getA(), bv};
+    int64_t ra = aT.getRank(), loops = ra + 1;
+    auto d = [&](int64_t i) { return getAffineDimExpr(i, ctx); };
+    SmallVector<AffineExpr> ae, oe;
+    for (int64_t i = 0; i < ra - 1; ++i) {
+      ae.push_back(d(i));
+      oe.push_back(d(i));
+    }
+    AffineExpr nE = d(ra - 1), kE = d(ra);
+    ae.push_back(kE);
+    oe.push_back(nE);
+    SmallVector<AffineMap> maps = {
+        AffineMap::get(loops, 0, ae, ctx),
+        AffineMap::get(loops, 0,
+                       transposed ? SmallVector<AffineExpr>{nE, kE}
+                                  : SmallVector<AffineExpr>{kE, nE},
+                       ctx)};
+    // b's zero point: one value, or one per column.
+    Value bz32;
+    auto bzT = dyn_cast<RankedTensorType>(adaptor.getBZeroPoint().getType());
+    if (bzT && bzT.getRank() == 1 &&
+        !(bzT.hasStaticShape() && bzT.getNumElements() == 1)) {
+      ins.push_back(adaptor.getBZeroPoint());
+      maps.push_back(AffineMap::get(loops, 0, {nE}, ctx));
+    } else {
+      bz32 = castScalar(rw, loc,
+                        zeroPointScalar(rw, loc, op.getBZeroPoint(),
+                                        adaptor.getBZeroPoint(), signless(bv)),
+                        bElt, i32);
+    }
+    maps.push_back(AffineMap::get(loops, 0, oe, ctx));
+    SmallVector<OpFoldResult> sizes = mixedSizes(rw, loc, adaptor.getA());
+    sizes.back() = tensor::getMixedSize(rw, loc, bv, transposed ? 0 : 1);
+    Value init =
+        filledTensor(rw, loc, outType, sizes, scalarConst(rw, loc, i32, 0));
+    SmallVector<utils::IteratorType> iters(loops, utils::IteratorType::parallel);
+    iters.back() = utils::IteratorType::reduction;
+    Value result = buildGeneric(
+        rw, loc, ins, init, maps, iters,
+        [&](OpBuilder &b, Location l, ValueRange v) {
+          Value bz = bz32 ? bz32 : castScalar(b, l, v[2], bElt, i32);
+          return integerMacBody(b, l, v[0], aElt, az32, v[1], bElt, bz,
+                                v.back());
+        });
+    rw.replaceOp(op, result);
+    return success();
+  }
+};
+
 /// ConvInteger: (x - x_zp) * (w - w_zp) accumulated in i32, read from the
 /// 8-bit tensors themselves (widened in the loop body, so no wider copy of
 /// the activations exists). x is padded with its zero point, which the
@@ -545,21 +687,8 @@ struct ConvIntegerPattern : GraphPattern<g::ConvIntegerOp> {
     ArrayRef<int64_t> strides = win.strides, dil = win.dilations;
     Type i32 = outType.getElementType();
     Type xElt = origElt(op.getX()), wElt = origElt(op.getW());
-    // A zero point as a scalar of the tensor's own (signless) type: a
-    // constant where the model has one (a value read from a tensor would be
-    // read by the host on a GPU target, to pad with it).
-    auto zeroPoint = [&](Value orig, Value conv) -> Value {
-      if (g::isNone(orig))
-        return scalarConst(rw, loc, xT.getElementType(), 0);
-      if (auto c = g::getConstantInts(orig); c && c->size() == 1)
-        return arith::ConstantOp::create(
-            rw, loc, rw.getIntegerAttr(xT.getElementType(), (*c)[0]));
-      auto t = cast<RankedTensorType>(conv.getType());
-      SmallVector<Value> idx(t.getRank(),
-                             arith::ConstantIndexOp::create(rw, loc, 0));
-      return tensor::ExtractOp::create(rw, loc, conv, idx);
-    };
-    Value xz = zeroPoint(op.getXZeroPoint(), adaptor.getXZeroPoint());
+    Value xz = zeroPointScalar(rw, loc, op.getXZeroPoint(),
+                               adaptor.getXZeroPoint(), xT.getElementType());
     Value x = padSpatial(rw, loc, adaptor.getX(), win.padLo, win.padHi, xz);
     Value xz32 = castScalar(rw, loc, xz, xElt, i32);
     // w's zero point: one value, or one per output channel.
@@ -570,7 +699,9 @@ struct ConvIntegerPattern : GraphPattern<g::ConvIntegerOp> {
       perChannel.push_back(adaptor.getWZeroPoint());
     else
       wz32 = castScalar(rw, loc,
-                        zeroPoint(op.getWZeroPoint(), adaptor.getWZeroPoint()),
+                        zeroPointScalar(rw, loc, op.getWZeroPoint(),
+                                        adaptor.getWZeroPoint(),
+                                        wT.getElementType()),
                         wElt, i32);
     SmallVector<OpFoldResult> outSizes =
         convOutputSizes(rw, loc, adaptor.getX(), outType);
@@ -580,13 +711,9 @@ struct ConvIntegerPattern : GraphPattern<g::ConvIntegerOp> {
         rw, loc, x, adaptor.getW(), init, outType, outSizes, strides, dil,
         op.getGroup(), perChannel,
         [&](OpBuilder &b, Location l, ValueRange a) {
-          Value xv = arith::SubIOp::create(
-              b, l, castScalar(b, l, a[0], xElt, i32), xz32);
           Value wz = wz32 ? wz32 : castScalar(b, l, a[2], wElt, i32);
-          Value wv = arith::SubIOp::create(
-              b, l, castScalar(b, l, a[1], wElt, i32), wz);
-          return arith::AddIOp::create(b, l, a.back(),
-                                       arith::MulIOp::create(b, l, xv, wv));
+          return integerMacBody(b, l, a[0], xElt, xz32, a[1], wElt, wz,
+                                a.back());
         });
     rw.replaceOp(op, result);
     return success();
@@ -597,6 +724,7 @@ struct ConvIntegerPattern : GraphPattern<g::ConvIntegerOp> {
 
 void mnemo::populateGraphContractionToLinalgPatterns(const TypeConverter &tc,
                                                      RewritePatternSet &p) {
-  p.add<MatMulPattern, GemmPattern, ConvPattern, ConvIntegerPattern>(
+  p.add<MatMulPattern, GemmPattern, ConvPattern, ConvIntegerPattern,
+        MatMulIntegerPattern>(
       tc, p.getContext());
 }

@@ -301,7 +301,10 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
     }
     SmallVector<Value> outs;
     if (succeeded(result)) {
-      ConvertFn fn = domain.empty() ? lookupConverter(node.op_type()) : nullptr;
+      ConvertFn fn = domain.empty() ? lookupConverter(node.op_type())
+                     : domain == "com.microsoft"
+                         ? lookupMicrosoftConverter(node.op_type())
+                         : nullptr;
       if (fn) {
         result = fn(ctxt, outs);
         if (succeeded(result) && !ctxt.unsupported.empty()) {

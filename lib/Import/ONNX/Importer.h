@@ -51,6 +51,8 @@ using ConvertFn = llvm::LogicalResult (*)(NodeContext &ctx,
 
 /// The converter for an op type of the default ONNX domain, or null.
 ConvertFn lookupConverter(llvm::StringRef opType);
+/// The converter for an op type of the com.microsoft domain, or null.
+ConvertFn lookupMicrosoftConverter(llvm::StringRef opType);
 
 class Importer {
 public:

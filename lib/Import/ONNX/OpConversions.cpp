@@ -9,7 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Importer.h"
+#include "BuildOp.h"
 
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringMap.h"
@@ -18,69 +18,6 @@ using namespace mlir;
 using namespace mnemo;
 using namespace mnemo::onnx_import;
 namespace g = mnemo::graph;
-
-//===----------------------------------------------------------------------===//
-// Typed op construction
-//===----------------------------------------------------------------------===//
-
-template <typename OpTy>
-LogicalResult Importer::build(NodeContext &ctx, ValueRange operands,
-                              ArrayRef<NamedAttribute> attrs,
-                              SmallVectorImpl<Value> &results) {
-  // An attribute the op does not model would be silently ignored: import the
-  // node as generic instead, so it is listed as unsupported.
-  ArrayRef<StringRef> known = OpTy::getAttributeNames();
-  for (NamedAttribute a : attrs)
-    if (!llvm::is_contained(known, a.getName().strref())) {
-      ctx.unsupported = ("attribute '" + a.getName().strref() +
-                         "' is not supported")
-                            .str();
-      return success();
-    }
-  OperationState state(ctx.loc, OpTy::getOperationName());
-  state.addOperands(operands);
-  state.addAttributes(attrs);
-  unsigned numResults = OpTy::template hasTrait<OpTrait::OneResult>()
-                            ? 1
-                            : std::max(1u, ctx.numOutputs);
-  state.addTypes(SmallVector<Type>(
-      numResults, UnrankedTensorType::get(builder.getF32Type())));
-  Operation *op = builder.create(state);
-  // Attribute and operand constraints first: the shape function reads them.
-  if (failed(cast<OpTy>(op).verifyInvariantsImpl())) {
-    op->erase();
-    return failure();
-  }
-  SmallVector<Type> types;
-  if (failed(OpTy::inferReturnTypes(ctx.imp.getContext(), ctx.loc,
-                                    op->getOperands(), op->getAttrDictionary(),
-                                    op->getPropertiesStorage(),
-                                    op->getRegions(), types))) {
-    op->erase();
-    return failure();
-  }
-  if (types.size() != op->getNumResults()) {
-    op->erase();
-    return emitError(ctx.loc) << "the op yields " << types.size()
-                              << " results but the node names "
-                              << ctx.numOutputs << " outputs";
-  }
-  for (auto [res, t] : llvm::zip(op->getResults(), types))
-    res.setType(t);
-  if (failed(verify(op))) {
-    op->erase();
-    return failure();
-  }
-  SmallVector<Value> folded;
-  if (options.foldConstants && succeeded(builder.tryFold(op, folded)) &&
-      !folded.empty()) {
-    op->erase();
-    llvm::append_range(results, folded);
-    return success();
-  }
-  llvm::append_range(results, op->getResults());
-  return success();
-}
 
 namespace {
 //===----------------------------------------------------------------------===//
@@ -403,6 +340,13 @@ LogicalResult convertQuantizeLinear(NodeContext &c, Outs &outs) {
   return convertDefault<g::QuantizeLinearOp, 3>(c, outs);
 }
 
+/// QLinearMatMul: the graph op's bias operand (a mnemo extension) is none.
+LogicalResult convertQLinearMatMul(NodeContext &c, Outs &outs) {
+  if (c.inputs.size() > 8)
+    return emitError(c.loc) << "expects 8 inputs, got " << c.inputs.size();
+  return convertDefault<g::QLinearMatMulOp, 9>(c, outs);
+}
+
 LogicalResult convertCast(NodeContext &c, Outs &outs) {
   Attribute to = c.take("to");
   int32_t code = -1;
@@ -591,7 +535,7 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       {"DynamicQuantizeLinear", convertDefault<g::DynamicQuantizeLinearOp, 1>},
       {"MatMulInteger", convertDefault<g::MatMulIntegerOp, 4>},
       {"ConvInteger", convertDefault<g::ConvIntegerOp, 4>},
-      {"QLinearMatMul", convertDefault<g::QLinearMatMulOp, 8>},
+      {"QLinearMatMul", convertQLinearMatMul},
       {"QLinearConv", convertDefault<g::QLinearConvOp, 9>},
       // Reductions
       {"ReduceMean", convertReduce<g::ReduceMeanOp, 18>},

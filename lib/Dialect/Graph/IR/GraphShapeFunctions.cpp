@@ -7,7 +7,11 @@
 
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 
+#include "mnemo/Support/ConstantData.h"
+
 #include "mlir/IR/Matchers.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace mnemo::graph;
@@ -29,18 +33,54 @@ bool mnemo::graph::areRefinedTypes(TypeRange inferred, TypeRange actual) {
 
 bool mnemo::graph::isNone(Value v) { return isa<NoneType>(v.getType()); }
 
+/// A resource blob's elements (large weights the importer keeps out of
+/// line), read from their little-endian bytes.
+template <typename T, typename Read>
+static std::optional<SmallVector<T>> resourceValues(Attribute attr, Read read) {
+  auto r = dyn_cast<DenseResourceElementsAttr>(attr);
+  if (!r)
+    return std::nullopt;
+  ArrayRef<char> raw = mnemo::rawConstantBytes(r);
+  int64_t n = r.getNumElements();
+  unsigned width = r.getElementType().getIntOrFloatBitWidth();
+  if (width % 8 != 0 || (int64_t)raw.size() != n * (width / 8))
+    return std::nullopt;
+  SmallVector<T> out;
+  out.reserve(n);
+  for (int64_t i = 0; i < n; ++i) {
+    std::optional<T> v = read(raw.data() + i * (width / 8), width);
+    if (!v)
+      return std::nullopt;
+    out.push_back(*v);
+  }
+  return out;
+}
+
 std::optional<SmallVector<int64_t>> mnemo::graph::getConstantInts(Value v) {
   if (!v || isNone(v))
     return std::nullopt;
   Attribute attr;
   if (!matchPattern(v, m_Constant(&attr)))
     return std::nullopt;
+  auto shaped = dyn_cast<ElementsAttr>(attr);
+  if (!shaped || !isa<IntegerType>(shaped.getElementType()))
+    return std::nullopt;
+  bool isUnsigned = shaped.getElementType().isUnsignedInteger();
+  if (isa<DenseResourceElementsAttr>(attr))
+    return resourceValues<int64_t>(
+        attr, [&](const char *p, unsigned width) -> std::optional<int64_t> {
+          uint64_t bits = 0;
+          std::memcpy(&bits, p, width / 8);
+          if (width == 64)
+            return (int64_t)bits;
+          APInt a(width, bits);
+          return isUnsigned ? (int64_t)a.getZExtValue() : a.getSExtValue();
+        });
   auto dense = dyn_cast<DenseIntElementsAttr>(attr);
   if (!dense)
     return std::nullopt;
   SmallVector<int64_t> out;
   out.reserve(dense.getNumElements());
-  bool isUnsigned = dense.getElementType().isUnsignedInteger();
   for (const APInt &x : dense.getValues<APInt>())
     out.push_back(isUnsigned ? (int64_t)x.getZExtValue() : x.getSExtValue());
   return out;
@@ -52,6 +92,22 @@ std::optional<SmallVector<double>> mnemo::graph::getConstantFloats(Value v) {
   Attribute attr;
   if (!matchPattern(v, m_Constant(&attr)))
     return std::nullopt;
+  if (auto r = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    Type elt = r.getElementType();
+    if (!elt.isF32() && !elt.isF64())
+      return std::nullopt;
+    return resourceValues<double>(
+        attr, [](const char *p, unsigned width) -> std::optional<double> {
+          if (width == 32) {
+            float f;
+            std::memcpy(&f, p, 4);
+            return f;
+          }
+          double d;
+          std::memcpy(&d, p, 8);
+          return d;
+        });
+  }
   auto dense = dyn_cast<DenseFPElementsAttr>(attr);
   if (!dense)
     return std::nullopt;
@@ -129,6 +185,22 @@ SmallVector<NamedAttribute> mnemo::graph::convWindowAttrs(Operation *conv) {
     if (Attribute a = conv->getAttr(n))
       attrs.push_back(NamedAttribute(StringAttr::get(conv->getContext(), n), a));
   return attrs;
+}
+
+bool mnemo::graph::isDirectMatMulInteger(Value a, Value b, Value aZeroPoint,
+                                         Value bZeroPoint) {
+  auto at = dyn_cast<RankedTensorType>(a.getType());
+  auto bt = dyn_cast<RankedTensorType>(b.getType());
+  if (!at || !bt || at.getRank() < 2 || bt.getRank() != 2)
+    return false;
+  auto rankAtMost = [](Value v, int64_t r, bool oneElement) {
+    if (isNone(v))
+      return true;
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    return t && t.getRank() <= r &&
+           (!oneElement || (t.hasStaticShape() && t.getNumElements() == 1));
+  };
+  return rankAtMost(aZeroPoint, 1, true) && rankAtMost(bZeroPoint, 1, false);
 }
 
 Operation *mnemo::graph::createInferred(OpBuilder &b, Location loc,

@@ -517,6 +517,12 @@ LogicalResult QLinearMatMulOp::inferReturnTypes(MLIRContext *,
   for (Value s : {adaptor.getAScale(), adaptor.getBScale(), adaptor.getYScale()})
     if (!isa<FloatType>(elementTypeOf(s)))
       return emitOptionalError(loc, "scales must be float tensors");
+  if (!isNone(adaptor.getBias())) {
+    auto bt = dyn_cast<RankedTensorType>(adaptor.getBias().getType());
+    if (!bt || !bt.getElementType().isSignlessInteger(32) || bt.getRank() > 1)
+      return emitOptionalError(loc, "the bias must be a scalar or 1-D int32 "
+                                    "tensor (one value per column)");
+  }
   return inferMatMulLike(loc, adaptor.getA(), adaptor.getB(),
                          elementTypeOf(adaptor.getYZeroPoint()), types);
 }

@@ -1,7 +1,8 @@
 //===- ExpandQuantized.cpp - graph-expand-quantized pass ------------------===//
 //
 // The ONNX quantization ops as the primitive graph ops of their
-// definitions. Integer arithmetic stays integer (i32 accumulation); the
+// definitions, except the integer products that lower straight from 8-bit
+// tensors (ConvInteger, and MatMulInteger against a 2-D B). Integer arithmetic stays integer (i32 accumulation); the
 // float steps are those of the ONNX reference: x / scale, and the combined
 // requantization scale (a_scale * b_scale / y_scale) times the i32 result,
 // rounded half to even, offset by the zero point and saturated.
@@ -9,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
+#include "mnemo/Support/ConstantData.h"
 
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -134,10 +136,56 @@ struct QuantizeLinear : OpRewritePattern<g::QuantizeLinearOp> {
   }
 };
 
+/// DequantizeLinear of constants (the weights of a layer left in float)
+/// as a float constant: computed at run time it would be a tensor of the
+/// activation arena, the size of the float weights, live from the start.
+/// Same arithmetic as the expansion: (x - zp) in i32, to float, times the
+/// scale.
+LogicalResult foldConstantDequantize(g::DequantizeLinearOp d,
+                                     PatternRewriter &b) {
+  auto xt = dyn_cast<RankedTensorType>(d.getX().getType());
+  auto yt = dyn_cast<RankedTensorType>(d.getType());
+  if (!xt || !yt || !xt.hasStaticShape() || !yt.getElementType().isF32() ||
+      !d.getX().getDefiningOp<g::ConstantOp>())
+    return failure();
+  auto x = g::getConstantInts(d.getX());
+  auto s = g::getConstantFloats(d.getXScale());
+  std::optional<SmallVector<int64_t>> zp =
+      g::isNone(d.getXZeroPoint()) ? SmallVector<int64_t>{0}
+                                   : g::getConstantInts(d.getXZeroPoint());
+  if (!x || !s || !zp || s->empty() || zp->empty())
+    return failure();
+  // Elements per step of the axis, and the axis length.
+  int64_t rank = xt.getRank(), axis = d.getAxis() < 0 ? d.getAxis() + rank
+                                                      : d.getAxis();
+  int64_t inner = 1, len = 1;
+  if (s->size() > 1) {
+    if (axis < 0 || axis >= rank || xt.getDimSize(axis) != (int64_t)s->size())
+      return failure();
+    len = xt.getDimSize(axis);
+    for (int64_t i = axis + 1; i < rank; ++i)
+      inner *= xt.getDimSize(i);
+  }
+  SmallVector<float> out;
+  out.reserve(x->size());
+  for (size_t i = 0; i < x->size(); ++i) {
+    size_t c = s->size() > 1 ? (i / inner) % len : 0;
+    int32_t z = (int32_t)(*zp)[zp->size() > 1 ? c : 0];
+    out.push_back((float)((int32_t)(*x)[i] - z) * (float)(*s)[c]);
+  }
+  std::string name = "dequantized";
+  if (auto named = dyn_cast<NameLoc>(d.getLoc()))
+    name = named.getName().str() + "_dequantized";
+  b.replaceOpWithNewOp<g::ConstantOp>(d, mnemo::f32Elements(yt, out, name));
+  return success();
+}
+
 struct DequantizeLinear : OpRewritePattern<g::DequantizeLinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(g::DequantizeLinearOp d,
                                 PatternRewriter &b) const override {
+    if (succeeded(foldConstantDequantize(d, b)))
+      return success();
     Expander e{b, d.getLoc()};
     int64_t rank = e.rankOf(d.getX());
     if (rank < 0)
@@ -191,10 +239,22 @@ Value integerConv(Expander &e, Operation *conv, Value x, Value w, Value xzp,
   return e.op<g::AddOp>({acc, e.alongAxis(bias, e.rankOf(acc), 1)});
 }
 
+/// The i32 product (A - a_zp) x (B - b_zp): a MatMulInteger read from the
+/// 8-bit tensors where that form lowers directly, else widened operands.
+Value integerProduct(Expander &e, Value a, Value b, Value azp, Value bzp) {
+  if (g::isDirectMatMulInteger(a, b, azp, bzp))
+    return e.op<g::MatMulIntegerOp>({a, b, azp, bzp});
+  return integerMatMul(e, a, b, azp, bzp);
+}
+
+/// Only the forms that do not lower directly are expanded.
 struct MatMulInteger : OpRewritePattern<g::MatMulIntegerOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(g::MatMulIntegerOp m,
                                 PatternRewriter &b) const override {
+    if (g::isDirectMatMulInteger(m.getA(), m.getB(), m.getAZeroPoint(),
+                                 m.getBZeroPoint()))
+      return b.notifyMatchFailure(m, "lowers directly");
     Expander e{b, m.getLoc()};
     return e.replace(m, integerMatMul(e, m.getA(), m.getB(), m.getAZeroPoint(),
                                       m.getBZeroPoint()));
@@ -216,8 +276,10 @@ struct QLinearMatMul : OpRewritePattern<g::QLinearMatMulOp> {
   LogicalResult matchAndRewrite(g::QLinearMatMulOp m,
                                 PatternRewriter &b) const override {
     Expander e{b, m.getLoc()};
-    Value acc = integerMatMul(e, m.getA(), m.getB(), m.getAZeroPoint(),
-                              m.getBZeroPoint());
+    Value acc = integerProduct(e, m.getA(), m.getB(), m.getAZeroPoint(),
+                               m.getBZeroPoint());
+    if (!g::isNone(m.getBias()))
+      acc = e.op<g::AddOp>({acc, m.getBias()});
     // a's scale may be per row, b's per column (the last dim).
     int64_t ra = e.rankOf(m.getA());
     Value as = e.alongAxis(m.getAScale(), ra, ra - 2);
@@ -257,9 +319,13 @@ struct GraphExpandQuantizedPass
       return signalPassFailure();
     // A quantization op left (an unranked operand) cannot lower.
     getOperation().walk([&](Operation *op) {
+      auto mm = dyn_cast<g::MatMulIntegerOp>(op);
       if (isa<g::QuantizeLinearOp, g::DequantizeLinearOp,
-              g::DynamicQuantizeLinearOp, g::MatMulIntegerOp,
-              g::QLinearMatMulOp, g::QLinearConvOp>(op)) {
+              g::DynamicQuantizeLinearOp, g::QLinearMatMulOp,
+              g::QLinearConvOp>(op) ||
+          (mm && !g::isDirectMatMulInteger(mm.getA(), mm.getB(),
+                                           mm.getAZeroPoint(),
+                                           mm.getBZeroPoint()))) {
         op->emitError("cannot expand this quantization op: its operands' "
                       "ranks are unknown");
         signalPassFailure();

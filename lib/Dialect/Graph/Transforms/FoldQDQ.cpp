@@ -11,6 +11,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
+#include "llvm/ADT/MapVector.h"
+
 #include <cmath>
 
 namespace mnemo::graph {
@@ -78,9 +80,52 @@ std::optional<SmallVector<double>> biasValues(Value bias) {
   return out;
 }
 
+/// A float bias (a constant, or a DequantizeLinear of one) as the i32 bias
+/// of an integer layer: bias[m] / (x_scale * w_scale[m]), rounded; none
+/// stays none. Fails when a scale is not a positive constant or a value
+/// overflows int32.
+FailureOr<Value> quantizedBias(PatternRewriter &b, Location loc, Value bias,
+                               Value xScale, Value wScale) {
+  if (g::isNone(bias))
+    return bias;
+  auto xs = g::getConstantFloats(xScale);
+  auto ws = g::getConstantFloats(wScale);
+  auto bf = biasValues(bias);
+  if (!xs || !ws || !bf || xs->empty() || ws->empty() ||
+      (ws->size() != 1 && ws->size() != bf->size()))
+    return failure();
+  SmallVector<int32_t> bi;
+  for (size_t m = 0; m < bf->size(); ++m) {
+    double s = (*xs)[0] * (ws->size() == 1 ? (*ws)[0] : (*ws)[m]);
+    if (!(s > 0))
+      return failure();
+    double v = std::nearbyint((*bf)[m] / s);
+    if (!(std::fabs(v) < 2147483647.0))
+      return failure();
+    bi.push_back((int32_t)v);
+  }
+  auto t = RankedTensorType::get({(int64_t)bi.size()}, b.getI32Type());
+  return (Value)g::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(t, ArrayRef<int32_t>(bi)));
+}
+
+/// A rewrite of one QDQ layer; counts the layers it folds.
+struct FoldPattern : OpRewritePattern<g::QuantizeLinearOp> {
+  FoldPattern(MLIRContext *ctx, int64_t &folded)
+      : OpRewritePattern(ctx), folded(folded) {}
+  /// Replaces `q` with the integer form and counts the layer.
+  LogicalResult fold(PatternRewriter &b, g::QuantizeLinearOp q,
+                     ValueRange values) const {
+    b.replaceOp(q, values);
+    ++folded;
+    return success();
+  }
+  int64_t &folded;
+};
+
 /// Q(Conv(DQ(x), DQ(w), bias)) -> QLinearConv.
-struct FoldConv : OpRewritePattern<g::QuantizeLinearOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct FoldConv : FoldPattern {
+  using FoldPattern::FoldPattern;
   LogicalResult matchAndRewrite(g::QuantizeLinearOp q,
                                 PatternRewriter &b) const override {
     auto conv = q.getX().getDefiningOp<g::ConvOp>();
@@ -94,45 +139,28 @@ struct FoldConv : OpRewritePattern<g::QuantizeLinearOp> {
     // Weights per tensor or per output channel (axis 0).
     if (!perTensor(dw.getXScale()) && dw.getAxis() != 0)
       return b.notifyMatchFailure(q, "weights quantized along another axis");
-    Value bias = conv.getB();
-    if (!g::isNone(bias)) {
-      auto xs = g::getConstantFloats(dx.getXScale());
-      auto ws = g::getConstantFloats(dw.getXScale());
-      auto bf = biasValues(bias);
-      if (!xs || !ws || !bf)
-        return b.notifyMatchFailure(q, "the bias or scales are not constants");
-      SmallVector<int32_t> bi;
-      for (size_t m = 0; m < bf->size(); ++m) {
-        double s = (*xs)[0] * (ws->size() == 1 ? (*ws)[0] : (*ws)[m]);
-        if (!(s > 0))
-          return b.notifyMatchFailure(q, "a scale is not positive");
-        double v = std::nearbyint((*bf)[m] / s);
-        if (!(std::fabs(v) < 2147483647.0))
-          return b.notifyMatchFailure(q, "the bias overflows int32");
-        bi.push_back((int32_t)v);
-      }
-      auto t = RankedTensorType::get({(int64_t)bi.size()}, b.getI32Type());
-      bias = g::ConstantOp::create(
-          b, conv.getLoc(), DenseElementsAttr::get(t, ArrayRef<int32_t>(bi)));
-    }
+    FailureOr<Value> bias =
+        quantizedBias(b, conv.getLoc(), conv.getB(), dx.getXScale(),
+                      dw.getXScale());
+    if (failed(bias))
+      return b.notifyMatchFailure(q, "the bias cannot be quantized to int32");
     // The fused op sits at the conv (its name in diagnostics and reports).
     Value fused =
         build<g::QLinearConvOp>(b, conv.getLoc(),
                                 {dx.getX(), dx.getXScale(), zeroPointOf(b, dx),
                                  dw.getX(), dw.getXScale(), zeroPointOf(b, dw),
-                                 q.getYScale(), q.getYZeroPoint(), bias},
+                                 q.getYScale(), q.getYZeroPoint(), *bias},
                                 g::convWindowAttrs(conv));
     if (!fused || fused.getType() != q.getType())
       return b.notifyMatchFailure(q,
                                   "the fused op does not type as Q's result");
-    b.replaceOp(q, fused);
-    return success();
+    return fold(b, q, fused);
   }
 };
 
 /// Q(MatMul(DQ(a), DQ(b))) -> QLinearMatMul (b per tensor or per column).
-struct FoldMatMul : OpRewritePattern<g::QuantizeLinearOp> {
-  using OpRewritePattern::OpRewritePattern;
+struct FoldMatMul : FoldPattern {
+  using FoldPattern::FoldPattern;
   LogicalResult matchAndRewrite(g::QuantizeLinearOp q,
                                 PatternRewriter &b) const override {
     auto mm = q.getX().getDefiningOp<g::MatMulOp>();
@@ -150,13 +178,13 @@ struct FoldMatMul : OpRewritePattern<g::QuantizeLinearOp> {
     Value fused = build<g::QLinearMatMulOp>(
         b, mm.getLoc(),
         {da.getX(), da.getXScale(), zeroPointOf(b, da), db.getX(),
-         db.getXScale(), zeroPointOf(b, db), q.getYScale(), q.getYZeroPoint()},
+         db.getXScale(), zeroPointOf(b, db), q.getYScale(), q.getYZeroPoint(),
+         g::NoneOp::create(b, mm.getLoc())},
         {});
     if (!fused || fused.getType() != q.getType())
       return b.notifyMatchFailure(q,
                                   "the fused op does not type as Q's result");
-    b.replaceOp(q, fused);
-    return success();
+    return fold(b, q, fused);
   }
 };
 
@@ -173,64 +201,248 @@ bool sameParam(Value a, Value b) {
          g::elementTypeOf(a) == g::elementTypeOf(b);
 }
 
-/// Q(MaxPool(DQ(x))) with the same scale and zero point -> MaxPool(x):
-/// dequantization is monotonic (a positive scale), so the maximum of the
-/// 8-bit values is the quantized maximum, exactly.
-struct FoldMaxPool : OpRewritePattern<g::QuantizeLinearOp> {
-  using OpRewritePattern::OpRewritePattern;
+/// Q(Gemm(DQ(a), DQ(w), bias)) with alpha = beta = 1 and a plain A ->
+/// QLinearMatMul with an i32 bias; a transposed w ([N, K], scales along
+/// N = axis 0) is a graph.transpose the integer matmul reads in place.
+struct FoldGemm : FoldPattern {
+  using FoldPattern::FoldPattern;
   LogicalResult matchAndRewrite(g::QuantizeLinearOp q,
                                 PatternRewriter &b) const override {
-    auto pool = q.getX().getDefiningOp<g::MaxPoolOp>();
-    if (!pool || !pool->hasOneUse() || pool->getNumResults() != 1)
+    auto gemm = q.getX().getDefiningOp<g::GemmOp>();
+    if (!gemm || !gemm->hasOneUse())
       return failure();
-    auto dq = pool.getX().getDefiningOp<g::DequantizeLinearOp>();
-    if (!dq || !perTensor(dq.getXScale()) ||
-        !sameParam(dq.getXScale(), q.getYScale()) ||
-        !sameParam(dq.getXZeroPoint(), q.getYZeroPoint()) ||
-        g::elementTypeOf(dq.getX()) != g::elementTypeOf(q))
+    auto da = gemm.getA().getDefiningOp<g::DequantizeLinearOp>();
+    auto dw = gemm.getB().getDefiningOp<g::DequantizeLinearOp>();
+    if (!da || !dw || !perTensor(da.getXScale()) || !perTensor(q.getYScale()) ||
+        g::isNone(q.getYZeroPoint()) || gemm.getTransA() != 0 ||
+        gemm.getAlpha().convertToDouble() != 1.0 ||
+        gemm.getBeta().convertToDouble() != 1.0 || rankOf(dw.getX()) != 2)
+      return b.notifyMatchFailure(q, "not a per-tensor QDQ Gemm");
+    bool transB = gemm.getTransB() != 0;
+    int64_t axis = (int64_t)dw.getAxis();
+    if (axis < 0)
+      axis += 2;
+    if (!perTensor(dw.getXScale()) && axis != (transB ? 0 : 1))
+      return b.notifyMatchFailure(q, "w quantized along K");
+    // A bias per column ([N]) or one value; a [M, N] C is not a bias.
+    if (!g::isNone(gemm.getC()) && rankOf(gemm.getC()) > 1)
+      return b.notifyMatchFailure(q, "C is not a per-column bias");
+    FailureOr<Value> bias = quantizedBias(b, gemm.getLoc(), gemm.getC(),
+                                          da.getXScale(), dw.getXScale());
+    if (failed(bias))
+      return b.notifyMatchFailure(q, "the bias cannot be quantized to int32");
+    Value w = dw.getX();
+    if (transB)
+      w = build<g::TransposeOp>(b, gemm.getLoc(), {w}, {});
+    Value fused = w ? build<g::QLinearMatMulOp>(
+                          b, gemm.getLoc(),
+                          {da.getX(), da.getXScale(), zeroPointOf(b, da), w,
+                           dw.getXScale(), zeroPointOf(b, dw), q.getYScale(),
+                           q.getYZeroPoint(), *bias},
+                          {})
+                    : Value();
+    if (!fused || fused.getType() != q.getType())
       return b.notifyMatchFailure(q,
-                                  "not the same quantization around MaxPool");
-    auto s = g::getConstantFloats(dq.getXScale());
-    if (!s || s->empty() || !((*s)[0] > 0))
-      return b.notifyMatchFailure(q, "the scale is not a positive constant");
-    Value pooled =
-        build<g::MaxPoolOp>(b, pool.getLoc(), {dq.getX()}, pool->getAttrs());
-    if (!pooled || pooled.getType() != q.getType())
-      return b.notifyMatchFailure(q, "the pool does not type as Q's result");
-    b.replaceOp(q, pooled);
-    return success();
+                                  "the fused op does not type as Q's result");
+    return fold(b, q, fused);
   }
 };
+
+/// The operands of `op` that carry data (the rest are shapes, axes,
+/// indices or bounds, which stay as they are).
+SmallVector<unsigned> dataOperands(Operation *op) {
+  if (isa<g::ConcatOp>(op))
+    return llvm::to_vector(llvm::seq<unsigned>(0, op->getNumOperands()));
+  return {0};
+}
+
+/// Q(op(DQ(x), ...)) -> op(x, ...) for ops that only move, select or
+/// compare elements (reshapes, transposes, slices, gathers, max pooling,
+/// concatenation), when every data input has Q's scale and zero point:
+/// dequantization is monotonic (a positive scale) and Q(DQ(v)) = v, so the
+/// 8-bit result is exact. A Concat input with other parameters is
+/// requantized to Q's first (Q(DQ(x)), one 8-bit elementwise pass).
+struct FoldSameQuantization : FoldPattern {
+  using FoldPattern::FoldPattern;
+  LogicalResult matchAndRewrite(g::QuantizeLinearOp q,
+                                PatternRewriter &b) const override {
+    Operation *op = q.getX().getDefiningOp();
+    if (!op || !op->hasOneUse() || op->getNumResults() != 1 ||
+        !isa<g::ReshapeOp, g::FlattenOp, g::TransposeOp, g::SqueezeOp,
+             g::UnsqueezeOp, g::SliceOp, g::IdentityOp, g::ExpandOp,
+             g::GatherOp, g::MaxPoolOp, g::GlobalMaxPoolOp, g::ConcatOp>(op))
+      return failure();
+    if (!perTensor(q.getYScale()) || g::isNone(q.getYZeroPoint()))
+      return b.notifyMatchFailure(q, "Q is not per tensor");
+    auto s = g::getConstantFloats(q.getYScale());
+    if (!s || s->empty() || !((*s)[0] > 0))
+      return b.notifyMatchFailure(q, "the scale is not a positive constant");
+    SmallVector<Value> operands(op->getOperands());
+    for (unsigned i : dataOperands(op)) {
+      auto dq = operands[i].getDefiningOp<g::DequantizeLinearOp>();
+      if (!dq || !perTensor(dq.getXScale()) ||
+          g::elementTypeOf(dq.getX()) != g::elementTypeOf(q))
+        return b.notifyMatchFailure(q, "a data input is not dequantized");
+      if (sameParam(dq.getXScale(), q.getYScale()) &&
+          sameParam(dq.getXZeroPoint(), q.getYZeroPoint())) {
+        operands[i] = dq.getX();
+        continue;
+      }
+      if (!isa<g::ConcatOp>(op))
+        return b.notifyMatchFailure(q, "not the same quantization around it");
+      Value requant =
+          build<g::QuantizeLinearOp>(b, dq.getLoc(),
+                                     {dq.getResult(), q.getYScale(),
+                                      q.getYZeroPoint()},
+                                     {});
+      if (!requant)
+        return b.notifyMatchFailure(q, "cannot requantize a Concat input");
+      operands[i] = requant;
+    }
+    Operation *created = g::createInferred(
+        b, op->getLoc(), op->getName().getStringRef(), operands,
+        op->getAttrs());
+    if (!created || created->getResult(0).getType() != q.getType()) {
+      if (created)
+        b.eraseOp(created);
+      return b.notifyMatchFailure(q, "the op does not type as Q's result");
+    }
+    return fold(b, q, created->getResults());
+  }
+};
+
+/// A scalar constant of `elt`.
+Value scalarConstant(PatternRewriter &b, Location loc, Type elt, double v) {
+  auto t = RankedTensorType::get({}, elt);
+  Attribute a = isa<FloatType>(elt) ? (Attribute)FloatAttr::get(elt, v)
+                                    : (Attribute)IntegerAttr::get(elt, (int64_t)v);
+  return g::ConstantOp::create(b, loc, DenseElementsAttr::get(t, a));
+}
+
+/// Q(GlobalAveragePool(DQ(x))) per tensor -> the sum of the 8-bit values in
+/// i32 (widened in the reduction's loop), requantized once per channel:
+/// y = saturate(round((sum - n * x_zp) * x_scale / (n * y_scale)) + y_zp),
+/// written as QuantizeLinear(float(sum - n * x_zp) * m, 1, y_zp).
+struct FoldGlobalAveragePool : FoldPattern {
+  using FoldPattern::FoldPattern;
+  LogicalResult matchAndRewrite(g::QuantizeLinearOp q,
+                                PatternRewriter &b) const override {
+    auto pool = q.getX().getDefiningOp<g::GlobalAveragePoolOp>();
+    if (!pool || !pool->hasOneUse())
+      return failure();
+    auto dq = pool.getX().getDefiningOp<g::DequantizeLinearOp>();
+    auto xt = dq ? dyn_cast<RankedTensorType>(dq.getX().getType()) : nullptr;
+    if (!dq || !xt || xt.getRank() < 3 || !perTensor(dq.getXScale()) ||
+        !perTensor(q.getYScale()) || g::isNone(q.getYZeroPoint()))
+      return b.notifyMatchFailure(q, "not a per-tensor QDQ average pool");
+    int64_t n = 1;
+    for (int64_t d = 2; d < xt.getRank(); ++d)
+      n = xt.isDynamicDim(d) || n == ShapedType::kDynamic
+              ? ShapedType::kDynamic
+              : n * xt.getDimSize(d);
+    auto xs = g::getConstantFloats(dq.getXScale());
+    auto ys = g::getConstantFloats(q.getYScale());
+    std::optional<SmallVector<int64_t>> xz =
+        g::isNone(dq.getXZeroPoint()) ? SmallVector<int64_t>{0}
+                                      : g::getConstantInts(dq.getXZeroPoint());
+    if (n == ShapedType::kDynamic || !xs || !ys || !xz || xs->empty() ||
+        ys->empty() || xz->empty() || !((*ys)[0] > 0))
+      return b.notifyMatchFailure(q, "dynamic spatial dims or parameters");
+    Location loc = pool.getLoc();
+    Type i32 = b.getI32Type(), f32 = b.getF32Type();
+    SmallVector<int64_t> axes;
+    for (int64_t d = 2; d < xt.getRank(); ++d)
+      axes.push_back(d);
+    auto at = RankedTensorType::get({(int64_t)axes.size()}, b.getI64Type());
+    Value axesV = g::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(at, ArrayRef<int64_t>(axes)));
+    Value wide = build<g::CastOp>(b, loc, {dq.getX()},
+                                  {b.getNamedAttr("to", TypeAttr::get(i32))});
+    Value sum = wide ? build<g::ReduceSumOp>(b, loc, {wide, axesV}, {}) : Value();
+    Value centered =
+        sum ? build<g::SubOp>(b, loc,
+                              {sum, scalarConstant(b, loc, i32, n * (*xz)[0])}, {})
+            : Value();
+    Value asFloat = centered ? build<g::CastOp>(
+                                   b, loc, {centered},
+                                   {b.getNamedAttr("to", TypeAttr::get(f32))})
+                             : Value();
+    float m = (float)(*xs)[0] / ((float)n * (float)(*ys)[0]);
+    Value scaled = asFloat ? build<g::MulOp>(
+                                 b, loc, {asFloat, scalarConstant(b, loc, f32, m)}, {})
+                           : Value();
+    Value y = scaled ? build<g::QuantizeLinearOp>(
+                           b, q.getLoc(),
+                           {scaled, scalarConstant(b, loc, f32, 1.0),
+                            q.getYZeroPoint()},
+                           {})
+                     : Value();
+    if (!y || y.getType() != q.getType())
+      return b.notifyMatchFailure(q, "the integer pool does not type");
+    return fold(b, q, y);
+  }
+};
+
+/// Elementwise ops that, between DequantizeLinear inputs and a
+/// QuantizeLinear of their result, become one fused loop from 8-bit
+/// tensors to an 8-bit tensor (float arithmetic in registers only).
+bool isQuantizedElementwise(Operation *op) {
+  if (!isa<g::AddOp, g::SubOp, g::MulOp, g::DivOp, g::ReluOp, g::ClipOp,
+           g::SigmoidOp, g::HardSigmoidOp, g::HardSwishOp, g::LeakyReluOp,
+           g::TanhOp, g::MaxOp, g::MinOp>(op))
+    return false;
+  return !op->use_empty() && llvm::all_of(op->getUsers(), [](Operation *u) {
+    return isa<g::QuantizeLinearOp>(u);
+  });
+}
 
 struct GraphFoldQDQPass
     : public mnemo::graph::impl::GraphFoldQDQPassBase<GraphFoldQDQPass> {
   void runOnOperation() override {
-    auto count = [&] {
-      int64_t layers = 0, left = 0;
-      getOperation().walk([&](Operation *op) {
-        layers += isa<g::QLinearConvOp, g::QLinearMatMulOp>(op) ||
-                  (isa<g::MaxPoolOp>(op) &&
-                   !isa<FloatType>(g::elementTypeOf(op->getResult(0))));
-        left += isa<g::ConvOp, g::MatMulOp, g::GemmOp>(op) &&
-                llvm::any_of(op->getOperands(), [](Value v) {
-                  return v.getDefiningOp<g::DequantizeLinearOp>();
-                });
-      });
-      return std::make_pair(layers, left);
-    };
-    int64_t before = count().first;
+    int64_t folded = 0;
     RewritePatternSet patterns(&getContext());
-    patterns.add<FoldConv, FoldMatMul, FoldMaxPool>(&getContext());
+    patterns.add<FoldConv, FoldMatMul, FoldGemm, FoldSameQuantization,
+                 FoldGlobalAveragePool>(&getContext(), folded);
     GreedyRewriteConfig config;
     config.enableFolding(false);
     if (failed(
             applyPatternsGreedily(getOperation(), std::move(patterns), config)))
       return signalPassFailure();
-    auto [after, left] = count();
-    if (after > before || left > 0)
-      mnemo::ReportLine(getOperation().getLoc())
-          << "qdq: " << after - before << " layers folded into integer ops, "
-          << left << " left in float (dequantized inputs)";
+    // What still reads dequantized (float) values, by op type: elementwise
+    // ops between 8-bit tensors (one fused loop each) and the rest.
+    llvm::MapVector<StringRef, int64_t> elementwise, left;
+    getOperation().walk([&](Operation *op) {
+      if (isa<g::QuantizeLinearOp>(op) || op->hasTrait<OpTrait::IsTerminator>() ||
+          llvm::none_of(op->getOperands(), [](Value v) {
+            return v.getDefiningOp<g::DequantizeLinearOp>();
+          }))
+        return;
+      ++(isQuantizedElementwise(op) ? elementwise : left)[op->getName().stripDialect()];
+    });
+    auto describe = [](const llvm::MapVector<StringRef, int64_t> &ops,
+                       int64_t &total) {
+      std::string list;
+      for (auto [name, n] : ops) {
+        total += n;
+        list += (list.empty() ? "" : ", ") + name.str() +
+                (n > 1 ? " x" + std::to_string(n) : "");
+      }
+      return list;
+    };
+    int64_t nElementwise = 0, nLeft = 0;
+    std::string elementwiseList = describe(elementwise, nElementwise);
+    std::string leftList = describe(left, nLeft);
+    if (folded > 0 || nElementwise > 0 || nLeft > 0) {
+      auto line = mnemo::ReportLine(getOperation().getLoc());
+      line << "qdq: " << folded
+           << " layers folded into integer ops, " << nElementwise
+           << " elementwise between 8-bit tensors";
+      if (nElementwise)
+        line << " (" << elementwiseList << ")";
+      line << ", " << nLeft << " left in float";
+      if (nLeft)
+        line << " (" << leftList << ")";
+    }
   }
 };
 

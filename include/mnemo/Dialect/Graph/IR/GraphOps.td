@@ -576,10 +576,18 @@ def Graph_ConvIntegerOp : Graph_Op<"conv_integer"> {
 
 def Graph_QLinearMatMulOp : Graph_Op<"qlinear_matmul"> {
   let summary = "Quantized MatMul: the i32 product requantized to y's scale.";
+  let description = [{
+    ONNX QLinearMatMul plus an optional i32 `bias` added to the product
+    before requantization (one value per column, in units of a_scale *
+    b_scale; QLinearConv's bias, and com.microsoft.QGemm's C). The QDQ
+    folding forms it from Gemm and MatMul+Add layers; the ONNX op imports
+    with none there.
+  }];
   let arguments = (ins Graph_Tensor:$a, Graph_Tensor:$a_scale,
                    Graph_Tensor:$a_zero_point, Graph_Tensor:$b,
                    Graph_Tensor:$b_scale, Graph_Tensor:$b_zero_point,
-                   Graph_Tensor:$y_scale, Graph_Tensor:$y_zero_point);
+                   Graph_Tensor:$y_scale, Graph_Tensor:$y_zero_point,
+                   Graph_TensorOrNone:$bias);
   let results = (outs Graph_Tensor:$y);
 }
 

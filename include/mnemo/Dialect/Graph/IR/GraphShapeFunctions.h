@@ -74,6 +74,13 @@ mlir::Operation *createInferred(mlir::OpBuilder &b, mlir::Location loc,
 /// convolution over the same window.
 llvm::SmallVector<mlir::NamedAttribute> convWindowAttrs(mlir::Operation *conv);
 
+/// Whether a MatMulInteger of these operands lowers straight from the
+/// 8-bit tensors (the weight form: A of rank >= 2 against a 2-D B, A's zero
+/// point per tensor, B's per tensor or per column); other forms are
+/// expanded into a MatMul of widened operands.
+bool isDirectMatMulInteger(mlir::Value a, mlir::Value b, mlir::Value aZeroPoint,
+                           mlir::Value bZeroPoint);
+
 /// Numpy broadcasting of shapes; fails (with a diagnostic at `loc`) when two
 /// static dims differ and neither is 1.
 llvm::FailureOr<llvm::SmallVector<int64_t>>

@@ -1,0 +1,80 @@
+//===- BuildOp.h - typed graph op construction for converters --*- C++ -*-===//
+//
+// Importer::build, the one way converters create typed graph ops; in a
+// header so that the converters of every domain (OpConversions.cpp,
+// MicrosoftOps.cpp) instantiate it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MNEMO_LIB_IMPORT_ONNX_BUILDOP_H
+#define MNEMO_LIB_IMPORT_ONNX_BUILDOP_H
+
+#include "Importer.h"
+
+#include "mlir/IR/Verifier.h"
+
+namespace mnemo::onnx_import {
+
+template <typename OpTy>
+mlir::LogicalResult Importer::build(NodeContext &ctx, mlir::ValueRange operands,
+                              llvm::ArrayRef<mlir::NamedAttribute> attrs,
+                              llvm::SmallVectorImpl<mlir::Value> &results) {
+  using namespace mlir;
+  // An attribute the op does not model would be silently ignored: import the
+  // node as generic instead, so it is listed as unsupported.
+  ArrayRef<StringRef> known = OpTy::getAttributeNames();
+  for (NamedAttribute a : attrs)
+    if (!llvm::is_contained(known, a.getName().strref())) {
+      ctx.unsupported = ("attribute '" + a.getName().strref() +
+                         "' is not supported")
+                            .str();
+      return success();
+    }
+  OperationState state(ctx.loc, OpTy::getOperationName());
+  state.addOperands(operands);
+  state.addAttributes(attrs);
+  unsigned numResults = OpTy::template hasTrait<OpTrait::OneResult>()
+                            ? 1
+                            : std::max(1u, ctx.numOutputs);
+  state.addTypes(SmallVector<Type>(
+      numResults, UnrankedTensorType::get(builder.getF32Type())));
+  Operation *op = builder.create(state);
+  // Attribute and operand constraints first: the shape function reads them.
+  if (failed(cast<OpTy>(op).verifyInvariantsImpl())) {
+    op->erase();
+    return failure();
+  }
+  SmallVector<Type> types;
+  if (failed(OpTy::inferReturnTypes(ctx.imp.getContext(), ctx.loc,
+                                    op->getOperands(), op->getAttrDictionary(),
+                                    op->getPropertiesStorage(),
+                                    op->getRegions(), types))) {
+    op->erase();
+    return failure();
+  }
+  if (types.size() != op->getNumResults()) {
+    op->erase();
+    return emitError(ctx.loc) << "the op yields " << types.size()
+                              << " results but the node names "
+                              << ctx.numOutputs << " outputs";
+  }
+  for (auto [res, t] : llvm::zip(op->getResults(), types))
+    res.setType(t);
+  if (failed(verify(op))) {
+    op->erase();
+    return failure();
+  }
+  SmallVector<Value> folded;
+  if (options.foldConstants && succeeded(builder.tryFold(op, folded)) &&
+      !folded.empty()) {
+    op->erase();
+    llvm::append_range(results, folded);
+    return success();
+  }
+  llvm::append_range(results, op->getResults());
+  return success();
+}
+
+} // namespace mnemo::onnx_import
+
+#endif // MNEMO_LIB_IMPORT_ONNX_BUILDOP_H
