@@ -28,6 +28,7 @@ ap.add_argument("data")
 ap.add_argument("--bindir", default="build/bin")
 ap.add_argument("--cpu", default="host")
 ap.add_argument("--threads", type=int, default=1)
+ap.add_argument("--atol", default="1e-4", help="tolerance of the reference check (a quantized model: one output step)")
 ap.add_argument("--repeat", type=int, default=100)
 ap.add_argument("--top", type=int, default=30)
 ap.add_argument("--artifact", help="profile this mnemoc output (built with -g) instead of "
@@ -41,7 +42,7 @@ work = tempfile.mkdtemp(prefix="mnemo-profile-")
 art = args.artifact or os.path.join(work, "artifact")
 if not args.artifact:
     subprocess.run([os.path.join(args.bindir, "mnemo-run"), args.model, "--inputs", args.data,
-                    "--cpu", args.cpu, "--keep", art, "-g", "--rtol", "1e-3", "--atol", "1e-4"],
+                    "--cpu", args.cpu, "--keep", art, "-g", "--rtol", "1e-3", "--atol", args.atol],
                    check=True, capture_output=True)
 env = dict(os.environ, OMP_NUM_THREADS=str(args.threads))
 data = os.path.join(work, "perf.data")
