@@ -58,11 +58,14 @@ void buildGraphToLinalgPipeline(OpPassManager &pm, bool fuseAttention,
     pm.addNestedPass<func::FuncOp>(createFuseAttentionPass(attention));
   }
   pm.addPass(createConvertGraphToLinalgPass());
-  // Requantization fused first, then the integer accumulators it reads
-  // tiled into it.
   addText(pm, "canonicalize,cse,func.func(mnemo-fuse-elementwise),"
-              "canonicalize,cse,func.func(mnemo-fuse-accumulators),"
               "canonicalize,cse");
+}
+
+/// Integer accumulators requantized tile by tile; after the memory
+/// rewrites, which read the convolutions of a stage as whole ops.
+static void addFuseAccumulators(OpPassManager &pm) {
+  addText(pm, "func.func(mnemo-fuse-accumulators),canonicalize,cse");
 }
 
 /// One-shot bufferization; `collectives` lowers vocab-parallel collectives
@@ -198,6 +201,7 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
     pm.addPass(createTileForBudgetPass(tiles));
     addText(pm, "canonicalize,cse");
   }
+  addFuseAccumulators(pm);
   bool memoryFirst = options.lowMemory || options.sramBudget > 0 ||
                      options.patchSchedule || options.featureSlice;
   // The memory passes above and the depthwise channel tiles read NCHW

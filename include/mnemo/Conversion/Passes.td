@@ -38,7 +38,8 @@ def FuseAccumulatorsPass
   }];
   let options = [
     Option<"tileBytes", "tile-bytes", "int64_t", "65536",
-           "Bytes of i32 accumulators one tile may hold">,
+           "Bytes of i32 accumulators one tile may hold "
+           "(memory::kAccumulatorTileBytes, which the peak estimates assume)">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",

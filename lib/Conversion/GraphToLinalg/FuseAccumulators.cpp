@@ -10,8 +10,10 @@
 //
 // This pass tiles such a consumer over its parallel loops and fuses the
 // contraction (and the fill of its accumulator) into the tiles, so only one
-// tile of i32 accumulators exists at a time. Tiles are the largest whole
-// slices of the outer loops whose accumulators fit `tile-bytes`.
+// tile of i32 accumulators exists at a time. Tiles are the largest slices
+// of the outer loops whose accumulators fit `tile-bytes`. The same holds
+// for a dynamically quantized matmul, whose i32 product is scaled back to
+// float (the LM head's logits would otherwise exist twice).
 //
 //===----------------------------------------------------------------------===//
 
@@ -34,9 +36,6 @@ using namespace mlir;
 
 namespace {
 
-/// Bytes of one element of an integer or float type.
-int64_t bytesOf(Type t) { return (t.getIntOrFloatBitWidth() + 7) / 8; }
-
 /// The integer contraction (reduction loops, one result; one use unless
 /// `tiling`, when the tiles read it too) that produces `v`, or null.
 linalg::GenericOp accumulatorOf(Value v, bool tiling = false) {
@@ -53,23 +52,25 @@ linalg::GenericOp accumulatorOf(Value v, bool tiling = false) {
 }
 
 /// A consumer to tile: all loops parallel, static, reading an integer
-/// accumulator through a permutation, writing narrower elements.
+/// accumulator through a permutation (a requantization to 8 bits, or the
+/// scaling of a dynamically quantized matmul back to float).
 linalg::GenericOp consumerToTile(linalg::GenericOp op) {
   if (op.getNumReductionLoops() != 0 || op->getNumResults() != 1 ||
       !op.hasPureTensorSemantics() ||
       llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
     return nullptr;
-  Type out = cast<RankedTensorType>(op->getResult(0).getType()).getElementType();
   for (OpOperand *in : op.getDpsInputOperands())
     if (accumulatorOf(in->get()) &&
-        op.getMatchingIndexingMap(in).isPermutation() && bytesOf(out) < 4)
+        op.getMatchingIndexingMap(in).isPermutation())
       return op;
   return nullptr;
 }
 
 /// Tile sizes over `ranges`: whole inner dims, the outer ones split so one
-/// tile holds at most `limit` bytes of `eltBytes` elements; each size
-/// divides its range (full tiles keep shapes static for vectorization).
+/// tile holds at most `limit` bytes of `eltBytes` elements. A size divides
+/// its range where a divisor of at least half the size that fits exists
+/// (full tiles keep shapes static for vectorization); otherwise the last
+/// tile is partial (a prime vocabulary of 50257 columns).
 SmallVector<int64_t> chooseTile(ArrayRef<int64_t> ranges, int64_t eltBytes,
                                 int64_t limit) {
   SmallVector<int64_t> tile(ranges);
@@ -81,11 +82,12 @@ SmallVector<int64_t> chooseTile(ArrayRef<int64_t> ranges, int64_t eltBytes,
   };
   for (size_t d = 0; d < tile.size() && bytes(0) > limit; ++d) {
     int64_t inner = bytes(d + 1);
+    int64_t fit = std::max<int64_t>(1, std::min(ranges[d], limit / inner));
     int64_t best = 1;
-    for (int64_t t = 1; t <= ranges[d]; ++t)
-      if (ranges[d] % t == 0 && t * inner <= limit)
+    for (int64_t t = 1; t <= fit; ++t)
+      if (ranges[d] % t == 0)
         best = t;
-    tile[d] = best;
+    tile[d] = 2 * best >= fit ? best : fit;
   }
   return tile;
 }
@@ -100,6 +102,8 @@ struct FuseAccumulatorsPass
       if (consumerToTile(op))
         consumers.push_back(op);
     });
+    if (consumers.empty())
+      return;
     IRRewriter rewriter(&getContext());
     for (linalg::GenericOp op : consumers)
       tileOne(rewriter, op);

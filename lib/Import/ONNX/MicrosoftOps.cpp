@@ -192,8 +192,8 @@ LogicalResult convertQGemm(NodeContext &c, Outs &outs) {
     // C's scale is a_scale * b_scale (zero point 0), per column with b's;
     // a constant where both are (the QDQ folding reads it).
     Value scale;
-    auto as = g::getConstantFloats(c.input(1));
-    auto bs = g::getConstantFloats(c.input(4));
+    auto as = g::getWeightFloats(c.input(1));
+    auto bs = g::getWeightFloats(c.input(4));
     auto bst = dyn_cast<RankedTensorType>(c.input(4).getType());
     if (as && bs && as->size() == 1 && bst && bst.hasStaticShape()) {
       SmallVector<float> prod;

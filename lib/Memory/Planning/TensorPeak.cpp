@@ -3,6 +3,7 @@
 #include "mnemo/Memory/Planning/TensorPeak.h"
 
 #include "mnemo/Memory/Planning/BufferLiveness.h"
+#include "mnemo/Memory/Planning/TileAttrs.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -39,6 +40,19 @@ Value viewSource(OpResult result) {
   if (auto f = dyn_cast<scf::ForOp>(op))
     return f.getInitArgs()[result.getResultNumber()];
   return {};
+}
+
+/// An integer layer's i32 accumulator (a contraction's result read only by
+/// an elementwise op, its requantization): mnemo-fuse-accumulators later
+/// makes it exist one tile at a time, so it counts as one tile.
+bool isTiledAccumulator(OpResult res) {
+  auto g = dyn_cast<linalg::GenericOp>(res.getOwner());
+  auto t = dyn_cast<RankedTensorType>(res.getType());
+  if (!g || !t || g.getNumReductionLoops() == 0 || !res.hasOneUse() ||
+      !t.getElementType().isSignlessInteger(32))
+    return false;
+  auto user = dyn_cast<linalg::GenericOp>(*res.getUsers().begin());
+  return user && user.getNumReductionLoops() == 0;
 }
 
 bool isElementwise(Operation *op) {
@@ -143,6 +157,8 @@ LiveProfile estimateLiveProfile(Block &block) {
     for (OpResult res : op.getResults()) {
       int reuse = -1;
       int64_t bytes = tensorBytes(res);
+      if (isTiledAccumulator(res))
+        bytes = std::min<int64_t>(bytes, kAccumulatorTileBytes);
       if (Value src = viewSource(res)) {
         // Views (of any shape) keep their source alive.
         auto it = bufOf.find(src);
@@ -170,6 +186,9 @@ LiveProfile estimateLiveProfile(Block &block) {
           reuse = dying(init);
       }
       if (reuse >= 0) {
+        // An accumulator written into its init's buffer (empty, fill).
+        if (isTiledAccumulator(res))
+          bufs[reuse].bytes = std::min(bufs[reuse].bytes, bytes);
         bufs[reuse].first = std::min(bufs[reuse].first, i);
         bufs[reuse].last = std::max(bufs[reuse].last, lastUse(res));
         bufOf[res] = reuse;

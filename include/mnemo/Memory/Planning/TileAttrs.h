@@ -12,6 +12,8 @@
 
 #include "llvm/ADT/StringRef.h"
 
+#include <cstdint>
+
 namespace mnemo::memory {
 
 /// Tile sizes (dense i64 array), one per loop.
@@ -25,6 +27,11 @@ inline constexpr llvm::StringLiteral kTileStagingAttr =
 /// 1 when every operand is moved once, more when tiles are reloaded.
 inline constexpr llvm::StringLiteral kTileTrafficRatioAttr =
     "mnemo.tile_traffic_ratio";
+
+/// Bytes of i32 accumulators one tile of an integer layer holds: the
+/// default of mnemo-fuse-accumulators, which the peak estimates of the
+/// memory rewrites (patches, slices) assume before it runs.
+inline constexpr int64_t kAccumulatorTileBytes = 65536;
 
 } // namespace mnemo::memory
 

@@ -56,17 +56,19 @@ static std::optional<SmallVector<T>> resourceValues(Attribute attr, Read read) {
   return out;
 }
 
-std::optional<SmallVector<int64_t>> mnemo::graph::getConstantInts(Value v) {
+static std::optional<SmallVector<int64_t>> constantInts(Value v,
+                                                        bool blobs) {
   if (!v || isNone(v))
     return std::nullopt;
   Attribute attr;
   if (!matchPattern(v, m_Constant(&attr)))
     return std::nullopt;
   auto shaped = dyn_cast<ElementsAttr>(attr);
-  if (!shaped || !isa<IntegerType>(shaped.getElementType()))
+  if (!shaped)
     return std::nullopt;
   bool isUnsigned = shaped.getElementType().isUnsignedInteger();
-  if (isa<DenseResourceElementsAttr>(attr))
+  if (blobs && isa<DenseResourceElementsAttr>(attr) &&
+      isa<IntegerType>(shaped.getElementType()))
     return resourceValues<int64_t>(
         attr, [&](const char *p, unsigned width) -> std::optional<int64_t> {
           uint64_t bits = 0;
@@ -86,13 +88,15 @@ std::optional<SmallVector<int64_t>> mnemo::graph::getConstantInts(Value v) {
   return out;
 }
 
-std::optional<SmallVector<double>> mnemo::graph::getConstantFloats(Value v) {
+static std::optional<SmallVector<double>> constantFloats(Value v, bool blobs) {
   if (!v || isNone(v))
     return std::nullopt;
   Attribute attr;
   if (!matchPattern(v, m_Constant(&attr)))
     return std::nullopt;
   if (auto r = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    if (!blobs)
+      return std::nullopt;
     Type elt = r.getElementType();
     if (!elt.isF32() && !elt.isF64())
       return std::nullopt;
@@ -115,6 +119,19 @@ std::optional<SmallVector<double>> mnemo::graph::getConstantFloats(Value v) {
   for (const APFloat &x : dense.getValues<APFloat>())
     out.push_back(x.convertToDouble());
   return out;
+}
+
+std::optional<SmallVector<int64_t>> mnemo::graph::getConstantInts(Value v) {
+  return constantInts(v, /*blobs=*/false);
+}
+std::optional<SmallVector<double>> mnemo::graph::getConstantFloats(Value v) {
+  return constantFloats(v, /*blobs=*/false);
+}
+std::optional<SmallVector<int64_t>> mnemo::graph::getWeightInts(Value v) {
+  return constantInts(v, /*blobs=*/true);
+}
+std::optional<SmallVector<double>> mnemo::graph::getWeightFloats(Value v) {
+  return constantFloats(v, /*blobs=*/true);
 }
 
 FailureOr<SmallVector<int64_t>>

@@ -148,11 +148,11 @@ LogicalResult foldConstantDequantize(g::DequantizeLinearOp d,
   if (!xt || !yt || !xt.hasStaticShape() || !yt.getElementType().isF32() ||
       !d.getX().getDefiningOp<g::ConstantOp>())
     return failure();
-  auto x = g::getConstantInts(d.getX());
-  auto s = g::getConstantFloats(d.getXScale());
+  auto x = g::getWeightInts(d.getX());
+  auto s = g::getWeightFloats(d.getXScale());
   std::optional<SmallVector<int64_t>> zp =
       g::isNone(d.getXZeroPoint()) ? SmallVector<int64_t>{0}
-                                   : g::getConstantInts(d.getXZeroPoint());
+                                   : g::getWeightInts(d.getXZeroPoint());
   if (!x || !s || !zp || s->empty() || zp->empty())
     return failure();
   // Elements per step of the axis, and the axis length.

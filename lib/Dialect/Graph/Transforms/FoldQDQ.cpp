@@ -59,16 +59,16 @@ Value build(PatternRewriter &b, Location loc, ValueRange operands,
 /// The conv's float bias as values per output channel: a float constant,
 /// or a DequantizeLinear of constants; nullopt otherwise.
 std::optional<SmallVector<double>> biasValues(Value bias) {
-  if (auto f = g::getConstantFloats(bias))
+  if (auto f = g::getWeightFloats(bias))
     return f;
   auto dq = bias.getDefiningOp<g::DequantizeLinearOp>();
   if (!dq)
     return std::nullopt;
-  auto q = g::getConstantInts(dq.getX());
-  auto s = g::getConstantFloats(dq.getXScale());
+  auto q = g::getWeightInts(dq.getX());
+  auto s = g::getWeightFloats(dq.getXScale());
   std::optional<SmallVector<int64_t>> zp =
       g::isNone(dq.getXZeroPoint()) ? SmallVector<int64_t>{0}
-                                    : g::getConstantInts(dq.getXZeroPoint());
+                                    : g::getWeightInts(dq.getXZeroPoint());
   if (!q || !s || !zp || s->empty() || zp->empty())
     return std::nullopt;
   SmallVector<double> out;
@@ -88,8 +88,8 @@ FailureOr<Value> quantizedBias(PatternRewriter &b, Location loc, Value bias,
                                Value xScale, Value wScale) {
   if (g::isNone(bias))
     return bias;
-  auto xs = g::getConstantFloats(xScale);
-  auto ws = g::getConstantFloats(wScale);
+  auto xs = g::getWeightFloats(xScale);
+  auto ws = g::getWeightFloats(wScale);
   auto bf = biasValues(bias);
   if (!xs || !ws || !bf || xs->empty() || ws->empty() ||
       (ws->size() != 1 && ws->size() != bf->size()))
@@ -194,10 +194,10 @@ bool sameParam(Value a, Value b) {
     return true;
   if (g::isNone(a) || g::isNone(b))
     return g::isNone(a) && g::isNone(b);
-  if (auto fa = g::getConstantFloats(a))
-    return fa == g::getConstantFloats(b);
-  auto ia = g::getConstantInts(a);
-  return ia && ia == g::getConstantInts(b) &&
+  if (auto fa = g::getWeightFloats(a))
+    return fa == g::getWeightFloats(b);
+  auto ia = g::getWeightInts(a);
+  return ia && ia == g::getWeightInts(b) &&
          g::elementTypeOf(a) == g::elementTypeOf(b);
 }
 
@@ -274,7 +274,7 @@ struct FoldSameQuantization : FoldPattern {
       return failure();
     if (!perTensor(q.getYScale()) || g::isNone(q.getYZeroPoint()))
       return b.notifyMatchFailure(q, "Q is not per tensor");
-    auto s = g::getConstantFloats(q.getYScale());
+    auto s = g::getWeightFloats(q.getYScale());
     if (!s || s->empty() || !((*s)[0] > 0))
       return b.notifyMatchFailure(q, "the scale is not a positive constant");
     SmallVector<Value> operands(op->getOperands());
@@ -340,11 +340,11 @@ struct FoldGlobalAveragePool : FoldPattern {
       n = xt.isDynamicDim(d) || n == ShapedType::kDynamic
               ? ShapedType::kDynamic
               : n * xt.getDimSize(d);
-    auto xs = g::getConstantFloats(dq.getXScale());
-    auto ys = g::getConstantFloats(q.getYScale());
+    auto xs = g::getWeightFloats(dq.getXScale());
+    auto ys = g::getWeightFloats(q.getYScale());
     std::optional<SmallVector<int64_t>> xz =
         g::isNone(dq.getXZeroPoint()) ? SmallVector<int64_t>{0}
-                                      : g::getConstantInts(dq.getXZeroPoint());
+                                      : g::getWeightInts(dq.getXZeroPoint());
     if (n == ShapedType::kDynamic || !xs || !ys || !xz || xs->empty() ||
         ys->empty() || xz->empty() || !((*ys)[0] > 0))
       return b.notifyMatchFailure(q, "dynamic spatial dims or parameters");

@@ -42,9 +42,17 @@ bool areRefinedTypes(mlir::TypeRange inferred, mlir::TypeRange actual);
 
 /// The values of an integer constant operand (graph.constant or any op that
 /// folds to an integer elements attribute); nullopt when not constant.
+/// Inline constants only: shape functions and folds read small operands
+/// (shapes, axes, bounds) and leave weights alone.
 std::optional<llvm::SmallVector<int64_t>> getConstantInts(mlir::Value v);
 /// Same for floating-point constants.
 std::optional<llvm::SmallVector<double>> getConstantFloats(mlir::Value v);
+/// getConstantInts / getConstantFloats that also read resource blobs (the
+/// importer's out-of-line weights): for passes that rewrite weights
+/// themselves (quantized biases, per-channel scales, weights dequantized
+/// at compile time).
+std::optional<llvm::SmallVector<int64_t>> getWeightInts(mlir::Value v);
+std::optional<llvm::SmallVector<double>> getWeightFloats(mlir::Value v);
 /// True when `v` is a graph.none value (an omitted optional input).
 bool isNone(mlir::Value v);
 
