@@ -14,8 +14,11 @@ and format the table gives:
   fused int8 path's deviation from the same reference (`ort dev`), and
   whether mnemo's top-1 equals the reference's;
 - memory from mnemo's plan report: the layer-by-layer peak (live bytes of
-  the fixed op order, the planner's lower bound), the planned arena, and
-  the float model's arena for comparison;
+  the fixed op order, the planner's lower bound), the planned arena, the
+  arena with patch-based inference and feature slicing (--patch-schedule
+  --feature-slice, schedule chosen automatically within --max-recompute,
+  default 20% of the patched stage's MACs) and its extra MACs over the
+  whole network, and the float model's arena for comparison;
 - latency at 1 thread (median of --repeat): mnemo vs onnxruntime on the
   same quantized model.
 
@@ -77,13 +80,44 @@ def tensors(d, prefix):
     return out
 
 
-def mnemo(name, d):
+def mnemo(name, d, flags=()):
     """Compiles d/model.onnx; the artifact dir, the report and the remarks."""
     out = os.path.join(args.workdir, "artifacts", name)
     report = out + ".report.json"
     p = run([os.path.join(args.bindir, "mnemoc"), os.path.join(d, "model.onnx"), "-o", out,
-             "--report", report])
+             "--report", report] + list(flags))
     return out, json.load(open(report)), p.stdout
+
+
+def network_macs(remarks, total):
+    """Extra MACs of the patches over the whole network, from the remark's
+    stage figures (stage MACs before -> after) and the network's total."""
+    m = re.search(r"extra MACs [0-9.]+% \((\d+) -> (\d+)\)", remarks)
+    return (int(m.group(2)) - int(m.group(1))) / total if m and total else 0.0
+
+
+def total_macs(model_dir):
+    """Multiply-accumulates of the whole float network (its Conv, Gemm and
+    MatMul layers with weights), from ONNX shape inference."""
+    import onnx.shape_inference
+    model = onnx.shape_inference.infer_shapes(onnx.load(os.path.join(model_dir, "model.onnx")))
+    shapes = {v.name: [d.dim_value for d in v.type.tensor_type.shape.dim]
+              for v in list(model.graph.value_info) + list(model.graph.output)}
+    inits = {t.name: list(t.dims) for t in model.graph.initializer}
+    total = 0
+    for n in model.graph.node:
+        w = inits.get(n.input[1]) if len(n.input) > 1 else None
+        if n.op_type not in ("Conv", "Gemm", "MatMul") or w is None or n.output[0] not in shapes:
+            continue
+        if n.op_type == "Conv":
+            k = int(np.prod(w[1:]))
+        elif n.op_type == "Gemm":
+            trans_b = any(a.name == "transB" and a.i for a in n.attribute)
+            k = w[1] if trans_b else w[0]
+        else:
+            k = w[0]
+        total += int(np.prod(shapes[n.output[0]])) * k
+    return total
 
 
 def mnemo_outputs(artifact, data):
@@ -127,37 +161,43 @@ def cpu_name():
 
 print(f"machine: {cpu_name()}; onnxruntime {ort.__version__}")
 hdr = (f"{'model':20} {'format':9} {'dev':>8} {'ort dev':>8} {'top1':>5} "
-       f"{'fp32 arena':>11} {'int8 l-b-l':>11} {'int8 arena':>11} {'ratio':>6} "
-       f"{'mnemo ms':>9} {'ort ms':>8} {'x ort':>6}")
+       f"{'fp32 arena':>11} {'int8 l-b-l':>11} {'int8 arena':>11} {'patched':>9} "
+       f"{'l-b-l/pt':>8} {'+MACs':>6} {'mnemo ms':>9} {'ort ms':>8} {'x ort':>6}")
 print(hdr)
 print("-" * len(hdr))
 rows = []
 for name in args.models.split(","):
     fp = exported(name)
     _, fp_report, _ = mnemo(name + ".fp32", fp)
+    net_macs = total_macs(fp)
     for fmt in args.formats.split(","):
         d = quantized(name, fmt)
         data = os.path.join(d, "test_data_set_0")
         ref = tensors(data, "output")[0]
         rec = json.load(open(os.path.join(d, "ort.json")))
         art, report, remarks = mnemo(f"{name}.{fmt}", d)
+        part, preport, premarks = mnemo(f"{name}.{fmt}.patched", d,
+                                        ["--patch-schedule", "--feature-slice"])
+        pdev = float(np.abs(mnemo_outputs(part, data).astype(np.float64) - ref).max())
         y = mnemo_outputs(art, data)
         dev = float(np.abs(y.astype(np.float64) - ref).max())
-        top1 = int(y.reshape(-1).argmax()) == rec["ref_top1"]
+        top1 = int(y.reshape(-1).argmax()) == rec["ort_fused_top1"]
         ms = mnemo_ms(art, data)
         oms = ort_ms(os.path.join(d, "model.onnx"), tensors(data, "input"))
         folded = re.search(r"qdq: (\d+) layers folded.*?(\d+) left in float", remarks)
         row = dict(model=name, format=fmt, dev=dev, ort_dev=rec["ort_fused_max_abs"],
                    top1_match=top1, fp32_arena=fp_report["arena_bytes"],
                    int8_layer_by_layer=report["lower_bound_bytes"],
-                   int8_arena=report["arena_bytes"], mnemo_ms=ms, ort_ms=oms,
+                   int8_arena=report["arena_bytes"], int8_patched=preport["arena_bytes"],
+                   patched_dev=pdev, mnemo_ms=ms, ort_ms=oms,
                    folded=int(folded.group(1)) if folded else 0,
                    left_in_float=int(folded.group(2)) if folded else 0)
+        row["extra_macs"] = network_macs(premarks, net_macs)
         rows.append(row)
         print(f"{name:20} {fmt:9} {dev:8.4f} {row['ort_dev']:8.4f} {'yes' if top1 else 'NO':>5} "
               f"{row['fp32_arena']:11d} {row['int8_layer_by_layer']:11d} {row['int8_arena']:11d} "
-              f"{row['fp32_arena'] / row['int8_arena']:5.2f}x {ms:9.2f} {oms:8.2f} "
-              f"{ms / oms:5.2f}x", flush=True)
+              f"{row['int8_patched']:9d} {row['int8_layer_by_layer'] / row['int8_patched']:7.2f}x "
+              f"{100 * row['extra_macs']:5.1f}% {ms:9.2f} {oms:8.2f} {ms / oms:5.2f}x", flush=True)
 if args.json:
     with open(args.json, "w") as f:
         json.dump(rows, f, indent=1)

@@ -117,6 +117,7 @@ public:
     popts.patches = options.patches;
     popts.patchCut = options.patchCut;
     popts.maxRecompute = options.maxRecompute;
+    popts.maxNetworkRecompute = options.maxNetworkRecompute;
     popts.featureSlice = options.featureSlice;
     popts.maxSlices = options.maxSlices;
     popts.tileForBudget = options.tileForBudget;

@@ -175,6 +175,7 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
     patch.patches = options.patches;
     patch.cut = options.patchCut;
     patch.maxRecompute = options.maxRecompute;
+    patch.maxNetworkRecompute = options.maxNetworkRecompute;
     patch.sramBudget = options.sramBudget;
     patch.print = true;
     // Constants the patch loop reads are hoisted; its index arithmetic is

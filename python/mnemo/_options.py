@@ -101,6 +101,7 @@ OPTIONS = {
     "patches": _typed(int, lambda v: v == 0 or v >= 2),
     "patch_cut": _typed(str),
     "max_recompute": lambda n, v: _float(n, v, lambda x: x >= 0),
+    "max_network_recompute": lambda n, v: _float(n, v, lambda x: x >= 0),
     "feature_slice": _typed(bool),
     "max_slices": _typed(int, lambda v: v >= 2),
     "tile_for_budget": _typed(bool),

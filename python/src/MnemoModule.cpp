@@ -107,6 +107,8 @@ std::vector<std::string> compileModel(py::bytes model, const std::string &name,
   opts.patches = get<int64_t>(o, "patches", 0);
   opts.patchCut = get<std::string>(o, "patch_cut", "");
   opts.maxRecompute = get<double>(o, "max_recompute", opts.maxRecompute);
+  opts.maxNetworkRecompute =
+      get<double>(o, "max_network_recompute", opts.maxNetworkRecompute);
   // mnemoc: naming a cut or a patch count asks for the schedule.
   opts.patchSchedule |= opts.patches > 0 || !opts.patchCut.empty();
   opts.featureSlice = get<bool>(o, "feature_slice", false);

@@ -113,6 +113,12 @@ static cl::opt<double> maxRecompute(
     cl::desc("Extra multiply-accumulates patches may cost, as a fraction of "
              "the stage's (default 0.2)"),
     cl::init(0.2), cl::cat(cat));
+static cl::opt<double> maxNetworkRecompute(
+    "max-network-recompute",
+    cl::desc("Extra multiply-accumulates patches may cost, as a fraction of "
+             "the whole network's (replaces --max-recompute; MCUNetV2 "
+             "reports this figure)"),
+    cl::init(0.0), cl::cat(cat));
 static cl::opt<bool> featureSlice(
     "feature-slice",
     cl::desc("Run groups of ops slice by slice along tokens, heads, channels "
@@ -247,6 +253,7 @@ int main(int argc, char **argv) {
   opts.patches = patches;
   opts.patchCut = patchCut;
   opts.maxRecompute = maxRecompute;
+  opts.maxNetworkRecompute = maxNetworkRecompute;
   opts.featureSlice = featureSlice;
   opts.maxSlices = maxSlices;
   opts.tileForBudget = tileForBudget;
@@ -258,7 +265,7 @@ int main(int argc, char **argv) {
     errs() << "mnemoc: --kv-cache needs --max-seq (positions per cache)\n";
     return 2;
   }
-  if (patches < 0 || patches == 1 || maxRecompute < 0 || maxSlices < 2) {
+  if (patches < 0 || patches == 1 || maxRecompute < 0 || maxNetworkRecompute < 0 || maxSlices < 2) {
     errs() << "mnemoc: --patches and --max-slices must be at least 2 and "
               "--max-recompute non-negative\n";
     return 2;

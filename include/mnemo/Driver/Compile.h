@@ -86,6 +86,7 @@ struct CompileOptions {
   int64_t patches = 0;              // p (0: choose)
   std::string patchCut;             // ONNX node name (empty: choose)
   double maxRecompute = 0.2;        // extra MACs allowed by patches
+  double maxNetworkRecompute = 0;   // ... as a fraction of the network's
   bool featureSlice = false;        // slice op groups (implied by budget)
   int64_t maxSlices = 16;           // most slices per group
   bool tileForBudget = false;       // flash attention, tiles (implied by budget)

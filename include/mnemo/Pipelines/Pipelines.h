@@ -92,6 +92,11 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
       llvm::cl::desc("Extra multiply-accumulates the patches may cost, as a "
                      "fraction of the stage's"),
       llvm::cl::init(0.2)};
+  Option<double> maxNetworkRecompute{
+      *this, "max-network-recompute",
+      llvm::cl::desc("Extra multiply-accumulates the patches may cost, as a "
+                     "fraction of the whole network's (0: max-recompute)"),
+      llvm::cl::init(0.0)};
   Option<bool> featureSlice{
       *this, "feature-slice",
       llvm::cl::desc("Slice groups of ops along tokens, heads, channels or "

@@ -87,45 +87,66 @@ std::optional<int64_t> coefficient(AffineExpr e, unsigned numDims,
   return c ? std::optional<int64_t>(c.getValue()) : std::nullopt;
 }
 
-/// A pool as graph-to-linalg writes it: loops (n, c, oh, ow, kh, kw), the
-/// input read at (n, c, oh*s + kh*d, ow*s + kw*d), a window-shaped operand
-/// and the output at (n, c, oh, ow).
+/// A pool or a convolution as a generic (what graph-to-linalg writes for
+/// pools, integer convolutions and grouped ones): the output at (n, m, oh,
+/// ow) = loops 0..3, the input read at (n, channel, oh*s + kh*d, ow*s +
+/// kw*d) where kh and kw are reduction loops (the kernel) and the channel
+/// does not move along H or W; every other input (weights, a window, per
+/// channel parameters) is read independently of oh and ow.
 std::optional<Window> genericWindow(linalg::GenericOp g) {
-  if (g.getNumLoops() != 6 || g.getNumParallelLoops() != 4 ||
-      g.getNumDpsInputs() < 1 || g.getNumDpsInits() != 1)
+  unsigned loops = g.getNumLoops();
+  if (loops < 6 || g.getNumDpsInputs() < 1 || g.getNumDpsInits() != 1)
     return std::nullopt;
   auto iters = g.getIteratorTypesArray();
   for (unsigned d = 0; d < 4; ++d)
     if (iters[d] != utils::IteratorType::parallel)
       return std::nullopt;
+  for (unsigned d = 4; d < loops; ++d)
+    if (iters[d] != utils::IteratorType::reduction)
+      return std::nullopt;
+  MLIRContext *ctx = g.getContext();
   AffineMap out = g.getMatchingIndexingMap(g.getDpsInitOperand(0));
   AffineMap in = g.getMatchingIndexingMap(g.getDpsInputOperand(0));
-  if (out != AffineMap::getMultiDimIdentityMap(6, g.getContext())
+  if (out != AffineMap::getMultiDimIdentityMap(loops, ctx)
                  .getSubMap({0, 1, 2, 3}) ||
-      in.getNumResults() != 4 || in.getResult(0) != getAffineDimExpr(0, g.getContext()) ||
-      in.getResult(1) != getAffineDimExpr(1, g.getContext()))
+      in.getNumResults() != 4 || in.getResult(0) != getAffineDimExpr(0, ctx))
     return std::nullopt;
+  for (unsigned k : {2u, 3u})
+    if (coefficient(in.getResult(1), loops, k) != 0)
+      return std::nullopt;
   SmallVector<int64_t> ranges = g.getStaticLoopRanges();
   Window w;
   for (int a = 0; a < 2; ++a) {
     AffineExpr e = in.getResult(2 + a);
-    std::optional<int64_t> s = coefficient(e, 6, 2 + a);
-    std::optional<int64_t> d = coefficient(e, 6, 4 + a);
-    // Nothing else may move the read: no other dim, no constant offset.
-    for (unsigned k = 0; k < 6; ++k)
-      if (k != 2u + a && k != 4u + a && coefficient(e, 6, k) != 0)
+    std::optional<int64_t> s = coefficient(e, loops, 2 + a);
+    // Exactly one reduction loop (the kernel along this axis) moves the
+    // read besides the output position; nothing else, no constant offset.
+    std::optional<unsigned> kernelDim;
+    for (unsigned k = 0; k < loops; ++k) {
+      if (k == 2u + a)
+        continue;
+      std::optional<int64_t> c = coefficient(e, loops, k);
+      if (!c)
         return std::nullopt;
-    if (!s || !d || *s < 1 || *d < 1 || ShapedType::isDynamic(ranges[4 + a]))
+      if (*c == 0)
+        continue;
+      if (k < 4 || kernelDim)
+        return std::nullopt;
+      kernelDim = k;
+    }
+    if (!s || *s < 1 || !kernelDim ||
+        ShapedType::isDynamic(ranges[*kernelDim]))
       return std::nullopt;
-    w.kernel[a] = ranges[4 + a];
+    std::optional<int64_t> d = coefficient(e, loops, *kernelDim);
+    if (!d || *d < 1)
+      return std::nullopt;
+    w.kernel[a] = ranges[*kernelDim];
     w.stride[a] = *s;
     w.dilation[a] = *d;
   }
-  // Every other input is the window's shape or a parameter.
   for (OpOperand *operand : g.getDpsInputOperands())
     if (operand->getOperandNumber() > 0 &&
-        (mapType(operand->get()) ||
-         g.getMatchingIndexingMap(operand).isFunctionOfDim(2) ||
+        (g.getMatchingIndexingMap(operand).isFunctionOfDim(2) ||
          g.getMatchingIndexingMap(operand).isFunctionOfDim(3)))
       return std::nullopt;
   return w;
@@ -176,6 +197,24 @@ bool isMapElementwise(Operation *op) {
       return false;
   }
   return true;
+}
+
+/// An elementwise op on the model's inputs only (the quantization of the
+/// input image): it stays outside the stage, whose first pad then reads its
+/// result like an input, clamped to the map.
+bool isInputPreparation(Operation *op) {
+  if (!isMapElementwise(op))
+    return false;
+  auto g = cast<linalg::GenericOp>(op);
+  bool readsInput = false;
+  for (Value v : g.getDpsInputs()) {
+    if (!mapType(v))
+      continue;
+    if (!isa<BlockArgument>(v))
+      return false;
+    readsInput = true;
+  }
+  return readsInput;
 }
 
 bool isStageOp(Operation *op) {
@@ -254,7 +293,8 @@ FailureOr<Stage> analyzeStage(Operation *cut, int64_t p) {
       continue;
     for (auto &[operand, n] : mapOperands(op, probe))
       if (Operation *def = operand->get().getDefiningOp())
-        if (def->getBlock() == block && isStageOp(def))
+        if (def->getBlock() == block && isStageOp(def) &&
+            !isInputPreparation(def))
           worklist.push_back(def);
   }
   st.ops.assign(slice.begin(), slice.end());
@@ -558,6 +598,7 @@ struct PatchSchedulePass
     }
     Block &block = fn.front();
     int64_t before = mnemo::memory::estimateTensorPeak(block);
+    networkMacs = mnemo::memory::totalMultiplyAccumulates(fn);
 
     // Every cut and p the options allow.
     std::vector<Candidate> candidates;
@@ -626,11 +667,13 @@ struct PatchSchedulePass
       mnemo::ReportLine(loop.getLoc()) << llvm::formatv(
           "patch schedule: cut after '{0}', {1}x{1} patches, tile {2}x{3}, "
           "input patch {4}x{5}, extra MACs {6:P1} ({7} -> {8}), estimated "
-          "peak {9} -> {10} bytes ({11:F2}x lower)\n",
+          "peak {9} -> {10} bytes ({11:F2}x lower), {12:P1} more MACs over "
+          "the network\n",
           best->cutName, best->patches, best->tile[0], best->tile[1],
           best->patch[0], best->patch[1], best->overhead(), best->stageMacs,
           best->patchMacs, before, best->peak,
-          (double)before / std::max<int64_t>(best->peak, 1));
+          (double)before / std::max<int64_t>(best->peak, 1),
+          (double)best->extraMacs() / std::max<int64_t>(networkMacs, 1));
   }
 
   /// With a budget: the least recompute that fits, else the smallest peak.
@@ -655,12 +698,19 @@ struct PatchSchedulePass
       if (best)
         return best;
     }
+    // The recompute limit: of the stage's MACs, or of the network's.
+    auto within = [&](const Candidate &c) {
+      if (maxNetworkRecompute > 0)
+        return c.extraMacs() <= maxNetworkRecompute * networkMacs + 1e-9;
+      return c.overhead() <= maxRecompute + 1e-9;
+    };
     for (const Candidate &c : cs)
-      if ((sramBudget > 0 || c.overhead() <= maxRecompute + 1e-9) &&
-          (!best || smaller(c, *best)))
+      if ((sramBudget > 0 || within(c)) && (!best || smaller(c, *best)))
         best = &c;
     return best && best->peak < before ? best : nullptr;
   }
+
+  int64_t networkMacs = 0;
 };
 
 } // namespace

@@ -56,7 +56,9 @@ def PatchSchedulePass : Pass<"mnemo-patch-schedule", "::mlir::ModuleOp"> {
     - with `sram-budget`: the fewest multiply-accumulates whose estimated
       peak fits, else the smallest peak;
     - without: the smallest peak whose extra multiply-accumulates stay within
-      `max-recompute` (a fraction of the stage's).
+      `max-recompute` (a fraction of the stage's), or, when
+      `max-network-recompute` is set, within that fraction of the whole
+      network's (MCUNetV2's figure).
     `cut` (an ONNX node name) and `patches` restrict the choice. The loop
     carries `mnemo.patch_schedule` (cut, p, tile, input patch, MACs, peak
     before and after); `print` also prints it.
@@ -72,6 +74,9 @@ def PatchSchedulePass : Pass<"mnemo-patch-schedule", "::mlir::ModuleOp"> {
            "Largest p tried">,
     Option<"maxRecompute", "max-recompute", "double", "0.2",
            "Extra multiply-accumulates allowed, as a fraction of the stage's">,
+    Option<"maxNetworkRecompute", "max-network-recompute", "double", "0",
+           "Extra multiply-accumulates allowed, as a fraction of the whole "
+           "network's (0: use max-recompute)">,
     Option<"sramBudget", "sram-budget", "int64_t", "0",
            "On-chip bytes the peak should fit (0: none)">,
     Option<"print", "print", "bool", "false",
