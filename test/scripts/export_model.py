@@ -5,7 +5,9 @@
 
 NAME is a torchvision classifier (mobilenet_v2, mnasnet1_0, resnet18, ...;
 random weights with BatchNorm statistics from random images, so
-activations and logits are near unit scale; 1x3x224x224 input), `tiny_gpt_small` (the bundled
+activations and logits are near unit scale; 1x3x224x224 input), or
+`mobilenet_v2_035_144` (MobileNetV2 at width 0.35 on 144x144 images, the
+microcontroller model of MCUNetV2's and TinyEngine's tables), `tiny_gpt_small` (the bundled
 examples/tiny_gpt.onnx: one layer, 32 tokens, d 32) or `tiny_gpt`: a two-layer GPT-style
 decoder run on a 128-token prompt (prefill) with the attention PyTorch
 exports for GPT-2 (MatMul, scale, causal mask, Softmax, MatMul over 4
@@ -166,7 +168,7 @@ def export_llama_decode(out):
             numpy_helper.from_array(y.numpy(), n).SerializeToString())
 
 
-def calibrate_batchnorm(model):
+def calibrate_batchnorm(model, size=224):
     """Sets the BatchNorm statistics from 32 random images, then eval mode.
     With torchvision's initial statistics (mean 0, variance 1) the
     activations of a randomly initialized network shrink layer by layer
@@ -180,7 +182,7 @@ def calibrate_batchnorm(model):
     model.train()
     with torch.no_grad():
         for _ in range(4):
-            model(torch.randn(8, 3, 224, 224))
+            model(torch.randn(8, 3, size, size))
     model.eval()
 
 
@@ -200,6 +202,14 @@ def main():
         model = TinyGPT(vocab=64, d=32, heads=2, layers=1, tokens=32).eval()
         x = torch.randint(0, 64, (1, 32))
         names = (["input_ids"], ["logits"])
+    elif name == "mobilenet_v2_035_144":
+        # The MCU-class model of MCUNetV2 / TinyEngine's tables: width 0.35,
+        # 144x144 input (timm's mobilenetv2_035 at that resolution).
+        import torchvision
+        model = torchvision.models.mobilenet_v2(weights=None, width_mult=0.35)
+        calibrate_batchnorm(model, 144)
+        x = torch.randn(1, 3, 144, 144)
+        names = (["input"], ["logits"])
     else:
         import torchvision
         model = getattr(torchvision.models, name)(weights=None)

@@ -41,31 +41,16 @@ if sys.argv[1] == "--check":
     print(f"{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
 
-from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+from onnx import helper, numpy_helper  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from testcase import TypedCase  # noqa: E402
 
 out = sys.argv[1]
 rng = np.random.default_rng(11)
-nodes, inputs, outputs, inits, feeds, want, names = [], [], [], [], [], [], []
-ONNX = {np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8,
-        np.int32: TensorProto.INT32, np.float32: TensorProto.FLOAT}
+case = TypedCase()
+nodes, init, inp, output = case.nodes, case.init, case.inp, case.output
 f32 = np.float32
-
-
-def init(name, a):
-    inits.append(numpy_helper.from_array(a, name))
-    return name
-
-
-def inp(name, a):
-    inputs.append(helper.make_tensor_value_info(name, ONNX[a.dtype.type], list(a.shape)))
-    feeds.append(a)
-    return name
-
-
-def output(name, a):
-    outputs.append(helper.make_tensor_value_info(name, ONNX[a.dtype.type], list(a.shape)))
-    want.append(a)
-    names.append(name)
 
 
 def dq(x, s, z):
@@ -151,17 +136,17 @@ output("qgemm", q(acc, 0.15, 128, np.uint8))
 ms("qgemm_f32", "QGemm", ["g_a", "g_as", "g_az", "g_w", "g_ws", "g_wz", "g_b"], transB=1)
 output("qgemm_f32", acc.astype(f32))
 
-g = helper.make_graph(nodes, "qoperator", inputs, outputs, inits)
+g = helper.make_graph(nodes, "qoperator", case.inputs, case.outputs, case.inits)
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13),
                                         helper.make_opsetid("com.microsoft", 1)])
 d = os.path.join(out, "inputs")
 os.makedirs(d, exist_ok=True)
 import onnx  # noqa: E402
 onnx.save(m, os.path.join(out, "model.onnx"))
-for i, a in enumerate(feeds):
+for i, a in enumerate(case.feeds):
     with open(os.path.join(d, f"input_{i}.pb"), "wb") as f:
         f.write(numpy_helper.from_array(a).SerializeToString())
-for i, a in enumerate(want):
+for i, a in enumerate(case.want):
     np.save(os.path.join(out, f"expected_{i}.npy"), a)
 with open(os.path.join(out, "names.txt"), "w") as f:
-    f.write("\n".join(names))
+    f.write("\n".join(case.names))

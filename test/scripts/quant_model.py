@@ -17,32 +17,15 @@ import os
 import sys
 
 import numpy as np
-from onnx import TensorProto, helper, numpy_helper
+from onnx import helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testcase import save_case  # noqa: E402
+from testcase import TypedCase, save_case  # noqa: E402
 
 out = sys.argv[1]
 rng = np.random.default_rng(7)
-nodes, inputs, outputs, inits, feeds, want = [], [], [], [], [], []
-ONNX = {np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8,
-        np.int32: TensorProto.INT32, np.float32: TensorProto.FLOAT}
-
-
-def init(name, a):
-    inits.append(numpy_helper.from_array(a, name))
-    return name
-
-
-def inp(name, a):
-    inputs.append(helper.make_tensor_value_info(name, ONNX[a.dtype.type], list(a.shape)))
-    feeds.append(a)
-    return name
-
-
-def output(name, a):
-    outputs.append(helper.make_tensor_value_info(name, ONNX[a.dtype.type], list(a.shape)))
-    want.append(a)
+case = TypedCase()
+nodes, init, inp, output = case.nodes, case.init, case.inp, case.output
 
 
 def conv_i32(x, w, stride, pad, group):
@@ -162,6 +145,6 @@ output("dyn_y", np.clip(np.rint(x / scale) + zpd, 0, 255).astype(np.uint8))
 output("dyn_scale", np.array(scale, np.float32))
 output("dyn_zp", np.array(zpd, np.uint8))
 
-g = helper.make_graph(nodes, "quant", inputs, outputs, inits)
+g = helper.make_graph(nodes, "quant", case.inputs, case.outputs, case.inits)
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
-save_case(out, m, feeds, want)
+save_case(out, m, case.feeds, case.want)

@@ -40,3 +40,36 @@ class Case:
         self.outputs.append(
             helper.make_tensor_value_info(name, TensorProto.FLOAT, list(value.shape)))
         self.want.append(value.astype(np.float32))
+
+
+class TypedCase:
+    """A generated graph whose tensors keep their own element types (the
+    integer tests): initializers, inputs with their feeds, outputs with their
+    expected values, all typed from the numpy arrays."""
+
+    def __init__(self):
+        self.nodes, self.inputs, self.outputs = [], [], []
+        self.inits, self.feeds, self.want, self.names = [], [], [], []
+
+    @staticmethod
+    def _type(a):
+        import numpy as np
+        from onnx import TensorProto
+        return {np.uint8: TensorProto.UINT8, np.int8: TensorProto.INT8,
+                np.int32: TensorProto.INT32, np.float32: TensorProto.FLOAT}[a.dtype.type]
+
+    def init(self, name, a):
+        self.inits.append(numpy_helper.from_array(a, name))
+        return name
+
+    def inp(self, name, a):
+        from onnx import helper
+        self.inputs.append(helper.make_tensor_value_info(name, self._type(a), list(a.shape)))
+        self.feeds.append(a)
+        return name
+
+    def output(self, name, a):
+        from onnx import helper
+        self.outputs.append(helper.make_tensor_value_info(name, self._type(a), list(a.shape)))
+        self.want.append(a)
+        self.names.append(name)
