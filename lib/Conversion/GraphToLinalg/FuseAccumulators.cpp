@@ -10,8 +10,8 @@
 //
 // This pass tiles such a consumer over its parallel loops and fuses the
 // contraction (and the fill of its accumulator) into the tiles, so only one
-// tile of i32 accumulators exists at a time. Tiles are the largest slices
-// of the outer loops whose accumulators fit `tile-bytes`. The same holds
+// tile of i32 accumulators exists at a time. Tiles are the largest whole
+// slices of the outer loops whose accumulators fit `tile-bytes`. The same holds
 // for a dynamically quantized matmul, whose i32 product is scaled back to
 // float (the LM head's logits would otherwise exist twice).
 //
@@ -67,10 +67,10 @@ linalg::GenericOp consumerToTile(linalg::GenericOp op) {
 }
 
 /// Tile sizes over `ranges`: whole inner dims, the outer ones split so one
-/// tile holds at most `limit` bytes of `eltBytes` elements. A size divides
-/// its range where a divisor of at least half the size that fits exists
-/// (full tiles keep shapes static for vectorization); otherwise the last
-/// tile is partial (a prime vocabulary of 50257 columns).
+/// tile holds at most `limit` bytes of `eltBytes` elements. Each size
+/// divides its range: tiles stay static, which the memory planner needs
+/// to size their buffers (and vectorization likes). Where the best divisor
+/// is tiny (a prime vocabulary of 50257 columns) nothing is tiled.
 SmallVector<int64_t> chooseTile(ArrayRef<int64_t> ranges, int64_t eltBytes,
                                 int64_t limit) {
   SmallVector<int64_t> tile(ranges);
@@ -87,7 +87,12 @@ SmallVector<int64_t> chooseTile(ArrayRef<int64_t> ranges, int64_t eltBytes,
     for (int64_t t = 1; t <= fit; ++t)
       if (ranges[d] % t == 0)
         best = t;
-    tile[d] = 2 * best >= fit ? best : fit;
+    // Far more tiles than partial ones would need (a prime extent): the
+    // accumulator stays whole rather than run thousands of tiny tiles.
+    int64_t partialTiles = (ranges[d] + fit - 1) / fit;
+    if (ranges[d] / best > 64 * partialTiles)
+      return SmallVector<int64_t>(ranges);
+    tile[d] = best;
   }
   return tile;
 }

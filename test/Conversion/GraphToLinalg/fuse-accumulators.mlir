@@ -74,19 +74,53 @@ func.func @left_alone(%a: tensor<4x4xi32>, %b: tensor<64x64xf32>) -> (tensor<4x4
 
 // -----
 
-// A dynamically quantized matmul scaled back to float, over a prime number
-// of columns (1031 x 4 bytes > 2 KiB): 512-column tiles, the last one
-// partial, rather than 1031 tiles of one column.
+// A dynamically quantized matmul scaled back to float: 1030 columns x 4
+// bytes > 2 KiB, tiles of 206 columns (the largest divisor within 512), so
+// every tile is static.
 // CHECK-LABEL: func.func @dequantized_matmul
-// CHECK: scf.for %[[J:.*]] = %{{.*}} to %{{.*}} step %{{.*}} iter_args
-// CHECK: affine.min
-// CHECK: tensor.empty(%{{.*}}) : tensor<1x?xi32>
-// CHECK: } {mnemo.tiled = array<i64: 1, 512>}
+// CHECK: scf.for
+// CHECK: tensor.empty() : tensor<1x206xi32>
+// CHECK: } {mnemo.tiled = array<i64: 1, 206>}
 #a = affine_map<(i, j, k) -> (i, k)>
 #b = affine_map<(i, j, k) -> (k, j)>
 #c = affine_map<(i, j, k) -> (i, j)>
 #e2 = affine_map<(i, j) -> (i, j)>
-func.func @dequantized_matmul(%x: tensor<1x64xi8>, %w: tensor<64x1031xi8>) -> tensor<1x1031xf32> {
+func.func @dequantized_matmul(%x: tensor<1x64xi8>, %w: tensor<64x1030xi8>) -> tensor<1x1030xf32> {
+  %z = arith.constant 0 : i32
+  %s = arith.constant 0.001 : f32
+  %0 = tensor.empty() : tensor<1x1030xi32>
+  %1 = linalg.fill ins(%z : i32) outs(%0 : tensor<1x1030xi32>) -> tensor<1x1030xi32>
+  %2 = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : tensor<1x64xi8>, tensor<64x1030xi8>) outs(%1 : tensor<1x1030xi32>) {
+  ^bb0(%p: i8, %q: i8, %acc: i32):
+    %p32 = arith.extui %p : i8 to i32
+    %q32 = arith.extsi %q : i8 to i32
+    %m = arith.muli %p32, %q32 : i32
+    %r = arith.addi %acc, %m : i32
+    linalg.yield %r : i32
+  } -> tensor<1x1030xi32>
+  %3 = tensor.empty() : tensor<1x1030xf32>
+  %4 = linalg.generic {indexing_maps = [#e2, #e2], iterator_types = ["parallel", "parallel"]}
+      ins(%2 : tensor<1x1030xi32>) outs(%3 : tensor<1x1030xf32>) {
+  ^bb0(%v: i32, %o: f32):
+    %f = arith.sitofp %v : i32 to f32
+    %r = arith.mulf %f, %s : f32
+    linalg.yield %r : f32
+  } -> tensor<1x1030xf32>
+  return %4 : tensor<1x1030xf32>
+}
+
+// -----
+
+// A prime extent (1031 columns) would need 1031 one-column tiles: the
+// accumulator is left whole.
+// CHECK-LABEL: func.func @prime_columns
+// CHECK-NOT: scf.for
+#a = affine_map<(i, j, k) -> (i, k)>
+#b = affine_map<(i, j, k) -> (k, j)>
+#c = affine_map<(i, j, k) -> (i, j)>
+#e2 = affine_map<(i, j) -> (i, j)>
+func.func @prime_columns(%x: tensor<1x64xi8>, %w: tensor<64x1031xi8>) -> tensor<1x1031xf32> {
   %z = arith.constant 0 : i32
   %s = arith.constant 0.001 : f32
   %0 = tensor.empty() : tensor<1x1031xi32>

@@ -1,6 +1,8 @@
 """Quantization forms mnemo refuses, as models (quantized-ops.test):
 OUT/zp16.onnx (an int16 zero point), OUT/block.onnx (a block-wise scale,
-opset 21's block_size), OUT/fp8.onnx (output_dtype 17, float8e4m3fn)."""
+opset 21's block_size), OUT/fp8.onnx (output_dtype 17, float8e4m3fn),
+OUT/scale0.onnx (a scale of 0) and OUT/scalenan.onnx (a per-axis scale
+with a NaN)."""
 import os
 import sys
 
@@ -26,3 +28,7 @@ save("block", h.make_node("DequantizeLinear", ["x", "bs"], ["y"], name="dq_block
      T.INT8, T.FLOAT, [h.make_tensor("bs", T.FLOAT, [4, 2], [0.5] * 8)], 21)
 save("fp8", h.make_node("QuantizeLinear", ["x", "s"], ["y"], name="q_fp8", output_dtype=17),
      T.FLOAT, T.UINT8, [scale], 21)
+save("scale0", h.make_node("QuantizeLinear", ["x", "s0"], ["y"], name="q_scale0"),
+     T.FLOAT, T.UINT8, [h.make_tensor("s0", T.FLOAT, [], [0.0])], 13)
+save("scalenan", h.make_node("DequantizeLinear", ["x", "sn"], ["y"], name="dq_nan", axis=1),
+     T.INT8, T.FLOAT, [h.make_tensor("sn", T.FLOAT, [4], [0.5, float("nan"), 0.5, 0.5])], 13)

@@ -9,6 +9,8 @@
 
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mnemo::graph;
 
@@ -378,6 +380,21 @@ static bool isInt8(Type t) {
 
 /// A scale (f32/f16/bf16) and its zero point (int8/uint8 or none) for `x`:
 /// scalars, or 1-D along `axis` of x's rank; block sizes are refused.
+/// Constant scales must be positive and finite: a scale of 0 divides by
+/// zero in QuantizeLinear and a NaN poisons every value (ONNX leaves both
+/// undefined). Scales known only at run time are not checked.
+static LogicalResult verifyScaleValues(std::optional<Location> loc,
+                                       ValueRange scales) {
+  for (Value s : scales)
+    if (auto values = getWeightFloats(s))
+      for (double v : *values)
+        if (!(v > 0) || std::isinf(v))
+          return emitOptionalError(loc, "quantization scales must be positive "
+                                        "and finite, got ",
+                                   v);
+  return success();
+}
+
 static LogicalResult verifyQuantParams(std::optional<Location> loc, Value x,
                                        Value scale, Value zp, int64_t axis,
                                        int64_t blockSize, bool zpMayBeI32) {
@@ -391,6 +408,8 @@ static LogicalResult verifyQuantParams(std::optional<Location> loc, Value x,
     return emitOptionalError(loc, "the scale must be a scalar or 1-D (per "
                                   "axis), got ",
                              st);
+  if (failed(verifyScaleValues(loc, scale)))
+    return failure();
   if (!isNone(zp)) {
     Type zt = elementTypeOf(zp);
     if (!isInt8(zt) && !(zpMayBeI32 && zt.isSignlessInteger(32)))
@@ -517,6 +536,9 @@ LogicalResult QLinearMatMulOp::inferReturnTypes(MLIRContext *,
   for (Value s : {adaptor.getAScale(), adaptor.getBScale(), adaptor.getYScale()})
     if (!isa<FloatType>(elementTypeOf(s)))
       return emitOptionalError(loc, "scales must be float tensors");
+  if (failed(verifyScaleValues(
+          loc, {adaptor.getAScale(), adaptor.getBScale(), adaptor.getYScale()})))
+    return failure();
   if (!isNone(adaptor.getBias())) {
     auto bt = dyn_cast<RankedTensorType>(adaptor.getBias().getType());
     if (!bt || !bt.getElementType().isSignlessInteger(32) || bt.getRank() > 1)
@@ -538,6 +560,9 @@ LogicalResult QLinearConvOp::inferReturnTypes(MLIRContext *,
   for (Value s : {adaptor.getXScale(), adaptor.getWScale(), adaptor.getYScale()})
     if (!isa<FloatType>(elementTypeOf(s)))
       return emitOptionalError(loc, "scales must be float tensors");
+  if (failed(verifyScaleValues(
+          loc, {adaptor.getXScale(), adaptor.getWScale(), adaptor.getYScale()})))
+    return failure();
   if (!isNone(adaptor.getB()) && !elementTypeOf(adaptor.getB()).isSignlessInteger(32))
     return emitOptionalError(loc, "the bias must be int32");
   return inferConvLike(loc, adaptor.getX(), adaptor.getW(), adaptor.getB(),
