@@ -154,6 +154,7 @@ CNN_OPTIONS = [
     ({"debug_info": True, "block_channels": False}, None),
     ({"low_memory": True}, None),
     ({"patch_schedule": True, "max_recompute": 0.5}, "patch schedule: cut"),
+    ({"patch_schedule": True, "max_network_recompute": 0.5}, "patch schedule: cut"),
     ({"patches": 2, "patch_cut": "/blocks/blocks.1/MaxPool"}, "patch schedule: cut after '/blocks/blocks.1/MaxPool', 2x2"),
     ({"feature_slice": True, "max_slices": 4}, "feature slice:"),
     ({"tile_for_budget": True, "tile_budget": "16KiB"}, "tile for budget:"),
