@@ -571,6 +571,25 @@ Value zeroPointScalar(OpBuilder &b, Location loc, Value orig, Value converted,
   return tensor::ExtractOp::create(b, loc, converted, idx);
 }
 
+/// A weight zero point: one i32 value (`scalar`), or a tensor with one
+/// value per output channel / column (`perChannel`) that the contraction
+/// reads alongside that dim, widened in its body.
+struct WeightZeroPoint {
+  Value scalar, perChannel;
+};
+WeightZeroPoint weightZeroPoint(OpBuilder &b, Location loc, Value orig,
+                                Value converted, Type signlessElt,
+                                Type origElt) {
+  auto t = dyn_cast<RankedTensorType>(converted.getType());
+  if (t && t.getRank() == 1 &&
+      !(t.hasStaticShape() && t.getNumElements() == 1))
+    return {Value(), converted};
+  return {castScalar(b, loc,
+                     zeroPointScalar(b, loc, orig, converted, signlessElt),
+                     origElt, b.getI32Type()),
+          Value()};
+}
+
 /// The contraction body of the integer ops: acc + (a - a_zp) * (b - b_zp)
 /// with both operands widened from their 8-bit types to i32 in the loop.
 Value integerMacBody(OpBuilder &b, Location l, Value a, Type aElt, Value az32,
@@ -637,17 +656,12 @@ struct MatMulIntegerPattern : GraphPattern<g::MatMulIntegerOp> {
                                   : SmallVector<AffineExpr>{kE, nE},
                        ctx)};
     // b's zero point: one value, or one per column.
-    Value bz32;
-    auto bzT = dyn_cast<RankedTensorType>(adaptor.getBZeroPoint().getType());
-    if (bzT && bzT.getRank() == 1 &&
-        !(bzT.hasStaticShape() && bzT.getNumElements() == 1)) {
-      ins.push_back(adaptor.getBZeroPoint());
+    WeightZeroPoint bz = weightZeroPoint(rw, loc, op.getBZeroPoint(),
+                                         adaptor.getBZeroPoint(), signless(bv),
+                                         bElt);
+    if (bz.perChannel) {
+      ins.push_back(bz.perChannel);
       maps.push_back(AffineMap::get(loops, 0, {nE}, ctx));
-    } else {
-      bz32 = castScalar(rw, loc,
-                        zeroPointScalar(rw, loc, op.getBZeroPoint(),
-                                        adaptor.getBZeroPoint(), signless(bv)),
-                        bElt, i32);
     }
     maps.push_back(AffineMap::get(loops, 0, oe, ctx));
     SmallVector<OpFoldResult> sizes = mixedSizes(rw, loc, adaptor.getA());
@@ -659,8 +673,8 @@ struct MatMulIntegerPattern : GraphPattern<g::MatMulIntegerOp> {
     Value result = buildGeneric(
         rw, loc, ins, init, maps, iters,
         [&](OpBuilder &b, Location l, ValueRange v) {
-          Value bz = bz32 ? bz32 : castScalar(b, l, v[2], bElt, i32);
-          return integerMacBody(b, l, v[0], aElt, az32, v[1], bElt, bz,
+          Value z = bz.scalar ? bz.scalar : castScalar(b, l, v[2], bElt, i32);
+          return integerMacBody(b, l, v[0], aElt, az32, v[1], bElt, z,
                                 v.back());
         });
     rw.replaceOp(op, result);
@@ -692,17 +706,12 @@ struct ConvIntegerPattern : GraphPattern<g::ConvIntegerOp> {
     Value x = padSpatial(rw, loc, adaptor.getX(), win.padLo, win.padHi, xz);
     Value xz32 = castScalar(rw, loc, xz, xElt, i32);
     // w's zero point: one value, or one per output channel.
+    WeightZeroPoint wz = weightZeroPoint(rw, loc, op.getWZeroPoint(),
+                                         adaptor.getWZeroPoint(),
+                                         wT.getElementType(), wElt);
     SmallVector<Value> perChannel;
-    Value wz32;
-    auto wzT = dyn_cast<RankedTensorType>(adaptor.getWZeroPoint().getType());
-    if (wzT && wzT.hasStaticShape() && wzT.getNumElements() > 1)
-      perChannel.push_back(adaptor.getWZeroPoint());
-    else
-      wz32 = castScalar(rw, loc,
-                        zeroPointScalar(rw, loc, op.getWZeroPoint(),
-                                        adaptor.getWZeroPoint(),
-                                        wT.getElementType()),
-                        wElt, i32);
+    if (wz.perChannel)
+      perChannel.push_back(wz.perChannel);
     SmallVector<OpFoldResult> outSizes =
         convOutputSizes(rw, loc, adaptor.getX(), outType);
     Value init =
@@ -711,8 +720,8 @@ struct ConvIntegerPattern : GraphPattern<g::ConvIntegerOp> {
         rw, loc, x, adaptor.getW(), init, outType, outSizes, strides, dil,
         op.getGroup(), perChannel,
         [&](OpBuilder &b, Location l, ValueRange a) {
-          Value wz = wz32 ? wz32 : castScalar(b, l, a[2], wElt, i32);
-          return integerMacBody(b, l, a[0], xElt, xz32, a[1], wElt, wz,
+          Value z = wz.scalar ? wz.scalar : castScalar(b, l, a[2], wElt, i32);
+          return integerMacBody(b, l, a[0], xElt, xz32, a[1], wElt, z,
                                 a.back());
         });
     rw.replaceOp(op, result);
