@@ -62,8 +62,8 @@ void buildGraphToLinalgPipeline(OpPassManager &pm, bool fuseAttention,
               "canonicalize,cse");
 }
 
-/// Integer accumulators requantized tile by tile; after the memory
-/// rewrites, which read the convolutions of a stage as whole ops.
+/// Integer accumulators requantized tile by tile; after the patches and
+/// slices, which read the convolutions of a stage as whole ops.
 static void addFuseAccumulators(OpPassManager &pm) {
   addText(pm, "func.func(mnemo-fuse-accumulators),canonicalize,cse");
 }
@@ -194,6 +194,10 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
     pm.addPass(createFeatureSlicePass(slice));
     addText(pm, "canonicalize,cse");
   }
+  // Integer accumulators tiled into their requantization before the tiles
+  // for the budget are sized: a contraction tiled on its own would still
+  // write its whole i32 accumulator.
+  addFuseAccumulators(pm);
   // Last: tiles are sized for what patches and slices left of each op.
   if (tileBudget > 0) {
     TileForBudgetPassOptions tiles;
@@ -202,7 +206,6 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
     pm.addPass(createTileForBudgetPass(tiles));
     addText(pm, "canonicalize,cse");
   }
-  addFuseAccumulators(pm);
   bool memoryFirst = options.lowMemory || options.sramBudget > 0 ||
                      options.patchSchedule || options.featureSlice;
   // The memory passes above and the depthwise channel tiles read NCHW
