@@ -45,18 +45,25 @@ def GraphExpandQuantizedPass
 }
 
 def GraphFoldQDQPass : Pass<"graph-fold-qdq", "::mlir::func::FuncOp"> {
-  let summary = "Turns QDQ-quantized Conv and MatMul into integer ops.";
+  let summary = "Turns QDQ-quantized layers into integer ops.";
   let description = [{
-    A QDQ model (onnxruntime's quantize_static) writes each quantized layer
-    as DequantizeLinear on its 8-bit inputs, the float op, and
-    QuantizeLinear on its output. This pass folds
-    `Q(Conv(DQ(x), DQ(w), bias))` into QLinearConv and
-    `Q(MatMul(DQ(a), DQ(b)))` into QLinearMatMul, so the layer computes in
-    integers (i32 accumulation) as the quantized model means it to. The
-    bias (a DequantizeLinear of int32 values or a float constant) becomes
-    int32 at the scale x_scale * w_scale, rounded half to even. Only
-    per-tensor activations and per-tensor or per-output-channel weights
-    are folded; anything else keeps its float form, which is exact too.
+    A QDQ model (onnxruntime's quantize_static; QOperator models import in
+    the same form) writes each quantized layer as DequantizeLinear on its
+    8-bit inputs, the float op, and QuantizeLinear on its output. This pass
+    folds `Q(Conv(DQ(x), DQ(w), bias))` into QLinearConv,
+    `Q(MatMul(DQ(a), DQ(b)))` and `Q(Gemm(DQ(a), DQ(w), C))` into
+    QLinearMatMul (with an i32 bias), `Q(GlobalAveragePool(DQ(x)))` into an
+    i32 sum requantized per channel, and data movement, max pooling and
+    Concat with one scale and zero point on both sides into the same op on
+    the 8-bit values, so layers compute in integers (i32 accumulation) as
+    the quantized model means them to. A bias (a DequantizeLinear of int32
+    values or a float constant) becomes int32 at x_scale * w_scale, rounded
+    half to even. Only per-tensor activations and per-tensor or
+    per-output-channel weights are folded; anything else keeps its float
+    form, which is exact too. Elementwise layers stay as they are (lowered,
+    each becomes one loop from 8-bit tensors to an 8-bit tensor). A remark
+    counts the folded layers, the elementwise ones, and what is left in
+    float.
   }];
   let dependentDialects = ["::mnemo::graph::GraphDialect"];
 }
