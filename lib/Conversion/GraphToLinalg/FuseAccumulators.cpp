@@ -18,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Conversion/Passes.h"
+#include "mnemo/Memory/Planning/TensorPeak.h"
 #include "mnemo/Memory/Planning/TileAttrs.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -36,82 +37,21 @@ using namespace mlir;
 
 namespace {
 
-/// The integer contraction (reduction loops, one result; one use unless
-/// `tiling`, when the tiles read it too) that produces `v`, or null.
-linalg::GenericOp accumulatorOf(Value v, bool tiling = false) {
-  auto producer = v.getDefiningOp<linalg::GenericOp>();
-  if (!producer || producer->getNumResults() != 1 ||
-      (!tiling && !producer->hasOneUse()) ||
-      producer.getNumReductionLoops() == 0 ||
-      !producer.hasPureTensorSemantics())
-    return nullptr;
-  auto t = cast<RankedTensorType>(v.getType());
-  if (!t.getElementType().isSignlessInteger(32) || !t.hasStaticShape())
-    return nullptr;
-  return producer;
-}
-
-/// A consumer to tile: all loops parallel, static, reading an integer
-/// accumulator through a permutation (a requantization to 8 bits, or the
-/// scaling of a dynamically quantized matmul back to float).
-linalg::GenericOp consumerToTile(linalg::GenericOp op) {
-  if (op.getNumReductionLoops() != 0 || op->getNumResults() != 1 ||
-      !op.hasPureTensorSemantics() ||
-      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic))
-    return nullptr;
-  for (OpOperand *in : op.getDpsInputOperands())
-    if (accumulatorOf(in->get()) &&
-        op.getMatchingIndexingMap(in).isPermutation())
-      return op;
-  return nullptr;
-}
-
-/// Tile sizes over `ranges`: whole inner dims, the outer ones split so one
-/// tile holds at most `limit` bytes of `eltBytes` elements. Each size
-/// divides its range: tiles stay static, which the memory planner needs
-/// to size their buffers (and vectorization likes). Where the best divisor
-/// is tiny (a prime vocabulary of 50257 columns) nothing is tiled.
-SmallVector<int64_t> chooseTile(ArrayRef<int64_t> ranges, int64_t eltBytes,
-                                int64_t limit) {
-  SmallVector<int64_t> tile(ranges);
-  auto bytes = [&](size_t from) {
-    int64_t n = eltBytes;
-    for (size_t d = from; d < tile.size(); ++d)
-      n *= tile[d];
-    return n;
-  };
-  for (size_t d = 0; d < tile.size() && bytes(0) > limit; ++d) {
-    int64_t inner = bytes(d + 1);
-    int64_t fit = std::max<int64_t>(1, std::min(ranges[d], limit / inner));
-    int64_t best = 1;
-    for (int64_t t = 1; t <= fit; ++t)
-      if (ranges[d] % t == 0)
-        best = t;
-    // Far more tiles than partial ones would need (a prime extent): the
-    // accumulator stays whole rather than run thousands of tiny tiles.
-    int64_t partialTiles = (ranges[d] + fit - 1) / fit;
-    if (ranges[d] / best > 64 * partialTiles)
-      return SmallVector<int64_t>(ranges);
-    tile[d] = best;
-  }
-  return tile;
-}
-
 struct FuseAccumulatorsPass
     : public mnemo::impl::FuseAccumulatorsPassBase<FuseAccumulatorsPass> {
   using FuseAccumulatorsPassBase::FuseAccumulatorsPassBase;
 
   void runOnOperation() override {
-    SmallVector<linalg::GenericOp> consumers;
+    SmallVector<std::pair<linalg::GenericOp, SmallVector<int64_t>>> consumers;
     getOperation().walk([&](linalg::GenericOp op) {
-      if (consumerToTile(op))
-        consumers.push_back(op);
+      if (auto tile = mnemo::memory::accumulatorTile(op, tileBytes))
+        consumers.push_back({op, *tile});
     });
     if (consumers.empty())
       return;
     IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp op : consumers)
-      tileOne(rewriter, op);
+    for (auto &[op, tile] : consumers)
+      tileOne(rewriter, op, tile);
     // A tile's accumulator is a slice of an empty tensor of the whole
     // shape; as an empty tensor of the tile's shape it bufferizes to one
     // tile of memory.
@@ -121,11 +61,9 @@ struct FuseAccumulatorsPass
       return signalPassFailure();
   }
 
-  void tileOne(IRRewriter &rewriter, linalg::GenericOp op) {
+  void tileOne(IRRewriter &rewriter, linalg::GenericOp op,
+               ArrayRef<int64_t> tile) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-    SmallVector<int64_t> tile = chooseTile(ranges, 4, tileBytes);
-    if (tile == ranges)
-      return; // the whole accumulator fits a tile already
     scf::SCFTileAndFuseOptions options;
     SmallVector<OpFoldResult> sizes;
     for (auto [t, r] : llvm::zip(tile, ranges))
@@ -138,7 +76,8 @@ struct FuseAccumulatorsPass
             -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
           Operation *p = producer.getOwner();
           if (isa<linalg::FillOp>(p) ||
-              (isa<linalg::GenericOp>(p) && accumulatorOf(producer, true)))
+              (isa<linalg::GenericOp>(p) &&
+               mnemo::memory::integerAccumulator(producer, true)))
             return scf::SCFTileAndFuseOptions::ControlFnResult{};
           return std::nullopt;
         });

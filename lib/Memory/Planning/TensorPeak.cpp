@@ -42,17 +42,20 @@ Value viewSource(OpResult result) {
   return {};
 }
 
-/// An integer layer's i32 accumulator (a contraction's result read only by
-/// an elementwise op, its requantization): mnemo-fuse-accumulators later
-/// makes it exist one tile at a time, so it counts as one tile.
-bool isTiledAccumulator(OpResult res) {
-  auto g = dyn_cast<linalg::GenericOp>(res.getOwner());
-  auto t = dyn_cast<RankedTensorType>(res.getType());
-  if (!g || !t || g.getNumReductionLoops() == 0 || !res.hasOneUse() ||
-      !t.getElementType().isSignlessInteger(32))
-    return false;
+/// Bytes of `res` while it lives: an integer accumulator that
+/// mnemo-fuse-accumulators will tile exists one tile at a time.
+int64_t accumulatorBytes(OpResult res, int64_t bytes) {
+  if (!integerAccumulator(res))
+    return bytes;
   auto user = dyn_cast<linalg::GenericOp>(*res.getUsers().begin());
-  return user && user.getNumReductionLoops() == 0;
+  std::optional<SmallVector<int64_t>> tile =
+      user ? accumulatorTile(user, kAccumulatorTileBytes) : std::nullopt;
+  if (!tile)
+    return bytes;
+  int64_t n = 4;
+  for (int64_t t : *tile)
+    n *= t;
+  return std::min(bytes, n);
 }
 
 bool isElementwise(Operation *op) {
@@ -157,8 +160,7 @@ LiveProfile estimateLiveProfile(Block &block) {
     for (OpResult res : op.getResults()) {
       int reuse = -1;
       int64_t bytes = tensorBytes(res);
-      if (isTiledAccumulator(res))
-        bytes = std::min<int64_t>(bytes, kAccumulatorTileBytes);
+      bytes = accumulatorBytes(res, bytes);
       if (Value src = viewSource(res)) {
         // Views (of any shape) keep their source alive.
         auto it = bufOf.find(src);
@@ -187,7 +189,7 @@ LiveProfile estimateLiveProfile(Block &block) {
       }
       if (reuse >= 0) {
         // An accumulator written into its init's buffer (empty, fill).
-        if (isTiledAccumulator(res))
+        if (integerAccumulator(res))
           bufs[reuse].bytes = std::min(bufs[reuse].bytes, bytes);
         bufs[reuse].first = std::min(bufs[reuse].first, i);
         bufs[reuse].last = std::max(bufs[reuse].last, lastUse(res));
@@ -214,6 +216,56 @@ LiveProfile estimateLiveProfile(Block &block) {
     profile.live.push_back(live);
   }
   return profile;
+}
+
+linalg::GenericOp integerAccumulator(Value v, bool tiling) {
+  auto producer = v.getDefiningOp<linalg::GenericOp>();
+  if (!producer || producer->getNumResults() != 1 ||
+      (!tiling && !producer->hasOneUse()) ||
+      producer.getNumReductionLoops() == 0 ||
+      !producer.hasPureTensorSemantics())
+    return nullptr;
+  auto t = cast<RankedTensorType>(v.getType());
+  if (!t.getElementType().isSignlessInteger(32) || !t.hasStaticShape())
+    return nullptr;
+  return producer;
+}
+
+std::optional<SmallVector<int64_t>> accumulatorTile(linalg::GenericOp op,
+                                                    int64_t limit) {
+  if (op.getNumReductionLoops() != 0 || op->getNumResults() != 1 ||
+      !op.hasPureTensorSemantics() ||
+      llvm::any_of(op.getStaticLoopRanges(), ShapedType::isDynamic) ||
+      llvm::none_of(op.getDpsInputOperands(), [&](OpOperand *in) {
+        return integerAccumulator(in->get()) &&
+               op.getMatchingIndexingMap(in).isPermutation();
+      }))
+    return std::nullopt;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  SmallVector<int64_t> tile(ranges);
+  auto bytes = [&](size_t from) {
+    int64_t n = 4; // i32
+    for (size_t d = from; d < tile.size(); ++d)
+      n *= tile[d];
+    return n;
+  };
+  for (size_t d = 0; d < tile.size() && bytes(0) > limit; ++d) {
+    int64_t inner = bytes(d + 1);
+    int64_t fit = std::max<int64_t>(1, std::min(ranges[d], limit / inner));
+    int64_t best = 1;
+    for (int64_t t = 1; t <= fit; ++t)
+      if (ranges[d] % t == 0)
+        best = t;
+    // Far more tiles than partial ones would need (a prime extent): the
+    // accumulator stays whole rather than run thousands of tiny tiles.
+    int64_t partialTiles = (ranges[d] + fit - 1) / fit;
+    if (ranges[d] / best > 64 * partialTiles)
+      return std::nullopt;
+    tile[d] = best;
+  }
+  if (tile == ranges)
+    return std::nullopt; // the whole accumulator fits a tile already
+  return tile;
 }
 
 } // namespace mnemo::memory

@@ -14,8 +14,10 @@
 #ifndef MNEMO_MEMORY_TENSORPEAK_H
 #define MNEMO_MEMORY_TENSORPEAK_H
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Block.h"
 
+#include <optional>
 #include <vector>
 
 namespace mnemo::memory {
@@ -47,6 +49,20 @@ int64_t totalMultiplyAccumulates(mlir::Operation *root);
 /// Fills and broadcasts of constants: the inits ops accumulate into. Cheap
 /// to recompute; mnemo-unshare-inits gives every consumer its own copy.
 bool isInitProducer(mlir::Operation *op);
+
+/// The integer contraction (reduction loops, one static i32 result; one
+/// use unless `tiling`, when the tiles of its consumer read it too) that
+/// produces `v`, or null: an integer layer's accumulator.
+mlir::linalg::GenericOp integerAccumulator(mlir::Value v, bool tiling = false);
+
+/// The tiles mnemo-fuse-accumulators runs `consumer` in (an all-parallel,
+/// static generic reading an integer accumulator through a permutation):
+/// the largest whole slices of its outer loops whose i32 accumulators fit
+/// `limit` bytes. Nothing when it is not such a consumer, when the whole
+/// accumulator fits, or when the best divisor is tiny (a prime extent).
+/// The peak estimate counts the accumulator as one such tile.
+std::optional<llvm::SmallVector<int64_t>>
+accumulatorTile(mlir::linalg::GenericOp consumer, int64_t limit);
 
 } // namespace mnemo::memory
 
