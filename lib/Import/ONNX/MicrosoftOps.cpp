@@ -61,14 +61,19 @@ struct QBuilder {
         {x, scale, zp}, {b.getNamedAttr("axis", b.getI64IntegerAttr(axis))});
   }
 
+  /// The node's output `v`, unless a step failed or was unsupported.
+  LogicalResult result(Value v, Outs &outs) {
+    if (failed(status) || !c.unsupported.empty())
+      return status;
+    outs.push_back(v);
+    return success();
+  }
+
   /// Q(y) with the node's output scale and zero point (inputs `s`, `s+1`),
   /// typed like `like` when the zero point is omitted.
   LogicalResult quantizeInto(Value y, unsigned s, Value like, Outs &outs) {
-    Value q = op<g::QuantizeLinearOp>({y, c.input(s), zeroPoint(s + 1, like)});
-    if (failed(status) || !c.unsupported.empty())
-      return status;
-    outs.push_back(q);
-    return success();
+    return result(
+        op<g::QuantizeLinearOp>({y, c.input(s), zeroPoint(s + 1, like)}), outs);
   }
 
   /// Takes attribute `name` if the node has it.
@@ -199,7 +204,8 @@ LogicalResult convertQGemm(NodeContext &c, Outs &outs) {
       SmallVector<float> prod;
       for (double v : *bs)
         prod.push_back((float)((float)(*as)[0] * (float)v));
-      auto t = RankedTensorType::get(bst.getShape(), q.c.imp.getBuilder().getF32Type());
+      auto t = RankedTensorType::get(bst.getShape(),
+                                     c.imp.getBuilder().getF32Type());
       scale = c.imp.constant(
           cast<ElementsAttr>(DenseElementsAttr::get(t, ArrayRef<float>(prod))), c.loc);
     } else {
@@ -208,13 +214,7 @@ LogicalResult convertQGemm(NodeContext &c, Outs &outs) {
     bias = q.dequantize(c.input(6), scale, c.imp.none(c.loc), 0);
   }
   Value y = q.op<g::GemmOp>({fa, fb, bias}, attrs);
-  if (!c.hasInput(7)) {
-    if (failed(q.status) || !c.unsupported.empty())
-      return q.status;
-    outs.push_back(y);
-    return success();
-  }
-  return q.quantizeInto(y, 7, a, outs);
+  return c.hasInput(7) ? q.quantizeInto(y, 7, a, outs) : q.result(y, outs);
 }
 
 /// com.microsoft's QuantizeLinear/DequantizeLinear (older onnxruntime
@@ -226,11 +226,8 @@ LogicalResult convertStandardQDQ(NodeContext &c, Outs &outs) {
   q.move("axis", attrs);
   if (q.leftover())
     return success();
-  Value r = q.op<OpTy>({c.input(0), c.input(1), c.input(2)}, attrs);
-  if (failed(q.status) || !c.unsupported.empty())
-    return q.status;
-  outs.push_back(r);
-  return success();
+  return q.result(q.op<OpTy>({c.input(0), c.input(1), c.input(2)}, attrs),
+                  outs);
 }
 
 const llvm::StringMap<ConvertFn> &microsoftTable() {
