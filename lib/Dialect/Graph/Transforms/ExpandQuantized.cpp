@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Expander.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
 #include "mnemo/Support/ConstantData.h"
 
@@ -22,98 +23,9 @@ namespace mnemo::graph {
 
 using namespace mlir;
 namespace g = mnemo::graph;
+using mnemo::graph::Expander;
 
 namespace {
-
-/// Builds graph ops with inferred result types at one location.
-struct Expander {
-  PatternRewriter &b;
-  Location loc;
-  /// Set when a built op could not be typed (its shape function said why);
-  /// the pattern then fails and leaves the quantization op in place.
-  bool failed = false;
-
-  /// The graph op typed by its shape function (g::createInferred); when it
-  /// cannot be typed, the error is reported once and `failed` set.
-  template <typename OpTy>
-  Value op(ValueRange operands, ArrayRef<NamedAttribute> attrs = {}) {
-    if (Operation *created = g::createInferred(b, loc, OpTy::getOperationName(),
-                                               operands, attrs))
-      return created->getResult(0);
-    if (!failed)
-      emitError(loc) << "cannot build " << OpTy::getOperationName()
-                     << " for this quantization op (operand shapes)";
-    failed = true;
-    return operands.front();
-  }
-
-  Value none() { return g::NoneOp::create(b, loc); }
-
-  /// Replaces `op` with what was built, unless a part could not be typed
-  /// (then `op` stays and the pass reports it).
-  LogicalResult replace(Operation *op, ValueRange values) {
-    if (failed)
-      return b.notifyMatchFailure(op, "a part could not be typed");
-    b.replaceOp(op, values);
-    return success();
-  }
-
-  Value constant(Type elt, double v) {
-    auto t = RankedTensorType::get({}, elt);
-    Attribute a = isa<FloatType>(elt)
-                      ? (Attribute)FloatAttr::get(elt, v)
-                      : (Attribute)IntegerAttr::get(elt, (int64_t)v);
-    return g::ConstantOp::create(b, loc, DenseElementsAttr::get(t, a));
-  }
-
-  Value cast(Value v, Type elt) {
-    if (g::elementTypeOf(v) == elt)
-      return v;
-    return op<g::CastOp>(v, b.getNamedAttr("to", TypeAttr::get(elt)));
-  }
-
-  /// A scalar or 1-D quantization parameter, shaped to broadcast against a
-  /// rank-`rank` tensor along `axis` ([n] -> [1, .., n, .., 1]). Scalars,
-  /// an absent zero point (none) and a last-axis parameter pass through.
-  Value alongAxis(Value p, int64_t rank, int64_t axis) {
-    auto t = dyn_cast<RankedTensorType>(p.getType());
-    if (!t || t.getRank() != 1 || rank <= 1 || axis == rank - 1)
-      return p;
-    if (axis < 0)
-      axis += rank;
-    SmallVector<int64_t> shape(rank, 1);
-    shape[axis] = -1;
-    auto st = RankedTensorType::get({rank}, b.getI64Type());
-    Value s = g::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(st, ArrayRef<int64_t>(shape)));
-    return op<g::ReshapeOp>({p, s});
-  }
-
-  /// An integer tensor widened to i32 minus its zero point (none: 0).
-  Value centered(Value x, Value zp) {
-    Value wide = cast(x, b.getI32Type());
-    if (g::isNone(zp))
-      return wide;
-    return op<g::SubOp>({wide, cast(zp, b.getI32Type())});
-  }
-
-  /// saturate(round_half_even(v) + zp) into zp's 8-bit type; v is float.
-  Value requantize(Value v, Value zp, Type outElt) {
-    Type f = g::elementTypeOf(v);
-    Value r = op<g::RoundOp>(v);
-    if (!g::isNone(zp))
-      r = op<g::AddOp>({r, cast(zp, f)});
-    bool isUnsigned = outElt.isUnsignedInteger();
-    r = op<g::ClipOp>({r, constant(f, isUnsigned ? 0 : -128),
-                       constant(f, isUnsigned ? 255 : 127)});
-    return cast(r, outElt);
-  }
-
-  int64_t rankOf(Value v) {
-    auto t = dyn_cast<RankedTensorType>(v.getType());
-    return t ? t.getRank() : -1;
-  }
-};
 
 Type outputElt(Operation *op) {
   return cast<ShapedType>(op->getResult(0).getType()).getElementType();

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Expander.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
 #include "mnemo/Support/Remarks.h"
 
@@ -311,14 +312,6 @@ struct FoldSameQuantization : FoldPattern {
   }
 };
 
-/// A scalar constant of `elt`.
-Value scalarConstant(PatternRewriter &b, Location loc, Type elt, double v) {
-  auto t = RankedTensorType::get({}, elt);
-  Attribute a = isa<FloatType>(elt) ? (Attribute)FloatAttr::get(elt, v)
-                                    : (Attribute)IntegerAttr::get(elt, (int64_t)v);
-  return g::ConstantOp::create(b, loc, DenseElementsAttr::get(t, a));
-}
-
 /// Q(GlobalAveragePool(DQ(x))) per tensor -> the sum of the 8-bit values in
 /// i32 (widened in the reduction's loop), requantized once per channel:
 /// y = saturate(round((sum - n * x_zp) * x_scale / (n * y_scale)) + y_zp),
@@ -348,36 +341,22 @@ struct FoldGlobalAveragePool : FoldPattern {
     if (n == ShapedType::kDynamic || !xs || !ys || !xz || xs->empty() ||
         ys->empty() || xz->empty() || !((*ys)[0] > 0))
       return b.notifyMatchFailure(q, "dynamic spatial dims or parameters");
-    Location loc = pool.getLoc();
     Type i32 = b.getI32Type(), f32 = b.getF32Type();
+    g::Expander e{b, pool.getLoc(), /*failed=*/false, /*quiet=*/true};
     SmallVector<int64_t> axes;
     for (int64_t d = 2; d < xt.getRank(); ++d)
       axes.push_back(d);
     auto at = RankedTensorType::get({(int64_t)axes.size()}, b.getI64Type());
     Value axesV = g::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(at, ArrayRef<int64_t>(axes)));
-    Value wide = build<g::CastOp>(b, loc, {dq.getX()},
-                                  {b.getNamedAttr("to", TypeAttr::get(i32))});
-    Value sum = wide ? build<g::ReduceSumOp>(b, loc, {wide, axesV}, {}) : Value();
-    Value centered =
-        sum ? build<g::SubOp>(b, loc,
-                              {sum, scalarConstant(b, loc, i32, n * (*xz)[0])}, {})
-            : Value();
-    Value asFloat = centered ? build<g::CastOp>(
-                                   b, loc, {centered},
-                                   {b.getNamedAttr("to", TypeAttr::get(f32))})
-                             : Value();
+        b, e.loc, DenseElementsAttr::get(at, ArrayRef<int64_t>(axes)));
+    Value sum = e.op<g::ReduceSumOp>({e.cast(dq.getX(), i32), axesV});
+    Value centered = e.op<g::SubOp>({sum, e.constant(i32, n * (*xz)[0])});
     float m = (float)(*xs)[0] / ((float)n * (float)(*ys)[0]);
-    Value scaled = asFloat ? build<g::MulOp>(
-                                 b, loc, {asFloat, scalarConstant(b, loc, f32, m)}, {})
-                           : Value();
-    Value y = scaled ? build<g::QuantizeLinearOp>(
-                           b, q.getLoc(),
-                           {scaled, scalarConstant(b, loc, f32, 1.0),
-                            q.getYZeroPoint()},
-                           {})
-                     : Value();
-    if (!y || y.getType() != q.getType())
+    Value scaled = e.op<g::MulOp>({e.cast(centered, f32), e.constant(f32, m)});
+    e.loc = q.getLoc();
+    Value y = e.op<g::QuantizeLinearOp>(
+        {scaled, e.constant(f32, 1.0), q.getYZeroPoint()});
+    if (e.failed || y.getType() != q.getType())
       return b.notifyMatchFailure(q, "the integer pool does not type");
     return fold(b, q, y);
   }
