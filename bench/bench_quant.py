@@ -13,12 +13,13 @@ and format the table gives:
   optimizations off: the quantized graph's own arithmetic), next to ORT's
   fused int8 path's deviation from the same reference (`ort dev`), and
   whether mnemo's top-1 equals the reference's;
-- memory from mnemo's plan report: the layer-by-layer peak (live bytes of
-  the fixed op order, the planner's lower bound), the planned arena, the
-  arena with patch-based inference and feature slicing (--patch-schedule
-  --feature-slice, schedule chosen automatically within 15% extra MACs over
-  the whole network, --max-network-recompute=0.15) and those extra MACs,
-  and the float model's arena for comparison;
+- a second table, memory from mnemo's plan report for the float model and
+  each quantized one: the layer-by-layer peak (live bytes of the fixed op
+  order, the planner's lower bound), the order-free bound, the planned
+  arena, the arena with patch-based inference and feature slicing
+  (--patch-schedule --feature-slice, schedule chosen automatically within
+  15% extra MACs over the whole network, --max-network-recompute=0.15) and
+  those extra MACs;
 - latency at 1 thread (median of --repeat): mnemo vs onnxruntime on the
   same quantized model.
 
@@ -159,26 +160,37 @@ def cpu_name():
     return f"{m.group(1).strip() if m else '?'} ({isa}{vnni}, {os.cpu_count()} cores)"
 
 
+PATCH = ["--patch-schedule", "--feature-slice", "--max-network-recompute=0.15"]
+
+
+def peaks(report, patched_report):
+    """Layer-by-layer (the fixed op order's live bytes, the planner's lower
+    bound), the order-free bound, the planned arena and the patched one."""
+    return dict(lbl=report["lower_bound_bytes"], bound=report["order_free_bound_bytes"],
+                arena=report["arena_bytes"], patched=patched_report["arena_bytes"])
+
+
 print(f"machine: {cpu_name()}; onnxruntime {ort.__version__}")
 hdr = (f"{'model':20} {'format':9} {'dev':>8} {'ort dev':>8} {'top1':>5} "
-       f"{'fp32 arena':>11} {'int8 l-b-l':>11} {'int8 arena':>11} {'patched':>9} "
-       f"{'l-b-l/pt':>8} {'+MACs':>6} {'mnemo ms':>9} {'ort ms':>8} {'x ort':>6}")
+       f"{'mnemo ms':>9} {'ort ms':>8} {'x ort':>6}")
 print(hdr)
 print("-" * len(hdr))
-rows = []
+rows, mem = [], []
 for name in args.models.split(","):
     fp = exported(name)
     _, fp_report, _ = mnemo(name + ".fp32", fp)
+    _, fp_preport, fp_premarks = mnemo(name + ".fp32.patched", fp, PATCH)
     net_macs = total_macs(fp)
+    fp_peaks = peaks(fp_report, fp_preport)
+    mem.append(dict(model=name, format="fp32", extra_macs=network_macs(fp_premarks, net_macs),
+                    **fp_peaks))
     for fmt in args.formats.split(","):
         d = quantized(name, fmt)
         data = os.path.join(d, "test_data_set_0")
         ref = tensors(data, "output")[0]
         rec = json.load(open(os.path.join(d, "ort.json")))
         art, report, remarks = mnemo(f"{name}.{fmt}", d)
-        part, preport, premarks = mnemo(f"{name}.{fmt}.patched", d,
-                                        ["--patch-schedule", "--feature-slice",
-                                         "--max-network-recompute=0.15"])
+        part, preport, premarks = mnemo(f"{name}.{fmt}.patched", d, PATCH)
         pdev = float(np.abs(mnemo_outputs(part, data).astype(np.float64) - ref).max())
         y = mnemo_outputs(art, data)
         dev = float(np.abs(y.astype(np.float64) - ref).max())
@@ -186,19 +198,31 @@ for name in args.models.split(","):
         ms = mnemo_ms(art, data)
         oms = ort_ms(os.path.join(d, "model.onnx"), tensors(data, "input"))
         folded = re.search(r"qdq: (\d+) layers folded.*?(\d+) left in float", remarks)
+        pk = peaks(report, preport)
         row = dict(model=name, format=fmt, dev=dev, ort_dev=rec["ort_fused_max_abs"],
                    top1_match=top1, fp32_arena=fp_report["arena_bytes"],
-                   int8_layer_by_layer=report["lower_bound_bytes"],
-                   int8_arena=report["arena_bytes"], int8_patched=preport["arena_bytes"],
+                   int8_layer_by_layer=pk["lbl"], int8_bound=pk["bound"],
+                   int8_arena=pk["arena"], int8_patched=pk["patched"],
                    patched_dev=pdev, mnemo_ms=ms, ort_ms=oms,
                    folded=int(folded.group(1)) if folded else 0,
                    left_in_float=int(folded.group(2)) if folded else 0)
         row["extra_macs"] = network_macs(premarks, net_macs)
         rows.append(row)
+        mem.append(dict(model=name, format=fmt, extra_macs=row["extra_macs"], **pk))
         print(f"{name:20} {fmt:9} {dev:8.4f} {row['ort_dev']:8.4f} {'yes' if top1 else 'NO':>5} "
-              f"{row['fp32_arena']:11d} {row['int8_layer_by_layer']:11d} {row['int8_arena']:11d} "
-              f"{row['int8_patched']:9d} {row['int8_layer_by_layer'] / row['int8_patched']:7.2f}x "
-              f"{100 * row['extra_macs']:5.1f}% {ms:9.2f} {oms:8.2f} {ms / oms:5.2f}x", flush=True)
+              f"{ms:9.2f} {oms:8.2f} {ms / oms:5.2f}x", flush=True)
+
+print()
+print("Peak memory (bytes): layer-by-layer = live bytes of the fixed op order; "
+      "bound = order-free lower bound; patched = --patch-schedule --feature-slice "
+      "within 15% extra MACs over the network")
+hdr = (f"{'model':20} {'format':9} {'l-b-l':>10} {'bound':>10} {'planned':>10} "
+       f"{'patched':>10} {'l-b-l/pt':>8} {'+MACs':>6}")
+print(hdr)
+print("-" * len(hdr))
+for m in mem:
+    print(f"{m['model']:20} {m['format']:9} {m['lbl']:10d} {m['bound']:10d} {m['arena']:10d} "
+          f"{m['patched']:10d} {m['lbl'] / m['patched']:7.2f}x {100 * m['extra_macs']:5.1f}%")
 if args.json:
     with open(args.json, "w") as f:
-        json.dump(rows, f, indent=1)
+        json.dump(dict(accuracy=rows, memory=mem), f, indent=1)

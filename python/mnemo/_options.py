@@ -5,7 +5,7 @@ import re
 
 TARGETS = ("cpu", "cuda", "pim")
 PLANNERS = ("first-fit", "greedy", "ilp")
-KV_CACHES = ("head-major", "token-major", "paged", "int8")
+KV_CACHES = ("head-major", "token-major", "paged", "int8", "kivi2")
 LM_HEAD_OUTPUTS = ("logits", "last-logits", "argmax", "last-argmax")
 
 _UNITS = {"": 1, "b": 1, "kb": 1000, "kib": 1024, "mb": 1000 ** 2,

@@ -144,7 +144,7 @@ static cl::opt<std::string> kvCache(
     "kv-cache",
     cl::desc("Rewrite the exported past/present KV cache to a preallocated "
              "cache updated in place: head-major | token-major | paged | "
-             "int8 (needs --max-seq)"),
+             "int8 | kivi2 (2-bit, KIVI) (needs --max-seq)"),
     cl::cat(cat));
 static cl::opt<int64_t> maxSeq("max-seq",
                                cl::desc("Positions each KV cache holds"),
@@ -153,7 +153,9 @@ static cl::opt<int64_t> kvBlock("kv-block",
                                 cl::desc("Positions per block (paged cache)"),
                                 cl::init(16), cl::cat(cat));
 static cl::opt<int64_t>
-    int8Group("int8-group", cl::desc("Tokens per key scale (int8 cache)"),
+    int8Group("int8-group",
+              cl::desc("Tokens per key scale group, and of the full-precision "
+                       "window (int8 and kivi2 caches)"),
               cl::init(16), cl::cat(cat));
 static cl::opt<int64_t> vocabParallel(
     "vocab-parallel",

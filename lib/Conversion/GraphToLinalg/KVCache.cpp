@@ -6,7 +6,7 @@
 // the caller's buffer: the step writes S tokens, not a copy of the cache.
 // Reads are a slice (head-major: a view, no copy) or a generic that
 // assembles [B, H, length, D] (token-major transposes, paged gathers
-// through the block table, int8 dequantizes).
+// through the block table, int8 and kivi2 dequantize).
 //
 // Positions are clamped into the cache, so a bad position cannot write
 // outside the caller's buffer; mnemo-run refuses such positions before the
@@ -17,6 +17,8 @@
 #include "Utils.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mnemo;
@@ -78,17 +80,18 @@ Value quantize(OpBuilder &b, Location loc, Value x, Value scale) {
   return arith::FPToSIOp::create(b, loc, b.getI8Type(), q);
 }
 
-/// max over dim 2 of |x| ([B, H, n, D] -> [B, H, 1, D]) or over dim 3
-/// (-> [B, H, n, 1]).
-Value absMaxOver(OpBuilder &b, Location loc, Value x, int64_t dim) {
+/// A reduction of x over `dim` ([B, H, n, D] -> [B, H, 1, D] for dim 2,
+/// -> [B, H, n, 1] for dim 3) by `combine`, starting from `init`.
+Value reduceOver(OpBuilder &b, Location loc, Value x, int64_t dim, double init,
+                 function_ref<Value(OpBuilder &, Location, Value, Value)> combine) {
   auto xt = cast<RankedTensorType>(x.getType());
   SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
   sizes[dim] = b.getIndexAttr(1);
   SmallVector<int64_t> shape(xt.getShape());
   shape[dim] = 1;
   auto outT = RankedTensorType::get(shape, xt.getElementType());
-  Value init = filledTensor(b, loc, outT, sizes,
-                            scalarConst(b, loc, xt.getElementType(), 0.0));
+  Value initT = filledTensor(b, loc, outT, sizes,
+                             scalarConst(b, loc, xt.getElementType(), init));
   MLIRContext *ctx = b.getContext();
   SmallVector<AffineExpr> outExprs;
   for (int64_t i = 0; i < 4; ++i)
@@ -97,13 +100,21 @@ Value absMaxOver(OpBuilder &b, Location loc, Value x, int64_t dim) {
   SmallVector<IteratorType> iters(4, IteratorType::parallel);
   iters[dim] = IteratorType::reduction;
   return buildGeneric(
-      b, loc, x, init,
+      b, loc, x, initT,
       {AffineMap::getMultiDimIdentityMap(4, ctx),
        AffineMap::get(4, 0, outExprs, ctx)},
-      iters, [](OpBuilder &bb, Location l, ValueRange a) {
-        Value m = math::AbsFOp::create(bb, l, a[0]);
-        return Value(arith::MaximumFOp::create(bb, l, m, a[1]));
+      iters, [&](OpBuilder &bb, Location l, ValueRange a) {
+        return combine(bb, l, a[0], a[1]);
       });
+}
+
+/// max over `dim` of |x| (see reduceOver).
+Value absMaxOver(OpBuilder &b, Location loc, Value x, int64_t dim) {
+  return reduceOver(b, loc, x, dim, 0.0,
+                    [](OpBuilder &bb, Location l, Value v, Value acc) {
+                      Value m = math::AbsFOp::create(bb, l, v);
+                      return Value(arith::MaximumFOp::create(bb, l, m, acc));
+                    });
 }
 
 /// The symmetric int8 scales of `x` over `dim` (see absMaxOver): max |x|
@@ -143,6 +154,93 @@ Value quantizeWith(OpBuilder &b, Location loc, Value x, Value scale,
                       });
 }
 
+/// KIVI's asymmetric 2-bit parameters of `x` over `dim`: the minimum and
+/// scale = (max - min) / 3, never 0.
+std::pair<Value, Value> kivi2ParamsOver(OpBuilder &b, Location loc, Value x,
+                                        int64_t dim) {
+  Value mn = reduceOver(b, loc, x, dim, std::numeric_limits<double>::infinity(),
+                        [](OpBuilder &bb, Location l, Value v, Value acc) {
+                          return Value(arith::MinimumFOp::create(bb, l, v, acc));
+                        });
+  Value mx = reduceOver(b, loc, x, dim, -std::numeric_limits<double>::infinity(),
+                        [](OpBuilder &bb, Location l, Value v, Value acc) {
+                          return Value(arith::MaximumFOp::create(bb, l, v, acc));
+                        });
+  Value scale = buildElementwise(
+      b, loc, cast<RankedTensorType>(mn.getType()), ValueRange{mx, mn},
+      [](OpBuilder &bb, Location l, ValueRange a) {
+        Type elt = a[0].getType();
+        Value range = arith::SubFOp::create(bb, l, a[0], a[1]);
+        Value sc = arith::DivFOp::create(bb, l, range,
+                                         scalarConst(bb, l, elt, 3.0));
+        return Value(arith::MaximumFOp::create(
+            bb, l, sc, scalarConst(bb, l, elt, 1e-30)));
+      },
+      tensor::getMixedSizes(b, loc, mn));
+  return {scale, mn};
+}
+
+/// The scale/minimum of element (bi, hi, ti, di) of a kivi2 cache: keys
+/// per channel over groups of `grp` tokens (`ti` the group index when
+/// `ti` already counts groups), values per token.
+SmallVector<Value> kivi2ParamIndex(OpBuilder &b, Location l, bool isKey,
+                                   Value bi, Value hi, Value ti, Value di) {
+  if (isKey)
+    return {bi, hi, ti, di};
+  return {bi, hi, ti, cIdx(b, l, 0)};
+}
+
+/// The codes of `rows` [B, H, n, D] as [B, H, n, D / 4] bytes, four 2-bit
+/// codes per byte (code k in bits 2k..2k+1): clamp(round((x - min) /
+/// scale), 0, 3), with the parameters of one key group ([B, H, 1, D]) or
+/// of each value token ([B, H, n, 1]).
+Value kivi2Pack(OpBuilder &b, Location loc, Value rows, Value scale, Value mn,
+                bool isKey) {
+  auto rt = cast<RankedTensorType>(rows.getType());
+  int64_t d = rt.getDimSize(3);
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, rows);
+  sizes[3] = b.getIndexAttr(d / 4);
+  SmallVector<int64_t> shape(rt.getShape());
+  shape[3] = d / 4;
+  Value init = emptyTensor(b, loc, RankedTensorType::get(shape, b.getI8Type()),
+                           sizes);
+  MLIRContext *ctx = b.getContext();
+  return buildGeneric(
+      b, loc, ValueRange{}, init, {AffineMap::getMultiDimIdentityMap(4, ctx)},
+      SmallVector<IteratorType>(4, IteratorType::parallel),
+      [&](OpBuilder &bb, Location l, ValueRange) -> Value {
+        Value bi = linalg::IndexOp::create(bb, l, 0);
+        Value hi = linalg::IndexOp::create(bb, l, 1);
+        Value ti = linalg::IndexOp::create(bb, l, 2);
+        Value ci = linalg::IndexOp::create(bb, l, 3);
+        Type elt = rt.getElementType();
+        Type i32 = bb.getI32Type();
+        Value byte = arith::ConstantIntOp::create(bb, l, i32, 0);
+        Value pti = isKey ? cIdx(bb, l, 0) : ti;
+        for (int64_t k = 0; k < 4; ++k) {
+          Value di = arith::AddIOp::create(
+              bb, l, arith::MulIOp::create(bb, l, ci, cIdx(bb, l, 4)),
+              cIdx(bb, l, k));
+          Value x = tensor::ExtractOp::create(bb, l, rows,
+                                              ValueRange{bi, hi, ti, di});
+          auto at = kivi2ParamIndex(bb, l, isKey, bi, hi, pti, di);
+          Value sc = tensor::ExtractOp::create(bb, l, scale, at);
+          Value m = tensor::ExtractOp::create(bb, l, mn, at);
+          Value q = math::RoundEvenOp::create(
+              bb, l,
+              arith::DivFOp::create(bb, l, arith::SubFOp::create(bb, l, x, m),
+                                    sc));
+          q = arith::MinimumFOp::create(bb, l, q, scalarConst(bb, l, elt, 3.0));
+          q = arith::MaximumFOp::create(bb, l, q, scalarConst(bb, l, elt, 0.0));
+          Value c = arith::FPToSIOp::create(bb, l, i32, q);
+          c = arith::ShLIOp::create(
+              bb, l, c, arith::ConstantIntOp::create(bb, l, i32, 2 * k));
+          byte = arith::OrIOp::create(bb, l, byte, c);
+        }
+        return arith::TruncIOp::create(bb, l, bb.getI8Type(), byte);
+      });
+}
+
 struct KVCacheWritePattern : GraphPattern<g::KVCacheWriteOp> {
   using GraphPattern::GraphPattern;
   LogicalResult
@@ -158,7 +256,8 @@ struct KVCacheWritePattern : GraphPattern<g::KVCacheWriteOp> {
     // The update as [B, H, S, D] with the cache's static B, H, D.
     int64_t bDim = layout == "paged" ? 1 : data.getDimSize(0);
     int64_t h = layout == "token-major" ? data.getDimSize(2) : data.getDimSize(1);
-    int64_t d = data.getDimSize(3);
+    // kivi2 packs four codes per byte along D.
+    int64_t d = data.getDimSize(3) * (layout == "kivi2" ? 4 : 1);
     auto updT = RankedTensorType::get({bDim, h, ut.getDimSize(2), d},
                                       ut.getElementType());
     if (updT != ut)
@@ -274,6 +373,52 @@ struct KVCacheWritePattern : GraphPattern<g::KVCacheWriteOp> {
       rw.replaceOp(op, loop.getResults());
       return success();
     }
+    if (layout == "kivi2") {
+      // Like int8 keys, for keys and values: the group being filled is
+      // kept in full precision (and read from there) and re-quantized
+      // whole at every token, so it is final when its last token lands.
+      int64_t grp = op.getGroup();
+      bool isKey = op.getKind() == "key";
+      Type elt = ut.getElementType();
+      auto loop = scf::ForOp::create(
+          rw, loc, zero, sV, one, caches,
+          [&](OpBuilder &b, Location l, Value i, ValueRange args) {
+            Value t = arith::AddIOp::create(b, l, p, i);
+            Value gIdx = arith::DivSIOp::create(b, l, t, cIdx(b, l, grp));
+            Value j = arith::RemSIOp::create(b, l, t, cIdx(b, l, grp));
+            Value n = arith::AddIOp::create(b, l, j, cIdx(b, l, 1));
+            Value start = arith::MulIOp::create(b, l, gIdx, cIdx(b, l, grp));
+            OpFoldResult bA = b.getIndexAttr(bDim), hA = b.getIndexAttr(h);
+            SmallVector<OpFoldResult> row = {bA, hA, o, b.getIndexAttr(d)};
+            Value tok = tensor::ExtractSliceOp::create(
+                b, l, RankedTensorType::get({bDim, h, 1, d}, elt), upd,
+                idx(b, {z, z, i, z}), row, ones);
+            Value group = tensor::InsertSliceOp::create(
+                b, l, tok, args[3], idx(b, {z, z, j, z}), row, ones);
+            SmallVector<OpFoldResult> filled = {bA, hA, n, b.getIndexAttr(d)};
+            Value rows = tensor::ExtractSliceOp::create(
+                b, l, RankedTensorType::get({bDim, h, ShapedType::kDynamic, d}, elt),
+                group, idx(b, {z, z, z, z}), filled, ones);
+            auto [scale, mn] = kivi2ParamsOver(b, l, rows, isKey ? 2 : 3);
+            Value codes = kivi2Pack(b, l, rows, scale, mn, isKey);
+            Value q2 = tensor::InsertSliceOp::create(
+                b, l, codes, args[0], idx(b, {z, z, start, z}),
+                idx(b, {bA, hA, n, b.getIndexAttr(d / 4)}), ones);
+            // Key parameters: one row per group; value parameters: one
+            // per token of the group.
+            SmallVector<OpFoldResult> at =
+                isKey ? idx(b, {z, z, gIdx, z}) : idx(b, {z, z, start, z});
+            SmallVector<OpFoldResult> pSizes =
+                isKey ? row : idx(b, {bA, hA, n, o});
+            Value s2 = tensor::InsertSliceOp::create(b, l, scale, args[1], at,
+                                                     pSizes, ones);
+            Value m2 = tensor::InsertSliceOp::create(b, l, mn, args[2], at,
+                                                     pSizes, ones);
+            scf::YieldOp::create(b, l, ValueRange{q2, s2, m2, group});
+          });
+      rw.replaceOp(op, loop.getResults());
+      return success();
+    }
     return rw.notifyMatchFailure(op, "unknown layout");
   }
 };
@@ -320,12 +465,68 @@ struct KVCacheReadPattern : GraphPattern<g::KVCacheReadOp> {
                            ->getResults());
       return success();
     }
-    // paged and int8 assemble [B, H, len, D] element by element.
+    // paged, int8 and kivi2 assemble [B, H, len, D] element by element.
     Value init = emptyTensor(rw, loc, outT, outSizes);
     MLIRContext *ctx = rw.getContext();
     int64_t bs = op.getBlockSize(), grp = op.getGroup();
     bool paged = layout == "paged", isKey = op.getKind() == "key";
     Value table = adaptor.getBlockTable();
+    if (layout == "kivi2") {
+      // Positions from `base` on are the group being filled: exact.
+      Value last = arith::SubIOp::create(rw, loc, len, cIdx(rw, loc, 1));
+      Value base = arith::MulIOp::create(
+          rw, loc,
+          arith::DivSIOp::create(
+              rw, loc, arith::MaxSIOp::create(rw, loc, last, cIdx(rw, loc, 0)),
+              cIdx(rw, loc, grp)),
+          cIdx(rw, loc, grp));
+      Value r = buildGeneric(
+          rw, loc, ValueRange{}, init,
+          {AffineMap::getMultiDimIdentityMap(4, ctx)},
+          SmallVector<IteratorType>(4, IteratorType::parallel),
+          [&](OpBuilder &b, Location l, ValueRange) -> Value {
+            Value bi = linalg::IndexOp::create(b, l, 0);
+            Value hi = linalg::IndexOp::create(b, l, 1);
+            Value ti = linalg::IndexOp::create(b, l, 2);
+            Value di = linalg::IndexOp::create(b, l, 3);
+            Type i32 = b.getI32Type(), elt = outT.getElementType();
+            Value byte = tensor::ExtractOp::create(
+                b, l, caches[0],
+                ValueRange{bi, hi, ti,
+                           arith::DivSIOp::create(b, l, di, cIdx(b, l, 4))});
+            Value shift = arith::IndexCastOp::create(
+                b, l, i32,
+                arith::MulIOp::create(
+                    b, l, arith::RemSIOp::create(b, l, di, cIdx(b, l, 4)),
+                    cIdx(b, l, 2)));
+            Value code = arith::AndIOp::create(
+                b, l,
+                arith::ShRUIOp::create(b, l,
+                                       arith::ExtUIOp::create(b, l, i32, byte),
+                                       shift),
+                arith::ConstantIntOp::create(b, l, i32, 3));
+            Value pti =
+                isKey ? Value(arith::DivSIOp::create(b, l, ti, cIdx(b, l, grp)))
+                      : ti;
+            auto at = kivi2ParamIndex(b, l, isKey, bi, hi, pti, di);
+            Value sc = tensor::ExtractOp::create(b, l, caches[1], at);
+            Value mn = tensor::ExtractOp::create(b, l, caches[2], at);
+            Value deq = arith::AddFOp::create(
+                b, l,
+                arith::MulFOp::create(
+                    b, l, arith::SIToFPOp::create(b, l, elt, code), sc),
+                mn);
+            Value off = clampIdx(b, l, arith::SubIOp::create(b, l, ti, base),
+                                 cIdx(b, l, 0), cIdx(b, l, grp - 1));
+            Value exact = tensor::ExtractOp::create(
+                b, l, caches[3], ValueRange{bi, hi, off, di});
+            Value recent = arith::CmpIOp::create(
+                b, l, arith::CmpIPredicate::sge, ti, base);
+            return arith::SelectOp::create(b, l, recent, exact, deq);
+          });
+      rw.replaceOp(op, r);
+      return success();
+    }
     Value r = buildGeneric(
         rw, loc, ValueRange{}, init, {AffineMap::getMultiDimIdentityMap(4, ctx)},
         SmallVector<IteratorType>(4, IteratorType::parallel),

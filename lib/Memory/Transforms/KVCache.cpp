@@ -109,24 +109,27 @@ struct KVCachePass : public mnemo::impl::KVCachePassBase<KVCachePass> {
     if (fn.isExternal())
       return;
     if (layout != "head-major" && layout != "token-major" &&
-        layout != "paged" && layout != "int8") {
+        layout != "paged" && layout != "int8" && layout != "kivi2") {
       fn.emitError() << "mnemo-kv-cache: unknown layout '" << std::string(layout)
-                     << "' (head-major, token-major, paged, int8)";
+                     << "' (head-major, token-major, paged, int8, kivi2)";
       return signalPassFailure();
     }
     if (maxSeq <= 0) {
       fn.emitError() << "mnemo-kv-cache: max-seq must be positive";
       return signalPassFailure();
     }
-    bool paged = layout == "paged", int8 = layout == "int8";
+    bool paged = layout == "paged";
+    // The quantized layouts: int8 and KIVI's 2-bit one, both grouped.
+    bool quantized = layout == "int8" || layout == "kivi2";
     if (paged && (blockSize <= 0 || maxSeq % blockSize != 0)) {
       fn.emitError() << "mnemo-kv-cache: max-seq " << (int64_t)maxSeq
                      << " is not a multiple of kv-block " << (int64_t)blockSize;
       return signalPassFailure();
     }
-    if (int8 && (group <= 0 || maxSeq % group != 0)) {
+    if (quantized && (group <= 0 || maxSeq % group != 0)) {
       fn.emitError() << "mnemo-kv-cache: max-seq " << (int64_t)maxSeq
-                     << " is not a multiple of int8-group " << (int64_t)group;
+                     << " is not a multiple of the quantization group "
+                     << (int64_t)group;
       return signalPassFailure();
     }
 
@@ -205,13 +208,18 @@ struct KVCachePass : public mnemo::impl::KVCachePassBase<KVCachePass> {
       }
       std::optional<StringRef> k = kindOf(past);
       StringRef kind = k.value_or("key");
-      if (int8) {
-        if (!k) {
-          emitError(p.concat.getLoc())
-              << "int8 KV cache: cannot tell whether '" << past
-              << "' holds keys or values (its name says neither)";
-          return signalPassFailure();
-        }
+      if (quantized && !k) {
+        emitError(p.concat.getLoc())
+            << std::string(layout) << " KV cache: cannot tell whether '"
+            << past << "' holds keys or values (its name says neither)";
+        return signalPassFailure();
+      }
+      // Four 2-bit codes share a byte along the head dim.
+      if (layout == "kivi2" && d % 4 != 0) {
+        emitError(p.concat.getLoc())
+            << "kivi2 KV cache: head size " << d << " of '" << past
+            << "' is not a multiple of 4 (four 2-bit codes per byte)";
+        return signalPassFailure();
       }
       Type elt = pastType.getElementType();
       // The cache tensors of this pair and what each holds.
@@ -224,7 +232,19 @@ struct KVCachePass : public mnemo::impl::KVCachePassBase<KVCachePass> {
         parts.push_back({RankedTensorType::get({maxSeq / blockSize, h, blockSize, d},
                                                elt),
                          "data"});
-      else {
+      else if (layout == "kivi2") {
+        // Codes, then scale and minimum (keys per channel over a group of
+        // tokens, values per token), then the group being filled in full
+        // precision.
+        auto i8 = IntegerType::get(ctx, 8);
+        parts.push_back({RankedTensorType::get({bDim, h, maxSeq, d / 4}, i8), "data"});
+        auto paramT = kind == "key"
+                          ? RankedTensorType::get({bDim, h, maxSeq / group, d}, elt)
+                          : RankedTensorType::get({bDim, h, maxSeq, 1}, elt);
+        parts.push_back({paramT, "scale"});
+        parts.push_back({paramT, "min"});
+        parts.push_back({RankedTensorType::get({bDim, h, group, d}, elt), "group"});
+      } else {
         parts.push_back({RankedTensorType::get({bDim, h, maxSeq, d},
                                                IntegerType::get(ctx, 8)),
                          "data"});
@@ -251,7 +271,8 @@ struct KVCachePass : public mnemo::impl::KVCachePassBase<KVCachePass> {
              b.getNamedAttr("max_seq", b.getI64IntegerAttr(maxSeq)),
              b.getNamedAttr("block_size",
                             b.getI64IntegerAttr(paged ? (int64_t)blockSize : 0)),
-             b.getNamedAttr("group", b.getI64IntegerAttr(int8 ? (int64_t)group : 0))});
+             b.getNamedAttr("group",
+                            b.getI64IntegerAttr(quantized ? (int64_t)group : 0))});
         if (failed(fn.insertArgument(
                 idx, t, named(name, {b.getNamedAttr("graph.kv_cache", info)}),
                 fn.getArgument(p.arg).getLoc())))
@@ -264,7 +285,7 @@ struct KVCachePass : public mnemo::impl::KVCachePassBase<KVCachePass> {
       Location cl = concat.getLoc();
       Value update = concat.getInputs()[1];
       int64_t bs = paged ? (int64_t)blockSize : 0;
-      int64_t grp = int8 ? (int64_t)group : 0;
+      int64_t grp = quantized ? (int64_t)group : 0;
       auto read = [&](ValueRange from, Value length) {
         return KVCacheReadOp::create(b, cl, from, length, none, layout, kind,
                                      bs, grp)

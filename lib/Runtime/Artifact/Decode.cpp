@@ -80,6 +80,54 @@ struct Stepper {
     return false;
   }
 
+  /// The kivi2 cache of `past`, as the step would leave it after writing
+  /// its tokens one by one: codes for every token, (scale, min) per key
+  /// channel over each group or per value token, and the last group's
+  /// tokens in full precision. The same arithmetic as the compiled write.
+  static void packKivi2(const TensorSignature &t, const HostTensor &past,
+                        int8_t *codes, float *scale, float *mins, float *group) {
+    int64_t b = past.shape[0], h = past.shape[1], p = past.shape[2],
+            d = past.shape[3], m = t.kvMaxSeq, g = t.kvGroup;
+    bool key = t.kvKind == "key";
+    auto x = [&](int64_t bi, int64_t hi, int64_t ti, int64_t di) {
+      return f32At(past, ((bi * h + hi) * p + ti) * d + di);
+    };
+    auto param = [&](int64_t bi, int64_t hi, int64_t ti, int64_t di) {
+      return key ? ((bi * h + hi) * (m / g) + ti / g) * d + di
+                 : (bi * h + hi) * m + ti;
+    };
+    for (int64_t bi = 0; bi < b; ++bi)
+      for (int64_t hi = 0; hi < h; ++hi)
+        for (int64_t g0 = 0; g0 < p; g0 += g) {
+          int64_t n = std::min(g, p - g0);
+          // Keys: one (min, max) per channel over the group; values: per
+          // token over the channels.
+          int64_t outer = key ? d : n, inner = key ? n : d;
+          for (int64_t o = 0; o < outer; ++o) {
+            float lo = INFINITY, hi2 = -INFINITY;
+            for (int64_t k = 0; k < inner; ++k) {
+              float v = key ? x(bi, hi, g0 + k, o) : x(bi, hi, g0 + o, k);
+              lo = std::min(lo, v);
+              hi2 = std::max(hi2, v);
+            }
+            int64_t at = key ? param(bi, hi, g0, o) : param(bi, hi, g0 + o, 0);
+            scale[at] = std::max((hi2 - lo) / 3.0f, 1e-30f);
+            mins[at] = lo;
+          }
+          for (int64_t j = 0; j < n; ++j)
+            for (int64_t di = 0; di < d; ++di) {
+              float v = x(bi, hi, g0 + j, di);
+              int64_t at = param(bi, hi, g0 + j, di);
+              float c = std::nearbyint((v - mins[at]) / scale[at]);
+              c = std::min(3.0f, std::max(0.0f, c));
+              int8_t &byte = codes[((bi * h + hi) * m + g0 + j) * (d / 4) + di / 4];
+              byte = (int8_t)(byte | ((int)c << (2 * (di % 4))));
+              if (g0 + g >= p) // the group being filled stays exact
+                group[((bi * h + hi) * g + j) * d + di] = v;
+            }
+        }
+  }
+
   /// Fills the caches from the exported pasts (positions [0, P)).
   bool packCache(unsigned i, const HostTensor &past) {
     const TensorSignature &t = a.sig.inputs[i];
@@ -123,12 +171,21 @@ struct Stepper {
     int64_t g = t.kvGroup;
     int8_t *q = (int8_t *)c.data.data();
     // The sibling parts of this past.
-    HostTensor *scale = nullptr, *group = nullptr;
+    std::map<std::string, HostTensor *> part;
     for (unsigned j = 0; j < a.sig.inputs.size(); ++j)
       if (a.sig.inputs[j].kvPast == t.kvPast && j != i) {
         caches[j] = makeTensor(a.sig.inputs[j].dtype, a.sig.inputs[j].shape);
-        (a.sig.inputs[j].kvPart == "scale" ? scale : group) = &caches[j];
+        part[a.sig.inputs[j].kvPart] = &caches[j];
       }
+    HostTensor *scale = part["scale"], *group = part["group"];
+    if (t.kvLayout == "kivi2") {
+      if (!scale || !group || !part["min"])
+        return fail("kivi2 cache '" + t.name + "' lacks its parameters");
+      packKivi2(t, past, q, (float *)scale->data.data(),
+                (float *)part["min"]->data.data(),
+                (float *)group->data.data());
+      return true;
+    }
     if (!scale || (t.kvKind == "key" && !group))
       return fail("int8 cache '" + t.name + "' lacks its scales");
     float *sc = (float *)scale->data.data();

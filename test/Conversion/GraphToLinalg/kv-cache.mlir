@@ -69,3 +69,59 @@ func.func @int8_values(%new: tensor<1x2x1x8xf32>, %pos: tensor<1xi64>, %q: tenso
   %r = graph.kv_cache_read(%w#0, %w#1), %pos, %none {layout = "int8", kind = "value"} : (tensor<1x2x64x8xi8>, tensor<1x2x64x1xf32>, tensor<1xi64>, none) -> tensor<1x2x?x8xf32>
   return %r : tensor<1x2x?x8xf32>
 }
+
+// -----
+
+// kivi2 keys: the token goes into the f32 group at pos % 16; the filled
+// part of the group gets per-channel min and (max - min) / 3, its codes
+// (round half to even, clamped to [0, 3]) are packed four per byte and
+// written from the group's start. The read takes positions of the group
+// being filled from the f32 copy and dequantizes the rest.
+// TENSOR-LABEL: func.func @kivi2_keys(
+// TENSOR: arith.remsi
+// TENSOR: tensor.insert_slice {{.*}} into %{{.*}}[0, 0, %{{.*}}, 0] [1, 2, 1, 8]
+// TENSOR: arith.minimumf
+// TENSOR: arith.maximumf
+// TENSOR: arith.subf
+// TENSOR: arith.divf
+// TENSOR: math.roundeven
+// TENSOR: arith.shli
+// TENSOR: arith.ori
+// TENSOR: arith.trunci {{.*}} to i8
+// TENSOR: tensor.insert_slice {{.*}} : tensor<1x2x?x2xi8> into tensor<1x2x64x2xi8>
+// TENSOR: tensor.insert_slice {{.*}} : tensor<1x2x1x8xf32> into tensor<1x2x4x8xf32>
+// TENSOR: tensor.insert_slice {{.*}} : tensor<1x2x1x8xf32> into tensor<1x2x4x8xf32>
+// TENSOR: linalg.generic
+// TENSOR: arith.shrui
+// TENSOR: arith.andi
+// TENSOR: arith.mulf
+// TENSOR: arith.addf
+// TENSOR: arith.cmpi sge
+// TENSOR: arith.select
+func.func @kivi2_keys(%new: tensor<1x2x1x8xf32>, %pos: tensor<1xi64>, %q: tensor<1x2x64x2xi8>, %s: tensor<1x2x4x8xf32>, %m: tensor<1x2x4x8xf32>, %g: tensor<1x2x16x8xf32>) -> tensor<1x2x?x8xf32> {
+  %none = graph.none
+  %w:4 = graph.kv_cache_write(%q, %s, %m, %g), %new, %pos, %none {layout = "kivi2", group = 16 : i64} : (tensor<1x2x64x2xi8>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x16x8xf32>, tensor<1x2x1x8xf32>, tensor<1xi64>, none) -> (tensor<1x2x64x2xi8>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x16x8xf32>)
+  %r = graph.kv_cache_read(%w#0, %w#1, %w#2, %w#3), %pos, %none {layout = "kivi2", group = 16 : i64} : (tensor<1x2x64x2xi8>, tensor<1x2x4x8xf32>, tensor<1x2x4x8xf32>, tensor<1x2x16x8xf32>, tensor<1xi64>, none) -> tensor<1x2x?x8xf32>
+  return %r : tensor<1x2x?x8xf32>
+}
+
+// -----
+
+// kivi2 values bufferize in place: the token, codes, per-token scale and
+// minimum go into subviews of the caller's buffers (the loop over one
+// token folds away); nothing of the cache's size is allocated.
+// CHECK-LABEL: func.func @kivi2_values(
+// CHECK-NOT: memref.alloc{{.*}}64x2xi8
+// CHECK-NOT: memref.alloc{{.*}}64x1xf32
+// CHECK: memref.subview %{{.*}}[0, 0, %{{.*}}, 0] [1, 2, 1, 8] [1, 1, 1, 1] : memref<1x2x16x8xf32>
+// CHECK: memref.subview %{{.*}}[0, 0, %{{.*}}, 0] [1, 2, %{{.*}}, 1] [1, 1, 1, 1] : memref<1x2x64x1xf32>
+// CHECK: memref.subview %{{.*}}[0, 0, %{{.*}}, 0] [1, 2, %{{.*}}, 1] [1, 1, 1, 1] : memref<1x2x64x1xf32>
+// CHECK: memref.subview %{{.*}}[0, 0, %{{.*}}, 0] [1, 2, %{{.*}}, 2] [1, 1, 1, 1] : memref<1x2x64x2xi8>
+// CHECK-NOT: memref.alloc{{.*}}64x2xi8
+// CHECK: return
+func.func @kivi2_values(%new: tensor<1x2x1x8xf32>, %pos: tensor<1xi64>, %q: tensor<1x2x64x2xi8>, %s: tensor<1x2x64x1xf32>, %m: tensor<1x2x64x1xf32>, %g: tensor<1x2x16x8xf32>) -> tensor<1x2x?x8xf32> {
+  %none = graph.none
+  %w:4 = graph.kv_cache_write(%q, %s, %m, %g), %new, %pos, %none {layout = "kivi2", kind = "value", group = 16 : i64} : (tensor<1x2x64x2xi8>, tensor<1x2x64x1xf32>, tensor<1x2x64x1xf32>, tensor<1x2x16x8xf32>, tensor<1x2x1x8xf32>, tensor<1xi64>, none) -> (tensor<1x2x64x2xi8>, tensor<1x2x64x1xf32>, tensor<1x2x64x1xf32>, tensor<1x2x16x8xf32>)
+  %r = graph.kv_cache_read(%w#0, %w#1, %w#2, %w#3), %pos, %none {layout = "kivi2", kind = "value", group = 16 : i64} : (tensor<1x2x64x2xi8>, tensor<1x2x64x1xf32>, tensor<1x2x64x1xf32>, tensor<1x2x16x8xf32>, tensor<1xi64>, none) -> tensor<1x2x?x8xf32>
+  return %r : tensor<1x2x?x8xf32>
+}

@@ -1,6 +1,7 @@
 // RUN: mnemo-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(mnemo-kv-cache{max-seq=64}))' | FileCheck %s
 // RUN: mnemo-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(mnemo-kv-cache{layout=paged max-seq=64 kv-block=16}))' | FileCheck %s --check-prefix=PAGED
 // RUN: mnemo-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(mnemo-kv-cache{layout=int8 max-seq=64 int8-group=16}))' | FileCheck %s --check-prefix=INT8
+// RUN: mnemo-opt %s --split-input-file --pass-pipeline='builtin.module(func.func(mnemo-kv-cache{layout=kivi2 max-seq=64 int8-group=16}))' | FileCheck %s --check-prefix=KIVI
 
 // One decoder layer as exporters write it: past K/V concatenated with the
 // new token along axis 2, the Concat returned as present and read by
@@ -31,6 +32,14 @@
 // INT8-SAME: tensor<1x2x64x8xi8> {{.*}}kind = "value"{{.*}}, %{{.*}}: tensor<1x2x64x1xf32>
 // INT8: graph.kv_cache_write({{.*}}, {{.*}}, {{.*}}), {{.*}} {group = 16 : i64, layout = "int8"}
 // INT8: graph.kv_cache_write({{.*}}, {{.*}}), {{.*}} {group = 16 : i64, kind = "value", layout = "int8"}
+// kivi2: codes four per byte ([.., 64, 8/4]), scale and minimum per key
+// channel over 16 tokens or per value token, the group being filled in f32.
+// KIVI-LABEL: func.func @layer(
+// KIVI-SAME: tensor<1x2x64x2xi8> {{.*}}layout = "kivi2"{{.*}}part = "data"{{.*}}, %{{.*}}: tensor<1x2x4x8xf32> {{.*}}part = "scale"{{.*}}, %{{.*}}: tensor<1x2x4x8xf32> {{.*}}part = "min"{{.*}}, %{{.*}}: tensor<1x2x16x8xf32> {{[^}]*}}part = "group", past = "past.key"
+// KIVI-SAME: tensor<1x2x64x2xi8> {{.*}}kind = "value"{{.*}}, %{{.*}}: tensor<1x2x64x1xf32> {{.*}}part = "scale"{{.*}}, %{{.*}}: tensor<1x2x64x1xf32> {{.*}}part = "min"{{.*}}, %{{.*}}: tensor<1x2x16x8xf32> {{[^}]*}}part = "group", past = "past.value"
+// KIVI: graph.kv_cache_write({{.*}}, {{.*}}, {{.*}}, {{.*}}), {{.*}} {group = 16 : i64, layout = "kivi2"}
+// KIVI: graph.kv_cache_read({{.*}}, {{.*}}, {{.*}}, {{.*}}), {{.*}} {group = 16 : i64, layout = "kivi2"} : ({{.*}}) -> tensor<1x2x?x8xf32>
+// KIVI: graph.kv_cache_write({{.*}}, {{.*}}, {{.*}}, {{.*}}), {{.*}} {group = 16 : i64, kind = "value", layout = "kivi2"}
 func.func @layer(%q: tensor<1x2x1x8xf32>, %k: tensor<1x2x1x8xf32>, %v: tensor<1x2x1x8xf32>,
                  %pk: tensor<1x2x?x8xf32> {graph.name = "past.key"},
                  %pv: tensor<1x2x?x8xf32> {graph.name = "past.value"})

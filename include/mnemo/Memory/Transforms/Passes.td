@@ -217,7 +217,7 @@ def KVCachePass : Pass<"mnemo-kv-cache", "::mlir::func::FuncOp"> {
     D] whose only uses are Shape and one Concat(past, new) along axis 2,
     the Concat returned as the `present` output and read by attention. Each
     such pair becomes a cache input of `max-seq` positions in `layout`
-    (head-major, token-major, paged, int8), written at `cache_position`
+    (head-major, token-major, paged, int8, kivi2), written at `cache_position`
     (a new i64 [1] input: the number of tokens already cached) by
     `graph.kv_cache_write` and read as [B, H, position + S, D] by
     `graph.kv_cache_read`. The present outputs are dropped: the caller's
@@ -226,17 +226,22 @@ def KVCachePass : Pass<"mnemo-kv-cache", "::mlir::func::FuncOp"> {
     [max-seq / kv-block]) naming the pool block of each run of `kv-block`
     positions. `int8` keeps keys quantized per channel over `int8-group`
     tokens (the group being filled stays f32 beside them) and values per
-    token, each with f32 scales.
+    token, each with f32 scales. `kivi2` is KIVI's 2-bit cache: keys per
+    channel over `int8-group` tokens, values per token, asymmetric (scale
+    and minimum), four codes per byte; the group being filled is kept in
+    full precision and read from there, so the most recent 1..group tokens
+    are exact.
   }];
   let options = [
     Option<"layout", "layout", "std::string", "\"head-major\"",
-           "head-major | token-major | paged | int8">,
+           "head-major | token-major | paged | int8 | kivi2">,
     Option<"maxSeq", "max-seq", "int64_t", "0",
            "Positions each cache holds (required)">,
     Option<"blockSize", "kv-block", "int64_t", "16",
            "Positions per block of the paged layout">,
     Option<"group", "int8-group", "int64_t", "16",
-           "Tokens per key scale group of the int8 layout">,
+           "Tokens per key scale group (and full-precision window) of the "
+           "int8 and kivi2 layouts">,
   ];
   let dependentDialects = ["::mnemo::graph::GraphDialect"];
 }

@@ -620,7 +620,9 @@ kvLogicalType(std::optional<Location> loc, ValueRange caches, Value blockTable,
       return emitOptionalError(loc, "KV caches must be static rank-4 tensors");
     ts.push_back(t);
   }
-  size_t want = layout == "int8" ? (kind == "key" ? 3 : 2) : 1;
+  size_t want = layout == "int8"    ? (kind == "key" ? 3 : 2)
+                : layout == "kivi2" ? 4
+                                    : 1;
   if (ts.size() != want)
     return emitOptionalError(loc, "layout '", layout, "' takes ", want,
                              " cache tensors, got ", ts.size());
@@ -648,6 +650,24 @@ kvLogicalType(std::optional<Location> loc, ValueRange caches, Value blockTable,
     if (kind == "value" &&
         ts[1].getShape() != ArrayRef<int64_t>{b, h, s[2], 1})
       return emitOptionalError(loc, "int8 value scales must be [B, H, T, 1]");
+  } else if (layout == "kivi2") {
+    if (!ts[0].getElementType().isInteger(8))
+      return emitOptionalError(loc, "kivi2 cache codes must be i8");
+    d = s[3] * 4;
+    elt = ts[1].getElementType();
+    SmallVector<int64_t> param =
+        kind == "key" ? SmallVector<int64_t>{b, h, group > 0 ? s[2] / group : 0, d}
+                      : SmallVector<int64_t>{b, h, s[2], 1};
+    if (group <= 0 || s[2] % group != 0 ||
+        ts[1].getShape() != ArrayRef<int64_t>(param) ||
+        ts[2].getShape() != ArrayRef<int64_t>(param) ||
+        ts[2].getElementType() != elt ||
+        ts[3].getShape() != ArrayRef<int64_t>{b, h, group, d} ||
+        ts[3].getElementType() != elt)
+      return emitOptionalError(
+          loc, "kivi2 ", kind, " cache: scales and minimums must be ",
+          kind == "key" ? "[B, H, T/group, D]" : "[B, H, T, 1]",
+          " and the group [B, H, ", group, ", D], with D = 4 x codes dim");
   } else if (layout != "head-major") {
     return emitOptionalError(loc, "unknown KV-cache layout '", layout, "'");
   }

@@ -462,6 +462,13 @@ def Graph_KVCacheWriteOp : Graph_Op<"kv_cache_write"> {
                        `group` tokens, f32 [B, H, group, D] of the group
                        being filled); values: (i8 [B, H, T, D], f32 scales
                        [B, H, T, 1] per token).
+      - "kivi2":       (i8 [B, H, T, D / 4] of 2-bit codes, four per byte
+                       along D, code k of a byte in bits 2k..2k+1; f32
+                       scales and f32 minimums, [B, H, T / group, D] for
+                       keys (per channel over `group` tokens) and
+                       [B, H, T, 1] for values (per token); f32
+                       [B, H, group, D] of the group being filled, which
+                       reads return unquantized). x ~ code * scale + min.
     The results are the updated caches (same types). Bufferized, the write
     happens in place in the caller's buffers: no per-step copy. `position`
     is clamped to [0, T - S].
@@ -486,7 +493,8 @@ def Graph_KVCacheReadOp : Graph_Op<"kv_cache_read"> {
     `length` positions (clamped to [0, T]) in the [B, H, length, D] order
     attention reads. "head-major" is a slice of the cache (no copy);
     "token-major" transposes, "paged" gathers through `block_table`,
-    "int8" dequantizes.
+    "int8" and "kivi2" dequantize ("kivi2" reads the group being filled
+    from its full-precision copy).
   }];
   let arguments = (ins Variadic<Graph_Tensor>:$caches, Graph_Tensor:$length,
                    Graph_TensorOrNone:$block_table,
