@@ -90,15 +90,17 @@ std::string resultName(func::FuncOp fn, unsigned r) {
   return n ? n.str() : "output" + std::to_string(r);
 }
 
-/// Keys or values, from the names exporters give them (int8 quantizes
-/// them differently).
+/// Keys or values, from the names exporters give them (the quantized
+/// layouts treat them differently). The word nearest the end decides:
+/// "past_key_values.0.key" holds keys.
 std::optional<StringRef> kindOf(StringRef past) {
   std::string lower = past.lower();
-  if (StringRef(lower).contains("value"))
-    return StringRef("value");
-  if (StringRef(lower).contains("key"))
+  size_t k = StringRef(lower).rfind("key"), v = StringRef(lower).rfind("value");
+  if (k == StringRef::npos && v == StringRef::npos)
+    return std::nullopt;
+  if (v == StringRef::npos || (k != StringRef::npos && k > v))
     return StringRef("key");
-  return std::nullopt;
+  return StringRef("value");
 }
 
 struct KVCachePass : public mnemo::impl::KVCachePassBase<KVCachePass> {
