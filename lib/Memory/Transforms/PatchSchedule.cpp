@@ -201,7 +201,8 @@ bool isMapElementwise(Operation *op) {
 
 /// An elementwise op on the model's inputs only (the quantization of the
 /// input image): it stays outside the stage, whose first pad then reads its
-/// result like an input, clamped to the map.
+/// result like an input, clamped to the map; each patch applies it to the
+/// clamped part of the input it reads (PatchBuilder::preparedPart).
 bool isInputPreparation(Operation *op) {
   if (!isMapElementwise(op))
     return false;
@@ -403,7 +404,17 @@ public:
           scf::YieldOp::create(ob, loc, inner.getResult(0));
         });
     cut->getResult(0).replaceAllUsesExcept(outer.getResult(0), outer);
+    SmallVector<Operation *> preps;
+    for (Operation *op : st.ops)
+      if (tensor::PadOp pad = spatialPad(op))
+        if (Operation *def = pad.getSource().getDefiningOp())
+          if (isInputPreparation(def))
+            preps.push_back(def);
     for (Operation *op : llvm::reverse(st.ops))
+      if (op->use_empty())
+        op->erase();
+    // The prepared input, when only the stage read it.
+    for (Operation *op : preps)
       if (op->use_empty())
         op->erase();
     return outer;
@@ -466,6 +477,24 @@ private:
     return mlir::clone(b, op, t, operands)->getResult(0);
   }
 
+  /// The input preparation `prep` (the quantization of the image) applied
+  /// to the static window `offsets`/`lens` of the model input only: each
+  /// patch reads the input itself, so the prepared image never exists whole
+  /// (for an int8 model it would be the largest buffer the patches leave).
+  Value preparedPart(linalg::GenericOp prep, ArrayRef<OpFoldResult> offsets,
+                     ArrayRef<OpFoldResult> lens) {
+    Location l = prep.getLoc();
+    SmallVector<Value> operands(prep->getOperands());
+    for (OpOperand *in : prep.getDpsInputOperands())
+      if (mapType(in->get()) && prep.getMatchingIndexingMap(in).isIdentity())
+        operands[in->getOperandNumber()] = tensor::ExtractSliceOp::create(
+            b, l, in->get(), offsets, lens, strides());
+    RankedTensorType t = mapType(prep.getResult(0));
+    Value init = tensor::EmptyOp::create(b, l, lens, t.getElementType());
+    operands[prep.getDpsInitOperand(0)->getOperandNumber()] = init;
+    return mlir::clone(b, prep, init.getType(), operands)->getResult(0);
+  }
+
   /// The in-map part of the source's span, padded to the span the pad's
   /// users need: halos outside the image read the padding value.
   Value padPatch(tensor::PadOp pad, const Need &out) {
@@ -498,6 +527,23 @@ private:
       Value padLo = arith::SubIOp::create(b, l, lo, t);
       low.push_back(padLo);
       high.push_back(arith::SubIOp::create(b, l, end, hi).getResult());
+    }
+    auto prep = src.getDefiningOp<linalg::GenericOp>();
+    if (prep && !region.count(src) && isInputPreparation(prep)) {
+      // The prepared window has the span's static size, moved inside the
+      // map at the borders; the part is a view of it.
+      SmallVector<OpFoldResult> wOffsets = {b.getIndexAttr(0), b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> wSizes = {lens[0], lens[1]};
+      for (int a = 0; a < 2; ++a) {
+        int64_t extent = srcType.getDimSize(2 + a);
+        int64_t size = std::min(n[a].size, extent);
+        Value lo = getValueOrCreateConstantIndexOp(b, l, offsets[2 + a]);
+        Value w = arith::MinSIOp::create(b, l, lo, index(extent - size));
+        wOffsets.push_back(w);
+        wSizes.push_back(b.getIndexAttr(size));
+        offsets[2 + a] = arith::SubIOp::create(b, l, lo, w).getResult();
+      }
+      srcTensor = preparedPart(prep, wOffsets, wSizes);
     }
     Value part = tensor::ExtractSliceOp::create(b, l, srcTensor, offsets, lens,
                                                 strides());
