@@ -147,31 +147,6 @@ int64_t loopRange(Operation *op, unsigned loop) {
   return cast<linalg::LinalgOp>(op).getStaticLoopRanges()[loop];
 }
 
-/// Gives `loop`'s inits their own producers just before it (the fill of a
-/// sliced reduction's accumulator and its tensor.empty): a buffer is live
-/// from its producer on, and the fill was made for the whole consumer far
-/// above, or is shared by CSE with other consumers, so the accumulator
-/// would be live through everything in between.
-void sinkInitsTo(RewriterBase &rw, scf::ForOp loop) {
-  for (OpOperand &init : loop.getInitArgsMutable()) {
-    Operation *fill = init.get().getDefiningOp();
-    if (!fill || fill->getBlock() != loop->getBlock() ||
-        !mnemo::memory::isInitProducer(fill) || fill->getNumResults() != 1)
-      continue;
-    rw.setInsertionPoint(loop);
-    IRMapping map;
-    // The fill's own tensor.empty comes along (other operands are values
-    // defined above it: scalars, constants).
-    for (Value v : fill->getOperands())
-      if (auto empty = v.getDefiningOp<tensor::EmptyOp>())
-        map.map(v, rw.clone(*empty)->getResult(0));
-    Operation *copy = rw.clone(*fill, map);
-    rw.modifyOpInPlace(loop, [&] { init.set(copy->getResult(0)); });
-    if (fill->use_empty())
-      rw.eraseOp(fill);
-  }
-}
-
 /// What one slicing did.
 struct Sliced {
   scf::ForOp loop;
@@ -227,7 +202,6 @@ FailureOr<Sliced> sliceGroup(RewriterBase &rw, Operation *consumer,
     rw.replaceAllUsesWith(r, result->replacements.lookup(r));
   rw.eraseOp(consumer);
   s.loop = cast<scf::ForOp>(result->loops.front().getOperation());
-  sinkInitsTo(rw, s.loop);
 
   // A producer fused for two readers was cloned twice with the same
   // slice: fold the copies (CSE also drops the slices the fused clones
