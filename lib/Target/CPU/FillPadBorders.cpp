@@ -215,8 +215,9 @@ void emitChunk(OpBuilder &b, Location loc, const PadCopy &pc, unsigned p,
   }
 }
 
+/// Rewrites `pc`; the fill and copy it erases go into `erased`.
 void fillBorders(const PadCopy &pc, bool parallel, int64_t chunks,
-                 int64_t minWork) {
+                 int64_t minWork, llvm::SmallPtrSetImpl<Operation *> &erased) {
   // Without a copy the border goes where the whole fill was, before the
   // producer of the interior.
   Operation *at = pc.copy ? pc.copy : pc.fill;
@@ -256,8 +257,11 @@ void fillBorders(const PadCopy &pc, bool parallel, int64_t chunks,
                            scf::YieldOp::create(b, loc);
                          });
   }
-  if (pc.copy)
+  if (pc.copy) {
+    erased.insert(pc.copy);
     pc.copy->erase();
+  }
+  erased.insert(pc.fill);
   pc.fill->erase();
   // The chunks take their own views of the interior.
   if (pc.view->use_empty())
@@ -278,9 +282,12 @@ struct FillPadBordersPass
       if (op.hasPureBufferSemantics() && op.getNumDpsInits() == 1)
         fills.push_back(op);
     });
+    // A linalg.copy is itself on the list; one a rewrite erased is skipped.
+    llvm::SmallPtrSet<Operation *, 8> erased;
     for (linalg::LinalgOp op : fills)
-      if (std::optional<PadCopy> pc = matchPadCopy(op))
-        fillBorders(*pc, parallel, chunks, minWork);
+      if (!erased.contains(op))
+        if (std::optional<PadCopy> pc = matchPadCopy(op))
+          fillBorders(*pc, parallel, chunks, minWork, erased);
   }
 };
 

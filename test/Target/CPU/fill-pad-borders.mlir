@@ -143,3 +143,27 @@ func.func @producer_reads_interior(%x: memref<1x2x4x4xf32>) -> memref<1x2x6x6xf3
   }
   return %buf : memref<1x2x6x6xf32>
 }
+
+// -----
+
+// The interior written by a linalg.copy, itself a one-output linalg op the
+// pass visits after the fill: the rewrite erases it, and the pass must not
+// visit it again (it crashed here on a feature-sliced stem). Padding on the
+// low side only.
+// CHECK-LABEL: func.func @pad_linalg_copy
+// CHECK: linalg.copy
+// CHECK: memref.subview %{{.*}}[0, %{{.*}}, 1, 0] [1, 1, 4, 1]
+// CHECK-NEXT: linalg.fill
+// CHECK: memref.subview %{{.*}}[0, %{{.*}}, 0, 0] [1, 1, 1, 5]
+// CHECK-NEXT: linalg.fill
+// CHECK-NOT: linalg.fill
+// CHECK: linalg.conv_2d_nchw_fchw
+func.func @pad_linalg_copy(%x: memref<1x3x4x4xf32>, %w: memref<8x3x3x3xf32>, %y: memref<1x8x3x3xf32>) {
+  %cst = arith.constant 0.0 : f32
+  %p = memref.alloc() : memref<1x3x5x5xf32>
+  linalg.fill ins(%cst : f32) outs(%p : memref<1x3x5x5xf32>)
+  %in = memref.subview %p[0, 0, 1, 1] [1, 3, 4, 4] [1, 1, 1, 1] : memref<1x3x5x5xf32> to memref<1x3x4x4xf32, strided<[75, 25, 5, 1], offset: 6>>
+  linalg.copy ins(%x : memref<1x3x4x4xf32>) outs(%in : memref<1x3x4x4xf32, strided<[75, 25, 5, 1], offset: 6>>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%p, %w : memref<1x3x5x5xf32>, memref<8x3x3x3xf32>) outs(%y : memref<1x8x3x3xf32>)
+  return
+}
