@@ -65,14 +65,14 @@ Operation *copyInto(memref::SubViewOp view) {
   return nullptr;
 }
 
-/// Whether any op strictly between `from` and `to` (same block) uses
-/// `buffer` other than through `view`'s copy.
-bool touchedBetween(Operation *from, Operation *to, Value buffer,
-                    memref::SubViewOp view) {
-  llvm::SmallPtrSet<Value, 1> direct = {buffer};
+/// Whether any op strictly between `from` and `to` (same block) touches
+/// `buffer` or a view of it (creating a view aside): a read of the interior
+/// there would see the fill, which the rewrite moves after the copy.
+bool touchedBetween(Operation *from, Operation *to, Value buffer) {
+  llvm::SmallPtrSet<Value, 8> views = mnemo::viewsOf(buffer);
   for (Operation *op = from->getNextNode(); op && op != to;
        op = op->getNextNode())
-    if (op != view.getOperation() && mnemo::touchesAny(op, direct))
+    if (!isa<ViewLikeOpInterface>(op) && mnemo::touchesAny(op, views))
       return true;
   return false;
 }
@@ -156,7 +156,7 @@ std::optional<PadCopy> matchPadCopy(linalg::LinalgOp fill) {
     }
     if (pc.copy->getBlock() != fill->getBlock() ||
         !fill->isBeforeInBlock(pc.copy) ||
-        touchedBetween(fill, pc.copy, buffer, view))
+        touchedBetween(fill, pc.copy, buffer))
       continue;
     // A copy source aliasing the buffer would read the fill.
     pc.source = pc.copy->getOperand(0);

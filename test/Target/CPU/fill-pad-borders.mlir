@@ -1,5 +1,6 @@
 // RUN: mnemo-opt %s --split-input-file --mnemo-cpu-fill-pad-borders="min-work=64 chunks=4" | FileCheck %s
 // RUN: mnemo-opt %s --split-input-file --mnemo-cpu-fill-pad-borders="min-work=64 chunks=4 parallel=1" | FileCheck %s --check-prefix=PAR
+// RUN: mnemo-opt %S/Inputs/sliced-stem.mlir --mnemo-cpu-fill-pad-borders | FileCheck %s --check-prefix=SLICED
 // RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx | mnemo-opt --mnemo-graph-to-linalg --mnemo-cpu-bufferize --mnemo-cpu-fill-pad-borders | FileCheck %s --check-prefix=MODEL
 
 // A bufferized pad: the fill of the whole buffer becomes the four border
@@ -146,10 +147,26 @@ func.func @producer_reads_interior(%x: memref<1x2x4x4xf32>) -> memref<1x2x6x6xf3
 
 // -----
 
-// The interior written by a linalg.copy, itself a one-output linalg op the
-// pass visits after the fill: the rewrite erases it, and the pass must not
-// visit it again (it crashed here on a feature-sliced stem). Padding on the
-// low side only.
+// Inputs/sliced-stem.mlir: the stem's pad inside a feature-slice loop is a
+// fill and a linalg.copy, itself a one-output linalg op the pass visits
+// after the fill; the rewrite erases it and the pass must not visit it
+// again (it crashed there). Its padding is on the low side only: two slabs.
+// The 18x18 pad after the loop keeps its whole fill: its interior is read
+// (copied out) between the fill and the copy that writes it, and would see
+// no fill once the fill moved after the copy.
+// SLICED: linalg.fill ins(%cst : f32) outs(%{{.*}} : memref<1x16x18x18xf32>)
+// SLICED-NEXT: memref.subview
+// SLICED-NEXT: memref.alloc
+// SLICED-NEXT: linalg.copy
+// SLICED: scf.for
+// SLICED: linalg.copy ins(%arg0
+// SLICED-NEXT: memref.subview {{.*}} [1, 3, 64, 1]
+// SLICED-NEXT: linalg.fill
+// SLICED-NEXT: memref.subview {{.*}} [1, 3, 1, 65]
+// SLICED-NEXT: linalg.fill
+// SLICED-NOT: linalg.fill {{.*}}memref<1x3x
+
+// The same with a linalg.copy outside a loop, low padding only.
 // CHECK-LABEL: func.func @pad_linalg_copy
 // CHECK: linalg.copy
 // CHECK: memref.subview %{{.*}}[0, %{{.*}}, 1, 0] [1, 1, 4, 1]
