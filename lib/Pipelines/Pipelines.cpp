@@ -128,6 +128,12 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
     if (tile.parallel)
       addText(pm, "func.func(mnemo-cpu-parallelize-loops),"
                   "scf-forall-to-parallel");
+    // 8-bit contractions (pointwise convolutions, matmuls) with their
+    // accumulators in registers, per thread's chunk.
+    IntegerContractionsPassOptions integer;
+    integer.cpu = options.cpu;
+    integer.cpuFeatures = options.cpuFeatures;
+    pm.addNestedPass<func::FuncOp>(createIntegerContractionsPass(integer));
     // After the chunking: each thread's chunk reduces with vectors.
     VectorizeReductionsPassOptions reductions;
     reductions.cpu = options.cpu;

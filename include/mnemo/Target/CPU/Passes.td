@@ -126,6 +126,41 @@ def InterchangeReductionsPass
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def IntegerContractionsPass
+    : Pass<"mnemo-cpu-integer-contractions", "::mlir::func::FuncOp"> {
+  let summary = "Register-blocked vector code for 8-bit x 8-bit -> i32 contractions.";
+  let description = [{
+    A `linalg.generic` on buffers that adds ext(a) * ext(b) of two 8-bit
+    operands (extsi or extui) into an i32 output, with one reduction loop
+    longer than 1 (k), the output's innermost loop j read innermost and
+    contiguously by one operand (B) and not at all by the other (A), and one
+    more parallel loop i read by A but not by B (pointwise convolutions:
+    i = output channel, j = output column; matmuls), becomes loops over the
+    other parallel loops, i in blocks of `rows`, j in vectors of
+    `vector-width` i32 lanes (a masked vector for the rest), and k inside:
+    the `rows` accumulator vectors stay in registers over k, each step
+    widens one vector of B once for all rows and broadcasts one element of
+    A per row. The products are exact i32 (two values that fit in 16 bits;
+    x86 selects vpmaddwd for them), added in the order of k like the loops
+    they replace.
+  }];
+  let options = [
+    Option<"cpu", "cpu", "std::string", "\"host\"",
+           "Target CPU: host, x86-64-v2/v3/v4 or an LLVM CPU name">,
+    Option<"cpuFeatures", "cpu-features", "std::string", "\"\"",
+           "Extra target features: +avx2,-avx512f,...">,
+    Option<"vectorWidth", "vector-width", "int64_t", "0",
+           "i32 lanes per vector, a power of 2 (0: from the target)">,
+    Option<"rows", "rows", "int64_t", "0",
+           "Accumulator rows per block (0: from the target's registers)">,
+  ];
+  let dependentDialects = [
+    "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
+    "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::affine::AffineDialect",
+  ];
+}
+
 def VectorizeReductionsPass
     : Pass<"mnemo-cpu-vectorize-reductions", "::mlir::func::FuncOp"> {
   let summary = "Vector accumulators for reductions over a contiguous inner dim.";

@@ -1,0 +1,418 @@
+//===- IntegerContractions.cpp - register-blocked 8-bit contractions ------===//
+//
+// graph-fold-qdq leaves every integer layer as a linalg.generic that adds
+// ext(a) * ext(b) of two 8-bit operands into an i32 accumulator. Lowered
+// to loops, LLVM vectorizes such a nest along the output row at best, with
+// the accumulator read and written in memory at every reduction step. This
+// pass writes the contractions of the form
+//
+//   C[outer.., i, .., j] += A[i, k] * B[outer.., k, .., j]
+//
+// (pointwise convolutions: i = output channel, k = input channel, j = the
+// output column; matmuls: i = row, k, j = column) as register-blocked
+// vector code: `rows` accumulator vectors of the target's i32 lanes along j
+// stay in registers over the whole k loop; each step loads one vector of B
+// (widened once, reused by every row) and broadcasts one element of A per
+// row. The widening multiply of two values that fit in 16 bits is what
+// x86's vpmaddwd computes, and LLVM selects it for these i32 multiplies;
+// the arithmetic is exact (no saturating u8 x s8 pairs).
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Target/CPU/PassTarget.h"
+#include "mnemo/Target/CPU/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mnemo {
+#define GEN_PASS_DEF_INTEGERCONTRACTIONSPASS
+#include "mnemo/Target/CPU/Passes.h.inc"
+} // namespace mnemo
+
+using namespace mlir;
+
+namespace {
+
+/// One operand of the multiply: which input, how it is widened, and the
+/// zero point subtracted after widening (null: none).
+struct Factor {
+  unsigned input = 0;
+  bool isSigned = true;
+  Value zeroPoint;
+};
+
+/// The loops of a contraction in the form above.
+struct Plan {
+  Factor a, b;                   // a: broadcast (no j), b: vector along j
+  unsigned i = 0, j = 0, k = 0;  // loop positions
+  SmallVector<unsigned> outer;   // other parallel loops, iterated
+  SmallVector<int64_t> ranges;   // static loop ranges
+};
+
+/// How a multiply operand is made from an 8-bit block argument: widened
+/// by extsi or extui, then maybe minus a zero point defined outside the
+/// body ((x - zp) still fits in 16 bits).
+struct Widened {
+  Value in;
+  bool isSigned;
+  Value zeroPoint;
+};
+
+std::optional<Widened> widened(Value v, Block &body) {
+  Value zp;
+  if (auto sub = v.getDefiningOp<arith::SubIOp>()) {
+    zp = sub.getRhs();
+    if (zp.getParentBlock() == &body)
+      return std::nullopt;
+    v = sub.getLhs();
+  }
+  if (auto e = v.getDefiningOp<arith::ExtSIOp>())
+    if (e.getIn().getType().isInteger(8))
+      return Widened{e.getIn(), true, zp};
+  if (auto e = v.getDefiningOp<arith::ExtUIOp>())
+    if (e.getIn().getType().isInteger(8))
+      return Widened{e.getIn(), false, zp};
+  return std::nullopt;
+}
+
+/// Whether `e` is `d_pos` plus terms of loops whose range is 1.
+bool isDimPlusUnitLoops(AffineExpr e, unsigned pos, ArrayRef<int64_t> ranges) {
+  if (auto d = dyn_cast<AffineDimExpr>(e))
+    return d.getPosition() == pos;
+  auto add = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!add || add.getKind() != AffineExprKind::Add)
+    return false;
+  auto unitOnly = [&](AffineExpr x) {
+    bool ok = true;
+    x.walk([&](AffineExpr s) {
+      if (auto d = dyn_cast<AffineDimExpr>(s))
+        ok &= ranges[d.getPosition()] == 1;
+    });
+    return ok;
+  };
+  return (isDimPlusUnitLoops(add.getLHS(), pos, ranges) && unitOnly(add.getRHS())) ||
+         (isDimPlusUnitLoops(add.getRHS(), pos, ranges) && unitOnly(add.getLHS()));
+}
+
+std::optional<Plan> planContraction(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
+      op.getNumDpsInits() != 1)
+    return std::nullopt;
+  auto outType = dyn_cast<MemRefType>(op.getDpsInits()[0].getType());
+  if (!outType || !outType.getElementType().isInteger(32))
+    return std::nullopt;
+  // Body: yield(addi(out, muli(ext(x) [- zx], ext(y) [- zy]))).
+  Block &body = op.getRegion().front();
+  size_t n = body.getOperations().size();
+  if (n < 5 || n > 7)
+    return std::nullopt;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddIOp>();
+  BlockArgument out = body.getArgument(2);
+  if (!add)
+    return std::nullopt;
+  Value prod = add.getLhs() == out ? add.getRhs() : add.getLhs();
+  if ((add.getLhs() != out && add.getRhs() != out) || prod == out)
+    return std::nullopt;
+  auto mul = prod.getDefiningOp<arith::MulIOp>();
+  if (!mul)
+    return std::nullopt;
+  auto x = widened(mul.getLhs(), body), y = widened(mul.getRhs(), body);
+  if (!x || !y)
+    return std::nullopt;
+  auto argIndex = [&](Value v) -> std::optional<unsigned> {
+    auto arg = dyn_cast<BlockArgument>(v);
+    if (!arg || arg.getOwner() != &body || arg.getArgNumber() > 1)
+      return std::nullopt;
+    return arg.getArgNumber();
+  };
+  auto xi = argIndex(x->in), yi = argIndex(y->in);
+  if (!xi || !yi || *xi == *yi)
+    return std::nullopt;
+
+  Plan p;
+  p.ranges = op.getStaticLoopRanges();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap outMap = maps[2];
+  if (!outMap.isProjectedPermutation() || outMap.getNumResults() == 0)
+    return std::nullopt;
+  // k: the one reduction loop longer than 1.
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  std::optional<unsigned> k;
+  for (unsigned d = 0; d < kinds.size(); ++d)
+    if (kinds[d] == utils::IteratorType::reduction && p.ranges[d] > 1) {
+      if (k)
+        return std::nullopt;
+      k = d;
+    }
+  if (!k)
+    return std::nullopt;
+  p.k = *k;
+  // j: the output's innermost dim; the vector operand reads it innermost.
+  p.j = cast<AffineDimExpr>(outMap.getResults().back()).getPosition();
+  auto usesDim = [&](AffineMap m, unsigned d) {
+    return llvm::any_of(m.getResults(),
+                        [&](AffineExpr e) { return e.isFunctionOfDim(d); });
+  };
+  std::optional<unsigned> bIn;
+  for (unsigned in : {0u, 1u}) {
+    AffineMap m = maps[in];
+    if (m.getNumResults() &&
+        isDimPlusUnitLoops(m.getResults().back(), p.j, p.ranges) &&
+        llvm::count_if(m.getResults(), [&](AffineExpr e) {
+          return e.isFunctionOfDim(p.j);
+        }) == 1)
+      bIn = bIn ? std::optional<unsigned>() : std::optional<unsigned>(in);
+  }
+  if (!bIn || usesDim(maps[1 - *bIn], p.j))
+    return std::nullopt;
+  unsigned aIn = 1 - *bIn;
+  // Every result of B is one loop plus unit loops (a pointwise window), so
+  // its index along each dim is that loop's value.
+  // i: the parallel loop A depends on besides k (the output channel or
+  // row); the others are outer loops, which A must not read.
+  std::optional<unsigned> i;
+  for (unsigned d = 0; d < kinds.size(); ++d) {
+    if (kinds[d] != utils::IteratorType::parallel || d == p.j)
+      continue;
+    if (usesDim(maps[aIn], d)) {
+      if (i)
+        return std::nullopt;
+      i = d;
+    } else {
+      p.outer.push_back(d);
+    }
+  }
+  if (!i || usesDim(maps[*bIn], *i))
+    return std::nullopt;
+  // j and k are static (whole and masked vectors, the carried loop); i
+  // and the outer loops may be dynamic (a thread's chunk of channels).
+  if (ShapedType::isDynamic(p.ranges[p.j]) ||
+      ShapedType::isDynamic(p.ranges[*k]))
+    return std::nullopt;
+  for (unsigned d = 0; d < p.ranges.size(); ++d)
+    if (ShapedType::isDynamic(p.ranges[d]) && d != *i &&
+        !llvm::is_contained(p.outer, d))
+      return std::nullopt;
+  p.i = *i;
+  const Widened &wa = aIn == *xi ? *x : *y, &wb = *bIn == *xi ? *x : *y;
+  p.a = {aIn, wa.isSigned, wa.zeroPoint};
+  p.b = {*bIn, wb.isSigned, wb.zeroPoint};
+  // Contiguous j in B and C, so the vectors are plain loads and stores.
+  for (Value v : {op.getDpsInputs()[*bIn], op.getDpsInits()[0]}) {
+    auto t = cast<MemRefType>(v.getType());
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(t.getStridesAndOffset(strides, offset)) || strides.back() != 1)
+      return std::nullopt;
+  }
+  return p;
+}
+
+class Emitter {
+public:
+  Emitter(linalg::GenericOp op, const Plan &p, int64_t lanes, int64_t rows)
+      : op(op), p(p), lanes(lanes), rows(rows) {}
+
+  void emit(RewriterBase &rw) {
+    OpBuilder::InsertionGuard g(rw);
+    rw.setInsertionPoint(op);
+    b = &rw;
+    loc = op.getLoc();
+    SmallVector<Value> iv(p.ranges.size(), cIdx(0));
+    for (Range r : cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rw, loc))
+      sizes.push_back(getValueOrCreateConstantIndexOp(rw, loc, r.size));
+    emitOuter(iv, 0);
+    rw.eraseOp(op);
+  }
+
+private:
+  Value cIdx(int64_t v) { return arith::ConstantIndexOp::create(*b, loc, v); }
+
+  /// A for loop from `lo` to `hi` by `step` with `body(iv)`.
+  void loop(Value lo, Value hi, int64_t step,
+            function_ref<void(Value)> body) {
+    scf::ForOp::create(*b, loc, lo, hi, cIdx(step), ValueRange{},
+                       [&](OpBuilder &ob, Location, Value v, ValueRange) {
+                         OpBuilder::InsertionGuard g(*b);
+                         b->setInsertionPoint(ob.getInsertionBlock(),
+                                              ob.getInsertionPoint());
+                         body(v);
+                         scf::YieldOp::create(*b, loc);
+                       });
+  }
+
+  void emitOuter(SmallVector<Value> &iv, unsigned n) {
+    if (n < p.outer.size()) {
+      unsigned d = p.outer[n];
+      loop(cIdx(0), sizes[d], 1, [&](Value v) {
+        iv[d] = v;
+        emitOuter(iv, n + 1);
+      });
+      return;
+    }
+    // Rows in blocks of `rows`, then one at a time.
+    Value m = sizes[p.i];
+    Value full = arith::MulIOp::create(
+        *b, loc, arith::DivUIOp::create(*b, loc, m, cIdx(rows)), cIdx(rows));
+    loop(cIdx(0), full, rows, [&](Value r) {
+      iv[p.i] = r;
+      emitColumns(iv, rows);
+    });
+    loop(full, m, 1, [&](Value r) {
+      iv[p.i] = r;
+      emitColumns(iv, 1);
+    });
+  }
+
+  /// Whole vectors along j, then one masked vector for the rest.
+  void emitColumns(SmallVector<Value> &iv, int64_t nRows) {
+    int64_t n = p.ranges[p.j], full = n / lanes * lanes;
+    if (full)
+      loop(cIdx(0), cIdx(full), lanes, [&](Value c) {
+        iv[p.j] = c;
+        emitBlock(iv, nRows, lanes);
+      });
+    if (full < n) {
+      iv[p.j] = cIdx(full);
+      emitBlock(iv, nRows, n - full);
+    }
+  }
+
+  /// The indices of operand `idx` at loop values `iv`.
+  SmallVector<Value> indices(unsigned idx, ArrayRef<Value> iv) {
+    AffineMap m = op.getIndexingMapsArray()[idx];
+    SmallVector<Value> out;
+    for (AffineExpr e : m.getResults())
+      out.push_back(affine::AffineApplyOp::create(
+          *b, loc, AffineMap::get(m.getNumDims(), 0, e), iv));
+    return out;
+  }
+
+  Value readVector(Value mem, ArrayRef<Value> at, VectorType t, int64_t count) {
+    if (count == lanes)
+      return vector::LoadOp::create(*b, loc, t, mem, at);
+    Value mask = vector::CreateMaskOp::create(
+        *b, loc, VectorType::get({lanes}, b->getI1Type()),
+        ValueRange{cIdx(count)});
+    Value pass = arith::ConstantOp::create(
+        *b, loc, t, DenseElementsAttr::get(t, b->getZeroAttr(t.getElementType())));
+    return vector::MaskedLoadOp::create(*b, loc, t, mem, at, mask, pass);
+  }
+
+  void writeVector(Value v, Value mem, ArrayRef<Value> at, int64_t count) {
+    if (count == lanes) {
+      vector::StoreOp::create(*b, loc, v, mem, at);
+      return;
+    }
+    Value mask = vector::CreateMaskOp::create(
+        *b, loc, VectorType::get({lanes}, b->getI1Type()),
+        ValueRange{cIdx(count)});
+    vector::MaskedStoreOp::create(*b, loc, mem, at, mask, v);
+  }
+
+  /// `v` widened to `to` as `f` widens it, minus its zero point.
+  Value widen(Value v, const Factor &f, Type to) {
+    Value w = f.isSigned ? Value(arith::ExtSIOp::create(*b, loc, to, v))
+                         : Value(arith::ExtUIOp::create(*b, loc, to, v));
+    if (!f.zeroPoint)
+      return w;
+    Value zp = f.zeroPoint;
+    if (auto vt = dyn_cast<VectorType>(to))
+      zp = vector::BroadcastOp::create(*b, loc, vt, zp);
+    return arith::SubIOp::create(*b, loc, w, zp);
+  }
+
+  /// `nRows` x one vector of C, accumulated over k in registers.
+  void emitBlock(SmallVector<Value> iv, int64_t nRows, int64_t count) {
+    Value cMem = op.getDpsInits()[0];
+    Value aMem = op.getDpsInputs()[p.a.input];
+    Value bMem = op.getDpsInputs()[p.b.input];
+    auto i32 = b->getI32Type();
+    auto accT = VectorType::get({lanes}, i32);
+    auto byteT = VectorType::get({lanes}, b->getI8Type());
+    Value row0 = iv[p.i];
+    SmallVector<Value> acc;
+    for (int64_t r = 0; r < nRows; ++r) {
+      iv[p.i] = arith::AddIOp::create(*b, loc, row0, cIdx(r));
+      acc.push_back(readVector(cMem, indices(2, iv), accT, count));
+    }
+    auto kLoop = scf::ForOp::create(
+        *b, loc, cIdx(0), cIdx(p.ranges[p.k]), cIdx(1), acc,
+        [&](OpBuilder &ob, Location, Value kv, ValueRange accs) {
+          OpBuilder::InsertionGuard g(*b);
+          b->setInsertionPoint(ob.getInsertionBlock(), ob.getInsertionPoint());
+          SmallVector<Value> at(iv);
+          at[p.k] = kv;
+          at[p.i] = row0;
+          Value bv = widen(readVector(bMem, indices(p.b.input, at), byteT, count),
+                           p.b, accT);
+          SmallVector<Value> next;
+          for (int64_t r = 0; r < nRows; ++r) {
+            at[p.i] = arith::AddIOp::create(*b, loc, row0, cIdx(r));
+            Value a = memref::LoadOp::create(*b, loc, aMem,
+                                             indices(p.a.input, at));
+            Value av = vector::BroadcastOp::create(
+                *b, loc, accT, widen(a, p.a, i32));
+            Value prod = arith::MulIOp::create(*b, loc, av, bv);
+            next.push_back(arith::AddIOp::create(*b, loc, accs[r], prod));
+          }
+          scf::YieldOp::create(*b, loc, next);
+        });
+    for (int64_t r = 0; r < nRows; ++r) {
+      iv[p.i] = arith::AddIOp::create(*b, loc, row0, cIdx(r));
+      writeVector(kLoop.getResult(r), cMem, indices(2, iv), count);
+    }
+  }
+
+  linalg::GenericOp op;
+  const Plan &p;
+  int64_t lanes, rows;
+  SmallVector<Value> sizes; // loop ranges
+  RewriterBase *b = nullptr;
+  Location loc = UnknownLoc();
+};
+
+struct IntegerContractionsPass
+    : public mnemo::impl::IntegerContractionsPassBase<IntegerContractionsPass> {
+  using Base::Base;
+
+  LogicalResult initialize(MLIRContext *ctx) override {
+    FailureOr<mnemo::CPUTarget> t =
+        mnemo::resolvePassTarget(ctx, cpu, cpuFeatures);
+    if (failed(t))
+      return failure();
+    // i32 lanes = f32 lanes; accumulators plus the widened B vector, the
+    // broadcast and the product in the register file.
+    lanes = vectorWidth > 0 ? vectorWidth : t->f32Lanes();
+    blockRows = rows > 0 ? rows
+                         : std::max<int64_t>(1, std::min<int64_t>(
+                                                    8, t->vectorRegisters - 4));
+    return success();
+  }
+
+  void runOnOperation() override {
+    if (lanes < 2 || !llvm::isPowerOf2_64(lanes)) {
+      getOperation().emitError("vector-width must be a power of 2 (at least 2)");
+      return signalPassFailure();
+    }
+    SmallVector<std::pair<linalg::GenericOp, Plan>> work;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (std::optional<Plan> p = planContraction(op))
+        work.push_back({op, *p});
+    });
+    IRRewriter rw(&getContext());
+    for (auto &[op, plan] : work)
+      Emitter(op, plan, lanes, blockRows).emit(rw);
+  }
+
+  int64_t lanes = 0, blockRows = 0;
+};
+
+} // namespace

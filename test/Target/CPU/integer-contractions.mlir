@@ -1,0 +1,111 @@
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-integer-contractions="vector-width=16 rows=4" --canonicalize --cse | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-integer-contractions="vector-width=8 rows=2" --canonicalize --cse | FileCheck %s --check-prefix=AVX2
+
+#in = affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h + kh, w + kw)>
+#wt = affine_map<(n, f, h, w, c, kh, kw) -> (f, c, kh, kw)>
+#out = affine_map<(n, f, h, w, c, kh, kw) -> (n, f, h, w)>
+
+// A pointwise convolution as graph-fold-qdq leaves it (u8 activations, s8
+// weights, i32 accumulator): output channels in blocks of 4 accumulator
+// vectors of 16 lanes along the output row, the input channel loop inside
+// with the accumulators carried; 6 channels = one block of 4, then 2 one
+// at a time; 28 columns = one whole vector and a masked one of 12.
+// CHECK-LABEL: func.func @pointwise
+// CHECK: scf.for %[[H:.*]] = %c0 to %c28 step %c1
+// CHECK-COUNT-4: vector.load %arg2[%c0, %{{.*}}, %[[H]], %c0] : memref<1x6x28x28xi32>, vector<16xi32>
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c1 iter_args(
+// CHECK: vector.load %arg0{{.*}} : memref<1x32x28x28xi8>, vector<16xi8>
+// CHECK: arith.extui {{.*}} : vector<16xi8> to vector<16xi32>
+// CHECK: memref.load %arg1
+// CHECK: arith.extsi {{.*}} : i8 to i32
+// CHECK: vector.broadcast
+// CHECK: arith.muli {{.*}} : vector<16xi32>
+// CHECK: arith.addi {{.*}} : vector<16xi32>
+// CHECK: scf.yield
+// CHECK-COUNT-4: vector.store {{.*}} : memref<1x6x28x28xi32>, vector<16xi32>
+// CHECK: vector.constant_mask [12]
+// CHECK: vector.maskedload %arg2
+// CHECK: vector.maskedstore %arg2
+// CHECK: scf.for %{{.*}} = %c4 to %c6 step %c1
+// CHECK-NOT: linalg.generic
+// AVX2-LABEL: func.func @pointwise
+// AVX2: scf.for %{{.*}} = %c0 to %c6 step %c2
+// AVX2: scf.for %{{.*}} = %c0 to %c24 step %c8
+// AVX2-COUNT-2: vector.load %arg2{{.*}} : memref<1x6x28x28xi32>, vector<8xi32>
+// AVX2: vector.constant_mask [4]
+func.func @pointwise(%x: memref<1x32x28x28xi8>, %w: memref<6x32x1x1xi8>, %y: memref<1x6x28x28xi32>) {
+  linalg.generic {indexing_maps = [#in, #wt, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x32x28x28xi8>, memref<6x32x1x1xi8>) outs(%y : memref<1x6x28x28xi32>) {
+  ^bb0(%a: i8, %b: i8, %acc: i32):
+    %0 = arith.extui %a : i8 to i32
+    %1 = arith.extsi %b : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
+
+// -----
+
+// A matmul (the QGemm head, MatMulInteger): rows i, columns j contiguous in
+// B and C; signed activations widened with extsi.
+// CHECK-LABEL: func.func @matmul
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args(
+// CHECK: vector.load %arg1{{.*}} : memref<64x48xi8>, vector<16xi8>
+// CHECK: arith.extsi {{.*}} : vector<16xi8> to vector<16xi32>
+// CHECK: memref.load %arg0
+#a = affine_map<(i, j, k) -> (i, k)>
+#b = affine_map<(i, j, k) -> (k, j)>
+#c = affine_map<(i, j, k) -> (i, j)>
+func.func @matmul(%x: memref<4x64xi8>, %w: memref<64x48xi8>, %y: memref<4x48xi32>) {
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]} ins(%x, %w : memref<4x64xi8>, memref<64x48xi8>) outs(%y : memref<4x48xi32>) {
+  ^bb0(%p: i8, %q: i8, %acc: i32):
+    %0 = arith.extsi %p : i8 to i32
+    %1 = arith.extsi %q : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %2, %acc : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
+
+// -----
+
+// Left alone: a 3x3 convolution (two reductions longer than 1), a float
+// body, a weight read transposed (j not innermost in either input).
+// CHECK-LABEL: func.func @not_taken
+// CHECK-COUNT-3: linalg.generic
+#in3 = affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h + kh, w + kw)>
+#wt3 = affine_map<(n, f, h, w, c, kh, kw) -> (f, c, kh, kw)>
+#out3 = affine_map<(n, f, h, w, c, kh, kw) -> (n, f, h, w)>
+#b2 = affine_map<(i, j, k) -> (k, j)>
+#a2 = affine_map<(i, j, k) -> (i, k)>
+#bt = affine_map<(i, j, k) -> (j, k)>
+#c2 = affine_map<(i, j, k) -> (i, j)>
+func.func @not_taken(%x: memref<1x8x10x10xi8>, %w: memref<4x8x3x3xi8>, %y: memref<1x4x8x8xi32>,
+                     %p: memref<4x64xf32>, %q: memref<64x48xf32>, %r: memref<4x48xf32>,
+                     %s: memref<4x64xi8>, %t: memref<48x64xi8>, %u: memref<4x48xi32>) {
+  linalg.generic {indexing_maps = [#in3, #wt3, #out3], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x8x10x10xi8>, memref<4x8x3x3xi8>) outs(%y : memref<1x4x8x8xi32>) {
+  ^bb0(%a: i8, %b: i8, %acc: i32):
+    %0 = arith.extui %a : i8 to i32
+    %1 = arith.extsi %b : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  linalg.generic {indexing_maps = [#a2, #b2, #c2], iterator_types = ["parallel", "parallel", "reduction"]} ins(%p, %q : memref<4x64xf32>, memref<64x48xf32>) outs(%r : memref<4x48xf32>) {
+  ^bb0(%e: f32, %f: f32, %acc: f32):
+    %0 = arith.mulf %e, %f : f32
+    %1 = arith.addf %acc, %0 : f32
+    linalg.yield %1 : f32
+  }
+  linalg.generic {indexing_maps = [#a2, #bt, #c2], iterator_types = ["parallel", "parallel", "reduction"]} ins(%s, %t : memref<4x64xi8>, memref<48x64xi8>) outs(%u : memref<4x48xi32>) {
+  ^bb0(%e: i8, %f: i8, %acc: i32):
+    %0 = arith.extsi %e : i8 to i32
+    %1 = arith.extsi %f : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
