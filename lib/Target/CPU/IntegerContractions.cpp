@@ -6,14 +6,15 @@
 // the accumulator read and written in memory at every reduction step. This
 // pass writes the contractions of the form
 //
-//   C[outer.., i, .., j] += A[i, k] * B[outer.., k, .., j]
+//   C[outer.., i, .., j] += A[i, k..] * B[outer.., k.., .., j + taps]
 //
-// (pointwise convolutions: i = output channel, k = input channel, j = the
-// output column; matmuls: i = row, k, j = column) as register-blocked
-// vector code: `rows` accumulator vectors of the target's i32 lanes along j
-// stay in registers over the whole k loop; each step loads one vector of B
-// (widened once, reused by every row) and broadcasts one element of A per
-// row. The widening multiply of two values that fit in 16 bits is what
+// (convolutions with stride 1 along the row: i = output channel, k = input
+// channel and window taps, j = the output column; matmuls: i = row, k,
+// j = column) as register-blocked vector code: `rows` accumulator vectors
+// of the target's i32 lanes along j stay in registers over all reduction
+// loops; each step loads one vector of B (widened once, reused by every
+// row) and broadcasts one element of A per row. Depthwise convolutions
+// (B reads the output channel too) and strided ones stay loops. The widening multiply of two values that fit in 16 bits is what
 // x86's vpmaddwd computes, and LLVM selects it for these i32 multiplies;
 // the arithmetic is exact (no saturating u8 x s8 pairs).
 //
@@ -50,7 +51,8 @@ struct Factor {
 /// The loops of a contraction in the form above.
 struct Plan {
   Factor a, b;                   // a: broadcast (no j), b: vector along j
-  unsigned i = 0, j = 0, k = 0;  // loop positions
+  unsigned i = 0, j = 0;         // loop positions
+  SmallVector<unsigned> ks;      // reduction loops longer than 1
   SmallVector<unsigned> outer;   // other parallel loops, iterated
   SmallVector<int64_t> ranges;   // static loop ranges
 };
@@ -81,23 +83,27 @@ std::optional<Widened> widened(Value v, Block &body) {
   return std::nullopt;
 }
 
-/// Whether `e` is `d_pos` plus terms of loops whose range is 1.
-bool isDimPlusUnitLoops(AffineExpr e, unsigned pos, ArrayRef<int64_t> ranges) {
+/// Whether `e` is `d_pos` plus terms of reduction loops only (a window's
+/// tap offset, or loops of range 1).
+bool isDimPlusReductions(AffineExpr e, unsigned pos,
+                         ArrayRef<utils::IteratorType> kinds) {
   if (auto d = dyn_cast<AffineDimExpr>(e))
     return d.getPosition() == pos;
   auto add = dyn_cast<AffineBinaryOpExpr>(e);
   if (!add || add.getKind() != AffineExprKind::Add)
     return false;
-  auto unitOnly = [&](AffineExpr x) {
+  auto reductionsOnly = [&](AffineExpr x) {
     bool ok = true;
     x.walk([&](AffineExpr s) {
       if (auto d = dyn_cast<AffineDimExpr>(s))
-        ok &= ranges[d.getPosition()] == 1;
+        ok &= kinds[d.getPosition()] == utils::IteratorType::reduction;
     });
     return ok;
   };
-  return (isDimPlusUnitLoops(add.getLHS(), pos, ranges) && unitOnly(add.getRHS())) ||
-         (isDimPlusUnitLoops(add.getRHS(), pos, ranges) && unitOnly(add.getLHS()));
+  return (isDimPlusReductions(add.getLHS(), pos, kinds) &&
+          reductionsOnly(add.getRHS())) ||
+         (isDimPlusReductions(add.getRHS(), pos, kinds) &&
+          reductionsOnly(add.getLHS()));
 }
 
 std::optional<Plan> planContraction(linalg::GenericOp op) {
@@ -142,18 +148,14 @@ std::optional<Plan> planContraction(linalg::GenericOp op) {
   AffineMap outMap = maps[2];
   if (!outMap.isProjectedPermutation() || outMap.getNumResults() == 0)
     return std::nullopt;
-  // k: the one reduction loop longer than 1.
+  // k: the reduction loops longer than 1 (input channels; and the window
+  // of a stride-1 convolution, whose taps shift B along j).
   SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
-  std::optional<unsigned> k;
   for (unsigned d = 0; d < kinds.size(); ++d)
-    if (kinds[d] == utils::IteratorType::reduction && p.ranges[d] > 1) {
-      if (k)
-        return std::nullopt;
-      k = d;
-    }
-  if (!k)
+    if (kinds[d] == utils::IteratorType::reduction && p.ranges[d] != 1)
+      p.ks.push_back(d);
+  if (p.ks.empty())
     return std::nullopt;
-  p.k = *k;
   // j: the output's innermost dim; the vector operand reads it innermost.
   p.j = cast<AffineDimExpr>(outMap.getResults().back()).getPosition();
   auto usesDim = [&](AffineMap m, unsigned d) {
@@ -164,7 +166,7 @@ std::optional<Plan> planContraction(linalg::GenericOp op) {
   for (unsigned in : {0u, 1u}) {
     AffineMap m = maps[in];
     if (m.getNumResults() &&
-        isDimPlusUnitLoops(m.getResults().back(), p.j, p.ranges) &&
+        isDimPlusReductions(m.getResults().back(), p.j, kinds) &&
         llvm::count_if(m.getResults(), [&](AffineExpr e) {
           return e.isFunctionOfDim(p.j);
         }) == 1)
@@ -194,7 +196,9 @@ std::optional<Plan> planContraction(linalg::GenericOp op) {
   // j and k are static (whole and masked vectors, the carried loop); i
   // and the outer loops may be dynamic (a thread's chunk of channels).
   if (ShapedType::isDynamic(p.ranges[p.j]) ||
-      ShapedType::isDynamic(p.ranges[*k]))
+      llvm::any_of(p.ks, [&](unsigned d) {
+        return ShapedType::isDynamic(p.ranges[d]);
+      }))
     return std::nullopt;
   for (unsigned d = 0; d < p.ranges.size(); ++d)
     if (ShapedType::isDynamic(p.ranges[d]) && d != *i &&
@@ -332,43 +336,58 @@ private:
   /// `nRows` x one vector of C, accumulated over k in registers.
   void emitBlock(SmallVector<Value> iv, int64_t nRows, int64_t count) {
     Value cMem = op.getDpsInits()[0];
-    Value aMem = op.getDpsInputs()[p.a.input];
-    Value bMem = op.getDpsInputs()[p.b.input];
-    auto i32 = b->getI32Type();
-    auto accT = VectorType::get({lanes}, i32);
-    auto byteT = VectorType::get({lanes}, b->getI8Type());
+    auto accT = VectorType::get({lanes}, b->getI32Type());
     Value row0 = iv[p.i];
     SmallVector<Value> acc;
     for (int64_t r = 0; r < nRows; ++r) {
       iv[p.i] = arith::AddIOp::create(*b, loc, row0, cIdx(r));
       acc.push_back(readVector(cMem, indices(2, iv), accT, count));
     }
-    auto kLoop = scf::ForOp::create(
-        *b, loc, cIdx(0), cIdx(p.ranges[p.k]), cIdx(1), acc,
-        [&](OpBuilder &ob, Location, Value kv, ValueRange accs) {
-          OpBuilder::InsertionGuard g(*b);
-          b->setInsertionPoint(ob.getInsertionBlock(), ob.getInsertionPoint());
-          SmallVector<Value> at(iv);
-          at[p.k] = kv;
-          at[p.i] = row0;
-          Value bv = widen(readVector(bMem, indices(p.b.input, at), byteT, count),
-                           p.b, accT);
-          SmallVector<Value> next;
-          for (int64_t r = 0; r < nRows; ++r) {
-            at[p.i] = arith::AddIOp::create(*b, loc, row0, cIdx(r));
-            Value a = memref::LoadOp::create(*b, loc, aMem,
-                                             indices(p.a.input, at));
-            Value av = vector::BroadcastOp::create(
-                *b, loc, accT, widen(a, p.a, i32));
-            Value prod = arith::MulIOp::create(*b, loc, av, bv);
-            next.push_back(arith::AddIOp::create(*b, loc, accs[r], prod));
-          }
-          scf::YieldOp::create(*b, loc, next);
-        });
+    SmallVector<Value> sums = reduce(iv, row0, acc, nRows, count, 0);
     for (int64_t r = 0; r < nRows; ++r) {
       iv[p.i] = arith::AddIOp::create(*b, loc, row0, cIdx(r));
-      writeVector(kLoop.getResult(r), cMem, indices(2, iv), count);
+      writeVector(sums[r], cMem, indices(2, iv), count);
     }
+  }
+
+  /// The accumulators after the reduction loops from `ks[n]` inward, at
+  /// loop values `at`: each step widens one vector of B for all rows and
+  /// adds one broadcast element of A per row.
+  SmallVector<Value> reduce(SmallVector<Value> at, Value row0,
+                            ValueRange accs, int64_t nRows, int64_t count,
+                            unsigned n) {
+    if (n < p.ks.size()) {
+      unsigned d = p.ks[n];
+      auto l = scf::ForOp::create(
+          *b, loc, cIdx(0), cIdx(p.ranges[d]), cIdx(1), accs,
+          [&](OpBuilder &ob, Location, Value kv, ValueRange inner) {
+            OpBuilder::InsertionGuard g(*b);
+            b->setInsertionPoint(ob.getInsertionBlock(),
+                                 ob.getInsertionPoint());
+            at[d] = kv;
+            scf::YieldOp::create(
+                *b, loc, reduce(at, row0, inner, nRows, count, n + 1));
+          });
+      return SmallVector<Value>(l.getResults());
+    }
+    auto i32 = b->getI32Type();
+    auto accT = VectorType::get({lanes}, i32);
+    auto byteT = VectorType::get({lanes}, b->getI8Type());
+    Value aMem = op.getDpsInputs()[p.a.input];
+    Value bMem = op.getDpsInputs()[p.b.input];
+    at[p.i] = row0;
+    Value bv = widen(readVector(bMem, indices(p.b.input, at), byteT, count),
+                     p.b, accT);
+    SmallVector<Value> next;
+    for (int64_t r = 0; r < nRows; ++r) {
+      at[p.i] = arith::AddIOp::create(*b, loc, row0, cIdx(r));
+      Value a = memref::LoadOp::create(*b, loc, aMem, indices(p.a.input, at));
+      Value av =
+          vector::BroadcastOp::create(*b, loc, accT, widen(a, p.a, i32));
+      Value prod = arith::MulIOp::create(*b, loc, av, bv);
+      next.push_back(arith::AddIOp::create(*b, loc, accs[r], prod));
+    }
+    return next;
   }
 
   linalg::GenericOp op;

@@ -71,21 +71,21 @@ func.func @matmul(%x: memref<4x64xi8>, %w: memref<64x48xi8>, %y: memref<4x48xi32
 
 // -----
 
-// Left alone: a 3x3 convolution (two reductions longer than 1), a float
+// Left alone: a stride-2 convolution (B not contiguous along j), a float
 // body, a weight read transposed (j not innermost in either input).
 // CHECK-LABEL: func.func @not_taken
 // CHECK-COUNT-3: linalg.generic
-#in3 = affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h + kh, w + kw)>
+#in3 = affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h * 2 + kh, w * 2 + kw)>
 #wt3 = affine_map<(n, f, h, w, c, kh, kw) -> (f, c, kh, kw)>
 #out3 = affine_map<(n, f, h, w, c, kh, kw) -> (n, f, h, w)>
 #b2 = affine_map<(i, j, k) -> (k, j)>
 #a2 = affine_map<(i, j, k) -> (i, k)>
 #bt = affine_map<(i, j, k) -> (j, k)>
 #c2 = affine_map<(i, j, k) -> (i, j)>
-func.func @not_taken(%x: memref<1x8x10x10xi8>, %w: memref<4x8x3x3xi8>, %y: memref<1x4x8x8xi32>,
+func.func @not_taken(%x: memref<1x8x17x17xi8>, %w: memref<4x8x3x3xi8>, %y: memref<1x4x8x8xi32>,
                      %p: memref<4x64xf32>, %q: memref<64x48xf32>, %r: memref<4x48xf32>,
                      %s: memref<4x64xi8>, %t: memref<48x64xi8>, %u: memref<4x48xi32>) {
-  linalg.generic {indexing_maps = [#in3, #wt3, #out3], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x8x10x10xi8>, memref<4x8x3x3xi8>) outs(%y : memref<1x4x8x8xi32>) {
+  linalg.generic {indexing_maps = [#in3, #wt3, #out3], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x8x17x17xi8>, memref<4x8x3x3xi8>) outs(%y : memref<1x4x8x8xi32>) {
   ^bb0(%a: i8, %b: i8, %acc: i32):
     %0 = arith.extui %a : i8 to i32
     %1 = arith.extsi %b : i8 to i32
@@ -106,6 +106,39 @@ func.func @not_taken(%x: memref<1x8x10x10xi8>, %w: memref<4x8x3x3xi8>, %y: memre
     %2 = arith.muli %0, %1 : i32
     %3 = arith.addi %acc, %2 : i32
     linalg.yield %3 : i32
+  }
+  return
+}
+
+// -----
+
+// A 3x3 stride-1 convolution on its padded input, the activations' zero
+// point subtracted in the body (the pad holds it, so the border adds 0):
+// the input channel and both taps are reduction loops carrying the
+// accumulators; each tap reads B shifted along j (14 columns: one masked
+// vector); the zero point is subtracted from the widened vector.
+// CHECK-LABEL: func.func @conv3x3
+// CHECK: %[[ZP:.*]] = arith.constant dense<136> : vector<16xi32>
+// CHECK: scf.for %{{.*}} = %c0 to %c8 step %c1 iter_args(
+// CHECK: scf.for %{{.*}} = %c0 to %c3 step %c1 iter_args(
+// CHECK: scf.for %[[KW:.*]] = %c0 to %c3 step %c1 iter_args(
+// CHECK: vector.maskedload %arg0[%c0, %{{.*}}, %{{.*}}, %[[KW]]], {{.*}} : memref<1x8x16x16xi8>, vector<16xi1>, vector<16xi8>
+// CHECK: arith.extui
+// CHECK: arith.subi %{{.*}}, %[[ZP]] : vector<16xi32>
+// CHECK-NOT: linalg.generic
+#in4 = affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h + kh, w + kw)>
+#wt4 = affine_map<(n, f, h, w, c, kh, kw) -> (f, c, kh, kw)>
+#out4 = affine_map<(n, f, h, w, c, kh, kw) -> (n, f, h, w)>
+func.func @conv3x3(%x: memref<1x8x16x16xi8>, %w: memref<4x8x3x3xi8>, %y: memref<1x4x14x14xi32>) {
+  %zp = arith.constant 136 : i32
+  linalg.generic {indexing_maps = [#in4, #wt4, #out4], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x8x16x16xi8>, memref<4x8x3x3xi8>) outs(%y : memref<1x4x14x14xi32>) {
+  ^bb0(%a: i8, %b: i8, %acc: i32):
+    %0 = arith.extui %a : i8 to i32
+    %1 = arith.subi %0, %zp : i32
+    %2 = arith.extsi %b : i8 to i32
+    %3 = arith.muli %1, %2 : i32
+    %4 = arith.addi %acc, %3 : i32
+    linalg.yield %4 : i32
   }
   return
 }

@@ -131,18 +131,21 @@ def IntegerContractionsPass
   let summary = "Register-blocked vector code for 8-bit x 8-bit -> i32 contractions.";
   let description = [{
     A `linalg.generic` on buffers that adds ext(a) * ext(b) of two 8-bit
-    operands (extsi or extui) into an i32 output, with one reduction loop
-    longer than 1 (k), the output's innermost loop j read innermost and
-    contiguously by one operand (B) and not at all by the other (A), and one
-    more parallel loop i read by A but not by B (pointwise convolutions:
-    i = output channel, j = output column; matmuls), becomes loops over the
-    other parallel loops, i in blocks of `rows`, j in vectors of
-    `vector-width` i32 lanes (a masked vector for the rest), and k inside:
+    operands (extsi or extui, maybe minus a zero point) into an i32 output,
+    with the output's innermost loop j read innermost by one operand (B)
+    as j plus reduction loops only (contiguous; a stride-1 window's taps
+    shift it) and not at all by the other (A), and one more parallel loop
+    i read by A but not by B (convolutions with stride 1 along the row:
+    i = output channel, j = output column, k = input channel and taps;
+    matmuls), becomes loops over the other parallel loops, i in blocks of
+    `rows`, j in vectors of `vector-width` i32 lanes (a masked vector for
+    the rest), and the reduction loops inside:
     the `rows` accumulator vectors stay in registers over k, each step
     widens one vector of B once for all rows and broadcasts one element of
     A per row. The products are exact i32 (two values that fit in 16 bits;
     x86 selects vpmaddwd for them), added in the order of k like the loops
-    they replace.
+    they replace (integer sums are exact in any order). Depthwise and
+    strided convolutions are left to the loops.
   }];
   let options = [
     Option<"cpu", "cpu", "std::string", "\"host\"",
