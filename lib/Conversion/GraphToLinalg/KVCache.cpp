@@ -241,6 +241,57 @@ Value kivi2Pack(OpBuilder &b, Location loc, Value rows, Value scale, Value mn,
       });
 }
 
+/// One token's step of a grouped layout's write (int8 keys, kivi2): where
+/// the token lands and the filled part of its group.
+struct GroupStep {
+  Value gIdx, start, n; // group index, its first position, rows filled
+  Value rows;           // [B, H, n, D]: the filled part of the group
+  Value group;          // the updated full-precision group (yielded last)
+};
+
+/// The writes of the grouped layouts, token by token (t = p + i): the
+/// token goes into the full-precision group (the last cache) at t % G,
+/// and `quantize` re-quantizes the group's filled part into the other
+/// caches, returning them updated.
+ValueRange groupedWrite(
+    OpBuilder &rw, Location loc, ValueRange caches, Value upd, Value p,
+    Value s, int64_t grp, int64_t bDim, int64_t h, int64_t d,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, const GroupStep &,
+                                    ValueRange)>
+        quantize) {
+  Type elt = cast<RankedTensorType>(upd.getType()).getElementType();
+  OpFoldResult z = rw.getIndexAttr(0), o = rw.getIndexAttr(1);
+  SmallVector<OpFoldResult> ones(4, o);
+  auto loop = scf::ForOp::create(
+      rw, loc, cIdx(rw, loc, 0), s, cIdx(rw, loc, 1), caches,
+      [&](OpBuilder &b, Location l, Value i, ValueRange args) {
+        GroupStep st;
+        Value t = arith::AddIOp::create(b, l, p, i);
+        st.gIdx = arith::DivSIOp::create(b, l, t, cIdx(b, l, grp));
+        Value j = arith::RemSIOp::create(b, l, t, cIdx(b, l, grp));
+        st.n = arith::AddIOp::create(b, l, j, cIdx(b, l, 1));
+        st.start = arith::MulIOp::create(b, l, st.gIdx, cIdx(b, l, grp));
+        SmallVector<OpFoldResult> row = {b.getIndexAttr(bDim),
+                                         b.getIndexAttr(h), o,
+                                         b.getIndexAttr(d)};
+        Value tok = tensor::ExtractSliceOp::create(
+            b, l, RankedTensorType::get({bDim, h, 1, d}, elt), upd,
+            idx(b, {z, z, i, z}), row, ones);
+        st.group = tensor::InsertSliceOp::create(
+            b, l, tok, args.back(), idx(b, {z, z, j, z}), row, ones);
+        SmallVector<OpFoldResult> filled = {b.getIndexAttr(bDim),
+                                            b.getIndexAttr(h), st.n,
+                                            b.getIndexAttr(d)};
+        st.rows = tensor::ExtractSliceOp::create(
+            b, l, RankedTensorType::get({bDim, h, ShapedType::kDynamic, d}, elt),
+            st.group, idx(b, {z, z, z, z}), filled, ones);
+        SmallVector<Value> out = quantize(b, l, st, args.drop_back());
+        out.push_back(st.group);
+        scf::YieldOp::create(b, l, out);
+      });
+  return loop.getResults();
+}
+
 struct KVCacheWritePattern : GraphPattern<g::KVCacheWriteOp> {
   using GraphPattern::GraphPattern;
   LogicalResult
@@ -338,85 +389,57 @@ struct KVCacheWritePattern : GraphPattern<g::KVCacheWriteOp> {
       // Keys, per channel over groups of G tokens: the group being filled
       // is kept in f32 and re-quantized whole at every token, so a step
       // writes at most G x H x D bytes whatever the length.
-      int64_t grp = op.getGroup();
-      Type elt = ut.getElementType();
-      auto loop = scf::ForOp::create(
-          rw, loc, zero, sV, one, caches,
-          [&](OpBuilder &b, Location l, Value i, ValueRange args) {
-            Value t = arith::AddIOp::create(b, l, p, i);
-            Value gIdx = arith::DivSIOp::create(b, l, t, cIdx(b, l, grp));
-            Value j = arith::RemSIOp::create(b, l, t, cIdx(b, l, grp));
-            Value n = arith::AddIOp::create(b, l, j, cIdx(b, l, 1));
-            SmallVector<OpFoldResult> row = {b.getIndexAttr(bDim),
-                                             b.getIndexAttr(h), o,
-                                             b.getIndexAttr(d)};
-            Value tok = tensor::ExtractSliceOp::create(
-                b, l, RankedTensorType::get({bDim, h, 1, d}, elt), upd,
-                idx(b, {z, z, i, z}), row, ones);
-            Value group = tensor::InsertSliceOp::create(
-                b, l, tok, args[2], idx(b, {z, z, j, z}), row, ones);
-            SmallVector<OpFoldResult> filled = {b.getIndexAttr(bDim),
-                                                b.getIndexAttr(h), n,
-                                                b.getIndexAttr(d)};
-            Value rows = tensor::ExtractSliceOp::create(
-                b, l, RankedTensorType::get({bDim, h, ShapedType::kDynamic, d}, elt),
-                group, idx(b, {z, z, z, z}), filled, ones);
-            Value scale = int8ScalesOver(b, l, rows, 2);
-            Value q = quantizeWith(b, l, rows, scale, 2);
-            Value start = arith::MulIOp::create(b, l, gIdx, cIdx(b, l, grp));
-            Value q2 = tensor::InsertSliceOp::create(
-                b, l, q, args[0], idx(b, {z, z, start, z}), filled, ones);
-            Value s2 = tensor::InsertSliceOp::create(
-                b, l, scale, args[1], idx(b, {z, z, gIdx, z}), row, ones);
-            scf::YieldOp::create(b, l, ValueRange{q2, s2, group});
-          });
-      rw.replaceOp(op, loop.getResults());
+      SmallVector<OpFoldResult> row = {rw.getIndexAttr(bDim),
+                                       rw.getIndexAttr(h), o,
+                                       rw.getIndexAttr(d)};
+      rw.replaceOp(op, groupedWrite(
+                           rw, loc, caches, upd, p, sV, op.getGroup(), bDim, h,
+                           d,
+                           [&](OpBuilder &b, Location l, const GroupStep &st,
+                               ValueRange args) -> SmallVector<Value> {
+                             Value scale = int8ScalesOver(b, l, st.rows, 2);
+                             Value q = quantizeWith(b, l, st.rows, scale, 2);
+                             return {tensor::InsertSliceOp::create(
+                                         b, l, q, args[0],
+                                         idx(b, {z, z, st.start, z}),
+                                         tensor::getMixedSizes(b, l, q), ones),
+                                     tensor::InsertSliceOp::create(
+                                         b, l, scale, args[1],
+                                         idx(b, {z, z, st.gIdx, z}), row,
+                                         ones)};
+                           }));
       return success();
     }
     if (layout == "kivi2") {
       // Like int8 keys, for keys and values: the group being filled is
       // kept in full precision (and read from there) and re-quantized
       // whole at every token, so it is final when its last token lands.
-      int64_t grp = op.getGroup();
       bool isKey = op.getKind() == "key";
-      Type elt = ut.getElementType();
-      auto loop = scf::ForOp::create(
-          rw, loc, zero, sV, one, caches,
-          [&](OpBuilder &b, Location l, Value i, ValueRange args) {
-            Value t = arith::AddIOp::create(b, l, p, i);
-            Value gIdx = arith::DivSIOp::create(b, l, t, cIdx(b, l, grp));
-            Value j = arith::RemSIOp::create(b, l, t, cIdx(b, l, grp));
-            Value n = arith::AddIOp::create(b, l, j, cIdx(b, l, 1));
-            Value start = arith::MulIOp::create(b, l, gIdx, cIdx(b, l, grp));
-            OpFoldResult bA = b.getIndexAttr(bDim), hA = b.getIndexAttr(h);
-            SmallVector<OpFoldResult> row = {bA, hA, o, b.getIndexAttr(d)};
-            Value tok = tensor::ExtractSliceOp::create(
-                b, l, RankedTensorType::get({bDim, h, 1, d}, elt), upd,
-                idx(b, {z, z, i, z}), row, ones);
-            Value group = tensor::InsertSliceOp::create(
-                b, l, tok, args[3], idx(b, {z, z, j, z}), row, ones);
-            SmallVector<OpFoldResult> filled = {bA, hA, n, b.getIndexAttr(d)};
-            Value rows = tensor::ExtractSliceOp::create(
-                b, l, RankedTensorType::get({bDim, h, ShapedType::kDynamic, d}, elt),
-                group, idx(b, {z, z, z, z}), filled, ones);
-            auto [scale, mn] = kivi2ParamsOver(b, l, rows, isKey ? 2 : 3);
-            Value codes = kivi2Pack(b, l, rows, scale, mn, isKey);
-            Value q2 = tensor::InsertSliceOp::create(
-                b, l, codes, args[0], idx(b, {z, z, start, z}),
-                idx(b, {bA, hA, n, b.getIndexAttr(d / 4)}), ones);
-            // Key parameters: one row per group; value parameters: one
-            // per token of the group.
-            SmallVector<OpFoldResult> at =
-                isKey ? idx(b, {z, z, gIdx, z}) : idx(b, {z, z, start, z});
-            SmallVector<OpFoldResult> pSizes =
-                isKey ? row : idx(b, {bA, hA, n, o});
-            Value s2 = tensor::InsertSliceOp::create(b, l, scale, args[1], at,
-                                                     pSizes, ones);
-            Value m2 = tensor::InsertSliceOp::create(b, l, mn, args[2], at,
-                                                     pSizes, ones);
-            scf::YieldOp::create(b, l, ValueRange{q2, s2, m2, group});
-          });
-      rw.replaceOp(op, loop.getResults());
+      OpFoldResult bA = rw.getIndexAttr(bDim), hA = rw.getIndexAttr(h);
+      rw.replaceOp(
+          op, groupedWrite(
+                  rw, loc, caches, upd, p, sV, op.getGroup(), bDim, h, d,
+                  [&](OpBuilder &b, Location l, const GroupStep &st,
+                      ValueRange args) -> SmallVector<Value> {
+                    auto [scale, mn] =
+                        kivi2ParamsOver(b, l, st.rows, isKey ? 2 : 3);
+                    Value codes = kivi2Pack(b, l, st.rows, scale, mn, isKey);
+                    Value q2 = tensor::InsertSliceOp::create(
+                        b, l, codes, args[0], idx(b, {z, z, st.start, z}),
+                        tensor::getMixedSizes(b, l, codes), ones);
+                    // Key parameters: one row per group; value parameters:
+                    // one per token of the group.
+                    SmallVector<OpFoldResult> at =
+                        idx(b, {z, z, isKey ? st.gIdx : st.start, z});
+                    SmallVector<OpFoldResult> pSizes = {
+                        bA, hA, isKey ? o : OpFoldResult(st.n),
+                        isKey ? b.getIndexAttr(d) : o};
+                    return {q2,
+                            tensor::InsertSliceOp::create(b, l, scale, args[1],
+                                                          at, pSizes, ones),
+                            tensor::InsertSliceOp::create(b, l, mn, args[2],
+                                                          at, pSizes, ones)};
+                  }));
       return success();
     }
     return rw.notifyMatchFailure(op, "unknown layout");

@@ -417,18 +417,13 @@ struct IntegerContractionsPass
   }
 
   void runOnOperation() override {
-    if (lanes < 2 || !llvm::isPowerOf2_64(lanes)) {
-      getOperation().emitError("vector-width must be a power of 2 (at least 2)");
+    if (failed(mnemo::checkVectorWidth(getOperation(), lanes)))
       return signalPassFailure();
-    }
-    SmallVector<std::pair<linalg::GenericOp, Plan>> work;
-    getOperation().walk([&](linalg::GenericOp op) {
-      if (std::optional<Plan> p = planContraction(op))
-        work.push_back({op, *p});
-    });
-    IRRewriter rw(&getContext());
-    for (auto &[op, plan] : work)
-      Emitter(op, plan, lanes, blockRows).emit(rw);
+    mnemo::planThenRewrite<Plan>(
+        getOperation(), planContraction,
+        [&](RewriterBase &rw, linalg::GenericOp op, const Plan &p) {
+          Emitter(op, p, lanes, blockRows).emit(rw);
+        });
   }
 
   int64_t lanes = 0, blockRows = 0;

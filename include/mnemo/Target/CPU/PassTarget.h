@@ -11,6 +11,9 @@
 
 #include "mnemo/Target/CPU/CPUTarget.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/IR/PatternMatch.h"
+
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
 #include "mlir/Support/LLVM.h"
@@ -41,6 +44,29 @@ inline mlir::FailureOr<int64_t> passF32Lanes(mlir::MLIRContext *ctx,
   if (mlir::failed(target))
     return mlir::failure();
   return target->f32Lanes();
+}
+
+/// The vector-width check of the passes that take one: a power of 2, at
+/// least 2; an error on `op` otherwise.
+inline mlir::LogicalResult checkVectorWidth(mlir::Operation *op,
+                                            int64_t lanes) {
+  if (lanes >= 2 && llvm::isPowerOf2_64(lanes))
+    return mlir::success();
+  return op->emitError("vector-width must be a power of 2 (at least 2)");
+}
+
+/// Plans every linalg.generic under `root`, then rewrites the planned ones
+/// (so no plan sees a half-rewritten function).
+template <typename Plan, typename PlanFn, typename EmitFn>
+void planThenRewrite(mlir::Operation *root, PlanFn plan, EmitFn emit) {
+  llvm::SmallVector<std::pair<mlir::linalg::GenericOp, Plan>> work;
+  root->walk([&](mlir::linalg::GenericOp op) {
+    if (std::optional<Plan> p = plan(op))
+      work.push_back({op, *p});
+  });
+  mlir::IRRewriter rw(root->getContext());
+  for (auto &[op, p] : work)
+    emit(rw, op, p);
 }
 
 } // namespace mnemo
