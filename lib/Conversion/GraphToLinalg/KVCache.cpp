@@ -70,6 +70,24 @@ SmallVector<OpFoldResult> idx(OpBuilder &b, ArrayRef<OpFoldResult> v) {
   return SmallVector<OpFoldResult>(v);
 }
 
+/// A generic writing every element of the 4-d `init` from its indices
+/// alone (b, h, t, d), as the quantized and paged layouts' reads and the
+/// kivi2 packing do.
+Value buildIndexed(OpBuilder &b, Location loc, Value init,
+                   function_ref<Value(OpBuilder &, Location, ArrayRef<Value>)>
+                       element) {
+  return buildGeneric(
+      b, loc, ValueRange{}, init,
+      {AffineMap::getMultiDimIdentityMap(4, b.getContext())},
+      SmallVector<IteratorType>(4, IteratorType::parallel),
+      [&](OpBuilder &bb, Location l, ValueRange) -> Value {
+        SmallVector<Value> at;
+        for (int64_t i = 0; i < 4; ++i)
+          at.push_back(linalg::IndexOp::create(bb, l, i));
+        return element(bb, l, at);
+      });
+}
+
 /// round(x / scale) clamped to [-127, 127], as i8.
 Value quantize(OpBuilder &b, Location loc, Value x, Value scale) {
   Type elt = x.getType();
@@ -204,15 +222,10 @@ Value kivi2Pack(OpBuilder &b, Location loc, Value rows, Value scale, Value mn,
   shape[3] = d / 4;
   Value init = emptyTensor(b, loc, RankedTensorType::get(shape, b.getI8Type()),
                            sizes);
-  MLIRContext *ctx = b.getContext();
-  return buildGeneric(
-      b, loc, ValueRange{}, init, {AffineMap::getMultiDimIdentityMap(4, ctx)},
-      SmallVector<IteratorType>(4, IteratorType::parallel),
-      [&](OpBuilder &bb, Location l, ValueRange) -> Value {
-        Value bi = linalg::IndexOp::create(bb, l, 0);
-        Value hi = linalg::IndexOp::create(bb, l, 1);
-        Value ti = linalg::IndexOp::create(bb, l, 2);
-        Value ci = linalg::IndexOp::create(bb, l, 3);
+  return buildIndexed(
+      b, loc, init,
+      [&](OpBuilder &bb, Location l, ArrayRef<Value> at) -> Value {
+        Value bi = at[0], hi = at[1], ti = at[2], ci = at[3];
         Type elt = rt.getElementType();
         Type i32 = bb.getI32Type();
         Value byte = arith::ConstantIntOp::create(bb, l, i32, 0);
@@ -223,9 +236,9 @@ Value kivi2Pack(OpBuilder &b, Location loc, Value rows, Value scale, Value mn,
               cIdx(bb, l, k));
           Value x = tensor::ExtractOp::create(bb, l, rows,
                                               ValueRange{bi, hi, ti, di});
-          auto at = kivi2ParamIndex(bb, l, isKey, bi, hi, pti, di);
-          Value sc = tensor::ExtractOp::create(bb, l, scale, at);
-          Value m = tensor::ExtractOp::create(bb, l, mn, at);
+          auto param = kivi2ParamIndex(bb, l, isKey, bi, hi, pti, di);
+          Value sc = tensor::ExtractOp::create(bb, l, scale, param);
+          Value m = tensor::ExtractOp::create(bb, l, mn, param);
           Value q = math::RoundEvenOp::create(
               bb, l,
               arith::DivFOp::create(bb, l, arith::SubFOp::create(bb, l, x, m),
@@ -490,7 +503,6 @@ struct KVCacheReadPattern : GraphPattern<g::KVCacheReadOp> {
     }
     // paged, int8 and kivi2 assemble [B, H, len, D] element by element.
     Value init = emptyTensor(rw, loc, outT, outSizes);
-    MLIRContext *ctx = rw.getContext();
     int64_t bs = op.getBlockSize(), grp = op.getGroup();
     bool paged = layout == "paged", isKey = op.getKind() == "key";
     Value table = adaptor.getBlockTable();
@@ -503,15 +515,10 @@ struct KVCacheReadPattern : GraphPattern<g::KVCacheReadOp> {
               rw, loc, arith::MaxSIOp::create(rw, loc, last, cIdx(rw, loc, 0)),
               cIdx(rw, loc, grp)),
           cIdx(rw, loc, grp));
-      Value r = buildGeneric(
-          rw, loc, ValueRange{}, init,
-          {AffineMap::getMultiDimIdentityMap(4, ctx)},
-          SmallVector<IteratorType>(4, IteratorType::parallel),
-          [&](OpBuilder &b, Location l, ValueRange) -> Value {
-            Value bi = linalg::IndexOp::create(b, l, 0);
-            Value hi = linalg::IndexOp::create(b, l, 1);
-            Value ti = linalg::IndexOp::create(b, l, 2);
-            Value di = linalg::IndexOp::create(b, l, 3);
+      Value r = buildIndexed(
+          rw, loc, init,
+          [&](OpBuilder &b, Location l, ArrayRef<Value> at) -> Value {
+            Value bi = at[0], hi = at[1], ti = at[2], di = at[3];
             Type i32 = b.getI32Type(), elt = outT.getElementType();
             Value byte = tensor::ExtractOp::create(
                 b, l, caches[0],
@@ -531,9 +538,9 @@ struct KVCacheReadPattern : GraphPattern<g::KVCacheReadOp> {
             Value pti =
                 isKey ? Value(arith::DivSIOp::create(b, l, ti, cIdx(b, l, grp)))
                       : ti;
-            auto at = kivi2ParamIndex(b, l, isKey, bi, hi, pti, di);
-            Value sc = tensor::ExtractOp::create(b, l, caches[1], at);
-            Value mn = tensor::ExtractOp::create(b, l, caches[2], at);
+            auto param = kivi2ParamIndex(b, l, isKey, bi, hi, pti, di);
+            Value sc = tensor::ExtractOp::create(b, l, caches[1], param);
+            Value mn = tensor::ExtractOp::create(b, l, caches[2], param);
             Value deq = arith::AddFOp::create(
                 b, l,
                 arith::MulFOp::create(
@@ -550,14 +557,10 @@ struct KVCacheReadPattern : GraphPattern<g::KVCacheReadOp> {
       rw.replaceOp(op, r);
       return success();
     }
-    Value r = buildGeneric(
-        rw, loc, ValueRange{}, init, {AffineMap::getMultiDimIdentityMap(4, ctx)},
-        SmallVector<IteratorType>(4, IteratorType::parallel),
-        [&](OpBuilder &b, Location l, ValueRange) -> Value {
-          Value bi = linalg::IndexOp::create(b, l, 0);
-          Value hi = linalg::IndexOp::create(b, l, 1);
-          Value ti = linalg::IndexOp::create(b, l, 2);
-          Value di = linalg::IndexOp::create(b, l, 3);
+    Value r = buildIndexed(
+        rw, loc, init,
+        [&](OpBuilder &b, Location l, ArrayRef<Value> at) -> Value {
+          Value bi = at[0], hi = at[1], ti = at[2], di = at[3];
           if (paged) {
             Value blk = pagedBlock(b, l, table, ti, bs, data.getDimSize(0));
             Value off = arith::RemSIOp::create(b, l, ti, cIdx(b, l, bs));
