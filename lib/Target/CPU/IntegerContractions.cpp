@@ -13,10 +13,12 @@
 // j = column) as register-blocked vector code: `rows` accumulator vectors
 // of the target's i32 lanes along j stay in registers over all reduction
 // loops; each step loads one vector of B (widened once, reused by every
-// row) and broadcasts one element of A per row. Depthwise convolutions
-// (B reads the output channel too) and strided ones stay loops. The widening multiply of two values that fit in 16 bits is what
-// x86's vpmaddwd computes, and LLVM selects it for these i32 multiplies;
-// the arithmetic is exact (no saturating u8 x s8 pairs).
+// row) and broadcasts one element of A per row. A depthwise convolution
+// (B reads the output channel too) blocks output rows instead, sharing one
+// broadcast of A; strided convolutions stay loops. The widening multiply
+// of two values that fit in 16 bits is what x86's vpmaddwd (vpdpwssd with
+// VNNI) computes, and LLVM selects it for these i32 multiplies; the
+// arithmetic is exact (no saturating u8 x s8 pairs).
 //
 //===----------------------------------------------------------------------===//
 
@@ -54,6 +56,7 @@ struct Plan {
   unsigned i = 0, j = 0;         // loop positions
   SmallVector<unsigned> ks;      // reduction loops longer than 1
   SmallVector<unsigned> outer;   // other parallel loops, iterated
+  bool shareA = false;           // rows share A's broadcast, not B's vector
   SmallVector<int64_t> ranges;   // static loop ranges
 };
 
@@ -175,24 +178,38 @@ std::optional<Plan> planContraction(linalg::GenericOp op) {
   if (!bIn || usesDim(maps[1 - *bIn], p.j))
     return std::nullopt;
   unsigned aIn = 1 - *bIn;
-  // Every result of B is one loop plus unit loops (a pointwise window), so
-  // its index along each dim is that loop's value.
-  // i: the parallel loop A depends on besides k (the output channel or
-  // row); the others are outer loops, which A must not read.
-  std::optional<unsigned> i;
+  // i, the rows of a block: a parallel loop A reads and B does not (the
+  // output channel: one B vector serves every row), else one B reads and
+  // A does not (a depthwise convolution's output row: one broadcast of A
+  // serves every row), the longest such. The rest are outer loops.
+  SmallVector<unsigned> aOnly, bOnly, parallel;
   for (unsigned d = 0; d < kinds.size(); ++d) {
     if (kinds[d] != utils::IteratorType::parallel || d == p.j)
       continue;
-    if (usesDim(maps[aIn], d)) {
-      if (i)
-        return std::nullopt;
-      i = d;
-    } else {
-      p.outer.push_back(d);
-    }
+    parallel.push_back(d);
+    bool inA = usesDim(maps[aIn], d), inB = usesDim(maps[*bIn], d);
+    if (inA && !inB)
+      aOnly.push_back(d);
+    if (inB && !inA)
+      bOnly.push_back(d);
   }
-  if (!i || usesDim(maps[*bIn], *i))
+  auto longest = [&](ArrayRef<unsigned> ds) {
+    return *llvm::max_element(ds, [&](unsigned x, unsigned y) {
+      return p.ranges[x] < p.ranges[y];
+    });
+  };
+  if (!aOnly.empty()) {
+    p.i = longest(aOnly);
+  } else if (!bOnly.empty()) {
+    p.i = longest(bOnly);
+    p.shareA = true;
+  } else {
     return std::nullopt;
+  }
+  for (unsigned d : parallel)
+    if (d != p.i)
+      p.outer.push_back(d);
+  std::optional<unsigned> i = p.i;
   // j and k are static (whole and masked vectors, the carried loop); i
   // and the outer loops may be dynamic (a thread's chunk of channels).
   if (ShapedType::isDynamic(p.ranges[p.j]) ||
@@ -204,7 +221,6 @@ std::optional<Plan> planContraction(linalg::GenericOp op) {
     if (ShapedType::isDynamic(p.ranges[d]) && d != *i &&
         !llvm::is_contained(p.outer, d))
       return std::nullopt;
-  p.i = *i;
   const Widened &wa = aIn == *xi ? *x : *y, &wb = *bIn == *xi ? *x : *y;
   p.a = {aIn, wa.isSigned, wa.zeroPoint};
   p.b = {*bIn, wb.isSigned, wb.zeroPoint};
@@ -375,16 +391,23 @@ private:
     auto byteT = VectorType::get({lanes}, b->getI8Type());
     Value aMem = op.getDpsInputs()[p.a.input];
     Value bMem = op.getDpsInputs()[p.b.input];
+    // The operand the rows share is read once; the other once per row.
+    auto loadB = [&] {
+      return widen(readVector(bMem, indices(p.b.input, at), byteT, count),
+                   p.b, accT);
+    };
+    auto loadA = [&] {
+      Value a = memref::LoadOp::create(*b, loc, aMem, indices(p.a.input, at));
+      return Value(
+          vector::BroadcastOp::create(*b, loc, accT, widen(a, p.a, i32)));
+    };
     at[p.i] = row0;
-    Value bv = widen(readVector(bMem, indices(p.b.input, at), byteT, count),
-                     p.b, accT);
+    Value shared = p.shareA ? loadA() : loadB();
     SmallVector<Value> next;
     for (int64_t r = 0; r < nRows; ++r) {
       at[p.i] = arith::AddIOp::create(*b, loc, row0, cIdx(r));
-      Value a = memref::LoadOp::create(*b, loc, aMem, indices(p.a.input, at));
-      Value av =
-          vector::BroadcastOp::create(*b, loc, accT, widen(a, p.a, i32));
-      Value prod = arith::MulIOp::create(*b, loc, av, bv);
+      Value own = p.shareA ? loadB() : loadA();
+      Value prod = arith::MulIOp::create(*b, loc, own, shared);
       next.push_back(arith::AddIOp::create(*b, loc, accs[r], prod));
     }
     return next;

@@ -142,3 +142,34 @@ func.func @conv3x3(%x: memref<1x8x16x16xi8>, %w: memref<4x8x3x3xi8>, %y: memref<
   }
   return
 }
+
+// -----
+
+// A depthwise 3x3 convolution: no loop is read by the weight alone (the
+// channel is read by both), so a block's rows are output rows: each step
+// broadcasts one weight for all 4 rows and reads one input vector per row.
+// CHECK-LABEL: func.func @depthwise
+// CHECK: scf.for %[[C:.*]] = %c0 to %c8 step %c1
+// CHECK: scf.for %[[H:.*]] = %c0 to %c12 step %c4
+// CHECK-COUNT-4: vector.maskedload %arg2
+// CHECK: scf.for %[[KH:.*]] = %c0 to %c3 step %c1 iter_args(
+// CHECK: scf.for %[[KW:.*]] = %c0 to %c3 step %c1 iter_args(
+// CHECK: memref.load %arg1[%[[C]], %[[KH]], %[[KW]]]
+// CHECK: vector.broadcast
+// CHECK-COUNT-4: vector.maskedload %arg0
+// CHECK: scf.yield
+// CHECK-NOT: linalg.generic
+#din = affine_map<(n, c, h, w, kh, kw) -> (n, c, h + kh, w + kw)>
+#dwt = affine_map<(n, c, h, w, kh, kw) -> (c, kh, kw)>
+#dout = affine_map<(n, c, h, w, kh, kw) -> (n, c, h, w)>
+func.func @depthwise(%x: memref<1x8x16x16xi8>, %w: memref<8x3x3xi8>, %y: memref<1x8x14x14xi32>) {
+  linalg.generic {indexing_maps = [#din, #dwt, #dout], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]} ins(%x, %w : memref<1x8x16x16xi8>, memref<8x3x3xi8>) outs(%y : memref<1x8x14x14xi32>) {
+  ^bb0(%a: i8, %b: i8, %acc: i32):
+    %0 = arith.extui %a : i8 to i32
+    %1 = arith.extsi %b : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}

@@ -134,18 +134,17 @@ def IntegerContractionsPass
     operands (extsi or extui, maybe minus a zero point) into an i32 output,
     with the output's innermost loop j read innermost by one operand (B)
     as j plus reduction loops only (contiguous; a stride-1 window's taps
-    shift it) and not at all by the other (A), and one more parallel loop
-    i read by A but not by B (convolutions with stride 1 along the row:
-    i = output channel, j = output column, k = input channel and taps;
-    matmuls), becomes loops over the other parallel loops, i in blocks of
-    `rows`, j in vectors of `vector-width` i32 lanes (a masked vector for
-    the rest), and the reduction loops inside:
-    the `rows` accumulator vectors stay in registers over k, each step
-    widens one vector of B once for all rows and broadcasts one element of
-    A per row. The products are exact i32 (two values that fit in 16 bits;
-    x86 selects vpmaddwd for them), added in the order of k like the loops
-    they replace (integer sums are exact in any order). Depthwise and
-    strided convolutions are left to the loops.
+    shift it) and not at all by the other (A), becomes loops over the
+    parallel loops, a block's rows along i, j in vectors of `vector-width`
+    i32 lanes (a masked vector for the rest), and the reduction loops
+    inside. i is a parallel loop A reads and B does not (the output
+    channel of a convolution, a matmul's row: the rows share one vector
+    of B), else one B reads and A does not (a depthwise convolution's
+    output row: the rows share one broadcast of A). The `rows` accumulator
+    vectors stay in registers over the reductions. The products are exact
+    i32 (two values that fit in 16 bits; x86 selects vpdpwssd or vpmaddwd
+    for them); integer sums are exact in any order. Strided convolutions
+    are left to the loops.
   }];
   let options = [
     Option<"cpu", "cpu", "std::string", "\"host\"",
