@@ -57,6 +57,7 @@ struct Plan {
   SmallVector<unsigned> ks;      // reduction loops longer than 1
   SmallVector<unsigned> outer;   // other parallel loops, iterated
   bool shareA = false;           // rows share A's broadcast, not B's vector
+  int64_t strideJ = 1;           // B's step along j (2: a strided window)
   SmallVector<int64_t> ranges;   // static loop ranges
 };
 
@@ -86,15 +87,25 @@ std::optional<Widened> widened(Value v, Block &body) {
   return std::nullopt;
 }
 
-/// Whether `e` is `d_pos` plus terms of reduction loops only (a window's
-/// tap offset, or loops of range 1).
-bool isDimPlusReductions(AffineExpr e, unsigned pos,
-                         ArrayRef<utils::IteratorType> kinds) {
+/// The stride s when `e` is s * d_pos plus terms of reduction loops only
+/// (a window's tap offset, or loops of range 1), for s = 1 or 2.
+std::optional<int64_t> strideAlong(AffineExpr e, unsigned pos,
+                                   ArrayRef<utils::IteratorType> kinds) {
   if (auto d = dyn_cast<AffineDimExpr>(e))
-    return d.getPosition() == pos;
-  auto add = dyn_cast<AffineBinaryOpExpr>(e);
-  if (!add || add.getKind() != AffineExprKind::Add)
-    return false;
+    return d.getPosition() == pos ? std::optional<int64_t>(1) : std::nullopt;
+  auto bin = dyn_cast<AffineBinaryOpExpr>(e);
+  if (!bin)
+    return std::nullopt;
+  if (bin.getKind() == AffineExprKind::Mul) {
+    auto d = dyn_cast<AffineDimExpr>(bin.getLHS());
+    auto c = dyn_cast<AffineConstantExpr>(bin.getRHS());
+    if (d && c && d.getPosition() == pos &&
+        (c.getValue() == 1 || c.getValue() == 2))
+      return c.getValue();
+    return std::nullopt;
+  }
+  if (bin.getKind() != AffineExprKind::Add)
+    return std::nullopt;
   auto reductionsOnly = [&](AffineExpr x) {
     bool ok = true;
     x.walk([&](AffineExpr s) {
@@ -103,10 +114,12 @@ bool isDimPlusReductions(AffineExpr e, unsigned pos,
     });
     return ok;
   };
-  return (isDimPlusReductions(add.getLHS(), pos, kinds) &&
-          reductionsOnly(add.getRHS())) ||
-         (isDimPlusReductions(add.getRHS(), pos, kinds) &&
-          reductionsOnly(add.getLHS()));
+  if (reductionsOnly(bin.getRHS()))
+    if (auto s = strideAlong(bin.getLHS(), pos, kinds))
+      return s;
+  if (reductionsOnly(bin.getLHS()))
+    return strideAlong(bin.getRHS(), pos, kinds);
+  return std::nullopt;
 }
 
 std::optional<Plan> planContraction(linalg::GenericOp op) {
@@ -168,12 +181,15 @@ std::optional<Plan> planContraction(linalg::GenericOp op) {
   std::optional<unsigned> bIn;
   for (unsigned in : {0u, 1u}) {
     AffineMap m = maps[in];
-    if (m.getNumResults() &&
-        isDimPlusReductions(m.getResults().back(), p.j, kinds) &&
-        llvm::count_if(m.getResults(), [&](AffineExpr e) {
+    std::optional<int64_t> stride =
+        m.getNumResults() ? strideAlong(m.getResults().back(), p.j, kinds)
+                          : std::nullopt;
+    if (stride && llvm::count_if(m.getResults(), [&](AffineExpr e) {
           return e.isFunctionOfDim(p.j);
-        }) == 1)
+        }) == 1) {
       bIn = bIn ? std::optional<unsigned>() : std::optional<unsigned>(in);
+      p.strideJ = *stride;
+    }
   }
   if (!bIn || usesDim(maps[1 - *bIn], p.j))
     return std::nullopt;
@@ -326,6 +342,22 @@ private:
     return vector::MaskedLoadOp::create(*b, loc, t, mem, at, mask, pass);
   }
 
+  /// `count` bytes two apart from `at`: the 2 * count - 1 bytes they span
+  /// (a masked load, so nothing past the last is read), the even ones kept.
+  Value readEveryOther(Value mem, ArrayRef<Value> at, int64_t count) {
+    auto wideT = VectorType::get({2 * lanes}, b->getI8Type());
+    Value mask = vector::CreateMaskOp::create(
+        *b, loc, VectorType::get({2 * lanes}, b->getI1Type()),
+        ValueRange{cIdx(2 * count - 1)});
+    Value pass = arith::ConstantOp::create(
+        *b, loc, wideT, DenseElementsAttr::get(wideT, b->getI8IntegerAttr(0)));
+    Value wide = vector::MaskedLoadOp::create(*b, loc, wideT, mem, at, mask, pass);
+    SmallVector<int64_t> even;
+    for (int64_t l = 0; l < lanes; ++l)
+      even.push_back(2 * l);
+    return vector::ShuffleOp::create(*b, loc, wide, wide, even);
+  }
+
   void writeVector(Value v, Value mem, ArrayRef<Value> at, int64_t count) {
     if (count == lanes) {
       vector::StoreOp::create(*b, loc, v, mem, at);
@@ -393,8 +425,10 @@ private:
     Value bMem = op.getDpsInputs()[p.b.input];
     // The operand the rows share is read once; the other once per row.
     auto loadB = [&] {
-      return widen(readVector(bMem, indices(p.b.input, at), byteT, count),
-                   p.b, accT);
+      SmallVector<Value> from = indices(p.b.input, at);
+      Value v = p.strideJ == 1 ? readVector(bMem, from, byteT, count)
+                               : readEveryOther(bMem, from, count);
+      return widen(v, p.b, accT);
     };
     auto loadA = [&] {
       Value a = memref::LoadOp::create(*b, loc, aMem, indices(p.a.input, at));
