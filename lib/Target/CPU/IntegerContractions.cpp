@@ -6,19 +6,20 @@
 // the accumulator read and written in memory at every reduction step. This
 // pass writes the contractions of the form
 //
-//   C[outer.., i, .., j] += A[i, k..] * B[outer.., k.., .., j + taps]
+//   C[outer.., i, .., j] += A[i, k..] * B[outer.., k.., .., s j + taps]
 //
-// (convolutions with stride 1 along the row: i = output channel, k = input
-// channel and window taps, j = the output column; matmuls: i = row, k,
-// j = column) as register-blocked vector code: `rows` accumulator vectors
-// of the target's i32 lanes along j stay in registers over all reduction
-// loops; each step loads one vector of B (widened once, reused by every
-// row) and broadcasts one element of A per row. A depthwise convolution
-// (B reads the output channel too) blocks output rows instead, sharing one
-// broadcast of A; strided convolutions stay loops. The widening multiply
-// of two values that fit in 16 bits is what x86's vpmaddwd (vpdpwssd with
-// VNNI) computes, and LLVM selects it for these i32 multiplies; the
-// arithmetic is exact (no saturating u8 x s8 pairs).
+// (convolutions with stride s = 1 or 2 along the row: i = output channel,
+// k = input channel and window taps, j = the output column; matmuls:
+// i = row, k, j = column) as register-blocked vector code: `rows`
+// accumulator vectors of the target's i32 lanes along j stay in registers
+// over all reduction loops; each step loads one vector of B (widened once,
+// reused by every row) and broadcasts one element of A per row. A
+// depthwise convolution (B reads the output channel too) blocks output
+// rows instead, sharing one broadcast of A. A stride-2 row is read as the
+// bytes it spans with the even ones kept; other strides stay loops. The
+// widening multiply of two values that fit in 16 bits is what x86's
+// vpmaddwd (vpdpwssd with VNNI) computes, and LLVM selects it for these
+// i32 multiplies; the arithmetic is exact (no saturating u8 x s8 pairs).
 //
 //===----------------------------------------------------------------------===//
 

@@ -133,8 +133,9 @@ def IntegerContractionsPass
     A `linalg.generic` on buffers that adds ext(a) * ext(b) of two 8-bit
     operands (extsi or extui, maybe minus a zero point) into an i32 output,
     with the output's innermost loop j read innermost by one operand (B)
-    as j plus reduction loops only (contiguous; a stride-1 window's taps
-    shift it) and not at all by the other (A), becomes loops over the
+    as j or 2 j plus reduction loops only (a window's taps shift it; a
+    stride-2 row is read as the bytes it spans, the even ones kept) and
+    not at all by the other (A), becomes loops over the
     parallel loops, a block's rows along i, j in vectors of `vector-width`
     i32 lanes (a masked vector for the rest), and the reduction loops
     inside. i is a parallel loop A reads and B does not (the output
@@ -143,8 +144,8 @@ def IntegerContractionsPass
     output row: the rows share one broadcast of A). The `rows` accumulator
     vectors stay in registers over the reductions. The products are exact
     i32 (two values that fit in 16 bits; x86 selects vpdpwssd or vpmaddwd
-    for them); integer sums are exact in any order. Strided convolutions
-    are left to the loops.
+    for them); integer sums are exact in any order. Other strides are left
+    to the loops.
   }];
   let options = [
     Option<"cpu", "cpu", "std::string", "\"host\"",
