@@ -59,6 +59,7 @@ struct Plan {
   SmallVector<unsigned> outer;   // other parallel loops, iterated
   bool shareA = false;           // rows share A's broadcast, not B's vector
   int64_t strideJ = 1;           // B's step along j (2: a strided window)
+  std::optional<unsigned> flatH; // the loop whose rows j runs on through
   SmallVector<int64_t> ranges;   // static loop ranges
 };
 
@@ -242,12 +243,45 @@ std::optional<Plan> planContraction(linalg::GenericOp op) {
   p.a = {aIn, wa.isSigned, wa.zeroPoint};
   p.b = {*bIn, wb.isSigned, wb.zeroPoint};
   // Contiguous j in B and C, so the vectors are plain loads and stores.
+  bool rowsBackToBack = true;
   for (Value v : {op.getDpsInputs()[*bIn], op.getDpsInits()[0]}) {
     auto t = cast<MemRefType>(v.getType());
     SmallVector<int64_t> strides;
     int64_t offset;
     if (failed(t.getStridesAndOffset(strides, offset)) || strides.back() != 1)
       return std::nullopt;
+    rowsBackToBack &= t.getRank() >= 2 && !t.isDynamicDim(t.getRank() - 1) &&
+                      strides[t.getRank() - 2] == t.getShape().back();
+  }
+  // Narrow rows (7 or 14 columns) would each take a masked vector: when C
+  // and B hold the rows of j's parent loop h back to back, with the same
+  // width, and B reads them as h and j (plus loops of range 1), h and j
+  // run as one flat loop over both.
+  AffineMap bMap = maps[*bIn];
+  auto plainDim = [&](AffineExpr e, unsigned d) {
+    bool ok = e.isFunctionOfDim(d);
+    e.walk([&](AffineExpr x) {
+      if (auto dim = dyn_cast<AffineDimExpr>(x))
+        ok &= dim.getPosition() == d || p.ranges[dim.getPosition()] == 1;
+      if (auto bin = dyn_cast<AffineBinaryOpExpr>(x))
+        ok &= bin.getKind() == AffineExprKind::Add;
+    });
+    return ok;
+  };
+  auto bType = cast<MemRefType>(op.getDpsInputs()[*bIn].getType());
+  if (rowsBackToBack && p.strideJ == 1 && outMap.getNumResults() >= 2 &&
+      bMap.getNumResults() >= 2 &&
+      bType.getShape().back() == outType.getShape().back()) {
+    unsigned h =
+        cast<AffineDimExpr>(outMap.getResults()[outMap.getNumResults() - 2])
+            .getPosition();
+    if (llvm::is_contained(p.outer, h) && !ShapedType::isDynamic(p.ranges[h]) &&
+        plainDim(bMap.getResults()[bMap.getNumResults() - 2], h) &&
+        plainDim(bMap.getResults().back(), p.j) &&
+        !usesDim(maps[aIn], h)) {
+      p.flatH = h;
+      llvm::erase(p.outer, h);
+    }
   }
   return p;
 }
@@ -308,9 +342,11 @@ private:
     });
   }
 
-  /// Whole vectors along j, then one masked vector for the rest.
+  /// Whole vectors along j (h and j flat when p.flatH), then one masked
+  /// vector for the rest.
   void emitColumns(SmallVector<Value> &iv, int64_t nRows) {
-    int64_t n = p.ranges[p.j], full = n / lanes * lanes;
+    int64_t n = p.ranges[p.j] * (p.flatH ? p.ranges[*p.flatH] : 1);
+    int64_t full = n / lanes * lanes;
     if (full)
       loop(cIdx(0), cIdx(full), lanes, [&](Value c) {
         iv[p.j] = c;
@@ -320,6 +356,32 @@ private:
       iv[p.j] = cIdx(full);
       emitBlock(iv, nRows, n - full);
     }
+  }
+
+  /// Operand `idx` (B or C) and its indices at loop values `iv`; with flat
+  /// rows, the operand with its last two dims collapsed and j the flat
+  /// position (h is 0).
+  std::pair<Value, SmallVector<Value>> access(unsigned idx,
+                                              ArrayRef<Value> iv) {
+    Value mem = op->getOperand(idx);
+    if (!p.flatH)
+      return {mem, indices(idx, iv)};
+    SmallVector<Value> at(iv);
+    at[*p.flatH] = cIdx(0);
+    SmallVector<Value> ind = indices(idx, at);
+    ind.erase(ind.end() - 2); // the row: 0
+    auto [it, inserted] = collapsed.try_emplace(mem);
+    if (inserted) {
+      OpBuilder::InsertionGuard g(*b);
+      b->setInsertionPoint(op);
+      auto t = cast<MemRefType>(mem.getType());
+      SmallVector<ReassociationIndices> groups;
+      for (int64_t d = 0; d + 2 < t.getRank(); ++d)
+        groups.push_back({d});
+      groups.push_back({t.getRank() - 2, t.getRank() - 1});
+      it->second = memref::CollapseShapeOp::create(*b, loc, mem, groups);
+    }
+    return {it->second, ind};
   }
 
   /// The indices of operand `idx` at loop values `iv`.
@@ -384,18 +446,19 @@ private:
 
   /// `nRows` x one vector of C, accumulated over k in registers.
   void emitBlock(SmallVector<Value> iv, int64_t nRows, int64_t count) {
-    Value cMem = op.getDpsInits()[0];
     auto accT = VectorType::get({lanes}, b->getI32Type());
     Value row0 = iv[p.i];
     SmallVector<Value> acc;
     for (int64_t r = 0; r < nRows; ++r) {
       iv[p.i] = arith::AddIOp::create(*b, loc, row0, cIdx(r));
-      acc.push_back(readVector(cMem, indices(2, iv), accT, count));
+      auto [mem, at] = access(2, iv);
+      acc.push_back(readVector(mem, at, accT, count));
     }
     SmallVector<Value> sums = reduce(iv, row0, acc, nRows, count, 0);
     for (int64_t r = 0; r < nRows; ++r) {
       iv[p.i] = arith::AddIOp::create(*b, loc, row0, cIdx(r));
-      writeVector(sums[r], cMem, indices(2, iv), count);
+      auto [mem, at] = access(2, iv);
+      writeVector(sums[r], mem, at, count);
     }
   }
 
@@ -423,12 +486,11 @@ private:
     auto accT = VectorType::get({lanes}, i32);
     auto byteT = VectorType::get({lanes}, b->getI8Type());
     Value aMem = op.getDpsInputs()[p.a.input];
-    Value bMem = op.getDpsInputs()[p.b.input];
     // The operand the rows share is read once; the other once per row.
     auto loadB = [&] {
-      SmallVector<Value> from = indices(p.b.input, at);
-      Value v = p.strideJ == 1 ? readVector(bMem, from, byteT, count)
-                               : readEveryOther(bMem, from, count);
+      auto [mem, from] = access(p.b.input, at);
+      Value v = p.strideJ == 1 ? readVector(mem, from, byteT, count)
+                               : readEveryOther(mem, from, count);
       return widen(v, p.b, accT);
     };
     auto loadA = [&] {
@@ -452,6 +514,7 @@ private:
   const Plan &p;
   int64_t lanes, rows;
   SmallVector<Value> sizes; // loop ranges
+  DenseMap<Value, Value> collapsed; // B and C with flat rows
   RewriterBase *b = nullptr;
   Location loc = UnknownLoc();
 };

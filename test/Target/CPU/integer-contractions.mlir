@@ -6,15 +6,19 @@
 #out = affine_map<(n, f, h, w, c, kh, kw) -> (n, f, h, w)>
 
 // A pointwise convolution as graph-fold-qdq leaves it (u8 activations, s8
-// weights, i32 accumulator): output channels in blocks of 4 accumulator
-// vectors of 16 lanes along the output row, the input channel loop inside
-// with the accumulators carried; 6 channels = one block of 4, then 2 one
-// at a time; 28 columns = one whole vector and a masked one of 12.
+// weights, i32 accumulator) on 14x14 maps: its rows lie back to back in
+// the input and the output, so rows and columns run as one flat loop of
+// 196 (the last two dims collapsed): output channels in blocks of 4
+// accumulator vectors of 16 lanes, the input channel loop inside with the
+// accumulators carried; 6 channels = one block of 4, then 2 one at a
+// time; 196 = 12 whole vectors and a masked one of 4.
 // CHECK-LABEL: func.func @pointwise
-// CHECK: scf.for %[[H:.*]] = %c0 to %c28 step %c1
-// CHECK-COUNT-4: vector.load %arg2[%c0, %{{.*}}, %[[H]], %c0] : memref<1x6x28x28xi32>, vector<16xi32>
+// CHECK: %[[C:.*]] = memref.collapse_shape %arg2 {{\[\[}}0], [1], [2, 3]] : memref<1x6x14x14xi32> into memref<1x6x196xi32>
+// CHECK: %[[X:.*]] = memref.collapse_shape %arg0 {{\[\[}}0], [1], [2, 3]] : memref<1x32x14x14xi8> into memref<1x32x196xi8>
+// CHECK: scf.for %[[J:.*]] = %c0 to %c192 step %c16
+// CHECK-COUNT-4: vector.load %[[C]][%c0, %{{.*}}, %[[J]]] : memref<1x6x196xi32>, vector<16xi32>
 // CHECK: scf.for %{{.*}} = %c0 to %c32 step %c1 iter_args(
-// CHECK: vector.load %arg0{{.*}} : memref<1x32x28x28xi8>, vector<16xi8>
+// CHECK: vector.load %[[X]]{{.*}} : memref<1x32x196xi8>, vector<16xi8>
 // CHECK: arith.extui {{.*}} : vector<16xi8> to vector<16xi32>
 // CHECK: memref.load %arg1
 // CHECK: arith.extsi {{.*}} : i8 to i32
@@ -22,19 +26,19 @@
 // CHECK: arith.muli {{.*}} : vector<16xi32>
 // CHECK: arith.addi {{.*}} : vector<16xi32>
 // CHECK: scf.yield
-// CHECK-COUNT-4: vector.store {{.*}} : memref<1x6x28x28xi32>, vector<16xi32>
-// CHECK: vector.constant_mask [12]
-// CHECK: vector.maskedload %arg2
-// CHECK: vector.maskedstore %arg2
+// CHECK-COUNT-4: vector.store {{.*}} : memref<1x6x196xi32>, vector<16xi32>
+// CHECK: vector.constant_mask [4]
+// CHECK: vector.maskedload %[[C]]
+// CHECK: vector.maskedstore %[[C]]
 // CHECK: scf.for %{{.*}} = %c4 to %c6 step %c1
 // CHECK-NOT: linalg.generic
 // AVX2-LABEL: func.func @pointwise
 // AVX2: scf.for %{{.*}} = %c0 to %c6 step %c2
-// AVX2: scf.for %{{.*}} = %c0 to %c24 step %c8
-// AVX2-COUNT-2: vector.load %arg2{{.*}} : memref<1x6x28x28xi32>, vector<8xi32>
+// AVX2: scf.for %{{.*}} = %c0 to %c192 step %c8
+// AVX2-COUNT-2: vector.load %{{.*}} : memref<1x6x196xi32>, vector<8xi32>
 // AVX2: vector.constant_mask [4]
-func.func @pointwise(%x: memref<1x32x28x28xi8>, %w: memref<6x32x1x1xi8>, %y: memref<1x6x28x28xi32>) {
-  linalg.generic {indexing_maps = [#in, #wt, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x32x28x28xi8>, memref<6x32x1x1xi8>) outs(%y : memref<1x6x28x28xi32>) {
+func.func @pointwise(%x: memref<1x32x14x14xi8>, %w: memref<6x32x1x1xi8>, %y: memref<1x6x14x14xi32>) {
+  linalg.generic {indexing_maps = [#in, #wt, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x32x14x14xi8>, memref<6x32x1x1xi8>) outs(%y : memref<1x6x14x14xi32>) {
   ^bb0(%a: i8, %b: i8, %acc: i32):
     %0 = arith.extui %a : i8 to i32
     %1 = arith.extsi %b : i8 to i32

@@ -14,6 +14,8 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/PatternMatch.h"
 
+#include <vector>
+
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
 #include "mlir/Support/LLVM.h"
@@ -59,7 +61,7 @@ inline mlir::LogicalResult checkVectorWidth(mlir::Operation *op,
 /// (so no plan sees a half-rewritten function).
 template <typename Plan, typename PlanFn, typename EmitFn>
 void planThenRewrite(mlir::Operation *root, PlanFn plan, EmitFn emit) {
-  llvm::SmallVector<std::pair<mlir::linalg::GenericOp, Plan>> work;
+  std::vector<std::pair<mlir::linalg::GenericOp, Plan>> work;
   root->walk([&](mlir::linalg::GenericOp op) {
     if (std::optional<Plan> p = plan(op))
       work.push_back({op, *p});
