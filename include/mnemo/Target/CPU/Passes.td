@@ -141,7 +141,10 @@ def IntegerContractionsPass
     inside. i is a parallel loop A reads and B does not (the output
     channel of a convolution, a matmul's row: the rows share one vector
     of B), else one B reads and A does not (a depthwise convolution's
-    output row: the rows share one broadcast of A). The `rows` accumulator
+    output row: the rows share one broadcast of A). Where C and B hold the
+    rows of j's parent loop back to back with the same width (pointwise
+    convolutions), that loop and j run as one flat loop over collapsed
+    views, so narrow maps fill whole vectors. The `rows` accumulator
     vectors stay in registers over the reductions. The products are exact
     i32 (two values that fit in 16 bits; x86 selects vpdpwssd or vpmaddwd
     for them); integer sums are exact in any order. Other strides are left
