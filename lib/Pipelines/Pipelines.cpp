@@ -128,8 +128,8 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
     if (tile.parallel)
       addText(pm, "func.func(mnemo-cpu-parallelize-loops),"
                   "scf-forall-to-parallel");
-    // 8-bit contractions (pointwise convolutions, matmuls) with their
-    // accumulators in registers, per thread's chunk.
+    // 8-bit contractions (convolutions with stride 1 or 2 along the row,
+    // matmuls) with their accumulators in registers, per thread's chunk.
     IntegerContractionsPassOptions integer;
     integer.cpu = options.cpu;
     integer.cpuFeatures = options.cpuFeatures;

@@ -227,18 +227,13 @@ std::optional<Plan> planContraction(linalg::GenericOp op) {
   for (unsigned d : parallel)
     if (d != p.i)
       p.outer.push_back(d);
-  std::optional<unsigned> i = p.i;
-  // j and k are static (whole and masked vectors, the carried loop); i
+  // j and k are static (whole and masked vectors, the carried loops); i
   // and the outer loops may be dynamic (a thread's chunk of channels).
   if (ShapedType::isDynamic(p.ranges[p.j]) ||
       llvm::any_of(p.ks, [&](unsigned d) {
         return ShapedType::isDynamic(p.ranges[d]);
       }))
     return std::nullopt;
-  for (unsigned d = 0; d < p.ranges.size(); ++d)
-    if (ShapedType::isDynamic(p.ranges[d]) && d != *i &&
-        !llvm::is_contained(p.outer, d))
-      return std::nullopt;
   const Widened &wa = aIn == *xi ? *x : *y, &wb = *bIn == *xi ? *x : *y;
   p.a = {aIn, wa.isSigned, wa.zeroPoint};
   p.b = {*bIn, wb.isSigned, wb.zeroPoint};
@@ -394,27 +389,32 @@ private:
     return out;
   }
 
-  Value readVector(Value mem, ArrayRef<Value> at, VectorType t, int64_t count) {
-    if (count == lanes)
+  /// The first `active` of `width` lanes.
+  Value mask(int64_t active, int64_t width) {
+    return vector::CreateMaskOp::create(
+        *b, loc, VectorType::get({width}, b->getI1Type()),
+        ValueRange{cIdx(active)});
+  }
+
+  /// `count` elements of type `t` from `at` (masked when fewer than a
+  /// vector; the other lanes read 0).
+  Value maskedRead(Value mem, ArrayRef<Value> at, VectorType t,
+                   int64_t count) {
+    int64_t width = t.getNumElements();
+    if (count == width)
       return vector::LoadOp::create(*b, loc, t, mem, at);
-    Value mask = vector::CreateMaskOp::create(
-        *b, loc, VectorType::get({lanes}, b->getI1Type()),
-        ValueRange{cIdx(count)});
     Value pass = arith::ConstantOp::create(
         *b, loc, t, DenseElementsAttr::get(t, b->getZeroAttr(t.getElementType())));
-    return vector::MaskedLoadOp::create(*b, loc, t, mem, at, mask, pass);
+    return vector::MaskedLoadOp::create(*b, loc, t, mem, at,
+                                        mask(count, width), pass);
   }
 
   /// `count` bytes two apart from `at`: the 2 * count - 1 bytes they span
   /// (a masked load, so nothing past the last is read), the even ones kept.
   Value readEveryOther(Value mem, ArrayRef<Value> at, int64_t count) {
-    auto wideT = VectorType::get({2 * lanes}, b->getI8Type());
-    Value mask = vector::CreateMaskOp::create(
-        *b, loc, VectorType::get({2 * lanes}, b->getI1Type()),
-        ValueRange{cIdx(2 * count - 1)});
-    Value pass = arith::ConstantOp::create(
-        *b, loc, wideT, DenseElementsAttr::get(wideT, b->getI8IntegerAttr(0)));
-    Value wide = vector::MaskedLoadOp::create(*b, loc, wideT, mem, at, mask, pass);
+    Value wide = maskedRead(mem, at,
+                            VectorType::get({2 * lanes}, b->getI8Type()),
+                            2 * count - 1);
     SmallVector<int64_t> even;
     for (int64_t l = 0; l < lanes; ++l)
       even.push_back(2 * l);
@@ -422,14 +422,10 @@ private:
   }
 
   void writeVector(Value v, Value mem, ArrayRef<Value> at, int64_t count) {
-    if (count == lanes) {
+    if (count == lanes)
       vector::StoreOp::create(*b, loc, v, mem, at);
-      return;
-    }
-    Value mask = vector::CreateMaskOp::create(
-        *b, loc, VectorType::get({lanes}, b->getI1Type()),
-        ValueRange{cIdx(count)});
-    vector::MaskedStoreOp::create(*b, loc, mem, at, mask, v);
+    else
+      vector::MaskedStoreOp::create(*b, loc, mem, at, mask(count, lanes), v);
   }
 
   /// `v` widened to `to` as `f` widens it, minus its zero point.
@@ -444,30 +440,34 @@ private:
     return arith::SubIOp::create(*b, loc, w, zp);
   }
 
-  /// `nRows` x one vector of C, accumulated over k in registers.
+  /// `nRows` rows from iv[i] x one vector of C, accumulated over the
+  /// reduction loops in registers.
   void emitBlock(SmallVector<Value> iv, int64_t nRows, int64_t count) {
     auto accT = VectorType::get({lanes}, b->getI32Type());
-    Value row0 = iv[p.i];
+    SmallVector<Value> rowIdx;
+    for (int64_t r = 0; r < nRows; ++r)
+      rowIdx.push_back(r ? Value(arith::AddIOp::create(*b, loc, iv[p.i],
+                                                       cIdx(r)))
+                         : iv[p.i]);
     SmallVector<Value> acc;
-    for (int64_t r = 0; r < nRows; ++r) {
-      iv[p.i] = arith::AddIOp::create(*b, loc, row0, cIdx(r));
+    for (Value row : rowIdx) {
+      iv[p.i] = row;
       auto [mem, at] = access(2, iv);
-      acc.push_back(readVector(mem, at, accT, count));
+      acc.push_back(maskedRead(mem, at, accT, count));
     }
-    SmallVector<Value> sums = reduce(iv, row0, acc, nRows, count, 0);
-    for (int64_t r = 0; r < nRows; ++r) {
-      iv[p.i] = arith::AddIOp::create(*b, loc, row0, cIdx(r));
+    SmallVector<Value> sums = reduce(iv, rowIdx, acc, count, 0);
+    for (auto [row, sum] : llvm::zip(rowIdx, sums)) {
+      iv[p.i] = row;
       auto [mem, at] = access(2, iv);
-      writeVector(sums[r], mem, at, count);
+      writeVector(sum, mem, at, count);
     }
   }
 
   /// The accumulators after the reduction loops from `ks[n]` inward, at
-  /// loop values `at`: each step widens one vector of B for all rows and
-  /// adds one broadcast element of A per row.
-  SmallVector<Value> reduce(SmallVector<Value> at, Value row0,
-                            ValueRange accs, int64_t nRows, int64_t count,
-                            unsigned n) {
+  /// loop values `at`: each step reads the operand the rows share once
+  /// (B's vector, or with shareA A's broadcast) and the other per row.
+  SmallVector<Value> reduce(SmallVector<Value> at, ArrayRef<Value> rowIdx,
+                            ValueRange accs, int64_t count, unsigned n) {
     if (n < p.ks.size()) {
       unsigned d = p.ks[n];
       auto l = scf::ForOp::create(
@@ -477,8 +477,8 @@ private:
             b->setInsertionPoint(ob.getInsertionBlock(),
                                  ob.getInsertionPoint());
             at[d] = kv;
-            scf::YieldOp::create(
-                *b, loc, reduce(at, row0, inner, nRows, count, n + 1));
+            scf::YieldOp::create(*b, loc,
+                                 reduce(at, rowIdx, inner, count, n + 1));
           });
       return SmallVector<Value>(l.getResults());
     }
@@ -486,10 +486,9 @@ private:
     auto accT = VectorType::get({lanes}, i32);
     auto byteT = VectorType::get({lanes}, b->getI8Type());
     Value aMem = op.getDpsInputs()[p.a.input];
-    // The operand the rows share is read once; the other once per row.
     auto loadB = [&] {
       auto [mem, from] = access(p.b.input, at);
-      Value v = p.strideJ == 1 ? readVector(mem, from, byteT, count)
+      Value v = p.strideJ == 1 ? maskedRead(mem, from, byteT, count)
                                : readEveryOther(mem, from, count);
       return widen(v, p.b, accT);
     };
@@ -498,14 +497,14 @@ private:
       return Value(
           vector::BroadcastOp::create(*b, loc, accT, widen(a, p.a, i32)));
     };
-    at[p.i] = row0;
+    at[p.i] = rowIdx.front();
     Value shared = p.shareA ? loadA() : loadB();
     SmallVector<Value> next;
-    for (int64_t r = 0; r < nRows; ++r) {
-      at[p.i] = arith::AddIOp::create(*b, loc, row0, cIdx(r));
+    for (auto [acc, row] : llvm::zip(accs, rowIdx)) {
+      at[p.i] = row;
       Value own = p.shareA ? loadB() : loadA();
       Value prod = arith::MulIOp::create(*b, loc, own, shared);
-      next.push_back(arith::AddIOp::create(*b, loc, accs[r], prod));
+      next.push_back(arith::AddIOp::create(*b, loc, acc, prod));
     }
     return next;
   }

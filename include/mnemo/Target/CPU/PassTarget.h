@@ -12,13 +12,12 @@
 #include "mnemo/Target/CPU/CPUTarget.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
-#include "mlir/IR/PatternMatch.h"
-
-#include <vector>
-
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Support/LLVM.h"
+
+#include <vector>
 
 namespace mnemo {
 
