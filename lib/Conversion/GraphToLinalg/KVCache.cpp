@@ -198,9 +198,9 @@ std::pair<Value, Value> kivi2ParamsOver(OpBuilder &b, Location loc, Value x,
   return {scale, mn};
 }
 
-/// The scale/minimum of element (bi, hi, ti, di) of a kivi2 cache: keys
-/// per channel over groups of `grp` tokens (`ti` the group index when
-/// `ti` already counts groups), values per token.
+/// The index of the scale/minimum that element (bi, hi, ti, di) of a
+/// kivi2 cache uses: keys per channel over a group (`ti` then indexes the
+/// groups), values per token (`ti` the token).
 SmallVector<Value> kivi2ParamIndex(OpBuilder &b, Location l, bool isKey,
                                    Value bi, Value hi, Value ti, Value di) {
   if (isKey)
@@ -257,7 +257,9 @@ Value kivi2Pack(OpBuilder &b, Location loc, Value rows, Value scale, Value mn,
 /// One token's step of a grouped layout's write (int8 keys, kivi2): where
 /// the token lands and the filled part of its group.
 struct GroupStep {
+  Value t;              // the token's position
   Value gIdx, start, n; // group index, its first position, rows filled
+  Value tok;            // [B, H, 1, D]: the token
   Value rows;           // [B, H, n, D]: the filled part of the group
   Value group;          // the updated full-precision group (yielded last)
 };
@@ -279,7 +281,7 @@ ValueRange groupedWrite(
       rw, loc, cIdx(rw, loc, 0), s, cIdx(rw, loc, 1), caches,
       [&](OpBuilder &b, Location l, Value i, ValueRange args) {
         GroupStep st;
-        Value t = arith::AddIOp::create(b, l, p, i);
+        Value t = st.t = arith::AddIOp::create(b, l, p, i);
         st.gIdx = arith::DivSIOp::create(b, l, t, cIdx(b, l, grp));
         Value j = arith::RemSIOp::create(b, l, t, cIdx(b, l, grp));
         st.n = arith::AddIOp::create(b, l, j, cIdx(b, l, 1));
@@ -287,11 +289,11 @@ ValueRange groupedWrite(
         SmallVector<OpFoldResult> row = {b.getIndexAttr(bDim),
                                          b.getIndexAttr(h), o,
                                          b.getIndexAttr(d)};
-        Value tok = tensor::ExtractSliceOp::create(
+        st.tok = tensor::ExtractSliceOp::create(
             b, l, RankedTensorType::get({bDim, h, 1, d}, elt), upd,
             idx(b, {z, z, i, z}), row, ones);
         st.group = tensor::InsertSliceOp::create(
-            b, l, tok, args.back(), idx(b, {z, z, j, z}), row, ones);
+            b, l, st.tok, args.back(), idx(b, {z, z, j, z}), row, ones);
         SmallVector<OpFoldResult> filled = {b.getIndexAttr(bDim),
                                             b.getIndexAttr(h), st.n,
                                             b.getIndexAttr(d)};
@@ -424,9 +426,10 @@ struct KVCacheWritePattern : GraphPattern<g::KVCacheWriteOp> {
       return success();
     }
     if (layout == "kivi2") {
-      // Like int8 keys, for keys and values: the group being filled is
-      // kept in full precision (and read from there) and re-quantized
-      // whole at every token, so it is final when its last token lands.
+      // The group being filled is kept in full precision (and read from
+      // there). Keys, per channel over the group, are re-quantized whole at
+      // every token like int8 keys, so the group is final when its last
+      // token lands; values, per token, quantize only the new one.
       bool isKey = op.getKind() == "key";
       OpFoldResult bA = rw.getIndexAttr(bDim), hA = rw.getIndexAttr(h);
       rw.replaceOp(
@@ -434,19 +437,19 @@ struct KVCacheWritePattern : GraphPattern<g::KVCacheWriteOp> {
                   rw, loc, caches, upd, p, sV, op.getGroup(), bDim, h, d,
                   [&](OpBuilder &b, Location l, const GroupStep &st,
                       ValueRange args) -> SmallVector<Value> {
-                    auto [scale, mn] =
-                        kivi2ParamsOver(b, l, st.rows, isKey ? 2 : 3);
-                    Value codes = kivi2Pack(b, l, st.rows, scale, mn, isKey);
+                    Value rows = isKey ? st.rows : st.tok;
+                    Value first = isKey ? st.start : st.t;
+                    auto [scale, mn] = kivi2ParamsOver(b, l, rows, isKey ? 2 : 3);
+                    Value codes = kivi2Pack(b, l, rows, scale, mn, isKey);
                     Value q2 = tensor::InsertSliceOp::create(
-                        b, l, codes, args[0], idx(b, {z, z, st.start, z}),
+                        b, l, codes, args[0], idx(b, {z, z, first, z}),
                         tensor::getMixedSizes(b, l, codes), ones);
                     // Key parameters: one row per group; value parameters:
-                    // one per token of the group.
+                    // the token's.
                     SmallVector<OpFoldResult> at =
-                        idx(b, {z, z, isKey ? st.gIdx : st.start, z});
+                        idx(b, {z, z, isKey ? st.gIdx : st.t, z});
                     SmallVector<OpFoldResult> pSizes = {
-                        bA, hA, isKey ? o : OpFoldResult(st.n),
-                        isKey ? b.getIndexAttr(d) : o};
+                        bA, hA, o, isKey ? b.getIndexAttr(d) : o};
                     return {q2,
                             tensor::InsertSliceOp::create(b, l, scale, args[1],
                                                           at, pSizes, ones),

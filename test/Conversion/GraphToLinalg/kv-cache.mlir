@@ -107,16 +107,17 @@ func.func @kivi2_keys(%new: tensor<1x2x1x8xf32>, %pos: tensor<1xi64>, %q: tensor
 
 // -----
 
-// kivi2 values bufferize in place: the token, codes, per-token scale and
-// minimum go into subviews of the caller's buffers (the loop over one
-// token folds away); nothing of the cache's size is allocated.
+// kivi2 values bufferize in place: the token goes into the group, and only
+// its own codes, scale and minimum (one row each) into subviews of the
+// caller's buffers (the loop over one token folds away); nothing of the
+// cache's size is allocated.
 // CHECK-LABEL: func.func @kivi2_values(
 // CHECK-NOT: memref.alloc{{.*}}64x2xi8
 // CHECK-NOT: memref.alloc{{.*}}64x1xf32
 // CHECK: memref.subview %{{.*}}[0, 0, %{{.*}}, 0] [1, 2, 1, 8] [1, 1, 1, 1] : memref<1x2x16x8xf32>
-// CHECK: memref.subview %{{.*}}[0, 0, %{{.*}}, 0] [1, 2, %{{.*}}, 1] [1, 1, 1, 1] : memref<1x2x64x1xf32>
-// CHECK: memref.subview %{{.*}}[0, 0, %{{.*}}, 0] [1, 2, %{{.*}}, 1] [1, 1, 1, 1] : memref<1x2x64x1xf32>
-// CHECK: memref.subview %{{.*}}[0, 0, %{{.*}}, 0] [1, 2, %{{.*}}, 2] [1, 1, 1, 1] : memref<1x2x64x2xi8>
+// CHECK: memref.subview %{{.*}}[0, 0, %{{.*}}, 0] [1, 2, 1, 1] [1, 1, 1, 1] : memref<1x2x64x1xf32>
+// CHECK: memref.subview %{{.*}}[0, 0, %{{.*}}, 0] [1, 2, 1, 1] [1, 1, 1, 1] : memref<1x2x64x1xf32>
+// CHECK: memref.subview %{{.*}}[0, 0, %{{.*}}, 0] [1, 2, 1, 2] [1, 1, 1, 1] : memref<1x2x64x2xi8>
 // CHECK-NOT: memref.alloc{{.*}}64x2xi8
 // CHECK: return
 func.func @kivi2_values(%new: tensor<1x2x1x8xf32>, %pos: tensor<1xi64>, %q: tensor<1x2x64x2xi8>, %s: tensor<1x2x64x1xf32>, %m: tensor<1x2x64x1xf32>, %g: tensor<1x2x16x8xf32>) -> tensor<1x2x?x8xf32> {
