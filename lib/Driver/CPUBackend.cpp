@@ -109,6 +109,7 @@ public:
     popts.cpuFeatures = options.cpuFeatures;
     popts.planner = options.planner;
     popts.ilpTimeLimit = options.ilpTimeLimit;
+    popts.operatorOrder = options.operatorOrder;
     popts.reports = options.reports;
     popts.sramBudget = options.sramBudget;
     popts.lowMemory = options.lowMemory;

@@ -122,6 +122,7 @@ public:
     popts.toolkit = toolkit;
     popts.planner = options.planner;
     popts.ilpTimeLimit = options.ilpTimeLimit;
+    popts.operatorOrder = options.operatorOrder;
     popts.reports = options.reports;
     buildCUDAPipeline(pm, popts);
   }

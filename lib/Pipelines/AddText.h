@@ -21,6 +21,7 @@ CPUABIPassOptions abiOptions(const PipelineOptions &options) {
   abi.dimBounds.assign(options.dims.begin(), options.dims.end());
   abi.planner = options.planner;
   abi.ilpTimeLimit = options.ilpTimeLimit;
+  abi.operatorOrder = options.operatorOrder;
   abi.reports.assign(options.reports.begin(), options.reports.end());
   return abi;
 }

@@ -5,6 +5,7 @@ import re
 
 TARGETS = ("cpu", "cuda", "pim")
 PLANNERS = ("first-fit", "greedy", "ilp")
+OPERATOR_ORDERS = ("memory", "program")
 KV_CACHES = ("head-major", "token-major", "paged", "int8", "kivi2")
 LM_HEAD_OUTPUTS = ("logits", "last-logits", "argmax", "last-argmax")
 
@@ -92,6 +93,7 @@ OPTIONS = {
     "dims": _dims,
     "planner": _choice(PLANNERS),
     "ilp_time_limit": lambda n, v: _float(n, v, lambda x: x > 0),
+    "operator_order": _choice(OPERATOR_ORDERS),
     "sram_budget": byte_size,
     "tile_budget": byte_size,
     "debug_info": _typed(bool),

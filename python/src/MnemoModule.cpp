@@ -97,6 +97,7 @@ std::vector<std::string> compileModel(py::bytes model, const std::string &name,
   opts.dims = get<std::vector<std::string>>(o, "dims", {});
   opts.planner = get<std::string>(o, "planner", opts.planner);
   opts.ilpTimeLimit = get<double>(o, "ilp_time_limit", opts.ilpTimeLimit);
+  opts.operatorOrder = get<std::string>(o, "operator_order", opts.operatorOrder);
   opts.reports = get<std::vector<std::string>>(o, "reports", {});
   opts.sramBudget = get<int64_t>(o, "sram_budget", 0);
   opts.tileBudget = get<int64_t>(o, "tile_budget", 0);

@@ -77,6 +77,11 @@ static cl::opt<double>
                  cl::desc("Seconds the placement ILP may run (then the best "
                           "plan found is used and its gap reported)"),
                  cl::init(10.0), cl::cat(cat));
+static cl::opt<std::string> operatorOrder(
+    "operator-order",
+    cl::desc("memory (default): run independent ops in the order with the "
+             "smallest peak (ILP); program: keep the model's order"),
+    cl::init("memory"), cl::cat(cat));
 static cl::opt<std::string>
     sramBudget("sram-budget",
                cl::desc("On-chip memory budget (e.g. 256KiB): buffers are "
@@ -208,6 +213,11 @@ int main(int argc, char **argv) {
               "--ilp-time-limit positive\n";
     return 2;
   }
+  if (operatorOrder != "memory" && operatorOrder != "program") {
+    errs() << "mnemoc: --operator-order must be memory or program (got '"
+           << operatorOrder << "')\n";
+    return 2;
+  }
   for (const std::string &r : reports)
     if (!StringRef(r).ends_with(".json") && !StringRef(r).ends_with(".html")) {
       errs() << "mnemoc: --report=" << r << " must end in .json or .html\n";
@@ -248,6 +258,7 @@ int main(int argc, char **argv) {
   opts.timing = timing;
   opts.planner = planner;
   opts.ilpTimeLimit = ilpTimeLimit;
+  opts.operatorOrder = operatorOrder;
   opts.reports.assign(reports.begin(), reports.end());
   opts.lowMemory = lowMemory;
   opts.blockChannels = blockChannels;

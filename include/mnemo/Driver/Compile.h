@@ -78,6 +78,7 @@ struct CompileOptions {
   bool timing = false;
   std::string planner = "ilp";      // first-fit | greedy | ilp
   double ilpTimeLimit = 10.0;       // seconds
+  std::string operatorOrder = "memory"; // memory | program
   std::vector<std::string> reports; // memory plan reports (.json, .html)
   int64_t sramBudget = 0;           // bytes on chip; 0: one arena
   bool lowMemory = false;           // memory-first rewrites

@@ -64,6 +64,11 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
   Option<double> ilpTimeLimit{
       *this, "ilp-time-limit",
       llvm::cl::desc("Seconds the placement ILP may run"), llvm::cl::init(10.0)};
+  Option<std::string> operatorOrder{
+      *this, "operator-order",
+      llvm::cl::desc("program, or memory: reorder independent ops for the "
+                     "smallest peak"),
+      llvm::cl::init("memory")};
   Option<int64_t> sramBudget{
       *this, "sram-budget",
       llvm::cl::desc("On-chip bytes: place buffers in SRAM and DRAM with "
@@ -159,6 +164,11 @@ struct CUDAPipelineOptions
   Option<double> ilpTimeLimit{
       *this, "ilp-time-limit",
       llvm::cl::desc("Seconds the placement ILP may run"), llvm::cl::init(10.0)};
+  Option<std::string> operatorOrder{
+      *this, "operator-order",
+      llvm::cl::desc("program, or memory: reorder independent ops for the "
+                     "smallest peak"),
+      llvm::cl::init("memory")};
   ListOption<std::string> reports{
       *this, "reports",
       llvm::cl::desc("Memory plan reports to write (.json or .html)")};

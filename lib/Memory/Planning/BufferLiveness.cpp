@@ -20,7 +20,8 @@ FailureOr<MemoryPlan> planFunction(func::FuncOp fn,
                                    const BufferLiveness &live,
                                    StringRef planner, double ilpTimeLimit,
                                    int64_t sramBudget, StringRef model,
-                                   ArrayRef<std::string> reports) {
+                                   ArrayRef<std::string> reports,
+                                   std::optional<OrderReport> order) {
   // With tiers the single-arena plan is only reported (bounds, greedy).
   llvm::Expected<MemoryPlan> plan =
       planMemory(live.problem, sramBudget > 0 ? StringRef("greedy") : planner,
@@ -32,6 +33,19 @@ FailureOr<MemoryPlan> planFunction(func::FuncOp fn,
   if (auto module = fn->getParentOfType<ModuleOp>())
     if (auto file = dyn_cast<FileLineColLoc>(module.getLoc()))
       plan->source = llvm::sys::path::filename(file.getFilename().getValue()).str();
+  if (order) {
+    order->fixedOrderArena = plan->chosen.arenaBytes;
+    if (order->moved > 0) {
+      llvm::Expected<MemoryPlan> fixed =
+          planMemory(order->fixedProblem,
+                     sramBudget > 0 ? StringRef("greedy") : planner,
+                     ilpTimeLimit, model);
+      if (!fixed)
+        return fn.emitError() << llvm::toString(fixed.takeError());
+      order->fixedOrderArena = fixed->chosen.arenaBytes;
+    }
+    plan->order = std::move(order);
+  }
   if (sramBudget > 0) {
     llvm::Expected<TierPlan> tiers =
         planTiers(live.problem, sramBudget, ilpTimeLimit);

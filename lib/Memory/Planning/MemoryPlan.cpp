@@ -161,6 +161,17 @@ void writeJSON(const MemoryPlan &mp, llvm::raw_ostream &os) {
       {"loops", std::move(loops)}};
   if (!mp.chosen.note.empty())
     root["note"] = mp.chosen.note;
+  if (const std::optional<OrderReport> &o = mp.order)
+    root["operator_order"] = llvm::json::Object{
+        {"method", o->order.method},
+        {"units", o->units},
+        {"moved", o->moved},
+        {"fixed_order_bound_bytes", o->fixedOrderBound},
+        {"fixed_order_arena_bytes", o->fixedOrderArena},
+        {"reordered_bound_bytes", o->reorderedBound},
+        {"optimal", o->order.optimal},
+        {"ilps", o->order.ilps},
+        {"solve_seconds", o->order.seconds}};
   if (const std::optional<TierPlan> &t = mp.tiers) {
     // The workspace holds both arenas.
     root["planner"] = "tiers-" + t->method;
@@ -228,6 +239,13 @@ void writeHTML(const MemoryPlan &mp, llvm::raw_ostream &os) {
     row("DRAM arena", mp.tiers->dramBytes);
     row("off-chip traffic", mp.tiers->trafficBytes);
     row("of it streamed by tiled steps", mp.tiers->streamedTrafficBytes);
+  }
+  if (const std::optional<OrderReport> &o = mp.order) {
+    row("lower bound, program order", o->fixedOrderBound);
+    row("arena, program order", o->fixedOrderArena);
+    os << "<tr><th>operator order</th><td>" << escape(o->order.method)
+       << "</td><td>" << o->moved << " of " << o->units
+       << " units moved</td></tr>";
   }
   if (mp.ilp)
     os << "<tr><th>ILP gap</th><td>" << llvm::formatv("{0:P}", mp.ilp->gap)
@@ -353,6 +371,11 @@ void printSummary(const MemoryPlan &mp, llvm::raw_ostream &os) {
     os << "  ilp_bytes: " << mp.ilp->arenaBytes << "\n"
        << "  ilp_optimal: " << (mp.ilp->optimal ? "true" : "false") << "\n"
        << "  ilp_gap: " << llvm::formatv("{0:F4}", mp.ilp->gap) << "\n";
+  if (const std::optional<OrderReport> &o = mp.order)
+    os << "  operator_order: " << o->order.method << "\n"
+       << "  units_moved: " << o->moved << " of " << o->units << "\n"
+       << "  fixed_order_bound_bytes: " << o->fixedOrderBound << "\n"
+       << "  fixed_order_arena_bytes: " << o->fixedOrderArena << "\n";
   if (mp.tiers)
     os << "  sram_budget_bytes: " << mp.tiers->budget << "\n"
        << "  sram_bytes: " << mp.tiers->sramBytes << "\n"

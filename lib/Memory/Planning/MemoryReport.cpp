@@ -2,6 +2,7 @@
 
 #include "mnemo/Memory/Planning/BufferLiveness.h"
 #include "mnemo/Memory/Planning/MemoryPlan.h"
+#include "mnemo/Memory/Planning/StepOrder.h"
 #include "mnemo/Memory/Planning/Passes.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -28,13 +29,21 @@ struct MemoryReportPass
       module.emitError("memory-report alignment must be positive");
       return signalPassFailure();
     }
+    if (operatorOrder != "program" && operatorOrder != "memory") {
+      module.emitError() << "operator-order must be program or memory, not '"
+                         << operatorOrder << "'";
+      return signalPassFailure();
+    }
+    std::optional<mnemo::memory::OrderReport> order;
     FailureOr<mnemo::memory::BufferLiveness> live =
-        mnemo::memory::analyzeBufferLiveness(
-            fn, mnemo::memory::staticAllocBytes, alignment);
+        mnemo::memory::analyzeInBestOrder(
+            fn, mnemo::memory::staticAllocBytes, alignment,
+            operatorOrder == "memory", ilpTimeLimit, order);
     if (failed(live))
       return signalPassFailure();
     FailureOr<mnemo::memory::MemoryPlan> plan = mnemo::memory::planFunction(
-        fn, *live, planner, ilpTimeLimit, /*sramBudget=*/0, fn.getName(), {});
+        fn, *live, planner, ilpTimeLimit, /*sramBudget=*/0, fn.getName(), {},
+        std::move(order));
     if (failed(plan))
       return signalPassFailure();
     mnemo::memory::printSummary(*plan, llvm::outs());

@@ -15,6 +15,7 @@
 #include "mnemo/Dialect/Mem/IR/Mem.h"
 #include "mnemo/Memory/Planning/BufferLiveness.h"
 #include "mnemo/Memory/Planning/MemoryPlan.h"
+#include "mnemo/Memory/Planning/StepOrder.h"
 #include "mnemo/Memory/Planning/TierRewrite.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -162,12 +163,20 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
     bool tiered = sramBudget > 0;
     if (tiered)
       memory::cloneViewsPerUser(fn.front());
-    FailureOr<memory::BufferLiveness> live =
-        memory::analyzeBufferLiveness(fn, bytesOf, kAlignment);
+    if (operatorOrder != "program" && operatorOrder != "memory") {
+      fn.emitError() << "operator-order must be program or memory, not '"
+                     << operatorOrder << "'";
+      return signalPassFailure();
+    }
+    std::optional<memory::OrderReport> order;
+    FailureOr<memory::BufferLiveness> live = memory::analyzeInBestOrder(
+        fn, bytesOf, kAlignment, operatorOrder == "memory", ilpTimeLimit,
+        order);
     if (failed(live))
       return signalPassFailure();
-    FailureOr<memory::MemoryPlan> plan = memory::planFunction(
-        fn, *live, planner, ilpTimeLimit, sramBudget, modelName, reports);
+    FailureOr<memory::MemoryPlan> plan =
+        memory::planFunction(fn, *live, planner, ilpTimeLimit, sramBudget,
+                             modelName, reports, std::move(order));
     if (failed(plan))
       return signalPassFailure();
     // The most bytes each output can take, so callers can size buffers.

@@ -53,11 +53,14 @@ mlir::FailureOr<BufferLiveness> analyzeBufferLiveness(
     int64_t alignment);
 
 /// Plans `live` with `planner` and, when `sramBudget` > 0, the tiers for
-/// that budget; writes `reports`. Errors are emitted on `fn`.
+/// that budget; writes `reports`, with `order`'s figures when the order
+/// was chosen for memory (the program order is planned too, for its arena).
+/// Errors are emitted on `fn`.
 mlir::FailureOr<MemoryPlan>
 planFunction(mlir::func::FuncOp fn, const BufferLiveness &live,
              llvm::StringRef planner, double ilpTimeLimit, int64_t sramBudget,
-             llvm::StringRef model, llvm::ArrayRef<std::string> reports);
+             llvm::StringRef model, llvm::ArrayRef<std::string> reports,
+             std::optional<OrderReport> order = std::nullopt);
 
 /// The entry function `name` of `module`, or null after an error saying it
 /// is missing.

@@ -10,6 +10,7 @@
 #ifndef MNEMO_MEMORY_MEMORYPLAN_H
 #define MNEMO_MEMORY_MEMORYPLAN_H
 
+#include "mnemo/Memory/Planning/OperatorOrder.h"
 #include "mnemo/Memory/Planning/Planner.h"
 #include "mnemo/Memory/Planning/Tiers.h"
 
@@ -32,6 +33,9 @@ struct MemoryPlan {
   Plan chosen;
   /// With an SRAM budget: the tier plan that replaces `chosen`'s offsets.
   std::optional<TierPlan> tiers;
+  /// When the execution order was chosen for memory: the program order's
+  /// figures beside the chosen order's.
+  std::optional<OrderReport> order;
 };
 
 /// Whether `name` is a planner: first-fit, greedy or ilp.

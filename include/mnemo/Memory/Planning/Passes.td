@@ -31,6 +31,9 @@ def MemoryReportPass : Pass<"mnemo-memory-report", "::mlir::ModuleOp"> {
            "Seconds the ILP may run">,
     Option<"alignment", "alignment", "int64_t", "64",
            "Offset alignment in bytes">,
+    Option<"operatorOrder", "operator-order", "std::string", "\"program\"",
+           "program (keep the top-level ops' order) or memory (reorder "
+           "independent ops for the smallest peak)">,
   ];
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }

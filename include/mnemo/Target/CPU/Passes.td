@@ -51,6 +51,9 @@ def CPUABIPass : Pass<"mnemo-cpu-abi", "::mlir::ModuleOp"> {
            "Seconds the placement ILP may run">,
     ListOption<"reports", "reports", "std::string",
                "Memory plan reports to write (.json or .html)">,
+    Option<"operatorOrder", "operator-order", "std::string", "\"program\"",
+           "program (keep the top-level ops' order) or memory (reorder "
+           "independent ops for the smallest peak)">,
     Option<"sramBudget", "sram-budget", "int64_t", "0",
            "On-chip bytes: plan SRAM and DRAM arenas with spills (0: one "
            "arena)">,
