@@ -136,6 +136,24 @@ output("qgemm", q(acc, 0.15, 128, np.uint8))
 ms("qgemm_f32", "QGemm", ["g_a", "g_as", "g_az", "g_w", "g_ws", "g_wz", "g_b"], transB=1)
 output("qgemm_f32", acc.astype(f32))
 
+# A QDQ Gemm (standard ops) with alpha and beta: graph-fold-qdq folds alpha
+# into the weights' scales and beta into the int32 bias.
+a = rng.integers(0, 256, (4, 96)).astype(np.uint8)
+w = rng.integers(-128, 128, (24, 96)).astype(np.int8)
+ws = rng.uniform(0.001, 0.01, 24).astype(f32)
+c = rng.uniform(-0.5, 0.5, 24).astype(f32)
+nodes.append(helper.make_node("DequantizeLinear", [inp("ab_a", a), init("ab_as", f32(0.03)),
+                                                   init("ab_az", np.uint8(125))], ["ab_da"]))
+nodes.append(helper.make_node("DequantizeLinear", [init("ab_w", w), init("ab_ws", ws),
+                                                   init("ab_wz", np.zeros(24, np.int8))],
+                              ["ab_dw"], axis=0))
+nodes.append(helper.make_node("Gemm", ["ab_da", "ab_dw", init("ab_c", c)], ["ab_y"],
+                              alpha=0.5, beta=2.0, transB=1))
+nodes.append(helper.make_node("QuantizeLinear", ["ab_y", init("ab_ys", f32(0.1)),
+                                                 init("ab_yz", np.uint8(128))], ["gemm_alpha_beta"]))
+acc = f32(0.5) * (dq(a, 0.03, 125) @ (dq(w, 1, 0) * ws[:, None]).T) + f32(2.0) * c
+output("gemm_alpha_beta", q(acc, 0.1, 128, np.uint8))
+
 g = helper.make_graph(nodes, "qoperator", case.inputs, case.outputs, case.inits)
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13),
                                         helper.make_opsetid("com.microsoft", 1)])

@@ -152,3 +152,52 @@ func.func @pool_and_add(%x: tensor<1x8x4x4xui8>, %r: tensor<1x8x4x4xui8>) -> (te
   %qa = graph.quantize_linear %a, %ys, %yz : (tensor<1x8x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x8x4x4xui8>
   return %q, %qa : tensor<1x8x1x1xui8>, tensor<1x8x4x4xui8>
 }
+
+// -----
+
+// alpha * A * B + beta * C: alpha scales the weights' scales, beta the
+// bias before it is quantized: w scales [0.5, 0.25] * 2 = [1.0, 0.5];
+// bias 0.5 * [1.0, -0.5] / (0.1 * [1.0, 0.5]) = [5, -5].
+// REPORT: remark: qdq: 1 layers folded into integer ops, 0 elementwise between 8-bit tensors, 0 left in float
+// CHECK-LABEL: func.func @gemm_alpha_beta
+// CHECK-DAG: %[[B:.*]] = graph.constant dense<[5, -5]> : tensor<2xi32>
+// CHECK-DAG: %[[S:.*]] = graph.constant dense<[1.000000e+00, 5.000000e-01]> : tensor<2xf32>
+// CHECK: graph.qlinear_matmul %arg0, %{{.*}}, %{{.*}}, %{{.*}}, %[[S]], %{{.*}}, %{{.*}}, %{{.*}}, %[[B]]
+func.func @gemm_alpha_beta(%a: tensor<3x8xui8>) -> tensor<3x2xui8> {
+  %as = graph.constant dense<0.1> : tensor<f32>
+  %az = graph.constant dense<128> : tensor<ui8>
+  %w = graph.constant dense<1> : tensor<2x8xi8>
+  %ws = graph.constant dense<[0.5, 0.25]> : tensor<2xf32>
+  %wz = graph.constant dense<0> : tensor<2xi8>
+  %c = graph.constant dense<[1.0, -0.5]> : tensor<2xf32>
+  %ys = graph.constant dense<0.2> : tensor<f32>
+  %yz = graph.constant dense<0> : tensor<ui8>
+  %da = graph.dequantize_linear %a, %as, %az : (tensor<3x8xui8>, tensor<f32>, tensor<ui8>) -> tensor<3x8xf32>
+  %dw = graph.dequantize_linear %w, %ws, %wz {axis = 0 : i64} : (tensor<2x8xi8>, tensor<2xf32>, tensor<2xi8>) -> tensor<2x8xf32>
+  %g = graph.gemm %da, %dw, %c {transB = 1 : i64, alpha = 2.0 : f32, beta = 0.5 : f32} : (tensor<3x8xf32>, tensor<2x8xf32>, tensor<2xf32>) -> tensor<3x2xf32>
+  %q = graph.quantize_linear %g, %ys, %yz : (tensor<3x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<3x2xui8>
+  return %q : tensor<3x2xui8>
+}
+
+// -----
+
+// A negative alpha would make the weights' scales negative: left in float.
+// REPORT: remark: qdq: 0 layers folded into integer ops, 0 elementwise between 8-bit tensors, 1 left in float (gemm)
+// CHECK-LABEL: func.func @gemm_negative_alpha
+// CHECK: graph.gemm
+// CHECK: graph.quantize_linear
+func.func @gemm_negative_alpha(%a: tensor<3x8xui8>) -> tensor<3x2xui8> {
+  %as = graph.constant dense<0.1> : tensor<f32>
+  %az = graph.constant dense<128> : tensor<ui8>
+  %w = graph.constant dense<1> : tensor<2x8xi8>
+  %ws = graph.constant dense<[0.5, 0.25]> : tensor<2xf32>
+  %wz = graph.constant dense<0> : tensor<2xi8>
+  %ys = graph.constant dense<0.2> : tensor<f32>
+  %yz = graph.constant dense<0> : tensor<ui8>
+  %none = graph.none
+  %da = graph.dequantize_linear %a, %as, %az : (tensor<3x8xui8>, tensor<f32>, tensor<ui8>) -> tensor<3x8xf32>
+  %dw = graph.dequantize_linear %w, %ws, %wz {axis = 0 : i64} : (tensor<2x8xi8>, tensor<2xf32>, tensor<2xi8>) -> tensor<2x8xf32>
+  %g = graph.gemm %da, %dw, %none {transB = 1 : i64, alpha = -1.0 : f32} : (tensor<3x8xf32>, tensor<2x8xf32>, none) -> tensor<3x2xf32>
+  %q = graph.quantize_linear %g, %ys, %yz : (tensor<3x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<3x2xui8>
+  return %q : tensor<3x2xui8>
+}

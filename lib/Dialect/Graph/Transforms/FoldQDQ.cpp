@@ -81,12 +81,13 @@ std::optional<SmallVector<double>> biasValues(Value bias) {
   return out;
 }
 
-/// A float bias (a constant, or a DequantizeLinear of one) as the i32 bias
-/// of an integer layer: bias[m] / (x_scale * w_scale[m]), rounded; none
-/// stays none. Fails when a scale is not a positive constant or a value
-/// overflows int32.
+/// A float bias (a constant, or a DequantizeLinear of one) times `factor`
+/// as the i32 bias of an integer layer: factor * bias[m] / (x_scale *
+/// w_scale[m]), rounded; none stays none. Fails when a scale is not a
+/// positive constant or a value overflows int32.
 FailureOr<Value> quantizedBias(PatternRewriter &b, Location loc, Value bias,
-                               Value xScale, Value wScale) {
+                               Value xScale, Value wScale,
+                               double factor = 1.0) {
   if (g::isNone(bias))
     return bias;
   auto xs = g::getWeightFloats(xScale);
@@ -100,7 +101,7 @@ FailureOr<Value> quantizedBias(PatternRewriter &b, Location loc, Value bias,
     double s = (*xs)[0] * (ws->size() == 1 ? (*ws)[0] : (*ws)[m]);
     if (!(s > 0))
       return failure();
-    double v = std::nearbyint((*bf)[m] / s);
+    double v = std::nearbyint(factor * (*bf)[m] / s);
     if (!(std::fabs(v) < 2147483647.0))
       return failure();
     bi.push_back((int32_t)v);
@@ -202,9 +203,28 @@ bool sameParam(Value a, Value b) {
          g::elementTypeOf(a) == g::elementTypeOf(b);
 }
 
-/// Q(Gemm(DQ(a), DQ(w), bias)) with alpha = beta = 1 and a plain A ->
-/// QLinearMatMul with an i32 bias; a transposed w ([N, K], scales along
-/// N = axis 0) is a graph.transpose the integer matmul reads in place.
+/// `scale` (an f32 constant) times `factor` > 0, as a new constant.
+FailureOr<Value> scaledScale(PatternRewriter &b, Location loc, Value scale,
+                             double factor) {
+  if (factor == 1.0)
+    return scale;
+  auto t = dyn_cast<RankedTensorType>(scale.getType());
+  auto values = g::getWeightFloats(scale);
+  if (!t || !t.getElementType().isF32() || !values || !(factor > 0) ||
+      !std::isfinite(factor))
+    return failure();
+  SmallVector<float> scaled;
+  for (double v : *values)
+    scaled.push_back((float)(v * factor));
+  return (Value)g::ConstantOp::create(
+      b, loc, DenseElementsAttr::get(t, ArrayRef<float>(scaled)));
+}
+
+/// Q(Gemm(DQ(a), DQ(w), bias)) with a plain A -> QLinearMatMul with an i32
+/// bias; a transposed w ([N, K], scales along N = axis 0) is a
+/// graph.transpose the integer matmul reads in place. alpha * A * B + beta
+/// * C is the product with w's scales times alpha (alpha > 0) and the bias
+/// times beta.
 struct FoldGemm : FoldPattern {
   using FoldPattern::FoldPattern;
   LogicalResult matchAndRewrite(g::QuantizeLinearOp q,
@@ -216,8 +236,7 @@ struct FoldGemm : FoldPattern {
     auto dw = gemm.getB().getDefiningOp<g::DequantizeLinearOp>();
     if (!da || !dw || !perTensor(da.getXScale()) || !perTensor(q.getYScale()) ||
         g::isNone(q.getYZeroPoint()) || gemm.getTransA() != 0 ||
-        gemm.getAlpha().convertToDouble() != 1.0 ||
-        gemm.getBeta().convertToDouble() != 1.0 || rankOf(dw.getX()) != 2)
+        rankOf(dw.getX()) != 2)
       return b.notifyMatchFailure(q, "not a per-tensor QDQ Gemm");
     bool transB = gemm.getTransB() != 0;
     int64_t axis = (int64_t)dw.getAxis();
@@ -228,8 +247,17 @@ struct FoldGemm : FoldPattern {
     // A bias per column ([N]) or one value; a [M, N] C is not a bias.
     if (!g::isNone(gemm.getC()) && rankOf(gemm.getC()) > 1)
       return b.notifyMatchFailure(q, "C is not a per-column bias");
+    double alpha = gemm.getAlpha().convertToDouble();
+    double beta = gemm.getBeta().convertToDouble();
+    if (!std::isfinite(beta))
+      return b.notifyMatchFailure(q, "beta is not finite");
+    FailureOr<Value> wScale =
+        scaledScale(b, gemm.getLoc(), dw.getXScale(), alpha);
+    if (failed(wScale))
+      return b.notifyMatchFailure(
+          q, "alpha is not a positive factor of f32 weight scales");
     FailureOr<Value> bias = quantizedBias(b, gemm.getLoc(), gemm.getC(),
-                                          da.getXScale(), dw.getXScale());
+                                          da.getXScale(), *wScale, beta);
     if (failed(bias))
       return b.notifyMatchFailure(q, "the bias cannot be quantized to int32");
     Value w = dw.getX();
@@ -238,7 +266,7 @@ struct FoldGemm : FoldPattern {
     Value fused = w ? build<g::QLinearMatMulOp>(
                           b, gemm.getLoc(),
                           {da.getX(), da.getXScale(), zeroPointOf(b, da), w,
-                           dw.getXScale(), zeroPointOf(b, dw), q.getYScale(),
+                           *wScale, zeroPointOf(b, dw), q.getYScale(),
                            q.getYZeroPoint(), *bias},
                           {})
                     : Value();
