@@ -60,31 +60,10 @@ LogicalResult foldConstantDequantize(g::DequantizeLinearOp d,
   if (!xt || !yt || !xt.hasStaticShape() || !yt.getElementType().isF32() ||
       !d.getX().getDefiningOp<g::ConstantOp>())
     return failure();
-  auto x = g::getWeightInts(d.getX());
-  auto s = g::getWeightFloats(d.getXScale());
-  std::optional<SmallVector<int64_t>> zp =
-      g::isNone(d.getXZeroPoint()) ? SmallVector<int64_t>{0}
-                                   : g::getWeightInts(d.getXZeroPoint());
-  if (!x || !s || !zp || s->empty() || zp->empty())
+  std::optional<SmallVector<double>> values = g::dequantizedConstant(d);
+  if (!values)
     return failure();
-  // Elements per step of the axis, and the axis length.
-  int64_t rank = xt.getRank(), axis = d.getAxis() < 0 ? d.getAxis() + rank
-                                                      : d.getAxis();
-  int64_t inner = 1, len = 1;
-  if (s->size() > 1) {
-    if (axis < 0 || axis >= rank || xt.getDimSize(axis) != (int64_t)s->size())
-      return failure();
-    len = xt.getDimSize(axis);
-    for (int64_t i = axis + 1; i < rank; ++i)
-      inner *= xt.getDimSize(i);
-  }
-  SmallVector<float> out;
-  out.reserve(x->size());
-  for (size_t i = 0; i < x->size(); ++i) {
-    size_t c = s->size() > 1 ? (i / inner) % len : 0;
-    int32_t z = (int32_t)(*zp)[zp->size() > 1 ? c : 0];
-    out.push_back((float)((int32_t)(*x)[i] - z) * (float)(*s)[c]);
-  }
+  SmallVector<float> out(values->begin(), values->end());
   std::string name = "dequantized";
   if (auto named = dyn_cast<NameLoc>(d.getLoc()))
     name = named.getName().str() + "_dequantized";

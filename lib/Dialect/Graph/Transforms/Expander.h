@@ -108,6 +108,47 @@ struct Expander {
   }
 };
 
+
+/// The values of a DequantizeLinear of constants, (x - zp) * scale per
+/// element with per-axis scales and zero points; computed in double, which
+/// rounds to the same f32 as ONNX's f32 arithmetic (the product of two f32
+/// values is exact in double). nullopt when an operand is not a constant
+/// or a per-axis parameter does not match the axis (a 1-D tensor's axis is
+/// its only one).
+inline std::optional<llvm::SmallVector<double>>
+dequantizedConstant(DequantizeLinearOp d) {
+  auto xt = llvm::dyn_cast<mlir::RankedTensorType>(d.getX().getType());
+  auto x = getWeightInts(d.getX());
+  auto s = getWeightFloats(d.getXScale());
+  std::optional<llvm::SmallVector<int64_t>> zp =
+      isNone(d.getXZeroPoint()) ? llvm::SmallVector<int64_t>{0}
+                                : getWeightInts(d.getXZeroPoint());
+  if (!xt || !xt.hasStaticShape() || !x || !s || !zp || s->empty() ||
+      zp->empty())
+    return std::nullopt;
+  // Elements per step of the axis, and the axis length.
+  int64_t rank = xt.getRank();
+  int64_t axis = rank == 1 ? 0 : d.getAxis() < 0 ? d.getAxis() + rank
+                                                 : d.getAxis();
+  int64_t inner = 1, len = 1;
+  if (s->size() > 1 || zp->size() > 1) {
+    if (axis < 0 || axis >= rank || xt.getDimSize(axis) != (int64_t)s->size() ||
+        (zp->size() > 1 && zp->size() != s->size()))
+      return std::nullopt;
+    len = xt.getDimSize(axis);
+    for (int64_t i = axis + 1; i < rank; ++i)
+      inner *= xt.getDimSize(i);
+  }
+  llvm::SmallVector<double> out;
+  out.reserve(x->size());
+  for (size_t i = 0; i < x->size(); ++i) {
+    size_t c = len > 1 ? (i / inner) % len : 0;
+    int64_t z = (*zp)[zp->size() > 1 ? c : 0];
+    out.push_back((double)((*x)[i] - z) * (double)(float)(*s)[s->size() > 1 ? c : 0]);
+  }
+  return out;
+}
+
 } // namespace mnemo::graph
 
 #endif // MNEMO_LIB_DIALECT_GRAPH_TRANSFORMS_EXPANDER_H

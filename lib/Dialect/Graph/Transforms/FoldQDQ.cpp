@@ -62,23 +62,9 @@ Value build(PatternRewriter &b, Location loc, ValueRange operands,
 std::optional<SmallVector<double>> biasValues(Value bias) {
   if (auto f = g::getWeightFloats(bias))
     return f;
-  auto dq = bias.getDefiningOp<g::DequantizeLinearOp>();
-  if (!dq)
-    return std::nullopt;
-  auto q = g::getWeightInts(dq.getX());
-  auto s = g::getWeightFloats(dq.getXScale());
-  std::optional<SmallVector<int64_t>> zp =
-      g::isNone(dq.getXZeroPoint()) ? SmallVector<int64_t>{0}
-                                    : g::getWeightInts(dq.getXZeroPoint());
-  if (!q || !s || !zp || s->empty() || zp->empty())
-    return std::nullopt;
-  SmallVector<double> out;
-  for (size_t i = 0; i < q->size(); ++i) {
-    double scale = s->size() == 1 ? (*s)[0] : (*s)[i];
-    int64_t z = zp->size() == 1 ? (*zp)[0] : (*zp)[i];
-    out.push_back(((*q)[i] - z) * scale);
-  }
-  return out;
+  if (auto dq = bias.getDefiningOp<g::DequantizeLinearOp>())
+    return g::dequantizedConstant(dq);
+  return std::nullopt;
 }
 
 /// A float bias (a constant, or a DequantizeLinear of one) times `factor`
