@@ -48,13 +48,13 @@ Value zeroPointOf(PatternRewriter &b, g::DequantizeLinearOp dq) {
       b, dq.getLoc(), DenseElementsAttr::get(t, IntegerAttr::get(elt, 0)));
 }
 
-/// A graph op typed by its shape function, or null.
+/// A graph op typed by its shape function, or null (a fold only tries).
 template <typename OpTy>
 Value build(PatternRewriter &b, Location loc, ValueRange operands,
             ArrayRef<NamedAttribute> attrs) {
-  Operation *op =
-      g::createInferred(b, loc, OpTy::getOperationName(), operands, attrs);
-  return op ? op->getResult(0) : Value();
+  g::Expander e{b, loc, /*failed=*/false, /*quiet=*/true};
+  Value v = e.op<OpTy>(operands, attrs);
+  return e.failed ? Value() : v;
 }
 
 /// The conv's float bias as values per output channel: a float constant,
