@@ -37,7 +37,7 @@ def FuseAccumulatorsPass
     `mnemo.tiled` like other tiled nests.
   }];
   let options = [
-    Option<"tileBytes", "tile-bytes", "int64_t", "65536",
+    Option<"tileBytes", "tile-bytes", "int64_t", "16384",
            "Bytes of i32 accumulators one tile may hold "
            "(memory::kAccumulatorTileBytes, which the peak estimates assume)">,
   ];

@@ -120,6 +120,21 @@ LiveProfile estimateLiveProfile(Block &block) {
         first = std::min(first, index.lookup(top));
     return first;
   };
+  // An integer contraction mnemo-fuse-accumulators tiles into its
+  // requantization runs inside that op's tile loop: what it reads stays
+  // live until then, next to the requantized output.
+  auto tiledInto = [&](Operation *op) {
+    auto contraction = dyn_cast<linalg::GenericOp>(op);
+    if (!contraction || contraction->getNumResults() != 1 ||
+        !integerAccumulator(contraction->getResult(0)))
+      return op;
+    auto consumer =
+        dyn_cast<linalg::GenericOp>(*contraction->getUsers().begin());
+    if (!consumer || consumer->getBlock() != &block ||
+        !accumulatorTile(consumer, kAccumulatorTileBytes))
+      return op;
+    return consumer.getOperation();
+  };
   auto lastUse = [&](Value v) {
     if (Operation *def = v.getDefiningOp();
         def && def->getBlock() == &block && isInitProducer(def))
@@ -132,7 +147,7 @@ LiveProfile estimateLiveProfile(Block &block) {
         continue;
       last = std::max(last, top->hasTrait<OpTrait::IsTerminator>()
                                 ? end
-                                : index.lookup(top));
+                                : index.lookup(tiledInto(top)));
     }
     return last;
   };

@@ -31,7 +31,7 @@ inline constexpr llvm::StringLiteral kTileTrafficRatioAttr =
 /// Bytes of i32 accumulators one tile of an integer layer holds: the
 /// default of mnemo-fuse-accumulators, which the peak estimates of the
 /// memory rewrites (patches, slices) assume before it runs.
-inline constexpr int64_t kAccumulatorTileBytes = 65536;
+inline constexpr int64_t kAccumulatorTileBytes = 16384;
 
 } // namespace mnemo::memory
 
