@@ -6,6 +6,7 @@
 #include "mnemo/Conversion/Passes.h"
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
 #include "mnemo/Memory/Planning/Passes.h"
+#include "mnemo/Memory/Planning/TileAttrs.h"
 #include "mnemo/Memory/Transforms/Passes.h"
 #include "mnemo/Target/CPU/Passes.h"
 #include "mnemo/Target/CUDA/Passes.h"
@@ -63,9 +64,15 @@ void buildGraphToLinalgPipeline(OpPassManager &pm, bool fuseAttention,
 }
 
 /// Integer accumulators requantized tile by tile; after the patches and
-/// slices, which read the convolutions of a stage as whole ops.
-static void addFuseAccumulators(OpPassManager &pm) {
-  addText(pm, "func.func(mnemo-fuse-accumulators),canonicalize,cse");
+/// slices, which read the convolutions of a stage as whole ops. Smaller
+/// tiles when memory comes first (what the patch and slice estimates
+/// assume), larger ones for the kernels otherwise.
+static void addFuseAccumulators(OpPassManager &pm, bool memoryFirst) {
+  FuseAccumulatorsPassOptions options;
+  options.tileBytes = memoryFirst ? memory::kLowMemoryAccumulatorTileBytes
+                                  : memory::kAccumulatorTileBytes;
+  pm.addNestedPass<func::FuncOp>(createFuseAccumulatorsPass(options));
+  addText(pm, "canonicalize,cse");
 }
 
 /// One-shot bufferization; `collectives` lowers vocab-parallel collectives
@@ -203,7 +210,9 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
   // Integer accumulators tiled into their requantization before the tiles
   // for the budget are sized: a contraction tiled on its own would still
   // write its whole i32 accumulator.
-  addFuseAccumulators(pm);
+  bool memoryFirst = options.lowMemory || options.sramBudget > 0 ||
+                     options.patchSchedule || options.featureSlice;
+  addFuseAccumulators(pm, memoryFirst);
   // Last: tiles are sized for what patches and slices left of each op.
   if (tileBudget > 0) {
     TileForBudgetPassOptions tiles;
@@ -212,8 +221,6 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
     pm.addPass(createTileForBudgetPass(tiles));
     addText(pm, "canonicalize,cse");
   }
-  bool memoryFirst = options.lowMemory || options.sramBudget > 0 ||
-                     options.patchSchedule || options.featureSlice;
   // The memory passes above and the depthwise channel tiles read NCHW
   // convolutions; blocked layouts are a speed choice for the default build.
   if (options.blockChannels && options.optLevel >= 2 && !memoryFirst) {

@@ -37,9 +37,10 @@ def FuseAccumulatorsPass
     `mnemo.tiled` like other tiled nests.
   }];
   let options = [
-    Option<"tileBytes", "tile-bytes", "int64_t", "16384",
+    Option<"tileBytes", "tile-bytes", "int64_t", "65536",
            "Bytes of i32 accumulators one tile may hold "
-           "(memory::kAccumulatorTileBytes, which the peak estimates assume)">,
+           "(memory::kAccumulatorTileBytes; memory-first pipelines pass "
+           "kLowMemoryAccumulatorTileBytes, which the peak estimates assume)">,
   ];
   let dependentDialects = ["::mlir::linalg::LinalgDialect",
                            "::mlir::scf::SCFDialect",

@@ -49,7 +49,7 @@ int64_t accumulatorBytes(OpResult res, int64_t bytes) {
     return bytes;
   auto user = dyn_cast<linalg::GenericOp>(*res.getUsers().begin());
   std::optional<SmallVector<int64_t>> tile =
-      user ? accumulatorTile(user, kAccumulatorTileBytes) : std::nullopt;
+      user ? accumulatorTile(user, kLowMemoryAccumulatorTileBytes) : std::nullopt;
   if (!tile)
     return bytes;
   int64_t n = 4;
@@ -131,7 +131,7 @@ LiveProfile estimateLiveProfile(Block &block) {
     auto consumer =
         dyn_cast<linalg::GenericOp>(*contraction->getUsers().begin());
     if (!consumer || consumer->getBlock() != &block ||
-        !accumulatorTile(consumer, kAccumulatorTileBytes))
+        !accumulatorTile(consumer, kLowMemoryAccumulatorTileBytes))
       return op;
     return consumer.getOperation();
   };
