@@ -18,6 +18,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "mnemo/Memory/Planning/MemoryPlan.h"
+#include "mnemo/Memory/Planning/StepOrder.h"
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -213,7 +214,7 @@ int main(int argc, char **argv) {
               "--ilp-time-limit positive\n";
     return 2;
   }
-  if (operatorOrder != "memory" && operatorOrder != "program") {
+  if (!mnemo::memory::isOperatorOrderName(operatorOrder)) {
     errs() << "mnemoc: --operator-order must be memory or program (got '"
            << operatorOrder << "')\n";
     return 2;

@@ -29,7 +29,7 @@ struct MemoryReportPass
       module.emitError("memory-report alignment must be positive");
       return signalPassFailure();
     }
-    if (operatorOrder != "program" && operatorOrder != "memory") {
+    if (!mnemo::memory::isOperatorOrderName(operatorOrder)) {
       module.emitError() << "operator-order must be program or memory, not '"
                          << operatorOrder << "'";
       return signalPassFailure();

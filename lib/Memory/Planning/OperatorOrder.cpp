@@ -247,41 +247,31 @@ Order chooseOrder(const OrderProblem &p, double timeLimitSeconds) {
   };
   llvm::stable_sort(parts, [&](auto x, auto y) { return partPeak(x) > partPeak(y); });
 
-  // An exact ILP per part while it stays small; a larger part is improved
-  // window by window around its peak position.
-  const int kMaxExactX = 4000, kWindow = 24;
-  bool allOptimal = true;
-  for (auto [a, b] : parts) {
-    double left = timeLimitSeconds - secondsSince(t0);
-    if (left <= 0) {
-      allOptimal = false;
-      break;
-    }
-    if (partPeak({a, b}) <= bound)
-      continue; // already at the bound
-    if (auto w = makeWindow(p, r, best.units, a, b, kMaxExactX)) {
-      WindowResult res = solveWindow(p, r, best.units, *w, left);
-      ++best.ilps;
-      if (res.improved) {
-        best.units = std::move(res.order);
-        best.method = "ilp";
-        live = liveBytesInOrder(p, best.units);
-      }
-      allOptimal &= res.optimal;
-      continue;
-    }
-    allOptimal = false;
-    // Windows centred on the part's peak until one no longer helps.
+  // A small part gets one exact ILP. A larger one is first improved by
+  // windows around its peak (COSMA's divide and conquer; quick, no proof),
+  // then, while it has few enough position variables, given to the exact
+  // ILP warm-started from there for the rest of the time.
+  const int kSmallX = 600, kMaxExactX = 4000, kWindow = 24;
+  auto adopt = [&](WindowResult &res) {
+    ++best.ilps;
+    if (!res.improved)
+      return false;
+    best.units = std::move(res.order);
+    best.method = "ilp";
+    live = liveBytesInOrder(p, best.units);
+    return true;
+  };
+  auto improveByWindows = [&](int a, int b) {
     for (int round = 0; round < 4 * (b - a + 1) / kWindow + 4; ++round) {
-      double rest = timeLimitSeconds - secondsSince(t0);
-      if (rest <= 0)
-        break;
       int peakAt = a;
       for (int t = a; t <= b; ++t)
         if (live[t] > live[peakAt])
           peakAt = t;
       bool improved = false;
       for (int shift : {kWindow / 2, kWindow / 4, 3 * kWindow / 4}) {
+        double rest = timeLimitSeconds - secondsSince(t0);
+        if (rest <= 0)
+          return;
         int wa = std::max(a, peakAt - shift);
         int wb = std::min(b, wa + kWindow - 1);
         wa = std::max(a, std::min(wa, wb - kWindow + 1));
@@ -291,18 +281,32 @@ Order chooseOrder(const OrderProblem &p, double timeLimitSeconds) {
         WindowResult res = solveWindow(
             p, r, best.units, *w,
             std::min(rest, std::max(0.25, timeLimitSeconds / 20)));
-        ++best.ilps;
-        if (res.improved) {
-          best.units = std::move(res.order);
-          best.method = "ilp";
-          live = liveBytesInOrder(p, best.units);
-          improved = true;
+        if ((improved = adopt(res)))
           break;
-        }
       }
       if (!improved)
-        break;
+        return;
     }
+  };
+  bool allOptimal = true;
+  for (auto [a, b] : parts) {
+    if (partPeak({a, b}) <= bound)
+      continue; // already at the bound
+    std::optional<Window> w = makeWindow(p, r, best.units, a, b, kMaxExactX);
+    if (!w || w->numX > kSmallX) {
+      improveByWindows(a, b);
+      if (partPeak({a, b}) <= bound)
+        continue;
+      w = makeWindow(p, r, best.units, a, b, kMaxExactX);
+    }
+    double left = timeLimitSeconds - secondsSince(t0);
+    if (!w || left <= 0) {
+      allOptimal = false;
+      continue;
+    }
+    WindowResult res = solveWindow(p, r, best.units, *w, left);
+    adopt(res);
+    allOptimal &= res.optimal;
   }
   best.peak = peakOf(live, 0, n - 1);
   best.optimal = best.peak <= bound || allOptimal;

@@ -163,7 +163,7 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
     bool tiered = sramBudget > 0;
     if (tiered)
       memory::cloneViewsPerUser(fn.front());
-    if (operatorOrder != "program" && operatorOrder != "memory") {
+    if (!memory::isOperatorOrderName(operatorOrder)) {
       fn.emitError() << "operator-order must be program or memory, not '"
                      << operatorOrder << "'";
       return signalPassFailure();

@@ -18,6 +18,11 @@
 
 namespace mnemo::memory {
 
+/// Whether `name` is an operator order: program or memory.
+inline bool isOperatorOrderName(llvm::StringRef name) {
+  return name == "program" || name == "memory";
+}
+
 /// The planning problem of `fn`, after moving its top-level ops into the
 /// order with the smallest fixed-order bound that `chooseOrder` finds in
 /// `timeLimitSeconds` (when `reorder`; the program order is kept when it is
