@@ -168,7 +168,7 @@ void writeJSON(const MemoryPlan &mp, llvm::raw_ostream &os) {
         {"moved", o->moved},
         {"fixed_order_bound_bytes", o->fixedOrderBound},
         {"fixed_order_arena_bytes", o->fixedOrderArena},
-        {"reordered_bound_bytes", o->reorderedBound},
+        {"reordered_bound_bytes", mp.bounds.fixedOrder},
         {"optimal", o->order.optimal},
         {"ilps", o->order.ilps},
         {"solve_seconds", o->order.seconds}};

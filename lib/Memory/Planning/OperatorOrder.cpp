@@ -22,11 +22,12 @@ std::optional<Reach> reachability(const OrderProblem &p) {
   const int n = p.numUnits();
   Reach r;
   r.succ.resize(n);
-  std::vector<int> indegree(n, 0);
+  r.indegree.assign(n, 0);
   for (auto [u, v] : p.edges) {
     r.succ[u].push_back(v);
-    ++indegree[v];
+    ++r.indegree[v];
   }
+  std::vector<int> indegree = r.indegree;
   std::vector<int> topo;
   for (int u = 0; u < n; ++u)
     if (indegree[u] == 0)
@@ -55,9 +56,7 @@ std::optional<Reach> reachability(const OrderProblem &p) {
 /// The topological order that runs the lowest-numbered ready unit first.
 std::vector<int> stableTopologicalOrder(const OrderProblem &p, const Reach &r) {
   const int n = p.numUnits();
-  std::vector<int> predsLeft(n, 0), order;
-  for (auto [u, v] : p.edges)
-    ++predsLeft[v];
+  std::vector<int> predsLeft = r.indegree, order;
   std::set<int> ready;
   for (int u = 0; u < n; ++u)
     if (predsLeft[u] == 0)
@@ -84,9 +83,7 @@ std::vector<int> greedyOrder(const OrderProblem &p, const Reach &r) {
       tensorsOf[u].push_back(i);
     usersLeft[i] = t.users.size();
   }
-  std::vector<int> predsLeft(n, 0);
-  for (auto [u, v] : p.edges)
-    ++predsLeft[v];
+  std::vector<int> predsLeft = r.indegree;
   std::vector<bool> started(p.tensors.size(), false), done(n, false);
   std::vector<int> order;
   int64_t live = 0;
@@ -245,7 +242,8 @@ Order chooseOrder(const OrderProblem &p, double timeLimitSeconds) {
   auto partPeak = [&](std::pair<int, int> part) {
     return peakOf(live, part.first, part.second);
   };
-  llvm::stable_sort(parts, [&](auto x, auto y) { return partPeak(x) > partPeak(y); });
+  llvm::stable_sort(parts,
+                    [&](auto x, auto y) { return partPeak(x) > partPeak(y); });
 
   // A small part gets one exact ILP. A larger one is first improved by
   // windows around its peak (COSMA's divide and conquer; quick, no proof),

@@ -21,6 +21,7 @@ namespace mnemo::memory::detail {
 /// Dependencies in closed form: who must run before and after whom.
 struct Reach {
   std::vector<std::vector<int>> succ;
+  std::vector<int> indegree; ///< number of direct predecessors
   std::vector<llvm::BitVector> ancestors, descendants;
 };
 

@@ -25,10 +25,9 @@ struct Units {
   DenseMap<Operation *, int> index;
 };
 
+/// The op of the entry block that is or contains `op` (null for none).
 Operation *topLevel(Operation *op, Block &entry) {
-  while (op && op->getBlock() != &entry)
-    op = op->getParentOp();
-  return op;
+  return op ? entry.findAncestorOpInBlock(*op) : nullptr;
 }
 
 /// What a memory access refers to: the function argument, global or
@@ -330,9 +329,7 @@ FailureOr<BufferLiveness> analyzeInBestOrder(
   OrderProblem problem = orderProblem(entry, *live, units);
   OrderReport r;
   r.units = units.ops.size();
-  r.fixedProblem = live->problem;
   r.fixedOrderBound = computeBounds(live->problem).fixedOrder;
-  r.reorderedBound = r.fixedOrderBound;
   r.order = chooseOrder(problem, timeLimitSeconds);
   for (auto [t, u] : llvm::enumerate(r.order.units))
     r.moved += (int)t != u;
@@ -350,15 +347,17 @@ FailureOr<BufferLiveness> analyzeInBestOrder(
     return failure();
   int64_t bound = computeBounds(reordered->problem).fixedOrder;
   if (bound >= r.fixedOrderBound) {
-    // The model missed something the buffers show: keep program order.
+    // The model missed something the buffers show: keep program order
+    // (the same ops in the same places: the first analysis holds again).
     for (Operation *op : original)
       op->moveBefore(&entry, entry.end());
     r.moved = 0;
     r.order.method = "program";
     report = std::move(r);
-    return analyzeBufferLiveness(fn, bytesOf, alignment);
+    return live;
   }
-  r.reorderedBound = bound;
+  // The program order's problem, for its arena in the report.
+  r.fixedProblem = std::move(live->problem);
   report = std::move(r);
   return reordered;
 }

@@ -42,18 +42,33 @@ Value viewSource(OpResult result) {
   return {};
 }
 
-/// Bytes of `res` while it lives: an integer accumulator that
-/// mnemo-fuse-accumulators will tile exists one tile at a time.
-int64_t accumulatorBytes(OpResult res, int64_t bytes) {
+/// An integer accumulator that mnemo-fuse-accumulators tiles into its
+/// requantization (with the tiles of memory-first builds, the only ones
+/// that estimate): that consumer and the tile.
+struct TiledAccumulator {
+  linalg::GenericOp consumer;
+  SmallVector<int64_t> tile;
+};
+std::optional<TiledAccumulator> tiledAccumulator(Value res) {
   if (!integerAccumulator(res))
-    return bytes;
-  auto user = dyn_cast<linalg::GenericOp>(*res.getUsers().begin());
+    return std::nullopt;
+  auto consumer = dyn_cast<linalg::GenericOp>(*res.getUsers().begin());
   std::optional<SmallVector<int64_t>> tile =
-      user ? accumulatorTile(user, kLowMemoryAccumulatorTileBytes) : std::nullopt;
+      consumer ? accumulatorTile(consumer, kLowMemoryAccumulatorTileBytes)
+               : std::nullopt;
   if (!tile)
+    return std::nullopt;
+  return TiledAccumulator{consumer, std::move(*tile)};
+}
+
+/// Bytes of `res` while it lives: a tiled accumulator exists one tile at a
+/// time.
+int64_t accumulatorBytes(OpResult res, int64_t bytes) {
+  std::optional<TiledAccumulator> tiled = tiledAccumulator(res);
+  if (!tiled)
     return bytes;
-  int64_t n = 4;
-  for (int64_t t : *tile)
+  int64_t n = 4; // i32
+  for (int64_t t : tiled->tile)
     n *= t;
   return std::min(bytes, n);
 }
@@ -125,15 +140,13 @@ LiveProfile estimateLiveProfile(Block &block) {
   // live until then, next to the requantized output.
   auto tiledInto = [&](Operation *op) {
     auto contraction = dyn_cast<linalg::GenericOp>(op);
-    if (!contraction || contraction->getNumResults() != 1 ||
-        !integerAccumulator(contraction->getResult(0)))
+    if (!contraction || contraction->getNumResults() != 1)
       return op;
-    auto consumer =
-        dyn_cast<linalg::GenericOp>(*contraction->getUsers().begin());
-    if (!consumer || consumer->getBlock() != &block ||
-        !accumulatorTile(consumer, kLowMemoryAccumulatorTileBytes))
+    std::optional<TiledAccumulator> tiled =
+        tiledAccumulator(contraction->getResult(0));
+    if (!tiled || tiled->consumer->getBlock() != &block)
       return op;
-    return consumer.getOperation();
+    return tiled->consumer.getOperation();
   };
   auto lastUse = [&](Value v) {
     if (Operation *def = v.getDefiningOp();

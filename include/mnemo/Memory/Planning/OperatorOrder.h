@@ -66,13 +66,14 @@ std::vector<std::string> checkOrder(const OrderProblem &p,
 Order chooseOrder(const OrderProblem &p, double timeLimitSeconds);
 
 /// What reordering did, for the reports.
+/// (The chosen order's bound is the plan's own fixed-order bound.)
 struct OrderReport {
   int units = 0, moved = 0;   ///< top-level units; units not at their place
-  int64_t fixedOrderBound = 0;
+  int64_t fixedOrderBound = 0; ///< live-bytes bound in program order
   int64_t fixedOrderArena = 0; ///< the planner's arena in program order
-  int64_t reorderedBound = 0;
   Order order;                 ///< method, optimality, time, ILPs
-  /// The planning problem in program order (for the fixed-order arena).
+  /// The planning problem in program order, when units moved (for the
+  /// fixed-order arena).
   Problem fixedProblem;
 };
 

@@ -108,7 +108,6 @@ struct Expander {
   }
 };
 
-
 /// The values of a DequantizeLinear of constants, (x - zp) * scale per
 /// element with per-axis scales and zero points; computed in double, which
 /// rounds to the same f32 as ONNX's f32 arithmetic (the product of two f32
@@ -144,7 +143,8 @@ dequantizedConstant(DequantizeLinearOp d) {
   for (size_t i = 0; i < x->size(); ++i) {
     size_t c = len > 1 ? (i / inner) % len : 0;
     int64_t z = (*zp)[zp->size() > 1 ? c : 0];
-    out.push_back((double)((*x)[i] - z) * (double)(float)(*s)[s->size() > 1 ? c : 0]);
+    double scale = (float)(*s)[s->size() > 1 ? c : 0];
+    out.push_back((double)((*x)[i] - z) * scale);
   }
   return out;
 }

@@ -189,15 +189,15 @@ bool sameParam(Value a, Value b) {
          g::elementTypeOf(a) == g::elementTypeOf(b);
 }
 
-/// `scale` (an f32 constant) times `factor` > 0, as a new constant.
+/// `scale` (an f32 constant) times `factor` (positive, finite), as a new
+/// constant; fails when `scale` is no f32 constant.
 FailureOr<Value> scaledScale(PatternRewriter &b, Location loc, Value scale,
                              double factor) {
   if (factor == 1.0)
     return scale;
   auto t = dyn_cast<RankedTensorType>(scale.getType());
   auto values = g::getWeightFloats(scale);
-  if (!t || !t.getElementType().isF32() || !values || !(factor > 0) ||
-      !std::isfinite(factor))
+  if (!t || !t.getElementType().isF32() || !values)
     return failure();
   SmallVector<float> scaled;
   for (double v : *values)
@@ -233,15 +233,18 @@ struct FoldGemm : FoldPattern {
     // A bias per column ([N]) or one value; a [M, N] C is not a bias.
     if (!g::isNone(gemm.getC()) && rankOf(gemm.getC()) > 1)
       return b.notifyMatchFailure(q, "C is not a per-column bias");
+    // alpha scales the weights' scales (a scale must stay positive), beta
+    // the bias before it is quantized.
     double alpha = gemm.getAlpha().convertToDouble();
     double beta = gemm.getBeta().convertToDouble();
-    if (!std::isfinite(beta))
-      return b.notifyMatchFailure(q, "beta is not finite");
+    if (!(alpha > 0) || !std::isfinite(alpha) || !std::isfinite(beta))
+      return b.notifyMatchFailure(q, "alpha is not positive and finite, or "
+                                     "beta is not finite");
     FailureOr<Value> wScale =
         scaledScale(b, gemm.getLoc(), dw.getXScale(), alpha);
     if (failed(wScale))
-      return b.notifyMatchFailure(
-          q, "alpha is not a positive factor of f32 weight scales");
+      return b.notifyMatchFailure(q, "the weights' scales are not f32 "
+                                     "constants");
     FailureOr<Value> bias = quantizedBias(b, gemm.getLoc(), gemm.getC(),
                                           da.getXScale(), *wScale, beta);
     if (failed(bias))
