@@ -86,7 +86,8 @@ static void buildBufferizePipeline(OpPassManager &pm, bool lowMemory,
   // from the untiled pad (which would otherwise stay alive).
   if (lowMemory)
     addText(pm, "func.func(mnemo-depthwise-channel-tiles),"
-                "resolve-ranked-shaped-type-result-dims,canonicalize,cse");
+                "resolve-ranked-shaped-type-result-dims,canonicalize,cse,"
+                "func.func(mnemo-in-place-channel-tiles)");
   // Collectives become MPI calls on buffers, which one-shot bufferization
   // then joins to the tensors around them.
   if (collectives)
@@ -190,6 +191,8 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
     patch.maxRecompute = options.maxRecompute;
     patch.maxNetworkRecompute = options.maxNetworkRecompute;
     patch.sramBudget = options.sramBudget;
+    patch.sliceAfter = options.featureSlice;
+    patch.sliceMaxSlices = options.maxSlices;
     patch.print = true;
     // Constants the patch loop reads are hoisted; its index arithmetic is
     // folded before bufferization.
@@ -213,6 +216,10 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
   bool memoryFirst = options.lowMemory || options.sramBudget > 0 ||
                      options.patchSchedule || options.featureSlice;
   addFuseAccumulators(pm, memoryFirst);
+  // Channel-tiled loops (the accumulator tiles of depthwise convolutions)
+  // write over their input: TinyEngine's in-place depthwise.
+  if (memoryFirst)
+    addText(pm, "func.func(mnemo-in-place-channel-tiles)");
   // Last: tiles are sized for what patches and slices left of each op.
   if (tileBudget > 0) {
     TileForBudgetPassOptions tiles;

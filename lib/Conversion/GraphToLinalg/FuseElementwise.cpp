@@ -29,6 +29,14 @@ using namespace mlir;
 
 namespace {
 
+/// Bits of a ranked tensor's elements (0 for anything else).
+unsigned elementBits(Type t) {
+  auto r = dyn_cast<RankedTensorType>(t);
+  return r && r.getElementType().isIntOrFloat()
+             ? r.getElementType().getIntOrFloatBitWidth()
+             : 0;
+}
+
 bool fuseWithoutRecompute(OpOperand *fused) {
   Operation *producer = fused->get().getDefiningOp();
   if (!producer || !producer->hasOneUse())
@@ -45,6 +53,21 @@ bool fuseWithoutRecompute(OpOperand *fused) {
   if (reads.wasInterrupted())
     return false;
   auto consumer = dyn_cast<linalg::LinalgOp>(fused->getOwner());
+  // A quantization round trip (a producer that narrows, a consumer that
+  // widens its result again) keeps the narrow tensor: fused, the wide one
+  // is what a later reduction or contraction reads whole (a global average
+  // pool after the last 1x1 convolution summed a 1280x7x7 f32 tensor, 4x
+  // the bytes of the 8-bit one it could read).
+  if (auto p = dyn_cast<linalg::LinalgOp>(producer); p && consumer) {
+    unsigned narrow = elementBits(fused->get().getType());
+    unsigned widest = 0, widened = 0;
+    for (Value in : p.getDpsInputs())
+      widest = std::max(widest, elementBits(in.getType()));
+    for (Value r : consumer->getResults())
+      widened = std::max(widened, elementBits(r.getType()));
+    if (narrow && narrow < widest && narrow < widened)
+      return false;
+  }
   if (!consumer || consumer.getNumReductionLoops() == 0)
     return true;
   return consumer.getMatchingIndexingMap(fused).isPermutation();
@@ -112,20 +135,28 @@ struct FuseElementwisePass
     : public mnemo::impl::FuseElementwisePassBase<FuseElementwisePass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
-    RewritePatternSet patterns(ctx);
     linalg::ControlFusionFn control = fuseWithoutRecompute;
-    linalg::populateElementwiseOpsFusionPatterns(patterns, control);
-    linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, control);
-    tensor::populateBubbleUpExpandShapePatterns(patterns);
-    affine::AffineApplyOp::getCanonicalizationPatterns(patterns, ctx);
-    linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
-    tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
-    tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
-    ctx->getLoadedDialect<linalg::LinalgDialect>()->getCanonicalizationPatterns(
-        patterns);
-    linalg::populateConstantFoldLinalgOperations(patterns, control);
-    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      return signalPassFailure();
+    // Chains of elementwise ops first, then reshapes moved through them: a
+    // reshape propagated first stops at the first op with a broadcast
+    // operand and splits its chain there (a requantization's scale on one
+    // side, its rounding on the other, with the f32 tensor between them).
+    for (bool reshapes : {false, true}) {
+      RewritePatternSet patterns(ctx);
+      linalg::populateElementwiseOpsFusionPatterns(patterns, control);
+      if (reshapes) {
+        linalg::populateFoldReshapeOpsByExpansionPatterns(patterns, control);
+        tensor::populateBubbleUpExpandShapePatterns(patterns);
+      }
+      affine::AffineApplyOp::getCanonicalizationPatterns(patterns, ctx);
+      linalg::GenericOp::getCanonicalizationPatterns(patterns, ctx);
+      tensor::ExpandShapeOp::getCanonicalizationPatterns(patterns, ctx);
+      tensor::CollapseShapeOp::getCanonicalizationPatterns(patterns, ctx);
+      ctx->getLoadedDialect<linalg::LinalgDialect>()
+          ->getCanonicalizationPatterns(patterns);
+      linalg::populateConstantFoldLinalgOperations(patterns, control);
+      if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+        return signalPassFailure();
+    }
   }
 };
 

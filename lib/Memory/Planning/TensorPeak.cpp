@@ -73,6 +73,53 @@ int64_t accumulatorBytes(OpResult res, int64_t bytes) {
   return std::min(bytes, n);
 }
 
+/// A spatial pad read only by a stride-1 depthwise integer contraction
+/// whose accumulator is tiled along channels alone into a requantization
+/// of the pad source's type: mnemo-in-place-channel-tiles makes that
+/// requantization overwrite the source, and the pad exists one channel
+/// tile at a time.
+struct InPlaceDepthwise {
+  Value source;
+  Operation *requant;
+  int64_t tileChannels, channels;
+};
+std::optional<InPlaceDepthwise> inPlaceDepthwise(tensor::PadOp pad) {
+  Value x = pad.getSource();
+  auto type = dyn_cast<RankedTensorType>(x.getType());
+  if (!type || type.getRank() != 4 || !x.hasOneUse() || !pad->hasOneUse() ||
+      !pad.getConstantPaddingValue() || !x.getDefiningOp())
+    return std::nullopt;
+  for (unsigned d = 0; d < 2; ++d)
+    if (pad.getStaticLow()[d] != 0 || pad.getStaticHigh()[d] != 0)
+      return std::nullopt;
+  OpOperand &use = *pad->getUses().begin();
+  auto dw = dyn_cast<linalg::GenericOp>(use.getOwner());
+  if (!dw || dw->getNumResults() != 1 || !dw.isDpsInput(&use))
+    return std::nullopt;
+  // Depthwise: the input channel is the output's channel loop (plus loops
+  // of one iteration: a grouped convolution's channel in its group).
+  AffineMap in = dw.getMatchingIndexingMap(&use);
+  AffineMap out = dw.getMatchingIndexingMap(dw.getDpsInitOperand(0));
+  if (in.getNumResults() != 4 || out.getNumResults() != 4)
+    return std::nullopt;
+  SmallVector<AffineExpr> dims;
+  for (auto [d, range] : llvm::enumerate(dw.getStaticLoopRanges()))
+    dims.push_back(range == 1 ? getAffineConstantExpr(0, dw.getContext())
+                              : getAffineDimExpr(d, dw.getContext()));
+  if (in.getResult(1).replaceDims(dims) != out.getResult(1))
+    return std::nullopt;
+  std::optional<TiledAccumulator> tiled = tiledAccumulator(dw->getResult(0));
+  if (!tiled || tiled->consumer->getResult(0).getType() != type ||
+      !tiled->consumer.getMatchingIndexingMap(tiled->consumer.getDpsInitOperand(0))
+           .isIdentity())
+    return std::nullopt;
+  SmallVector<int64_t> ranges = tiled->consumer.getStaticLoopRanges();
+  for (unsigned d = 0; d < ranges.size(); ++d)
+    if (d != 1 && tiled->tile[d] != ranges[d])
+      return std::nullopt;
+  return InPlaceDepthwise{x, tiled->consumer, tiled->tile[1], ranges[1]};
+}
+
 bool isElementwise(Operation *op) {
   auto g = dyn_cast<linalg::GenericOp>(op);
   return g && g.getNumLoops() == g.getNumParallelLoops() &&
@@ -172,6 +219,8 @@ LiveProfile estimateLiveProfile(Block &block) {
   std::vector<Buf> bufs;
   DenseMap<Value, int> bufOf;
   std::vector<int64_t> inner(end, 0);
+  // In-place depthwise requantizations: the buffer they overwrite.
+  DenseMap<Operation *, Value> overwrites;
   for (Operation &op : block) {
     int i = index.lookup(&op);
     if (op.hasTrait<OpTrait::ConstantLike>())
@@ -189,7 +238,14 @@ LiveProfile estimateLiveProfile(Block &block) {
       int reuse = -1;
       int64_t bytes = tensorBytes(res);
       bytes = accumulatorBytes(res, bytes);
-      if (Value src = viewSource(res)) {
+      if (auto pad = dyn_cast<tensor::PadOp>(op))
+        if (std::optional<InPlaceDepthwise> ip = inPlaceDepthwise(pad)) {
+          bytes = bytes / ip->channels * ip->tileChannels;
+          overwrites[ip->requant] = ip->source;
+        }
+      if (Value over = overwrites.lookup(&op); over && bufOf.count(over)) {
+        reuse = bufOf[over];
+      } else if (Value src = viewSource(res)) {
         // Views (of any shape) keep their source alive.
         auto it = bufOf.find(src);
         if (it == bufOf.end())

@@ -24,6 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mnemo/Memory/Transforms/FeatureSlice.h"
 #include "mnemo/Memory/Transforms/Passes.h"
 
 #include "mnemo/Memory/Planning/BufferLiveness.h"
@@ -301,88 +302,20 @@ std::string describe(Operation *op) {
                        op->getName().getStringRef());
 }
 
-struct FeatureSlicePass
-    : public mnemo::impl::FeatureSlicePassBase<FeatureSlicePass> {
-  using Base::Base;
-
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    func::FuncOp fn = mnemo::memory::lookupEntry(module, entry);
-    if (!fn)
-      return signalPassFailure();
-    if (slices < 0 || (slices == 1) || maxSlices < 2 || window < 0 ||
-        maxRounds < 0 || maxRecompute < 0) {
-      module.emitError("feature-slice: slices must be 0 or >= 2, max-slices "
-                       ">= 2, and window, max-rounds and max-recompute >= 0");
-      return signalPassFailure();
-    }
-    if (!op.empty())
-      return sliceNamed(fn);
-    int64_t round = 0;
-    while (round < maxRounds && sliceOnce(fn))
-      ++round;
-    if (print && round == 0) {
-      int64_t peak = estimateTensorPeak(fn.front());
-      mnemo::ReportLine(fn.getLoc()) << "feature slice: none (estimated peak " << peak
-                   << " bytes"
-                   << (sramBudget > 0 && peak <= sramBudget
-                           ? " fits the budget)\n"
-                           : "; no group lowers it)\n");
-    }
-  }
+/// The greedy rounds of feature slicing (see FeatureSlice.h).
+class Slicer {
+public:
+  explicit Slicer(const mnemo::memory::SliceOptions &opt) : opt(opt) {}
 
   /// The slice counts tried for `consumer`'s `loop`: its divisors from 2
   /// to `max-slices`, ascending.
   SmallVector<int64_t> sliceCounts(Operation *consumer, unsigned l) {
     int64_t range = loopRange(consumer, l);
     SmallVector<int64_t> counts;
-    for (int64_t n = 2; n <= std::min(range, (int64_t)maxSlices); ++n)
+    for (int64_t n = 2; n <= std::min(range, opt.maxSlices); ++n)
       if (range % n == 0)
         counts.push_back(n);
     return counts;
-  }
-
-  /// The group `op`/`loop`/`slices` names, or an error.
-  void sliceNamed(func::FuncOp fn) {
-    Block &block = fn.front();
-    auto it = llvm::find_if(block, [&](Operation &o) {
-      return nodeName(o.getLoc()) == op && !sliceableLoops(&o).empty();
-    });
-    if (it == block.end()) {
-      fn.emitError() << "feature-slice: no sliceable linalg op named '" << op
-                     << "'";
-      return signalPassFailure();
-    }
-    Operation *consumer = &*it;
-    SmallVector<unsigned> loops = sliceableLoops(consumer);
-    OpPath path = {(int)std::distance(block.begin(), it)};
-    std::optional<Candidate> best;
-    for (unsigned l : loops) {
-      if (loop >= 0 && (int64_t)l != loop)
-        continue;
-      for (int64_t n : sliceCounts(consumer, l)) {
-        if (slices && n != slices)
-          continue;
-        std::optional<Candidate> c = evaluate(fn, path, l, n);
-        if (c && (!best || std::make_pair(c->peak, c->slices) <
-                               std::make_pair(best->peak, best->slices)))
-          best = c;
-      }
-    }
-    if (!best) {
-      InFlightDiagnostic d = consumer->emitError()
-                             << "feature-slice: cannot slice " << describe(consumer);
-      if (loop >= 0)
-        d << " along loop " << (int64_t)loop;
-      if (slices)
-        d << " into " << (int64_t)slices << " slices";
-      d << " (sliceable loops:";
-      for (unsigned l : loops)
-        d << " " << l << "=" << loopRange(consumer, l);
-      d << ")";
-      return signalPassFailure();
-    }
-    apply(fn, *best, estimateTensorPeak(block));
   }
 
   /// One greedy round; whether it sliced a group.
@@ -390,7 +323,7 @@ struct FeatureSlicePass
     mnemo::memory::LiveProfile live =
         mnemo::memory::estimateLiveProfile(fn.front());
     int64_t before = live.peak;
-    if (sramBudget > 0 && before <= sramBudget)
+    if (opt.sramBudget > 0 && before <= opt.sramBudget)
       return false;
     // The block the peak is in: a loop whose body's buffers dominate its
     // step (a patch loop, an earlier slice loop) is searched inside.
@@ -414,9 +347,17 @@ struct FeatureSlicePass
     path.pop_back();
     // Per consumer and loop, the most slices tried first: if that does not
     // lower the peak, fewer will not either.
+    // The consumers from the peak on, and the peak op's producers: at a
+    // residual add that requantizes a projection, the projection is the
+    // consumer whose reduction slices the block.
+    llvm::SmallPtrSet<Operation *, 4> producers;
+    Operation *peakOp = &*std::next(block.begin(), at);
+    for (Value v : peakOp->getOperands())
+      if (Operation *def = v.getDefiningOp(); def && def->getBlock() == &block)
+        producers.insert(def);
     std::vector<Candidate> best;
     for (auto [k, o] : llvm::enumerate(block)) {
-      if ((int)k < at || (int)k > at + window)
+      if (((int)k < at || (int)k > at + opt.window) && !producers.contains(&o))
         continue;
       for (unsigned l : sliceableLoops(&o)) {
         SmallVector<int64_t> counts = sliceCounts(&o, l);
@@ -430,7 +371,7 @@ struct FeatureSlicePass
         if (!most || most->peak > before ||
             (most->peak == before &&
              (!most->coversPeak || most->local >= live.peak)) ||
-            most->overhead() > maxRecompute + 1e-9)
+            most->overhead() > opt.maxRecompute + 1e-9)
           continue;
         // The fewest slices that fit the budget, or whose group holds
         // within 5% of the memory the most slices leave it (fewer, larger
@@ -441,8 +382,8 @@ struct FeatureSlicePass
           if (n == counts.back())
             break;
           std::optional<Candidate> c = evaluate(fn, where, l, n, at);
-          if (c && c->overhead() <= maxRecompute + 1e-9 &&
-              ((sramBudget > 0 && c->peak <= sramBudget) ||
+          if (c && c->overhead() <= opt.maxRecompute + 1e-9 &&
+              ((opt.sramBudget > 0 && c->peak <= opt.sramBudget) ||
                (c->peak <= most->peak && c->local * 20 <= most->local * 21))) {
             pick = *c;
             break;
@@ -457,7 +398,7 @@ struct FeatureSlicePass
     // Among equal peaks (another part of the model bounds it), the least
     // memory here, then over the whole run.
     auto rank = [&](const Candidate &c) {
-      bool fits = sramBudget > 0 && c.peak <= sramBudget;
+      bool fits = opt.sramBudget > 0 && c.peak <= opt.sramBudget;
       return std::make_tuple(!fits, fits ? c.slices : c.peak, c.local, c.area,
                              c.slices, c.slicedMacs);
     };
@@ -476,11 +417,11 @@ struct FeatureSlicePass
                          .getIteratorTypesArray()[c.loop] ==
                      utils::IteratorType::reduction;
     int64_t range = loopRange(consumer, c.loop);
-    IRRewriter rw(&getContext());
+    IRRewriter rw(fn.getContext());
     FailureOr<Sliced> s = sliceGroup(rw, consumer, c.loop, c.slices);
     if (failed(s))
       return false; // the copy sliced; the original is the same IR
-    Builder b(&getContext());
+    Builder b(fn.getContext());
     SmallVector<Attribute> names;
     for (const std::string &n : s->group)
       names.push_back(b.getStringAttr(n));
@@ -498,7 +439,7 @@ struct FeatureSlicePass
             b.getNamedAttr("peak_before", b.getI64IntegerAttr(before)),
             b.getNamedAttr("peak_after", b.getI64IntegerAttr(after)),
         }));
-    if (print)
+    if (opt.print)
       mnemo::ReportLine(s->loop.getLoc()) << llvm::formatv(
           "feature slice: {0} loop {1} ({2}, {3}) into {4} slices, group of "
           "{5} ops, extra MACs {6:P1}, estimated peak {7} -> {8} bytes\n",
@@ -506,6 +447,103 @@ struct FeatureSlicePass
           s->group.size() + 1, c.overhead(), before, after);
     return true;
   }
+
+private:
+  mnemo::memory::SliceOptions opt;
+};
+
+struct FeatureSlicePass
+    : public mnemo::impl::FeatureSlicePassBase<FeatureSlicePass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    func::FuncOp fn = mnemo::memory::lookupEntry(module, entry);
+    if (!fn)
+      return signalPassFailure();
+    if (slices < 0 || (slices == 1) || maxSlices < 2 || window < 0 ||
+        maxRounds < 0 || maxRecompute < 0) {
+      module.emitError("feature-slice: slices must be 0 or >= 2, max-slices "
+                       ">= 2, and window, max-rounds and max-recompute >= 0");
+      return signalPassFailure();
+    }
+    if (!op.empty())
+      return sliceNamed(fn);
+    int64_t round = mnemo::memory::sliceGreedily(fn, options());
+    if (print && round == 0) {
+      int64_t peak = estimateTensorPeak(fn.front());
+      mnemo::ReportLine(fn.getLoc()) << "feature slice: none (estimated peak " << peak
+                   << " bytes"
+                   << (sramBudget > 0 && peak <= sramBudget
+                           ? " fits the budget)\n"
+                           : "; no group lowers it)\n");
+    }
+  }
+
+  mnemo::memory::SliceOptions options() {
+    mnemo::memory::SliceOptions o;
+    o.maxSlices = maxSlices;
+    o.window = window;
+    o.maxRounds = maxRounds;
+    o.maxRecompute = maxRecompute;
+    o.sramBudget = sramBudget;
+    o.print = print;
+    return o;
+  }
+  Slicer slicer() { return Slicer(options()); }
+
+  /// The group `op`/`loop`/`slices` names, or an error.
+  void sliceNamed(func::FuncOp fn) {
+    Block &block = fn.front();
+    auto it = llvm::find_if(block, [&](Operation &o) {
+      return nodeName(o.getLoc()) == op && !sliceableLoops(&o).empty();
+    });
+    if (it == block.end()) {
+      fn.emitError() << "feature-slice: no sliceable linalg op named '" << op
+                     << "'";
+      return signalPassFailure();
+    }
+    Operation *consumer = &*it;
+    SmallVector<unsigned> loops = sliceableLoops(consumer);
+    OpPath path = {(int)std::distance(block.begin(), it)};
+    std::optional<Candidate> best;
+    for (unsigned l : loops) {
+      if (loop >= 0 && (int64_t)l != loop)
+        continue;
+      for (int64_t n : slicer().sliceCounts(consumer, l)) {
+        if (slices && n != slices)
+          continue;
+        std::optional<Candidate> c = evaluate(fn, path, l, n);
+        if (c && (!best || std::make_pair(c->peak, c->slices) <
+                               std::make_pair(best->peak, best->slices)))
+          best = c;
+      }
+    }
+    if (!best) {
+      InFlightDiagnostic d = consumer->emitError()
+                             << "feature-slice: cannot slice " << describe(consumer);
+      if (loop >= 0)
+        d << " along loop " << (int64_t)loop;
+      if (slices)
+        d << " into " << (int64_t)slices << " slices";
+      d << " (sliceable loops:";
+      for (unsigned l : loops)
+        d << " " << l << "=" << loopRange(consumer, l);
+      d << ")";
+      return signalPassFailure();
+    }
+    slicer().apply(fn, *best, estimateTensorPeak(block));
+  }
+
 };
 
 } // namespace
+
+int64_t mnemo::memory::sliceGreedily(func::FuncOp fn,
+                                     const SliceOptions &options) {
+  Slicer slicer(options);
+  int64_t round = 0;
+  while (round < options.maxRounds && slicer.sliceOnce(fn))
+    ++round;
+  return round;
+}

@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mnemo/Memory/Transforms/FeatureSlice.h"
 #include "mnemo/Memory/Transforms/Passes.h"
 
 #include "mnemo/Memory/Planning/BufferLiveness.h"
@@ -495,6 +496,56 @@ private:
     return mlir::clone(b, prep, init.getType(), operands)->getResult(0);
   }
 
+  /// The pad in place: when the source's span is the one the pad reads
+  /// (no other op of the stage needs more of it), the source's patch has
+  /// the padded patch's shape already and only its positions outside the
+  /// map must read the padding value. Masking them in place leaves no
+  /// padded copy (TinyEngine's in-place padding; the copy was the largest
+  /// buffer of MobileNetV2's patch loop).
+  Value maskPatch(tensor::PadOp pad, const Need &n, const Need &out) {
+    Value src = pad.getSource();
+    auto it = region.find(src);
+    Value padding = pad.getConstantPaddingValue();
+    if (it == region.end() || !padding)
+      return {};
+    const Need &have = st.need[src];
+    for (int a = 0; a < 2; ++a)
+      if (have[a].b != n[a].b || have[a].size != n[a].size)
+        return {};
+    Value part = it->second;
+    if (part.getType() != withSpan(mapType(pad.getResult()), out))
+      return {};
+    Location l = pad.getLoc();
+    RankedTensorType srcType = mapType(src);
+    std::array<Value, 2> first;
+    for (int a = 0; a < 2; ++a)
+      first[a] = start(n[a], a);
+    MLIRContext *ctx = b.getContext();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(4, ctx);
+    auto mask = linalg::GenericOp::create(
+        b, l, part.getType(), ValueRange{}, ValueRange{part},
+        ArrayRef<AffineMap>{id},
+        SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          Value inside;
+          for (int a = 0; a < 2; ++a) {
+            // first + index in [0, extent), as one unsigned compare.
+            Value i = linalg::IndexOp::create(nb, nl, 2 + a);
+            Value pos = arith::AddIOp::create(nb, nl, first[a], i);
+            Value extent = arith::ConstantIndexOp::create(
+                nb, nl, srcType.getDimSize(2 + a));
+            Value in = arith::CmpIOp::create(
+                nb, nl, arith::CmpIPredicate::ult, pos, extent);
+            inside = inside ? arith::AndIOp::create(nb, nl, inside, in)
+                                  .getResult()
+                            : in;
+          }
+          Value v = arith::SelectOp::create(nb, nl, inside, args[0], padding);
+          linalg::YieldOp::create(nb, nl, v);
+        });
+    return mask.getResult(0);
+  }
+
   /// The in-map part of the source's span, padded to the span the pad's
   /// users need: halos outside the image read the padding value.
   Value padPatch(tensor::PadOp pad, const Need &out) {
@@ -502,6 +553,8 @@ private:
     Value src = pad.getSource();
     RankedTensorType srcType = mapType(src);
     Need n = mapOperands(pad, out).front().second;
+    if (Value masked = maskPatch(pad, n, out))
+      return masked;
     Value srcTensor = src;
     SmallVector<Value, 2> srcStart = {index(0), index(0)};
     if (auto it = region.find(src); it != region.end()) {
@@ -587,6 +640,7 @@ struct Candidate {
   int64_t patches = 0;
   std::array<int64_t, 2> tile{0, 0}, patch{0, 0};
   int64_t peak = 0, stageMacs = 0, patchMacs = 0;
+  int64_t stagePeak = 0; // the peak up to the end of the patch loop
   int64_t extraMacs() const { return patchMacs - stageMacs; }
   double overhead() const {
     return stageMacs ? (double)patchMacs / stageMacs - 1 : 0;
@@ -624,7 +678,14 @@ std::optional<Candidate> evaluate(func::FuncOp fn, int64_t cutIndex,
   c.stageMacs = st->stageMacs;
   scf::ForOp loop = PatchBuilder(*st).build();
   c.patchMacs = mnemo::memory::totalMultiplyAccumulates(loop);
-  c.peak = mnemo::memory::estimateTensorPeak(copy->front());
+  mnemo::memory::LiveProfile profile =
+      mnemo::memory::estimateLiveProfile(copy->front());
+  c.peak = profile.peak;
+  // Up to the end of the patch loop: what the choice of stage decides
+  // (later layers are left to feature slicing).
+  int loopAt = std::distance(copy->front().begin(), loop->getIterator());
+  c.stagePeak = *std::max_element(profile.live.begin(),
+                                  profile.live.begin() + loopAt + 1);
   return c;
 }
 
@@ -680,12 +741,12 @@ struct PatchSchedulePass
       return signalPassFailure();
     }
 
-    const Candidate *best = choose(candidates, before);
+    const Candidate *best = choose(fn, candidates, before);
     if (listCandidates)
       for (const Candidate &c : candidates)
-        mnemo::ReportLine(fn.getLoc()) << llvm::formatv("candidate: cut after '{0}' p={1} peak {2} extra "
+        mnemo::ReportLine(fn.getLoc()) << llvm::formatv("candidate: cut after '{0}' p={1} peak {2} (to the stage's end {4}) extra "
                             "MACs {3:P1}\n",
-                            c.cutName, c.patches, c.peak, c.overhead());
+                            c.cutName, c.patches, c.peak, c.overhead(), c.stagePeak);
     if (!best) {
       if (print)
         mnemo::ReportLine(fn.getLoc()) << "patch schedule: none (estimated peak " << before
@@ -725,14 +786,17 @@ struct PatchSchedulePass
   /// With a budget: the least recompute that fits, else the smallest peak.
   /// Without: the smallest peak within the recompute limit. A candidate
   /// named by the options is taken as is.
-  const Candidate *choose(ArrayRef<Candidate> cs, int64_t before) {
+  const Candidate *choose(func::FuncOp fn, ArrayRef<Candidate> cs,
+                          int64_t before) {
     if (!cut.empty() && patches)
       return cs.empty() ? nullptr : &cs.front();
     if (sramBudget > 0 && before <= sramBudget)
       return nullptr;
+    // Equal peaks and MACs (the peak is elsewhere in the model, in layers
+    // feature slicing lowers later): the lower peak up to the stage's end.
     auto smaller = [](const Candidate &x, const Candidate &y) {
-      return std::make_pair(x.peak, x.extraMacs()) <
-             std::make_pair(y.peak, y.extraMacs());
+      return std::make_tuple(x.peak, x.extraMacs(), x.stagePeak) <
+             std::make_tuple(y.peak, y.extraMacs(), y.stagePeak);
     };
     const Candidate *best = nullptr;
     if (sramBudget > 0) {
@@ -753,8 +817,57 @@ struct PatchSchedulePass
     for (const Candidate &c : cs)
       if ((sramBudget > 0 || within(c)) && (!best || smaller(c, *best)))
         best = &c;
+    if (best && sliceAfter && sramBudget == 0)
+      best = afterSlicing(fn, cs, best, within);
     return best && best->peak < before ? best : nullptr;
   }
+
+  /// Of `best` and the three candidates within the limit with the lowest
+  /// peak up to the stage's end, the one with the lowest peak once the
+  /// layers after it are sliced (each sliced on a copy; its `peak` becomes
+  /// that figure).
+  template <typename Within>
+  const Candidate *afterSlicing(func::FuncOp fn, ArrayRef<Candidate> cs,
+                                const Candidate *best, Within within) {
+    SmallVector<const Candidate *> tried;
+    for (const Candidate &c : cs)
+      if (within(c) && &c != best)
+        tried.push_back(&c);
+    llvm::sort(tried, [](const Candidate *x, const Candidate *y) {
+      return std::make_pair(x->stagePeak, x->extraMacs()) <
+             std::make_pair(y->stagePeak, y->extraMacs());
+    });
+    tried.resize(std::min<size_t>(tried.size(), 3));
+    tried.push_back(best);
+    sliced.clear();
+    mnemo::memory::SliceOptions options;
+    options.maxSlices = sliceMaxSlices;
+    options.maxRecompute = maxRecompute;
+    for (const Candidate *c : tried) {
+      OwningOpRef<func::FuncOp> copy = fn.clone();
+      Operation *cutOp = &*std::next(copy->front().begin(), c->cutIndex);
+      FailureOr<Stage> st = analyzeStage(cutOp, c->patches);
+      if (failed(st))
+        continue;
+      PatchBuilder(*st).build();
+      mnemo::memory::sliceGreedily(*copy, options);
+      sliced.push_back(*c);
+      sliced.back().peak = mnemo::memory::estimateTensorPeak(copy->front());
+      if (listCandidates)
+        mnemo::ReportLine(fn.getLoc()) << llvm::formatv(
+            "sliced: cut after '{0}' p={1}: peak {2} -> {3}\n", c->cutName,
+            c->patches, c->peak, sliced.back().peak);
+    }
+    if (sliced.empty())
+      return best;
+    return &*llvm::min_element(sliced, [](const Candidate &x,
+                                          const Candidate &y) {
+      return std::make_tuple(x.peak, x.extraMacs(), x.stagePeak) <
+             std::make_tuple(y.peak, y.extraMacs(), y.stagePeak);
+    });
+  }
+
+  std::vector<Candidate> sliced;
 
   int64_t networkMacs = 0;
 };

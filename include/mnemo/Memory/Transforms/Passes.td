@@ -37,6 +37,28 @@ def DepthwiseChannelTilesPass
                            "::mlir::arith::ArithDialect"];
 }
 
+def InPlaceChannelTilesPass
+    : Pass<"mnemo-in-place-channel-tiles", "::mlir::func::FuncOp"> {
+  let summary = "Channel-tiled loops write their result over their input.";
+  let description = [{
+    TinyEngine's in-place depthwise convolution, on tensors. A loop over
+    the channel tiles of its result (an `scf.for` from 0 by S to C whose
+    one iter_arg starts as a `tensor.empty` and receives tile `[iv, iv+S)`
+    along one dim per iteration) that reads one input X only at that same
+    tile, directly or through a `tensor.pad` of the other dims, computes
+    tile c of its result from tile c of X alone. When X has the result's
+    type and nothing else reads it, the loop starts from X instead of the
+    empty tensor and reads each tile of X from its iter_arg before
+    overwriting it; a pad becomes a pad of that one tile. Bufferization
+    then writes the result into X's buffer: a stride-1 depthwise
+    convolution needs its input, one padded tile of scratch and an
+    accumulator tile instead of its input, the whole padded input and its
+    output.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def PatchSchedulePass : Pass<"mnemo-patch-schedule", "::mlir::ModuleOp"> {
   let summary = "MCUNetV2 patch-based inference of a CNN's first stage.";
   let description = [{
@@ -59,6 +81,11 @@ def PatchSchedulePass : Pass<"mnemo-patch-schedule", "::mlir::ModuleOp"> {
       `max-recompute` (a fraction of the stage's), or, when
       `max-network-recompute` is set, within that fraction of the whole
       network's (MCUNetV2's figure).
+    With `slice-after` (feature slicing runs next), candidates whose peak
+    lies in later layers are compared by what slicing leaves of it: the
+    three with the lowest peak up to the stage's end and the best by the
+    rule above are sliced on copies (mnemo/Memory/Transforms/FeatureSlice.h,
+    `slice-max-slices` slices at most) and the lowest final peak is taken.
     `cut` (an ONNX node name) and `patches` restrict the choice. The loop
     carries `mnemo.patch_schedule` (cut, p, tile, input patch, MACs, peak
     before and after); `print` also prints it.
@@ -83,6 +110,10 @@ def PatchSchedulePass : Pass<"mnemo-patch-schedule", "::mlir::ModuleOp"> {
            "Print the chosen schedule to stdout">,
     Option<"listCandidates", "list-candidates", "bool", "false",
            "Print every candidate's estimated peak and extra MACs">,
+    Option<"sliceAfter", "slice-after", "bool", "false",
+           "Feature slicing follows: compare candidates after slicing copies">,
+    Option<"sliceMaxSlices", "slice-max-slices", "int64_t", "16",
+           "max-slices of the slicing that follows">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
