@@ -13,6 +13,7 @@ installs), and checks the screenshot and the DOM the browser built:
 Exit 77 (skipped) without a headless browser or matplotlib to read PNGs.
 Usage: report_screenshot.py MNEMOC WORKDIR [SCREENSHOT_OUT]"""
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -56,7 +57,8 @@ def main():
             failures.append(what)
 
     expect("<title>tiny_cnn.onnx: mnemo memory plan</title>" in dom, "page title names the model file")
-    expect("peak: step 4 (/blocks/blocks.0/dw/dw.0/Conv)" in dom, "peak marked with its ONNX node")
+    expect(re.search(r"peak: step [0-9]+ \(/blocks/blocks.0/dw/dw.0/Conv\)", dom) is not None,
+           "peak marked with its ONNX node")
     expect("<title>/blocks/blocks.1/MaxPool:" in dom, "rectangles name their tensor on hover")
     expect("tiers-ilp" in dom, "planner named as in the JSON report")
 

@@ -87,6 +87,10 @@ public:
     unit = std::max<int64_t>(unit, 1);
     model = Cbc_newModel();
     Cbc_setLogLevel(model, 0);
+    // CBC 2.10's preprocessing crashes (CglPreProcess::postProcess) when
+    // the time limit stops a window ILP mid-search, which a loaded machine
+    // makes common; these small ILPs solve as fast without it.
+    Cbc_setParameter(model, "preprocess", "off");
   }
   ~WindowILP() { Cbc_deleteModel(model); }
 
