@@ -744,9 +744,11 @@ struct PatchSchedulePass
     const Candidate *best = choose(fn, candidates, before);
     if (listCandidates)
       for (const Candidate &c : candidates)
-        mnemo::ReportLine(fn.getLoc()) << llvm::formatv("candidate: cut after '{0}' p={1} peak {2} (to the stage's end {4}) extra "
-                            "MACs {3:P1}\n",
-                            c.cutName, c.patches, c.peak, c.overhead(), c.stagePeak);
+        mnemo::ReportLine(fn.getLoc()) << llvm::formatv(
+            "candidate: cut after '{0}' p={1} peak {2} (to the stage's end "
+            "{4}) extra MACs {3:P1} ({5:P1} of the network)\n",
+            c.cutName, c.patches, c.peak, c.overhead(), c.stagePeak,
+            (double)c.extraMacs() / std::max<int64_t>(networkMacs, 1));
     if (!best) {
       if (print)
         mnemo::ReportLine(fn.getLoc()) << "patch schedule: none (estimated peak " << before
