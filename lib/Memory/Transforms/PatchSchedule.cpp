@@ -824,22 +824,33 @@ struct PatchSchedulePass
     return best && best->peak < before ? best : nullptr;
   }
 
-  /// Of `best` and the three candidates within the limit with the lowest
-  /// peak up to the stage's end, the one with the lowest peak once the
-  /// layers after it are sliced (each sliced on a copy; its `peak` becomes
-  /// that figure).
+  /// Of `best` and, for the six cuts with the lowest peak up to the
+  /// stage's end, their best p within the limit, the one with the lowest
+  /// peak once the layers after it are sliced (each sliced on a copy; its
+  /// `peak` becomes that figure).
   template <typename Within>
   const Candidate *afterSlicing(func::FuncOp fn, ArrayRef<Candidate> cs,
                                 const Candidate *best, Within within) {
-    SmallVector<const Candidate *> tried;
-    for (const Candidate &c : cs)
-      if (within(c) && &c != best)
-        tried.push_back(&c);
-    llvm::sort(tried, [](const Candidate *x, const Candidate *y) {
+    // Per cut, its p with the lowest peak to the stage's end (the layers
+    // after a cut are the same for every p, and so is what slicing makes
+    // of them); the six cuts lowest by that peak.
+    auto lower = [](const Candidate *x, const Candidate *y) {
       return std::make_pair(x->stagePeak, x->extraMacs()) <
              std::make_pair(y->stagePeak, y->extraMacs());
-    });
-    tried.resize(std::min<size_t>(tried.size(), 3));
+    };
+    DenseMap<int64_t, const Candidate *> perCut;
+    for (const Candidate &c : cs) {
+      if (!within(c) || &c == best)
+        continue;
+      const Candidate *&at = perCut[c.cutIndex];
+      if (!at || lower(&c, at))
+        at = &c;
+    }
+    SmallVector<const Candidate *> tried;
+    for (auto &[cut, c] : perCut)
+      tried.push_back(c);
+    llvm::sort(tried, lower);
+    tried.resize(std::min<size_t>(tried.size(), 6));
     tried.push_back(best);
     sliced.clear();
     mnemo::memory::SliceOptions options;
