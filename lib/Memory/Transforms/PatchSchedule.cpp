@@ -835,8 +835,10 @@ struct PatchSchedulePass
     // after a cut are the same for every p, and so is what slicing makes
     // of them); the six cuts lowest by that peak.
     auto lower = [](const Candidate *x, const Candidate *y) {
-      return std::make_pair(x->stagePeak, x->extraMacs()) <
-             std::make_pair(y->stagePeak, y->extraMacs());
+      return std::make_tuple(x->stagePeak, x->extraMacs(), x->cutIndex,
+                             x->patches) <
+             std::make_tuple(y->stagePeak, y->extraMacs(), y->cutIndex,
+                             y->patches);
     };
     DenseMap<int64_t, const Candidate *> perCut;
     for (const Candidate &c : cs) {

@@ -4,6 +4,10 @@
 // RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-patch-schedule="cut=/blocks/blocks.1/MaxPool patches=2 print=1" -canonicalize -o /dev/null 2>&1 | FileCheck %s --check-prefix=MODEL-REPORT
 // Without a cut the pass chooses one (smallest peak within 20% extra MACs).
 // RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-patch-schedule="print=1 list-candidates=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=CHOOSE-REPORT
+// With feature slicing to follow, candidates are compared after slicing
+// copies of the function: the best by the rules above and, per cut, its p
+// with the lowest peak to the stage's end.
+// RUN: mnemo-translate --import-onnx %S/../../../examples/tiny_cnn.onnx --debug-info | sed 's/tensor<?x/tensor<1x/g' | mnemo-opt --mnemo-graph-to-linalg --mnemo-patch-schedule="print=1 list-candidates=1 slice-after=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=SLICED
 // RUN: mnemo-opt %s --mnemo-graph-to-linalg --mnemo-patch-schedule="cut=relu patches=2" | FileCheck %s
 // RUN: mnemo-opt %s --mnemo-graph-to-linalg --mnemo-patch-schedule="sram-budget=100000000 print=1" -o /dev/null 2>&1 | FileCheck %s --check-prefix=FITS-REPORT
 
@@ -35,9 +39,14 @@
 // The rest runs layer by layer on the assembled output.
 // MODEL: tensor.pad %[[OUT]] low[0, 0, 1, 1]
 
-// CHOOSE-REPORT: candidate: cut after '/blocks/blocks.0/Add' p=2 peak 123392 (to the stage's end 123392) extra MACs 13.8%
-// CHOOSE-REPORT: candidate: cut after '/blocks/blocks.1/MaxPool' p=4 peak 53504 (to the stage's end 33280) extra MACs 28.7%
+// CHOOSE-REPORT: candidate: cut after '/blocks/blocks.0/Add' p=2 peak 123392 (to the stage's end 123392) extra MACs 13.8% ({{.*}} of the network)
+// CHOOSE-REPORT: candidate: cut after '/blocks/blocks.1/MaxPool' p=4 peak 53504 (to the stage's end 33280) extra MACs 28.7% ({{.*}} of the network)
 // CHOOSE-REPORT: patch schedule: cut after '/blocks/blocks.1/MaxPool', 2x2 patches, tile 8x8, input patch 37x37, extra MACs 13.5%
+
+// SLICED: sliced: cut after '/stem/stem.0/Conv' p=8: peak 205056 -> 140320
+// SLICED: sliced: cut after '/blocks/blocks.0/Add' p=2: peak 123392 -> 123392
+// SLICED: sliced: cut after '/blocks/blocks.1/MaxPool' p=2: peak 74240 -> 53548
+// SLICED: patch schedule: cut after '/blocks/blocks.1/MaxPool', 2x2 patches, {{.*}} estimated peak 205056 -> 53548 bytes
 
 // Two 3x3 convolutions (pad 1, the first of stride 2) and a ReLU: the
 // second needs a 1-pixel halo of the first's tile, the first a 2*(4+2-1)+3
