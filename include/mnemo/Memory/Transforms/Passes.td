@@ -83,9 +83,10 @@ def PatchSchedulePass : Pass<"mnemo-patch-schedule", "::mlir::ModuleOp"> {
       network's (MCUNetV2's figure).
     With `slice-after` (feature slicing runs next), candidates whose peak
     lies in later layers are compared by what slicing leaves of it: the
-    three with the lowest peak up to the stage's end and the best by the
-    rule above are sliced on copies (mnemo/Memory/Transforms/FeatureSlice.h,
-    `slice-max-slices` slices at most) and the lowest final peak is taken.
+    best by the rule above and, for the six cuts with the lowest peak up
+    to the stage's end, each one's p with the lowest such peak are sliced
+    on copies (mnemo/Memory/Transforms/FeatureSlice.h, `slice-max-slices`
+    slices at most) and the lowest final peak is taken.
     `cut` (an ONNX node name) and `patches` restrict the choice. The loop
     carries `mnemo.patch_schedule` (cut, p, tile, input patch, MACs, peak
     before and after); `print` also prints it.
