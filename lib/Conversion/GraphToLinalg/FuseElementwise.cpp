@@ -65,7 +65,9 @@ bool fuseWithoutRecompute(OpOperand *fused) {
       widest = std::max(widest, elementBits(in.getType()));
     for (Value r : consumer->getResults())
       widened = std::max(widened, elementBits(r.getType()));
-    if (narrow && narrow < widest && narrow < widened)
+    // Booleans (a comparison feeding a select) still fuse: that is a mask,
+    // not a stored activation.
+    if (narrow > 1 && narrow < widest && narrow < widened)
       return false;
   }
   if (!consumer || consumer.getNumReductionLoops() == 0)

@@ -647,6 +647,14 @@ struct Candidate {
   }
 };
 
+/// The smaller peak, then fewer MACs; among equal ones (the peak is
+/// elsewhere in the model, in layers feature slicing lowers later) the
+/// lower peak up to the stage's end.
+bool lowerPeak(const Candidate &x, const Candidate &y) {
+  return std::make_tuple(x.peak, x.extraMacs(), x.stagePeak) <
+         std::make_tuple(y.peak, y.extraMacs(), y.stagePeak);
+}
+
 /// The input patch: the span of the stage's first map (the one no stage op
 /// produces) with the largest extent.
 std::array<int64_t, 2> inputPatch(const Stage &st) {
@@ -794,12 +802,6 @@ struct PatchSchedulePass
       return cs.empty() ? nullptr : &cs.front();
     if (sramBudget > 0 && before <= sramBudget)
       return nullptr;
-    // Equal peaks and MACs (the peak is elsewhere in the model, in layers
-    // feature slicing lowers later): the lower peak up to the stage's end.
-    auto smaller = [](const Candidate &x, const Candidate &y) {
-      return std::make_tuple(x.peak, x.extraMacs(), x.stagePeak) <
-             std::make_tuple(y.peak, y.extraMacs(), y.stagePeak);
-    };
     const Candidate *best = nullptr;
     if (sramBudget > 0) {
       for (const Candidate &c : cs)
@@ -817,7 +819,7 @@ struct PatchSchedulePass
       return c.overhead() <= maxRecompute + 1e-9;
     };
     for (const Candidate &c : cs)
-      if ((sramBudget > 0 || within(c)) && (!best || smaller(c, *best)))
+      if ((sramBudget > 0 || within(c)) && (!best || lowerPeak(c, *best)))
         best = &c;
     if (best && sliceAfter && sramBudget == 0)
       best = afterSlicing(fn, cs, best, within);
@@ -875,11 +877,7 @@ struct PatchSchedulePass
     }
     if (sliced.empty())
       return best;
-    return &*llvm::min_element(sliced, [](const Candidate &x,
-                                          const Candidate &y) {
-      return std::make_tuple(x.peak, x.extraMacs(), x.stagePeak) <
-             std::make_tuple(y.peak, y.extraMacs(), y.stagePeak);
-    });
+    return &*llvm::min_element(sliced, lowerPeak);
   }
 
   std::vector<Candidate> sliced;
