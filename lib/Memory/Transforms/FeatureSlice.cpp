@@ -345,8 +345,6 @@ public:
     Block &block = *blockPtr;
     int at = path.back();
     path.pop_back();
-    // Per consumer and loop, the most slices tried first: if that does not
-    // lower the peak, fewer will not either.
     // The consumers from the peak on, and the peak op's producers: at a
     // residual add that requantizes a projection, the projection is the
     // consumer whose reduction slices the block.
@@ -355,6 +353,8 @@ public:
     for (Value v : peakOp->getOperands())
       if (Operation *def = v.getDefiningOp(); def && def->getBlock() == &block)
         producers.insert(def);
+    // Per consumer and loop, the most slices tried first: if that does not
+    // lower the peak, fewer will not either.
     std::vector<Candidate> best;
     for (auto [k, o] : llvm::enumerate(block)) {
       if (((int)k < at || (int)k > at + opt.window) && !producers.contains(&o))

@@ -139,7 +139,8 @@ def FeatureSlicePass : Pass<"mnemo-feature-slice", "::mlir::ModuleOp"> {
 
     The pass works greedily on the estimated peak (lib/Memory/TensorPeak.cpp):
     each round tries every consumer from the op at the peak to `window`
-    ops after it, every loop and slice count up to `max-slices` that
+    ops after it and the peak op's producers (a residual add's
+    projection), every loop and slice count up to `max-slices` that
     divides it, on a copy of the function, and applies the group that
     lowers the peak most (with `sram-budget`: the fewest slices that fit),
     within `max-recompute` extra multiply-accumulates of the group's. It
@@ -159,7 +160,7 @@ def FeatureSlicePass : Pass<"mnemo-feature-slice", "::mlir::ModuleOp"> {
     Option<"maxSlices", "max-slices", "int64_t", "16",
            "Most slices tried">,
     Option<"window", "window", "int64_t", "16",
-           "Consumers tried after the op at the peak">,
+           "Consumers tried after the op at the peak (besides its producers)">,
     Option<"maxRounds", "max-rounds", "int64_t", "32",
            "Most groups sliced">,
     Option<"maxRecompute", "max-recompute", "double", "0.2",
