@@ -140,7 +140,7 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
     IntegerContractionsPassOptions integer;
     integer.cpu = options.cpu;
     integer.cpuFeatures = options.cpuFeatures;
-    pm.addNestedPass<func::FuncOp>(createIntegerContractionsPass(integer));
+    pm.addPass(createIntegerContractionsPass(integer));
     // After the chunking: each thread's chunk reduces with vectors.
     VectorizeReductionsPassOptions reductions;
     reductions.cpu = options.cpu;

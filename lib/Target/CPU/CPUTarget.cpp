@@ -24,6 +24,20 @@ namespace mnemo {
 constexpr int64_t kMaxBlockRows = 12;
 constexpr int64_t kBlockVectors = 2;
 
+bool CPUTarget::hasFeature(StringRef name) const {
+  return llvm::is_contained(isaFeatures, name);
+}
+
+int64_t CPUTarget::int8DotLanes() const {
+  if (vectorBits == 512 && hasFeature("avx512vnni"))
+    return 16;
+  if (vectorBits == 256 &&
+      (hasFeature("avxvnni") ||
+       (hasFeature("avx512vnni") && hasFeature("avx512vl"))))
+    return 8;
+  return 0;
+}
+
 int64_t CPUTarget::blockVectors() const { return kBlockVectors; }
 
 int64_t CPUTarget::blockRows() const {

@@ -21,13 +21,22 @@
 // vpmaddwd (vpdpwssd with VNNI) computes, and LLVM selects it for these
 // i32 multiplies; the arithmetic is exact (no saturating u8 x s8 pairs).
 //
+// Where the target has VNNI, a reduction loop A holds contiguously (the
+// input channel) runs four steps per instruction on vpdpbusd (four u8 x
+// s8 products summed into each i32 lane, without saturation): see
+// groupOfB / groupOfA and the compensation note at alphaOf. Constant
+// weights holding that loop strided are copied with it innermost first
+// (moveGroupsInnermost), which is why this is a module pass.
+//
 //===----------------------------------------------------------------------===//
 
+#include "mnemo/Target/CPU/PackWeights.h"
 #include "mnemo/Target/CPU/PassTarget.h"
 #include "mnemo/Target/CPU/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -61,6 +70,11 @@ struct Plan {
   int64_t strideJ = 1;           // B's step along j (2: a strided window)
   std::optional<unsigned> flatH; // the loop whose rows j runs on through
   SmallVector<int64_t> ranges;   // static loop ranges
+  // The reduction loop the 8-bit dot product runs four at a time: A reads
+  // it as its contiguous innermost index (result aGroupPos; later dims
+  // have size 1), B as one plain index of its own.
+  std::optional<unsigned> group;
+  unsigned aGroupPos = 0;
 };
 
 /// How a multiply operand is made from an 8-bit block argument: widened
@@ -122,6 +136,110 @@ std::optional<int64_t> strideAlong(AffineExpr e, unsigned pos,
   if (reductionsOnly(bin.getLHS()))
     return strideAlong(bin.getRHS(), pos, kinds);
   return std::nullopt;
+}
+
+/// The reduction loop the dot product could group, with the position of
+/// A's result that reads it: the longest (at least 4) that A and B each
+/// read as a plain index of its own (B not innermost, so four steps are
+/// four rows of B), when A reads only rows and reductions (the zero-point
+/// compensation is then one number per row, computed once). Whether A
+/// holds the four steps side by side is Plan::group's question.
+std::optional<std::pair<unsigned, unsigned>> groupLoop(linalg::GenericOp op,
+                                                      const Plan &p) {
+  if (p.shareA)
+    return std::nullopt;
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap aMap = maps[p.a.input], bMap = maps[p.b.input];
+  auto readBy = [&](unsigned d) {
+    return llvm::any_of(aMap.getResults(),
+                        [&](AffineExpr e) { return e.isFunctionOfDim(d); });
+  };
+  if (llvm::any_of(p.outer, readBy) || (p.flatH && readBy(*p.flatH)))
+    return std::nullopt;
+  // The one result of `m` that reads d, when it is d itself.
+  auto plainOnce = [](AffineMap m, unsigned d) -> std::optional<unsigned> {
+    std::optional<unsigned> at;
+    for (auto [pos, e] : llvm::enumerate(m.getResults())) {
+      if (!e.isFunctionOfDim(d))
+        continue;
+      if (at || !isa<AffineDimExpr>(e))
+        return std::nullopt;
+      at = pos;
+    }
+    return at;
+  };
+  std::optional<std::pair<unsigned, unsigned>> best;
+  for (unsigned d : p.ks) {
+    if (p.ranges[d] < 4 || (best && p.ranges[d] <= p.ranges[best->first]))
+      continue;
+    std::optional<unsigned> ap = plainOnce(aMap, d), bp = plainOnce(bMap, d);
+    if (ap && bp && *bp + 1 != bMap.getNumResults())
+      best = {d, *ap};
+  }
+  return best;
+}
+
+/// Plan::group: the group loop when A reads it contiguously (stride 1, the
+/// dims after it of size 1), so four steps are one 4-byte load of A.
+void planGroup(linalg::GenericOp op, Plan &p) {
+  std::optional<std::pair<unsigned, unsigned>> g = groupLoop(op, p);
+  if (!g)
+    return;
+  auto aType = cast<MemRefType>(op.getDpsInputs()[p.a.input].getType());
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (failed(aType.getStridesAndOffset(strides, offset)) ||
+      strides[g->second] != 1 ||
+      llvm::any_of(aType.getShape().drop_front(g->second + 1),
+                   [](int64_t n) { return n != 1; }))
+    return;
+  p.group = g->first;
+  p.aGroupPos = g->second;
+}
+
+/// Constant weights whose group loop is not contiguous (a 3x3
+/// convolution's [F][C][KH][KW]) get a copy with that dim innermost
+/// ([F][KH][KW][C]), and the contraction reads the copy.
+std::optional<Plan> planContraction(linalg::GenericOp op);
+
+void moveGroupsInnermost(ModuleOp module) {
+  SymbolTable symbols(module);
+  mnemo::PackedGlobals packed;
+  IRRewriter rw(module.getContext());
+  SmallVector<std::tuple<linalg::GenericOp, unsigned, unsigned>> work;
+  module.walk([&](linalg::GenericOp op) {
+    std::optional<Plan> p = planContraction(op);
+    if (!p || p->group)
+      return;
+    if (std::optional<std::pair<unsigned, unsigned>> g = groupLoop(op, *p))
+      work.push_back({op, p->a.input, g->second});
+  });
+  for (auto &item : work) {
+    linalg::GenericOp op = std::get<0>(item);
+    unsigned in = std::get<1>(item), pos = std::get<2>(item);
+    Value a = op.getDpsInputs()[in];
+    FailureOr<Value> moved = mnemo::moveDimInnermost(rw, symbols, a, pos, packed);
+    if (failed(moved))
+      continue;
+    rw.modifyOpInPlace(op, [&] {
+      op->setOperand(in, *moved);
+      SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+      SmallVector<AffineExpr> results(maps[in].getResults());
+      AffineExpr e = results[pos];
+      results.erase(results.begin() + pos);
+      results.push_back(e);
+      maps[in] = AffineMap::get(maps[in].getNumDims(), 0, results,
+                                op.getContext());
+      op.setIndexingMapsAttr(rw.getAffineMapArrayAttr(maps));
+    });
+    while (auto view = a.getDefiningOp<memref::SubViewOp>()) {
+      if (!view->use_empty())
+        break;
+      a = view.getSource();
+      rw.eraseOp(view);
+    }
+  }
+  mnemo::eraseUnpackedSources(module, packed);
 }
 
 std::optional<Plan> planContraction(linalg::GenericOp op) {
@@ -278,13 +396,16 @@ std::optional<Plan> planContraction(linalg::GenericOp op) {
       llvm::erase(p.outer, h);
     }
   }
+  planGroup(op, p);
   return p;
 }
 
 class Emitter {
 public:
-  Emitter(linalg::GenericOp op, const Plan &p, int64_t lanes, int64_t rows)
-      : op(op), p(p), lanes(lanes), rows(rows) {}
+  /// `dot`: run Plan::group four steps at a time with vpdpbusd.
+  Emitter(linalg::GenericOp op, const Plan &p, int64_t lanes, int64_t rows,
+          bool dot)
+      : op(op), p(p), lanes(lanes), rows(rows), dot(dot && p.group) {}
 
   void emit(RewriterBase &rw) {
     OpBuilder::InsertionGuard g(rw);
@@ -292,9 +413,12 @@ public:
     b = &rw;
     loc = op.getLoc();
     SmallVector<Value> iv(p.ranges.size(), cIdx(0));
+    iv0 = iv;
     for (Range r : cast<linalg::LinalgOp>(op.getOperation()).createLoopRanges(rw, loc))
       sizes.push_back(getValueOrCreateConstantIndexOp(rw, loc, r.size));
-    emitOuter(iv, 0);
+    if (dot)
+      prepareDot();
+    emitOuter(iv);
     rw.eraseOp(op);
   }
 
@@ -314,26 +438,46 @@ private:
                        });
   }
 
-  void emitOuter(SmallVector<Value> &iv, unsigned n) {
-    if (n < p.outer.size()) {
-      unsigned d = p.outer[n];
-      loop(cIdx(0), sizes[d], 1, [&](Value v) {
-        iv[d] = v;
-        emitOuter(iv, n + 1);
+  /// The loops around a block: the outer loops, then rows in blocks of
+  /// `rows` and one at a time. With the dot product the rows go outermost,
+  /// so each row's compensation term is computed once, before the loops
+  /// that reuse it.
+  void emitOuter(SmallVector<Value> &iv) {
+    if (!dot) {
+      forOuter(iv, 0, [&] {
+        forRowBlocks(iv, [&](int64_t nRows) { emitColumns(iv, nRows); });
       });
       return;
     }
-    // Rows in blocks of `rows`, then one at a time.
+    forRowBlocks(iv, [&](int64_t nRows) {
+      computeRowTerms(iv, nRows);
+      forOuter(iv, 0, [&] { emitColumns(iv, nRows); });
+    });
+  }
+
+  void forOuter(SmallVector<Value> &iv, unsigned n, function_ref<void()> body) {
+    if (n == p.outer.size())
+      return body();
+    unsigned d = p.outer[n];
+    loop(cIdx(0), sizes[d], 1, [&](Value v) {
+      iv[d] = v;
+      forOuter(iv, n + 1, body);
+    });
+    iv[d] = iv0[d]; // the loop's value is out of scope after it
+  }
+
+  void forRowBlocks(SmallVector<Value> &iv,
+                    function_ref<void(int64_t)> body) {
     Value m = sizes[p.i];
     Value full = arith::MulIOp::create(
         *b, loc, arith::DivUIOp::create(*b, loc, m, cIdx(rows)), cIdx(rows));
     loop(cIdx(0), full, rows, [&](Value r) {
       iv[p.i] = r;
-      emitColumns(iv, rows);
+      body(rows);
     });
     loop(full, m, 1, [&](Value r) {
       iv[p.i] = r;
-      emitColumns(iv, 1);
+      body(1);
     });
   }
 
@@ -450,12 +594,26 @@ private:
                                                        cIdx(r)))
                          : iv[p.i]);
     SmallVector<Value> acc;
-    for (Value row : rowIdx) {
+    for (auto [r, row] : llvm::enumerate(rowIdx)) {
       iv[p.i] = row;
       auto [mem, at] = access(2, iv);
-      acc.push_back(maskedRead(mem, at, accT, count));
+      Value c = maskedRead(mem, at, accT, count);
+      if (!rowTerms.empty())
+        c = arith::AddIOp::create(
+            *b, loc, c, vector::BroadcastOp::create(*b, loc, accT, rowTerms[r]));
+      acc.push_back(c);
     }
-    SmallVector<Value> sums = reduce(iv, rowIdx, acc, count, 0);
+    // With an offset on A, the column sums of B ride along.
+    if (alphaA)
+      acc.push_back(zeros(accT));
+    SmallVector<Value> sums = reduce(iv, rowIdx, acc, count, 0, dot);
+    if (alphaA) {
+      Value cols = sums.pop_back_val();
+      Value scaled = arith::MulIOp::create(
+          *b, loc, cols, vector::BroadcastOp::create(*b, loc, accT, alphaA));
+      for (Value &sum : sums)
+        sum = arith::AddIOp::create(*b, loc, sum, scaled);
+    }
     for (auto [row, sum] : llvm::zip(rowIdx, sums)) {
       iv[p.i] = row;
       auto [mem, at] = access(2, iv);
@@ -463,29 +621,221 @@ private:
     }
   }
 
-  /// The accumulators after the reduction loops from `ks[n]` inward, at
-  /// loop values `at`: each step reads the operand the rows share once
-  /// (B's vector, or with shareA A's broadcast) and the other per row.
+  Value zeros(VectorType t) {
+    return arith::ConstantOp::create(
+        *b, loc, t, DenseElementsAttr::get(t, b->getZeroAttr(t.getElementType())));
+  }
+
+  Value splatI8(int64_t v, int64_t n) {
+    auto t = VectorType::get({n}, b->getI8Type());
+    return arith::ConstantOp::create(
+        *b, loc, t, DenseElementsAttr::get(t, b->getIntegerAttr(b->getI8Type(), v)));
+  }
+
+  Value cI32(int64_t v) {
+    return arith::ConstantIntOp::create(*b, loc, b->getI32Type(), v);
+  }
+
+  // vpdpbusd adds four u8 x s8 products into each i32 lane. B is fed as
+  // the u8 operand and A as the s8 one, each byte flipped by 0x80 where
+  // its signedness differs, so that true = fed + alpha on each side with
+  //   alphaB = (B signed ? -128 : 0) - zB,  alphaA = (A unsigned ? 128 : 0) - zA
+  // and over the grouped reduction points
+  //   sum (a + alphaA)(b + alphaB) = sum a b + alphaB sum a + alphaA sum b
+  //                                  + points alphaA alphaB.
+  // The sums of A are per row (rowTerms, computed once per block of rows); the sums of
+  // B per column ride along with the accumulators (one more vpdpbusd with
+  // ones, shared by all rows). All of it wraps in i32 and is exact modulo
+  // 2^32, so the result is exact.
+
+  /// alpha of `f` fed as u8 (`fedUnsigned`) or s8; null when it is 0.
+  Value alphaOf(const Factor &f, bool fedUnsigned) {
+    int64_t flip = f.isSigned == fedUnsigned ? (fedUnsigned ? -128 : 128) : 0;
+    if (!f.zeroPoint)
+      return flip ? cI32(flip) : Value();
+    return arith::SubIOp::create(*b, loc, cI32(flip), f.zeroPoint);
+  }
+
+  /// The alphas, and A with its trailing unit dims folded into the grouped
+  /// one (so four steps are one 4-byte load).
+  void prepareDot() {
+    alphaA = alphaOf(p.a, /*fedUnsigned=*/false);
+    alphaB = alphaOf(p.b, /*fedUnsigned=*/true);
+    aMem = op.getDpsInputs()[p.a.input];
+    auto aType = cast<MemRefType>(aMem.getType());
+    if (p.aGroupPos + 1 < aType.getRank()) {
+      SmallVector<ReassociationIndices> groups;
+      for (int64_t d = 0; d < p.aGroupPos; ++d)
+        groups.push_back({d});
+      groups.emplace_back();
+      for (int64_t d = p.aGroupPos; d < aType.getRank(); ++d)
+        groups.back().push_back(d);
+      aMem = memref::CollapseShapeOp::create(*b, loc, aMem, groups);
+    }
+  }
+
+  /// rowTerms[r] = alphaB * (sum of fed A over row iv[i] + r's grouped
+  /// points) + points * alphaA * alphaB (none when alphaB is 0).
+  void computeRowTerms(ArrayRef<Value> ivs, int64_t nRows) {
+    rowTerms.clear();
+    // A reads only rows and reductions; the other loop values may be
+    // stale (out of scope) here.
+    SmallVector<Value> iv(iv0);
+    iv[p.i] = ivs[p.i];
+    if (!alphaB)
+      return;
+    int64_t points = p.ranges[*p.group] / 4 * 4;
+    for (unsigned d : p.ks)
+      if (d != *p.group)
+        points *= p.ranges[d];
+    Value rest = alphaA ? arith::MulIOp::create(
+                              *b, loc, cI32(points),
+                              arith::MulIOp::create(*b, loc, alphaA, alphaB))
+                        : Value();
+    Value first = iv[p.i];
+    for (int64_t r = 0; r < nRows; ++r) {
+      iv[p.i] = r ? Value(arith::AddIOp::create(*b, loc, first, cIdx(r))) : first;
+      Value sum = arith::MulIOp::create(*b, loc, sumA(iv, 0, cI32(0)), alphaB);
+      if (rest)
+        sum = arith::AddIOp::create(*b, loc, sum, rest);
+      rowTerms.push_back(sum);
+    }
+  }
+
+  /// The sum of fed A bytes over the reduction loops from ks[n] inward
+  /// (the grouped loop over its whole groups only).
+  Value sumA(SmallVector<Value> at, unsigned n, Value init) {
+    if (n == p.ks.size()) {
+      Value a = memref::LoadOp::create(*b, loc, op.getDpsInputs()[p.a.input],
+                                       indices(p.a.input, at));
+      if (!p.a.isSigned)
+        a = arith::XOrIOp::create(
+            *b, loc, a, arith::ConstantIntOp::create(*b, loc, b->getI8Type(), -128));
+      return arith::AddIOp::create(
+          *b, loc, init, arith::ExtSIOp::create(*b, loc, b->getI32Type(), a));
+    }
+    unsigned d = p.ks[n];
+    int64_t end = d == *p.group ? p.ranges[d] / 4 * 4 : p.ranges[d];
+    auto l = scf::ForOp::create(
+        *b, loc, cIdx(0), cIdx(end), cIdx(1), ValueRange{init},
+        [&](OpBuilder &ob, Location, Value kv, ValueRange inner) {
+          OpBuilder::InsertionGuard g(*b);
+          b->setInsertionPoint(ob.getInsertionBlock(), ob.getInsertionPoint());
+          at[d] = kv;
+          scf::YieldOp::create(*b, loc, sumA(at, n + 1, inner.front()));
+        });
+    return l.getResult(0);
+  }
+
+  /// vpdpbusd at the target's width: acc + the dot products of the u8
+  /// groups of `u` and the s8 groups of `s`.
+  Value dotProduct(Value acc, Value u, Value s) {
+    std::string name =
+        "llvm.x86.avx512.vpdpbusd." + std::to_string(lanes * 32);
+    return LLVM::CallIntrinsicOp::create(*b, loc, acc.getType(),
+                                         b->getStringAttr(name),
+                                         ValueRange{acc, u, s})
+        ->getResult(0);
+  }
+
+  /// Four rows of B (grouped index k..k+3) interleaved so that each i32
+  /// lane holds its column's four bytes, flipped to u8.
+  Value groupOfB(SmallVector<Value> at, int64_t count) {
+    auto byteT = VectorType::get({lanes}, b->getI8Type());
+    Value k = at[*p.group];
+    SmallVector<Value> rowsOfB;
+    for (int64_t t = 0; t < 4; ++t) {
+      at[*p.group] = t ? Value(arith::AddIOp::create(*b, loc, k, cIdx(t))) : k;
+      auto [mem, from] = access(p.b.input, at);
+      rowsOfB.push_back(p.strideJ == 1 ? maskedRead(mem, from, byteT, count)
+                                       : readEveryOther(mem, from, count));
+    }
+    SmallVector<int64_t> concat, interleave;
+    for (int64_t l = 0; l < 2 * lanes; ++l)
+      concat.push_back(l);
+    // Lane l of the result: rows 0..3 at column l; rows 0, 1 are the first
+    // and second halves of the first operand, rows 2, 3 of the second.
+    for (int64_t l = 0; l < lanes; ++l)
+      for (int64_t t = 0; t < 4; ++t)
+        interleave.push_back((t / 2) * 2 * lanes + (t % 2) * lanes + l);
+    Value lo = vector::ShuffleOp::create(*b, loc, rowsOfB[0], rowsOfB[1], concat);
+    Value hi = vector::ShuffleOp::create(*b, loc, rowsOfB[2], rowsOfB[3], concat);
+    Value q = vector::ShuffleOp::create(*b, loc, lo, hi, interleave);
+    if (p.b.isSigned)
+      q = arith::XOrIOp::create(*b, loc, q, splatI8(-128, 4 * lanes));
+    return q;
+  }
+
+  /// Row at[i]'s four A bytes (grouped index k..k+3), flipped to s8, in
+  /// every i32 lane.
+  Value groupOfA(ArrayRef<Value> at) {
+    SmallVector<Value> idx = indices(p.a.input, at);
+    idx.resize(p.aGroupPos + 1);
+    auto fourT = VectorType::get({4}, b->getI8Type());
+    Value four = vector::LoadOp::create(*b, loc, fourT, aMem, idx);
+    if (!p.a.isSigned)
+      four = arith::XOrIOp::create(*b, loc, four, splatI8(-128, 4));
+    Value word = vector::ExtractOp::create(
+        *b, loc,
+        vector::BitCastOp::create(
+            *b, loc, VectorType::get({1}, b->getI32Type()), four),
+        ArrayRef<int64_t>{0});
+    Value all = vector::BroadcastOp::create(
+        *b, loc, VectorType::get({lanes}, b->getI32Type()), word);
+    return vector::BitCastOp::create(
+        *b, loc, VectorType::get({4 * lanes}, b->getI8Type()), all);
+  }
+
+  /// The accumulators (and with alphaA the column sums last) after the
+  /// reduction loops from `ks[n]` inward, at loop values `at`. In a
+  /// `grouped` step the grouped loop's value starts four steps (one
+  /// vpdpbusd per row); in a plain step each step reads the operand the
+  /// rows share once (B's vector, or with shareA A's broadcast) and the
+  /// other per row, widened and multiplied exactly.
   SmallVector<Value> reduce(SmallVector<Value> at, ArrayRef<Value> rowIdx,
-                            ValueRange accs, int64_t count, unsigned n) {
+                            ValueRange accs, int64_t count, unsigned n,
+                            bool grouped) {
     if (n < p.ks.size()) {
       unsigned d = p.ks[n];
-      auto l = scf::ForOp::create(
-          *b, loc, cIdx(0), cIdx(p.ranges[d]), cIdx(1), accs,
-          [&](OpBuilder &ob, Location, Value kv, ValueRange inner) {
-            OpBuilder::InsertionGuard g(*b);
-            b->setInsertionPoint(ob.getInsertionBlock(),
-                                 ob.getInsertionPoint());
-            at[d] = kv;
-            scf::YieldOp::create(*b, loc,
-                                 reduce(at, rowIdx, inner, count, n + 1));
-          });
-      return SmallVector<Value>(l.getResults());
+      auto run = [&](int64_t lo, int64_t hi, int64_t step, bool inGroups,
+                     ValueRange init) {
+        auto l = scf::ForOp::create(
+            *b, loc, cIdx(lo), cIdx(hi), cIdx(step), init,
+            [&](OpBuilder &ob, Location, Value kv, ValueRange inner) {
+              OpBuilder::InsertionGuard g(*b);
+              b->setInsertionPoint(ob.getInsertionBlock(),
+                                   ob.getInsertionPoint());
+              at[d] = kv;
+              scf::YieldOp::create(
+                  *b, loc, reduce(at, rowIdx, inner, count, n + 1, inGroups));
+            });
+        return SmallVector<Value>(l.getResults());
+      };
+      if (!grouped || d != *p.group)
+        return run(0, p.ranges[d], 1, grouped, accs);
+      // The whole groups, then the rest one step at a time.
+      int64_t whole = p.ranges[d] / 4 * 4;
+      SmallVector<Value> out = run(0, whole, 4, true, accs);
+      if (whole < p.ranges[d])
+        out = run(whole, p.ranges[d], 1, false, out);
+      return out;
+    }
+    if (grouped) {
+      at[p.i] = rowIdx.front();
+      Value q = groupOfB(at, count);
+      SmallVector<Value> next;
+      for (auto [acc, row] : llvm::zip(accs.take_front(rowIdx.size()), rowIdx)) {
+        at[p.i] = row;
+        next.push_back(dotProduct(acc, q, groupOfA(at)));
+      }
+      if (alphaA)
+        next.push_back(dotProduct(accs.back(), q, splatI8(1, 4 * lanes)));
+      return next;
     }
     auto i32 = b->getI32Type();
     auto accT = VectorType::get({lanes}, i32);
     auto byteT = VectorType::get({lanes}, b->getI8Type());
-    Value aMem = op.getDpsInputs()[p.a.input];
+    Value aIn = op.getDpsInputs()[p.a.input];
     auto loadB = [&] {
       auto [mem, from] = access(p.b.input, at);
       Value v = p.strideJ == 1 ? maskedRead(mem, from, byteT, count)
@@ -493,26 +843,33 @@ private:
       return widen(v, p.b, accT);
     };
     auto loadA = [&] {
-      Value a = memref::LoadOp::create(*b, loc, aMem, indices(p.a.input, at));
+      Value a = memref::LoadOp::create(*b, loc, aIn, indices(p.a.input, at));
       return Value(
           vector::BroadcastOp::create(*b, loc, accT, widen(a, p.a, i32)));
     };
     at[p.i] = rowIdx.front();
     Value shared = p.shareA ? loadA() : loadB();
     SmallVector<Value> next;
-    for (auto [acc, row] : llvm::zip(accs, rowIdx)) {
+    for (auto [acc, row] : llvm::zip(accs.take_front(rowIdx.size()), rowIdx)) {
       at[p.i] = row;
       Value own = p.shareA ? loadB() : loadA();
       Value prod = arith::MulIOp::create(*b, loc, own, shared);
       next.push_back(arith::AddIOp::create(*b, loc, acc, prod));
     }
+    if (accs.size() > rowIdx.size())
+      next.push_back(accs.back());
     return next;
   }
 
   linalg::GenericOp op;
   const Plan &p;
   int64_t lanes, rows;
+  bool dot;
+  Value aMem;            // A, its grouped dim innermost (dot)
+  Value alphaA, alphaB;  // the offsets above (null: 0)
+  SmallVector<Value> rowTerms; // per row of the current block (or none)
   SmallVector<Value> sizes; // loop ranges
+  SmallVector<Value> iv0;   // loop values before any loop (0)
   DenseMap<Value, Value> collapsed; // B and C with flat rows
   RewriterBase *b = nullptr;
   Location loc = UnknownLoc();
@@ -533,20 +890,37 @@ struct IntegerContractionsPass
     blockRows = rows > 0 ? rows
                          : std::max<int64_t>(1, std::min<int64_t>(
                                                     8, t->vectorRegisters - 4));
+    if (dot == "auto") {
+      useDot = t->int8DotLanes() == lanes;
+    } else if (dot == "vpdpbusd") {
+      if (lanes != 4 && lanes != 8 && lanes != 16) {
+        emitError(UnknownLoc::get(ctx))
+            << "dot=vpdpbusd needs 4, 8 or 16 i32 lanes, not " << lanes;
+        return failure();
+      }
+      useDot = true;
+    } else if (dot != "widen") {
+      emitError(UnknownLoc::get(ctx))
+          << "dot must be auto, vpdpbusd or widen, not '" << dot << "'";
+      return failure();
+    }
     return success();
   }
 
   void runOnOperation() override {
     if (failed(mnemo::checkVectorWidth(getOperation(), lanes)))
       return signalPassFailure();
+    if (useDot)
+      moveGroupsInnermost(getOperation());
     mnemo::planThenRewrite<Plan>(
         getOperation(), planContraction,
         [&](RewriterBase &rw, linalg::GenericOp op, const Plan &p) {
-          Emitter(op, p, lanes, blockRows).emit(rw);
+          Emitter(op, p, lanes, blockRows, useDot).emit(rw);
         });
   }
 
   int64_t lanes = 0, blockRows = 0;
+  bool useDot = false;
 };
 
 } // namespace

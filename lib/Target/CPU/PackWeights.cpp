@@ -8,6 +8,8 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/SmallPtrSet.h"
 
+#include <cstring>
+
 
 using namespace mlir;
 
@@ -185,6 +187,108 @@ FailureOr<Value> packColumnPanels(RewriterBase &rewriter, SymbolTable &symbols,
   return memref::GetGlobalOp::create(rewriter, user->getLoc(), packedType,
                                      target.getSymName())
       .getResult();
+}
+
+FailureOr<Value> moveDimInnermost(RewriterBase &rewriter, SymbolTable &symbols,
+                                  Value a, unsigned dim,
+                                  PackedGlobals &packed) {
+  // The subviews from the global out to `a` (thread chunks of a tile).
+  SmallVector<memref::SubViewOp> views;
+  Value source = a;
+  while (auto view = source.getDefiningOp<memref::SubViewOp>()) {
+    views.insert(views.begin(), view);
+    source = view.getSource();
+  }
+  auto get = source.getDefiningOp<memref::GetGlobalOp>();
+  auto type = dyn_cast<MemRefType>(source.getType());
+  if (!get || !type || !type.hasStaticShape() ||
+      !type.getLayout().isIdentity() || dim >= type.getRank() ||
+      type.getElementTypeBitWidth() % 8 ||
+      llvm::any_of(views, [&](memref::SubViewOp v) {
+        return v.getType().getRank() != type.getRank();
+      }))
+    return failure();
+  auto global = symbols.lookup<memref::GlobalOp>(get.getName());
+  if (!global || !global.getConstant())
+    return failure();
+  auto init = dyn_cast_or_null<ElementsAttr>(global.getInitialValueAttr());
+  if (!init)
+    return failure();
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> perm;
+  for (int64_t d = 0; d < rank; ++d)
+    if (d != dim)
+      perm.push_back(d);
+  perm.push_back(dim);
+  auto permute = [&](auto values) {
+    SmallVector<typename decltype(values)::value_type> out;
+    for (int64_t d : perm)
+      out.push_back(values[d]);
+    return out;
+  };
+  SmallVector<int64_t> shape = permute(type.getShape());
+  auto movedType = MemRefType::get(shape, type.getElementType());
+
+  auto key = std::make_tuple(global.getOperation(), -1 - (int64_t)dim,
+                             Type(movedType));
+  auto name = [&] {
+    return (global.getSymName() + "_inner" + std::to_string(dim)).str();
+  };
+  memref::GlobalOp target;
+  if (auto it = packed.find(key); it != packed.end()) {
+    target = cast<memref::GlobalOp>(it->second);
+  } else {
+    auto tensorType = RankedTensorType::get(shape, type.getElementType());
+    ElementsAttr moved;
+    if (auto d = dyn_cast<DenseElementsAttr>(init); d && d.isSplat()) {
+      moved = d.resizeSplat(tensorType);
+    } else {
+      ArrayRef<char> raw = rawConstantBytes(init);
+      int64_t width = type.getElementTypeBitWidth() / 8;
+      if ((int64_t)raw.size() != type.getNumElements() * width)
+        return failure();
+      // Element i of the source at multi-index x goes to the moved index
+      // (x without x[dim], x[dim]).
+      SmallVector<int64_t> dstStrides =
+          movedType.getStridesAndOffset().first;
+      std::vector<char> out(raw.size());
+      SmallVector<int64_t> index(rank, 0);
+      for (int64_t i = 0, n = type.getNumElements(); i < n; ++i) {
+        int64_t to = 0;
+        for (int64_t d = 0; d < rank; ++d)
+          to += index[perm[d]] * dstStrides[d];
+        std::memcpy(out.data() + to * width, raw.data() + i * width, width);
+        for (int64_t d = rank - 1; d >= 0 && ++index[d] == type.getDimSize(d);
+             --d)
+          index[d] = 0;
+      }
+      if (out.size() <= 4096)
+        moved = DenseElementsAttr::getFromRawBuffer(tensorType, out);
+      else
+        moved = DenseResourceElementsAttr::get(
+            tensorType, name(),
+            HeapAsmResourceBlob::allocateAndCopyWithAlign(out, /*align=*/64));
+    }
+    OpBuilder::InsertionGuard guard(rewriter);
+    rewriter.setInsertionPointAfter(global);
+    target = memref::GlobalOp::create(
+        rewriter, global.getLoc(), name(), rewriter.getStringAttr("private"), movedType, moved,
+        /*constant=*/true, rewriter.getI64IntegerAttr(64));
+    symbols.insert(target); // renames on a clash
+    packed[key] = target;
+  }
+  OpBuilder::InsertionGuard guard(rewriter);
+  rewriter.setInsertionPoint(get);
+  Value value = memref::GetGlobalOp::create(rewriter, get.getLoc(), movedType,
+                                            target.getSymName());
+  for (memref::SubViewOp view : views) {
+    rewriter.setInsertionPoint(view);
+    value = memref::SubViewOp::create(rewriter, view.getLoc(), value,
+                                      permute(view.getMixedOffsets()),
+                                      permute(view.getMixedSizes()),
+                                      permute(view.getMixedStrides()));
+  }
+  return value;
 }
 
 /// Erases the reshapes of `v` (and theirs) that nothing uses; whether `v`

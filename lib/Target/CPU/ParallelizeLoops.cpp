@@ -26,6 +26,42 @@ using namespace mlir;
 
 namespace {
 
+/// For an 8-bit contraction (i8 x i8 -> i32, IntegerContractions.cpp):
+/// the first splittable dim the vector operand B (the input that reads
+/// the output's innermost dim) reads, other than that innermost dim. The
+/// weight's rows (output channels) are what a register block shares one
+/// B vector over; split among threads, an accumulator tile of 4 channels
+/// left each chunk one row.
+std::optional<unsigned>
+integerContractionSplit(linalg::LinalgOp op,
+                        function_ref<bool(unsigned)> splittable) {
+  if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() == 0 ||
+      !getElementTypeOrSelf(op.getDpsInits()[0].getType()).isInteger(32) ||
+      llvm::any_of(op.getDpsInputs(), [](Value v) {
+        return !getElementTypeOrSelf(v.getType()).isInteger(8);
+      }))
+    return std::nullopt;
+  AffineMap out = op.getIndexingMapsArray()[2];
+  if (!out.getNumResults())
+    return std::nullopt;
+  auto j = dyn_cast<AffineDimExpr>(out.getResults().back());
+  if (!j)
+    return std::nullopt;
+  for (unsigned in : {0u, 1u}) {
+    AffineMap m = op.getIndexingMapsArray()[in];
+    if (!m.getNumResults() ||
+        !m.getResults().back().isFunctionOfDim(j.getPosition()))
+      continue;
+    for (unsigned d = 0; d < m.getNumDims(); ++d)
+      if (d != j.getPosition() && splittable(d) &&
+          llvm::any_of(m.getResults(),
+                       [&](AffineExpr e) { return e.isFunctionOfDim(d); }))
+        return d;
+  }
+  return std::nullopt;
+}
+
 /// The parallel dim to split and its size, or none when the op is too
 /// small to pay for a fork/join (the count ignores dynamic dims) or has no
 /// parallel dim with at least two iterations.
@@ -41,9 +77,14 @@ std::optional<std::pair<unsigned, int64_t>> splitDim(linalg::LinalgOp op,
   if (work < minWork)
     return std::nullopt;
   auto iters = op.getIteratorTypesArray();
+  auto splittable = [&](unsigned d) {
+    return linalg::isParallelIterator(iters[d]) &&
+           !ShapedType::isDynamic(ranges[d]) && ranges[d] >= 2;
+  };
+  if (std::optional<unsigned> d = integerContractionSplit(op, splittable))
+    return std::make_pair(*d, ranges[*d]);
   for (unsigned d = 0; d < ranges.size(); ++d)
-    if (linalg::isParallelIterator(iters[d]) &&
-        !ShapedType::isDynamic(ranges[d]) && ranges[d] >= 2)
+    if (splittable(d))
       return std::make_pair(d, ranges[d]);
   return std::nullopt;
 }

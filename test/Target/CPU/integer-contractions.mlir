@@ -1,5 +1,5 @@
-// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-integer-contractions="vector-width=16 rows=4" --canonicalize --cse | FileCheck %s
-// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-integer-contractions="vector-width=8 rows=2" --canonicalize --cse | FileCheck %s --check-prefix=AVX2
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-integer-contractions="vector-width=16 rows=4 dot=widen" --canonicalize --cse | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-integer-contractions="vector-width=8 rows=2 dot=widen" --canonicalize --cse | FileCheck %s --check-prefix=AVX2
 
 #in = affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h + kh, w + kw)>
 #wt = affine_map<(n, f, h, w, c, kh, kw) -> (f, c, kh, kw)>

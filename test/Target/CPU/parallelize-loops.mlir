@@ -29,3 +29,26 @@ func.func @small(%a: memref<8x8xf32>, %d: memref<?x?xf32>) {
   linalg.fill ins(%zero : f32) outs(%d : memref<?x?xf32>)
   return
 }
+
+// An 8-bit contraction (a 3x3 convolution on an accumulator tile of 4
+// output channels) is split along the output rows h, which the input
+// reads, not along the channels: each chunk keeps all 4 channels as rows
+// of one register block sharing every input vector.
+// CHECK-LABEL: func.func @int8_conv
+// CHECK: scf.forall (%{{.*}}) in (4)
+// CHECK: memref.subview %arg2[0, 0, %{{.*}}, 0] [1, 4, 7, 28]
+// CHECK: linalg.generic
+#cin = affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h + kh, w + kw)>
+#cwt = affine_map<(n, f, h, w, c, kh, kw) -> (f, c, kh, kw)>
+#cout = affine_map<(n, f, h, w, c, kh, kw) -> (n, f, h, w)>
+func.func @int8_conv(%x: memref<1x16x30x30xi8>, %w: memref<4x16x3x3xi8>, %y: memref<1x4x28x28xi32>) {
+  linalg.generic {indexing_maps = [#cin, #cwt, #cout], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x16x30x30xi8>, memref<4x16x3x3xi8>) outs(%y : memref<1x4x28x28xi32>) {
+  ^bb0(%a: i8, %b: i8, %acc: i32):
+    %0 = arith.extui %a : i8 to i32
+    %1 = arith.extsi %b : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}

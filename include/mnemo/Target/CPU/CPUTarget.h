@@ -48,6 +48,12 @@ struct CPUTarget {
   int64_t cores = 0;                              // 0: unknown (run time)
 
   int64_t f32Lanes() const { return vectorBits / 32; }
+  bool hasFeature(llvm::StringRef name) const;
+  /// i32 lanes of the 8-bit dot product (vpdpbusd: four u8 x s8 products
+  /// summed into each i32 lane) at the target's vector width; 0 where the
+  /// target has none (AVX-512 VNNI for 512 bits, AVX-VNNI or AVX-512 VNNI
+  /// with VL for 256).
+  int64_t int8DotLanes() const;
   /// The f32 register block (rows x vectors of f32Lanes()): accumulators
   /// plus one row of B vectors plus the broadcast A scalar fit the
   /// register file.

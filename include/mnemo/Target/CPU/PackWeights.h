@@ -60,6 +60,18 @@ packColumnPanels(mlir::RewriterBase &rewriter, mlir::SymbolTable &symbols,
                  mlir::Operation *user, mlir::Value b, int64_t panel,
                  int64_t start, int64_t columns, PackedGlobals &packed);
 
+/// Moves dim `dim` of `a` innermost, `a` a constant memref.global of any
+/// element type with a static identity layout, read directly or through
+/// rank-preserving memref.subviews: a new constant global whose dims are
+/// a's without `dim`, then `dim`, and the subviews' offsets, sizes and
+/// strides permuted alike. The 8-bit dot product (IntegerContractions.cpp)
+/// needs four steps of one reduction loop side by side: a convolution
+/// weight [F][C][KH][KW] becomes [F][KH][KW][C]. Returns the new view,
+/// created where `a` was, or failure (nothing changed).
+mlir::FailureOr<mlir::Value>
+moveDimInnermost(mlir::RewriterBase &rewriter, mlir::SymbolTable &symbols,
+                 mlir::Value a, unsigned dim, PackedGlobals &packed);
+
 /// Erases the memref.get_globals of the globals packed, with the chains
 /// of reshapes over them, where nothing uses them any more; then those
 /// source globals nothing refers to.

@@ -130,7 +130,7 @@ def InterchangeReductionsPass
 }
 
 def IntegerContractionsPass
-    : Pass<"mnemo-cpu-integer-contractions", "::mlir::func::FuncOp"> {
+    : Pass<"mnemo-cpu-integer-contractions", "::mlir::ModuleOp"> {
   let summary = "Register-blocked vector code for 8-bit x 8-bit -> i32 contractions.";
   let description = [{
     A `linalg.generic` on buffers that adds ext(a) * ext(b) of two 8-bit
@@ -152,6 +152,21 @@ def IntegerContractionsPass
     i32 (two values that fit in 16 bits; x86 selects vpdpwssd or vpmaddwd
     for them); integer sums are exact in any order. Other strides are left
     to the loops.
+
+    With `dot` (auto: where the target has VNNI at this width), a
+    reduction loop that A holds contiguously and B reads as rows of its
+    own (the input channel) runs four steps at a time on vpdpbusd: four
+    rows of B interleaved so that each i32 lane holds its column's four
+    bytes (fed as u8), A's four bytes broadcast (fed as s8), one
+    instruction per row for 4 x lanes products. Operands of the other
+    signedness are flipped by 0x80 and every zero point and flip is
+    compensated exactly (per-row sums of A once per block of rows, column
+    sums of B riding along as one more vpdpbusd), so results equal the
+    widened products bit for bit; the rest of the loop (K mod 4) runs
+    widened. A constant weight that holds the input channel strided (a
+    KxK convolution's [F][C][KH][KW]) is copied at compile time with that
+    dim innermost ([F][KH][KW][C]), seen through the subviews of tiles and
+    thread chunks.
   }];
   let options = [
     Option<"cpu", "cpu", "std::string", "\"host\"",
@@ -162,11 +177,14 @@ def IntegerContractionsPass
            "i32 lanes per vector, a power of 2 (0: from the target)">,
     Option<"rows", "rows", "int64_t", "0",
            "Accumulator rows per block (0: from the target's registers)">,
+    Option<"dot", "dot", "std::string", "\"auto\"",
+           "auto (vpdpbusd where the target has it at this width), "
+           "vpdpbusd, or widen (exact 16-bit products, any x86)">,
   ];
   let dependentDialects = [
     "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
     "::mlir::arith::ArithDialect", "::mlir::memref::MemRefDialect",
-    "::mlir::affine::AffineDialect",
+    "::mlir::affine::AffineDialect", "::mlir::LLVM::LLVMDialect",
   ];
 }
 
@@ -411,7 +429,10 @@ def ParallelizeLoopsPass
   let description = [{
     Every linalg op on buffers with at least `min-work` iterations (static
     dims only) is tiled along its outermost parallel dim of two or more
-    iterations into `chunks` pieces with upstream TilingInterface tiling to
+    iterations (for an 8-bit contraction, the outermost such dim that its
+    vector operand reads other than the output's innermost: the output
+    rows, so a chunk keeps every output channel of the accumulator tile
+    for one register block) into `chunks` pieces with upstream TilingInterface tiling to
     an `scf.forall`. `scf-forall-to-parallel` and `convert-scf-to-openmp`
     run the pieces on OpenMP threads. Runs after the register-blocked
     lowering, so it takes the ops that lowering leaves: elementwise ops,
