@@ -75,6 +75,7 @@ struct Plan {
   // have size 1), B as one plain index of its own.
   std::optional<unsigned> group;
   unsigned aGroupPos = 0;
+  int64_t groupSize = 0; // 4: vpdpbusd, 2: vpmaddwd on 16-bit pairs
 };
 
 /// How a multiply operand is made from an 8-bit block argument: widened
@@ -145,8 +146,9 @@ std::optional<int64_t> strideAlong(AffineExpr e, unsigned pos,
 /// compensation is then one number per row, computed once). Whether A
 /// holds the four steps side by side is Plan::group's question.
 std::optional<std::pair<unsigned, unsigned>> groupLoop(linalg::GenericOp op,
-                                                      const Plan &p) {
-  if (p.shareA)
+                                                      const Plan &p,
+                                                      int64_t groupSize) {
+  if (p.shareA || groupSize < 2)
     return std::nullopt;
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   AffineMap aMap = maps[p.a.input], bMap = maps[p.b.input];
@@ -170,7 +172,7 @@ std::optional<std::pair<unsigned, unsigned>> groupLoop(linalg::GenericOp op,
   };
   std::optional<std::pair<unsigned, unsigned>> best;
   for (unsigned d : p.ks) {
-    if (p.ranges[d] < 4 || (best && p.ranges[d] <= p.ranges[best->first]))
+    if (p.ranges[d] < groupSize || (best && p.ranges[d] <= p.ranges[best->first]))
       continue;
     std::optional<unsigned> ap = plainOnce(aMap, d), bp = plainOnce(bMap, d);
     if (ap && bp && *bp + 1 != bMap.getNumResults())
@@ -181,8 +183,9 @@ std::optional<std::pair<unsigned, unsigned>> groupLoop(linalg::GenericOp op,
 
 /// Plan::group: the group loop when A reads it contiguously (stride 1, the
 /// dims after it of size 1), so four steps are one 4-byte load of A.
-void planGroup(linalg::GenericOp op, Plan &p) {
-  std::optional<std::pair<unsigned, unsigned>> g = groupLoop(op, p);
+void planGroup(linalg::GenericOp op, Plan &p, int64_t groupSize) {
+  std::optional<std::pair<unsigned, unsigned>> g =
+      groupLoop(op, p, groupSize);
   if (!g)
     return;
   auto aType = cast<MemRefType>(op.getDpsInputs()[p.a.input].getType());
@@ -195,23 +198,25 @@ void planGroup(linalg::GenericOp op, Plan &p) {
     return;
   p.group = g->first;
   p.aGroupPos = g->second;
+  p.groupSize = groupSize;
 }
 
 /// Constant weights whose group loop is not contiguous (a 3x3
 /// convolution's [F][C][KH][KW]) get a copy with that dim innermost
 /// ([F][KH][KW][C]), and the contraction reads the copy.
-std::optional<Plan> planContraction(linalg::GenericOp op);
+std::optional<Plan> planContraction(linalg::GenericOp op, int64_t groupSize);
 
-void moveGroupsInnermost(ModuleOp module) {
+void moveGroupsInnermost(ModuleOp module, int64_t groupSize) {
   SymbolTable symbols(module);
   mnemo::PackedGlobals packed;
   IRRewriter rw(module.getContext());
   SmallVector<std::tuple<linalg::GenericOp, unsigned, unsigned>> work;
   module.walk([&](linalg::GenericOp op) {
-    std::optional<Plan> p = planContraction(op);
+    std::optional<Plan> p = planContraction(op, groupSize);
     if (!p || p->group)
       return;
-    if (std::optional<std::pair<unsigned, unsigned>> g = groupLoop(op, *p))
+    if (std::optional<std::pair<unsigned, unsigned>> g =
+            groupLoop(op, *p, groupSize))
       work.push_back({op, p->a.input, g->second});
   });
   for (auto &item : work) {
@@ -242,7 +247,9 @@ void moveGroupsInnermost(ModuleOp module) {
   mnemo::eraseUnpackedSources(module, packed);
 }
 
-std::optional<Plan> planContraction(linalg::GenericOp op) {
+/// The plan of `op`, its group loop run `groupSize` steps at a time (0:
+/// none).
+std::optional<Plan> planContraction(linalg::GenericOp op, int64_t groupSize) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1)
     return std::nullopt;
@@ -396,16 +403,16 @@ std::optional<Plan> planContraction(linalg::GenericOp op) {
       llvm::erase(p.outer, h);
     }
   }
-  planGroup(op, p);
+  planGroup(op, p, groupSize);
   return p;
 }
 
 class Emitter {
 public:
-  /// `dot`: run Plan::group four steps at a time with vpdpbusd.
-  Emitter(linalg::GenericOp op, const Plan &p, int64_t lanes, int64_t rows,
-          bool dot)
-      : op(op), p(p), lanes(lanes), rows(rows), dot(dot && p.group) {}
+  /// With Plan::group, that loop runs p.groupSize steps per instruction.
+  Emitter(linalg::GenericOp op, const Plan &p, int64_t lanes, int64_t rows)
+      : op(op), p(p), lanes(lanes), rows(rows), dot(p.group.has_value()),
+        g(p.groupSize) {}
 
   void emit(RewriterBase &rw) {
     OpBuilder::InsertionGuard g(rw);
@@ -579,6 +586,8 @@ private:
     if (!f.zeroPoint)
       return w;
     Value zp = f.zeroPoint;
+    if (zp.getType() != getElementTypeOrSelf(to))
+      zp = arith::TruncIOp::create(*b, loc, getElementTypeOrSelf(to), zp);
     if (auto vt = dyn_cast<VectorType>(to))
       zp = vector::BroadcastOp::create(*b, loc, vt, zp);
     return arith::SubIOp::create(*b, loc, w, zp);
@@ -659,8 +668,11 @@ private:
   /// The alphas, and A with its trailing unit dims folded into the grouped
   /// one (so four steps are one 4-byte load).
   void prepareDot() {
-    alphaA = alphaOf(p.a, /*fedUnsigned=*/false);
-    alphaB = alphaOf(p.b, /*fedUnsigned=*/true);
+    // 16-bit pairs take the zero points before the multiply.
+    if (g == 4) {
+      alphaA = alphaOf(p.a, /*fedUnsigned=*/false);
+      alphaB = alphaOf(p.b, /*fedUnsigned=*/true);
+    }
     aMem = op.getDpsInputs()[p.a.input];
     auto aType = cast<MemRefType>(aMem.getType());
     if (p.aGroupPos + 1 < aType.getRank()) {
@@ -684,7 +696,7 @@ private:
     iv[p.i] = ivs[p.i];
     if (!alphaB)
       return;
-    int64_t points = p.ranges[*p.group] / 4 * 4;
+    int64_t points = p.ranges[*p.group] / g * g;
     for (unsigned d : p.ks)
       if (d != *p.group)
         points *= p.ranges[d];
@@ -715,7 +727,7 @@ private:
           *b, loc, init, arith::ExtSIOp::create(*b, loc, b->getI32Type(), a));
     }
     unsigned d = p.ks[n];
-    int64_t end = d == *p.group ? p.ranges[d] / 4 * 4 : p.ranges[d];
+    int64_t end = d == *p.group ? p.ranges[d] / g * g : p.ranges[d];
     auto l = scf::ForOp::create(
         *b, loc, cIdx(0), cIdx(end), cIdx(1), ValueRange{init},
         [&](OpBuilder &ob, Location, Value kv, ValueRange inner) {
@@ -738,52 +750,82 @@ private:
         ->getResult(0);
   }
 
-  /// Four rows of B (grouped index k..k+3) interleaved so that each i32
-  /// lane holds its column's four bytes, flipped to u8.
+  /// The fed element type: bytes for vpdpbusd, 16-bit values for pairs.
+  Type fedType() { return g == 4 ? b->getI8Type() : b->getI16Type(); }
+
+  /// `g` rows of B (grouped index k..k+g-1) interleaved so that each i32
+  /// lane holds its column's g values: bytes flipped to u8 (vpdpbusd), or
+  /// 16-bit values minus the zero point (pairs).
   Value groupOfB(SmallVector<Value> at, int64_t count) {
     auto byteT = VectorType::get({lanes}, b->getI8Type());
     Value k = at[*p.group];
     SmallVector<Value> rowsOfB;
-    for (int64_t t = 0; t < 4; ++t) {
+    for (int64_t t = 0; t < g; ++t) {
       at[*p.group] = t ? Value(arith::AddIOp::create(*b, loc, k, cIdx(t))) : k;
       auto [mem, from] = access(p.b.input, at);
-      rowsOfB.push_back(p.strideJ == 1 ? maskedRead(mem, from, byteT, count)
-                                       : readEveryOther(mem, from, count));
+      Value v = p.strideJ == 1 ? maskedRead(mem, from, byteT, count)
+                               : readEveryOther(mem, from, count);
+      if (g == 2)
+        v = widen(v, p.b, VectorType::get({lanes}, b->getI16Type()));
+      rowsOfB.push_back(v);
     }
+    // Lane l of the result: rows 0..g-1 at column l. Rows are joined two
+    // by two (concatenated), then interleaved from the halves.
     SmallVector<int64_t> concat, interleave;
     for (int64_t l = 0; l < 2 * lanes; ++l)
       concat.push_back(l);
-    // Lane l of the result: rows 0..3 at column l; rows 0, 1 are the first
-    // and second halves of the first operand, rows 2, 3 of the second.
     for (int64_t l = 0; l < lanes; ++l)
-      for (int64_t t = 0; t < 4; ++t)
+      for (int64_t t = 0; t < g; ++t)
         interleave.push_back((t / 2) * 2 * lanes + (t % 2) * lanes + l);
-    Value lo = vector::ShuffleOp::create(*b, loc, rowsOfB[0], rowsOfB[1], concat);
-    Value hi = vector::ShuffleOp::create(*b, loc, rowsOfB[2], rowsOfB[3], concat);
-    Value q = vector::ShuffleOp::create(*b, loc, lo, hi, interleave);
-    if (p.b.isSigned)
-      q = arith::XOrIOp::create(*b, loc, q, splatI8(-128, 4 * lanes));
+    Value q;
+    if (g == 2) {
+      q = vector::ShuffleOp::create(*b, loc, rowsOfB[0], rowsOfB[1], interleave);
+    } else {
+      Value lo = vector::ShuffleOp::create(*b, loc, rowsOfB[0], rowsOfB[1], concat);
+      Value hi = vector::ShuffleOp::create(*b, loc, rowsOfB[2], rowsOfB[3], concat);
+      q = vector::ShuffleOp::create(*b, loc, lo, hi, interleave);
+      if (p.b.isSigned)
+        q = arith::XOrIOp::create(*b, loc, q, splatI8(-128, 4 * lanes));
+    }
     return q;
   }
 
-  /// Row at[i]'s four A bytes (grouped index k..k+3), flipped to s8, in
-  /// every i32 lane.
+  /// Row at[i]'s g values of A (grouped index k..k+g-1) in every i32
+  /// lane: bytes flipped to s8 (vpdpbusd), or 16-bit values minus the
+  /// zero point (pairs).
   Value groupOfA(ArrayRef<Value> at) {
     SmallVector<Value> idx = indices(p.a.input, at);
     idx.resize(p.aGroupPos + 1);
-    auto fourT = VectorType::get({4}, b->getI8Type());
-    Value four = vector::LoadOp::create(*b, loc, fourT, aMem, idx);
-    if (!p.a.isSigned)
-      four = arith::XOrIOp::create(*b, loc, four, splatI8(-128, 4));
+    Value vals = vector::LoadOp::create(
+        *b, loc, VectorType::get({g}, b->getI8Type()), aMem, idx);
+    if (g == 2)
+      vals = widen(vals, p.a, VectorType::get({2}, b->getI16Type()));
+    else if (!p.a.isSigned)
+      vals = arith::XOrIOp::create(*b, loc, vals, splatI8(-128, 4));
     Value word = vector::ExtractOp::create(
         *b, loc,
         vector::BitCastOp::create(
-            *b, loc, VectorType::get({1}, b->getI32Type()), four),
+            *b, loc, VectorType::get({1}, b->getI32Type()), vals),
         ArrayRef<int64_t>{0});
     Value all = vector::BroadcastOp::create(
         *b, loc, VectorType::get({lanes}, b->getI32Type()), word);
     return vector::BitCastOp::create(
-        *b, loc, VectorType::get({4 * lanes}, b->getI8Type()), all);
+        *b, loc, VectorType::get({g * lanes}, fedType()), all);
+  }
+
+  /// acc + the dot products of each lane's g values of `q` and `a`:
+  /// vpdpbusd (u8 x s8 quads), or vpmaddwd (exact 16-bit pairs) and an add.
+  Value groupStep(Value acc, Value q, Value a) {
+    if (g == 4)
+      return dotProduct(acc, q, a);
+    std::string name = lanes == 16  ? "llvm.x86.avx512.pmaddw.d.512"
+                       : lanes == 8 ? "llvm.x86.avx2.pmadd.wd"
+                                    : "llvm.x86.sse2.pmadd.wd";
+    Value prod = LLVM::CallIntrinsicOp::create(*b, loc, acc.getType(),
+                                               b->getStringAttr(name),
+                                               ValueRange{q, a})
+                     ->getResult(0);
+    return arith::AddIOp::create(*b, loc, acc, prod);
   }
 
   /// The accumulators (and with alphaA the column sums last) after the
@@ -814,8 +856,8 @@ private:
       if (!grouped || d != *p.group)
         return run(0, p.ranges[d], 1, grouped, accs);
       // The whole groups, then the rest one step at a time.
-      int64_t whole = p.ranges[d] / 4 * 4;
-      SmallVector<Value> out = run(0, whole, 4, true, accs);
+      int64_t whole = p.ranges[d] / g * g;
+      SmallVector<Value> out = run(0, whole, g, true, accs);
       if (whole < p.ranges[d])
         out = run(whole, p.ranges[d], 1, false, out);
       return out;
@@ -826,7 +868,7 @@ private:
       SmallVector<Value> next;
       for (auto [acc, row] : llvm::zip(accs.take_front(rowIdx.size()), rowIdx)) {
         at[p.i] = row;
-        next.push_back(dotProduct(acc, q, groupOfA(at)));
+        next.push_back(groupStep(acc, q, groupOfA(at)));
       }
       if (alphaA)
         next.push_back(dotProduct(accs.back(), q, splatI8(1, 4 * lanes)));
@@ -865,6 +907,7 @@ private:
   const Plan &p;
   int64_t lanes, rows;
   bool dot;
+  int64_t g;             // the group loop's steps per instruction
   Value aMem;            // A, its grouped dim innermost (dot)
   Value alphaA, alphaB;  // the offsets above (null: 0)
   SmallVector<Value> rowTerms; // per row of the current block (or none)
@@ -890,18 +933,25 @@ struct IntegerContractionsPass
     blockRows = rows > 0 ? rows
                          : std::max<int64_t>(1, std::min<int64_t>(
                                                     8, t->vectorRegisters - 4));
+    // Steps of the group loop per instruction: vpdpbusd 4, vpmaddwd 2.
+    // vpmaddwd is in every x86-64 ISA level at every width the target
+    // has (AVX-512BW for 16 lanes).
+    bool x86 = StringRef(t->triple).starts_with("x86_64");
+    bool pairs = x86 && (lanes == 4 || (lanes == 8 && t->hasFeature("avx2")) ||
+                         (lanes == 16 && t->hasFeature("avx512bw")));
     if (dot == "auto") {
-      useDot = t->int8DotLanes() == lanes;
-    } else if (dot == "vpdpbusd") {
+      groupSize = t->int8DotLanes() == lanes ? 4 : pairs ? 2 : 0;
+    } else if (dot == "vpdpbusd" || dot == "vpmaddwd") {
       if (lanes != 4 && lanes != 8 && lanes != 16) {
         emitError(UnknownLoc::get(ctx))
-            << "dot=vpdpbusd needs 4, 8 or 16 i32 lanes, not " << lanes;
+            << "dot=" << dot << " needs 4, 8 or 16 i32 lanes, not " << lanes;
         return failure();
       }
-      useDot = true;
+      groupSize = dot == "vpdpbusd" ? 4 : 2;
     } else if (dot != "widen") {
       emitError(UnknownLoc::get(ctx))
-          << "dot must be auto, vpdpbusd or widen, not '" << dot << "'";
+          << "dot must be auto, vpdpbusd, vpmaddwd or widen, not '" << dot
+          << "'";
       return failure();
     }
     return success();
@@ -910,17 +960,18 @@ struct IntegerContractionsPass
   void runOnOperation() override {
     if (failed(mnemo::checkVectorWidth(getOperation(), lanes)))
       return signalPassFailure();
-    if (useDot)
-      moveGroupsInnermost(getOperation());
+    if (groupSize)
+      moveGroupsInnermost(getOperation(), groupSize);
     mnemo::planThenRewrite<Plan>(
-        getOperation(), planContraction,
+        getOperation(),
+        [&](linalg::GenericOp op) { return planContraction(op, groupSize); },
         [&](RewriterBase &rw, linalg::GenericOp op, const Plan &p) {
-          Emitter(op, p, lanes, blockRows, useDot).emit(rw);
+          Emitter(op, p, lanes, blockRows).emit(rw);
         });
   }
 
   int64_t lanes = 0, blockRows = 0;
-  bool useDot = false;
+  int64_t groupSize = 0; // 4: vpdpbusd, 2: vpmaddwd pairs, 0: widened
 };
 
 } // namespace

@@ -26,13 +26,19 @@ using namespace mlir;
 
 namespace {
 
-/// For an 8-bit contraction (i8 x i8 -> i32, IntegerContractions.cpp):
-/// the first splittable dim the vector operand B (the input that reads
-/// the output's innermost dim) reads, other than that innermost dim. The
-/// weight's rows (output channels) are what a register block shares one
-/// B vector over; split among threads, an accumulator tile of 4 channels
-/// left each chunk one row.
-std::optional<unsigned>
+/// Output channels a chunk of an 8-bit contraction keeps at least: the
+/// rows of IntegerContractions' register block (8 on AVX2 and AVX-512),
+/// which share every vector of activations.
+constexpr int64_t kContractionRows = 8;
+
+/// For an 8-bit contraction (i8 x i8 -> i32, IntegerContractions.cpp),
+/// the dim to split and the most pieces: without a window along j, the
+/// weight's rows (the output channel, read by one input only) while each
+/// piece keeps kContractionRows of them; else the first splittable dim the vector
+/// operand B (the input that reads the output's innermost dim) reads
+/// other than that innermost dim (the output rows), so an accumulator
+/// tile of 4 channels at 56x56 is not left one channel per piece.
+std::optional<std::pair<unsigned, int64_t>>
 integerContractionSplit(linalg::LinalgOp op,
                         function_ref<bool(unsigned)> splittable) {
   if (op.getNumDpsInputs() != 2 || op.getNumDpsInits() != 1 ||
@@ -42,27 +48,45 @@ integerContractionSplit(linalg::LinalgOp op,
         return !getElementTypeOrSelf(v.getType()).isInteger(8);
       }))
     return std::nullopt;
-  AffineMap out = op.getIndexingMapsArray()[2];
-  if (!out.getNumResults())
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (!maps[2].getNumResults())
     return std::nullopt;
-  auto j = dyn_cast<AffineDimExpr>(out.getResults().back());
+  auto j = dyn_cast<AffineDimExpr>(maps[2].getResults().back());
   if (!j)
     return std::nullopt;
+  auto reads = [&](AffineMap m, unsigned d) {
+    return llvm::any_of(m.getResults(),
+                        [&](AffineExpr e) { return e.isFunctionOfDim(d); });
+  };
   for (unsigned in : {0u, 1u}) {
-    AffineMap m = op.getIndexingMapsArray()[in];
-    if (!m.getNumResults() ||
-        !m.getResults().back().isFunctionOfDim(j.getPosition()))
+    AffineMap bMap = maps[in], aMap = maps[1 - in];
+    if (!bMap.getNumResults() ||
+        !bMap.getResults().back().isFunctionOfDim(j.getPosition()))
       continue;
-    for (unsigned d = 0; d < m.getNumDims(); ++d)
-      if (d != j.getPosition() && splittable(d) &&
-          llvm::any_of(m.getResults(),
-                       [&](AffineExpr e) { return e.isFunctionOfDim(d); }))
-        return d;
+    // A window sliding along j (a KxK convolution) keeps each output row
+    // apart anyway; a pointwise one runs rows and columns as one flat
+    // loop (IntegerContractions), which pieces of a row or two would cut
+    // into narrow masked vectors.
+    bool window = false;
+    bMap.getResults().back().walk([&](AffineExpr e) {
+      if (auto dim = dyn_cast<AffineDimExpr>(e))
+        window |= dim.getPosition() != j.getPosition() &&
+                  ranges[dim.getPosition()] > 1;
+    });
+    for (unsigned d = 0; d < bMap.getNumDims() && !window; ++d)
+      if (splittable(d) && reads(aMap, d) && !reads(bMap, d) &&
+          ranges[d] >= 2 * kContractionRows)
+        return std::make_pair(d, ranges[d] / kContractionRows);
+    for (unsigned d = 0; d < bMap.getNumDims(); ++d)
+      if (d != j.getPosition() && splittable(d) && reads(bMap, d))
+        return std::make_pair(d, ranges[d]);
   }
   return std::nullopt;
 }
 
-/// The parallel dim to split and its size, or none when the op is too
+/// The parallel dim to split and the most pieces (its size but for 8-bit
+/// contractions), or none when the op is too
 /// small to pay for a fork/join (the count ignores dynamic dims) or has no
 /// parallel dim with at least two iterations.
 std::optional<std::pair<unsigned, int64_t>> splitDim(linalg::LinalgOp op,
@@ -81,8 +105,8 @@ std::optional<std::pair<unsigned, int64_t>> splitDim(linalg::LinalgOp op,
     return linalg::isParallelIterator(iters[d]) &&
            !ShapedType::isDynamic(ranges[d]) && ranges[d] >= 2;
   };
-  if (std::optional<unsigned> d = integerContractionSplit(op, splittable))
-    return std::make_pair(*d, ranges[*d]);
+  if (auto split = integerContractionSplit(op, splittable))
+    return split;
   for (unsigned d = 0; d < ranges.size(); ++d)
     if (splittable(d))
       return std::make_pair(d, ranges[d]);

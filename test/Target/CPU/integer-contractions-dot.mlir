@@ -1,10 +1,12 @@
 // RUN: mnemo-opt %s --split-input-file --mnemo-cpu-integer-contractions="vector-width=16 rows=4 dot=vpdpbusd" --canonicalize --cse | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-integer-contractions="vector-width=8 rows=4 dot=vpmaddwd" --canonicalize --cse | FileCheck %s --check-prefix=PAIRS
 // The target decides: AVX-512 VNNI (cascadelake) takes vpdpbusd on zmm,
-// AVX-VNNI (alderlake) on ymm, AVX-512 without VNNI (skylake-avx512)
-// keeps the widened 16-bit products.
+// AVX-VNNI (alderlake) on ymm; without VNNI, exact 16-bit pairs on
+// vpmaddwd: AVX-512BW (skylake-avx512) on zmm, AVX2 (x86-64-v3) on ymm.
 // RUN: mnemo-opt %s --split-input-file --mnemo-cpu-integer-contractions="cpu=cascadelake" | FileCheck %s --check-prefix=VNNI512
 // RUN: mnemo-opt %s --split-input-file --mnemo-cpu-integer-contractions="cpu=alderlake" | FileCheck %s --check-prefix=VNNI256
 // RUN: mnemo-opt %s --split-input-file --mnemo-cpu-integer-contractions="cpu=skylake-avx512" | FileCheck %s --check-prefix=NOVNNI
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-integer-contractions="cpu=x86-64-v3" | FileCheck %s --check-prefix=AVX2
 
 #in = affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h + kh, w + kw)>
 #wt = affine_map<(n, f, h, w, c, kh, kw) -> (f, c, kh, kw)>
@@ -38,8 +40,20 @@
 // VNNI256-LABEL: func.func @pointwise
 // VNNI256: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.256"{{.*}} : (vector<8xi32>, vector<32xi8>, vector<32xi8>) -> vector<8xi32>
 // NOVNNI-LABEL: func.func @pointwise
-// NOVNNI-NOT: llvm.call_intrinsic
-// NOVNNI: arith.muli {{.*}} : vector<16xi32>
+// NOVNNI: llvm.call_intrinsic "llvm.x86.avx512.pmaddw.d.512"{{.*}} : (vector<32xi16>, vector<32xi16>) -> vector<16xi32>
+// AVX2-LABEL: func.func @pointwise
+// AVX2: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"{{.*}} : (vector<16xi16>, vector<16xi16>) -> vector<8xi32>
+// With 16-bit pairs, two rows of B widened and interleaved, the weight's
+// two bytes widened and broadcast as one i32; 34 channels = 17 pairs.
+// PAIRS-LABEL: func.func @pointwise
+// PAIRS: scf.for %[[K:.*]] = %c0 to %c34 step %c2 iter_args(
+// PAIRS-COUNT-2: vector.load {{.*}} : memref<1x34x196xi8>, vector<8xi8>
+// PAIRS: vector.interleave {{.*}} : vector<8xi16> -> vector<16xi16>
+// PAIRS: vector.load %{{.*}}[%c0, %[[K]]] : memref<6x34xi8>, vector<2xi8>
+// PAIRS: arith.extsi {{.*}} : vector<2xi8> to vector<2xi16>
+// PAIRS: vector.bitcast {{.*}} : vector<2xi16> to vector<1xi32>
+// PAIRS: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
+// PAIRS: arith.addi {{.*}} : vector<8xi32>
 func.func @pointwise(%x: memref<1x34x14x14xi8>, %w: memref<6x34x1x1xi8>, %y: memref<1x6x14x14xi32>) {
   linalg.generic {indexing_maps = [#in, #wt, #out], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x34x14x14xi8>, memref<6x34x1x1xi8>) outs(%y : memref<1x6x14x14xi32>) {
   ^bb0(%a: i8, %b: i8, %acc: i32):
@@ -87,6 +101,13 @@ func.func @pointwise(%x: memref<1x34x14x14xi8>, %w: memref<6x34x1x1xi8>, %y: mem
 // CHECK: arith.muli {{.*}} : vector<16xi32>
 // CHECK-COUNT-4: arith.addi {{.*}} : vector<16xi32>
 // CHECK-NOT: linalg.generic
+// With pairs the zero points are subtracted in 16 bits (|x - z| <= 255):
+// no compensation.
+// PAIRS-LABEL: func.func @offsets
+// PAIRS-NOT: iter_args({{.*}}) -> (i32)
+// PAIRS: arith.subi {{.*}} : vector<8xi16>
+// PAIRS: arith.subi {{.*}} : vector<2xi16>
+// PAIRS: llvm.call_intrinsic "llvm.x86.avx2.pmadd.wd"
 func.func @offsets(%x: memref<1x32x14x14xi8>, %w: memref<4x32x1x1xi8>, %y: memref<1x4x14x14xi32>) {
   %zx = arith.constant -5 : i32
   %zw = arith.constant 131 : i32

@@ -178,8 +178,9 @@ def IntegerContractionsPass
     Option<"rows", "rows", "int64_t", "0",
            "Accumulator rows per block (0: from the target's registers)">,
     Option<"dot", "dot", "std::string", "\"auto\"",
-           "auto (vpdpbusd where the target has it at this width), "
-           "vpdpbusd, or widen (exact 16-bit products, any x86)">,
+           "auto (vpdpbusd where the target has VNNI at this width, else "
+           "vpmaddwd), vpdpbusd (u8 x s8 quads), vpmaddwd (exact 16-bit "
+           "pairs), or widen (one 16-bit product per lane)">,
   ];
   let dependentDialects = [
     "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
