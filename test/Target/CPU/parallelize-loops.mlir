@@ -52,3 +52,36 @@ func.func @int8_conv(%x: memref<1x16x30x30xi8>, %w: memref<4x16x3x3xi8>, %y: mem
   }
   return
 }
+
+// A pointwise 8-bit convolution (no window along the row) is split by
+// output channels while each piece keeps 8 (64 channels: up to 8 pieces;
+// chunks=4 here, so 4 of 16), so its rows and columns still run as one
+// flat loop of 196; 24 channels (fewer than two pieces of 8) are split by
+// rows instead.
+// CHECK-LABEL: func.func @int8_pointwise
+// CHECK: scf.forall (%{{.*}}) in (4)
+// CHECK: memref.subview %arg2[0, %{{.*}}, 0, 0] [1, 16, 14, 14]
+// CHECK: scf.forall (%{{.*}}) in (4)
+// CHECK: memref.subview %arg3[0, 0, %{{.*}}, 0] [1, 12, %{{.*}}, 14]
+#pin = affine_map<(n, f, h, w, c, kh, kw) -> (n, c, h + kh, w + kw)>
+#pwt = affine_map<(n, f, h, w, c, kh, kw) -> (f, c, kh, kw)>
+#pout = affine_map<(n, f, h, w, c, kh, kw) -> (n, f, h, w)>
+func.func @int8_pointwise(%x: memref<1x16x14x14xi8>, %w: memref<64x16x1x1xi8>, %y: memref<1x64x14x14xi32>, %z: memref<1x12x14x14xi32>, %v: memref<12x16x1x1xi8>) {
+  linalg.generic {indexing_maps = [#pin, #pwt, #pout], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %w : memref<1x16x14x14xi8>, memref<64x16x1x1xi8>) outs(%y : memref<1x64x14x14xi32>) {
+  ^bb0(%a: i8, %b: i8, %acc: i32):
+    %0 = arith.extui %a : i8 to i32
+    %1 = arith.extsi %b : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  linalg.generic {indexing_maps = [#pin, #pwt, #pout], iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]} ins(%x, %v : memref<1x16x14x14xi8>, memref<12x16x1x1xi8>) outs(%z : memref<1x12x14x14xi32>) {
+  ^bb0(%a: i8, %b: i8, %acc: i32):
+    %0 = arith.extui %a : i8 to i32
+    %1 = arith.extsi %b : i8 to i32
+    %2 = arith.muli %0, %1 : i32
+    %3 = arith.addi %acc, %2 : i32
+    linalg.yield %3 : i32
+  }
+  return
+}
