@@ -11,6 +11,7 @@
 #include "mnemo/Dialect/Mem/IR/Mem.h"
 #include "mnemo/Dialect/PIM/IR/PIM.h"
 #include "mnemo/Pipelines/Pipelines.h"
+#include "mnemo/Target/CPU/IntrinsicEffects.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/InitAllDialects.h"
@@ -30,6 +31,8 @@ void mnemo::registerCompilerDialects(DialectRegistry &registry) {
   // gpu-module-to-binary translates kernels to LLVM IR in process.
   registerAllToLLVMIRTranslations(registry);
   registry.insert<graph::GraphDialect, mem::MemDialect, pim::PIMDialect>();
+  // The kernels' x86 intrinsic calls as the pure register arithmetic they are.
+  registerIntrinsicEffects(registry);
 }
 
 void mnemo::registerCompilerPasses() { registerAllPassesAndPipelines(); }

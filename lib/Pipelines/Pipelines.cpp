@@ -146,6 +146,8 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
     reductions.cpu = options.cpu;
     reductions.cpuFeatures = options.cpuFeatures;
     pm.addNestedPass<func::FuncOp>(createVectorizeReductionsPass(reductions));
+    // Elementwise ops on small maps as one flat loop the vectorizer widens.
+    addText(pm, "func.func(mnemo-cpu-collapse-elementwise)");
     // exp, tanh, pow, ... as arith ops the loop vectorizer widens.
     addText(pm, "func.func(mnemo-cpu-approximate-math)");
   }
