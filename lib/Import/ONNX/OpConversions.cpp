@@ -372,6 +372,10 @@ LogicalResult convertCast(NodeContext &c, Outs &outs) {
 /// CastLike (opset 15): a Cast to the element type of the second input.
 LogicalResult convertCastLike(NodeContext &c, Outs &outs) {
   c.take("saturate");
+  if (!c.hasInput(0) || !c.hasInput(1))
+    return emitError(c.loc) << "CastLike needs both inputs, `input` and "
+                               "`target_type`; input "
+                            << (c.hasInput(0) ? 1 : 0) << " is omitted";
   Type elt = g::elementTypeOf(c.input(1));
   if (!elt) {
     c.unsupported = "an unranked or non-tensor `target_type` input";

@@ -126,6 +126,29 @@ static LogicalResult typedFieldBytes(const onnx::TensorProto &t, Type elt,
                                      int64_t n, std::string &bytes,
                                      Location loc) {
   size_t w = storageBytes(elt);
+  // The count is checked before anything is allocated: the dims are the
+  // model's word, the values are what the file holds.
+  int64_t have;
+  switch (t.data_type()) {
+  case onnx::TensorProto::FLOAT:
+    have = t.float_data_size();
+    break;
+  case onnx::TensorProto::DOUBLE:
+    have = t.double_data_size();
+    break;
+  case onnx::TensorProto::INT64:
+    have = t.int64_data_size();
+    break;
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64:
+    have = t.uint64_data_size();
+    break;
+  default:
+    have = t.int32_data_size();
+  }
+  if (have != n)
+    return emitError(loc) << "tensor '" << t.name() << "' has " << have
+                          << " values for " << n << " elements";
   bytes.resize(n * w);
   char *out = bytes.data();
   auto fromInt32 = [&]() -> LogicalResult {

@@ -181,7 +181,8 @@ static FailureOr<Type> broadcastType(std::optional<Location> loc,
 }
 
 Type mnemo::graph::elementTypeOf(Value v) {
-  return cast<ShapedType>(v.getType()).getElementType();
+  auto t = dyn_cast<ShapedType>(v.getType());
+  return t ? t.getElementType() : Type(); // none: an omitted input
 }
 
 LogicalResult mnemo::graph::inferResultTypes(Operation *op,

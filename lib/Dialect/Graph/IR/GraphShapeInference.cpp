@@ -760,8 +760,14 @@ shapeFromOperand(std::optional<Location> loc, Value shapeV, bool &ranked) {
     return emitOptionalError(loc, "shape operand must be 1-D, got ", t);
   if (std::optional<SmallVector<int64_t>> c = getConstantInts(shapeV))
     return *c;
-  if (t && !t.isDynamicDim(0))
+  if (t && !t.isDynamicDim(0)) {
+    // The shape's length is the result's rank, allocated here.
+    if (t.getDimSize(0) > kMaxRank)
+      return emitOptionalError(loc, "shape operand has ", t.getDimSize(0),
+                               " elements: a rank above ", kMaxRank,
+                               " is not supported");
     return SmallVector<int64_t>(t.getDimSize(0), kDyn);
+  }
   ranked = false;
   return SmallVector<int64_t>();
 }

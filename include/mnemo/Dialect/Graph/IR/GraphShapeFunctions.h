@@ -57,7 +57,13 @@ std::optional<llvm::SmallVector<double>> getWeightFloats(mlir::Value v);
 bool isNone(mlir::Value v);
 
 /// Element type of a tensor-typed value.
+/// The element type of a tensor value; null for anything else (an omitted
+/// optional input is a graph.none).
 mlir::Type elementTypeOf(mlir::Value v);
+
+/// The largest rank a shape computed from an operand may have: a shape
+/// input declaring 2^40 dims is a broken model, not a tensor to allocate.
+inline constexpr int64_t kMaxRank = 1024;
 
 /// Normalizes `axis` into [0, rank), or fails with a diagnostic at `loc`.
 llvm::FailureOr<int64_t> normalizeAxis(std::optional<mlir::Location> loc,
