@@ -253,6 +253,11 @@ std::string mnemo::describeRunError(int rc) {
     return "no CUDA driver or device (a CUDA artifact)";
   case 6:
     return "a CUDA driver call failed during the run";
+  case 7:
+    return "a pointer the run needs (dims, inputs, outputs, an input or "
+           "output buffer, the workspace) is NULL";
+  case 8:
+    return "the workspace is not aligned to 64 bytes";
   default:
     return "error " + std::to_string(rc);
   }

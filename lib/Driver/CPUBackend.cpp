@@ -66,13 +66,17 @@ static std::string entryPointsText(const ArtifactSignature &sig) {
   os << "size_t " << sig.name << "_workspace_bytes(void);\n\n"
      << "/* Returns 0 on success; 2 if the model has symbolic dims (use "
         "_run_dims);\n   4 if this CPU lacks an extension of "
-     << upper << "_CPU_FEATURES. */\n"
+     << upper
+     << "_CPU_FEATURES; 7 if inputs, outputs, one of\n   their "
+        "pointers or the workspace is NULL; 8 if the workspace is not "
+        "64-byte\n   aligned. Nothing is read or written on an error. */\n"
      << "int " << sig.name
      << "_run(const void *const *inputs, void *const *outputs, void "
         "*workspace);\n\n"
      << "/* dims: one value per symbolic dim; output_shapes (may be NULL) "
         "receives\n   every output's dims in order. Returns 3 if a dim is "
-        "outside its bound,\n   4 as _run. */\n"
+        "outside its bound,\n   4, 7 and 8 as _run (7 also for dims == NULL "
+        "with symbolic dims). */\n"
      << "int " << sig.name
      << "_run_dims(const int64_t *dims, const void *const *inputs,\n"
      << "    void *const *outputs, int64_t *output_shapes, void *workspace);\n\n";

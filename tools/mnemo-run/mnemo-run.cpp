@@ -538,8 +538,15 @@ static int runMain(int argc, char **argv) {
     std::vector<double> ms;
     for (unsigned r = 0; r < repeat; ++r) {
       auto t0 = std::chrono::steady_clock::now();
-      runDims(dimArgs.data(), inPtrs.data(), outPtrs.data(), outShapes.data(), ws);
+      int timedRc = runDims(dimArgs.data(), inPtrs.data(), outPtrs.data(),
+                            outShapes.data(), ws);
       auto t1 = std::chrono::steady_clock::now();
+      if (timedRc != 0) {
+        errs() << "mnemo-run: timed run " << r << ": " << sig.name
+               << "_run_dims returned " << timedRc << " ("
+               << describeRunError(timedRc) << ")\n";
+        return 1;
+      }
       // A CUDA run: its device time between events (no host copies).
       ms.push_back(loaded.cuda ? *loaded.deviceMs
                                : std::chrono::duration<double, std::milli>(t1 - t0)

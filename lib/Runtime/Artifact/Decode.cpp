@@ -327,8 +327,12 @@ struct Stepper {
     for (const HostTensor &c : caches)
       before.push_back(c);
     auto t0 = std::chrono::steady_clock::now();
+    // The entry points require the header's 64-byte alignment (ws holds
+    // 64 bytes of slack for it).
+    auto *aligned = reinterpret_cast<uint8_t *>(
+        (reinterpret_cast<uintptr_t>(ws.data()) + 63) & ~uintptr_t(63));
     int rc = a.run(dims.data(), ins.data(), outPtrs.data(), shapes.data(),
-                   ws.data());
+                   aligned);
     // A CUDA step's latency is its device time (CUDA events), as
     // mnemo-run --repeat reports it; host copies of the staging excluded.
     ms = a.cuda && *a.deviceMs >= 0

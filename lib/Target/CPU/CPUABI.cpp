@@ -304,12 +304,52 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
             outsP = runDims.getArgument(2), shapesP = runDims.getArgument(3),
             wsP = runDims.getArgument(4);
       OpBuilder fb = OpBuilder::atBlockBegin(entryBlock);
-      // Error exit: return 3 (a dim outside its bound).
-      Block *bad = runDims.addBlock();
-      {
-        OpBuilder eb = OpBuilder::atBlockBegin(bad);
+      // Error exits: 3 (a dim outside its bound), 7 (a pointer the run
+      // needs is NULL), 8 (the workspace is not aligned as planned).
+      auto errorExit = [&](int32_t code) {
+        Block *exit = runDims.addBlock();
+        OpBuilder eb = OpBuilder::atBlockBegin(exit);
         func::ReturnOp::create(
-            eb, loc, ValueRange{arith::ConstantIntOp::create(eb, loc, i32, 3)});
+            eb, loc, ValueRange{arith::ConstantIntOp::create(eb, loc, i32, code)});
+        return exit;
+      };
+      Block *bad = errorExit(3), *nullArg = errorExit(7),
+            *misaligned = errorExit(8);
+      // Continues in a new block when `ok`, else leaves through `exit`.
+      auto require = [&](Value ok, Block *exit) {
+        Block *next = runDims.addBlock();
+        next->moveBefore(bad);
+        cf::CondBranchOp::create(fb, loc, ok, next, ValueRange{}, exit,
+                                 ValueRange{});
+        fb.setInsertionPointToStart(next);
+      };
+      Value null = LLVM::ZeroOp::create(fb, loc, ptrT);
+      auto nonNull = [&](Value p) {
+        return LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::ne, p, null)
+            .getResult();
+      };
+      unsigned numInputs = fn.getNumArguments() - 1;
+      unsigned numOutputs = fn.getNumResults();
+      if (!dims.empty())
+        require(nonNull(dimsP), nullArg);
+      if (numInputs)
+        require(nonNull(insP), nullArg);
+      if (numOutputs)
+        require(nonNull(outsP), nullArg);
+      for (unsigned a = 0; a < numInputs; ++a)
+        require(nonNull(loadElement(fb, loc, insP, ptrT, a)), nullArg);
+      for (unsigned r = 0; r < numOutputs; ++r)
+        require(nonNull(loadElement(fb, loc, outsP, ptrT, r)), nullArg);
+      if (wsType.getDimSize(0) > 0) {
+        require(nonNull(wsP), nullArg);
+        Value addr = LLVM::PtrToIntOp::create(fb, loc, i64, wsP);
+        Value low = arith::AndIOp::create(
+            fb, loc, addr,
+            arith::ConstantIntOp::create(fb, loc, i64,
+                                         memory::Problem().alignment - 1));
+        require(arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq, low,
+                                      arith::ConstantIntOp::create(fb, loc, i64, 0)),
+                misaligned);
       }
       SmallVector<Value> dimVals;
       for (auto [k, d] : llvm::enumerate(dims)) {
