@@ -119,14 +119,14 @@ struct AttentionPattern : GraphPattern<g::AttentionOp> {
     Location loc = op.getLoc();
     RankedTensorType outType = resultType(op);
     if (!outType || !isa<FloatType>(outType.getElementType()))
-      return rw.notifyMatchFailure(op, "attention result must be float");
+      return cannotLower(rw, op, "attention result must be float");
     Value q = adaptor.getQ(), k = adaptor.getK(), v = adaptor.getV();
     bool hasMask = op.getMaskKind() != "none";
     Value mask = hasMask ? adaptor.getMask() : Value();
     int64_t r = outType.getRank(), lead = r - 2;
     SmallVector<int64_t> outLead(outType.getShape().take_front(lead));
     if (llvm::any_of(outLead, ShapedType::isDynamic))
-      return rw.notifyMatchFailure(op, "leading dims must be static");
+      return cannotLower(rw, op, "leading dims must be static");
     Type elt = outType.getElementType();
     MLIRContext *ctx = rw.getContext();
 

@@ -33,7 +33,7 @@ struct MatMulPattern : GraphPattern<g::MatMulOp> {
     auto aT = dyn_cast<RankedTensorType>(adaptor.getA().getType());
     auto bT = dyn_cast<RankedTensorType>(adaptor.getB().getType());
     if (!outType || !aT || !bT)
-      return rw.notifyMatchFailure(op, "unranked operands");
+      return cannotLower(rw, op, "unranked operands");
     Type elt = outType.getElementType();
     Value a = adaptor.getA(), bv = adaptor.getB();
     // Promote 1-D operands to matrices.
@@ -209,7 +209,7 @@ struct GemmPattern : GraphPattern<g::GemmOp> {
     RankedTensorType outType = resultType(op);
     if (!outType || !isa<RankedTensorType>(adaptor.getA().getType()) ||
         !isa<RankedTensorType>(adaptor.getB().getType()))
-      return rw.notifyMatchFailure(op, "unranked operands");
+      return cannotLower(rw, op, "unranked operands");
     Type elt = outType.getElementType();
     bool tA = op.getTransA(), tB = op.getTransB();
     double alpha = op.getAlpha().convertToDouble();
@@ -494,7 +494,7 @@ struct ConvPattern : GraphPattern<g::ConvOp> {
     auto wT = dyn_cast<RankedTensorType>(adaptor.getW().getType());
     ConvWindow win;
     if (const char *why = convWindow(op, xT, wT, outType, win))
-      return rw.notifyMatchFailure(op, why);
+      return cannotLower(rw, op, why);
     int64_t sp = win.strides.size();
     SmallVector<int64_t> kernel(wT.getShape().drop_front(2));
     ArrayRef<int64_t> strides = win.strides, dil = win.dilations;
@@ -611,13 +611,13 @@ struct MatMulIntegerPattern : GraphPattern<g::MatMulIntegerOp> {
                   ConversionPatternRewriter &rw) const override {
     if (!g::isDirectMatMulInteger(op.getA(), op.getB(), op.getAZeroPoint(),
                                   op.getBZeroPoint()))
-      return rw.notifyMatchFailure(op, "expanded by graph-expand-quantized");
+      return cannotLower(rw, op, "expanded by graph-expand-quantized");
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
     RankedTensorType outType = resultType(op);
     auto aT = dyn_cast<RankedTensorType>(adaptor.getA().getType());
     if (!outType || !aT)
-      return rw.notifyMatchFailure(op, "unranked operands");
+      return cannotLower(rw, op, "unranked operands");
     Value bv = adaptor.getB();
     bool transposed = false;
     if (auto tr = op.getB().getDefiningOp<g::TransposeOp>()) {
@@ -697,7 +697,7 @@ struct ConvIntegerPattern : GraphPattern<g::ConvIntegerOp> {
     auto wT = dyn_cast<RankedTensorType>(adaptor.getW().getType());
     ConvWindow win;
     if (const char *why = convWindow(op, xT, wT, outType, win))
-      return rw.notifyMatchFailure(op, why);
+      return cannotLower(rw, op, why);
     ArrayRef<int64_t> strides = win.strides, dil = win.dilations;
     Type i32 = outType.getElementType();
     Type xElt = origElt(op.getX()), wElt = origElt(op.getW());

@@ -56,7 +56,7 @@ struct TransposePattern : GraphPattern<g::TransposeOp> {
     RankedTensorType t = resultType(op);
     auto inT = dyn_cast<RankedTensorType>(adaptor.getData().getType());
     if (!t || !inT)
-      return rw.notifyMatchFailure(op, "unranked transpose");
+      return cannotLower(rw, op, "unranked transpose");
     Location loc = op.getLoc();
     int64_t r = inT.getRank();
     SmallVector<int64_t> perm;
@@ -83,7 +83,7 @@ struct ConcatPattern : GraphPattern<g::ConcatOp> {
                   ConversionPatternRewriter &rw) const override {
     RankedTensorType t = resultType(op);
     if (!t)
-      return rw.notifyMatchFailure(op, "unranked concat");
+      return cannotLower(rw, op, "unranked concat");
     Location loc = op.getLoc();
     int64_t r = t.getRank();
     int64_t axis = normalizedAxis(op.getAxis(), r);
@@ -128,7 +128,7 @@ struct SplitPattern : GraphPattern<g::SplitOp> {
                   ConversionPatternRewriter &rw) const override {
     auto inT = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
     if (!inT)
-      return rw.notifyMatchFailure(op, "unranked split");
+      return cannotLower(rw, op, "unranked split");
     Location loc = op.getLoc();
     int64_t r = inT.getRank(), n = op->getNumResults();
     int64_t axis = normalizedAxis(op.getAxis(), r);
@@ -137,7 +137,7 @@ struct SplitPattern : GraphPattern<g::SplitOp> {
     if (!g::isNone(op.getSplit())) {
       auto c = constInts(op.getSplit());
       if (!c)
-        return rw.notifyMatchFailure(op, "split sizes known only at run time");
+        return cannotLower(rw, op, "split sizes known only at run time");
       for (int64_t v : *c)
         parts.push_back(idx(rw, loc, v));
     } else {
@@ -157,7 +157,7 @@ struct SplitPattern : GraphPattern<g::SplitOp> {
     for (int64_t i = 0; i < n; ++i) {
       RankedTensorType t = resultType(op, i);
       if (!t)
-        return rw.notifyMatchFailure(op, "unranked split result");
+        return cannotLower(rw, op, "unranked split result");
       SmallVector<OpFoldResult> offs(r, rw.getIndexAttr(0)),
           strides(r, rw.getIndexAttr(1)), sizes(base);
       offs[axis] = offset;
@@ -182,12 +182,12 @@ struct SlicePattern : GraphPattern<g::SliceOp> {
     RankedTensorType t = resultType(op);
     auto inT = dyn_cast<RankedTensorType>(adaptor.getData().getType());
     if (!t || !inT)
-      return rw.notifyMatchFailure(op, "unranked slice");
+      return cannotLower(rw, op, "unranked slice");
     Location loc = op.getLoc();
     int64_t r = inT.getRank();
     auto startsT = cast<RankedTensorType>(adaptor.getStarts().getType());
     if (startsT.isDynamicDim(0))
-      return rw.notifyMatchFailure(op, "dynamic number of slice axes");
+      return cannotLower(rw, op, "dynamic number of slice axes");
     int64_t n = startsT.getDimSize(0);
     SmallVector<int64_t> axes, steps(n, 1);
     if (g::isNone(op.getAxes())) {
@@ -196,12 +196,12 @@ struct SlicePattern : GraphPattern<g::SliceOp> {
     } else if (auto c = constInts(op.getAxes())) {
       axes = *c;
     } else {
-      return rw.notifyMatchFailure(op, "axes known only at run time");
+      return cannotLower(rw, op, "axes known only at run time");
     }
     if (!g::isNone(op.getSteps())) {
       auto c = constInts(op.getSteps());
       if (!c)
-        return rw.notifyMatchFailure(op, "steps known only at run time");
+        return cannotLower(rw, op, "steps known only at run time");
       steps = *c;
     }
     // Small shape tensors with constant bounds: pick the elements.
@@ -244,7 +244,7 @@ struct SlicePattern : GraphPattern<g::SliceOp> {
       int64_t a = axes[i] < 0 ? axes[i] + r : axes[i];
       int64_t step = steps[i];
       if (step == 0)
-        return rw.notifyMatchFailure(op, "zero step");
+        return cannotLower(rw, op, "zero step");
       stepOf[a] = step;
       negative |= step < 0;
       Value dim = getValueOrCreateConstantIndexOp(rw, loc, in[a]);
@@ -331,7 +331,7 @@ struct GatherPattern : GraphPattern<g::GatherOp> {
     auto dT = dyn_cast<RankedTensorType>(adaptor.getData().getType());
     auto iT = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
     if (!t || !dT || !iT)
-      return rw.notifyMatchFailure(op, "unranked gather");
+      return cannotLower(rw, op, "unranked gather");
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
     int64_t r = dT.getRank(), ri = iT.getRank();
@@ -351,7 +351,7 @@ struct GatherPattern : GraphPattern<g::GatherOp> {
       for (int64_t i : *constIdx) {
         int64_t k = i < 0 ? i + dT.getDimSize(0) : i;
         if (k < 0 || k >= dT.getDimSize(0))
-          return rw.notifyMatchFailure(op, "gather index out of range");
+          return cannotLower(rw, op, "gather index out of range");
         elems.push_back(extractScalar(rw, loc, data, {k}));
       }
       rw.replaceOpWithNewOp<tensor::FromElementsOp>(op, t, elems);
@@ -380,7 +380,7 @@ struct GatherElementsPattern : GraphPattern<g::GatherElementsOp> {
     RankedTensorType t = resultType(op);
     auto dT = dyn_cast<RankedTensorType>(adaptor.getData().getType());
     if (!t || !dT)
-      return rw.notifyMatchFailure(op, "unranked gather_elements");
+      return cannotLower(rw, op, "unranked gather_elements");
     Location loc = op.getLoc();
     int64_t r = dT.getRank();
     int64_t axis = normalizedAxis(op.getAxis(), r);
@@ -408,7 +408,7 @@ struct ExpandPattern : GraphPattern<g::ExpandOp> {
     auto inT = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
     auto sT = dyn_cast<RankedTensorType>(adaptor.getShape().getType());
     if (!t || !inT || !sT || sT.isDynamicDim(0))
-      return rw.notifyMatchFailure(op, "unranked expand");
+      return cannotLower(rw, op, "unranked expand");
     Location loc = op.getLoc();
     int64_t r = t.getRank(), n = sT.getDimSize(0);
     SmallVector<Value> shape =
@@ -438,7 +438,7 @@ struct TilePattern : GraphPattern<g::TileOp> {
     RankedTensorType t = resultType(op);
     auto inT = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
     if (!t || !inT)
-      return rw.notifyMatchFailure(op, "unranked tile");
+      return cannotLower(rw, op, "unranked tile");
     Location loc = op.getLoc();
     int64_t r = inT.getRank();
     Value data = adaptor.getInput();
@@ -472,12 +472,12 @@ struct PadPattern : GraphPattern<g::PadOp> {
     RankedTensorType t = resultType(op);
     auto inT = dyn_cast<RankedTensorType>(adaptor.getData().getType());
     if (!t || !inT)
-      return rw.notifyMatchFailure(op, "unranked pad");
+      return cannotLower(rw, op, "unranked pad");
     Location loc = op.getLoc();
     int64_t r = inT.getRank();
     auto pads = constInts(op.getPads());
     if (!pads)
-      return rw.notifyMatchFailure(op, "pads known only at run time");
+      return cannotLower(rw, op, "pads known only at run time");
     SmallVector<int64_t> axes;
     if (g::isNone(op.getAxes())) {
       for (int64_t d = 0; d < r; ++d)
@@ -486,11 +486,11 @@ struct PadPattern : GraphPattern<g::PadOp> {
       for (int64_t a : *c)
         axes.push_back(a < 0 ? a + r : a);
     } else {
-      return rw.notifyMatchFailure(op, "axes known only at run time");
+      return cannotLower(rw, op, "axes known only at run time");
     }
     int64_t na = axes.size();
     if ((int64_t)pads->size() != 2 * na)
-      return rw.notifyMatchFailure(op, "pads length mismatch");
+      return cannotLower(rw, op, "pads length mismatch");
     SmallVector<int64_t> lo(r, 0), hi(r, 0);
     for (int64_t i = 0; i < na; ++i) {
       lo[axes[i]] = (*pads)[i];
@@ -577,7 +577,7 @@ struct PadPattern : GraphPattern<g::PadOp> {
             return tensor::ExtractOp::create(b, l, data, src);
           });
     } else {
-      return rw.notifyMatchFailure(op, "unknown pad mode");
+      return cannotLower(rw, op, "unknown pad mode");
     }
     if (result.getType() != t)
       result = tensor::CastOp::create(rw, loc, t, result);
@@ -593,7 +593,7 @@ struct TriluPattern : GraphPattern<g::TriluOp> {
                   ConversionPatternRewriter &rw) const override {
     RankedTensorType t = resultType(op);
     if (!t || t.getRank() < 2)
-      return rw.notifyMatchFailure(op, "trilu needs rank >= 2");
+      return cannotLower(rw, op, "trilu needs rank >= 2");
     Location loc = op.getLoc();
     int64_t r = t.getRank();
     Value k = idx(rw, loc, 0);

@@ -110,7 +110,7 @@ struct ElementwisePattern : GraphPattern<OpTy> {
                   ConversionPatternRewriter &rw) const override {
     RankedTensorType outType = this->resultType(op);
     if (!outType)
-      return rw.notifyMatchFailure(op, "result is not a ranked tensor");
+      return cannotLower(rw, op, "result is not a ranked tensor");
     SmallVector<Value> ins;
     Type computeElt;
     bool isUnsigned = false;
@@ -119,7 +119,7 @@ struct ElementwisePattern : GraphPattern<OpTy> {
       if (g::isNone(orig))
         continue;
       if (!isa<RankedTensorType>(conv.getType()))
-        return rw.notifyMatchFailure(op, "operand is not a ranked tensor");
+        return cannotLower(rw, op, "operand is not a ranked tensor");
       ins.push_back(conv);
     }
     // The first data operand decides the compute type (Where: the second).
@@ -144,7 +144,7 @@ struct ElementwisePattern : GraphPattern<OpTy> {
         o.erase();
       }
       if (!probe)
-        return rw.notifyMatchFailure(op, "unsupported element type");
+        return cannotLower(rw, op, "unsupported element type");
     }
     bool smallShape = isSmallShapeTensor(outType) &&
                       llvm::all_of(ins, [](Value v) {
@@ -214,10 +214,10 @@ struct CastPattern : GraphPattern<g::CastOp> {
                   ConversionPatternRewriter &rw) const override {
     RankedTensorType outType = resultType(op);
     if (!outType || !isa<RankedTensorType>(adaptor.getInput().getType()))
-      return rw.notifyMatchFailure(op, "unranked cast");
+      return cannotLower(rw, op, "unranked cast");
     Type from = origElt(op.getInput()), to = origElt(op.getOutput());
     if (!from.isIntOrFloat() || !to.isIntOrFloat())
-      return rw.notifyMatchFailure(op, "unsupported cast element types");
+      return cannotLower(rw, op, "unsupported cast element types");
     if (isSmallShapeTensor(outType) &&
         cast<RankedTensorType>(adaptor.getInput().getType()).hasStaticShape()) {
       SmallVector<Value> elems;
@@ -247,7 +247,7 @@ struct PReluPattern : GraphPattern<g::PReluOp> {
     RankedTensorType t = resultType(op);
     auto sT = dyn_cast<RankedTensorType>(adaptor.getSlope().getType());
     if (!t || !sT || !isa<FloatType>(t.getElementType()))
-      return rw.notifyMatchFailure(op, "needs ranked float tensors");
+      return cannotLower(rw, op, "needs ranked float tensors");
     Value slope = adaptor.getSlope();
     if (sT.getRank() == 1 && t.getRank() > 2 && sT.getDimSize(0) != 1 &&
         sT.getDimSize(0) != t.getDimSize(t.getRank() - 1) &&
@@ -284,7 +284,7 @@ struct ForwardPattern : GraphPattern<OpTy> {
       if (!g::isNone(mode)) {
         auto c = constInts(mode);
         if (!c || llvm::any_of(*c, [](int64_t v) { return v != 0; }))
-          return rw.notifyMatchFailure(op, "dropout in training mode");
+          return cannotLower(rw, op, "dropout in training mode");
       }
     }
     Value in = adaptor.getOperands()[0];

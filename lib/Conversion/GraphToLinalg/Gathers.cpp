@@ -28,13 +28,13 @@ struct ResizePattern : GraphPattern<g::ResizeOp> {
     auto inT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
     if (!t || !inT || !t.hasStaticShape() || !inT.hasStaticShape() ||
         !isa<FloatType>(t.getElementType()))
-      return rw.notifyMatchFailure(op, "needs static float tensors");
+      return cannotLower(rw, op, "needs static float tensors");
     StringRef mode = op.getMode(), ctm = op.getCoordinateTransformationMode();
     if (mode != "nearest" && mode != "linear")
-      return rw.notifyMatchFailure(op, "only nearest and linear modes");
+      return cannotLower(rw, op, "only nearest and linear modes");
     if (op.getAntialias() || ctm == "tf_crop_and_resize" || op.getAxes() ||
         op.getKeepAspectRatioPolicy() != "stretch")
-      return rw.notifyMatchFailure(op, "unsupported resize attributes");
+      return cannotLower(rw, op, "unsupported resize attributes");
     int64_t r = inT.getRank();
     SmallVector<double> scales(r);
     auto given = graph::getConstantFloats(op.getScales());
@@ -171,7 +171,7 @@ struct CumSumPattern : GraphPattern<g::CumSumOp> {
     RankedTensorType t = resultType(op);
     auto axisC = constInts(op.getAxis());
     if (!t || !axisC || axisC->size() != 1)
-      return rw.notifyMatchFailure(op, "axis must be a constant");
+      return cannotLower(rw, op, "axis must be a constant");
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
     int64_t r = t.getRank();
@@ -242,7 +242,7 @@ struct ConvTransposePattern : GraphPattern<g::ConvTransposeOp> {
     auto wT = dyn_cast<RankedTensorType>(adaptor.getW().getType());
     if (!t || !xT || !wT || !t.hasStaticShape() || !xT.hasStaticShape() ||
         !wT.hasStaticShape() || !isa<FloatType>(t.getElementType()))
-      return rw.notifyMatchFailure(op, "needs static float tensors");
+      return cannotLower(rw, op, "needs static float tensors");
     Location loc = op.getLoc();
     MLIRContext *ctx = rw.getContext();
     int64_t sp = xT.getRank() - 2, group = op.getGroup();

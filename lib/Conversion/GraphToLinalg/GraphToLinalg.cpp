@@ -117,11 +117,17 @@ struct ConvertGraphToLinalgPass
       });
       if (!found)
         return failure();
+      std::string why = lowering::loweringFailure(found);
       emitError(diag.getLocation())
-          << g::describeOnnxNode(found) << ": cannot lower this node";
+          << g::describeOnnxNode(found) << ": cannot lower this node"
+          << (why.empty() ? "" : ": ") << why;
       return success();
     });
-    if (failed(applyPartialConversion(module, target, std::move(patterns))))
+    lowering::clearLoweringFailures();
+    LogicalResult converted =
+        applyPartialConversion(module, target, std::move(patterns));
+    lowering::clearLoweringFailures();
+    if (failed(converted))
       return signalPassFailure();
 
     // Optional-input markers are dead now.

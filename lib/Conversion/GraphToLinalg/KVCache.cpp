@@ -458,7 +458,7 @@ struct KVCacheWritePattern : GraphPattern<g::KVCacheWriteOp> {
                   }));
       return success();
     }
-    return rw.notifyMatchFailure(op, "unknown layout");
+    return cannotLower(rw, op, "unknown layout");
   }
 };
 

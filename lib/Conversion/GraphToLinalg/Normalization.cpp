@@ -40,7 +40,7 @@ struct BatchNormPattern : GraphPattern<g::BatchNormalizationOp> {
     auto sT = dyn_cast<RankedTensorType>(adaptor.getScale().getType());
     if (!outType || !sT || sT.getRank() != 1 || op->getNumResults() != 1 ||
         !isa<FloatType>(outType.getElementType()))
-      return rw.notifyMatchFailure(op, "unsupported batch normalization form");
+      return cannotLower(rw, op, "unsupported batch normalization form");
     Type elt = outType.getElementType();
     double eps = op.getEpsilon().convertToDouble();
     // a = scale / sqrt(var + eps); b = B - mean * a.
@@ -114,7 +114,7 @@ struct LayerNormPattern : GraphPattern<g::LayerNormalizationOp> {
     auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
     if (!outType || !xT || op->getNumResults() != 1 ||
         !isa<FloatType>(outType.getElementType()))
-      return rw.notifyMatchFailure(op, "unsupported layer normalization form");
+      return cannotLower(rw, op, "unsupported layer normalization form");
     Type elt = outType.getElementType();
     int64_t rank = xT.getRank();
     int64_t axis = normalizedAxis(op.getAxis(), rank);
@@ -176,7 +176,7 @@ struct SoftmaxPattern : GraphPattern<OpTy> {
     RankedTensorType outType = this->resultType(op);
     auto xT = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
     if (!outType || !xT || !isa<FloatType>(outType.getElementType()))
-      return rw.notifyMatchFailure(op, "unsupported softmax form");
+      return cannotLower(rw, op, "unsupported softmax form");
     Type elt = outType.getElementType();
     int64_t rank = xT.getRank();
     int64_t axis = normalizedAxis(op.getAxis(), rank);

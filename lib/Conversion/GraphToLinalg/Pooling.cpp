@@ -73,18 +73,18 @@ struct PoolPattern : GraphPattern<OpTy> {
     RankedTensorType outType = this->resultType(op);
     auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
     if (!outType || !xT || op->getNumResults() != 1)
-      return rw.notifyMatchFailure(op, "unranked pooling");
+      return cannotLower(rw, op, "unranked pooling");
     int64_t sp = xT.getRank() - 2;
     for (int64_t i = 2; i < xT.getRank(); ++i)
       if (xT.isDynamicDim(i) || outType.isDynamicDim(i))
-        return rw.notifyMatchFailure(op, "dynamic spatial dims");
+        return cannotLower(rw, op, "dynamic spatial dims");
     auto kernel = intsOr(op.getKernelShape(), sp, 1);
     auto strides = intsOr(op.getStrides(), sp, 1);
     auto dil = intsOr(op.getDilations(), sp, 1);
     auto pads = resolvePads(xT, kernel, strides, dil, op.getPads(),
                             op.getAutoPad());
     if (failed(pads))
-      return rw.notifyMatchFailure(op, "cannot resolve pads");
+      return cannotLower(rw, op, "cannot resolve pads");
     // ceil_mode: extra end padding so every output window is in range.
     SmallVector<int64_t> hi = pads->second, extra(sp, 0);
     for (int64_t i = 0; i < sp; ++i) {
@@ -111,7 +111,7 @@ struct PoolPattern : GraphPattern<OpTy> {
                            isUnsigned);
     if constexpr (!isMax) {
       if (!isa<FloatType>(elt))
-        return rw.notifyMatchFailure(op, "integer average pool");
+        return cannotLower(rw, op, "integer average pool");
       r = divideByCount(rw, loc, op, r, xT, outType, kernel, strides, dil,
                         pads->first, pads->second, extra);
     }
@@ -196,10 +196,10 @@ struct GlobalPoolPattern : GraphPattern<OpTy> {
     RankedTensorType outType = this->resultType(op);
     auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
     if (!outType || !xT)
-      return rw.notifyMatchFailure(op, "unranked pooling");
+      return cannotLower(rw, op, "unranked pooling");
     Type elt = outType.getElementType();
     if (!isa<FloatType>(elt))
-      return rw.notifyMatchFailure(op, "integer global pool");
+      return cannotLower(rw, op, "integer global pool");
     SmallVector<int64_t> axes;
     for (int64_t i = 2; i < xT.getRank(); ++i)
       axes.push_back(i);

@@ -21,19 +21,19 @@ struct ReducePattern : GraphPattern<OpTy> {
     RankedTensorType outType = this->resultType(op);
     auto inT = dyn_cast<RankedTensorType>(adaptor.getData().getType());
     if (!outType || !inT)
-      return rw.notifyMatchFailure(op, "unranked reduction");
+      return cannotLower(rw, op, "unranked reduction");
     Type elt = outType.getElementType();
     bool isFloat = isa<FloatType>(elt);
     bool isUnsigned = isUnsignedInt(origElt(op.getData()));
     if (!isFloat && (kind == Kind::L2 || kind == Kind::LogSumExp ||
                      kind == Kind::LogSum))
-      return rw.notifyMatchFailure(op, "integer norm");
+      return cannotLower(rw, op, "integer norm");
     // Empty axes: all dims, or a no-op when noop_with_empty_axes.
     bool emptyAxes = g::isNone(op.getAxes());
     if (!emptyAxes) {
       auto c = constInts(op.getAxes());
       if (!c)
-        return rw.notifyMatchFailure(op, "axes known only at run time");
+        return cannotLower(rw, op, "axes known only at run time");
       emptyAxes = c->empty();
     }
     if (emptyAxes && op.getNoopWithEmptyAxes()) {
@@ -42,7 +42,7 @@ struct ReducePattern : GraphPattern<OpTy> {
     }
     auto axes = constantAxes(op.getAxes(), inT.getRank(), /*emptyMeansAll=*/true);
     if (failed(axes))
-      return rw.notifyMatchFailure(op, "bad axes");
+      return cannotLower(rw, op, "bad axes");
     Value init;
     switch (kind) {
     case Kind::Max:
@@ -275,7 +275,7 @@ struct ArgPattern : GraphPattern<OpTy> {
     RankedTensorType outType = this->resultType(op);
     auto inT = dyn_cast<RankedTensorType>(adaptor.getData().getType());
     if (!outType || !inT)
-      return rw.notifyMatchFailure(op, "unranked argmax");
+      return cannotLower(rw, op, "unranked argmax");
     int64_t rank = inT.getRank();
     int64_t axis = normalizedAxis(op.getAxis(), rank);
     Type elt = inT.getElementType();

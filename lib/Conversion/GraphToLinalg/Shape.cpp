@@ -59,7 +59,7 @@ struct ConstantPattern : GraphPattern<g::ConstantOp> {
                   ConversionPatternRewriter &rw) const override {
     RankedTensorType t = resultType(op);
     if (!t)
-      return rw.notifyMatchFailure(op, "unranked constant");
+      return cannotLower(rw, op, "unranked constant");
     ElementsAttr value = op.getValue();
     if (value.getType() != t) {
       if (auto dense = dyn_cast<DenseElementsAttr>(value))
@@ -67,7 +67,7 @@ struct ConstantPattern : GraphPattern<g::ConstantOp> {
       else if (auto res = dyn_cast<DenseResourceElementsAttr>(value))
         value = DenseResourceElementsAttr::get(t, res.getRawHandle());
       else
-        return rw.notifyMatchFailure(op, "unsupported constant attribute");
+        return cannotLower(rw, op, "unsupported constant attribute");
     }
     rw.replaceOpWithNewOp<arith::ConstantOp>(op, t, cast<TypedAttr>(value));
     return success();
@@ -81,13 +81,13 @@ struct ConstantOfShapePattern : GraphPattern<g::ConstantOfShapeOp> {
                   ConversionPatternRewriter &rw) const override {
     RankedTensorType t = resultType(op);
     if (!t)
-      return rw.notifyMatchFailure(op, "unranked result");
+      return cannotLower(rw, op, "unranked result");
     Location loc = op.getLoc();
     Value fill;
     if (auto v = op.getValue()) {
       auto dense = dyn_cast<DenseElementsAttr>(*v);
       if (!dense || dense.getNumElements() != 1)
-        return rw.notifyMatchFailure(op, "value must be one dense element");
+        return cannotLower(rw, op, "value must be one dense element");
       Attribute a = dense.getValues<Attribute>()[0];
       if (auto f = dyn_cast<FloatAttr>(a))
         fill = scalarConst(rw, loc, t.getElementType(), f.getValueAsDouble());
@@ -113,7 +113,7 @@ struct RangePattern : GraphPattern<g::RangeOp> {
                   ConversionPatternRewriter &rw) const override {
     RankedTensorType t = resultType(op);
     if (!t || t.getRank() != 1)
-      return rw.notifyMatchFailure(op, "range result must be 1-D");
+      return cannotLower(rw, op, "range result must be 1-D");
     Location loc = op.getLoc();
     Type elt = t.getElementType();
     auto scalar = [&](Value v) {
@@ -170,7 +170,7 @@ struct ShapePattern : GraphPattern<g::ShapeOp> {
     RankedTensorType t = resultType(op);
     auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
     if (!t || !in)
-      return rw.notifyMatchFailure(op, "unranked shape input");
+      return cannotLower(rw, op, "unranked shape input");
     Location loc = op.getLoc();
     int64_t r = in.getRank();
     auto clampAxis = [&](int64_t a) {
@@ -210,7 +210,7 @@ struct SizePattern : GraphPattern<g::SizeOp> {
     RankedTensorType t = resultType(op);
     auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
     if (!t || !in)
-      return rw.notifyMatchFailure(op, "unranked size input");
+      return cannotLower(rw, op, "unranked size input");
     Location loc = op.getLoc();
     Value v = arith::IndexCastOp::create(rw, loc, rw.getI64Type(),
                                          numElements(rw, loc, adaptor.getData()));
@@ -226,12 +226,12 @@ struct ReshapePattern : GraphPattern<g::ReshapeOp> {
                   ConversionPatternRewriter &rw) const override {
     RankedTensorType t = resultType(op);
     if (!t || !isa<RankedTensorType>(adaptor.getData().getType()))
-      return rw.notifyMatchFailure(op, "unranked reshape");
+      return cannotLower(rw, op, "unranked reshape");
     Location loc = op.getLoc();
     Value data = adaptor.getData();
     SmallVector<OpFoldResult> sizes;
     if (!t.hasStaticShape() && isa<BlockArgument>(op.getShape()))
-      return rw.notifyMatchFailure(
+      return cannotLower(rw, 
           op, "the target shape is a graph input (data-dependent output "
               "shapes are unsupported)");
     if (!t.hasStaticShape()) {
@@ -281,7 +281,7 @@ struct ViewPattern : GraphPattern<OpTy> {
     Value data = adaptor.getOperands()[0];
     auto inT = dyn_cast<RankedTensorType>(data.getType());
     if (!t || !inT)
-      return rw.notifyMatchFailure(op, "unranked view");
+      return cannotLower(rw, op, "unranked view");
     Location loc = op.getLoc();
     int64_t r = inT.getRank();
     SmallVector<OpFoldResult> in = mixedSizes(rw, loc, data), sizes;
@@ -299,7 +299,7 @@ struct ViewPattern : GraphPattern<OpTy> {
     } else if constexpr (std::is_same_v<OpTy, g::SqueezeOp>) {
       auto axes = constantAxes(op.getAxes(), r, /*emptyMeansAll=*/false);
       if (failed(axes))
-        return rw.notifyMatchFailure(op, "axes known only at run time");
+        return cannotLower(rw, op, "axes known only at run time");
       for (int64_t d = 0; d < r; ++d) {
         bool drop = axes->empty() ? inT.getDimSize(d) == 1
                                   : llvm::is_contained(*axes, d);
@@ -309,14 +309,14 @@ struct ViewPattern : GraphPattern<OpTy> {
     } else {
       auto axes = constantAxes(op.getAxes(), t.getRank(), false);
       if (failed(axes))
-        return rw.notifyMatchFailure(op, "axes known only at run time");
+        return cannotLower(rw, op, "axes known only at run time");
       unsigned next = 0;
       for (int64_t d = 0; d < t.getRank(); ++d)
         sizes.push_back(llvm::is_contained(*axes, d) ? rw.getIndexAttr(1)
                                                      : in[next++]);
     }
     if ((int64_t)sizes.size() != t.getRank())
-      return rw.notifyMatchFailure(op, "rank mismatch");
+      return cannotLower(rw, op, "rank mismatch");
     rw.replaceOp(op, reshapeTensor(rw, loc, data, t, sizes));
     return success();
   }

@@ -5,6 +5,8 @@
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 
+#include <mutex>
+
 using namespace mlir;
 
 namespace mnemo::lowering {
@@ -438,6 +440,36 @@ Value genericContraction(OpBuilder &b, Location loc, Value lhs, Value rhs,
           r = castScalar(nb, nl, r, r.getType(), acc);
         return mulAdd(nb, nl, l, r, a[2]);
       });
+}
+
+namespace {
+// One conversion at a time runs on a module; the lock keeps parallel
+// compilations in one process (Python) apart.
+std::mutex failuresLock;
+llvm::DenseMap<mlir::Operation *, std::string> &failures() {
+  static llvm::DenseMap<mlir::Operation *, std::string> map;
+  return map;
+}
+} // namespace
+
+mlir::LogicalResult cannotLower(mlir::RewriterBase &rw, mlir::Operation *op,
+                                const llvm::Twine &why) {
+  {
+    std::lock_guard<std::mutex> guard(failuresLock);
+    failures()[op] = why.str();
+  }
+  return rw.notifyMatchFailure(op, why);
+}
+
+std::string loweringFailure(mlir::Operation *op) {
+  std::lock_guard<std::mutex> guard(failuresLock);
+  auto it = failures().find(op);
+  return it == failures().end() ? std::string() : it->second;
+}
+
+void clearLoweringFailures() {
+  std::lock_guard<std::mutex> guard(failuresLock);
+  failures().clear();
 }
 
 } // namespace mnemo::lowering

@@ -210,6 +210,18 @@ struct GraphPattern : public mlir::OpConversionPattern<OpTy> {
   }
 };
 
+/// Fails the match of a pattern for `op` with `why`, and records `why` so
+/// the pass can say it: when a dialect conversion fails, the driver drops
+/// the patterns' match-failure reasons (ConversionConfig::listener hears
+/// nothing of a failed conversion), and "cannot lower this node" alone
+/// does not tell a user which operand, attribute or shape was the problem.
+mlir::LogicalResult cannotLower(mlir::RewriterBase &rw, mlir::Operation *op,
+                                const llvm::Twine &why);
+/// The last reason recorded for `op` ("" when none).
+std::string loweringFailure(mlir::Operation *op);
+/// Forgets the reasons (before and after a conversion: ops are freed).
+void clearLoweringFailures();
+
 } // namespace mnemo::lowering
 
 #endif // MNEMO_LIB_CONVERSION_GRAPHTOLINALG_UTILS_H

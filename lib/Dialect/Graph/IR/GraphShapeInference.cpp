@@ -915,7 +915,8 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
   std::optional<SmallVector<int64_t>> isConst =
       getConstantInts(adaptor.getShape());
   SmallVector<int64_t> shape;
-  int64_t inferIdx = -1, known = isConst ? 1 : kDyn;
+  // An empty target (a scalar) holds one element whatever the values.
+  int64_t inferIdx = -1, known = isConst || target->empty() ? 1 : kDyn;
   for (auto [i, d] : llvm::enumerate(*target)) {
     if (!isConst) {
       shape.push_back(kDyn);
