@@ -68,8 +68,10 @@ static std::string entryPointsText(const ArtifactSignature &sig) {
         "_run_dims);\n   4 if this CPU lacks an extension of "
      << upper
      << "_CPU_FEATURES; 7 if inputs, outputs, one of\n   their "
-        "pointers or the workspace is NULL; 8 if the workspace is not "
-        "64-byte\n   aligned. Nothing is read or written on an error. */\n"
+        "pointers or the workspace is NULL (buffers with no elements\n   may "
+        "be NULL); 8 if the workspace is not 64-byte aligned. Nothing is "
+        "read\n   or written on an error (for an output sized at run time, "
+        "no output is). */\n"
      << "int " << sig.name
      << "_run(const void *const *inputs, void *const *outputs, void "
         "*workspace);\n\n"

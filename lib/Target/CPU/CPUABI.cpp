@@ -336,10 +336,15 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
         require(nonNull(insP), nullArg);
       if (numOutputs)
         require(nonNull(outsP), nullArg);
-      for (unsigned a = 0; a < numInputs; ++a)
-        require(nonNull(loadElement(fb, loc, insP, ptrT, a)), nullArg);
-      for (unsigned r = 0; r < numOutputs; ++r)
-        require(nonNull(loadElement(fb, loc, outsP, ptrT, r)), nullArg);
+      // Outputs of static shape with elements (a buffer of zero elements
+      // may be NULL: an empty vector's data(); an output sized at run time
+      // is checked once its size is known, before anything is copied out).
+      // Inputs are checked once their dims are read.
+      for (unsigned r = 0; r < numOutputs; ++r) {
+        auto t = cast<MemRefType>(fn.getResultTypes()[r]);
+        if (t.hasStaticShape() && t.getNumElements() > 0)
+          require(nonNull(loadElement(fb, loc, outsP, ptrT, r)), nullArg);
+      }
       if (wsType.getDimSize(0) > 0) {
         require(nonNull(wsP), nullArg);
         Value addr = LLVM::PtrToIntOp::create(fb, loc, i64, wsP);
@@ -364,6 +369,24 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
         cf::CondBranchOp::create(fb, loc, ok, next, ValueRange{}, bad, ValueRange{});
         fb.setInsertionPointToStart(next);
         dimVals.push_back(arith::IndexCastOp::create(fb, loc, fb.getIndexType(), v));
+      }
+      // Each input holding elements (at these dims) must be given.
+      for (unsigned a = 0; a < numInputs; ++a) {
+        auto t = cast<MemRefType>(fn.getArgumentTypes()[a]);
+        Value count = arith::ConstantIndexOp::create(fb, loc, 1);
+        for (int64_t d = 0; d < t.getRank(); ++d)
+          if (t.isDynamicDim(d))
+            count = arith::MulIOp::create(fb, loc, count,
+                                          dimVals[argDims[a][d]]);
+          else if (t.getDimSize(d) == 0)
+            count = arith::ConstantIndexOp::create(fb, loc, 0);
+        Value empty = arith::CmpIOp::create(
+            fb, loc, arith::CmpIPredicate::eq, count,
+            arith::ConstantIndexOp::create(fb, loc, 0));
+        require(arith::OrIOp::create(
+                    fb, loc, empty,
+                    nonNull(loadElement(fb, loc, insP, ptrT, a))),
+                nullArg);
       }
       SmallVector<Value> args;
       for (unsigned a = 0; a + 1 < fn.getNumArguments(); ++a) {
@@ -395,8 +418,18 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
           sizes.push_back(s);
           shapeStores.push_back({s, shapeSlot++});
         }
-        Value out = memrefFromPointer(fb, loc, loadElement(fb, loc, outsP, ptrT, j),
-                                      t, sizes);
+        Value outP = loadElement(fb, loc, outsP, ptrT, j);
+        if (!t.hasStaticShape()) {
+          // Sized at run time: checked now, before anything is copied out.
+          Value count = arith::ConstantIndexOp::create(fb, loc, 1);
+          for (Value sz : sizes)
+            count = arith::MulIOp::create(fb, loc, count, sz);
+          Value empty = arith::CmpIOp::create(
+              fb, loc, arith::CmpIPredicate::eq, count,
+              arith::ConstantIndexOp::create(fb, loc, 0));
+          require(arith::OrIOp::create(fb, loc, empty, nonNull(outP)), nullArg);
+        }
+        Value out = memrefFromPointer(fb, loc, outP, t, sizes);
         memref::CopyOp::create(fb, loc, r, out);
       }
       Block *store = runDims.addBlock(), *done = runDims.addBlock();
