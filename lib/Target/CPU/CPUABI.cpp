@@ -328,6 +328,16 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
         return LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::ne, p, null)
             .getResult();
       };
+      // A buffer of `sizes` (index values) holding elements must be given.
+      auto requireData = [&](Value p, ArrayRef<Value> sizes) {
+        Value count = arith::ConstantIndexOp::create(fb, loc, 1);
+        for (Value sz : sizes)
+          count = arith::MulIOp::create(fb, loc, count, sz);
+        Value empty = arith::CmpIOp::create(
+            fb, loc, arith::CmpIPredicate::eq, count,
+            arith::ConstantIndexOp::create(fb, loc, 0));
+        require(arith::OrIOp::create(fb, loc, empty, nonNull(p)), nullArg);
+      };
       unsigned numInputs = fn.getNumArguments() - 1;
       unsigned numOutputs = fn.getNumResults();
       if (!dims.empty())
@@ -370,24 +380,6 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
         fb.setInsertionPointToStart(next);
         dimVals.push_back(arith::IndexCastOp::create(fb, loc, fb.getIndexType(), v));
       }
-      // Each input holding elements (at these dims) must be given.
-      for (unsigned a = 0; a < numInputs; ++a) {
-        auto t = cast<MemRefType>(fn.getArgumentTypes()[a]);
-        Value count = arith::ConstantIndexOp::create(fb, loc, 1);
-        for (int64_t d = 0; d < t.getRank(); ++d)
-          if (t.isDynamicDim(d))
-            count = arith::MulIOp::create(fb, loc, count,
-                                          dimVals[argDims[a][d]]);
-          else if (t.getDimSize(d) == 0)
-            count = arith::ConstantIndexOp::create(fb, loc, 0);
-        Value empty = arith::CmpIOp::create(
-            fb, loc, arith::CmpIPredicate::eq, count,
-            arith::ConstantIndexOp::create(fb, loc, 0));
-        require(arith::OrIOp::create(
-                    fb, loc, empty,
-                    nonNull(loadElement(fb, loc, insP, ptrT, a))),
-                nullArg);
-      }
       SmallVector<Value> args;
       for (unsigned a = 0; a + 1 < fn.getNumArguments(); ++a) {
         auto t = cast<MemRefType>(fn.getArgumentTypes()[a]);
@@ -397,8 +389,10 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
                               ? dimVals[argDims[a][d]]
                               : (Value)arith::ConstantIndexOp::create(
                                     fb, loc, t.getDimSize(d)));
-        args.push_back(memrefFromPointer(fb, loc, loadElement(fb, loc, insP, ptrT, a),
-                                         t, sizes));
+        // Holding elements at these dims, it must be given.
+        Value inP = loadElement(fb, loc, insP, ptrT, a);
+        requireData(inP, sizes);
+        args.push_back(memrefFromPointer(fb, loc, inP, t, sizes));
       }
       args.push_back(memrefFromPointer(
           fb, loc, wsP, wsType,
@@ -419,16 +413,8 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
           shapeStores.push_back({s, shapeSlot++});
         }
         Value outP = loadElement(fb, loc, outsP, ptrT, j);
-        if (!t.hasStaticShape()) {
-          // Sized at run time: checked now, before anything is copied out.
-          Value count = arith::ConstantIndexOp::create(fb, loc, 1);
-          for (Value sz : sizes)
-            count = arith::MulIOp::create(fb, loc, count, sz);
-          Value empty = arith::CmpIOp::create(
-              fb, loc, arith::CmpIPredicate::eq, count,
-              arith::ConstantIndexOp::create(fb, loc, 0));
-          require(arith::OrIOp::create(fb, loc, empty, nonNull(outP)), nullArg);
-        }
+        if (!t.hasStaticShape()) // sized at run time: checked before the copy
+          requireData(outP, sizes);
         Value out = memrefFromPointer(fb, loc, outP, t, sizes);
         memref::CopyOp::create(fb, loc, r, out);
       }
