@@ -201,7 +201,8 @@ std::optional<int64_t> mnemo::parseByteSize(StringRef text) {
   static const std::pair<StringRef, int64_t> units[] = {
       {"", 1},          {"B", 1},           {"KB", 1000},
       {"KiB", 1 << 10}, {"MB", 1000000},    {"MiB", 1 << 20},
-      {"GB", 1000000000}, {"GiB", 1 << 30}};
+      {"GB", 1000000000}, {"GiB", 1 << 30}, {"TB", 1000000000000},
+      {"TiB", int64_t(1) << 40}};
   for (auto [name, scale] : units)
     if (unit.equals_insensitive(name) &&
         value <= (uint64_t)INT64_MAX / (uint64_t)scale)
@@ -271,6 +272,10 @@ FailureOr<ArtifactSignature> mnemo::compile(ModuleOp module,
   if (!backend || failed(backend->describe(target, loc)))
     return failure();
   specializeFixedDims(fn, options.dims);
+  // Shape inference and every later pass check tensor sizes against it.
+  module->setAttr("graph.max_tensor_bytes",
+                  IntegerAttr::get(IntegerType::get(ctx, 64),
+                                   options.maxTensorBytes));
   // Refine types first: the signature (ranks, static dims) is read from
   // the inferred function type.
   {

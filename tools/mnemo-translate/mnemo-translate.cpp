@@ -52,6 +52,11 @@ static cl::opt<bool> debugInfo(
     "debug-info",
     cl::desc("Print locations (ONNX node names) so later tools keep them"));
 
+static cl::opt<int64_t> maxTensorBytes(
+    "max-tensor-bytes",
+    cl::desc("Most bytes one tensor may hold (default 16 GiB); larger is an "
+             "error naming the node"),
+    cl::init(mnemo::graph::kDefaultMaxTensorBytes));
 static cl::opt<bool> emitPimAsm(
     "emit-pim-asm", cl::desc("Print the pim.program ops of an MLIR file as AiM trace text"));
 static cl::opt<bool> emitPimBin(
@@ -130,13 +135,17 @@ int main(int argc, char **argv) {
 
   mnemo::ImportOptions options;
   options.foldConstants = !noFold;
+  options.maxTensorBytes = maxTensorBytes;
   OwningOpRef<ModuleOp> module =
       mnemo::importOnnxFile(inputFilename, &context, options);
   if (!module)
     return 1;
   if (inferShapes) {
     PassManager pm(&context);
-    pm.addNestedPass<func::FuncOp>(mnemo::graph::createGraphInferShapesPass());
+    mnemo::graph::GraphInferShapesPassOptions infer;
+    infer.maxTensorBytes = maxTensorBytes;
+    pm.addNestedPass<func::FuncOp>(
+        mnemo::graph::createGraphInferShapesPass(infer));
     if (failed(pm.run(*module)))
       return 1;
   }

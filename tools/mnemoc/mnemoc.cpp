@@ -88,6 +88,12 @@ static cl::opt<std::string>
                cl::desc("On-chip memory budget (e.g. 256KiB): buffers are "
                         "placed in SRAM and DRAM with spills and reloads"),
                cl::cat(cat));
+static cl::opt<std::string> maxTensorBytes(
+    "max-tensor-bytes",
+    cl::desc("Most bytes one tensor of the model may hold (default 16GiB): "
+             "a larger initializer, input or inferred shape is an error "
+             "naming the node"),
+    cl::cat(cat));
 static cl::opt<bool>
     lowMemory("low-memory",
               cl::desc("Prefer less activation memory over speed (pad "
@@ -236,10 +242,19 @@ int main(int argc, char **argv) {
   mnemo::installCompilerDiagnostics(ctx);
 
   mnemo::ImportOptions iopts;
+  mnemo::CompileOptions opts;
+  if (!maxTensorBytes.empty()) {
+    std::optional<int64_t> bytes = mnemo::parseByteSize(maxTensorBytes);
+    if (!bytes || *bytes <= 0) {
+      errs() << "mnemoc: --max-tensor-bytes=" << maxTensorBytes
+             << " is not a size (e.g. 1GiB)\n";
+      return 2;
+    }
+    iopts.maxTensorBytes = opts.maxTensorBytes = *bytes;
+  }
   auto module = mnemo::importOnnxFile(input, &ctx, iopts);
   if (!module)
     return 1;
-  mnemo::CompileOptions opts;
   opts.name = name.empty()
                   ? mnemo::sanitizeName(sys::path::stem(input))
                   : std::string(name);

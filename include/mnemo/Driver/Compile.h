@@ -10,6 +10,8 @@
 #ifndef MNEMO_DRIVER_COMPILE_H
 #define MNEMO_DRIVER_COMPILE_H
 
+#include "mnemo/Dialect/Graph/IR/GraphShapeFunctions.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/LogicalResult.h"
 
@@ -73,6 +75,7 @@ struct CompileOptions {
   std::string cpu = "host";      // host | x86-64-v2..v4 | LLVM CPU name
   std::string cpuFeatures;       // +avx2,-avx512f,...
   std::vector<std::string> dims; // name=lo..hi
+  int64_t maxTensorBytes = graph::kDefaultMaxTensorBytes; // --max-tensor-bytes
   bool printIRAfterAll = false;
   bool debugInfo = false;           // DWARF line tables: line = ONNX node index
   bool timing = false;
@@ -104,8 +107,8 @@ struct CompileOptions {
   std::vector<std::string> hostOps; // ONNX nodes kept on the host
 };
 
-/// Parses a byte size: a number with an optional B, KB, KiB, MB, MiB, GB or
-/// GiB suffix (KB = 1000, KiB = 1024).
+/// Parses a byte size: a number with an optional B, KB, KiB, MB, MiB, GB,
+/// GiB, TB or TiB suffix (KB = 1000, KiB = 1024).
 std::optional<int64_t> parseByteSize(llvm::StringRef text);
 
 /// A C identifier from a file name (tiny-cnn.onnx -> tiny_cnn).

@@ -192,6 +192,9 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &graph,
     if (failed(t))
       return emitError(loc) << "graph input '" << in.name()
                             << "' has an unsupported type";
+    if (failed(graph::checkTensorBytes(loc, *t, options.maxTensorBytes,
+                                       "graph input '" + in.name() + "'")))
+      return failure();
     BlockArgument arg = entry->addArgument(*t, loc);
     values[in.name()] = arg;
     argTypes.push_back(*t);
@@ -321,7 +324,12 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
                        << "node names " << ctxt.numOutputs;
         result = failure();
       } else {
-        for (unsigned i = 0; i < ctxt.numOutputs; ++i)
+        for (unsigned i = 0; i < ctxt.numOutputs && succeeded(result); ++i)
+          if (!node.output(i).empty())
+            result = graph::checkTensorBytes(
+                loc, outs[i].getType(), options.maxTensorBytes,
+                "output '" + node.output(i) + "'");
+        for (unsigned i = 0; i < ctxt.numOutputs && succeeded(result); ++i)
           if (!node.output(i).empty())
             values[node.output(i)] = outs[i];
       }

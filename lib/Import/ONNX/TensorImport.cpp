@@ -218,6 +218,9 @@ FailureOr<ElementsAttr> Importer::importTensor(const onnx::TensorProto &t,
     shape.push_back(d);
   }
   auto type = RankedTensorType::get(shape, elt);
+  if (failed(graph::checkTensorBytes(loc, type, options.maxTensorBytes,
+                                     "tensor '" + t.name() + "'")))
+    return failure();
   size_t bytesNeeded = n * storageBytes(elt);
 
   std::string owned;

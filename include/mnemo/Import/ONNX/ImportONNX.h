@@ -10,6 +10,8 @@
 #ifndef MNEMO_IMPORT_ONNX_IMPORTONNX_H
 #define MNEMO_IMPORT_ONNX_IMPORTONNX_H
 
+#include "mnemo/Dialect/Graph/IR/GraphShapeFunctions.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/ADT/StringRef.h"
@@ -25,6 +27,10 @@ struct ImportOptions {
   bool foldConstants = true;
   /// Initializers with more bytes than this become dense_resource blobs.
   size_t denseLimitBytes = 4096;
+  /// Most bytes one tensor (initializer, graph input, node output) may
+  /// hold; a larger or overflowing size is an error naming the tensor or
+  /// node, raised before anything is allocated.
+  int64_t maxTensorBytes = graph::kDefaultMaxTensorBytes;
 };
 
 /// Imports the model at `path`: `.onnx` (protobuf, external data resolved

@@ -10,6 +10,7 @@
 #include "mnemo/Support/ConstantData.h"
 
 #include "mlir/IR/Matchers.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <cstring>
 
@@ -247,6 +248,39 @@ LogicalResult mnemo::graph::inferSameAsFirst(std::optional<Location>,
                                              SmallVectorImpl<Type> &types) {
   types.push_back(operands[0].getType());
   return success();
+}
+
+std::optional<int64_t> mnemo::graph::staticTensorBytes(Type t) {
+  auto rt = dyn_cast<RankedTensorType>(t);
+  if (!rt || !rt.getElementType().isIntOrFloat())
+    return 0;
+  unsigned bits = rt.getElementType().getIntOrFloatBitWidth();
+  int64_t bytes = bits == 1 ? 1 : (bits + 7) / 8;
+  for (int64_t d : rt.getShape())
+    if (!ShapedType::isDynamic(d) &&
+        llvm::MulOverflow(bytes, d, bytes))
+      return std::nullopt;
+  return bytes;
+}
+
+LogicalResult mnemo::graph::checkTensorBytes(Location loc, Type t,
+                                             int64_t limit, StringRef what) {
+  std::optional<int64_t> bytes = staticTensorBytes(t);
+  if (!bytes)
+    return emitError(loc) << what << " has type " << t
+                          << ", whose size overflows 64 bits";
+  if (*bytes > limit)
+    return emitError(loc) << what << " has type " << t << ", " << *bytes
+                          << " bytes: above the limit of " << limit
+                          << " bytes a tensor may hold (--max-tensor-bytes)";
+  return success();
+}
+
+int64_t mnemo::graph::maxTensorBytesFor(Operation *op) {
+  for (; op; op = op->getParentOp())
+    if (auto a = op->getAttrOfType<IntegerAttr>("graph.max_tensor_bytes"))
+      return a.getInt();
+  return kDefaultMaxTensorBytes;
 }
 
 FailureOr<int64_t> mnemo::graph::normalizeAxis(std::optional<Location> loc,

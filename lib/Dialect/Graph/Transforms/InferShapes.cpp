@@ -2,6 +2,8 @@
 
 #include "mnemo/Dialect/Graph/Transforms/Passes.h"
 
+#include "mnemo/Dialect/Graph/IR/GraphShapeFunctions.h"
+
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -16,6 +18,28 @@ using namespace mnemo::graph;
 namespace {
 struct GraphInferShapesPass
     : public mnemo::graph::impl::GraphInferShapesPassBase<GraphInferShapesPass> {
+  using Base::Base;
+
+  /// Refined shapes come from the model's constants (Reshape targets,
+  /// ConstantOfShape, Tile repeats): a broken model can ask for 2^40
+  /// elements, which later passes would try to allocate or tile.
+  LogicalResult checkSizes(func::FuncOp func) {
+    int64_t limit =
+        maxTensorBytes > 0 ? (int64_t)maxTensorBytes : maxTensorBytesFor(func);
+    WalkResult r = func.walk([&](Operation *op) {
+      if (!isa<GraphDialect>(op->getDialect()))
+        return WalkResult::advance();
+      for (OpResult res : op->getResults()) {
+        std::string what = describeOnnxNode(op) + ": output " +
+                           std::to_string(res.getResultNumber());
+        if (failed(checkTensorBytes(op->getLoc(), res.getType(), limit, what)))
+          return WalkResult::interrupt();
+      }
+      return WalkResult::advance();
+    });
+    return failure(r.wasInterrupted());
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     MLIRContext *ctx = &getContext();
@@ -61,6 +85,8 @@ struct GraphInferShapesPass
     }
     func.setFunctionType(
         FunctionType::get(ctx, func.getArgumentTypes(), results));
+    if (failed(checkSizes(func)))
+      signalPassFailure();
   }
 };
 } // namespace

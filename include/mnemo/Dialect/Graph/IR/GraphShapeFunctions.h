@@ -65,6 +65,25 @@ mlir::Type elementTypeOf(mlir::Value v);
 /// input declaring 2^40 dims is a broken model, not a tensor to allocate.
 inline constexpr int64_t kMaxRank = 1024;
 
+/// The default of --max-tensor-bytes: the most bytes one tensor of a model
+/// may hold. Sizes come from untrusted models; a 2^40-element shape is a
+/// broken model, and the compiler must say so before allocating anything.
+inline constexpr int64_t kDefaultMaxTensorBytes = int64_t(16) << 30;
+
+/// The bytes a tensor type's static dims hold (dynamic dims count as 1,
+/// bools as one byte); nullopt when the count overflows 64 bits, and 0 for
+/// anything that is not a ranked tensor of ints or floats.
+std::optional<int64_t> staticTensorBytes(mlir::Type t);
+
+/// Fails with a diagnostic at `loc` naming `what` when `t` holds more than
+/// `limit` bytes (or its size overflows).
+llvm::LogicalResult checkTensorBytes(mlir::Location loc, mlir::Type t,
+                                     int64_t limit, llvm::StringRef what);
+
+/// The limit for the module holding `op`: its `graph.max_tensor_bytes`
+/// attribute (the driver's --max-tensor-bytes), else the default.
+int64_t maxTensorBytesFor(mlir::Operation *op);
+
 /// Normalizes `axis` into [0, rank), or fails with a diagnostic at `loc`.
 llvm::FailureOr<int64_t> normalizeAxis(std::optional<mlir::Location> loc,
                                        int64_t axis, int64_t rank);

@@ -17,7 +17,16 @@ def GraphInferShapesPass : Pass<"graph-infer-shapes", "::mlir::func::FuncOp"> {
     the function's result types to what its return now yields. Shape chains
     (Shape -> Gather -> Unsqueeze -> Concat -> Reshape) on static shapes
     collapse to constants; dims that depend on run-time sizes stay `?`.
+
+    Every graph op's result is then checked against the size limit: more
+    bytes than `max-tensor-bytes` (0: the module's `graph.max_tensor_bytes`,
+    which the driver sets from --max-tensor-bytes, else 16 GiB), or a size
+    that overflows 64 bits, is an error naming the ONNX node.
   }];
+  let options = [
+    Option<"maxTensorBytes", "max-tensor-bytes", "int64_t", "0",
+           "Most bytes one tensor may hold (0: the module's limit)">,
+  ];
   let dependentDialects = ["::mnemo::graph::GraphDialect"];
 }
 
