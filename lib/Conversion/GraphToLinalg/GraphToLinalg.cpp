@@ -67,7 +67,17 @@ struct ConvertGraphToLinalgPass
         return;
       }
       if (op->getDialect() && isa<g::GraphDialect>(op->getDialect()) &&
-          !isa<g::NoneOp>(op))
+          !isa<g::NoneOp>(op)) {
+        // The patterns read operand shapes; an operand of unknown rank
+        // (a graph input declared without a shape) cannot be lowered.
+        for (auto [i, v] : llvm::enumerate(op->getOperands()))
+          if (isa<UnrankedTensorType>(v.getType())) {
+            op->emitError() << g::describeOnnxNode(op) << ": operand " << i
+                            << " has unknown rank (" << v.getType()
+                            << "); give the graph input a shape";
+            failedEarly = true;
+            return;
+          }
         for (Type t : op->getResultTypes())
           if (!isa<RankedTensorType>(t)) {
             op->emitError() << g::describeOnnxNode(op)
@@ -76,6 +86,7 @@ struct ConvertGraphToLinalgPass
             failedEarly = true;
             return;
           }
+      }
     });
     if (failedEarly)
       return signalPassFailure();

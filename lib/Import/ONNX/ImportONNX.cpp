@@ -289,12 +289,30 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
       }
       ctxt.inputs.push_back(it->second);
     }
-    for (unsigned i = 0, e = node.output_size(); i < e; ++i)
-      if (!node.output(i).empty())
-        ctxt.numOutputs = i + 1;
+    for (unsigned i = 0, e = node.output_size(); i < e; ++i) {
+      if (node.output(i).empty())
+        continue;
+      ctxt.numOutputs = i + 1;
+      // ONNX graphs are SSA: a second definition would silently replace
+      // the first for every later reader.
+      if (succeeded(result) && values.count(node.output(i))) {
+        emitError(loc) << "output '" << node.output(i)
+                       << "' is already defined by an earlier node, an "
+                          "initializer or a graph input";
+        result = failure();
+      }
+    }
+    llvm::StringSet<> attrNames;
     for (const auto &attr : node.attribute()) {
       if (failed(result))
         break;
+      // Two values for one attribute: converters and verifiers would each
+      // read whichever they find first.
+      if (!attrNames.insert(attr.name()).second) {
+        emitError(loc) << "attribute '" << attr.name() << "' is given twice";
+        result = failure();
+        break;
+      }
       FailureOr<Attribute> a = convertAttribute(attr, loc);
       if (failed(a)) {
         result = failure();

@@ -790,6 +790,17 @@ LogicalResult ConstantOfShapeOp::inferReturnTypes(
   return success();
 }
 
+/// Range's element count ceil((limit - start) / delta), at least 0; fails
+/// on NaN or a count no tensor could hold (converting those to int64 is
+/// undefined).
+static FailureOr<int64_t> rangeCount(std::optional<Location> loc, double q) {
+  if (std::isnan(q) || q > double(int64_t(1) << 53))
+    return emitOptionalError(loc, "Range would have ", q,
+                             " elements (start, limit and delta give no "
+                             "finite size)");
+  return std::max<int64_t>(0, (int64_t)std::ceil(q));
+}
+
 LogicalResult RangeOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,
@@ -810,7 +821,11 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *,
     if (s && l && d) {
       if ((*d)[0] == 0)
         return emitOptionalError(loc, "delta must not be zero");
-      n = std::max<int64_t>(0, (int64_t)std::ceil(((*l)[0] - (*s)[0]) / (*d)[0]));
+      FailureOr<int64_t> count =
+          rangeCount(loc, ((*l)[0] - (*s)[0]) / (*d)[0]);
+      if (failed(count))
+        return failure();
+      n = *count;
     }
   } else {
     auto s = getConstantInts(adaptor.getStart());
@@ -819,8 +834,12 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *,
     if (s && l && d) {
       if ((*d)[0] == 0)
         return emitOptionalError(loc, "delta must not be zero");
-      double q = double((*l)[0] - (*s)[0]) / double((*d)[0]);
-      n = std::max<int64_t>(0, (int64_t)std::ceil(q));
+      // In doubles: limit - start of two extreme int64 values overflows.
+      FailureOr<int64_t> count = rangeCount(
+          loc, (double((*l)[0]) - double((*s)[0])) / double((*d)[0]));
+      if (failed(count))
+        return failure();
+      n = *count;
     }
   }
   types.push_back(RankedTensorType::get({n}, elt));
@@ -1205,6 +1224,24 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
                                         std::optional<Location> loc,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &types) {
+  // starts, ends, axes and steps are 1-D and equally long; the lowering
+  // indexes them as such.
+  int64_t length = kDyn;
+  for (auto [v, name] : {std::pair(adaptor.getStarts(), "starts"),
+                         std::pair(adaptor.getEnds(), "ends"),
+                         std::pair(adaptor.getAxes(), "axes"),
+                         std::pair(adaptor.getSteps(), "steps")}) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t)
+      continue;
+    if (t.getRank() != 1)
+      return emitOptionalError(loc, name, " must be 1-D, got ", t);
+    if (!t.isDynamicDim(0) && length != kDyn && t.getDimSize(0) != length)
+      return emitOptionalError(loc, "starts, ends, axes and steps differ in "
+                                    "length");
+    if (!t.isDynamicDim(0))
+      length = t.getDimSize(0);
+  }
   auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
   Type elt = elementTypeOf(adaptor.getData());
   if (!in) {
