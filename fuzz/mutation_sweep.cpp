@@ -171,10 +171,22 @@ int main(int argc, char **argv) {
   std::map<int, unsigned> counts;
   unsigned unreadable = 0, total = 0, launched = 0;
 
-  auto finish = [&](pid_t pid, int status) {
+  // The slowest compile and the largest child: what "bounded" measured.
+  double slowest = 0;
+  long largestKB = 0;
+  std::string slowestName, largestName;
+  auto finish = [&](pid_t pid, int status, const rusage &usage) {
     Job job = std::move(running[pid]);
     running.erase(pid);
     ++total;
+    double secs = std::chrono::duration<double>(
+                      std::chrono::steady_clock::now() - job.start)
+                      .count();
+    std::string name = job.model + " seed " + std::to_string(job.seed);
+    if (secs > slowest)
+      slowest = secs, slowestName = name;
+    if (usage.ru_maxrss > largestKB)
+      largestKB = usage.ru_maxrss, largestName = name;
     Finding f{"", job.model, job.mutations, "", job.seed};
     if (verbose)
       outs() << job.model << " seed " << job.seed << " [" << job.mutations
@@ -222,9 +234,10 @@ int main(int argc, char **argv) {
   auto reap = [&](bool block) {
     while (!running.empty()) {
       int status;
-      pid_t pid = ::waitpid(-1, &status, WNOHANG);
+      rusage usage{};
+      pid_t pid = ::wait4(-1, &status, WNOHANG, &usage);
       if (pid > 0) {
-        finish(pid, status);
+        finish(pid, status, usage);
         continue;
       }
       auto now = std::chrono::steady_clock::now();
@@ -291,7 +304,11 @@ int main(int argc, char **argv) {
          << "  rejected by the importer:       " << counts[kImportDiagnosed]
          << "\n"
          << "  imported, then a diagnostic:    " << counts[kDiagnosed] << "\n"
-         << "  crashes, aborts, hangs, silent: " << findings.size() << "\n";
+         << "  crashes, aborts, hangs, silent: " << findings.size() << "\n"
+         << "  slowest compile: " << format("%.1f", slowest) << " s ("
+         << slowestName << ")\n"
+         << "  largest compile: " << largestKB / 1024 << " MiB resident ("
+         << largestName << ")\n";
   if (unreadable)
     outs() << "  (" << unreadable << " files were not ModelProtos)\n";
   for (const Finding &f : findings)

@@ -68,6 +68,14 @@ struct ConvertGraphToLinalgPass
       }
       if (op->getDialect() && isa<g::GraphDialect>(op->getDialect()) &&
           !isa<g::NoneOp>(op)) {
+        for (Type t : op->getResultTypes())
+          if (!isa<RankedTensorType>(t)) {
+            op->emitError() << g::describeOnnxNode(op)
+                            << ": result rank is unknown (" << t
+                            << "); run shape inference or give input shapes";
+            failedEarly = true;
+            return;
+          }
         // The patterns read operand shapes; an operand of unknown rank
         // (a graph input declared without a shape) cannot be lowered.
         for (auto [i, v] : llvm::enumerate(op->getOperands()))
@@ -75,14 +83,6 @@ struct ConvertGraphToLinalgPass
             op->emitError() << g::describeOnnxNode(op) << ": operand " << i
                             << " has unknown rank (" << v.getType()
                             << "); give the graph input a shape";
-            failedEarly = true;
-            return;
-          }
-        for (Type t : op->getResultTypes())
-          if (!isa<RankedTensorType>(t)) {
-            op->emitError() << g::describeOnnxNode(op)
-                            << ": result rank is unknown (" << t
-                            << "); run shape inference or give input shapes";
             failedEarly = true;
             return;
           }

@@ -25,3 +25,13 @@ func.func @training_dropout(%x: tensor<4xf32>) -> tensor<4xf32> {
   %0 = graph.dropout %x, %r, %t : (tensor<4xf32>, tensor<f32>, tensor<i1>) -> tensor<4xf32>
   return %0 : tensor<4xf32>
 }
+
+// -----
+
+// A ranked result of an operand without a shape (a graph input declared
+// without one): the patterns read operand shapes.
+func.func @unranked_operand(%s: tensor<*xi32>, %l: tensor<i32>, %d: tensor<i32>) -> tensor<?xi32> {
+  // expected-error @+1 {{ONNX node '?' (Range): operand 0 has unknown rank ('tensor<*xi32>'); give the graph input a shape}}
+  %0 = graph.range %s, %l, %d : (tensor<*xi32>, tensor<i32>, tensor<i32>) -> tensor<?xi32>
+  return %0 : tensor<?xi32>
+}
