@@ -119,11 +119,18 @@ struct ConvertGraphToLinalgPass
       if (diag.getSeverity() != DiagnosticSeverity::Error ||
           !m.starts_with("failed to legalize operation"))
         return failure();
-      // Find the op at this location to name it.
+      // Find the op at this location to name it: the one the message
+      // names ("failed to legalize operation 'graph.x'"), as the
+      // constants an importer made for a node share its location.
+      StringRef opName = m.drop_until([](char c) { return c == '\''; })
+                             .drop_front()
+                             .take_until([](char c) { return c == '\''; });
       Operation *found = nullptr;
       module.walk([&](Operation *op) {
-        if (!found && op->getLoc() == diag.getLocation() &&
-            isa_and_nonnull<g::GraphDialect>(op->getDialect()))
+        if (op->getLoc() == diag.getLocation() &&
+            isa_and_nonnull<g::GraphDialect>(op->getDialect()) &&
+            (!found || (op->getName().getStringRef() == opName &&
+                        found->getName().getStringRef() != opName)))
           found = op;
       });
       if (!found)

@@ -2,6 +2,8 @@
 
 #include "Utils.h"
 
+#include "mlir/Support/DebugStringHelper.h"
+
 using namespace mlir;
 using namespace mnemo;
 using namespace mnemo::lowering;
@@ -27,7 +29,9 @@ struct ReducePattern : GraphPattern<OpTy> {
     bool isUnsigned = isUnsignedInt(origElt(op.getData()));
     if (!isFloat && (kind == Kind::L2 || kind == Kind::LogSumExp ||
                      kind == Kind::LogSum))
-      return cannotLower(rw, op, "integer norm");
+      return cannotLower(rw, op,
+                         "L2, LogSum and LogSumExp reductions need float "
+                         "elements, got " + debugString(origElt(op.getData())));
     // Empty axes: all dims, or a no-op when noop_with_empty_axes.
     bool emptyAxes = g::isNone(op.getAxes());
     if (!emptyAxes) {
