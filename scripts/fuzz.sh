@@ -2,7 +2,8 @@
 # Runs mnemo's fuzzers for longer than the tests do and keeps what they
 # find as regression inputs.
 #
-#   bash scripts/fuzz.sh --minutes N [--asan] [--sweep-seeds K]
+#   bash scripts/fuzz.sh --minutes N [--asan] [--only import|compile]
+#                        [--sweep-seeds K]
 #
 # Each fuzz target (the importer's, and the whole compile path's with the
 # structure-aware mutator) runs N minutes from a corpus of every ONNX
@@ -11,17 +12,19 @@
 # until its time is used. --sweep-seeds K also runs the mutation sweep
 # with K mutants per node model (seeds after the test's three). --asan uses
 # the sanitizer build of scripts/sanitize.sh (build-asan/), whose every
-# file carries coverage; the default is build/. Prints executions and
+# file carries coverage; the default is build/. --only runs one target
+# (two invocations use two cores). Prints executions and
 # findings per target and a closing "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-minutes=5; build=build; sweep=0
+minutes=5; build=build; sweep=0; targets="import compile"
 while [ $# -gt 0 ]; do
   case "$1" in
     --minutes) minutes="$2"; shift 2 ;;
     --asan) build=build-asan; shift ;;
     --sweep-seeds) sweep="$2"; shift 2 ;;
-    *) echo "usage: $0 --minutes N [--asan] [--sweep-seeds K]" >&2; exit 2 ;;
+    --only) targets="$2"; shift 2 ;;
+    *) echo "usage: $0 --minutes N [--asan] [--only import|compile] [--sweep-seeds K]" >&2; exit 2 ;;
   esac
 done
 cmake --build "$build" --target mnemo-import-fuzzer mnemo-compile-fuzzer \
@@ -30,7 +33,7 @@ export ASAN_OPTIONS=detect_leaks=0:max_allocation_size_mb=4096
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 nodes=/usr/share/libonnx-testdata/data/node
 found=0; clean=0
-for t in import compile; do
+for t in $targets; do
   fuzzer="$build/bin/mnemo-$t-fuzzer"
   corpus="$build/fuzz-corpus-$t"; findings="$build/fuzz-findings-$t"
   mkdir -p "$corpus" "$findings"
