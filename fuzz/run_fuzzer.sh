@@ -6,7 +6,7 @@
 # every model to a byte of equal (empty) coverage.
 set -euo pipefail
 fuzzer="$1"; corpus="$2"; shift 2
-mkdir -p "$corpus"
+mkdir -p "$corpus" "$corpus-findings"
 nodes=/usr/share/libonnx-testdata/data/node
 for seed in "$@" $nodes/test_conv_with_strides_padding/model.onnx \
             $nodes/test_reshape_reduced_dims/model.onnx \
@@ -17,4 +17,4 @@ for seed in "$@" $nodes/test_conv_with_strides_padding/model.onnx \
 done
 exec "$fuzzer" "$corpus" -max_total_time="${MNEMO_FUZZ_SECONDS:-30}" \
   -timeout=60 -rss_limit_mb=6144 -malloc_limit_mb=4096 -max_len=262144 \
-  -reduce_inputs=0 -print_final_stats=1
+  -reduce_inputs=0 -artifact_prefix="$corpus-findings/" -print_final_stats=1

@@ -166,17 +166,20 @@ static LogicalResult typedFieldBytes(const onnx::TensorProto &t, Type elt,
   case onnx::TensorProto::FLOAT:
     if (t.float_data_size() != n)
       break;
-    std::memcpy(out, t.float_data().data(), n * 4);
+    if (n) // an empty repeated field's data() is null
+      std::memcpy(out, t.float_data().data(), n * 4);
     return success();
   case onnx::TensorProto::DOUBLE:
     if (t.double_data_size() != n)
       break;
-    std::memcpy(out, t.double_data().data(), n * 8);
+    if (n)
+      std::memcpy(out, t.double_data().data(), n * 8);
     return success();
   case onnx::TensorProto::INT64:
     if (t.int64_data_size() != n)
       break;
-    std::memcpy(out, t.int64_data().data(), n * 8);
+    if (n)
+      std::memcpy(out, t.int64_data().data(), n * 8);
     return success();
   case onnx::TensorProto::UINT32:
   case onnx::TensorProto::UINT64:

@@ -8,6 +8,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <climits>
 
@@ -144,9 +145,12 @@ int64_t multiplyAccumulates(Operation *op) {
   auto l = dyn_cast<linalg::LinalgOp>(op);
   if (!l || l.getNumReductionLoops() == 0)
     return 0;
+  // Dynamic ranges count as 1 (an estimate); a product past int64
+  // saturates rather than overflowing.
   int64_t n = 1;
   for (int64_t r : l.getStaticLoopRanges())
-    n *= r;
+    if (!ShapedType::isDynamic(r) && llvm::MulOverflow(n, r, n))
+      return std::numeric_limits<int64_t>::max();
   return n;
 }
 
@@ -160,8 +164,10 @@ int64_t totalMultiplyAccumulates(Operation *root) {
          loop && (loop == root || root->isProperAncestor(loop));
          loop = loop->getParentOfType<scf::ForOp>())
       if (std::optional<APInt> trips = loop.getStaticTripCount())
-        macs *= trips->getSExtValue();
-    total += macs;
+        if (llvm::MulOverflow(macs, trips->getSExtValue(), macs))
+          macs = std::numeric_limits<int64_t>::max();
+    if (llvm::AddOverflow(total, macs, total))
+      total = std::numeric_limits<int64_t>::max();
   });
   return total;
 }

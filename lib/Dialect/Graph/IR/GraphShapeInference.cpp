@@ -1504,9 +1504,14 @@ LogicalResult ResizeOp::inferReturnTypes(MLIRContext *,
         shape[a] = kDyn;
         continue;
       }
-      if ((*scales)[i] <= 0)
-        return emitOptionalError(loc, "scales must be positive");
-      shape[a] = (int64_t)std::floor(in.getDimSize(a) * (*scales)[i]);
+      double size = std::floor(in.getDimSize(a) * (*scales)[i]);
+      // NaN fails the comparison; an infinite or huge size would be
+      // undefined to convert.
+      if (!((*scales)[i] > 0) || !(size < double(int64_t(1) << 53)))
+        return emitOptionalError(loc, "scales must be positive and give a "
+                                      "finite size, got ",
+                                 (*scales)[i]);
+      shape[a] = (int64_t)size;
     }
   } else {
     return emitOptionalError(loc, "needs scales or sizes");
