@@ -2,8 +2,8 @@
 # Builds mnemo with AddressSanitizer and UndefinedBehaviorSanitizer in
 # build-asan/ (MNEMO_SANITIZE=address,undefined; mnemo's code also carries
 # libFuzzer's coverage instrumentation) and runs, under both sanitizers:
-# the lit tests, the fuzz regressions, the mutation sweep over every ONNX
-# node-test model (3 mutants each) and both fuzz targets
+# the lit tests, the fuzz regressions, the mutation sweep over every model
+# of the ONNX test data (3 mutants each) and both fuzz targets
 # (MNEMO_FUZZ_SECONDS each, default 60). Prints the counts of each and a
 # closing "N passed, N failed" line.
 #
@@ -48,7 +48,7 @@ step fuzz-regressions build-asan/bin/mnemo-mutation-sweep --seeds=0 \
   --timeout=300 fuzz/regressions
 step mutation-sweep build-asan/bin/mnemo-mutation-sweep --seeds="$seeds" \
   --jobs="$jobs" --timeout=300 --keep=build-asan/mutation-findings \
-  /usr/share/libonnx-testdata/data/node
+  /usr/share/libonnx-testdata/data
 for t in import compile; do
   step "$t-fuzz" env MNEMO_FUZZ_SECONDS="${MNEMO_FUZZ_SECONDS:-60}" \
     fuzz/run_fuzzer.sh "build-asan/bin/mnemo-$t-fuzzer" \

@@ -9,6 +9,8 @@
 
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <cmath>
 
 using namespace mlir;
@@ -25,17 +27,26 @@ static SmallVector<int64_t> toInts(ArrayAttr attr) {
 }
 
 
+/// The product of `dims`, dynamic if one is or if it overflows (an input
+/// within --max-tensor-bytes never does).
 static int64_t mulDims(ArrayRef<int64_t> dims) {
   int64_t p = 1;
-  for (int64_t d : dims) {
-    if (ShapedType::isDynamic(d))
+  for (int64_t d : dims)
+    if (ShapedType::isDynamic(d) || llvm::MulOverflow(p, d, p))
       return kDyn;
-    p *= d;
-  }
   return p;
 }
 
-static int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+/// The largest kernel size, stride, dilation, pad, output padding or group
+/// a window may have. Attributes come from the model; anything near
+/// INT64_MAX would overflow the output-size arithmetic, and no real
+/// network comes close to 2^20.
+static constexpr int64_t kMaxWindowValue = int64_t(1) << 20;
+
+/// ceil(a / b) for b > 0, without the overflow of (a + b - 1) / b when b
+/// is a model's INT64_MAX step or stride (C++ truncates toward zero,
+/// which is the ceiling for negative quotients).
+static int64_t ceilDiv(int64_t a, int64_t b) { return a / b + (a % b > 0); }
 
 //===----------------------------------------------------------------------===//
 // Convolution and pooling
@@ -75,6 +86,12 @@ static LogicalResult fillWindow(std::optional<Location> loc, int64_t nSpatial,
           loc, "kernel_shape, strides and dilations must be positive");
     if (w.pads[i] < 0 || w.pads[i + nSpatial] < 0)
       return emitOptionalError(loc, "pads must be non-negative");
+    for (int64_t v : {w.kernel[i], w.strides[i], w.dilations[i], w.pads[i],
+                      w.pads[i + nSpatial]})
+      if (v > kMaxWindowValue)
+        return emitOptionalError(loc, "kernel_shape, strides, dilations and "
+                                      "pads must be at most ",
+                                 kMaxWindowValue, ", got ", v);
   }
   if (!llvm::is_contained({"NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER"},
                           autoPad))
@@ -122,8 +139,9 @@ static LogicalResult inferConvLike(std::optional<Location> loc, Value X,
                              x, " and ", w);
   int64_t n = x.getRank() - 2;
   int64_t group = (int64_t)adaptor.getGroup();
-  if (group <= 0)
-    return emitOptionalError(loc, "group must be positive, got ", group);
+  if (group <= 0 || group > kMaxWindowValue)
+    return emitOptionalError(loc, "group must be in [1, ", kMaxWindowValue,
+                             "], got ", group);
   ArrayAttr kernel = adaptor.getKernelShapeAttr();
   SmallVector<int64_t> wSpatial(w.getShape().drop_front(2));
   if (!kernel) {
@@ -184,8 +202,9 @@ LogicalResult ConvTransposeOp::inferReturnTypes(
     return emitOptionalError(loc, "expects X and W of equal rank >= 3");
   int64_t n = x.getRank() - 2;
   int64_t group = (int64_t)adaptor.getGroup();
-  if (group <= 0)
-    return emitOptionalError(loc, "group must be positive");
+  if (group <= 0 || group > kMaxWindowValue)
+    return emitOptionalError(loc, "group must be in [1, ", kMaxWindowValue,
+                             "], got ", group);
   ArrayAttr kernel = adaptor.getKernelShapeAttr();
   if (!kernel)
     kernel = Builder(x.getContext())
@@ -202,7 +221,18 @@ LogicalResult ConvTransposeOp::inferReturnTypes(
                              ") must equal W's dim 0 (", w.getDimSize(0), ")");
   SmallVector<int64_t> outPad = toInts(adaptor.getOutputPaddingAttr());
   outPad.resize(n, 0);
+  for (int64_t p : outPad)
+    if (p < 0 || p > kMaxWindowValue)
+      return emitOptionalError(loc, "output_padding must be in [0, ",
+                               kMaxWindowValue, "], got ", p);
   SmallVector<int64_t> outShape = toInts(adaptor.getOutputShapeAttr());
+  if (!outShape.empty() && (int64_t)outShape.size() < n)
+    return emitOptionalError(loc, "output_shape has ", outShape.size(),
+                             " entries for ", n, " spatial dims");
+  for (int64_t d : outShape)
+    if (d <= 0)
+      return emitOptionalError(loc, "output_shape entries must be positive, "
+                                    "got ", d);
   int64_t m = w.isDynamicDim(1) ? kDyn : w.getDimSize(1) * group;
   SmallVector<int64_t> shape = {x.getDimSize(0), m};
   for (int64_t i = 0; i < n; ++i) {
@@ -964,8 +994,10 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
     }
     if (ShapedType::isDynamic(shape.back()) || known == kDyn)
       known = kDyn;
-    else
-      known *= shape.back();
+    else if (llvm::MulOverflow(known, shape.back(), known))
+      return emitOptionalError(loc, "shape [",
+                               llvm::make_range(target->begin(), target->end()),
+                               "] has more elements than 64 bits count");
   }
   if (in && in.hasStaticShape() && known != kDyn) {
     int64_t total = in.getNumElements();
@@ -1187,7 +1219,8 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *,
       for (int64_t s : sizes) {
         if (s < 0)
           return emitOptionalError(loc, "split sizes must be >= 0");
-        total += s;
+        if (llvm::AddOverflow(total, s, total))
+          return emitOptionalError(loc, "split sizes overflow 64 bits");
       }
       if (!ShapedType::isDynamic(dim) && total != dim)
         return emitOptionalError(loc, "split sizes sum to ", total,
@@ -1310,7 +1343,11 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *,
     } else {
       s = std::clamp<int64_t>(s, 0, dim - 1);
       e = std::clamp<int64_t>(e, -1, dim - 1);
-      shape[a] = s > e ? ceilDiv(s - e, -step) : 0;
+      // (-INT64_MIN overflows; any step past the dim takes one element.)
+      int64_t back = step == std::numeric_limits<int64_t>::min()
+                         ? std::numeric_limits<int64_t>::max()
+                         : -step;
+      shape[a] = s > e ? ceilDiv(s - e, back) : 0;
     }
   }
   types.push_back(RankedTensorType::get(shape, elt));
@@ -1404,7 +1441,11 @@ LogicalResult TileOp::inferReturnTypes(MLIRContext *,
     for (int64_t i = 0; i < in.getRank(); ++i) {
       if ((*reps)[i] < 0)
         return emitOptionalError(loc, "repeats must be non-negative");
-      shape[i] = in.isDynamicDim(i) ? kDyn : in.getDimSize(i) * (*reps)[i];
+      if (in.isDynamicDim(i))
+        shape[i] = kDyn;
+      else if (llvm::MulOverflow(in.getDimSize(i), (*reps)[i], shape[i]))
+        return emitOptionalError(loc, "repeats of dim ", i,
+                                 " overflow 64 bits");
     }
   }
   types.push_back(in.clone(shape));
@@ -1447,7 +1488,9 @@ LogicalResult PadOp::inferReturnTypes(MLIRContext *,
       int64_t a = (*n)[i];
       if (in.isDynamicDim(a))
         continue;
-      shape[a] = in.getDimSize(a) + (*pads)[i] + (*pads)[i + n->size()];
+      if (llvm::AddOverflow(in.getDimSize(a), (*pads)[i], shape[a]) ||
+          llvm::AddOverflow(shape[a], (*pads)[i + n->size()], shape[a]))
+        return emitOptionalError(loc, "pads of dim ", a, " overflow 64 bits");
       if (shape[a] < 0)
         return emitOptionalError(loc, "negative pads remove more than dim ", a);
     }
