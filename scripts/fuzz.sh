@@ -10,7 +10,7 @@
 # node-test model; a crash, abort, timeout or out-of-memory input is
 # copied to fuzz/regressions/ with a .txt note, and the fuzzer restarts
 # until its time is used. --sweep-seeds K also runs the mutation sweep
-# with K mutants per node model (seeds after the test's three). --asan uses
+# with K mutants per test-data model (seeds after the test's three). --asan uses
 # the sanitizer build of scripts/sanitize.sh (build-asan/), whose every
 # file carries coverage; the default is build/. --only runs one target
 # (two invocations use two cores). Prints executions and
@@ -71,7 +71,8 @@ for t in $targets; do
 done
 if [ "$sweep" -gt 0 ]; then
   if "$build/bin/mnemo-mutation-sweep" --seeds="$sweep" --first-seed=4 \
-       --jobs="$(nproc)" --timeout=300 --keep=fuzz/regressions "$nodes"; then
+       --jobs="$(nproc)" --timeout=300 --keep=fuzz/regressions \
+       /usr/share/libonnx-testdata/data; then
     clean=$((clean + 1))
   else
     found=$((found + 1))

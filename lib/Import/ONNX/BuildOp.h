@@ -15,6 +15,22 @@
 
 namespace mnemo::onnx_import {
 
+/// The number of results of an op without variadic results (0 for one
+/// with them).
+template <typename OpTy> constexpr unsigned fixedResultCount() {
+  using namespace mlir::OpTrait;
+  if constexpr (OpTy::template hasTrait<OneResult>())
+    return 1;
+  else if constexpr (OpTy::template hasTrait<NResults<2>::Impl>())
+    return 2;
+  else if constexpr (OpTy::template hasTrait<NResults<3>::Impl>())
+    return 3;
+  else if constexpr (OpTy::template hasTrait<NResults<4>::Impl>())
+    return 4;
+  else
+    return 0;
+}
+
 template <typename OpTy>
 mlir::LogicalResult Importer::build(NodeContext &ctx, mlir::ValueRange operands,
                               llvm::ArrayRef<mlir::NamedAttribute> attrs,
@@ -33,9 +49,11 @@ mlir::LogicalResult Importer::build(NodeContext &ctx, mlir::ValueRange operands,
   OperationState state(ctx.loc, OpTy::getOperationName());
   state.addOperands(operands);
   state.addAttributes(attrs);
-  unsigned numResults = OpTy::template hasTrait<OpTrait::OneResult>()
-                            ? 1
-                            : std::max(1u, ctx.numOutputs);
+  // An op with a fixed number of results gets all of them even when the
+  // node names fewer (its verifier reads each one).
+  unsigned numResults = fixedResultCount<OpTy>();
+  if (numResults == 0)
+    numResults = std::max(1u, ctx.numOutputs);
   state.addTypes(SmallVector<Type>(
       numResults, UnrankedTensorType::get(builder.getF32Type())));
   Operation *op = builder.create(state);
