@@ -125,14 +125,17 @@ struct ConvertGraphToLinalgPass
       StringRef opName = m.drop_until([](char c) { return c == '\''; })
                              .drop_front()
                              .take_until([](char c) { return c == '\''; });
-      Operation *found = nullptr;
+      Operation *atLoc = nullptr, *named = nullptr;
       module.walk([&](Operation *op) {
-        if (op->getLoc() == diag.getLocation() &&
-            isa_and_nonnull<g::GraphDialect>(op->getDialect()) &&
-            (!found || (op->getName().getStringRef() == opName &&
-                        found->getName().getStringRef() != opName)))
-          found = op;
+        if (op->getLoc() != diag.getLocation() ||
+            !isa_and_nonnull<g::GraphDialect>(op->getDialect()))
+          return;
+        if (!atLoc)
+          atLoc = op;
+        if (!named && op->getName().getStringRef() == opName)
+          named = op;
       });
+      Operation *found = named ? named : atLoc;
       if (!found)
         return failure();
       std::string why = lowering::loweringFailure(found);

@@ -30,6 +30,10 @@ struct GraphInferShapesPass
       if (!isa<GraphDialect>(op->getDialect()))
         return WalkResult::advance();
       for (OpResult res : op->getResults()) {
+        // The message is built only for a result that fails.
+        std::optional<int64_t> bytes = staticTensorBytes(res.getType());
+        if (bytes && *bytes <= limit)
+          continue;
         std::string what = describeOnnxNode(op) + ": output " +
                            std::to_string(res.getResultNumber());
         if (failed(checkTensorBytes(op->getLoc(), res.getType(), limit, what)))
