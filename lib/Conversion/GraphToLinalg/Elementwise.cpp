@@ -279,9 +279,10 @@ struct ForwardPattern : GraphPattern<OpTy> {
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rw) const override {
     if constexpr (std::is_same_v<OpTy, g::DropoutOp>) {
-      // Only inference-mode dropout is an identity.
+      // Only inference-mode dropout, or one dropping nothing (ratio 0),
+      // is an identity.
       Value mode = op.getTrainingMode();
-      if (!g::isNone(mode)) {
+      if (!g::isNone(mode) && !g::isConstantZero(op.getRatio())) {
         auto c = constInts(mode);
         if (!c || llvm::any_of(*c, [](int64_t v) { return v != 0; }))
           return cannotLower(rw, op, "dropout in training mode");

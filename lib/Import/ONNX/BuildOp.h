@@ -93,6 +93,59 @@ mlir::LogicalResult Importer::build(NodeContext &ctx, mlir::ValueRange operands,
   return success();
 }
 
+/// Builds the graph ops one node imports as (a function body, a
+/// quantized op's DQ -> op -> Q); the first failure or unsupported form
+/// sticks, and every later step yields null.
+struct NodeBuilder {
+  NodeContext &c;
+  mlir::LogicalResult status = mlir::success();
+
+  template <typename OpTy>
+  mlir::Value op(mlir::ValueRange operands,
+                 llvm::ArrayRef<mlir::NamedAttribute> attrs = {}) {
+    if (mlir::failed(status) || !c.unsupported.empty())
+      return {};
+    llvm::SmallVector<mlir::Value> results;
+    status = c.imp.build<OpTy>(c, operands, attrs, results);
+    if (mlir::failed(status) || results.empty())
+      return {};
+    return results.front();
+  }
+
+  /// Appends the node's outputs `vs`, unless a step failed or was
+  /// unsupported.
+  mlir::LogicalResult result(mlir::ValueRange vs,
+                             llvm::SmallVectorImpl<mlir::Value> &outs) {
+    if (mlir::failed(status) || !c.unsupported.empty())
+      return status;
+    llvm::append_range(outs, vs);
+    return mlir::success();
+  }
+
+  /// Takes attribute `name` into `to` if the node has it.
+  void move(llvm::StringRef name,
+            llvm::SmallVectorImpl<mlir::NamedAttribute> &to) {
+    if (mlir::Attribute a = c.take(name))
+      to.push_back(c.imp.getBuilder().getNamedAttr(name, a));
+  }
+
+  /// Marks the node unsupported if an attribute was left untaken (an
+  /// unknown one would change what the node computes).
+  bool leftover() {
+    if (c.attrs.empty())
+      return false;
+    c.unsupported = ("attribute '" + c.attrs.front().getName().strref() +
+                     "' is not supported")
+                        .str();
+    return true;
+  }
+
+  mlir::NamedAttribute attr(llvm::StringRef name, int64_t v) {
+    mlir::Builder &b = c.imp.getBuilder();
+    return b.getNamedAttr(name, b.getI64IntegerAttr(v));
+  }
+};
+
 } // namespace mnemo::onnx_import
 
 #endif // MNEMO_LIB_IMPORT_ONNX_BUILDOP_H

@@ -322,7 +322,11 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
     }
     SmallVector<Value> outs;
     if (succeeded(result)) {
-      ConvertFn fn = domain.empty() ? lookupConverter(node.op_type())
+      ConvertFn fn = nullptr;
+      if (domain.empty())
+        fn = lookupFunctionConverter(node.op_type(), ctxt.numOutputs);
+      if (!fn)
+        fn = domain.empty() ? lookupConverter(node.op_type())
                      : domain == "com.microsoft"
                          ? lookupMicrosoftConverter(node.op_type())
                          : nullptr;

@@ -23,22 +23,8 @@ namespace {
 
 using Outs = SmallVectorImpl<Value>;
 
-/// Builds graph ops for one node; the first failure sticks.
-struct QBuilder {
-  NodeContext &c;
-  LogicalResult status = success();
-
-  template <typename OpTy>
-  Value op(ValueRange operands, ArrayRef<NamedAttribute> attrs = {}) {
-    if (failed(status) || !c.unsupported.empty())
-      return {};
-    SmallVector<Value> results;
-    status = c.imp.build<OpTy>(c, operands, attrs, results);
-    if (failed(status) || results.empty())
-      return {};
-    return results.front();
-  }
-
+/// The node builder with the quantization steps the contrib ops share.
+struct QBuilder : NodeBuilder {
   /// The zero point input `i`, or a 0 of `like`'s element type where the
   /// node omits it (the contrib ops' default), so a Q of an int8 result
   /// stays int8.
@@ -61,36 +47,11 @@ struct QBuilder {
         {x, scale, zp}, {b.getNamedAttr("axis", b.getI64IntegerAttr(axis))});
   }
 
-  /// The node's output `v`, unless a step failed or was unsupported.
-  LogicalResult result(Value v, Outs &outs) {
-    if (failed(status) || !c.unsupported.empty())
-      return status;
-    outs.push_back(v);
-    return success();
-  }
-
   /// Q(y) with the node's output scale and zero point (inputs `s`, `s+1`),
   /// typed like `like` when the zero point is omitted.
   LogicalResult quantizeInto(Value y, unsigned s, Value like, Outs &outs) {
     return result(
         op<g::QuantizeLinearOp>({y, c.input(s), zeroPoint(s + 1, like)}), outs);
-  }
-
-  /// Takes attribute `name` if the node has it.
-  void move(StringRef name, SmallVectorImpl<NamedAttribute> &to) {
-    if (Attribute a = c.take(name))
-      to.push_back(c.imp.getBuilder().getNamedAttr(name, a));
-  }
-
-  /// Fails on attributes the converter did not take (an unknown one would
-  /// change what the node computes).
-  bool leftover() {
-    if (c.attrs.empty())
-      return false;
-    c.unsupported =
-        ("attribute '" + c.attrs.front().getName().strref() + "' is not supported")
-            .str();
-    return true;
   }
 };
 

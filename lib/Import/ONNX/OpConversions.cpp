@@ -285,15 +285,32 @@ LogicalResult convertSoftmax(NodeContext &c, Outs &outs) {
   return c.imp.build<g::ReshapeOp>(c, {norm[0], shape[0]}, c.attrs, outs);
 }
 
+/// Dropout(data, ratio?, training_mode?) -> (output, mask?). Without
+/// training, or with a ratio of 0, it keeps every element: the output is
+/// the data and the mask all true. Random dropping is not lowered.
 LogicalResult convertDropout(NodeContext &c, Outs &outs) {
   dropInert(c);
-  if (c.numOutputs > 1) {
-    c.unsupported = "the mask output";
-    return success();
-  }
   if (c.opset < 12)
     c.take("ratio");
-  return convertDefault<g::DropoutOp, 3>(c, outs);
+  if (c.numOutputs < 2)
+    return convertDefault<g::DropoutOp, 3>(c, outs);
+  bool keepsAll = !c.hasInput(2) || g::isConstantZero(c.input(2)) ||
+                  (c.hasInput(1) && g::isConstantZero(c.input(1)));
+  if (!keepsAll) {
+    c.unsupported = "the mask output of a training-mode dropout";
+    return success();
+  }
+  c.take("seed");
+  NodeBuilder n{c};
+  if (n.leftover())
+    return success();
+  Builder &b = c.imp.getBuilder();
+  Value mask = n.op<g::ConstantOfShapeOp>(
+      {n.op<g::ShapeOp>({c.input(0)})},
+      {b.getNamedAttr("value",
+                      DenseElementsAttr::get(
+                          RankedTensorType::get({1}, b.getI1Type()), true))});
+  return n.result({c.input(0), mask}, outs);
 }
 
 LogicalResult convertBatchNorm(NodeContext &c, Outs &outs) {

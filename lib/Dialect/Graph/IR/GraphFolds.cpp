@@ -82,8 +82,9 @@ OpFoldResult NoneOp::fold(FoldAdaptor) { return UnitAttr::get(getContext()); }
 OpFoldResult IdentityOp::fold(FoldAdaptor) { return getX(); }
 
 OpFoldResult DropoutOp::fold(FoldAdaptor adaptor) {
-  // Inference: identity unless training_mode is a constant true.
-  if (isNone(getTrainingMode()))
+  // Inference, or a ratio of 0: identity unless training_mode is a
+  // constant true.
+  if (isNone(getTrainingMode()) || isConstantZero(getRatio()))
     return getData();
   if (auto mode = smallInts(adaptor.getTrainingMode()))
     if (mode.getNumElements() == 1 && (*mode.value_begin<APInt>()).isZero())
@@ -115,6 +116,18 @@ OpFoldResult DivOp::fold(FoldAdaptor adaptor) {
           return std::nullopt;
         return a.sdiv(b);
       });
+}
+
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
+  // Shape arithmetic (a function body's `Neg(axis)`); floats stay ops.
+  RankedTensorType rt = staticType(getType());
+  DenseIntElementsAttr x = smallInts(adaptor.getX());
+  if (!rt || !x || !isa<IntegerType>(rt.getElementType()))
+    return {};
+  SmallVector<APInt> out;
+  for (const APInt &v : x.getValues<APInt>())
+    out.push_back(-v);
+  return DenseElementsAttr::get(rt, out);
 }
 
 OpFoldResult EqualOp::fold(FoldAdaptor adaptor) {

@@ -128,6 +128,13 @@ std::optional<SmallVector<int64_t>> mnemo::graph::getConstantInts(Value v) {
 std::optional<SmallVector<double>> mnemo::graph::getConstantFloats(Value v) {
   return constantFloats(v, /*blobs=*/false);
 }
+bool mnemo::graph::isConstantZero(Value v) {
+  if (auto ints = getConstantInts(v))
+    return llvm::all_of(*ints, [](int64_t x) { return x == 0; });
+  if (auto floats = getConstantFloats(v))
+    return llvm::all_of(*floats, [](double x) { return x == 0; });
+  return false;
+}
 std::optional<SmallVector<int64_t>> mnemo::graph::getWeightInts(Value v) {
   return constantInts(v, /*blobs=*/true);
 }

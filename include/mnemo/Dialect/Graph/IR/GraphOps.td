@@ -159,7 +159,9 @@ def Graph_TanhOp : Graph_UnaryOp<"tanh", "Hyperbolic tangent.">;
 def Graph_ErfOp : Graph_UnaryOp<"erf", "Error function.">;
 def Graph_SqrtOp : Graph_UnaryOp<"sqrt", "Square root.">;
 def Graph_ReciprocalOp : Graph_UnaryOp<"reciprocal", "1 / x.">;
-def Graph_NegOp : Graph_UnaryOp<"neg", "-x.">;
+def Graph_NegOp : Graph_UnaryOp<"neg", "-x."> {
+  let hasFolder = 1;
+}
 def Graph_ExpOp : Graph_UnaryOp<"exp", "e^x.">;
 def Graph_LogOp : Graph_UnaryOp<"log", "Natural logarithm.">;
 def Graph_AbsOp : Graph_UnaryOp<"abs", "|x|.">;

@@ -53,6 +53,8 @@ std::optional<llvm::SmallVector<double>> getConstantFloats(mlir::Value v);
 /// at compile time).
 std::optional<llvm::SmallVector<int64_t>> getWeightInts(mlir::Value v);
 std::optional<llvm::SmallVector<double>> getWeightFloats(mlir::Value v);
+/// True when `v` is an inline constant whose elements are all zero.
+bool isConstantZero(mlir::Value v);
 /// True when `v` is a graph.none value (an omitted optional input).
 bool isNone(mlir::Value v);
 
