@@ -15,6 +15,9 @@
 
 #include "llvm/ADT/StringMap.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 using namespace mnemo;
 using namespace mnemo::onnx_import;
@@ -60,6 +63,50 @@ struct FunctionBuilder : NodeBuilder {
       return t.getRank();
     c.unsupported = "input " + std::to_string(i) + " of unknown rank";
     return std::nullopt;
+  }
+
+  /// The i64 constant 0, 1, ..., n-1 shaped [1, ..., n, ..., 1] (rank
+  /// `rank`, n at `axis`): broadcasts a position along one axis.
+  Value iota(int64_t n, int64_t axis, int64_t rank) {
+    SmallVector<int64_t> shape(rank, 1), values;
+    shape[axis] = n;
+    for (int64_t i = 0; i < n; ++i)
+      values.push_back(i);
+    auto type = RankedTensorType::get(shape, c.imp.getBuilder().getI64Type());
+    return c.imp.constant(
+        cast<ElementsAttr>(DenseElementsAttr::get(type, ArrayRef(values))),
+        c.loc);
+  }
+
+  Value reshape(Value x, ArrayRef<int64_t> shape) {
+    return op<g::ReshapeOp>({x, c.imp.constI64(shape, c.loc)});
+  }
+
+  Value transpose(Value x, ArrayRef<int64_t> perm) {
+    Builder &b = c.imp.getBuilder();
+    return op<g::TransposeOp>({x}, {b.getNamedAttr("perm", b.getI64ArrayAttr(perm))});
+  }
+
+  /// Input `i`'s static shape, or nullopt (and the node unsupported).
+  std::optional<SmallVector<int64_t>> staticShape(unsigned i) {
+    auto t = dyn_cast<RankedTensorType>(c.input(i).getType());
+    if (t && t.hasStaticShape())
+      return SmallVector<int64_t>(t.getShape());
+    c.unsupported = "input " + std::to_string(i) + " without a static shape";
+    return std::nullopt;
+  }
+
+  /// An integer attribute's value, `fallback` when absent.
+  int64_t takeInt(StringRef name, int64_t fallback) {
+    if (auto a = dyn_cast_or_null<IntegerAttr>(c.take(name)))
+      return a.getInt();
+    return fallback;
+  }
+
+  double takeFloat(StringRef name, double fallback) {
+    if (auto a = dyn_cast_or_null<FloatAttr>(c.take(name)))
+      return a.getValueAsDouble();
+    return fallback;
   }
 
   /// A string attribute's value, `fallback` when absent.
@@ -204,6 +251,288 @@ LogicalResult convertLayerNormStatistics(NodeContext &c, Outs &outs) {
   return f.result(results, outs);
 }
 
+/// An axis attribute normalized into [0, rank), or an error.
+FailureOr<int64_t> normalizedAxis(NodeContext &c, int64_t axis, int64_t rank) {
+  if (axis < -rank || axis >= rank)
+    return emitError(c.loc) << "axis " << axis << " is out of range for rank "
+                            << rank;
+  return axis < 0 ? axis + rank : axis;
+}
+
+/// Hardmax(x): 1 at the first maximum along `axis`, 0 elsewhere. Before
+/// opset 13 over the input flattened to 2-D at `axis` (default 1).
+LogicalResult convertHardmax(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  int64_t axis = f.takeInt("axis", c.opset < 13 ? 1 : -1);
+  if (f.leftover())
+    return success();
+  std::optional<SmallVector<int64_t>> shape = f.staticShape(0);
+  if (!shape)
+    return success();
+  int64_t rank = shape->size();
+  FailureOr<int64_t> a = normalizedAxis(c, axis, rank);
+  if (failed(a))
+    return failure();
+  Value x = c.input(0);
+  SmallVector<int64_t> work = *shape;
+  if (c.opset < 13) {
+    int64_t outer = 1, inner = 1;
+    for (int64_t d = 0; d < rank; ++d)
+      (d < *a ? outer : inner) *= (*shape)[d];
+    work = {outer, inner};
+    x = f.reshape(x, work);
+    a = 1;
+  }
+  Value am = f.op<g::ArgMaxOp>({x}, {f.attr("axis", *a), f.attr("keepdims", 1)});
+  Value y = f.castTo(
+      f.op<g::EqualOp>({am, f.iota(work[*a], *a, work.size())}),
+      g::elementTypeOf(c.input(0)));
+  if (c.opset < 13)
+    y = f.reshape(y, *shape);
+  return f.result(y, outs);
+}
+
+/// IsInf(x): x == +inf (detect_positive) or x == -inf (detect_negative).
+LogicalResult convertIsInf(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  bool neg = f.takeInt("detect_negative", 1), pos = f.takeInt("detect_positive", 1);
+  if (f.leftover())
+    return success();
+  Value x = c.input(0);
+  Type elt = g::elementTypeOf(x);
+  if (!isa_and_nonnull<FloatType>(elt)) {
+    c.unsupported = "a non-float input";
+    return success();
+  }
+  double inf = std::numeric_limits<double>::infinity();
+  auto equals = [&](double v) { return f.op<g::EqualOp>({x, f.scalar(elt, v)}); };
+  // Neither: no element equals NaN.
+  Value y = pos && neg ? f.op<g::OrOp>({equals(inf), equals(-inf)})
+            : pos      ? equals(inf)
+            : neg      ? equals(-inf)
+                       : equals(NAN);
+  return f.result(y, outs);
+}
+
+/// EyeLike(x): a constant of x's (static, 2-D) shape with ones on the
+/// diagonal shifted by `k`, of element type `dtype` (default x's).
+LogicalResult convertEyeLike(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  int64_t k = f.takeInt("k", 0);
+  auto dtype = dyn_cast_or_null<IntegerAttr>(c.take("dtype"));
+  if (f.leftover())
+    return success();
+  std::optional<SmallVector<int64_t>> shape = f.staticShape(0);
+  if (!shape)
+    return success();
+  if (shape->size() != 2)
+    return emitError(c.loc) << "input must be 2-D, got rank " << shape->size();
+  Type elt = dtype ? c.imp.convertElementType(dtype.getInt())
+                   : g::elementTypeOf(c.input(0));
+  if (!elt || !elt.isIntOrFloat()) {
+    c.unsupported = "dtype " + std::to_string(dtype ? dtype.getInt() : -1);
+    return success();
+  }
+  auto type = RankedTensorType::get(*shape, elt);
+  auto value = [&](bool one) -> Attribute {
+    if (isa<FloatType>(elt))
+      return FloatAttr::get(elt, one ? 1.0 : 0.0);
+    return IntegerAttr::get(elt, one ? 1 : 0);
+  };
+  SmallVector<Attribute> values;
+  for (int64_t i = 0; i < (*shape)[0]; ++i)
+    for (int64_t j = 0; j < (*shape)[1]; ++j)
+      values.push_back(value(j - i == k));
+  outs.push_back(c.imp.constant(
+      cast<ElementsAttr>(DenseElementsAttr::get(type, values)), c.loc));
+  return success();
+}
+
+/// OneHot(indices, depth, values = [off, on]): a new axis of size depth
+/// holding `on` at each index (negative ones count from the end), `off`
+/// elsewhere. depth must be a constant.
+LogicalResult convertOneHot(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  int64_t axis = f.takeInt("axis", -1);
+  if (f.leftover())
+    return success();
+  std::optional<SmallVector<double>> depthValues =
+      g::getConstantFloats(c.input(1));
+  if (!depthValues)
+    if (auto ints = g::getConstantInts(c.input(1)))
+      depthValues = SmallVector<double>(ints->begin(), ints->end());
+  if (!depthValues || depthValues->size() != 1) {
+    c.unsupported = "a depth that is not a one-element constant";
+    return success();
+  }
+  int64_t depth = (int64_t)(*depthValues)[0];
+  if (depth < 1)
+    return emitError(c.loc) << "depth must be positive, got " << depth;
+  std::optional<int64_t> rank = f.rank(0);
+  if (!rank)
+    return success();
+  FailureOr<int64_t> a = normalizedAxis(c, axis, *rank + 1);
+  if (failed(a))
+    return failure();
+  Type i64 = c.imp.getBuilder().getI64Type();
+  Value idx = f.castTo(c.input(0), i64);
+  idx = f.op<g::WhereOp>({f.op<g::LessOp>({idx, f.scalar(i64, 0)}),
+                          f.op<g::AddOp>({idx, f.scalar(i64, depth)}), idx});
+  Value hot = f.op<g::EqualOp>(
+      {f.op<g::UnsqueezeOp>({idx, c.imp.constI64({*a}, c.loc)}),
+       f.iota(depth, *a, *rank + 1)});
+  Value values = c.input(2);
+  auto pick = [&](int64_t i) {
+    return f.op<g::GatherOp>({values, c.imp.constI64({i}, c.loc, true)},
+                             {f.attr("axis", 0)});
+  };
+  return f.result(f.op<g::WhereOp>({hot, pick(1), pick(0)}), outs);
+}
+
+/// DepthToSpace (DCR or CRD) and SpaceToDepth on NCHW: a reshape, a
+/// transpose, a reshape.
+template <bool ToSpace>
+LogicalResult convertBlockRearrange(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  int64_t b = f.takeInt("blocksize", 0);
+  std::string mode = ToSpace ? f.takeString("mode", "DCR") : "DCR";
+  if (f.leftover())
+    return success();
+  std::optional<SmallVector<int64_t>> shape = f.staticShape(0);
+  if (!shape)
+    return success();
+  if (shape->size() != 4)
+    return emitError(c.loc) << "input must be 4-D, got rank " << shape->size();
+  if (b < 1)
+    return emitError(c.loc) << "blocksize must be positive, got " << b;
+  if (mode != "DCR" && mode != "CRD")
+    return emitError(c.loc) << "mode must be DCR or CRD, got '" << mode << "'";
+  int64_t n = (*shape)[0], ch = (*shape)[1], h = (*shape)[2], w = (*shape)[3];
+  Value x = c.input(0), y;
+  if (ToSpace) {
+    if (ch % (b * b))
+      return emitError(c.loc) << "channels (" << ch
+                              << ") must be a multiple of blocksize^2";
+    int64_t co = ch / (b * b);
+    if (mode == "DCR")
+      y = f.transpose(f.reshape(x, {n, b, b, co, h, w}), {0, 3, 4, 1, 5, 2});
+    else
+      y = f.transpose(f.reshape(x, {n, co, b, b, h, w}), {0, 1, 4, 2, 5, 3});
+    y = f.reshape(y, {n, co, h * b, w * b});
+  } else {
+    if (h % b || w % b)
+      return emitError(c.loc) << "height and width (" << h << ", " << w
+                              << ") must be multiples of blocksize " << b;
+    y = f.transpose(f.reshape(x, {n, ch, h / b, b, w / b, b}),
+                    {0, 3, 5, 1, 2, 4});
+    y = f.reshape(y, {n, ch * b * b, h / b, w / b});
+  }
+  return f.result(y, outs);
+}
+
+/// (x - mean) / sqrt(var + eps) over `axes`, statistics kept as size-1
+/// dims.
+Value normalize(FunctionBuilder &f, Value x, ArrayRef<int64_t> axes,
+                double eps) {
+  Type elt = g::elementTypeOf(x);
+  Value ax = f.c.imp.constI64(axes, f.c.loc);
+  Value mean = f.op<g::ReduceMeanOp>({x, ax}, {f.attr("keepdims", 1)});
+  Value dev = f.op<g::SubOp>({x, mean});
+  Value var = f.op<g::ReduceMeanOp>({f.op<g::MulOp>({dev, dev}), ax},
+                                    {f.attr("keepdims", 1)});
+  return f.op<g::DivOp>(
+      {dev, f.op<g::SqrtOp>({f.op<g::AddOp>({var, f.scalar(elt, eps)})})});
+}
+
+/// InstanceNormalization(x, scale, B): per sample and channel over the
+/// spatial dims.
+LogicalResult convertInstanceNorm(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  double eps = f.takeFloat("epsilon", 1e-5);
+  if (f.leftover())
+    return success();
+  std::optional<int64_t> rank = f.rank(0);
+  if (!rank)
+    return success();
+  if (*rank < 3)
+    return emitError(c.loc) << "input must have rank 3 or more, got " << *rank;
+  SmallVector<int64_t> spatial;
+  for (int64_t d = 2; d < *rank; ++d)
+    spatial.push_back(d);
+  // scale and B [C] broadcast as [C, 1, ...].
+  SmallVector<int64_t> trailing;
+  for (int64_t d = 1; d < *rank - 1; ++d)
+    trailing.push_back(d);
+  Value perChannel = c.imp.constI64(trailing, c.loc);
+  Value y = f.op<g::MulOp>({normalize(f, c.input(0), spatial, eps),
+                            f.op<g::UnsqueezeOp>({c.input(1), perChannel})});
+  y = f.op<g::AddOp>({y, f.op<g::UnsqueezeOp>({c.input(2), perChannel})});
+  return f.result(y, outs);
+}
+
+/// MeanVarianceNormalization(x) over `axes` (default N, H, W) as its ONNX
+/// function: (x - mean) / (sqrt(var) + 1e-9).
+LogicalResult convertMVN(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  SmallVector<int64_t> axes = {0, 2, 3};
+  if (auto a = dyn_cast_or_null<ArrayAttr>(c.take("axes"))) {
+    axes.clear();
+    for (Attribute x : a)
+      axes.push_back(cast<IntegerAttr>(x).getInt());
+  }
+  if (f.leftover())
+    return success();
+  Value x = c.input(0);
+  Type elt = g::elementTypeOf(x);
+  Value ax = c.imp.constI64(axes, c.loc);
+  Value mean = f.op<g::ReduceMeanOp>({x, ax}, {f.attr("keepdims", 1)});
+  Value dev = f.op<g::SubOp>({x, mean});
+  Value var = f.op<g::ReduceMeanOp>({f.op<g::MulOp>({dev, dev}), ax},
+                                    {f.attr("keepdims", 1)});
+  Value std = f.op<g::AddOp>({f.op<g::SqrtOp>({var}), f.scalar(elt, 1e-9)});
+  return f.result(f.op<g::DivOp>({dev, std}), outs);
+}
+
+/// BatchNormalization in training mode -> (Y, running_mean, running_var):
+/// Y normalized with the batch's statistics (population variance), the
+/// running statistics moved toward them by 1 - momentum.
+LogicalResult convertBatchNormTraining(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  double eps = f.takeFloat("epsilon", 1e-5);
+  double momentum = f.takeFloat("momentum", 0.9);
+  f.takeInt("training_mode", 1);
+  if (f.leftover())
+    return success();
+  std::optional<int64_t> rank = f.rank(0);
+  if (!rank)
+    return success();
+  if (*rank < 2)
+    return emitError(c.loc) << "input must have rank 2 or more, got " << *rank;
+  Value x = c.input(0);
+  Type elt = g::elementTypeOf(x);
+  SmallVector<int64_t> axes = {0};
+  for (int64_t d = 2; d < *rank; ++d)
+    axes.push_back(d);
+  Value ax = c.imp.constI64(axes, c.loc);
+  Value meanKept = f.op<g::ReduceMeanOp>({x, ax}, {f.attr("keepdims", 1)});
+  Value dev = f.op<g::SubOp>({x, meanKept});
+  Value var = f.op<g::ReduceMeanOp>({f.op<g::MulOp>({dev, dev}), ax},
+                                    {f.attr("keepdims", 0)});
+  Value mean = f.op<g::ReduceMeanOp>({x, ax}, {f.attr("keepdims", 0)});
+  Builder &b = c.imp.getBuilder();
+  Value y = f.op<g::BatchNormalizationOp>(
+      {x, c.input(1), c.input(2), mean, var},
+      {b.getNamedAttr("epsilon", b.getF32FloatAttr(eps))});
+  auto running = [&](Value old, Value batch) {
+    return f.op<g::AddOp>({f.op<g::MulOp>({old, f.scalar(elt, momentum)}),
+                           f.op<g::MulOp>({batch, f.scalar(elt, 1 - momentum)})});
+  };
+  SmallVector<Value> results = {y, running(c.input(3), mean),
+                                running(c.input(4), var)};
+  results.resize(c.numOutputs);
+  return f.result(results, outs);
+}
+
 } // namespace
 
 ConvertFn mnemo::onnx_import::lookupFunctionConverter(StringRef opType,
@@ -214,5 +543,19 @@ ConvertFn mnemo::onnx_import::lookupFunctionConverter(StringRef opType,
     return convertSoftmaxCrossEntropyLoss;
   if (opType == "LayerNormalization" && numOutputs > 1)
     return convertLayerNormStatistics;
+  if (opType == "BatchNormalization" && numOutputs > 1)
+    return convertBatchNormTraining;
+  static const llvm::StringMap<ConvertFn> table = {
+      {"Hardmax", convertHardmax},
+      {"IsInf", convertIsInf},
+      {"EyeLike", convertEyeLike},
+      {"OneHot", convertOneHot},
+      {"DepthToSpace", convertBlockRearrange<true>},
+      {"SpaceToDepth", convertBlockRearrange<false>},
+      {"InstanceNormalization", convertInstanceNorm},
+      {"MeanVarianceNormalization", convertMVN},
+  };
+  if (auto it = table.find(opType); it != table.end())
+    return it->second;
   return nullptr;
 }
