@@ -11,6 +11,8 @@
 
 #include "Utils.h"
 
+#include "mnemo/Dialect/Graph/IR/Einsum.h"
+
 using namespace mlir;
 using namespace mnemo;
 using namespace mnemo::lowering;
@@ -729,11 +731,78 @@ struct ConvIntegerPattern : GraphPattern<g::ConvIntegerOp> {
   }
 };
 
+/// Einsum: one linalg.generic over the equation's loops (Einsum.h), the
+/// product of the inputs summed into a zero-filled output. A size-1 input
+/// dim along a longer loop broadcasts (read at 0).
+struct EinsumPattern : GraphPattern<g::EinsumOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::EinsumOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    RankedTensorType t = resultType(op);
+    if (!t || !t.hasStaticShape())
+      return cannotLower(rw, op, "einsum with a dynamic result shape");
+    SmallVector<int64_t> ranks;
+    SmallVector<ArrayRef<int64_t>> shapes;
+    for (Value v : adaptor.getInputs()) {
+      auto vt = dyn_cast<RankedTensorType>(v.getType());
+      if (!vt || !vt.hasStaticShape())
+        return cannotLower(rw, op, "einsum with dynamic input shapes");
+      ranks.push_back(vt.getRank());
+      shapes.push_back(vt.getShape());
+    }
+    FailureOr<g::EinsumSpec> spec =
+        g::parseEinsum(op.getLoc(), op.getEquation(), ranks);
+    if (failed(spec))
+      return failure();
+    FailureOr<SmallVector<int64_t>> sizes =
+        g::einsumLoopSizes(op.getLoc(), *spec, shapes);
+    if (failed(sizes))
+      return failure();
+    MLIRContext *ctx = rw.getContext();
+    SmallVector<AffineMap> maps;
+    for (auto [dims, shape] : llvm::zip(spec->inputs, shapes)) {
+      SmallVector<AffineExpr> exprs;
+      for (auto [loop, size] : llvm::zip(dims, shape))
+        exprs.push_back(size == 1 && (*sizes)[loop] != 1
+                            ? getAffineConstantExpr(0, ctx)
+                            : getAffineDimExpr(loop, ctx));
+      maps.push_back(AffineMap::get(spec->numLoops, 0, exprs, ctx));
+    }
+    SmallVector<AffineExpr> outExprs;
+    SmallVector<utils::IteratorType> iters(spec->numLoops,
+                                           utils::IteratorType::reduction);
+    for (int64_t loop : spec->output) {
+      outExprs.push_back(getAffineDimExpr(loop, ctx));
+      iters[loop] = utils::IteratorType::parallel;
+    }
+    maps.push_back(AffineMap::get(spec->numLoops, 0, outExprs, ctx));
+    Location loc = op.getLoc();
+    Type elt = t.getElementType();
+    Value init = filledTensor(rw, loc, t, {}, scalarConst(rw, loc, elt, 0));
+    unsigned n = adaptor.getInputs().size();
+    Value result = buildGeneric(
+        rw, loc, adaptor.getInputs(), init, maps, iters,
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value product = a[0];
+          for (unsigned i = 1; i < n; ++i)
+            product = isa<FloatType>(elt)
+                          ? arith::MulFOp::create(b, l, product, a[i]).getResult()
+                          : arith::MulIOp::create(b, l, product, a[i]).getResult();
+          return isa<FloatType>(elt)
+                     ? arith::AddFOp::create(b, l, a[n], product).getResult()
+                     : arith::AddIOp::create(b, l, a[n], product).getResult();
+        });
+    rw.replaceOp(op, result);
+    return success();
+  }
+};
+
 } // namespace
 
 void mnemo::populateGraphContractionToLinalgPatterns(const TypeConverter &tc,
                                                      RewritePatternSet &p) {
   p.add<MatMulPattern, GemmPattern, ConvPattern, ConvIntegerPattern,
-        MatMulIntegerPattern>(
+        MatMulIntegerPattern, EinsumPattern>(
       tc, p.getContext());
 }

@@ -549,6 +549,7 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       {"Softmax", convertSoftmax<g::SoftmaxOp>},
       {"LogSoftmax", convertSoftmax<g::LogSoftmaxOp>},
       {"MatMul", convertDefault<g::MatMulOp, 2>},
+      {"Einsum", convertVariadic<g::EinsumOp>},
       {"Gemm", convertGemm},
       // Quantization
       {"QuantizeLinear", convertQuantizeLinear},

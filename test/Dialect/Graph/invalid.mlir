@@ -116,3 +116,48 @@ func.func @attention_dims(%q: tensor<1x8x16xf32>, %k: tensor<1x32x8xf32>, %v: te
   %a = graph.attention %q, %k, %v, %n : (tensor<1x8x16xf32>, tensor<1x32x8xf32>, tensor<1x8x16xf32>, none) -> tensor<1x8x16xf32>
   return %a : tensor<1x8x16xf32>
 }
+
+// -----
+
+func.func @einsum_inputs(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{einsum equation 'ij,jk->ik' names 2 inputs, the op has 1}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.einsum %a {equation = "ij,jk->ik"} : (tensor<2x3xf32>) -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @einsum_rank(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{einsum term 'ijk' does not fit an input of rank 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.einsum %a {equation = "ijk->i"} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @einsum_output_label(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{einsum output label 'k' is not in any input}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.einsum %a {equation = "ij->k"} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return
+}
+
+// -----
+
+func.func @einsum_sizes(%a: tensor<2x3xf32>, %b: tensor<4x5xf32>) {
+  // expected-error @+2 {{einsum inputs disagree on a dim: 3 vs 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.einsum %a, %b {equation = "ij,jk->ik"} : (tensor<2x3xf32>, tensor<4x5xf32>) -> tensor<2x5xf32>
+  return
+}
+
+// -----
+
+func.func @einsum_character(%a: tensor<2x3xf32>) {
+  // expected-error @+2 {{einsum term 'i1' has an invalid character '1'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.einsum %a {equation = "i1->i"} : (tensor<2x3xf32>) -> tensor<2xf32>
+  return
+}

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mnemo/Dialect/Graph/IR/Einsum.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 
 #include "llvm/Support/MathExtras.h"
@@ -1145,6 +1146,39 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *,
     shape.push_back(in.getDimSize(p));
   }
   types.push_back(in.clone(shape));
+  return success();
+}
+
+LogicalResult EinsumOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  if (adaptor.getInputs().empty())
+    return emitOptionalError(loc, "expects at least one input");
+  Type elt = elementTypeOf(adaptor.getInputs()[0]);
+  SmallVector<int64_t> ranks;
+  SmallVector<ArrayRef<int64_t>> shapes;
+  for (Value v : adaptor.getInputs()) {
+    if (elementTypeOf(v) != elt)
+      return emitOptionalError(loc, "inputs have different element types");
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t) {
+      types.push_back(UnrankedTensorType::get(elt));
+      return success();
+    }
+    ranks.push_back(t.getRank());
+    shapes.push_back(t.getShape());
+  }
+  FailureOr<EinsumSpec> spec = parseEinsum(loc, adaptor.getEquation(), ranks);
+  if (failed(spec))
+    return failure();
+  FailureOr<SmallVector<int64_t>> sizes = einsumLoopSizes(loc, *spec, shapes);
+  if (failed(sizes))
+    return failure();
+  SmallVector<int64_t> shape;
+  for (int64_t loop : spec->output)
+    shape.push_back((*sizes)[loop]);
+  types.push_back(RankedTensorType::get(shape, elt));
   return success();
 }
 

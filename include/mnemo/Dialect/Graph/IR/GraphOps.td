@@ -708,6 +708,17 @@ def Graph_TransposeOp : Graph_Op<"transpose"> {
   let hasFolder = 1;
 }
 
+def Graph_EinsumOp : Graph_Op<"einsum"> {
+  let summary = "Einstein summation over `equation` (numpy's rules).";
+  let description = [{
+    One loop per label and per ellipsis dim; the product of the inputs at
+    each point is summed over the loops the output does not name. A label
+    repeated within an input reads a diagonal; size-1 dims broadcast.
+  }];
+  let arguments = (ins Variadic<Graph_Tensor>:$inputs, StrAttr:$equation);
+  let results = (outs Graph_Tensor:$output);
+}
+
 def Graph_ConcatOp : Graph_Op<"concat"> {
   let summary = "Concatenate along `axis`.";
   let arguments = (ins Variadic<Graph_Tensor>:$inputs, I64Attr:$axis);
