@@ -30,8 +30,8 @@ struct ResizePattern : GraphPattern<g::ResizeOp> {
         !isa<FloatType>(t.getElementType()))
       return cannotLower(rw, op, "needs static float tensors");
     StringRef mode = op.getMode(), ctm = op.getCoordinateTransformationMode();
-    if (mode != "nearest" && mode != "linear")
-      return cannotLower(rw, op, "only nearest and linear modes");
+    if (mode != "nearest" && mode != "linear" && mode != "cubic")
+      return cannotLower(rw, op, "mode '" + mode + "'");
     if (op.getAntialias() || ctm == "tf_crop_and_resize" || op.getAxes() ||
         op.getKeepAspectRatioPolicy() != "stretch")
       return cannotLower(rw, op, "unsupported resize attributes");
@@ -116,43 +116,102 @@ struct ResizePattern : GraphPattern<g::ResizeOp> {
             }
             result = tensor::ExtractOp::create(b, l, x, idx);
           } else {
-            // Blend the neighbours along every dim that changes size.
+            // Blend the neighbours along every dim that changes size:
+            // linear reads floor(c) and floor(c) + 1 (c clamped into the
+            // input), cubic floor(c) - 1 .. floor(c) + 2 with the Keys
+            // weights of ONNX's reference (edge-padded reads; with
+            // exclude_outside the taps outside the input weigh 0 and the
+            // rest are renormalized).
+            bool cubic = mode == "cubic";
+            double a = op.getCubicCoeffA().convertToDouble();
             SmallVector<int64_t> lin;
             for (int64_t d = 0; d < r; ++d)
               if (inT.getDimSize(d) != t.getDimSize(d) || scales[d] != 1.0)
                 lin.push_back(d);
-            SmallVector<Value> lo(r), hi(r), w(r);
+            // Per dim: the taps' indices and weights.
+            SmallVector<SmallVector<std::pair<Value, Value>>> taps(r);
+            Value zeroI = arith::ConstantIndexOp::create(b, l, 0);
             for (int64_t d = 0; d < r; ++d) {
               int64_t in = inT.getDimSize(d);
-              Value c = arith::MaximumFOp::create(
-                  b, l, arith::MinimumFOp::create(b, l, coord[d], cf(in - 1)), cf(0));
+              Value c = coord[d];
+              if (!cubic || !llvm::is_contained(lin, d))
+                c = arith::MaximumFOp::create(
+                    b, l, arith::MinimumFOp::create(b, l, c, cf(in - 1)), cf(0));
               Value f = math::FloorOp::create(b, l, c);
-              lo[d] = clampI(toI(f), in - 1);
-              hi[d] = clampI(arith::AddIOp::create(
-                                 b, l, lo[d], arith::ConstantIndexOp::create(b, l, 1)),
-                             in - 1);
-              w[d] = arith::SubFOp::create(b, l, c, f);
+              Value frac = arith::SubFOp::create(b, l, c, f);
+              if (!llvm::is_contained(lin, d)) {
+                taps[d].push_back({clampI(toI(f), in - 1), cf(1)});
+                continue;
+              }
+              auto at = [&](int64_t k) {
+                return arith::AddIOp::create(
+                    b, l, toI(f), arith::ConstantIndexOp::create(b, l, k));
+              };
+              if (!cubic) {
+                taps[d].push_back({clampI(at(0), in - 1),
+                                   arith::SubFOp::create(b, l, cf(1), frac)});
+                taps[d].push_back({clampI(at(1), in - 1), frac});
+                continue;
+              }
+              // Keys kernel at distances 1 + t, t, 1 - t, 2 - t.
+              auto mul = [&](Value x, Value y) -> Value {
+                return arith::MulFOp::create(b, l, x, y);
+              };
+              auto add = [&](Value x, double y) -> Value {
+                return arith::AddFOp::create(b, l, x, cf(y));
+              };
+              auto far = [&](Value x) { // 1 < |x| < 2
+                return add(mul(add(mul(add(mul(x, cf(a)), -5 * a), x), 8 * a), x),
+                           -4 * a);
+              };
+              auto near = [&](Value x) { // |x| <= 1
+                return add(mul(mul(add(mul(x, cf(a + 2)), -(a + 3)), x), x), 1);
+              };
+              Value oneMinus = arith::SubFOp::create(b, l, cf(1), frac);
+              SmallVector<Value> w = {far(add(frac, 1)), near(frac),
+                                      near(oneMinus), far(add(oneMinus, 1))};
+              SmallVector<Value> idx;
+              for (int64_t k = -1; k <= 2; ++k)
+                idx.push_back(at(k));
+              if (op.getExcludeOutside()) {
+                Value sum = cf(0);
+                for (int64_t k = 0; k < 4; ++k) {
+                  Value inside = arith::AndIOp::create(
+                      b, l,
+                      arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge,
+                                            idx[k], zeroI),
+                      arith::CmpIOp::create(
+                          b, l, arith::CmpIPredicate::slt, idx[k],
+                          arith::ConstantIndexOp::create(b, l, in)));
+                  w[k] = arith::SelectOp::create(b, l, inside, w[k], cf(0));
+                  sum = arith::AddFOp::create(b, l, sum, w[k]);
+                }
+                for (Value &wk : w)
+                  wk = arith::DivFOp::create(b, l, wk, sum);
+              }
+              for (int64_t k = 0; k < 4; ++k)
+                taps[d].push_back({clampI(idx[k], in - 1), w[k]});
             }
             Value acc = cf(0);
-            for (int64_t corner = 0; corner < (1 << lin.size()); ++corner) {
+            SmallVector<int64_t> pick(r, 0);
+            while (true) {
               SmallVector<Value> idx;
               Value weight = cf(1);
               for (int64_t d = 0; d < r; ++d) {
-                auto pos = llvm::find(lin, d);
-                if (pos == lin.end()) {
-                  idx.push_back(lo[d]);
-                  continue;
-                }
-                bool upper = corner & (1 << (pos - lin.begin()));
-                idx.push_back(upper ? hi[d] : lo[d]);
-                Value wd = upper ? w[d]
-                                 : (Value)arith::SubFOp::create(b, l, cf(1), w[d]);
-                weight = arith::MulFOp::create(b, l, weight, wd);
+                idx.push_back(taps[d][pick[d]].first);
+                if (taps[d].size() > 1)
+                  weight = arith::MulFOp::create(b, l, weight,
+                                                 taps[d][pick[d]].second);
               }
               Value v = tensor::ExtractOp::create(b, l, x, idx);
               Value v64 = castScalar(b, l, v, elt, f64);
               acc = arith::AddFOp::create(b, l, acc,
                                           arith::MulFOp::create(b, l, v64, weight));
+              int64_t d = r - 1;
+              while (d >= 0 && ++pick[d] == (int64_t)taps[d].size())
+                pick[d--] = 0;
+              if (d < 0)
+                break;
             }
             result = castScalar(b, l, acc, f64, elt);
           }
