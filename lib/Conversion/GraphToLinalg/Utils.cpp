@@ -472,4 +472,37 @@ void clearLoweringFailures() {
   failures().clear();
 }
 
+/// A generic over `outType` with no inputs; `body` gets the loop indices.
+Value indexGeneric(OpBuilder &b, Location loc, RankedTensorType outType,
+                   ArrayRef<OpFoldResult> sizes, ValueRange inputs,
+                   ArrayRef<AffineMap> inputMaps,
+                   function_ref<Value(OpBuilder &, Location, ValueRange,
+                                      ValueRange)>
+                       body) {
+  int64_t rank = outType.getRank();
+  Value init = emptyTensor(b, loc, outType, sizes);
+  SmallVector<AffineMap> maps(inputMaps);
+  maps.push_back(b.getMultiDimIdentityMap(rank));
+  SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{outType}, inputs, ValueRange{init}, maps, iters,
+             [&](OpBuilder &nb, Location nl, ValueRange args) {
+               SmallVector<Value> ivs;
+               for (int64_t d = 0; d < rank; ++d)
+                 ivs.push_back(linalg::IndexOp::create(nb, nl, d));
+               linalg::YieldOp::create(
+                   nb, nl, body(nb, nl, ivs, args.drop_back()));
+             })
+      .getResult(0);
+}
+
+/// An index read from an integer tensor element, wrapped when negative.
+Value wrapIndex(OpBuilder &b, Location loc, Value v, Value dim) {
+  Value i = toIndex(b, loc, v);
+  Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i,
+                                    arith::ConstantIndexOp::create(b, loc, 0));
+  return arith::SelectOp::create(b, loc, neg,
+                                 arith::AddIOp::create(b, loc, i, dim), i);
+}
+
 } // namespace mnemo::lowering

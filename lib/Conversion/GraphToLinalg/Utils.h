@@ -83,6 +83,18 @@ mlir::Value buildElementwise(mlir::OpBuilder &b, mlir::Location loc,
                              mlir::RankedTensorType outType,
                              mlir::ValueRange inputs, BodyFn body,
                              llvm::ArrayRef<mlir::OpFoldResult> sizes = {});
+/// A generic over `outType` reading `inputs` through `inputMaps`; `body`
+/// gets the loop indices and the inputs' elements.
+mlir::Value indexGeneric(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::RankedTensorType outType,
+    llvm::ArrayRef<mlir::OpFoldResult> sizes, mlir::ValueRange inputs,
+    llvm::ArrayRef<mlir::AffineMap> inputMaps,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                   mlir::ValueRange, mlir::ValueRange)>
+        body);
+/// An index read from an integer tensor element, wrapped when negative.
+mlir::Value wrapIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
+                      mlir::Value dim);
 /// A one-result linalg.generic writing into `init`; `body` maps the block
 /// arguments (the inputs' elements, then the init's) to the yielded value.
 mlir::Value buildGeneric(mlir::OpBuilder &b, mlir::Location loc,
@@ -173,6 +185,8 @@ void populateShapePatterns(const mlir::TypeConverter &tc,
 void populateDataMovementPatterns(const mlir::TypeConverter &tc,
                                   mlir::RewritePatternSet &p);
 /// Resize and CumSum (Gathers.cpp).
+void populateScatterPatterns(const mlir::TypeConverter &tc,
+                             mlir::RewritePatternSet &p);
 void populateResizePatterns(const mlir::TypeConverter &tc,
                             mlir::RewritePatternSet &p);
 /// ConvTranspose (Gathers.cpp).

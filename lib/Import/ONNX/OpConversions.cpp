@@ -591,6 +591,10 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       {"Slice", convertSlice},
       {"Gather", convertDefault<g::GatherOp, 2>},
       {"GatherElements", convertDefault<g::GatherElementsOp, 2>},
+      {"GatherND", convertDefault<g::GatherNDOp, 2>},
+      {"ScatterElements", convertDefault<g::ScatterElementsOp, 3>},
+      {"Scatter", convertDefault<g::ScatterElementsOp, 3>}, // opset < 11
+      {"ScatterND", convertDefault<g::ScatterNDOp, 3>},
       {"Expand", convertDefault<g::ExpandOp, 2>},
       {"Tile", convertTile},
       {"Pad", convertPad},

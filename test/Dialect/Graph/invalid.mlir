@@ -161,3 +161,30 @@ func.func @einsum_character(%a: tensor<2x3xf32>) {
   %0 = graph.einsum %a {equation = "i1->i"} : (tensor<2x3xf32>) -> tensor<2xf32>
   return
 }
+
+// -----
+
+func.func @gather_nd_tuple(%d: tensor<2x3xf32>, %i: tensor<4x3xi64>) {
+  // expected-error @+2 {{index tuples of 3 entries do not fit data of rank 2 after 0 batch dims}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.gather_nd %d, %i : (tensor<2x3xf32>, tensor<4x3xi64>) -> tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_reduction(%d: tensor<3xf32>, %i: tensor<2xi64>, %u: tensor<2xf32>) {
+  // expected-error @+2 {{reduction must be none, add, mul, max or min, got 'sub'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.scatter_elements %d, %i, %u {reduction = "sub"} : (tensor<3xf32>, tensor<2xi64>, tensor<2xf32>) -> tensor<3xf32>
+  return
+}
+
+// -----
+
+func.func @scatter_nd_updates(%d: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x3xf32>) {
+  // expected-error @+2 {{updates must have shape indices.shape[:-1] + data.shape[k:]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.scatter_nd %d, %i, %u : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x3xf32>) -> tensor<4x4xf32>
+  return
+}

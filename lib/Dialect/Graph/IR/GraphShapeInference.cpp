@@ -10,6 +10,7 @@
 #include "mnemo/Dialect/Graph/IR/Einsum.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <cmath>
@@ -1409,6 +1410,95 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   llvm::append_range(shape, idx.getShape());
   llvm::append_range(shape, data.getShape().drop_front(*axis + 1));
   types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &types) {
+  Type elt = elementTypeOf(adaptor.getData());
+  auto data = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  auto idx = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
+  if (!data || !idx || idx.getRank() == 0 ||
+      idx.isDynamicDim(idx.getRank() - 1)) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  int64_t r = data.getRank(), q = idx.getRank(), k = idx.getShape().back();
+  int64_t b = adaptor.getBatchDims();
+  if (b < 0 || b >= std::min(q, r))
+    return emitOptionalError(loc, "batch_dims ", b,
+                             " must be below the ranks of data and indices");
+  if (k < 1 || k > r - b)
+    return emitOptionalError(loc, "index tuples of ", k, " entries do not fit ",
+                             "data of rank ", r, " after ", b, " batch dims");
+  for (int64_t d = 0; d < b; ++d)
+    if (!data.isDynamicDim(d) && !idx.isDynamicDim(d) &&
+        data.getDimSize(d) != idx.getDimSize(d))
+      return emitOptionalError(loc, "batch dim ", d, " differs: ",
+                               data.getDimSize(d), " vs ", idx.getDimSize(d));
+  SmallVector<int64_t> shape(idx.getShape().drop_back());
+  llvm::append_range(shape, data.getShape().drop_front(b + k));
+  types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+static LogicalResult checkReduction(std::optional<Location> loc, StringRef r) {
+  if (r == "none" || r == "add" || r == "mul" || r == "max" || r == "min")
+    return success();
+  return emitOptionalError(loc, "reduction must be none, add, mul, max or min, got '",
+                           r, "'");
+}
+
+LogicalResult ScatterElementsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  if (failed(checkReduction(loc, adaptor.getReduction())))
+    return failure();
+  auto data = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  auto idx = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
+  auto upd = dyn_cast<RankedTensorType>(adaptor.getUpdates().getType());
+  if (elementTypeOf(adaptor.getUpdates()) != elementTypeOf(adaptor.getData()))
+    return emitOptionalError(loc, "updates must have data's element type");
+  if (data) {
+    if (failed(normalizeAxis(loc, (int64_t)adaptor.getAxis(), data.getRank())))
+      return failure();
+    if ((idx && idx.getRank() != data.getRank()) ||
+        (upd && upd.getRank() != data.getRank()))
+      return emitOptionalError(loc, "data, indices and updates must have equal rank");
+  }
+  if (idx && upd && failed(verifyCompatibleShape(idx.getShape(), upd.getShape())))
+    return emitOptionalError(loc, "indices and updates must have the same shape");
+  types.push_back(adaptor.getData().getType());
+  return success();
+}
+
+LogicalResult ScatterNDOp::inferReturnTypes(MLIRContext *,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &types) {
+  if (failed(checkReduction(loc, adaptor.getReduction())))
+    return failure();
+  auto data = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  auto idx = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
+  auto upd = dyn_cast<RankedTensorType>(adaptor.getUpdates().getType());
+  if (elementTypeOf(adaptor.getUpdates()) != elementTypeOf(adaptor.getData()))
+    return emitOptionalError(loc, "updates must have data's element type");
+  if (data && idx && upd && idx.getRank() > 0 &&
+      !idx.isDynamicDim(idx.getRank() - 1)) {
+    int64_t k = idx.getShape().back();
+    if (k < 1 || k > data.getRank())
+      return emitOptionalError(loc, "index tuples of ", k,
+                               " entries do not fit data of rank ",
+                               data.getRank());
+    SmallVector<int64_t> expect(idx.getShape().drop_back());
+    llvm::append_range(expect, data.getShape().drop_front(k));
+    if (failed(verifyCompatibleShape(expect, upd.getShape())))
+      return emitOptionalError(loc, "updates must have shape indices.shape[:-1] ",
+                               "+ data.shape[k:]");
+  }
+  types.push_back(adaptor.getData().getType());
   return success();
 }
 

@@ -751,6 +751,30 @@ def Graph_GatherOp : Graph_Op<"gather"> {
   let hasFolder = 1;
 }
 
+def Graph_GatherNDOp : Graph_Op<"gather_nd"> {
+  let summary = "Gather slices of data at the index tuples of the indices' last dim.";
+  let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$indices,
+                   DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs Graph_Tensor:$output);
+}
+
+def Graph_ScatterElementsOp : Graph_Op<"scatter_elements"> {
+  let summary = "data with updates written (or combined: add, mul, max, min) at indices along `axis`.";
+  let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$indices,
+                   Graph_Tensor:$updates,
+                   DefaultValuedAttr<I64Attr, "0">:$axis,
+                   DefaultValuedAttr<StrAttr, "\"none\"">:$reduction);
+  let results = (outs Graph_Tensor:$output);
+}
+
+def Graph_ScatterNDOp : Graph_Op<"scatter_nd"> {
+  let summary = "data with update slices written (or combined) at the index tuples of the indices' last dim.";
+  let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$indices,
+                   Graph_Tensor:$updates,
+                   DefaultValuedAttr<StrAttr, "\"none\"">:$reduction);
+  let results = (outs Graph_Tensor:$output);
+}
+
 def Graph_GatherElementsOp : Graph_Op<"gather_elements"> {
   let summary = "Gather elements along `axis`; output has the indices' shape.";
   let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$indices,

@@ -1,0 +1,56 @@
+// RUN: mnemo-opt %s --convert-graph-to-linalg --split-input-file | FileCheck %s
+
+// GatherND with one batch dim: a generic over the output reading data at
+// the index tuple, wrapped when negative and clamped into the data.
+// CHECK-LABEL: @gather_nd
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<2x5x4xf32>)
+// CHECK: %[[B:.*]] = linalg.index 0
+// CHECK: %[[P:.*]] = linalg.index 1
+// CHECK: %[[J:.*]] = linalg.index 2
+// CHECK: %[[T:.*]] = tensor.extract %arg1[%[[B]], %[[P]], %{{.*}}] : tensor<2x5x1xi64>
+// CHECK: arith.select
+// CHECK: arith.minsi
+// CHECK: %[[I:.*]] = arith.maxsi
+// CHECK: tensor.extract %arg0[%[[B]], %[[I]], %[[J]]] : tensor<2x3x4xf32>
+func.func @gather_nd(%d: tensor<2x3x4xf32>, %i: tensor<2x5x1xi64>) -> tensor<2x5x4xf32> {
+  %0 = graph.gather_nd %d, %i {batch_dims = 1 : i64} : (tensor<2x3x4xf32>, tensor<2x5x1xi64>) -> tensor<2x5x4xf32>
+  return %0 : tensor<2x5x4xf32>
+}
+
+// -----
+
+// ScatterElements: loops over the updates carrying data; an update outside
+// the data is skipped; add combines with the element there.
+// CHECK-LABEL: @scatter_elements_add
+// CHECK: scf.for %[[R:[a-z0-9_]+]] = {{.*}} iter_args(%[[A0:[a-z0-9_]+]] = %arg0) -> (tensor<3x3xf32>)
+// CHECK: scf.for %[[C:[a-z0-9_]+]] = {{.*}} iter_args(%[[A:[a-z0-9_]+]] = %[[A0]]) -> (tensor<3x3xf32>)
+// CHECK: %[[IX:.*]] = tensor.extract %arg1[%[[R]], %[[C]]]
+// CHECK: %[[IN:.*]] = arith.andi
+// CHECK: %[[U:.*]] = tensor.extract %arg2[%[[R]], %[[C]]]
+// CHECK: scf.if %[[IN]] -> (tensor<3x3xf32>)
+// CHECK: %[[OLD:.*]] = tensor.extract %[[A]][%[[T:.*]], %[[C]]]
+// CHECK: %[[NEW:.*]] = arith.addf %[[OLD]], %[[U]]
+// CHECK: tensor.insert %[[NEW]] into %[[A]][%[[T]], %[[C]]]
+// CHECK: } else {
+// CHECK: scf.yield %[[A]]
+func.func @scatter_elements_add(%d: tensor<3x3xf32>, %i: tensor<2x3xi64>, %u: tensor<2x3xf32>) -> tensor<3x3xf32> {
+  %0 = graph.scatter_elements %d, %i, %u {axis = 0 : i64, reduction = "add"} : (tensor<3x3xf32>, tensor<2x3xi64>, tensor<2x3xf32>) -> tensor<3x3xf32>
+  return %0 : tensor<3x3xf32>
+}
+
+// -----
+
+// ScatterND writes update row p at data[indices[p, 0], :]; no reduction:
+// nothing is read back.
+// CHECK-LABEL: @scatter_nd
+// CHECK: scf.for %[[P:[a-z0-9_]+]] = {{.*}} -> (tensor<4x4xf32>)
+// CHECK: scf.for %[[J:[a-z0-9_]+]] = {{.*}} iter_args(%[[A:[a-z0-9_]+]] = %{{.*}}) -> (tensor<4x4xf32>)
+// CHECK: tensor.extract %arg1[%[[P]], %{{.*}}] : tensor<2x1xi64>
+// CHECK: %[[U:.*]] = tensor.extract %arg2[%[[P]], %[[J]]]
+// CHECK: scf.if
+// CHECK-NOT: tensor.extract %[[A]]
+// CHECK: tensor.insert %[[U]] into %[[A]][%{{.*}}, %[[J]]]
+func.func @scatter_nd(%d: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf32>) -> tensor<4x4xf32> {
+  %0 = graph.scatter_nd %d, %i, %u : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
