@@ -142,8 +142,11 @@ static bool isShapeOperand(mlir::Operation *op, unsigned idx) {
       n == "graph.cum_sum" || n == "graph.trilu" ||
       n.starts_with("graph.reduce_"))
     return idx == 1;
-  if (n == "graph.constant_of_shape" || n == "graph.range")
+  if (n == "graph.constant_of_shape" || n == "graph.range" ||
+      n == "graph.window")
     return true;
+  if (n == "graph.one_hot" || n == "graph.top_k")
+    return idx == 1;
   if (n == "graph.resize" || n == "graph.slice")
     return idx >= 1;
   if (n == "graph.pad")

@@ -600,6 +600,7 @@ void mnemo::populateGraphDataMovementToLinalgPatterns(const TypeConverter &tc,
   lowering::populateShapePatterns(tc, p);
   lowering::populateDataMovementPatterns(tc, p);
   lowering::populateScatterPatterns(tc, p);
+  lowering::populateTopKPatterns(tc, p);
   lowering::populateResizePatterns(tc, p);
   lowering::populateConvTransposePatterns(tc, p);
 }

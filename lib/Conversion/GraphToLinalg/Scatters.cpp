@@ -1,6 +1,8 @@
-//===- Scatters.cpp - GatherND, ScatterElements, ScatterND to linalg/scf --===//
+//===- Scatters.cpp - indexed reads, writes and one-hot tensors ----------===//
 //
-// GatherND is a generic over its output reading data at the index tuples.
+// GatherND is a generic over its output reading data at the index tuples;
+// OneHot and the window functions are generics computing each element
+// from its index.
 // The scatters copy data and then walk the updates in order (a loop nest
 // carrying the result tensor, which bufferizes in place): each update is
 // written, or combined with the element there (add, mul, max, min), at the
@@ -13,7 +15,10 @@
 
 #include "Utils.h"
 
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mnemo;
@@ -78,6 +83,96 @@ struct GatherNDPattern : GraphPattern<g::GatherNDOp> {
           }
           llvm::append_range(src, iv.drop_front(q - 1));
           return tensor::ExtractOp::create(nb, l, data, src);
+        });
+    rw.replaceOp(op, result);
+    return success();
+  }
+};
+
+struct OneHotPattern : GraphPattern<g::OneHotOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::OneHotOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    RankedTensorType t = resultType(op);
+    if (!t || !t.hasStaticShape())
+      return cannotLower(rw, op, "one_hot needs a constant depth (an input "
+                                 "feeding only it is specialized by "
+                                 "mnemo-run --specialize-shape-inputs)");
+    Location loc = op.getLoc();
+    int64_t axis = normalizedAxis(op.getAxis(), t.getRank());
+    int64_t depth = t.getDimSize(axis);
+    Value indices = adaptor.getIndices(), values = adaptor.getValues();
+    Type idxElt = origElt(op.getIndices());
+    Value result = indexGeneric(
+        rw, loc, t, {}, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange iv, ValueRange) -> Value {
+          SmallVector<Value> at(iv);
+          at.erase(at.begin() + axis);
+          Value i = tensor::ExtractOp::create(b, l, indices, at);
+          // Float indices truncate toward zero, as a cast to int64.
+          if (isa<FloatType>(idxElt))
+            i = arith::FPToSIOp::create(b, l, b.getI64Type(), i);
+          i = wrapIndex(b, l, i, cIdx(b, l, depth));
+          Value hot = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, i,
+                                            iv[axis]);
+          auto pick = [&](int64_t k) {
+            SmallVector<Value> pos(
+                cast<RankedTensorType>(values.getType()).getRank(),
+                cIdx(b, l, 0));
+            if (!pos.empty())
+              pos.back() = cIdx(b, l, k);
+            return tensor::ExtractOp::create(b, l, values, pos);
+          };
+          return arith::SelectOp::create(b, l, hot, pick(1), pick(0));
+        });
+    rw.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Hann, Hamming and Blackman windows: a0 - a1 cos(2 pi n / N) + a2 cos(4
+/// pi n / N), N the size (periodic) or size - 1 (symmetric), in f64.
+struct WindowPattern : GraphPattern<g::WindowOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::WindowOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    RankedTensorType t = resultType(op);
+    if (!t || !t.hasStaticShape())
+      return cannotLower(rw, op, "window needs a constant size (an input "
+                                 "feeding only it is specialized by "
+                                 "mnemo-run --specialize-shape-inputs)");
+    StringRef kind = op.getKind();
+    double a0 = 0.5, a1 = 0.5, a2 = 0;
+    if (kind == "hamming")
+      a0 = 25.0 / 46, a1 = 21.0 / 46;
+    else if (kind == "blackman")
+      a0 = 0.42, a1 = 0.5, a2 = 0.08;
+    int64_t size = t.getDimSize(0);
+    double n = op.getPeriodic() ? size : size - 1;
+    Type f64 = rw.getF64Type(), elt = t.getElementType();
+    Value result = indexGeneric(
+        rw, op.getLoc(), t, {}, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange iv, ValueRange) -> Value {
+          auto cf = [&](double v) { return scalarConst(b, l, f64, v); };
+          Value x = arith::SIToFPOp::create(
+              b, l, f64,
+              arith::IndexCastOp::create(b, l, b.getI64Type(), iv[0]));
+          // (A one-point symmetric window has N = 0: phase 0 here.)
+          Value phase = arith::MulFOp::create(
+              b, l, x, cf(n > 0 ? 2 * M_PI / n : 0));
+          Value w = arith::SubFOp::create(
+              b, l, cf(a0),
+              arith::MulFOp::create(b, l, cf(a1), math::CosOp::create(b, l, phase)));
+          if (a2 != 0)
+            w = arith::AddFOp::create(
+                b, l, w,
+                arith::MulFOp::create(
+                    b, l, cf(a2),
+                    math::CosOp::create(
+                        b, l, arith::MulFOp::create(b, l, phase, cf(2)))));
+          return castScalar(b, l, w, f64, elt);
         });
     rw.replaceOp(op, result);
     return success();
@@ -212,6 +307,7 @@ struct ScatterNDPattern : GraphPattern<g::ScatterNDOp> {
 
 void mnemo::lowering::populateScatterPatterns(const TypeConverter &tc,
                                               RewritePatternSet &p) {
-  p.add<GatherNDPattern, ScatterElementsPattern, ScatterNDPattern>(
+  p.add<GatherNDPattern, ScatterElementsPattern, ScatterNDPattern,
+        OneHotPattern, WindowPattern>(
       tc, p.getContext());
 }

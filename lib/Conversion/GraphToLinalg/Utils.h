@@ -185,6 +185,8 @@ void populateShapePatterns(const mlir::TypeConverter &tc,
 void populateDataMovementPatterns(const mlir::TypeConverter &tc,
                                   mlir::RewritePatternSet &p);
 /// Resize and CumSum (Gathers.cpp).
+void populateTopKPatterns(const mlir::TypeConverter &tc,
+                          mlir::RewritePatternSet &p);
 void populateScatterPatterns(const mlir::TypeConverter &tc,
                              mlir::RewritePatternSet &p);
 void populateResizePatterns(const mlir::TypeConverter &tc,

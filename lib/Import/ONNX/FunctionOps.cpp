@@ -348,47 +348,6 @@ LogicalResult convertEyeLike(NodeContext &c, Outs &outs) {
   return success();
 }
 
-/// OneHot(indices, depth, values = [off, on]): a new axis of size depth
-/// holding `on` at each index (negative ones count from the end), `off`
-/// elsewhere. depth must be a constant.
-LogicalResult convertOneHot(NodeContext &c, Outs &outs) {
-  FunctionBuilder f{c};
-  int64_t axis = f.takeInt("axis", -1);
-  if (f.leftover())
-    return success();
-  std::optional<SmallVector<double>> depthValues =
-      g::getConstantFloats(c.input(1));
-  if (!depthValues)
-    if (auto ints = g::getConstantInts(c.input(1)))
-      depthValues = SmallVector<double>(ints->begin(), ints->end());
-  if (!depthValues || depthValues->size() != 1) {
-    c.unsupported = "a depth that is not a one-element constant";
-    return success();
-  }
-  int64_t depth = (int64_t)(*depthValues)[0];
-  if (depth < 1)
-    return emitError(c.loc) << "depth must be positive, got " << depth;
-  std::optional<int64_t> rank = f.rank(0);
-  if (!rank)
-    return success();
-  FailureOr<int64_t> a = normalizedAxis(c, axis, *rank + 1);
-  if (failed(a))
-    return failure();
-  Type i64 = c.imp.getBuilder().getI64Type();
-  Value idx = f.castTo(c.input(0), i64);
-  idx = f.op<g::WhereOp>({f.op<g::LessOp>({idx, f.scalar(i64, 0)}),
-                          f.op<g::AddOp>({idx, f.scalar(i64, depth)}), idx});
-  Value hot = f.op<g::EqualOp>(
-      {f.op<g::UnsqueezeOp>({idx, c.imp.constI64({*a}, c.loc)}),
-       f.iota(depth, *a, *rank + 1)});
-  Value values = c.input(2);
-  auto pick = [&](int64_t i) {
-    return f.op<g::GatherOp>({values, c.imp.constI64({i}, c.loc, true)},
-                             {f.attr("axis", 0)});
-  };
-  return f.result(f.op<g::WhereOp>({hot, pick(1), pick(0)}), outs);
-}
-
 /// DepthToSpace (DCR or CRD) and SpaceToDepth on NCHW: a reshape, a
 /// transpose, a reshape.
 template <bool ToSpace>
@@ -549,7 +508,6 @@ ConvertFn mnemo::onnx_import::lookupFunctionConverter(StringRef opType,
       {"Hardmax", convertHardmax},
       {"IsInf", convertIsInf},
       {"EyeLike", convertEyeLike},
-      {"OneHot", convertOneHot},
       {"DepthToSpace", convertBlockRearrange<true>},
       {"SpaceToDepth", convertBlockRearrange<false>},
       {"InstanceNormalization", convertInstanceNorm},

@@ -458,6 +458,27 @@ LogicalResult convertGemm(NodeContext &c, Outs &outs) {
   return convertDefault<g::GemmOp, 3>(c, outs);
 }
 
+/// TopK: `k` was an attribute before opset 10.
+LogicalResult convertTopK(NodeContext &c, Outs &outs) {
+  if (c.opset >= 10)
+    return convertDefault<g::TopKOp, 2>(c, outs);
+  auto k = dyn_cast_or_null<IntegerAttr>(c.take("k"));
+  if (!k)
+    return emitError(c.loc) << "TopK needs a `k` attribute before opset 10";
+  return c.imp.build<g::TopKOp>(
+      c, {c.input(0), c.imp.constI64({k.getInt()}, c.loc)}, c.attrs, outs);
+}
+
+/// HannWindow, HammingWindow, BlackmanWindow: one graph op with a kind.
+template <const char *Kind>
+LogicalResult convertWindow(NodeContext &c, Outs &outs) {
+  Builder &b = c.imp.getBuilder();
+  c.attrs.push_back(b.getNamedAttr("kind", b.getStringAttr(Kind)));
+  return convertDefault<g::WindowOp, 1>(c, outs);
+}
+constexpr char kHann[] = "hann", kHamming[] = "hamming",
+               kBlackman[] = "blackman";
+
 LogicalResult convertTile(NodeContext &c, Outs &outs) {
   if (c.opset < 6) {
     c.unsupported = "Tile before opset 6 (tiles/axis inputs)";
@@ -592,6 +613,11 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       {"Gather", convertDefault<g::GatherOp, 2>},
       {"GatherElements", convertDefault<g::GatherElementsOp, 2>},
       {"GatherND", convertDefault<g::GatherNDOp, 2>},
+      {"OneHot", convertDefault<g::OneHotOp, 3>},
+      {"TopK", convertTopK},
+      {"HannWindow", convertWindow<kHann>},
+      {"HammingWindow", convertWindow<kHamming>},
+      {"BlackmanWindow", convertWindow<kBlackman>},
       {"ScatterElements", convertDefault<g::ScatterElementsOp, 3>},
       {"Scatter", convertDefault<g::ScatterElementsOp, 3>}, // opset < 11
       {"ScatterND", convertDefault<g::ScatterNDOp, 3>},

@@ -1413,6 +1413,103 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+/// A one-element integer constant operand (a count that decides a shape),
+/// or nullopt.
+static std::optional<int64_t> constantCount(Value v) {
+  if (auto ints = getConstantInts(v); ints && ints->size() == 1)
+    return (*ints)[0];
+  if (auto fs = getConstantFloats(v); fs && fs->size() == 1)
+    return (int64_t)(*fs)[0];
+  return std::nullopt;
+}
+
+LogicalResult OneHotOp::inferReturnTypes(MLIRContext *,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  Type elt = elementTypeOf(adaptor.getValues());
+  auto idx = dyn_cast<RankedTensorType>(adaptor.getIndices().getType());
+  auto values = dyn_cast<RankedTensorType>(adaptor.getValues().getType());
+  if (values && values.getNumElements() != 2)
+    return emitOptionalError(loc, "values must hold 2 elements (off, on)");
+  if (!idx) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  int64_t r = idx.getRank();
+  FailureOr<int64_t> axis = normalizeAxis(loc, (int64_t)adaptor.getAxis(), r + 1);
+  if (failed(axis))
+    return failure();
+  int64_t depth = kDyn;
+  if (std::optional<int64_t> d = constantCount(adaptor.getDepth())) {
+    if (*d < 1 || *d > (int64_t(1) << 31))
+      return emitOptionalError(loc, "depth must be in [1, 2^31], got ", *d);
+    depth = *d;
+  }
+  SmallVector<int64_t> shape(idx.getShape());
+  shape.insert(shape.begin() + *axis, depth);
+  types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  Type elt = elementTypeOf(adaptor.getX());
+  Type i64 = IntegerType::get(ctx, 64);
+  auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  if (!x) {
+    types.push_back(UnrankedTensorType::get(elt));
+    types.push_back(UnrankedTensorType::get(i64));
+    return success();
+  }
+  FailureOr<int64_t> axis =
+      normalizeAxis(loc, (int64_t)adaptor.getAxis(), x.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(x.getShape());
+  shape[*axis] = kDyn;
+  if (std::optional<int64_t> k = constantCount(adaptor.getK())) {
+    if (*k < 0 || (!x.isDynamicDim(*axis) && *k > x.getDimSize(*axis)))
+      return emitOptionalError(loc, "k must be in [0, ", x.getDimSize(*axis),
+                               "], got ", *k);
+    shape[*axis] = *k;
+  }
+  types.push_back(RankedTensorType::get(shape, elt));
+  types.push_back(RankedTensorType::get(shape, i64));
+  return success();
+}
+
+LogicalResult WindowOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  StringRef kind = adaptor.getKind();
+  if (kind != "hann" && kind != "hamming" && kind != "blackman")
+    return emitOptionalError(loc, "kind must be hann, hamming or blackman, got '",
+                             kind, "'");
+  Type elt;
+  switch (adaptor.getOutputDatatype()) {
+  case 1: elt = Float32Type::get(ctx); break;
+  case 10: elt = Float16Type::get(ctx); break;
+  case 11: elt = Float64Type::get(ctx); break;
+  case 16: elt = BFloat16Type::get(ctx); break;
+  default:
+    return emitOptionalError(loc, "output_datatype ",
+                             adaptor.getOutputDatatype(),
+                             " is not a float type");
+  }
+  int64_t n = kDyn;
+  if (std::optional<int64_t> size = constantCount(adaptor.getSize())) {
+    if (*size < 0 || *size > (int64_t(1) << 31))
+      return emitOptionalError(loc, "size must be in [0, 2^31], got ", *size);
+    n = *size;
+  }
+  types.push_back(RankedTensorType::get({n}, elt));
+  return success();
+}
+
 LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
                                            std::optional<Location> loc,
                                            Adaptor adaptor,

@@ -751,6 +751,45 @@ def Graph_GatherOp : Graph_Op<"gather"> {
   let hasFolder = 1;
 }
 
+def Graph_OneHotOp : Graph_Op<"one_hot"> {
+  let summary = "values[1] where the new `axis` position equals the index, values[0] elsewhere.";
+  let description = [{
+    `depth` decides the new axis' size: the result is static only when it
+    is a constant (mnemo-run --specialize-shape-inputs makes one of an
+    input that feeds nothing else). Negative indices count from depth.
+  }];
+  let arguments = (ins Graph_Tensor:$indices, Graph_Tensor:$depth,
+                   Graph_Tensor:$values,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis);
+  let results = (outs Graph_Tensor:$output);
+}
+
+def Graph_TopKOp : Graph_Op<"top_k"> {
+  let summary = "The k largest (or smallest) elements along `axis`, sorted, and their indices.";
+  let description = [{
+    Equal elements keep their order (the lower index first), as in ONNX's
+    reference. `k` decides the result shape along `axis`.
+  }];
+  let arguments = (ins Graph_Tensor:$X, Graph_Tensor:$K,
+                   DefaultValuedAttr<I64Attr, "-1">:$axis,
+                   DefaultValuedAttr<I64Attr, "1">:$largest,
+                   DefaultValuedAttr<I64Attr, "1">:$sorted);
+  let results = (outs Graph_Tensor:$values, Graph_Tensor:$indices);
+}
+
+def Graph_WindowOp : Graph_Op<"window"> {
+  let summary = "A Hann, Hamming or Blackman window of `size` points.";
+  let description = [{
+    `kind` is hann, hamming or blackman; a periodic window divides by
+    size, a symmetric one by size - 1. The result has `output_datatype`
+    (an ONNX element type code).
+  }];
+  let arguments = (ins Graph_Tensor:$size, StrAttr:$kind,
+                   DefaultValuedAttr<I64Attr, "1">:$periodic,
+                   DefaultValuedAttr<I64Attr, "1">:$output_datatype);
+  let results = (outs Graph_Tensor:$output);
+}
+
 def Graph_GatherNDOp : Graph_Op<"gather_nd"> {
   let summary = "Gather slices of data at the index tuples of the indices' last dim.";
   let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$indices,
