@@ -54,3 +54,40 @@ func.func @scatter_nd(%d: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tensor<2x4xf
   %0 = graph.scatter_nd %d, %i, %u : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x4xf32>) -> tensor<4x4xf32>
   return %0 : tensor<4x4xf32>
 }
+
+// -----
+
+// OneHot with a constant depth: each element compares its position on the
+// new axis with the (wrapped) index and picks values[1] or values[0].
+// CHECK-LABEL: @one_hot
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<3x5xf32>)
+// CHECK: %[[I:.*]] = linalg.index 0
+// CHECK: %[[P:.*]] = linalg.index 1
+// CHECK: tensor.extract %arg0[%[[I]]] : tensor<3xi64>
+// CHECK: %[[W:.*]] = arith.select
+// CHECK: %[[HOT:.*]] = arith.cmpi eq, %[[W]], %[[P]]
+// CHECK: %[[ON:.*]] = tensor.extract %arg1[%c1{{.*}}]
+// CHECK: %[[OFF:.*]] = tensor.extract %arg1[%c0{{.*}}]
+// CHECK: arith.select %[[HOT]], %[[ON]], %[[OFF]] : f32
+func.func @one_hot(%i: tensor<3xi64>, %v: tensor<2xf32>) -> tensor<3x5xf32> {
+  %d = graph.constant dense<5> : tensor<i64>
+  %0 = graph.one_hot %i, %d, %v : (tensor<3xi64>, tensor<i64>, tensor<2xf32>) -> tensor<3x5xf32>
+  return %0 : tensor<3x5xf32>
+}
+
+// -----
+
+// A symmetric Blackman window of 8 points: 0.42 - 0.5 cos(2 pi n / 7) +
+// 0.08 cos(4 pi n / 7) in f64, then f32.
+// CHECK-LABEL: @blackman
+// CHECK: %[[STEP:.*]] = arith.constant 0.89759790102565518 : f64
+// CHECK: %[[PH:.*]] = arith.mulf %{{.*}}, %[[STEP]] : f64
+// CHECK: arith.constant 4.200000e-01 : f64
+// CHECK: math.cos %[[PH]] : f64
+// CHECK: math.cos
+// CHECK: arith.truncf %{{.*}} : f64 to f32
+func.func @blackman() -> tensor<8xf32> {
+  %n = graph.constant dense<8> : tensor<i64>
+  %0 = graph.window %n {kind = "blackman", periodic = 0 : i64} : (tensor<i64>) -> tensor<8xf32>
+  return %0 : tensor<8xf32>
+}

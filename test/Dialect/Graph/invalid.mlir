@@ -188,3 +188,33 @@ func.func @scatter_nd_updates(%d: tensor<4x4xf32>, %i: tensor<2x1xi64>, %u: tens
   %0 = graph.scatter_nd %d, %i, %u : (tensor<4x4xf32>, tensor<2x1xi64>, tensor<2x3xf32>) -> tensor<4x4xf32>
   return
 }
+
+// -----
+
+func.func @top_k_too_many(%x: tensor<2x6xf32>) {
+  %k = graph.constant dense<7> : tensor<1xi64>
+  // expected-error @+2 {{k must be in [0, 6], got 7}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0:2 = graph.top_k %x, %k : (tensor<2x6xf32>, tensor<1xi64>) -> (tensor<2x7xf32>, tensor<2x7xi64>)
+  return
+}
+
+// -----
+
+func.func @one_hot_depth(%i: tensor<3xi64>, %v: tensor<2xf32>) {
+  %d = graph.constant dense<0> : tensor<i64>
+  // expected-error @+2 {{depth must be in [1, 2^31], got 0}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.one_hot %i, %d, %v : (tensor<3xi64>, tensor<i64>, tensor<2xf32>) -> tensor<3x0xf32>
+  return
+}
+
+// -----
+
+func.func @window_kind() {
+  %n = graph.constant dense<8> : tensor<i64>
+  // expected-error @+2 {{kind must be hann, hamming or blackman, got 'kaiser'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.window %n {kind = "kaiser"} : (tensor<i64>) -> tensor<8xf32>
+  return
+}
