@@ -19,6 +19,28 @@ namespace g = mnemo::graph;
 
 namespace {
 
+/// The Keys cubic weights (coefficient `a`) of the taps at distances
+/// 1 + t, t, 1 - t and 2 - t from a point t in [0, 1) past a sample, in
+/// f64, as ONNX's reference computes them for Resize and GridSample.
+SmallVector<Value> keysWeights(OpBuilder &b, Location l, Value t, double a) {
+  Type f64 = b.getF64Type();
+  auto cf = [&](double v) { return scalarConst(b, l, f64, v); };
+  auto mul = [&](Value x, Value y) -> Value {
+    return arith::MulFOp::create(b, l, x, y);
+  };
+  auto add = [&](Value x, double y) -> Value {
+    return arith::AddFOp::create(b, l, x, cf(y));
+  };
+  auto far = [&](Value x) { // 1 <= |x| < 2
+    return add(mul(add(mul(add(mul(x, cf(a)), -5 * a), x), 8 * a), x), -4 * a);
+  };
+  auto near = [&](Value x) { // |x| <= 1
+    return add(mul(mul(add(mul(x, cf(a + 2)), -(a + 3)), x), x), 1);
+  };
+  Value oneMinus = arith::SubFOp::create(b, l, cf(1), t);
+  return {far(add(t, 1)), near(t), near(oneMinus), far(add(oneMinus, 1))};
+}
+
 struct ResizePattern : GraphPattern<g::ResizeOp> {
   using GraphPattern::GraphPattern;
   LogicalResult
@@ -153,23 +175,7 @@ struct ResizePattern : GraphPattern<g::ResizeOp> {
                 taps[d].push_back({clampI(at(1), in - 1), frac});
                 continue;
               }
-              // Keys kernel at distances 1 + t, t, 1 - t, 2 - t.
-              auto mul = [&](Value x, Value y) -> Value {
-                return arith::MulFOp::create(b, l, x, y);
-              };
-              auto add = [&](Value x, double y) -> Value {
-                return arith::AddFOp::create(b, l, x, cf(y));
-              };
-              auto far = [&](Value x) { // 1 < |x| < 2
-                return add(mul(add(mul(add(mul(x, cf(a)), -5 * a), x), 8 * a), x),
-                           -4 * a);
-              };
-              auto near = [&](Value x) { // |x| <= 1
-                return add(mul(mul(add(mul(x, cf(a + 2)), -(a + 3)), x), x), 1);
-              };
-              Value oneMinus = arith::SubFOp::create(b, l, cf(1), frac);
-              SmallVector<Value> w = {far(add(frac, 1)), near(frac),
-                                      near(oneMinus), far(add(oneMinus, 1))};
+              SmallVector<Value> w = keysWeights(b, l, frac, a);
               SmallVector<Value> idx;
               for (int64_t k = -1; k <= 2; ++k)
                 idx.push_back(at(k));
@@ -218,6 +224,172 @@ struct ResizePattern : GraphPattern<g::ResizeOp> {
           linalg::YieldOp::create(b, l, result);
         });
     rw.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+/// GridSample on 2-D maps, as ONNX's reference computes it: the grid's
+/// (x, y) in [-1, 1] mapped to pixel coordinates (align_corners), rounded
+/// half to even for nearest; a coordinate past the border [-0.5, len -
+/// 0.5] ([0, len - 1] with align_corners) is clamped into the map
+/// (border) or reflected back (reflection); then nearest, linear (2 x 2)
+/// or cubic (4 x 4, Keys a = -0.75) taps read with the padding mode: 0
+/// outside the map (zeros), the nearest edge (border), or the reflected
+/// index (reflection).
+struct GridSamplePattern : GraphPattern<g::GridSampleOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::GridSampleOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    RankedTensorType t = resultType(op);
+    auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+    if (!t || !xT || !t.hasStaticShape() || !xT.hasStaticShape() ||
+        xT.getRank() != 4 || !isa<FloatType>(t.getElementType()))
+      return cannotLower(rw, op, "grid_sample needs static float 4-D tensors "
+                                 "(2-D maps)");
+    Location loc = op.getLoc();
+    Value x = adaptor.getX(), grid = adaptor.getGrid();
+    Type elt = t.getElementType(), f64 = rw.getF64Type();
+    Type gridElt = cast<RankedTensorType>(grid.getType()).getElementType();
+    bool align = op.getAlignCorners();
+    StringRef mode = op.getMode(), pad = op.getPaddingMode();
+    int64_t dims[2] = {xT.getDimSize(2), xT.getDimSize(3)}; // H, W
+    Value result = indexGeneric(
+        rw, loc, t, {}, {}, {},
+        [&](OpBuilder &b, Location l, ValueRange iv, ValueRange) -> Value {
+          auto cf = [&](double v) { return scalarConst(b, l, f64, v); };
+          auto ci = [&](int64_t v) -> Value {
+            return arith::ConstantIndexOp::create(b, l, v);
+          };
+          auto toIdx = [&](Value f) -> Value {
+            return arith::IndexCastOp::create(
+                b, l, b.getIndexType(),
+                arith::FPToSIOp::create(b, l, b.getI64Type(), f));
+          };
+          auto lt = [&](Value a, Value c) {
+            return arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, a, c);
+          };
+          auto sel = [&](Value c, Value a, Value d) -> Value {
+            return arith::SelectOp::create(b, l, c, a, d);
+          };
+          // Reflects v by the near border until it lies in [lo, hi].
+          auto reflect = [&](Value v, double lo, double hi) {
+            double rng = hi - lo;
+            auto side = [&](Value dx, double from, double to, bool down) {
+              Value n = math::TruncOp::create(
+                  b, l, arith::DivFOp::create(b, l, dx, cf(rng)));
+              Value r = arith::SubFOp::create(
+                  b, l, dx, arith::MulFOp::create(b, l, n, cf(rng)));
+              Value odd = arith::TruncIOp::create(
+                  b, l, b.getI1Type(),
+                  arith::FPToSIOp::create(b, l, b.getI64Type(), n));
+              Value even = down ? arith::AddFOp::create(b, l, cf(from), r).getResult()
+                                : arith::SubFOp::create(b, l, cf(from), r).getResult();
+              Value other = down ? arith::SubFOp::create(b, l, cf(to), r).getResult()
+                                 : arith::AddFOp::create(b, l, cf(to), r).getResult();
+              return sel(odd, other, even);
+            };
+            Value below = side(arith::SubFOp::create(b, l, cf(lo), v), lo, hi, true);
+            Value above = side(arith::SubFOp::create(b, l, v, cf(hi)), hi, lo, false);
+            return sel(lt(v, cf(lo)), below, sel(lt(cf(hi), v), above, v));
+          };
+          double lo[2], hi[2];
+          Value coord[2];
+          for (int d = 0; d < 2; ++d) {
+            lo[d] = align ? 0.0 : -0.5;
+            hi[d] = align ? dims[d] - 1.0 : dims[d] - 0.5;
+            // grid[n, oh, ow] holds (x, y): dim d (H, W) reads entry 1 - d.
+            Value g = castScalar(
+                b, l,
+                tensor::ExtractOp::create(
+                    b, l, grid, ValueRange{iv[0], iv[2], iv[3], ci(1 - d)}),
+                gridElt, f64);
+            Value one = arith::AddFOp::create(b, l, g, cf(1));
+            Value c = align ? arith::MulFOp::create(b, l, one,
+                                                    cf((dims[d] - 1) / 2.0))
+                            : arith::MulFOp::create(
+                                  b, l,
+                                  arith::SubFOp::create(
+                                      b, l,
+                                      arith::MulFOp::create(b, l, one, cf(dims[d])),
+                                      cf(1)),
+                                  cf(0.5));
+            if (mode == "nearest")
+              c = math::RoundEvenOp::create(b, l, c);
+            Value outside = arith::OrIOp::create(b, l, lt(c, cf(lo[d])),
+                                                 lt(cf(hi[d]), c));
+            if (pad == "border")
+              c = sel(outside,
+                      arith::MaximumFOp::create(
+                          b, l, arith::MinimumFOp::create(b, l, c, cf(dims[d] - 1)),
+                          cf(0)),
+                      c);
+            else if (pad == "reflection")
+              c = sel(outside, reflect(c, lo[d], hi[d]), c);
+            coord[d] = c;
+          }
+          // The pixel at integer coordinates (as f64) under the padding
+          // mode, in f64.
+          auto pixel = [&](Value fy, Value fx) -> Value {
+            Value f[2] = {fy, fx}, idx[2], inside = Value();
+            for (int d = 0; d < 2; ++d) {
+              Value v = f[d];
+              if (pad == "reflection")
+                v = math::TruncOp::create(b, l, reflect(v, lo[d], hi[d]));
+              Value i = toIdx(v);
+              if (pad == "zeros") {
+                Value in = arith::AndIOp::create(
+                    b, l,
+                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, i, ci(0)),
+                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i,
+                                          ci(dims[d])));
+                inside = inside ? arith::AndIOp::create(b, l, inside, in).getResult()
+                                : in;
+              }
+              // Clamped in every mode, so no read leaves the map.
+              idx[d] = arith::MaxSIOp::create(
+                  b, l, arith::MinSIOp::create(b, l, i, ci(dims[d] - 1)), ci(0));
+            }
+            Value v = castScalar(
+                b, l,
+                tensor::ExtractOp::create(
+                    b, l, x, ValueRange{iv[0], iv[1], idx[0], idx[1]}),
+                elt, f64);
+            return inside ? sel(inside, v, cf(0)) : v;
+          };
+          Value acc;
+          if (mode == "nearest") {
+            acc = pixel(coord[0], coord[1]);
+          } else {
+            // Taps (offset from floor, weight) per dim.
+            SmallVector<std::pair<int64_t, Value>> taps[2];
+            Value base[2];
+            for (int d = 0; d < 2; ++d) {
+              base[d] = math::FloorOp::create(b, l, coord[d]);
+              Value frac = arith::SubFOp::create(b, l, coord[d], base[d]);
+              if (mode == "linear") {
+                taps[d] = {{0, arith::SubFOp::create(b, l, cf(1), frac)},
+                           {1, frac}};
+              } else {
+                SmallVector<Value> w = keysWeights(b, l, frac, -0.75);
+                for (int k = 0; k < 4; ++k)
+                  taps[d].push_back({k - 1, w[k]});
+              }
+            }
+            acc = cf(0);
+            for (auto &[dy, wy] : taps[0])
+              for (auto &[dx, wx] : taps[1]) {
+                Value v = pixel(arith::AddFOp::create(b, l, base[0], cf(dy)),
+                                arith::AddFOp::create(b, l, base[1], cf(dx)));
+                acc = arith::AddFOp::create(
+                    b, l, acc,
+                    arith::MulFOp::create(b, l, v,
+                                          arith::MulFOp::create(b, l, wy, wx)));
+              }
+          }
+          return castScalar(b, l, acc, f64, elt);
+        });
+    rw.replaceOp(op, result);
     return success();
   }
 };
@@ -277,7 +449,7 @@ struct CumSumPattern : GraphPattern<g::CumSumOp> {
 
 void mnemo::lowering::populateResizePatterns(const TypeConverter &tc,
                                              RewritePatternSet &p) {
-  p.add<ResizePattern, CumSumPattern>(tc, p.getContext());
+  p.add<ResizePattern, GridSamplePattern, CumSumPattern>(tc, p.getContext());
 }
 
 //===----------------------------------------------------------------------===//

@@ -492,6 +492,175 @@ LogicalResult convertBatchNormTraining(NodeContext &c, Outs &outs) {
   return f.result(results, outs);
 }
 
+/// LRN: x / (bias + alpha / size * s)^beta, s the sum of squares over a
+/// window of `size` channels around each one: a convolution of ones over
+/// the squares seen as [N, 1, C, rest].
+LogicalResult convertLRN(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  double alpha = f.takeFloat("alpha", 1e-4), beta = f.takeFloat("beta", 0.75),
+         bias = f.takeFloat("bias", 1.0);
+  int64_t size = f.takeInt("size", 0);
+  if (f.leftover())
+    return success();
+  std::optional<SmallVector<int64_t>> shape = f.staticShape(0);
+  if (!shape)
+    return success();
+  if (shape->size() < 3)
+    return emitError(c.loc) << "input must have rank 3 or more, got "
+                            << shape->size();
+  if (size < 1)
+    return emitError(c.loc) << "size must be positive, got " << size;
+  Value x = c.input(0);
+  Type elt = g::elementTypeOf(x);
+  int64_t rest = 1;
+  for (int64_t d : ArrayRef(*shape).drop_front(2))
+    rest *= d;
+  Value sq = f.reshape(f.op<g::MulOp>({x, x}), {(*shape)[0], 1, (*shape)[1], rest});
+  auto onesType = RankedTensorType::get({1, 1, size, 1}, elt);
+  Value ones = c.imp.constant(
+      cast<ElementsAttr>(DenseElementsAttr::get(onesType, FloatAttr::get(elt, 1.0))),
+      c.loc);
+  Builder &b = c.imp.getBuilder();
+  int64_t lo = (size - 1) / 2, hi = size - 1 - lo;
+  Value sum = f.op<g::ConvOp>(
+      {sq, ones, c.imp.none(c.loc)},
+      {b.getNamedAttr("pads", b.getI64ArrayAttr({lo, 0, hi, 0}))});
+  Value scale = f.op<g::AddOp>(
+      {f.scalar(elt, bias),
+       f.op<g::MulOp>({f.scalar(elt, alpha / size), f.reshape(sum, *shape)})});
+  return f.result(
+      f.op<g::DivOp>({x, f.op<g::PowOp>({scale, f.scalar(elt, beta)})}), outs);
+}
+
+/// The training optimizers of ai.onnx.preview.training (Adagrad, Adam,
+/// Momentum) as their reference definitions: inputs R (learning rate), T
+/// (update count), then `groups` lists of n tensors (X, G, and the
+/// optimizer's state); outputs the new X and state lists.
+struct Optimizer {
+  FunctionBuilder &f;
+  Value r, t; // t cast to r's type
+  int64_t n;
+  Type elt;
+
+  static std::optional<Optimizer> make(FunctionBuilder &f, unsigned groups) {
+    NodeContext &c = f.c;
+    if (c.inputs.size() < 2 + groups || (c.inputs.size() - 2) % groups) {
+      emitError(c.loc) << "expects R, T and " << groups
+                       << " lists of equally many tensors, got "
+                       << c.inputs.size() << " inputs";
+      f.status = failure();
+      return std::nullopt;
+    }
+    Value r = c.input(0);
+    Type elt = g::elementTypeOf(r);
+    if (!isa_and_nonnull<FloatType>(elt)) {
+      c.unsupported = "a non-float learning rate";
+      return std::nullopt;
+    }
+    return Optimizer{f, r, f.castTo(c.input(1), elt),
+                     (int64_t)(c.inputs.size() - 2) / groups, elt};
+  }
+  /// Tensor `i` of list `group`.
+  Value in(unsigned group, int64_t i) { return f.c.input(2 + group * n + i); }
+  Value k(double v) { return f.scalar(elt, v); }
+  Value add(Value a, Value b) { return f.op<g::AddOp>({a, b}); }
+  Value sub(Value a, Value b) { return f.op<g::SubOp>({a, b}); }
+  Value mul(Value a, Value b) { return f.op<g::MulOp>({a, b}); }
+  Value div(Value a, Value b) { return f.op<g::DivOp>({a, b}); }
+  /// norm_coefficient * x + g.
+  Value regularized(double norm, Value x, Value g) {
+    return add(mul(k(norm), x), g);
+  }
+  /// `positive` where T > 0, else `otherwise`.
+  Value ifStarted(Value positive, Value otherwise) {
+    return f.op<g::WhereOp>({f.op<g::GreaterOp>({t, k(0)}), positive, otherwise});
+  }
+};
+
+LogicalResult convertAdagrad(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  double decay = f.takeFloat("decay_factor", 0), eps = f.takeFloat("epsilon", 1e-6),
+         norm = f.takeFloat("norm_coefficient", 0);
+  if (f.leftover())
+    return success();
+  std::optional<Optimizer> o = Optimizer::make(f, 3);
+  if (!o)
+    return f.status;
+  Value rate = o->div(o->r, o->add(o->k(1), o->mul(o->t, o->k(decay))));
+  SmallVector<Value> xs, hs;
+  for (int64_t i = 0; i < o->n; ++i) {
+    Value gr = o->regularized(norm, o->in(0, i), o->in(1, i));
+    Value h = o->add(o->in(2, i), o->mul(gr, gr));
+    Value adaptive = o->add(f.op<g::SqrtOp>({h}), o->k(eps));
+    xs.push_back(o->sub(o->in(0, i), o->div(o->mul(rate, gr), adaptive)));
+    hs.push_back(h);
+  }
+  llvm::append_range(xs, hs);
+  return f.result(xs, outs);
+}
+
+LogicalResult convertAdam(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  double alpha = f.takeFloat("alpha", 0.9), beta = f.takeFloat("beta", 0.999),
+         eps = f.takeFloat("epsilon", 1e-6),
+         norm = f.takeFloat("norm_coefficient", 0),
+         post = f.takeFloat("norm_coefficient_post", 0);
+  if (f.leftover())
+    return success();
+  std::optional<Optimizer> o = Optimizer::make(f, 4);
+  if (!o)
+    return f.status;
+  // r * sqrt(1 - beta^t) / (1 - alpha^t) once updates have started.
+  auto powT = [&](double base) { return f.op<g::PowOp>({o->k(base), o->t}); };
+  Value adjusted = o->div(
+      o->mul(o->r, f.op<g::SqrtOp>({o->sub(o->k(1), powT(beta))})),
+      o->sub(o->k(1), powT(alpha)));
+  Value rate = o->ifStarted(adjusted, o->r);
+  SmallVector<Value> xs, vs, hs;
+  for (int64_t i = 0; i < o->n; ++i) {
+    Value x = o->in(0, i);
+    Value gr = o->regularized(norm, x, o->in(1, i));
+    Value v = o->add(o->mul(o->k(alpha), o->in(2, i)), o->mul(o->k(1 - alpha), gr));
+    Value h = o->add(o->mul(o->k(beta), o->in(3, i)),
+                     o->mul(o->k(1 - beta), o->mul(gr, gr)));
+    Value hSqrt = o->add(f.op<g::SqrtOp>({h}), o->k(eps));
+    Value xNew = o->sub(x, o->mul(rate, o->div(v, hSqrt)));
+    xs.push_back(o->mul(o->k(1 - post), xNew));
+    vs.push_back(v);
+    hs.push_back(h);
+  }
+  llvm::append_range(xs, vs);
+  llvm::append_range(xs, hs);
+  return f.result(xs, outs);
+}
+
+LogicalResult convertMomentum(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  double alpha = f.takeFloat("alpha", 0), beta = f.takeFloat("beta", 0),
+         norm = f.takeFloat("norm_coefficient", 0);
+  std::string mode = f.takeString("mode", "standard");
+  if (f.leftover())
+    return success();
+  if (mode != "standard" && mode != "nesterov")
+    return emitError(c.loc) << "mode must be standard or nesterov, got '"
+                            << mode << "'";
+  std::optional<Optimizer> o = Optimizer::make(f, 3);
+  if (!o)
+    return f.status;
+  Value betaT = o->ifStarted(o->k(beta), o->k(1));
+  SmallVector<Value> xs, vs;
+  for (int64_t i = 0; i < o->n; ++i) {
+    Value x = o->in(0, i);
+    Value gr = o->regularized(norm, x, o->in(1, i));
+    Value v = o->add(o->mul(o->k(alpha), o->in(2, i)), o->mul(betaT, gr));
+    Value step = mode == "standard" ? v : o->add(gr, o->mul(o->k(alpha), v));
+    xs.push_back(o->sub(x, o->mul(o->r, step)));
+    vs.push_back(v);
+  }
+  llvm::append_range(xs, vs);
+  return f.result(xs, outs);
+}
+
 } // namespace
 
 ConvertFn mnemo::onnx_import::lookupFunctionConverter(StringRef opType,
@@ -512,8 +681,19 @@ ConvertFn mnemo::onnx_import::lookupFunctionConverter(StringRef opType,
       {"SpaceToDepth", convertBlockRearrange<false>},
       {"InstanceNormalization", convertInstanceNorm},
       {"MeanVarianceNormalization", convertMVN},
+      {"LRN", convertLRN},
   };
   if (auto it = table.find(opType); it != table.end())
     return it->second;
+  return nullptr;
+}
+
+ConvertFn mnemo::onnx_import::lookupTrainingConverter(StringRef opType) {
+  if (opType == "Adagrad")
+    return convertAdagrad;
+  if (opType == "Adam")
+    return convertAdam;
+  if (opType == "Momentum")
+    return convertMomentum;
   return nullptr;
 }

@@ -325,6 +325,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
       ConvertFn fn = nullptr;
       if (domain.empty())
         fn = lookupFunctionConverter(node.op_type(), ctxt.numOutputs);
+      else if (domain == "ai.onnx.preview.training")
+        fn = lookupTrainingConverter(node.op_type());
       if (!fn)
         fn = domain.empty() ? lookupConverter(node.op_type())
                      : domain == "com.microsoft"

@@ -54,6 +54,8 @@ ConvertFn lookupConverter(llvm::StringRef opType);
 /// The converter of an ONNX function op imported as its body
 /// (FunctionOps.cpp) for a node with `numOutputs` outputs, or null.
 ConvertFn lookupFunctionConverter(llvm::StringRef opType, unsigned numOutputs);
+/// The converter for an op type of ai.onnx.preview.training, or null.
+ConvertFn lookupTrainingConverter(llvm::StringRef opType);
 /// The converter for an op type of the com.microsoft domain, or null.
 ConvertFn lookupMicrosoftConverter(llvm::StringRef opType);
 

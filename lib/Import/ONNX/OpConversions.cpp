@@ -479,6 +479,18 @@ LogicalResult convertWindow(NodeContext &c, Outs &outs) {
 constexpr char kHann[] = "hann", kHamming[] = "hamming",
                kBlackman[] = "blackman";
 
+/// GridSample: opset 16 named the modes bilinear and bicubic.
+LogicalResult convertGridSample(NodeContext &c, Outs &outs) {
+  if (auto mode = dyn_cast_or_null<StringAttr>(c.take("mode"))) {
+    StringRef m = mode.getValue() == "bilinear"  ? "linear"
+                  : mode.getValue() == "bicubic" ? "cubic"
+                                                 : mode.getValue();
+    Builder &b = c.imp.getBuilder();
+    c.attrs.push_back(b.getNamedAttr("mode", b.getStringAttr(m)));
+  }
+  return convertDefault<g::GridSampleOp, 2>(c, outs);
+}
+
 LogicalResult convertTile(NodeContext &c, Outs &outs) {
   if (c.opset < 6) {
     c.unsupported = "Tile before opset 6 (tiles/axis inputs)";
@@ -625,6 +637,7 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       {"Tile", convertTile},
       {"Pad", convertPad},
       {"Resize", convertResize},
+      {"GridSample", convertGridSample},
       {"Upsample", convertUpsample},
   };
   return table;

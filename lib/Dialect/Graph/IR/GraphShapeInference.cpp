@@ -1510,6 +1510,35 @@ LogicalResult WindowOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *,
+                                             std::optional<Location> loc,
+                                             Adaptor adaptor,
+                                             SmallVectorImpl<Type> &types) {
+  StringRef mode = adaptor.getMode(), pad = adaptor.getPaddingMode();
+  if (mode != "nearest" && mode != "linear" && mode != "cubic")
+    return emitOptionalError(loc, "mode must be nearest, linear or cubic, got '",
+                             mode, "'");
+  if (pad != "zeros" && pad != "border" && pad != "reflection")
+    return emitOptionalError(loc, "padding_mode must be zeros, border or ",
+                             "reflection, got '", pad, "'");
+  Type elt = elementTypeOf(adaptor.getX());
+  auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  auto grid = dyn_cast<RankedTensorType>(adaptor.getGrid().getType());
+  if (!x || !grid) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  int64_t r = x.getRank();
+  if (r < 3 || grid.getRank() != r ||
+      (!grid.isDynamicDim(r - 1) && grid.getDimSize(r - 1) != r - 2))
+    return emitOptionalError(loc, "grid must be [N, spatial..., ", r - 2,
+                             "] for X of rank ", r);
+  SmallVector<int64_t> shape = {x.getDimSize(0), x.getDimSize(1)};
+  llvm::append_range(shape, grid.getShape().slice(1, r - 2));
+  types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
 LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
                                            std::optional<Location> loc,
                                            Adaptor adaptor,

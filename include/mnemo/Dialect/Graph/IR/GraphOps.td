@@ -842,6 +842,15 @@ def Graph_PadOp : Graph_Op<"pad"> {
   let results = (outs Graph_Tensor:$output);
 }
 
+def Graph_GridSampleOp : Graph_Op<"grid_sample"> {
+  let summary = "Samples X at the grid's normalized [-1, 1] coordinates (nearest, linear, cubic).";
+  let arguments = (ins Graph_Tensor:$X, Graph_Tensor:$grid,
+                   DefaultValuedAttr<I64Attr, "0">:$align_corners,
+                   DefaultValuedAttr<StrAttr, "\"linear\"">:$mode,
+                   DefaultValuedAttr<StrAttr, "\"zeros\"">:$padding_mode);
+  let results = (outs Graph_Tensor:$Y);
+}
+
 def Graph_ResizeOp : Graph_Op<"resize"> {
   let summary = "Resize by scales or to sizes (nearest, linear, cubic).";
   let arguments = (ins Graph_Tensor:$X, Graph_TensorOrNone:$roi,
