@@ -218,3 +218,21 @@ func.func @window_kind() {
   %0 = graph.window %n {kind = "kaiser"} : (tensor<i64>) -> tensor<8xf32>
   return
 }
+
+// -----
+
+func.func @grid_sample_padding(%x: tensor<1x1x4x4xf32>, %g: tensor<1x2x2x2xf32>) {
+  // expected-error @+2 {{padding_mode must be zeros, border or reflection, got 'wrap'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.grid_sample %x, %g {padding_mode = "wrap"} : (tensor<1x1x4x4xf32>, tensor<1x2x2x2xf32>) -> tensor<1x1x2x2xf32>
+  return
+}
+
+// -----
+
+func.func @grid_sample_grid(%x: tensor<1x1x4x4xf32>, %g: tensor<1x2x2x3xf32>) {
+  // expected-error @+2 {{grid must be [N, spatial..., 2] for X of rank 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.grid_sample %x, %g : (tensor<1x1x4x4xf32>, tensor<1x2x2x3xf32>) -> tensor<1x1x2x2xf32>
+  return
+}
