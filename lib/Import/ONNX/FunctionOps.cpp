@@ -56,6 +56,32 @@ struct FunctionBuilder : NodeBuilder {
                     {attr("keepdims", keepdims)});
   }
 
+  /// The mean of x over `axes`, x - mean, and mean((x - mean)^2), the
+  /// statistics keeping the reduced dims as size 1.
+  struct Moments {
+    Value mean, dev, var;
+  };
+  Moments moments(Value x, ArrayRef<int64_t> axes) {
+    Value ax = c.imp.constI64(axes, c.loc);
+    Value mean = op<g::ReduceMeanOp>({x, ax}, {attr("keepdims", 1)});
+    Value dev = op<g::SubOp>({x, mean});
+    Value var = op<g::ReduceMeanOp>({op<g::MulOp>({dev, dev}), ax},
+                                    {attr("keepdims", 1)});
+    return {mean, dev, var};
+  }
+
+  /// Fails with a diagnostic unless the node gives its first `n` inputs
+  /// (a body must not read an omitted one).
+  bool require(unsigned n) {
+    for (unsigned i = 0; i < n; ++i)
+      if (!c.hasInput(i)) {
+        emitError(c.loc) << "input " << i << " is required";
+        status = failure();
+        return false;
+      }
+    return true;
+  }
+
   /// The rank of input `i`, or nullopt (and the node unsupported) when it
   /// is not ranked.
   std::optional<int64_t> rank(unsigned i) {
@@ -174,6 +200,8 @@ std::optional<int64_t> takeIgnoreIndex(NodeContext &c) {
 /// NegativeLogLikelihoodLoss(input, target, weight?).
 LogicalResult convertNLLLoss(NodeContext &c, Outs &outs) {
   FunctionBuilder f{c};
+  if (!f.require(2))
+    return failure();
   std::string reduction = f.takeString("reduction", "mean");
   std::optional<int64_t> ignore = takeIgnoreIndex(c);
   if (f.leftover())
@@ -188,6 +216,8 @@ LogicalResult convertNLLLoss(NodeContext &c, Outs &outs) {
 /// log_prob?): the NLL of LogSoftmax over the class axis 1.
 LogicalResult convertSoftmaxCrossEntropyLoss(NodeContext &c, Outs &outs) {
   FunctionBuilder f{c};
+  if (!f.require(2))
+    return failure();
   std::string reduction = f.takeString("reduction", "mean");
   std::optional<int64_t> ignore = takeIgnoreIndex(c);
   if (f.leftover())
@@ -212,6 +242,8 @@ LogicalResult convertSoftmaxCrossEntropyLoss(NodeContext &c, Outs &outs) {
 /// the stash type, kept as size-1 dims.
 LogicalResult convertLayerNormStatistics(NodeContext &c, Outs &outs) {
   FunctionBuilder f{c};
+  if (!f.require(2))
+    return failure();
   auto axisAttr = dyn_cast_or_null<IntegerAttr>(c.take("axis"));
   auto epsAttr = dyn_cast_or_null<FloatAttr>(c.take("epsilon"));
   auto stashAttr = dyn_cast_or_null<IntegerAttr>(c.take("stash_type"));
@@ -235,11 +267,10 @@ LogicalResult convertLayerNormStatistics(NodeContext &c, Outs &outs) {
   double eps = epsAttr ? epsAttr.getValueAsDouble() : 1e-5;
   Value x = c.input(0);
   Type elt = g::elementTypeOf(x);
-  Value xu = f.castTo(x, stash);
-  Value mean = f.reduceFrom<g::ReduceMeanOp>(xu, axis, *rank, true);
-  Value dev = f.op<g::SubOp>({xu, mean});
-  Value var = f.reduceFrom<g::ReduceMeanOp>(f.op<g::MulOp>({dev, dev}), axis,
-                                            *rank, true);
+  SmallVector<int64_t> axes;
+  for (int64_t d = axis; d < *rank; ++d)
+    axes.push_back(d);
+  auto [mean, dev, var] = f.moments(f.castTo(x, stash), axes);
   Value invStdDev = f.op<g::ReciprocalOp>(
       {f.op<g::SqrtOp>({f.op<g::AddOp>({var, f.scalar(stash, eps)})})});
   Value y = f.op<g::MulOp>(
@@ -263,6 +294,8 @@ FailureOr<int64_t> normalizedAxis(NodeContext &c, int64_t axis, int64_t rank) {
 /// opset 13 over the input flattened to 2-D at `axis` (default 1).
 LogicalResult convertHardmax(NodeContext &c, Outs &outs) {
   FunctionBuilder f{c};
+  if (!f.require(1))
+    return failure();
   int64_t axis = f.takeInt("axis", c.opset < 13 ? 1 : -1);
   if (f.leftover())
     return success();
@@ -295,6 +328,8 @@ LogicalResult convertHardmax(NodeContext &c, Outs &outs) {
 /// IsInf(x): x == +inf (detect_positive) or x == -inf (detect_negative).
 LogicalResult convertIsInf(NodeContext &c, Outs &outs) {
   FunctionBuilder f{c};
+  if (!f.require(1))
+    return failure();
   bool neg = f.takeInt("detect_negative", 1), pos = f.takeInt("detect_positive", 1);
   if (f.leftover())
     return success();
@@ -318,6 +353,8 @@ LogicalResult convertIsInf(NodeContext &c, Outs &outs) {
 /// diagonal shifted by `k`, of element type `dtype` (default x's).
 LogicalResult convertEyeLike(NodeContext &c, Outs &outs) {
   FunctionBuilder f{c};
+  if (!f.require(1))
+    return failure();
   int64_t k = f.takeInt("k", 0);
   auto dtype = dyn_cast_or_null<IntegerAttr>(c.take("dtype"));
   if (f.leftover())
@@ -353,6 +390,8 @@ LogicalResult convertEyeLike(NodeContext &c, Outs &outs) {
 template <bool ToSpace>
 LogicalResult convertBlockRearrange(NodeContext &c, Outs &outs) {
   FunctionBuilder f{c};
+  if (!f.require(1))
+    return failure();
   int64_t b = f.takeInt("blocksize", 0);
   std::string mode = ToSpace ? f.takeString("mode", "DCR") : "DCR";
   if (f.leftover())
@@ -394,11 +433,7 @@ LogicalResult convertBlockRearrange(NodeContext &c, Outs &outs) {
 Value normalize(FunctionBuilder &f, Value x, ArrayRef<int64_t> axes,
                 double eps) {
   Type elt = g::elementTypeOf(x);
-  Value ax = f.c.imp.constI64(axes, f.c.loc);
-  Value mean = f.op<g::ReduceMeanOp>({x, ax}, {f.attr("keepdims", 1)});
-  Value dev = f.op<g::SubOp>({x, mean});
-  Value var = f.op<g::ReduceMeanOp>({f.op<g::MulOp>({dev, dev}), ax},
-                                    {f.attr("keepdims", 1)});
+  auto [mean, dev, var] = f.moments(x, axes);
   return f.op<g::DivOp>(
       {dev, f.op<g::SqrtOp>({f.op<g::AddOp>({var, f.scalar(elt, eps)})})});
 }
@@ -407,6 +442,8 @@ Value normalize(FunctionBuilder &f, Value x, ArrayRef<int64_t> axes,
 /// spatial dims.
 LogicalResult convertInstanceNorm(NodeContext &c, Outs &outs) {
   FunctionBuilder f{c};
+  if (!f.require(3))
+    return failure();
   double eps = f.takeFloat("epsilon", 1e-5);
   if (f.leftover())
     return success();
@@ -433,6 +470,8 @@ LogicalResult convertInstanceNorm(NodeContext &c, Outs &outs) {
 /// function: (x - mean) / (sqrt(var) + 1e-9).
 LogicalResult convertMVN(NodeContext &c, Outs &outs) {
   FunctionBuilder f{c};
+  if (!f.require(1))
+    return failure();
   SmallVector<int64_t> axes = {0, 2, 3};
   if (auto a = dyn_cast_or_null<ArrayAttr>(c.take("axes"))) {
     axes.clear();
@@ -443,11 +482,7 @@ LogicalResult convertMVN(NodeContext &c, Outs &outs) {
     return success();
   Value x = c.input(0);
   Type elt = g::elementTypeOf(x);
-  Value ax = c.imp.constI64(axes, c.loc);
-  Value mean = f.op<g::ReduceMeanOp>({x, ax}, {f.attr("keepdims", 1)});
-  Value dev = f.op<g::SubOp>({x, mean});
-  Value var = f.op<g::ReduceMeanOp>({f.op<g::MulOp>({dev, dev}), ax},
-                                    {f.attr("keepdims", 1)});
+  auto [mean, dev, var] = f.moments(x, axes);
   Value std = f.op<g::AddOp>({f.op<g::SqrtOp>({var}), f.scalar(elt, 1e-9)});
   return f.result(f.op<g::DivOp>({dev, std}), outs);
 }
@@ -457,6 +492,8 @@ LogicalResult convertMVN(NodeContext &c, Outs &outs) {
 /// running statistics moved toward them by 1 - momentum.
 LogicalResult convertBatchNormTraining(NodeContext &c, Outs &outs) {
   FunctionBuilder f{c};
+  if (!f.require(5))
+    return failure();
   double eps = f.takeFloat("epsilon", 1e-5);
   double momentum = f.takeFloat("momentum", 0.9);
   f.takeInt("training_mode", 1);
@@ -473,11 +510,9 @@ LogicalResult convertBatchNormTraining(NodeContext &c, Outs &outs) {
   for (int64_t d = 2; d < *rank; ++d)
     axes.push_back(d);
   Value ax = c.imp.constI64(axes, c.loc);
-  Value meanKept = f.op<g::ReduceMeanOp>({x, ax}, {f.attr("keepdims", 1)});
-  Value dev = f.op<g::SubOp>({x, meanKept});
-  Value var = f.op<g::ReduceMeanOp>({f.op<g::MulOp>({dev, dev}), ax},
-                                    {f.attr("keepdims", 0)});
-  Value mean = f.op<g::ReduceMeanOp>({x, ax}, {f.attr("keepdims", 0)});
+  FunctionBuilder::Moments m = f.moments(x, axes);
+  // The per-channel statistics as [C].
+  Value mean = f.op<g::SqueezeOp>({m.mean, ax}), var = f.op<g::SqueezeOp>({m.var, ax});
   Builder &b = c.imp.getBuilder();
   Value y = f.op<g::BatchNormalizationOp>(
       {x, c.input(1), c.input(2), mean, var},
@@ -497,6 +532,8 @@ LogicalResult convertBatchNormTraining(NodeContext &c, Outs &outs) {
 /// the squares seen as [N, 1, C, rest].
 LogicalResult convertLRN(NodeContext &c, Outs &outs) {
   FunctionBuilder f{c};
+  if (!f.require(1))
+    return failure();
   double alpha = f.takeFloat("alpha", 1e-4), beta = f.takeFloat("beta", 0.75),
          bias = f.takeFloat("bias", 1.0);
   int64_t size = f.takeInt("size", 0);
@@ -544,6 +581,8 @@ struct Optimizer {
 
   static std::optional<Optimizer> make(FunctionBuilder &f, unsigned groups) {
     NodeContext &c = f.c;
+    if (!f.require(c.inputs.size()))
+      return std::nullopt;
     if (c.inputs.size() < 2 + groups || (c.inputs.size() - 2) % groups) {
       emitError(c.loc) << "expects R, T and " << groups
                        << " lists of equally many tensors, got "
