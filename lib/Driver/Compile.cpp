@@ -21,6 +21,7 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/Pass/PassManager.h"
+#include "mnemo/Driver/Progress.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 
 #include "llvm/ADT/StringExtras.h"
@@ -302,6 +303,8 @@ FailureOr<ArtifactSignature> mnemo::compile(ModuleOp module,
       infer.addPass(createVocabParallelPass(vp));
       infer.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
     }
+    if (options.progress)
+      options.progress->attach(infer);
     if (failed(infer.run(module))) {
       return failure();
     }
@@ -324,6 +327,8 @@ FailureOr<ArtifactSignature> mnemo::compile(ModuleOp module,
   }
   if (options.timing)
     pm.enableTiming();
+  if (options.progress)
+    options.progress->attach(pm);
   backend->buildPipeline(pm);
   // Line tables from the importer's locations (file = the model, line =
   // the ONNX node's index), so a profiler attributes time to graph nodes.
@@ -361,6 +366,8 @@ FailureOr<ArtifactSignature> mnemo::compile(ModuleOp module,
       return failure();
     return sig;
   }
+  if (options.progress)
+    options.progress->stage("LLVM: optimization, code generation, link");
   if (failed(backend->writeArtifact(module, sig, b)))
     return failure();
   return sig;

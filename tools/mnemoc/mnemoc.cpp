@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Driver/Compile.h"
+#include "mnemo/Driver/Progress.h"
 #include "mnemo/Import/ONNX/ImportONNX.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -206,6 +207,19 @@ static cl::list<std::string> hostOps(
     "host-ops", cl::CommaSeparated,
     cl::desc("--target=pim: ONNX node names to keep on the host"), cl::cat(cat));
 
+static cl::opt<bool> quiet(
+    "quiet", cl::desc("Print no progress line on a terminal (--timing stays "
+                      "the detailed view)"),
+    cl::cat(cat));
+static cl::opt<std::string> progressMode(
+    "progress",
+    cl::desc("Show the stage of a compile running past --progress-delay: "
+             "auto (on a terminal unless --quiet), always, never"),
+    cl::init("auto"), cl::Hidden, cl::cat(cat));
+static cl::opt<double> progressDelay(
+    "progress-delay", cl::desc("Seconds before the progress line appears"),
+    cl::init(1.5), cl::Hidden, cl::cat(cat));
+
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
   cl::HideUnrelatedOptions(cat);
@@ -241,8 +255,25 @@ int main(int argc, char **argv) {
   ctx.loadAllAvailableDialects();
   mnemo::installCompilerDiagnostics(ctx);
 
+  if (progressMode != "auto" && progressMode != "always" &&
+      progressMode != "never") {
+    errs() << "mnemoc: --progress must be auto, always or never\n";
+    return 2;
+  }
+  mnemo::Progress progress(progressMode == "always" ||
+                               (progressMode == "auto" &&
+                                mnemo::Progress::wanted(quiet)),
+                           progressDelay);
+  progress.stage("import");
+  // A diagnostic gets a clean line (handlers run newest first; failure()
+  // passes it on to the printer).
+  ctx.getDiagEngine().registerHandler([&](mlir::Diagnostic &) {
+    progress.erase();
+    return mlir::failure();
+  });
   mnemo::ImportOptions iopts;
   mnemo::CompileOptions opts;
+  opts.progress = &progress;
   if (!maxTensorBytes.empty()) {
     std::optional<int64_t> bytes = mnemo::parseByteSize(maxTensorBytes);
     if (!bytes || *bytes <= 0) {

@@ -21,6 +21,8 @@
 
 namespace mnemo {
 
+class Progress;
+
 /// One graph input or output as the artifact sees it.
 struct TensorSignature {
   std::string name;
@@ -79,6 +81,8 @@ struct CompileOptions {
   bool printIRAfterAll = false;
   bool debugInfo = false;           // DWARF line tables: line = ONNX node index
   bool timing = false;
+  /// Shows the stage of a long compile (mnemoc on a terminal); may be null.
+  Progress *progress = nullptr;
   std::string planner = "ilp";      // first-fit | greedy | ilp
   double ilpTimeLimit = 10.0;       // seconds
   std::string operatorOrder = "memory"; // memory | program
