@@ -89,6 +89,40 @@ struct GatherNDPattern : GraphPattern<g::GatherNDOp> {
   }
 };
 
+/// ReverseSequence: element t < len[b] along time reads time len[b] - 1 -
+/// t, the rest themselves (len clamped into [0, time]).
+struct ReverseSequencePattern : GraphPattern<g::ReverseSequenceOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::ReverseSequenceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    RankedTensorType t = resultType(op);
+    if (!t)
+      return cannotLower(rw, op, "unranked reverse_sequence");
+    Location loc = op.getLoc();
+    Value x = adaptor.getInput(), lens = adaptor.getSequenceLens();
+    int64_t batch = op.getBatchAxis(), time = op.getTimeAxis();
+    Value result = indexGeneric(
+        rw, loc, t, tensor::getMixedSizes(rw, loc, x), {}, {},
+        [&](OpBuilder &b, Location l, ValueRange iv, ValueRange) -> Value {
+          Value steps = tensor::DimOp::create(b, l, x, time);
+          Value len = clampIndex(
+              b, l,
+              toIndex(b, l, tensor::ExtractOp::create(b, l, lens, iv[batch])),
+              arith::AddIOp::create(b, l, steps, cIdx(b, l, 1)));
+          Value inside = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
+                                               iv[time], len);
+          Value back = arith::SubIOp::create(
+              b, l, arith::SubIOp::create(b, l, len, cIdx(b, l, 1)), iv[time]);
+          SmallVector<Value> src(iv);
+          src[time] = arith::SelectOp::create(b, l, inside, back, iv[time]);
+          return tensor::ExtractOp::create(b, l, x, src);
+        });
+    rw.replaceOp(op, result);
+    return success();
+  }
+};
+
 struct OneHotPattern : GraphPattern<g::OneHotOp> {
   using GraphPattern::GraphPattern;
   LogicalResult
@@ -308,6 +342,6 @@ struct ScatterNDPattern : GraphPattern<g::ScatterNDOp> {
 void mnemo::lowering::populateScatterPatterns(const TypeConverter &tc,
                                               RewritePatternSet &p) {
   p.add<GatherNDPattern, ScatterElementsPattern, ScatterNDPattern,
-        OneHotPattern, WindowPattern>(
+        OneHotPattern, WindowPattern, ReverseSequencePattern>(
       tc, p.getContext());
 }

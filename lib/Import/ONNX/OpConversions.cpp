@@ -625,6 +625,7 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       {"Gather", convertDefault<g::GatherOp, 2>},
       {"GatherElements", convertDefault<g::GatherElementsOp, 2>},
       {"GatherND", convertDefault<g::GatherNDOp, 2>},
+      {"ReverseSequence", convertDefault<g::ReverseSequenceOp, 2>},
       {"OneHot", convertDefault<g::OneHotOp, 3>},
       {"TopK", convertTopK},
       {"HannWindow", convertWindow<kHann>},

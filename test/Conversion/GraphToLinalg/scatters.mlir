@@ -91,3 +91,19 @@ func.func @blackman() -> tensor<8xf32> {
   %0 = graph.window %n {kind = "blackman", periodic = 0 : i64} : (tensor<i64>) -> tensor<8xf32>
   return %0 : tensor<8xf32>
 }
+
+// -----
+
+// ReverseSequence (time axis 0, batch axis 1): time t < len[b] reads
+// len[b] - 1 - t, the rest stays.
+// CHECK-LABEL: @reverse_sequence
+// CHECK: %[[T:.*]] = linalg.index 0
+// CHECK: %[[B:.*]] = linalg.index 1
+// CHECK: tensor.extract %arg1[%[[B]]] : tensor<3xi64>
+// CHECK: %[[IN:.*]] = arith.cmpi slt, %[[T]], %[[LEN:.*]] : index
+// CHECK: %[[SRC:.*]] = arith.select %[[IN]], %{{.*}}, %[[T]] : index
+// CHECK: tensor.extract %arg0[%[[SRC]], %[[B]], %{{.*}}] : tensor<4x3x2xf32>
+func.func @reverse_sequence(%x: tensor<4x3x2xf32>, %l: tensor<3xi64>) -> tensor<4x3x2xf32> {
+  %0 = graph.reverse_sequence %x, %l {batch_axis = 1 : i64, time_axis = 0 : i64} : (tensor<4x3x2xf32>, tensor<3xi64>) -> tensor<4x3x2xf32>
+  return %0 : tensor<4x3x2xf32>
+}

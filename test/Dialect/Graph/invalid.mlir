@@ -236,3 +236,12 @@ func.func @grid_sample_grid(%x: tensor<1x1x4x4xf32>, %g: tensor<1x2x2x3xf32>) {
   %0 = graph.grid_sample %x, %g : (tensor<1x1x4x4xf32>, tensor<1x2x2x3xf32>) -> tensor<1x1x2x2xf32>
   return
 }
+
+// -----
+
+func.func @reverse_sequence_lens(%x: tensor<4x3xf32>, %l: tensor<4xi64>) {
+  // expected-error @+2 {{sequence_lens must be 1-D with one entry per batch entry}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.reverse_sequence %x, %l : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<4x3xf32>
+  return
+}

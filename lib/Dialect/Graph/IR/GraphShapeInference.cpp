@@ -1539,6 +1539,26 @@ LogicalResult GridSampleOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult ReverseSequenceOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  auto x = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  auto lens = dyn_cast<RankedTensorType>(adaptor.getSequenceLens().getType());
+  if (x) {
+    int64_t b = adaptor.getBatchAxis(), t = adaptor.getTimeAxis();
+    if (x.getRank() < 2 || (b != 0 && b != 1) || (t != 0 && t != 1) || b == t)
+      return emitOptionalError(loc, "batch_axis and time_axis must be 0 and 1 ",
+                               "(either order) of an input of rank 2 or more");
+    if (lens && (lens.getRank() != 1 ||
+                 (!lens.isDynamicDim(0) && !x.isDynamicDim(b) &&
+                  lens.getDimSize(0) != x.getDimSize(b))))
+      return emitOptionalError(loc, "sequence_lens must be 1-D with one entry ",
+                               "per batch entry");
+  }
+  types.push_back(adaptor.getInput().getType());
+  return success();
+}
+
 LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
                                            std::optional<Location> loc,
                                            Adaptor adaptor,

@@ -790,6 +790,14 @@ def Graph_WindowOp : Graph_Op<"window"> {
   let results = (outs Graph_Tensor:$output);
 }
 
+def Graph_ReverseSequenceOp : Graph_Op<"reverse_sequence"> {
+  let summary = "Reverses the first sequence_lens[b] elements along `time_axis` of each batch entry.";
+  let arguments = (ins Graph_Tensor:$input, Graph_Tensor:$sequence_lens,
+                   DefaultValuedAttr<I64Attr, "1">:$batch_axis,
+                   DefaultValuedAttr<I64Attr, "0">:$time_axis);
+  let results = (outs Graph_Tensor:$Y);
+}
+
 def Graph_GatherNDOp : Graph_Op<"gather_nd"> {
   let summary = "Gather slices of data at the index tuples of the indices' last dim.";
   let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$indices,
