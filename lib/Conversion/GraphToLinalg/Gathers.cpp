@@ -261,7 +261,12 @@ struct GridSamplePattern : GraphPattern<g::GridSampleOp> {
           auto ci = [&](int64_t v) -> Value {
             return arith::ConstantIndexOp::create(b, l, v);
           };
+          // A grid value of NaN or +-inf must not become a poison index:
+          // coordinates are bounded first (maxnumf/minnumf drop a NaN).
           auto toIdx = [&](Value f) -> Value {
+            f = arith::MinNumFOp::create(
+                b, l, arith::MaxNumFOp::create(b, l, f, cf(-8)),
+                cf(std::max(dims[0], dims[1]) + 8));
             return arith::IndexCastOp::create(
                 b, l, b.getIndexType(),
                 arith::FPToSIOp::create(b, l, b.getI64Type(), f));
