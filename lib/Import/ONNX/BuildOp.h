@@ -118,6 +118,12 @@ struct NodeBuilder {
                              llvm::SmallVectorImpl<mlir::Value> &outs) {
     if (mlir::failed(status) || !c.unsupported.empty())
       return status;
+    // A body yields null for an output the op does not define (a node
+    // naming more outputs than its definition has).
+    if (llvm::is_contained(vs, mlir::Value()))
+      return mlir::emitError(c.loc)
+             << "the node names " << c.numOutputs
+             << " outputs, more than the op defines";
     llvm::append_range(outs, vs);
     return mlir::success();
   }

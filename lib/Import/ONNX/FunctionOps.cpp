@@ -496,7 +496,16 @@ LogicalResult convertBatchNormTraining(NodeContext &c, Outs &outs) {
     return failure();
   double eps = f.takeFloat("epsilon", 1e-5);
   double momentum = f.takeFloat("momentum", 0.9);
-  f.takeInt("training_mode", 1);
+  // Statistics outputs are defined in training mode only (opset 14+;
+  // before, more than one output meant training).
+  if (!f.takeInt("training_mode", 1)) {
+    c.unsupported = "running statistics outputs with training_mode = 0";
+    return success();
+  }
+  if (c.numOutputs > 3) {
+    c.unsupported = "the saved_mean/saved_var outputs of opsets before 14";
+    return success();
+  }
   if (f.leftover())
     return success();
   std::optional<int64_t> rank = f.rank(0);
