@@ -41,6 +41,36 @@ SmallVector<Value> keysWeights(OpBuilder &b, Location l, Value t, double a) {
   return {far(add(t, 1)), near(t), near(oneMinus), far(add(oneMinus, 1))};
 }
 
+/// One tap of an interpolation along a dim: where it reads (an index, or
+/// a coordinate the reader maps) and its weight (null: the dim's only tap).
+using Tap = std::pair<Value, Value>;
+
+/// The sum, from 0, over every choice of one tap per dim, of `read` at the
+/// chosen positions times the product of their weights (f64).
+Value blendTaps(OpBuilder &b, Location l, ArrayRef<SmallVector<Tap>> taps,
+                function_ref<Value(ArrayRef<Value>)> read) {
+  Type f64 = b.getF64Type();
+  Value acc = scalarConst(b, l, f64, 0);
+  SmallVector<size_t> pick(taps.size(), 0);
+  while (true) {
+    SmallVector<Value> at;
+    Value weight = scalarConst(b, l, f64, 1);
+    for (auto [d, tap] : llvm::enumerate(taps)) {
+      auto [pos, w] = tap[pick[d]];
+      at.push_back(pos);
+      if (w)
+        weight = arith::MulFOp::create(b, l, weight, w);
+    }
+    acc = arith::AddFOp::create(b, l, acc,
+                                arith::MulFOp::create(b, l, read(at), weight));
+    int64_t d = (int64_t)taps.size() - 1;
+    while (d >= 0 && ++pick[d] == taps[d].size())
+      pick[d--] = 0;
+    if (d < 0)
+      return acc;
+  }
+}
+
 struct ResizePattern : GraphPattern<g::ResizeOp> {
   using GraphPattern::GraphPattern;
   LogicalResult
@@ -85,11 +115,8 @@ struct ResizePattern : GraphPattern<g::ResizeOp> {
                 b, l, b.getIndexType(),
                 arith::FPToSIOp::create(b, l, b.getI64Type(), f));
           };
-          auto clampI = [&](Value i, int64_t hi) {
-            Value z = arith::ConstantIndexOp::create(b, l, 0);
-            Value h = arith::ConstantIndexOp::create(b, l, hi);
-            return arith::MinSIOp::create(
-                b, l, arith::MaxSIOp::create(b, l, i, z), h);
+          auto clampI = [&](Value i, int64_t size) {
+            return clampIndex(b, l, i, indexConst(b, l, size));
           };
           // Input coordinate of every dim.
           SmallVector<Value> coord;
@@ -134,7 +161,7 @@ struct ResizePattern : GraphPattern<g::ResizeOp> {
                 n = math::FloorOp::create(b, l, arith::AddFOp::create(b, l, c, cf(0.5)));
               else // round_prefer_floor: halves go down
                 n = math::CeilOp::create(b, l, arith::SubFOp::create(b, l, c, cf(0.5)));
-              idx.push_back(clampI(toI(n), inT.getDimSize(d) - 1));
+              idx.push_back(clampI(toI(n), inT.getDimSize(d)));
             }
             result = tensor::ExtractOp::create(b, l, x, idx);
           } else {
@@ -145,14 +172,13 @@ struct ResizePattern : GraphPattern<g::ResizeOp> {
             // exclude_outside the taps outside the input weigh 0 and the
             // rest are renormalized).
             bool cubic = mode == "cubic";
-            double a = op.getCubicCoeffA().convertToDouble();
+            double cubicA = op.getCubicCoeffA().convertToDouble();
             SmallVector<int64_t> lin;
             for (int64_t d = 0; d < r; ++d)
               if (inT.getDimSize(d) != t.getDimSize(d) || scales[d] != 1.0)
                 lin.push_back(d);
             // Per dim: the taps' indices and weights.
-            SmallVector<SmallVector<std::pair<Value, Value>>> taps(r);
-            Value zeroI = arith::ConstantIndexOp::create(b, l, 0);
+            SmallVector<SmallVector<Tap>> taps(r);
             for (int64_t d = 0; d < r; ++d) {
               int64_t in = inT.getDimSize(d);
               Value c = coord[d];
@@ -161,64 +187,42 @@ struct ResizePattern : GraphPattern<g::ResizeOp> {
                     b, l, arith::MinimumFOp::create(b, l, c, cf(in - 1)), cf(0));
               Value f = math::FloorOp::create(b, l, c);
               Value frac = arith::SubFOp::create(b, l, c, f);
+              Value base = toI(f);
               if (!llvm::is_contained(lin, d)) {
-                taps[d].push_back({clampI(toI(f), in - 1), cf(1)});
+                taps[d].push_back({clampI(base, in), Value()});
                 continue;
               }
               auto at = [&](int64_t k) {
-                return arith::AddIOp::create(
-                    b, l, toI(f), arith::ConstantIndexOp::create(b, l, k));
+                return arith::AddIOp::create(b, l, base, indexConst(b, l, k));
               };
               if (!cubic) {
-                taps[d].push_back({clampI(at(0), in - 1),
+                taps[d].push_back({clampI(at(0), in),
                                    arith::SubFOp::create(b, l, cf(1), frac)});
-                taps[d].push_back({clampI(at(1), in - 1), frac});
+                taps[d].push_back({clampI(at(1), in), frac});
                 continue;
               }
-              SmallVector<Value> w = keysWeights(b, l, frac, a);
+              SmallVector<Value> w = keysWeights(b, l, frac, cubicA);
               SmallVector<Value> idx;
               for (int64_t k = -1; k <= 2; ++k)
                 idx.push_back(at(k));
               if (op.getExcludeOutside()) {
                 Value sum = cf(0);
                 for (int64_t k = 0; k < 4; ++k) {
-                  Value inside = arith::AndIOp::create(
-                      b, l,
-                      arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge,
-                                            idx[k], zeroI),
-                      arith::CmpIOp::create(
-                          b, l, arith::CmpIPredicate::slt, idx[k],
-                          arith::ConstantIndexOp::create(b, l, in)));
-                  w[k] = arith::SelectOp::create(b, l, inside, w[k], cf(0));
+                  w[k] = arith::SelectOp::create(
+                      b, l, inRange(b, l, idx[k], indexConst(b, l, in)), w[k],
+                      cf(0));
                   sum = arith::AddFOp::create(b, l, sum, w[k]);
                 }
                 for (Value &wk : w)
                   wk = arith::DivFOp::create(b, l, wk, sum);
               }
               for (int64_t k = 0; k < 4; ++k)
-                taps[d].push_back({clampI(idx[k], in - 1), w[k]});
+                taps[d].push_back({clampI(idx[k], in), w[k]});
             }
-            Value acc = cf(0);
-            SmallVector<int64_t> pick(r, 0);
-            while (true) {
-              SmallVector<Value> idx;
-              Value weight = cf(1);
-              for (int64_t d = 0; d < r; ++d) {
-                idx.push_back(taps[d][pick[d]].first);
-                if (taps[d].size() > 1)
-                  weight = arith::MulFOp::create(b, l, weight,
-                                                 taps[d][pick[d]].second);
-              }
-              Value v = tensor::ExtractOp::create(b, l, x, idx);
-              Value v64 = castScalar(b, l, v, elt, f64);
-              acc = arith::AddFOp::create(b, l, acc,
-                                          arith::MulFOp::create(b, l, v64, weight));
-              int64_t d = r - 1;
-              while (d >= 0 && ++pick[d] == (int64_t)taps[d].size())
-                pick[d--] = 0;
-              if (d < 0)
-                break;
-            }
+            Value acc = blendTaps(b, l, taps, [&](ArrayRef<Value> idx) {
+              return castScalar(b, l, tensor::ExtractOp::create(b, l, x, idx),
+                                elt, f64);
+            });
             result = castScalar(b, l, acc, f64, elt);
           }
           linalg::YieldOp::create(b, l, result);
@@ -258,9 +262,6 @@ struct GridSamplePattern : GraphPattern<g::GridSampleOp> {
         rw, loc, t, {}, {}, {},
         [&](OpBuilder &b, Location l, ValueRange iv, ValueRange) -> Value {
           auto cf = [&](double v) { return scalarConst(b, l, f64, v); };
-          auto ci = [&](int64_t v) -> Value {
-            return arith::ConstantIndexOp::create(b, l, v);
-          };
           // A grid value of NaN or +-inf must not become a poison index:
           // coordinates are bounded first (maxnumf/minnumf drop a NaN).
           auto toIdx = [&](Value f) -> Value {
@@ -307,7 +308,7 @@ struct GridSamplePattern : GraphPattern<g::GridSampleOp> {
             Value g = castScalar(
                 b, l,
                 tensor::ExtractOp::create(
-                    b, l, grid, ValueRange{iv[0], iv[2], iv[3], ci(1 - d)}),
+                    b, l, grid, ValueRange{iv[0], iv[2], iv[3], indexConst(b, l, 1 - d)}),
                 gridElt, f64);
             Value one = arith::AddFOp::create(b, l, g, cf(1));
             Value c = align ? arith::MulFOp::create(b, l, one,
@@ -341,19 +342,14 @@ struct GridSamplePattern : GraphPattern<g::GridSampleOp> {
               Value v = f[d];
               if (pad == "reflection")
                 v = math::TruncOp::create(b, l, reflect(v, lo[d], hi[d]));
-              Value i = toIdx(v);
+              Value i = toIdx(v), size = indexConst(b, l, dims[d]);
               if (pad == "zeros") {
-                Value in = arith::AndIOp::create(
-                    b, l,
-                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::sge, i, ci(0)),
-                    arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt, i,
-                                          ci(dims[d])));
+                Value in = inRange(b, l, i, size);
                 inside = inside ? arith::AndIOp::create(b, l, inside, in).getResult()
                                 : in;
               }
               // Clamped in every mode, so no read leaves the map.
-              idx[d] = arith::MaxSIOp::create(
-                  b, l, arith::MinSIOp::create(b, l, i, ci(dims[d] - 1)), ci(0));
+              idx[d] = clampIndex(b, l, i, size);
             }
             Value v = castScalar(
                 b, l,
@@ -366,31 +362,26 @@ struct GridSamplePattern : GraphPattern<g::GridSampleOp> {
           if (mode == "nearest") {
             acc = pixel(coord[0], coord[1]);
           } else {
-            // Taps (offset from floor, weight) per dim.
-            SmallVector<std::pair<int64_t, Value>> taps[2];
-            Value base[2];
+            // Taps (coordinate floor + offset, weight) per dim.
+            SmallVector<SmallVector<Tap>> taps(2);
             for (int d = 0; d < 2; ++d) {
-              base[d] = math::FloorOp::create(b, l, coord[d]);
-              Value frac = arith::SubFOp::create(b, l, coord[d], base[d]);
+              Value base = math::FloorOp::create(b, l, coord[d]);
+              Value frac = arith::SubFOp::create(b, l, coord[d], base);
+              auto at = [&](int64_t k) -> Value {
+                return arith::AddFOp::create(b, l, base, cf(k));
+              };
               if (mode == "linear") {
-                taps[d] = {{0, arith::SubFOp::create(b, l, cf(1), frac)},
-                           {1, frac}};
+                taps[d] = {{at(0), arith::SubFOp::create(b, l, cf(1), frac)},
+                           {at(1), frac}};
               } else {
                 SmallVector<Value> w = keysWeights(b, l, frac, -0.75);
                 for (int k = 0; k < 4; ++k)
-                  taps[d].push_back({k - 1, w[k]});
+                  taps[d].push_back({at(k - 1), w[k]});
               }
             }
-            acc = cf(0);
-            for (auto &[dy, wy] : taps[0])
-              for (auto &[dx, wx] : taps[1]) {
-                Value v = pixel(arith::AddFOp::create(b, l, base[0], cf(dy)),
-                                arith::AddFOp::create(b, l, base[1], cf(dx)));
-                acc = arith::AddFOp::create(
-                    b, l, acc,
-                    arith::MulFOp::create(b, l, v,
-                                          arith::MulFOp::create(b, l, wy, wx)));
-              }
+            acc = blendTaps(b, l, taps, [&](ArrayRef<Value> yx) {
+              return pixel(yx[0], yx[1]);
+            });
           }
           return castScalar(b, l, acc, f64, elt);
         });

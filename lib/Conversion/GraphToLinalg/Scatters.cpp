@@ -27,27 +27,6 @@ namespace g = mnemo::graph;
 
 namespace {
 
-Value cIdx(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
-
-/// `i` (already wrapped) clamped into [0, dim - 1].
-Value clampIndex(OpBuilder &b, Location loc, Value i, Value dim) {
-  Value hi = arith::SubIOp::create(b, loc, dim, cIdx(b, loc, 1));
-  return arith::MaxSIOp::create(b, loc,
-                                arith::MinSIOp::create(b, loc, i, hi),
-                                cIdx(b, loc, 0));
-}
-
-/// Whether `i` lies in [0, dim).
-Value inRange(OpBuilder &b, Location loc, Value i, Value dim) {
-  return arith::AndIOp::create(
-      b, loc,
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, i,
-                            cIdx(b, loc, 0)),
-      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, dim));
-}
-
 struct GatherNDPattern : GraphPattern<g::GatherNDOp> {
   using GraphPattern::GraphPattern;
   LogicalResult
@@ -75,7 +54,7 @@ struct GatherNDPattern : GraphPattern<g::GatherNDOp> {
           SmallVector<Value> at(iv.take_front(q - 1));
           at.push_back(Value());
           for (int64_t j = 0; j < k; ++j) {
-            at.back() = cIdx(nb, l, j);
+            at.back() = indexConst(nb, l, j);
             Value dim = tensor::DimOp::create(nb, l, data, b + j);
             Value i = wrapIndex(
                 nb, l, tensor::ExtractOp::create(nb, l, indices, at), dim);
@@ -109,11 +88,11 @@ struct ReverseSequencePattern : GraphPattern<g::ReverseSequenceOp> {
           Value len = clampIndex(
               b, l,
               toIndex(b, l, tensor::ExtractOp::create(b, l, lens, iv[batch])),
-              arith::AddIOp::create(b, l, steps, cIdx(b, l, 1)));
+              arith::AddIOp::create(b, l, steps, indexConst(b, l, 1)));
           Value inside = arith::CmpIOp::create(b, l, arith::CmpIPredicate::slt,
                                                iv[time], len);
           Value back = arith::SubIOp::create(
-              b, l, arith::SubIOp::create(b, l, len, cIdx(b, l, 1)), iv[time]);
+              b, l, arith::SubIOp::create(b, l, len, indexConst(b, l, 1)), iv[time]);
           SmallVector<Value> src(iv);
           src[time] = arith::SelectOp::create(b, l, inside, back, iv[time]);
           return tensor::ExtractOp::create(b, l, x, src);
@@ -147,15 +126,15 @@ struct OneHotPattern : GraphPattern<g::OneHotOp> {
           // Float indices truncate toward zero, as a cast to int64.
           if (isa<FloatType>(idxElt))
             i = arith::FPToSIOp::create(b, l, b.getI64Type(), i);
-          i = wrapIndex(b, l, i, cIdx(b, l, depth));
+          i = wrapIndex(b, l, i, indexConst(b, l, depth));
           Value hot = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, i,
                                             iv[axis]);
           auto pick = [&](int64_t k) {
             SmallVector<Value> pos(
                 cast<RankedTensorType>(values.getType()).getRank(),
-                cIdx(b, l, 0));
+                indexConst(b, l, 0));
             if (!pos.empty())
-              pos.back() = cIdx(b, l, k);
+              pos.back() = indexConst(b, l, k);
             return tensor::ExtractOp::create(b, l, values, pos);
           };
           return arith::SelectOp::create(b, l, hot, pick(1), pick(0));
@@ -242,9 +221,9 @@ Value scatter(OpBuilder &b, Location loc, Value data, Value updates,
   auto uT = cast<RankedTensorType>(updates.getType());
   SmallVector<Value> lbs, ubs, steps;
   for (int64_t d = 0; d < uT.getRank(); ++d) {
-    lbs.push_back(cIdx(b, loc, 0));
+    lbs.push_back(indexConst(b, loc, 0));
     ubs.push_back(tensor::DimOp::create(b, loc, updates, d));
-    steps.push_back(cIdx(b, loc, 1));
+    steps.push_back(indexConst(b, loc, 1));
   }
   scf::LoopNest nest = scf::buildLoopNest(
       b, loc, lbs, ubs, steps, ValueRange{data},
@@ -322,7 +301,7 @@ struct ScatterNDPattern : GraphPattern<g::ScatterNDOp> {
           tuple.push_back(Value());
           Value inside = arith::ConstantIntOp::create(b, l, 1, 1);
           for (int64_t j = 0; j < k; ++j) {
-            tuple.back() = cIdx(b, l, j);
+            tuple.back() = indexConst(b, l, j);
             Value dim = tensor::DimOp::create(b, l, data, j);
             Value i = wrapIndex(
                 b, l, tensor::ExtractOp::create(b, l, indices, tuple), dim);

@@ -41,18 +41,15 @@ struct TopKPattern : GraphPattern<g::TopKOp> {
     Type elt = vT.getElementType();
     bool largest = op.getLargest();
     Value x = adaptor.getX();
-    auto c = [&](OpBuilder &b, Location l, int64_t v) -> Value {
-      return arith::ConstantIndexOp::create(b, l, v);
-    };
     Value vals = tensor::EmptyOp::create(rw, loc, vT.getShape(), elt);
     Value idxs = tensor::EmptyOp::create(rw, loc, iT.getShape(),
                                          iT.getElementType());
     // The lines: every dim but axis.
     SmallVector<Value> lbs, ubs, steps;
     for (int64_t d = 0; d < r; ++d) {
-      lbs.push_back(c(rw, loc, 0));
-      ubs.push_back(c(rw, loc, d == axis ? 1 : xT.getDimSize(d)));
-      steps.push_back(c(rw, loc, 1));
+      lbs.push_back(indexConst(rw, loc, 0));
+      ubs.push_back(indexConst(rw, loc, d == axis ? 1 : xT.getDimSize(d)));
+      steps.push_back(indexConst(rw, loc, 1));
     }
     scf::LoopNest lines = scf::buildLoopNest(
         rw, loc, lbs, ubs, steps, ValueRange{vals, idxs},
@@ -64,18 +61,18 @@ struct TopKPattern : GraphPattern<g::TopKOp> {
             return ivs;
           };
           auto elems = scf::ForOp::create(
-              b, l, c(b, l, 0), c(b, l, n), c(b, l, 1), acc,
+              b, l, indexConst(b, l, 0), indexConst(b, l, n), indexConst(b, l, 1), acc,
               [&](OpBuilder &eb, Location el, Value j, ValueRange bufs) {
                 Value cand = tensor::ExtractOp::create(eb, el, x, at(j));
                 Value candIdx =
                     arith::IndexCastOp::create(eb, el, eb.getI64Type(), j);
                 SmallVector<Value> init = {bufs[0], bufs[1], cand, candIdx};
                 // Slots at or past j are still empty.
-                Value last = arith::MinSIOp::create(eb, el, j, c(eb, el, k - 1));
+                Value last = arith::MinSIOp::create(eb, el, j, indexConst(eb, el, k - 1));
                 auto slots = scf::ForOp::create(
-                    eb, el, c(eb, el, 0),
-                    arith::AddIOp::create(eb, el, last, c(eb, el, 1)),
-                    c(eb, el, 1), init,
+                    eb, el, indexConst(eb, el, 0),
+                    arith::AddIOp::create(eb, el, last, indexConst(eb, el, 1)),
+                    indexConst(eb, el, 1), init,
                     [&](OpBuilder &sb, Location sl, Value p, ValueRange st) {
                       Value cur = tensor::ExtractOp::create(sb, sl, st[0], at(p));
                       Value curIdx =

@@ -496,11 +496,29 @@ Value indexGeneric(OpBuilder &b, Location loc, RankedTensorType outType,
       .getResult(0);
 }
 
+Value indexConst(OpBuilder &b, Location loc, int64_t v) {
+  return arith::ConstantIndexOp::create(b, loc, v);
+}
+
+Value clampIndex(OpBuilder &b, Location loc, Value i, Value dim) {
+  Value hi = b.createOrFold<arith::SubIOp>(loc, dim, indexConst(b, loc, 1));
+  return arith::MaxSIOp::create(b, loc, arith::MinSIOp::create(b, loc, i, hi),
+                                indexConst(b, loc, 0));
+}
+
+Value inRange(OpBuilder &b, Location loc, Value i, Value dim) {
+  return arith::AndIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, i,
+                            indexConst(b, loc, 0)),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i, dim));
+}
+
 /// An index read from an integer tensor element, wrapped when negative.
 Value wrapIndex(OpBuilder &b, Location loc, Value v, Value dim) {
   Value i = toIndex(b, loc, v);
   Value neg = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, i,
-                                    arith::ConstantIndexOp::create(b, loc, 0));
+                                    indexConst(b, loc, 0));
   return arith::SelectOp::create(b, loc, neg,
                                  arith::AddIOp::create(b, loc, i, dim), i);
 }

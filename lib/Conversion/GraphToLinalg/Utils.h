@@ -92,6 +92,14 @@ mlir::Value indexGeneric(
     llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
                                    mlir::ValueRange, mlir::ValueRange)>
         body);
+/// The index constant `v`.
+mlir::Value indexConst(mlir::OpBuilder &b, mlir::Location loc, int64_t v);
+/// Index `i` clamped into [0, dim - 1], so a read through it stays inside.
+mlir::Value clampIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i,
+                       mlir::Value dim);
+/// Whether index `i` lies in [0, dim).
+mlir::Value inRange(mlir::OpBuilder &b, mlir::Location loc, mlir::Value i,
+                    mlir::Value dim);
 /// An index read from an integer tensor element, wrapped when negative.
 mlir::Value wrapIndex(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                       mlir::Value dim);
