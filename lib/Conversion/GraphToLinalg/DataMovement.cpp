@@ -20,10 +20,6 @@ namespace g = mnemo::graph;
 
 namespace {
 
-Value idx(OpBuilder &b, Location loc, int64_t v) {
-  return arith::ConstantIndexOp::create(b, loc, v);
-}
-
 struct TransposePattern : GraphPattern<g::TransposeOp> {
   using GraphPattern::GraphPattern;
   LogicalResult
@@ -75,13 +71,13 @@ struct ConcatPattern : GraphPattern<g::ConcatOp> {
       return success();
     }
     SmallVector<OpFoldResult> sizes = mixedSizes(rw, loc, ins[0]);
-    Value total = idx(rw, loc, 0);
+    Value total = indexConst(rw, loc, 0);
     for (Value in : ins)
       total = arith::AddIOp::create(rw, loc, total,
                                     tensor::DimOp::create(rw, loc, in, axis));
     sizes[axis] = total;
     Value acc = emptyTensor(rw, loc, t, sizes);
-    Value offset = idx(rw, loc, 0);
+    Value offset = indexConst(rw, loc, 0);
     for (Value in : ins) {
       SmallVector<OpFoldResult> offs(r, rw.getIndexAttr(0)), strides(r, rw.getIndexAttr(1));
       offs[axis] = offset;
@@ -115,11 +111,11 @@ struct SplitPattern : GraphPattern<g::SplitOp> {
       if (!c)
         return cannotLower(rw, op, "split sizes known only at run time");
       for (int64_t v : *c)
-        parts.push_back(idx(rw, loc, v));
+        parts.push_back(indexConst(rw, loc, v));
     } else {
       // Equal parts of ceil(dim / n); the last takes what remains.
-      Value chunk = arith::CeilDivUIOp::create(rw, loc, dim, idx(rw, loc, n));
-      Value used = idx(rw, loc, 0);
+      Value chunk = arith::CeilDivUIOp::create(rw, loc, dim, indexConst(rw, loc, n));
+      Value used = indexConst(rw, loc, 0);
       for (int64_t i = 0; i < n; ++i) {
         Value rest = arith::SubIOp::create(rw, loc, dim, used);
         Value p = arith::MinSIOp::create(rw, loc, chunk, rest);
@@ -128,7 +124,7 @@ struct SplitPattern : GraphPattern<g::SplitOp> {
       }
     }
     SmallVector<Value> results;
-    Value offset = idx(rw, loc, 0);
+    Value offset = indexConst(rw, loc, 0);
     SmallVector<OpFoldResult> base = mixedSizes(rw, loc, adaptor.getInput());
     for (int64_t i = 0; i < n; ++i) {
       RankedTensorType t = resultType(op, i);
@@ -224,7 +220,7 @@ struct SlicePattern : GraphPattern<g::SliceOp> {
       stepOf[a] = step;
       negative |= step < 0;
       Value dim = getValueOrCreateConstantIndexOp(rw, loc, in[a]);
-      Value zero = idx(rw, loc, 0);
+      Value zero = indexConst(rw, loc, 0);
       auto normalize = [&](Value v) {
         Value neg = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::slt, v, zero);
         return arith::SelectOp::create(rw, loc, neg,
@@ -242,13 +238,13 @@ struct SlicePattern : GraphPattern<g::SliceOp> {
         s = clamp(s, zero, dim);
         e = clamp(e, zero, dim);
         len = arith::CeilDivSIOp::create(rw, loc, arith::SubIOp::create(rw, loc, e, s),
-                                         idx(rw, loc, step));
+                                         indexConst(rw, loc, step));
       } else {
-        Value dm1 = arith::SubIOp::create(rw, loc, dim, idx(rw, loc, 1));
+        Value dm1 = arith::SubIOp::create(rw, loc, dim, indexConst(rw, loc, 1));
         s = clamp(s, zero, dm1);
-        e = clamp(e, idx(rw, loc, -1), dm1);
+        e = clamp(e, indexConst(rw, loc, -1), dm1);
         len = arith::CeilDivSIOp::create(rw, loc, arith::SubIOp::create(rw, loc, s, e),
-                                         idx(rw, loc, -step));
+                                         indexConst(rw, loc, -step));
       }
       len = arith::MaxSIOp::create(rw, loc, len, zero);
       offs[a] = s;
@@ -280,7 +276,7 @@ struct SlicePattern : GraphPattern<g::SliceOp> {
             for (int64_t d = 0; d < r; ++d)
               src.push_back(arith::AddIOp::create(
                   b, l, offV[d],
-                  arith::MulIOp::create(b, l, iv[d], idx(b, l, stepOf[d]))));
+                  arith::MulIOp::create(b, l, iv[d], indexConst(b, l, stepOf[d]))));
             return tensor::ExtractOp::create(b, l, data, src);
           });
     }
@@ -383,7 +379,7 @@ struct ExpandPattern : GraphPattern<g::ExpandOp> {
     SmallVector<OpFoldResult> sizes;
     for (int64_t d = 0; d < r; ++d) {
       int64_t si = d - (r - n), ii = d - (r - inT.getRank());
-      Value s = si >= 0 ? shape[si] : idx(rw, loc, 1);
+      Value s = si >= 0 ? shape[si] : indexConst(rw, loc, 1);
       if (ii >= 0)
         s = arith::MaxSIOp::create(
             rw, loc, s, tensor::DimOp::create(rw, loc, adaptor.getInput(), ii));
@@ -474,7 +470,7 @@ struct PadPattern : GraphPattern<g::PadOp> {
         offs.push_back(rw.getIndexAttr(cl));
         Value s = arith::SubIOp::create(
             rw, loc, getValueOrCreateConstantIndexOp(rw, loc, in[d]),
-            idx(rw, loc, cl + ch));
+            indexConst(rw, loc, cl + ch));
         sizes.push_back(getAsOpFoldResult(s));
         lo[d] = std::max<int64_t>(0, lo[d]);
         hi[d] = std::max<int64_t>(0, hi[d]);
@@ -506,7 +502,7 @@ struct PadPattern : GraphPattern<g::PadOp> {
       for (int64_t d = 0; d < r; ++d) {
         dims.push_back(tensor::DimOp::create(rw, loc, data, d));
         sizes.push_back(getAsOpFoldResult(
-            arith::AddIOp::create(rw, loc, dims[d], idx(rw, loc, lo[d] + hi[d]))
+            arith::AddIOp::create(rw, loc, dims[d], indexConst(rw, loc, lo[d] + hi[d]))
                 .getResult()));
       }
       result = indexGeneric(
@@ -520,9 +516,9 @@ struct PadPattern : GraphPattern<g::PadOp> {
           [&](OpBuilder &b, Location l, ValueRange iv, ValueRange) -> Value {
             SmallVector<Value> src;
             for (int64_t d = 0; d < r; ++d) {
-              Value i = arith::SubIOp::create(b, l, iv[d], idx(b, l, lo[d]));
-              Value n = dims[d], zero = idx(b, l, 0);
-              Value nm1 = arith::SubIOp::create(b, l, n, idx(b, l, 1));
+              Value i = arith::SubIOp::create(b, l, iv[d], indexConst(b, l, lo[d]));
+              Value n = dims[d], zero = indexConst(b, l, 0);
+              Value nm1 = arith::SubIOp::create(b, l, n, indexConst(b, l, 1));
               if (mode == "edge") {
                 i = arith::MaxSIOp::create(b, l, arith::MinSIOp::create(b, l, i, nm1),
                                            zero);
@@ -535,7 +531,7 @@ struct PadPattern : GraphPattern<g::PadOp> {
                 i = arith::SelectOp::create(b, l, neg,
                                             arith::SubIOp::create(b, l, zero, i), i);
                 Value over = arith::CmpIOp::create(b, l, arith::CmpIPredicate::sgt, i, nm1);
-                Value twice = arith::MulIOp::create(b, l, nm1, idx(b, l, 2));
+                Value twice = arith::MulIOp::create(b, l, nm1, indexConst(b, l, 2));
                 i = arith::SelectOp::create(b, l, over,
                                             arith::SubIOp::create(b, l, twice, i), i);
               }
@@ -563,7 +559,7 @@ struct TriluPattern : GraphPattern<g::TriluOp> {
       return cannotLower(rw, op, "trilu needs rank >= 2");
     Location loc = op.getLoc();
     int64_t r = t.getRank();
-    Value k = idx(rw, loc, 0);
+    Value k = indexConst(rw, loc, 0);
     if (!g::isNone(op.getK()))
       k = indexValues(rw, loc, op.getK(), adaptor.getK(), 1)[0];
     bool upper = op.getUpper();
