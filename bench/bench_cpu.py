@@ -20,7 +20,10 @@ step and the Llama-style decode step of export_model.py. For each model:
 
 Prints the machine (CPU model, ISA, LLVM's name for it) and one table row
 per model and thread count, with mnemo / onnxruntime and mnemo / IREE
-ratios. Run with the project's venv (scripts/bench.sh makes it):
+ratios; then the compile cost per model: mnemoc (--cpu=host, -O3) wall
+time and peak memory (the child's max RSS), the same above mnemoc's own
+floor (a one-Relu model: the libraries it maps), as a multiple of the
+model's weight bytes, beside iree-compile's time and peak memory. Run with the project's venv (scripts/bench.sh makes it):
   .venv/bin/python bench/bench_cpu.py --bindir build/bin [--models a,b]
 """
 import argparse
@@ -48,6 +51,8 @@ ap.add_argument("--threads", default="1,2")
 ap.add_argument("--levels", default="", help="mnemo --cpu values "
                 "(default: x86-64-v3,host and x86-64-v4 on AVX-512 hosts)")
 ap.add_argument("--no-iree", action="store_true")
+ap.add_argument("--no-compile-cost", action="store_true",
+                help="skip the compile time / memory table")
 ap.add_argument("--ort-only", nargs=3, metavar=("MODEL", "DATA", "THREADS"),
                 help=argparse.SUPPRESS)  # the AVX2-only onnxruntime child
 args = ap.parse_args()
@@ -192,6 +197,56 @@ def iree_compile(name, model):
     return vmfb, ""
 
 
+def timed_run(cmd):
+    """(wall seconds, peak RSS MiB, exit code, stderr tail) of one child."""
+    errf = os.path.join(args.workdir, "timed_run.err")
+    with open(errf, "w") as err:
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        wall = time.perf_counter() - t0
+    tail = open(errf, errors="replace").read().strip()[-300:]
+    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status), tail
+
+
+def weight_bytes(model):
+    m = onnx.load(model)
+    return sum(numpy_helper.to_array(t).nbytes for t in m.graph.initializer)
+
+
+def dim_flags(model, data):
+    """--dim NAME=N for each symbolic input dim, from the test data."""
+    m = onnx.load(model, load_external_data=False)
+    init = {t.name for t in m.graph.initializer}
+    xs = read_inputs(data)
+    flags = {}
+    for x, inp in zip(xs, [i for i in m.graph.input if i.name not in init]):
+        for d, dim in enumerate(inp.type.tensor_type.shape.dim):
+            if dim.dim_param:
+                flags[dim.dim_param] = x.shape[d]
+    return [f"--dim={k}={v}" for k, v in flags.items()]
+
+
+def compile_cost(name, model, data):
+    """mnemoc's and iree-compile's (seconds, MiB) for one model."""
+    out = os.path.join(args.workdir, "compile-cost", name)
+    shutil.rmtree(out, ignore_errors=True)
+    mn = timed_run([os.path.join(args.bindir, "mnemoc"), model, "-o", out, "--quiet",
+                    *dim_flags(model, data)])
+    if mn[2] != 0:
+        sys.exit(f"mnemoc failed on {name}: {mn[3]}")
+    ir = None
+    if not args.no_iree:
+        mlir = os.path.join(args.workdir, "iree", name, "model.mlir")
+        if os.path.exists(mlir):
+            r = timed_run([iree_bin("iree-compile"), mlir, "--iree-hal-target-device=local",
+                           "--iree-hal-local-target-device-backends=llvm-cpu",
+                           "--iree-llvmcpu-target-cpu=host", "-o",
+                           os.path.join(args.workdir, "compile-cost", name + ".vmfb")])
+            ir = r if r[2] == 0 else None
+    return mn, ir
+
+
 def iree_ms(vmfb, function, xs, threads, repeat):
     d = os.path.dirname(vmfb)
     inputs = []
@@ -223,6 +278,7 @@ preload, why = (None, "the host has no AVX-512") if "avx512f" not in flags else 
 if why:
     print(f"no AVX2-only onnxruntime column: {why}")
 rows = []
+costs = []
 host_cpu = "?"
 for model_name, model, data in models():
     repeat = args.repeat * (10 if "decode" in model_name else 1)
@@ -234,6 +290,8 @@ for model_name, model, data in models():
     vmfb, why = (None, "--no-iree") if args.no_iree else iree_compile(model_name, model)
     if why:
         print(f"IREE {model_name}: {why}")
+    if not args.no_compile_cost:
+        costs.append((model_name, weight_bytes(model), *compile_cost(model_name, model, data)))
     for threads in THREADS:
         mn = {lv: mnemo_ms(a, data, threads, repeat) for lv, a in arts.items()}
         o = ort_ms(model, xs, threads, repeat)
@@ -271,3 +329,28 @@ for model_name, threads, mn, o, o2, ir in rows:
         ([na if o2 is None else f"{mn['x86-64-v3'] / o2:.2f}"] if avx2 else []) + \
         [na if ir is None else f"{best / ir:.2f}"]
     print("| " + " | ".join(cells) + " |")
+
+if costs:
+    # mnemoc's floor: what a one-op model costs (the mapped libraries).
+    relu = os.path.join(args.workdir, "relu.onnx")
+    if not os.path.exists(relu):
+        from onnx import helper, TensorProto
+        g = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "relu",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])])
+        onnx.save(helper.make_model(g), relu)
+    floor = timed_run([os.path.join(args.bindir, "mnemoc"), relu, "-o",
+                       os.path.join(args.workdir, "compile-cost", "relu"), "--quiet"])
+    print()
+    print(f"Compile cost (mnemoc --cpu=host -O3, one process per model, wall time and "
+          f"peak RSS; mnemoc on a one-Relu model: {floor[0]:.2f} s, {floor[1]:.0f} MiB, "
+          "the floor subtracted in 'above floor'):")
+    head = ("| model | weights MiB | mnemoc s | mnemoc peak MiB | above floor MiB | "
+            "above floor / weights | iree-compile s | iree-compile peak MiB |")
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    for model_name, wb, mn, ir in costs:
+        above = mn[1] - floor[1]
+        print(f"| {model_name} | {wb / 2**20:.1f} | {mn[0]:.2f} | {mn[1]:.0f} | {above:.0f} | "
+              f"{above * 2**20 / wb:.1f}x | "
+              + (f"{ir[0]:.2f} | {ir[1]:.0f} |" if ir else "n/a | n/a |"))

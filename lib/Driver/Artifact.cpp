@@ -9,7 +9,6 @@
 
 #include "mnemo/Target/CPU/CPUTarget.h"
 
-#include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -17,6 +16,8 @@
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -263,17 +264,80 @@ std::string mnemo::describeRunError(int rc) {
   }
 }
 
+// A developer switch for measuring what LLVM's own loop unrolling buys on
+// top of mnemo's register tiles (see emitObject).
+static llvm::cl::opt<bool> llvmLoopUnroll(
+    "mnemo-llvm-loop-unroll", llvm::cl::Hidden, llvm::cl::init(false),
+    llvm::cl::desc("Let LLVM's optimizer unroll loops (mnemo's kernels are "
+                   "unrolled already)"));
+
+/// LLVM's default module pipeline at `optLevel`. The kernels arrive
+/// register-tiled and unrolled by mnemo's passes; LLVM's unroller would
+/// spend a third of the optimizer's time (full-unroll cost analysis over
+/// every loop) to re-unroll them, so it only runs where asked to.
+static llvm::Error optimizeModule(llvm::Module &module,
+                                  llvm::TargetMachine &tm, unsigned optLevel) {
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopUnrolling = llvmLoopUnroll;
+  llvm::PassBuilder pb(&tm, tuning);
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = llvm::OptimizationLevel::O0;
+  switch (optLevel) {
+  case 1:
+    level = llvm::OptimizationLevel::O1;
+    break;
+  case 2:
+    level = llvm::OptimizationLevel::O2;
+    break;
+  case 3:
+    level = llvm::OptimizationLevel::O3;
+    break;
+  }
+  llvm::ModulePassManager mpm =
+      optLevel == 0 ? pb.buildO0DefaultPipeline(level)
+                    : pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, mam);
+  return llvm::Error::success();
+}
+
+/// Machine code for `module` into `path`.
+static llvm::Error emitCode(llvm::Module &module, llvm::TargetMachine &tm,
+                            StringRef path) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write " + path);
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr,
+                             llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError("the target cannot emit object files");
+  pm.run(module);
+  return llvm::Error::success();
+}
+
 /// LLVM IR -> optimized object file for the target CPU. The entry point
 /// checks at run time that the CPU has the ISA extensions the code uses.
 LogicalResult driver::emitObject(ModuleOp module, StringRef path,
                                  const CPUTarget &target, StringRef guardPrefix,
-                                 unsigned optLevel, bool llvmOnly) {
+                                 const CompileOptions &options, bool llvmOnly) {
   Location loc = module.getLoc();
   llvm::LLVMContext llctx;
-  auto llmod = translateModuleToLLVMIR(module, llctx, "mnemo");
+  std::unique_ptr<llvm::Module> llmod;
+  {
+    TimingScope t = beginStage(options, "LLVM translation");
+    llmod = translateModuleToLLVMIR(module, llctx, "mnemo");
+  }
   if (!llmod)
     return emitError(loc) << "translation to LLVM IR failed";
-  auto tmOr = createTargetMachine(target, optLevel);
+  auto tmOr = createTargetMachine(target, options.optLevel);
   if (!tmOr)
     return emitError(loc) << llvm::toString(tmOr.takeError());
   std::unique_ptr<llvm::TargetMachine> tm = std::move(*tmOr);
@@ -282,22 +346,23 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
       return emitError(loc) << llvm::toString(std::move(e));
   llmod->setDataLayout(tm->createDataLayout());
   llmod->setTargetTriple(tm->getTargetTriple());
-  auto transformer = makeOptimizingTransformer(optLevel, 0, tm.get());
-  if (auto e = transformer(llmod.get()))
-    return emitError(loc) << "LLVM optimization failed: "
-                          << llvm::toString(std::move(e));
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return emitError(loc) << "cannot write " << path << ": " << ec.message();
+  {
+    TimingScope t = beginStage(options, "LLVM optimization");
+    if (auto e = optimizeModule(*llmod, *tm, options.optLevel))
+      return emitError(loc) << "LLVM optimization failed: "
+                            << llvm::toString(std::move(e));
+  }
   if (llvmOnly) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return emitError(loc) << "cannot write " << path << ": " << ec.message();
     llmod->print(os, nullptr);
     return success();
   }
-  llvm::legacy::PassManager pm;
-  if (tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
-    return emitError(loc) << "the target cannot emit object files";
-  pm.run(*llmod);
+  TimingScope t = beginStage(options, "LLVM code generation");
+  if (auto e = emitCode(*llmod, *tm, path))
+    return emitError(loc) << llvm::toString(std::move(e));
   return success();
 }
 
@@ -312,10 +377,9 @@ LogicalResult driver::writeHostArtifact(
   Location loc = module.getLoc();
   std::string b = base.str();
   if (options.emit == "llvm")
-    return emitObject(module, b + ".ll", target, guardPrefix, options.optLevel,
-                      true);
-  if (failed(emitObject(module, b + ".o", target, guardPrefix,
-                        options.optLevel, false)) ||
+    return emitObject(module, b + ".ll", target, guardPrefix, options, true);
+  if (failed(emitObject(module, b + ".o", target, guardPrefix, options,
+                        false)) ||
       failed(writeFile(b + ".h", headerText(sig, buffers, entryPoints), loc)))
     return failure();
   return writeFile(b + ".json", signatureJson(sig), loc);

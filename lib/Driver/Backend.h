@@ -56,8 +56,8 @@ std::string signatureJson(const ArtifactSignature &sig);
 /// non-empty adds the entry points' ISA check.
 llvm::LogicalResult emitObject(mlir::ModuleOp module, llvm::StringRef path,
                                const CPUTarget &target,
-                               llvm::StringRef guardPrefix, unsigned optLevel,
-                               bool llvmOnly);
+                               llvm::StringRef guardPrefix,
+                               const CompileOptions &options, bool llvmOnly);
 /// emit=llvm: `<base>.ll`; otherwise `<base>.o`, the header (its target
 /// part `entryPoints`, its buffers called `buffers`) and the JSON. The
 /// caller links the object when emit=so.

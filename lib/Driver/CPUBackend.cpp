@@ -146,6 +146,7 @@ public:
     std::vector<std::string> libs;
     if (usesOpenMP(module))
       libs = {"-L" MNEMO_LLVM_LIBDIR, "-lomp", "-Wl,-rpath," MNEMO_LLVM_LIBDIR};
+    TimingScope linkTiming = beginStage(options, "link");
     return driver::linkShared(base.str() + ".o", so, libs, usesMPI(module),
                               module.getLoc());
   }

@@ -149,6 +149,7 @@ public:
     SmallString<256> so(options.outDir);
     llvm::sys::path::append(so, "lib" + options.name + ".so");
     std::string lib = runtimeLibDir();
+    TimingScope linkTiming = beginStage(options, "link");
     return driver::linkShared(
         b + ".o", so, {"-L" + lib, "-lmnemo_cuda_runtime", "-Wl,-rpath," + lib},
         /*mpi=*/false, loc);

@@ -81,7 +81,8 @@ void buildCUDALowerPipeline(OpPassManager &pm,
   if (!toolkit.empty())
     binary += " toolkit=" + toolkit;
   addText(pm, binary + "}");
-  addText(pm, "reconcile-unrealized-casts,canonicalize,cse");
+  addText(pm, "reconcile-unrealized-casts,canonicalize,cse,"
+              "mnemo-cpu-flatten-constant-globals");
 }
 
 void buildCUDAPipeline(OpPassManager &pm, const CUDAPipelineOptions &options) {

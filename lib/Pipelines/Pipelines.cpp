@@ -172,7 +172,10 @@ void buildCPULowerToLLVMPipeline(OpPassManager &pm,
               "convert-math-to-libm,convert-arith-to-llvm,"
               "convert-index-to-llvm,convert-cf-to-llvm,convert-func-to-llvm,"
               "convert-openmp-to-llvm,"
-              "reconcile-unrealized-casts,canonicalize,cse");
+              "reconcile-unrealized-casts,mnemo-cpu-flatten-constant-globals");
+  // (No canonicalize/cse on the LLVM dialect: LLVM's optimizer folds the
+  // same constants and address arithmetic, and on MobileNetV2 the two
+  // passes were 0.4 s of a 6.5 s compile.)
 }
 
 void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {

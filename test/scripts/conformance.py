@@ -63,7 +63,10 @@ def run(item):
     sub, name, model, data = item
     try:
         p = subprocess.run([args.run, model, "--inputs", data, "-O1",
-                            "--specialize-shape-inputs", "--cpu", args.cpu],
+                            "--specialize-shape-inputs", "--cpu", args.cpu,
+                            # small models: verifying after every pass is
+                            # cheap and catches a pass's invalid IR there
+                            "--verify-each"],
                            capture_output=True, text=True, errors="replace", timeout=300)
     except subprocess.TimeoutExpired:
         return item, "fail", "timed out"

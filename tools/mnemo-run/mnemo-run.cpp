@@ -81,6 +81,10 @@ static cl::opt<std::string>
 static cl::opt<bool> debugInfo(
     "g", cl::desc("Compile with line tables (line = ONNX node index)"),
     cl::cat(cat));
+static cl::opt<bool> verifyEach(
+    "verify-each", cl::Hidden,
+    cl::desc("Verify the IR after every pass (the conformance run does)"),
+    cl::cat(cat));
 static cl::opt<std::string> keep("keep", cl::desc("Compile into this directory"),
                                  cl::cat(cat));
 
@@ -366,6 +370,7 @@ static int runMain(int argc, char **argv) {
     opts.cpu = cpu;
     opts.cpuFeatures = cpuFeatures;
     opts.debugInfo = debugInfo;
+    opts.verifyEach = verifyEach;
     opts.dims.assign(dims.begin(), dims.end());
     // Without --dim, each symbolic dim is bounded by the value it has here.
     auto fn = module->lookupSymbol<mlir::func::FuncOp>("main_graph");

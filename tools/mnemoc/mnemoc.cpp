@@ -59,8 +59,12 @@ static cl::opt<std::string> name("name",
                                  cl::desc("C symbol prefix (default: file name)"),
                                  cl::cat(cat));
 static cl::list<std::string>
-    dims("dim", cl::desc("Bound of a symbolic dim: NAME=LO..HI"),
+    dims("dim", cl::desc("Bound of a symbolic dim: NAME=LO..HI, or NAME=N for one size"),
          cl::cat(cat));
+static cl::opt<bool> verifyEach(
+    "verify-each", cl::Hidden,
+    cl::desc("Verify the IR after every pass (slower; once at the end by "
+             "default)"));
 static cl::opt<bool> printIR("print-ir-after-all",
                              cl::desc("Print the IR after every pass"),
                              cl::cat(cat));
@@ -264,7 +268,11 @@ int main(int argc, char **argv) {
                                (progressMode == "auto" &&
                                 mnemo::Progress::wanted(quiet)),
                            progressDelay);
-  progress.stage("import");
+  // --timing: one tree of stages (import, passes, LLVM, link), printed
+  // when the manager goes out of scope.
+  mlir::DefaultTimingManager timingManager;
+  timingManager.setEnabled(timing);
+  mlir::TimingScope rootTiming = timingManager.getRootScope();
   // A diagnostic gets a clean line (handlers run newest first; failure()
   // passes it on to the printer).
   ctx.getDiagEngine().registerHandler([&](mlir::Diagnostic &) {
@@ -283,7 +291,12 @@ int main(int argc, char **argv) {
     }
     iopts.maxTensorBytes = opts.maxTensorBytes = *bytes;
   }
-  auto module = mnemo::importOnnxFile(input, &ctx, iopts);
+  opts.timing = &rootTiming;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  {
+    mlir::TimingScope importTiming = mnemo::beginStage(opts, "import");
+    module = mnemo::importOnnxFile(input, &ctx, iopts);
+  }
   if (!module)
     return 1;
   opts.name = name.empty()
@@ -301,8 +314,8 @@ int main(int argc, char **argv) {
   opts.cpuFeatures = cpuFeatures;
   opts.dims.assign(dims.begin(), dims.end());
   opts.printIRAfterAll = printIR;
+  opts.verifyEach = verifyEach;
   opts.debugInfo = debugInfo;
-  opts.timing = timing;
   opts.planner = planner;
   opts.ilpTimeLimit = ilpTimeLimit;
   opts.operatorOrder = operatorOrder;

@@ -13,6 +13,7 @@
 #include "mnemo/Dialect/Graph/IR/GraphShapeFunctions.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/LogicalResult.h"
 
 #include <optional>
@@ -79,8 +80,10 @@ struct CompileOptions {
   std::vector<std::string> dims; // name=lo..hi
   int64_t maxTensorBytes = graph::kDefaultMaxTensorBytes; // --max-tensor-bytes
   bool printIRAfterAll = false;
+  bool verifyEach = false;          // verify the IR after every pass
   bool debugInfo = false;           // DWARF line tables: line = ONNX node index
-  bool timing = false;
+  /// --timing: stages and passes are timed under this scope; may be null.
+  mlir::TimingScope *timing = nullptr;
   /// Shows the stage of a long compile (mnemoc on a terminal); may be null.
   Progress *progress = nullptr;
   std::string planner = "ilp";      // first-fit | greedy | ilp
@@ -110,6 +113,11 @@ struct CompileOptions {
   std::vector<std::string> pimOps;  // ONNX nodes forced to PIM
   std::vector<std::string> hostOps; // ONNX nodes kept on the host
 };
+
+/// Enters a compile stage: names it on the progress line and times it
+/// under --timing until the returned scope ends.
+mlir::TimingScope beginStage(const CompileOptions &options,
+                             llvm::StringRef name);
 
 /// Parses a byte size: a number with an optional B, KB, KiB, MB, MiB, GB,
 /// GiB, TB or TiB suffix (KB = 1000, KiB = 1024).

@@ -21,10 +21,12 @@ struct DimSpec {
   int64_t lo, hi;
 };
 
-/// `NAME=LO..HI` with 0 <= LO <= HI, or nullopt.
+/// `NAME=LO..HI` with 0 <= LO <= HI, or `NAME=N` (N..N), or nullopt.
 inline std::optional<DimSpec> parseDimSpec(llvm::StringRef spec) {
   auto [name, range] = spec.split('=');
   auto [lo, hi] = range.split("..");
+  if (!range.contains(".."))
+    hi = lo;
   int64_t l, h;
   if (name.empty() || lo.getAsInteger(10, l) || hi.getAsInteger(10, h) ||
       l < 0 || h < l)

@@ -102,7 +102,7 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
       std::optional<DimSpec> d = parseDimSpec(spec);
       if (!d) {
         module.emitError() << "bad dim bound '" << spec
-                           << "' (expected name=lo..hi)";
+                           << "' (expected name=lo..hi or name=n)";
         return signalPassFailure();
       }
       given[d->name] = {d->lo, d->hi};

@@ -504,6 +504,22 @@ def ApproximateMathPass : Pass<"mnemo-cpu-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def FlattenConstantGlobalsPass
+    : Pass<"mnemo-cpu-flatten-constant-globals", "::mlir::ModuleOp"> {
+  let summary = "Stores each constant global as one flat array.";
+  let description = [{
+    finalize-memref-to-llvm gives a rank-N weight tensor an N-deep nested
+    array type, which translation turns into one LLVM constant per
+    innermost row (a [32 x [192 x [1 x [1 x float]]]] weight becomes 6144
+    uniqued one-element arrays plus their parents). On MobileNetV2 that is
+    most of the LLVM context's memory, and the optimizer and code
+    generator walk every one. The memref lowering only ever takes a
+    global's address (a GEP of zeros), so the same bytes as a flat
+    `!llvm.array<N x T>` change nothing but the cost: one raw data array
+    per weight.
+  }];
+}
+
 def ExpandBF16Pass : Pass<"mnemo-cpu-expand-bf16"> {
   let summary = "Writes f32 <-> bf16 conversions as integer arithmetic.";
   let description = [{
