@@ -23,6 +23,7 @@
 #include "mnemo/Dialect/Graph/IR/Graph.h"
 #include "mnemo/Import/ONNX/ImportONNX.h"
 #include "mnemo/Import/ONNX/TensorIO.h"
+#include "mnemo/Support/PeakMemory.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -564,18 +565,8 @@ static int runMain(int argc, char **argv) {
     outs() << format("median latency: %.3f ms over %u runs%s\n", ms[ms.size() / 2],
                      (unsigned)repeat, loaded.cuda ? " (CUDA events)" : "");
     // The process's high-water mark: code, weights paged in, buffers.
-    // VmHWM, not getrusage: ru_maxrss survives fork + exec, so a parent's
-    // footprint (a Python benchmark holding logits) would show up here.
-    // (/proc files report size 0: read them as a stream.)
-    if (auto status = MemoryBuffer::getFileAsStream("/proc/self/status")) {
-      StringRef text = (*status)->getBuffer();
-      size_t at = text.find("VmHWM:");
-      uint64_t kb = 0;
-      StringRef num =
-          at == StringRef::npos ? StringRef() : text.substr(at + 6).ltrim();
-      if (!num.empty() && !num.consumeInteger(10, kb))
-        outs() << format("max RSS: %.1f MiB\n", kb / 1024.0);
-    }
+    if (std::optional<double> mib = mnemo::peakResidentMiB())
+      outs() << format("max RSS: %.1f MiB\n", *mib);
   }
 
   bool ok = true;

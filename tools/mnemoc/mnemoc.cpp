@@ -13,6 +13,7 @@
 #include "mnemo/Driver/Compile.h"
 #include "mnemo/Driver/Progress.h"
 #include "mnemo/Import/ONNX/ImportONNX.h"
+#include "mnemo/Support/PeakMemory.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Support/Timing.h"
@@ -362,8 +363,18 @@ int main(int argc, char **argv) {
     errs() << "mnemoc: --vocab-ranks needs --vocab-parallel=N with N >= 2\n";
     return 2;
   }
-  if (!vocabRanks)
-    return failed(mnemo::compile(*module, opts)) ? 1 : 0;
+  // --timing also gives the compile's peak memory (bench_cpu.py reads it).
+  auto reportPeak = [&] {
+    if (timing)
+      if (std::optional<double> mib = mnemo::peakResidentMiB())
+        errs() << format("mnemoc: peak memory %.1f MiB\n", *mib);
+  };
+  if (!vocabRanks) {
+    if (failed(mnemo::compile(*module, opts)))
+      return 1;
+    reportPeak();
+    return 0;
+  }
   // One module per rank: the same graph, each keeping its own vocabulary
   // rows (compiled from a copy, so every rank starts from the import).
   for (int64_t r = 0; r < vocabParallel; ++r) {
@@ -376,5 +387,6 @@ int main(int argc, char **argv) {
     if (failed(mnemo::compile(*copy, ropts)))
       return 1;
   }
+  reportPeak();
   return 0;
 }

@@ -597,6 +597,7 @@ void mnemo::populateGraphDataMovementToLinalgPatterns(const TypeConverter &tc,
   lowering::populateDataMovementPatterns(tc, p);
   lowering::populateScatterPatterns(tc, p);
   lowering::populateTopKPatterns(tc, p);
+  lowering::populateDataDependentPatterns(tc, p);
   lowering::populateResizePatterns(tc, p);
   lowering::populateConvTransposePatterns(tc, p);
 }

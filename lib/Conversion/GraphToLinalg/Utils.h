@@ -193,6 +193,10 @@ void populateShapePatterns(const mlir::TypeConverter &tc,
 void populateDataMovementPatterns(const mlir::TypeConverter &tc,
                                   mlir::RewritePatternSet &p);
 /// Resize and CumSum (Gathers.cpp).
+/// NonZero, Compress, NonMaxSuppression: outputs sized by the data,
+/// bounded by the inputs (DataDependent.cpp).
+void populateDataDependentPatterns(const mlir::TypeConverter &tc,
+                                   mlir::RewritePatternSet &p);
 void populateTopKPatterns(const mlir::TypeConverter &tc,
                           mlir::RewritePatternSet &p);
 void populateScatterPatterns(const mlir::TypeConverter &tc,

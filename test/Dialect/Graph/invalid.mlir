@@ -245,3 +245,21 @@ func.func @reverse_sequence_lens(%x: tensor<4x3xf32>, %l: tensor<4xi64>) {
   %0 = graph.reverse_sequence %x, %l : (tensor<4x3xf32>, tensor<4xi64>) -> tensor<4x3xf32>
   return
 }
+
+// -----
+
+func.func @compress_condition_rank(%x: tensor<3x4xf32>, %c: tensor<2x2xi1>) {
+  // expected-error @+2 {{condition must be 1-D, got rank 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.compress %x, %c {axis = 0 : i64} : (tensor<3x4xf32>, tensor<2x2xi1>) -> tensor<?x4xf32>
+  return
+}
+
+// -----
+
+func.func @compress_axis_range(%x: tensor<3x4xf32>, %c: tensor<2xi1>) {
+  // expected-error @+2 {{axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.compress %x, %c {axis = 2 : i64} : (tensor<3x4xf32>, tensor<2xi1>) -> tensor<3x?xf32>
+  return
+}

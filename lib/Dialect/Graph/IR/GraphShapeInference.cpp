@@ -1452,6 +1452,64 @@ LogicalResult OneHotOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
+LogicalResult NonZeroOp::inferReturnTypes(MLIRContext *ctx,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &types) {
+  Type i64 = IntegerType::get(ctx, 64);
+  auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  types.push_back(x ? (Type)RankedTensorType::get({x.getRank(), kDyn}, i64)
+                    : (Type)UnrankedTensorType::get(i64));
+  return success();
+}
+
+LogicalResult CompressOp::inferReturnTypes(MLIRContext *ctx,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &types) {
+  Type elt = elementTypeOf(adaptor.getInput());
+  auto x = dyn_cast<RankedTensorType>(adaptor.getInput().getType());
+  auto cond = dyn_cast<RankedTensorType>(adaptor.getCondition().getType());
+  if (cond && cond.getRank() != 1)
+    return emitOptionalError(loc, "condition must be 1-D, got rank ",
+                             cond.getRank());
+  if (!adaptor.getAxis()) {
+    types.push_back(RankedTensorType::get({kDyn}, elt));
+    return success();
+  }
+  if (!x) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  FailureOr<int64_t> axis =
+      normalizeAxis(loc, (int64_t)*adaptor.getAxis(), x.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(x.getShape());
+  shape[*axis] = kDyn;
+  types.push_back(RankedTensorType::get(shape, elt));
+  return success();
+}
+
+LogicalResult NonMaxSuppressionOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  auto boxes = dyn_cast<RankedTensorType>(adaptor.getBoxes().getType());
+  auto scores = dyn_cast<RankedTensorType>(adaptor.getScores().getType());
+  if (boxes && (boxes.getRank() != 3 || (!boxes.isDynamicDim(2) &&
+                                         boxes.getDimSize(2) != 4)))
+    return emitOptionalError(loc, "boxes must be [batches, boxes, 4], got ",
+                             boxes);
+  if (scores && scores.getRank() != 3)
+    return emitOptionalError(loc, "scores must be [batches, classes, boxes], "
+                                  "got ", scores);
+  if (adaptor.getCenterPointBox() > 1)
+    return emitOptionalError(loc, "center_point_box must be 0 or 1, got ",
+                             adaptor.getCenterPointBox());
+  types.push_back(RankedTensorType::get({kDyn, 3}, IntegerType::get(ctx, 64)));
+  return success();
+}
+
 LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,

@@ -798,6 +798,52 @@ def Graph_ReverseSequenceOp : Graph_Op<"reverse_sequence"> {
   let results = (outs Graph_Tensor:$Y);
 }
 
+def Graph_NonZeroOp : Graph_Op<"non_zero"> {
+  let summary = "The indices of the non-zero elements, one column each, in row-major order.";
+  let description = [{
+    The result is [rank, n] with n, the number of non-zero elements, known
+    only at run time. The lowering bounds it by the input's element count
+    (the artifact's workspace and output buffer hold that many columns) and
+    the run reports the actual n through `output_shapes`.
+  }];
+  let arguments = (ins Graph_Tensor:$X);
+  let results = (outs Graph_Tensor:$Y);
+}
+
+def Graph_CompressOp : Graph_Op<"compress"> {
+  let summary = "The slices along `axis` (the elements, without it) whose condition is true.";
+  let description = [{
+    `condition` is a 1-D bool tensor; positions past its end count as
+    false. Without `axis` the input is flattened. The selected count is
+    known only at run time: bounded by the input's size along the axis,
+    reported through `output_shapes`.
+  }];
+  let arguments = (ins Graph_Tensor:$input, Graph_Tensor:$condition,
+                   OptionalAttr<I64Attr>:$axis);
+  let results = (outs Graph_Tensor:$output);
+}
+
+def Graph_NonMaxSuppressionOp : Graph_Op<"non_max_suppression"> {
+  let summary = "Greedy per-class box selection by score, dropping boxes that overlap a selected one.";
+  let description = [{
+    For each batch and class: boxes whose score exceeds `score_threshold`
+    (all boxes without one), highest score first (the lower index among
+    equal scores), are kept unless their IoU with a box already kept for
+    that class exceeds `iou_threshold`, until `max_output_boxes_per_class`
+    (0 when absent) are kept. The result lists [batch, class, box] rows;
+    their number is known at run time, bounded by batches x classes x
+    min(boxes, max_output_boxes_per_class when constant).
+    `center_point_box` 0: boxes are [y1, x1, y2, x2] (any two opposite
+    corners); 1: [x_center, y_center, width, height].
+  }];
+  let arguments = (ins Graph_Tensor:$boxes, Graph_Tensor:$scores,
+                   Graph_TensorOrNone:$max_output_boxes_per_class,
+                   Graph_TensorOrNone:$iou_threshold,
+                   Graph_TensorOrNone:$score_threshold,
+                   DefaultValuedAttr<I64Attr, "0">:$center_point_box);
+  let results = (outs Graph_Tensor:$selected_indices);
+}
+
 def Graph_GatherNDOp : Graph_Op<"gather_nd"> {
   let summary = "Gather slices of data at the index tuples of the indices' last dim.";
   let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$indices,
