@@ -49,3 +49,23 @@ func.func @compress_flat(%x: tensor<3x2xf32>, %c: tensor<5xi1>) -> tensor<?xf32>
   %0 = graph.compress %x, %c : (tensor<3x2xf32>, tensor<5xi1>) -> tensor<?xf32>
   return %0 : tensor<?xf32>
 }
+
+// NonMaxSuppression: per batch and class, N selection steps; each scans
+// for the best unvisited candidate above the score threshold and keeps it
+// unless a kept box suppresses it. A constant max_output_boxes_per_class
+// (2) bounds the rows: batches x classes x 2 = 4.
+// CHECK-LABEL: @nms
+// CHECK: %[[OUT:.*]] = tensor.empty() : tensor<4x3xi64>
+// CHECK: scf.for {{.*}} = %c0 to %c2
+// CHECK: scf.for {{.*}} = %c0 to %c5
+// CHECK: scf.for {{.*}} = %c0 to %c5
+// CHECK: arith.cmpf ogt
+// CHECK: scf.for {{.*}} = %c0 to %{{.*}} {{.*}} -> (i1)
+// CHECK: arith.divf
+// CHECK: arith.minsi {{.*}}, %c4
+// CHECK: tensor.extract_slice {{.*}}[0, 0] [{{.*}}, 3] [1, 1]
+func.func @nms(%boxes: tensor<1x5x4xf32>, %scores: tensor<1x2x5xf32>, %iou: tensor<1xf32>, %thr: tensor<1xf32>) -> tensor<?x3xi64> {
+  %max = graph.constant dense<2> : tensor<1xi64>
+  %0 = graph.non_max_suppression %boxes, %scores, %max, %iou, %thr {center_point_box = 1 : i64} : (tensor<1x5x4xf32>, tensor<1x2x5xf32>, tensor<1xi64>, tensor<1xf32>, tensor<1xf32>) -> tensor<?x3xi64>
+  return %0 : tensor<?x3xi64>
+}

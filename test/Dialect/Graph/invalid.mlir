@@ -263,3 +263,13 @@ func.func @compress_axis_range(%x: tensor<3x4xf32>, %c: tensor<2xi1>) {
   %0 = graph.compress %x, %c {axis = 2 : i64} : (tensor<3x4xf32>, tensor<2xi1>) -> tensor<3x?xf32>
   return
 }
+
+// -----
+
+func.func @nms_box_coords(%boxes: tensor<1x5x3xf32>, %scores: tensor<1x2x5xf32>) {
+  %none = graph.none
+  // expected-error @+2 {{boxes must be [batches, boxes, 4], got 'tensor<1x5x3xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.non_max_suppression %boxes, %scores, %none, %none, %none : (tensor<1x5x3xf32>, tensor<1x2x5xf32>, none, none, none) -> tensor<?x3xi64>
+  return
+}
