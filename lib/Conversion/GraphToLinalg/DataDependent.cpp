@@ -1,7 +1,7 @@
 //===- DataDependent.cpp - ops whose output size depends on the data ------===//
 //
-// NonZero, Compress and NonMaxSuppression produce as many elements as the
-// data selects. The
+// NonZero, Compress, NonMaxSuppression and Unique produce as many elements
+// as the data selects. The
 // AOT contract keeps one fixed workspace, so each lowers to a buffer of the
 // largest possible size (every element selected), filled by a loop that
 // counts what it writes, and returns the first `count` entries as a slice.
@@ -291,6 +291,202 @@ struct NonMaxSuppressionPattern : GraphPattern<g::NonMaxSuppressionOp> {
   }
 };
 
+/// Unique over M items (slices along the axis, S elements each, compared
+/// as rows of an [M, S] matrix): first occurrences by pairwise equality,
+/// the distinct items in first-occurrence order, then (sorted) a bubble
+/// sort by lexicographic order; inverse indices and counts through each
+/// item's rank. O(M^2 S): Unique is rare in models and small where it is.
+struct UniquePattern : GraphPattern<g::UniqueOp> {
+  using GraphPattern::GraphPattern;
+
+  LogicalResult
+  matchAndRewrite(g::UniqueOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+    if (!xT || !xT.hasStaticShape())
+      return cannotLower(rw, op, "unique needs a static input shape");
+    Location loc = op.getLoc();
+    Value x = adaptor.getX();
+    Type elt = xT.getElementType();
+    int64_t axis = 0;
+    if (op.getAxis()) {
+      axis = normalizedAxis(*op.getAxis(), xT.getRank());
+    } else {
+      auto flat = RankedTensorType::get({xT.getNumElements()}, elt);
+      x = reshapeTensor(rw, loc, x, flat, {});
+      xT = flat;
+    }
+    int64_t m = xT.getDimSize(axis), r = xT.getRank();
+    int64_t sz = m ? xT.getNumElements() / m : 0;
+    Value items = itemMatrix(rw, loc, x, axis, m, sz);
+    bool isUnsigned = isUnsignedInt(origElt(op.getX()));
+    Value c0 = indexConst(rw, loc, 0), c1 = indexConst(rw, loc, 1);
+    Value cm = indexConst(rw, loc, m);
+    Type idx = rw.getIndexType(), i64 = rw.getI64Type();
+    auto empty = [&](Type t) {
+      return tensor::EmptyOp::create(rw, loc, ArrayRef<int64_t>{m}, t)
+          .getResult();
+    };
+    auto forLoop = [&](OpBuilder &b, Location l, Value ub, ValueRange init,
+                       function_ref<SmallVector<Value>(OpBuilder &, Location,
+                                                       Value, ValueRange)>
+                           body) {
+      return scf::ForOp::create(
+          b, l, indexConst(b, l, 0), ub, indexConst(b, l, 1), init,
+          [&](OpBuilder &lb, Location ll, Value iv, ValueRange st) {
+            scf::YieldOp::create(lb, ll, body(lb, ll, iv, st));
+          });
+    };
+    // Compares items i and j element by element: the first difference
+    // decides (0: all equal, 1: i < j, 2: i > j).
+    auto order = [&](OpBuilder &b, Location l, Value i, Value j) {
+      return forLoop(
+                 b, l, indexConst(b, l, sz), ValueRange{indexConst(b, l, 0)},
+                 [&](OpBuilder &sb, Location sl, Value s, ValueRange st) {
+                   Value a = tensor::ExtractOp::create(sb, sl, items, ValueRange{i, s});
+                   Value c = tensor::ExtractOp::create(sb, sl, items, ValueRange{j, s});
+                   Value lt, gt;
+                   if (isa<FloatType>(elt)) {
+                     lt = arith::CmpFOp::create(sb, sl, arith::CmpFPredicate::OLT, a, c);
+                     gt = arith::CmpFOp::create(sb, sl, arith::CmpFPredicate::OGT, a, c);
+                   } else {
+                     lt = arith::CmpIOp::create(sb, sl, isUnsigned ? arith::CmpIPredicate::ult
+                                                                   : arith::CmpIPredicate::slt, a, c);
+                     gt = arith::CmpIOp::create(sb, sl, isUnsigned ? arith::CmpIPredicate::ugt
+                                                                   : arith::CmpIPredicate::sgt, a, c);
+                   }
+                   Value here = arith::SelectOp::create(
+                       sb, sl, lt, indexConst(sb, sl, 1),
+                       arith::SelectOp::create(sb, sl, gt, indexConst(sb, sl, 2),
+                                               indexConst(sb, sl, 0)));
+                   Value undecided = arith::CmpIOp::create(
+                       sb, sl, arith::CmpIPredicate::eq, st[0], indexConst(sb, sl, 0));
+                   return SmallVector<Value>{
+                       arith::SelectOp::create(sb, sl, undecided, here, st[0])};
+                 })
+          .getResult(0);
+    };
+    auto is = [&](OpBuilder &b, Location l, Value v, int64_t k) {
+      return arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, v,
+                                   indexConst(b, l, k))
+          .getResult();
+    };
+    // first[m]: the first item equal to item m.
+    Value first = forLoop(rw, loc, cm, ValueRange{empty(idx)},
+        [&](OpBuilder &b, Location l, Value i, ValueRange st) {
+          Value found = forLoop(b, l, arith::AddIOp::create(b, l, i, indexConst(b, l, 1)),
+              ValueRange{indexConst(b, l, -1)},
+              [&](OpBuilder &fb, Location fl, Value j, ValueRange f) {
+                Value none = arith::CmpIOp::create(fb, fl, arith::CmpIPredicate::slt,
+                                                   f[0], indexConst(fb, fl, 0));
+                Value same = is(fb, fl, order(fb, fl, j, i), 0);
+                Value take = arith::AndIOp::create(fb, fl, none, same);
+                return SmallVector<Value>{arith::SelectOp::create(fb, fl, take, j, f[0])};
+              }).getResult(0);
+          return SmallVector<Value>{
+              tensor::InsertOp::create(b, l, found, st[0], ValueRange{i})};
+        }).getResult(0);
+    // The distinct items in first-occurrence order, and their number K.
+    auto distinct = forLoop(rw, loc, cm, ValueRange{empty(idx), c0},
+        [&](OpBuilder &b, Location l, Value i, ValueRange st) {
+          Value f = tensor::ExtractOp::create(b, l, first, ValueRange{i});
+          Value isFirst = arith::CmpIOp::create(b, l, arith::CmpIPredicate::eq, f, i);
+          auto taken = takeIf(b, l, isFirst, st, [&](OpBuilder &tb, Location tl) {
+            return tensor::InsertOp::create(tb, tl, i, st[0], ValueRange{st[1]})
+                .getResult();
+          });
+          return SmallVector<Value>(taken.getResults());
+        });
+    Value list = distinct.getResult(0), k = distinct.getResult(1);
+    if (op.getSorted()) {
+      // Bubble sort of list[0, K): M passes over adjacent pairs.
+      list = forLoop(rw, loc, cm, ValueRange{list},
+          [&](OpBuilder &b, Location l, Value, ValueRange st) {
+            Value pairs = indexConst(b, l, std::max<int64_t>(m - 1, 0));
+            return SmallVector<Value>{forLoop(b, l, pairs, st,
+                [&](OpBuilder &pb, Location pl, Value j, ValueRange ps) {
+                  Value j1 = arith::AddIOp::create(pb, pl, j, indexConst(pb, pl, 1));
+                  Value inList = arith::CmpIOp::create(pb, pl, arith::CmpIPredicate::slt, j1, k);
+                  auto swapped = scf::IfOp::create(pb, pl, inList,
+                      [&](OpBuilder &tb, Location tl) {
+                        Value a = tensor::ExtractOp::create(tb, tl, ps[0], ValueRange{j});
+                        Value c = tensor::ExtractOp::create(tb, tl, ps[0], ValueRange{j1});
+                        Value less = is(tb, tl, order(tb, tl, c, a), 1);
+                        Value lo = arith::SelectOp::create(tb, tl, less, c, a);
+                        Value hi = arith::SelectOp::create(tb, tl, less, a, c);
+                        Value t = tensor::InsertOp::create(tb, tl, lo, ps[0], ValueRange{j});
+                        t = tensor::InsertOp::create(tb, tl, hi, t, ValueRange{j1});
+                        scf::YieldOp::create(tb, tl, ValueRange{t});
+                      },
+                      [&](OpBuilder &eb, Location el) {
+                        scf::YieldOp::create(eb, el, ps);
+                      });
+                  return SmallVector<Value>(swapped.getResults());
+                }).getResult(0)};
+          }).getResult(0);
+    }
+    // rank[item] for the distinct items, their first indices, and Y.
+    Value ybuf = tensor::EmptyOp::create(rw, loc, xT.getShape(), elt);
+    auto ranked = forLoop(rw, loc, k, ValueRange{empty(idx), empty(i64), ybuf},
+        [&](OpBuilder &b, Location l, Value p, ValueRange st) {
+          Value item = tensor::ExtractOp::create(b, l, list, ValueRange{p});
+          Value rank = tensor::InsertOp::create(b, l, p, st[0], ValueRange{item});
+          Value ind = tensor::InsertOp::create(
+              b, l, arith::IndexCastOp::create(b, l, i64, item), st[1], ValueRange{p});
+          SmallVector<OpFoldResult> at(r, b.getIndexAttr(0));
+          SmallVector<OpFoldResult> sizes, ones(r, b.getIndexAttr(1));
+          for (int64_t d = 0; d < r; ++d)
+            sizes.push_back(b.getIndexAttr(d == axis ? 1 : xT.getDimSize(d)));
+          at[axis] = item;
+          Value slice = tensor::ExtractSliceOp::create(b, l, x, at, sizes, ones);
+          at[axis] = p;
+          Value y = tensor::InsertSliceOp::create(b, l, slice, st[2], at, sizes, ones);
+          return SmallVector<Value>{rank, ind, y};
+        });
+    Value rank = ranked.getResult(0);
+    // inverse[m] = rank of its first occurrence; counts per rank.
+    Value zeros = linalg::FillOp::create(
+                      rw, loc, ValueRange{arith::ConstantOp::create(rw, loc, rw.getI64IntegerAttr(0))},
+                      ValueRange{empty(i64)})
+                      .getResult(0);
+    auto inv = forLoop(rw, loc, cm, ValueRange{empty(i64), zeros},
+        [&](OpBuilder &b, Location l, Value i, ValueRange st) {
+          Value f = tensor::ExtractOp::create(b, l, first, ValueRange{i});
+          Value p = tensor::ExtractOp::create(b, l, rank, ValueRange{f});
+          Value pi = arith::IndexCastOp::create(b, l, i64, p);
+          Value n = tensor::ExtractOp::create(b, l, st[1], ValueRange{p});
+          n = arith::AddIOp::create(b, l, n, arith::ConstantOp::create(b, l, b.getI64IntegerAttr(1)));
+          return SmallVector<Value>{
+              tensor::InsertOp::create(b, l, pi, st[0], ValueRange{i}),
+              tensor::InsertOp::create(b, l, n, st[1], ValueRange{p})};
+        });
+    rw.replaceOp(op, {boundedSlice(rw, loc, ranked.getResult(2), axis, k, m),
+                      boundedSlice(rw, loc, ranked.getResult(1), 0, k, m),
+                      inv.getResult(0),
+                      boundedSlice(rw, loc, inv.getResult(1), 0, k, m)});
+    return success();
+  }
+
+  /// `x` as [M, S]: the axis moved to the front (a transpose unless it is
+  /// there), the rest flattened in row-major order.
+  static Value itemMatrix(OpBuilder &b, Location loc, Value x, int64_t axis,
+                          int64_t m, int64_t sz) {
+    auto t = cast<RankedTensorType>(x.getType());
+    if (axis != 0) {
+      SmallVector<int64_t> perm = {axis}, shape = {t.getDimSize(axis)};
+      for (int64_t d = 0; d < t.getRank(); ++d)
+        if (d != axis) {
+          perm.push_back(d);
+          shape.push_back(t.getDimSize(d));
+        }
+      Value init = tensor::EmptyOp::create(b, loc, shape, t.getElementType());
+      x = linalg::TransposeOp::create(b, loc, x, init, perm).getResult()[0];
+    }
+    return reshapeTensor(b, loc, x,
+                         RankedTensorType::get({m, sz}, t.getElementType()), {});
+  }
+};
+
 struct NonZeroPattern : GraphPattern<g::NonZeroOp> {
   using GraphPattern::GraphPattern;
   LogicalResult
@@ -398,6 +594,6 @@ struct CompressPattern : GraphPattern<g::CompressOp> {
 
 void mnemo::lowering::populateDataDependentPatterns(const TypeConverter &tc,
                                                     RewritePatternSet &p) {
-  p.add<NonZeroPattern, CompressPattern, NonMaxSuppressionPattern>(
-      tc, p.getContext());
+  p.add<NonZeroPattern, CompressPattern, NonMaxSuppressionPattern,
+        UniquePattern>(tc, p.getContext());
 }

@@ -193,7 +193,7 @@ void populateShapePatterns(const mlir::TypeConverter &tc,
 void populateDataMovementPatterns(const mlir::TypeConverter &tc,
                                   mlir::RewritePatternSet &p);
 /// Resize and CumSum (Gathers.cpp).
-/// NonZero, Compress, NonMaxSuppression: outputs sized by the data,
+/// NonZero, Compress, NonMaxSuppression, Unique: outputs sized by the data,
 /// bounded by the inputs (DataDependent.cpp).
 void populateDataDependentPatterns(const mlir::TypeConverter &tc,
                                    mlir::RewritePatternSet &p);

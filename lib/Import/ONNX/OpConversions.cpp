@@ -631,6 +631,7 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       {"NonZero", convertDefault<g::NonZeroOp, 1>},
       {"Compress", convertDefault<g::CompressOp, 2>},
       {"NonMaxSuppression", convertDefault<g::NonMaxSuppressionOp, 5>},
+      {"Unique", convertDefault<g::UniqueOp, 1>},
       {"HannWindow", convertWindow<kHann>},
       {"HammingWindow", convertWindow<kHamming>},
       {"BlackmanWindow", convertWindow<kBlackman>},

@@ -69,3 +69,19 @@ func.func @nms(%boxes: tensor<1x5x4xf32>, %scores: tensor<1x2x5xf32>, %iou: tens
   %0 = graph.non_max_suppression %boxes, %scores, %max, %iou, %thr {center_point_box = 1 : i64} : (tensor<1x5x4xf32>, tensor<1x2x5xf32>, tensor<1xi64>, tensor<1xf32>, tensor<1xf32>) -> tensor<?x3xi64>
   return %0 : tensor<?x3xi64>
 }
+
+// Unique along axis 1: items are the columns (a transpose makes them rows
+// of a [4, 3] matrix); first occurrences, the distinct list, a bubble sort
+// (sorted = 1), then ranks, inverse indices and counts. Y, indices and
+// counts are bounded by the 4 columns; inverse_indices has one per column.
+// CHECK-LABEL: @unique_axis
+// CHECK: linalg.transpose ins(%arg0 : tensor<3x4xf32>) {{.*}} permutation = [1, 0]
+// CHECK: scf.for {{.*}} -> (tensor<4xindex>)
+// CHECK: arith.cmpf olt
+// CHECK: arith.minsi {{.*}}, %c4
+// CHECK: tensor.extract_slice {{.*}}[0, 0] [3, {{.*}}] [1, 1] : tensor<3x4xf32> to tensor<3x?xf32>
+// CHECK: return {{.*}} : tensor<3x?xf32>, tensor<?xi64>, tensor<4xi64>, tensor<?xi64>
+func.func @unique_axis(%x: tensor<3x4xf32>) -> (tensor<3x?xf32>, tensor<?xi64>, tensor<4xi64>, tensor<?xi64>) {
+  %0:4 = graph.unique %x {axis = 1 : i64} : (tensor<3x4xf32>) -> (tensor<3x?xf32>, tensor<?xi64>, tensor<4xi64>, tensor<?xi64>)
+  return %0#0, %0#1, %0#2, %0#3 : tensor<3x?xf32>, tensor<?xi64>, tensor<4xi64>, tensor<?xi64>
+}

@@ -1510,6 +1510,36 @@ LogicalResult NonMaxSuppressionOp::inferReturnTypes(
   return success();
 }
 
+LogicalResult UniqueOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  Type elt = elementTypeOf(adaptor.getX());
+  Type i64 = IntegerType::get(ctx, 64);
+  auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  auto list = RankedTensorType::get({kDyn}, i64);
+  if (!adaptor.getAxis()) {
+    int64_t n = x && x.hasStaticShape() ? x.getNumElements() : kDyn;
+    types.append({RankedTensorType::get({kDyn}, elt), list,
+                  RankedTensorType::get({n}, i64), list});
+    return success();
+  }
+  if (!x) {
+    types.append({UnrankedTensorType::get(elt), list,
+                  RankedTensorType::get({kDyn}, i64), list});
+    return success();
+  }
+  FailureOr<int64_t> axis =
+      normalizeAxis(loc, (int64_t)*adaptor.getAxis(), x.getRank());
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(x.getShape());
+  shape[*axis] = kDyn;
+  types.append({RankedTensorType::get(shape, elt), list,
+                RankedTensorType::get({x.getDimSize(*axis)}, i64), list});
+  return success();
+}
+
 LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,

@@ -844,6 +844,22 @@ def Graph_NonMaxSuppressionOp : Graph_Op<"non_max_suppression"> {
   let results = (outs Graph_Tensor:$selected_indices);
 }
 
+def Graph_UniqueOp : Graph_Op<"unique"> {
+  let summary = "The distinct elements (slices along `axis`), their first indices, each input's position among them, and their counts.";
+  let description = [{
+    Without `axis` the input is flattened. `sorted` 1 orders the distinct
+    values ascending (slices lexicographically, as numpy.unique), 0 keeps
+    the order of first occurrence. `Y`, `indices` and `counts` have as many
+    entries as there are distinct values, known at run time and bounded by
+    the input's size along the axis; `inverse_indices` has one entry per
+    input element (slice).
+  }];
+  let arguments = (ins Graph_Tensor:$X, OptionalAttr<I64Attr>:$axis,
+                   DefaultValuedAttr<I64Attr, "1">:$sorted);
+  let results = (outs Graph_Tensor:$Y, Graph_Tensor:$indices,
+                      Graph_Tensor:$inverse_indices, Graph_Tensor:$counts);
+}
+
 def Graph_GatherNDOp : Graph_Op<"gather_nd"> {
   let summary = "Gather slices of data at the index tuples of the indices' last dim.";
   let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$indices,
