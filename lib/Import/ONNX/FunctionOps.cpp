@@ -13,6 +13,7 @@
 
 #include "BuildOp.h"
 
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <cmath>
@@ -385,6 +386,142 @@ LogicalResult convertEyeLike(NodeContext &c, Outs &outs) {
   return success();
 }
 
+/// The integer values of a constant operand, or nullopt.
+std::optional<SmallVector<int64_t>> constantInts(Value v) {
+  DenseIntElementsAttr a;
+  if (!v || !matchPattern(v, m_Constant(&a)))
+    return std::nullopt;
+  SmallVector<int64_t> out;
+  for (const APInt &x : a.getValues<APInt>())
+    out.push_back(x.getSExtValue());
+  return out;
+}
+
+/// DFT(x [..., n, ..., 1|2], dft_length?, axis?) along the signal axis:
+/// the signal (real part, imaginary part when the last dim is 2) moved to
+/// the last dim, cut or zero-padded to the DFT length L, and multiplied by
+/// constant [L, K] cosine and sine matrices (K = L, or L/2 + 1 onesided),
+/// so a DFT is two or four matmuls; `inverse` conjugates and divides by L.
+/// The result [..., K, ..., 2] puts the real and imaginary parts last.
+LogicalResult convertDFT(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  if (!f.require(1))
+    return failure();
+  int64_t axis = f.takeInt("axis", 1);
+  bool inverse = f.takeInt("inverse", 0), onesided = f.takeInt("onesided", 0);
+  if (f.leftover())
+    return success();
+  std::optional<SmallVector<int64_t>> shape = f.staticShape(0);
+  if (!shape)
+    return success();
+  int64_t rank = shape->size();
+  if (rank < 2 || (shape->back() != 1 && shape->back() != 2))
+    return emitError(c.loc) << "input must end in a dim of 1 (real) or 2 "
+                               "(complex), got shape of rank "
+                            << rank;
+  if (c.opset >= 20 && c.hasInput(2)) {
+    std::optional<SmallVector<int64_t>> a = constantInts(c.input(2));
+    if (!a || a->size() != 1) {
+      c.unsupported = "a run-time axis";
+      return success();
+    }
+    axis = (*a)[0];
+  } else if (c.opset >= 20) {
+    axis = -2;
+  }
+  // The signal axis counts the complex dim (negative axes too).
+  FailureOr<int64_t> a = normalizedAxis(c, axis, rank);
+  if (failed(a))
+    return failure();
+  if (*a == rank - 1)
+    return emitError(c.loc) << "axis must not be the last (complex) dim";
+  int64_t n = (*shape)[*a], len = n;
+  if (c.hasInput(1)) {
+    std::optional<SmallVector<int64_t>> l = constantInts(c.input(1));
+    if (!l || l->size() != 1) {
+      c.unsupported = "a run-time dft_length";
+      return success();
+    }
+    len = (*l)[0];
+    if (len < 1)
+      return emitError(c.loc) << "dft_length must be positive, got " << len;
+  }
+  Type elt = g::elementTypeOf(c.input(0));
+  if (!isa_and_nonnull<FloatType>(elt)) {
+    c.unsupported = "a non-float input";
+    return success();
+  }
+  int64_t k = onesided ? len / 2 + 1 : len;
+  // One part (real or imaginary) of x, the signal moved last and cut or
+  // padded to `len`.
+  int64_t inner = rank - 1; // rank of a part
+  SmallVector<int64_t> toLast, back(inner);
+  for (int64_t d = 0; d < inner; ++d)
+    if (d != *a)
+      toLast.push_back(d);
+  toLast.push_back(*a);
+  for (int64_t d = 0; d < inner; ++d)
+    back[toLast[d]] = d;
+  auto part = [&](int64_t which) {
+    Value p = f.op<g::SliceOp>(
+        {c.input(0), c.imp.constI64({which}, c.loc),
+         c.imp.constI64({which + 1}, c.loc), c.imp.constI64({rank - 1}, c.loc),
+         c.imp.constI64({1}, c.loc)});
+    p = f.op<g::SqueezeOp>({p, c.imp.constI64({rank - 1}, c.loc)});
+    p = f.transpose(p, toLast);
+    if (len < n)
+      p = f.op<g::SliceOp>({p, c.imp.constI64({0}, c.loc),
+                            c.imp.constI64({len}, c.loc),
+                            c.imp.constI64({inner - 1}, c.loc),
+                            c.imp.constI64({1}, c.loc)});
+    if (len > n) {
+      SmallVector<int64_t> pads(2 * inner, 0);
+      pads[2 * inner - 1] = len - n;
+      p = f.op<g::PadOp>({p, c.imp.constI64(pads, c.loc), f.scalar(elt, 0),
+                          Value(c.imp.none(c.loc))});
+    }
+    return p;
+  };
+  auto matrix = [&](bool sine) {
+    SmallVector<Attribute> values;
+    for (int64_t t = 0; t < len; ++t)
+      for (int64_t j = 0; j < k; ++j) {
+        // (t * j) mod len keeps the angle small and exact.
+        double angle = 2 * M_PI * (double)((t * j) % len) / (double)len;
+        values.push_back(FloatAttr::get(elt, sine ? std::sin(angle)
+                                                  : std::cos(angle)));
+      }
+    return c.imp.constant(
+        cast<ElementsAttr>(DenseElementsAttr::get(
+            RankedTensorType::get({len, k}, elt), values)),
+        c.loc);
+  };
+  Value cosM = matrix(false), sinM = matrix(true);
+  auto mm = [&](Value x, Value m) { return f.op<g::MatMulOp>({x, m}); };
+  // Forward: re = xr C + xi S, im = xi C - xr S. Inverse (conjugate
+  // angles): re = xr C - xi S, im = xi C + xr S, then divided by L.
+  Value xr = part(0), xi = shape->back() == 2 ? part(1) : Value();
+  Value re = mm(xr, cosM), im = mm(xr, sinM);
+  if (!inverse)
+    im = f.op<g::NegOp>({im});
+  if (xi) {
+    Value s = mm(xi, sinM);
+    re = inverse ? f.op<g::SubOp>({re, s}) : f.op<g::AddOp>({re, s});
+    im = f.op<g::AddOp>({im, mm(xi, cosM)});
+  }
+  if (inverse) {
+    Value scale = f.scalar(elt, 1.0 / (double)len);
+    re = f.op<g::MulOp>({re, scale});
+    im = f.op<g::MulOp>({im, scale});
+  }
+  Value last = c.imp.constI64({inner}, c.loc);
+  Value y = f.op<g::ConcatOp>(
+      {f.op<g::UnsqueezeOp>({f.transpose(re, back), last}),
+       f.op<g::UnsqueezeOp>({f.transpose(im, back), last})},
+      {f.attr("axis", inner)});
+  return f.result(y, outs);
+}
+
 /// DepthToSpace (DCR or CRD) and SpaceToDepth on NCHW: a reshape, a
 /// transpose, a reshape.
 template <bool ToSpace>
@@ -730,6 +867,7 @@ ConvertFn mnemo::onnx_import::lookupFunctionConverter(StringRef opType,
       {"InstanceNormalization", convertInstanceNorm},
       {"MeanVarianceNormalization", convertMVN},
       {"LRN", convertLRN},
+      {"DFT", convertDFT},
   };
   if (auto it = table.find(opType); it != table.end())
     return it->second;
