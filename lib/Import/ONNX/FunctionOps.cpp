@@ -522,6 +522,245 @@ LogicalResult convertDFT(NodeContext &c, Outs &outs) {
   return f.result(y, outs);
 }
 
+/// RNN, GRU and LSTM, unrolled over their static sequence: the input
+/// projection of every step is one matmul (X [T, B, I] x W^T + biases)
+/// before the recurrence; each step adds H_{t-1} R^T, applies the gate
+/// activations and yields H_t (and C_t). A step's buffers die with the
+/// step, so the memory planner reuses them from step to step. With
+/// sequence_lens, a batch entry past its length keeps its state and
+/// yields zeros; the reverse direction runs on the input reversed per
+/// entry (ReverseSequence) and reverses its outputs back.
+enum class Cell { RNN, GRU, LSTM };
+
+/// The sequence length the unrolled form accepts (IR grows with it).
+constexpr int64_t kMaxUnrolledSteps = 512;
+
+template <Cell K>
+LogicalResult convertRecurrent(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  if (!f.require(3))
+    return failure();
+  constexpr int64_t gates = K == Cell::RNN ? 1 : K == Cell::GRU ? 3 : 4;
+  int64_t hidden = f.takeInt("hidden_size", 0);
+  std::string direction = f.takeString("direction", "forward");
+  int64_t layout = f.takeInt("layout", 0);
+  bool lbr = K == Cell::GRU && f.takeInt("linear_before_reset", 0);
+  bool coupled = K == Cell::LSTM && f.takeInt("input_forget", 0);
+  auto clipAttr = dyn_cast_or_null<FloatAttr>(c.take("clip"));
+  auto acts = dyn_cast_or_null<ArrayAttr>(c.take("activations"));
+  if (c.take("activation_alpha") || c.take("activation_beta")) {
+    c.unsupported = "activation_alpha/activation_beta";
+    return success();
+  }
+  if (f.leftover())
+    return success();
+  if (hidden < 1)
+    return emitError(c.loc) << "hidden_size must be positive, got " << hidden;
+  if (direction != "forward" && direction != "reverse" &&
+      direction != "bidirectional")
+    return emitError(c.loc) << "direction must be forward, reverse or "
+                               "bidirectional, got '" << direction << "'";
+  int64_t dirs = direction == "bidirectional" ? 2 : 1;
+  // Default activations per direction: f (and g, h).
+  SmallVector<std::string> names =
+      K == Cell::RNN   ? SmallVector<std::string>{"Tanh"}
+      : K == Cell::GRU ? SmallVector<std::string>{"Sigmoid", "Tanh"}
+                       : SmallVector<std::string>{"Sigmoid", "Tanh", "Tanh"};
+  size_t perDir = names.size();
+  SmallVector<std::string> actNames;
+  for (int64_t d = 0; d < dirs; ++d)
+    actNames.append(names.begin(), names.end());
+  if (acts) {
+    if (acts.size() != perDir * dirs)
+      return emitError(c.loc) << "activations lists " << acts.size()
+                              << " functions, expected " << perDir * dirs;
+    actNames.clear();
+    for (Attribute a : acts)
+      actNames.push_back(cast<StringAttr>(a).getValue().str());
+  }
+  for (const std::string &a : actNames)
+    if (a != "Sigmoid" && a != "Tanh" && a != "Relu") {
+      c.unsupported = "activation " + a;
+      return success();
+    }
+  std::optional<SmallVector<int64_t>> xs = f.staticShape(0);
+  if (!xs)
+    return success();
+  if (xs->size() != 3)
+    return emitError(c.loc) << "X must be 3-D, got rank " << xs->size();
+  Value x = c.input(0);
+  if (layout)
+    x = f.transpose(x, {1, 0, 2});
+  int64_t steps = layout ? (*xs)[1] : (*xs)[0];
+  int64_t batch = layout ? (*xs)[0] : (*xs)[1];
+  if (steps > kMaxUnrolledSteps) {
+    c.unsupported = "a sequence of " + std::to_string(steps) +
+                    " steps (the recurrence is unrolled up to " +
+                    std::to_string(kMaxUnrolledSteps) + ")";
+    return success();
+  }
+  Type elt = g::elementTypeOf(x);
+  auto i64s = [&](ArrayRef<int64_t> v) { return c.imp.constI64(v, c.loc); };
+  auto slice = [&](Value v, int64_t axis, int64_t from, int64_t to) {
+    return f.op<g::SliceOp>({v, i64s({from}), i64s({to}), i64s({axis}), i64s({1})});
+  };
+  auto pick = [&](Value v, int64_t axis, int64_t i) {
+    return f.op<g::SqueezeOp>({slice(v, axis, i, i + 1), i64s({axis})});
+  };
+  auto add = [&](Value a, Value b) { return f.op<g::AddOp>({a, b}); };
+  auto mul = [&](Value a, Value b) { return f.op<g::MulOp>({a, b}); };
+  auto act = [&](StringRef name, Value v) {
+    if (clipAttr) {
+      double cl = clipAttr.getValueAsDouble();
+      v = f.op<g::ClipOp>({v, f.scalar(elt, -cl), f.scalar(elt, cl)});
+    }
+    return name == "Sigmoid" ? f.op<g::SigmoidOp>({v})
+           : name == "Tanh"  ? f.op<g::TanhOp>({v})
+                             : f.op<g::ReluOp>({v});
+  };
+  auto zeros = [&]() {
+    auto t = RankedTensorType::get({batch, hidden}, elt);
+    return c.imp.constant(cast<ElementsAttr>(DenseElementsAttr::get(
+                              t, FloatAttr::get(elt, 0.0))),
+                          c.loc);
+  };
+  Value lens = c.hasInput(4) ? c.input(4) : Value();
+  Value initialH = c.hasInput(5) ? c.input(5) : Value();
+  Value initialC = K == Cell::LSTM && c.hasInput(6) ? c.input(6) : Value();
+  Value peep = K == Cell::LSTM && c.hasInput(7) ? c.input(7) : Value();
+  if (layout) {
+    if (initialH)
+      initialH = f.transpose(initialH, {1, 0, 2});
+    if (initialC)
+      initialC = f.transpose(initialC, {1, 0, 2});
+  }
+  int64_t gh = gates * hidden;
+  SmallVector<Value> ys, lastH, lastC;
+  for (int64_t d = 0; d < dirs; ++d) {
+    bool reverse = direction == "reverse" || d == 1;
+    ArrayRef<std::string> fn = ArrayRef(actNames).slice(d * perDir, perDir);
+    Value wT = f.transpose(pick(c.input(1), 0, d), {1, 0}); // [I, G*h]
+    Value rT = f.transpose(pick(c.input(2), 0, d), {1, 0}); // [h, G*h]
+    Value input = x;
+    if (reverse && lens)
+      input = f.op<g::ReverseSequenceOp>(
+          {input, lens}, {f.attr("batch_axis", 1), f.attr("time_axis", 0)});
+    // Every step's input projection at once: [T, B, G*h].
+    Value xw = f.op<g::MatMulOp>({input, wT});
+    Value rb; // GRU with linear_before_reset: R's h-gate bias stays apart
+    if (c.hasInput(3)) {
+      Value bias = pick(c.input(3), 0, d); // [2*G*h]
+      Value wb = slice(bias, 0, 0, gh), rbias = slice(bias, 0, gh, 2 * gh);
+      if (lbr) {
+        rb = slice(rbias, 0, 2 * hidden, 3 * hidden);
+        Value noH = c.imp.constant(
+            cast<ElementsAttr>(DenseElementsAttr::get(
+                RankedTensorType::get({hidden}, elt), FloatAttr::get(elt, 0.0))),
+            c.loc);
+        rbias = f.op<g::ConcatOp>({slice(rbias, 0, 0, 2 * hidden), noH},
+                                  {f.attr("axis", 0)});
+      }
+      xw = add(xw, add(wb, rbias));
+    }
+    Value h = initialH ? pick(initialH, 0, d) : zeros();
+    Value cell = K == Cell::LSTM ? (initialC ? pick(initialC, 0, d) : zeros())
+                                 : Value();
+    Value pi, po, pf;
+    if (peep) {
+      Value p = pick(peep, 0, d);
+      pi = slice(p, 0, 0, hidden);
+      po = slice(p, 0, hidden, 2 * hidden);
+      pf = slice(p, 0, 2 * hidden, 3 * hidden);
+    }
+    SmallVector<Value> perStep(steps);
+    for (int64_t i = 0; i < steps; ++i) {
+      // Without lengths the reverse direction walks the steps backwards;
+      // with them its input is already reversed per entry.
+      int64_t t = reverse && !lens ? steps - 1 - i : i;
+      Value g = pick(xw, 0, t); // [B, G*h]
+      Value hr = f.op<g::MatMulOp>({h, rT});
+      auto gate = [&](Value v, int64_t k) {
+        return slice(v, 1, k * hidden, (k + 1) * hidden);
+      };
+      Value hNew, cNew;
+      if constexpr (K == Cell::RNN) {
+        hNew = act(fn[0], add(g, hr));
+      } else if constexpr (K == Cell::GRU) {
+        Value z = act(fn[0], add(gate(g, 0), gate(hr, 0)));
+        Value r = act(fn[0], add(gate(g, 1), gate(hr, 1)));
+        Value cand;
+        if (lbr) {
+          Value hh = gate(hr, 2);
+          if (rb)
+            hh = add(hh, rb);
+          cand = act(fn[1], add(gate(g, 2), mul(r, hh)));
+        } else {
+          Value rh = f.op<g::MatMulOp>({mul(r, h), slice(rT, 1, 2 * hidden, 3 * hidden)});
+          cand = act(fn[1], add(gate(g, 2), rh));
+        }
+        // (1 - z) * cand + z * h = cand + z * (h - cand)
+        hNew = add(cand, mul(z, f.op<g::SubOp>({h, cand})));
+      } else {
+        Value pre = add(g, hr);
+        Value ig = gate(pre, 0), og = gate(pre, 1), fg = gate(pre, 2),
+              cg = gate(pre, 3);
+        if (pi) {
+          ig = add(ig, mul(pi, cell));
+          fg = add(fg, mul(pf, cell));
+        }
+        Value iv = act(fn[0], ig);
+        Value fv = coupled ? f.op<g::SubOp>({f.scalar(elt, 1), iv})
+                           : act(fn[0], fg);
+        cNew = add(mul(fv, cell), mul(iv, act(fn[1], cg)));
+        if (po)
+          og = add(og, mul(po, cNew));
+        hNew = mul(act(fn[0], og), act(fn[2], cNew));
+      }
+      Value y = hNew;
+      if (lens) {
+        // Entries past their length keep their state and yield zeros.
+        Value live = f.op<g::UnsqueezeOp>(
+            {f.op<g::LessOp>({f.scalar(g::elementTypeOf(lens), t), lens}),
+             i64s({1})});
+        y = f.op<g::WhereOp>({live, hNew, zeros()});
+        hNew = f.op<g::WhereOp>({live, hNew, h});
+        if (cNew)
+          cNew = f.op<g::WhereOp>({live, cNew, cell});
+      }
+      h = hNew;
+      cell = cNew;
+      perStep[t] = f.op<g::UnsqueezeOp>({y, i64s({0})}); // [1, B, h]
+    }
+    Value y = perStep.size() == 1
+                  ? perStep[0]
+                  : f.op<g::ConcatOp>(perStep, {f.attr("axis", 0)});
+    if (reverse && lens)
+      y = f.op<g::ReverseSequenceOp>(
+          {y, lens}, {f.attr("batch_axis", 1), f.attr("time_axis", 0)});
+    ys.push_back(f.op<g::UnsqueezeOp>({y, i64s({1})})); // [T, 1, B, h]
+    lastH.push_back(f.op<g::UnsqueezeOp>({h, i64s({0})}));
+    if (cell)
+      lastC.push_back(f.op<g::UnsqueezeOp>({cell, i64s({0})}));
+  }
+  auto join = [&](ArrayRef<Value> vs, int64_t axis) {
+    return vs.size() == 1 ? vs[0]
+                          : f.op<g::ConcatOp>(vs, {f.attr("axis", axis)});
+  };
+  Value y = join(ys, 1), yh = join(lastH, 0);
+  Value yc = lastC.empty() ? Value() : join(lastC, 0);
+  if (layout) {
+    y = f.transpose(y, {2, 0, 1, 3});
+    yh = f.transpose(yh, {1, 0, 2});
+    if (yc)
+      yc = f.transpose(yc, {1, 0, 2});
+  }
+  SmallVector<Value> results = {y, yh};
+  if (yc)
+    results.push_back(yc);
+  results.resize(std::max(1u, c.numOutputs));
+  return f.result(results, outs);
+}
+
 /// DepthToSpace (DCR or CRD) and SpaceToDepth on NCHW: a reshape, a
 /// transpose, a reshape.
 template <bool ToSpace>
@@ -868,6 +1107,9 @@ ConvertFn mnemo::onnx_import::lookupFunctionConverter(StringRef opType,
       {"MeanVarianceNormalization", convertMVN},
       {"LRN", convertLRN},
       {"DFT", convertDFT},
+      {"RNN", convertRecurrent<Cell::RNN>},
+      {"GRU", convertRecurrent<Cell::GRU>},
+      {"LSTM", convertRecurrent<Cell::LSTM>},
   };
   if (auto it = table.find(opType); it != table.end())
     return it->second;
