@@ -598,6 +598,7 @@ void mnemo::populateGraphDataMovementToLinalgPatterns(const TypeConverter &tc,
   lowering::populateScatterPatterns(tc, p);
   lowering::populateTopKPatterns(tc, p);
   lowering::populateDataDependentPatterns(tc, p);
+  lowering::populateDetPatterns(tc, p);
   lowering::populateResizePatterns(tc, p);
   lowering::populateConvTransposePatterns(tc, p);
 }

@@ -271,6 +271,143 @@ struct PReluPattern : GraphPattern<g::PReluOp> {
   }
 };
 
+/// Whether a dropout is an identity: no training mode, a constant false
+/// one, or a constant ratio of 0.
+template <typename OpTy>
+bool keepsEverything(OpTy op) {
+  Value mode = op.getTrainingMode();
+  if (g::isNone(mode) || g::isConstantZero(op.getRatio()))
+    return true;
+  auto c = constInts(mode);
+  return c && llvm::all_of(*c, [](int64_t v) { return v == 0; });
+}
+
+/// A training-mode dropout's keep decision for the element at `ivs` of a
+/// tensor of `shape`: splitmix64 of (seed, row-major index) as a 24-bit
+/// uniform u in [0, 1), kept when u >= ratio or when not training. The
+/// same seed and shape give the same mask in graph.dropout and
+/// graph.dropout_mask, on every run.
+Value dropoutKeeps(OpBuilder &b, Location loc, ValueRange ivs,
+                   ArrayRef<int64_t> shape, Value ratio, Value training,
+                   uint64_t seed) {
+  Type i64 = b.getI64Type();
+  auto k = [&](uint64_t v) {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr((int64_t)v))
+        .getResult();
+  };
+  Value z = k(0);
+  for (auto [iv, n] : llvm::zip(ivs, shape))
+    z = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, z, k(n)),
+                              arith::IndexCastOp::create(b, loc, i64, iv));
+  z = arith::AddIOp::create(b, loc, z, k((seed + 1) * 0x9E3779B97F4A7C15ull));
+  auto mix = [&](Value v, int64_t shift, uint64_t mul) {
+    Value x = arith::XOrIOp::create(b, loc, v,
+                                    arith::ShRUIOp::create(b, loc, v, k(shift)));
+    return mul ? arith::MulIOp::create(b, loc, x, k(mul)).getResult() : x;
+  };
+  z = mix(mix(mix(z, 30, 0xBF58476D1CE4E5B9ull), 27, 0x94D049BB133111EBull),
+          31, 0);
+  Value u = arith::MulFOp::create(
+      b, loc,
+      arith::UIToFPOp::create(b, loc, b.getF32Type(),
+                              arith::ShRUIOp::create(b, loc, z, k(40))),
+      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f / (1 << 24))));
+  Value keep = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, u, ratio);
+  Value resting = arith::XOrIOp::create(
+      b, loc, training, arith::ConstantOp::create(b, loc, b.getBoolAttr(true)));
+  return arith::OrIOp::create(b, loc, resting, keep);
+}
+
+/// The run-time ratio (f32; 0.5 when absent) and training flag (i1) of a
+/// dropout whose mode is not known to be inference.
+template <typename OpTy>
+std::pair<Value, Value> dropoutControls(OpBuilder &b, Location loc, OpTy op,
+                                        Value ratio, Value mode) {
+  auto first = [&](Value t) {
+    int64_t r = cast<RankedTensorType>(t.getType()).getRank();
+    return extractScalar(b, loc, t, SmallVector<int64_t>(r, 0));
+  };
+  Value rv = g::isNone(op.getRatio())
+                 ? arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.5))
+                       .getResult()
+                 : first(ratio);
+  if (rv.getType() != b.getF32Type())
+    rv = castScalar(b, loc, rv, rv.getType(), b.getF32Type());
+  Value mv = first(mode);
+  if (mv.getType() != b.getI1Type())
+    mv = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ne, mv,
+        arith::ConstantOp::create(b, loc, b.getZeroAttr(mv.getType())));
+  return {rv, mv};
+}
+
+/// Dropout in training mode: kept elements scaled by 1 / (1 - ratio).
+LogicalResult lowerTrainingDropout(g::DropoutOp op, g::DropoutOp::Adaptor adaptor,
+                                   RankedTensorType t,
+                                   ConversionPatternRewriter &rw) {
+  auto xT = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+  if (!t || !xT || !xT.hasStaticShape() || !isa<FloatType>(xT.getElementType()))
+    return cannotLower(rw, op, "training-mode dropout needs a static float "
+                               "input");
+  Location loc = op.getLoc();
+  auto [ratio, training] =
+      dropoutControls(rw, loc, op, adaptor.getRatio(), adaptor.getTrainingMode());
+  Type elt = xT.getElementType();
+  Value r = castScalar(rw, loc, ratio, rw.getF32Type(), elt);
+  Value scale = arith::DivFOp::create(
+      rw, loc, scalarConst(rw, loc, elt, 1),
+      arith::SubFOp::create(rw, loc, scalarConst(rw, loc, elt, 1), r));
+  // Not training: scale 1.
+  scale = arith::SelectOp::create(rw, loc, training, scale,
+                                  scalarConst(rw, loc, elt, 1));
+  uint64_t seed = op.getSeed() ? (uint64_t)*op.getSeed() : 0;
+  auto id = rw.getMultiDimIdentityMap(xT.getRank());
+  Value y = indexGeneric(
+      rw, loc, xT, mixedSizes(rw, loc, adaptor.getData()), {adaptor.getData()},
+      {id}, [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange in) {
+        Value keep = dropoutKeeps(b, l, ivs, xT.getShape(), ratio, training, seed);
+        return arith::SelectOp::create(b, l, keep,
+                                       arith::MulFOp::create(b, l, in[0], scale),
+                                       scalarConst(b, l, elt, 0))
+            .getResult();
+      });
+  rw.replaceOp(op, y);
+  return success();
+}
+
+/// The mask: all true for an identity dropout, else the keep decisions.
+struct DropoutMaskPattern : GraphPattern<g::DropoutMaskOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::DropoutMaskOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    auto xT = dyn_cast<RankedTensorType>(adaptor.getData().getType());
+    if (!xT || !xT.hasStaticShape())
+      return cannotLower(rw, op, "dropout_mask needs a static input shape");
+    Location loc = op.getLoc();
+    auto mT = RankedTensorType::get(xT.getShape(), rw.getI1Type());
+    if (keepsEverything(op)) {
+      Value t = arith::ConstantOp::create(rw, loc, rw.getBoolAttr(true));
+      rw.replaceOp(op, linalg::FillOp::create(
+                           rw, loc, ValueRange{t},
+                           ValueRange{tensor::EmptyOp::create(
+                               rw, loc, mT.getShape(), rw.getI1Type())})
+                           .getResult(0));
+      return success();
+    }
+    auto [ratio, training] =
+        dropoutControls(rw, loc, op, adaptor.getRatio(), adaptor.getTrainingMode());
+    uint64_t seed = op.getSeed() ? (uint64_t)*op.getSeed() : 0;
+    Value m = indexGeneric(
+        rw, loc, mT, mixedSizes(rw, loc, adaptor.getData()), {}, {},
+        [&](OpBuilder &b, Location l, ValueRange ivs, ValueRange) {
+          return dropoutKeeps(b, l, ivs, xT.getShape(), ratio, training, seed);
+        });
+    rw.replaceOp(op, m);
+    return success();
+  }
+};
+
 /// Identity and Dropout forward their input.
 template <typename OpTy>
 struct ForwardPattern : GraphPattern<OpTy> {
@@ -278,16 +415,9 @@ struct ForwardPattern : GraphPattern<OpTy> {
   LogicalResult
   matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
                   ConversionPatternRewriter &rw) const override {
-    if constexpr (std::is_same_v<OpTy, g::DropoutOp>) {
-      // Only inference-mode dropout, or one dropping nothing (ratio 0),
-      // is an identity.
-      Value mode = op.getTrainingMode();
-      if (!g::isNone(mode) && !g::isConstantZero(op.getRatio())) {
-        auto c = constInts(mode);
-        if (!c || llvm::any_of(*c, [](int64_t v) { return v != 0; }))
-          return cannotLower(rw, op, "dropout in training mode");
-      }
-    }
+    if constexpr (std::is_same_v<OpTy, g::DropoutOp>)
+      if (!keepsEverything(op))
+        return lowerTrainingDropout(op, adaptor, this->resultType(op), rw);
     Value in = adaptor.getOperands()[0];
     RankedTensorType t = this->resultType(op);
     if (t && in.getType() != t)
@@ -302,7 +432,7 @@ struct ForwardPattern : GraphPattern<OpTy> {
 void mnemo::populateGraphElementwiseToLinalgPatterns(
     const TypeConverter &tc, RewritePatternSet &p) {
   p.add<CastPattern, ForwardPattern<g::IdentityOp>,
-        ForwardPattern<g::DropoutOp>>(tc, p.getContext());
+        ForwardPattern<g::DropoutOp>, DropoutMaskPattern>(tc, p.getContext());
 
   addFloatUnary<g::TanhOp, math::TanhOp>(p, tc);
   addFloatUnary<g::ErfOp, math::ErfOp>(p, tc);

@@ -197,6 +197,9 @@ void populateDataMovementPatterns(const mlir::TypeConverter &tc,
 /// bounded by the inputs (DataDependent.cpp).
 void populateDataDependentPatterns(const mlir::TypeConverter &tc,
                                    mlir::RewritePatternSet &p);
+/// Det: Gaussian elimination with partial pivoting (Det.cpp).
+void populateDetPatterns(const mlir::TypeConverter &tc,
+                         mlir::RewritePatternSet &p);
 void populateTopKPatterns(const mlir::TypeConverter &tc,
                           mlir::RewritePatternSet &p);
 void populateScatterPatterns(const mlir::TypeConverter &tc,

@@ -130,6 +130,17 @@ struct FunctionBuilder : NodeBuilder {
     return fallback;
   }
 
+  /// An integer list attribute's values, `fallback` when absent.
+  SmallVector<int64_t> takeInts(StringRef name, ArrayRef<int64_t> fallback) {
+    if (auto a = dyn_cast_or_null<ArrayAttr>(c.take(name))) {
+      SmallVector<int64_t> v;
+      for (Attribute x : a)
+        v.push_back(cast<IntegerAttr>(x).getInt());
+      return v;
+    }
+    return SmallVector<int64_t>(fallback);
+  }
+
   double takeFloat(StringRef name, double fallback) {
     if (auto a = dyn_cast_or_null<FloatAttr>(c.take(name)))
       return a.getValueAsDouble();
@@ -761,6 +772,60 @@ LogicalResult convertRecurrent(NodeContext &c, Outs &outs) {
   return f.result(results, outs);
 }
 
+/// MaxUnpool(X, I, output_shape?): zeros of the inferred shape ((in - 1)
+/// * stride - pads + kernel per spatial dim) with X's values written at
+/// I's flat indices (MaxPool's Indices: offsets into the whole tensor), a
+/// ScatterElements on the flattened tensors; an output_shape pads that
+/// with zeros at the end of each dim, as onnx.reference does.
+LogicalResult convertMaxUnpool(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  if (!f.require(2))
+    return failure();
+  SmallVector<int64_t> kernel = f.takeInts("kernel_shape", {});
+  std::optional<SmallVector<int64_t>> shape = f.staticShape(0);
+  if (!shape)
+    return success();
+  int64_t spatial = (int64_t)shape->size() - 2;
+  SmallVector<int64_t> pads = f.takeInts("pads", SmallVector<int64_t>(2 * std::max<int64_t>(spatial, 0), 0));
+  SmallVector<int64_t> strides = f.takeInts("strides", SmallVector<int64_t>(std::max<int64_t>(spatial, 0), 1));
+  if (f.leftover())
+    return success();
+  if (spatial < 1 || (int64_t)kernel.size() != spatial ||
+      (int64_t)pads.size() != 2 * spatial || (int64_t)strides.size() != spatial)
+    return emitError(c.loc) << "kernel_shape, strides and pads must match the "
+                            << spatial << " spatial dims";
+  Type elt = g::elementTypeOf(c.input(0));
+  Builder &b = c.imp.getBuilder();
+  auto zero = DenseElementsAttr::get(
+      RankedTensorType::get({1}, elt),
+      isa<FloatType>(elt) ? Attribute(FloatAttr::get(elt, 0.0))
+                          : Attribute(IntegerAttr::get(elt, 0)));
+  SmallVector<int64_t> inferred = {(*shape)[0], (*shape)[1]};
+  for (int64_t d = 0; d < spatial; ++d)
+    inferred.push_back(((*shape)[d + 2] - 1) * strides[d] - pads[d] -
+                       pads[d + spatial] + kernel[d]);
+  Value zeros = f.op<g::ConstantOfShapeOp>({c.imp.constI64(inferred, c.loc)},
+                                           {b.getNamedAttr("value", zero)});
+  Value flatShape = c.imp.constI64({-1}, c.loc);
+  auto flat = [&](Value v) { return f.op<g::ReshapeOp>({v, flatShape}); };
+  Value y = f.op<g::ScatterElementsOp>(
+      {flat(zeros), flat(c.input(1)), flat(c.input(0))}, {f.attr("axis", 0)});
+  y = f.reshape(y, inferred);
+  if (c.hasInput(2)) {
+    // A given output_shape pads the result with zeros at the end of each
+    // dim (onnx.reference). The pads come from the shape of a
+    // ConstantOfShape of it, which folds once the shape is known.
+    Value target = f.op<g::ShapeOp>({f.op<g::ConstantOfShapeOp>(
+        {c.input(2)}, {b.getNamedAttr("value", zero)})});
+    Value extra = f.op<g::SubOp>({target, c.imp.constI64(inferred, c.loc)});
+    Value padsV = f.op<g::ConcatOp>(
+        {c.imp.constI64(SmallVector<int64_t>(inferred.size(), 0), c.loc), extra},
+        {f.attr("axis", 0)});
+    y = f.op<g::PadOp>({y, padsV, f.scalar(elt, 0), Value(c.imp.none(c.loc))});
+  }
+  return f.result(y, outs);
+}
+
 /// DepthToSpace (DCR or CRD) and SpaceToDepth on NCHW: a reshape, a
 /// transpose, a reshape.
 template <bool ToSpace>
@@ -1107,6 +1172,7 @@ ConvertFn mnemo::onnx_import::lookupFunctionConverter(StringRef opType,
       {"MeanVarianceNormalization", convertMVN},
       {"LRN", convertLRN},
       {"DFT", convertDFT},
+      {"MaxUnpool", convertMaxUnpool},
       {"RNN", convertRecurrent<Cell::RNN>},
       {"GRU", convertRecurrent<Cell::GRU>},
       {"LSTM", convertRecurrent<Cell::LSTM>},

@@ -285,32 +285,26 @@ LogicalResult convertSoftmax(NodeContext &c, Outs &outs) {
   return c.imp.build<g::ReshapeOp>(c, {norm[0], shape[0]}, c.attrs, outs);
 }
 
-/// Dropout(data, ratio?, training_mode?) -> (output, mask?). Without
-/// training, or with a ratio of 0, it keeps every element: the output is
-/// the data and the mask all true. Random dropping is not lowered.
+/// Dropout(data, ratio?, training_mode?) -> (output, mask?). The mask is
+/// graph.dropout_mask over the same operands and seed, so both agree (all
+/// true without training, or with a ratio of 0).
 LogicalResult convertDropout(NodeContext &c, Outs &outs) {
   dropInert(c);
   if (c.opset < 12)
     c.take("ratio");
   if (c.numOutputs < 2)
     return convertDefault<g::DropoutOp, 3>(c, outs);
-  bool keepsAll = !c.hasInput(2) || g::isConstantZero(c.input(2)) ||
-                  (c.hasInput(1) && g::isConstantZero(c.input(1)));
-  if (!keepsAll) {
-    c.unsupported = "the mask output of a training-mode dropout";
-    return success();
-  }
-  c.take("seed");
+  FailureOr<SmallVector<Value>> ops = padded(c, 3);
+  if (failed(ops))
+    return failure();
   NodeBuilder n{c};
+  SmallVector<NamedAttribute> attrs;
+  n.move("seed", attrs);
   if (n.leftover())
     return success();
-  Builder &b = c.imp.getBuilder();
-  Value mask = n.op<g::ConstantOfShapeOp>(
-      {n.op<g::ShapeOp>({c.input(0)})},
-      {b.getNamedAttr("value",
-                      DenseElementsAttr::get(
-                          RankedTensorType::get({1}, b.getI1Type()), true))});
-  return n.result({c.input(0), mask}, outs);
+  return n.result({n.op<g::DropoutOp>(*ops, attrs),
+                   n.op<g::DropoutMaskOp>(*ops, attrs)},
+                  outs);
 }
 
 LogicalResult convertBatchNorm(NodeContext &c, Outs &outs) {
@@ -632,6 +626,7 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       {"Compress", convertDefault<g::CompressOp, 2>},
       {"NonMaxSuppression", convertDefault<g::NonMaxSuppressionOp, 5>},
       {"Unique", convertDefault<g::UniqueOp, 1>},
+      {"Det", convertDefault<g::DetOp, 1>},
       {"HannWindow", convertWindow<kHann>},
       {"HammingWindow", convertWindow<kHamming>},
       {"BlackmanWindow", convertWindow<kBlackman>},

@@ -273,3 +273,12 @@ func.func @nms_box_coords(%boxes: tensor<1x5x3xf32>, %scores: tensor<1x2x5xf32>)
   %0 = graph.non_max_suppression %boxes, %scores, %none, %none, %none : (tensor<1x5x3xf32>, tensor<1x2x5xf32>, none, none, none) -> tensor<?x3xi64>
   return
 }
+
+// -----
+
+func.func @det_not_square(%x: tensor<2x3x4xf32>) {
+  // expected-error @+2 {{input must be [..., n, n], got 'tensor<2x3x4xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.det %x : (tensor<2x3x4xf32>) -> tensor<2xf32>
+  return
+}

@@ -92,6 +92,19 @@ OpFoldResult DropoutOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
+OpFoldResult DropoutMaskOp::fold(FoldAdaptor adaptor) {
+  // Keeping everything (as DropoutOp::fold decides), a static mask is a
+  // constant true.
+  bool keepsAll = isNone(getTrainingMode()) || isConstantZero(getRatio());
+  if (auto mode = smallInts(adaptor.getTrainingMode()))
+    keepsAll |= mode.getNumElements() == 1 &&
+                (*mode.value_begin<APInt>()).isZero();
+  auto t = dyn_cast<RankedTensorType>(getType());
+  if (!keepsAll || !t || !t.hasStaticShape())
+    return {};
+  return DenseElementsAttr::get(t, true);
+}
+
 OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
   return foldIntBinary(getType(), adaptor.getOperands(),
                        [](const APInt &a, const APInt &b) { return a + b; });

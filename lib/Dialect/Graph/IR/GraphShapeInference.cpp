@@ -1540,6 +1540,24 @@ LogicalResult UniqueOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+LogicalResult DetOp::inferReturnTypes(MLIRContext *ctx,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  Type elt = elementTypeOf(adaptor.getX());
+  auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  if (!x) {
+    types.push_back(UnrankedTensorType::get(elt));
+    return success();
+  }
+  int64_t r = x.getRank();
+  if (r < 2 || (!x.isDynamicDim(r - 1) && !x.isDynamicDim(r - 2) &&
+                x.getDimSize(r - 1) != x.getDimSize(r - 2)))
+    return emitOptionalError(loc, "input must be [..., n, n], got ", x);
+  types.push_back(RankedTensorType::get(x.getShape().drop_back(2), elt));
+  return success();
+}
+
 LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,

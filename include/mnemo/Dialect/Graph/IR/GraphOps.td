@@ -141,10 +141,31 @@ def Graph_IdentityOp : Graph_UnaryOp<"identity", "Identity."> {
 
 def Graph_DropoutOp : Graph_Op<"dropout", [], "inferSameAsFirst"> {
   let summary = "Dropout; an identity at inference.";
+  let description = [{
+    In training mode the kept elements (see graph.dropout_mask) are scaled
+    by 1 / (1 - ratio), the others are 0. The random numbers come from a
+    counter-based hash of `seed` (0 when absent) and the element's index:
+    the same on every run, not numpy's generator.
+  }];
   let arguments = (ins Graph_Tensor:$data, Graph_TensorOrNone:$ratio,
                    Graph_TensorOrNone:$training_mode,
                    OptionalAttr<I64Attr>:$seed);
   let results = (outs Graph_Tensor:$output);
+  let hasFolder = 1;
+}
+
+def Graph_DropoutMaskOp : Graph_Op<"dropout_mask", [], "inferSameShapeBool"> {
+  let summary = "The mask of a dropout: which elements it keeps.";
+  let description = [{
+    True everywhere at inference; in training mode an element is kept when
+    a counter-based hash of (`seed`, its row-major index), as a uniform
+    number in [0, 1), reaches `ratio`. graph.dropout with the same operands
+    keeps the same elements.
+  }];
+  let arguments = (ins Graph_Tensor:$data, Graph_TensorOrNone:$ratio,
+                   Graph_TensorOrNone:$training_mode,
+                   OptionalAttr<I64Attr>:$seed);
+  let results = (outs Graph_Tensor:$mask);
   let hasFolder = 1;
 }
 
@@ -858,6 +879,12 @@ def Graph_UniqueOp : Graph_Op<"unique"> {
                    DefaultValuedAttr<I64Attr, "1">:$sorted);
   let results = (outs Graph_Tensor:$Y, Graph_Tensor:$indices,
                       Graph_Tensor:$inverse_indices, Graph_Tensor:$counts);
+}
+
+def Graph_DetOp : Graph_Op<"det"> {
+  let summary = "The determinant of each square matrix in the last two dims.";
+  let arguments = (ins Graph_Tensor:$X);
+  let results = (outs Graph_Tensor:$Y);
 }
 
 def Graph_GatherNDOp : Graph_Op<"gather_nd"> {
