@@ -11,6 +11,8 @@
 
 #include "Utils.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
 
 using namespace mlir;
@@ -226,11 +228,109 @@ struct GlobalPoolPattern : GraphPattern<OpTy> {
   }
 };
 
+/// MaxPool's indices: per output element a loop over its window, keeping
+/// the first strictly greater value's flat offset. Windows reach into the
+/// padding only through in-range checks (padding never wins).
+struct MaxPoolIndicesPattern : GraphPattern<g::MaxPoolIndicesOp> {
+  using GraphPattern::GraphPattern;
+  LogicalResult
+  matchAndRewrite(g::MaxPoolIndicesOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rw) const override {
+    Location loc = op.getLoc();
+    RankedTensorType outType = resultType(op);
+    auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+    if (!outType || !xT || !xT.hasStaticShape() || !outType.hasStaticShape())
+      return cannotLower(rw, op, "max_pool_indices needs static shapes");
+    int64_t r = xT.getRank(), sp = r - 2;
+    auto kernel = intsOr(op.getKernelShape(), sp, 1);
+    auto strides = intsOr(op.getStrides(), sp, 1);
+    auto dil = intsOr(op.getDilations(), sp, 1);
+    auto pads = resolvePads(xT, kernel, strides, dil, op.getPads(),
+                            op.getAutoPad());
+    if (failed(pads))
+      return cannotLower(rw, op, "cannot resolve pads");
+    Type elt = xT.getElementType();
+    bool isUnsigned = isUnsignedInt(origElt(op.getX()));
+    // Flat offsets: row-major, or with storage_order 1 the spatial dims
+    // column-major (the batch and channel offsets stay row-major).
+    SmallVector<int64_t> stride(r, 1);
+    for (int64_t d = r - 2; d >= 0; --d)
+      stride[d] = stride[d + 1] * xT.getDimSize(d + 1);
+    if (op.getStorageOrder() == 1) {
+      int64_t s = 1;
+      for (int64_t d = 2; d < r; ++d) {
+        stride[d] = s;
+        s *= xT.getDimSize(d);
+      }
+    }
+    Value c0 = indexConst(rw, loc, 0), c1 = indexConst(rw, loc, 1);
+    SmallVector<Value> lbs(r, c0), ubs, steps(r, c1);
+    for (int64_t d = 0; d < r; ++d)
+      ubs.push_back(indexConst(rw, loc, outType.getDimSize(d)));
+    Value init = tensor::EmptyOp::create(rw, loc, outType.getShape(),
+                                         rw.getI64Type());
+    scf::LoopNest nest = scf::buildLoopNest(
+        rw, loc, lbs, ubs, steps, ValueRange{init},
+        [&](OpBuilder &b, Location l, ValueRange out,
+            ValueRange acc) -> scf::ValueVector {
+          SmallVector<Value> wl(sp, indexConst(b, l, 0)), wu, ws(sp, indexConst(b, l, 1));
+          for (int64_t i = 0; i < sp; ++i)
+            wu.push_back(indexConst(b, l, kernel[i]));
+          Value none = arith::ConstantOp::create(b, l, b.getI64IntegerAttr(-1));
+          scf::LoopNest win = scf::buildLoopNest(
+              b, l, wl, wu, ws,
+              ValueRange{lowestValue(b, l, elt, isUnsigned), none},
+              [&](OpBuilder &wb, Location ll, ValueRange k,
+                  ValueRange best) -> scf::ValueVector {
+                SmallVector<Value> at = {out[0], out[1]};
+                Value inside = arith::ConstantOp::create(wb, ll, wb.getBoolAttr(true));
+                for (int64_t i = 0; i < sp; ++i) {
+                  // out * stride - pad + k * dilation
+                  Value p = arith::AddIOp::create(
+                      wb, ll,
+                      arith::MulIOp::create(wb, ll, out[i + 2], indexConst(wb, ll, strides[i])),
+                      arith::MulIOp::create(wb, ll, k[i], indexConst(wb, ll, dil[i])));
+                  p = arith::SubIOp::create(wb, ll, p, indexConst(wb, ll, pads->first[i]));
+                  inside = arith::AndIOp::create(
+                      wb, ll, inside,
+                      inRange(wb, ll, p, indexConst(wb, ll, xT.getDimSize(i + 2))));
+                  at.push_back(clampIndex(wb, ll, p, indexConst(wb, ll, xT.getDimSize(i + 2))));
+                }
+                Value v = tensor::ExtractOp::create(wb, ll, adaptor.getX(), at);
+                Value greater =
+                    isa<FloatType>(elt)
+                        ? (Value)arith::CmpFOp::create(wb, ll, arith::CmpFPredicate::OGT, v, best[0])
+                        : (Value)arith::CmpIOp::create(wb, ll,
+                                                       isUnsigned ? arith::CmpIPredicate::ugt
+                                                                  : arith::CmpIPredicate::sgt,
+                                                       v, best[0]);
+                Value first = arith::CmpIOp::create(
+                    wb, ll, arith::CmpIPredicate::slt, best[1],
+                    arith::ConstantOp::create(wb, ll, wb.getI64IntegerAttr(0)));
+                Value take = arith::AndIOp::create(
+                    wb, ll, inside, arith::OrIOp::create(wb, ll, greater, first));
+                Value off = indexConst(wb, ll, 0);
+                for (int64_t d = 0; d < r; ++d)
+                  off = arith::AddIOp::create(
+                      wb, ll, off,
+                      arith::MulIOp::create(wb, ll, at[d], indexConst(wb, ll, stride[d])));
+                off = arith::IndexCastOp::create(wb, ll, wb.getI64Type(), off);
+                return {arith::SelectOp::create(wb, ll, take, v, best[0]),
+                        arith::SelectOp::create(wb, ll, take, off, best[1])};
+              });
+          return {tensor::InsertOp::create(b, l, win.results[1], acc[0], out)};
+        });
+    rw.replaceOp(op, nest.results[0]);
+    return success();
+  }
+};
+
 } // namespace
 
 void mnemo::populateGraphPoolingToLinalgPatterns(const TypeConverter &tc,
                                                  RewritePatternSet &p) {
   p.add<PoolPattern<g::MaxPoolOp>, PoolPattern<g::AveragePoolOp>,
         GlobalPoolPattern<g::GlobalAveragePoolOp>,
-        GlobalPoolPattern<g::GlobalMaxPoolOp>>(tc, p.getContext());
+        GlobalPoolPattern<g::GlobalMaxPoolOp>, MaxPoolIndicesPattern>(
+      tc, p.getContext());
 }

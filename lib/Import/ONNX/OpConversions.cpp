@@ -326,6 +326,18 @@ LogicalResult convertBatchNorm(NodeContext &c, Outs &outs) {
   return convertDefault<g::BatchNormalizationOp, 5>(c, outs);
 }
 
+/// MaxPool(X) -> (Y, Indices?): the indices are graph.max_pool_indices
+/// with the same attributes.
+LogicalResult convertMaxPool(NodeContext &c, Outs &outs) {
+  if (c.numOutputs < 2)
+    return convertDefault<g::MaxPoolOp, 1>(c, outs);
+  dropInert(c);
+  NodeBuilder n{c};
+  return n.result({n.op<g::MaxPoolOp>({c.input(0)}, c.attrs),
+                   n.op<g::MaxPoolIndicesOp>({c.input(0)}, c.attrs)},
+                  outs);
+}
+
 template <typename OpTy, unsigned N>
 LogicalResult convertSingleOutput(NodeContext &c, Outs &outs) {
   if (c.numOutputs > 1) {
@@ -567,7 +579,7 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       // Neural network
       {"Conv", convertDefault<g::ConvOp, 3>},
       {"ConvTranspose", convertDefault<g::ConvTransposeOp, 3>},
-      {"MaxPool", convertSingleOutput<g::MaxPoolOp, 1>},
+      {"MaxPool", convertMaxPool},
       {"AveragePool", convertDefault<g::AveragePoolOp, 1>},
       {"GlobalAveragePool", convertDefault<g::GlobalAveragePoolOp, 1>},
       {"GlobalMaxPool", convertDefault<g::GlobalMaxPoolOp, 1>},

@@ -38,3 +38,19 @@ func.func @dropout_training(%x: tensor<4x5xf32>, %r: tensor<f32>, %t: tensor<i1>
   %1 = graph.dropout_mask %x, %r, %t {seed = 3 : i64} : (tensor<4x5xf32>, tensor<f32>, tensor<i1>) -> tensor<4x5xi1>
   return %0, %1 : tensor<4x5xf32>, tensor<4x5xi1>
 }
+
+// MaxPool's Indices: per output element a window loop keeping the first
+// strictly greater in-range value's flat offset; storage_order 1 makes
+// the spatial offsets column-major (h + 5 w within a 5x5 plane).
+// CHECK-LABEL: @max_pool_indices
+// CHECK: scf.for {{.*}} = %c0 to %c2
+// CHECK: scf.for {{.*}} = %c0 to %c2
+// CHECK: scf.for {{.*}} = %c0 to %c2 {{.*}} -> (f32, i64)
+// CHECK: scf.for {{.*}} = %c0 to %c2 {{.*}} -> (f32, i64)
+// CHECK: arith.cmpf ogt
+// CHECK: arith.muli {{.*}}, %c5
+// CHECK: tensor.insert {{.*}} : tensor<1x1x2x2xi64>
+func.func @max_pool_indices(%x: tensor<1x1x5x5xf32>) -> tensor<1x1x2x2xi64> {
+  %0 = graph.max_pool_indices %x {kernel_shape = [2, 2], strides = [2, 2], storage_order = 1 : i64} : (tensor<1x1x5x5xf32>) -> tensor<1x1x2x2xi64>
+  return %0 : tensor<1x1x2x2xi64>
+}

@@ -297,6 +297,19 @@ LogicalResult MaxPoolOp::inferReturnTypes(MLIRContext *,
   return inferPool(loc, adaptor, types);
 }
 
+LogicalResult MaxPoolIndicesOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  if (failed(inferPool(loc, adaptor, types)))
+    return failure();
+  Type i64 = IntegerType::get(ctx, 64);
+  if (auto t = dyn_cast<RankedTensorType>(types.back()))
+    types.back() = t.clone(i64);
+  else
+    types.back() = UnrankedTensorType::get(i64);
+  return success();
+}
+
 LogicalResult AveragePoolOp::inferReturnTypes(MLIRContext *,
                                               std::optional<Location> loc,
                                               Adaptor adaptor,

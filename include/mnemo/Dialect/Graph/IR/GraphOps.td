@@ -378,6 +378,25 @@ def Graph_MaxPoolOp : Graph_Op<"max_pool"> {
   let results = (outs Graph_Tensor:$Y);
 }
 
+def Graph_MaxPoolIndicesOp : Graph_Op<"max_pool_indices"> {
+  let summary = "MaxPool's Indices output: where each window's maximum is.";
+  let description = [{
+    The flat offset into the whole input of the first maximum of each
+    window (row-major; `storage_order` 1: the spatial dims column-major,
+    as ONNX defines it). Attributes as graph.max_pool, whose values it
+    accompanies.
+  }];
+  let arguments = (ins Graph_Tensor:$X,
+                   DefaultValuedAttr<StrAttr, "\"NOTSET\"">:$auto_pad,
+                   DefaultValuedAttr<I64Attr, "0">:$ceil_mode,
+                   OptionalAttr<I64ArrayAttr>:$dilations,
+                   I64ArrayAttr:$kernel_shape,
+                   OptionalAttr<I64ArrayAttr>:$pads,
+                   DefaultValuedAttr<I64Attr, "0">:$storage_order,
+                   OptionalAttr<I64ArrayAttr>:$strides);
+  let results = (outs Graph_Tensor:$Indices);
+}
+
 def Graph_AveragePoolOp : Graph_Op<"average_pool"> {
   let summary = "N-d average pooling.";
   let arguments = (ins Graph_Tensor:$X,
