@@ -154,7 +154,7 @@ static bool isShapeOperand(mlir::Operation *op, unsigned idx) {
     return idx == 1;
   if (n == "graph.resize" || n == "graph.slice")
     return idx >= 1;
-  if (n == "graph.pad")
+  if (n == "graph.pad" || n == "graph.stft")
     return idx == 1 || idx == 3;
   return false;
 }

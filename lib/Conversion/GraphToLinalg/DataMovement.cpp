@@ -599,6 +599,7 @@ void mnemo::populateGraphDataMovementToLinalgPatterns(const TypeConverter &tc,
   lowering::populateTopKPatterns(tc, p);
   lowering::populateDataDependentPatterns(tc, p);
   lowering::populateDetPatterns(tc, p);
+  lowering::populateSpectralPatterns(tc, p);
   lowering::populateResizePatterns(tc, p);
   lowering::populateConvTransposePatterns(tc, p);
 }

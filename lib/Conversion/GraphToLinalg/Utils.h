@@ -200,6 +200,9 @@ void populateDataDependentPatterns(const mlir::TypeConverter &tc,
 /// Det: Gaussian elimination with partial pivoting (Det.cpp).
 void populateDetPatterns(const mlir::TypeConverter &tc,
                          mlir::RewritePatternSet &p);
+/// STFT as one contraction with constant DFT tables (Spectral.cpp).
+void populateSpectralPatterns(const mlir::TypeConverter &tc,
+                              mlir::RewritePatternSet &p);
 void populateTopKPatterns(const mlir::TypeConverter &tc,
                           mlir::RewritePatternSet &p);
 void populateScatterPatterns(const mlir::TypeConverter &tc,

@@ -639,6 +639,7 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       {"NonMaxSuppression", convertDefault<g::NonMaxSuppressionOp, 5>},
       {"Unique", convertDefault<g::UniqueOp, 1>},
       {"Det", convertDefault<g::DetOp, 1>},
+      {"STFT", convertDefault<g::STFTOp, 4>},
       {"HannWindow", convertWindow<kHann>},
       {"HammingWindow", convertWindow<kHamming>},
       {"BlackmanWindow", convertWindow<kBlackman>},

@@ -1571,6 +1571,40 @@ LogicalResult DetOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+LogicalResult STFTOp::inferReturnTypes(MLIRContext *ctx,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  Type elt = elementTypeOf(adaptor.getSignal());
+  auto x = dyn_cast<RankedTensorType>(adaptor.getSignal().getType());
+  if (x && (x.getRank() != 3 ||
+            (!x.isDynamicDim(2) && x.getDimSize(2) != 1 && x.getDimSize(2) != 2)))
+    return emitOptionalError(loc, "signal must be [batch, length, 1 or 2], got ",
+                             x);
+  std::optional<int64_t> step = constantCount(adaptor.getFrameStep());
+  std::optional<int64_t> len;
+  if (!isNone(adaptor.getFrameLength()))
+    len = constantCount(adaptor.getFrameLength());
+  else if (auto w = dyn_cast<RankedTensorType>(adaptor.getWindow().getType());
+           w && w.getRank() == 1 && !w.isDynamicDim(0))
+    len = w.getDimSize(0);
+  if (step && *step < 1)
+    return emitOptionalError(loc, "frame_step must be positive, got ", *step);
+  if (len && *len < 1)
+    return emitOptionalError(loc, "frame_length must be positive, got ", *len);
+  int64_t batch = x ? x.getDimSize(0) : kDyn, frames = kDyn, bins = kDyn;
+  if (x && step && len && !x.isDynamicDim(1)) {
+    if (*len > x.getDimSize(1))
+      return emitOptionalError(loc, "frame_length ", *len,
+                               " exceeds the signal's length ", x.getDimSize(1));
+    frames = (x.getDimSize(1) - *len) / *step + 1;
+  }
+  if (len)
+    bins = adaptor.getOnesided() ? *len / 2 + 1 : *len;
+  types.push_back(RankedTensorType::get({batch, frames, bins, 2}, elt));
+  return success();
+}
+
 LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,

@@ -906,6 +906,22 @@ def Graph_DetOp : Graph_Op<"det"> {
   let results = (outs Graph_Tensor:$Y);
 }
 
+def Graph_STFTOp : Graph_Op<"stft"> {
+  let summary = "Short-time Fourier transform: the DFT of windowed frames.";
+  let description = [{
+    `signal` [batch, length, 1 (real) or 2 (complex)]; frames of
+    `frame_length` (else the window's length) every `frame_step` samples,
+    each multiplied by `window` (ones when absent). The result is
+    [batch, frames, bins, 2] with bins = frame_length / 2 + 1 when
+    `onesided`. `frame_step` and `frame_length` decide the shape (counts
+    mnemo-run specializes when they come from the data).
+  }];
+  let arguments = (ins Graph_Tensor:$signal, Graph_Tensor:$frame_step,
+                   Graph_TensorOrNone:$window, Graph_TensorOrNone:$frame_length,
+                   DefaultValuedAttr<I64Attr, "1">:$onesided);
+  let results = (outs Graph_Tensor:$output);
+}
+
 def Graph_GatherNDOp : Graph_Op<"gather_nd"> {
   let summary = "Gather slices of data at the index tuples of the indices' last dim.";
   let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$indices,
