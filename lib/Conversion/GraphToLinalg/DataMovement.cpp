@@ -600,6 +600,7 @@ void mnemo::populateGraphDataMovementToLinalgPatterns(const TypeConverter &tc,
   lowering::populateDataDependentPatterns(tc, p);
   lowering::populateDetPatterns(tc, p);
   lowering::populateSpectralPatterns(tc, p);
+  lowering::populateRoiAlignPatterns(tc, p);
   lowering::populateResizePatterns(tc, p);
   lowering::populateConvTransposePatterns(tc, p);
 }

@@ -203,6 +203,9 @@ void populateDetPatterns(const mlir::TypeConverter &tc,
 /// STFT as one contraction with constant DFT tables (Spectral.cpp).
 void populateSpectralPatterns(const mlir::TypeConverter &tc,
                               mlir::RewritePatternSet &p);
+/// RoiAlign: bilinear samples per bin in scf loops (RoiAlign.cpp).
+void populateRoiAlignPatterns(const mlir::TypeConverter &tc,
+                              mlir::RewritePatternSet &p);
 void populateTopKPatterns(const mlir::TypeConverter &tc,
                           mlir::RewritePatternSet &p);
 void populateScatterPatterns(const mlir::TypeConverter &tc,

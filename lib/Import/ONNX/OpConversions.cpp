@@ -326,6 +326,18 @@ LogicalResult convertBatchNorm(NodeContext &c, Outs &outs) {
   return convertDefault<g::BatchNormalizationOp, 5>(c, outs);
 }
 
+/// RoiAlign: before opset 16 the coordinates had no half-pixel shift.
+LogicalResult convertRoiAlign(NodeContext &c, Outs &outs) {
+  if (c.opset < 16 && !llvm::any_of(c.attrs, [](NamedAttribute a) {
+        return a.getName() == "coordinate_transformation_mode";
+      })) {
+    Builder &b = c.imp.getBuilder();
+    c.attrs.push_back(b.getNamedAttr("coordinate_transformation_mode",
+                                     b.getStringAttr("output_half_pixel")));
+  }
+  return convertDefault<g::RoiAlignOp, 3>(c, outs);
+}
+
 /// MaxPool(X) -> (Y, Indices?): the indices are graph.max_pool_indices
 /// with the same attributes.
 LogicalResult convertMaxPool(NodeContext &c, Outs &outs) {
@@ -640,6 +652,7 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       {"Unique", convertDefault<g::UniqueOp, 1>},
       {"Det", convertDefault<g::DetOp, 1>},
       {"STFT", convertDefault<g::STFTOp, 4>},
+      {"RoiAlign", convertRoiAlign},
       {"HannWindow", convertWindow<kHann>},
       {"HammingWindow", convertWindow<kHamming>},
       {"BlackmanWindow", convertWindow<kBlackman>},

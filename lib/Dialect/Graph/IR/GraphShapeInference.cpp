@@ -1605,6 +1605,36 @@ LogicalResult STFTOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+LogicalResult RoiAlignOp::inferReturnTypes(MLIRContext *ctx,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &types) {
+  Type elt = elementTypeOf(adaptor.getX());
+  auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  auto rois = dyn_cast<RankedTensorType>(adaptor.getRois().getType());
+  if (x && x.getRank() != 4)
+    return emitOptionalError(loc, "X must be [N, C, H, W], got ", x);
+  if (rois && (rois.getRank() != 2 ||
+               (!rois.isDynamicDim(1) && rois.getDimSize(1) != 4)))
+    return emitOptionalError(loc, "rois must be [R, 4], got ", rois);
+  StringRef mode = adaptor.getMode(), ctm = adaptor.getCoordinateTransformationMode();
+  if (mode != "avg" && mode != "max")
+    return emitOptionalError(loc, "mode must be avg or max, got '", mode, "'");
+  if (ctm != "half_pixel" && ctm != "output_half_pixel")
+    return emitOptionalError(loc, "coordinate_transformation_mode must be "
+                                  "half_pixel or output_half_pixel, got '",
+                             ctm, "'");
+  if (adaptor.getOutputHeight() < 1 || adaptor.getOutputWidth() < 1 ||
+      adaptor.getSamplingRatio() < 0)
+    return emitOptionalError(loc, "output sizes must be positive and "
+                                  "sampling_ratio non-negative");
+  types.push_back(RankedTensorType::get(
+      {rois ? rois.getDimSize(0) : kDyn, x ? x.getDimSize(1) : kDyn,
+       (int64_t)adaptor.getOutputHeight(), (int64_t)adaptor.getOutputWidth()},
+      elt));
+  return success();
+}
+
 LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,

@@ -922,6 +922,28 @@ def Graph_STFTOp : Graph_Op<"stft"> {
   let results = (outs Graph_Tensor:$output);
 }
 
+def Graph_RoiAlignOp : Graph_Op<"roi_align"> {
+  let summary = "Each region of interest pooled to output_height x output_width bins of bilinear samples.";
+  let description = [{
+    `rois` [R, 4] are (x1, y1, x2, y2) in input coordinates times
+    `spatial_scale`, `batch_indices` [R] pick the image. Each bin averages
+    (`mode` avg) or takes the largest weighted corner of (max, as ONNX's
+    reference) a grid of `sampling_ratio`^2 samples (0: ceil(roi size /
+    bins) per axis, per region). `coordinate_transformation_mode`
+    half_pixel shifts coordinates by -0.5; output_half_pixel (opset < 16)
+    does not, and makes each region at least 1 x 1.
+  }];
+  let arguments = (ins Graph_Tensor:$X, Graph_Tensor:$rois,
+                   Graph_Tensor:$batch_indices,
+                   DefaultValuedAttr<StrAttr, "\"half_pixel\"">:$coordinate_transformation_mode,
+                   DefaultValuedAttr<StrAttr, "\"avg\"">:$mode,
+                   DefaultValuedAttr<I64Attr, "1">:$output_height,
+                   DefaultValuedAttr<I64Attr, "1">:$output_width,
+                   DefaultValuedAttr<I64Attr, "0">:$sampling_ratio,
+                   DefaultValuedAttr<F32Attr, "1.0">:$spatial_scale);
+  let results = (outs Graph_Tensor:$Y);
+}
+
 def Graph_GatherNDOp : Graph_Op<"gather_nd"> {
   let summary = "Gather slices of data at the index tuples of the indices' last dim.";
   let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$indices,
