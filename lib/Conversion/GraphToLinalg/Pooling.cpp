@@ -63,6 +63,29 @@ Value windowReduce(OpBuilder &b, Location loc, Value x, Value init,
       .getResult(0);
 }
 
+/// A pooling op's window: kernel, strides, dilations and the begin/end
+/// pads with auto_pad resolved against the input's static sizes.
+struct PoolWindow {
+  SmallVector<int64_t> kernel, strides, dil, lo, hi;
+};
+
+template <typename OpTy>
+FailureOr<PoolWindow> poolWindow(OpTy op, RankedTensorType xT) {
+  int64_t sp = xT.getRank() - 2;
+  PoolWindow w{intsOr(op.getKernelShape(), sp, 1),
+               intsOr(op.getStrides(), sp, 1),
+               intsOr(op.getDilations(), sp, 1),
+               {},
+               {}};
+  auto pads = resolvePads(xT, w.kernel, w.strides, w.dil, op.getPads(),
+                          op.getAutoPad());
+  if (failed(pads))
+    return failure();
+  w.lo = pads->first;
+  w.hi = pads->second;
+  return w;
+}
+
 template <typename OpTy>
 struct PoolPattern : GraphPattern<OpTy> {
   using GraphPattern<OpTy>::GraphPattern;
@@ -80,19 +103,17 @@ struct PoolPattern : GraphPattern<OpTy> {
     for (int64_t i = 2; i < xT.getRank(); ++i)
       if (xT.isDynamicDim(i) || outType.isDynamicDim(i))
         return cannotLower(rw, op, "dynamic spatial dims");
-    auto kernel = intsOr(op.getKernelShape(), sp, 1);
-    auto strides = intsOr(op.getStrides(), sp, 1);
-    auto dil = intsOr(op.getDilations(), sp, 1);
-    auto pads = resolvePads(xT, kernel, strides, dil, op.getPads(),
-                            op.getAutoPad());
-    if (failed(pads))
+    FailureOr<PoolWindow> win = poolWindow(op, xT);
+    if (failed(win))
       return cannotLower(rw, op, "cannot resolve pads");
+    const SmallVector<int64_t> &kernel = win->kernel, &strides = win->strides,
+                               &dil = win->dil, &lo = win->lo, &padHi = win->hi;
     // ceil_mode: extra end padding so every output window is in range.
-    SmallVector<int64_t> hi = pads->second, extra(sp, 0);
+    SmallVector<int64_t> hi = padHi, extra(sp, 0);
     for (int64_t i = 0; i < sp; ++i) {
       int64_t need = (outType.getDimSize(i + 2) - 1) * strides[i] +
                      (kernel[i] - 1) * dil[i] + 1;
-      int64_t have = xT.getDimSize(i + 2) + pads->first[i] + hi[i];
+      int64_t have = xT.getDimSize(i + 2) + lo[i] + hi[i];
       extra[i] = std::max<int64_t>(0, need - have);
       hi[i] += extra[i];
     }
@@ -100,7 +121,7 @@ struct PoolPattern : GraphPattern<OpTy> {
     bool isUnsigned = isUnsignedInt(origElt(op.getX()));
     Value padValue = isMax ? lowestValue(rw, loc, elt, isUnsigned)
                            : scalarConst(rw, loc, elt, 0);
-    Value x = padSpatial(rw, loc, adaptor.getX(), pads->first, hi, padValue);
+    Value x = padSpatial(rw, loc, adaptor.getX(), lo, hi, padValue);
     SmallVector<OpFoldResult> sizes = {
         tensor::DimOp::create(rw, loc, adaptor.getX(), 0).getResult(),
         rw.getIndexAttr(outType.getDimSize(1))};
@@ -115,7 +136,7 @@ struct PoolPattern : GraphPattern<OpTy> {
       if (!isa<FloatType>(elt))
         return cannotLower(rw, op, "integer average pool");
       r = divideByCount(rw, loc, op, r, xT, outType, kernel, strides, dil,
-                        pads->first, pads->second, extra);
+                        lo, padHi, extra);
     }
     rw.replaceOp(op, r);
     return success();
@@ -242,13 +263,11 @@ struct MaxPoolIndicesPattern : GraphPattern<g::MaxPoolIndicesOp> {
     if (!outType || !xT || !xT.hasStaticShape() || !outType.hasStaticShape())
       return cannotLower(rw, op, "max_pool_indices needs static shapes");
     int64_t r = xT.getRank(), sp = r - 2;
-    auto kernel = intsOr(op.getKernelShape(), sp, 1);
-    auto strides = intsOr(op.getStrides(), sp, 1);
-    auto dil = intsOr(op.getDilations(), sp, 1);
-    auto pads = resolvePads(xT, kernel, strides, dil, op.getPads(),
-                            op.getAutoPad());
-    if (failed(pads))
+    FailureOr<PoolWindow> win = poolWindow(op, xT);
+    if (failed(win))
       return cannotLower(rw, op, "cannot resolve pads");
+    const SmallVector<int64_t> &kernel = win->kernel, &strides = win->strides,
+                               &dil = win->dil, &lo = win->lo;
     Type elt = xT.getElementType();
     bool isUnsigned = isUnsignedInt(origElt(op.getX()));
     // Flat offsets: row-major, or with storage_order 1 the spatial dims
@@ -290,7 +309,7 @@ struct MaxPoolIndicesPattern : GraphPattern<g::MaxPoolIndicesOp> {
                       wb, ll,
                       arith::MulIOp::create(wb, ll, out[i + 2], indexConst(wb, ll, strides[i])),
                       arith::MulIOp::create(wb, ll, k[i], indexConst(wb, ll, dil[i])));
-                  p = arith::SubIOp::create(wb, ll, p, indexConst(wb, ll, pads->first[i]));
+                  p = arith::SubIOp::create(wb, ll, p, indexConst(wb, ll, lo[i]));
                   inside = arith::AndIOp::create(
                       wb, ll, inside,
                       inRange(wb, ll, p, indexConst(wb, ll, xT.getDimSize(i + 2))));
