@@ -601,6 +601,7 @@ void mnemo::populateGraphDataMovementToLinalgPatterns(const TypeConverter &tc,
   lowering::populateDetPatterns(tc, p);
   lowering::populateSpectralPatterns(tc, p);
   lowering::populateRoiAlignPatterns(tc, p);
+  lowering::populateTfIdfPatterns(tc, p);
   lowering::populateResizePatterns(tc, p);
   lowering::populateConvTransposePatterns(tc, p);
 }

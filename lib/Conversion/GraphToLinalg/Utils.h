@@ -206,6 +206,9 @@ void populateSpectralPatterns(const mlir::TypeConverter &tc,
 /// RoiAlign: bilinear samples per bin in scf loops (RoiAlign.cpp).
 void populateRoiAlignPatterns(const mlir::TypeConverter &tc,
                               mlir::RewritePatternSet &p);
+/// TfIdfVectorizer: n-gram counts over constant pool tables (TfIdf.cpp).
+void populateTfIdfPatterns(const mlir::TypeConverter &tc,
+                           mlir::RewritePatternSet &p);
 void populateTopKPatterns(const mlir::TypeConverter &tc,
                           mlir::RewritePatternSet &p);
 void populateScatterPatterns(const mlir::TypeConverter &tc,

@@ -338,6 +338,16 @@ LogicalResult convertRoiAlign(NodeContext &c, Outs &outs) {
   return convertDefault<g::RoiAlignOp, 3>(c, outs);
 }
 
+/// TfIdfVectorizer: integer pools only (strings are not an element type
+/// mnemo has).
+LogicalResult convertTfIdfVectorizer(NodeContext &c, Outs &outs) {
+  if (c.take("pool_strings")) {
+    c.unsupported = "a string pool";
+    return success();
+  }
+  return convertDefault<g::TfIdfVectorizerOp, 1>(c, outs);
+}
+
 /// MaxPool(X) -> (Y, Indices?): the indices are graph.max_pool_indices
 /// with the same attributes.
 LogicalResult convertMaxPool(NodeContext &c, Outs &outs) {
@@ -653,6 +663,7 @@ const llvm::StringMap<ConvertFn> &converterTable() {
       {"Det", convertDefault<g::DetOp, 1>},
       {"STFT", convertDefault<g::STFTOp, 4>},
       {"RoiAlign", convertRoiAlign},
+      {"TfIdfVectorizer", convertTfIdfVectorizer},
       {"HannWindow", convertWindow<kHann>},
       {"HammingWindow", convertWindow<kHamming>},
       {"BlackmanWindow", convertWindow<kBlackman>},

@@ -282,3 +282,12 @@ func.func @det_not_square(%x: tensor<2x3x4xf32>) {
   %0 = graph.det %x : (tensor<2x3x4xf32>) -> tensor<2xf32>
   return
 }
+
+// -----
+
+func.func @tfidf_mode(%x: tensor<6xi32>) {
+  // expected-error @+2 {{mode must be TF, IDF or TFIDF, got 'BM25'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.tfidf_vectorizer %x {max_gram_length = 1 : i64, max_skip_count = 0 : i64, min_gram_length = 1 : i64, mode = "BM25", ngram_counts = [0], ngram_indexes = [0], pool_int64s = [2]} : (tensor<6xi32>) -> tensor<1xf32>
+  return
+}

@@ -5,6 +5,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 
 using namespace mlir;
 using namespace mnemo::graph;
@@ -52,11 +53,20 @@ std::string mnemo::graph::getOnnxOpType(Operation *op) {
   if (auto node = dyn_cast<OnnxNodeOp>(op))
     return node.getOpType().str();
   StringRef mnemonic = op->getName().stripDialect();
-  // The two ONNX names that are not the CamelCase of their mnemonic.
-  if (mnemonic == "matmul")
-    return "MatMul";
-  if (mnemonic == "is_nan")
-    return "IsNaN";
+  // The ONNX names that are not the CamelCase of their mnemonic (ops that
+  // carry one output of an ONNX op name that op).
+  StringRef special = llvm::StringSwitch<StringRef>(mnemonic)
+                          .Case("matmul", "MatMul")
+                          .Case("is_nan", "IsNaN")
+                          .Case("gather_nd", "GatherND")
+                          .Case("scatter_nd", "ScatterND")
+                          .Case("stft", "STFT")
+                          .Case("tfidf_vectorizer", "TfIdfVectorizer")
+                          .Case("max_pool_indices", "MaxPool")
+                          .Case("dropout_mask", "Dropout")
+                          .Default("");
+  if (!special.empty())
+    return special.str();
   std::string out;
   bool upper = true;
   for (char c : mnemonic) {

@@ -1635,6 +1635,36 @@ LogicalResult RoiAlignOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+LogicalResult TfIdfVectorizerOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  auto x = dyn_cast<RankedTensorType>(adaptor.getX().getType());
+  if (x && x.getRank() != 1 && x.getRank() != 2)
+    return emitOptionalError(loc, "X must be 1-D or 2-D, got rank ",
+                             x.getRank());
+  StringRef mode = adaptor.getMode();
+  if (mode != "TF" && mode != "IDF" && mode != "TFIDF")
+    return emitOptionalError(loc, "mode must be TF, IDF or TFIDF, got '", mode,
+                             "'");
+  int64_t slots = 0;
+  for (Attribute a : adaptor.getNgramIndexes()) {
+    int64_t i = cast<IntegerAttr>(a).getInt();
+    if (i < 0)
+      return emitOptionalError(loc, "ngram_indexes must be non-negative");
+    slots = std::max(slots, i + 1);
+  }
+  int64_t minN = adaptor.getMinGramLength(), maxN = adaptor.getMaxGramLength();
+  if (minN < 1 || maxN < minN || adaptor.getMaxSkipCount() < 0)
+    return emitOptionalError(loc, "need 1 <= min_gram_length <= "
+                                  "max_gram_length and max_skip_count >= 0");
+  Type f32 = Float32Type::get(ctx);
+  if (x && x.getRank() == 2)
+    types.push_back(RankedTensorType::get({x.getDimSize(0), slots}, f32));
+  else
+    types.push_back(RankedTensorType::get({slots}, f32));
+  return success();
+}
+
 LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx,
                                        std::optional<Location> loc,
                                        Adaptor adaptor,

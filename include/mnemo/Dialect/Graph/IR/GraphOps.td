@@ -944,6 +944,24 @@ def Graph_RoiAlignOp : Graph_Op<"roi_align"> {
   let results = (outs Graph_Tensor:$Y);
 }
 
+def Graph_TfIdfVectorizerOp : Graph_Op<"tfidf_vectorizer"> {
+  let summary = "Counts of the pool's n-grams (with skips) in each row of token ids, weighted by `mode`.";
+  let description = [{
+    ONNX's attributes: the integer pool (`pool_int64s`, n-grams of size
+    k + 1 from `ngram_counts[k]`), each n-gram's output slot
+    (`ngram_indexes`), sizes `min_gram_length`..`max_gram_length`, skips up
+    to `max_skip_count` (unigrams are counted once), `mode` TF, IDF or
+    TFIDF with optional `weights` per slot. The result is float32 [rows,
+    max(ngram_indexes) + 1] ([slots] for a 1-D input).
+  }];
+  let arguments = (ins Graph_Tensor:$X, I64Attr:$max_gram_length,
+                   I64Attr:$max_skip_count, I64Attr:$min_gram_length,
+                   StrAttr:$mode, I64ArrayAttr:$ngram_counts,
+                   I64ArrayAttr:$ngram_indexes, I64ArrayAttr:$pool_int64s,
+                   OptionalAttr<F32ArrayAttr>:$weights);
+  let results = (outs Graph_Tensor:$Y);
+}
+
 def Graph_GatherNDOp : Graph_Op<"gather_nd"> {
   let summary = "Gather slices of data at the index tuples of the indices' last dim.";
   let arguments = (ins Graph_Tensor:$data, Graph_Tensor:$indices,
