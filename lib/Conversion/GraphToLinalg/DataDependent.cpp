@@ -60,12 +60,6 @@ scf::IfOp takeIf(OpBuilder &b, Location loc, Value cond, ValueRange state,
       [&](OpBuilder &eb, Location el) { scf::YieldOp::create(eb, el, state); });
 }
 
-/// The first element of a tensor of any rank (a scalar operand).
-Value firstElement(OpBuilder &b, Location loc, Value t) {
-  int64_t r = cast<RankedTensorType>(t.getType()).getRank();
-  return extractScalar(b, loc, t, SmallVector<int64_t>(r, 0));
-}
-
 /// A box's x and y extents: [y1, x1, y2, x2] with the corners in either
 /// order, or [x_center, y_center, width, height].
 struct BoxExtent {

@@ -323,17 +323,13 @@ Value dropoutKeeps(OpBuilder &b, Location loc, ValueRange ivs,
 template <typename OpTy>
 std::pair<Value, Value> dropoutControls(OpBuilder &b, Location loc, OpTy op,
                                         Value ratio, Value mode) {
-  auto first = [&](Value t) {
-    int64_t r = cast<RankedTensorType>(t.getType()).getRank();
-    return extractScalar(b, loc, t, SmallVector<int64_t>(r, 0));
-  };
   Value rv = g::isNone(op.getRatio())
                  ? arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.5))
                        .getResult()
-                 : first(ratio);
+                 : firstElement(b, loc, ratio);
   if (rv.getType() != b.getF32Type())
     rv = castScalar(b, loc, rv, rv.getType(), b.getF32Type());
-  Value mv = first(mode);
+  Value mv = firstElement(b, loc, mode);
   if (mv.getType() != b.getI1Type())
     mv = arith::CmpIOp::create(
         b, loc, arith::CmpIPredicate::ne, mv,

@@ -41,9 +41,7 @@ Value clampIdx(OpBuilder &b, Location loc, Value v, Value lo, Value hi) {
 
 /// The first element of a one-element integer tensor, as an index.
 Value scalarIndex(OpBuilder &b, Location loc, Value t) {
-  auto tt = cast<RankedTensorType>(t.getType());
-  SmallVector<int64_t> zeros(tt.getRank(), 0);
-  return toIndex(b, loc, extractScalar(b, loc, t, zeros));
+  return toIndex(b, loc, firstElement(b, loc, t));
 }
 
 /// Positions a cache of `layout` holds.

@@ -29,6 +29,11 @@ Value extractScalar(OpBuilder &b, Location loc, Value t,
   return tensor::ExtractOp::create(b, loc, t, iv);
 }
 
+Value firstElement(OpBuilder &b, Location loc, Value t) {
+  int64_t r = cast<RankedTensorType>(t.getType()).getRank();
+  return extractScalar(b, loc, t, SmallVector<int64_t>(r, 0));
+}
+
 SmallVector<Value> indexValues(OpBuilder &b, Location loc, Value orig,
                                Value conv, int64_t n) {
   SmallVector<Value> out;

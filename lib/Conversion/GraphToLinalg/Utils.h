@@ -180,6 +180,8 @@ mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 /// tensor.extract of `t` at constant indices.
 mlir::Value extractScalar(mlir::OpBuilder &b, mlir::Location loc, mlir::Value t,
                           llvm::ArrayRef<int64_t> idx);
+/// The first element of a tensor of any rank (a scalar operand).
+mlir::Value firstElement(mlir::OpBuilder &b, mlir::Location loc, mlir::Value t);
 /// The first `n` elements of a 1-D integer operand as index values:
 /// constants when the original operand `orig` is constant, else extracted
 /// from its converted value `conv` at run time.

@@ -13,7 +13,6 @@
 
 #include "BuildOp.h"
 
-#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/StringMap.h"
 
 #include <cmath>
@@ -107,6 +106,18 @@ struct FunctionBuilder : NodeBuilder {
 
   Value reshape(Value x, ArrayRef<int64_t> shape) {
     return op<g::ReshapeOp>({x, c.imp.constI64(shape, c.loc)});
+  }
+
+  /// x[from:to] along `axis`.
+  Value slice(Value x, int64_t axis, int64_t from, int64_t to) {
+    auto i64s = [&](int64_t v) { return c.imp.constI64({v}, c.loc); };
+    return op<g::SliceOp>({x, i64s(from), i64s(to), i64s(axis), i64s(1)});
+  }
+
+  /// x[i] along `axis`, the axis dropped.
+  Value pick(Value x, int64_t axis, int64_t i) {
+    return op<g::SqueezeOp>(
+        {slice(x, axis, i, i + 1), c.imp.constI64({axis}, c.loc)});
   }
 
   Value transpose(Value x, ArrayRef<int64_t> perm) {
@@ -397,17 +408,6 @@ LogicalResult convertEyeLike(NodeContext &c, Outs &outs) {
   return success();
 }
 
-/// The integer values of a constant operand, or nullopt.
-std::optional<SmallVector<int64_t>> constantInts(Value v) {
-  DenseIntElementsAttr a;
-  if (!v || !matchPattern(v, m_Constant(&a)))
-    return std::nullopt;
-  SmallVector<int64_t> out;
-  for (const APInt &x : a.getValues<APInt>())
-    out.push_back(x.getSExtValue());
-  return out;
-}
-
 /// DFT(x [..., n, ..., 1|2], dft_length?, axis?) along the signal axis:
 /// the signal (real part, imaginary part when the last dim is 2) moved to
 /// the last dim, cut or zero-padded to the DFT length L, and multiplied by
@@ -431,7 +431,7 @@ LogicalResult convertDFT(NodeContext &c, Outs &outs) {
                                "(complex), got shape of rank "
                             << rank;
   if (c.opset >= 20 && c.hasInput(2)) {
-    std::optional<SmallVector<int64_t>> a = constantInts(c.input(2));
+    std::optional<SmallVector<int64_t>> a = g::getConstantInts(c.input(2));
     if (!a || a->size() != 1) {
       c.unsupported = "a run-time axis";
       return success();
@@ -448,7 +448,7 @@ LogicalResult convertDFT(NodeContext &c, Outs &outs) {
     return emitError(c.loc) << "axis must not be the last (complex) dim";
   int64_t n = (*shape)[*a], len = n;
   if (c.hasInput(1)) {
-    std::optional<SmallVector<int64_t>> l = constantInts(c.input(1));
+    std::optional<SmallVector<int64_t>> l = g::getConstantInts(c.input(1));
     if (!l || l->size() != 1) {
       c.unsupported = "a run-time dft_length";
       return success();
@@ -474,17 +474,9 @@ LogicalResult convertDFT(NodeContext &c, Outs &outs) {
   for (int64_t d = 0; d < inner; ++d)
     back[toLast[d]] = d;
   auto part = [&](int64_t which) {
-    Value p = f.op<g::SliceOp>(
-        {c.input(0), c.imp.constI64({which}, c.loc),
-         c.imp.constI64({which + 1}, c.loc), c.imp.constI64({rank - 1}, c.loc),
-         c.imp.constI64({1}, c.loc)});
-    p = f.op<g::SqueezeOp>({p, c.imp.constI64({rank - 1}, c.loc)});
-    p = f.transpose(p, toLast);
+    Value p = f.transpose(f.pick(c.input(0), rank - 1, which), toLast);
     if (len < n)
-      p = f.op<g::SliceOp>({p, c.imp.constI64({0}, c.loc),
-                            c.imp.constI64({len}, c.loc),
-                            c.imp.constI64({inner - 1}, c.loc),
-                            c.imp.constI64({1}, c.loc)});
+      p = f.slice(p, inner - 1, 0, len);
     if (len > n) {
       SmallVector<int64_t> pads(2 * inner, 0);
       pads[2 * inner - 1] = len - n;
@@ -612,12 +604,6 @@ LogicalResult convertRecurrent(NodeContext &c, Outs &outs) {
   }
   Type elt = g::elementTypeOf(x);
   auto i64s = [&](ArrayRef<int64_t> v) { return c.imp.constI64(v, c.loc); };
-  auto slice = [&](Value v, int64_t axis, int64_t from, int64_t to) {
-    return f.op<g::SliceOp>({v, i64s({from}), i64s({to}), i64s({axis}), i64s({1})});
-  };
-  auto pick = [&](Value v, int64_t axis, int64_t i) {
-    return f.op<g::SqueezeOp>({slice(v, axis, i, i + 1), i64s({axis})});
-  };
   auto add = [&](Value a, Value b) { return f.op<g::AddOp>({a, b}); };
   auto mul = [&](Value a, Value b) { return f.op<g::MulOp>({a, b}); };
   auto act = [&](StringRef name, Value v) {
@@ -650,8 +636,8 @@ LogicalResult convertRecurrent(NodeContext &c, Outs &outs) {
   for (int64_t d = 0; d < dirs; ++d) {
     bool reverse = direction == "reverse" || d == 1;
     ArrayRef<std::string> fn = ArrayRef(actNames).slice(d * perDir, perDir);
-    Value wT = f.transpose(pick(c.input(1), 0, d), {1, 0}); // [I, G*h]
-    Value rT = f.transpose(pick(c.input(2), 0, d), {1, 0}); // [h, G*h]
+    Value wT = f.transpose(f.pick(c.input(1), 0, d), {1, 0}); // [I, G*h]
+    Value rT = f.transpose(f.pick(c.input(2), 0, d), {1, 0}); // [h, G*h]
     Value input = x;
     if (reverse && lens)
       input = f.op<g::ReverseSequenceOp>(
@@ -660,38 +646,38 @@ LogicalResult convertRecurrent(NodeContext &c, Outs &outs) {
     Value xw = f.op<g::MatMulOp>({input, wT});
     Value rb; // GRU with linear_before_reset: R's h-gate bias stays apart
     if (c.hasInput(3)) {
-      Value bias = pick(c.input(3), 0, d); // [2*G*h]
-      Value wb = slice(bias, 0, 0, gh), rbias = slice(bias, 0, gh, 2 * gh);
+      Value bias = f.pick(c.input(3), 0, d); // [2*G*h]
+      Value wb = f.slice(bias, 0, 0, gh), rbias = f.slice(bias, 0, gh, 2 * gh);
       if (lbr) {
-        rb = slice(rbias, 0, 2 * hidden, 3 * hidden);
+        rb = f.slice(rbias, 0, 2 * hidden, 3 * hidden);
         Value noH = c.imp.constant(
             cast<ElementsAttr>(DenseElementsAttr::get(
                 RankedTensorType::get({hidden}, elt), FloatAttr::get(elt, 0.0))),
             c.loc);
-        rbias = f.op<g::ConcatOp>({slice(rbias, 0, 0, 2 * hidden), noH},
+        rbias = f.op<g::ConcatOp>({f.slice(rbias, 0, 0, 2 * hidden), noH},
                                   {f.attr("axis", 0)});
       }
       xw = add(xw, add(wb, rbias));
     }
-    Value h = initialH ? pick(initialH, 0, d) : zeros();
-    Value cell = K == Cell::LSTM ? (initialC ? pick(initialC, 0, d) : zeros())
+    Value h = initialH ? f.pick(initialH, 0, d) : zeros();
+    Value cell = K == Cell::LSTM ? (initialC ? f.pick(initialC, 0, d) : zeros())
                                  : Value();
     Value pi, po, pf;
     if (peep) {
-      Value p = pick(peep, 0, d);
-      pi = slice(p, 0, 0, hidden);
-      po = slice(p, 0, hidden, 2 * hidden);
-      pf = slice(p, 0, 2 * hidden, 3 * hidden);
+      Value p = f.pick(peep, 0, d);
+      pi = f.slice(p, 0, 0, hidden);
+      po = f.slice(p, 0, hidden, 2 * hidden);
+      pf = f.slice(p, 0, 2 * hidden, 3 * hidden);
     }
     SmallVector<Value> perStep(steps);
     for (int64_t i = 0; i < steps; ++i) {
       // Without lengths the reverse direction walks the steps backwards;
       // with them its input is already reversed per entry.
       int64_t t = reverse && !lens ? steps - 1 - i : i;
-      Value g = pick(xw, 0, t); // [B, G*h]
+      Value g = f.pick(xw, 0, t); // [B, G*h]
       Value hr = f.op<g::MatMulOp>({h, rT});
       auto gate = [&](Value v, int64_t k) {
-        return slice(v, 1, k * hidden, (k + 1) * hidden);
+        return f.slice(v, 1, k * hidden, (k + 1) * hidden);
       };
       Value hNew, cNew;
       if constexpr (K == Cell::RNN) {
@@ -706,7 +692,7 @@ LogicalResult convertRecurrent(NodeContext &c, Outs &outs) {
             hh = add(hh, rb);
           cand = act(fn[1], add(gate(g, 2), mul(r, hh)));
         } else {
-          Value rh = f.op<g::MatMulOp>({mul(r, h), slice(rT, 1, 2 * hidden, 3 * hidden)});
+          Value rh = f.op<g::MatMulOp>({mul(r, h), f.slice(rT, 1, 2 * hidden, 3 * hidden)});
           cand = act(fn[1], add(gate(g, 2), rh));
         }
         // (1 - z) * cand + z * h = cand + z * (h - cand)
