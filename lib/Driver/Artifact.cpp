@@ -7,6 +7,7 @@
 
 #include "Backend.h"
 
+#include "mnemo/Support/RunStatus.h"
 #include "mnemo/Target/CPU/CPUTarget.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -259,6 +260,10 @@ std::string mnemo::describeRunError(int rc) {
            "output buffer, the workspace) is NULL";
   case 8:
     return "the workspace is not aligned to 64 bytes";
+  case kStatusBoundExceeded:
+    return "a data-dependent size went past the bound the artifact was "
+           "built for (a Loop ran more iterations than its scan outputs "
+           "hold: recompile with a larger --max-loop-iterations)";
   default:
     return "error " + std::to_string(rc);
   }

@@ -86,6 +86,11 @@ static cl::opt<bool> verifyEach(
     "verify-each", cl::Hidden,
     cl::desc("Verify the IR after every pass (the conformance run does)"),
     cl::cat(cat));
+static cl::opt<int64_t> maxLoopIterations(
+    "max-loop-iterations",
+    cl::desc("Bound on a Loop's iterations where the model gives none "
+             "(see mnemoc)"),
+    cl::init(0), cl::cat(cat));
 static cl::opt<std::string> keep("keep", cl::desc("Compile into this directory"),
                                  cl::cat(cat));
 
@@ -354,7 +359,9 @@ static int runMain(int argc, char **argv) {
     mlir::MLIRContext ctx(registry);
     ctx.loadAllAvailableDialects();
     installCompilerDiagnostics(ctx);
-    auto module = importOnnxFile(model, &ctx, ImportOptions());
+    ImportOptions iopts;
+    iopts.maxLoopIterations = maxLoopIterations;
+    auto module = importOnnxFile(model, &ctx, iopts);
     if (!module || !readInputs())
       return 2;
     if (specializeShapeInputs) {

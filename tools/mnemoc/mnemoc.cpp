@@ -100,6 +100,13 @@ static cl::opt<std::string> maxTensorBytes(
              "a larger initializer, input or inferred shape is an error "
              "naming the node"),
     cl::cat(cat));
+static cl::opt<int64_t> maxLoopIterations(
+    "max-loop-iterations",
+    cl::desc("Bound on a Loop's iterations where the model gives none (a "
+             "constant trip count or a static size of its scan outputs): "
+             "the scan outputs' buffers hold this many rows, and a run "
+             "that needs more returns an error"),
+    cl::init(0), cl::cat(cat));
 static cl::opt<bool>
     lowMemory("low-memory",
               cl::desc("Prefer less activation memory over speed (pad "
@@ -292,6 +299,7 @@ int main(int argc, char **argv) {
     }
     iopts.maxTensorBytes = opts.maxTensorBytes = *bytes;
   }
+  iopts.maxLoopIterations = maxLoopIterations;
   opts.timing = &rootTiming;
   mlir::OwningOpRef<mlir::ModuleOp> module;
   {

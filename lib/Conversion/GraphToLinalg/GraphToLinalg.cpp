@@ -5,6 +5,7 @@
 #include "mnemo/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/Transforms/FuncConversions.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/Transforms/DialectConversion.h"
@@ -45,6 +46,7 @@ void mnemo::populateGraphToLinalgPatterns(const TypeConverter &tc,
   populateGraphDataMovementToLinalgPatterns(tc, patterns);
   lowering::populateAttentionPatterns(tc, patterns);
   lowering::populateKVCachePatterns(tc, patterns);
+  populateGraphControlFlowToSCFPatterns(tc, patterns);
 }
 
 namespace {
@@ -94,7 +96,8 @@ struct ConvertGraphToLinalgPass
     GraphTypeConverter tc;
     ConversionTarget target(*ctx);
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
-                           math::MathDialect, scf::SCFDialect,
+                           LLVM::LLVMDialect, math::MathDialect,
+                           scf::SCFDialect,
                            tensor::TensorDialect>();
     target.addIllegalDialect<g::GraphDialect>();
     target.addLegalOp<g::NoneOp>();
@@ -150,6 +153,19 @@ struct ConvertGraphToLinalgPass
     lowering::clearLoweringFailures();
     if (failed(converted))
       return signalPassFailure();
+
+    // The model's inputs are the caller's (`const void *const *inputs` in
+    // the C ABI): bufferization must copy before writing into one, as a
+    // loop carrying an input as its initial state or a scatter into one
+    // would. A KV cache is the exception: the step writes its new tokens
+    // into the caller's cache in place, by contract.
+    for (auto fn : module.getOps<func::FuncOp>())
+      if (fn.isPublic() && !fn.isExternal())
+        for (BlockArgument arg : fn.getArguments())
+          if (isa<TensorType>(arg.getType()) &&
+              !fn.getArgAttr(arg.getArgNumber(), "graph.kv_cache"))
+            fn.setArgAttr(arg.getArgNumber(), "bufferization.writable",
+                          BoolAttr::get(ctx, false));
 
     // Optional-input markers are dead now.
     module.walk([](g::NoneOp op) {

@@ -524,3 +524,26 @@ Value wrapIndex(OpBuilder &b, Location loc, Value v, Value dim) {
 }
 
 } // namespace mnemo::lowering
+
+/// `buf` with its dim `axis` cut to the first `count` entries, count
+/// clamped to [0, bound], copied into a tensor of its own: a slice of a
+/// row-major buffer is strided, and returned as it is, the function
+/// boundary's cast to an identity layout would read the wrong elements.
+Value mnemo::lowering::boundedSlice(OpBuilder &b, Location loc, Value buf, int64_t axis,
+                   Value count, int64_t bound) {
+  Value n = arith::MaxSIOp::create(
+      b, loc,
+      arith::MinSIOp::create(b, loc, count, indexConst(b, loc, bound)),
+      indexConst(b, loc, 0));
+  auto t = cast<RankedTensorType>(buf.getType());
+  SmallVector<OpFoldResult> offsets(t.getRank(), b.getIndexAttr(0));
+  SmallVector<OpFoldResult> strides(t.getRank(), b.getIndexAttr(1));
+  SmallVector<OpFoldResult> sizes;
+  for (int64_t d = 0; d < t.getRank(); ++d)
+    sizes.push_back(d == axis ? OpFoldResult(n)
+                              : (OpFoldResult)b.getIndexAttr(t.getDimSize(d)));
+  Value slice =
+      tensor::ExtractSliceOp::create(b, loc, buf, offsets, sizes, strides);
+  Value fresh = tensor::EmptyOp::create(b, loc, sizes, t.getElementType());
+  return linalg::CopyOp::create(b, loc, slice, fresh).getResult(0);
+}

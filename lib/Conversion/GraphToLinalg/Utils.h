@@ -189,6 +189,15 @@ llvm::SmallVector<mlir::Value> indexValues(mlir::OpBuilder &b,
                                            mlir::Location loc, mlir::Value orig,
                                            mlir::Value conv, int64_t n);
 
+/// `buf` with its dim `axis` cut to the first `count` (index) entries,
+/// count clamped to [0, bound] so the memory planner's size bounds read
+/// `bound`, copied into a tensor of its own: a slice of a row-major buffer
+/// is strided, and returned as it is, the function boundary's cast to an
+/// identity layout would read the wrong elements.
+mlir::Value boundedSlice(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value buf, int64_t axis, mlir::Value count,
+                         int64_t bound);
+
 /// Pattern groups of the data-movement lowering (Shape.cpp, DataMovement.cpp).
 void populateShapePatterns(const mlir::TypeConverter &tc,
                            mlir::RewritePatternSet &p);

@@ -146,6 +146,18 @@ struct NodeBuilder {
     return true;
   }
 
+  /// x[from:to] along `axis`.
+  mlir::Value slice(mlir::Value x, int64_t axis, int64_t from, int64_t to) {
+    auto i64s = [&](int64_t v) { return c.imp.constI64({v}, c.loc); };
+    return op<graph::SliceOp>({x, i64s(from), i64s(to), i64s(axis), i64s(1)});
+  }
+
+  /// x[i] along `axis`, the axis dropped.
+  mlir::Value pick(mlir::Value x, int64_t axis, int64_t i) {
+    return op<graph::SqueezeOp>(
+        {slice(x, axis, i, i + 1), c.imp.constI64({axis}, c.loc)});
+  }
+
   mlir::NamedAttribute attr(llvm::StringRef name, int64_t v) {
     mlir::Builder &b = c.imp.getBuilder();
     return b.getNamedAttr(name, b.getI64IntegerAttr(v));

@@ -108,18 +108,6 @@ struct FunctionBuilder : NodeBuilder {
     return op<g::ReshapeOp>({x, c.imp.constI64(shape, c.loc)});
   }
 
-  /// x[from:to] along `axis`.
-  Value slice(Value x, int64_t axis, int64_t from, int64_t to) {
-    auto i64s = [&](int64_t v) { return c.imp.constI64({v}, c.loc); };
-    return op<g::SliceOp>({x, i64s(from), i64s(to), i64s(axis), i64s(1)});
-  }
-
-  /// x[i] along `axis`, the axis dropped.
-  Value pick(Value x, int64_t axis, int64_t i) {
-    return op<g::SqueezeOp>(
-        {slice(x, axis, i, i + 1), c.imp.constI64({axis}, c.loc)});
-  }
-
   Value transpose(Value x, ArrayRef<int64_t> perm) {
     Builder &b = c.imp.getBuilder();
     return op<g::TransposeOp>({x}, {b.getNamedAttr("perm", b.getI64ArrayAttr(perm))});

@@ -14,6 +14,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
@@ -159,17 +160,70 @@ OwningOpRef<ModuleOp> Importer::importModel(const onnx::ModelProto &model) {
   return module;
 }
 
+void Importer::collectDeclaredTypes(const onnx::GraphProto &graph,
+                                    Location loc) {
+  // Declarations are hints: one that does not convert is not an error
+  // (silenced: only a value that is used reports its type).
+  ScopedDiagnosticHandler quiet(ctx, [](Diagnostic &) { return success(); });
+  for (const auto *list : {&graph.value_info(), &graph.output()})
+    for (const auto &vi : *list) {
+      FailureOr<Type> t = convertType(vi.type(), loc);
+      if (succeeded(t) && !valueInfoTypes.count(vi.name()))
+        valueInfoTypes[vi.name()] = *t;
+    }
+}
+
+LogicalResult Importer::importSubgraph(const onnx::GraphProto &graph,
+                                       Region &region, TypeRange argTypes) {
+  Location loc = NameLoc::get(StringAttr::get(ctx, graph.name()),
+                              builder.getInsertionBlock()->getParentOp()->getLoc());
+  if ((size_t)graph.input_size() != argTypes.size())
+    return emitError(loc) << "body '" << graph.name() << "' takes "
+                          << graph.input_size() << " inputs, the op passes "
+                          << argTypes.size();
+  // The body sees the enclosing names; what it defines is dropped after.
+  llvm::StringMap<Value> outer = values;
+  Value outerNone = noneValue;
+  noneValue = nullptr;
+  OpBuilder::InsertionGuard guard(builder);
+  Block *block = builder.createBlock(&region);
+  auto restore = llvm::make_scope_exit([&] {
+    values = std::move(outer);
+    noneValue = outerNone;
+  });
+  collectDeclaredTypes(graph, loc);
+  for (auto [in, t] : llvm::zip(graph.input(), argTypes))
+    values[in.name()] = block->addArgument(t, loc);
+  for (const auto &init : graph.initializer()) {
+    Location l = NameLoc::get(StringAttr::get(ctx, init.name()), loc);
+    FailureOr<ElementsAttr> value = importTensor(init, l);
+    if (failed(value))
+      return failure();
+    values[init.name()] = constant(*value, l);
+  }
+  for (auto [i, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, i)))
+      return failure();
+  SmallVector<Value> results;
+  for (const auto &out : graph.output()) {
+    auto it = values.find(out.name());
+    if (it == values.end())
+      return emitError(loc) << "body output '" << out.name()
+                            << "' is not produced";
+    results.push_back(it->second);
+  }
+  builder.setInsertionPointToEnd(block);
+  graph::YieldOp::create(builder, loc, results);
+  return success();
+}
+
 LogicalResult Importer::importGraph(const onnx::GraphProto &graph,
                                     func::FuncOp func) {
   Block *entry = func.addEntryBlock();
   builder.setInsertionPointToStart(entry);
   Location graphLoc = func.getLoc();
 
-  for (const auto &vi : graph.value_info()) {
-    FailureOr<Type> t = convertType(vi.type(), graphLoc);
-    if (succeeded(t))
-      valueInfoTypes[vi.name()] = *t;
-  }
+  collectDeclaredTypes(graph, graphLoc);
 
   // Initializers first: IR < 4 also lists them among the graph inputs.
   llvm::StringSet<> initNames;
@@ -325,6 +379,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
       ConvertFn fn = nullptr;
       if (domain.empty())
         fn = lookupFunctionConverter(node.op_type(), ctxt.numOutputs);
+      if (!fn && domain.empty())
+        fn = lookupControlFlowConverter(node.op_type());
       else if (domain == "ai.onnx.preview.training")
         fn = lookupTrainingConverter(node.op_type());
       if (!fn)

@@ -54,6 +54,8 @@ ConvertFn lookupConverter(llvm::StringRef opType);
 /// The converter of an ONNX function op imported as its body
 /// (FunctionOps.cpp) for a node with `numOutputs` outputs, or null.
 ConvertFn lookupFunctionConverter(llvm::StringRef opType, unsigned numOutputs);
+/// The converter of If, Loop and Scan (ControlFlow.cpp), or null.
+ConvertFn lookupControlFlowConverter(llvm::StringRef opType);
 /// The converter for an op type of ai.onnx.preview.training, or null.
 ConvertFn lookupTrainingConverter(llvm::StringRef opType);
 /// The converter for an op type of the com.microsoft domain, or null.
@@ -84,6 +86,22 @@ public:
                        bool scalar = false);
   mlir::Value constant(mlir::ElementsAttr value, mlir::Location loc);
 
+  /// Imports `graph` as the single block of `region`: its inputs become the
+  /// block's arguments, of `argTypes` (the op that runs the body knows them
+  /// better than the subgraph's declarations, which may omit shapes), its
+  /// initializers and nodes the block's ops, its outputs a graph.yield.
+  /// Names of the enclosing graphs stay visible (ONNX's outer-scope
+  /// capture); the subgraph's own go out of scope after it.
+  mlir::LogicalResult importSubgraph(const onnx::GraphProto &graph,
+                                     mlir::Region &region,
+                                     mlir::TypeRange argTypes);
+  /// The type the model declares for value `name` (value_info or a graph
+  /// output), or null.
+  mlir::Type declaredType(llvm::StringRef name) const {
+    return valueInfoTypes.lookup(name);
+  }
+  const ImportOptions &getOptions() const { return options; }
+
   /// Builds a typed graph op: checks the attributes against the op's
   /// definition, infers result types, verifies, and folds when asked.
   template <typename OpTy>
@@ -95,6 +113,8 @@ private:
   mlir::LogicalResult importGraph(const onnx::GraphProto &graph,
                                   mlir::func::FuncOp func);
   mlir::LogicalResult importNode(const onnx::NodeProto &node, unsigned index);
+  void collectDeclaredTypes(const onnx::GraphProto &graph,
+                            mlir::Location loc);
   mlir::LogicalResult importGeneric(NodeContext &ctx,
                                     llvm::SmallVectorImpl<mlir::Value> &outs);
   mlir::FailureOr<mlir::Type> convertType(const onnx::TypeProto &type,

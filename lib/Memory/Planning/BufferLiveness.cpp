@@ -148,6 +148,37 @@ bool isScheduleBlock(Block *block, Block &entry) {
   return block == &entry || isScheduledLoop(block->getParentOp());
 }
 
+/// The values an scf op makes of the buffer at `use` beyond scf.for's
+/// init operands (handled with the loop's schedule): a yield's parent
+/// result and, for loops, the iteration argument of the next round; a
+/// while loop's init or condition operand as its region arguments and
+/// results. If, Loop and Scan bodies yield the buffers they allocate.
+SmallVector<Value> forwardedValues(OpOperand &use) {
+  Operation *user = use.getOwner();
+  unsigned i = use.getOperandNumber();
+  SmallVector<Value> out;
+  if (isa<scf::YieldOp>(user)) {
+    Operation *parent = user->getParentOp();
+    if (auto loop = dyn_cast<scf::ForOp>(parent)) {
+      out.push_back(loop.getResult(i));
+      out.push_back(loop.getRegionIterArgs()[i]);
+    } else if (auto loop = dyn_cast<scf::WhileOp>(parent)) {
+      out.push_back(loop.getBeforeArguments()[i]);
+    } else if (i < parent->getNumResults()) {
+      out.push_back(parent->getResult(i));
+    }
+  } else if (auto cond = dyn_cast<scf::ConditionOp>(user)) {
+    auto loop = cast<scf::WhileOp>(cond->getParentOp());
+    if (i >= 1) {
+      out.push_back(loop.getAfterArguments()[i - 1]);
+      out.push_back(loop.getResult(i - 1));
+    }
+  } else if (auto loop = dyn_cast<scf::WhileOp>(user)) {
+    out.push_back(loop.getBeforeArguments()[i]);
+  }
+  return out;
+}
+
 /// The steps that use `buffer` or a view of it (transitively). A buffer
 /// used inside a scheduled loop it is not allocated in is used by every
 /// iteration: all of the loop's steps.
@@ -157,8 +188,12 @@ useSteps(memref::AllocOp alloc, Block &entry, const BufferLiveness &live,
   llvm::SmallDenseSet<int64_t> steps;
   SmallVector<Value> worklist = {alloc.getResult()};
   llvm::SmallPtrSet<Operation *, 4> loopsUsing;
+  // Loop-carried values come round again.
+  llvm::DenseSet<Value> seen;
   while (!worklist.empty()) {
     Value v = worklist.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
     for (OpOperand &use : v.getUses()) {
       Operation *user = use.getOwner();
       if (auto view = dyn_cast<ViewLikeOpInterface>(user);
@@ -174,6 +209,9 @@ useSteps(memref::AllocOp alloc, Block &entry, const BufferLiveness &live,
           worklist.push_back(r);
           worklist.push_back(loop.getTiedLoopRegionIterArg(&use));
         }
+      // A buffer yielded out of a region, or passed into a while loop,
+      // lives on as what the yield or loop forwards it to.
+      llvm::append_range(worklist, forwardedValues(use));
       if (isa<memref::DeallocOp>(user))
         continue;
       for (auto &[loop, first, last] : loops)

@@ -9,6 +9,7 @@
 
 #include "mnemo/Target/CPU/Passes.h"
 #include "mnemo/Support/DimSpec.h"
+#include "mnemo/Support/RunStatus.h"
 #include "mnemo/Target/CPU/MemRefPointers.h"
 #include "mnemo/Memory/Planning/SizeBounds.h"
 #include "mnemo/Dialect/Graph/IR/Graph.h"
@@ -397,7 +398,26 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
       args.push_back(memrefFromPointer(
           fb, loc, wsP, wsType,
           {arith::ConstantIndexOp::create(fb, loc, wsType.getDimSize(0))}));
+      // The run status (Support/RunStatus.h): cleared before the model,
+      // returned after it when a lowering stored an error there.
+      Value statusP;
+      if (module.lookupSymbol<LLVM::GlobalOp>(kRunStatusGlobal)) {
+        statusP = LLVM::AddressOfOp::create(fb, loc, ptrT, kRunStatusGlobal);
+        LLVM::StoreOp::create(fb, loc,
+                              arith::ConstantIntOp::create(fb, loc, i32, 0),
+                              statusP);
+      }
       auto call = func::CallOp::create(fb, loc, fn, args);
+      if (statusP) {
+        Value status = LLVM::LoadOp::create(fb, loc, i32, statusP);
+        Block *failedRun = runDims.addBlock();
+        failedRun->moveBefore(bad);
+        OpBuilder eb = OpBuilder::atBlockBegin(failedRun);
+        func::ReturnOp::create(eb, loc, ValueRange{status});
+        require(arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq, status,
+                                      arith::ConstantIntOp::create(fb, loc, i32, 0)),
+                failedRun);
+      }
       // Copy each result out and report its shape.
       Value nullP = LLVM::ZeroOp::create(fb, loc, ptrT);
       Value haveShapes = LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::ne,

@@ -27,6 +27,10 @@ void populateGraphNormalizationToLinalgPatterns(
 void populateGraphDataMovementToLinalgPatterns(
     const mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
 
+/// If, Loop and Scan as scf.if / scf.while / scf.for.
+void populateGraphControlFlowToSCFPatterns(
+    const mlir::TypeConverter &converter, mlir::RewritePatternSet &patterns);
+
 /// All of the above.
 void populateGraphToLinalgPatterns(const mlir::TypeConverter &converter,
                                    mlir::RewritePatternSet &patterns);

@@ -31,6 +31,10 @@ struct ImportOptions {
   /// hold; a larger or overflowing size is an error naming the tensor or
   /// node, raised before anything is allocated.
   int64_t maxTensorBytes = graph::kDefaultMaxTensorBytes;
+  /// Bound on a Loop's iterations when neither a constant trip count nor
+  /// the model's declared output sizes give one (0: none); it sizes the
+  /// buffers of the Loop's scan outputs.
+  int64_t maxLoopIterations = 0;
 };
 
 /// Imports the model at `path`: `.onnx` (protobuf, external data resolved

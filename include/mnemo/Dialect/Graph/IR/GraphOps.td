@@ -11,6 +11,7 @@
 include "mnemo/Dialect/Graph/IR/GraphDialect.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/BuiltinAttributes.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -1044,6 +1045,88 @@ def Graph_TriluOp : Graph_Op<"trilu", [], "inferSameAsFirst"> {
   let arguments = (ins Graph_Tensor:$input, Graph_TensorOrNone:$k,
                    DefaultValuedAttr<I64Attr, "1">:$upper);
   let results = (outs Graph_Tensor:$output);
+}
+
+//===----------------------------------------------------------------------===//
+// Control flow: ONNX subgraphs as single-block regions. Bodies use values of
+// the enclosing graph directly (ONNX's outer-scope capture); block arguments
+// carry what the op passes in each iteration.
+//===----------------------------------------------------------------------===//
+
+def Graph_YieldOp : Op<Graph_Dialect, "yield",
+    [Pure, Terminator, ReturnLike,
+     ParentOneOf<["IfOp", "LoopOp", "ScanOp"]>]> {
+  let summary = "The outputs of a control-flow body.";
+  let arguments = (ins Variadic<Graph_Tensor>:$values);
+  let assemblyFormat = "attr-dict ($values^ `:` type($values))?";
+}
+
+def Graph_IfOp : Op<Graph_Dialect, "if",
+    [RecursiveMemoryEffects, NoRegionArguments]> {
+  let summary = "ONNX If: runs one of two bodies on a boolean scalar.";
+  let description = [{
+    Both bodies yield one value per result. A result whose branches differ
+    in a dim has that dim dynamic.
+  }];
+  let arguments = (ins Graph_Tensor:$cond);
+  let results = (outs Variadic<Graph_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$then_branch,
+                        SizedRegion<1>:$else_branch);
+  let assemblyFormat = [{
+    $cond `:` type($cond) (`->` type($results)^)? $then_branch `else`
+    $else_branch attr-dict
+  }];
+  let hasVerifier = 1;
+  let hasCanonicalizer = 1;
+}
+
+def Graph_LoopOp : Op<Graph_Dialect, "loop", [RecursiveMemoryEffects]> {
+  let summary = "ONNX Loop: a body run while i < M and cond hold.";
+  let description = [{
+    Operands: the trip count M and the condition (each may be graph.none),
+    then the N loop-carried initial values. The body's arguments are the
+    iteration number (tensor<i64>), the condition (tensor<i1>) and the N
+    carried values; it yields the next condition, the N carried values and
+    K scan values. Results: the N final carried values, then the K scan
+    outputs, each the scan values of all iterations stacked on a new dim 0.
+    The iteration count is known only at run time: a scan output is a
+    buffer of `trip_bound` rows filled up to the count (like NonZero), and
+    a run that would exceed the bound stops with an error code.
+  }];
+  let arguments = (ins Graph_TensorOrNone:$max_trip_count,
+                   Graph_TensorOrNone:$cond,
+                   Variadic<Graph_Tensor>:$initial,
+                   OptionalAttr<I64Attr>:$trip_bound);
+  let results = (outs Variadic<Graph_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` $max_trip_count `,` $cond (`,` $initial^)? `)` attr-dict `:`
+    functional-type(operands, results) $body
+  }];
+  let hasVerifier = 1;
+}
+
+def Graph_ScanOp : Op<Graph_Dialect, "scan", [RecursiveMemoryEffects]> {
+  let summary = "ONNX Scan (opset 9+): a body run once per slice of its scan inputs.";
+  let description = [{
+    Operands: N initial states, then `num_scan_inputs` scan inputs. The body
+    takes the N states and one slice of each scan input (the scan axis
+    removed) and yields the N next states and K scan values. Results: the N
+    final states, then the K scan outputs (the scan values stacked along
+    their axis). Axes and directions default to 0 (forward).
+  }];
+  let arguments = (ins Variadic<Graph_Tensor>:$inputs,
+                   I64Attr:$num_scan_inputs,
+                   OptionalAttr<I64ArrayAttr>:$scan_input_axes,
+                   OptionalAttr<I64ArrayAttr>:$scan_input_directions,
+                   OptionalAttr<I64ArrayAttr>:$scan_output_axes,
+                   OptionalAttr<I64ArrayAttr>:$scan_output_directions);
+  let results = (outs Variadic<Graph_Tensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    `(` $inputs `)` attr-dict `:` functional-type($inputs, results) $body
+  }];
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
