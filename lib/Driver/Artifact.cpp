@@ -262,8 +262,9 @@ std::string mnemo::describeRunError(int rc) {
     return "the workspace is not aligned to 64 bytes";
   case kStatusBoundExceeded:
     return "a data-dependent size went past the bound the artifact was "
-           "built for (a Loop ran more iterations than its scan outputs "
-           "hold: recompile with a larger --max-loop-iterations)";
+           "built for: a Loop ran more iterations than its scan outputs "
+           "hold (the bound is the smallest of a constant trip count, the "
+           "model's declared output size and --max-loop-iterations)";
   default:
     return "error " + std::to_string(rc);
   }

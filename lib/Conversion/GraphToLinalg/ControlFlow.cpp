@@ -263,8 +263,12 @@ struct LoopLowering : OpConversionPattern<g::LoopOp> {
     Value cond0 = g::isNone(op.getCond())
                       ? (Value)arith::ConstantIntOp::create(rw, loc, i1, 1)
                       : firstElement(rw, loc, adaptor.getCond());
-    SmallVector<Value> init = {arith::ConstantIntOp::create(rw, loc, i64, 0),
-                               cond0};
+    // Iteration arguments: i, the carried values, the accumulators, cond.
+    // The condition goes last: canonicalization drops it from what the
+    // before region forwards when the body yields it unchanged, and
+    // bufferization pairs forwarded tensors with iteration arguments by
+    // position.
+    SmallVector<Value> init = {arith::ConstantIntOp::create(rw, loc, i64, 0)};
     for (auto [v, t] : llvm::zip(adaptor.getInitial(), *types))
       init.push_back(castTo(rw, loc, v, t));
     SmallVector<Type> accTypes;
@@ -276,6 +280,7 @@ struct LoopLowering : OpConversionPattern<g::LoopOp> {
       accTypes.push_back(accType);
       init.push_back(tensor::EmptyOp::create(rw, loc, shape, t.getElementType()));
     }
+    init.push_back(cond0);
     SmallVector<Type> iterTypes = llvm::to_vector(ValueRange(init).getTypes());
     SmallVector<Location> locs(iterTypes.size(), loc);
 
@@ -286,7 +291,7 @@ struct LoopLowering : OpConversionPattern<g::LoopOp> {
     // iteration the bound cuts off is an error the run reports.
     {
       Block *before = rw.createBlock(&loop.getBefore(), {}, iterTypes, locs);
-      Value i = before->getArgument(0), c = before->getArgument(1);
+      Value i = before->getArgument(0), c = before->getArguments().back();
       Value run = arith::AndIOp::create(
           rw, loc,
           arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::slt, i, maxTrips),
@@ -316,9 +321,9 @@ struct LoopLowering : OpConversionPattern<g::LoopOp> {
                                        after->getArgument(0)),
         tensor::FromElementsOp::create(rw, loc,
                                        graphBody.getArgument(1).getType(),
-                                       after->getArgument(1))};
+                                       after->getArguments().back())};
     for (unsigned i = 0; i < n; ++i)
-      args.push_back(castTo(rw, loc, after->getArgument(2 + i),
+      args.push_back(castTo(rw, loc, after->getArgument(1 + i),
                             graphBody.getArgument(2 + i).getType()));
     Operation *yield = graphBody.getTerminator();
     rw.modifyOpInPlace(yield, [&] {
@@ -329,12 +334,12 @@ struct LoopLowering : OpConversionPattern<g::LoopOp> {
     rw.setInsertionPointAfter(loop);
     SmallVector<Value> results;
     for (unsigned i = 0; i < n; ++i)
-      results.push_back(castTo(rw, loc, loop.getResult(2 + i), (*types)[i]));
+      results.push_back(castTo(rw, loc, loop.getResult(1 + i), (*types)[i]));
     Value count = arith::IndexCastOp::create(rw, loc, rw.getIndexType(),
                                              loop.getResult(0));
     for (unsigned j = 0; j < k; ++j)
       results.push_back(castTo(
-          rw, loc, boundedSlice(rw, loc, loop.getResult(2 + n + j), 0, count, bound),
+          rw, loc, boundedSlice(rw, loc, loop.getResult(1 + n + j), 0, count, bound),
           (*types)[n + j]));
     rw.replaceOp(op, results);
     return success();
@@ -384,18 +389,17 @@ struct YieldLowering : OpConversionPattern<g::YieldOp> {
       Block *after = &loop.getAfter().front();
       unsigned k = values.size() - 1 - n;
       Value i = after->getArgument(0);
-      SmallVector<Value> out = {
-          arith::AddIOp::create(rw, loc, i,
-                                arith::ConstantIntOp::create(rw, loc, i.getType(), 1)),
-          firstElement(rw, loc, values[0])};
-      out.resize(2 + n);
+      SmallVector<Value> out = {arith::AddIOp::create(
+          rw, loc, i, arith::ConstantIntOp::create(rw, loc, i.getType(), 1))};
+      out.resize(1 + n);
       // Scan values before the carried copies, as above.
       Value pos = arith::IndexCastOp::create(rw, loc, rw.getIndexType(), i);
       for (unsigned j = 0; j < k; ++j)
         out.push_back(insertAt(rw, loc, values[1 + n + j],
-                               after->getArgument(2 + n + j), 0, pos));
+                               after->getArgument(1 + n + j), 0, pos));
       for (unsigned c = 0; c < n; ++c)
-        out[2 + c] = carry(rw, loc, values[1 + c], after->getArgument(2 + c));
+        out[1 + c] = carry(rw, loc, values[1 + c], after->getArgument(1 + c));
+      out.push_back(firstElement(rw, loc, values[0]));
       rw.replaceOpWithNewOp<scf::YieldOp>(op, out);
       return success();
     }

@@ -93,6 +93,22 @@ struct ConvertGraphToLinalgPass
     if (failedEarly)
       return signalPassFailure();
 
+    // The model's inputs are the caller's (`const void *const *inputs` in
+    // the C ABI): bufferization must copy before writing into one, as a
+    // loop carrying an input as its initial state or a scatter into one
+    // would. A KV cache is the exception: the step writes its new tokens
+    // into the caller's cache in place, by contract.
+    for (auto fn : module.getOps<func::FuncOp>()) {
+      if (!fn.isPublic() || fn.isExternal())
+        continue;
+      llvm::SmallDenseSet<Value> caches;
+      fn.walk([&](g::KVCacheWriteOp w) { caches.insert_range(w.getCaches()); });
+      for (BlockArgument arg : fn.getArguments())
+        if (isa<TensorType>(arg.getType()) && !caches.contains(arg))
+          fn.setArgAttr(arg.getArgNumber(), "bufferization.writable",
+                        BoolAttr::get(ctx, false));
+    }
+
     GraphTypeConverter tc;
     ConversionTarget target(*ctx);
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
@@ -153,19 +169,6 @@ struct ConvertGraphToLinalgPass
     lowering::clearLoweringFailures();
     if (failed(converted))
       return signalPassFailure();
-
-    // The model's inputs are the caller's (`const void *const *inputs` in
-    // the C ABI): bufferization must copy before writing into one, as a
-    // loop carrying an input as its initial state or a scatter into one
-    // would. A KV cache is the exception: the step writes its new tokens
-    // into the caller's cache in place, by contract.
-    for (auto fn : module.getOps<func::FuncOp>())
-      if (fn.isPublic() && !fn.isExternal())
-        for (BlockArgument arg : fn.getArguments())
-          if (isa<TensorType>(arg.getType()) &&
-              !fn.getArgAttr(arg.getArgNumber(), "graph.kv_cache"))
-            fn.setArgAttr(arg.getArgNumber(), "bufferization.writable",
-                          BoolAttr::get(ctx, false));
 
     // Optional-input markers are dead now.
     module.walk([](g::NoneOp op) {

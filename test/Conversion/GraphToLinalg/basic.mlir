@@ -65,9 +65,10 @@ func.func @softmax(%x: tensor<2x10xf32>) -> tensor<2x10xf32> {
 
 // -----
 
-// Unsigned elements become signless and keep unsigned semantics.
+// Unsigned elements become signless and keep unsigned semantics. The
+// inputs are the caller's: bufferization may not write into them.
 // CHECK-LABEL: func.func @udiv
-// CHECK-SAME: (%{{.*}}: tensor<4xi8>, %{{.*}}: tensor<4xi8>) -> tensor<4xi8>
+// CHECK-SAME: (%{{.*}}: tensor<4xi8> {bufferization.writable = false}, %{{.*}}: tensor<4xi8> {bufferization.writable = false}) -> tensor<4xi8>
 // CHECK: arith.divui
 func.func @udiv(%a: tensor<4xui8>, %b: tensor<4xui8>) -> tensor<4xui8> {
   %0 = graph.div %a, %b : (tensor<4xui8>, tensor<4xui8>) -> tensor<4xui8>

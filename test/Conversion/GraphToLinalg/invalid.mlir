@@ -35,3 +35,17 @@ func.func @unranked_operand(%s: tensor<*xi32>, %l: tensor<i32>, %d: tensor<i32>)
   %0 = graph.range %s, %l, %d : (tensor<*xi32>, tensor<i32>, tensor<i32>) -> tensor<?xi32>
   return %0 : tensor<?xi32>
 }
+
+// -----
+
+// A Loop's scan outputs need a bound on the iteration count (the importer
+// sets one or rejects the node; hand-written IR may leave it out).
+func.func @loop_without_bound(%m: tensor<i64>, %x: tensor<2xf32>) -> (tensor<2xf32>, tensor<?x2xf32>) {
+  %none = graph.none
+  // expected-error @+1 {{ONNX node '?' (Loop): cannot lower this node}}
+  %0:2 = graph.loop(%m, %none, %x) : (tensor<i64>, none, tensor<2xf32>) -> (tensor<2xf32>, tensor<?x2xf32>) {
+  ^bb0(%i: tensor<i64>, %cond: tensor<i1>, %v: tensor<2xf32>):
+    graph.yield %cond, %v, %v : tensor<i1>, tensor<2xf32>, tensor<2xf32>
+  }
+  return %0#0, %0#1 : tensor<2xf32>, tensor<?x2xf32>
+}

@@ -291,3 +291,62 @@ func.func @tfidf_mode(%x: tensor<6xi32>) {
   %0 = graph.tfidf_vectorizer %x {max_gram_length = 1 : i64, max_skip_count = 0 : i64, min_gram_length = 1 : i64, mode = "BM25", ngram_counts = [0], ngram_indexes = [0], pool_int64s = [2]} : (tensor<6xi32>) -> tensor<1xf32>
   return
 }
+
+// -----
+
+func.func @if_branch_type(%c: tensor<i1>, %x: tensor<3xf32>, %y: tensor<3xi64>) -> tensor<3xf32> {
+  // expected-error @+1 {{branch yields 'tensor<3xi64>' for a result of type 'tensor<3xf32>'}}
+  %0 = graph.if %c : tensor<i1> -> tensor<3xf32> {
+    graph.yield %x : tensor<3xf32>
+  } else {
+    graph.yield %y : tensor<3xi64>
+  }
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @if_condition(%c: tensor<2xi1>, %x: tensor<3xf32>) -> tensor<3xf32> {
+  // expected-error @+1 {{condition must be a one-element bool tensor, got 'tensor<2xi1>'}}
+  %0 = graph.if %c : tensor<2xi1> -> tensor<3xf32> {
+    graph.yield %x : tensor<3xf32>
+  } else {
+    graph.yield %x : tensor<3xf32>
+  }
+  return %0 : tensor<3xf32>
+}
+
+// -----
+
+func.func @loop_carried_shape(%m: tensor<i64>, %x: tensor<2xf32>, %y: tensor<3xf32>) -> tensor<2xf32> {
+  %none = graph.none
+  // expected-error @+1 {{carried value 0 changes type}}
+  %0 = graph.loop(%m, %none, %x) : (tensor<i64>, none, tensor<2xf32>) -> tensor<2xf32> {
+  ^bb0(%i: tensor<i64>, %cond: tensor<i1>, %v: tensor<2xf32>):
+    graph.yield %cond, %y : tensor<i1>, tensor<3xf32>
+  }
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @loop_body_arity(%m: tensor<i64>, %x: tensor<2xf32>) -> tensor<2xf32> {
+  %none = graph.none
+  // expected-error @+1 {{body must take the iteration number, the condition and 1 carried values, got 2 arguments}}
+  %0 = graph.loop(%m, %none, %x) : (tensor<i64>, none, tensor<2xf32>) -> tensor<2xf32> {
+  ^bb0(%i: tensor<i64>, %v: tensor<2xf32>):
+    graph.yield %v, %v : tensor<2xf32>, tensor<2xf32>
+  }
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @scan_output_stack(%s: tensor<2xf32>, %x: tensor<3x2xf32>) -> (tensor<2xf32>, tensor<3x2xf32>) {
+  // expected-error @+1 {{scan_output_axes has 2 entries for 1 values}}
+  %0:2 = graph.scan(%s, %x) {num_scan_inputs = 1 : i64, scan_output_axes = [0, 1]} : (tensor<2xf32>, tensor<3x2xf32>) -> (tensor<2xf32>, tensor<3x2xf32>) {
+  ^bb0(%a: tensor<2xf32>, %b: tensor<2xf32>):
+    graph.yield %a, %b : tensor<2xf32>, tensor<2xf32>
+  }
+  return %0#0, %0#1 : tensor<2xf32>, tensor<3x2xf32>
+}
