@@ -101,20 +101,22 @@ FailureOr<int64_t> staticAllocBytes(memref::AllocOp alloc) {
 }
 
 bool isScheduledLoop(Operation *op) {
-  auto loop = dyn_cast<scf::ForOp>(op);
-  if (!loop)
+  // scf.for (patch and tile loops, Scan) and scf.while (Loop): sequential.
+  if (!isa<scf::ForOp, scf::WhileOp>(op))
     return false;
   bool allocates = false;
-  for (Operation &inner : *loop.getBody()) {
-    allocates |= isa<memref::AllocOp>(inner) || isScheduledLoop(&inner);
-    // A buffer that outlives its iteration needs an address per iteration.
-    if (isa<scf::YieldOp>(inner))
-      for (Value v : inner.getOperands())
-        if (Operation *def = v.getDefiningOp())
-          if (def->getBlock() == loop.getBody() &&
-              isa<memref::AllocOp, ViewLikeOpInterface>(def))
-            return false;
-  }
+  for (Region &region : op->getRegions())
+    for (Operation &inner : region.front()) {
+      allocates |= isa<memref::AllocOp>(inner) || isScheduledLoop(&inner);
+      // A buffer that outlives its iteration needs an address per
+      // iteration.
+      if (isa<scf::YieldOp, scf::ConditionOp>(inner))
+        for (Value v : inner.getOperands())
+          if (Operation *def = v.getDefiningOp())
+            if (def->getBlock() == &region.front() &&
+                isa<memref::AllocOp, ViewLikeOpInterface>(def))
+              return false;
+    }
   return allocates;
 }
 
@@ -243,7 +245,8 @@ void collectSteps(Block &block, BufferLiveness &result,
     pending.push_back(&op);
     if (isScheduledLoop(&op)) {
       int64_t first = p.steps.size();
-      collectSteps(*cast<scf::ForOp>(op).getBody(), result, pending, loops);
+      for (Region &region : op.getRegions())
+        collectSteps(region.front(), result, pending, loops);
       loops.push_back({&op, first, (int64_t)p.steps.size() - 1});
       continue;
     }

@@ -19,7 +19,8 @@ void cloneViewsPerUser(Block &block) {
   SmallVector<Operation *> views;
   for (Operation &op : block) {
     if (isScheduledLoop(&op))
-      cloneViewsPerUser(op.getRegion(0).front());
+      for (Region &region : op.getRegions())
+        cloneViewsPerUser(region.front());
     if (isa<ViewLikeOpInterface>(op) && op.getNumResults() == 1 &&
         isa<MemRefType>(op.getResult(0).getType()))
       views.push_back(&op);

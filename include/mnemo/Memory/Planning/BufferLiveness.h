@@ -33,8 +33,9 @@ struct BufferLiveness {
   int64_t stepOf(mlir::Operation *op) const;
 };
 
-/// A sequential loop whose body allocates per-iteration buffers (the patch
-/// schedule's): its body ops are steps of their own, so an iteration's
+/// A sequential loop (scf.for, scf.while) whose body allocates
+/// per-iteration buffers (the patch schedule's, a Scan's or a Loop's): its
+/// body ops are steps of their own, so an iteration's
 /// buffers are planned like the function's, at one address reused by every
 /// iteration. Parallel loops never are (iterations would share addresses).
 bool isScheduledLoop(mlir::Operation *op);
