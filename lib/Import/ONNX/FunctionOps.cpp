@@ -513,18 +513,15 @@ LogicalResult convertDFT(NodeContext &c, Outs &outs) {
   return f.result(y, outs);
 }
 
-/// RNN, GRU and LSTM, unrolled over their static sequence: the input
+/// RNN, GRU and LSTM as a loop over their static sequence: the input
 /// projection of every step is one matmul (X [T, B, I] x W^T + biases)
-/// before the recurrence; each step adds H_{t-1} R^T, applies the gate
-/// activations and yields H_t (and C_t). A step's buffers die with the
-/// step, so the memory planner reuses them from step to step. With
+/// before the recurrence; a graph.scan over the steps then adds H_{t-1}
+/// R^T, applies the gate activations and yields H_t (and C_t). The scan's
+/// body is planned once and its buffers reused by every step. With
 /// sequence_lens, a batch entry past its length keeps its state and
 /// yields zeros; the reverse direction runs on the input reversed per
 /// entry (ReverseSequence) and reverses its outputs back.
 enum class Cell { RNN, GRU, LSTM };
-
-/// The sequence length the unrolled form accepts (IR grows with it).
-constexpr int64_t kMaxUnrolledSteps = 512;
 
 template <Cell K>
 LogicalResult convertRecurrent(NodeContext &c, Outs &outs) {
@@ -584,13 +581,8 @@ LogicalResult convertRecurrent(NodeContext &c, Outs &outs) {
     x = f.transpose(x, {1, 0, 2});
   int64_t steps = layout ? (*xs)[1] : (*xs)[0];
   int64_t batch = layout ? (*xs)[0] : (*xs)[1];
-  if (steps > kMaxUnrolledSteps) {
-    c.unsupported = "a sequence of " + std::to_string(steps) +
-                    " steps (the recurrence is unrolled up to " +
-                    std::to_string(kMaxUnrolledSteps) + ")";
-    return success();
-  }
   Type elt = g::elementTypeOf(x);
+  OpBuilder &b = c.imp.getBuilder();
   auto i64s = [&](ArrayRef<int64_t> v) { return c.imp.constI64(v, c.loc); };
   auto add = [&](Value a, Value b) { return f.op<g::AddOp>({a, b}); };
   auto mul = [&](Value a, Value b) { return f.op<g::MulOp>({a, b}); };
@@ -657,12 +649,56 @@ LogicalResult convertRecurrent(NodeContext &c, Outs &outs) {
       po = f.slice(p, 0, hidden, 2 * hidden);
       pf = f.slice(p, 0, 2 * hidden, 3 * hidden);
     }
-    SmallVector<Value> perStep(steps);
-    for (int64_t i = 0; i < steps; ++i) {
-      // Without lengths the reverse direction walks the steps backwards;
-      // with them its input is already reversed per entry.
-      int64_t t = reverse && !lens ? steps - 1 - i : i;
-      Value g = f.pick(xw, 0, t); // [B, G*h]
+    // The recurrence is one graph.scan over the steps (an scf.for after
+    // lowering, its per-step buffers reused): states h (and c), scan
+    // inputs the step's projection and, with lengths, whether each entry
+    // is still live; it yields the step's output. Without lengths the
+    // reverse direction scans backwards; with them its input is already
+    // reversed per entry.
+    bool backwards = reverse && !lens;
+    SmallVector<Value> states = {h}, scans = {xw};
+    if (cell)
+      states.push_back(cell);
+    if (lens) {
+      // live[t, b] = t < lens[b], as [T, B, 1].
+      SmallVector<int64_t> ts;
+      for (int64_t t = 0; t < steps; ++t)
+        ts.push_back(t);
+      Value tcol = f.op<g::CastOp>(
+          {f.reshape(i64s(ts), {steps, 1})},
+          {b.getNamedAttr("to", TypeAttr::get(g::elementTypeOf(lens)))});
+      scans.push_back(f.op<g::UnsqueezeOp>(
+          {f.op<g::LessOp>({tcol, lens}), i64s({2})}));
+    }
+    if (failed(f.status) || !c.unsupported.empty())
+      return f.status;
+    (void)c.imp.none(c.loc); // made in the graph's block, not the body's
+    SmallVector<Type> resultTypes;
+    for (Value v : states)
+      resultTypes.push_back(v.getType());
+    resultTypes.push_back(RankedTensorType::get({steps, batch, hidden}, elt));
+    SmallVector<Value> operands(states);
+    llvm::append_range(operands, scans);
+    int64_t dir = backwards ? 1 : 0;
+    auto scan = g::ScanOp::create(
+        b, c.loc, resultTypes, operands, b.getI64IntegerAttr(scans.size()),
+        b.getI64ArrayAttr(SmallVector<int64_t>(scans.size(), 0)),
+        b.getI64ArrayAttr(SmallVector<int64_t>(scans.size(), dir)),
+        b.getI64ArrayAttr({0}), b.getI64ArrayAttr({dir}));
+    {
+      OpBuilder::InsertionGuard guard(b);
+      SmallVector<Type> argTypes;
+      for (Value v : states)
+        argTypes.push_back(v.getType());
+      argTypes.push_back(RankedTensorType::get({batch, gh}, elt));
+      if (lens)
+        argTypes.push_back(RankedTensorType::get({batch, 1}, b.getI1Type()));
+      Block *body = b.createBlock(&scan.getBody(), {}, argTypes,
+                                  SmallVector<Location>(argTypes.size(), c.loc));
+      Value h = body->getArgument(0);
+      Value cell = K == Cell::LSTM ? body->getArgument(1) : Value();
+      Value g = body->getArgument(states.size());
+      Value live = lens ? body->getArgument(states.size() + 1) : Value();
       Value hr = f.op<g::MatMulOp>({h, rT});
       auto gate = [&](Value v, int64_t k) {
         return f.slice(v, 1, k * hidden, (k + 1) * hidden);
@@ -704,21 +740,24 @@ LogicalResult convertRecurrent(NodeContext &c, Outs &outs) {
       Value y = hNew;
       if (lens) {
         // Entries past their length keep their state and yield zeros.
-        Value live = f.op<g::UnsqueezeOp>(
-            {f.op<g::LessOp>({f.scalar(g::elementTypeOf(lens), t), lens}),
-             i64s({1})});
         y = f.op<g::WhereOp>({live, hNew, zeros()});
         hNew = f.op<g::WhereOp>({live, hNew, h});
         if (cNew)
           cNew = f.op<g::WhereOp>({live, cNew, cell});
       }
-      h = hNew;
-      cell = cNew;
-      perStep[t] = f.op<g::UnsqueezeOp>({y, i64s({0})}); // [1, B, h]
+      if (failed(f.status) || !c.unsupported.empty()) {
+        scan->erase();
+        return f.status;
+      }
+      SmallVector<Value> yielded = {hNew};
+      if (cNew)
+        yielded.push_back(cNew);
+      yielded.push_back(y);
+      g::YieldOp::create(b, c.loc, yielded);
     }
-    Value y = perStep.size() == 1
-                  ? perStep[0]
-                  : f.op<g::ConcatOp>(perStep, {f.attr("axis", 0)});
+    h = scan.getResult(0);
+    cell = cell ? scan.getResult(1) : Value();
+    Value y = scan.getResults().back(); // [T, B, h]
     if (reverse && lens)
       y = f.op<g::ReverseSequenceOp>(
           {y, lens}, {f.attr("batch_axis", 1), f.attr("time_axis", 0)});
