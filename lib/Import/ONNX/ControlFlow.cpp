@@ -72,7 +72,7 @@ static std::string typeString(Type t) {
   return s;
 }
 
-static LogicalResult finish(NodeContext &c, Operation *op,
+static LogicalResult finish(Operation *op,
                             SmallVectorImpl<Value> &outs) {
   if (failed(verify(op)))
     return failure();
@@ -117,7 +117,7 @@ static LogicalResult convertIf(NodeContext &c, SmallVectorImpl<Value> &outs) {
     }
     op.getResult(i).setType(t);
   }
-  return finish(c, op, outs);
+  return finish(op, outs);
 }
 
 //===----------------------------------------------------------------------===//
@@ -174,7 +174,7 @@ static LogicalResult convertLoop(NodeContext &c, SmallVectorImpl<Value> &outs) {
     }
   }
   if (k == 0)
-    return finish(c, op, outs);
+    return finish(op, outs);
 
   // The iteration count is a run-time value: scan outputs get a buffer of
   // the bound's rows. The tightest bound known: a constant trip count, a
@@ -231,7 +231,7 @@ static LogicalResult convertLoop(NodeContext &c, SmallVectorImpl<Value> &outs) {
                                        std::to_string(*bound) + " iterations")))
       return fail();
   }
-  return finish(c, op, outs);
+  return finish(op, outs);
 }
 
 //===----------------------------------------------------------------------===//

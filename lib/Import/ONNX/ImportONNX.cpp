@@ -173,6 +173,31 @@ void Importer::collectDeclaredTypes(const onnx::GraphProto &graph,
     }
 }
 
+LogicalResult Importer::importInitializers(const onnx::GraphProto &graph,
+                                           Location loc) {
+  for (const auto &init : graph.initializer()) {
+    Location l = NameLoc::get(StringAttr::get(ctx, init.name()), loc);
+    FailureOr<ElementsAttr> value = importTensor(init, l);
+    if (failed(value))
+      return failure();
+    values[init.name()] = constant(*value, l);
+  }
+  return success();
+}
+
+LogicalResult Importer::lookupOutputs(const onnx::GraphProto &graph,
+                                      Location loc, StringRef what,
+                                      SmallVectorImpl<Value> &results) {
+  for (const auto &out : graph.output()) {
+    auto it = values.find(out.name());
+    if (it == values.end())
+      return emitError(loc) << what << " output '" << out.name()
+                            << "' is not produced";
+    results.push_back(it->second);
+  }
+  return success();
+}
+
 LogicalResult Importer::importSubgraph(const onnx::GraphProto &graph,
                                        Region &region, TypeRange argTypes) {
   Location loc = NameLoc::get(StringAttr::get(ctx, graph.name()),
@@ -187,31 +212,21 @@ LogicalResult Importer::importSubgraph(const onnx::GraphProto &graph,
   noneValue = nullptr;
   OpBuilder::InsertionGuard guard(builder);
   Block *block = builder.createBlock(&region);
-  auto restore = llvm::make_scope_exit([&] {
+  llvm::scope_exit restore([&] {
     values = std::move(outer);
     noneValue = outerNone;
   });
   collectDeclaredTypes(graph, loc);
   for (auto [in, t] : llvm::zip(graph.input(), argTypes))
     values[in.name()] = block->addArgument(t, loc);
-  for (const auto &init : graph.initializer()) {
-    Location l = NameLoc::get(StringAttr::get(ctx, init.name()), loc);
-    FailureOr<ElementsAttr> value = importTensor(init, l);
-    if (failed(value))
-      return failure();
-    values[init.name()] = constant(*value, l);
-  }
+  if (failed(importInitializers(graph, loc)))
+    return failure();
   for (auto [i, node] : llvm::enumerate(graph.node()))
     if (failed(importNode(node, i)))
       return failure();
   SmallVector<Value> results;
-  for (const auto &out : graph.output()) {
-    auto it = values.find(out.name());
-    if (it == values.end())
-      return emitError(loc) << "body output '" << out.name()
-                            << "' is not produced";
-    results.push_back(it->second);
-  }
+  if (failed(lookupOutputs(graph, loc, "body", results)))
+    return failure();
   builder.setInsertionPointToEnd(block);
   graph::YieldOp::create(builder, loc, results);
   return success();
@@ -227,14 +242,10 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &graph,
 
   // Initializers first: IR < 4 also lists them among the graph inputs.
   llvm::StringSet<> initNames;
-  for (const auto &init : graph.initializer()) {
-    Location loc = NameLoc::get(StringAttr::get(ctx, init.name()), graphLoc);
-    FailureOr<ElementsAttr> value = importTensor(init, loc);
-    if (failed(value))
-      return failure();
-    values[init.name()] = constant(*value, loc);
+  for (const auto &init : graph.initializer())
     initNames.insert(init.name());
-  }
+  if (failed(importInitializers(graph, graphLoc)))
+    return failure();
 
   SmallVector<Type> argTypes;
   SmallVector<DictionaryAttr> argAttrs;
@@ -265,12 +276,9 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &graph,
 
   SmallVector<Value> results;
   SmallVector<DictionaryAttr> resAttrs;
+  if (failed(lookupOutputs(graph, graphLoc, "graph", results)))
+    return failure();
   for (const auto &out : graph.output()) {
-    auto it = values.find(out.name());
-    if (it == values.end())
-      return emitError(graphLoc)
-             << "graph output '" << out.name() << "' is not produced";
-    results.push_back(it->second);
     SmallVector<NamedAttribute> attrs = {
         builder.getNamedAttr("graph.name", builder.getStringAttr(out.name()))};
     if (ArrayAttr dims = dimParams(builder, out.type()))

@@ -115,6 +115,14 @@ private:
   mlir::LogicalResult importNode(const onnx::NodeProto &node, unsigned index);
   void collectDeclaredTypes(const onnx::GraphProto &graph,
                             mlir::Location loc);
+  /// Imports `graph`'s initializers as constants under their names.
+  mlir::LogicalResult importInitializers(const onnx::GraphProto &graph,
+                                         mlir::Location loc);
+  /// The values of `graph`'s outputs, or an error naming one that no node,
+  /// initializer or input produces.
+  mlir::LogicalResult lookupOutputs(const onnx::GraphProto &graph,
+                                    mlir::Location loc, llvm::StringRef what,
+                                    llvm::SmallVectorImpl<mlir::Value> &results);
   mlir::LogicalResult importGeneric(NodeContext &ctx,
                                     llvm::SmallVectorImpl<mlir::Value> &outs);
   mlir::FailureOr<mlir::Type> convertType(const onnx::TypeProto &type,
