@@ -31,7 +31,7 @@ ap.add_argument("--update", action="store_true", help="rewrite --expected")
 ap.add_argument("--known", help="tests known to fail, one per line with the reason")
 ap.add_argument("--report", help="write per-test results (tsv) here")
 ap.add_argument("-j", type=int, default=os.cpu_count() or 2)
-ap.add_argument("--filter", default="", help="only tests containing this")
+ap.add_argument("--filter", default="", help="only tests whose dir/name contains this")
 ap.add_argument("--cpu", default="host",
                 help="mnemo-run --cpu: host, x86-64-v3 (AVX2 code), ...")
 args = ap.parse_args()
@@ -55,7 +55,7 @@ for sub in ("node", "pytorch-converted", "pytorch-operator", "simple"):
     for t in sorted(os.listdir(d)):
         m = os.path.join(d, t, "model.onnx")
         data = os.path.join(d, t, "test_data_set_0")
-        if os.path.exists(m) and os.path.isdir(data) and args.filter in t:
+        if os.path.exists(m) and os.path.isdir(data) and args.filter in f"{sub}/{t}":
             tests.append((sub, t, m, data))
 
 

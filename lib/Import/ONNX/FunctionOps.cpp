@@ -1202,5 +1202,7 @@ ConvertFn mnemo::onnx_import::lookupTrainingConverter(StringRef opType) {
     return convertAdam;
   if (opType == "Momentum")
     return convertMomentum;
+  if (opType == "Gradient")
+    return convertGradient;
   return nullptr;
 }

@@ -189,6 +189,10 @@ LogicalResult Importer::lookupOutputs(const onnx::GraphProto &graph,
                                       Location loc, StringRef what,
                                       SmallVectorImpl<Value> &results) {
   for (const auto &out : graph.output()) {
+    if (sequences.count(out.name()))
+      return emitError(loc) << what << " output '" << out.name()
+                            << "' is a sequence: only tensors can be "
+                               "inputs and outputs";
     auto it = values.find(out.name());
     if (it == values.end())
       return emitError(loc) << what << " output '" << out.name()
@@ -208,12 +212,14 @@ LogicalResult Importer::importSubgraph(const onnx::GraphProto &graph,
                           << argTypes.size();
   // The body sees the enclosing names; what it defines is dropped after.
   llvm::StringMap<Value> outer = values;
+  llvm::StringMap<SmallVector<Value>> outerSequences = sequences;
   Value outerNone = noneValue;
   noneValue = nullptr;
   OpBuilder::InsertionGuard guard(builder);
   Block *block = builder.createBlock(&region);
   llvm::scope_exit restore([&] {
     values = std::move(outer);
+    sequences = std::move(outerSequences);
     noneValue = outerNone;
   });
   collectDeclaredTypes(graph, loc);
@@ -336,8 +342,23 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
       return success();
     });
     NodeContext ctxt{*this, node, opset, loc, {}, {}, 0, {}};
+    bool seqOp = domain.empty() && isSequenceOp(node.op_type());
+    SmallVector<std::optional<SmallVector<Value>>> seqIns;
     for (const std::string &name : node.input()) {
+      seqIns.emplace_back();
       if (name.empty()) {
+        ctxt.inputs.push_back(none(loc));
+        continue;
+      }
+      if (auto s = sequences.find(name); s != sequences.end()) {
+        if (!seqOp) {
+          emitError(loc) << "input '" << name << "' is a sequence; only the "
+                         << "sequence ops read sequences (mnemo resolves "
+                            "them at compile time)";
+          result = failure();
+          break;
+        }
+        seqIns.back() = s->second;
         ctxt.inputs.push_back(none(loc));
         continue;
       }
@@ -357,7 +378,8 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
       ctxt.numOutputs = i + 1;
       // ONNX graphs are SSA: a second definition would silently replace
       // the first for every later reader.
-      if (succeeded(result) && values.count(node.output(i))) {
+      if (succeeded(result) && (values.count(node.output(i)) ||
+                                sequences.count(node.output(i)))) {
         emitError(loc) << "output '" << node.output(i)
                        << "' is already defined by an earlier node, an "
                           "initializer or a graph input";
@@ -383,7 +405,17 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
       ctxt.attrs.push_back(builder.getNamedAttr(attr.name(), *a));
     }
     SmallVector<Value> outs;
-    if (succeeded(result)) {
+    std::optional<SmallVector<Value>> seqOut;
+    if (succeeded(result) && seqOp) {
+      result = convertSequenceOp(ctxt, seqIns, outs, seqOut);
+      if (succeeded(result) && !ctxt.unsupported.empty())
+        result = importGeneric(ctxt, outs);
+      if (succeeded(result) && seqOut) {
+        if (ctxt.numOutputs)
+          sequences[node.output(0)] = std::move(*seqOut);
+        ctxt.numOutputs = 0;
+      }
+    } else if (succeeded(result)) {
       ConvertFn fn = nullptr;
       if (domain.empty())
         fn = lookupFunctionConverter(node.op_type(), ctxt.numOutputs);

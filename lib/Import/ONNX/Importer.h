@@ -56,6 +56,20 @@ ConvertFn lookupConverter(llvm::StringRef opType);
 ConvertFn lookupFunctionConverter(llvm::StringRef opType, unsigned numOutputs);
 /// The converter of If, Loop and Scan (ControlFlow.cpp), or null.
 ConvertFn lookupControlFlowConverter(llvm::StringRef opType);
+/// ai.onnx.preview.training Gradient by reverse-mode differentiation of
+/// the ops built so far (Gradient.cpp).
+llvm::LogicalResult convertGradient(NodeContext &c,
+                                    llvm::SmallVectorImpl<mlir::Value> &outs);
+/// Whether `opType` (default domain) makes or reads a sequence.
+bool isSequenceOp(llvm::StringRef opType);
+/// A sequence op on the importer's lists (Sequences.cpp): `seqIns` holds
+/// the list of each input that is a sequence; the op yields tensors in
+/// `outs` or a list in `seqOut`.
+llvm::LogicalResult
+convertSequenceOp(NodeContext &c,
+                  llvm::ArrayRef<std::optional<llvm::SmallVector<mlir::Value>>> seqIns,
+                  llvm::SmallVectorImpl<mlir::Value> &outs,
+                  std::optional<llvm::SmallVector<mlir::Value>> &seqOut);
 /// The converter for an op type of ai.onnx.preview.training, or null.
 ConvertFn lookupTrainingConverter(llvm::StringRef opType);
 /// The converter for an op type of the com.microsoft domain, or null.
@@ -101,6 +115,10 @@ public:
     return valueInfoTypes.lookup(name);
   }
   const ImportOptions &getOptions() const { return options; }
+  /// The tensor value named `name` in scope, or null.
+  mlir::Value lookupValue(llvm::StringRef name) const {
+    return values.lookup(name);
+  }
 
   /// Builds a typed graph op: checks the attributes against the op's
   /// definition, infers result types, verifies, and folds when asked.
@@ -138,6 +156,8 @@ private:
   std::string modelName, baseDir;
   mlir::OpBuilder builder;
   llvm::StringMap<mlir::Value> values;
+  /// Sequences by name, as the lists of their tensors (Sequences.cpp).
+  llvm::StringMap<llvm::SmallVector<mlir::Value>> sequences;
   llvm::StringMap<mlir::Type> valueInfoTypes;
   llvm::StringMap<int64_t> opsets;
   mlir::Value noneValue;
