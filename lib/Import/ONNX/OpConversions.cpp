@@ -34,14 +34,40 @@ void dropInert(NodeContext &c) {
 }
 
 /// Elementwise ops before opset 7 carried `broadcast`/`axis`; without an
-/// axis the legacy rule (suffix match) equals numpy broadcasting.
+/// axis the legacy rule (suffix match) equals numpy broadcasting. With one,
+/// B's dims line up with A's from `axis` on: B gets size-1 dims before and
+/// after them (Unsqueeze), and numpy broadcasting does the rest.
 bool dropLegacyBroadcast(NodeContext &c) {
   if (!c.take("broadcast"))
     return true;
-  if (c.take("axis")) {
-    c.unsupported = "legacy broadcasting with an explicit axis";
+  auto axisAttr = dyn_cast_or_null<IntegerAttr>(c.take("axis"));
+  if (!axisAttr || c.inputs.size() != 2)
+    return true;
+  auto a = dyn_cast<RankedTensorType>(c.inputs[0].getType());
+  auto b = dyn_cast<RankedTensorType>(c.inputs[1].getType());
+  if (!a || !b) {
+    c.unsupported = "legacy broadcasting with an axis on operands of unknown rank";
     return false;
   }
+  int64_t axis = axisAttr.getInt();
+  if (axis < 0)
+    axis += a.getRank();
+  if (axis < 0 || axis + b.getRank() > a.getRank()) {
+    c.unsupported = "legacy broadcasting axis out of range";
+    return false;
+  }
+  SmallVector<int64_t> axes;
+  for (int64_t d = 0; d < a.getRank(); ++d)
+    if (d < axis || d >= axis + b.getRank())
+      axes.push_back(d);
+  if (axes.empty())
+    return true;
+  NodeBuilder f{c};
+  Value aligned =
+      f.op<g::UnsqueezeOp>({c.inputs[1], c.imp.constI64(axes, c.loc)});
+  if (!aligned)
+    return false;
+  c.inputs[1] = aligned;
   return true;
 }
 
@@ -95,7 +121,7 @@ LogicalResult convertDefault(NodeContext &c, Outs &outs) {
 template <typename OpTy, unsigned N>
 LogicalResult convertElementwise(NodeContext &c, Outs &outs) {
   if (!dropLegacyBroadcast(c))
-    return success();
+    return success(!c.unsupported.empty());
   return convertDefault<OpTy, N>(c, outs);
 }
 
