@@ -28,6 +28,12 @@ if os.path.isdir(os.path.join(config.mnemo_shared_dir, "models")):
     config.available_features.add("shared-models")
     config.substitutions.append(("%shared", config.mnemo_shared_dir))
 
+# The ONNX backend test data (libonnx-testdata), for tests on its models.
+_testdata = "/usr/share/libonnx-testdata/data"
+if os.path.isdir(_testdata):
+    config.available_features.add("onnx-testdata")
+    config.substitutions.append(("%testdata", _testdata))
+
 # Debian's python3 with python3-onnx builds binary models for the tests of
 # external data and corrupt files.
 import subprocess

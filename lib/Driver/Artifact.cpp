@@ -144,6 +144,9 @@ std::string driver::signatureJson(const ArtifactSignature &sig) {
   if (sig.vocabRanks > 0)
     top["vocab_parallel"] =
         Object{{"rank", sig.vocabRank}, {"ranks", sig.vocabRanks}};
+  if (sig.weightsBytes > 0)
+    top["weights"] =
+        Object{{"file", sig.weightsFile}, {"bytes", sig.weightsBytes}};
   llvm::json::Value v = std::move(top);
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -229,6 +232,13 @@ FailureOr<ArtifactSignature> mnemo::readSignature(StringRef jsonPath,
         if (auto str = f.getAsString())
           sig.target.features.push_back(str->str());
   }
+  if (const auto *w = o->getObject("weights")) {
+    sig.weightsFile = w->getString("file").value_or("").str();
+    sig.weightsBytes = w->getInteger("bytes").value_or(0);
+    if (sig.weightsFile.empty() || sig.weightsBytes <= 0 ||
+        sig.weightsFile.find('/') != std::string::npos)
+      return bad("malformed weights entry");
+  }
   if (const auto *vp = o->getObject("vocab_parallel")) {
     sig.vocabRank = vp->getInteger("rank").value_or(-1);
     sig.vocabRanks = vp->getInteger("ranks").value_or(0);
@@ -260,6 +270,12 @@ std::string mnemo::describeRunError(int rc) {
            "output buffer, the workspace) is NULL";
   case 8:
     return "the workspace is not aligned to 64 bytes";
+  case kStatusNoWeights:
+    return "the weights were not given: call _set_weights with the mapped "
+           "weights file first";
+  case kStatusBadWeights:
+    return "the bytes given to _set_weights are not this artifact's "
+           "weights file";
   case kStatusBoundExceeded:
     return "a data-dependent size went past the bound the artifact was "
            "built for: a Loop ran more iterations than its scan outputs "

@@ -82,6 +82,19 @@ static std::string entryPointsText(const ArtifactSignature &sig) {
      << "int " << sig.name
      << "_run_dims(const int64_t *dims, const void *const *inputs,\n"
      << "    void *const *outputs, int64_t *output_shapes, void *workspace);\n\n";
+  if (sig.weightsBytes > 0)
+    os << "/* The weights are in " << sig.weightsFile << " (" << sig.weightsBytes
+       << " bytes), not in the object:\n   map it (mmap, read-only) and "
+          "pass it here once, before the first run;\n   it must stay mapped "
+          "while the model runs. Returns 0, 7 for NULL, 11 if\n   the bytes "
+          "are not this artifact's weights file. _run and _run_dims return\n"
+          "   10 until it succeeds. */\n"
+       << "#define " << upper << "_WEIGHTS_FILE \"" << sig.weightsFile << "\"\n"
+       << "#define " << upper << "_WEIGHTS_BYTES " << sig.weightsBytes << "\n"
+       << "int " << sig.name
+       << "_set_weights(const void *data, size_t bytes);\n\n";
+  os << "/* Errors found while the model runs: 9 if a Loop needs more "
+        "iterations\n   than its scan outputs were built for. */\n\n";
   return s;
 }
 
@@ -129,6 +142,11 @@ public:
     popts.maxSlices = options.maxSlices;
     popts.tileForBudget = options.tileForBudget;
     popts.tileBudget = options.tileBudget;
+    if (options.weights == "file") {
+      SmallString<256> path(options.outDir);
+      llvm::sys::path::append(path, options.name + ".weights");
+      popts.weightsFile = path.str().str();
+    }
     buildCPUPipeline(pm, popts);
   }
 

@@ -355,6 +355,10 @@ FailureOr<ArtifactSignature> mnemo::compile(ModuleOp module,
 
   if (auto ws = module->getAttrOfType<IntegerAttr>("mnemo.workspace_bytes"))
     sig.workspaceBytes = ws.getInt();
+  if (auto wb = module->getAttrOfType<IntegerAttr>("mnemo.weights_bytes")) {
+    sig.weightsBytes = wb.getInt();
+    sig.weightsFile = options.name + ".weights";
+  }
   if (auto ob = module->getAttrOfType<ArrayAttr>("mnemo.output_max_bytes"))
     for (auto [i, a] : llvm::enumerate(ob))
       if (i < sig.outputs.size())

@@ -156,6 +156,12 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
 
 void buildCPULowerToLLVMPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options) {
+  // Weights out of the object before the ABI (it emits _set_weights).
+  if (!options.weightsFile.empty()) {
+    ExternalWeightsPassOptions weights;
+    weights.file = options.weightsFile;
+    pm.addPass(createExternalWeightsPass(weights));
+  }
   CPUABIPassOptions abi = abiOptions(options);
   abi.sramBudget = options.sramBudget;
   pm.addPass(createCPUABIPass(abi));

@@ -56,6 +56,13 @@ static cl::opt<std::string>
 static cl::opt<std::string>
     emit("emit", cl::desc("Last stage to write: mlir | llvm | obj | so"),
          cl::init("so"), cl::cat(cat));
+static cl::opt<std::string> weights(
+    "weights",
+    cl::desc("embed: the weights are constants in the object; file: they go "
+             "to OUT/<name>.weights, which the loader maps read-only and "
+             "passes to <name>_set_weights (the compile never gives them to "
+             "LLVM; CPU target)"),
+    cl::init("embed"), cl::cat(cat));
 static cl::opt<std::string> name("name",
                                  cl::desc("C symbol prefix (default: file name)"),
                                  cl::cat(cat));
@@ -256,6 +263,15 @@ int main(int argc, char **argv) {
       errs() << "mnemoc: --report=" << r << " must end in .json or .html\n";
       return 2;
     }
+  if (weights != "embed" && weights != "file") {
+    errs() << "mnemoc: --weights must be embed or file\n";
+    return 2;
+  }
+  if (weights == "file" && target != "cpu") {
+    errs() << "mnemoc: --weights=file is for the CPU target (the CUDA target "
+              "uploads its constants at the first run)\n";
+    return 2;
+  }
   if (optLevel > 3 || !StringRef(emit).starts_with("") ||
       !llvm::is_contained({"mlir", "llvm", "obj", "so"}, StringRef(emit))) {
     errs() << "mnemoc: bad -O level or --emit value\n";
@@ -313,6 +329,7 @@ int main(int argc, char **argv) {
                   : std::string(name);
   opts.outDir = outDir;
   opts.emit = emit;
+  opts.weights = weights;
   opts.target = target;
   opts.cudaArch = cudaArch;
   opts.pimDevice = pimDevice;

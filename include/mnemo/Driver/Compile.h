@@ -66,6 +66,9 @@ struct ArtifactSignature {
   std::vector<DimBound> dims;
   int64_t workspaceBytes = 0;
   int64_t vocabRank = -1, vocabRanks = 0; // a vocab-parallel rank's module
+  /// --weights=file: the weights file (next to the JSON) and its size.
+  std::string weightsFile;
+  int64_t weightsBytes = 0;
 };
 
 struct CompileOptions {
@@ -86,6 +89,7 @@ struct CompileOptions {
   mlir::TimingScope *timing = nullptr;
   /// Shows the stage of a long compile (mnemoc on a terminal); may be null.
   Progress *progress = nullptr;
+  std::string weights = "embed";    // embed | file (OUT/<name>.weights)
   std::string planner = "ilp";      // first-fit | greedy | ilp
   double ilpTimeLimit = 10.0;       // seconds
   std::string operatorOrder = "memory"; // memory | program

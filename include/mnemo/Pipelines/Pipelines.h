@@ -130,6 +130,11 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
   ListOption<std::string> reports{
       *this, "reports",
       llvm::cl::desc("Memory plan reports to write (.json or .html)")};
+  Option<std::string> weightsFile{
+      *this, "weights-file",
+      llvm::cl::desc("Write the weights to this file, read at run time "
+                     "through <name>_set_weights (mnemoc --weights=file); "
+                     "empty: in the object")};
 };
 
 struct CUDAPipelineOptions

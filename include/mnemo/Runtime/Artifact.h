@@ -39,6 +39,8 @@ struct LoadedArtifact {
   /// CUDA artifact's staging buffers and the PIM simulator are shared, so
   /// their callers serialize runs.
   bool reentrant = true;
+  /// --weights=file: the mapped weights file (unmapped with the last copy).
+  std::shared_ptr<void> weights;
   /// The last run's device time (CUDA events); -1 before one.
   std::shared_ptr<float> deviceMs = std::make_shared<float>(-1.0f);
 };

@@ -24,6 +24,18 @@ inline constexpr llvm::StringLiteral kRunStatusGlobal = "__mnemo_run_status";
 /// ran more iterations than its scan outputs have rows).
 inline constexpr int32_t kStatusBoundExceeded = 9;
 
+/// The weights were not given (`--weights=file`: call _set_weights first).
+inline constexpr int32_t kStatusNoWeights = 10;
+/// _set_weights got bytes that are not this artifact's weights file.
+inline constexpr int32_t kStatusBadWeights = 11;
+
+/// The base pointer of an artifact's external weights (`--weights=file`),
+/// set by `<name>_set_weights`.
+inline constexpr llvm::StringLiteral kWeightsGlobal = "__mnemo_weights";
+/// Bytes before the first weight in a weights file: "MNEMOWT1", the file's
+/// size (u64), the data's hash (u64), zeros.
+inline constexpr int64_t kWeightsHeaderBytes = 64;
+
 } // namespace mnemo
 
 #endif // MNEMO_SUPPORT_RUNSTATUS_H

@@ -7,11 +7,18 @@
 
 #include "mnemo/Runtime/Artifact.h"
 #include "mnemo/Runtime/PIMRuntime.h"
+#include "mnemo/Support/RunStatus.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 
+#include <cerrno>
+#include <cstring>
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace llvm;
 using namespace mnemo;
@@ -30,6 +37,55 @@ static void exportPIMHooks() {
   // shared object, and failing to reopen one leaves dlopen to report the
   // missing symbol.
   dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
+}
+
+/// --weights=file: maps the weights file read-only and hands it to
+/// <name>_set_weights; the mapping lives as long as `out`.
+static bool mapWeights(const std::string &dir, void *lib, LoadedArtifact &out,
+                       std::string &why) {
+  SmallString<256> path(dir);
+  sys::path::append(path, out.sig.weightsFile);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || ::fstat(fd, &st) != 0) {
+    why = "cannot open the weights file " + std::string(path) + ": " +
+          std::strerror(errno);
+    if (fd >= 0)
+      ::close(fd);
+    return false;
+  }
+  if (st.st_size != out.sig.weightsBytes) {
+    ::close(fd);
+    why = std::string(path) + " has " + std::to_string(st.st_size) +
+          " bytes, the artifact expects " +
+          std::to_string(out.sig.weightsBytes);
+    return false;
+  }
+  size_t bytes = st.st_size;
+  void *data = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  if (data == MAP_FAILED) {
+    why = "cannot map " + std::string(path) + ": " + std::strerror(errno);
+    return false;
+  }
+  out.weights = std::shared_ptr<void>(data, [bytes](void *p) {
+    ::munmap(p, bytes);
+  });
+  typedef int (*SetWeights)(const void *, size_t);
+  auto set = (SetWeights)dlsym(lib, (out.sig.name + "_set_weights").c_str());
+  if (!set) {
+    why = "the artifact has no " + out.sig.name + "_set_weights";
+    return false;
+  }
+  if (int rc = set(data, bytes)) {
+    why = std::string(path) + ": " + out.sig.name + "_set_weights returned " +
+          std::to_string(rc) + " (" +
+          (rc == kStatusBadWeights ? "not this artifact's weights file"
+                                   : "no data") +
+          ")";
+    return false;
+  }
+  return true;
 }
 
 bool mnemo::loadArtifact(const std::string &dir, LoadedArtifact &out,
@@ -95,5 +151,5 @@ bool mnemo::loadArtifact(const std::string &dir, LoadedArtifact &out,
     why = std::string(so) + " has no " + out.sig.name + "_run_dims";
     return false;
   }
-  return true;
+  return out.sig.weightsBytes == 0 || mapWeights(dir, lib, out, why);
 }

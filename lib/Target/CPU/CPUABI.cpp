@@ -315,7 +315,7 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
         return exit;
       };
       Block *bad = errorExit(3), *nullArg = errorExit(7),
-            *misaligned = errorExit(8);
+            *misaligned = errorExit(8), *noWeights = errorExit(kStatusNoWeights);
       // Continues in a new block when `ok`, else leaves through `exit`.
       auto require = [&](Value ok, Block *exit) {
         Block *next = runDims.addBlock();
@@ -339,6 +339,13 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
             arith::ConstantIndexOp::create(fb, loc, 0));
         require(arith::OrIOp::create(fb, loc, empty, nonNull(p)), nullArg);
       };
+      // External weights (--weights=file) must have been given.
+      auto weights = module.lookupSymbol<LLVM::GlobalOp>(kWeightsGlobal);
+      if (weights)
+        require(nonNull(LLVM::LoadOp::create(
+                    fb, loc, ptrT,
+                    LLVM::AddressOfOp::create(fb, loc, ptrT, kWeightsGlobal))),
+                noWeights);
       unsigned numInputs = fn.getNumArguments() - 1;
       unsigned numOutputs = fn.getNumResults();
       if (!dims.empty())
@@ -452,6 +459,54 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
       }
       cf::BranchOp::create(fb, loc, done);
       fb.setInsertionPointToStart(done);
+      func::ReturnOp::create(
+          fb, loc, ValueRange{arith::ConstantIntOp::create(fb, loc, i32, 0)});
+    }
+    // int <name>_set_weights(const void *data, size_t bytes): the mapped
+    // weights file; 7 for NULL, 11 for bytes that are not this artifact's
+    // file (size or hash differ), else its weights are used from then on.
+    if (auto weights = module.lookupSymbol<LLVM::GlobalOp>(kWeightsGlobal)) {
+      auto f = func::FuncOp::create(b, loc, name + "_set_weights",
+                                    FunctionType::get(ctx, {ptrT, i64}, {i32}));
+      Block *entryBlock = f.addEntryBlock();
+      auto exitWith = [&](int32_t code) {
+        Block *exit = f.addBlock();
+        OpBuilder eb = OpBuilder::atBlockBegin(exit);
+        func::ReturnOp::create(
+            eb, loc, ValueRange{arith::ConstantIntOp::create(eb, loc, i32, code)});
+        return exit;
+      };
+      Block *nullData = exitWith(7), *wrong = exitWith(kStatusBadWeights);
+      OpBuilder fb = OpBuilder::atBlockBegin(entryBlock);
+      auto require = [&](Value ok, Block *exit) {
+        Block *next = f.addBlock();
+        next->moveBefore(nullData);
+        cf::CondBranchOp::create(fb, loc, ok, next, ValueRange{}, exit,
+                                 ValueRange{});
+        fb.setInsertionPointToStart(next);
+      };
+      Value data = f.getArgument(0), bytes = f.getArgument(1);
+      require(LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::ne, data,
+                                   LLVM::ZeroOp::create(fb, loc, ptrT)),
+              nullData);
+      auto expect = [&](StringRef attr) {
+        return arith::ConstantIntOp::create(
+            fb, loc, i64, weights->getAttrOfType<IntegerAttr>(attr).getInt());
+      };
+      require(arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq, bytes,
+                                    expect("mnemo.weights_bytes")),
+              wrong);
+      Value hashAt = LLVM::GEPOp::create(fb, loc, ptrT, i64, data,
+                                         ArrayRef<LLVM::GEPArg>{2});
+      require(arith::CmpIOp::create(fb, loc, arith::CmpIPredicate::eq,
+                                    LLVM::LoadOp::create(fb, loc, i64, hashAt),
+                                    expect("mnemo.weights_hash")),
+              wrong);
+      Value first = LLVM::GEPOp::create(
+          fb, loc, ptrT, b.getI8Type(), data,
+          ArrayRef<LLVM::GEPArg>{(int32_t)kWeightsHeaderBytes});
+      LLVM::StoreOp::create(
+          fb, loc, first, LLVM::AddressOfOp::create(fb, loc, ptrT, kWeightsGlobal));
       func::ReturnOp::create(
           fb, loc, ValueRange{arith::ConstantIntOp::create(fb, loc, i32, 0)});
     }

@@ -520,6 +520,30 @@ def FlattenConstantGlobalsPass
   }];
 }
 
+def ExternalWeightsPass
+    : Pass<"mnemo-cpu-external-weights", "::mlir::ModuleOp"> {
+  let summary = "Moves the weights into a file the artifact maps at load time.";
+  let description = [{
+    Every constant memref.global of at least `min-bytes` is written to
+    `file` (a 64-byte header: "MNEMOWT1", the file's size, a hash of the
+    data; then each weight at a 64-byte aligned offset) and removed from
+    the module; its reads become views of the base pointer the loader
+    sets through `<name>_set_weights` (the CPU ABI emits it and makes
+    `_run` return 10 before it). The optimizer and code generator then
+    never see the weights, the object holds code only, and the weights
+    stay in the page cache, shared by every process that maps the file.
+    The global `__mnemo_weights` carries the file's size and hash for the
+    ABI; the module gets `mnemo.weights_bytes`.
+  }];
+  let options = [
+    Option<"file", "file", "std::string", "\"\"",
+           "Where to write the weights">,
+    Option<"minBytes", "min-bytes", "int64_t", "256",
+           "Smaller constants stay in the object">,
+  ];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def ExpandBF16Pass : Pass<"mnemo-cpu-expand-bf16"> {
   let summary = "Writes f32 <-> bf16 conversions as integer arithmetic.";
   let description = [{
