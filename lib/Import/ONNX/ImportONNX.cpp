@@ -191,8 +191,8 @@ LogicalResult Importer::lookupOutputs(const onnx::GraphProto &graph,
   for (const auto &out : graph.output()) {
     if (sequences.count(out.name()))
       return emitError(loc) << what << " output '" << out.name()
-                            << "' is a sequence: only tensors can be "
-                               "inputs and outputs";
+                            << "' is a sequence: sequence inputs and "
+                               "outputs are unsupported (tensors only)";
     auto it = values.find(out.name());
     if (it == values.end())
       return emitError(loc) << what << " output '" << out.name()
@@ -352,9 +352,10 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
       }
       if (auto s = sequences.find(name); s != sequences.end()) {
         if (!seqOp) {
-          emitError(loc) << "input '" << name << "' is a sequence; only the "
-                         << "sequence ops read sequences (mnemo resolves "
-                            "them at compile time)";
+          emitError(loc) << "input '" << name << "' is a sequence: "
+                         << "sequences read by other ops than the sequence "
+                            "ops are unsupported (mnemo resolves them at "
+                            "compile time)";
           result = failure();
           break;
         }
