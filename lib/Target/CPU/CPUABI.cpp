@@ -64,6 +64,35 @@ Value mnemo::memrefFromPointer(OpBuilder &b, Location loc, Value ptr,
 }
 
 namespace {
+/// The error exits of a generated entry point: blocks that return an error
+/// code, kept after the blocks that check the arguments and run.
+struct ErrorExits {
+  func::FuncOp fn;
+  Location loc;
+  Block *first = nullptr;
+
+  Block *exit(int32_t code) {
+    Block *block = fn.addBlock();
+    OpBuilder eb = OpBuilder::atBlockBegin(block);
+    func::ReturnOp::create(
+        eb, loc,
+        ValueRange{arith::ConstantIntOp::create(eb, loc, eb.getI32Type(), code)});
+    if (!first)
+      first = block;
+    return block;
+  }
+
+  /// Continues `fb` in a new block when `ok`, else leaves through `to`.
+  void require(OpBuilder &fb, Value ok, Block *to) {
+    Block *next = fn.addBlock();
+    next->moveBefore(first);
+    cf::CondBranchOp::create(fb, loc, ok, next, ValueRange{}, to, ValueRange{});
+    fb.setInsertionPointToStart(next);
+  }
+};
+} // namespace
+
+namespace {
 
 constexpr int64_t kAlignment = 64;
 
@@ -307,23 +336,11 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
       OpBuilder fb = OpBuilder::atBlockBegin(entryBlock);
       // Error exits: 3 (a dim outside its bound), 7 (a pointer the run
       // needs is NULL), 8 (the workspace is not aligned as planned).
-      auto errorExit = [&](int32_t code) {
-        Block *exit = runDims.addBlock();
-        OpBuilder eb = OpBuilder::atBlockBegin(exit);
-        func::ReturnOp::create(
-            eb, loc, ValueRange{arith::ConstantIntOp::create(eb, loc, i32, code)});
-        return exit;
-      };
-      Block *bad = errorExit(3), *nullArg = errorExit(7),
-            *misaligned = errorExit(8), *noWeights = errorExit(kStatusNoWeights);
-      // Continues in a new block when `ok`, else leaves through `exit`.
-      auto require = [&](Value ok, Block *exit) {
-        Block *next = runDims.addBlock();
-        next->moveBefore(bad);
-        cf::CondBranchOp::create(fb, loc, ok, next, ValueRange{}, exit,
-                                 ValueRange{});
-        fb.setInsertionPointToStart(next);
-      };
+      ErrorExits exits{runDims, loc};
+      Block *bad = exits.exit(3), *nullArg = exits.exit(7),
+            *misaligned = exits.exit(8),
+            *noWeights = exits.exit(kStatusNoWeights);
+      auto require = [&](Value ok, Block *exit) { exits.require(fb, ok, exit); };
       Value null = LLVM::ZeroOp::create(fb, loc, ptrT);
       auto nonNull = [&](Value p) {
         return LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::ne, p, null)
@@ -469,22 +486,10 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
       auto f = func::FuncOp::create(b, loc, name + "_set_weights",
                                     FunctionType::get(ctx, {ptrT, i64}, {i32}));
       Block *entryBlock = f.addEntryBlock();
-      auto exitWith = [&](int32_t code) {
-        Block *exit = f.addBlock();
-        OpBuilder eb = OpBuilder::atBlockBegin(exit);
-        func::ReturnOp::create(
-            eb, loc, ValueRange{arith::ConstantIntOp::create(eb, loc, i32, code)});
-        return exit;
-      };
-      Block *nullData = exitWith(7), *wrong = exitWith(kStatusBadWeights);
+      ErrorExits exits{f, loc};
+      Block *nullData = exits.exit(7), *wrong = exits.exit(kStatusBadWeights);
       OpBuilder fb = OpBuilder::atBlockBegin(entryBlock);
-      auto require = [&](Value ok, Block *exit) {
-        Block *next = f.addBlock();
-        next->moveBefore(nullData);
-        cf::CondBranchOp::create(fb, loc, ok, next, ValueRange{}, exit,
-                                 ValueRange{});
-        fb.setInsertionPointToStart(next);
-      };
+      auto require = [&](Value ok, Block *exit) { exits.require(fb, ok, exit); };
       Value data = f.getArgument(0), bytes = f.getArgument(1);
       require(LLVM::ICmpOp::create(fb, loc, LLVM::ICmpPredicate::ne, data,
                                    LLVM::ZeroOp::create(fb, loc, ptrT)),
