@@ -220,6 +220,13 @@ std::optional<int64_t> mnemo::parseByteSize(StringRef text) {
 
 std::unique_ptr<driver::TargetBackend>
 static backendFor(const CompileOptions &options, Location loc) {
+  if (options.weights != "embed" &&
+      (options.weights != "file" || options.target != "cpu")) {
+    emitError(loc) << "weights '" << options.weights << "': embed, or file "
+                   << "for the CPU target (the CUDA target uploads its "
+                      "constants at the first run)";
+    return nullptr;
+  }
   if (options.target == "cpu")
     return driver::createCPUBackend(options);
   if (options.target == "cuda")

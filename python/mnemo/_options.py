@@ -98,6 +98,8 @@ OPTIONS = {
     "tile_budget": byte_size,
     "debug_info": _typed(bool),
     "low_memory": _typed(bool),
+    "weights": _choice(("embed", "file")),
+    "max_loop_iterations": _typed(int, lambda v: v >= 0),
     "block_channels": _typed(bool),
     "patch_schedule": _typed(bool),
     "patches": _typed(int, lambda v: v == 0 or v >= 2),

@@ -65,9 +65,11 @@ struct Session {
 
 mlir::OwningOpRef<mlir::ModuleOp> importModel(Session &s, py::bytes model,
                                               const std::string &name,
-                                              const std::string &baseDir) {
+                                              const std::string &baseDir,
+                                              int64_t maxLoopIterations = 0) {
   std::string bytes = model;
   mnemo::ImportOptions iopts;
+  iopts.maxLoopIterations = maxLoopIterations;
   auto module = mnemo::importOnnxBytes(bytes, name, baseDir, s.ctx.get(), iopts);
   if (!module)
     fail("cannot import " + name, s);
@@ -85,9 +87,11 @@ std::vector<std::string> compileModel(py::bytes model, const std::string &name,
                   const std::string &baseDir, const std::string &outDir,
                   const py::dict &o) {
   Session s;
-  auto module = importModel(s, model, name, baseDir);
+  auto module = importModel(s, model, name, baseDir,
+                            get<int64_t>(o, "max_loop_iterations", 0));
   mnemo::CompileOptions opts;
   opts.name = get<std::string>(o, "c_name", "model");
+  opts.weights = get<std::string>(o, "weights", opts.weights);
   opts.outDir = outDir;
   opts.target = get<std::string>(o, "target", opts.target);
   opts.cudaArch = get<std::string>(o, "cuda_arch", opts.cudaArch);

@@ -155,6 +155,7 @@ CNN_OPTIONS = [
     ({"cpu": "x86-64-v3", "cpu_features": "-avx512f"}, None),
     ({"debug_info": True, "block_channels": False}, None),
     ({"low_memory": True}, None),
+    ({"weights": "file"}, None),
     ({"patch_schedule": True, "max_recompute": 0.5}, "patch schedule: cut"),
     ({"patch_schedule": True, "max_network_recompute": 0.5}, "patch schedule: cut"),
     ({"patches": 2, "patch_cut": "/blocks/blocks.1/MaxPool"}, "patch schedule: cut after '/blocks/blocks.1/MaxPool', 2x2"),
