@@ -84,10 +84,20 @@ struct ResizePattern : GraphPattern<g::ResizeOp> {
     StringRef mode = op.getMode(), ctm = op.getCoordinateTransformationMode();
     if (mode != "nearest" && mode != "linear" && mode != "cubic")
       return cannotLower(rw, op, "mode '" + mode + "'");
-    if (op.getAntialias() || ctm == "tf_crop_and_resize" || op.getAxes() ||
+    if (op.getAntialias() || op.getAxes() ||
         op.getKeepAspectRatioPolicy() != "stretch")
       return cannotLower(rw, op, "unsupported resize attributes");
     int64_t r = inT.getRank();
+    // tf_crop_and_resize reads the crop box [starts..., ends...] (normalized
+    // coordinates), at run time when it is an input.
+    bool crop = ctm == "tf_crop_and_resize";
+    Value roi = adaptor.getRoi();
+    auto roiT = dyn_cast<RankedTensorType>(roi.getType());
+    if (crop && (!roiT || roiT.getRank() != 1 ||
+                 (roiT.hasStaticShape() && roiT.getDimSize(0) != 2 * r) ||
+                 !isa<FloatType>(roiT.getElementType())))
+      return cannotLower(rw, op, "tf_crop_and_resize needs a float roi of "
+                                 "2 x rank values");
     SmallVector<double> scales(r);
     auto given = graph::getConstantFloats(op.getScales());
     for (int64_t d = 0; d < r; ++d)
@@ -118,8 +128,10 @@ struct ResizePattern : GraphPattern<g::ResizeOp> {
           auto clampI = [&](Value i, int64_t size) {
             return clampIndex(b, l, i, indexConst(b, l, size));
           };
-          // Input coordinate of every dim.
+          // Input coordinate of every dim; a crop's coordinate outside the
+          // input reads the extrapolation value.
           SmallVector<Value> coord;
+          Value outside;
           for (int64_t d = 0; d < r; ++d) {
             Value o = toF(linalg::IndexOp::create(b, l, d));
             int64_t in = inT.getDimSize(d), out = t.getDimSize(d);
@@ -128,7 +140,48 @@ struct ResizePattern : GraphPattern<g::ResizeOp> {
             // ONNX measures the resized length as in * scale (unrounded)
             // when scales are given.
             double resized = given ? in * s : (double)out;
-            if (ctm == "align_corners")
+            if (crop) {
+              // In the roi's type, as onnxruntime and the reference compute
+              // it (0.1f * 5 is 0.5 in f32, a bit more in f64: nearest
+              // rounding would differ).
+              Type re = roiT.getElementType();
+              auto rc = [&](double v) { return scalarConst(b, l, re, v); };
+              auto roiAt = [&](int64_t i) {
+                return tensor::ExtractOp::create(
+                           b, l, roi, ValueRange{indexConst(b, l, i)})
+                    .getResult();
+              };
+              Value start = roiAt(d), end = roiAt(r + d);
+              Value span = rc(double(in - 1));
+              Value oi = castScalar(b, l, o, f64, re);
+              // start (in - 1) + o (end - start) (in - 1) / (out - 1), or
+              // the box's centre for one output.
+              Value cr =
+                  out > 1
+                      ? (Value)arith::AddFOp::create(
+                            b, l, arith::MulFOp::create(b, l, start, span),
+                            arith::DivFOp::create(
+                                b, l,
+                                arith::MulFOp::create(
+                                    b, l,
+                                    arith::MulFOp::create(
+                                        b, l, oi,
+                                        arith::SubFOp::create(b, l, end, start)),
+                                    span),
+                                rc(double(out - 1))))
+                      : (Value)arith::MulFOp::create(
+                            b, l,
+                            arith::MulFOp::create(
+                                b, l, arith::AddFOp::create(b, l, start, end),
+                                rc(0.5)),
+                            span);
+              Value past = arith::OrIOp::create(
+                  b, l,
+                  arith::CmpFOp::create(b, l, arith::CmpFPredicate::OLT, cr, rc(0)),
+                  arith::CmpFOp::create(b, l, arith::CmpFPredicate::OGT, cr, span));
+              outside = outside ? arith::OrIOp::create(b, l, outside, past) : past;
+              c = castScalar(b, l, cr, re, f64);
+            } else if (ctm == "align_corners")
               c = resized <= 1.0
                       ? cf(0)
                       : (Value)arith::MulFOp::create(
@@ -225,6 +278,12 @@ struct ResizePattern : GraphPattern<g::ResizeOp> {
             });
             result = castScalar(b, l, acc, f64, elt);
           }
+          if (outside)
+            result = arith::SelectOp::create(
+                b, l, outside,
+                scalarConst(b, l, elt,
+                            op.getExtrapolationValue().convertToDouble()),
+                result);
           linalg::YieldOp::create(b, l, result);
         });
     rw.replaceOp(op, generic.getResult(0));
