@@ -279,8 +279,9 @@ std::string mnemo::describeRunError(int rc) {
   case kStatusBoundExceeded:
     return "a data-dependent size went past the bound the artifact was "
            "built for: a Loop ran more iterations than its scan outputs "
-           "hold (the bound is the smallest of a constant trip count, the "
-           "model's declared output size and --max-loop-iterations)";
+           "hold (the smallest of a constant trip count, the model's "
+           "declared output size and --max-loop-iterations), or TopK's k "
+           "exceeds its axis";
   default:
     return "error " + std::to_string(rc);
   }

@@ -21,7 +21,8 @@ namespace mnemo {
 inline constexpr llvm::StringLiteral kRunStatusGlobal = "__mnemo_run_status";
 
 /// A data-dependent size went past the bound it was compiled for (a Loop
-/// ran more iterations than its scan outputs have rows).
+/// ran more iterations than its scan outputs have rows, TopK's run-time k
+/// exceeds its axis).
 inline constexpr int32_t kStatusBoundExceeded = 9;
 
 /// The weights were not given (`--weights=file`: call _set_weights first).

@@ -220,27 +220,6 @@ struct ScanLowering : OpConversionPattern<g::ScanOp> {
   }
 };
 
-/// Stores `code` into the module's run status, a thread-local i32 (runs
-/// on different threads do not see each other's) that the CPU ABI clears
-/// before the run and returns after it.
-void storeStatus(OpBuilder &b, Location loc, Operation *from, int32_t code) {
-  auto module = from->getParentOfType<ModuleOp>();
-  Type i32 = b.getI32Type();
-  if (!module.lookupSymbol(kRunStatusGlobal)) {
-    OpBuilder::InsertionGuard guard(b);
-    b.setInsertionPointToStart(module.getBody());
-    LLVM::GlobalOp::create(b, loc, i32, /*isConstant=*/false,
-                           LLVM::Linkage::Internal, kRunStatusGlobal,
-                           b.getI32IntegerAttr(0), /*alignment=*/4,
-                           /*addrSpace=*/0, /*dsoLocal=*/true,
-                           /*thread_local_=*/true);
-  }
-  Value ptr = LLVM::AddressOfOp::create(
-      b, loc, LLVM::LLVMPointerType::get(b.getContext()), kRunStatusGlobal);
-  LLVM::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, i32, code),
-                        ptr);
-}
-
 struct LoopLowering : OpConversionPattern<g::LoopOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -302,7 +281,7 @@ struct LoopLowering : OpConversionPattern<g::LoopOp> {
             arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sge, i,
                                   arith::ConstantIntOp::create(rw, loc, i64, bound)));
         scf::IfOp::create(rw, loc, over, [&](OpBuilder &b, Location l) {
-          storeStatus(b, l, op, kStatusBoundExceeded);
+          storeRunStatus(b, l, op, kStatusBoundExceeded);
           scf::YieldOp::create(b, l);
         });
         run = arith::AndIOp::create(

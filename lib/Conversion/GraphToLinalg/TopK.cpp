@@ -11,6 +11,8 @@
 
 #include "Utils.h"
 
+#include "mnemo/Support/RunStatus.h"
+
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 using namespace mlir;
@@ -30,14 +32,32 @@ struct TopKPattern : GraphPattern<g::TopKOp> {
     auto iT = dyn_cast_or_null<RankedTensorType>(
         getTypeConverter()->convertType(op.getIndices().getType()));
     auto xT = dyn_cast<RankedTensorType>(adaptor.getX().getType());
-    if (!vT || !iT || !xT || !vT.hasStaticShape() || !xT.hasStaticShape())
-      return cannotLower(rw, op, "top_k needs static shapes and a constant k "
-                                 "(an input feeding only k is specialized by "
-                                 "mnemo-run --specialize-shape-inputs)");
+    if (!vT || !iT || !xT || !xT.hasStaticShape())
+      return cannotLower(rw, op, "top_k needs a static input shape");
     Location loc = op.getLoc();
     int64_t r = xT.getRank();
     int64_t axis = normalizedAxis(op.getAxis(), r);
     int64_t n = xT.getDimSize(axis), k = vT.getDimSize(axis);
+    // A k known only at run time: the top n (all, sorted) are computed and
+    // the first k kept, bounded by n like NonZero's count; k past n is an
+    // error the run returns (ONNX requires k <= n).
+    Value runtimeK;
+    if (ShapedType::isDynamic(k)) {
+      runtimeK = toIndex(rw, loc, firstElement(rw, loc, adaptor.getK()));
+      Value past = arith::CmpIOp::create(rw, loc, arith::CmpIPredicate::sgt,
+                                         runtimeK, indexConst(rw, loc, n));
+      scf::IfOp::create(rw, loc, past, [&](OpBuilder &b, Location l) {
+        storeRunStatus(b, l, op, kStatusBoundExceeded);
+        scf::YieldOp::create(b, l);
+      });
+      k = n;
+      SmallVector<int64_t> shape(vT.getShape());
+      shape[axis] = n;
+      vT = RankedTensorType::get(shape, vT.getElementType());
+      iT = RankedTensorType::get(shape, iT.getElementType());
+    }
+    if (!vT.hasStaticShape())
+      return cannotLower(rw, op, "top_k needs a static input shape");
     Type elt = vT.getElementType();
     bool largest = op.getLargest();
     Value x = adaptor.getX();
@@ -111,7 +131,17 @@ struct TopKPattern : GraphPattern<g::TopKOp> {
               });
           return {elems.getResult(0), elems.getResult(1)};
         });
-    rw.replaceOp(op, lines.results);
+    if (!runtimeK) {
+      rw.replaceOp(op, lines.results);
+      return success();
+    }
+    SmallVector<Value> results;
+    for (auto [v, t] : llvm::zip(lines.results, op->getResultTypes())) {
+      Value cut = boundedSlice(rw, loc, v, axis, runtimeK, n);
+      results.push_back(tensor::CastOp::create(
+          rw, loc, getTypeConverter()->convertType(t), cut));
+    }
+    rw.replaceOp(op, results);
     return success();
   }
 };

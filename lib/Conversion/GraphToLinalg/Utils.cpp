@@ -2,6 +2,10 @@
 
 #include "Utils.h"
 
+#include "mnemo/Support/RunStatus.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+
 #include "mlir/Dialect/Tensor/Utils/Utils.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 
@@ -546,4 +550,25 @@ Value mnemo::lowering::boundedSlice(OpBuilder &b, Location loc, Value buf, int64
       tensor::ExtractSliceOp::create(b, loc, buf, offsets, sizes, strides);
   Value fresh = tensor::EmptyOp::create(b, loc, sizes, t.getElementType());
   return linalg::CopyOp::create(b, loc, slice, fresh).getResult(0);
+}
+
+// A thread-local global: runs on different threads do not see each
+// other's status.
+void mnemo::lowering::storeRunStatus(OpBuilder &b, Location loc, Operation *from,
+                                     int32_t code) {
+  auto module = from->getParentOfType<ModuleOp>();
+  Type i32 = b.getI32Type();
+  if (!module.lookupSymbol(kRunStatusGlobal)) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(module.getBody());
+    LLVM::GlobalOp::create(b, loc, i32, /*isConstant=*/false,
+                           LLVM::Linkage::Internal, kRunStatusGlobal,
+                           b.getI32IntegerAttr(0), /*alignment=*/4,
+                           /*addrSpace=*/0, /*dsoLocal=*/true,
+                           /*thread_local_=*/true);
+  }
+  Value ptr = LLVM::AddressOfOp::create(
+      b, loc, LLVM::LLVMPointerType::get(b.getContext()), kRunStatusGlobal);
+  LLVM::StoreOp::create(b, loc, arith::ConstantIntOp::create(b, loc, i32, code),
+                        ptr);
 }

@@ -198,6 +198,12 @@ mlir::Value boundedSlice(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::Value buf, int64_t axis, mlir::Value count,
                          int64_t bound);
 
+/// Stores `code` into the module's run status (Support/RunStatus.h), a
+/// thread-local i32 global made on first use, which the CPU ABI clears
+/// before the run and returns after it.
+void storeRunStatus(mlir::OpBuilder &b, mlir::Location loc,
+                    mlir::Operation *from, int32_t code);
+
 /// Pattern groups of the data-movement lowering (Shape.cpp, DataMovement.cpp).
 void populateShapePatterns(const mlir::TypeConverter &tc,
                            mlir::RewritePatternSet &p);
