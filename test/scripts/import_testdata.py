@@ -24,7 +24,10 @@ if not os.path.isdir(args.data):
     sys.exit(0)
 
 # Types the graph dialect does not model; such models cannot import.
-UNSUPPORTED_TYPE = ("unsupported element type", "only tensor types are supported")
+UNSUPPORTED_TYPE = ("unsupported element type", "only tensor types are supported",
+                    # sequences the importer cannot resolve (Sequences.cpp)
+                    "sequence inputs and outputs are unsupported",
+                    "sequences read by other ops than the sequence ops are unsupported")
 
 models = []
 for sub in ("node", "pytorch-converted", "pytorch-operator", "simple"):
@@ -41,7 +44,8 @@ def run(item):
     sub, name, path = item
     try:
         p = subprocess.run([args.translate, "--import-onnx", "--list-unsupported", path],
-                           capture_output=True, text=True, timeout=120)
+                           capture_output=True, text=True, errors="replace",
+                           timeout=120)
     except subprocess.TimeoutExpired:
         return item, "hang", "timed out"
     if p.returncode < 0 or p.returncode > 1:

@@ -64,6 +64,24 @@ static cl::opt<bool> emitPimBin(
 static cl::opt<std::string> programName(
     "program", cl::desc("The pim.program to emit (by symbol name)"));
 
+/// `file:line:col: severity: message`, the first line the source manager
+/// would print.
+static void printWithoutSource(Diagnostic &d) {
+  Location loc = d.getLocation();
+  while (auto name = dyn_cast<NameLoc>(loc))
+    loc = name.getChildLoc();
+  if (auto file = dyn_cast<FileLineColLoc>(loc))
+    llvm::errs() << file.getFilename().getValue() << ":" << file.getLine()
+                 << ":" << file.getColumn() << ": ";
+  switch (d.getSeverity()) {
+  case DiagnosticSeverity::Error: llvm::errs() << "error: "; break;
+  case DiagnosticSeverity::Warning: llvm::errs() << "warning: "; break;
+  case DiagnosticSeverity::Note: llvm::errs() << "note: "; break;
+  case DiagnosticSeverity::Remark: llvm::errs() << "remark: "; break;
+  }
+  llvm::errs() << d.str() << "\n";
+}
+
 /// --emit-pim-asm / --emit-pim-bin: the programs of an MLIR module.
 static int emitPim() {
   // The programs may sit in a module at any stage of the pipeline.
@@ -130,8 +148,14 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   mnemo::registerImportDialects(registry);
   MLIRContext context(registry);
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagHandler(sourceMgr, &context);
+  // A model is binary: diagnostics name its file and node index, without
+  // echoing "source lines" of protobuf bytes.
+  ScopedDiagnosticHandler diagHandler(&context, [](Diagnostic &d) {
+    printWithoutSource(d);
+    for (Diagnostic &note : d.getNotes())
+      printWithoutSource(note);
+    return success();
+  });
 
   mnemo::ImportOptions options;
   options.foldConstants = !noFold;
