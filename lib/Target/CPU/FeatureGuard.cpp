@@ -208,9 +208,12 @@ Error addCPUFeatureGuard(Module &m, StringRef prefix,
 
   // Everything that runs before the check is baseline x86-64 code, else
   // the check itself could be the illegal instruction: the check and the
-  // exported entry points are compiled for plain x86-64 and kept out of
+  // exported entry points (also _set_weights and _workspace_bytes, which a
+  // caller may call first) are compiled for plain x86-64 and kept out of
   // line, so no AVX code is inlined or hoisted into them.
-  for (Function *f : {supported, run, m.getFunction((prefix + "_run").str())}) {
+  for (Function *f : {supported, run, m.getFunction((prefix + "_run").str()),
+                      m.getFunction((prefix + "_set_weights").str()),
+                      m.getFunction((prefix + "_workspace_bytes").str())}) {
     if (!f)
       continue;
     f->addFnAttr("target-cpu", "x86-64");
