@@ -28,7 +28,10 @@ static const onnx::GraphProto *graphAttr(NodeContext &c, StringRef name) {
   return nullptr;
 }
 
-static Type placeholder(Builder &b) {
+/// The type a result has until its body is imported and the result's
+/// real type is set from what the body yields (as Importer::build types
+/// results before inferring them).
+static Type typeBeforeBody(Builder &b) {
   return UnrankedTensorType::get(b.getF32Type());
 }
 
@@ -98,7 +101,7 @@ static LogicalResult convertIf(NodeContext &c, SmallVectorImpl<Value> &outs) {
                             << thenG->output_size() << " and "
                             << elseG->output_size();
   OpBuilder &b = c.imp.getBuilder();
-  auto op = g::IfOp::create(b, c.loc, SmallVector<Type>(n, placeholder(b)),
+  auto op = g::IfOp::create(b, c.loc, SmallVector<Type>(n, typeBeforeBody(b)),
                             c.input(0));
   if (failed(c.imp.importSubgraph(*thenG, op.getThenBranch(), {})) ||
       failed(c.imp.importSubgraph(*elseG, op.getElseBranch(), {}))) {
@@ -150,7 +153,7 @@ static LogicalResult convertLoop(NodeContext &c, SmallVectorImpl<Value> &outs) {
       RankedTensorType::get({}, b.getI1Type())};
   for (Value v : carried)
     argTypes.push_back(v.getType());
-  SmallVector<Type> resultTypes(n + k, placeholder(b));
+  SmallVector<Type> resultTypes(n + k, typeBeforeBody(b));
   for (unsigned i = 0; i < n; ++i)
     resultTypes[i] = carried[i].getType();
   auto op = g::LoopOp::create(b, c.loc, resultTypes, c.input(0), c.input(1),
@@ -284,7 +287,7 @@ buildScan(NodeContext &c, const onnx::GraphProto &body, ValueRange states,
     if (d != 0 && d != 1)
       return emitError(c.loc) << "a scan direction must be 0 or 1, got " << d;
 
-  SmallVector<Type> resultTypes(n + k, placeholder(b));
+  SmallVector<Type> resultTypes(n + k, typeBeforeBody(b));
   for (unsigned i = 0; i < n; ++i)
     resultTypes[i] = states[i].getType();
   SmallVector<Value> operands(states);
