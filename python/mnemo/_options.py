@@ -55,7 +55,7 @@ def _typed(kind, check=None):
 
 def _names(name, value):
     if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-        raise TypeError("%s must be a list of ONNX node names" % name)
+        raise TypeError("%s must be a list of names (strings)" % name)
     return list(value)
 
 
@@ -74,6 +74,15 @@ def _dims(name, value):
                              % (name, dim, bound))
         out.append("%s=%d..%d" % (dim, lo, hi))
     return out
+
+
+def _lengths(name, value):
+    """{"xs": 3} -> ["xs=3"]: a sequence input's number of tensors."""
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+            and v >= 0 for k, v in value.items()):
+        raise TypeError("%s must be a dict of input name -> int >= 0" % name)
+    return ["%s=%d" % kv for kv in value.items()]
 
 
 def _float(name, value, check):
@@ -100,6 +109,8 @@ OPTIONS = {
     "low_memory": _typed(bool),
     "weights": _choice(("embed", "file")),
     "max_loop_iterations": _typed(int, lambda v: v >= 0),
+    "sequence_lengths": _lengths,
+    "absent_inputs": _names,
     "block_channels": _typed(bool),
     "patch_schedule": _typed(bool),
     "patches": _typed(int, lambda v: v == 0 or v >= 2),

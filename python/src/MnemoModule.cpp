@@ -63,21 +63,28 @@ struct Session {
   raise("CompileError", msg);
 }
 
+template <typename T> T get(const py::dict &o, const char *key, T fallback) {
+  return o.contains(key) ? o[key].cast<T>() : fallback;
+}
+
+/// Imports with the import-time options of `o` (already validated).
 mlir::OwningOpRef<mlir::ModuleOp> importModel(Session &s, py::bytes model,
                                               const std::string &name,
                                               const std::string &baseDir,
-                                              int64_t maxLoopIterations = 0) {
+                                              const py::dict &o = {}) {
   std::string bytes = model;
   mnemo::ImportOptions iopts;
-  iopts.maxLoopIterations = maxLoopIterations;
+  iopts.maxLoopIterations = get<int64_t>(o, "max_loop_iterations", 0);
+  std::string why;
+  iopts.inputStructure = mnemo::inputStructureFromOptions(
+      get<std::vector<std::string>>(o, "sequence_lengths", {}),
+      get<std::vector<std::string>>(o, "absent_inputs", {}), why);
+  if (!iopts.inputStructure)
+    raise("CompileError", why);
   auto module = mnemo::importOnnxBytes(bytes, name, baseDir, s.ctx.get(), iopts);
   if (!module)
     fail("cannot import " + name, s);
   return module;
-}
-
-template <typename T> T get(const py::dict &o, const char *key, T fallback) {
-  return o.contains(key) ? o[key].cast<T>() : fallback;
 }
 
 /// compile(model, name, base_dir, output_dir, options): writes the artifact
@@ -87,8 +94,7 @@ std::vector<std::string> compileModel(py::bytes model, const std::string &name,
                   const std::string &baseDir, const std::string &outDir,
                   const py::dict &o) {
   Session s;
-  auto module = importModel(s, model, name, baseDir,
-                            get<int64_t>(o, "max_loop_iterations", 0));
+  auto module = importModel(s, model, name, baseDir, o);
   mnemo::CompileOptions opts;
   opts.name = get<std::string>(o, "c_name", "model");
   opts.weights = get<std::string>(o, "weights", opts.weights);

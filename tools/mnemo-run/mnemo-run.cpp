@@ -331,12 +331,20 @@ static int runMain(int argc, char **argv) {
   cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(argc, argv, "run a mnemo-compiled model\n");
 
-  // Inputs are read after the model imports (a model with sequence or
-  // optional inputs is rejected by the importer, by name), before it
-  // compiles (their shapes bound the symbolic dims).
+  // Inputs are read after the model imports (the importer asks for the
+  // sequence and optional ones as it meets them: their structure is fixed
+  // at compile time), before it compiles (their shapes bound the symbolic
+  // dims). A sequence's or optional's tensors are inputs of their own.
+  std::vector<std::string> inputFiles = listTensors(inputsDir, "input_");
+  std::map<unsigned, HostStructured> structuredInputs;
   std::vector<HostTensor> inputs;
   auto readInputs = [&]() {
-    for (const std::string &p : listTensors(inputsDir, "input_")) {
+    for (auto [k, p] : llvm::enumerate(inputFiles)) {
+      if (auto it = structuredInputs.find(k); it != structuredInputs.end()) {
+        for (HostTensor &t : it->second.tensors)
+          inputs.push_back(std::move(t));
+        continue;
+      }
       HostTensor t;
       std::string err;
       if (!readTensorFile(p, t, err)) {
@@ -347,6 +355,9 @@ static int runMain(int argc, char **argv) {
     }
     return true;
   };
+  // How the artifact's outputs group into the model's (sequences and
+  // optionals flattened), from the importer's kOutputStructureAttr.
+  std::vector<std::string> outputKinds;
   std::string dir = artifact;
   ArtifactSignature sig;
   if (artifact.empty()) {
@@ -361,9 +372,30 @@ static int runMain(int argc, char **argv) {
     installCompilerDiagnostics(ctx);
     ImportOptions iopts;
     iopts.maxLoopIterations = maxLoopIterations;
+    iopts.inputStructure = [&](unsigned index, StringRef name,
+                               StructuredInputKind kind)
+        -> std::optional<InputStructure> {
+      if (index >= inputFiles.size())
+        return std::nullopt;
+      HostStructured h;
+      std::string err;
+      if (!readStructuredFile(inputFiles[index],
+                              kind != StructuredInputKind::Sequence, h, err)) {
+        errs() << "mnemo-run: " << inputFiles[index] << ": " << err << "\n";
+        return std::nullopt;
+      }
+      InputStructure s{h.present, (int64_t)h.tensors.size(), {}};
+      for (const HostTensor &t : h.tensors)
+        s.ranks.push_back(t.shape.size());
+      structuredInputs[index] = std::move(h);
+      return s;
+    };
     auto module = importOnnxFile(model, &ctx, iopts);
     if (!module || !readInputs())
       return 2;
+    if (auto st = (*module)->getAttrOfType<mlir::ArrayAttr>(kOutputStructureAttr))
+      for (auto entry : st.getAsRange<mlir::DictionaryAttr>())
+        outputKinds.push_back(entry.getAs<mlir::StringAttr>("kind").str());
     if (specializeShapeInputs) {
       auto fn0 = module->lookupSymbol<mlir::func::FuncOp>("main_graph");
       for (const std::string &n : specializeInputs(fn0, inputs))
@@ -494,14 +526,33 @@ static int runMain(int argc, char **argv) {
     dimArgs.push_back(dimValue.count(d.name) ? dimValue[d.name] : d.hi);
 
   std::vector<HostTensor> expected;
-  for (const std::string &p : listTensors(inputsDir, "output_")) {
-    HostTensor t;
+  for (auto [j, p] : llvm::enumerate(listTensors(inputsDir, "output_"))) {
     std::string err;
+    if (j < outputKinds.size() && outputKinds[j] != "tensor") {
+      HostStructured h;
+      if (!readStructuredFile(p, outputKinds[j] == "optional", h, err)) {
+        errs() << "mnemo-run: " << p << ": " << err << "\n";
+        return 2;
+      }
+      for (HostTensor &t : h.tensors)
+        expected.push_back(std::move(t));
+      continue;
+    }
+    HostTensor t;
     if (!readTensorFile(p, t, err)) {
       errs() << "mnemo-run: " << p << ": " << err << "\n";
       return 2;
     }
     expected.push_back(std::move(t));
+  }
+  // A sequence or optional of another length than compiled would shift
+  // every later reference onto the wrong output.
+  if (!outputKinds.empty() && !expected.empty() &&
+      expected.size() != sig.outputs.size()) {
+    errs() << "mnemo-run: the references hold " << expected.size()
+           << " tensors, the artifact has " << sig.outputs.size()
+           << " outputs\n";
+    return 1;
   }
 
   // Output buffers: the signature shape with known dims, else the expected

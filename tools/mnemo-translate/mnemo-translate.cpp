@@ -57,6 +57,11 @@ static cl::opt<int64_t> maxTensorBytes(
     cl::desc("Most bytes one tensor may hold (default 16 GiB); larger is an "
              "error naming the node"),
     cl::init(mnemo::graph::kDefaultMaxTensorBytes));
+static cl::list<std::string> sequenceLengths(
+    "sequence-length",
+    cl::desc("NAME=N: import a sequence input as N tensor inputs"));
+static cl::list<std::string> absentInputs(
+    "absent-input", cl::desc("NAME: import an optional input as empty"));
 static cl::opt<bool> emitPimAsm(
     "emit-pim-asm", cl::desc("Print the pim.program ops of an MLIR file as AiM trace text"));
 static cl::opt<bool> emitPimBin(
@@ -160,6 +165,15 @@ int main(int argc, char **argv) {
   mnemo::ImportOptions options;
   options.foldConstants = !noFold;
   options.maxTensorBytes = maxTensorBytes;
+  {
+    std::string why;
+    options.inputStructure =
+        mnemo::inputStructureFromOptions(sequenceLengths, absentInputs, why);
+    if (!options.inputStructure) {
+      llvm::errs() << "mnemo-translate: " << why << "\n";
+      return 2;
+    }
+  }
   OwningOpRef<ModuleOp> module =
       mnemo::importOnnxFile(inputFilename, &context, options);
   if (!module)

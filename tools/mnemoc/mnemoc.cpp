@@ -114,6 +114,16 @@ static cl::opt<int64_t> maxLoopIterations(
              "the scan outputs' buffers hold this many rows, and a run "
              "that needs more returns an error"),
     cl::init(0), cl::cat(cat));
+static cl::list<std::string> sequenceLengths(
+    "sequence-length",
+    cl::desc("NAME=N: a sequence input (or an optional holding one) is "
+             "compiled for N tensors, passed as inputs NAME[0] .. NAME[N-1]"),
+    cl::cat(cat));
+static cl::list<std::string> absentInputs(
+    "absent-input",
+    cl::desc("NAME: an optional input is compiled as empty (without it, "
+             "an optional input holds its value)"),
+    cl::cat(cat));
 static cl::opt<bool>
     lowMemory("low-memory",
               cl::desc("Prefer less activation memory over speed (pad "
@@ -316,6 +326,15 @@ int main(int argc, char **argv) {
     iopts.maxTensorBytes = opts.maxTensorBytes = *bytes;
   }
   iopts.maxLoopIterations = maxLoopIterations;
+  {
+    std::string why;
+    iopts.inputStructure =
+        mnemo::inputStructureFromOptions(sequenceLengths, absentInputs, why);
+    if (!iopts.inputStructure) {
+      errs() << "mnemoc: " << why << "\n";
+      return 2;
+    }
+  }
   opts.timing = &rootTiming;
   mlir::OwningOpRef<mlir::ModuleOp> module;
   {

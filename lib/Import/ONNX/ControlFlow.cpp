@@ -100,15 +100,47 @@ static LogicalResult convertIf(NodeContext &c, SmallVectorImpl<Value> &outs) {
     return emitError(c.loc) << "has " << n << " outputs but its branches yield "
                             << thenG->output_size() << " and "
                             << elseG->output_size();
+  // A condition known at compile time imports the branch taken alone: the
+  // other may read what this compile lacks (an absent optional's value).
+  if (auto cond = g::getConstantInts(c.input(0)); cond && cond->size() == 1) {
+    SmallVector<ImportedValue> yielded;
+    if (failed(c.imp.importInline((*cond)[0] ? *thenG : *elseG, {}, yielded)))
+      return failure();
+    for (const ImportedValue &v : yielded)
+      c.addOutput(v, outs);
+    return success();
+  }
   OpBuilder &b = c.imp.getBuilder();
   auto op = g::IfOp::create(b, c.loc, SmallVector<Type>(n, typeBeforeBody(b)),
                             c.input(0));
-  if (failed(c.imp.importSubgraph(*thenG, op.getThenBranch(), {})) ||
-      failed(c.imp.importSubgraph(*elseG, op.getElseBranch(), {}))) {
+  // Branches may yield sequences or optionals: their tensors are yielded
+  // in order, and both branches must yield the same form.
+  SmallVector<ImportedValue> thenForm, elseForm;
+  if (failed(c.imp.importSubgraph(*thenG, op.getThenBranch(), {}, &thenForm)) ||
+      failed(c.imp.importSubgraph(*elseG, op.getElseBranch(), {}, &elseForm))) {
     op->erase();
     return failure();
   }
-  for (unsigned i = 0; i < n; ++i) {
+  for (unsigned i = 0; i < n; ++i)
+    if (!thenForm[i].sameStructure(elseForm[i])) {
+      op->erase();
+      return emitError(c.loc) << "output " << i << ": the then branch yields "
+                              << thenForm[i].describe() << ", the else branch "
+                              << elseForm[i].describe()
+                              << " (mnemo resolves sequences and optionals at "
+                                 "compile time; a run-time condition must "
+                                 "not change their form)";
+    }
+  unsigned flat = op.getThenBranch().front().getTerminator()->getNumOperands();
+  if (flat != n) {
+    auto wide = g::IfOp::create(
+        b, c.loc, SmallVector<Type>(flat, typeBeforeBody(b)), c.input(0));
+    wide.getThenBranch().takeBody(op.getThenBranch());
+    wide.getElseBranch().takeBody(op.getElseBranch());
+    op->erase();
+    op = wide;
+  }
+  for (unsigned i = 0; i < flat; ++i) {
     Type a = yieldedType(op.getThenBranch(), i),
          e = yieldedType(op.getElseBranch(), i);
     Type t = join(a, e);
@@ -120,12 +152,110 @@ static LogicalResult convertIf(NodeContext &c, SmallVectorImpl<Value> &outs) {
     }
     op.getResult(i).setType(t);
   }
-  return finish(op, outs);
+  if (failed(verify(op)))
+    return failure();
+  unsigned next = 0;
+  for (unsigned i = 0; i < n; ++i) {
+    ImportedValue v = thenForm[i];
+    for (Value &t : v.tensors)
+      t = op.getResult(next++);
+    c.addOutput(v, outs);
+  }
+  return success();
 }
 
 //===----------------------------------------------------------------------===//
 // Loop
 //===----------------------------------------------------------------------===//
+
+/// Most iterations a Loop carrying a sequence or an optional is unrolled
+/// for at import.
+static constexpr int64_t kMaxUnrolledIterations = 4096;
+
+/// A Loop carrying a sequence or an optional: the iterations imported one
+/// after another (mnemo resolves those at compile time), so the trip count
+/// and every iteration's condition must be constants.
+static LogicalResult unrollLoop(NodeContext &c, const onnx::GraphProto &body,
+                                SmallVectorImpl<Value> &outs) {
+  auto notConstant = [&](StringRef what) {
+    return emitError(c.loc) << "carries a sequence or an optional, so it is "
+                               "unrolled at compile time, but "
+                            << what << " is known only at run time";
+  };
+  std::optional<int64_t> trips;
+  if (c.hasInput(0)) {
+    std::optional<SmallVector<int64_t>> m = g::getConstantInts(c.input(0));
+    if (!m || m->size() != 1)
+      return notConstant("its trip count");
+    trips = std::max<int64_t>(0, (*m)[0]);
+  }
+  bool cond = true;
+  if (c.hasInput(1)) {
+    std::optional<SmallVector<int64_t>> m = g::getConstantInts(c.input(1));
+    if (!m || m->size() != 1)
+      return notConstant("its condition");
+    cond = (*m)[0] != 0;
+  }
+  SmallVector<ImportedValue> carried;
+  for (unsigned i = 2; i < c.inputs.size(); ++i)
+    carried.push_back(c.structuredIns[i] ? *c.structuredIns[i]
+                                         : ImportedValue::tensor(c.inputs[i]));
+  unsigned n = carried.size();
+  if (body.output_size() < (int)n + 1)
+    return emitError(c.loc) << "body yields " << body.output_size()
+                            << " values, fewer than the condition and " << n
+                            << " carried values";
+  unsigned k = body.output_size() - n - 1;
+  SmallVector<SmallVector<Value>> scans(k);
+  Type i1 = c.imp.getBuilder().getI1Type();
+  for (int64_t it = 0; cond && (!trips || it < *trips); ++it) {
+    if (it == kMaxUnrolledIterations)
+      return emitError(c.loc) << "carries a sequence or an optional and runs "
+                                 "more than "
+                              << kMaxUnrolledIterations
+                              << " iterations (it is unrolled at compile time)";
+    SmallVector<ImportedValue> args = {
+        ImportedValue::tensor(c.imp.constI64({it}, c.loc, /*scalar=*/true)),
+        ImportedValue::tensor(c.imp.constant(
+            DenseElementsAttr::get(RankedTensorType::get({}, i1), cond),
+            c.loc))};
+    llvm::append_range(args, carried);
+    SmallVector<ImportedValue> yielded;
+    if (failed(c.imp.importInline(body, args, yielded)))
+      return failure();
+    for (auto [j, y] : llvm::enumerate(yielded))
+      if ((j == 0 || j > n) && !y.isTensor())
+        return emitError(c.loc) << "body output " << j << " is "
+                                << y.describe() << ", not a tensor";
+    std::optional<SmallVector<int64_t>> next =
+        g::getConstantInts(yielded[0].tensors.front());
+    if (!next || next->size() != 1)
+      return notConstant("the condition its body computes");
+    cond = (*next)[0] != 0;
+    for (unsigned i = 0; i < n; ++i)
+      carried[i] = yielded[1 + i];
+    for (unsigned j = 0; j < k; ++j)
+      scans[j].push_back(yielded[1 + n + j].tensors.front());
+  }
+  for (const ImportedValue &v : carried)
+    c.addOutput(v, outs);
+  NodeBuilder f{c};
+  for (auto [j, parts] : llvm::enumerate(scans)) {
+    if (parts.empty())
+      return emitError(c.loc) << "runs no iteration, so its scan output '"
+                              << c.node.output(n + j)
+                              << "' has no shape to take";
+    for (Value &p : parts)
+      p = f.op<g::UnsqueezeOp>({p, c.imp.constI64({0}, c.loc)});
+    Value stacked = parts.size() == 1
+                        ? parts.front()
+                        : f.op<g::ConcatOp>(parts, {f.attr("axis", 0)});
+    if (failed(f.status) || !c.unsupported.empty())
+      return f.status;
+    outs.push_back(stacked);
+  }
+  return success();
+}
 
 static LogicalResult convertLoop(NodeContext &c, SmallVectorImpl<Value> &outs) {
   const onnx::GraphProto *body = graphAttr(c, "body");
@@ -133,6 +263,8 @@ static LogicalResult convertLoop(NodeContext &c, SmallVectorImpl<Value> &outs) {
     return emitError(c.loc) << "needs a graph attribute 'body'";
   if (NodeBuilder{c}.leftover())
     return success();
+  if (llvm::any_of(c.structuredIns, [](const auto &s) { return s.has_value(); }))
+    return unrollLoop(c, *body, outs);
   OpBuilder &b = c.imp.getBuilder();
   SmallVector<Value> carried(c.inputs.begin() + std::min<size_t>(2, c.inputs.size()),
                              c.inputs.end());

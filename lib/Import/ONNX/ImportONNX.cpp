@@ -108,15 +108,15 @@ FailureOr<Type> Importer::convertType(const onnx::TypeProto &type,
   return Type(RankedTensorType::get(shape, elt));
 }
 
-/// Names of symbolic dims ("" for static or anonymous ones), kept as an
-/// argument attribute so later stages can bind run-time sizes by name.
-static ArrayAttr dimParams(Builder &b, const onnx::TypeProto &type) {
+ArrayAttr mnemo::onnx_import::dimParams(Builder &b, const onnx::TypeProto &type,
+                                        StringRef prefix) {
   if (!type.has_tensor_type() || !type.tensor_type().has_shape())
     return {};
   SmallVector<Attribute> names;
   bool any = false;
   for (const auto &d : type.tensor_type().shape().dim()) {
-    names.push_back(b.getStringAttr(d.dim_param()));
+    names.push_back(b.getStringAttr(
+        d.dim_param().empty() ? "" : (prefix + d.dim_param()).str()));
     any |= !d.dim_param().empty();
   }
   return any ? b.getArrayAttr(names) : ArrayAttr();
@@ -186,24 +186,24 @@ LogicalResult Importer::importInitializers(const onnx::GraphProto &graph,
 }
 
 LogicalResult Importer::lookupOutputs(const onnx::GraphProto &graph,
-                                      Location loc, StringRef what,
-                                      SmallVectorImpl<Value> &results) {
+                                      Location loc,
+                                      SmallVectorImpl<ImportedValue> &results) {
   for (const auto &out : graph.output()) {
-    if (sequences.count(out.name()))
-      return emitError(loc) << what << " output '" << out.name()
-                            << "' is a sequence: sequence inputs and "
-                               "outputs are unsupported (tensors only)";
+    if (auto s = structured.find(out.name()); s != structured.end()) {
+      results.push_back(s->second);
+      continue;
+    }
     auto it = values.find(out.name());
     if (it == values.end())
-      return emitError(loc) << what << " output '" << out.name()
-                            << "' is not produced";
-    results.push_back(it->second);
+      return emitError(loc) << "output '" << out.name() << "' is not produced";
+    results.push_back(ImportedValue::tensor(it->second));
   }
   return success();
 }
 
 LogicalResult Importer::importSubgraph(const onnx::GraphProto &graph,
-                                       Region &region, TypeRange argTypes) {
+                                       Region &region, TypeRange argTypes,
+                                       SmallVectorImpl<ImportedValue> *structure) {
   Location loc = NameLoc::get(StringAttr::get(ctx, graph.name()),
                               builder.getInsertionBlock()->getParentOp()->getLoc());
   if ((size_t)graph.input_size() != argTypes.size())
@@ -212,27 +212,37 @@ LogicalResult Importer::importSubgraph(const onnx::GraphProto &graph,
                           << argTypes.size();
   // The body sees the enclosing names; what it defines is dropped after.
   llvm::StringMap<Value> outer = values;
-  llvm::StringMap<SmallVector<Value>> outerSequences = sequences;
+  llvm::StringMap<ImportedValue> outerStructured = structured;
   Value outerNone = noneValue;
   noneValue = nullptr;
   OpBuilder::InsertionGuard guard(builder);
   Block *block = builder.createBlock(&region);
   llvm::scope_exit restore([&] {
     values = std::move(outer);
-    sequences = std::move(outerSequences);
+    structured = std::move(outerStructured);
     noneValue = outerNone;
   });
   collectDeclaredTypes(graph, loc);
   for (auto [in, t] : llvm::zip(graph.input(), argTypes))
-    values[in.name()] = block->addArgument(t, loc);
+    bind(in.name(), ImportedValue::tensor(block->addArgument(t, loc)));
   if (failed(importInitializers(graph, loc)))
     return failure();
   for (auto [i, node] : llvm::enumerate(graph.node()))
     if (failed(importNode(node, i)))
       return failure();
-  SmallVector<Value> results;
-  if (failed(lookupOutputs(graph, loc, "body", results)))
+  SmallVector<ImportedValue> outputs;
+  if (failed(lookupOutputs(graph, loc, outputs)))
     return failure();
+  SmallVector<Value> results;
+  for (auto [out, v] : llvm::zip(graph.output(), outputs)) {
+    if (!v.isTensor() && !structure)
+      return emitError(loc) << "body output '" << out.name() << "' is "
+                            << v.describe() << ": a loop or scan body "
+                            << "yields tensors only";
+    llvm::append_range(results, v.tensors);
+  }
+  if (structure)
+    structure->assign(outputs.begin(), outputs.end());
   builder.setInsertionPointToEnd(block);
   graph::YieldOp::create(builder, loc, results);
   return success();
@@ -255,9 +265,19 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &graph,
 
   SmallVector<Type> argTypes;
   SmallVector<DictionaryAttr> argAttrs;
+  unsigned inputIndex = 0;
   for (const auto &in : graph.input()) {
     if (initNames.contains(in.name()))
       continue;
+    unsigned index = inputIndex++;
+    if (in.type().has_sequence_type() || in.type().has_optional_type()) {
+      FailureOr<ImportedValue> v =
+          importStructuredInput(in, index, entry, argTypes, argAttrs);
+      if (failed(v))
+        return failure();
+      bind(in.name(), *v);
+      continue;
+    }
     Location loc = NameLoc::get(StringAttr::get(ctx, in.name()), graphLoc);
     FailureOr<Type> t = convertType(in.type(), loc);
     if (failed(t))
@@ -267,7 +287,7 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &graph,
                                        "graph input '" + in.name() + "'")))
       return failure();
     BlockArgument arg = entry->addArgument(*t, loc);
-    values[in.name()] = arg;
+    bind(in.name(), ImportedValue::tensor(arg));
     argTypes.push_back(*t);
     SmallVector<NamedAttribute> attrs = {
         builder.getNamedAttr("graph.name", builder.getStringAttr(in.name()))};
@@ -280,17 +300,16 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &graph,
     if (failed(importNode(node, i)))
       return failure();
 
+  SmallVector<ImportedValue> outputs;
+  if (failed(lookupOutputs(graph, graphLoc, outputs)))
+    return failure();
   SmallVector<Value> results;
   SmallVector<DictionaryAttr> resAttrs;
-  if (failed(lookupOutputs(graph, graphLoc, "graph", results)))
-    return failure();
-  for (const auto &out : graph.output()) {
-    SmallVector<NamedAttribute> attrs = {
-        builder.getNamedAttr("graph.name", builder.getStringAttr(out.name()))};
-    if (ArrayAttr dims = dimParams(builder, out.type()))
-      attrs.push_back(builder.getNamedAttr("graph.dim_params", dims));
-    resAttrs.push_back(builder.getDictionaryAttr(attrs));
-  }
+  for (auto [out, v] : llvm::zip(graph.output(), outputs))
+    appendGraphOutput(builder, out, v, results, resAttrs);
+  if (llvm::any_of(outputs, [](const ImportedValue &v) { return !v.isTensor(); }))
+    func->getParentOfType<ModuleOp>()->setAttr(
+        kOutputStructureAttr, outputStructure(builder, graph, outputs));
   builder.setInsertionPointToEnd(entry);
   func::ReturnOp::create(builder, graphLoc, results);
   func.setFunctionType(
@@ -310,6 +329,18 @@ Attribute NodeContext::take(StringRef name) {
       return a;
     }
   return {};
+}
+
+void NodeContext::addOutput(const ImportedValue &v,
+                            SmallVectorImpl<Value> &outs) {
+  if (v.isTensor()) {
+    outs.push_back(v.tensors.front());
+    return;
+  }
+  if (structuredOuts.size() <= outs.size())
+    structuredOuts.resize(outs.size() + 1);
+  structuredOuts[outs.size()] = v;
+  outs.push_back(imp.none(loc));
 }
 
 Value NodeContext::input(unsigned i) const {
@@ -341,25 +372,25 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
           errors.back() += "; " + note.str();
       return success();
     });
-    NodeContext ctxt{*this, node, opset, loc, {}, {}, 0, {}};
+    NodeContext ctxt{*this, node, opset, loc, {}, {}, 0, {}, {}, {}};
     bool seqOp = domain.empty() && isSequenceOp(node.op_type());
-    SmallVector<std::optional<SmallVector<Value>>> seqIns;
     for (const std::string &name : node.input()) {
-      seqIns.emplace_back();
+      ctxt.structuredIns.emplace_back();
       if (name.empty()) {
         ctxt.inputs.push_back(none(loc));
         continue;
       }
-      if (auto s = sequences.find(name); s != sequences.end()) {
-        if (!seqOp) {
-          emitError(loc) << "input '" << name << "' is a sequence: "
-                         << "sequences read by other ops than the sequence "
-                            "ops are unsupported (mnemo resolves them at "
+      if (auto s = structured.find(name); s != structured.end()) {
+        if (!domain.empty() || !takesStructuredInputs(node.op_type())) {
+          emitError(loc) << "input '" << name << "' is " << s->second.describe()
+                         << ": only the sequence and optional ops, Identity, "
+                            "If and Loop read one (mnemo resolves them at "
                             "compile time)";
           result = failure();
           break;
         }
-        seqIns.back() = s->second;
+        seqOp |= node.op_type() == "Identity";
+        ctxt.structuredIns.back() = s->second;
         ctxt.inputs.push_back(none(loc));
         continue;
       }
@@ -373,6 +404,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
       }
       ctxt.inputs.push_back(it->second);
     }
+    ctxt.structuredOuts.resize(node.output_size());
     for (unsigned i = 0, e = node.output_size(); i < e; ++i) {
       if (node.output(i).empty())
         continue;
@@ -380,7 +412,7 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
       // ONNX graphs are SSA: a second definition would silently replace
       // the first for every later reader.
       if (succeeded(result) && (values.count(node.output(i)) ||
-                                sequences.count(node.output(i)))) {
+                                structured.count(node.output(i)))) {
         emitError(loc) << "output '" << node.output(i)
                        << "' is already defined by an earlier node, an "
                           "initializer or a graph input";
@@ -406,16 +438,10 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
       ctxt.attrs.push_back(builder.getNamedAttr(attr.name(), *a));
     }
     SmallVector<Value> outs;
-    std::optional<SmallVector<Value>> seqOut;
     if (succeeded(result) && seqOp) {
-      result = convertSequenceOp(ctxt, seqIns, outs, seqOut);
+      result = convertSequenceOp(ctxt, outs);
       if (succeeded(result) && !ctxt.unsupported.empty())
         result = importGeneric(ctxt, outs);
-      if (succeeded(result) && seqOut) {
-        if (ctxt.numOutputs)
-          sequences[node.output(0)] = std::move(*seqOut);
-        ctxt.numOutputs = 0;
-      }
     } else if (succeeded(result)) {
       ConvertFn fn = nullptr;
       if (domain.empty())
@@ -445,14 +471,18 @@ LogicalResult Importer::importNode(const onnx::NodeProto &node,
                        << "node names " << ctxt.numOutputs;
         result = failure();
       } else {
+        auto isTensor = [&](unsigned i) {
+          return !node.output(i).empty() && !ctxt.structuredOuts[i];
+        };
         for (unsigned i = 0; i < ctxt.numOutputs && succeeded(result); ++i)
-          if (!node.output(i).empty())
+          if (isTensor(i))
             result = graph::checkTensorBytes(
                 loc, outs[i].getType(), options.maxTensorBytes,
                 "output '" + node.output(i) + "'");
         for (unsigned i = 0; i < ctxt.numOutputs && succeeded(result); ++i)
           if (!node.output(i).empty())
-            values[node.output(i)] = outs[i];
+            bind(node.output(i), isTensor(i) ? ImportedValue::tensor(outs[i])
+                                             : *ctxt.structuredOuts[i]);
       }
     }
   }

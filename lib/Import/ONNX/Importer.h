@@ -23,6 +23,44 @@ namespace mnemo::onnx_import {
 
 class Importer;
 
+/// A value as the importer knows it: a tensor (an SSA value), or a
+/// sequence or an optional, both resolved at import (mnemo has neither
+/// type at run time: a sequence is the list of its tensors, an optional
+/// whether it holds a value and which).
+struct ImportedValue {
+  enum Kind { Tensor, Sequence, Optional };
+  Kind kind = Tensor;
+  /// An optional: whether it holds a value, and whether that is a sequence.
+  bool present = true, ofSequence = false;
+  /// The tensor; a sequence's elements; an optional's value (its elements
+  /// when it holds a sequence).
+  llvm::SmallVector<mlir::Value> tensors;
+
+  static ImportedValue tensor(mlir::Value v) { return {Tensor, true, false, {v}}; }
+  static ImportedValue sequence(mlir::ValueRange elements) {
+    return {Sequence, true, false, llvm::SmallVector<mlir::Value>(elements)};
+  }
+  /// An optional holding `v` (a tensor or a sequence), or none.
+  static ImportedValue optional(const ImportedValue *v, bool ofSequence) {
+    if (!v)
+      return {Optional, false, ofSequence, {}};
+    return {Optional, true, v->kind == Sequence, v->tensors};
+  }
+  bool isTensor() const { return kind == Tensor; }
+  /// What the optional holds (a present one), as a value of its own.
+  ImportedValue element() const {
+    return {ofSequence ? Sequence : Tensor, true, false, tensors};
+  }
+  /// Same kind, presence and number of tensors (what two branches of a
+  /// run-time If must agree on).
+  bool sameStructure(const ImportedValue &o) const {
+    return kind == o.kind && present == o.present &&
+           ofSequence == o.ofSequence && tensors.size() == o.tensors.size();
+  }
+  /// "a tensor", "a sequence of 3 tensors", "an empty optional", ...
+  std::string describe() const;
+};
+
 /// What a converter sees of one node: its inputs (omitted optional inputs
 /// are graph.none values), its attributes converted to MLIR attributes, and
 /// the opset of its domain. Converters consume attributes with take().
@@ -38,8 +76,19 @@ struct NodeContext {
   /// Set by a converter that cannot handle this form of the op; the node
   /// then imports as a generic graph.onnx_node.
   std::string unsupported;
+  /// Per input, the sequence or optional it names (none for a tensor; its
+  /// entry in `inputs` is then a graph.none). Only the ops that take them
+  /// see any (Sequences.cpp, ControlFlow.cpp).
+  llvm::SmallVector<std::optional<ImportedValue>> structuredIns;
+  /// Per output, set by a converter whose output is a sequence or an
+  /// optional (its entry in the converter's results is a graph.none).
+  llvm::SmallVector<std::optional<ImportedValue>> structuredOuts;
 
   mlir::Attribute take(llvm::StringRef name);
+  /// Appends the next output, `v`: a tensor to `outs`, a sequence or an
+  /// optional to `structuredOuts` (and a graph.none to `outs`).
+  void addOutput(const ImportedValue &v,
+                 llvm::SmallVectorImpl<mlir::Value> &outs);
   mlir::Value input(unsigned i) const;
   bool hasInput(unsigned i) const;
 };
@@ -60,16 +109,32 @@ ConvertFn lookupControlFlowConverter(llvm::StringRef opType);
 /// the ops built so far (Gradient.cpp).
 llvm::LogicalResult convertGradient(NodeContext &c,
                                     llvm::SmallVectorImpl<mlir::Value> &outs);
-/// Whether `opType` (default domain) makes or reads a sequence.
+/// Whether `opType` (default domain) makes or reads a sequence or an
+/// optional (the sequence ops, Optional*, SequenceMap).
 bool isSequenceOp(llvm::StringRef opType);
-/// A sequence op on the importer's lists (Sequences.cpp): `seqIns` holds
-/// the list of each input that is a sequence; the op yields tensors in
-/// `outs` or a list in `seqOut`.
-llvm::LogicalResult
-convertSequenceOp(NodeContext &c,
-                  llvm::ArrayRef<std::optional<llvm::SmallVector<mlir::Value>>> seqIns,
-                  llvm::SmallVectorImpl<mlir::Value> &outs,
-                  std::optional<llvm::SmallVector<mlir::Value>> &seqOut);
+/// Whether an op of `opType` may read a sequence or an optional: the
+/// sequence ops, Identity, If and Loop.
+bool takesStructuredInputs(llvm::StringRef opType);
+/// A sequence or optional op on the importer's lists (Sequences.cpp), and
+/// Identity of one: reads `c.structuredIns`, yields tensors in `outs` and
+/// sequences or optionals in `c.structuredOuts`.
+llvm::LogicalResult convertSequenceOp(NodeContext &c,
+                                      llvm::SmallVectorImpl<mlir::Value> &outs);
+/// Names of a tensor type's symbolic dims ("" for static or anonymous
+/// ones), each after `prefix`, kept as an argument attribute so later
+/// stages bind run-time sizes by name; null when it has none.
+mlir::ArrayAttr dimParams(mlir::Builder &b, const onnx::TypeProto &type,
+                          llvm::StringRef prefix = "");
+/// Appends graph output `out`, holding `v`, to the function's results: a
+/// tensor as itself, a sequence's elements as `name[i]`, an optional's
+/// value or nothing (StructuredIO.cpp).
+void appendGraphOutput(mlir::Builder &b, const onnx::ValueInfoProto &out,
+                       const ImportedValue &v,
+                       llvm::SmallVectorImpl<mlir::Value> &results,
+                       llvm::SmallVectorImpl<mlir::DictionaryAttr> &attrs);
+/// The kOutputStructureAttr value of `graph`'s outputs.
+mlir::ArrayAttr outputStructure(mlir::Builder &b, const onnx::GraphProto &graph,
+                                llvm::ArrayRef<ImportedValue> outputs);
 /// The converter for an op type of ai.onnx.preview.training, or null.
 ConvertFn lookupTrainingConverter(llvm::StringRef opType);
 /// The converter for an op type of the com.microsoft domain, or null.
@@ -106,9 +171,20 @@ public:
   /// initializers and nodes the block's ops, its outputs a graph.yield.
   /// Names of the enclosing graphs stay visible (ONNX's outer-scope
   /// capture); the subgraph's own go out of scope after it.
-  mlir::LogicalResult importSubgraph(const onnx::GraphProto &graph,
-                                     mlir::Region &region,
-                                     mlir::TypeRange argTypes);
+  /// With `structure`, outputs that are sequences or optionals yield their
+  /// tensors (flattened in order) and `structure` gets every output's
+  /// form; without, such an output is an error.
+  mlir::LogicalResult
+  importSubgraph(const onnx::GraphProto &graph, mlir::Region &region,
+                 mlir::TypeRange argTypes,
+                 llvm::SmallVectorImpl<ImportedValue> *structure = nullptr);
+  /// Imports `graph`'s nodes at the builder's insertion point, its inputs
+  /// bound to `args`: one iteration of a Loop unrolled at import, one
+  /// element of a SequenceMap. Its outputs go to `results`; the names it
+  /// defines go out of scope after.
+  mlir::LogicalResult importInline(const onnx::GraphProto &graph,
+                                   llvm::ArrayRef<ImportedValue> args,
+                                   llvm::SmallVectorImpl<ImportedValue> &results);
   /// The type the model declares for value `name` (value_info or a graph
   /// output), or null.
   mlir::Type declaredType(llvm::StringRef name) const {
@@ -139,8 +215,19 @@ private:
   /// The values of `graph`'s outputs, or an error naming one that no node,
   /// initializer or input produces.
   mlir::LogicalResult lookupOutputs(const onnx::GraphProto &graph,
-                                    mlir::Location loc, llvm::StringRef what,
-                                    llvm::SmallVectorImpl<mlir::Value> &results);
+                                    mlir::Location loc,
+                                    llvm::SmallVectorImpl<ImportedValue> &results);
+  /// A sequence or optional graph input as the AOT contract compiles it
+  /// (ImportOptions::inputStructure): its tensors become arguments of
+  /// `entry`, named `name[i]` for a sequence's elements.
+  mlir::FailureOr<ImportedValue>
+  importStructuredInput(const onnx::ValueInfoProto &in, unsigned index,
+                        mlir::Block *entry,
+                        llvm::SmallVectorImpl<mlir::Type> &argTypes,
+                        llvm::SmallVectorImpl<mlir::DictionaryAttr> &argAttrs);
+  /// Binds `name` to `v` in the scope being imported (a tensor name hides
+  /// a sequence or optional of the same name and the other way round).
+  void bind(llvm::StringRef name, const ImportedValue &v);
   mlir::LogicalResult importGeneric(NodeContext &ctx,
                                     llvm::SmallVectorImpl<mlir::Value> &outs);
   mlir::FailureOr<mlir::Type> convertType(const onnx::TypeProto &type,
@@ -156,8 +243,8 @@ private:
   std::string modelName, baseDir;
   mlir::OpBuilder builder;
   llvm::StringMap<mlir::Value> values;
-  /// Sequences by name, as the lists of their tensors (Sequences.cpp).
-  llvm::StringMap<llvm::SmallVector<mlir::Value>> sequences;
+  /// Sequences and optionals by name (Sequences.cpp).
+  llvm::StringMap<ImportedValue> structured;
   llvm::StringMap<mlir::Type> valueInfoTypes;
   llvm::StringMap<int64_t> opsets;
   mlir::Value noneValue;

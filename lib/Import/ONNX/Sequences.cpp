@@ -1,13 +1,16 @@
 //===- Sequences.cpp - ONNX sequences resolved at import ------------------===//
 //
-// mnemo has no sequence type: a sequence is known at import as the list of
-// its tensors (the importer's map from names to lists), and the sequence
-// ops become operations on that list. SequenceAt, SequenceInsert and
+// mnemo has no sequence or optional type: a sequence is known at import
+// as the list of its tensors, an optional as whether it holds a value and
+// which (ImportedValue, in the importer's map of names), and their ops
+// become operations on those lists. SequenceAt, SequenceInsert and
 // SequenceErase need constant positions, SplitToSequence a split of static
 // length; ConcatFromSequence is a Concat of the list, SequenceLength a
-// constant. A sequence that reaches a graph input or output, a Loop's
-// carried values or any other op is rejected by name: the C ABI passes
-// tensors only.
+// constant, SequenceMap its body imported once per element,
+// OptionalHasElement a constant. At the graph's edges their tensors are
+// plain inputs and outputs (StructuredIO.cpp); a Loop carrying one is
+// unrolled at import (ControlFlow.cpp); any other op reading one is
+// rejected by name.
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,10 +25,16 @@ namespace g = mnemo::graph;
 
 bool mnemo::onnx_import::isSequenceOp(StringRef opType) {
   static const llvm::StringSet<> ops = {
-      "SequenceConstruct", "SequenceEmpty",      "SequenceInsert",
-      "SequenceErase",     "SequenceAt",         "SequenceLength",
-      "ConcatFromSequence", "SplitToSequence"};
+      "SequenceConstruct",  "SequenceEmpty",      "SequenceInsert",
+      "SequenceErase",      "SequenceAt",         "SequenceLength",
+      "ConcatFromSequence", "SplitToSequence",    "SequenceMap",
+      "Optional",           "OptionalHasElement", "OptionalGetElement"};
   return ops.contains(opType);
+}
+
+bool mnemo::onnx_import::takesStructuredInputs(StringRef opType) {
+  return isSequenceOp(opType) || opType == "Identity" || opType == "If" ||
+         opType == "Loop";
 }
 
 namespace {
@@ -47,18 +56,121 @@ FailureOr<int64_t> position(NodeContext &c, unsigned i, int64_t size,
 }
 } // namespace
 
-LogicalResult mnemo::onnx_import::convertSequenceOp(
-    NodeContext &c, ArrayRef<std::optional<SmallVector<Value>>> seqIns,
-    SmallVectorImpl<Value> &outs, std::optional<SmallVector<Value>> &seqOut) {
+/// SequenceMap: the body imported once per element; its outputs are
+/// sequences of what each element's body yields.
+static LogicalResult convertSequenceMap(NodeContext &c,
+                                        SmallVectorImpl<Value> &outs) {
+  const onnx::GraphProto *body = nullptr;
+  for (const auto &a : c.node.attribute())
+    if (a.name() == "body" && a.has_g())
+      body = &a.g();
+  c.take("body");
+  if (!body)
+    return emitError(c.loc) << "needs a graph attribute 'body'";
+  if (NodeBuilder{c}.leftover())
+    return success();
+  if (c.structuredIns.empty() || !c.structuredIns[0] ||
+      c.structuredIns[0]->kind != ImportedValue::Sequence)
+    return emitError(c.loc) << "input 0 must be a sequence";
+  size_t length = c.structuredIns[0]->tensors.size();
+  for (auto [i, s] : llvm::enumerate(c.structuredIns)) {
+    if (!s)
+      continue;
+    if (s->kind != ImportedValue::Sequence)
+      return emitError(c.loc) << "input " << i << " is " << s->describe()
+                              << ", not a sequence or a tensor";
+    if (s->tensors.size() != length)
+      return emitError(c.loc) << "input " << i << " holds "
+                              << s->tensors.size() << " tensors, input 0 "
+                              << length;
+  }
+  unsigned n = c.node.output_size();
+  if (body->output_size() != (int)n)
+    return emitError(c.loc) << "has " << n << " outputs but its body yields "
+                            << body->output_size();
+  SmallVector<ImportedValue> results(n, ImportedValue::sequence({}));
+  for (size_t e = 0; e < length; ++e) {
+    SmallVector<ImportedValue> args, yielded;
+    for (auto [i, s] : llvm::enumerate(c.structuredIns))
+      args.push_back(ImportedValue::tensor(s ? s->tensors[e] : c.inputs[i]));
+    if (failed(c.imp.importInline(*body, args, yielded)))
+      return failure();
+    for (auto [j, y] : llvm::enumerate(yielded)) {
+      if (!y.isTensor())
+        return emitError(c.loc) << "body output " << j << " is "
+                                << y.describe() << ", not a tensor";
+      results[j].tensors.push_back(y.tensors.front());
+    }
+  }
+  for (const ImportedValue &v : results)
+    c.addOutput(v, outs);
+  return success();
+}
+
+/// Optional, OptionalHasElement and OptionalGetElement, and Identity of a
+/// sequence or optional: the value's form is known, so each is a constant
+/// or the value itself.
+static LogicalResult convertOptionalOp(NodeContext &c,
+                                       SmallVectorImpl<Value> &outs) {
+  StringRef op = c.node.op_type();
+  const std::optional<ImportedValue> &in =
+      c.structuredIns.empty() ? std::nullopt : c.structuredIns[0];
+  auto give = [&](const ImportedValue &v) {
+    c.addOutput(v, outs);
+    return success();
+  };
+  std::optional<ImportedValue> tensorIn;
+  if (!in && c.hasInput(0))
+    tensorIn = ImportedValue::tensor(c.input(0));
+  const ImportedValue *x = in ? &*in : tensorIn ? &*tensorIn : nullptr;
+  if (op == "Identity")
+    return give(*x);
+  if (op == "Optional") {
+    bool ofSequence = x && x->kind == ImportedValue::Sequence;
+    for (const auto &a : c.node.attribute())
+      if (a.name() == "type" && a.has_tp())
+        ofSequence = a.tp().has_sequence_type();
+    c.take("type");
+    if (NodeBuilder{c}.leftover())
+      return success();
+    if (x && x->kind == ImportedValue::Optional)
+      return emitError(c.loc) << "input 0 is an optional: optionals of "
+                                 "optionals are unsupported";
+    if (!x && !c.node.attribute_size())
+      return emitError(c.loc) << "an empty Optional needs the attribute 'type'";
+    return give(ImportedValue::optional(x, ofSequence));
+  }
+  if (op == "OptionalHasElement") {
+    // Opset 18 also takes a tensor or sequence (true) or nothing (false).
+    bool has = x && (x->kind != ImportedValue::Optional || x->present);
+    Type i1 = c.imp.getBuilder().getI1Type();
+    return give(ImportedValue::tensor(c.imp.constant(
+        DenseElementsAttr::get(RankedTensorType::get({}, i1), has), c.loc)));
+  }
+  // OptionalGetElement: opset 18 passes a tensor or sequence through.
+  if (!x)
+    return emitError(c.loc) << "needs an input";
+  if (x->kind != ImportedValue::Optional)
+    return give(*x);
+  if (!x->present)
+    return emitError(c.loc) << "reads the value of an empty optional";
+  return give(x->element());
+}
+
+/// The ops on a sequence's list: tensors in `outs`, or the list they make
+/// in `seqOut`.
+static LogicalResult convertListOp(NodeContext &c, SmallVectorImpl<Value> &outs,
+                                   std::optional<SmallVector<Value>> &seqOut) {
   StringRef op = c.node.op_type();
   NodeBuilder f{c};
+  ArrayRef<std::optional<ImportedValue>> ins = c.structuredIns;
   auto seqAt = [&](unsigned i) -> FailureOr<SmallVector<Value>> {
-    if (i < seqIns.size() && seqIns[i])
-      return *seqIns[i];
+    if (i < ins.size() && ins[i] && ins[i]->kind == ImportedValue::Sequence)
+      return ins[i]->tensors;
     return emitError(c.loc) << "input " << i << " must be a sequence";
   };
   if (op == "SequenceConstruct") {
-    for (auto [i, s] : llvm::enumerate(seqIns))
+    for (auto [i, s] : llvm::enumerate(ins))
       if (s)
         return emitError(c.loc) << "input " << i << " is a sequence, not a tensor";
     seqOut = SmallVector<Value>(c.inputs);
@@ -145,7 +257,7 @@ LogicalResult mnemo::onnx_import::convertSequenceOp(
     return failure();
   int64_t size = seq->size();
   if (op == "SequenceInsert") {
-    if (seqIns.size() > 1 && seqIns[1])
+    if (ins.size() > 1 && ins[1])
       return emitError(c.loc) << "the inserted value is a sequence";
     FailureOr<int64_t> at = position(c, 2, size, size, /*end=*/true);
     if (failed(at))
@@ -206,4 +318,19 @@ LogicalResult mnemo::onnx_import::convertSequenceOp(
     return f.result(y, outs);
   }
   return emitError(c.loc) << "is not a sequence op";
+}
+
+LogicalResult mnemo::onnx_import::convertSequenceOp(NodeContext &c,
+                                                    SmallVectorImpl<Value> &outs) {
+  StringRef op = c.node.op_type();
+  if (op == "SequenceMap")
+    return convertSequenceMap(c, outs);
+  if (op == "Identity" || op.starts_with("Optional"))
+    return convertOptionalOp(c, outs);
+  std::optional<SmallVector<Value>> seqOut;
+  if (failed(convertListOp(c, outs, seqOut)))
+    return failure();
+  if (seqOut)
+    c.addOutput(ImportedValue::sequence(*seqOut), outs);
+  return success();
 }

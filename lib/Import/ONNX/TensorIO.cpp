@@ -2,6 +2,7 @@
 
 #include "mnemo/Import/ONNX/TensorIO.h"
 
+#include "onnx/onnx-data_pb.h"
 #include "onnx/onnx_pb.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -47,13 +48,8 @@ static void appendAs(std::vector<uint8_t> &out, const Src &values) {
   }
 }
 
-static bool readProto(llvm::StringRef bytes, HostTensor &out,
-                      std::string &error) {
-  onnx::TensorProto t;
-  if (!t.ParseFromArray(bytes.data(), (int)bytes.size())) {
-    error = "not a TensorProto";
-    return false;
-  }
+static bool convertProto(const onnx::TensorProto &t, HostTensor &out,
+                         std::string &error) {
   out.name = t.name();
   if (t.data_type() == onnx::TensorProto::UNDEFINED) {
     error = "not a tensor: sequence, map and optional inputs are unsupported";
@@ -98,6 +94,33 @@ static bool readProto(llvm::StringRef bytes, HostTensor &out,
   if ((int64_t)out.data.size() != out.numElements() * (int64_t)eb) {
     error = "tensor data size does not match its shape";
     return false;
+  }
+  return true;
+}
+
+static bool readProto(llvm::StringRef bytes, HostTensor &out,
+                      std::string &error) {
+  onnx::TensorProto t;
+  if (!t.ParseFromArray(bytes.data(), (int)bytes.size())) {
+    error = "not a TensorProto";
+    return false;
+  }
+  return convertProto(t, out, error);
+}
+
+static bool convertSequence(const onnx::SequenceProto &s, HostStructured &out,
+                            std::string &error) {
+  out.isSequence = true;
+  if (s.elem_type() != onnx::SequenceProto::TENSOR &&
+      !(s.elem_type() == onnx::SequenceProto::UNDEFINED &&
+        s.tensor_values_size() == 0)) {
+    error = "a sequence of other values than tensors";
+    return false;
+  }
+  for (const onnx::TensorProto &t : s.tensor_values()) {
+    out.tensors.emplace_back();
+    if (!convertProto(t, out.tensors.back(), error))
+      return false;
   }
   return true;
 }
@@ -178,6 +201,42 @@ bool mnemo::readTensorFile(llvm::StringRef path, HostTensor &out,
     if (path.ends_with(".npy"))
       return readNpy(bytes, out, error);
     return readProto(bytes, out, error);
+  } catch (const std::exception &e) {
+    error = e.what();
+    return false;
+  }
+}
+
+bool mnemo::readStructuredFile(llvm::StringRef path, bool optional,
+                               HostStructured &out, std::string &error) {
+  auto buf = llvm::MemoryBuffer::getFile(path);
+  if (!buf) {
+    error = "cannot read " + path.str();
+    return false;
+  }
+  llvm::StringRef bytes = (*buf)->getBuffer();
+  try {
+    if (!optional) {
+      onnx::SequenceProto s;
+      if (!s.ParseFromArray(bytes.data(), (int)bytes.size())) {
+        error = "not a SequenceProto";
+        return false;
+      }
+      return convertSequence(s, out, error);
+    }
+    onnx::OptionalProto o;
+    if (!o.ParseFromArray(bytes.data(), (int)bytes.size())) {
+      error = "not an OptionalProto";
+      return false;
+    }
+    out.present = o.has_tensor_value() || o.has_sequence_value();
+    if (o.has_sequence_value())
+      return convertSequence(o.sequence_value(), out, error);
+    out.isSequence = o.elem_type() == onnx::OptionalProto::SEQUENCE;
+    if (!out.present)
+      return true;
+    out.tensors.emplace_back();
+    return convertProto(o.tensor_value(), out.tensors.back(), error);
   } catch (const std::exception &e) {
     error = e.what();
     return false;

@@ -36,6 +36,18 @@ size_t dtypeBytes(llvm::StringRef dtype);
 /// `error` on failure.
 bool readTensorFile(llvm::StringRef path, HostTensor &out, std::string &error);
 
+/// A sequence or an optional read from a SequenceProto or OptionalProto
+/// (.pb) file: its tensors in order.
+struct HostStructured {
+  /// An optional: whether it holds a value, and whether that is a sequence.
+  bool present = true, isSequence = false;
+  std::vector<HostTensor> tensors;
+};
+
+/// Reads a SequenceProto (`optional` false) or an OptionalProto file.
+bool readStructuredFile(llvm::StringRef path, bool optional,
+                        HostStructured &out, std::string &error);
+
 } // namespace mnemo
 
 #endif // MNEMO_IMPORT_ONNX_TENSORIO_H

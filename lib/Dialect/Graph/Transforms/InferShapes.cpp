@@ -71,6 +71,10 @@ struct GraphInferShapesPass
     auto ret = cast<func::ReturnOp>(func.getBody().back().getTerminator());
     SmallVector<Type> results(func.getResultTypes());
     for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+      // A value returned as it is (an argument given a static size, a
+      // constant) may already be finer than the declared result.
+      if (v.getType() != results[i] && areRefinedTypes(v.getType(), results[i]))
+        results[i] = v.getType();
       Operation *op = v.getDefiningOp();
       if (!op || !isa<GraphDialect>(op->getDialect()))
         continue;
