@@ -6,8 +6,8 @@ outputs) and prints pass / fail / unsupported counts per directory.
   unsupported  the model holds an op or type mnemo does not lower (the
                compiler says so by name) - not a wrong answer
 
-Inputs that only feed shape operands (Reshape's shape, Resize's scales, ...)
-are compiled as constants (mnemo-run --specialize-shape-inputs): the
+Inputs that decide shape operands (Reshape's shape, Resize's scales, a
+Range's limit through scalar arithmetic, ...) are compiled as constants (mnemo-run --specialize-shape-inputs): the
 backend tests pass them as inputs, and mnemo's ahead-of-time contract has
 no data-dependent output shapes.
   fail         it compiled but gave a wrong answer, failed to compile for

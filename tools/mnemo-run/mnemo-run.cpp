@@ -100,11 +100,12 @@ static cl::opt<std::string> saveOutputs(
 
 static cl::opt<bool> specializeShapeInputs(
     "specialize-shape-inputs",
-    cl::desc("Compile inputs that only feed shape operands (Reshape's shape, "
-             "Resize's scales, Slice's starts, reduction axes, ...) as "
-             "constants with the values given in --inputs, so their "
-             "data-dependent output shapes become static. The artifact is "
-             "then specific to those values."),
+    cl::desc("Compile inputs that decide shapes (Reshape's shape, "
+             "Resize's scales, Slice's starts, reduction axes, a Range's "
+             "limit, directly or through scalar arithmetic) as constants "
+             "with the values given in --inputs, so their data-dependent "
+             "output shapes become static. The artifact is then specific "
+             "to those values."),
     cl::cat(cat));
 
 
@@ -164,8 +165,30 @@ static bool isShapeOperand(mlir::Operation *op, unsigned idx) {
   return false;
 }
 
-/// Replaces the uses of inputs that only feed shape operands with constants
-/// holding `values`. Returns the names of the inputs it specialized.
+/// True when `arg`'s value decides a shape: it reaches a shape operand
+/// directly or through ops on small static values (a Cast, scalar
+/// arithmetic), as a window function's size reaches its Range.
+static bool decidesShape(mlir::Value arg) {
+  llvm::SmallVector<mlir::Value> work = {arg};
+  llvm::DenseSet<mlir::Value> seen;
+  while (!work.empty()) {
+    mlir::Value v = work.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    for (mlir::OpOperand &u : v.getUses()) {
+      if (isShapeOperand(u.getOwner(), u.getOperandNumber()))
+        return true;
+      for (mlir::Value r : u.getOwner()->getResults())
+        if (auto t = mlir::dyn_cast<mlir::RankedTensorType>(r.getType());
+            t && t.hasStaticShape() && t.getNumElements() <= 64)
+          work.push_back(r);
+    }
+  }
+  return false;
+}
+
+/// Replaces the uses of inputs that decide shapes with constants holding
+/// `values`. Returns the names of the inputs it specialized.
 static std::vector<std::string>
 specializeInputs(mlir::func::FuncOp fn, const std::vector<HostTensor> &values) {
   std::vector<std::string> done;
@@ -177,9 +200,7 @@ specializeInputs(mlir::func::FuncOp fn, const std::vector<HostTensor> &values) {
         !(t.getElementType().isInteger(64) || t.getElementType().isInteger(32) ||
           t.getElementType().isF32()))
       continue;
-    if (!llvm::all_of(arg.getUses(), [](mlir::OpOperand &u) {
-          return isShapeOperand(u.getOwner(), u.getOperandNumber());
-        }))
+    if (!decidesShape(arg))
       continue;
     auto ct = mlir::RankedTensorType::get(h.shape, t.getElementType());
     mlir::DenseElementsAttr value;
@@ -400,7 +421,7 @@ static int runMain(int argc, char **argv) {
       auto fn0 = module->lookupSymbol<mlir::func::FuncOp>("main_graph");
       for (const std::string &n : specializeInputs(fn0, inputs))
         errs() << "mnemo-run: input '" << n
-               << "' feeds only shape operands: compiled as a constant\n";
+               << "' decides shapes: compiled as a constant\n";
     }
     CompileOptions opts;
     opts.name = sanitizeName(sys::path::stem(model));

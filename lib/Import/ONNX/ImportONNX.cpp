@@ -186,7 +186,7 @@ LogicalResult Importer::importInitializers(const onnx::GraphProto &graph,
 }
 
 LogicalResult Importer::lookupOutputs(const onnx::GraphProto &graph,
-                                      Location loc,
+                                      Location loc, StringRef what,
                                       SmallVectorImpl<ImportedValue> &results) {
   for (const auto &out : graph.output()) {
     if (auto s = structured.find(out.name()); s != structured.end()) {
@@ -195,7 +195,8 @@ LogicalResult Importer::lookupOutputs(const onnx::GraphProto &graph,
     }
     auto it = values.find(out.name());
     if (it == values.end())
-      return emitError(loc) << "output '" << out.name() << "' is not produced";
+      return emitError(loc) << what << " output '" << out.name()
+                            << "' is not produced";
     results.push_back(ImportedValue::tensor(it->second));
   }
   return success();
@@ -231,7 +232,7 @@ LogicalResult Importer::importSubgraph(const onnx::GraphProto &graph,
     if (failed(importNode(node, i)))
       return failure();
   SmallVector<ImportedValue> outputs;
-  if (failed(lookupOutputs(graph, loc, outputs)))
+  if (failed(lookupOutputs(graph, loc, "body", outputs)))
     return failure();
   SmallVector<Value> results;
   for (auto [out, v] : llvm::zip(graph.output(), outputs)) {
@@ -301,7 +302,7 @@ LogicalResult Importer::importGraph(const onnx::GraphProto &graph,
       return failure();
 
   SmallVector<ImportedValue> outputs;
-  if (failed(lookupOutputs(graph, graphLoc, outputs)))
+  if (failed(lookupOutputs(graph, graphLoc, "graph", outputs)))
     return failure();
   SmallVector<Value> results;
   SmallVector<DictionaryAttr> resAttrs;

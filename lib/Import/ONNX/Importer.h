@@ -215,7 +215,7 @@ private:
   /// The values of `graph`'s outputs, or an error naming one that no node,
   /// initializer or input produces.
   mlir::LogicalResult lookupOutputs(const onnx::GraphProto &graph,
-                                    mlir::Location loc,
+                                    mlir::Location loc, llvm::StringRef what,
                                     llvm::SmallVectorImpl<ImportedValue> &results);
   /// A sequence or optional graph input as the AOT contract compiles it
   /// (ImportOptions::inputStructure): its tensors become arguments of

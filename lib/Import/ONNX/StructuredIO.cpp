@@ -215,5 +215,5 @@ LogicalResult Importer::importInline(const onnx::GraphProto &graph,
   for (auto [i, node] : llvm::enumerate(graph.node()))
     if (failed(importNode(node, i)))
       return failure();
-  return lookupOutputs(graph, loc, results);
+  return lookupOutputs(graph, loc, "body", results);
 }
