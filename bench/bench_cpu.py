@@ -23,7 +23,9 @@ per model and thread count, with mnemo / onnxruntime and mnemo / IREE
 ratios; then the compile cost per model: mnemoc (--cpu=host, -O3) wall
 time and peak memory (the child's max RSS), the same above mnemoc's own
 floor (a one-Relu model: the libraries it maps), as a multiple of the
-model's weight bytes, beside iree-compile's time and peak memory. Run with the project's venv (scripts/bench.sh makes it):
+model's weight bytes, and the private peak (RssAnon: without the shared
+libraries' pages), embedded and with --weights=file, beside
+iree-compile's time, peak and private peak. Run with the project's venv (scripts/bench.sh makes it):
   .venv/bin/python bench/bench_cpu.py --bindir build/bin [--models a,b]
 """
 import argparse
@@ -198,22 +200,29 @@ def iree_compile(name, model):
 
 
 def timed_run(cmd, peak_pattern=None):
-    """(wall seconds, peak RSS MiB, exit code, stderr tail) of one child.
-    The peak is the tool's own report (`peak_pattern` in its stderr) where
-    it gives one, else the child's VmHWM polled every 20 ms (not ru_maxrss:
-    that includes this Python process's footprint at the fork, which
-    survives the exec)."""
+    """(wall seconds, peak RSS MiB, exit code, stderr tail, peak private
+    MiB) of one child. The peak is the tool's own report (`peak_pattern` in
+    its stderr) where it gives one, else the child's VmHWM polled every
+    20 ms (not ru_maxrss: that includes this Python process's footprint at
+    the fork, which survives the exec). The private peak is the largest
+    RssAnon polled: the memory the compile itself holds, without the pages
+    of the shared libraries it maps (LLVM's and MLIR's code, clean page
+    cache that other processes share)."""
     errf = os.path.join(args.workdir, "timed_run.err")
-    hwm = 0.0
+    hwm = anon = 0.0
     with open(errf, "w") as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
         while p.poll() is None:
             try:
                 with open(f"/proc/{p.pid}/status") as f:
-                    m = re.search(r"VmHWM:\s*([0-9]+) kB", f.read())
-                    if m:
-                        hwm = max(hwm, int(m.group(1)) / 1024)
+                    status = f.read()
+                m = re.search(r"VmHWM:\s*([0-9]+) kB", status)
+                if m:
+                    hwm = max(hwm, int(m.group(1)) / 1024)
+                m = re.search(r"RssAnon:\s*([0-9]+) kB", status)
+                if m:
+                    anon = max(anon, int(m.group(1)) / 1024)
             except OSError:
                 pass
             time.sleep(0.02)
@@ -221,7 +230,7 @@ def timed_run(cmd, peak_pattern=None):
     text = open(errf, errors="replace").read()
     m = re.search(peak_pattern, text) if peak_pattern else None
     return (wall, float(m.group(1)) if m else hwm, p.returncode,
-            text.strip()[-300:])
+            text.strip()[-300:], anon)
 
 
 MNEMOC_PEAK = r"mnemoc: peak memory ([0-9.]+) MiB"
@@ -253,6 +262,11 @@ def compile_cost(name, model, data):
                     "--timing", *dim_flags(model, data)], MNEMOC_PEAK)
     if mn[2] != 0:
         sys.exit(f"mnemoc failed on {name}: {mn[3]}")
+    shutil.rmtree(out, ignore_errors=True)
+    mf = timed_run([os.path.join(args.bindir, "mnemoc"), model, "-o", out, "--quiet",
+                    "--timing", "--weights=file", *dim_flags(model, data)], MNEMOC_PEAK)
+    if mf[2] != 0:
+        sys.exit(f"mnemoc --weights=file failed on {name}: {mf[3]}")
     ir = None
     if not args.no_iree:
         mlir = os.path.join(args.workdir, "iree", name, "model.mlir")
@@ -262,7 +276,7 @@ def compile_cost(name, model, data):
                            "--iree-llvmcpu-target-cpu=host", "-o",
                            os.path.join(args.workdir, "compile-cost", name + ".vmfb")])
             ir = r if r[2] == 0 else None
-    return mn, ir
+    return mn, mf, ir
 
 
 def iree_ms(vmfb, function, xs, threads, repeat):
@@ -364,14 +378,19 @@ if costs:
         sys.exit(f"mnemoc failed on the one-Relu model: {floor[3]}")
     print()
     print(f"Compile cost (mnemoc --cpu=host -O3, one process per model, wall time and "
-          f"peak RSS; mnemoc on a one-Relu model: {floor[0]:.2f} s, {floor[1]:.0f} MiB, "
-          "the floor subtracted in 'above floor'):")
+          f"peak RSS; mnemoc on a one-Relu model: {floor[0]:.2f} s, {floor[1]:.0f} MiB "
+          f"({floor[4]:.0f} MiB private), the floor subtracted in 'above floor'; "
+          "'private' is the peak of RssAnon, the memory without the pages of the "
+          "shared libraries mapped):")
     head = ("| model | weights MiB | mnemoc s | mnemoc peak MiB | above floor MiB | "
-            "above floor / weights | iree-compile s | iree-compile peak MiB |")
+            "above floor / weights | private MiB | private / weights | "
+            "--weights=file s | file peak MiB | file private MiB | file private / weights | "
+            "iree-compile s | iree-compile peak MiB | iree private MiB |")
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
-    for model_name, wb, mn, ir in costs:
+    for model_name, wb, mn, mf, ir in costs:
         above = mn[1] - floor[1]
         print(f"| {model_name} | {wb / 2**20:.1f} | {mn[0]:.2f} | {mn[1]:.0f} | {above:.0f} | "
-              f"{above * 2**20 / wb:.1f}x | "
-              + (f"{ir[0]:.2f} | {ir[1]:.0f} |" if ir else "n/a | n/a |"))
+              f"{above * 2**20 / wb:.1f}x | {mn[4]:.0f} | {mn[4] * 2**20 / wb:.1f}x | "
+              f"{mf[0]:.2f} | {mf[1]:.0f} | {mf[4]:.0f} | {mf[4] * 2**20 / wb:.1f}x | "
+              + (f"{ir[0]:.2f} | {ir[1]:.0f} | {ir[4]:.0f} |" if ir else "n/a | n/a | n/a |"))

@@ -396,6 +396,70 @@ LogicalResult convertEyeLike(NodeContext &c, Outs &outs) {
   return success();
 }
 
+/// MelWeightMatrix(num_mel_bins M, dft_length L, sample_rate, lower_edge,
+/// upper_edge) -> [L/2 + 1, M]: the reference's triangular filters in
+/// closed form. M + 2 band edges evenly spaced on the mel scale are
+/// mapped to spectrogram bins b = floor((L + 1) hz / sample_rate); column
+/// i ramps up from b[i] to 1 at b[i+1] and down to b[i+2]. Computed in f64
+/// like the reference (a bin edge is a floor), then cast. M and L decide
+/// the shape (constants, or inputs mnemo-run specializes); the rest may be
+/// run-time values.
+LogicalResult convertMelWeightMatrix(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  if (!f.require(5))
+    return failure();
+  int64_t dtype = f.takeInt("output_datatype", 1);
+  if (f.leftover())
+    return success();
+  Type outType = c.imp.convertElementType(dtype);
+  if (!outType || !isa<FloatType>(outType)) {
+    c.unsupported = "output_datatype " + std::to_string(dtype);
+    return success();
+  }
+  Builder &b = c.imp.getBuilder();
+  Type f64 = b.getF64Type(), i64 = b.getI64Type();
+  auto num = [&](double v) { return f.scalar(f64, v); };
+  auto i64s = [&](int64_t v) { return c.imp.constI64({v}, c.loc); };
+  Value m = f.castTo(c.input(0), i64), len = f.castTo(c.input(1), i64);
+  Value rate = f.castTo(c.input(2), f64);
+  auto mel = [&](Value hz) { // 2595 log10(1 + hz / 700)
+    Value x = f.op<g::AddOp>({num(1), f.op<g::DivOp>({f.castTo(hz, f64), num(700)})});
+    return f.op<g::MulOp>({num(2595 / std::log(10.0)), f.op<g::LogOp>({x})});
+  };
+  Value lo = mel(c.input(3)), hi = mel(c.input(4));
+  Value edges = f.op<g::AddOp>({m, f.scalar(i64, 2)});
+  Value k = f.castTo(f.op<g::RangeOp>({f.scalar(i64, 0), edges, f.scalar(i64, 1)}), f64);
+  Value step = f.op<g::DivOp>({f.op<g::SubOp>({hi, lo}), f.castTo(edges, f64)});
+  Value melK = f.op<g::AddOp>({f.op<g::MulOp>({k, step}), lo});
+  // 700 (10^(mel / 2595) - 1) Hz, then the bin it falls in.
+  Value hz = f.op<g::MulOp>(
+      {num(700), f.op<g::SubOp>({f.op<g::PowOp>({num(10), f.op<g::DivOp>({melK, num(2595)})}),
+                                 num(1)})});
+  Value lenF = f.castTo(len, f64);
+  Value bins = f.op<g::FloorOp>(
+      {f.op<g::DivOp>({f.op<g::MulOp>({f.op<g::AddOp>({lenF, num(1)}), hz}), rate})});
+  // The left, center and right edge of each filter, as [1, M] rows.
+  auto edge = [&](int64_t from) {
+    Value end = f.op<g::AddOp>({m, f.scalar(i64, from)});
+    Value part = f.op<g::SliceOp>(
+        {bins, i64s(from), f.op<g::UnsqueezeOp>({end, i64s(0)}), i64s(0), i64s(1)});
+    return f.op<g::UnsqueezeOp>({part, i64s(0)});
+  };
+  Value left = edge(0), center = edge(1), right = edge(2);
+  Value rows = f.op<g::AddOp>({f.op<g::DivOp>({len, f.scalar(i64, 2)}), f.scalar(i64, 1)});
+  Value j = f.op<g::UnsqueezeOp>(
+      {f.castTo(f.op<g::RangeOp>({f.scalar(i64, 0), rows, f.scalar(i64, 1)}), f64),
+       i64s(1)});
+  Value up = f.op<g::DivOp>({f.op<g::SubOp>({j, left}), f.op<g::SubOp>({center, left})});
+  Value down = f.op<g::DivOp>({f.op<g::SubOp>({right, j}), f.op<g::SubOp>({right, center})});
+  Value rising = f.op<g::AndOp>({f.op<g::LessOrEqualOp>({left, j}), f.op<g::LessOp>({j, center})});
+  Value falling = f.op<g::AndOp>({f.op<g::LessOp>({center, j}), f.op<g::LessOp>({j, right})});
+  Value w = f.op<g::WhereOp>(
+      {f.op<g::EqualOp>({j, center}), num(1),
+       f.op<g::WhereOp>({rising, up, f.op<g::WhereOp>({falling, down, num(0)})})});
+  return f.result(f.castTo(w, outType), outs);
+}
+
 /// DFT(x [..., n, ..., 1|2], dft_length?, axis?) along the signal axis:
 /// the signal (real part, imaginary part when the last dim is 2) moved to
 /// the last dim, cut or zero-padded to the DFT length L, and multiplied by
@@ -1185,6 +1249,7 @@ ConvertFn mnemo::onnx_import::lookupFunctionConverter(StringRef opType,
       {"MeanVarianceNormalization", convertMVN},
       {"LRN", convertLRN},
       {"DFT", convertDFT},
+      {"MelWeightMatrix", convertMelWeightMatrix},
       {"MaxUnpool", convertMaxUnpool},
       {"RNN", convertRecurrent<Cell::RNN>},
       {"GRU", convertRecurrent<Cell::GRU>},

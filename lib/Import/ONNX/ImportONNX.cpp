@@ -202,15 +202,29 @@ LogicalResult Importer::lookupOutputs(const onnx::GraphProto &graph,
   return success();
 }
 
+LogicalResult Importer::importBody(const onnx::GraphProto &graph, Location loc,
+                                   ArrayRef<ImportedValue> args,
+                                   SmallVectorImpl<ImportedValue> &outputs) {
+  if ((size_t)graph.input_size() != args.size())
+    return emitError(loc) << "body '" << graph.name() << "' takes "
+                          << graph.input_size() << " inputs, the op passes "
+                          << args.size();
+  collectDeclaredTypes(graph, loc);
+  for (auto [in, v] : llvm::zip(graph.input(), args))
+    bind(in.name(), v);
+  if (failed(importInitializers(graph, loc)))
+    return failure();
+  for (auto [i, node] : llvm::enumerate(graph.node()))
+    if (failed(importNode(node, i)))
+      return failure();
+  return lookupOutputs(graph, loc, "body", outputs);
+}
+
 LogicalResult Importer::importSubgraph(const onnx::GraphProto &graph,
                                        Region &region, TypeRange argTypes,
                                        SmallVectorImpl<ImportedValue> *structure) {
   Location loc = NameLoc::get(StringAttr::get(ctx, graph.name()),
                               builder.getInsertionBlock()->getParentOp()->getLoc());
-  if ((size_t)graph.input_size() != argTypes.size())
-    return emitError(loc) << "body '" << graph.name() << "' takes "
-                          << graph.input_size() << " inputs, the op passes "
-                          << argTypes.size();
   // The body sees the enclosing names; what it defines is dropped after.
   llvm::StringMap<Value> outer = values;
   llvm::StringMap<ImportedValue> outerStructured = structured;
@@ -223,16 +237,10 @@ LogicalResult Importer::importSubgraph(const onnx::GraphProto &graph,
     structured = std::move(outerStructured);
     noneValue = outerNone;
   });
-  collectDeclaredTypes(graph, loc);
-  for (auto [in, t] : llvm::zip(graph.input(), argTypes))
-    bind(in.name(), ImportedValue::tensor(block->addArgument(t, loc)));
-  if (failed(importInitializers(graph, loc)))
-    return failure();
-  for (auto [i, node] : llvm::enumerate(graph.node()))
-    if (failed(importNode(node, i)))
-      return failure();
-  SmallVector<ImportedValue> outputs;
-  if (failed(lookupOutputs(graph, loc, "body", outputs)))
+  SmallVector<ImportedValue> args, outputs;
+  for (Type t : argTypes)
+    args.push_back(ImportedValue::tensor(block->addArgument(t, loc)));
+  if (failed(importBody(graph, loc, args, outputs)))
     return failure();
   SmallVector<Value> results;
   for (auto [out, v] : llvm::zip(graph.output(), outputs)) {

@@ -225,6 +225,13 @@ private:
                         mlir::Block *entry,
                         llvm::SmallVectorImpl<mlir::Type> &argTypes,
                         llvm::SmallVectorImpl<mlir::DictionaryAttr> &argAttrs);
+  /// What importSubgraph and importInline share: `graph`'s inputs bound to
+  /// `args`, its initializers and nodes imported at the insertion point,
+  /// its outputs looked up.
+  mlir::LogicalResult importBody(const onnx::GraphProto &graph,
+                                 mlir::Location loc,
+                                 llvm::ArrayRef<ImportedValue> args,
+                                 llvm::SmallVectorImpl<ImportedValue> &outputs);
   /// Binds `name` to `v` in the scope being imported (a tensor name hides
   /// a sequence or optional of the same name and the other way round).
   void bind(llvm::StringRef name, const ImportedValue &v);

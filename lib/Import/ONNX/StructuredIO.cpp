@@ -197,23 +197,11 @@ LogicalResult Importer::importInline(const onnx::GraphProto &graph,
                                      SmallVectorImpl<ImportedValue> &results) {
   Location loc = NameLoc::get(StringAttr::get(ctx, graph.name()),
                               builder.getInsertionBlock()->getParentOp()->getLoc());
-  if ((size_t)graph.input_size() != args.size())
-    return emitError(loc) << "body '" << graph.name() << "' takes "
-                          << graph.input_size() << " inputs, the op passes "
-                          << args.size();
   llvm::StringMap<Value> outer = values;
   llvm::StringMap<ImportedValue> outerStructured = structured;
   llvm::scope_exit restore([&] {
     values = std::move(outer);
     structured = std::move(outerStructured);
   });
-  collectDeclaredTypes(graph, loc);
-  for (auto [in, v] : llvm::zip(graph.input(), args))
-    bind(in.name(), v);
-  if (failed(importInitializers(graph, loc)))
-    return failure();
-  for (auto [i, node] : llvm::enumerate(graph.node()))
-    if (failed(importNode(node, i)))
-      return failure();
-  return lookupOutputs(graph, loc, "body", results);
+  return importBody(graph, loc, args, results);
 }

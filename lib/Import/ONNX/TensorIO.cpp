@@ -189,33 +189,34 @@ static bool readNpy(llvm::StringRef bytes, HostTensor &out, std::string &error) 
   return true;
 }
 
-bool mnemo::readTensorFile(llvm::StringRef path, HostTensor &out,
-                           std::string &error) {
+/// Reads `path` and hands its bytes to `parse` (protobuf may throw).
+template <typename Fn>
+static bool parseFile(llvm::StringRef path, std::string &error, Fn parse) {
   auto buf = llvm::MemoryBuffer::getFile(path);
   if (!buf) {
     error = "cannot read " + path.str();
     return false;
   }
-  llvm::StringRef bytes = (*buf)->getBuffer();
   try {
-    if (path.ends_with(".npy"))
-      return readNpy(bytes, out, error);
-    return readProto(bytes, out, error);
+    return parse((*buf)->getBuffer());
   } catch (const std::exception &e) {
     error = e.what();
     return false;
   }
 }
 
+bool mnemo::readTensorFile(llvm::StringRef path, HostTensor &out,
+                           std::string &error) {
+  return parseFile(path, error, [&](llvm::StringRef bytes) {
+    if (path.ends_with(".npy"))
+      return readNpy(bytes, out, error);
+    return readProto(bytes, out, error);
+  });
+}
+
 bool mnemo::readStructuredFile(llvm::StringRef path, bool optional,
                                HostStructured &out, std::string &error) {
-  auto buf = llvm::MemoryBuffer::getFile(path);
-  if (!buf) {
-    error = "cannot read " + path.str();
-    return false;
-  }
-  llvm::StringRef bytes = (*buf)->getBuffer();
-  try {
+  return parseFile(path, error, [&](llvm::StringRef bytes) {
     if (!optional) {
       onnx::SequenceProto s;
       if (!s.ParseFromArray(bytes.data(), (int)bytes.size())) {
@@ -237,8 +238,5 @@ bool mnemo::readStructuredFile(llvm::StringRef path, bool optional,
       return true;
     out.tensors.emplace_back();
     return convertProto(o.tensor_value(), out.tensors.back(), error);
-  } catch (const std::exception &e) {
-    error = e.what();
-    return false;
-  }
+  });
 }
