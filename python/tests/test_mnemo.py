@@ -107,6 +107,40 @@ def test_option_errors(tmp_path):
         mnemo.compile(CNN, tmp_path, dims={"batch": (8, 1)})
 
 
+SEQ = os.path.join(ROOT, "test", "Driver", "Inputs", "sequences")
+
+
+def test_sequence_and_optional_inputs(tmp_path):
+    """A sequence input is its tensors (xs[0], xs[1], ...), compiled for the
+    length given; outputs are flattened the same way; an optional input
+    compiles present or absent."""
+    d = os.path.join(SEQ, "seq_map_loop", "test_data_set_0")
+    seq = onnx.SequenceProto()
+    with open(os.path.join(d, "input_0.pb"), "rb") as f:
+        seq.ParseFromString(f.read())
+    xs = numpy_helper.to_list(seq)
+    a = mnemo.compile(os.path.join(SEQ, "seq_map_loop", "model.onnx"), tmp_path / "seq",
+                      sequence_lengths={"xs": len(xs)},
+                      dims={"xs[%d].W" % i: x.shape[1] for i, x in enumerate(xs)})
+    assert [t.name for t in a.inputs] == ["xs[0]", "xs[1]", "xs[2]"]
+    out = a.run(*xs)
+    for i, x in enumerate(xs):
+        np.testing.assert_allclose(out["sums[%d]" % i],
+                                   np.maximum(x, 0).sum(axis=1, keepdims=True), rtol=1e-6)
+    np.testing.assert_allclose(out["cat"], np.concatenate([2 * x for x in xs], axis=1))
+    with pytest.raises(mnemo.CompileError, match="give its length"):
+        mnemo.compile(os.path.join(SEQ, "seq_map_loop", "model.onnx"), tmp_path / "none")
+    x = np.arange(3, dtype=np.float32)
+    empty = mnemo.compile(os.path.join(SEQ, "optional_in", "model.onnx"),
+                          tmp_path / "opt", absent_inputs=["o"])
+    assert [t.name for t in empty.inputs] == ["x"]
+    out = empty.run(x)
+    assert not out["has"]
+    np.testing.assert_allclose(out["r"], -x)
+    with pytest.raises(TypeError, match="sequence_lengths must be a dict"):
+        mnemo.compile(CNN, tmp_path, sequence_lengths=["xs=3"])
+
+
 def test_run_errors(cnn):
     with pytest.raises(ValueError, match="outside the bound"):
         cnn.run(np.zeros((9, 3, 64, 64), np.float32))
