@@ -116,6 +116,12 @@ FailureOr<ImportedValue> Importer::importStructuredInput(
     return v;
   v.present = true;
   int64_t count = isSequence ? s->length : 1;
+  // Each tensor is an argument of the entry function.
+  constexpr int64_t kMaxSequenceLength = 1 << 16;
+  if (count < 0 || count > kMaxSequenceLength)
+    return emitError(loc) << "graph input '" << in.name() << "': a sequence of "
+                          << count << " tensors (at most "
+                          << kMaxSequenceLength << ")";
   for (int64_t i = 0; i < count; ++i) {
     std::string name =
         isSequence ? in.name() + "[" + std::to_string(i) + "]" : in.name();
