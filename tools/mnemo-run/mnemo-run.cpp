@@ -229,6 +229,41 @@ specializeInputs(mlir::func::FuncOp fn, const std::vector<HostTensor> &values) {
   return done;
 }
 
+/// Appends the tensors of the test data file `path` to `out`: a tensor,
+/// or a sequence's or optional's tensors. `kind` says which ("tensor",
+/// "sequence", "optional": the importer's kOutputStructureAttr) where
+/// known; else `next`, the artifact's name for the next tensor, tells: a
+/// name ending in [0] starts a sequence (or an optional holding one), and
+/// a file that is no tensor may still be an optional holding one.
+static bool readDataFile(StringRef path, StringRef kind, StringRef next,
+                         std::vector<HostTensor> &out) {
+  std::string err;
+  auto structured = [&](bool optional) {
+    HostStructured h;
+    if (!readStructuredFile(path, optional, h, err))
+      return false;
+    for (HostTensor &t : h.tensors)
+      out.push_back(std::move(t));
+    return true;
+  };
+  bool ok;
+  if (kind == "sequence" || kind == "optional")
+    ok = structured(kind == "optional");
+  else if (kind.empty() && next.ends_with("[0]"))
+    ok = structured(false) || structured(true);
+  else {
+    HostTensor t;
+    ok = readTensorFile(path, t, err);
+    if (ok)
+      out.push_back(std::move(t));
+    else if (kind.empty() && !path.ends_with(".npy"))
+      ok = structured(true);
+  }
+  if (!ok)
+    errs() << "mnemo-run: " << path << ": " << err << "\n";
+  return ok;
+}
+
 static double elementAsDouble(const uint8_t *p, StringRef dtype) {
   if (dtype == "float32") { float v; memcpy(&v, p, 4); return v; }
   if (dtype == "float64") { double v; memcpy(&v, p, 8); return v; }
@@ -359,20 +394,20 @@ static int runMain(int argc, char **argv) {
   std::vector<std::string> inputFiles = listTensors(inputsDir, "input_");
   std::map<unsigned, HostStructured> structuredInputs;
   std::vector<HostTensor> inputs;
-  auto readInputs = [&]() {
+  // `sig`: a prebuilt artifact's signature, which tells a sequence's
+  // file by the name of its first tensor.
+  auto readInputs = [&](const ArtifactSignature *sig) {
     for (auto [k, p] : llvm::enumerate(inputFiles)) {
       if (auto it = structuredInputs.find(k); it != structuredInputs.end()) {
         for (HostTensor &t : it->second.tensors)
           inputs.push_back(std::move(t));
         continue;
       }
-      HostTensor t;
-      std::string err;
-      if (!readTensorFile(p, t, err)) {
-        errs() << "mnemo-run: " << p << ": " << err << "\n";
+      StringRef next = sig && inputs.size() < sig->inputs.size()
+                           ? StringRef(sig->inputs[inputs.size()].name)
+                           : StringRef();
+      if (!readDataFile(p, "", next, inputs))
         return false;
-      }
-      inputs.push_back(std::move(t));
     }
     return true;
   };
@@ -412,7 +447,7 @@ static int runMain(int argc, char **argv) {
       return s;
     };
     auto module = importOnnxFile(model, &ctx, iopts);
-    if (!module || !readInputs())
+    if (!module || !readInputs(nullptr))
       return 2;
     if (auto st = (*module)->getAttrOfType<mlir::ArrayAttr>(kOutputStructureAttr))
       for (auto entry : st.getAsRange<mlir::DictionaryAttr>())
@@ -465,9 +500,6 @@ static int runMain(int argc, char **argv) {
     if (failed(s))
       return 2;
     sig = *s;
-  } else {
-    if (!readInputs())
-      return 2;
   }
 
   // The artifact's signature is the .json in `dir` that reads as one
@@ -486,8 +518,11 @@ static int runMain(int argc, char **argv) {
            << " (start it with mpirun -np N)\n";
     return 2;
   }
-  if (!artifact.empty())
+  if (!artifact.empty()) {
     sig = loaded.sig;
+    if (!readInputs(&sig))
+      return 2;
+  }
   RunDimsFn runDims = loaded.run;
   if (decodeSteps > 0) {
     LoadedArtifact ref;
@@ -548,23 +583,12 @@ static int runMain(int argc, char **argv) {
 
   std::vector<HostTensor> expected;
   for (auto [j, p] : llvm::enumerate(listTensors(inputsDir, "output_"))) {
-    std::string err;
-    if (j < outputKinds.size() && outputKinds[j] != "tensor") {
-      HostStructured h;
-      if (!readStructuredFile(p, outputKinds[j] == "optional", h, err)) {
-        errs() << "mnemo-run: " << p << ": " << err << "\n";
-        return 2;
-      }
-      for (HostTensor &t : h.tensors)
-        expected.push_back(std::move(t));
-      continue;
-    }
-    HostTensor t;
-    if (!readTensorFile(p, t, err)) {
-      errs() << "mnemo-run: " << p << ": " << err << "\n";
+    StringRef next = expected.size() < sig.outputs.size()
+                         ? StringRef(sig.outputs[expected.size()].name)
+                         : StringRef();
+    if (!readDataFile(p, j < outputKinds.size() ? outputKinds[j] : "", next,
+                      expected))
       return 2;
-    }
-    expected.push_back(std::move(t));
   }
   // A sequence or optional of another length than compiled would shift
   // every later reference onto the wrong output.

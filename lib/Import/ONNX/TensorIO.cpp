@@ -52,7 +52,7 @@ static bool convertProto(const onnx::TensorProto &t, HostTensor &out,
                          std::string &error) {
   out.name = t.name();
   if (t.data_type() == onnx::TensorProto::UNDEFINED) {
-    error = "not a tensor: sequence, map and optional inputs are unsupported";
+    error = "not a tensor (a sequence, map or optional?)";
     return false;
   }
   out.dtype = protoDtype(t.data_type());
