@@ -13,6 +13,7 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+from onnx_cases import save_model
 
 rng = np.random.default_rng(11)
 F = TensorProto.FLOAT
@@ -25,11 +26,7 @@ def vi(name, elt, shape):
 
 
 def save(name, graph, feeds_list, opset=16):
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-    onnx.checker.check_model(model)
-    d = os.path.join(sys.argv[1], name)
-    os.makedirs(d, exist_ok=True)
-    onnx.save(model, os.path.join(d, "model.onnx"))
+    model, d = save_model(sys.argv[1], name, graph, opset)
     sess = ort.InferenceSession(model.SerializeToString(),
                                 providers=["CPUExecutionProvider"])
     for k, feeds in enumerate(feeds_list):

@@ -8,8 +8,8 @@ import os
 import sys
 
 import numpy as np
-import onnx
 from onnx import TensorProto, helper, numpy_helper
+from onnx_cases import save_model
 from onnx.reference import ReferenceEvaluator
 
 
@@ -22,11 +22,7 @@ def case(name, out_type, feeds_list):
     graph = helper.make_graph(
         [node], name, [helper.make_tensor_value_info(n, t, []) for n, t in zip(names, types)],
         [helper.make_tensor_value_info("w", out_type, ["S", "M"])])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    onnx.checker.check_model(model)
-    d = os.path.join(sys.argv[1], name)
-    os.makedirs(d, exist_ok=True)
-    onnx.save(model, os.path.join(d, "model.onnx"))
+    model, d = save_model(sys.argv[1], name, graph, 17)
     ref = ReferenceEvaluator(model)
     for k, feeds in enumerate(feeds_list):
         ds = os.path.join(d, f"test_data_set_{k}")

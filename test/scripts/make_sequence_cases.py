@@ -23,6 +23,7 @@ import numpy as np
 import onnx
 import onnx.parser
 from onnx import TensorProto, helper, numpy_helper
+from onnx_cases import save_model
 from onnx.reference import ReferenceEvaluator
 
 rng = np.random.default_rng(5)
@@ -47,11 +48,7 @@ def to_proto(value, name, type_proto):
 
 
 def save(name, graph, feeds_list, opset=18):
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
-    onnx.checker.check_model(model)
-    d = os.path.join(sys.argv[1], name)
-    os.makedirs(d, exist_ok=True)
-    onnx.save(model, os.path.join(d, "model.onnx"))
+    model, d = save_model(sys.argv[1], name, graph, opset)
     ref = ReferenceEvaluator(model)
     for k, feeds in enumerate(feeds_list):
         ds = os.path.join(d, f"test_data_set_{k}")
