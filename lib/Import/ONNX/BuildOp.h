@@ -93,6 +93,15 @@ mlir::LogicalResult Importer::build(NodeContext &ctx, mlir::ValueRange operands,
   return success();
 }
 
+/// The value of a one-element integer (or bool) constant: a trip count,
+/// a condition, a position; nullopt when `v` is no such constant.
+inline std::optional<int64_t> constantScalar(mlir::Value v) {
+  std::optional<llvm::SmallVector<int64_t>> c = graph::getConstantInts(v);
+  if (!c || c->size() != 1)
+    return std::nullopt;
+  return c->front();
+}
+
 /// Builds the graph ops one node imports as (a function body, a
 /// quantized op's DQ -> op -> Q); the first failure or unsupported form
 /// sticks, and every later step yields null.

@@ -102,9 +102,9 @@ static LogicalResult convertIf(NodeContext &c, SmallVectorImpl<Value> &outs) {
                             << elseG->output_size();
   // A condition known at compile time imports the branch taken alone: the
   // other may read what this compile lacks (an absent optional's value).
-  if (auto cond = g::getConstantInts(c.input(0)); cond && cond->size() == 1) {
+  if (std::optional<int64_t> cond = constantScalar(c.input(0))) {
     SmallVector<ImportedValue> yielded;
-    if (failed(c.imp.importInline((*cond)[0] ? *thenG : *elseG, {}, yielded)))
+    if (failed(c.imp.importInline(*cond ? *thenG : *elseG, {}, yielded)))
       return failure();
     for (const ImportedValue &v : yielded)
       c.addOutput(v, outs);
@@ -184,17 +184,17 @@ static LogicalResult unrollLoop(NodeContext &c, const onnx::GraphProto &body,
   };
   std::optional<int64_t> trips;
   if (c.hasInput(0)) {
-    std::optional<SmallVector<int64_t>> m = g::getConstantInts(c.input(0));
-    if (!m || m->size() != 1)
+    trips = constantScalar(c.input(0));
+    if (!trips)
       return notConstant("its trip count");
-    trips = std::max<int64_t>(0, (*m)[0]);
+    trips = std::max<int64_t>(0, *trips);
   }
   bool cond = true;
   if (c.hasInput(1)) {
-    std::optional<SmallVector<int64_t>> m = g::getConstantInts(c.input(1));
-    if (!m || m->size() != 1)
+    std::optional<int64_t> given = constantScalar(c.input(1));
+    if (!given)
       return notConstant("its condition");
-    cond = (*m)[0] != 0;
+    cond = *given != 0;
   }
   SmallVector<ImportedValue> carried;
   for (unsigned i = 2; i < c.inputs.size(); ++i)
@@ -227,11 +227,10 @@ static LogicalResult unrollLoop(NodeContext &c, const onnx::GraphProto &body,
       if ((j == 0 || j > n) && !y.isTensor())
         return emitError(c.loc) << "body output " << j << " is "
                                 << y.describe() << ", not a tensor";
-    std::optional<SmallVector<int64_t>> next =
-        g::getConstantInts(yielded[0].tensors.front());
-    if (!next || next->size() != 1)
+    std::optional<int64_t> next = constantScalar(yielded[0].tensors.front());
+    if (!next)
       return notConstant("the condition its body computes");
-    cond = (*next)[0] != 0;
+    cond = *next != 0;
     for (unsigned i = 0; i < n; ++i)
       carried[i] = yielded[1 + i];
     for (unsigned j = 0; j < k; ++j)
@@ -319,8 +318,8 @@ static LogicalResult convertLoop(NodeContext &c, SmallVectorImpl<Value> &outs) {
     v = std::max<int64_t>(v, 0);
     bound = bound ? std::min(*bound, v) : v;
   };
-  if (auto m = g::getConstantInts(c.input(0)); m && m->size() == 1)
-    tighten((*m)[0]);
+  if (std::optional<int64_t> trips = constantScalar(c.input(0)))
+    tighten(*trips);
   for (unsigned j = 0; j < k; ++j) {
     const std::string &name = c.node.output(n + j);
     auto declared =

@@ -44,11 +44,11 @@ FailureOr<int64_t> position(NodeContext &c, unsigned i, int64_t size,
                             int64_t fallback, bool end) {
   if (!c.hasInput(i))
     return fallback;
-  std::optional<SmallVector<int64_t>> p = g::getConstantInts(c.input(i));
-  if (!p || p->size() != 1)
+  std::optional<int64_t> p = constantScalar(c.input(i));
+  if (!p)
     return emitError(c.loc) << "a position known only at run time (mnemo "
                                "resolves sequences at compile time)";
-  int64_t v = (*p)[0], hi = end ? size : size - 1;
+  int64_t v = *p, hi = end ? size : size - 1;
   if (v < -size || v > hi)
     return emitError(c.loc) << "position " << v << " is outside a sequence of "
                             << size << " tensors";
@@ -113,16 +113,16 @@ static LogicalResult convertSequenceMap(NodeContext &c,
 static LogicalResult convertOptionalOp(NodeContext &c,
                                        SmallVectorImpl<Value> &outs) {
   StringRef op = c.node.op_type();
-  const std::optional<ImportedValue> &in =
-      c.structuredIns.empty() ? std::nullopt : c.structuredIns[0];
   auto give = [&](const ImportedValue &v) {
     c.addOutput(v, outs);
     return success();
   };
-  std::optional<ImportedValue> tensorIn;
-  if (!in && c.hasInput(0))
-    tensorIn = ImportedValue::tensor(c.input(0));
-  const ImportedValue *x = in ? &*in : tensorIn ? &*tensorIn : nullptr;
+  // The input as a value of any kind (none when omitted).
+  std::optional<ImportedValue> x;
+  if (!c.structuredIns.empty() && c.structuredIns[0])
+    x = c.structuredIns[0];
+  else if (c.hasInput(0))
+    x = ImportedValue::tensor(c.input(0));
   if (op == "Identity")
     return give(*x);
   if (op == "Optional") {
@@ -138,7 +138,7 @@ static LogicalResult convertOptionalOp(NodeContext &c,
                                  "optionals are unsupported";
     if (!x && !c.node.attribute_size())
       return emitError(c.loc) << "an empty Optional needs the attribute 'type'";
-    return give(ImportedValue::optional(x, ofSequence));
+    return give(ImportedValue::optional(x ? &*x : nullptr, ofSequence));
   }
   if (op == "OptionalHasElement") {
     // Opset 18 also takes a tensor or sequence (true) or nothing (false).

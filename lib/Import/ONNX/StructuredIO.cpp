@@ -101,8 +101,9 @@ FailureOr<ImportedValue> Importer::importStructuredInput(
   if (!s)
     return emitError(loc)
            << "graph input '" << in.name() << "' is "
-           << (optional ? "an optional " : "") << (isSequence ? "a sequence" : "")
-           << (optional && !isSequence ? "tensor" : "")
+           << (!optional ? "a sequence"
+               : isSequence ? "an optional sequence"
+                            : "an optional tensor")
            << ": the compiled artifact takes tensors, so give "
            << (isSequence ? "its length (--sequence-length " + in.name() + "=N)"
                           : "whether it is absent (--absent-input " +
