@@ -1,7 +1,8 @@
 //===- Artifact.cpp - the files every target writes, and reading them back ===//
 //
 // The C header's shared part, the JSON signature (written and read), the
-// object file of the host code and the link into a shared library.
+// host artifact's files and the link into a shared library (the object
+// itself: EmitObject.cpp).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,14 +13,8 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/FileUtilities.h"
-#include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/StringSwitch.h"
-#include "llvm/IR/LegacyPassManager.h"
-#include "llvm/IR/Module.h"
-#include "llvm/Passes/PassBuilder.h"
-#include "llvm/Passes/StandardInstrumentations.h"
-#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -27,7 +22,6 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/ToolOutputFile.h"
-#include "llvm/Target/TargetMachine.h"
 
 extern char **environ;
 
@@ -288,118 +282,7 @@ std::string mnemo::describeRunError(int rc) {
   }
 }
 
-// A developer switch for measuring what LLVM's own loop unrolling buys on
-// top of mnemo's register tiles (see emitObject).
-static llvm::cl::opt<bool> llvmLoopUnroll(
-    "mnemo-llvm-loop-unroll", llvm::cl::Hidden, llvm::cl::init(false),
-    llvm::cl::desc("Let LLVM's optimizer unroll loops (mnemo's kernels are "
-                   "unrolled already)"));
-
-/// LLVM's default module pipeline at `optLevel`. The kernels arrive
-/// register-tiled and unrolled by mnemo's passes; LLVM's unroller would
-/// spend a third of the optimizer's time (full-unroll cost analysis over
-/// every loop) to re-unroll them, so it only runs where asked to.
-static llvm::Error optimizeModule(llvm::Module &module,
-                                  llvm::TargetMachine &tm, unsigned optLevel) {
-  llvm::PipelineTuningOptions tuning;
-  tuning.LoopUnrolling = llvmLoopUnroll;
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
-  // LLVM's instrumentations, so its -time-passes (a hidden mnemoc flag,
-  // as in opt) times the optimizer's passes too, not only code generation.
-  llvm::PassInstrumentationCallbacks pic;
-  llvm::StandardInstrumentations si(module.getContext(),
-                                    /*DebugLogging=*/false);
-  si.registerCallbacks(pic, &mam);
-  llvm::PassBuilder pb(&tm, tuning, std::nullopt, &pic);
-  pb.registerModuleAnalyses(mam);
-  pb.registerCGSCCAnalyses(cgam);
-  pb.registerFunctionAnalyses(fam);
-  pb.registerLoopAnalyses(lam);
-  pb.crossRegisterProxies(lam, fam, cgam, mam);
-  llvm::OptimizationLevel level = llvm::OptimizationLevel::O0;
-  switch (optLevel) {
-  case 1:
-    level = llvm::OptimizationLevel::O1;
-    break;
-  case 2:
-    level = llvm::OptimizationLevel::O2;
-    break;
-  case 3:
-    level = llvm::OptimizationLevel::O3;
-    break;
-  }
-  llvm::ModulePassManager mpm =
-      optLevel == 0 ? pb.buildO0DefaultPipeline(level)
-                    : pb.buildPerModuleDefaultPipeline(level);
-  mpm.run(module, mam);
-  return llvm::Error::success();
-}
-
-/// Machine code for `module` into `path`.
-static llvm::Error emitCode(llvm::Module &module, llvm::TargetMachine &tm,
-                            StringRef path) {
-  std::error_code ec;
-  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return llvm::createStringError(ec, "cannot write " + path);
-  llvm::legacy::PassManager pm;
-  if (tm.addPassesToEmitFile(pm, os, nullptr,
-                             llvm::CodeGenFileType::ObjectFile))
-    return llvm::createStringError("the target cannot emit object files");
-  pm.run(module);
-  return llvm::Error::success();
-}
-
-/// LLVM IR -> optimized object file for the target CPU. The entry point
-/// checks at run time that the CPU has the ISA extensions the code uses.
-LogicalResult driver::emitObject(ModuleOp module, StringRef path,
-                                 const CPUTarget &target, StringRef guardPrefix,
-                                 const CompileOptions &options, bool llvmOnly) {
-  Location loc = module.getLoc();
-  llvm::LLVMContext llctx;
-  std::unique_ptr<llvm::Module> llmod;
-  {
-    TimingScope t = beginStage(options, "LLVM translation");
-    llmod = translateModuleToLLVMIR(module, llctx, "mnemo");
-  }
-  if (!llmod)
-    return emitError(loc) << "translation to LLVM IR failed";
-  auto tmOr = createTargetMachine(target, options.optLevel);
-  if (!tmOr)
-    return emitError(loc) << llvm::toString(tmOr.takeError());
-  std::unique_ptr<llvm::TargetMachine> tm = std::move(*tmOr);
-  if (!guardPrefix.empty())
-    if (auto e = addCPUFeatureGuard(*llmod, guardPrefix, target.isaFeatures))
-      return emitError(loc) << llvm::toString(std::move(e));
-  llmod->setDataLayout(tm->createDataLayout());
-  llmod->setTargetTriple(tm->getTargetTriple());
-  {
-    TimingScope t = beginStage(options, "LLVM optimization");
-    if (auto e = optimizeModule(*llmod, *tm, options.optLevel))
-      return emitError(loc) << "LLVM optimization failed: "
-                            << llvm::toString(std::move(e));
-  }
-  if (llvmOnly) {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
-    if (ec)
-      return emitError(loc) << "cannot write " << path << ": " << ec.message();
-    llmod->print(os, nullptr);
-    return success();
-  }
-  TimingScope t = beginStage(options, "LLVM code generation");
-  if (auto e = emitCode(*llmod, *tm, path))
-    return emitError(loc) << llvm::toString(std::move(e));
-  return success();
-}
-
-/// Links the object into a shared library with the C compiler mnemo was
-/// built with (clang-22, which scripts/setup.sh installs), else the first
-/// C compiler on PATH. MPI builds go through mpicc, told to wrap that same
-/// compiler: its default (gcc) need not be installed.
+/// The object, header and JSON of a host artifact (see Backend.h).
 LogicalResult driver::writeHostArtifact(
     ModuleOp module, const ArtifactSignature &sig, StringRef base,
     const CPUTarget &target, StringRef guardPrefix,
@@ -415,16 +298,31 @@ LogicalResult driver::writeHostArtifact(
   return writeFile(b + ".json", signatureJson(sig), loc);
 }
 
+/// The first of `preferred` (a path fixed at build time) and `names` on
+/// PATH that can run, or "".
+std::string driver::findTool(StringRef preferred, ArrayRef<StringRef> names) {
+  if (llvm::sys::fs::can_execute(preferred))
+    return preferred.str();
+  for (StringRef name : names)
+    if (auto p = llvm::sys::findProgramByName(name))
+      return *p;
+  return "";
+}
+
+/// The C compiler that links artifacts: the one mnemo was built with
+/// (clang-22, which scripts/setup.sh installs), else the first on PATH.
+std::string driver::linkCompiler() {
+  return findTool(MNEMO_LINK_CC, {"cc", "clang-22", "clang", "gcc"});
+}
+
+/// Links the object into a shared library with the C compiler mnemo was
+/// built with (clang-22, which scripts/setup.sh installs), else the first
+/// C compiler on PATH. MPI builds go through mpicc, told to wrap that same
+/// compiler: its default (gcc) need not be installed.
 LogicalResult driver::linkShared(StringRef obj, StringRef so,
                                  ArrayRef<std::string> libs, bool mpi,
                                  Location loc) {
-  std::string cc;
-  if (llvm::sys::fs::can_execute(MNEMO_LINK_CC))
-    cc = MNEMO_LINK_CC;
-  for (const char *name : {"cc", "clang-22", "clang", "gcc"})
-    if (cc.empty())
-      if (auto p = llvm::sys::findProgramByName(name))
-        cc = *p;
+  std::string cc = linkCompiler();
   if (cc.empty())
     return emitError(loc) << "no C compiler (" MNEMO_LINK_CC
                              ", cc, clang, gcc) to link "

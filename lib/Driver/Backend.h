@@ -52,8 +52,15 @@ llvm::LogicalResult writeFile(llvm::StringRef path, llvm::StringRef text,
 std::string headerText(const ArtifactSignature &sig, llvm::StringRef buffers,
                        llvm::StringRef entryPoints);
 std::string signatureJson(const ArtifactSignature &sig);
+/// The first of `preferred` (a path fixed at build time) and `names` on
+/// PATH that can run, or "".
+std::string findTool(llvm::StringRef preferred,
+                     llvm::ArrayRef<llvm::StringRef> names);
+/// The C compiler that links artifacts: the one mnemo was built with
+/// (clang-22, which scripts/setup.sh installs), else the first on PATH.
+std::string linkCompiler();
 /// LLVM IR -> optimized object (or .ll text) for a CPU; `guardPrefix`
-/// non-empty adds the entry points' ISA check.
+/// non-empty adds the entry points' ISA check (EmitObject.cpp).
 llvm::LogicalResult emitObject(mlir::ModuleOp module, llvm::StringRef path,
                                const CPUTarget &target,
                                llvm::StringRef guardPrefix,

@@ -506,7 +506,7 @@ def ApproximateMathPass : Pass<"mnemo-cpu-approximate-math"> {
 
 def FlattenConstantGlobalsPass
     : Pass<"mnemo-cpu-flatten-constant-globals", "::mlir::ModuleOp"> {
-  let summary = "Stores each constant global as one flat array.";
+  let summary = "Stores each constant global as one flat byte array.";
   let description = [{
     finalize-memref-to-llvm gives a rank-N weight tensor an N-deep nested
     array type, which translation turns into one LLVM constant per
@@ -515,8 +515,11 @@ def FlattenConstantGlobalsPass
     most of the LLVM context's memory, and the optimizer and code
     generator walk every one. The memref lowering only ever takes a
     global's address (a GEP of zeros), so the same bytes as a flat
-    `!llvm.array<N x T>` change nothing but the cost: one raw data array
-    per weight.
+    `!llvm.array<N x i8>` change nothing but the cost: one raw data array
+    per weight, which the code generator writes as one block of bytes
+    (an array of floats it writes element by element: 0.9 s of
+    MobileNetV2's 1.5 s of code generation). Splat constants, i1 and i8
+    arrays stay as they are.
   }];
 }
 

@@ -1,0 +1,349 @@
+//===- EmitObject.cpp - LLVM IR to one object file, in parallel pieces ----===//
+//
+// The host code's object: the module translated to LLVM IR, optimized and
+// compiled for the target CPU; a large module in pieces on parallel
+// threads, merged into one object with the symbols of one piece.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Backend.h"
+
+#include "mnemo/Target/CPU/CPUTarget.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Pass.h"
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/StandardInstrumentations.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/ThreadPool.h"
+#include "llvm/Support/Threading.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+using namespace mlir;
+using namespace mnemo;
+using driver::linkCompiler;
+
+// A developer switch for measuring what LLVM's own loop unrolling buys on
+// top of mnemo's register tiles (see emitObject).
+static llvm::cl::opt<bool> llvmLoopUnroll(
+    "mnemo-llvm-loop-unroll", llvm::cl::Hidden, llvm::cl::init(false),
+    llvm::cl::desc("Let LLVM's optimizer unroll loops (mnemo's kernels are "
+                   "unrolled already)"));
+
+/// LLVM's default module pipeline at `optLevel`. The kernels arrive
+/// register-tiled and unrolled by mnemo's passes; LLVM's unroller would
+/// spend a third of the optimizer's time (full-unroll cost analysis over
+/// every loop) to re-unroll them, so it only runs where asked to.
+static llvm::Error optimizeModule(llvm::Module &module,
+                                  llvm::TargetMachine &tm, unsigned optLevel) {
+  llvm::PipelineTuningOptions tuning;
+  tuning.LoopUnrolling = llvmLoopUnroll;
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  // LLVM's instrumentations, so its -time-passes (a hidden mnemoc flag,
+  // as in opt) times the optimizer's passes too, not only code generation.
+  llvm::PassInstrumentationCallbacks pic;
+  llvm::StandardInstrumentations si(module.getContext(),
+                                    /*DebugLogging=*/false);
+  si.registerCallbacks(pic, &mam);
+  llvm::PassBuilder pb(&tm, tuning, std::nullopt, &pic);
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  llvm::OptimizationLevel level = llvm::OptimizationLevel::O0;
+  switch (optLevel) {
+  case 1:
+    level = llvm::OptimizationLevel::O1;
+    break;
+  case 2:
+    level = llvm::OptimizationLevel::O2;
+    break;
+  case 3:
+    level = llvm::OptimizationLevel::O3;
+    break;
+  }
+  llvm::ModulePassManager mpm =
+      optLevel == 0 ? pb.buildO0DefaultPipeline(level)
+                    : pb.buildPerModuleDefaultPipeline(level);
+  mpm.run(module, mam);
+  return llvm::Error::success();
+}
+
+/// Machine code for `module` into `path`.
+static llvm::Error emitCode(llvm::Module &module, llvm::TargetMachine &tm,
+                            StringRef path) {
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write " + path);
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr,
+                             llvm::CodeGenFileType::ObjectFile))
+    return llvm::createStringError("the target cannot emit object files");
+  pm.run(module);
+  return llvm::Error::success();
+}
+
+// LLVM instructions from which a module is compiled in pieces: MobileNetV2
+// has 35k (1.5 s of code generation on one core), one convolution 1.5k.
+static llvm::cl::opt<unsigned> splitInstructions(
+    "mnemo-codegen-split-instructions", llvm::cl::Hidden, llvm::cl::init(8000),
+    llvm::cl::desc("LLVM instructions from which a module is compiled in "
+                   "--mnemo-codegen-parts pieces"));
+
+// Constants of at least this size are compiled apart from the pieces.
+static constexpr uint64_t kSeparateConstantBytes = 4096;
+
+// The object is compiled in this many parts, one per thread as far as the
+// machine has cores. The count is fixed, not the machine's, so the object
+// is the same wherever it is built.
+static llvm::cl::opt<unsigned> codegenParts(
+    "mnemo-codegen-parts", llvm::cl::Hidden, llvm::cl::init(4),
+    llvm::cl::desc("Split the module into N parts optimized and compiled "
+                   "in parallel, then merged into one object (1: none)"));
+
+/// Makes hidden globals local in a merged object: what the split made
+/// global (see emitParallel) becomes local again, as in one piece.
+static std::string objcopyTool() {
+  return driver::findTool(MNEMO_LLVM_OBJCOPY, {"llvm-objcopy-22", "objcopy"});
+}
+
+/// Moves the definitions of `module`'s large constants (the weights) into
+/// a new module in the same context, leaving declarations; null when there
+/// are none. Both sides name them as hidden globals (local again after
+/// the merge, see emitParallel).
+static std::unique_ptr<llvm::Module> splitOffConstants(llvm::Module &module) {
+  const llvm::DataLayout &layout = module.getDataLayout();
+  SmallVector<llvm::GlobalVariable *> large;
+  for (llvm::GlobalVariable &g : module.globals())
+    if (g.isConstant() && g.hasInitializer() &&
+        layout.getTypeAllocSize(g.getValueType()) >= kSeparateConstantBytes)
+      large.push_back(&g);
+  if (large.empty())
+    return nullptr;
+  auto data = std::make_unique<llvm::Module>(module.getName().str() + ".data",
+                                             module.getContext());
+  data->setDataLayout(layout);
+  data->setTargetTriple(module.getTargetTriple());
+  for (llvm::GlobalVariable *g : large) {
+    if (!g->hasName())
+      g->setName("__mnemo_constant");
+    g->setLinkage(llvm::GlobalValue::ExternalLinkage);
+    g->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    g->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::None);
+    auto *copy = new llvm::GlobalVariable(
+        *data, g->getValueType(), /*isConstant=*/true,
+        llvm::GlobalValue::ExternalLinkage, g->getInitializer(), g->getName(),
+        nullptr, llvm::GlobalValue::NotThreadLocal, g->getAddressSpace());
+    copy->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    copy->setAlignment(g->getAlign());
+    copy->setSection(g->getSection());
+    g->setInitializer(nullptr);
+  }
+  return data;
+}
+
+/// Optimizes and compiles `module` in `parts` pieces on parallel threads:
+/// SplitModule assigns each function (and the globals it alone uses) to a
+/// piece, making the locals other pieces call hidden globals; each piece
+/// goes through a bitcode file into a context of its own (a context is not
+/// thread-safe) and becomes an object; `cc -r` merges the objects into the
+/// one at `path` and objcopy makes the hidden globals local again, so the
+/// object's symbols are those of one piece (two models' objects still link
+/// into one program). Code generation and the optimizer work per function
+/// on mnemo's modules (nothing inlines across the outlined parallel
+/// regions), so the split costs no code quality. Memory: the module and
+/// its context (which owns the constants: the weights) are freed once
+/// split, and the bitcode goes to files, read back mapped, so the weights
+/// are in memory about as often as in one piece.
+static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
+                                std::unique_ptr<llvm::LLVMContext> context,
+                                const CPUTarget &target, unsigned optLevel,
+                                unsigned parts, StringRef path,
+                                StringRef cc, StringRef objcopy) {
+  // The weights (large constants) stay out of the pieces: they go to a
+  // data module of their own in this context, compiled here while the
+  // threads run, so they are never written to bitcode and read back (a
+  // round trip that made ResNet-18's 45 MB of weights the longest piece).
+  std::unique_ptr<llvm::Module> data = splitOffConstants(*module);
+  std::vector<std::string> bitcode, objects;
+  std::error_code failedWrite;
+  llvm::SplitModule(*module, parts, [&](std::unique_ptr<llvm::Module> part) {
+    // A piece without definitions (the split keeps every count) is left out.
+    if (llvm::all_of(part->global_objects(), [](const llvm::GlobalObject &g) {
+          return g.isDeclaration();
+        }))
+      return;
+    std::string file = (path + ".part" + std::to_string(bitcode.size()) + ".bc").str();
+    llvm::raw_fd_ostream os(file, failedWrite, llvm::sys::fs::OF_None);
+    if (!failedWrite)
+      llvm::WriteBitcodeToFile(*part, os);
+    bitcode.push_back(file);
+    objects.push_back(file.substr(0, file.size() - 3) + ".o");
+  });
+  module.reset();
+#ifdef __GLIBC__
+  // The threads allocate from arenas of their own: give what the module
+  // held back to the system, or it stays in the main arena beside them.
+  malloc_trim(0);
+#endif
+  auto removeParts = [&] {
+    for (const std::string &f : bitcode)
+      llvm::sys::fs::remove(f);
+    for (const std::string &f : objects)
+      llvm::sys::fs::remove(f);
+  };
+  if (failedWrite) {
+    removeParts();
+    return llvm::createStringError(failedWrite, "cannot write the pieces of " +
+                                                    path);
+  }
+  std::vector<llvm::Error> errors;
+  for (size_t i = 0; i < bitcode.size(); ++i)
+    errors.push_back(llvm::Error::success());
+  {
+    llvm::DefaultThreadPool pool(llvm::hardware_concurrency(parts));
+    for (size_t i = 0; i < bitcode.size(); ++i)
+      pool.async([&, i] {
+        llvm::LLVMContext ctx;
+        auto buffer = llvm::MemoryBuffer::getFile(bitcode[i]);
+        if (!buffer) {
+          errors[i] = llvm::createStringError(buffer.getError(),
+                                              "cannot read " + bitcode[i]);
+          return;
+        }
+        auto part = llvm::parseBitcodeFile(**buffer, ctx);
+        buffer->reset();
+        if (!part) {
+          errors[i] = part.takeError();
+          return;
+        }
+        auto tm = createTargetMachine(target, optLevel);
+        if (!tm) {
+          errors[i] = tm.takeError();
+          return;
+        }
+        if (auto e = optimizeModule(**part, **tm, optLevel)) {
+          errors[i] = std::move(e);
+          return;
+        }
+        errors[i] = emitCode(**part, **tm, objects[i]);
+      });
+    if (data) {
+      objects.push_back((path + ".data.o").str());
+      auto tm = createTargetMachine(target, optLevel);
+      errors.push_back(tm ? emitCode(*data, **tm, objects.back())
+                          : tm.takeError());
+      data.reset();
+      context.reset();
+    }
+    pool.wait();
+  }
+  llvm::Error failed = llvm::Error::success();
+  for (llvm::Error &e : errors)
+    failed = llvm::joinErrors(std::move(failed), std::move(e));
+  if (failed) {
+    removeParts();
+    return failed;
+  }
+  auto run = [](StringRef tool, ArrayRef<StringRef> args) -> llvm::Error {
+    std::string err;
+    int rc = llvm::sys::ExecuteAndWait(tool, args, std::nullopt, {}, 0, 0, &err);
+    if (rc == 0)
+      return llvm::Error::success();
+    return llvm::createStringError("merging the object's parts failed (" +
+                                   tool + " exit " + std::to_string(rc) +
+                                   ") " + err);
+  };
+  SmallVector<StringRef> args = {cc, "-r", "-nostdlib", "-o", path};
+  for (const std::string &o : objects)
+    args.push_back(o);
+  llvm::Error merged = run(cc, args);
+  removeParts();
+  if (merged)
+    return merged;
+  return run(objcopy, {objcopy, "--localize-hidden", path});
+}
+
+/// LLVM IR -> optimized object file for the target CPU. The entry point
+/// checks at run time that the CPU has the ISA extensions the code uses.
+LogicalResult driver::emitObject(ModuleOp module, StringRef path,
+                                 const CPUTarget &target, StringRef guardPrefix,
+                                 const CompileOptions &options, bool llvmOnly) {
+  Location loc = module.getLoc();
+  // Owned here so that the parallel path can free it (and the weights
+  // among its constants) once the module is split.
+  auto llctx = std::make_unique<llvm::LLVMContext>();
+  std::unique_ptr<llvm::Module> llmod;
+  {
+    TimingScope t = beginStage(options, "LLVM translation");
+    llmod = translateModuleToLLVMIR(module, *llctx, "mnemo");
+  }
+  if (!llmod)
+    return emitError(loc) << "translation to LLVM IR failed";
+  auto tmOr = createTargetMachine(target, options.optLevel);
+  if (!tmOr)
+    return emitError(loc) << llvm::toString(tmOr.takeError());
+  std::unique_ptr<llvm::TargetMachine> tm = std::move(*tmOr);
+  if (!guardPrefix.empty())
+    if (auto e = addCPUFeatureGuard(*llmod, guardPrefix, target.isaFeatures))
+      return emitError(loc) << llvm::toString(std::move(e));
+  llmod->setDataLayout(tm->createDataLayout());
+  llmod->setTargetTriple(tm->getTargetTriple());
+  // In parts on several threads, unless LLVM's pass timers (global, not
+  // thread-safe) are on or the IR itself is asked for.
+  // Small modules (a few ops: most tests) in one piece, where two more
+  // processes (the merge) would cost more than the threads save; without
+  // the tools that merge the pieces, too.
+  unsigned instructions = 0;
+  for (llvm::Function &f : llmod->functions())
+    instructions += f.getInstructionCount();
+  std::string cc = linkCompiler(), objcopy = objcopyTool();
+  if (!llvmOnly && codegenParts > 1 &&
+      instructions >= splitInstructions &&
+      !llvm::TimePassesIsEnabled && !cc.empty() && !objcopy.empty()) {
+    TimingScope t =
+        beginStage(options, "LLVM optimization and code generation");
+    if (auto e = emitParallel(std::move(llmod), std::move(llctx), target,
+                              options.optLevel, codegenParts, path, cc,
+                              objcopy))
+      return emitError(loc) << llvm::toString(std::move(e));
+    return success();
+  }
+  {
+    TimingScope t = beginStage(options, "LLVM optimization");
+    if (auto e = optimizeModule(*llmod, *tm, options.optLevel))
+      return emitError(loc) << "LLVM optimization failed: "
+                            << llvm::toString(std::move(e));
+  }
+  if (llvmOnly) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+    if (ec)
+      return emitError(loc) << "cannot write " << path << ": " << ec.message();
+    llmod->print(os, nullptr);
+    return success();
+  }
+  TimingScope t = beginStage(options, "LLVM code generation");
+  if (auto e = emitCode(*llmod, *tm, path))
+    return emitError(loc) << llvm::toString(std::move(e));
+  return success();
+}
