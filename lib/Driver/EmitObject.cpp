@@ -170,10 +170,10 @@ static std::unique_ptr<llvm::Module> splitOffConstants(llvm::Module &module) {
 /// object's symbols are those of one piece (two models' objects still link
 /// into one program). Code generation and the optimizer work per function
 /// on mnemo's modules (nothing inlines across the outlined parallel
-/// regions), so the split costs no code quality. Memory: the module and
-/// its context (which owns the constants: the weights) are freed once
-/// split, and the bitcode goes to files, read back mapped, so the weights
-/// are in memory about as often as in one piece.
+/// regions), so the split costs no code quality. Memory: the module is
+/// freed once split and its context (which owns the constants: the
+/// weights) once they are compiled; the bitcode goes to files, read back
+/// mapped, so the weights are in memory about as often as in one piece.
 static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
                                 std::unique_ptr<llvm::LLVMContext> context,
                                 const CPUTarget &target, unsigned optLevel,
@@ -185,19 +185,25 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
   // round trip that made ResNet-18's 45 MB of weights the longest piece).
   std::unique_ptr<llvm::Module> data = splitOffConstants(*module);
   std::vector<std::string> bitcode, objects;
-  std::error_code failedWrite;
+  std::string failedWrite;
   llvm::SplitModule(*module, parts, [&](std::unique_ptr<llvm::Module> part) {
     // A piece without definitions (the split keeps every count) is left out.
     if (llvm::all_of(part->global_objects(), [](const llvm::GlobalObject &g) {
           return g.isDeclaration();
         }))
       return;
-    std::string file = (path + ".part" + std::to_string(bitcode.size()) + ".bc").str();
-    llvm::raw_fd_ostream os(file, failedWrite, llvm::sys::fs::OF_None);
-    if (!failedWrite)
+    std::string base = (path + ".part" + std::to_string(bitcode.size())).str();
+    bitcode.push_back(base + ".bc");
+    objects.push_back(base + ".o");
+    std::error_code ec;
+    llvm::raw_fd_ostream os(bitcode.back(), ec, llvm::sys::fs::OF_None);
+    if (!ec) {
       llvm::WriteBitcodeToFile(*part, os);
-    bitcode.push_back(file);
-    objects.push_back(file.substr(0, file.size() - 3) + ".o");
+      os.close();
+      ec = os.error();
+    }
+    if (ec && failedWrite.empty())
+      failedWrite = "cannot write " + bitcode.back() + ": " + ec.message();
   });
   module.reset();
 #ifdef __GLIBC__
@@ -211,17 +217,20 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
     for (const std::string &f : objects)
       llvm::sys::fs::remove(f);
   };
-  if (failedWrite) {
+  if (!failedWrite.empty()) {
     removeParts();
-    return llvm::createStringError(failedWrite, "cannot write the pieces of " +
-                                                    path);
+    return llvm::createStringError(failedWrite);
   }
+  // Every slot exists before the threads start: they write theirs.
+  size_t pieces = bitcode.size();
+  if (data)
+    objects.push_back((path + ".data.o").str());
   std::vector<llvm::Error> errors;
-  for (size_t i = 0; i < bitcode.size(); ++i)
+  for (size_t i = 0; i < objects.size(); ++i)
     errors.push_back(llvm::Error::success());
   {
     llvm::DefaultThreadPool pool(llvm::hardware_concurrency(parts));
-    for (size_t i = 0; i < bitcode.size(); ++i)
+    for (size_t i = 0; i < pieces; ++i)
       pool.async([&, i] {
         llvm::LLVMContext ctx;
         auto buffer = llvm::MemoryBuffer::getFile(bitcode[i]);
@@ -248,13 +257,12 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
         errors[i] = emitCode(**part, **tm, objects[i]);
       });
     if (data) {
-      objects.push_back((path + ".data.o").str());
       auto tm = createTargetMachine(target, optLevel);
-      errors.push_back(tm ? emitCode(*data, **tm, objects.back())
-                          : tm.takeError());
+      errors[pieces] =
+          tm ? emitCode(*data, **tm, objects[pieces]) : tm.takeError();
       data.reset();
-      context.reset();
     }
+    context.reset();
     pool.wait();
   }
   llvm::Error failed = llvm::Error::success();
