@@ -267,7 +267,12 @@ struct CPUABIPass : public mnemo::impl::CPUABIPassBase<CPUABIPass> {
       alloc.erase();
     }
     lowerMemOps(fn, ws, arenas);
+    // Only the entry points call it: private here and internal in the
+    // object, so two models' objects link into one program (every ONNX
+    // graph may be called main_graph).
     fn.setPrivate();
+    fn->setAttr("llvm.linkage",
+                LLVM::LinkageAttr::get(fn.getContext(), LLVM::Linkage::Internal));
     // Names and dim params now live in the header; drop them from the IR.
     fn.removeArgAttrsAttr();
     fn.removeResAttrsAttr();
