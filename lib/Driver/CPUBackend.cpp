@@ -146,6 +146,7 @@ public:
       SmallString<256> path(options.outDir);
       llvm::sys::path::append(path, options.name + ".weights");
       popts.weightsFile = path.str().str();
+      popts.releaseWeights = options.releaseWeights;
     }
     buildCPUPipeline(pm, popts);
   }

@@ -160,6 +160,7 @@ void buildCPULowerToLLVMPipeline(OpPassManager &pm,
   if (!options.weightsFile.empty()) {
     ExternalWeightsPassOptions weights;
     weights.file = options.weightsFile;
+    weights.release = options.releaseWeights;
     pm.addPass(createExternalWeightsPass(weights));
   }
   CPUABIPassOptions abi = abiOptions(options);

@@ -414,6 +414,8 @@ int main(int argc, char **argv) {
         errs() << format("mnemoc: peak memory %.1f MiB\n", *mib);
   };
   if (!vocabRanks) {
+    // One module: the weights' blobs are its alone.
+    opts.releaseWeights = true;
     if (failed(mnemo::compile(*module, opts)))
       return 1;
     reportPeak();

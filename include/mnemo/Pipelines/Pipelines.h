@@ -135,6 +135,11 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
       llvm::cl::desc("Write the weights to this file, read at run time "
                      "through <name>_set_weights (mnemoc --weights=file); "
                      "empty: in the object")};
+  Option<bool> releaseWeights{
+      *this, "release-weights",
+      llvm::cl::desc("Free each weight's resource blob once written to "
+                     "weights-file (no other module may share them)"),
+      llvm::cl::init(false)};
 };
 
 struct CUDAPipelineOptions

@@ -188,8 +188,32 @@ struct ExternalWeightsPass
       get.replaceAllUsesWith(memrefFromPointer(b, loc, at, get.getType(), sizes));
       get.erase();
     }
-    for (Entry &e : entries)
+    SmallVector<DenseResourceElementsAttr> written;
+    for (Entry &e : entries) {
+      if (auto blob = dyn_cast<DenseResourceElementsAttr>(
+              e.global.getInitialValueAttr()))
+        written.push_back(blob);
       e.global.erase();
+    }
+    if (release)
+      releaseBlobs(module, written);
+  }
+
+  /// Frees the data of the blobs `written` that nothing left in `module`
+  /// refers to (two globals may share one blob).
+  static void releaseBlobs(ModuleOp module,
+                           ArrayRef<DenseResourceElementsAttr> written) {
+    llvm::DenseSet<void *> used;
+    module.walk([&](Operation *op) {
+      op->getAttrDictionary().walk([&](DenseResourceElementsAttr a) {
+        used.insert(a.getRawHandle().getResource());
+      });
+    });
+    for (DenseResourceElementsAttr a : written) {
+      DenseResourceElementsHandle handle = a.getRawHandle();
+      if (!used.contains(handle.getResource()) && handle.getBlob())
+        handle.getResource()->setBlob(AsmResourceBlob());
+    }
   }
 };
 

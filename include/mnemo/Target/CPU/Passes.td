@@ -536,13 +536,19 @@ def ExternalWeightsPass
     never see the weights, the object holds code only, and the weights
     stay in the page cache, shared by every process that maps the file.
     The global `__mnemo_weights` carries the file's size and hash for the
-    ABI; the module gets `mnemo.weights_bytes`.
+    ABI; the module gets `mnemo.weights_bytes`. With `release`, the
+    context's copy of each weight written (its resource blob) is freed
+    where nothing left in the module refers to it: the rest of the
+    compile does not hold the weights (mnemoc, one module per context).
   }];
   let options = [
     Option<"file", "file", "std::string", "\"\"",
            "Where to write the weights">,
     Option<"minBytes", "min-bytes", "int64_t", "256",
            "Smaller constants stay in the object">,
+    Option<"release", "release", "bool", "false",
+           "Free the resource blob of each weight written, unless the "
+           "module still refers to it (no other module may)">,
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
