@@ -10,7 +10,10 @@
 
 #include "mnemo/Target/CPU/CPUTarget.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/Bitcode/BitcodeReader.h"
@@ -291,6 +294,21 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
   return run(objcopy, {objcopy, "--localize-hidden", path});
 }
 
+/// Frees the resource blobs of `module`'s LLVM globals (the weights),
+/// which translation copied into the LLVM module: from here on the
+/// compile only writes the object, header and JSON and links, so the
+/// MLIR copy would sit idle through the optimizer and code generator.
+/// Only where no other module shares the blobs (CompileOptions::
+/// releaseWeights) and on the CPU target, whose backend reads nothing
+/// after this.
+static void releaseTranslatedBlobs(ModuleOp module) {
+  for (auto global : module.getOps<LLVM::GlobalOp>())
+    if (auto blob = dyn_cast_or_null<DenseResourceElementsAttr>(
+            global.getValueOrNull()))
+      if (blob.getRawHandle().getBlob())
+        blob.getRawHandle().getResource()->setBlob(AsmResourceBlob());
+}
+
 /// LLVM IR -> optimized object file for the target CPU. The entry point
 /// checks at run time that the CPU has the ISA extensions the code uses.
 LogicalResult driver::emitObject(ModuleOp module, StringRef path,
@@ -307,6 +325,8 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
   }
   if (!llmod)
     return emitError(loc) << "translation to LLVM IR failed";
+  if (options.releaseWeights && options.target == "cpu")
+    releaseTranslatedBlobs(module);
   auto tmOr = createTargetMachine(target, options.optLevel);
   if (!tmOr)
     return emitError(loc) << llvm::toString(tmOr.takeError());

@@ -90,10 +90,11 @@ struct CompileOptions {
   /// Shows the stage of a long compile (mnemoc on a terminal); may be null.
   Progress *progress = nullptr;
   std::string weights = "embed";    // embed | file (OUT/<name>.weights)
-  /// --weights=file: free the context's copy of each weight once written
-  /// to the file. Only where no other module of the context refers to
-  /// the same resource blobs (mnemoc sets it unless --vocab-ranks, whose
-  /// rank modules are copies of one import).
+  /// Free the context's copy of each weight once it is no longer needed:
+  /// written to the file (--weights=file), or translated to LLVM IR (CPU
+  /// target, embedded). Only where no other module of the context refers
+  /// to the same resource blobs (mnemoc sets it unless --vocab-ranks,
+  /// whose rank modules are copies of one import).
   bool releaseWeights = false;
   std::string planner = "ilp";      // first-fit | greedy | ilp
   double ilpTimeLimit = 10.0;       // seconds
