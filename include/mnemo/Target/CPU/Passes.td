@@ -517,8 +517,9 @@ def FlattenConstantGlobalsPass
     global's address (a GEP of zeros), so the same bytes as a flat
     `!llvm.array<N x i8>` change nothing but the cost: one raw data array
     per weight, which the code generator writes as one block of bytes
-    (an array of floats it writes element by element: 0.9 s of
-    MobileNetV2's 1.5 s of code generation). Splat constants, i1 and i8
+    (an array of floats it writes element by element: MobileNetV2's
+    weights took 0.86 s instead of 0.11 s on the main thread while the
+    object's pieces compiled beside it). Splat constants, i1 and i8
     arrays stay as they are.
   }];
 }
