@@ -232,7 +232,9 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
   for (size_t i = 0; i < objects.size(); ++i)
     errors.push_back(llvm::Error::success());
   {
-    llvm::DefaultThreadPool pool(llvm::hardware_concurrency(parts));
+    // At most one thread per core: more would run more code generators
+    // (and their memory) at once for no time.
+    llvm::DefaultThreadPool pool(llvm::optimal_concurrency(pieces));
     for (size_t i = 0; i < pieces; ++i)
       pool.async([&, i] {
         llvm::LLVMContext ctx;
@@ -336,18 +338,22 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
       return emitError(loc) << llvm::toString(std::move(e));
   llmod->setDataLayout(tm->createDataLayout());
   llmod->setTargetTriple(tm->getTargetTriple());
-  // In parts on several threads, unless LLVM's pass timers (global, not
-  // thread-safe) are on or the IR itself is asked for.
-  // Small modules (a few ops: most tests) in one piece, where two more
-  // processes (the merge) would cost more than the threads save; without
-  // the tools that merge the pieces, too.
-  unsigned instructions = 0;
-  for (llvm::Function &f : llmod->functions())
-    instructions += f.getInstructionCount();
-  std::string cc = linkCompiler(), objcopy = objcopyTool();
-  if (!llvmOnly && codegenParts > 1 &&
-      instructions >= splitInstructions &&
-      !llvm::TimePassesIsEnabled && !cc.empty() && !objcopy.empty()) {
+  // In pieces on several threads, unless the IR itself is asked for,
+  // LLVM's pass timers (global, not thread-safe) are on, the module is
+  // small (a few ops: most tests; the merge's two processes would cost
+  // more than the threads save) or the tools that merge the pieces are
+  // missing.
+  auto wantsPieces = [&] {
+    if (llvmOnly || codegenParts <= 1 || llvm::TimePassesIsEnabled)
+      return false;
+    unsigned instructions = 0;
+    for (llvm::Function &f : llmod->functions())
+      instructions += f.getInstructionCount();
+    return instructions >= splitInstructions;
+  };
+  std::string cc, objcopy;
+  if (wantsPieces() && !(cc = linkCompiler()).empty() &&
+      !(objcopy = objcopyTool()).empty()) {
     TimingScope t =
         beginStage(options, "LLVM optimization and code generation");
     if (auto e = emitParallel(std::move(llmod), std::move(llctx), target,
