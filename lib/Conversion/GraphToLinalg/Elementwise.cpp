@@ -283,35 +283,18 @@ bool keepsEverything(OpTy op) {
 }
 
 /// A training-mode dropout's keep decision for the element at `ivs` of a
-/// tensor of `shape`: splitmix64 of (seed, row-major index) as a 24-bit
+/// tensor of `shape`: the counter-based hash (Random.cpp) as a 24-bit
 /// uniform u in [0, 1), kept when u >= ratio or when not training. The
 /// same seed and shape give the same mask in graph.dropout and
 /// graph.dropout_mask, on every run.
 Value dropoutKeeps(OpBuilder &b, Location loc, ValueRange ivs,
                    ArrayRef<int64_t> shape, Value ratio, Value training,
                    uint64_t seed) {
-  Type i64 = b.getI64Type();
-  auto k = [&](uint64_t v) {
-    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr((int64_t)v))
-        .getResult();
-  };
-  Value z = k(0);
-  for (auto [iv, n] : llvm::zip(ivs, shape))
-    z = arith::AddIOp::create(b, loc, arith::MulIOp::create(b, loc, z, k(n)),
-                              arith::IndexCastOp::create(b, loc, i64, iv));
-  z = arith::AddIOp::create(b, loc, z, k((seed + 1) * 0x9E3779B97F4A7C15ull));
-  auto mix = [&](Value v, int64_t shift, uint64_t mul) {
-    Value x = arith::XOrIOp::create(b, loc, v,
-                                    arith::ShRUIOp::create(b, loc, v, k(shift)));
-    return mul ? arith::MulIOp::create(b, loc, x, k(mul)).getResult() : x;
-  };
-  z = mix(mix(mix(z, 30, 0xBF58476D1CE4E5B9ull), 27, 0x94D049BB133111EBull),
-          31, 0);
-  Value u = arith::MulFOp::create(
-      b, loc,
-      arith::UIToFPOp::create(b, loc, b.getF32Type(),
-                              arith::ShRUIOp::create(b, loc, z, k(40))),
-      arith::ConstantOp::create(b, loc, b.getF32FloatAttr(1.0f / (1 << 24))));
+  Value h = counterHash(b, loc, ivs,
+                        getAsIndexOpFoldResult(b.getContext(), shape), seed);
+  Value top = arith::ShRUIOp::create(
+      b, loc, h, arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(40)));
+  Value u = hashToUnit(b, loc, top, 24, b.getF32Type());
   Value keep = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, u, ratio);
   Value resting = arith::XOrIOp::create(
       b, loc, training, arith::ConstantOp::create(b, loc, b.getBoolAttr(true)));
@@ -429,6 +412,7 @@ void mnemo::populateGraphElementwiseToLinalgPatterns(
     const TypeConverter &tc, RewritePatternSet &p) {
   p.add<CastPattern, ForwardPattern<g::IdentityOp>,
         ForwardPattern<g::DropoutOp>, DropoutMaskPattern>(tc, p.getContext());
+  lowering::populateRandomPatterns(tc, p);
 
   addFloatUnary<g::TanhOp, math::TanhOp>(p, tc);
   addFloatUnary<g::ErfOp, math::ErfOp>(p, tc);

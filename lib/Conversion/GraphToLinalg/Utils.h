@@ -236,6 +236,21 @@ void populateResizePatterns(const mlir::TypeConverter &tc,
 void populateConvTransposePatterns(const mlir::TypeConverter &tc,
                                    mlir::RewritePatternSet &p);
 
+/// The counter-based generator behind dropout and the random ops
+/// (Random.cpp): splitmix64 of (seed, the row-major index of `ivs` in a
+/// tensor of `sizes`), an i64.
+mlir::Value counterHash(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::ValueRange ivs,
+                        llvm::ArrayRef<mlir::OpFoldResult> sizes,
+                        uint64_t seed);
+/// `bits` (an i64 below 2^width) as a float of `type` in [0, 1).
+mlir::Value hashToUnit(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value bits, unsigned width,
+                       mlir::FloatType type);
+/// RandomUniform and RandomNormal (Random.cpp).
+void populateRandomPatterns(const mlir::TypeConverter &tc,
+                            mlir::RewritePatternSet &p);
+
 /// graph.attention as a tiled online softmax (Attention.cpp).
 void populateAttentionPatterns(const mlir::TypeConverter &tc,
                                mlir::RewritePatternSet &p);

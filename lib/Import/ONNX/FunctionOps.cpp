@@ -14,6 +14,7 @@
 #include "BuildOp.h"
 
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/xxhash.h"
 
 #include <cmath>
 #include <limits>
@@ -394,6 +395,92 @@ LogicalResult convertEyeLike(NodeContext &c, Outs &outs) {
   outs.push_back(c.imp.constant(
       cast<ElementsAttr>(DenseElementsAttr::get(type, values)), c.loc));
   return success();
+}
+
+/// The graph.random_* op of RandomUniform(Like) / RandomNormal(Like) and
+/// Bernoulli: its element type `dtype` (ONNX code; `fallback` when absent),
+/// its shape from the `shape` attribute or from `like` (an attribute when
+/// static, so the op does not keep `like` alive), and its seed: the
+/// model's (a float in ONNX) or, so that two nodes without one draw
+/// different numbers, a hash of the node's first output name.
+template <typename OpTy>
+Value randomOp(FunctionBuilder &f, Value like, Type fallback,
+               StringRef a, double aDefault, StringRef b, double bDefault) {
+  NodeContext &c = f.c;
+  Builder &bld = c.imp.getBuilder();
+  auto dtype = dyn_cast_or_null<IntegerAttr>(c.take("dtype"));
+  Type elt = dtype ? c.imp.convertElementType(dtype.getInt()) : fallback;
+  Attribute seedAttr = c.take("seed");
+  double va = f.takeFloat(a, aDefault), vb = f.takeFloat(b, bDefault);
+  SmallVector<int64_t> shape;
+  if (!like)
+    shape = f.takeInts("shape", {});
+  if (f.leftover())
+    return {};
+  if (!isa_and_nonnull<FloatType>(elt)) {
+    c.unsupported = "dtype " + std::to_string(dtype ? dtype.getInt() : -1) +
+                    " (random numbers are drawn as floats)";
+    return {};
+  }
+  uint64_t seed = llvm::xxh3_64bits(c.node.output(0));
+  if (auto fs = dyn_cast_or_null<FloatAttr>(seedAttr))
+    seed = (uint64_t)(int64_t)fs.getValueAsDouble();
+  if (like)
+    if (auto t = dyn_cast<RankedTensorType>(like.getType());
+        t && t.hasStaticShape()) {
+      shape = SmallVector<int64_t>(t.getShape());
+      like = {};
+    }
+  SmallVector<NamedAttribute> attrs = {
+      bld.getNamedAttr("dtype", TypeAttr::get(elt)),
+      bld.getNamedAttr("seed", bld.getI64IntegerAttr((int64_t)seed)),
+      bld.getNamedAttr(a, bld.getF64FloatAttr(va)),
+      bld.getNamedAttr(b, bld.getF64FloatAttr(vb))};
+  if (!like)
+    attrs.push_back(
+        bld.getNamedAttr("shape", bld.getDenseI64ArrayAttr(shape)));
+  Value none = like ? like : c.imp.none(c.loc);
+  return f.op<OpTy>({none}, attrs);
+}
+
+/// RandomUniform / RandomNormal (shape attribute, dtype default float) and
+/// their *Like forms (input 0's shape, dtype default its element type).
+template <typename OpTy, bool isLike>
+LogicalResult convertRandom(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  if (isLike && !f.require(1))
+    return failure();
+  Value like = isLike ? c.input(0) : Value();
+  Type fallback = isLike ? g::elementTypeOf(like)
+                         : Type(c.imp.getBuilder().getF32Type());
+  bool uniform = std::is_same_v<OpTy, g::RandomUniformOp>;
+  Value y = randomOp<OpTy>(f, like, fallback, uniform ? "low" : "mean", 0.0,
+                           uniform ? "high" : "scale", 1.0);
+  return f.result(y, outs);
+}
+
+/// Bernoulli(p): 1 where a uniform number in [0, 1) is below p, as the
+/// op's definition says (P(1) = p), of `dtype` (default p's type), as
+/// onnx.reference and PyTorch do. The op's function body compares with
+/// Greater, the other way round: onnxruntime, which runs that body, gives
+/// P(1) = 1 - p.
+LogicalResult convertBernoulli(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  if (!f.require(1))
+    return failure();
+  Value p = c.input(0);
+  Type pt = g::elementTypeOf(p);
+  auto dtype = dyn_cast_or_null<IntegerAttr>(c.take("dtype"));
+  Type to = dtype ? c.imp.convertElementType(dtype.getInt()) : pt;
+  if (!to || !to.isIntOrFloat() || !isa<FloatType>(pt)) {
+    c.unsupported = "dtype or input type (Bernoulli needs float "
+                    "probabilities and a numeric dtype)";
+    return success();
+  }
+  Value u = randomOp<g::RandomUniformOp>(f, p, pt, "low", 0.0, "high", 1.0);
+  if (!u)
+    return f.result(u, outs);
+  return f.result(f.castTo(f.op<g::LessOp>({u, p}), to), outs);
 }
 
 /// MelWeightMatrix(num_mel_bins M, dft_length L, sample_rate, lower_edge,
@@ -1243,6 +1330,11 @@ ConvertFn mnemo::onnx_import::lookupFunctionConverter(StringRef opType,
       {"Hardmax", convertHardmax},
       {"IsInf", convertIsInf},
       {"EyeLike", convertEyeLike},
+      {"RandomUniform", convertRandom<g::RandomUniformOp, false>},
+      {"RandomUniformLike", convertRandom<g::RandomUniformOp, true>},
+      {"RandomNormal", convertRandom<g::RandomNormalOp, false>},
+      {"RandomNormalLike", convertRandom<g::RandomNormalOp, true>},
+      {"Bernoulli", convertBernoulli},
       {"DepthToSpace", convertBlockRearrange<true>},
       {"SpaceToDepth", convertBlockRearrange<false>},
       {"InstanceNormalization", convertInstanceNorm},

@@ -350,3 +350,30 @@ func.func @scan_output_stack(%s: tensor<2xf32>, %x: tensor<3x2xf32>) -> (tensor<
   }
   return %0#0, %0#1 : tensor<2xf32>, tensor<3x2xf32>
 }
+
+// -----
+
+func.func @random_both_shapes(%x: tensor<2xf32>) -> tensor<2xf32> {
+  // expected-error @+1 {{needs exactly one of a 'like' input and a shape attribute}}
+  %0 = graph.random_uniform %x {dtype = f32, seed = 1 : i64, shape = array<i64: 2>} : (tensor<2xf32>) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @random_low_above_high() -> tensor<2xf32> {
+  %n = graph.none
+  // expected-error @+1 {{low 2.000000e+00 is above high 1.000000e+00}}
+  %0 = graph.random_uniform %n {dtype = f32, seed = 1 : i64, shape = array<i64: 2>, low = 2.0, high = 1.0} : (none) -> tensor<2xf32>
+  return %0 : tensor<2xf32>
+}
+
+// -----
+
+func.func @random_int_dtype() -> tensor<2xi32> {
+  %n = graph.none
+  // expected-error @+2 {{dtype must be a float type, got 'i32'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = graph.random_normal %n {dtype = i32, seed = 1 : i64, shape = array<i64: 2>} : (none) -> tensor<2xi32>
+  return %0 : tensor<2xi32>
+}

@@ -40,6 +40,25 @@ LogicalResult GeluOp::verify() {
   return success();
 }
 
+/// A random op has its shape from exactly one place: `like` or `shape`.
+template <typename OpTy>
+static LogicalResult verifyRandom(OpTy op) {
+  bool hasLike = !isa<NoneType>(op.getLike().getType());
+  if (hasLike == op.getShape().has_value())
+    return op.emitOpError("needs exactly one of a 'like' input and a shape "
+                          "attribute");
+  return success();
+}
+
+LogicalResult RandomUniformOp::verify() {
+  double low = getLow().convertToDouble(), high = getHigh().convertToDouble();
+  if (!(low <= high))
+    return emitOpError("low ") << low << " is above high " << high;
+  return verifyRandom(*this);
+}
+
+LogicalResult RandomNormalOp::verify() { return verifyRandom(*this); }
+
 std::string mnemo::graph::getOnnxNodeName(Operation *op) {
   Location loc = op->getLoc();
   if (auto fused = dyn_cast<FusedLoc>(loc); fused && !fused.getLocations().empty())

@@ -835,6 +835,40 @@ LogicalResult ConstantOfShapeOp::inferReturnTypes(
   return success();
 }
 
+/// A random op's result: `like`'s shape (unranked when it is), else the
+/// `shape` attribute's, of element type `dtype`.
+static LogicalResult inferRandom(std::optional<Location> loc, Value like,
+                                 Type dtype,
+                                 std::optional<ArrayRef<int64_t>> shape,
+                                 SmallVectorImpl<Type> &types) {
+  if (!isa_and_nonnull<FloatType>(dtype))
+    return emitOptionalError(loc, "dtype must be a float type, got ", dtype);
+  if (!isa<NoneType>(like.getType())) {
+    types.push_back(cast<TensorType>(like.getType()).clone(dtype));
+    return success();
+  }
+  if (!shape)
+    return emitOptionalError(loc, "needs a shape attribute or a 'like' input");
+  if (llvm::any_of(*shape, [](int64_t d) { return d < 0; }))
+    return emitOptionalError(loc, "shape has a negative dimension");
+  types.push_back(RankedTensorType::get(*shape, dtype));
+  return success();
+}
+
+LogicalResult RandomUniformOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  return inferRandom(loc, adaptor.getLike(), adaptor.getDtype(),
+                     adaptor.getShape(), types);
+}
+
+LogicalResult RandomNormalOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  return inferRandom(loc, adaptor.getLike(), adaptor.getDtype(),
+                     adaptor.getShape(), types);
+}
+
 /// Range's element count ceil((limit - start) / delta), at least 0; fails
 /// on NaN or a count no tensor could hold (converting those to int64 is
 /// undefined).

@@ -170,6 +170,36 @@ def Graph_DropoutMaskOp : Graph_Op<"dropout_mask", [], "inferSameShapeBool"> {
   let hasFolder = 1;
 }
 
+// Random numbers from a counter-based generator: element i (row-major) of
+// the result is a function of (seed, i) alone (splitmix64), so a compiled
+// model gives the same numbers on every run, thread count and target, and
+// tiles or fusion cannot change them. The importer picks a seed per node
+// (a hash of its output's name) when the model gives none.
+class Graph_RandomOp<string mnemonic, string sum, dag params> :
+    Graph_Op<mnemonic> {
+  let summary = sum;
+  let description = [{
+    The shape is `like`'s (the *Like ops; its dynamic dims at run time) or,
+    when `like` is none, the `shape` attribute; the element type is `dtype`
+    (a float type).
+  }];
+  let arguments = !con((ins Graph_TensorOrNone:$like, TypeAttr:$dtype,
+                            OptionalAttr<DenseI64ArrayAttr>:$shape,
+                            I64Attr:$seed), params);
+  let results = (outs Graph_Tensor:$output);
+  let hasVerifier = 1;
+}
+
+def Graph_RandomUniformOp : Graph_RandomOp<"random_uniform",
+    "Uniform random numbers in [low, high).",
+    (ins DefaultValuedAttr<F64Attr, "0.0">:$low,
+         DefaultValuedAttr<F64Attr, "1.0">:$high)>;
+
+def Graph_RandomNormalOp : Graph_RandomOp<"random_normal",
+    "Normal random numbers (Box-Muller) of mean `mean`, deviation `scale`.",
+    (ins DefaultValuedAttr<F64Attr, "0.0">:$mean,
+         DefaultValuedAttr<F64Attr, "1.0">:$scale)>;
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//
