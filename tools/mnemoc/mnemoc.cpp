@@ -26,6 +26,10 @@
 #include "llvm/Support/SourceMgr.h"
 #include "mlir/IR/Diagnostics.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 using namespace llvm;
 
 static cl::OptionCategory cat("mnemoc options");
@@ -251,6 +255,14 @@ static cl::opt<double> progressDelay(
 
 int main(int argc, char **argv) {
   InitLLVM y(argc, argv);
+#ifdef __GLIBC__
+  // Weights come and go in large blocks (the protobuf's copy, resource
+  // blobs, blobs a pass replaces, LLVM's constants): each block of 1 MiB or
+  // more is its own mapping, returned to the system when freed. glibc's
+  // default threshold rises to the largest block freed (up to 32 MiB), after
+  // which freed weights stay in the heap between live ones.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
   cl::HideUnrelatedOptions(cat);
   cl::ParseCommandLineOptions(argc, argv, "mnemo ahead-of-time compiler\n");
   if (target != "cpu" && target != "cuda" && target != "pim") {

@@ -10,8 +10,11 @@
 #define MNEMO_SUPPORT_CONSTANTDATA_H
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <cstring>
 #include <optional>
@@ -67,6 +70,43 @@ inline mlir::ElementsAttr f32Elements(mlir::ShapedType type,
   return mlir::DenseResourceElementsAttr::get(
       type, name,
       mlir::HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
+}
+
+/// The resource blobs (weights) that hold data, in `ctx`.
+inline llvm::SmallVector<mlir::DialectResourceBlobManager::BlobEntry *>
+loadedBlobs(mlir::MLIRContext *ctx) {
+  using Entry = mlir::DialectResourceBlobManager::BlobEntry;
+  llvm::SmallVector<Entry *> out;
+  mlir::DenseResourceElementsHandle::getManagerInterface(ctx)
+      .getBlobManager()
+      .getBlobMap([&](const llvm::StringMap<Entry> &map) {
+        for (const auto &e : map)
+          if (e.second.getBlob())
+            out.push_back(const_cast<Entry *>(&e.second));
+      });
+  return out;
+}
+
+/// Frees the data of every resource blob of `module`'s context that no
+/// attribute in `module` refers to (a weight a pass replaced: folded into
+/// another, repacked, written to the weights file) and returns the bytes
+/// freed. Only for a context whose blobs are this module's alone (mnemoc's
+/// CompileOptions::releaseWeights): another module's constants would lose
+/// their data.
+inline size_t releaseUnusedBlobs(mlir::ModuleOp module) {
+  llvm::DenseSet<const void *> used;
+  module.walk([&](mlir::Operation *op) {
+    op->getAttrDictionary().walk([&](mlir::DenseResourceElementsAttr a) {
+      used.insert(a.getRawHandle().getResource());
+    });
+  });
+  size_t freed = 0;
+  for (auto *entry : loadedBlobs(module.getContext()))
+    if (!used.contains(entry)) {
+      freed += entry->getBlob()->getData().size();
+      entry->setBlob(mlir::AsmResourceBlob());
+    }
+  return freed;
 }
 
 } // namespace mnemo

@@ -175,12 +175,16 @@ void Importer::collectDeclaredTypes(const onnx::GraphProto &graph,
 
 LogicalResult Importer::importInitializers(const onnx::GraphProto &graph,
                                            Location loc) {
-  for (const auto &init : graph.initializer()) {
+  for (auto [i, init] : llvm::enumerate(graph.initializer())) {
     Location l = NameLoc::get(StringAttr::get(ctx, init.name()), loc);
     FailureOr<ElementsAttr> value = importTensor(init, l);
     if (failed(value))
       return failure();
     values[init.name()] = constant(*value, l);
+    // A subgraph may be imported more than once (a Loop unrolled at
+    // import); only the top-level graph's data is read just once.
+    if (&graph == consumed)
+      std::string().swap(*consumed->mutable_initializer(i)->mutable_raw_data());
   }
   return success();
 }
@@ -542,13 +546,13 @@ LogicalResult Importer::importGeneric(NodeContext &ctx,
 // Entry points
 //===----------------------------------------------------------------------===//
 
-static OwningOpRef<ModuleOp> importParsed(const onnx::ModelProto &model,
+static OwningOpRef<ModuleOp> importParsed(onnx::ModelProto &model,
                                           StringRef name, StringRef baseDir,
                                           MLIRContext *context,
                                           const ImportOptions &options) {
   try {
     Importer importer(context, options, name, baseDir);
-    return importer.importModel(model);
+    return importer.importModelConsuming(model);
   } catch (const std::exception &e) {
     emitError(FileLineColLoc::get(context, name, 0, 0))
         << "import failed: " << e.what();

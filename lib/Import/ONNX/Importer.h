@@ -146,6 +146,15 @@ public:
            llvm::StringRef modelName, llvm::StringRef baseDir);
 
   mlir::OwningOpRef<mlir::ModuleOp> importModel(const onnx::ModelProto &model);
+  /// The same, freeing each top-level initializer's data in `model` once
+  /// it is imported: the weights are then held once (as resource blobs),
+  /// not twice, at the import's peak.
+  mlir::OwningOpRef<mlir::ModuleOp> importModelConsuming(onnx::ModelProto &model) {
+    // (mutable_graph() would give a model without one an empty graph.)
+    if (model.has_graph())
+      consumed = model.mutable_graph();
+    return importModel(model);
+  }
 
   mlir::MLIRContext *getContext() const { return ctx; }
   mlir::OpBuilder &getBuilder() { return builder; }
@@ -210,6 +219,8 @@ private:
   void collectDeclaredTypes(const onnx::GraphProto &graph,
                             mlir::Location loc);
   /// Imports `graph`'s initializers as constants under their names.
+  /// The graph whose initializers' data importInitializers frees.
+  onnx::GraphProto *consumed = nullptr;
   mlir::LogicalResult importInitializers(const onnx::GraphProto &graph,
                                          mlir::Location loc);
   /// The values of `graph`'s outputs, or an error naming one that no node,

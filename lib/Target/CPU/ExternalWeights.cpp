@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Target/CPU/Passes.h"
+#include "mnemo/Support/ConstantData.h"
 
 #include "mnemo/Support/RunStatus.h"
 #include "mnemo/Target/CPU/MemRefPointers.h"
@@ -188,33 +189,14 @@ struct ExternalWeightsPass
       get.replaceAllUsesWith(memrefFromPointer(b, loc, at, get.getType(), sizes));
       get.erase();
     }
-    SmallVector<DenseResourceElementsAttr> written;
-    for (Entry &e : entries) {
-      if (auto blob = dyn_cast<DenseResourceElementsAttr>(
-              e.global.getInitialValueAttr()))
-        written.push_back(blob);
+    for (Entry &e : entries)
       e.global.erase();
-    }
+    // The written weights' MLIR copies, unless something still refers to
+    // them (two globals may share one blob).
     if (release)
-      releaseBlobs(module, written);
+      releaseUnusedBlobs(module);
   }
 
-  /// Frees the data of the blobs `written` that nothing left in `module`
-  /// refers to (two globals may share one blob).
-  static void releaseBlobs(ModuleOp module,
-                           ArrayRef<DenseResourceElementsAttr> written) {
-    llvm::DenseSet<void *> used;
-    module.walk([&](Operation *op) {
-      op->getAttrDictionary().walk([&](DenseResourceElementsAttr a) {
-        used.insert(a.getRawHandle().getResource());
-      });
-    });
-    for (DenseResourceElementsAttr a : written) {
-      DenseResourceElementsHandle handle = a.getRawHandle();
-      if (!used.contains(handle.getResource()) && handle.getBlob())
-        handle.getResource()->setBlob(AsmResourceBlob());
-    }
-  }
 };
 
 } // namespace

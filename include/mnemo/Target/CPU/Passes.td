@@ -537,10 +537,11 @@ def ExternalWeightsPass
     never see the weights, the object holds code only, and the weights
     stay in the page cache, shared by every process that maps the file.
     The global `__mnemo_weights` carries the file's size and hash for the
-    ABI; the module gets `mnemo.weights_bytes`. With `release`, the
-    context's copy of each weight written (its resource blob) is freed
-    where nothing left in the module refers to it: the rest of the
-    compile does not hold the weights (mnemoc, one module per context).
+    ABI; the module gets `mnemo.weights_bytes`. With `release`, every
+    resource blob of the context that nothing left in the module refers
+    to is freed (the weights written, and any a pass replaced): the rest
+    of the compile does not hold the weights (mnemoc, one module per
+    context).
   }];
   let options = [
     Option<"file", "file", "std::string", "\"\"",
@@ -548,8 +549,8 @@ def ExternalWeightsPass
     Option<"minBytes", "min-bytes", "int64_t", "256",
            "Smaller constants stay in the object">,
     Option<"release", "release", "bool", "false",
-           "Free the resource blob of each weight written, unless the "
-           "module still refers to it (no other module may)">,
+           "Free the resource blobs the module no longer refers to, the "
+           "weights written among them (no other module may use them)">,
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
