@@ -164,6 +164,121 @@ static std::unique_ptr<llvm::Module> splitOffConstants(llvm::Module &module) {
   return data;
 }
 
+/// Runs `tool` with `args`; an error naming `what` if it fails.
+static llvm::Error runTool(StringRef tool, ArrayRef<StringRef> args,
+                           StringRef what) {
+  std::string err;
+  int rc = llvm::sys::ExecuteAndWait(tool, args, std::nullopt, {}, 0, 0, &err);
+  if (rc == 0)
+    return llvm::Error::success();
+  return llvm::createStringError(what + " failed (" + tool + " exit " +
+                                 std::to_string(rc) + ") " + err);
+}
+
+/// Merges `objects` into the relocatable object `path` (`cc -r`) and makes
+/// its hidden globals local (what a split or the weights' object named
+/// across the parts), so it has the symbols of one object.
+static llvm::Error mergeObjects(ArrayRef<std::string> objects, StringRef path,
+                                StringRef cc, StringRef objcopy) {
+  SmallVector<StringRef> args = {cc, "-r", "-nostdlib", "-o", path};
+  for (const std::string &o : objects)
+    args.push_back(o);
+  if (auto e = runTool(cc, args, "merging the object's parts"))
+    return e;
+  return runTool(objcopy, {objcopy, "--localize-hidden", path},
+                 "merging the object's parts");
+}
+
+/// A weight kept out of LLVM IR: its symbol and bytes.
+struct RawWeight {
+  std::string symbol;
+  DenseResourceElementsAttr bytes;
+  uint64_t align;
+};
+
+/// Takes the weights (the byte arrays of mnemo-cpu-flatten-constant-globals
+/// held in resource blobs) out of `module`'s LLVM globals, which become
+/// hidden declarations: translation then copies no weight into LLVM IR,
+/// and writeWeightsObject assembles them straight from the blobs. Both
+/// copies were alive at once through translation and again, as LLVM
+/// constants beside the assembler's buffers, through code generation.
+static SmallVector<RawWeight> detachWeights(ModuleOp module) {
+  SmallVector<RawWeight> out;
+  for (auto global : module.getOps<LLVM::GlobalOp>()) {
+    auto blob = dyn_cast_or_null<DenseResourceElementsAttr>(
+        global.getValueOrNull());
+    auto array = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType());
+    StringRef name = global.getSymName();
+    bool plainLinkage = global.getLinkage() == LLVM::Linkage::Private ||
+                        global.getLinkage() == LLVM::Linkage::Internal;
+    if (!blob || !blob.getRawHandle().getBlob() || !array ||
+        !array.getElementType().isInteger(8) ||
+        array.getNumElements() < kSeparateConstantBytes ||
+        !global.getConstant() || !plainLinkage || global.getThreadLocal_() ||
+        global.getAddrSpace() != 0 || global.getSection() ||
+        global.getComdat() || name.contains('"') || name.contains('\\') ||
+        blob.getRawHandle().getBlob()->getData().size() !=
+            array.getNumElements())
+      continue;
+    out.push_back({name.str(), blob, global.getAlignment().value_or(1)});
+    global.removeValueAttr();
+    global.setLinkage(LLVM::Linkage::External);
+    global.setVisibility_(LLVM::Visibility::Hidden);
+    global.setDsoLocal(true);
+    global.setUnnamedAddr(std::nullopt);
+  }
+  return out;
+}
+
+/// Assembles `weights` into the object `path` (hidden globals in .rodata,
+/// each `.incbin` of a file its blob is written to, the blob then freed
+/// when `release`): no copy of the weights in LLVM, and in this process
+/// only the blobs not yet written.
+static llvm::Error writeWeightsObject(ArrayRef<RawWeight> weights,
+                                      StringRef path, StringRef cc,
+                                      bool release) {
+  std::string asmPath = (path + ".s").str();
+  std::vector<std::string> bins;
+  auto cleanup = [&] {
+    llvm::sys::fs::remove(asmPath);
+    for (const std::string &b : bins)
+      llvm::sys::fs::remove(b);
+  };
+  std::error_code ec;
+  llvm::raw_fd_ostream as(asmPath, ec, llvm::sys::fs::OF_None);
+  if (ec)
+    return llvm::createStringError(ec, "cannot write " + asmPath);
+  as << "\t.section .rodata,\"a\",@progbits\n";
+  for (const RawWeight &w : weights) {
+    size_t size = 0;
+    bins.push_back((path + "." + std::to_string(bins.size()) + ".bin").str());
+    {
+      llvm::raw_fd_ostream bin(bins.back(), ec, llvm::sys::fs::OF_None);
+      if (ec) {
+        cleanup();
+        return llvm::createStringError(ec, "cannot write " + bins.back());
+      }
+      ArrayRef<char> data = w.bytes.getRawHandle().getBlob()->getData();
+      bin.write(data.data(), data.size());
+      size = data.size();
+    }
+    if (release)
+      w.bytes.getRawHandle().getResource()->setBlob(AsmResourceBlob());
+    as << "\t.globl \"" << w.symbol << "\"\n\t.hidden \"" << w.symbol
+       << "\"\n\t.type \"" << w.symbol << "\",@object\n\t.balign "
+       << w.align << "\n\"" << w.symbol << "\":\n\t.incbin \"" << bins.back()
+       << "\"\n\t.size \"" << w.symbol << "\", " << size << "\n";
+  }
+  as << "\t.section .note.GNU-stack,\"\",@progbits\n";
+  as.close();
+  llvm::Error e = as.has_error()
+                      ? llvm::createStringError(as.error(), "cannot write " + asmPath)
+                      : runTool(cc, {cc, "-c", "-o", path, asmPath},
+                                "assembling the weights");
+  cleanup();
+  return e;
+}
+
 /// Optimizes and compiles `module` in `parts` pieces on parallel threads:
 /// SplitModule assigns each function (and the globals it alone uses) to a
 /// piece, making the locals other pieces call hidden globals; each piece
@@ -181,7 +296,8 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
                                 std::unique_ptr<llvm::LLVMContext> context,
                                 const CPUTarget &target, unsigned optLevel,
                                 unsigned parts, StringRef path,
-                                StringRef cc, StringRef objcopy) {
+                                StringRef cc, StringRef objcopy,
+                                ArrayRef<RawWeight> weights, bool release) {
   // The weights (large constants) stay out of the pieces: they go to a
   // data module of their own in this context, compiled here while the
   // threads run, so they are never written to bitcode and read back (a
@@ -228,6 +344,8 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
   size_t pieces = bitcode.size();
   if (data)
     objects.push_back((path + ".data.o").str());
+  if (!weights.empty())
+    objects.push_back((path + ".weights.o").str());
   std::vector<llvm::Error> errors;
   for (size_t i = 0; i < objects.size(); ++i)
     errors.push_back(llvm::Error::success());
@@ -267,6 +385,8 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
           tm ? emitCode(*data, **tm, objects[pieces]) : tm.takeError();
       data.reset();
     }
+    if (!weights.empty())
+      errors.back() = writeWeightsObject(weights, objects.back(), cc, release);
     context.reset();
     pool.wait();
   }
@@ -277,23 +397,9 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
     removeParts();
     return failed;
   }
-  auto run = [](StringRef tool, ArrayRef<StringRef> args) -> llvm::Error {
-    std::string err;
-    int rc = llvm::sys::ExecuteAndWait(tool, args, std::nullopt, {}, 0, 0, &err);
-    if (rc == 0)
-      return llvm::Error::success();
-    return llvm::createStringError("merging the object's parts failed (" +
-                                   tool + " exit " + std::to_string(rc) +
-                                   ") " + err);
-  };
-  SmallVector<StringRef> args = {cc, "-r", "-nostdlib", "-o", path};
-  for (const std::string &o : objects)
-    args.push_back(o);
-  llvm::Error merged = run(cc, args);
+  llvm::Error merged = mergeObjects(objects, path, cc, objcopy);
   removeParts();
-  if (merged)
-    return merged;
-  return run(objcopy, {objcopy, "--localize-hidden", path});
+  return merged;
 }
 
 /// Frees the resource blobs of `module`'s LLVM globals (the weights),
@@ -321,13 +427,21 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
   // among its constants) once the module is split.
   auto llctx = std::make_unique<llvm::LLVMContext>();
   std::unique_ptr<llvm::Module> llmod;
+  // Objects are merged (pieces, the weights' object) where the tools are.
+  std::string cc, objcopy;
+  bool canMerge = !llvmOnly && !(cc = linkCompiler()).empty() &&
+                  !(objcopy = objcopyTool()).empty();
+  SmallVector<RawWeight> weights;
+  if (canMerge)
+    weights = detachWeights(module);
+  bool release = options.releaseWeights && options.target == "cpu";
   {
     TimingScope t = beginStage(options, "LLVM translation");
     llmod = translateModuleToLLVMIR(module, *llctx, "mnemo");
   }
   if (!llmod)
     return emitError(loc) << "translation to LLVM IR failed";
-  if (options.releaseWeights && options.target == "cpu")
+  if (release)
     releaseTranslatedBlobs(module);
   auto tmOr = createTargetMachine(target, options.optLevel);
   if (!tmOr)
@@ -351,14 +465,12 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
       instructions += f.getInstructionCount();
     return instructions >= splitInstructions;
   };
-  std::string cc, objcopy;
-  if (wantsPieces() && !(cc = linkCompiler()).empty() &&
-      !(objcopy = objcopyTool()).empty()) {
+  if (canMerge && wantsPieces()) {
     TimingScope t =
         beginStage(options, "LLVM optimization and code generation");
     if (auto e = emitParallel(std::move(llmod), std::move(llctx), target,
                               options.optLevel, codegenParts, path, cc,
-                              objcopy))
+                              objcopy, weights, release))
       return emitError(loc) << llvm::toString(std::move(e));
     return success();
   }
@@ -377,7 +489,21 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
     return success();
   }
   TimingScope t = beginStage(options, "LLVM code generation");
-  if (auto e = emitCode(*llmod, *tm, path))
+  if (weights.empty()) {
+    if (auto e = emitCode(*llmod, *tm, path))
+      return emitError(loc) << llvm::toString(std::move(e));
+    return success();
+  }
+  std::vector<std::string> objects = {(path + ".code.o").str(),
+                                      (path + ".weights.o").str()};
+  llvm::Error e = emitCode(*llmod, *tm, objects[0]);
+  if (!e)
+    e = writeWeightsObject(weights, objects[1], cc, release);
+  if (!e)
+    e = mergeObjects(objects, path, cc, objcopy);
+  for (const std::string &o : objects)
+    llvm::sys::fs::remove(o);
+  if (e)
     return emitError(loc) << llvm::toString(std::move(e));
   return success();
 }
