@@ -8,6 +8,7 @@
 
 #include "Backend.h"
 
+#include "mnemo/Support/ConstantData.h"
 #include "mnemo/Target/CPU/CPUTarget.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -16,6 +17,7 @@
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -199,7 +201,7 @@ struct RawWeight {
 /// Takes the weights (the byte arrays of mnemo-cpu-flatten-constant-globals
 /// held in resource blobs) out of `module`'s LLVM globals, which become
 /// hidden declarations: translation then copies no weight into LLVM IR,
-/// and writeWeightsObject assembles them straight from the blobs. Both
+/// and writeWeights / assembleWeights make an object of them. Both
 /// copies were alive at once through translation and again, as LLVM
 /// constants beside the assembler's buffers, through code generation.
 static SmallVector<RawWeight> detachWeights(ModuleOp module) {
@@ -230,52 +232,60 @@ static SmallVector<RawWeight> detachWeights(ModuleOp module) {
   return out;
 }
 
-/// Assembles `weights` into the object `path` (hidden globals in .rodata,
-/// each `.incbin` of a file its blob is written to, the blob then freed
-/// when `release`): no copy of the weights in LLVM, and in this process
-/// only the blobs not yet written.
-static llvm::Error writeWeightsObject(ArrayRef<RawWeight> weights,
-                                      StringRef path, StringRef cc,
-                                      bool release) {
-  std::string asmPath = (path + ".s").str();
-  std::vector<std::string> bins;
-  auto cleanup = [&] {
-    llvm::sys::fs::remove(asmPath);
-    for (const std::string &b : bins)
-      llvm::sys::fs::remove(b);
-  };
+/// The weights written for the assembler: an assembly file of hidden
+/// globals in .rodata, each an `.incbin` of a file holding its bytes.
+struct WeightsAssembly {
+  std::string source;
+  std::vector<std::string> files;
+  void remove() const {
+    for (const std::string &f : files)
+      llvm::sys::fs::remove(f);
+  }
+};
+
+/// Writes `weights` next to `base` for assembleWeights (one data file per
+/// blob, shared by the globals that share it). After this the blobs may
+/// be freed: nothing reads them again.
+static llvm::Error writeWeights(ArrayRef<RawWeight> weights, StringRef base,
+                                WeightsAssembly &out) {
+  out.source = (base + ".weights.s").str();
+  out.files = {out.source};
   std::error_code ec;
-  llvm::raw_fd_ostream as(asmPath, ec, llvm::sys::fs::OF_None);
+  llvm::raw_fd_ostream as(out.source, ec, llvm::sys::fs::OF_None);
   if (ec)
-    return llvm::createStringError(ec, "cannot write " + asmPath);
+    return llvm::createStringError(ec, "cannot write " + out.source);
   as << "\t.section .rodata,\"a\",@progbits\n";
+  llvm::DenseMap<const void *, std::string> written;
   for (const RawWeight &w : weights) {
-    size_t size = 0;
-    bins.push_back((path + "." + std::to_string(bins.size()) + ".bin").str());
-    {
-      llvm::raw_fd_ostream bin(bins.back(), ec, llvm::sys::fs::OF_None);
-      if (ec) {
-        cleanup();
-        return llvm::createStringError(ec, "cannot write " + bins.back());
-      }
-      ArrayRef<char> data = w.bytes.getRawHandle().getBlob()->getData();
-      bin.write(data.data(), data.size());
-      size = data.size();
+    ArrayRef<char> data = w.bytes.getRawHandle().getBlob()->getData();
+    std::string &file = written[w.bytes.getRawHandle().getResource()];
+    if (file.empty()) {
+      file = (base + ".weights." + std::to_string(written.size()) + ".bin").str();
+      out.files.push_back(file);
+      llvm::raw_fd_ostream bin(file, ec, llvm::sys::fs::OF_None);
+      if (!ec)
+        bin.write(data.data(), data.size());
+      if (ec || bin.has_error())
+        return llvm::createStringError("cannot write " + file);
     }
-    if (release)
-      w.bytes.getRawHandle().getResource()->setBlob(AsmResourceBlob());
     as << "\t.globl \"" << w.symbol << "\"\n\t.hidden \"" << w.symbol
        << "\"\n\t.type \"" << w.symbol << "\",@object\n\t.balign "
-       << w.align << "\n\"" << w.symbol << "\":\n\t.incbin \"" << bins.back()
-       << "\"\n\t.size \"" << w.symbol << "\", " << size << "\n";
+       << w.align << "\n\"" << w.symbol << "\":\n\t.incbin \"" << file
+       << "\"\n\t.size \"" << w.symbol << "\", " << data.size() << "\n";
   }
   as << "\t.section .note.GNU-stack,\"\",@progbits\n";
   as.close();
-  llvm::Error e = as.has_error()
-                      ? llvm::createStringError(as.error(), "cannot write " + asmPath)
-                      : runTool(cc, {cc, "-c", "-o", path, asmPath},
-                                "assembling the weights");
-  cleanup();
+  if (as.has_error())
+    return llvm::createStringError(as.error(), "cannot write " + out.source);
+  return llvm::Error::success();
+}
+
+/// Assembles the weights into the object `path`, and removes their files.
+static llvm::Error assembleWeights(const WeightsAssembly &weights,
+                                   StringRef path, StringRef cc) {
+  llvm::Error e = runTool(cc, {cc, "-c", "-o", path, weights.source},
+                          "assembling the weights");
+  weights.remove();
   return e;
 }
 
@@ -297,7 +307,7 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
                                 const CPUTarget &target, unsigned optLevel,
                                 unsigned parts, StringRef path,
                                 StringRef cc, StringRef objcopy,
-                                ArrayRef<RawWeight> weights, bool release) {
+                                const WeightsAssembly *weights) {
   // The weights (large constants) stay out of the pieces: they go to a
   // data module of their own in this context, compiled here while the
   // threads run, so they are never written to bitcode and read back (a
@@ -344,7 +354,7 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
   size_t pieces = bitcode.size();
   if (data)
     objects.push_back((path + ".data.o").str());
-  if (!weights.empty())
+  if (weights)
     objects.push_back((path + ".weights.o").str());
   std::vector<llvm::Error> errors;
   for (size_t i = 0; i < objects.size(); ++i)
@@ -385,8 +395,8 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
           tm ? emitCode(*data, **tm, objects[pieces]) : tm.takeError();
       data.reset();
     }
-    if (!weights.empty())
-      errors.back() = writeWeightsObject(weights, objects.back(), cc, release);
+    if (weights)
+      errors.back() = assembleWeights(*weights, objects.back(), cc);
     context.reset();
     pool.wait();
   }
@@ -431,10 +441,19 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
   std::string cc, objcopy;
   bool canMerge = !llvmOnly && !(cc = linkCompiler()).empty() &&
                   !(objcopy = objcopyTool()).empty();
+  bool release = options.releaseWeights && options.target == "cpu";
   SmallVector<RawWeight> weights;
   if (canMerge)
     weights = detachWeights(module);
-  bool release = options.releaseWeights && options.target == "cpu";
+  WeightsAssembly weightsAsm;
+  auto removeWeights = llvm::make_scope_exit([&] { weightsAsm.remove(); });
+  if (!weights.empty()) {
+    if (auto e = writeWeights(weights, path, weightsAsm))
+      return emitError(loc) << llvm::toString(std::move(e));
+    // Written: the module no longer refers to the blobs.
+    if (release)
+      releaseUnusedBlobs(module);
+  }
   {
     TimingScope t = beginStage(options, "LLVM translation");
     llmod = translateModuleToLLVMIR(module, *llctx, "mnemo");
@@ -470,7 +489,7 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
         beginStage(options, "LLVM optimization and code generation");
     if (auto e = emitParallel(std::move(llmod), std::move(llctx), target,
                               options.optLevel, codegenParts, path, cc,
-                              objcopy, weights, release))
+                              objcopy, weights.empty() ? nullptr : &weightsAsm))
       return emitError(loc) << llvm::toString(std::move(e));
     return success();
   }
@@ -498,7 +517,7 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
                                       (path + ".weights.o").str()};
   llvm::Error e = emitCode(*llmod, *tm, objects[0]);
   if (!e)
-    e = writeWeightsObject(weights, objects[1], cc, release);
+    e = assembleWeights(weightsAsm, objects[1], cc);
   if (!e)
     e = mergeObjects(objects, path, cc, objcopy);
   for (const std::string &o : objects)
