@@ -263,10 +263,15 @@ static llvm::Error writeWeights(ArrayRef<RawWeight> weights, StringRef base,
       file = (base + ".weights." + std::to_string(written.size()) + ".bin").str();
       out.files.push_back(file);
       llvm::raw_fd_ostream bin(file, ec, llvm::sys::fs::OF_None);
-      if (!ec)
-        bin.write(data.data(), data.size());
-      if (ec || bin.has_error())
-        return llvm::createStringError("cannot write " + file);
+      if (ec)
+        return llvm::createStringError(ec, "cannot write " + file);
+      bin.write(data.data(), data.size());
+      bin.close();
+      if (bin.has_error()) {
+        std::error_code why = bin.error();
+        bin.clear_error(); // (a stream destroyed with an error aborts)
+        return llvm::createStringError(why, "cannot write " + file);
+      }
     }
     as << "\t.globl \"" << w.symbol << "\"\n\t.hidden \"" << w.symbol
        << "\"\n\t.type \"" << w.symbol << "\",@object\n\t.balign "
@@ -275,8 +280,11 @@ static llvm::Error writeWeights(ArrayRef<RawWeight> weights, StringRef base,
   }
   as << "\t.section .note.GNU-stack,\"\",@progbits\n";
   as.close();
-  if (as.has_error())
-    return llvm::createStringError(as.error(), "cannot write " + out.source);
+  if (as.has_error()) {
+    std::error_code why = as.error();
+    as.clear_error();
+    return llvm::createStringError(why, "cannot write " + out.source);
+  }
   return llvm::Error::success();
 }
 
@@ -443,7 +451,8 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
                   !(objcopy = objcopyTool()).empty();
   bool release = options.releaseWeights && options.target == "cpu";
   SmallVector<RawWeight> weights;
-  if (canMerge)
+  // (The data files are named in the assembly in quotes.)
+  if (canMerge && !path.contains('"') && !path.contains('\\'))
     weights = detachWeights(module);
   WeightsAssembly weightsAsm;
   auto removeWeights = llvm::make_scope_exit([&] { weightsAsm.remove(); });
