@@ -413,8 +413,16 @@ Value randomOp(FunctionBuilder &f, Value like, Type fallback,
   Attribute seedAttr = c.take("seed");
   double va = f.takeFloat(a, aDefault), vb = f.takeFloat(b, bDefault);
   SmallVector<int64_t> shape;
-  if (!like)
+  if (!like) {
+    if (!llvm::any_of(c.attrs, [](NamedAttribute a) {
+          return a.getName() == "shape";
+        })) {
+      emitError(c.loc) << "needs the attribute 'shape'";
+      f.status = failure();
+      return {};
+    }
     shape = f.takeInts("shape", {});
+  }
   if (f.leftover())
     return {};
   if (!isa_and_nonnull<FloatType>(elt)) {
