@@ -89,24 +89,19 @@ loadedBlobs(mlir::MLIRContext *ctx) {
 
 /// Frees the data of every resource blob of `module`'s context that no
 /// attribute in `module` refers to (a weight a pass replaced: folded into
-/// another, repacked, written to the weights file) and returns the bytes
-/// freed. Only for a context whose blobs are this module's alone (mnemoc's
+/// another, repacked, written to the weights file). Only for a context whose blobs are this module's alone (mnemoc's
 /// CompileOptions::releaseWeights): another module's constants would lose
 /// their data.
-inline size_t releaseUnusedBlobs(mlir::ModuleOp module) {
+inline void releaseUnusedBlobs(mlir::ModuleOp module) {
   llvm::DenseSet<const void *> used;
   module.walk([&](mlir::Operation *op) {
     op->getAttrDictionary().walk([&](mlir::DenseResourceElementsAttr a) {
       used.insert(a.getRawHandle().getResource());
     });
   });
-  size_t freed = 0;
   for (auto *entry : loadedBlobs(module.getContext()))
-    if (!used.contains(entry)) {
-      freed += entry->getBlob()->getData().size();
+    if (!used.contains(entry))
       entry->setBlob(mlir::AsmResourceBlob());
-    }
-  return freed;
 }
 
 } // namespace mnemo

@@ -292,9 +292,7 @@ Value dropoutKeeps(OpBuilder &b, Location loc, ValueRange ivs,
                    uint64_t seed) {
   Value h = counterHash(b, loc, ivs,
                         getAsIndexOpFoldResult(b.getContext(), shape), seed);
-  Value top = arith::ShRUIOp::create(
-      b, loc, h, arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(40)));
-  Value u = hashToUnit(b, loc, top, 24, b.getF32Type());
+  Value u = unitFromHash(b, loc, h, 24, b.getF32Type());
   Value keep = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, u, ratio);
   Value resting = arith::XOrIOp::create(
       b, loc, training, arith::ConstantOp::create(b, loc, b.getBoolAttr(true)));

@@ -46,14 +46,15 @@ Value lowering::counterHash(OpBuilder &b, Location loc, ValueRange ivs,
              31, 0);
 }
 
-Value lowering::hashToUnit(OpBuilder &b, Location loc, Value bits,
-                           unsigned width, FloatType type) {
-  Value v = arith::UIToFPOp::create(b, loc, type, bits);
-  return arith::MulFOp::create(b, loc, v,
-                               scalarConst(b, loc, type, std::ldexp(1.0, -(int)width)));
-}
-
 namespace {
+
+/// `bits` (an i64 below 2^width) as a float of `type` in [0, 1).
+Value scaleToUnit(OpBuilder &b, Location loc, Value bits, unsigned width,
+                  FloatType type) {
+  Value v = arith::UIToFPOp::create(b, loc, type, bits);
+  return arith::MulFOp::create(
+      b, loc, v, scalarConst(b, loc, type, std::ldexp(1.0, -(int)width)));
+}
 
 /// The top `width` bits of a 64-bit hash.
 Value topBits(OpBuilder &b, Location loc, Value h, unsigned width) {
@@ -67,8 +68,7 @@ Value topBits(OpBuilder &b, Location loc, Value h, unsigned width) {
 /// float of the type and below high.
 Value uniformElement(OpBuilder &b, Location loc, Value h, FloatType ct,
                      double low, double high) {
-  unsigned width = ct.getWidth() == 64 ? 53 : 24;
-  Value u = hashToUnit(b, loc, topBits(b, loc, h, width), width, ct);
+  Value u = unitFromHash(b, loc, h, ct.getWidth() == 64 ? 53 : 24, ct);
   Value v = arith::MulFOp::create(b, loc, u, scalarConst(b, loc, ct, high - low));
   return arith::AddFOp::create(b, loc, v, scalarConst(b, loc, ct, low));
 }
@@ -82,8 +82,8 @@ Value normalElement(OpBuilder &b, Location loc, Value h, FloatType ct,
   Value hi = arith::AddIOp::create(b, loc, topBits(b, loc, h, 32), one);
   Value lo = arith::AndIOp::create(
       b, loc, h, arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0xFFFFFFFF)));
-  Value u1 = hashToUnit(b, loc, hi, 32, ct);
-  Value u2 = hashToUnit(b, loc, lo, 32, ct);
+  Value u1 = scaleToUnit(b, loc, hi, 32, ct);
+  Value u2 = scaleToUnit(b, loc, lo, 32, ct);
   Value r = math::SqrtOp::create(
       b, loc,
       arith::MulFOp::create(b, loc, scalarConst(b, loc, ct, -2),
@@ -136,6 +136,11 @@ struct RandomPattern : GraphPattern<OpTy> {
 };
 
 } // namespace
+
+Value lowering::unitFromHash(OpBuilder &b, Location loc, Value hash,
+                             unsigned width, FloatType type) {
+  return scaleToUnit(b, loc, topBits(b, loc, hash, width), width, type);
+}
 
 void lowering::populateRandomPatterns(const TypeConverter &tc,
                                       RewritePatternSet &p) {

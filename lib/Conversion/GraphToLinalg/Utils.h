@@ -243,10 +243,10 @@ mlir::Value counterHash(mlir::OpBuilder &b, mlir::Location loc,
                         mlir::ValueRange ivs,
                         llvm::ArrayRef<mlir::OpFoldResult> sizes,
                         uint64_t seed);
-/// `bits` (an i64 below 2^width) as a float of `type` in [0, 1).
-mlir::Value hashToUnit(mlir::OpBuilder &b, mlir::Location loc,
-                       mlir::Value bits, unsigned width,
-                       mlir::FloatType type);
+/// The top `width` bits of a counterHash as a float of `type` in [0, 1).
+mlir::Value unitFromHash(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::Value hash, unsigned width,
+                         mlir::FloatType type);
 /// RandomUniform and RandomNormal (Random.cpp).
 void populateRandomPatterns(const mlir::TypeConverter &tc,
                             mlir::RewritePatternSet &p);

@@ -218,9 +218,9 @@ private:
   mlir::LogicalResult importNode(const onnx::NodeProto &node, unsigned index);
   void collectDeclaredTypes(const onnx::GraphProto &graph,
                             mlir::Location loc);
-  /// Imports `graph`'s initializers as constants under their names.
   /// The graph whose initializers' data importInitializers frees.
   onnx::GraphProto *consumed = nullptr;
+  /// Imports `graph`'s initializers as constants under their names.
   mlir::LogicalResult importInitializers(const onnx::GraphProto &graph,
                                          mlir::Location loc);
   /// The values of `graph`'s outputs, or an error naming one that no node,
