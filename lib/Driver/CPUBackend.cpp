@@ -133,6 +133,7 @@ public:
     popts.sramBudget = options.sramBudget;
     popts.lowMemory = options.lowMemory;
     popts.blockChannels = options.blockChannels;
+    popts.winograd = options.winograd;
     popts.patchSchedule = options.patchSchedule;
     popts.patches = options.patches;
     popts.patchCut = options.patchCut;

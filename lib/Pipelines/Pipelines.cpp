@@ -116,6 +116,17 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
     pad.parallel = options.parallel && options.optLevel >= 2;
     pm.addNestedPass<func::FuncOp>(createFillPadBordersPass(pad));
   }
+  // Winograd trades memory (weights 16/9, transformed bands) for
+  // multiply-adds: a speed choice, like the blocked layouts. Before the
+  // register tiles, which take its batched matmuls.
+  bool memoryFirst = options.lowMemory || options.sramBudget > 0 ||
+                     options.patchSchedule || options.featureSlice;
+  if (options.winograd && options.optLevel >= 2 && !memoryFirst) {
+    WinogradPassOptions winograd;
+    winograd.cpu = options.cpu;
+    winograd.cpuFeatures = options.cpuFeatures;
+    pm.addPass(createWinogradPass(winograd));
+  }
   // -O0 keeps linalg's loop order (the plain reference loops).
   if (options.optLevel > 0) {
     RegisterTilePassOptions tile;

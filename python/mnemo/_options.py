@@ -112,6 +112,7 @@ OPTIONS = {
     "sequence_lengths": _lengths,
     "absent_inputs": _names,
     "block_channels": _typed(bool),
+    "winograd": _typed(bool),
     "patch_schedule": _typed(bool),
     "patches": _typed(int, lambda v: v == 0 or v >= 2),
     "patch_cut": _typed(str),

@@ -114,6 +114,7 @@ std::vector<std::string> compileModel(py::bytes model, const std::string &name,
   opts.debugInfo = get<bool>(o, "debug_info", false);
   opts.lowMemory = get<bool>(o, "low_memory", false);
   opts.blockChannels = get<bool>(o, "block_channels", opts.blockChannels);
+  opts.winograd = get<bool>(o, "winograd", opts.winograd);
   opts.patchSchedule = get<bool>(o, "patch_schedule", false);
   opts.patches = get<int64_t>(o, "patches", 0);
   opts.patchCut = get<std::string>(o, "patch_cut", "");

@@ -140,6 +140,13 @@ static cl::opt<bool> blockChannels(
              "[N, C/B, H, W, B] (default on at -O2 and above; off with the "
              "memory-first options)"),
     cl::init(true), cl::cat(cat));
+static cl::opt<bool> winograd(
+    "winograd",
+    cl::desc("Run 3x3 stride-1 convolutions as Winograd F(2x2, 3x3): 2.25x "
+             "fewer multiply-adds, 16/9 of their weights and larger "
+             "intermediate maps (default on at -O2 and above; off with the "
+             "memory-first options)"),
+    cl::init(true), cl::cat(cat));
 static cl::opt<bool> patchSchedule(
     "patch-schedule",
     cl::desc("Run the first CNN stage patch by patch (MCUNetV2): the cut and "
@@ -379,6 +386,7 @@ int main(int argc, char **argv) {
   opts.reports.assign(reports.begin(), reports.end());
   opts.lowMemory = lowMemory;
   opts.blockChannels = blockChannels;
+  opts.winograd = winograd;
   opts.patchSchedule = patchSchedule || patches > 0 || !patchCut.empty();
   opts.patches = patches;
   opts.patchCut = patchCut;

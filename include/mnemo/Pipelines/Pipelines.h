@@ -127,6 +127,11 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
                      "small maps (at -O2 and above, not with the "
                      "memory-first passes)"),
       llvm::cl::init(true)};
+  Option<bool> winograd{
+      *this, "winograd",
+      llvm::cl::desc("3x3 stride-1 convolutions as Winograd F(2x2, 3x3) (at "
+                     "-O2 and above, not with the memory-first passes)"),
+      llvm::cl::init(true)};
   ListOption<std::string> reports{
       *this, "reports",
       llvm::cl::desc("Memory plan reports to write (.json or .html)")};

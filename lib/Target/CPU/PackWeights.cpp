@@ -36,7 +36,13 @@ memref::GetGlobalOp globalUnderReshapes(Value v) {
   }
 }
 
-/// The constant f32 global under `a`, or null.
+/// The f32 values of a constant global's initial value.
+std::optional<std::vector<float>> floatValues(memref::GlobalOp global) {
+  return f32Values(cast<ElementsAttr>(global.getInitialValueAttr()));
+}
+
+} // namespace
+
 memref::GlobalOp constantGlobal(SymbolTable &symbols, Value a) {
   memref::GetGlobalOp get = globalUnderReshapes(a);
   if (!get)
@@ -50,13 +56,6 @@ memref::GlobalOp constantGlobal(SymbolTable &symbols, Value a) {
   return global;
 }
 
-/// The f32 values of a constant global's initial value.
-std::optional<std::vector<float>> floatValues(memref::GlobalOp global) {
-  return f32Values(cast<ElementsAttr>(global.getInitialValueAttr()));
-}
-
-/// A new private constant global `name` of `type` holding `values`,
-/// right after `source`, recorded in `packed` under `key`.
 memref::GlobalOp createPackedGlobal(RewriterBase &rewriter,
                                     SymbolTable &symbols,
                                     memref::GlobalOp source, StringRef name,
@@ -75,8 +74,6 @@ memref::GlobalOp createPackedGlobal(RewriterBase &rewriter,
   packed[key] = target;
   return target;
 }
-
-} // namespace
 
 bool canPackRowBlocks(SymbolTable &symbols, Value a, AffineMap map,
                       unsigned mDim) {

@@ -11,6 +11,7 @@
 #ifndef MNEMO_TARGET_CPU_PACKWEIGHTS_H
 #define MNEMO_TARGET_CPU_PACKWEIGHTS_H
 
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/AffineMap.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
@@ -30,6 +31,20 @@ struct PackedOperand {
   mlir::Value value;   // a memref.get_global of the packed constant
   mlir::AffineMap map; // (m floordiv block, r1, ..., m mod block)
 };
+
+/// The constant f32 memref.global `a` reads, directly or through reshapes
+/// of identity-layout memrefs (which keep the row-major order), or null.
+mlir::memref::GlobalOp constantGlobal(mlir::SymbolTable &symbols,
+                                      mlir::Value a);
+
+/// A new private constant global `name` of `type` holding `values`, right
+/// after `source` (aligned for vector loads), recorded in `packed` under
+/// `key` so that eraseUnpackedSources can drop `source` once unread.
+mlir::memref::GlobalOp
+createPackedGlobal(mlir::RewriterBase &rewriter, mlir::SymbolTable &symbols,
+                   mlir::memref::GlobalOp source, llvm::StringRef name,
+                   mlir::MemRefType type, llvm::ArrayRef<float> values,
+                   PackedGlobals::key_type key, PackedGlobals &packed);
 
 /// Whether packRowBlocks would succeed for `a` read through `map` (no IR
 /// is changed).

@@ -411,6 +411,66 @@ def BlockChannelsPass
   ];
 }
 
+def WinogradPass : Pass<"mnemo-cpu-winograd", "::mlir::ModuleOp"> {
+  let summary = "3x3 stride-1 convolutions as Winograd F(2x2, 3x3).";
+  let description = [{
+    Rewrites f32 linalg.conv_2d_nchw_fchw on memrefs with 3x3 constant
+    weights (a memref.global), stride 1 and dilation 1 into Winograd's
+    minimal filtering F(2x2, 3x3) (Lavin and Gray, 2016): each 2x2 block
+    of outputs (a tile) comes from a 4x4 window d of the input as
+      y = A^T [ (G g G^T) . (B^T d B) ] A
+    which takes 16 multiplications per tile and channel pair where the
+    direct form takes 36. In bands of R tile rows (R*2 output rows):
+
+      V[p, n, c, t] = (B^T d_t B)[p]       input transform: one generic
+                                            with 16 outputs, adds only
+      M[p, n, f, t] = sum_c U[p, f, c] * V[p, n, c, t]
+                                            16 matmuls as one batched
+                                            contraction (register-tile)
+      out[n, f, 2i+a, 2j+b] += (A^T M_t A)[a, b]
+                                            output transform: one generic
+                                            per output parity (a, b),
+                                            writing a stride-2 view
+    U = G g G^T is a new constant global made at compile time (16/9 of the
+    weights; the original goes when nothing else reads it). The
+    convolution's output already holds its init (bias), which the output
+    transform adds to. On an odd map the last tile row (column) reads a
+    4x4 window one row past the input; its fourth row only feeds the
+    output row past the map, so that row is read as zeros and the
+    output transforms leave the missing row out.
+
+    The band: whole maps when V and M fit in L2; else the fewest tile rows
+    that give the batched matmul at least two vectors of columns, more
+    while V and M stay within half of L2. V and M are buffers the memory
+    planner places, reused by every band.
+
+    Why: ResNet-style networks spend most of their time in 3x3 stride-1
+    convolutions; 2.25x fewer multiply-adds (1.7x on 7x7 maps, whose tiles
+    overhang) outweigh the transforms, which are adds on contiguous rows.
+    The price is memory (the weights grow by 16/9; V and M are 4x the
+    band's input and output rows), which is why the pipeline runs this only when
+    speed comes first (no memory budget, no --low-memory).
+
+    Convolutions with fewer than `min-channels` input or output channels
+    keep the direct form (the transforms would not pay).
+  }];
+  let options = [
+    Option<"cpu", "cpu", "std::string", "\"host\"",
+           "Target CPU: host, x86-64-v2/v3/v4 or an LLVM CPU name">,
+    Option<"cpuFeatures", "cpu-features", "std::string", "\"\"",
+           "Extra target features: +avx2,-avx512f,...">,
+    Option<"minChannels", "min-channels", "int64_t", "16",
+           "Least input and output channels of a convolution to rewrite">,
+    Option<"l2", "l2-bytes", "int64_t", "0",
+           "L2 bytes the bands' transformed maps are sized for (0: from "
+           "the target)">,
+  ];
+  let dependentDialects = [
+    "::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect", "::mlir::arith::ArithDialect"
+  ];
+}
+
 def FillPadBordersPass
     : Pass<"mnemo-cpu-fill-pad-borders", "::mlir::func::FuncOp"> {
   let summary = "Fills only the border of a padded buffer.";
