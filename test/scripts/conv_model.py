@@ -18,30 +18,10 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from testcase import Case, save_case  # noqa: E402
+from testcase import Case, conv, save_case  # noqa: E402
 
 out = sys.argv[1]
 rng = np.random.default_rng(0)
-
-
-def conv(x, w, b, pad, dil, group=1, stride=1):
-    n, c, h, wd = x.shape
-    f, cg, kh, kw = w.shape
-    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    oh = (h + 2 * pad - dil * (kh - 1) - 1) // stride + 1
-    ow = (wd + 2 * pad - dil * (kw - 1) - 1) // stride + 1
-    y = np.zeros((n, f, oh, ow))
-    fg = f // group
-    for g in range(group):
-        for i in range(kh):
-            for j in range(kw):
-                patch = xp[:, g * cg:(g + 1) * cg, i * dil:i * dil + stride * (oh - 1) + 1:stride,
-                           j * dil:j * dil + stride * (ow - 1) + 1:stride]
-                y[:, g * fg:(g + 1) * fg] += np.einsum(
-                    "nchw,fc->nfhw", patch, w[g * fg:(g + 1) * fg, :, i, j].astype(np.float64))
-    if b is not None:
-        y += b.astype(np.float64)[None, :, None, None]
-    return y
 
 
 case = Case(rng)

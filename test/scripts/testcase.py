@@ -17,6 +17,29 @@ def save_case(out, model, inputs, outputs):
                 f.write(numpy_helper.from_array(a).SerializeToString())
 
 
+def conv(x, w, b, pad, dil, group=1, stride=1):
+    """A grouped 2-D convolution in float64 (NCHW, FCHW weights, square
+    pads, strides and dilations), the generators' reference."""
+    import numpy as np
+    n, c, h, wd = x.shape
+    f, cg, kh, kw = w.shape
+    xp = np.pad(x.astype(np.float64), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    oh = (h + 2 * pad - dil * (kh - 1) - 1) // stride + 1
+    ow = (wd + 2 * pad - dil * (kw - 1) - 1) // stride + 1
+    y = np.zeros((n, f, oh, ow))
+    fg = f // group
+    for g in range(group):
+        for i in range(kh):
+            for j in range(kw):
+                patch = xp[:, g * cg:(g + 1) * cg, i * dil:i * dil + stride * (oh - 1) + 1:stride,
+                           j * dil:j * dil + stride * (ow - 1) + 1:stride]
+                y[:, g * fg:(g + 1) * fg] += np.einsum(
+                    "nchw,fc->nfhw", patch, w[g * fg:(g + 1) * fg, :, i, j].astype(np.float64))
+    if b is not None:
+        y += b.astype(np.float64)[None, :, None, None]
+    return y
+
+
 class Case:
     """A generated graph's lists, and the helpers that fill them: inputs
     drawn from `rng`, outputs with their expected values (as float32)."""

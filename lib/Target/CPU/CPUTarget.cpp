@@ -52,7 +52,9 @@ static void readHostCaches(CPUTarget &t) {
     std::string dir =
         "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/";
     auto read = [&](StringRef file) -> std::string {
-      auto buf = MemoryBuffer::getFile(dir + file.str(), /*IsText=*/true);
+      // sysfs files claim a page of size and cannot be mapped: read them
+      // as a stream.
+      auto buf = MemoryBuffer::getFileAsStream(dir + file.str());
       return buf ? (*buf)->getBuffer().trim().str() : std::string();
     };
     std::string level = read("level"), type = read("type"), size = read("size");

@@ -113,7 +113,7 @@ struct WinogradPass : public mnemo::impl::WinogradPassBase<WinogradPass> {
     lanes = target->f32Lanes();
     l2Bytes = l2 > 0 ? l2 : target->l2Bytes;
     if (l2Bytes <= 0)
-      l2Bytes = 256 * 1024;
+      l2Bytes = 1 << 20; // as named CPUs (CPUTarget.cpp)
     return success();
   }
 
