@@ -106,6 +106,11 @@ struct WinogradPass : public mnemo::impl::WinogradPassBase<WinogradPass> {
   using Base::Base;
 
   LogicalResult initialize(MLIRContext *ctx) override {
+    if (minChannels < 1 || l2 < 0)
+      return emitError(UnknownLoc::get(ctx))
+             << "mnemo-cpu-winograd: "
+             << (minChannels < 1 ? "min-channels must be at least 1"
+                                 : "l2-bytes must not be negative");
     FailureOr<mnemo::CPUTarget> target =
         mnemo::resolvePassTarget(ctx, cpu, cpuFeatures);
     if (failed(target))
@@ -321,20 +326,22 @@ struct WinogradPass : public mnemo::impl::WinogradPassBase<WinogradPass> {
     auto body = [&](OpBuilder &b, Value band) {
       // The band's input rows [2*band, 2*band + 2R + 2) and output rows
       // [2*band, 2*band + 2R); `band` in tile rows.
-      auto rowView = [&](Value source, int64_t rows) {
+      Value firstRow;
+      if (band)
+        firstRow = arith::MulIOp::create(
+            b, loc, band, arith::ConstantIndexOp::create(b, loc, 2));
+      auto rowView = [&](Value source, int64_t rows) -> Value {
+        if (!band)
+          return source; // one band: the whole map
         auto type = cast<MemRefType>(source.getType());
         SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0)),
             sizes = {b.getIndexAttr(type.getDimSize(0)),
                      b.getIndexAttr(type.getDimSize(1)), b.getIndexAttr(rows),
                      b.getIndexAttr(type.getDimSize(3))},
             strides(4, b.getIndexAttr(1));
-        if (band) {
-          Value two = arith::ConstantIndexOp::create(b, loc, 2);
-          offsets[2] = arith::MulIOp::create(b, loc, band, two).getResult();
-        }
+        offsets[2] = firstRow;
         return memref::SubViewOp::create(b, loc, source, offsets, sizes,
-                                         strides)
-            .getResult();
+                                         strides);
       };
       int64_t inRows = band ? 2 * R + 2 : xType.getDimSize(2);
       int64_t outRows = band ? 2 * R : OH;
