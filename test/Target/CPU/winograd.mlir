@@ -1,5 +1,5 @@
 // RUN: mnemo-opt %s --split-input-file --mnemo-cpu-winograd="min-channels=1 cpu=x86-64-v3" | FileCheck %s
-// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-winograd="min-channels=1 cpu=x86-64-v3 l2-bytes=4096" | FileCheck %s --check-prefix=BAND
+// RUN: mnemo-opt %s --split-input-file --mnemo-cpu-winograd="min-channels=1 cpu=x86-64-v3 l2-bytes=1024" | FileCheck %s --check-prefix=BAND
 
 // A 4x4 output in 2x2 tiles. The filter transform U = G g G^T is a new
 // constant: for g all ones, G's row sums are (1, 1.5, 0.5, 1) and
@@ -58,19 +58,19 @@ func.func @odd(%x: memref<1x1x5x5xf32>, %y: memref<1x2x3x3xf32>) {
 
 // -----
 
-// 4 tile rows of 16 tiles: 2 KiB of V and M per tile row. With 4 KiB of
-// L2 the whole map does not fit; one tile row already gives the matmul 16
-// columns (two 8-lane vectors), and two would exceed half of L2: 4 bands
-// of one tile row, each reading 4 input rows from row 2*band and writing
-// 2 output rows, V and M allocated once outside the loop.
+// 4 tile rows of 16 tiles: 2 KiB of V and M per tile row. With 1 KiB of
+// L2, V and M of the whole map (8 KiB) exceed 4x L2; one tile row already
+// gives the matmul 16 columns (two 8-lane vectors), two still fit: 2 bands
+// of 2 tile rows, each reading 6 input rows from row 2*band and writing 4
+// output rows, V and M allocated once outside the loop.
 // BAND-LABEL: func.func @banded
 // BAND-SAME: (%[[X:.*]]: memref<1x1x10x34xf32>, %[[Y:.*]]: memref<1x1x8x32xf32>)
-// BAND: memref.alloc() {alignment = 64 : i64} : memref<16x1x1x1x16xf32>
-// BAND: memref.alloc() {alignment = 64 : i64} : memref<16x1x1x16xf32>
+// BAND: memref.alloc() {alignment = 64 : i64} : memref<16x1x1x2x16xf32>
+// BAND: memref.alloc() {alignment = 64 : i64} : memref<16x1x1x32xf32>
 // BAND: scf.for %[[B:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // BAND: %[[ROW:.*]] = arith.muli %[[B]], %{{.*}} : index
-// BAND: memref.subview %[[X]][0, 0, %[[ROW]], 0] [1, 1, 4, 34] [1, 1, 1, 1]
-// BAND: memref.subview %[[Y]][0, 0, %[[ROW]], 0] [1, 1, 2, 32] [1, 1, 1, 1]
+// BAND: memref.subview %[[X]][0, 0, %[[ROW]], 0] [1, 1, 6, 34] [1, 1, 1, 1]
+// BAND: memref.subview %[[Y]][0, 0, %[[ROW]], 0] [1, 1, 4, 32] [1, 1, 1, 1]
 // BAND: linalg.generic
 // BAND: linalg.generic {{.*}}"reduction"
 // BAND-COUNT-4: linalg.generic

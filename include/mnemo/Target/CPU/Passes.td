@@ -439,10 +439,11 @@ def WinogradPass : Pass<"mnemo-cpu-winograd", "::mlir::ModuleOp"> {
     output row past the map, so that row is read as zeros and the
     output transforms leave the missing row out.
 
-    The band: whole maps when V and M fit in L2; else the fewest tile rows
-    that give the batched matmul at least two vectors of columns, more
-    while V and M stay within half of L2. V and M are buffers the memory
-    planner places, reused by every band.
+    The band: the whole map while V and M fit in 4x L2 (long rows of tiles
+    fill the matmuls' vectors; bands sized for L2 itself measured slower);
+    else the most tile rows that fit, at least enough for two vectors of
+    matmul columns. V and M are buffers the memory planner places, reused
+    by every band.
 
     Why: ResNet-style networks spend most of their time in 3x3 stride-1
     convolutions; 2.25x fewer multiply-adds (1.7x on 7x7 maps, whose tiles
