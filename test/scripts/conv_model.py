@@ -134,6 +134,14 @@ nodes.append(helper.make_node("MaxPool", ["x9"], ["mp"], kernel_shape=[3, 3],
 windows = np.lib.stride_tricks.sliding_window_view(x9, (3, 3), axis=(2, 3))
 add_output("mp", windows[:, :, ::2, ::2].max(axis=(-1, -2)))
 
+# ShuffleNetV2's branch: a stride-2 depthwise convolution, a pointwise one
+# and a ReLU, all channel-blocked; bufferization writes the ReLU into the
+# depthwise result's buffer, which the pointwise kernel still reads, so
+# the ReLU must not become that kernel's store.
+x10 = add_input("x10", [1, 32, 14, 14])
+dz = add_conv("x10", x10, 32, 3, 1, 1, True, "dz", group=32, stride=2)
+add_output("z", add_act("pz", add_conv("dz", dz, 32, 1, 0, 1, True, "pz"), "Relu", "z"))
+
 g = helper.make_graph(nodes, "convs", inputs, outputs, inits)
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
 save_case(out, m, feeds, want)

@@ -597,6 +597,15 @@ static Epilogue residualFree(RewriterBase &rewriter, linalg::LinalgOp op,
   if (!dstType || dstType.getShape() != cast<MemRefType>(base.getType()).getShape() ||
       !lastDimUnitStride(init) || !deadAfter(base, next))
     return {};
+  // The kernel stores there while it still reads its inputs: a destination
+  // in an input's buffer (bufferization may reuse a dead input's buffer for
+  // the epilogue's result, as for ShuffleNetV2's depthwise -> pointwise ->
+  // ReLU) would be overwritten before it is read.
+  Value dstRoot = mnemo::memory::rootBuffer(init);
+  for (Value in : op.getDpsInputs())
+    if (isa<MemRefType>(in.getType()) &&
+        mnemo::memory::rootBuffer(in) == dstRoot)
+      return {};
   auto collapse = c.getDefiningOp<memref::CollapseShapeOp>();
   if (c != base && (!collapse || collapse.getSrc() != base))
     return {};

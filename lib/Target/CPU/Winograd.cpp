@@ -65,8 +65,7 @@ Value addSigned(OpBuilder &b, Location loc, Value acc, Value v, float sign) {
                   : arith::SubFOp::create(b, loc, acc, v).getResult();
 }
 
-/// Static offsets, sizes and strides as fold results; `dynamic` replaces
-/// offset `dim` (a band's start).
+/// A subview's static offsets, sizes and strides as fold results.
 struct View {
   SmallVector<OpFoldResult> offsets, sizes, strides;
 };
@@ -86,7 +85,8 @@ Value subview(OpBuilder &b, Location loc, Value source, const View &v) {
                                    v.strides);
 }
 
-/// A subview that keeps only the dims not listed in `drop` (unit sizes).
+/// A subview of `v` keeping only its last `rank` dims (the leading ones
+/// have size 1: one transformed point of V).
 Value reducedSubview(OpBuilder &b, Location loc, Value source, const View &v,
                      int64_t rank) {
   auto srcType = cast<MemRefType>(source.getType());
