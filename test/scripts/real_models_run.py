@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Compiles and runs real models through mnemo-run and compares them with
-reference outputs: MobileNetV2, ResNet-18 and SqueezeNet-1.1 exported from
+reference outputs: MobileNetV2, ResNet-18, SqueezeNet-1.1 and ShuffleNetV2
+(its 232-channel branches are channel-blocked at 8 lanes) exported from
 Debian's python3-torchvision (random weights, fixed seed) with torch's own
 outputs as reference, and ../shared/models/gpt2_tiny_decode with the inputs
 and outputs of its test_data_set_0. Tolerances: rtol 1e-3, atol 1e-4 (fp32
@@ -15,7 +16,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--bindir", required=True)
 ap.add_argument("--workdir", required=True)
 ap.add_argument("--shared", default="")
-ap.add_argument("--models", default="mobilenet_v2,resnet18,squeezenet1_1,tiny_gpt")
+ap.add_argument("--models", default="mobilenet_v2,resnet18,squeezenet1_1,shufflenet_v2_x1_0,tiny_gpt")
 args = ap.parse_args()
 os.makedirs(args.workdir, exist_ok=True)
 run = os.path.join(args.bindir, "mnemo-run")
@@ -121,7 +122,8 @@ if mb:
 # runs): on an AVX-512 host this checks the other ISA level's kernels
 # (8-lane register blocks, im2col choices, bf16 without AVX512-BF16).
 for c in [c for c in cases if c[1] and c[0] in ("mobilenet_v2", "resnet18",
-                                                 "squeezenet1_1", "gpt2_tiny_decode")]:
+                                                 "squeezenet1_1", "shufflenet_v2_x1_0",
+                                                 "gpt2_tiny_decode")]:
     bounds = (["--dim", "past_len=1..64", "--dim", "total_len=2..65"]
               if c[0] == "gpt2_tiny_decode" else [])
     artifact_case(c[0], "--cpu=x86-64-v3", c[1], c[2], c[0] + "_x86_64_v3",
