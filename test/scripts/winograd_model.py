@@ -1,7 +1,7 @@
 """3x3 stride-1 convolutions of the shapes mnemo-cpu-winograd rewrites
 (at least 16 input and output channels): a 56x56 map in bands of tile
 rows, odd maps (7x7, batch 2; 9x12 odd by even; 5x5 with 64 channels)
-whose last tile overhangs, no padding (the input read as it is), fewer
+whose last tile overhangs, a 1x1 map, no padding (the input read as it is), fewer
 input than output channels, a residual block (conv, ReLU, conv, add,
 ReLU), and the shapes it leaves to the direct forms (dilation 2, stride 2,
 15 channels); numpy's float64 answers are the expected outputs.
@@ -70,6 +70,11 @@ add_output("g", add_conv("x6", x6, 16, 2, "g", dil=2))
 add_output("h", add_conv("x6", x6, 16, 1, "h", stride=2))
 x7 = add_input("x7", [1, 15, 12, 12])
 add_output("i", add_conv("x7", x7, 32, 1, "i"))
+
+# A 1x1 map: one tile whose window overhangs by a row and a column (only
+# the edge transforms run).
+x8 = add_input("x8", [1, 16, 1, 1])
+add_output("j", add_conv("x8", x8, 16, 1, "j"))
 
 g = helper.make_graph(nodes, "winograd", case.inputs, case.outputs, inits)
 m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
