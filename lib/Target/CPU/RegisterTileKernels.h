@@ -76,8 +76,9 @@ struct Init {
 /// outside scalars. The block kernel applies the body to its accumulators
 /// before the store, saving one pass over the output. Its init is the
 /// output itself, or another buffer of the same shape (a concat slice) when
-/// nothing reads the output afterwards: then the kernel stores there and
-/// the output is never written.
+/// nothing reads the output afterwards and the contraction reads none of
+/// its inputs from that buffer: then the kernel stores there and the
+/// output is never written.
 struct Epilogue {
   linalg::GenericOp op;
   Value dst;        // where the kernel stores; null: C
