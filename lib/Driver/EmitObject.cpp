@@ -243,6 +243,17 @@ struct WeightsAssembly {
   }
 };
 
+/// Closes `s` (writing `file`), its write error as an llvm::Error; the
+/// stream's error is cleared (a stream destroyed with one aborts).
+static llvm::Error closeStream(llvm::raw_fd_ostream &s, StringRef file) {
+  s.close();
+  if (!s.has_error())
+    return llvm::Error::success();
+  std::error_code why = s.error();
+  s.clear_error();
+  return llvm::createStringError(why, "cannot write " + file);
+}
+
 /// Writes `weights` next to `base` for assembleWeights (one data file per
 /// blob, shared by the globals that share it). After this the blobs may
 /// be freed: nothing reads them again.
@@ -266,12 +277,8 @@ static llvm::Error writeWeights(ArrayRef<RawWeight> weights, StringRef base,
       if (ec)
         return llvm::createStringError(ec, "cannot write " + file);
       bin.write(data.data(), data.size());
-      bin.close();
-      if (bin.has_error()) {
-        std::error_code why = bin.error();
-        bin.clear_error(); // (a stream destroyed with an error aborts)
-        return llvm::createStringError(why, "cannot write " + file);
-      }
+      if (llvm::Error e = closeStream(bin, file))
+        return e;
     }
     as << "\t.globl \"" << w.symbol << "\"\n\t.hidden \"" << w.symbol
        << "\"\n\t.type \"" << w.symbol << "\",@object\n\t.balign "
@@ -279,13 +286,7 @@ static llvm::Error writeWeights(ArrayRef<RawWeight> weights, StringRef base,
        << "\"\n\t.size \"" << w.symbol << "\", " << data.size() << "\n";
   }
   as << "\t.section .note.GNU-stack,\"\",@progbits\n";
-  as.close();
-  if (as.has_error()) {
-    std::error_code why = as.error();
-    as.clear_error();
-    return llvm::createStringError(why, "cannot write " + out.source);
-  }
-  return llvm::Error::success();
+  return closeStream(as, out.source);
 }
 
 /// Assembles the weights into the object `path`, and removes their files.

@@ -108,6 +108,13 @@ void buildCUDABufferizePipeline(OpPassManager &pm) {
   buildBufferizePipeline(pm, /*lowMemory=*/false, /*collectives=*/false);
 }
 
+/// Whether a memory option (a budget, low memory, patches, slices) asks
+/// for the smallest footprint rather than the fastest code.
+static bool memoryComesFirst(const CPUPipelineOptions &options) {
+  return options.lowMemory || options.sramBudget > 0 ||
+         options.patchSchedule || options.featureSlice;
+}
+
 void buildCPUCodegenPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options) {
   addText(pm, "func.func(mnemo-cpu-legalize-memrefs)");
@@ -119,8 +126,7 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   // Winograd trades memory (weights 16/9, transformed bands) for
   // multiply-adds: a speed choice, like the blocked layouts. Before the
   // register tiles, which take its batched matmuls.
-  bool memoryFirst = options.lowMemory || options.sramBudget > 0 ||
-                     options.patchSchedule || options.featureSlice;
+  bool memoryFirst = memoryComesFirst(options);
   if (options.winograd && options.optLevel >= 2 && !memoryFirst) {
     WinogradPassOptions winograd;
     winograd.cpu = options.cpu;
@@ -235,8 +241,7 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
   // Integer accumulators tiled into their requantization before the tiles
   // for the budget are sized: a contraction tiled on its own would still
   // write its whole i32 accumulator.
-  bool memoryFirst = options.lowMemory || options.sramBudget > 0 ||
-                     options.patchSchedule || options.featureSlice;
+  bool memoryFirst = memoryComesFirst(options);
   addFuseAccumulators(pm, memoryFirst);
   // Channel-tiled loops (the accumulator tiles of depthwise convolutions)
   // write over their input: TinyEngine's in-place depthwise. Before the

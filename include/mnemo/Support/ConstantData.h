@@ -89,7 +89,8 @@ loadedBlobs(mlir::MLIRContext *ctx) {
 
 /// Frees the data of every resource blob of `module`'s context that no
 /// attribute in `module` refers to (a weight a pass replaced: folded into
-/// another, repacked, written to the weights file). Only for a context whose blobs are this module's alone (mnemoc's
+/// another, repacked, written to the weights file). Only for a context
+/// whose blobs are this module's alone (mnemoc's
 /// CompileOptions::releaseWeights): another module's constants would lose
 /// their data.
 inline void releaseUnusedBlobs(mlir::ModuleOp module) {

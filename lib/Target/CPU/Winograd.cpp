@@ -336,19 +336,13 @@ struct WinogradPass : public mnemo::impl::WinogradPassBase<WinogradPass> {
       auto rowView = [&](Value source, int64_t rows) -> Value {
         if (!band)
           return source; // one band: the whole map
-        auto type = cast<MemRefType>(source.getType());
-        SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0)),
-            sizes = {b.getIndexAttr(type.getDimSize(0)),
-                     b.getIndexAttr(type.getDimSize(1)), b.getIndexAttr(rows),
-                     b.getIndexAttr(type.getDimSize(3))},
-            strides(4, b.getIndexAttr(1));
-        offsets[2] = firstRow;
-        return memref::SubViewOp::create(b, loc, source, offsets, sizes,
-                                         strides);
+        ArrayRef<int64_t> shape = cast<MemRefType>(source.getType()).getShape();
+        View v = view(b, {0, 0, 0, 0}, {shape[0], shape[1], rows, shape[3]},
+                      {1, 1, 1, 1});
+        v.offsets[2] = firstRow;
+        return subview(b, loc, source, v);
       };
-      int64_t inRows = band ? 2 * R + 2 : xType.getDimSize(2);
-      int64_t outRows = band ? 2 * R : OH;
-      Value xb = rowView(x, inRows), ob = rowView(out, outRows);
+      Value xb = rowView(x, 2 * R + 2), ob = rowView(out, 2 * R);
       // Input transform: the full tiles, then an odd map's edge tiles.
       int64_t fullH = oddH ? TH - 1 : R, fullW = oddW ? TW - 1 : TW;
       if (fullH > 0 && fullW > 0)
