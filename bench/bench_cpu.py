@@ -9,7 +9,7 @@ step and the Llama-style decode step of export_model.py. For each model:
 - mnemo at --cpu=x86-64-v3 (AVX2 + FMA code, runs on any AVX2 machine), at
   --cpu=host, and at --cpu=x86-64-v4 where the host has AVX-512; compiled
   and checked against the model's reference outputs by mnemo-run, then
-  timed with mnemo-run --repeat (median) at OMP_NUM_THREADS 1 and 2;
+  timed with mnemo-run --repeat at OMP_NUM_THREADS 1 and 2;
 - onnxruntime (PyPI, CPU provider, its own kernels for the host's best ISA)
   with 1 and 2 intra-op threads; on an AVX-512 host also onnxruntime held
   to its AVX2 kernels (bench/tools/avx2_only.c hides AVX-512 from CPUID
@@ -17,6 +17,12 @@ step and the Llama-style decode step of export_model.py. For each model:
 - IREE (PyPI iree-base-compiler/-runtime, llvm-cpu backend,
   --iree-llvmcpu-target-cpu=host) through iree-benchmark-module:
   local-sync (1 thread) and local-task with 2 workers.
+
+All contenders of one model and thread count are timed in interleaved
+rounds (--rounds, default 5): each round runs each of them in turn, and a
+contender's time is the lowest of its rounds' medians. On a shared machine
+whose speed moves from minute to minute this compares like with like far
+better than one long median per contender.
 
 Prints the machine (CPU model, ISA, LLVM's name for it) and one table row
 per model and thread count, with mnemo / onnxruntime and mnemo / IREE
@@ -47,7 +53,12 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--bindir", default="build/bin")
 ap.add_argument("--workdir", default="build/bench")
 ap.add_argument("--shared", default=os.path.join(HERE, "..", "..", "shared"))
-ap.add_argument("--repeat", type=int, default=50)
+ap.add_argument("--repeat", type=int, default=50,
+                help="runs per model and thread count, spread over the rounds")
+ap.add_argument("--rounds", type=int, default=5,
+                help="interleaved rounds: each runs every contender in turn with "
+                "repeat/rounds runs; a contender's time is its best round's median, "
+                "so a minute of load from elsewhere on the machine hits all alike")
 ap.add_argument("--models", default="", help="comma-separated subset")
 ap.add_argument("--threads", default="1,2")
 ap.add_argument("--levels", default="", help="mnemo --cpu values "
@@ -134,7 +145,7 @@ def mnemo_ms(artifact, data, threads, repeat):
     return float(m.group(1))
 
 
-def ort_ms(model, xs, threads, repeat):
+def ort_session(model, xs, threads):
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
@@ -142,6 +153,11 @@ def ort_ms(model, xs, threads, repeat):
     feeds = {i.name: x for i, x in zip(s.get_inputs(), xs)}
     for _ in range(5):
         s.run(None, feeds)
+    return s, feeds
+
+
+def ort_ms(session, repeat):
+    s, feeds = session
     ts = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -174,7 +190,7 @@ def ort_avx2_ms(preload, model, data, threads, repeat):
 
 if args.ort_only:
     model, data, threads = args.ort_only
-    print(f"ort median {ort_ms(model, read_inputs(data), int(threads), args.repeat)}")
+    print(f"ort median {ort_ms(ort_session(model, read_inputs(data), int(threads)), args.repeat)}")
     sys.exit(0)
 
 
@@ -324,13 +340,27 @@ for model_name, model, data in models():
         print(f"IREE {model_name}: {why}")
     if not args.no_compile_cost:
         costs.append((model_name, weight_bytes(model), *compile_cost(model_name, model, data)))
+    # iree-import-onnx names the function after the ONNX graph.
+    function = onnx.load(model, load_external_data=False).graph.name
     for threads in THREADS:
-        mn = {lv: mnemo_ms(a, data, threads, repeat) for lv, a in arts.items()}
-        o = ort_ms(model, xs, threads, repeat)
-        o2 = ort_avx2_ms(preload, model, data, threads, repeat) if preload else None
-        # iree-import-onnx names the function after the ONNX graph.
-        function = onnx.load(model, load_external_data=False).graph.name
-        ir = iree_ms(vmfb, function, xs, threads, repeat) if vmfb else None
+        session = ort_session(model, xs, threads)
+        per = max(repeat // args.rounds, 5)
+        best = {}
+
+        def take(key, value):
+            if value is not None:
+                best[key] = min(best.get(key, value), value)
+        for _ in range(args.rounds):
+            for lv, a in arts.items():
+                take(lv, mnemo_ms(a, data, threads, per))
+            take("ort", ort_ms(session, per))
+            if preload:
+                take("ort-avx2", ort_avx2_ms(preload, model, data, threads, per))
+            if vmfb:
+                take("iree", iree_ms(vmfb, function, xs, threads, per))
+        del session
+        mn = {lv: best[lv] for lv in arts}
+        o, o2, ir = best["ort"], best.get("ort-avx2"), best.get("iree")
         rows.append((model_name, threads, mn, o, o2, ir))
         print(f"  {model_name} {threads}t: " + " ".join(f"{k} {v:.3f}" for k, v in mn.items())
               + f" ort {o:.3f} ort-avx2 {o2} iree {ir if ir is None else round(ir, 3)}",
@@ -338,7 +368,8 @@ for model_name, model, data in models():
 
 print()
 print(f"CPU: {name} ({isa}; LLVM host CPU {host_cpu}); onnxruntime {ort.__version__}; "
-      f"median of {args.repeat} runs ({args.repeat * 10} for decode steps); "
+      f"best of {args.rounds} interleaved rounds' medians, {args.repeat} runs in all "
+      f"({args.repeat * 10} for decode steps); "
       "threads = OMP_NUM_THREADS (mnemo), intra_op_num_threads (onnxruntime), "
       "local-sync / local-task workers (IREE)")
 avx2 = preload is not None and "x86-64-v3" in levels

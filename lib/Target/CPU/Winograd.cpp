@@ -10,6 +10,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "RegisterTileKernels.h"
+
 #include "mnemo/Support/ConstantData.h"
 #include "mnemo/Target/CPU/PackWeights.h"
 #include "mnemo/Target/CPU/PassTarget.h"
@@ -19,6 +21,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
 
 namespace mnemo {
 #define GEN_PASS_DEF_WINOGRADPASS
@@ -101,6 +104,23 @@ Value reducedSubview(OpBuilder &b, Location loc, Value source, const View &v,
   return memref::SubViewOp::create(b, loc, cast<MemRefType>(type), source,
                                    v.offsets, v.sizes, v.strides);
 }
+
+/// What the output transforms fold in, as the register-tile kernels do
+/// for a direct convolution: the convolution's init (a scalar fill or a
+/// per-channel bias broadcast, then never written to the output and read
+/// back) and the elementwise op after it (a ReLU, a residual add and ReLU),
+/// applied to each output element before its one store, into that op's
+/// destination. Each element is written by exactly one parity's transform
+/// of one band, so the epilogue runs once per element.
+struct Fold {
+  Value scalar;       // the fill's value, or
+  Value bias;         // the broadcast's source,
+  AffineMap biasMap;  // over the transform's (n, f, th, tw)
+  linalg::GenericOp epilogue;
+  unsigned accArg = 0, residualArg = 0;
+  Value residual;     // shaped like the output, or null
+  Value dst;          // where the stores go (the output unless retargeted)
+};
 
 struct WinogradPass : public mnemo::impl::WinogradPassBase<WinogradPass> {
   using Base::Base;
@@ -226,15 +246,16 @@ struct WinogradPass : public mnemo::impl::WinogradPassBase<WinogradPass> {
         });
   }
 
-  /// out[.., a::2, c::2] += (A^T M A)[a, c] over `nth` x `ntw` tiles.
+  /// dst[.., a::2, c::2] = epilogue(init + (A^T M A)[a, c]) over `nth` x
+  /// `ntw` tiles, the init being `out` where none is folded.
   void emitOutputTransform(OpBuilder &b, Location loc, Value m, Value out,
+                           const Fold &fold, Value dst, Value residual,
                            int64_t a, int64_t c, int64_t nth, int64_t ntw) {
     MLIRContext *ctx = b.getContext();
     auto outType = cast<MemRefType>(out.getType());
     int64_t N = outType.getDimSize(0), F = outType.getDimSize(1);
     auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-    Value slice = subview(b, loc, out,
-                          view(b, {0, 0, a, c}, {N, F, nth, ntw}, {1, 1, 2, 2}));
+    View parity = view(b, {0, 0, a, c}, {N, F, nth, ntw}, {1, 1, 2, 2});
     // M's tiles this parity has (an odd map's last row or column of tiles
     // has no odd-parity output).
     Value mq = subview(b, loc, m,
@@ -250,11 +271,26 @@ struct WinogradPass : public mnemo::impl::WinogradPassBase<WinogradPass> {
             4, 0, {getAffineConstantExpr(p, ctx), d(0), d(1), d(2), d(3)},
             ctx));
       }
-    maps.push_back(AffineMap::getMultiDimIdentityMap(4, ctx));
+    AffineMap identity = AffineMap::getMultiDimIdentityMap(4, ctx);
+    // Optional inputs after the 9 points: the bias, the residual, the
+    // output holding the init when none is folded and dst is elsewhere.
+    auto addInput = [&](Value v, AffineMap map) {
+      ins.push_back(v);
+      maps.push_back(map);
+      return ins.size() - 1;
+    };
+    std::optional<size_t> biasArg, residualArg, outArg;
+    if (fold.bias)
+      biasArg = addInput(fold.bias, fold.biasMap);
+    if (residual)
+      residualArg = addInput(subview(b, loc, residual, parity), identity);
+    if (!fold.scalar && !fold.bias && dst != out)
+      outArg = addInput(subview(b, loc, out, parity), identity);
+    maps.push_back(identity);
     SmallVector<utils::IteratorType> iters(4, utils::IteratorType::parallel);
     linalg::GenericOp::create(
-        b, loc, TypeRange{}, ins, ValueRange{slice}, maps, iters,
-        [&](OpBuilder &b, Location loc, ValueRange args) {
+        b, loc, TypeRange{}, ins, ValueRange{subview(b, loc, dst, parity)},
+        maps, iters, [&](OpBuilder &b, Location loc, ValueRange args) {
           Value acc;
           for (int64_t i = 0; i < 3; ++i) {
             Value row;
@@ -262,9 +298,61 @@ struct WinogradPass : public mnemo::impl::WinogradPassBase<WinogradPass> {
               row = addSigned(b, loc, row, args[i * 3 + j], kA[c].sign[j]);
             acc = addSigned(b, loc, acc, row, kA[a].sign[i]);
           }
-          linalg::YieldOp::create(
-              b, loc, ValueRange{arith::AddFOp::create(b, loc, args[9], acc)});
+          Value init = fold.scalar ? fold.scalar
+                       : biasArg   ? args[*biasArg]
+                       : outArg    ? args[*outArg]
+                                   : args.back();
+          Value result = arith::AddFOp::create(b, loc, init, acc);
+          if (fold.epilogue) {
+            linalg::GenericOp epilogue = fold.epilogue;
+            Block *body = epilogue.getBlock();
+            IRMapping map;
+            map.map(body->getArgument(fold.accArg), result);
+            if (residualArg)
+              map.map(body->getArgument(fold.residualArg), args[*residualArg]);
+            for (Operation &inner : body->without_terminator())
+              b.clone(inner, map);
+            result = map.lookupOrDefault(
+                body->getTerminator()->getOperand(0));
+          }
+          linalg::YieldOp::create(b, loc, result);
         });
+  }
+
+  /// The init and epilogue `conv`'s output transforms take over (see Fold).
+  Fold foldsOf(IRRewriter &rw, linalg::Conv2DNchwFchwOp conv) {
+    Fold fold;
+    Value out = conv.getOutputs()[0];
+    fold.dst = out;
+    MLIRContext *ctx = conv.getContext();
+    namespace rt = mnemo::register_tile;
+    rt::Init init = rt::precedingInit(conv, /*vectorDim=*/3);
+    if (init.op && init.scalar) {
+      fold.scalar = init.scalar;
+    } else if (init.op && init.source && !rt::usesDim(init.sourceMap, 2) &&
+               !rt::usesDim(init.sourceMap, 3)) {
+      // Over the convolution's loops (n, f, oh, ow, c, kh, kw) and using
+      // neither output row nor column: the same over (n, f, th, tw).
+      auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
+      AffineExpr zero = getAffineConstantExpr(0, ctx);
+      fold.bias = init.source;
+      fold.biasMap = init.sourceMap.compose(AffineMap::get(
+          4, 0, {d(0), d(1), d(2), d(3), zero, zero, zero}, ctx));
+    }
+    if (!fold.scalar && !fold.bias)
+      init.op = nullptr;
+    rt::Epilogue e = rt::followingEpilogue(rw, conv, lanes, /*residuals=*/true);
+    if (e.op && !e.dstMap && !e.segments) {
+      fold.epilogue = e.op;
+      fold.accArg = e.accArg;
+      fold.residualArg = e.residualArg;
+      fold.residual = e.residual;
+      if (e.dst)
+        fold.dst = e.dst;
+    }
+    if (init.op)
+      rw.eraseOp(init.op);
+    return fold;
   }
 
   void rewrite(IRRewriter &rw, SymbolTable &symbols,
@@ -311,6 +399,8 @@ struct WinogradPass : public mnemo::impl::WinogradPassBase<WinogradPass> {
           u, key, packed);
     }
 
+    Fold fold = foldsOf(rw, conv);
+
     // Bands of R tile rows; an odd map is one band (its edge handled once).
     int64_t bytesPerRow = kPoints * N * (C + F) * TW * 4;
     int64_t R = (oddH || oddW) ? TH : bandRows(TH, TW, bytesPerRow);
@@ -343,6 +433,8 @@ struct WinogradPass : public mnemo::impl::WinogradPassBase<WinogradPass> {
         return subview(b, loc, source, v);
       };
       Value xb = rowView(x, 2 * R + 2), ob = rowView(out, 2 * R);
+      Value db = fold.dst == out ? ob : rowView(fold.dst, 2 * R);
+      Value rb = fold.residual ? rowView(fold.residual, 2 * R) : Value();
       // Input transform: the full tiles, then an odd map's edge tiles.
       int64_t fullH = oddH ? TH - 1 : R, fullW = oddW ? TW - 1 : TW;
       if (fullH > 0 && fullW > 0)
@@ -382,7 +474,8 @@ struct WinogradPass : public mnemo::impl::WinogradPassBase<WinogradPass> {
           int64_t nth = (a && oddH) ? TH - 1 : R;
           int64_t ntw = (c && oddW) ? TW - 1 : TW;
           if (nth > 0 && ntw > 0)
-            emitOutputTransform(b, loc, mTiles, ob, a, c, nth, ntw);
+            emitOutputTransform(b, loc, mTiles, ob, fold, db, rb, a, c, nth,
+                                ntw);
         }
     };
     if (R == TH) {
@@ -397,6 +490,8 @@ struct WinogradPass : public mnemo::impl::WinogradPassBase<WinogradPass> {
       body(rw, loop.getInductionVar());
     }
     rw.eraseOp(conv);
+    if (fold.epilogue)
+      rw.eraseOp(fold.epilogue);
   }
 
   void runOnOperation() override {

@@ -100,3 +100,71 @@ func.func @kept(%x: memref<1x2x9x9xf32>, %y: memref<1x2x4x4xf32>, %z: memref<1x2
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %wa : memref<1x2x9x9xf32>, memref<2x2x3x3xf32>) outs(%v : memref<1x2x7x7xf32>)
   return
 }
+
+// -----
+
+// A bias broadcast before the convolution and a ReLU after it into another
+// buffer: the output transforms read the bias (by channel) instead of the
+// output, apply the ReLU and store into the ReLU's destination; the
+// broadcast and the ReLU go, and the convolution's own output is never
+// written (its alloc is left for canonicalization).
+// CHECK-LABEL: func.func @bias_relu
+// CHECK-SAME: (%[[X:.*]]: memref<1x1x6x6xf32>, %[[B:.*]]: memref<2xf32>, %[[Z:.*]]: memref<1x2x4x4xf32>)
+// CHECK: %[[Z0:.*]] = memref.subview %[[Z]][0, 0, 0, 0] [1, 2, 2, 2] [1, 1, 2, 2]
+// CHECK: linalg.generic {{.*}} ins({{.*}}, %[[B]] : {{.*}}) outs(%[[Z0]] :
+// CHECK: ^bb0({{(%in[_0-9]*: f32, ){9}%}}[[BIAS:in_[0-9]+]]: f32, %out: f32)
+// CHECK: %[[S:.*]] = arith.addf %[[BIAS]], %{{.*}} : f32
+// CHECK-NEXT: %[[R:.*]] = arith.maximumf %[[S]], %{{.*}} : f32
+// CHECK-NEXT: linalg.yield %[[R]]
+// CHECK-COUNT-3: outs(%{{.*}} : memref<1x2x2x2xf32, strided<[32, 16, 8, 2]{{.*}}>>)
+// CHECK-NOT: linalg.generic
+// CHECK: return
+memref.global "private" constant @w5 : memref<2x1x3x3xf32> = dense<1.0>
+func.func @bias_relu(%x: memref<1x1x6x6xf32>, %b: memref<2xf32>, %z: memref<1x2x4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @w5 : memref<2x1x3x3xf32>
+  %y = memref.alloc() : memref<1x2x4x4xf32>
+  linalg.generic {indexing_maps = [affine_map<(n, f, h, w) -> (f)>, affine_map<(n, f, h, w) -> (n, f, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%b : memref<2xf32>) outs(%y : memref<1x2x4x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : memref<1x1x6x6xf32>, memref<2x1x3x3xf32>) outs(%y : memref<1x2x4x4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(n, f, h, w) -> (n, f, h, w)>, affine_map<(n, f, h, w) -> (n, f, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y : memref<1x2x4x4xf32>) outs(%z : memref<1x2x4x4xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// A zero fill before and a residual add after, in place: the transforms
+// start from the fill's zero, read the residual at each element and store
+// its sum into the output; no fill and no separate add remain.
+// CHECK-LABEL: func.func @fill_residual
+// CHECK-SAME: (%[[X:.*]]: memref<1x1x6x6xf32>, %[[R:.*]]: memref<1x1x4x4xf32>, %[[Y:.*]]: memref<1x1x4x4xf32>)
+// CHECK-NOT: linalg.fill ins(%{{.*}} : f32) outs(%[[Y]]
+// CHECK: %[[R0:.*]] = memref.subview %[[R]][0, 0, 0, 0] [1, 1, 2, 2] [1, 1, 2, 2]
+// CHECK: %[[Y0:.*]] = memref.subview %[[Y]][0, 0, 0, 0] [1, 1, 2, 2] [1, 1, 2, 2]
+// CHECK: linalg.generic {{.*}} ins({{.*}}, %[[R0]] : {{.*}}) outs(%[[Y0]] :
+// CHECK: ^bb0({{(%in[_0-9]*: f32, ){9}%}}[[RES:in_[0-9]+]]: f32, %out: f32)
+// CHECK: %[[S:.*]] = arith.addf %[[ZERO:cst[_0-9]*]], %{{.*}} : f32
+// CHECK-NEXT: %[[T:.*]] = arith.addf %[[S]], %[[RES]] : f32
+// CHECK-NEXT: linalg.yield %[[T]]
+// CHECK-COUNT-3: ins({{.*}}, %{{.*}} : {{.*}}) outs(%{{.*}} : memref<1x1x2x2xf32, strided<[16, 16, 8, 2]{{.*}}>>)
+// CHECK-NOT: linalg.generic
+// CHECK: return
+memref.global "private" constant @w6 : memref<1x1x3x3xf32> = dense<1.0>
+func.func @fill_residual(%x: memref<1x1x6x6xf32>, %r: memref<1x1x4x4xf32>, %y: memref<1x1x4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = memref.get_global @w6 : memref<1x1x3x3xf32>
+  linalg.fill ins(%zero : f32) outs(%y : memref<1x1x4x4xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : memref<1x1x6x6xf32>, memref<1x1x3x3xf32>) outs(%y : memref<1x1x4x4xf32>)
+  linalg.generic {indexing_maps = [affine_map<(n, f, h, w) -> (n, f, h, w)>, affine_map<(n, f, h, w) -> (n, f, h, w)>, affine_map<(n, f, h, w) -> (n, f, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%y, %r : memref<1x1x4x4xf32>, memref<1x1x4x4xf32>) outs(%y : memref<1x1x4x4xf32>) {
+  ^bb0(%a: f32, %c: f32, %out: f32):
+    %s = arith.addf %a, %c : f32
+    linalg.yield %s : f32
+  }
+  return
+}
