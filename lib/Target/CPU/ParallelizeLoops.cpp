@@ -85,6 +85,10 @@ integerContractionSplit(linalg::LinalgOp op,
   return std::nullopt;
 }
 
+/// Operands plus payload ops of one iteration of a one-input elementwise
+/// op: splitDim's unit of work.
+constexpr int64_t kElementwiseCost = 3;
+
 /// The parallel dim to split and the most pieces (its size but for 8-bit
 /// contractions), or none when the op is too
 /// small to pay for a fork/join (the count ignores dynamic dims) or has no
@@ -98,6 +102,16 @@ std::optional<std::pair<unsigned, int64_t>> splitDim(linalg::LinalgOp op,
   for (int64_t r : ranges)
     if (!ShapedType::isDynamic(r))
       work *= r;
+  // In units of a one-input elementwise op's iteration (a load, an op, a
+  // store): a Winograd input transform's iteration reads 16 and writes 16
+  // elements with 32 adds in between, so 8192 of them (512 channels on a
+  // 7x7 map) are worth a fork/join that 8192 ReLUs are not.
+  int64_t cost = 0;
+  for (OpOperand &o : op->getOpOperands())
+    cost += isa<ShapedType>(o.get().getType());
+  cost += std::distance(op.getBlock()->without_terminator().begin(),
+                        op.getBlock()->without_terminator().end());
+  work = work * std::max<int64_t>(cost, 1) / kElementwiseCost;
   if (work < minWork)
     return std::nullopt;
   auto iters = op.getIteratorTypesArray();

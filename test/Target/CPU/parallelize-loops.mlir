@@ -30,6 +30,39 @@ func.func @small(%a: memref<8x8xf32>, %d: memref<?x?xf32>) {
   return
 }
 
+// Work counts each iteration's operands and payload ops against a
+// one-input elementwise op's 3: 256 iterations of a ReLU (256 units) stay
+// sequential, 256 iterations of a transform reading 4 and writing 2
+// elements with 6 adds (12 operands and ops: 1024 units) are split.
+// CHECK-LABEL: func.func @weighted
+// CHECK: linalg.generic
+// CHECK-SAME: ins(%arg0 : memref<1x4x8x8xf32>) outs(%arg1 :
+// CHECK: scf.forall (%{{.*}}) in (4)
+// CHECK: memref.subview %arg0[0, %{{.*}}, 0, 0] [1, 1, 8, 8]
+func.func @weighted(%a: memref<1x4x8x8xf32>, %b: memref<1x4x8x8xf32>, %c: memref<1x4x8x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (n, c, h, w)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%a : memref<1x4x8x8xf32>) outs(%b : memref<1x4x8x8xf32>) {
+  ^bb0(%x: f32, %o: f32):
+    %r = arith.maximumf %x, %zero : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (n, c, h, w)>],
+                  iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%a, %b, %c, %a : memref<1x4x8x8xf32>, memref<1x4x8x8xf32>, memref<1x4x8x8xf32>, memref<1x4x8x8xf32>) outs(%b, %c : memref<1x4x8x8xf32>, memref<1x4x8x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %z: f32, %w: f32, %o: f32, %p: f32):
+    %s0 = arith.addf %x, %y : f32
+    %s1 = arith.addf %z, %w : f32
+    %s2 = arith.addf %s0, %s1 : f32
+    %s3 = arith.subf %x, %y : f32
+    %s4 = arith.subf %z, %w : f32
+    %s5 = arith.addf %s3, %s4 : f32
+    linalg.yield %s2, %s5 : f32, f32
+  }
+  return
+}
+
 // An 8-bit contraction (a 3x3 convolution on an accumulator tile of 4
 // output channels) is split along the output rows h, which the input
 // reads, not along the channels: each chunk keeps all 4 channels as rows
