@@ -137,6 +137,10 @@ struct RegisterTilePass
     nv = nv ? nv : target->blockVectors();
     fma = target->fma;
     regs = target->vectorRegisters;
+    // AVX-512's masked stores (a k-mask on a plain store) run at full
+    // speed; AVX and AVX2's vmaskmovps stores are microcoded on AMD's
+    // cores.
+    split = splitStores >= 0 ? splitStores != 0 : target->hasFeature("avx512f");
     return success();
   }
 
@@ -150,7 +154,7 @@ struct RegisterTilePass
     }
     IRRewriter rewriter(&getContext());
     SymbolTable symbols(getOperation());
-    KernelShape shape{vw, mr, nv, parallel, fma, l1Bytes, l2Bytes};
+    KernelShape shape{vw, mr, nv, parallel, fma, l1Bytes, l2Bytes, split};
     mnemo::PackedGlobals packed;
     SmallVector<linalg::Conv2DNchwFchwOp> convs;
     getOperation().walk([&](linalg::Conv2DNchwFchwOp op) { convs.push_back(op); });
@@ -192,7 +196,8 @@ struct RegisterTilePass
     for (auto &[op, plan] : work) {
       Init init = precedingInit(op, plan.n);
       Epilogue epilogue =
-          followingEpilogue(rewriter, op, vw, residualEpilogues);
+          followingEpilogue(rewriter, op, vw, residualEpilogues,
+                            shape.splitStores);
       // The channel form where it applies (`force`: whatever the lane use
       // of the row form's blocks); false when it does not.
       auto channelForm = [&](bool force) {
@@ -248,6 +253,7 @@ struct RegisterTilePass
   }
 
   int64_t vw = 0, mr = 0, nv = 0, l2Bytes = 0, l1Bytes = 0, regs = 16;
+  bool split = true;
   bool fma = true;
 };
 

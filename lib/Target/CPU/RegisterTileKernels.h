@@ -214,6 +214,7 @@ struct KernelShape {
   bool parallel, fma;
   int64_t l1Bytes; // for column tiles (0: none)
   int64_t l2Bytes = 0; // for reduction chunks of the channel form (0: none)
+  bool splitStores = true; // epilogues into rows the vectors cross
 };
 
 /// Sets plan.v where the op's n is one vector of `vw` lanes and another
@@ -247,9 +248,12 @@ std::optional<DotPlan> planDot(linalg::LinalgOp op);
 Init precedingInit(linalg::LinalgOp op, std::optional<unsigned> vectorDim);
 /// The elementwise op after `op` that can run on its accumulators (see
 /// Epilogue); may move allocations and views before `op`. `residuals`:
-/// whether an add of a second buffer (a residual) may fold in too.
+/// whether an add of a second buffer (a residual) may fold in too;
+/// `splitStores`: whether into a destination whose rows the vectors cross
+/// (masked stores per row).
 Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
-                           int64_t vw, bool residuals = true);
+                           int64_t vw, bool residuals = true,
+                           bool splitStores = true);
 /// Whether the body is exactly mulf, addf, yield (a multiply-accumulate).
 bool isMulAddBody(linalg::LinalgOp op);
 /// A contraction with few rows (m * 2 <= `mr`: a GEMV) whose B is a

@@ -519,10 +519,10 @@ linalg::GenericOp nextElementwise(linalg::LinalgOp op,
 static Epilogue residualFree(RewriterBase &rewriter, linalg::LinalgOp op,
                              linalg::GenericOp next,
                              ArrayRef<Operation *> between, int64_t vw, Value c,
-                             Value base, Value init);
+                             Value base, Value init, bool splitStores);
 
 Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
-                           int64_t vw, bool residuals) {
+                           int64_t vw, bool residuals, bool splitStores) {
   SmallVector<Operation *> between;
   auto next = nextElementwise(op, between);
   if (!next || !next.hasPureBufferSemantics() || next.getNumDpsInputs() < 1 ||
@@ -568,7 +568,8 @@ Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
       return {};
     }
   }
-  Epilogue e = residualFree(rewriter, op, next, between, vw, c, base, init);
+  Epilogue e =
+      residualFree(rewriter, op, next, between, vw, c, base, init, splitStores);
   if (!e.op || (residual && e.segments))
     return {};
   e.accArg = accArg;
@@ -581,7 +582,8 @@ Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
 /// followingEpilogue's choice of where the kernel stores.
 static Epilogue residualFree(RewriterBase &rewriter, linalg::LinalgOp op,
                       linalg::GenericOp next, ArrayRef<Operation *> between,
-                      int64_t vw, Value c, Value base, Value init) {
+                      int64_t vw, Value c, Value base, Value init,
+                      bool splitStores) {
   Block *body = next.getBlock();
   for (Operation &inner : body->without_terminator()) {
     if (!inner.hasTrait<OpTrait::Elementwise>() || inner.getNumResults() != 1 ||
@@ -645,8 +647,12 @@ static Epilogue residualFree(RewriterBase &rewriter, linalg::LinalgOp op,
     if (at + 1 == groups.size() && w % vw != 0) {
       // Vectors cross rows: masked stores per row into the whole buffer
       // under the interior, flat offset = the interior's layout applied.
+      // Where those are slow (AVX2's vmaskmovps stores; MobileNetV2's
+      // 32 -> 192 expansion at 28x28 into the depthwise's padded input on
+      // znver4 at x86-64-v3: 2.4x onnxruntime's time) the epilogue stays
+      // a separate pass and the kernel's stores stay whole vectors.
       std::optional<FlatLayout> layout = flatLayout(init);
-      if (!layout || !layout->root.getDefiningOp<memref::AllocOp>() ||
+      if (!splitStores || !layout || !layout->root.getDefiningOp<memref::AllocOp>() ||
           rowsTouched(vw, w) > kMaxRowSegments)
         return {};
       AffineExpr pos = layout->position(dstMap.getResults(), op.getContext());

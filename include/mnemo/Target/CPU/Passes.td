@@ -352,6 +352,12 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::ModuleOp"> {
     Option<"l1", "l1-bytes", "int64_t", "0",
            "L1 data bytes half of which hold B's panel of a column tile "
            "(0: from the target)">,
+    Option<"splitStores", "split-stores", "int64_t", "-1",
+           "Fold an epilogue whose destination rows the kernel's vectors "
+           "cross (a padded buffer's interior) into masked stores per row "
+           "(1) or leave it a separate op (0); -1: where the target's "
+           "masked stores are fast (AVX-512's; AVX2's vmaskmovps stores "
+           "made such kernels 1.2x slower on AMD Zen)">,
   ];
   let dependentDialects = [
     "::mlir::vector::VectorDialect", "::mlir::scf::SCFDialect",
