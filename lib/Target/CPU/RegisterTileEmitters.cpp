@@ -293,6 +293,11 @@ protected:
 };
 
 /// Emits the register-blocked loops for one planned contraction.
+/// The order of 8 lanes that AVX2's in-lane shuffles leave: lane i of the
+/// kernel's vector holds element kHalfLaneOrder[i] (the two middle pairs
+/// of the 128-bit halves swapped).
+constexpr int64_t kHalfLaneOrder[8] = {0, 1, 4, 5, 2, 3, 6, 7};
+
 class BlockEmitter : EmitterBase {
 public:
   BlockEmitter(linalg::LinalgOp op, const Plan &plan, int64_t vectorWidth,
@@ -502,8 +507,27 @@ private:
     }
     SmallVector<int64_t> lanes;
     for (int64_t l = 0; l < vw; ++l)
-      lanes.push_back(l * s);
+      lanes.push_back(laneOrder() ? kHalfLaneOrder[l] * s : l * s);
     return vector::ShuffleOp::create(b, loc, v, v, lanes);
+  }
+
+  /// Whether the kernel keeps its stride-2 vectors in AVX2's in-lane order
+  /// (see kHalfLaneOrder): the even elements of two 8-lane registers are
+  /// one vshufps in that order and a vshufps + vpermpd in lane order,
+  /// which at one deinterleave per tap (a stride-2 depthwise convolution,
+  /// a max pool) made the shuffle ports, not the FMAs, the bound. Every
+  /// other operand of the block is a broadcast, so only the accumulators'
+  /// start and end cross between the orders.
+  bool laneOrder() const {
+    return plan.bStride == 2 && vw == 8 && !plan.aVector && !plan.v;
+  }
+
+  /// A vector between lane order and the kernel's (the permutation is its
+  /// own inverse); itself where the kernel keeps lane order.
+  Value reorder(OpBuilder &b, Location loc, Value v) {
+    if (!laneOrder())
+      return v;
+    return vector::ShuffleOp::create(b, loc, v, v, kHalfLaneOrder);
   }
 
   /// The accumulator's start at the current ivs: the folded init, or the
@@ -557,7 +581,7 @@ private:
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vectors; ++j) {
         at(b, loc, rowIvs, n0, i, j);
-        accs.push_back(initVector(b, loc, c, cMap, maskOf(j)));
+        accs.push_back(reorder(b, loc, initVector(b, loc, c, cMap, maskOf(j))));
       }
     scf::LoopNest nest = reductionNest(
         b, loc, plan.reductions, accs,
@@ -604,7 +628,7 @@ private:
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < vectors; ++j) {
         at(b, loc, rowIvs, n0, i, j);
-        Value v = nest.results[i * vectors + j];
+        Value v = reorder(b, loc, nest.results[i * vectors + j]);
         if (epilogue) {
           Value residual;
           if (split.residual)

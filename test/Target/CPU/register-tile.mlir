@@ -109,10 +109,19 @@ func.func @transposed_b(%a: memref<1x40xf32>, %w: memref<10x40xf32>, %c: memref<
 // -----
 
 // A stride-2 convolution reads 2x wide B vectors and deinterleaves them.
+// At 8 lanes the kernel keeps its vectors in AVX2's in-lane order (the
+// even elements of two registers in one vshufps: elements 0, 2, 8, 10 |
+// 4, 6, 12, 14), so the accumulators are put into that order after their
+// init is read and back before the store.
 // CHECK-LABEL: func.func @strided_conv
-// CHECK: vector.load %{{.*}} : memref<1x3x35x35xf32>, vector<16xf32>
-// CHECK: vector.shuffle
+// CHECK: %[[INIT:.*]] = vector.load %{{.*}} : memref<1x4x17x17xf32>, vector<8xf32>
+// CHECK: vector.shuffle %[[INIT]], %[[INIT]] [0, 1, 4, 5, 2, 3, 6, 7] : vector<8xf32>, vector<8xf32>
+// CHECK: %[[WIDE:.*]] = vector.load %{{.*}} : memref<1x3x35x35xf32>, vector<16xf32>
+// CHECK: vector.shuffle %[[WIDE]], %[[WIDE]] [0, 2, 8, 10, 4, 6, 12, 14] : vector<16xf32>, vector<16xf32>
 // CHECK: vector.fma
+// CHECK: scf.yield
+// CHECK: %[[BACK:.*]] = vector.shuffle %{{.*}}, %{{.*}} [0, 1, 4, 5, 2, 3, 6, 7] : vector<8xf32>, vector<8xf32>
+// CHECK: vector.store %[[BACK]]
 func.func @strided_conv(%in: memref<1x3x35x35xf32>, %w: memref<4x3x3x3xf32>, %out: memref<1x4x17x17xf32>) {
   linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
     ins(%in, %w : memref<1x3x35x35xf32>, memref<4x3x3x3xf32>) outs(%out : memref<1x4x17x17xf32>)
