@@ -136,7 +136,7 @@ static cl::opt<bool>
               cl::cat(cat));
 static cl::opt<bool> blockChannels(
     "block-channels",
-    cl::desc("Run convolutions on small maps in the channel-blocked layout "
+    cl::desc("Run depthwise convolution chains in the channel-blocked layout "
              "[N, C/B, H, W, B] (default on at -O2 and above; off with the "
              "memory-first options)"),
     cl::init(true), cl::cat(cat));

@@ -102,7 +102,7 @@ struct CompileOptions {
   std::vector<std::string> reports; // memory plan reports (.json, .html)
   int64_t sramBudget = 0;           // bytes on chip; 0: one arena
   bool lowMemory = false;           // memory-first rewrites
-  bool blockChannels = true;        // NCHWc convolutions on small maps
+  bool blockChannels = true;        // NCHWc depthwise convolution chains
   bool winograd = true;             // 3x3 stride-1 convolutions as F(2x2, 3x3)
   bool patchSchedule = false;       // MCUNetV2 patches (implied by budget)
   int64_t patches = 0;              // p (0: choose)

@@ -123,8 +123,8 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
       llvm::cl::init(0)};
   Option<bool> blockChannels{
       *this, "block-channels",
-      llvm::cl::desc("Channel-blocked (NCHWc) layout for convolutions on "
-                     "small maps (at -O2 and above, not with the "
+      llvm::cl::desc("Channel-blocked (NCHWc) layout for depthwise "
+                     "convolution chains (at -O2 and above, not with the "
                      "memory-first passes)"),
       llvm::cl::init(true)};
   Option<bool> winograd{

@@ -1,10 +1,11 @@
 //===- BlockChannels.cpp - channel-blocked (NCHWc) convolutions -----------===//
 //
-// Convolutions on small maps rewritten into the layout [N, C/B, H, W, B]
-// (B = the target's f32 lanes), so one vector is B channels of one pixel:
-// always full, aligned, and indifferent to the stride, where an NCHW row
-// of 7 or 14 pixels fills a 16-lane vector poorly and a depthwise tap
-// reads it unaligned. Each convolution becomes pack -> blocked generic ->
+// Chains of depthwise and pointwise convolutions rewritten into the layout
+// [N, C/B, H, W, B] (B = the target's f32 lanes), so one vector is B
+// channels of one pixel: always full, aligned, and indifferent to the
+// stride, where an NCHW row of 7 or 14 pixels fills a 16-lane vector
+// poorly, a depthwise tap reads it unaligned and a stride-2 one must
+// deinterleave it. Each convolution becomes pack -> blocked generic ->
 // unpack; upstream's data-layout propagation then carries the unpacks down
 // and the packs up through activations, residual adds and pads until they
 // meet and cancel, so a chain of such convolutions stays blocked and pays
@@ -511,8 +512,8 @@ struct BlockChannelsPass
           op->getNumResults() == 1)
         convs.push_back(op);
     });
-    // The chains: depthwise convolutions on small maps (where NCHW hurts
-    // most), the pointwise convolution feeding each (it then writes the
+    // The chains: depthwise convolutions (NCHW reads their taps unaligned
+    // and deinterleaves stride-2 ones), the pointwise convolution feeding each (it then writes the
     // blocked layout), and pointwise convolutions reading a blocked one's
     // result. Dense KxK convolutions keep NCHW: their pitched NCHW kernel
     // reuses each weight across a whole map row, where blocked rows of 7

@@ -129,3 +129,23 @@ func.func @adds(%x: tensor<1x8x6x6xf32>) -> (tensor<1x8x4x4xf32>, tensor<1x8x4x4
   } -> tensor<1x8x4x4xf32>
   return %sum, %ramp : tensor<1x8x4x4xf32>, tensor<1x8x4x4xf32>
 }
+
+// -----
+
+// By default chains grow from depthwise convolutions with output rows up
+// to 112 wide (MobileNetV2's 112x112 stage): a 56-wide one is blocked, a
+// 120-wide one keeps NCHW.
+// CHECK-LABEL: func.func @default_width
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x58x58x4xf32>, tensor<1x3x3x4xf32>) outs(%{{.*}} : tensor<1x1x56x56x4xf32>)
+// CHECK: linalg.depthwise_conv_2d_nchw_chw {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x4x122x122xf32>, tensor<4x3x3xf32>)
+func.func @default_width(%x: tensor<1x4x58x58xf32>, %y: tensor<1x4x122x122xf32>) -> (tensor<1x4x56x56xf32>, tensor<1x4x120x120xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant dense<0.5> : tensor<4x3x3xf32>
+  %e0 = tensor.empty() : tensor<1x4x56x56xf32>
+  %f0 = linalg.fill ins(%zero : f32) outs(%e0 : tensor<1x4x56x56xf32>) -> tensor<1x4x56x56xf32>
+  %c0 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%x, %w : tensor<1x4x58x58xf32>, tensor<4x3x3xf32>) outs(%f0 : tensor<1x4x56x56xf32>) -> tensor<1x4x56x56xf32>
+  %e1 = tensor.empty() : tensor<1x4x120x120xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<1x4x120x120xf32>) -> tensor<1x4x120x120xf32>
+  %c1 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%y, %w : tensor<1x4x122x122xf32>, tensor<4x3x3xf32>) outs(%f1 : tensor<1x4x120x120xf32>) -> tensor<1x4x120x120xf32>
+  return %c0, %c1 : tensor<1x4x56x56xf32>, tensor<1x4x120x120xf32>
+}

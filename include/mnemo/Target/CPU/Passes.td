@@ -368,7 +368,7 @@ def RegisterTilePass : Pass<"mnemo-cpu-register-tile", "::mlir::ModuleOp"> {
 
 def BlockChannelsPass
     : Pass<"mnemo-cpu-block-channels", "::mlir::func::FuncOp"> {
-  let summary = "Channel-blocked (NCHWc) layout for convolutions on small maps.";
+  let summary = "Channel-blocked (NCHWc) layout for depthwise convolution chains.";
   let description = [{
     Rewrites f32 convolutions on tensors (linalg.conv_2d_nchw_fchw and
     linalg.depthwise_conv_2d_nchw_chw with constant weights) whose output
@@ -408,7 +408,7 @@ def BlockChannelsPass
            "Extra target features: +avx2,-avx512f,...">,
     Option<"lanes", "lanes", "int64_t", "0",
            "Channels per block (0: the target's f32 lanes)">,
-    Option<"maxWidth", "max-width", "int64_t", "14",
+    Option<"maxWidth", "max-width", "int64_t", "112",
            "Block convolutions whose output rows are at most this wide">,
   ];
   let dependentDialects = [
