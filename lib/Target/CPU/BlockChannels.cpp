@@ -513,9 +513,9 @@ struct BlockChannelsPass
         convs.push_back(op);
     });
     // The chains: depthwise convolutions (NCHW reads their taps unaligned
-    // and deinterleaves stride-2 ones), the pointwise convolution feeding each (it then writes the
-    // blocked layout), and pointwise convolutions reading a blocked one's
-    // result. Dense KxK convolutions keep NCHW: their pitched NCHW kernel
+    // and deinterleaves stride-2 ones), the pointwise convolution feeding
+    // each (it then writes the blocked layout), and pointwise convolutions
+    // reading a blocked one's result. Dense KxK convolutions keep NCHW: their pitched NCHW kernel
     // reuses each weight across a whole map row, where blocked rows of 7
     // or 14 pixels reload the weights per row (ResNet-18: 30 vs 26 ms).
     auto pointwise = [&](Operation *op) {

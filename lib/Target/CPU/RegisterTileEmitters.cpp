@@ -450,15 +450,25 @@ private:
     });
   }
 
+  /// The reduction loops' trip count, -1 where one is dynamic.
+  int64_t reductionSteps() {
+    int64_t k = 1;
+    for (unsigned d : plan.reductions) {
+      int64_t size = staticSize(d, -1);
+      if (size < 0)
+        return -1;
+      k *= size;
+    }
+    return k;
+  }
+
   /// Whether rows go outside because A does not fit in L2 while B does
   /// (with room for A's row block and the stores):
   /// columns outside would read all of A from memory once per column block
   /// (SqueezeNet's classifier, 1000 x 512 weights over a 13x13 map: 2 MiB
   /// ten times on AVX2), rows outside read B from L2 once per row block.
   bool keepB() {
-    int64_t k = 1;
-    for (unsigned d : plan.reductions)
-      k *= staticSize(d, -1);
+    int64_t k = reductionSteps();
     int64_t m = plan.m ? staticSize(*plan.m, -1) : -1;
     int64_t n = staticSize(plan.n, -1);
     if (!l2Bytes || k <= 0 || m < 0 || n < 0 || plan.combiner || plan.v)
@@ -472,9 +482,7 @@ private:
   /// columns fit one tile, or there are too few tiles to share among
   /// threads.
   int64_t columnTile(bool parallel) {
-    int64_t n = staticSize(plan.n, -1), k = 1, blk = vw * nv;
-    for (unsigned d : plan.reductions)
-      k *= staticSize(d, -1);
+    int64_t n = staticSize(plan.n, -1), k = reductionSteps(), blk = vw * nv;
     if (!plan.m || n < 0 || k <= 0 || !l1Bytes || plan.combiner || plan.v)
       return 0;
     int64_t tile = l1Bytes / 2 / (4 * k * plan.bStride) / blk * blk;

@@ -652,7 +652,8 @@ static Epilogue residualFree(RewriterBase &rewriter, linalg::LinalgOp op,
       // znver4 at x86-64-v3: 2.4x onnxruntime's time) the epilogue stays
       // a separate pass and the kernel's stores stay whole vectors.
       std::optional<FlatLayout> layout = flatLayout(init);
-      if (!splitStores || !layout || !layout->root.getDefiningOp<memref::AllocOp>() ||
+      if (!splitStores || !layout ||
+          !layout->root.getDefiningOp<memref::AllocOp>() ||
           rowsTouched(vw, w) > kMaxRowSegments)
         return {};
       AffineExpr pos = layout->position(dstMap.getResults(), op.getContext());

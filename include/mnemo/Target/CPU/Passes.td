@@ -516,8 +516,8 @@ def ParallelizeLoopsPass
     Every linalg op on buffers with at least `min-work` units of work
     (static dims only; its iterations weighted by the operands and payload
     ops of one, relative to a one-input elementwise op's 3, so a transform
-    with 32 operands counts 10x its iterations) is tiled along its outermost parallel dim of two or more
-    iterations (for an 8-bit contraction, the outermost such dim that its
+    with 32 operands counts 10x its iterations) is tiled along its
+    outermost parallel dim of two or more iterations (for an 8-bit contraction, the outermost such dim that its
     vector operand reads other than the output's innermost: the output
     rows, so a chunk keeps every output channel of the accumulator tile
     for one register block) into `chunks` pieces with upstream TilingInterface tiling to
@@ -528,7 +528,8 @@ def ParallelizeLoopsPass
   }];
   let options = [
     Option<"minWork", "min-work", "int64_t", "1 << 15",
-           "Work (in one-input elementwise iterations) below which an op stays sequential">,
+           "Work (in one-input elementwise iterations) below which an op "
+           "stays sequential">,
     Option<"chunks", "chunks", "int64_t", "16",
            "Pieces per op (OpenMP spreads them over its threads)">,
   ];
