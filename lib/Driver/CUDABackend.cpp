@@ -76,6 +76,11 @@ public:
     if (!isCUDAArch(options.cudaArch))
       return emitError(loc) << "unknown --cuda-arch=" << options.cudaArch
                             << " (sm_80, sm_86, sm_89, sm_90 or sm_90a)";
+    if (options.smemBudget > maxSharedMemory(options.cudaArch))
+      return emitError(loc)
+             << "--smem-budget=" << options.smemBudget << " is over "
+             << options.cudaArch << "'s " << maxSharedMemory(options.cudaArch)
+             << " bytes of shared memory per block";
     // The SRAM-budget rewrites target a CPU's on-chip memory; the GPU's is
     // per block (shared memory), planned by the CUDA target itself.
     if (options.sramBudget > 0 || options.lowMemory || options.patchSchedule ||
@@ -116,6 +121,7 @@ public:
     popts.name = options.name;
     popts.dims = options.dims;
     popts.arch = options.cudaArch;
+    popts.smemBudget = options.smemBudget;
     // PTX, which writeArtifact assembles with ptxas (its resource report
     // goes into <name>.kernels.json) and packs with fatbinary when it can.
     popts.format = "isa";

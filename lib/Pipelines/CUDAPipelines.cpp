@@ -16,6 +16,7 @@
 #include "mnemo/Target/CUDA/Passes.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 
 using namespace mlir;
@@ -27,10 +28,35 @@ bool isCUDAArch(StringRef arch) {
                             arch);
 }
 
+int64_t smCount(StringRef arch) {
+  // A100 108, RTX 30xx up to 84, RTX 40xx up to 144 (L40: 142), H100 and
+  // H200 SXM 132.
+  return llvm::StringSwitch<int64_t>(arch)
+      .Case("sm_80", 108)
+      .Case("sm_86", 84)
+      .Case("sm_89", 142)
+      .Default(132);
+}
+
+int64_t maxSharedMemory(StringRef arch) {
+  // The opt-in maximum per block (CUDA programming guide, compute
+  // capabilities table).
+  return llvm::StringSwitch<int64_t>(arch)
+      .Case("sm_80", 163 * 1024)
+      .Cases("sm_86", "sm_89", 99 * 1024)
+      .Default(227 * 1024);
+}
+
 StringRef defaultCUDAToolkit() { return MNEMO_CUDA_TOOLKIT; }
 
 void buildCUDACodegenPipeline(OpPassManager &pm,
                               const CUDAPipelineOptions &options) {
+  // Performance kernels claim their ops first; the generic route takes
+  // what is left.
+  TileContractionsPassOptions tile;
+  tile.smemBudget = options.smemBudget;
+  tile.smCount = smCount(options.arch);
+  pm.addNestedPass<func::FuncOp>(createTileContractionsPass(tile));
   MapParallelLoopsPassOptions map;
   map.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(createMapParallelLoopsPass(map));
@@ -54,7 +80,8 @@ void buildCUDALowerPipeline(OpPassManager &pm,
   // constants in the kernel (pitfall 2). PTX 8.0 for sm_90 (the default
   // +ptx60 aborts LLVM there).
   addText(pm, "canonicalize,gpu-launch-sink-index-computations,"
-              "gpu-kernel-outlining,lower-affine,convert-scf-to-cf");
+              "gpu-kernel-outlining,gpu.module(mnemo-cuda-align-workgroup),"
+              "lower-affine,convert-scf-to-cf");
   addText(pm, llvm::formatv("nvvm-attach-target{{chip={0} features=+ptx80 "
                             "O=3}",
                             std::string(options.arch))

@@ -105,6 +105,12 @@ static cl::opt<std::string>
                cl::desc("On-chip memory budget (e.g. 256KiB): buffers are "
                         "placed in SRAM and DRAM with spills and reloads"),
                cl::cat(cat));
+static cl::opt<std::string> smemBudget(
+    "smem-budget",
+    cl::desc("--target=cuda: shared memory one block of a tiled kernel may "
+             "use (default 48KiB; at most the architecture's opt-in "
+             "maximum)"),
+    cl::cat(cat));
 static cl::opt<std::string> maxTensorBytes(
     "max-tensor-bytes",
     cl::desc("Most bytes one tensor of the model may hold (default 16GiB): "
@@ -410,7 +416,8 @@ int main(int argc, char **argv) {
   }
   for (auto [flag, text, out] :
        {std::tuple("sram-budget", &sramBudget, &opts.sramBudget),
-        std::tuple("tile-budget", &tileBudget, &opts.tileBudget)}) {
+        std::tuple("tile-budget", &tileBudget, &opts.tileBudget),
+        std::tuple("smem-budget", &smemBudget, &opts.smemBudget)}) {
     if (text->empty())
       continue;
     std::optional<int64_t> bytes = mnemo::parseByteSize(*text);

@@ -77,6 +77,7 @@ struct CompileOptions {
   std::string emit = "so";       // mlir | llvm | obj | so
   std::string target = "cpu";    // cpu | cuda | pim
   std::string cudaArch = "sm_90"; // sm_80 | sm_86 | sm_89 | sm_90 | sm_90a
+  int64_t smemBudget = 48 * 1024; // CUDA: bytes a tiled kernel's block stages
   unsigned optLevel = 3;
   std::string cpu = "host";      // host | x86-64-v2..v4 | LLVM CPU name
   std::string cpuFeatures;       // +avx2,-avx512f,...

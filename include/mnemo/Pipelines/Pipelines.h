@@ -172,6 +172,11 @@ struct CUDAPipelineOptions
       *this, "block-size",
       llvm::cl::desc("Threads per block of the generic kernels"),
       llvm::cl::init(256)};
+  Option<int64_t> smemBudget{
+      *this, "smem-budget",
+      llvm::cl::desc("Shared memory bytes one block of a tiled kernel may "
+                     "stage (up to the device's opt-in maximum)"),
+      llvm::cl::init(49152)};
   Option<std::string> planner{
       *this, "planner",
       llvm::cl::desc("Memory planner: first-fit, greedy or ilp"),
@@ -191,6 +196,11 @@ struct CUDAPipelineOptions
 
 /// The GPU architectures the CUDA target accepts (--cuda-arch).
 bool isCUDAArch(llvm::StringRef arch);
+/// Multiprocessors of the usual part of an architecture (the tile choice
+/// gives each a block).
+int64_t smCount(llvm::StringRef arch);
+/// The most shared memory one block may opt in to on `arch`.
+int64_t maxSharedMemory(llvm::StringRef arch);
 /// The CUDA toolkit found when mnemo was configured ("" if none).
 llvm::StringRef defaultCUDAToolkit();
 

@@ -10,6 +10,64 @@
 
 include "mlir/Pass/PassBase.td"
 
+def TileContractionsPass : Pass<"mnemo-cuda-tile-contractions",
+                                 "::mlir::func::FuncOp"> {
+  let summary = "Matmuls as shared-memory tiled kernels with register "
+                "accumulators";
+  let description = [{
+    Every f32 contraction on buffers with one M, one N, one K loop and at
+    most one batch loop (`linalg.matmul`, `batch_matmul`, and the generic
+    contractions of Gemm with transposed operands and of attention's
+    products) becomes one `gpu.launch`: a block computes a BM x BN tile of
+    C, looping over K in steps of BK; each step, the block's threads copy
+    the BM x BK tile of A and the BK x BN tile of B into workgroup memory
+    (attributions of the launch, so the kernel's shared memory is static
+    and shows in ptxas' report), consecutive threads reading consecutive
+    addresses of whichever dim of the operand is contiguous, then each
+    thread multiplies a TM x TN sub-tile held in registers (`scf.for`
+    iter_args, `vector.fma` from `vector.load`s of the staged tiles).
+    Edges are guarded (zeros are staged past M, N and K), so any size and
+    dynamic dims work. C is read once and written once, at the end.
+
+    The tile comes from a table of shapes (128x128x8 with 8x8 per thread
+    down to 16x64x16 with 1x4; 256 threads each): of those whose staged
+    tiles fit `smem-budget` bytes, the one with the least modelled global
+    traffic (A and B re-read once per tile of C: M N K (1/BM + 1/BN)
+    elements) among those that still give every one of `sm-count`
+    multiprocessors a block; if none does, the one with the most blocks.
+    A budget below the smallest shape is an error that names it.
+
+    Ops it does not claim keep the generic route of
+    `mnemo-cuda-map-parallel-loops`, which skips ops inside launches.
+  }];
+  let options = [
+    Option<"smemBudget", "smem-budget", "int64_t", "49152",
+           "Bytes of shared memory one block's staged tiles may use">,
+    Option<"smCount", "sm-count", "int64_t", "132",
+           "Multiprocessors to give a block each (H100/H200 SXM: 132)">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def AlignWorkgroupPass : Pass<"mnemo-cuda-align-workgroup",
+                              "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Aligns every kernel's workgroup buffers to 16 bytes";
+  let description = [{
+    `convert-gpu-to-nvvm` gives a workgroup attribution the alignment of
+    its element type (`.shared .align 4` for f32) unless the attribution
+    carries `llvm.align`; a 16-byte `ld.shared.v4` from such a buffer
+    would then fault at run time ("misaligned address") when the buffer
+    happens to start off a 16-byte boundary. Runs after outlining and sets
+    `llvm.align = 16` on each `gpu.func`'s workgroup attributions that
+    have none.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 def MapParallelLoopsPass : Pass<"mnemo-cuda-map-parallel-loops",
                                 "::mlir::func::FuncOp"> {
   let summary = "Linalg ops as parallel loops over blocks and threads, "

@@ -1,0 +1,14 @@
+// RUN: mnemo-opt %s --mnemo-cuda-pipeline="name=m format=isa" | FileCheck %s
+
+// A MatMul through the whole CUDA pipeline: its kernel stages tiles in
+// 16-byte aligned shared memory, reads them with 4-wide shared loads
+// between barriers and accumulates with FMAs (PTX text, no ptxas here).
+// CHECK: gpu.binary @main_graph_kernel_0
+// CHECK-SAME: .shared .align 16 .b8 __wg_main_graph_kernel_0
+// CHECK-SAME: bar.sync
+// CHECK-SAME: ld.shared.v4
+// CHECK-SAME: fma.rn.f32
+func.func @main_graph(%a: tensor<1024x256xf32>, %b: tensor<256x1024xf32>) -> tensor<1024x1024xf32> {
+  %y = graph.matmul %a, %b : (tensor<1024x256xf32>, tensor<256x1024xf32>) -> tensor<1024x1024xf32>
+  return %y : tensor<1024x1024xf32>
+}
