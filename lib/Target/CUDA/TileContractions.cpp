@@ -6,6 +6,11 @@
 // and each thread keeps a TM x TN sub-tile of C in registers, so global
 // traffic drops by BM and BN and the inner loop is shared-memory vector
 // loads and FMAs (the classic SIMT SGEMM; tensor cores are a later step).
+// Convolutions go the same way as implicit GEMMs: the loops that index only
+// the output and one input form a (flattened) row or column dim, the
+// reductions the K dim, and a tile element's address is the operand's own
+// indexing map at the delinearized loop point; nothing is copied to an
+// im2col buffer.
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,34 +54,91 @@ constexpr TileShape kShapes[] = {
     {64, 64, 16, 4, 4},  {32, 64, 16, 2, 4}, {16, 64, 16, 1, 4},
 };
 
-/// A contraction the kernel builder handles, and where its dims are.
+/// A contraction the kernel builder handles. Loops fall in groups by the
+/// operands that use them: `m` (the A input and the output), `n` (the B
+/// input and the output), `k` (reductions) and `batch` (all three). B is
+/// the input sharing the output's innermost loop, so that consecutive
+/// threads, which walk N, store consecutive addresses of C. Each group is
+/// one flattened GEMM dim, innermost loop fastest.
 struct Contraction {
   linalg::LinalgOp op;
-  std::optional<unsigned> batch;
-  unsigned m, n, k;
+  unsigned a, b; // input positions playing A (rows) and B (columns)
+  SmallVector<unsigned> batch, m, n, k;
 };
+
+bool uses(AffineExpr e, unsigned d) { return e.isFunctionOfDim(d); }
+
+/// out = out + x * y in either order, all f32.
+bool isMulAddBody(linalg::LinalgOp op) {
+  Block &body = op->getRegion(0).front();
+  if (body.getOperations().size() != 3)
+    return false;
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return false;
+  Value acc = body.getArgument(2);
+  Value other = add.getLhs() == acc ? add.getRhs() : add.getLhs();
+  auto mul = other.getDefiningOp<arith::MulFOp>();
+  if (!mul || (add.getLhs() != acc && add.getRhs() != acc))
+    return false;
+  Value x = body.getArgument(0), y = body.getArgument(1);
+  return (mul.getLhs() == x && mul.getRhs() == y) ||
+         (mul.getLhs() == y && mul.getRhs() == x);
+}
 
 FailureOr<Contraction> match(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
-      op.getNumDpsInits() != 1 || !linalg::isaContractionOpInterface(op))
+      op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
     return failure();
-  FailureOr<linalg::ContractionDimensions> dims =
-      linalg::inferContractionDims(op);
-  if (failed(dims) || dims->m.size() != 1 || dims->n.size() != 1 ||
-      dims->k.size() != 1 || dims->batch.size() > 1 ||
-      op.getNumLoops() != 3 + dims->batch.size())
-    return failure();
-  for (AffineMap map : op.getIndexingMapsArray())
-    if (!map.isProjectedPermutation())
-      return failure();
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<MemRefType>(operand.get().getType());
-    if (!type || !type.getElementType().isF32())
+    if (!type || !type.getElementType().isF32() || type.getRank() == 0)
       return failure();
   }
-  Contraction c{op, std::nullopt, dims->m[0], dims->n[0], dims->k[0]};
-  if (!dims->batch.empty())
-    c.batch = dims->batch[0];
+  if (!isMulAddBody(op))
+    return failure();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  AffineMap out = maps[2];
+  if (!out.isProjectedPermutation())
+    return failure();
+  // Sums and constant multiples of loops only: a div or mod would need a
+  // different delinearization per operand.
+  for (AffineMap map : maps)
+    for (AffineExpr e : map.getResults())
+      if (!e.isPureAffine() || e.getKind() == AffineExprKind::Mod ||
+          e.getKind() == AffineExprKind::FloorDiv ||
+          e.getKind() == AffineExprKind::CeilDiv)
+        return failure();
+  auto usedBy = [&](AffineMap map, unsigned d) {
+    return llvm::any_of(map.getResults(),
+                        [&](AffineExpr e) { return uses(e, d); });
+  };
+  Contraction c{op, 0, 1, {}, {}, {}, {}};
+  unsigned inner =
+      cast<AffineDimExpr>(out.getResults().back()).getPosition();
+  if (usedBy(maps[0], inner) && !usedBy(maps[1], inner))
+    std::swap(c.a, c.b);
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  for (unsigned d = 0; d < op.getNumLoops(); ++d) {
+    bool inA = usedBy(maps[c.a], d), inB = usedBy(maps[c.b], d);
+    if (iters[d] == utils::IteratorType::reduction)
+      c.k.push_back(d);
+    else if (!usedBy(out, d))
+      return failure();
+    else if (inA && inB)
+      c.batch.push_back(d);
+    else if (inA)
+      c.m.push_back(d);
+    else if (inB)
+      c.n.push_back(d);
+    else
+      return failure(); // a loop only the output uses: a broadcast
+  }
+  // A depthwise convolution has no column dim: every output channel has
+  // its own filter. It stays on the generic route (a few taps a thread).
+  if (c.m.empty() || c.n.empty())
+    return failure();
   return c;
 }
 
@@ -120,6 +182,17 @@ int64_t smallestSmem() {
   return least;
 }
 
+/// Product of static sizes (dynamic if any is).
+int64_t staticProduct(ArrayRef<int64_t> sizes, ArrayRef<unsigned> dims) {
+  int64_t p = 1;
+  for (unsigned d : dims) {
+    if (ShapedType::isDynamic(sizes[d]))
+      return ShapedType::kDynamic;
+    p *= sizes[d];
+  }
+  return p;
+}
+
 /// Builds the kernel that replaces one contraction.
 class KernelBuilder {
 public:
@@ -127,15 +200,14 @@ public:
       : c(c), s(s), b(c.op.getLoc(), b) {}
 
   void build() {
-    linalg::LinalgOp op = c.op;
-    SmallVector<Range> ranges = op.createLoopRanges(b, b.getLoc());
-    auto size = [&](unsigned d) {
-      return getValueOrCreateConstantIndexOp(b, b.getLoc(), ranges[d].size);
-    };
-    sizeM = size(c.m), sizeN = size(c.n), sizeK = size(c.k);
+    SmallVector<Range> ranges = c.op.createLoopRanges(b, b.getLoc());
+    for (Range &r : ranges)
+      loopSizes.push_back(
+          getValueOrCreateConstantIndexOp(b, b.getLoc(), r.size));
+    sizeM = product(c.m), sizeN = product(c.n), sizeK = product(c.k);
     Value one = cst(1);
     Value gridX = ceilDivValue(sizeN, s.bn), gridY = ceilDivValue(sizeM, s.bm);
-    Value gridZ = c.batch ? size(*c.batch) : one;
+    Value gridZ = product(c.batch);
 
     Attribute shared =
         gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
@@ -156,6 +228,7 @@ private:
   Contraction c;
   TileShape s;
   ImplicitLocOpBuilder b;
+  SmallVector<Value> loopSizes;
   Value sizeM, sizeN, sizeK;
 
   Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
@@ -167,31 +240,70 @@ private:
   Value lessThan(Value x, Value bound) {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, bound);
   }
+  Value product(ArrayRef<unsigned> dims) {
+    if (dims.empty())
+      return cst(1);
+    Value p = loopSizes[dims.front()];
+    for (unsigned d : dims.drop_front())
+      p = arith::MulIOp::create(b, p, loopSizes[d]);
+    return p;
+  }
 
-  /// Indices into operand `o` at the loop point `at` (one value per loop).
-  SmallVector<Value> indices(OpOperand &o, ArrayRef<Value> at) {
+  /// Writes into `point` the loops of `dims` (innermost fastest) at the
+  /// flat index `flat` of their group.
+  void delinearize(Value flat, ArrayRef<unsigned> dims,
+                   SmallVectorImpl<Value> &point) {
+    for (unsigned d : llvm::reverse(dims)) {
+      if (d == dims.front()) {
+        point[d] = flat;
+        break;
+      }
+      point[d] = arith::RemUIOp::create(b, flat, loopSizes[d]);
+      flat = arith::DivUIOp::create(b, flat, loopSizes[d]);
+    }
+  }
+
+  /// Indices into operand `o` at the loop point (loops it does not use may
+  /// be null).
+  SmallVector<Value> indices(OpOperand &o, ArrayRef<Value> point) {
     SmallVector<Value> idx;
-    for (AffineExpr e : c.op.getMatchingIndexingMap(&o).getResults())
-      idx.push_back(at[cast<AffineDimExpr>(e).getPosition()]);
+    Value zero;
+    for (AffineExpr e : c.op.getMatchingIndexingMap(&o).getResults()) {
+      if (auto dim = dyn_cast<AffineDimExpr>(e)) {
+        idx.push_back(point[dim.getPosition()]);
+        continue;
+      }
+      SmallVector<Value> operands;
+      for (unsigned d = 0; d < point.size(); ++d) {
+        if (point[d] || !uses(e, d)) {
+          if (!point[d] && !zero)
+            zero = cst(0);
+          operands.push_back(point[d] ? point[d] : zero);
+        }
+      }
+      idx.push_back(affine::AffineApplyOp::create(
+          b, AffineMap::get(point.size(), 0, e), operands));
+    }
     return idx;
   }
 
-  /// Whether the operand's innermost dim is loop `d` (then threads walk d).
-  bool contiguousAlong(OpOperand &o, unsigned d) {
-    AffineMap map = c.op.getMatchingIndexingMap(&o);
-    return map.getNumResults() &&
-           cast<AffineDimExpr>(map.getResults().back()).getPosition() == d;
+  /// Whether neighbouring addresses of operand `o` step through its K
+  /// loops rather than its row/column group (then threads number the
+  /// staged tile along K).
+  bool contiguousAlongK(OpOperand &o, ArrayRef<unsigned> group) {
+    AffineExpr last = c.op.getMatchingIndexingMap(&o).getResults().back();
+    return !uses(last, group.back()) && uses(last, c.k.back());
   }
 
-  /// Copies one operand's (rows = `outer` dim, BK) tile into `staged`
-  /// (laid out [BK][rows]): element e of the tile goes to the thread
-  /// e % kThreads, numbering the tile along whichever dim is contiguous in
-  /// global memory so that neighbouring threads load neighbouring
-  /// addresses. Elements past the operand's edge are staged as zeros.
-  void stage(OpOperand &operand, Value staged, unsigned outer, int64_t rows,
-             Value outerBase, Value outerSize, Value k0, Value batchIdx,
-             Value tid) {
-    bool alongK = contiguousAlong(operand, c.k);
+  /// Copies one operand's (rows of `group`, BK) tile into `staged` (laid
+  /// out [BK][rows]): element e of the tile goes to thread e % kThreads,
+  /// numbering the tile along whichever of the two is contiguous in global
+  /// memory so that neighbouring threads load neighbouring addresses.
+  /// Elements past the operand's edge are staged as zeros.
+  void stage(OpOperand &operand, Value staged, ArrayRef<unsigned> group,
+             int64_t rows, Value base, Value groupSize, Value k0,
+             ArrayRef<Value> batchPoint, Value tid) {
+    bool alongK = contiguousAlongK(operand, group);
     Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0));
     for (int64_t r = 0; r < rows * s.bk / kThreads; ++r) {
       Value e = add(tid, cst(r * kThreads));
@@ -203,20 +315,19 @@ private:
         kk = arith::DivUIOp::create(b, e, cst(rows));
         row = arith::RemUIOp::create(b, e, cst(rows));
       }
-      Value gRow = add(outerBase, row), gK = add(k0, kk);
-      Value inside = arith::AndIOp::create(b, lessThan(gRow, outerSize),
+      Value gRow = add(base, row), gK = add(k0, kk);
+      Value inside = arith::AndIOp::create(b, lessThan(gRow, groupSize),
                                            lessThan(gK, sizeK));
-      SmallVector<Value> at(c.op.getNumLoops(), Value());
-      at[outer] = gRow;
-      at[c.k] = gK;
-      if (c.batch)
-        at[*c.batch] = batchIdx;
       auto ifOp = scf::IfOp::create(b, TypeRange{b.getF32Type()}, inside,
                                     /*withElseRegion=*/true);
       {
         OpBuilder::InsertionGuard g(b);
         b.setInsertionPointToStart(ifOp.thenBlock());
-        Value v = memref::LoadOp::create(b, operand.get(), indices(operand, at));
+        SmallVector<Value> point(batchPoint);
+        delinearize(gRow, group, point);
+        delinearize(gK, c.k, point);
+        Value v =
+            memref::LoadOp::create(b, operand.get(), indices(operand, point));
         scf::YieldOp::create(b, v);
         b.setInsertionPointToStart(ifOp.elseBlock());
         scf::YieldOp::create(b, zero);
@@ -229,14 +340,16 @@ private:
     Value tid = launch.getThreadIds().x;
     Value n0 = mul(launch.getBlockIds().x, s.bn);
     Value m0 = mul(launch.getBlockIds().y, s.bm);
-    Value batchIdx = launch.getBlockIds().z;
+    SmallVector<Value> batchPoint(c.op.getNumLoops(), Value());
+    if (!c.batch.empty())
+      delinearize(launch.getBlockIds().z, c.batch, batchPoint);
     Value tx = arith::RemUIOp::create(b, tid, cst(s.bn / s.tn));
     Value ty = arith::DivUIOp::create(b, tid, cst(s.bn / s.tn));
     Value rowA = mul(ty, s.tm), colB = mul(tx, s.tn);
     Value stagedA = launch.getWorkgroupAttributions()[0];
     Value stagedB = launch.getWorkgroupAttributions()[1];
-    OpOperand &a = *c.op.getDpsInputOperand(0);
-    OpOperand &bOp = *c.op.getDpsInputOperand(1);
+    OpOperand &a = *c.op.getDpsInputOperand(c.a);
+    OpOperand &bOp = *c.op.getDpsInputOperand(c.b);
     OpOperand &out = *c.op.getDpsInitOperand(0);
 
     // Accumulators: TM rows of TN lanes, carried by the K loop.
@@ -249,8 +362,8 @@ private:
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(kLoop.getBody());
       Value k0 = kLoop.getInductionVar();
-      stage(a, stagedA, c.m, s.bm, m0, sizeM, k0, batchIdx, tid);
-      stage(bOp, stagedB, c.n, s.bn, n0, sizeN, k0, batchIdx, tid);
+      stage(a, stagedA, c.m, s.bm, m0, sizeM, k0, batchPoint, tid);
+      stage(bOp, stagedB, c.n, s.bn, n0, sizeN, k0, batchPoint, tid);
       gpu::BarrierOp::create(b);
       SmallVector<Value> acc(kLoop.getRegionIterArgs());
       auto colType = VectorType::get({s.tm}, b.getF32Type());
@@ -286,12 +399,10 @@ private:
         auto ifOp = scf::IfOp::create(b, inside, /*withElseRegion=*/false);
         OpBuilder::InsertionGuard g(b);
         b.setInsertionPointToStart(ifOp.thenBlock());
-        SmallVector<Value> at(c.op.getNumLoops(), Value());
-        at[c.m] = gm;
-        at[c.n] = gn;
-        if (c.batch)
-          at[*c.batch] = batchIdx;
-        SmallVector<Value> idx = indices(out, at);
+        SmallVector<Value> point(batchPoint);
+        delinearize(gm, c.m, point);
+        delinearize(gn, c.n, point);
+        SmallVector<Value> idx = indices(out, point);
         Value old = memref::LoadOp::create(b, out.get(), idx);
         Value part = vector::ExtractOp::create(b, kLoop.getResult(i),
                                                ArrayRef<int64_t>{j});
@@ -307,7 +418,7 @@ struct TileContractionsPass
   using TileContractionsPassBase::TileContractionsPassBase;
 
   void runOnOperation() override {
-    SmallVector<Contraction> found;
+    std::vector<Contraction> found;
     getOperation().walk([&](linalg::LinalgOp op) {
       if (op->getParentOfType<gpu::LaunchOp>())
         return;
@@ -318,7 +429,7 @@ struct TileContractionsPass
       return;
     if (smemBudget < smallestSmem()) {
       found.front().op->emitError()
-          << "no tile of this matmul fits --smem-budget="
+          << "no tile of this contraction fits --smem-budget="
           << static_cast<int64_t>(smemBudget)
           << " bytes; the smallest needs " << smallestSmem();
       return signalPassFailure();
@@ -326,15 +437,17 @@ struct TileContractionsPass
     OpBuilder builder(&getContext());
     for (Contraction c : found) {
       SmallVector<int64_t> loops = c.op.getStaticLoopRanges();
+      int64_t m = staticProduct(loops, c.m), n = staticProduct(loops, c.n),
+              k = staticProduct(loops, c.k),
+              batch = staticProduct(loops, c.batch);
       // Grid y and z stop at 65535 blocks; such (static) shapes keep the
       // generic route, whose one flat dim goes to grid x.
-      int64_t batch = c.batch ? loops[*c.batch] : 1;
-      if ((!ShapedType::isDynamic(loops[c.m]) &&
-           ceilDiv(loops[c.m], 16) > kMaxGridYZ) ||
-          (!ShapedType::isDynamic(batch) && batch > kMaxGridYZ))
+      if ((!ShapedType::isDynamic(m) && ceilDiv(m, 16) > kMaxGridYZ) ||
+          (!ShapedType::isDynamic(batch) && batch > kMaxGridYZ) ||
+          m == 0 || n == 0 || batch == 0)
         continue;
-      std::optional<TileShape> shape = chooseShape(
-          loops[c.m], loops[c.n], loops[c.k], batch, smemBudget, smCount);
+      std::optional<TileShape> shape =
+          chooseShape(m, n, k, batch, smemBudget, smCount);
       builder.setInsertionPoint(c.op);
       KernelBuilder(c, *shape, builder).build();
       c.op->erase();

@@ -92,3 +92,53 @@ func.func @left_alone(%a: memref<8x8xi32>, %b: memref<8x8xi32>, %c: memref<8x8xi
   linalg.matmul ins(%a, %b : memref<8x8xi32>, memref<8x8xi32>) outs(%c : memref<8x8xi32>)
   return
 }
+
+// -----
+
+// A convolution is an implicit GEMM: the output's innermost loop (ow)
+// belongs to the input image, so the image is B (columns n*oh*ow, staged
+// along ow: consecutive threads read consecutive pixels of a row) and the
+// filter is A (rows f, staged along K = c*kh*kw, its contiguous order).
+// Image addresses come from its indexing map at the delinearized point
+// (stride 2: ih = 2*oh + kh).
+// CHECK: #[[$STRIDED:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d2 * 2 + d5)>
+// CHECK-LABEL: func.func @conv_stride2
+// CHECK: gpu.launch
+// CHECK-SAME: workgroup(%[[SA:[a-z0-9_]+]] : memref<16x20xf32, #gpu.address_space<workgroup>>, %[[SB:[a-z0-9_]+]] : memref<16x68xf32, #gpu.address_space<workgroup>>)
+// CHECK: scf.for
+// CHECK: memref.load %arg1[{{.*}}] : memref<32x16x3x3xf32>
+// CHECK: memref.store %{{.*}}, %[[SA]]
+// CHECK: affine.apply #[[$STRIDED]](
+// CHECK: memref.load %arg0[{{.*}}] : memref<1x16x17x17xf32>
+// CHECK: memref.store %{{.*}}, %[[SB]]
+// CHECK: vector.fma
+// CHECK: memref.store %{{.*}}, %arg2[{{.*}}] : memref<1x32x8x8xf32>
+func.func @conv_stride2(%i: memref<1x16x17x17xf32>, %w: memref<32x16x3x3xf32>, %o: memref<1x32x8x8xf32>) {
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+    ins(%i, %w : memref<1x16x17x17xf32>, memref<32x16x3x3xf32>) outs(%o : memref<1x32x8x8xf32>)
+  return
+}
+
+// -----
+
+// Depthwise convolutions have no column dim (each channel its own filter)
+// and keep the generic route; so does a product whose body is not a
+// multiply-add.
+// CHECK-LABEL: func.func @depthwise
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.depthwise_conv_2d_nchw_chw
+// CHECK: linalg.generic
+func.func @depthwise(%i: memref<1x16x10x10xf32>, %w: memref<16x3x3xf32>, %o: memref<1x16x8x8xf32>,
+                     %a: memref<8x8xf32>, %b: memref<8x8xf32>, %c: memref<8x8xf32>) {
+  linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%i, %w : memref<1x16x10x10xf32>, memref<16x3x3xf32>) outs(%o : memref<1x16x8x8xf32>)
+  linalg.generic {indexing_maps = [affine_map<(m, n, k) -> (m, k)>, affine_map<(m, n, k) -> (k, n)>, affine_map<(m, n, k) -> (m, n)>],
+                  iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %b : memref<8x8xf32>, memref<8x8xf32>) outs(%c : memref<8x8xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.subf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  }
+  return
+}

@@ -12,22 +12,32 @@ include "mlir/Pass/PassBase.td"
 
 def TileContractionsPass : Pass<"mnemo-cuda-tile-contractions",
                                  "::mlir::func::FuncOp"> {
-  let summary = "Matmuls as shared-memory tiled kernels with register "
-                "accumulators";
+  let summary = "Matmuls and convolutions as shared-memory tiled kernels "
+                "with register accumulators";
   let description = [{
-    Every f32 contraction on buffers with one M, one N, one K loop and at
-    most one batch loop (`linalg.matmul`, `batch_matmul`, and the generic
-    contractions of Gemm with transposed operands and of attention's
-    products) becomes one `gpu.launch`: a block computes a BM x BN tile of
-    C, looping over K in steps of BK; each step, the block's threads copy
-    the BM x BK tile of A and the BK x BN tile of B into workgroup memory
-    (attributions of the launch, so the kernel's shared memory is static
-    and shows in ptxas' report), consecutive threads reading consecutive
-    addresses of whichever dim of the operand is contiguous, then each
-    thread multiplies a TM x TN sub-tile held in registers (`scf.for`
-    iter_args, `vector.fma` from `vector.load`s of the staged tiles).
-    Edges are guarded (zeros are staged past M, N and K), so any size and
-    dynamic dims work. C is read once and written once, at the end.
+    Every f32 linalg op on buffers computing `out += x * y` with a
+    reduction (`linalg.matmul`, `batch_matmul`, the generic contractions of
+    Gemm with transposed operands, `conv_2d_nchw_fchw` and grouped
+    convolutions) becomes one `gpu.launch` computing it as a GEMM. Loops
+    are grouped by the operands that use them: those of one input and the
+    output form the rows (M) or columns (N), reductions form K, and those
+    of both inputs and the output a batch (grid z); each group is one
+    flattened dim, innermost loop fastest. The columns are the input
+    sharing the output's innermost loop, so stores of C coalesce: for an
+    NCHW convolution that is the image (N = n*oh*ow, an implicit GEMM with
+    no im2col buffer: a tile element's address is the image's indexing
+    map at the delinearized point) and the filter gives the rows.
+
+    A block computes a BM x BN tile of C, looping over K in steps of BK;
+    each step, the block's threads copy the BM x BK tile of A and the
+    BK x BN tile of B into workgroup memory (attributions of the launch, so
+    the kernel's shared memory is static and shows in ptxas' report),
+    consecutive threads reading consecutive addresses of whichever of the
+    two dims is contiguous, then each thread multiplies a TM x TN sub-tile
+    held in registers (`scf.for` iter_args, `vector.fma` from
+    `vector.load`s of the staged tiles). Edges are guarded (zeros are
+    staged past M, N and K), so any size and dynamic dims work. C is read
+    once and written once, at the end.
 
     The tile comes from a table of shapes (128x128x8 with 8x8 per thread
     down to 16x64x16 with 1x4; 256 threads each): of those whose staged
@@ -37,6 +47,9 @@ def TileContractionsPass : Pass<"mnemo-cuda-tile-contractions",
     multiprocessors a block; if none does, the one with the most blocks.
     A budget below the smallest shape is an error that names it.
 
+    Depthwise convolutions (no column dim: each channel its own filter),
+    integer products and bodies other than a multiply-add keep the
+    generic route.
     Ops it does not claim keep the generic route of
     `mnemo-cuda-map-parallel-loops`, which skips ops inside launches.
   }];
@@ -47,6 +60,7 @@ def TileContractionsPass : Pass<"mnemo-cuda-tile-contractions",
            "Multiprocessors to give a block each (H100/H200 SXM: 132)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::affine::AffineDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect",
                            "::mlir::scf::SCFDialect",
