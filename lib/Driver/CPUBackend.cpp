@@ -134,6 +134,7 @@ public:
     popts.lowMemory = options.lowMemory;
     popts.blockChannels = options.blockChannels;
     popts.winograd = options.winograd;
+    popts.emulateCudaKernels = options.emulateCudaKernels;
     popts.patchSchedule = options.patchSchedule;
     popts.patches = options.patches;
     popts.patchCut = options.patchCut;

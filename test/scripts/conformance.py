@@ -31,7 +31,11 @@ ap.add_argument("--update", action="store_true", help="rewrite --expected")
 ap.add_argument("--known", help="tests known to fail, one per line with the reason")
 ap.add_argument("--report", help="write per-test results (tsv) here")
 ap.add_argument("-j", type=int, default=os.cpu_count() or 2)
-ap.add_argument("--filter", default="", help="only tests whose dir/name contains this")
+ap.add_argument("--filter", default="",
+                help="only tests whose dir/name contains this (or, comma-separated, "
+                     "any of these)")
+ap.add_argument("--extra", action="append", default=[],
+                help="another mnemo-run flag (repeatable)")
 ap.add_argument("--cpu", default="host",
                 help="mnemo-run --cpu: host, x86-64-v3 (AVX2 code), ...")
 args = ap.parse_args()
@@ -47,6 +51,10 @@ UNSUPPORTED = ("no lowering for this op", "cannot lower this node",
                "unsupported tensor element type", "cannot bound dim",
                "are unsupported", "cannot be specialized")
 
+def selected(name):
+    return any(f in name for f in args.filter.split(","))
+
+
 tests = []
 for sub in ("node", "pytorch-converted", "pytorch-operator", "simple"):
     d = os.path.join(args.data, sub)
@@ -55,7 +63,7 @@ for sub in ("node", "pytorch-converted", "pytorch-operator", "simple"):
     for t in sorted(os.listdir(d)):
         m = os.path.join(d, t, "model.onnx")
         data = os.path.join(d, t, "test_data_set_0")
-        if os.path.exists(m) and os.path.isdir(data) and args.filter in f"{sub}/{t}":
+        if os.path.exists(m) and os.path.isdir(data) and selected(f"{sub}/{t}"):
             tests.append((sub, t, m, data))
 
 
@@ -66,7 +74,7 @@ def run(item):
                             "--specialize-shape-inputs", "--cpu", args.cpu,
                             # small models: verifying after every pass is
                             # cheap and catches a pass's invalid IR there
-                            "--verify-each"],
+                            "--verify-each"] + args.extra,
                            capture_output=True, text=True, errors="replace", timeout=300)
     except subprocess.TimeoutExpired:
         return item, "fail", "timed out"
@@ -120,7 +128,7 @@ if args.expected:
         if args.filter and os.path.exists(args.expected):
             with open(args.expected) as f:
                 passing |= {l.strip() for l in f if l.strip()
-                            and not l.startswith("#") and args.filter not in l}
+                            and not l.startswith("#") and not selected(l)}
         with open(args.expected, "w") as f:
             f.write("# Tests of libonnx-testdata that must pass (conformance.py "
                     "--update).\n")

@@ -281,15 +281,25 @@ if any(c[0] == "gpt2_tiny_decode" for c in cases):
                   "gpt2_tiled", ["--dim", "past_len=1..4096", "--dim", "total_len=2..4097",
                                  "--tile-budget=64KiB"])
 
-for name, model, data, *atol in cases:
+# The CUDA target's tiled matmul and convolution kernels, run as CPU loops
+# (mnemo-run --emulate-cuda-kernels: no GPU has run them yet): the models'
+# outputs check the kernels' tiles, edges and implicit-GEMM addresses.
+for c in [c for c in cases if c[1] and c[0] in ("mobilenet_v2", "resnet18",
+                                                 "shufflenet_v2_x1_0", "tiny_gpt",
+                                                 "gpt2_tiny_decode")]:
+    cases.append((c[0] + " (CUDA tiled kernels, emulated on the CPU)", c[1], c[2],
+                  "", ["--emulate-cuda-kernels"]))
+
+for name, model, data, *rest in cases:
     if model is None or data is None:
         failed += 1
         continue
     rtol, atol = {"0": ("1e-4", "0"), "rel": ("1e-3", "1e-5"), "gpt": ("1e-3", "1e-5"),
                   "exact": ("0", "0")}.get(
-        atol[0] if atol else "", ("1e-3", "1e-4"))
+        rest[0] if rest else "", ("1e-3", "1e-4"))
+    extra = rest[1] if len(rest) > 1 else []
     p = subprocess.run([run, model, "--inputs", data, "--rtol", rtol,
-                        "--atol", atol], capture_output=True, text=True,
+                        "--atol", atol] + extra, capture_output=True, text=True,
                        errors="replace")
     lines = (p.stdout + p.stderr).strip().splitlines()
     status = "PASS" if p.returncode == 0 else "FAIL"

@@ -86,6 +86,12 @@ static cl::opt<bool> verifyEach(
     "verify-each", cl::Hidden,
     cl::desc("Verify the IR after every pass (the conformance run does)"),
     cl::cat(cat));
+static cl::opt<bool> emulateCudaKernels(
+    "emulate-cuda-kernels", cl::Hidden,
+    cl::desc("With --target=cpu: matmuls and convolutions through the CUDA "
+             "target's tiled kernels, run as sequential CPU loops (checks "
+             "the kernels' index math without a GPU)"),
+    cl::cat(cat));
 static cl::opt<int64_t> maxLoopIterations(
     "max-loop-iterations",
     cl::desc("Bound on a Loop's iterations where the model gives none "
@@ -467,6 +473,7 @@ static int runMain(int argc, char **argv) {
     opts.cpuFeatures = cpuFeatures;
     opts.debugInfo = debugInfo;
     opts.verifyEach = verifyEach;
+    opts.emulateCudaKernels = emulateCudaKernels;
     opts.dims.assign(dims.begin(), dims.end());
     // Without --dim, each symbolic dim is bounded by the value it has here.
     auto fn = module->lookupSymbol<mlir::func::FuncOp>("main_graph");

@@ -105,6 +105,7 @@ struct CompileOptions {
   bool lowMemory = false;           // memory-first rewrites
   bool blockChannels = true;        // NCHWc depthwise convolution chains
   bool winograd = true;             // 3x3 stride-1 convolutions as F(2x2, 3x3)
+  bool emulateCudaKernels = false;  // tests: CUDA tiled kernels as CPU loops
   bool patchSchedule = false;       // MCUNetV2 patches (implied by budget)
   int64_t patches = 0;              // p (0: choose)
   std::string patchCut;             // ONNX node name (empty: choose)

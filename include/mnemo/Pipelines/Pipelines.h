@@ -132,6 +132,11 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
       llvm::cl::desc("3x3 stride-1 convolutions as Winograd F(2x2, 3x3) (at "
                      "-O2 and above, not with the memory-first passes)"),
       llvm::cl::init(true)};
+  Option<bool> emulateCudaKernels{
+      *this, "emulate-cuda-kernels",
+      llvm::cl::desc("Tests: build matmuls and convolutions with the CUDA "
+                     "target's tiled kernels and run them as CPU loops"),
+      llvm::cl::init(false)};
   ListOption<std::string> reports{
       *this, "reports",
       llvm::cl::desc("Memory plan reports to write (.json or .html)")};

@@ -82,6 +82,28 @@ def AlignWorkgroupPass : Pass<"mnemo-cuda-align-workgroup",
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def EmulateLaunchesPass : Pass<"mnemo-cuda-emulate-launches",
+                               "::mlir::func::FuncOp"> {
+  let summary = "Runs gpu.launch bodies as sequential CPU loops (tests)";
+  let description = [{
+    For checking kernel builders without a GPU: each `gpu.launch` (constant
+    block size, not async) becomes loops over its blocks; inside a block,
+    the ops between two barriers run as one loop over the threads, so all
+    threads finish a phase before any starts the next, as a barrier
+    guarantees. A value a thread computes in one phase and uses in a later
+    one is kept in a per-thread buffer; an `scf.for` whose body has
+    barriers runs once for the block, its carried values per thread;
+    workgroup attributions become plain buffers. Barriers inside other ops
+    are an error. Built into the CPU target after the CUDA kernel builders
+    (`mnemo-run --emulate-cuda-kernels`), a model's outputs check the
+    kernels' addresses, tiles and edges against its references.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def MapParallelLoopsPass : Pass<"mnemo-cuda-map-parallel-loops",
                                 "::mlir::func::FuncOp"> {
   let summary = "Linalg ops as parallel loops over blocks and threads, "

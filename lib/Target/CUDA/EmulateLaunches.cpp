@@ -1,0 +1,302 @@
+//===- EmulateLaunches.cpp - run gpu.launch bodies on the CPU -------------===//
+//
+// No session so far has had a GPU, yet the CUDA target's kernel builders
+// compute addresses, tiles and edges that must be right. This pass turns
+// each gpu.launch into sequential CPU loops with the same semantics: loops
+// over the blocks; within a block, the code between two barriers runs as
+// one loop over the threads (so every thread finishes a phase before any
+// starts the next, which is what a barrier promises); values a thread
+// carries from one phase to the next live in per-thread buffers. Built on
+// the CPU target, a model's outputs then check the kernels' index math
+// against ONNX references (mnemo-run --emulate-cuda-kernels).
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Target/CUDA/Passes.h"
+
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mnemo {
+#define GEN_PASS_DEF_EMULATELAUNCHESPASS
+#include "mnemo/Target/CUDA/Passes.h.inc"
+} // namespace mnemo
+
+using namespace mlir;
+
+namespace {
+
+bool hasBarrier(Operation *op) {
+  return op
+      ->walk([](gpu::BarrierOp) { return WalkResult::interrupt(); })
+      .wasInterrupted();
+}
+
+class Emulator {
+public:
+  Emulator(gpu::LaunchOp launch, int64_t bx, int64_t by, int64_t bz)
+      : launch(launch), b(launch), allocs(launch), loc(launch.getLoc()),
+        blockDims{bx, by, bz}, threads(bx * by * bz) {}
+
+  LogicalResult run() {
+    Block &body = launch.getBody().front();
+    // Shared memory: one buffer for the whole emulation (each block
+    // writes before it reads, as on the GPU).
+    for (BlockArgument arg : launch.getWorkgroupAttributions()) {
+      auto t = cast<MemRefType>(arg.getType());
+      auto plain = MemRefType::get(t.getShape(), t.getElementType());
+      uniform.map(arg, memref::AllocOp::create(allocs, loc, plain).getResult());
+    }
+    if (!launch.getPrivateAttributions().empty())
+      return launch.emitError("cannot emulate private attributions");
+    gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
+    gpu::KernelDim3 gridArgs = launch.getGridSize();
+    gpu::KernelDim3 blockArgs = launch.getBlockSize();
+    uniform.map(gridArgs.x, grid.x);
+    uniform.map(gridArgs.y, grid.y);
+    uniform.map(gridArgs.z, grid.z);
+    uniform.map(blockArgs.x, cst(blockDims[0]));
+    uniform.map(blockArgs.y, cst(blockDims[1]));
+    uniform.map(blockArgs.z, cst(blockDims[2]));
+    gpu::KernelDim3 tid = launch.getThreadIds();
+    threadIds = {tid.x, tid.y, tid.z};
+    gpu::KernelDim3 bid = launch.getBlockIds();
+    Value ids[3] = {bid.z, bid.y, bid.x};
+    Value sizes[3] = {grid.z, grid.y, grid.x};
+    for (int i = 0; i < 3; ++i) {
+      auto loop = scf::ForOp::create(b, loc, cst(0), sizes[i], cst(1));
+      if (i == 0)
+        allocs.setInsertionPoint(loop);
+      uniform.map(ids[i], loop.getInductionVar());
+      b.setInsertionPointToStart(loop.getBody());
+    }
+    SmallVector<Operation *> ops;
+    for (Operation &op : body.without_terminator())
+      ops.push_back(&op);
+    if (failed(emit(ops)))
+      return failure();
+    launch.erase();
+    return success();
+  }
+
+private:
+  gpu::LaunchOp launch;
+  OpBuilder b;      // where the emulation goes
+  OpBuilder allocs; // before it: buffers live across all blocks
+  Location loc;
+  int64_t blockDims[3];
+  int64_t threads;
+  SmallVector<Value, 3> threadIds;
+  IRMapping uniform; // block-wide values
+  DenseMap<Value, Value> perThread; // value -> memref<threads x type>
+
+  Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  /// A buffer holding one value of `type` per thread. The CPU target's
+  /// planner sizes buffers of scalars, so vectors get a row each and
+  /// indices and booleans are stored as i64 and i8.
+  Value threadBuffer(Type type) {
+    SmallVector<int64_t> shape = {threads};
+    Type elt = type;
+    if (auto v = dyn_cast<VectorType>(type)) {
+      llvm::append_range(shape, v.getShape());
+      elt = v.getElementType();
+    }
+    if (isa<IndexType>(elt))
+      elt = allocs.getI64Type();
+    else if (elt.isInteger(1))
+      elt = allocs.getI8Type();
+    auto t = MemRefType::get(shape, elt);
+    return memref::AllocOp::create(allocs, loc, t).getResult();
+  }
+
+  /// Thread t's row of a per-thread buffer.
+  SmallVector<Value> rowIndex(Value buffer, Value t) {
+    SmallVector<Value> idx = {t};
+    for (int64_t d = 1; d < cast<MemRefType>(buffer.getType()).getRank(); ++d)
+      idx.push_back(cst(0));
+    return idx;
+  }
+
+  void store(Value v, Value buffer, Value t) {
+    SmallVector<Value> idx = rowIndex(buffer, t);
+    if (isa<VectorType>(v.getType())) {
+      vector::StoreOp::create(b, loc, v, buffer, idx);
+      return;
+    }
+    if (isa<IndexType>(v.getType()))
+      v = arith::IndexCastOp::create(b, loc, b.getI64Type(), v);
+    else if (v.getType().isInteger(1))
+      v = arith::ExtUIOp::create(b, loc, b.getI8Type(), v);
+    memref::StoreOp::create(b, loc, v, buffer, idx);
+  }
+
+  Value load(Type type, Value buffer, Value t) {
+    SmallVector<Value> idx = rowIndex(buffer, t);
+    if (auto v = dyn_cast<VectorType>(type))
+      return vector::LoadOp::create(b, loc, v, buffer, idx);
+    Value x = memref::LoadOp::create(b, loc, buffer, idx);
+    if (isa<IndexType>(type))
+      return arith::IndexCastOp::create(b, loc, type, x);
+    if (type.isInteger(1))
+      return arith::TruncIOp::create(b, loc, type, x);
+    return x;
+  }
+
+  /// The value `v` has in the thread loop whose mapping is `map` at thread
+  /// `t` (loaded from its per-thread buffer the first time).
+  Value inThread(Value v, IRMapping &map, Value t) {
+    if (Value m = map.lookupOrNull(v))
+      return m;
+    if (auto it = perThread.find(v); it != perThread.end()) {
+      Value x = load(v.getType(), it->second, t);
+      map.map(v, x);
+      return x;
+    }
+    return uniform.lookupOrDefault(v);
+  }
+
+  /// A value all threads agree on (a loop bound): thread 0's.
+  Value uniformValue(Value v) {
+    if (auto it = perThread.find(v); it != perThread.end())
+      return load(v.getType(), it->second, cst(0));
+    return uniform.lookupOrDefault(v);
+  }
+
+  /// for t in threads { body(map, t) }, with the thread ids mapped.
+  void threadLoop(function_ref<void(IRMapping &, Value)> body) {
+    auto loop = scf::ForOp::create(b, loc, cst(0), cst(threads), cst(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value t = loop.getInductionVar();
+    IRMapping map;
+    Value x = arith::RemUIOp::create(b, loc, t, cst(blockDims[0]));
+    Value rest = arith::DivUIOp::create(b, loc, t, cst(blockDims[0]));
+    Value y = arith::RemUIOp::create(b, loc, rest, cst(blockDims[1]));
+    Value z = arith::DivUIOp::create(b, loc, rest, cst(blockDims[1]));
+    map.map(threadIds[0], x);
+    map.map(threadIds[1], y);
+    map.map(threadIds[2], z);
+    body(map, t);
+  }
+
+  /// One phase: ops between barriers, run by every thread in turn.
+  void emitRun(ArrayRef<Operation *> run) {
+    if (run.empty())
+      return;
+    Block *block = run.front()->getBlock();
+    llvm::SmallPtrSet<Operation *, 16> inRun(run.begin(), run.end());
+    threadLoop([&](IRMapping &map, Value t) {
+      for (Operation *op : run) {
+        op->walk([&](Operation *nested) {
+          for (Value v : nested->getOperands())
+            if (!map.contains(v))
+              if (Value x = inThread(v, map, t); x != v)
+                map.map(v, x);
+        });
+        Operation *copy = b.clone(*op, map);
+        for (auto [r, c] : llvm::zip(op->getResults(), copy->getResults())) {
+          bool escapes = llvm::any_of(r.getUses(), [&](OpOperand &use) {
+            Operation *owner = block->findAncestorOpInBlock(*use.getOwner());
+            return !owner || !inRun.contains(owner);
+          });
+          if (!escapes)
+            continue;
+          auto it = perThread.find(r);
+          if (it == perThread.end())
+            it = perThread.try_emplace(r, threadBuffer(r.getType())).first;
+          store(c, it->second, t);
+        }
+      }
+    });
+  }
+
+  /// A loop with barriers inside: sequential, its carried values per
+  /// thread.
+  LogicalResult emitFor(scf::ForOp loop) {
+    SmallVector<Value> carried;
+    for (Value init : loop.getInitArgs()) {
+      Value mem = threadBuffer(init.getType());
+      carried.push_back(mem);
+    }
+    threadLoop([&](IRMapping &map, Value t) {
+      for (auto [init, mem] : llvm::zip(loop.getInitArgs(), carried))
+        store(inThread(init, map, t), mem, t);
+    });
+    auto seq = scf::ForOp::create(b, loc, uniformValue(loop.getLowerBound()),
+                                  uniformValue(loop.getUpperBound()),
+                                  uniformValue(loop.getStep()));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(seq.getBody());
+    uniform.map(loop.getInductionVar(), seq.getInductionVar());
+    for (auto [arg, mem] : llvm::zip(loop.getRegionIterArgs(), carried))
+      perThread[arg] = mem;
+    SmallVector<Operation *> ops;
+    for (Operation &op : loop.getBody()->without_terminator())
+      ops.push_back(&op);
+    if (failed(emit(ops)))
+      return failure();
+    auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+    threadLoop([&](IRMapping &map, Value t) {
+      // Read every yielded value before writing any: a value may be
+      // carried over from another position.
+      SmallVector<Value> next;
+      for (Value v : yield.getOperands())
+        next.push_back(inThread(v, map, t));
+      for (auto [v, mem] : llvm::zip(next, carried))
+        store(v, mem, t);
+    });
+    b.setInsertionPointAfter(seq);
+    for (auto [r, mem] : llvm::zip(loop.getResults(), carried))
+      perThread[r] = mem;
+    return success();
+  }
+
+  LogicalResult emit(ArrayRef<Operation *> ops) {
+    SmallVector<Operation *> run;
+    for (Operation *op : ops) {
+      if (isa<gpu::BarrierOp>(op)) {
+        emitRun(run);
+        run.clear();
+        continue;
+      }
+      if (!hasBarrier(op)) {
+        run.push_back(op);
+        continue;
+      }
+      emitRun(run);
+      run.clear();
+      auto loop = dyn_cast<scf::ForOp>(op);
+      if (!loop)
+        return op->emitError("cannot emulate a barrier inside this op");
+      if (failed(emitFor(loop)))
+        return failure();
+    }
+    emitRun(run);
+    return success();
+  }
+};
+
+struct EmulateLaunchesPass
+    : public mnemo::impl::EmulateLaunchesPassBase<EmulateLaunchesPass> {
+  void runOnOperation() override {
+    SmallVector<gpu::LaunchOp> launches;
+    getOperation().walk([&](gpu::LaunchOp l) { launches.push_back(l); });
+    for (gpu::LaunchOp launch : launches) {
+      gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
+      std::optional<int64_t> bx = getConstantIntValue(block.x),
+                             by = getConstantIntValue(block.y),
+                             bz = getConstantIntValue(block.z);
+      if (!bx || !by || !bz || launch.getAsyncToken() ||
+          launch.hasClusterSize()) {
+        launch.emitError("cannot emulate: block size not constant, or an "
+                         "async or clustered launch");
+        return signalPassFailure();
+      }
+      if (failed(Emulator(launch, *bx, *by, *bz).run()))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace
