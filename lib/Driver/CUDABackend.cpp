@@ -76,6 +76,9 @@ public:
     if (!isCUDAArch(options.cudaArch))
       return emitError(loc) << "unknown --cuda-arch=" << options.cudaArch
                             << " (sm_80, sm_86, sm_89, sm_90 or sm_90a)";
+    if (options.gpuPrecision != "fp32" && options.gpuPrecision != "tf32")
+      return emitError(loc) << "unknown --gpu-precision=" << options.gpuPrecision
+                            << " (fp32 or tf32)";
     if (options.smemBudget > maxSharedMemory(options.cudaArch))
       return emitError(loc)
              << "--smem-budget=" << options.smemBudget << " is over "
@@ -122,6 +125,7 @@ public:
     popts.dims = options.dims;
     popts.arch = options.cudaArch;
     popts.smemBudget = options.smemBudget;
+    popts.precision = options.gpuPrecision;
     // PTX, which writeArtifact assembles with ptxas (its resource report
     // goes into <name>.kernels.json) and packs with fatbinary when it can.
     popts.format = "isa";

@@ -56,6 +56,7 @@ void buildCUDACodegenPipeline(OpPassManager &pm,
   TileContractionsPassOptions tile;
   tile.smemBudget = options.smemBudget;
   tile.smCount = smCount(options.arch);
+  tile.precision = options.precision;
   pm.addNestedPass<func::FuncOp>(createTileContractionsPass(tile));
   MapParallelLoopsPassOptions map;
   map.blockSize = options.blockSize;
@@ -87,8 +88,8 @@ void buildCUDALowerPipeline(OpPassManager &pm,
                             std::string(options.arch))
                   .str());
   // Locations survive until the libdevice check, which names the node.
-  addText(pm, "gpu.module(convert-gpu-to-nvvm,canonicalize,cse,"
-              "reconcile-unrealized-casts)");
+  addText(pm, "gpu.module(convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,"
+              "canonicalize,cse,reconcile-unrealized-casts)");
   CheckLibdevicePassOptions libdevice;
   libdevice.toolkit = toolkit;
   pm.addPass(createCheckLibdevicePass(libdevice));

@@ -120,9 +120,10 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
   addText(pm, "func.func(mnemo-cpu-legalize-memrefs)");
   // The GPU's tiled kernels, run sequentially: their outputs check the
   // kernel builder without a GPU.
-  if (options.emulateCudaKernels)
-    addText(pm, "func.func(mnemo-cuda-tile-contractions,"
-                "mnemo-cuda-emulate-launches)");
+  if (!options.emulateCudaKernels.empty())
+    addText(pm, "func.func(mnemo-cuda-tile-contractions{precision=" +
+                    options.emulateCudaKernels + "},"
+                    "mnemo-cuda-emulate-launches)");
   if (options.optLevel > 0) {
     FillPadBordersPassOptions pad;
     pad.parallel = options.parallel && options.optLevel >= 2;

@@ -289,6 +289,11 @@ for c in [c for c in cases if c[1] and c[0] in ("mobilenet_v2", "resnet18",
                                                  "gpt2_tiny_decode")]:
     cases.append((c[0] + " (CUDA tiled kernels, emulated on the CPU)", c[1], c[2],
                   "", ["--emulate-cuda-kernels"]))
+    if c[0] in ("mobilenet_v2", "resnet18", "tiny_gpt"):
+        # Tensor cores: the emulation multiplies in f32, so this checks
+        # the m16n8k8 fragment layout and the warp tiles, not tf32 rounding.
+        cases.append((c[0] + " (CUDA tf32 tensor-core kernels, emulated)", c[1], c[2],
+                      "", ["--emulate-cuda-kernels=tf32"]))
 
 for name, model, data, *rest in cases:
     if model is None or data is None:

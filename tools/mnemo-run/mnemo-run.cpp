@@ -86,12 +86,17 @@ static cl::opt<bool> verifyEach(
     "verify-each", cl::Hidden,
     cl::desc("Verify the IR after every pass (the conformance run does)"),
     cl::cat(cat));
-static cl::opt<bool> emulateCudaKernels(
-    "emulate-cuda-kernels", cl::Hidden,
+static cl::opt<std::string> emulateCudaKernels(
+    "emulate-cuda-kernels", cl::Hidden, cl::ValueOptional,
     cl::desc("With --target=cpu: matmuls and convolutions through the CUDA "
-             "target's tiled kernels, run as sequential CPU loops (checks "
-             "the kernels' index math without a GPU)"),
+             "target's tiled kernels (=fp32, the default, or =tf32: tensor "
+             "cores), run as sequential CPU loops (checks the kernels' "
+             "index math without a GPU)"),
     cl::cat(cat));
+static cl::opt<std::string> gpuPrecision(
+    "gpu-precision",
+    cl::desc("--target=cuda: fp32 (default) or tf32 (tensor cores)"),
+    cl::init("fp32"), cl::cat(cat));
 static cl::opt<int64_t> maxLoopIterations(
     "max-loop-iterations",
     cl::desc("Bound on a Loop's iterations where the model gives none "
@@ -473,7 +478,11 @@ static int runMain(int argc, char **argv) {
     opts.cpuFeatures = cpuFeatures;
     opts.debugInfo = debugInfo;
     opts.verifyEach = verifyEach;
-    opts.emulateCudaKernels = emulateCudaKernels;
+    if (emulateCudaKernels.getNumOccurrences())
+      opts.emulateCudaKernels =
+          emulateCudaKernels.empty() ? std::string("fp32")
+                                     : std::string(emulateCudaKernels);
+    opts.gpuPrecision = gpuPrecision;
     opts.dims.assign(dims.begin(), dims.end());
     // Without --dim, each symbolic dim is bounded by the value it has here.
     auto fn = module->lookupSymbol<mlir::func::FuncOp>("main_graph");

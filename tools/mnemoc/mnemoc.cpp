@@ -105,6 +105,12 @@ static cl::opt<std::string>
                cl::desc("On-chip memory budget (e.g. 256KiB): buffers are "
                         "placed in SRAM and DRAM with spills and reloads"),
                cl::cat(cat));
+static cl::opt<std::string> gpuPrecision(
+    "gpu-precision",
+    cl::desc("--target=cuda: fp32 (default: FMAs) or tf32 (tensor cores, "
+             "mma.sync with f32 accumulation; inputs keep 10 mantissa "
+             "bits)"),
+    cl::init("fp32"), cl::cat(cat));
 static cl::opt<std::string> smemBudget(
     "smem-budget",
     cl::desc("--target=cuda: shared memory one block of a tiled kernel may "
@@ -376,6 +382,7 @@ int main(int argc, char **argv) {
   opts.weights = weights;
   opts.target = target;
   opts.cudaArch = cudaArch;
+  opts.gpuPrecision = gpuPrecision;
   opts.pimDevice = pimDevice;
   opts.pimOps.assign(pimOps.begin(), pimOps.end());
   opts.hostOps.assign(hostOps.begin(), hostOps.end());

@@ -78,6 +78,7 @@ struct CompileOptions {
   std::string target = "cpu";    // cpu | cuda | pim
   std::string cudaArch = "sm_90"; // sm_80 | sm_86 | sm_89 | sm_90 | sm_90a
   int64_t smemBudget = 48 * 1024; // CUDA: bytes a tiled kernel's block stages
+  std::string gpuPrecision = "fp32"; // CUDA: fp32 | tf32 (tensor cores)
   unsigned optLevel = 3;
   std::string cpu = "host";      // host | x86-64-v2..v4 | LLVM CPU name
   std::string cpuFeatures;       // +avx2,-avx512f,...
@@ -105,7 +106,8 @@ struct CompileOptions {
   bool lowMemory = false;           // memory-first rewrites
   bool blockChannels = true;        // NCHWc depthwise convolution chains
   bool winograd = true;             // 3x3 stride-1 convolutions as F(2x2, 3x3)
-  bool emulateCudaKernels = false;  // tests: CUDA tiled kernels as CPU loops
+  std::string emulateCudaKernels;   // tests: CUDA tiled kernels as CPU
+                                    // loops at this precision ("": off)
   bool patchSchedule = false;       // MCUNetV2 patches (implied by budget)
   int64_t patches = 0;              // p (0: choose)
   std::string patchCut;             // ONNX node name (empty: choose)

@@ -132,11 +132,12 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
       llvm::cl::desc("3x3 stride-1 convolutions as Winograd F(2x2, 3x3) (at "
                      "-O2 and above, not with the memory-first passes)"),
       llvm::cl::init(true)};
-  Option<bool> emulateCudaKernels{
+  Option<std::string> emulateCudaKernels{
       *this, "emulate-cuda-kernels",
       llvm::cl::desc("Tests: build matmuls and convolutions with the CUDA "
-                     "target's tiled kernels and run them as CPU loops"),
-      llvm::cl::init(false)};
+                     "target's tiled kernels at this precision (fp32 or "
+                     "tf32) and run them as CPU loops; empty: off"),
+      llvm::cl::init("")};
   ListOption<std::string> reports{
       *this, "reports",
       llvm::cl::desc("Memory plan reports to write (.json or .html)")};
@@ -182,6 +183,10 @@ struct CUDAPipelineOptions
       llvm::cl::desc("Shared memory bytes one block of a tiled kernel may "
                      "stage (up to the device's opt-in maximum)"),
       llvm::cl::init(49152)};
+  Option<std::string> precision{
+      *this, "gpu-precision",
+      llvm::cl::desc("fp32 (FMAs) or tf32 (tensor cores, f32 accumulation)"),
+      llvm::cl::init("fp32")};
   Option<std::string> planner{
       *this, "planner",
       llvm::cl::desc("Memory planner: first-fit, greedy or ilp"),

@@ -110,6 +110,20 @@ private:
     return memref::AllocOp::create(allocs, loc, t).getResult();
   }
 
+  /// Row-major positions of a static vector.
+  static void forEachPosition(VectorType v,
+                              function_ref<void(ArrayRef<int64_t>)> f) {
+    SmallVector<int64_t> pos(v.getRank(), 0);
+    for (int64_t n = 0; n < v.getNumElements(); ++n) {
+      f(pos);
+      for (int64_t d = v.getRank() - 1; d >= 0; --d) {
+        if (++pos[d] < v.getDimSize(d))
+          break;
+        pos[d] = 0;
+      }
+    }
+  }
+
   /// Thread t's row of a per-thread buffer.
   SmallVector<Value> rowIndex(Value buffer, Value t) {
     SmallVector<Value> idx = {t};
@@ -120,8 +134,19 @@ private:
 
   void store(Value v, Value buffer, Value t) {
     SmallVector<Value> idx = rowIndex(buffer, t);
-    if (isa<VectorType>(v.getType())) {
-      vector::StoreOp::create(b, loc, v, buffer, idx);
+    if (auto vt = dyn_cast<VectorType>(v.getType())) {
+      if (vt.getRank() == 1) {
+        vector::StoreOp::create(b, loc, v, buffer, idx);
+        return;
+      }
+      // n-D (mma fragments): element by element.
+      forEachPosition(vt, [&](ArrayRef<int64_t> pos) {
+        SmallVector<Value> at = {t};
+        for (int64_t p : pos)
+          at.push_back(cst(p));
+        memref::StoreOp::create(
+            b, loc, vector::ExtractOp::create(b, loc, v, pos), buffer, at);
+      });
       return;
     }
     if (isa<IndexType>(v.getType()))
@@ -133,8 +158,18 @@ private:
 
   Value load(Type type, Value buffer, Value t) {
     SmallVector<Value> idx = rowIndex(buffer, t);
-    if (auto v = dyn_cast<VectorType>(type))
-      return vector::LoadOp::create(b, loc, v, buffer, idx);
+    if (auto v = dyn_cast<VectorType>(type)) {
+      if (v.getRank() == 1)
+        return vector::LoadOp::create(b, loc, v, buffer, idx);
+      SmallVector<Value> elements;
+      forEachPosition(v, [&](ArrayRef<int64_t> pos) {
+        SmallVector<Value> at = {t};
+        for (int64_t p : pos)
+          at.push_back(cst(p));
+        elements.push_back(memref::LoadOp::create(b, loc, buffer, at));
+      });
+      return vector::FromElementsOp::create(b, loc, v, elements);
+    }
     Value x = memref::LoadOp::create(b, loc, buffer, idx);
     if (isa<IndexType>(type))
       return arith::IndexCastOp::create(b, loc, type, x);
@@ -252,12 +287,117 @@ private:
     return success();
   }
 
+  /// A scalar scratch buffer of the emulation.
+  Value scratch(ArrayRef<int64_t> shape) {
+    return memref::AllocOp::create(
+               allocs, loc, MemRefType::get(shape, allocs.getF32Type()))
+        .getResult();
+  }
+
+  /// nvgpu.mma.sync m16n8k8 (tf32 operands, f32 accumulators) is a warp's
+  /// collective: per warp, its 32 lanes' fragments are gathered into A
+  /// (16x8), B (8x8) and C (16x8) by the PTX ISA's fragment layout
+  /// (g = lane / 4, q = lane % 4: a0 (g, q), a1 (g+8, q), a2 (g, q+4),
+  /// a3 (g+8, q+4); b0 (q, g), b1 (q+4, g); c0 (g, 2q), c1 (g, 2q+1),
+  /// c2 (g+8, 2q), c3 (g+8, 2q+1)), D = A B + C is computed in f32, and
+  /// each lane gets its D fragment back.
+  LogicalResult emitMma(nvgpu::MmaSyncOp mma) {
+    if (mma.getMmaShapeAsArray() != std::array<int64_t, 3>{16, 8, 8} ||
+        !mma.getMatrixA().getType().getElementType().isF32() ||
+        threads % 32)
+      return mma.emitError("can emulate only tf32 m16n8k8 mma.sync");
+    Value am = scratch({16, 8}), bm = scratch({8, 8}), cm = scratch({16, 8});
+    Value result = threadBuffer(mma.getType());
+    perThread[mma.getResult()] = result;
+    auto warps = scf::ForOp::create(b, loc, cst(0), cst(threads / 32), cst(1));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(warps.getBody());
+    Value w = warps.getInductionVar();
+    // The 32 lanes of warp w, with their groupID and threadID_in_group.
+    auto lanes = [&](function_ref<void(Value t, Value g, Value q)> body) {
+      auto loop = scf::ForOp::create(b, loc, cst(0), cst(32), cst(1));
+      OpBuilder::InsertionGuard lg(b);
+      b.setInsertionPointToStart(loop.getBody());
+      Value lane = loop.getInductionVar();
+      Value t = arith::AddIOp::create(
+          b, loc, arith::MulIOp::create(b, loc, w, cst(32)), lane);
+      body(t, arith::DivUIOp::create(b, loc, lane, cst(4)),
+           arith::RemUIOp::create(b, loc, lane, cst(4)));
+    };
+    // (matrix, fragment element) -> (row, col) = (g or q times a, plus b).
+    auto at = [&](Value g, Value q, bool rowIsG, int64_t rowAdd, bool colIsG,
+                  int64_t colScale, int64_t colAdd) {
+      Value r = arith::AddIOp::create(b, loc, rowIsG ? g : q, cst(rowAdd));
+      Value c = arith::MulIOp::create(b, loc, colIsG ? g : q, cst(colScale));
+      c = arith::AddIOp::create(b, loc, c, cst(colAdd));
+      return SmallVector<Value>{r, c};
+    };
+    lanes([&](Value t, Value g, Value q) {
+      IRMapping map;
+      Value a = inThread(mma.getMatrixA(), map, t);
+      Value bv = inThread(mma.getMatrixB(), map, t);
+      Value c = inThread(mma.getMatrixC(), map, t);
+      auto put = [&](Value frag, ArrayRef<int64_t> pos, Value matrix,
+                     SmallVector<Value> idx) {
+        memref::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, frag, pos),
+                                matrix, idx);
+      };
+      put(a, {0, 0}, am, at(g, q, true, 0, false, 1, 0));
+      put(a, {1, 0}, am, at(g, q, true, 8, false, 1, 0));
+      put(a, {2, 0}, am, at(g, q, true, 0, false, 1, 4));
+      put(a, {3, 0}, am, at(g, q, true, 8, false, 1, 4));
+      put(bv, {0, 0}, bm, at(g, q, false, 0, true, 1, 0));
+      put(bv, {1, 0}, bm, at(g, q, false, 4, true, 1, 0));
+      put(c, {0, 0}, cm, at(g, q, true, 0, false, 2, 0));
+      put(c, {0, 1}, cm, at(g, q, true, 0, false, 2, 1));
+      put(c, {1, 0}, cm, at(g, q, true, 8, false, 2, 0));
+      put(c, {1, 1}, cm, at(g, q, true, 8, false, 2, 1));
+    });
+    // C += A B, in place.
+    auto rows = scf::ForOp::create(b, loc, cst(0), cst(16), cst(1));
+    {
+      OpBuilder::InsertionGuard rg(b);
+      b.setInsertionPointToStart(rows.getBody());
+      auto cols = scf::ForOp::create(b, loc, cst(0), cst(8), cst(1));
+      b.setInsertionPointToStart(cols.getBody());
+      Value r = rows.getInductionVar(), col = cols.getInductionVar();
+      Value acc = memref::LoadOp::create(b, loc, cm, ValueRange{r, col});
+      auto ks = scf::ForOp::create(b, loc, cst(0), cst(8), cst(1), acc);
+      b.setInsertionPointToStart(ks.getBody());
+      Value k = ks.getInductionVar();
+      Value x = memref::LoadOp::create(b, loc, am, ValueRange{r, k});
+      Value y = memref::LoadOp::create(b, loc, bm, ValueRange{k, col});
+      Value sum = arith::AddFOp::create(
+          b, loc, ks.getRegionIterArgs()[0],
+          arith::MulFOp::create(b, loc, x, y));
+      scf::YieldOp::create(b, loc, sum);
+      b.setInsertionPointAfter(ks);
+      memref::StoreOp::create(b, loc, ks.getResult(0), cm, ValueRange{r, col});
+    }
+    lanes([&](Value t, Value g, Value q) {
+      SmallVector<Value> d;
+      for (auto [rowAdd, colAdd] : {std::pair<int64_t, int64_t>{0, 0},
+                                    {0, 1}, {8, 0}, {8, 1}})
+        d.push_back(memref::LoadOp::create(b, loc, cm,
+                                           at(g, q, true, rowAdd, false, 2, colAdd)));
+      store(vector::FromElementsOp::create(b, loc, mma.getType(), d), result, t);
+    });
+    return success();
+  }
+
   LogicalResult emit(ArrayRef<Operation *> ops) {
     SmallVector<Operation *> run;
     for (Operation *op : ops) {
       if (isa<gpu::BarrierOp>(op)) {
         emitRun(run);
         run.clear();
+        continue;
+      }
+      if (auto mma = dyn_cast<nvgpu::MmaSyncOp>(op)) {
+        emitRun(run);
+        run.clear();
+        if (failed(emitMma(mma)))
+          return failure();
         continue;
       }
       if (!hasBarrier(op)) {

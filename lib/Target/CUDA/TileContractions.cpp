@@ -18,6 +18,7 @@
 
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 #include "llvm/Support/MathExtras.h"
@@ -31,19 +32,24 @@ using namespace mlir;
 
 namespace {
 
-constexpr int64_t kThreads = 256;
 constexpr int64_t kMaxGridYZ = 65535;
-/// Staged rows are padded by this many elements: a column written by
-/// consecutive threads (an operand contiguous along K) then spreads over
-/// banks, and rows stay 16-byte aligned for vector loads.
-constexpr int64_t kPad = 4;
+constexpr int64_t kWarp = 32;
 
-/// One block shape: a BM x BN tile of C, K in steps of BK, TM x TN per
-/// thread. BM/TM * BN/TN is always kThreads.
+/// One block shape: a BM x BN tile of C, K in steps of BK. SIMT shapes
+/// give each of 256 threads a TM x TN sub-tile; tensor-core shapes
+/// (warpsM > 0) give each warp of a warpsM x warpsN grid a
+/// (BM/warpsM) x (BN/warpsN) tile of m16n8k8 products. Staged rows are
+/// padded by `pad` elements so that a column written by consecutive threads
+/// (an operand contiguous along K), or read by a fragment's 4 x 8 lanes,
+/// spreads over the banks; rows stay 16-byte aligned.
 struct TileShape {
-  int64_t bm, bn, bk, tm, tn;
+  int64_t bm, bn, bk, tm, tn, warpsM = 0, warpsN = 0, pad = 4;
+  bool tensorCores() const { return warpsM > 0; }
+  int64_t threads() const {
+    return tensorCores() ? kWarp * warpsM * warpsN : (bm / tm) * (bn / tn);
+  }
   int64_t smemBytes(int64_t elt) const {
-    return elt * bk * (bm + kPad + bn + kPad);
+    return elt * bk * (bm + pad + bn + pad);
   }
 };
 
@@ -52,6 +58,13 @@ struct TileShape {
 constexpr TileShape kShapes[] = {
     {128, 128, 8, 8, 8}, {64, 128, 8, 4, 8}, {128, 64, 8, 8, 4},
     {64, 64, 16, 4, 4},  {32, 64, 16, 2, 4}, {16, 64, 16, 1, 4},
+};
+/// tf32 m16n8k8 (--gpu-precision=tf32): warp tiles of 64x32 down to 16x16.
+constexpr TileShape kMmaShapes[] = {
+    {128, 128, 16, 0, 0, 2, 4, 8},
+    {64, 64, 16, 0, 0, 2, 2, 8},
+    {32, 64, 16, 0, 0, 1, 4, 8},
+    {16, 64, 16, 0, 0, 1, 4, 8},
 };
 
 /// A contraction the kernel builder handles. Loops fall in groups by the
@@ -146,15 +159,15 @@ int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 /// The shape the modelled traffic favours (see the pass description), or
 /// nothing when none fits the budget. Unknown sizes count as large.
-std::optional<TileShape> chooseShape(int64_t m, int64_t n, int64_t k,
-                                     int64_t batch, int64_t budget,
-                                     int64_t smCount) {
+std::optional<TileShape> chooseShape(ArrayRef<TileShape> shapes, int64_t m,
+                                     int64_t n, int64_t k, int64_t batch,
+                                     int64_t budget, int64_t smCount) {
   auto known = [](int64_t v) { return ShapedType::isDynamic(v) ? 4096 : v; };
   m = known(m), n = known(n), k = known(k), batch = known(batch);
   std::optional<TileShape> best;
   int64_t bestBlocks = 0;
   double bestTraffic = 0;
-  for (const TileShape &s : kShapes) {
+  for (const TileShape &s : shapes) {
     if (s.smemBytes(4) > budget)
       continue;
     int64_t blocks = ceilDiv(m, s.bm) * ceilDiv(n, s.bn) * batch;
@@ -175,9 +188,9 @@ std::optional<TileShape> chooseShape(int64_t m, int64_t n, int64_t k,
   return best;
 }
 
-int64_t smallestSmem() {
+int64_t smallestSmem(ArrayRef<TileShape> shapes) {
   int64_t least = INT64_MAX;
-  for (const TileShape &s : kShapes)
+  for (const TileShape &s : shapes)
     least = std::min(least, s.smemBytes(4));
   return least;
 }
@@ -212,10 +225,10 @@ public:
     Attribute shared =
         gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
     Type f32 = b.getF32Type();
-    auto stagedA = MemRefType::get({s.bk, s.bm + kPad}, f32, nullptr, shared);
-    auto stagedB = MemRefType::get({s.bk, s.bn + kPad}, f32, nullptr, shared);
+    auto stagedA = MemRefType::get({s.bk, s.bm + s.pad}, f32, nullptr, shared);
+    auto stagedB = MemRefType::get({s.bk, s.bn + s.pad}, f32, nullptr, shared);
     auto launch = gpu::LaunchOp::create(
-        b, gridX, gridY, gridZ, cst(kThreads), one, one,
+        b, gridX, gridY, gridZ, cst(s.threads()), one, one,
         /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
         /*asyncDependencies=*/ValueRange(), TypeRange{stagedA, stagedB});
     OpBuilder::InsertionGuard guard(b);
@@ -232,7 +245,11 @@ private:
   Value sizeM, sizeN, sizeK;
 
   Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, x, y); }
+  Value add(Value x, Value y) {
+    if (getConstantIntValue(y) == 0)
+      return x;
+    return arith::AddIOp::create(b, x, y);
+  }
   Value mul(Value x, int64_t y) { return arith::MulIOp::create(b, x, cst(y)); }
   Value ceilDivValue(Value x, int64_t y) {
     return arith::CeilDivUIOp::create(b, x, cst(y));
@@ -296,7 +313,7 @@ private:
   }
 
   /// Copies one operand's (rows of `group`, BK) tile into `staged` (laid
-  /// out [BK][rows]): element e of the tile goes to thread e % kThreads,
+  /// out [BK][rows]): element e of the tile goes to thread e % threads,
   /// numbering the tile along whichever of the two is contiguous in global
   /// memory so that neighbouring threads load neighbouring addresses.
   /// Elements past the operand's edge are staged as zeros.
@@ -305,8 +322,8 @@ private:
              ArrayRef<Value> batchPoint, Value tid) {
     bool alongK = contiguousAlongK(operand, group);
     Value zero = arith::ConstantOp::create(b, b.getF32FloatAttr(0));
-    for (int64_t r = 0; r < rows * s.bk / kThreads; ++r) {
-      Value e = add(tid, cst(r * kThreads));
+    for (int64_t r = 0; r < rows * s.bk / s.threads(); ++r) {
+      Value e = add(tid, cst(r * s.threads()));
       Value row, kk;
       if (alongK) {
         row = arith::DivUIOp::create(b, e, cst(s.bk));
@@ -336,6 +353,130 @@ private:
     }
   }
 
+  /// Where a thread's accumulators sit in the block's tile: the thread's
+  /// ids, set up once per kernel.
+  struct Lanes {
+    Value rowA, colB;    // SIMT: the thread's TM x TN sub-tile
+    Value warpRow, warpCol, group, inGroup; // tensor cores: PTX's groupID
+                                            // and threadID_in_group
+  };
+
+  Lanes lanes(Value tid) {
+    Lanes l;
+    if (!s.tensorCores()) {
+      Value tx = arith::RemUIOp::create(b, tid, cst(s.bn / s.tn));
+      Value ty = arith::DivUIOp::create(b, tid, cst(s.bn / s.tn));
+      l.rowA = mul(ty, s.tm);
+      l.colB = mul(tx, s.tn);
+      return l;
+    }
+    Value warp = arith::DivUIOp::create(b, tid, cst(kWarp));
+    Value lane = arith::RemUIOp::create(b, tid, cst(kWarp));
+    l.warpRow = mul(arith::DivUIOp::create(b, warp, cst(s.warpsN)),
+                    s.bm / s.warpsM);
+    l.warpCol = mul(arith::RemUIOp::create(b, warp, cst(s.warpsN)),
+                    s.bn / s.warpsN);
+    l.group = arith::DivUIOp::create(b, lane, cst(4));
+    l.inGroup = arith::RemUIOp::create(b, lane, cst(4));
+    return l;
+  }
+
+  int64_t mmaRows() const { return s.bm / s.warpsM / 16; }
+  int64_t mmaCols() const { return s.bn / s.warpsN / 8; }
+
+  SmallVector<Value> initAccumulators() {
+    auto type = s.tensorCores() ? VectorType::get({2, 2}, b.getF32Type())
+                                : VectorType::get({s.tn}, b.getF32Type());
+    Value zero = arith::ConstantOp::create(
+        b, type, DenseElementsAttr::get(type, b.getF32FloatAttr(0)));
+    return SmallVector<Value>(
+        s.tensorCores() ? mmaRows() * mmaCols() : s.tm, zero);
+  }
+
+  /// acc += the staged BK slice's product (SIMT: FMAs on the thread's
+  /// sub-tile from vector loads of consecutive staged rows, 16-byte
+  /// aligned since the pads and tile widths are multiples of 4 and the
+  /// buffers are 16-aligned by mnemo-cuda-align-workgroup).
+  void multiplySimt(SmallVectorImpl<Value> &acc, const Lanes &l,
+                    Value stagedA, Value stagedB) {
+    auto row = VectorType::get({s.tn}, b.getF32Type());
+    auto colType = VectorType::get({s.tm}, b.getF32Type());
+    for (int64_t kk = 0; kk < s.bk; ++kk) {
+      Value aCol = vector::LoadOp::create(
+          b, colType, stagedA, ValueRange{cst(kk), l.rowA}, false,
+          llvm::Align(std::min<int64_t>(16, 4 * s.tm)));
+      Value bRow = vector::LoadOp::create(
+          b, row, stagedB, ValueRange{cst(kk), l.colB}, false,
+          llvm::Align(std::min<int64_t>(16, 4 * s.tn)));
+      for (int64_t i = 0; i < s.tm; ++i) {
+        Value ai = vector::ExtractOp::create(b, aCol, ArrayRef<int64_t>{i});
+        Value splat = vector::BroadcastOp::create(b, row, ai);
+        acc[i] = vector::FMAOp::create(b, splat, bRow, acc[i]);
+      }
+    }
+  }
+
+  /// Tensor cores: per k8 step, each warp's fragments from the staged
+  /// tiles in the m16n8k8 .tf32 layout of the PTX ISA (A: a0 (g, t),
+  /// a1 (g+8, t), a2 (g, t+4), a3 (g+8, t+4); B: b0 (t, g), b1 (t+4, g),
+  /// with g = groupID, t = threadID_in_group), one mma.sync per 16x8 tile.
+  void multiplyMma(SmallVectorImpl<Value> &acc, const Lanes &l,
+                   Value stagedA, Value stagedB) {
+    Type f32 = b.getF32Type();
+    auto at = [&](Value staged, Value k, Value col) {
+      return memref::LoadOp::create(b, staged, ValueRange{k, col}).getResult();
+    };
+    for (int64_t k8 = 0; k8 < s.bk; k8 += 8) {
+      Value k = add(l.inGroup, cst(k8)), k4 = add(k, cst(4));
+      SmallVector<Value> aFrag, bFrag;
+      for (int64_t i = 0; i < mmaRows(); ++i) {
+        Value r = add(add(l.warpRow, l.group), cst(16 * i));
+        Value r8 = add(r, cst(8));
+        aFrag.push_back(vector::FromElementsOp::create(
+            b, VectorType::get({4, 1}, f32),
+            ValueRange{at(stagedA, k, r), at(stagedA, k, r8),
+                       at(stagedA, k4, r), at(stagedA, k4, r8)}));
+      }
+      for (int64_t j = 0; j < mmaCols(); ++j) {
+        Value n = add(add(l.warpCol, l.group), cst(8 * j));
+        bFrag.push_back(vector::FromElementsOp::create(
+            b, VectorType::get({2, 1}, f32),
+            ValueRange{at(stagedB, k, n), at(stagedB, k4, n)}));
+      }
+      for (int64_t i = 0; i < mmaRows(); ++i)
+        for (int64_t j = 0; j < mmaCols(); ++j) {
+          Value &c = acc[i * mmaCols() + j];
+          c = nvgpu::MmaSyncOp::create(b, aFrag[i], bFrag[j], c,
+                                       ArrayRef<int64_t>{16, 8, 8},
+                                       /*tf32Enabled=*/true);
+        }
+    }
+  }
+
+  /// Calls `f(row, col, value)` for each accumulated element, at its
+  /// offsets in the block's tile (C/D of m16n8: d0 (g, 2t), d1 (g, 2t+1),
+  /// d2 (g+8, 2t), d3 (g+8, 2t+1)).
+  void forEachResult(ValueRange results, const Lanes &l,
+                     function_ref<void(Value, Value, Value)> f) {
+    if (!s.tensorCores()) {
+      for (int64_t i = 0; i < s.tm; ++i)
+        for (int64_t j = 0; j < s.tn; ++j)
+          f(add(l.rowA, cst(i)), add(l.colB, cst(j)),
+            vector::ExtractOp::create(b, results[i], ArrayRef<int64_t>{j}));
+      return;
+    }
+    Value col2 = mul(l.inGroup, 2);
+    for (int64_t i = 0; i < mmaRows(); ++i)
+      for (int64_t j = 0; j < mmaCols(); ++j)
+        for (int64_t e = 0; e < 4; ++e) {
+          Value r = add(add(l.warpRow, l.group), cst(16 * i + 8 * (e / 2)));
+          Value c = add(add(l.warpCol, col2), cst(8 * j + e % 2));
+          f(r, c,
+            vector::ExtractOp::create(b, results[i * mmaCols() + j],
+                                      ArrayRef<int64_t>{e / 2, e % 2}));
+        }
+  }
+
   void buildBody(gpu::LaunchOp launch) {
     Value tid = launch.getThreadIds().x;
     Value n0 = mul(launch.getBlockIds().x, s.bn);
@@ -343,21 +484,16 @@ private:
     SmallVector<Value> batchPoint(c.op.getNumLoops(), Value());
     if (!c.batch.empty())
       delinearize(launch.getBlockIds().z, c.batch, batchPoint);
-    Value tx = arith::RemUIOp::create(b, tid, cst(s.bn / s.tn));
-    Value ty = arith::DivUIOp::create(b, tid, cst(s.bn / s.tn));
-    Value rowA = mul(ty, s.tm), colB = mul(tx, s.tn);
+    Lanes l = lanes(tid);
     Value stagedA = launch.getWorkgroupAttributions()[0];
     Value stagedB = launch.getWorkgroupAttributions()[1];
     OpOperand &a = *c.op.getDpsInputOperand(c.a);
     OpOperand &bOp = *c.op.getDpsInputOperand(c.b);
     OpOperand &out = *c.op.getDpsInitOperand(0);
 
-    // Accumulators: TM rows of TN lanes, carried by the K loop.
-    auto row = VectorType::get({s.tn}, b.getF32Type());
-    Value zeroRow = arith::ConstantOp::create(
-        b, row, DenseElementsAttr::get(row, b.getF32FloatAttr(0)));
-    SmallVector<Value> init(s.tm, zeroRow);
-    auto kLoop = scf::ForOp::create(b, cst(0), sizeK, cst(s.bk), init);
+    // The accumulators are carried by the K loop, in registers.
+    auto kLoop =
+        scf::ForOp::create(b, cst(0), sizeK, cst(s.bk), initAccumulators());
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(kLoop.getBody());
@@ -366,50 +502,31 @@ private:
       stage(bOp, stagedB, c.n, s.bn, n0, sizeN, k0, batchPoint, tid);
       gpu::BarrierOp::create(b);
       SmallVector<Value> acc(kLoop.getRegionIterArgs());
-      auto colType = VectorType::get({s.tm}, b.getF32Type());
-      for (int64_t kk = 0; kk < s.bk; ++kk) {
-        // Rows of a thread's A column and B row are consecutive in the
-        // staged tiles: one vector load each (16-byte aligned: kPad and
-        // the tile widths are multiples of 4, the buffers 16-aligned by
-        // mnemo-cuda-align-workgroup).
-        Value aCol = vector::LoadOp::create(
-            b, colType, stagedA, ValueRange{cst(kk), rowA}, false,
-            llvm::Align(std::min<int64_t>(16, 4 * s.tm)));
-        Value bRow = vector::LoadOp::create(
-            b, row, stagedB, ValueRange{cst(kk), colB}, false,
-            llvm::Align(std::min<int64_t>(16, 4 * s.tn)));
-        for (int64_t i = 0; i < s.tm; ++i) {
-          Value ai = vector::ExtractOp::create(b, aCol, ArrayRef<int64_t>{i});
-          Value splat = vector::BroadcastOp::create(b, row, ai);
-          acc[i] = vector::FMAOp::create(b, splat, bRow, acc[i]);
-        }
-      }
+      if (s.tensorCores())
+        multiplyMma(acc, l, stagedA, stagedB);
+      else
+        multiplySimt(acc, l, stagedA, stagedB);
       // The next step overwrites the tiles others may still be reading.
       gpu::BarrierOp::create(b);
       scf::YieldOp::create(b, acc);
     }
 
     // C += the block's product, each element once.
-    for (int64_t i = 0; i < s.tm; ++i) {
-      Value gm = add(add(m0, rowA), cst(i));
-      for (int64_t j = 0; j < s.tn; ++j) {
-        Value gn = add(add(n0, colB), cst(j));
-        Value inside =
-            arith::AndIOp::create(b, lessThan(gm, sizeM), lessThan(gn, sizeN));
-        auto ifOp = scf::IfOp::create(b, inside, /*withElseRegion=*/false);
-        OpBuilder::InsertionGuard g(b);
-        b.setInsertionPointToStart(ifOp.thenBlock());
-        SmallVector<Value> point(batchPoint);
-        delinearize(gm, c.m, point);
-        delinearize(gn, c.n, point);
-        SmallVector<Value> idx = indices(out, point);
-        Value old = memref::LoadOp::create(b, out.get(), idx);
-        Value part = vector::ExtractOp::create(b, kLoop.getResult(i),
-                                               ArrayRef<int64_t>{j});
-        Value sum = arith::AddFOp::create(b, old, part);
-        memref::StoreOp::create(b, sum, out.get(), idx);
-      }
-    }
+    forEachResult(kLoop.getResults(), l, [&](Value row, Value col, Value v) {
+      Value gm = add(m0, row), gn = add(n0, col);
+      Value inside =
+          arith::AndIOp::create(b, lessThan(gm, sizeM), lessThan(gn, sizeN));
+      auto ifOp = scf::IfOp::create(b, inside, /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      SmallVector<Value> point(batchPoint);
+      delinearize(gm, c.m, point);
+      delinearize(gn, c.n, point);
+      SmallVector<Value> idx = indices(out, point);
+      Value old = memref::LoadOp::create(b, out.get(), idx);
+      Value sum = arith::AddFOp::create(b, old, v);
+      memref::StoreOp::create(b, sum, out.get(), idx);
+    });
   }
 };
 
@@ -427,11 +544,18 @@ struct TileContractionsPass
     });
     if (found.empty())
       return;
-    if (smemBudget < smallestSmem()) {
+    if (precision != "fp32" && precision != "tf32") {
+      getOperation().emitError()
+          << "precision must be fp32 or tf32, got '" << precision << "'";
+      return signalPassFailure();
+    }
+    ArrayRef<TileShape> shapes =
+        precision == "tf32" ? ArrayRef(kMmaShapes) : ArrayRef(kShapes);
+    if (smemBudget < smallestSmem(shapes)) {
       found.front().op->emitError()
           << "no tile of this contraction fits --smem-budget="
           << static_cast<int64_t>(smemBudget)
-          << " bytes; the smallest needs " << smallestSmem();
+          << " bytes; the smallest needs " << smallestSmem(shapes);
       return signalPassFailure();
     }
     OpBuilder builder(&getContext());
@@ -447,7 +571,7 @@ struct TileContractionsPass
           m == 0 || n == 0 || batch == 0)
         continue;
       std::optional<TileShape> shape =
-          chooseShape(m, n, k, batch, smemBudget, smCount);
+          chooseShape(shapes, m, n, k, batch, smemBudget, smCount);
       builder.setInsertionPoint(c.op);
       KernelBuilder(c, *shape, builder).build();
       c.op->erase();

@@ -1,5 +1,6 @@
 // RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions,cse))" | FileCheck %s
 // RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions{smem-budget=6000},cse))" | FileCheck %s --check-prefix=SMALL
+// RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions{precision=tf32},cse))" | FileCheck %s --check-prefix=TF32
 
 // 1024x1024x256: 64x64 tiles give 256 blocks (every one of 132 SMs busy)
 // with the least traffic of the shapes that do; 128x128 would leave SMs
@@ -35,6 +36,31 @@
 // CHECK: arith.addf
 // CHECK: memref.store %{{.*}}, %arg2
 // CHECK-NOT: linalg.matmul
+// With tf32 tensor cores: 64x64x16 tiles for 4 warps (2 x 2, 32x32
+// each: 2 x 4 m16n8k8 products per k8 step, 16 per BK), rows padded to
+// 72 floats so a fragment's 4 x 8 lanes hit 32 banks. Lane l of warp w:
+// groupID l / 4, threadID_in_group l % 4; A's fragment is (g, t),
+// (g+8, t), (g, t+4), (g+8, t+4) of the staged [k][m] tile.
+// TF32-LABEL: func.func @matmul
+// TF32: gpu.launch {{.*}} threads(%[[TID:[a-z0-9_]+]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c128, {{.*}} workgroup(%[[SA:[a-z0-9_]+]] : memref<16x72xf32, #gpu.address_space<workgroup>>, %[[SB:[a-z0-9_]+]] : memref<16x72xf32, #gpu.address_space<workgroup>>)
+// TF32: %[[LANE:.*]] = arith.remui %[[TID]], %c32
+// TF32: %[[G:.*]] = arith.divui %[[LANE]], %c4
+// TF32: %[[T:.*]] = arith.remui %[[LANE]], %c4
+// TF32: scf.for {{.*}} -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
+// TF32: gpu.barrier
+// TF32: %[[K4:.*]] = arith.addi %[[T]], %c4
+// TF32: %[[R:.*]] = arith.addi %{{.*}}, %[[G]]
+// TF32: %[[R8:.*]] = arith.addi %[[R]], %c8
+// TF32: %[[A0:.*]] = memref.load %[[SA]][%[[T]], %[[R]]]
+// TF32: %[[A1:.*]] = memref.load %[[SA]][%[[T]], %[[R8]]]
+// TF32: %[[A2:.*]] = memref.load %[[SA]][%[[K4]], %[[R]]]
+// TF32: %[[A3:.*]] = memref.load %[[SA]][%[[K4]], %[[R8]]]
+// TF32: vector.from_elements %[[A0]], %[[A1]], %[[A2]], %[[A3]] : vector<4x1xf32>
+// TF32: vector.from_elements {{.*}} : vector<2x1xf32>
+// TF32: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 8], tf32Enabled} : (vector<4x1xf32>, vector<2x1xf32>, vector<2x2xf32>) -> vector<2x2xf32>
+// TF32-COUNT-15: nvgpu.mma.sync
+// TF32: gpu.barrier
+// TF32: scf.yield
 // SMALL-LABEL: func.func @matmul
 // SMALL: workgroup(%{{.*}} : memref<16x20xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x68xf32, #gpu.address_space<workgroup>>)
 func.func @matmul(%a: memref<1024x256xf32>, %b: memref<256x1024xf32>, %c: memref<1024x1024xf32>) {
