@@ -15,6 +15,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Support/ConstantData.h"
+#include "mnemo/Support/MulAdd.h"
 #include "mnemo/Target/CPU/PassTarget.h"
 #include "mnemo/Target/CPU/Passes.h"
 
@@ -187,12 +188,7 @@ Value mulAddGeneric(OpBuilder &b, Location loc, Value x, Value w, Value init,
                     ArrayRef<utils::IteratorType> iters) {
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{x, w}, ValueRange{init}, maps,
-             iters,
-             [](OpBuilder &b, Location loc, ValueRange args) {
-               Value mul = arith::MulFOp::create(b, loc, args[0], args[1]);
-               Value add = arith::AddFOp::create(b, loc, args[2], mul);
-               linalg::YieldOp::create(b, loc, add);
-             })
+             iters, mnemo::buildMulAddBody)
       .getResult(0);
 }
 

@@ -11,6 +11,7 @@
 #ifndef MNEMO_LIB_TARGET_CPU_REGISTERTILEKERNELS_H
 #define MNEMO_LIB_TARGET_CPU_REGISTERTILEKERNELS_H
 
+#include "mnemo/Support/MulAdd.h"
 #include "mnemo/Target/CPU/PackWeights.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -254,8 +255,6 @@ Init precedingInit(linalg::LinalgOp op, std::optional<unsigned> vectorDim);
 Epilogue followingEpilogue(RewriterBase &rewriter, linalg::LinalgOp op,
                            int64_t vw, bool residuals = true,
                            bool splitStores = true);
-/// Whether the body is exactly mulf, addf, yield (a multiply-accumulate).
-bool isMulAddBody(linalg::LinalgOp op);
 /// A contraction with few rows (m * 2 <= `mr`: a GEMV) whose B is a
 /// constant [K, N] larger than `l2Bytes`, rewritten to read B from column
 /// panels packed at compile time (GemvPanels.cpp); the columns after the

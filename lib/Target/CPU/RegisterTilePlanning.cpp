@@ -27,33 +27,6 @@
 
 namespace mnemo::register_tile {
 
-/// out = out + in0 * in1 (in either operand order), all f32.
-bool isMulAddBody(linalg::LinalgOp op) {
-  Block *body = op.getBlock();
-  // Exactly mulf, addf, yield.
-  if (body->getNumArguments() != 3 || body->getOperations().size() != 3 ||
-      !llvm::all_of(body->getArgumentTypes(),
-                    [](Type t) { return t.isF32(); }))
-    return false;
-  auto yield = dyn_cast<linalg::YieldOp>(body->getTerminator());
-  if (!yield || yield.getNumOperands() != 1)
-    return false;
-  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
-  if (!add)
-    return false;
-  Value out = body->getArgument(2);
-  if (add.getLhs() != out && add.getRhs() != out)
-    return false;
-  Value prod = add.getLhs() == out ? add.getRhs() : add.getLhs();
-  auto mul = prod.getDefiningOp<arith::MulFOp>();
-  if (!mul)
-    return false;
-  Value a = body->getArgument(0), b = body->getArgument(1);
-  return (mul.getLhs() == a && mul.getRhs() == b) ||
-         (mul.getLhs() == b && mul.getRhs() == a);
-}
-
-
 /// The buffer under the collapse_shape views a flattened convolution adds.
 Value viewSource(Value v) {
   while (auto view = v.getDefiningOp<memref::CollapseShapeOp>())
@@ -696,11 +669,7 @@ linalg::GenericOp flatContraction(RewriterBase &rewriter, Location loc,
   iters.push_back(utils::IteratorType::reduction);
   return linalg::GenericOp::create(
       rewriter, loc, TypeRange{}, ValueRange{w2, in3}, ValueRange{out3}, maps,
-      iters, [](OpBuilder &b, Location loc, ValueRange args) {
-        Value prod = arith::MulFOp::create(b, loc, args[0], args[1]);
-        Value sum = arith::AddFOp::create(b, loc, args[2], prod);
-        linalg::YieldOp::create(b, loc, sum);
-      });
+      iters, buildMulAddBody);
 }
 
 /// A 1x1, stride-1 NCHW convolution as a contraction over the flattened

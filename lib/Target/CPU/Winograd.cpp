@@ -459,11 +459,7 @@ struct WinogradPass : public mnemo::impl::WinogradPassBase<WinogradPass> {
       iters.push_back(utils::IteratorType::reduction);
       linalg::GenericOp::create(
           b, loc, TypeRange{}, ValueRange{vFlat, u}, ValueRange{m}, maps,
-          iters, [](OpBuilder &b, Location loc, ValueRange args) {
-            Value mul = arith::MulFOp::create(b, loc, args[0], args[1]);
-            Value add = arith::AddFOp::create(b, loc, args[2], mul);
-            linalg::YieldOp::create(b, loc, add);
-          });
+          iters, mnemo::buildMulAddBody);
       Value mTiles = memref::ExpandShapeOp::create(
           b, loc, MemRefType::get({kPoints, N, F, R, TW}, f32), m,
           SmallVector<ReassociationIndices>{{0}, {1}, {2}, {3, 4}});

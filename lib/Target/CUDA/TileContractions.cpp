@@ -16,6 +16,8 @@
 
 #include "mnemo/Target/CUDA/Passes.h"
 
+#include "mnemo/Support/MulAdd.h"
+
 #include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
@@ -81,25 +83,6 @@ struct Contraction {
 
 bool uses(AffineExpr e, unsigned d) { return e.isFunctionOfDim(d); }
 
-/// out = out + x * y in either order, all f32.
-bool isMulAddBody(linalg::LinalgOp op) {
-  Block &body = op->getRegion(0).front();
-  if (body.getOperations().size() != 3)
-    return false;
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  auto add = yield.getValues()[0].getDefiningOp<arith::AddFOp>();
-  if (!add)
-    return false;
-  Value acc = body.getArgument(2);
-  Value other = add.getLhs() == acc ? add.getRhs() : add.getLhs();
-  auto mul = other.getDefiningOp<arith::MulFOp>();
-  if (!mul || (add.getLhs() != acc && add.getRhs() != acc))
-    return false;
-  Value x = body.getArgument(0), y = body.getArgument(1);
-  return (mul.getLhs() == x && mul.getRhs() == y) ||
-         (mul.getLhs() == y && mul.getRhs() == x);
-}
-
 FailureOr<Contraction> match(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
       op.getNumDpsInits() != 1 || op.getNumReductionLoops() == 0)
@@ -109,7 +92,7 @@ FailureOr<Contraction> match(linalg::LinalgOp op) {
     if (!type || !type.getElementType().isF32() || type.getRank() == 0)
       return failure();
   }
-  if (!isMulAddBody(op))
+  if (!mnemo::isMulAddBody(op))
     return failure();
   SmallVector<AffineMap> maps = op.getIndexingMapsArray();
   AffineMap out = maps[2];
