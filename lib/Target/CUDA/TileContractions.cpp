@@ -5,7 +5,8 @@
 // element. Here one block stages BM x BK and BK x BN tiles in shared memory
 // and each thread keeps a TM x TN sub-tile of C in registers, so global
 // traffic drops by BM and BN and the inner loop is shared-memory vector
-// loads and FMAs (the classic SIMT SGEMM; tensor cores are a later step).
+// loads and FMAs (the classic SIMT SGEMM), or, with tf32, each warp's
+// mma.sync products on tensor cores.
 // Convolutions go the same way as implicit GEMMs: the loops that index only
 // the output and one input form a (flattened) row or column dim, the
 // reductions the K dim, and a tile element's address is the operand's own
@@ -23,7 +24,6 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
-#include "llvm/Support/MathExtras.h"
 
 namespace mnemo {
 #define GEN_PASS_DEF_TILECONTRACTIONSPASS

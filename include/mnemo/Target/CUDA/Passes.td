@@ -47,6 +47,12 @@ def TileContractionsPass : Pass<"mnemo-cuda-tile-contractions",
     multiprocessors a block; if none does, the one with the most blocks.
     A budget below the smallest shape is an error that names it.
 
+    With `precision=tf32` the block's warps (2 x 2 for 64x64 tiles, 2 x 4
+    for 128x128, down to 1 x 4 for 16x64) each own a tile of m16n8k8
+    products: `nvgpu.mma.sync` with tf32 inputs and f32 accumulators,
+    fragments loaded from the staged tiles in the PTX ISA's layout, rows
+    padded to BM + 8 so one fragment's 4 x 8 lanes use 32 banks.
+
     Depthwise convolutions (no column dim: each channel its own filter),
     integer products and bodies other than a multiply-add keep the
     generic route.
