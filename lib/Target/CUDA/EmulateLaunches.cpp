@@ -39,6 +39,8 @@ public:
         blockDims{bx, by, bz}, threads(bx * by * bz) {}
 
   LogicalResult run() {
+    if (!launch.getPrivateAttributions().empty())
+      return launch.emitError("cannot emulate private attributions");
     Block &body = launch.getBody().front();
     // Shared memory: one buffer for the whole emulation (each block
     // writes before it reads, as on the GPU).
@@ -47,8 +49,6 @@ public:
       auto plain = MemRefType::get(t.getShape(), t.getElementType());
       uniform.map(arg, memref::AllocOp::create(allocs, loc, plain).getResult());
     }
-    if (!launch.getPrivateAttributions().empty())
-      return launch.emitError("cannot emulate private attributions");
     gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
     gpu::KernelDim3 gridArgs = launch.getGridSize();
     gpu::KernelDim3 blockArgs = launch.getBlockSize();
