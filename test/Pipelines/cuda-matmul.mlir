@@ -4,13 +4,13 @@
 // A MatMul through the whole CUDA pipeline: its kernel stages tiles in
 // 16-byte aligned shared memory, reads them with 4-wide shared loads
 // between barriers and accumulates with FMAs (PTX text, no ptxas here).
-// CHECK: gpu.binary @main_graph_kernel_0
+// CHECK: gpu.binary @main_graph_kernel [
 // CHECK-SAME: .shared .align 16 .b8 __wg_main_graph_kernel_0
 // CHECK-SAME: bar.sync
 // CHECK-SAME: ld.shared.v4
 // CHECK-SAME: fma.rn.f32
 // With tf32, warps issue tensor-core products with f32 accumulators.
-// TF32: gpu.binary @main_graph_kernel_0
+// TF32: gpu.binary @main_graph_kernel [
 // TF32-SAME: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
 func.func @main_graph(%a: tensor<1024x256xf32>, %b: tensor<256x1024xf32>) -> tensor<1024x1024xf32> {
   %y = graph.matmul %a, %b : (tensor<1024x256xf32>, tensor<256x1024xf32>) -> tensor<1024x1024xf32>

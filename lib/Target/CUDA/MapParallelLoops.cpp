@@ -44,6 +44,12 @@ struct MapParallelLoopsPass
     SmallVector<memref::CopyOp> copies;
     getOperation().walk([&](memref::CopyOp c) { copies.push_back(c); });
     for (memref::CopyOp c : copies) {
+      // Bufferization leaves copies of a buffer onto itself where an op
+      // wrote its destination in place: nothing to launch.
+      if (c.getSource() == c.getTarget()) {
+        rewriter.eraseOp(c);
+        continue;
+      }
       rewriter.setInsertionPoint(c);
       rewriter.replaceOpWithNewOp<linalg::CopyOp>(c, c.getSource(), c.getTarget());
     }

@@ -23,7 +23,10 @@
 #include "mlir/Dialect/Linalg/IR/LinalgInterfaces.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mnemo {
 #define GEN_PASS_DEF_TILECONTRACTIONSPASS
@@ -82,6 +85,91 @@ struct Contraction {
 };
 
 bool uses(AffineExpr e, unsigned d) { return e.isFunctionOfDim(d); }
+
+/// What the kernel's store of C absorbs from the ops around the
+/// contraction (the generic route would launch each as a kernel that
+/// writes or reads all of C again): the fill or bias broadcast that
+/// initializes C right before it, and the elementwise op right after it
+/// that reads only C (a ReLU, a clip) into D.
+struct Folds {
+  Operation *init = nullptr;      // linalg.fill or the broadcast generic
+  Value initScalar;               // fill: its value
+  Value initSource;               // broadcast: what it reads ...
+  AffineMap initMap;              // ... at this map of C's indices
+  linalg::GenericOp epilogue;     // elementwise C -> D
+};
+
+bool isIdentityElementwise(linalg::GenericOp g) {
+  return g.getNumDpsInputs() == 1 && g.getNumDpsInits() == 1 &&
+         g.getNumLoops() == g.getNumParallelLoops() &&
+         g.getIndexingMapsArray().back().isIdentity() &&
+         g.hasPureBufferSemantics();
+}
+
+/// The buffer a view is of.
+Value rootOf(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// The ops around `c` its kernel can take over (see Folds).
+Folds findFolds(linalg::LinalgOp op) {
+  Folds f;
+  Value out = op.getDpsInitOperand(0)->get();
+  Operation *prev = op->getPrevNode();
+  if (auto fill = dyn_cast_or_null<linalg::FillOp>(prev);
+      fill && fill.getOutputs()[0] == out) {
+    f.init = fill;
+    f.initScalar = fill.getInputs()[0];
+  } else if (auto g = dyn_cast_or_null<linalg::GenericOp>(prev);
+             g && isIdentityElementwise(g) && g.getOutputs()[0] == out &&
+             g.getBody()->getOperations().size() == 1 &&
+             cast<linalg::YieldOp>(g.getBody()->getTerminator())
+                     .getValues()[0] == g.getBody()->getArgument(0) &&
+             llvm::all_of(g.getIndexingMapsArray()[0].getResults(),
+                          [](AffineExpr e) {
+                            return isa<AffineDimExpr, AffineConstantExpr>(e);
+                          })) {
+    f.init = g;
+    f.initSource = g.getInputs()[0];
+    f.initMap = g.getIndexingMapsArray()[0];
+  }
+  // The elementwise op must be the only reader of C after the product
+  // (or write C in place), and C a buffer of its own, so that C need not
+  // be written at all. Between the two there may be allocations, views
+  // and fills of other buffers (the next layer's padded input, which the
+  // op writes into): the kernel then goes after them, where the op was.
+  Operation *next = op->getNextNode();
+  while (next && (isa<memref::AllocOp, ViewLikeOpInterface>(next) ||
+                  (isa<linalg::FillOp>(next) &&
+                   llvm::none_of(op->getOperands(), [&](Value v) {
+                     return rootOf(v) ==
+                            rootOf(cast<linalg::FillOp>(next).getOutputs()[0]);
+                   }))))
+    next = next->getNextNode();
+  auto e = dyn_cast_or_null<linalg::GenericOp>(next);
+  if (!e || !isIdentityElementwise(e) || e.getInputs()[0] != out ||
+      !e.getIndexingMapsArray()[0].isIdentity() ||
+      !e.getBody()->getArgument(1).use_empty() || !out.getDefiningOp<memref::AllocOp>())
+    return f;
+  for (Operation &bodyOp : e.getBody()->without_terminator())
+    if (!isPure(&bodyOp) || bodyOp.getNumRegions() ||
+        isa<linalg::IndexOp>(bodyOp))
+      return f;
+  for (Operation *user : out.getUsers())
+    if (user != op && user != e && user != f.init &&
+        !isa<memref::DeallocOp>(user))
+      return f;
+  // Blocks store D while others still read the inputs: D must not be one
+  // of them (bufferization may write a dead input's buffer in place).
+  Value dest = rootOf(e.getOutputs()[0]);
+  for (Value in : op.getDpsInputs())
+    if (rootOf(in) == dest)
+      return f;
+  f.epilogue = e;
+  return f;
+}
 
 FailureOr<Contraction> match(linalg::LinalgOp op) {
   if (!op.hasPureBufferSemantics() || op.getNumDpsInputs() != 2 ||
@@ -192,8 +280,9 @@ int64_t staticProduct(ArrayRef<int64_t> sizes, ArrayRef<unsigned> dims) {
 /// Builds the kernel that replaces one contraction.
 class KernelBuilder {
 public:
-  KernelBuilder(Contraction c, const TileShape &s, OpBuilder &b)
-      : c(c), s(s), b(c.op.getLoc(), b) {}
+  KernelBuilder(Contraction c, const TileShape &s, const Folds &folds,
+                OpBuilder &b)
+      : c(c), s(s), folds(folds), b(c.op.getLoc(), b) {}
 
   void build() {
     SmallVector<Range> ranges = c.op.createLoopRanges(b, b.getLoc());
@@ -223,6 +312,7 @@ public:
 private:
   Contraction c;
   TileShape s;
+  Folds folds;
   ImplicitLocOpBuilder b;
   SmallVector<Value> loopSizes;
   Value sizeM, sizeN, sizeK;
@@ -460,6 +550,23 @@ private:
         }
   }
 
+  /// C's value before the product at `idx`: the folded fill's scalar, the
+  /// folded broadcast's source element, or C itself.
+  Value initialValue(Value out, ArrayRef<Value> idx) {
+    if (folds.initScalar)
+      return folds.initScalar;
+    if (!folds.initSource)
+      return memref::LoadOp::create(b, out, idx);
+    SmallVector<Value> at;
+    for (AffineExpr e : folds.initMap.getResults()) {
+      if (auto d = dyn_cast<AffineDimExpr>(e))
+        at.push_back(idx[d.getPosition()]);
+      else
+        at.push_back(cst(cast<AffineConstantExpr>(e).getValue()));
+    }
+    return memref::LoadOp::create(b, folds.initSource, at);
+  }
+
   void buildBody(gpu::LaunchOp launch) {
     Value tid = launch.getThreadIds().x;
     Value n0 = mul(launch.getBlockIds().x, s.bn);
@@ -506,9 +613,20 @@ private:
       delinearize(gm, c.m, point);
       delinearize(gn, c.n, point);
       SmallVector<Value> idx = indices(out, point);
-      Value old = memref::LoadOp::create(b, out.get(), idx);
-      Value sum = arith::AddFOp::create(b, old, v);
-      memref::StoreOp::create(b, sum, out.get(), idx);
+      Value sum = arith::AddFOp::create(b, initialValue(out.get(), idx), v);
+      if (!folds.epilogue) {
+        memref::StoreOp::create(b, sum, out.get(), idx);
+        return;
+      }
+      // The elementwise op's body on the sum, stored where it wrote.
+      IRMapping map;
+      Block *body = folds.epilogue.getBody();
+      map.map(body->getArgument(0), sum);
+      for (Operation &bodyOp : body->without_terminator())
+        b.clone(bodyOp, map);
+      Value result = map.lookupOrDefault(
+          cast<linalg::YieldOp>(body->getTerminator()).getValues()[0]);
+      memref::StoreOp::create(b, result, folds.epilogue.getOutputs()[0], idx);
     });
   }
 };
@@ -555,9 +673,15 @@ struct TileContractionsPass
         continue;
       std::optional<TileShape> shape =
           chooseShape(shapes, m, n, k, batch, smemBudget, smCount);
-      builder.setInsertionPoint(c.op);
-      KernelBuilder(c, *shape, builder).build();
+      Folds folds = findFolds(c.op);
+      builder.setInsertionPoint(folds.epilogue ? folds.epilogue.getOperation()
+                                               : c.op.getOperation());
+      KernelBuilder(c, *shape, folds, builder).build();
       c.op->erase();
+      if (folds.init)
+        folds.init->erase();
+      if (folds.epilogue)
+        folds.epilogue->erase();
     }
   }
 };

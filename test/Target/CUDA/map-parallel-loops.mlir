@@ -84,3 +84,20 @@ func.func @dynamic(%a: memref<?x128xf32>, %c: memref<?x128xf32>) {
   }
   return
 }
+
+// -----
+
+// A copy of a buffer onto itself (bufferization's trace of an op that
+// wrote its destination in place) launches nothing; another copy does.
+// MAP-LABEL: func.func @self_copy
+// MAP-COUNT-2: scf.parallel
+// MAP-NOT: scf.parallel
+// MAP-NOT: memref.copy
+// CHECK-LABEL: func.func @self_copy
+// CHECK-COUNT-1: gpu.launch
+// CHECK-NOT: gpu.launch
+func.func @self_copy(%a: memref<64xf32, strided<[1], offset: 3>>, %b: memref<64xf32>) {
+  memref.copy %a, %a : memref<64xf32, strided<[1], offset: 3>> to memref<64xf32, strided<[1], offset: 3>>
+  memref.copy %b, %a : memref<64xf32> to memref<64xf32, strided<[1], offset: 3>>
+  return
+}

@@ -168,3 +168,86 @@ func.func @depthwise(%i: memref<1x16x10x10xf32>, %w: memref<16x3x3xf32>, %o: mem
   }
   return
 }
+
+// -----
+
+// The bias broadcast before a pointwise convolution and the clip after it
+// (into the next layer's padded input, allocated and zeroed in between)
+// are folded: the kernel starts each sum from the bias element, clips it
+// and stores it into the padded buffer; C is never written, and the kernel
+// goes where the clip was, after the padded buffer is zeroed.
+// CHECK-LABEL: func.func @folds
+// CHECK: %[[PADDED:.*]] = memref.alloc() : memref<1x32x10x10xf32>
+// CHECK: linalg.fill {{.*}} outs(%[[PADDED]]
+// CHECK: %[[INNER:.*]] = memref.subview %[[PADDED]]
+// CHECK: gpu.launch
+// CHECK: memref.load %arg2[%{{.*}}, %c0, %c0] : memref<32x1x1xf32>
+// CHECK: arith.addf
+// CHECK: arith.maximumf
+// CHECK: arith.minimumf
+// CHECK: memref.store %{{.*}}, %[[INNER]]
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.generic
+// CHECK: return
+#bias = affine_map<(n, c, h, w) -> (c, 0, 0)>
+#id = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @folds(%x: memref<1x16x8x8xf32>, %w: memref<32x16x1x1xf32>, %b: memref<32x1x1xf32>) -> memref<1x32x10x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %six = arith.constant 6.0 : f32
+  %c = memref.alloc() : memref<1x32x8x8xf32>
+  linalg.generic {indexing_maps = [#bias, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%b : memref<32x1x1xf32>) outs(%c : memref<1x32x8x8xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x16x8x8xf32>, memref<32x16x1x1xf32>) outs(%c : memref<1x32x8x8xf32>)
+  %p = memref.alloc() : memref<1x32x10x10xf32>
+  linalg.fill ins(%zero : f32) outs(%p : memref<1x32x10x10xf32>)
+  %inner = memref.subview %p[0, 0, 1, 1] [1, 32, 8, 8] [1, 1, 1, 1] : memref<1x32x10x10xf32> to memref<1x32x8x8xf32, strided<[3200, 100, 10, 1], offset: 11>>
+  linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c : memref<1x32x8x8xf32>) outs(%inner : memref<1x32x8x8xf32, strided<[3200, 100, 10, 1], offset: 11>>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    %s = arith.minimumf %r, %six : f32
+    linalg.yield %s : f32
+  }
+  return %p : memref<1x32x10x10xf32>
+}
+
+// -----
+
+// C read again after the ReLU (a residual): the kernel still stores C
+// and the ReLU stays; a zero fill before it is folded (sums start at 0).
+// CHECK-LABEL: func.func @kept
+// CHECK: gpu.launch
+// CHECK-NOT: memref.load %arg2
+// CHECK: arith.addf %cst
+// CHECK: memref.store %{{.*}}, %[[C:.*]][
+// CHECK: gpu.terminator
+// CHECK: linalg.generic
+// CHECK: arith.maximumf
+// CHECK: linalg.generic
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id2 = affine_map<(m, n) -> (m, n)>
+func.func @kept(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %d: memref<64x64xf32>, %e: memref<64x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<64x64xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<64x64xf32>)
+  linalg.matmul ins(%a, %b : memref<64x64xf32>, memref<64x64xf32>) outs(%c : memref<64x64xf32>)
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<64x64xf32>) outs(%d : memref<64x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %d : memref<64x64xf32>, memref<64x64xf32>) outs(%e : memref<64x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  }
+  return
+}
