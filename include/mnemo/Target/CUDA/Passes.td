@@ -103,8 +103,10 @@ def EmulateLaunchesPass : Pass<"mnemo-cuda-emulate-launches",
     guarantees. A value a thread computes in one phase and uses in a later
     one is kept in a per-thread buffer; an `scf.for` whose body has
     barriers runs once for the block, its carried values per thread;
-    workgroup attributions become plain buffers. Barriers inside other ops
-    are an error. Built into the CPU target after the CUDA kernel builders
+    workgroup attributions become plain buffers; an `nvgpu.mma.sync`
+    (tf32 m16n8k8) runs per warp, its 32 lanes' fragments gathered by the
+    PTX ISA's layout and multiplied in f32. Barriers inside other ops are
+    an error. Built into the CPU target after the CUDA kernel builders
     (`mnemo-run --emulate-cuda-kernels`), a model's outputs check the
     kernels' addresses, tiles and edges against its references.
   }];
