@@ -127,8 +127,12 @@ static llvm::cl::opt<unsigned> codegenParts(
 
 /// Makes hidden globals local in a merged object: what the split made
 /// global (see emitParallel) becomes local again, as in one piece.
+/// binutils' objcopy first: it holds about the object (ResNet-18: 78 MB
+/// for a 76 MB object), llvm-objcopy (a process loading libLLVM) 205 MB.
 static std::string objcopyTool() {
-  return driver::findTool(MNEMO_LLVM_OBJCOPY, {"llvm-objcopy-22", "objcopy"});
+  std::string gnu = driver::findTool("", {"objcopy"});
+  return gnu.empty() ? driver::findTool(MNEMO_LLVM_OBJCOPY, {"llvm-objcopy-22"})
+                     : gnu;
 }
 
 /// Moves the definitions of `module`'s large constants (the weights) into
@@ -177,40 +181,39 @@ static llvm::Error runTool(StringRef tool, ArrayRef<StringRef> args,
                                  std::to_string(rc) + ") " + err);
 }
 
-/// Merges `objects` into the relocatable object `path` (`cc -r`) and makes
-/// its hidden globals local (what a split or the weights' object named
-/// across the parts), so it has the symbols of one object.
+/// Merges `objects` into the relocatable object `path` (`ld -r`, or
+/// `cc -r` without a linker on PATH: the compiler driver is a process as
+/// large as clang) and makes its hidden globals local (what a split or the
+/// weights' object named across the parts), so it has the symbols of one
+/// object.
 static llvm::Error mergeObjects(ArrayRef<std::string> objects, StringRef path,
                                 StringRef cc, StringRef objcopy) {
-  SmallVector<StringRef> args = {cc, "-r", "-nostdlib", "-o", path};
+  std::string ld = driver::findTool("", {"ld"});
+  SmallVector<StringRef> args;
+  if (ld.empty())
+    args = {cc, "-r", "-nostdlib", "-o", path};
+  else
+    args = {ld, "-r", "-o", path};
   for (const std::string &o : objects)
     args.push_back(o);
-  if (auto e = runTool(cc, args, "merging the object's parts"))
+  if (auto e = runTool(args[0], args, "merging the object's parts"))
     return e;
   return runTool(objcopy, {objcopy, "--localize-hidden", path},
                  "merging the object's parts");
 }
 
-/// A weight kept out of LLVM IR: its symbol and bytes.
-struct RawWeight {
-  std::string symbol;
-  DenseResourceElementsAttr bytes;
-  uint64_t align;
-};
-
 /// Takes the weights (the byte arrays of mnemo-cpu-flatten-constant-globals
 /// held in resource blobs) out of `module`'s LLVM globals, which become
 /// hidden declarations: translation then copies no weight into LLVM IR,
-/// and writeWeights / assembleWeights make an object of them. Both
+/// and writeDataObject writes them as an object of their own. Both
 /// copies were alive at once through translation and again, as LLVM
 /// constants beside the assembler's buffers, through code generation.
-static SmallVector<RawWeight> detachWeights(ModuleOp module) {
-  SmallVector<RawWeight> out;
+static SmallVector<driver::DataSymbol> detachWeights(ModuleOp module) {
+  SmallVector<driver::DataSymbol> out;
   for (auto global : module.getOps<LLVM::GlobalOp>()) {
     auto blob = dyn_cast_or_null<DenseResourceElementsAttr>(
         global.getValueOrNull());
     auto array = dyn_cast<LLVM::LLVMArrayType>(global.getGlobalType());
-    StringRef name = global.getSymName();
     bool plainLinkage = global.getLinkage() == LLVM::Linkage::Private ||
                         global.getLinkage() == LLVM::Linkage::Internal;
     if (!blob || !blob.getRawHandle().getBlob() || !array ||
@@ -218,11 +221,14 @@ static SmallVector<RawWeight> detachWeights(ModuleOp module) {
         array.getNumElements() < kSeparateConstantBytes ||
         !global.getConstant() || !plainLinkage || global.getThreadLocal_() ||
         global.getAddrSpace() != 0 || global.getSection() ||
-        global.getComdat() || name.contains('"') || name.contains('\\') ||
+        global.getComdat() ||
         blob.getRawHandle().getBlob()->getData().size() !=
             array.getNumElements())
       continue;
-    out.push_back({name.str(), blob, global.getAlignment().value_or(1)});
+    out.push_back({global.getSymName().str(),
+                   blob.getRawHandle().getBlob()->getData(),
+                   std::max<uint64_t>(1, global.getAlignment().value_or(1)),
+                   blob.getRawHandle().getResource()});
     global.removeValueAttr();
     global.setLinkage(LLVM::Linkage::External);
     global.setVisibility_(LLVM::Visibility::Hidden);
@@ -230,72 +236,6 @@ static SmallVector<RawWeight> detachWeights(ModuleOp module) {
     global.setUnnamedAddr(std::nullopt);
   }
   return out;
-}
-
-/// The weights written for the assembler: an assembly file of hidden
-/// globals in .rodata, each an `.incbin` of a file holding its bytes.
-struct WeightsAssembly {
-  std::string source;
-  std::vector<std::string> files;
-  void remove() const {
-    for (const std::string &f : files)
-      llvm::sys::fs::remove(f);
-  }
-};
-
-/// Closes `s` (writing `file`), its write error as an llvm::Error; the
-/// stream's error is cleared (a stream destroyed with one aborts).
-static llvm::Error closeStream(llvm::raw_fd_ostream &s, StringRef file) {
-  s.close();
-  if (!s.has_error())
-    return llvm::Error::success();
-  std::error_code why = s.error();
-  s.clear_error();
-  return llvm::createStringError(why, "cannot write " + file);
-}
-
-/// Writes `weights` next to `base` for assembleWeights (one data file per
-/// blob, shared by the globals that share it). After this the blobs may
-/// be freed: nothing reads them again.
-static llvm::Error writeWeights(ArrayRef<RawWeight> weights, StringRef base,
-                                WeightsAssembly &out) {
-  out.source = (base + ".weights.s").str();
-  out.files = {out.source};
-  std::error_code ec;
-  llvm::raw_fd_ostream as(out.source, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return llvm::createStringError(ec, "cannot write " + out.source);
-  as << "\t.section .rodata,\"a\",@progbits\n";
-  llvm::DenseMap<const void *, std::string> written;
-  for (const RawWeight &w : weights) {
-    ArrayRef<char> data = w.bytes.getRawHandle().getBlob()->getData();
-    std::string &file = written[w.bytes.getRawHandle().getResource()];
-    if (file.empty()) {
-      file = (base + ".weights." + std::to_string(written.size()) + ".bin").str();
-      out.files.push_back(file);
-      llvm::raw_fd_ostream bin(file, ec, llvm::sys::fs::OF_None);
-      if (ec)
-        return llvm::createStringError(ec, "cannot write " + file);
-      bin.write(data.data(), data.size());
-      if (llvm::Error e = closeStream(bin, file))
-        return e;
-    }
-    as << "\t.globl \"" << w.symbol << "\"\n\t.hidden \"" << w.symbol
-       << "\"\n\t.type \"" << w.symbol << "\",@object\n\t.balign "
-       << w.align << "\n\"" << w.symbol << "\":\n\t.incbin \"" << file
-       << "\"\n\t.size \"" << w.symbol << "\", " << data.size() << "\n";
-  }
-  as << "\t.section .note.GNU-stack,\"\",@progbits\n";
-  return closeStream(as, out.source);
-}
-
-/// Assembles the weights into the object `path`, and removes their files.
-static llvm::Error assembleWeights(const WeightsAssembly &weights,
-                                   StringRef path, StringRef cc) {
-  llvm::Error e = runTool(cc, {cc, "-c", "-o", path, weights.source},
-                          "assembling the weights");
-  weights.remove();
-  return e;
 }
 
 /// Optimizes and compiles `module` in `parts` pieces on parallel threads:
@@ -316,7 +256,7 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
                                 const CPUTarget &target, unsigned optLevel,
                                 unsigned parts, StringRef path,
                                 StringRef cc, StringRef objcopy,
-                                const WeightsAssembly *weights) {
+                                StringRef weightsObject) {
   // The weights (large constants) stay out of the pieces: they go to a
   // data module of their own in this context, compiled here while the
   // threads run, so they are never written to bitcode and read back (a
@@ -363,8 +303,8 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
   size_t pieces = bitcode.size();
   if (data)
     objects.push_back((path + ".data.o").str());
-  if (weights)
-    objects.push_back((path + ".weights.o").str());
+  if (!weightsObject.empty())
+    objects.push_back(weightsObject.str());
   std::vector<llvm::Error> errors;
   for (size_t i = 0; i < objects.size(); ++i)
     errors.push_back(llvm::Error::success());
@@ -404,8 +344,6 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
           tm ? emitCode(*data, **tm, objects[pieces]) : tm.takeError();
       data.reset();
     }
-    if (weights)
-      errors.back() = assembleWeights(*weights, objects.back(), cc);
     context.reset();
     pool.wait();
   }
@@ -451,14 +389,14 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
   bool canMerge = !llvmOnly && !(cc = linkCompiler()).empty() &&
                   !(objcopy = objcopyTool()).empty();
   bool release = options.releaseWeights && options.target == "cpu";
-  SmallVector<RawWeight> weights;
-  // (The data files are named in the assembly in quotes.)
-  if (canMerge && !path.contains('"') && !path.contains('\\'))
+  SmallVector<driver::DataSymbol> weights;
+  if (canMerge && driver::canWriteDataObject(target.triple))
     weights = detachWeights(module);
-  WeightsAssembly weightsAsm;
-  auto removeWeights = llvm::make_scope_exit([&] { weightsAsm.remove(); });
+  std::string weightsObject = (path + ".weights.o").str();
+  auto removeWeights = llvm::make_scope_exit(
+      [&] { llvm::sys::fs::remove(weightsObject); });
   if (!weights.empty()) {
-    if (auto e = writeWeights(weights, path, weightsAsm))
+    if (auto e = driver::writeDataObject(weights, target.triple, weightsObject))
       return emitError(loc) << llvm::toString(std::move(e));
     // Written: the module no longer refers to the blobs.
     if (release)
@@ -499,7 +437,7 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
         beginStage(options, "LLVM optimization and code generation");
     if (auto e = emitParallel(std::move(llmod), std::move(llctx), target,
                               options.optLevel, codegenParts, path, cc,
-                              objcopy, weights.empty() ? nullptr : &weightsAsm))
+                              objcopy, weights.empty() ? "" : weightsObject))
       return emitError(loc) << llvm::toString(std::move(e));
     return success();
   }
@@ -524,10 +462,8 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
     return success();
   }
   std::vector<std::string> objects = {(path + ".code.o").str(),
-                                      (path + ".weights.o").str()};
+                                      weightsObject};
   llvm::Error e = emitCode(*llmod, *tm, objects[0]);
-  if (!e)
-    e = assembleWeights(weightsAsm, objects[1], cc);
   if (!e)
     e = mergeObjects(objects, path, cc, objcopy);
   for (const std::string &o : objects)
