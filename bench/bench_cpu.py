@@ -215,38 +215,55 @@ def iree_compile(name, model):
     return vmfb, ""
 
 
+TIME = "/usr/bin/time"
+
+
 def timed_run(cmd, peak_pattern=None):
     """(wall seconds, peak RSS MiB, exit code, stderr tail, peak private
-    MiB) of one child. The peak is the tool's own report (`peak_pattern` in
-    its stderr) where it gives one, else the child's VmHWM polled every
-    20 ms (not ru_maxrss: that includes this Python process's footprint at
-    the fork, which survives the exec). The private peak is the largest
-    RssAnon polled: the memory the compile itself holds, without the pages
-    of the shared libraries it maps (LLVM's and MLIR's code, clean page
-    cache that other processes share)."""
+    MiB, process-tree peak MiB) of one child. The peak is the tool's own
+    report (`peak_pattern` in its stderr) where it gives one, else the
+    child's VmHWM polled every 20 ms (not ru_maxrss: that includes this
+    Python process's footprint at the fork, which survives the exec). The
+    private peak is the largest RssAnon polled: the memory the compile
+    itself holds, without the pages of the code it maps (clean page cache
+    that other processes share). The process-tree peak is what
+    `/usr/bin/time -v` reports: the largest of the tool and every process it
+    ran (the C compiler that links, ld, objcopy), from /usr/bin/time's
+    own ru_maxrss (a small process: its fork adds nothing); 0 without it."""
     errf = os.path.join(args.workdir, "timed_run.err")
     hwm = anon = 0.0
+    tree = os.path.exists(TIME)
     with open(errf, "w") as err:
         t0 = time.perf_counter()
-        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err)
+        p = subprocess.Popen(([TIME, "-f", "mnemo-bench-tree-peak %M"] if tree else []) + cmd,
+                             stdout=subprocess.DEVNULL, stderr=err)
+        pid = None if tree else p.pid
         while p.poll() is None:
             try:
-                with open(f"/proc/{p.pid}/status") as f:
-                    status = f.read()
-                m = re.search(r"VmHWM:\s*([0-9]+) kB", status)
-                if m:
-                    hwm = max(hwm, int(m.group(1)) / 1024)
-                m = re.search(r"RssAnon:\s*([0-9]+) kB", status)
-                if m:
-                    anon = max(anon, int(m.group(1)) / 1024)
-            except OSError:
+                if pid is None:
+                    with open(f"/proc/{p.pid}/task/{p.pid}/children") as f:
+                        kids = f.read().split()
+                    pid = int(kids[0]) if kids else None
+                if pid is not None:
+                    with open(f"/proc/{pid}/status") as f:
+                        status = f.read()
+                    m = re.search(r"VmHWM:\s*([0-9]+) kB", status)
+                    if m:
+                        hwm = max(hwm, int(m.group(1)) / 1024)
+                    m = re.search(r"RssAnon:\s*([0-9]+) kB", status)
+                    if m:
+                        anon = max(anon, int(m.group(1)) / 1024)
+            except (OSError, ValueError):
                 pass
             time.sleep(0.02)
         wall = time.perf_counter() - t0
     text = open(errf, errors="replace").read()
+    m = re.search(r"mnemo-bench-tree-peak ([0-9]+)", text)
+    treePeak = int(m.group(1)) / 1024 if m else 0.0
+    text = re.sub(r"mnemo-bench-tree-peak [0-9]+\n?", "", text)
     m = re.search(peak_pattern, text) if peak_pattern else None
     return (wall, float(m.group(1)) if m else hwm, p.returncode,
-            text.strip()[-300:], anon)
+            text.strip()[-300:], anon, treePeak)
 
 
 MNEMOC_PEAK = r"mnemoc: peak memory ([0-9.]+) MiB"
@@ -410,11 +427,14 @@ if costs:
     print()
     print(f"Compile cost (mnemoc --cpu=host -O3, one process per model, wall time and "
           f"peak RSS; mnemoc on a one-Relu model: {floor[0]:.2f} s, {floor[1]:.0f} MiB "
-          f"({floor[4]:.0f} MiB private), the floor subtracted in 'above floor'; "
+          f"({floor[4]:.0f} MiB private, {floor[5]:.0f} MiB process tree), the floor "
+          "subtracted in 'above floor'; 'tree peak' is /usr/bin/time's maximum resident "
+          "set size: mnemoc or any process it runs (the C compiler linking, ld, objcopy); "
           "'private' is the peak of RssAnon, the memory without the pages of the "
           "shared libraries mapped):")
     head = ("| model | weights MiB | mnemoc s | mnemoc peak MiB | above floor MiB | "
             "above floor / weights | private MiB | private / weights | "
+            "tree peak MiB | tree peak / weights | "
             "--weights=file s | file peak MiB | file private MiB | file private / weights | "
             "iree-compile s | iree-compile peak MiB | iree private MiB |")
     print(head)
@@ -423,5 +443,6 @@ if costs:
         above = mn[1] - floor[1]
         print(f"| {model_name} | {wb / 2**20:.1f} | {mn[0]:.2f} | {mn[1]:.0f} | {above:.0f} | "
               f"{above * 2**20 / wb:.1f}x | {mn[4]:.0f} | {mn[4] * 2**20 / wb:.1f}x | "
+              f"{mn[5]:.0f} | {mn[5] * 2**20 / wb:.1f}x | "
               f"{mf[0]:.2f} | {mf[1]:.0f} | {mf[4]:.0f} | {mf[4] * 2**20 / wb:.1f}x | "
               + (f"{ir[0]:.2f} | {ir[1]:.0f} | {ir[4]:.0f} |" if ir else "n/a | n/a | n/a |"))

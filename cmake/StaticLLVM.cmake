@@ -95,11 +95,15 @@ string(APPEND CMAKE_MODULE_LINKER_FLAGS
 set(_order "${PROJECT_SOURCE_DIR}/cmake/mnemoc.symbol-order.gz")
 if(EXISTS "${_order}")
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${_order}")
-  execute_process(COMMAND gzip -dc "${_order}"
-                  OUTPUT_FILE "${CMAKE_BINARY_DIR}/symbol-order.txt"
+  # The file's name carries its hash: a new order changes the link flags,
+  # which relinks the tools.
+  file(MD5 "${_order}" _hash)
+  string(SUBSTRING "${_hash}" 0 12 _hash)
+  set(_text "${CMAKE_BINARY_DIR}/symbol-order-${_hash}.txt")
+  execute_process(COMMAND gzip -dc "${_order}" OUTPUT_FILE "${_text}"
                   RESULT_VARIABLE _rc)
   if(_rc EQUAL 0)
-    set(_flags "-Wl,--symbol-ordering-file=${CMAKE_BINARY_DIR}/symbol-order.txt -Wl,--no-warn-symbol-ordering")
+    set(_flags "-Wl,--symbol-ordering-file=${_text} -Wl,--no-warn-symbol-ordering")
     string(APPEND CMAKE_EXE_LINKER_FLAGS " ${_flags}")
     string(APPEND CMAKE_MODULE_LINKER_FLAGS " ${_flags}")
   endif()

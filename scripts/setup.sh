@@ -9,7 +9,7 @@ PKGS=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   coinor-libcbc-dev libgtest-dev libclang-rt-22-dev libomp-22-dev
-  lld-22 libzstd-dev binutils
+  lld-22 libzstd-dev binutils time
   libopenmpi-dev openmpi-bin
   python3 python3-onnx python3-numpy python3-torchvision
   python3-dev pybind11-dev python3-pytest python3-matplotlib
