@@ -58,6 +58,9 @@ void buildCUDACodegenPipeline(OpPassManager &pm,
   tile.smCount = smCount(options.arch);
   tile.precision = options.precision;
   pm.addNestedPass<func::FuncOp>(createTileContractionsPass(tile));
+  BlockReductionsPassOptions reductions;
+  reductions.blockSize = options.blockSize;
+  pm.addNestedPass<func::FuncOp>(createBlockReductionsPass(reductions));
   MapParallelLoopsPassOptions map;
   map.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(createMapParallelLoopsPass(map));

@@ -26,9 +26,14 @@ using namespace mlir;
 
 namespace {
 
+/// Whether `op` holds a barrier or a warp shuffle: ops that end a phase.
 bool hasBarrier(Operation *op) {
   return op
-      ->walk([](gpu::BarrierOp) { return WalkResult::interrupt(); })
+      ->walk([](Operation *nested) {
+        return isa<gpu::BarrierOp, gpu::ShuffleOp>(nested)
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      })
       .wasInterrupted();
 }
 
@@ -385,12 +390,71 @@ private:
     return success();
   }
 
+  /// gpu.shuffle exchanges values within a warp: every lane's value must
+  /// exist before any lane reads another's, so it ends a phase. Lane l of
+  /// a warp reads lane `l ^ offset` (xor), `l + offset` (down), `l -
+  /// offset` (up) or `offset` (idx) of the same warp; where that lane is
+  /// not below `width` (or, up, below 0) the result is the lane's own
+  /// value and `valid` false, as MLIR defines the op.
+  void emitShuffle(gpu::ShuffleOp op) {
+    Value result = threadBuffer(op.getShuffleResult().getType());
+    Value valid = threadBuffer(op.getValid().getType());
+    threadLoop([&](IRMapping &map, Value t) {
+      Type index = b.getIndexType();
+      auto asIndex = [&](Value v) {
+        return arith::IndexCastUIOp::create(b, loc, index, inThread(v, map, t));
+      };
+      Value offset = asIndex(op.getOffset()), width = asIndex(op.getWidth());
+      Value lane = arith::RemUIOp::create(b, loc, t, cst(32));
+      Value warp = arith::SubIOp::create(b, loc, t, lane);
+      Value src, ok;
+      auto lessThan = [&](Value x, Value y) {
+        return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+      };
+      switch (op.getMode()) {
+      case gpu::ShuffleMode::XOR:
+        src = arith::XOrIOp::create(b, loc, lane, offset);
+        ok = lessThan(src, width);
+        break;
+      case gpu::ShuffleMode::DOWN:
+        src = arith::AddIOp::create(b, loc, lane, offset);
+        ok = lessThan(src, width);
+        break;
+      case gpu::ShuffleMode::UP:
+        src = arith::SubIOp::create(b, loc, lane, offset);
+        ok = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, lane,
+                                   offset);
+        break;
+      case gpu::ShuffleMode::IDX:
+        src = offset;
+        ok = lessThan(src, width);
+        break;
+      }
+      Value from = arith::AddIOp::create(
+          b, loc, warp, arith::SelectOp::create(b, loc, ok, src, lane));
+      Value v = op.getValue();
+      auto it = perThread.find(v);
+      Value x = it == perThread.end() ? uniform.lookupOrDefault(v)
+                                      : load(v.getType(), it->second, from);
+      store(x, result, t);
+      store(ok, valid, t);
+    });
+    perThread[op.getShuffleResult()] = result;
+    perThread[op.getValid()] = valid;
+  }
+
   LogicalResult emit(ArrayRef<Operation *> ops) {
     SmallVector<Operation *> run;
     for (Operation *op : ops) {
       if (isa<gpu::BarrierOp>(op)) {
         emitRun(run);
         run.clear();
+        continue;
+      }
+      if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op)) {
+        emitRun(run);
+        run.clear();
+        emitShuffle(shuffle);
         continue;
       }
       if (auto mma = dyn_cast<nvgpu::MmaSyncOp>(op)) {
@@ -408,7 +472,8 @@ private:
       run.clear();
       auto loop = dyn_cast<scf::ForOp>(op);
       if (!loop)
-        return op->emitError("cannot emulate a barrier inside this op");
+        return op->emitError(
+            "cannot emulate a barrier or shuffle inside this op");
       if (failed(emitFor(loop)))
         return failure();
     }

@@ -5,7 +5,7 @@ func.func @barrier_in_if(%c: i1) {
   %c1 = arith.constant 1 : index
   gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
              threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
-    // expected-error @below {{cannot emulate a barrier inside this op}}
+    // expected-error @below {{cannot emulate a barrier or shuffle inside this op}}
     scf.if %c {
       gpu.barrier
     }

@@ -81,3 +81,44 @@ func.func @carried(%in: memref<8x32xf32>, %out: memref<32x4xf32>) {
   }
   return
 }
+
+// -----
+
+// A warp shuffle ends a phase like a barrier: every lane's value is in its
+// per-thread buffer before lane l reads lane l ^ 1 of its own warp (thread
+// t - t % 32 + (l ^ 1)); a source lane not below the width leaves the
+// lane's own value and valid false.
+// CHECK-LABEL: func.func @shuffle_xor
+// CHECK-DAG: %[[VALS:.*]] = memref.alloc() : memref<64xf32>
+// CHECK-DAG: %[[RES:.*]] = memref.alloc() : memref<64xf32>
+// CHECK-DAG: %[[OK:.*]] = memref.alloc() : memref<64xi8>
+// CHECK: scf.for %[[T:.*]] = %{{.*}} to %c64
+// CHECK: memref.store %{{.*}}, %[[VALS]][%[[T]]]
+// CHECK: scf.for %[[T2:.*]] = %{{.*}} to %c64
+// CHECK: %[[LANE:.*]] = arith.remui %[[T2]], %c32
+// CHECK: %[[WARP:.*]] = arith.subi %[[T2]], %[[LANE]]
+// CHECK: %[[SRC:.*]] = arith.xori %[[LANE]], %{{.*}}
+// CHECK: %[[IN:.*]] = arith.cmpi ult, %[[SRC]], %{{.*}}
+// CHECK: %[[PICK:.*]] = arith.select %[[IN]], %[[SRC]], %[[LANE]]
+// CHECK: %[[FROM:.*]] = arith.addi %[[WARP]], %[[PICK]]
+// CHECK: %[[X:.*]] = memref.load %[[VALS]][%[[FROM]]]
+// CHECK: memref.store %[[X]], %[[RES]][%[[T2]]]
+// CHECK: memref.store %{{.*}}, %[[OK]][%[[T2]]]
+// CHECK: scf.for %[[T3:.*]] = %{{.*}} to %c64
+// CHECK: memref.load %[[RES]][%[[T3]]]
+// CHECK-NOT: gpu.
+func.func @shuffle_xor(%in: memref<64xf32>, %out: memref<64xf32>) {
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  %one = arith.constant 1 : i32
+  %width = arith.constant 32 : i32
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c64, %sy = %c1, %sz = %c1) {
+    %v = memref.load %in[%tx] : memref<64xf32>
+    %r, %ok = gpu.shuffle xor %v, %one, %width : f32
+    %sum = arith.addf %v, %r : f32
+    memref.store %sum, %out[%tx] : memref<64xf32>
+    gpu.terminator
+  }
+  return
+}

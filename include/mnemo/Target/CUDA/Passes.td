@@ -116,6 +116,47 @@ def EmulateLaunchesPass : Pass<"mnemo-cuda-emulate-launches",
                            "::mlir::vector::VectorDialect"];
 }
 
+def BlockReductionsPass : Pass<"mnemo-cuda-block-reductions",
+                               "::mlir::func::FuncOp"> {
+  let summary = "Reductions as one block per output element, combined "
+                "with warp shuffles";
+  let description = [{
+    A linalg.generic on buffers with reduction loops and one output whose
+    body yields `combiner(x, acc)` (a commutative arith op with a neutral
+    element: addf, mulf, maximumf, minimumf, maxnumf, addi, maxsi, ...;
+    f32, f64, i32 or i64) becomes a `gpu.launch` of one block per output
+    element: the block's threads stride over the reduced elements
+    (flattened, innermost fastest), each keeping a partial started from
+    the neutral element; `gpu.shuffle xor` 16, 8, 4, 2, 1 combines a
+    warp's partials, lane 0 of each warp stores its result in a
+    workgroup buffer, and after a barrier the warps combine those; thread
+    0 combines the total with the output's initial value and stores it.
+    The generic route (mnemo-cuda-map-parallel-loops) would run each
+    output's whole reduction in one thread.
+
+    Reductions of fewer than `min-length` elements (static) stay on the
+    generic route; dynamic lengths always take a block. The block has
+    `block-size` threads, fewer (whole warps) for shorter rows.
+
+    ```mlir
+    linalg.generic {iterator_types = ["parallel", "reduction"]}
+        ins(%x : memref<4x4096xf32>) outs(%sum : memref<4xf32>) {...addf...}
+    // becomes gpu.launch of 4 blocks x 256 threads
+    ```
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", "256",
+           "Threads per block (a multiple of 32, at most 1024)">,
+    Option<"minLength", "min-length", "int64_t", "64",
+           "Fewest reduced elements per output that get a block">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def MapParallelLoopsPass : Pass<"mnemo-cuda-map-parallel-loops",
                                 "::mlir::func::FuncOp"> {
   let summary = "Linalg ops as parallel loops over blocks and threads, "

@@ -1,0 +1,287 @@
+//===- BlockReductions.cpp - a block per output element, warp shuffles ----===//
+//
+// The generic route runs a reduction as one thread per output element
+// looping over the reduced dims: the sum of a 50257-logit row, or a
+// softmax's maximum over a long row, is thousands of steps of one thread
+// while the rest of the GPU idles. Here each output element gets a block:
+// its threads stride over the reduced elements (neighbouring threads,
+// neighbouring elements: coalesced where the reduced dim is innermost),
+// each keeps a partial; a warp combines its 32 partials with shuffles
+// (xor 16, 8, 4, 2, 1), lane 0 of each warp leaves the warp's result in
+// shared memory, and after a barrier every warp combines those the same
+// way. Thread 0 combines the total with the output's initial value and
+// stores it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Target/CUDA/Passes.h"
+
+#include "mlir/Analysis/SliceAnalysis.h"
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace mnemo {
+#define GEN_PASS_DEF_BLOCKREDUCTIONSPASS
+#include "mnemo/Target/CUDA/Passes.h.inc"
+} // namespace mnemo
+
+using namespace mlir;
+
+namespace {
+
+/// A reduction the kernel builder handles: one output whose body yields
+/// `combiner(x, acc)`, `acc` the output's element and `x` computed from
+/// the inputs alone, with a neutral element to start partials from.
+struct Reduction {
+  linalg::GenericOp op;
+  Operation *combiner;
+  TypedAttr identity;
+  SmallVector<unsigned> parallel, reduced; // loop dims
+};
+
+/// The number of elements each output combines; -1 when dynamic.
+int64_t reducedLength(Reduction r) {
+  SmallVector<int64_t> ranges = r.op.getStaticLoopRanges();
+  int64_t length = 1;
+  for (unsigned d : r.reduced) {
+    if (ShapedType::isDynamic(ranges[d]))
+      return -1;
+    length *= ranges[d];
+  }
+  return length;
+}
+
+FailureOr<Reduction> match(linalg::GenericOp op) {
+  if (!op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getNumReductionLoops() == 0)
+    return failure();
+  Block *body = op.getBlock();
+  BlockArgument acc = body->getArguments().back();
+  Type t = acc.getType();
+  if (!t.isF32() && !t.isF64() && !t.isInteger(32) && !t.isInteger(64))
+    return failure(); // what gpu.shuffle exchanges
+  SmallVector<Operation *> combiners;
+  if (!matchReduction(body->getArguments().drop_front(op.getNumDpsInputs()),
+                      0, combiners) ||
+      combiners.size() != 1 || !acc.hasOneUse() ||
+      combiners[0]->getNumOperands() != 2 ||
+      combiners[0]->getNumResults() != 1 ||
+      !combiners[0]->hasTrait<OpTrait::IsCommutative>())
+    return failure();
+  std::optional<TypedAttr> identity = arith::getNeutralElement(combiners[0]);
+  if (!identity)
+    return failure();
+  Reduction r{op, combiners[0], *identity, {}, {}};
+  for (auto [d, kind] : llvm::enumerate(op.getIteratorTypesArray()))
+    (kind == utils::IteratorType::reduction ? r.reduced : r.parallel)
+        .push_back(d);
+  return r;
+}
+
+/// Builds the kernel that replaces one reduction.
+class KernelBuilder {
+public:
+  KernelBuilder(Reduction r, int64_t threads, OpBuilder &b)
+      : r(r), threads(threads), b(r.op.getLoc(), b) {}
+
+  void build() {
+    auto linalgOp = cast<linalg::LinalgOp>(r.op.getOperation());
+    for (Range &range : linalgOp.createLoopRanges(b, b.getLoc()))
+      sizes.push_back(getValueOrCreateConstantIndexOp(b, b.getLoc(), range.size));
+    Type elt = r.identity.getType();
+    int64_t warps = threads / 32;
+    auto shared = MemRefType::get(
+        {warps}, elt, nullptr,
+        gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup));
+    Value one = cst(1);
+    auto launch = gpu::LaunchOp::create(
+        b, product(r.parallel), one, one, cst(threads), one, one,
+        /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+        /*asyncDependencies=*/ValueRange(),
+        warps > 1 ? TypeRange{shared} : TypeRange{});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&launch.getBody().front());
+    buildBody(launch);
+    gpu::TerminatorOp::create(b);
+  }
+
+private:
+  Reduction r;
+  int64_t threads;
+  ImplicitLocOpBuilder b;
+  SmallVector<Value> sizes; // per loop
+
+  Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
+  Value product(ArrayRef<unsigned> dims) {
+    if (dims.empty())
+      return cst(1);
+    Value p = sizes[dims.front()];
+    for (unsigned d : dims.drop_front())
+      p = arith::MulIOp::create(b, p, sizes[d]);
+    return p;
+  }
+
+  /// Writes into `point` the loops of `dims` (innermost fastest) at the
+  /// flat index `flat`.
+  void delinearize(Value flat, ArrayRef<unsigned> dims,
+                   SmallVectorImpl<Value> &point) {
+    for (unsigned d : llvm::reverse(dims)) {
+      if (d == dims.front()) {
+        point[d] = flat;
+        break;
+      }
+      point[d] = arith::RemUIOp::create(b, flat, sizes[d]);
+      flat = arith::DivUIOp::create(b, flat, sizes[d]);
+    }
+  }
+
+  SmallVector<Value> indices(OpOperand &o, ArrayRef<Value> point) {
+    SmallVector<Value> idx;
+    for (AffineExpr e : r.op.getMatchingIndexingMap(&o).getResults()) {
+      if (auto dim = dyn_cast<AffineDimExpr>(e))
+        idx.push_back(point[dim.getPosition()]);
+      else
+        idx.push_back(affine::AffineApplyOp::create(
+            b, AffineMap::get(point.size(), 0, e), point));
+    }
+    return idx;
+  }
+
+  /// combiner(x, acc) with the combiner's other operand `x` and
+  /// accumulator `acc`.
+  Value combine(Value x, Value acc) {
+    BlockArgument accArg = r.op.getBlock()->getArguments().back();
+    IRMapping map;
+    for (Value v : r.combiner->getOperands())
+      map.map(v, v == accArg ? acc : x);
+    return b.clone(*r.combiner, map)->getResult(0);
+  }
+
+  /// The warp's 32 values of `v` combined, in every lane.
+  Value warpCombine(Value v) {
+    Value width = arith::ConstantIntOp::create(b, 32, 32);
+    for (int64_t offset = 16; offset >= 1; offset /= 2) {
+      Value o = arith::ConstantIntOp::create(b, offset, 32);
+      auto shuffle = gpu::ShuffleOp::create(b, v, o, width, gpu::ShuffleMode::XOR);
+      v = combine(shuffle.getShuffleResult(), v);
+    }
+    return v;
+  }
+
+  void buildBody(gpu::LaunchOp launch) {
+    Value tid = launch.getThreadIds().x, bid = launch.getBlockIds().x;
+    SmallVector<Value> point(sizes.size());
+    delinearize(bid, r.parallel, point);
+    Value identity = arith::ConstantOp::create(b, r.identity);
+
+    // Each thread's partial over the reduced elements tid, tid + threads...
+    auto loop = scf::ForOp::create(b, tid, product(r.reduced), cst(threads),
+                                   ValueRange{identity});
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(loop.getBody());
+      SmallVector<Value> at(point);
+      delinearize(loop.getInductionVar(), r.reduced, at);
+      Block *body = r.op.getBlock();
+      IRMapping map;
+      for (OpOperand *in : r.op.getDpsInputOperands())
+        map.map(body->getArgument(in->getOperandNumber()),
+                memref::LoadOp::create(b, in->get(), indices(*in, at)));
+      map.map(body->getArguments().back(), loop.getRegionIterArgs()[0]);
+      for (Operation &op : body->without_terminator()) {
+        if (auto index = dyn_cast<linalg::IndexOp>(op))
+          map.map(index.getResult(), at[index.getDim()]);
+        else
+          b.clone(op, map);
+      }
+      scf::YieldOp::create(b, map.lookup(r.combiner->getResult(0)));
+    }
+    Value partial = warpCombine(loop.getResult(0));
+
+    int64_t warps = threads / 32;
+    if (warps > 1) {
+      // Lane 0 of each warp leaves the warp's value; after the barrier the
+      // first `warps` lanes of every warp read them back and combine.
+      Value smem = launch.getWorkgroupAttributions().front();
+      Value lane = arith::RemUIOp::create(b, tid, cst(32));
+      Value warp = arith::DivUIOp::create(b, tid, cst(32));
+      Value first = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, cst(0));
+      auto write = scf::IfOp::create(b, first, /*withElseRegion=*/false);
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(write.thenBlock());
+        memref::StoreOp::create(b, partial, smem, ValueRange{warp});
+      }
+      gpu::BarrierOp::create(b);
+      Value has = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, lane,
+                                        cst(warps));
+      auto read = scf::IfOp::create(b, TypeRange{identity.getType()}, has,
+                                    /*withElseRegion=*/true);
+      {
+        OpBuilder::InsertionGuard g(b);
+        b.setInsertionPointToStart(read.thenBlock());
+        scf::YieldOp::create(
+            b, ValueRange{memref::LoadOp::create(b, smem, ValueRange{lane})});
+        b.setInsertionPointToStart(read.elseBlock());
+        scf::YieldOp::create(b, identity);
+      }
+      partial = warpCombine(read.getResult(0));
+    }
+
+    // Thread 0 stores the total combined with the output's initial value.
+    OpOperand *out = r.op.getDpsInitOperand(0);
+    Value isFirst = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, cst(0));
+    auto store = scf::IfOp::create(b, isFirst, /*withElseRegion=*/false);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(store.thenBlock());
+    SmallVector<Value> idx = indices(*out, point);
+    Value init = memref::LoadOp::create(b, out->get(), idx);
+    memref::StoreOp::create(b, combine(partial, init), out->get(), idx);
+  }
+};
+
+struct BlockReductionsPass
+    : public mnemo::impl::BlockReductionsPassBase<BlockReductionsPass> {
+  using BlockReductionsPassBase::BlockReductionsPassBase;
+
+  void runOnOperation() override {
+    if (blockSize < 32 || blockSize > 1024 || blockSize % 32) {
+      getOperation().emitError()
+          << "block-size must be a multiple of 32 in [32, 1024], got "
+          << static_cast<int64_t>(blockSize);
+      return signalPassFailure();
+    }
+    SmallVector<Reduction> found;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (op->getParentOfType<gpu::LaunchOp>())
+        return;
+      FailureOr<Reduction> r = match(op);
+      if (failed(r))
+        return;
+      // Short static rows stay one thread per output: a block would idle.
+      int64_t length = reducedLength(*r);
+      if (length >= 0 && length < minLength)
+        return;
+      found.push_back(*r);
+    });
+    for (Reduction &r : found) {
+      int64_t length = reducedLength(r);
+      // Whole warps, no more threads than reduced elements.
+      int64_t threads = blockSize;
+      if (length > 0)
+        threads = std::clamp<int64_t>((length + 31) / 32 * 32, 32, blockSize);
+      OpBuilder b(r.op);
+      KernelBuilder(r, threads, b).build();
+      r.op.erase();
+    }
+  }
+};
+
+} // namespace
