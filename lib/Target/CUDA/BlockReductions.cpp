@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mnemo/Target/CUDA/LoopPoint.h"
 #include "mnemo/Target/CUDA/Passes.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
@@ -92,9 +93,7 @@ public:
       : r(r), threads(threads), b(r.op.getLoc(), b) {}
 
   void build() {
-    auto linalgOp = cast<linalg::LinalgOp>(r.op.getOperation());
-    for (Range &range : linalgOp.createLoopRanges(b, b.getLoc()))
-      sizes.push_back(getValueOrCreateConstantIndexOp(b, b.getLoc(), range.size));
+    loops.emplace(cast<linalg::LinalgOp>(r.op.getOperation()), b);
     Type elt = r.identity.getType();
     int64_t warps = threads / 32;
     auto shared = MemRefType::get(
@@ -116,42 +115,12 @@ private:
   Reduction r;
   int64_t threads;
   ImplicitLocOpBuilder b;
-  SmallVector<Value> sizes; // per loop
+  std::optional<mnemo::cuda::LoopPoints> loops;
 
   Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
-  Value product(ArrayRef<unsigned> dims) {
-    if (dims.empty())
-      return cst(1);
-    Value p = sizes[dims.front()];
-    for (unsigned d : dims.drop_front())
-      p = arith::MulIOp::create(b, p, sizes[d]);
-    return p;
-  }
-
-  /// Writes into `point` the loops of `dims` (innermost fastest) at the
-  /// flat index `flat`.
-  void delinearize(Value flat, ArrayRef<unsigned> dims,
-                   SmallVectorImpl<Value> &point) {
-    for (unsigned d : llvm::reverse(dims)) {
-      if (d == dims.front()) {
-        point[d] = flat;
-        break;
-      }
-      point[d] = arith::RemUIOp::create(b, flat, sizes[d]);
-      flat = arith::DivUIOp::create(b, flat, sizes[d]);
-    }
-  }
-
+  Value product(ArrayRef<unsigned> dims) { return loops->product(dims); }
   SmallVector<Value> indices(OpOperand &o, ArrayRef<Value> point) {
-    SmallVector<Value> idx;
-    for (AffineExpr e : r.op.getMatchingIndexingMap(&o).getResults()) {
-      if (auto dim = dyn_cast<AffineDimExpr>(e))
-        idx.push_back(point[dim.getPosition()]);
-      else
-        idx.push_back(affine::AffineApplyOp::create(
-            b, AffineMap::get(point.size(), 0, e), point));
-    }
-    return idx;
+    return loops->indices(o, point);
   }
 
   /// combiner(x, acc) with the combiner's other operand `x` and
@@ -177,8 +146,8 @@ private:
 
   void buildBody(gpu::LaunchOp launch) {
     Value tid = launch.getThreadIds().x, bid = launch.getBlockIds().x;
-    SmallVector<Value> point(sizes.size());
-    delinearize(bid, r.parallel, point);
+    SmallVector<Value> point(r.op.getNumLoops());
+    loops->delinearize(bid, r.parallel, point);
     Value identity = arith::ConstantOp::create(b, r.identity);
 
     // Each thread's partial over the reduced elements tid, tid + threads...
@@ -188,7 +157,7 @@ private:
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
       SmallVector<Value> at(point);
-      delinearize(loop.getInductionVar(), r.reduced, at);
+      loops->delinearize(loop.getInductionVar(), r.reduced, at);
       Block *body = r.op.getBlock();
       IRMapping map;
       for (OpOperand *in : r.op.getDpsInputOperands())
@@ -252,12 +221,8 @@ struct BlockReductionsPass
   using BlockReductionsPassBase::BlockReductionsPassBase;
 
   void runOnOperation() override {
-    if (blockSize < 32 || blockSize > 1024 || blockSize % 32) {
-      getOperation().emitError()
-          << "block-size must be a multiple of 32 in [32, 1024], got "
-          << static_cast<int64_t>(blockSize);
+    if (failed(mnemo::cuda::checkBlockSize(getOperation(), blockSize)))
       return signalPassFailure();
-    }
     SmallVector<Reduction> found;
     getOperation().walk([&](linalg::GenericOp op) {
       if (op->getParentOfType<gpu::LaunchOp>())

@@ -1,5 +1,6 @@
 //===- MapParallelLoops.cpp - scf.parallel -> blocks x threads, coalesced -===//
 
+#include "mnemo/Target/CUDA/LoopPoint.h"
 #include "mnemo/Target/CUDA/Passes.h"
 
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
@@ -31,12 +32,8 @@ struct MapParallelLoopsPass
   using MapParallelLoopsPassBase::MapParallelLoopsPassBase;
 
   void runOnOperation() override {
-    if (blockSize < 32 || blockSize > 1024 || blockSize % 32) {
-      getOperation().emitError()
-          << "block-size must be a multiple of 32 in [32, 1024], got "
-          << static_cast<int64_t>(blockSize);
+    if (failed(mnemo::cuda::checkBlockSize(getOperation(), blockSize)))
       return signalPassFailure();
-    }
     MLIRContext *ctx = &getContext();
     IRRewriter rewriter(ctx);
     // Copies between buffers are loops too (memref.copy would call a host

@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "mnemo/Target/CUDA/LoopPoint.h"
 #include "mnemo/Target/CUDA/Passes.h"
 
 #include "mnemo/Support/MulAdd.h"
@@ -285,10 +286,7 @@ public:
       : c(c), s(s), folds(folds), b(c.op.getLoc(), b) {}
 
   void build() {
-    SmallVector<Range> ranges = c.op.createLoopRanges(b, b.getLoc());
-    for (Range &r : ranges)
-      loopSizes.push_back(
-          getValueOrCreateConstantIndexOp(b, b.getLoc(), r.size));
+    loops.emplace(c.op, b);
     sizeM = product(c.m), sizeN = product(c.n), sizeK = product(c.k);
     Value one = cst(1);
     Value gridX = ceilDivValue(sizeN, s.bn), gridY = ceilDivValue(sizeM, s.bm);
@@ -314,7 +312,7 @@ private:
   TileShape s;
   Folds folds;
   ImplicitLocOpBuilder b;
-  SmallVector<Value> loopSizes;
+  std::optional<mnemo::cuda::LoopPoints> loops;
   Value sizeM, sizeN, sizeK;
 
   Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
@@ -330,51 +328,13 @@ private:
   Value lessThan(Value x, Value bound) {
     return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, bound);
   }
-  Value product(ArrayRef<unsigned> dims) {
-    if (dims.empty())
-      return cst(1);
-    Value p = loopSizes[dims.front()];
-    for (unsigned d : dims.drop_front())
-      p = arith::MulIOp::create(b, p, loopSizes[d]);
-    return p;
-  }
-
-  /// Writes into `point` the loops of `dims` (innermost fastest) at the
-  /// flat index `flat` of their group.
+  Value product(ArrayRef<unsigned> dims) { return loops->product(dims); }
   void delinearize(Value flat, ArrayRef<unsigned> dims,
                    SmallVectorImpl<Value> &point) {
-    for (unsigned d : llvm::reverse(dims)) {
-      if (d == dims.front()) {
-        point[d] = flat;
-        break;
-      }
-      point[d] = arith::RemUIOp::create(b, flat, loopSizes[d]);
-      flat = arith::DivUIOp::create(b, flat, loopSizes[d]);
-    }
+    loops->delinearize(flat, dims, point);
   }
-
-  /// Indices into operand `o` at the loop point (loops it does not use may
-  /// be null).
   SmallVector<Value> indices(OpOperand &o, ArrayRef<Value> point) {
-    SmallVector<Value> idx;
-    Value zero;
-    for (AffineExpr e : c.op.getMatchingIndexingMap(&o).getResults()) {
-      if (auto dim = dyn_cast<AffineDimExpr>(e)) {
-        idx.push_back(point[dim.getPosition()]);
-        continue;
-      }
-      SmallVector<Value> operands;
-      for (unsigned d = 0; d < point.size(); ++d) {
-        if (point[d] || !uses(e, d)) {
-          if (!point[d] && !zero)
-            zero = cst(0);
-          operands.push_back(point[d] ? point[d] : zero);
-        }
-      }
-      idx.push_back(affine::AffineApplyOp::create(
-          b, AffineMap::get(point.size(), 0, e), operands));
-    }
-    return idx;
+    return loops->indices(o, point);
   }
 
   /// Whether neighbouring addresses of operand `o` step through its K
