@@ -66,7 +66,11 @@ Error driver::writeDataObject(ArrayRef<DataSymbol> symbols, StringRef triple,
   if (!machine)
     return createStringError("cannot write an ELF data object for " + triple);
 
-  // .rodata: each blob once (globals may share one), at its alignment.
+  // .rodata: each blob once (globals may share one), at the largest
+  // alignment of the globals sharing it.
+  DenseMap<const void *, uint64_t> keyAlign;
+  for (const DataSymbol &s : symbols)
+    keyAlign[s.key] = std::max<uint64_t>(keyAlign.lookup(s.key), s.align);
   DenseMap<const void *, uint64_t> placed;
   SmallVector<uint64_t> offsets;
   SmallVector<const DataSymbol *> stored;
@@ -74,7 +78,7 @@ Error driver::writeDataObject(ArrayRef<DataSymbol> symbols, StringRef triple,
   for (const DataSymbol &s : symbols) {
     auto [it, inserted] = placed.try_emplace(s.key, 0);
     if (inserted) {
-      size = alignTo(size, s.align);
+      size = alignTo(size, keyAlign[s.key]);
       it->second = size;
       size += s.bytes.size();
       stored.push_back(&s);
