@@ -119,12 +119,12 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options) {
   addText(pm, "func.func(mnemo-cpu-legalize-memrefs)");
   // The GPU's tiled kernels, run sequentially: their outputs check the
-  // kernel builders without a GPU. Every reduction takes the block kernel,
-  // however short (the node tests' rows are a few elements).
+  // kernel builders without a GPU. Every reduction takes a warp or a
+  // block, however short (the node tests' rows are a few elements).
   if (!options.emulateCudaKernels.empty())
     addText(pm, "func.func(mnemo-cuda-tile-contractions{precision=" +
                     options.emulateCudaKernels + "},"
-                    "mnemo-cuda-block-reductions{min-length=1},"
+                    "mnemo-cuda-block-reductions{warp-min-length=1},"
                     "mnemo-cuda-emulate-launches)");
   if (options.optLevel > 0) {
     FillPadBordersPassOptions pad;

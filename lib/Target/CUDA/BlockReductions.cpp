@@ -89,19 +89,27 @@ FailureOr<Reduction> match(linalg::GenericOp op) {
 /// Builds the kernel that replaces one reduction.
 class KernelBuilder {
 public:
-  KernelBuilder(Reduction r, int64_t threads, OpBuilder &b)
-      : r(r), threads(threads), b(r.op.getLoc(), b) {}
+  /// `rowsPerBlock` 1: a block of `threads` per output element; more: a
+  /// warp per output element, `rowsPerBlock` of them per block.
+  KernelBuilder(Reduction r, int64_t threads, int64_t rowsPerBlock,
+                OpBuilder &b)
+      : r(r), threads(threads), rowsPerBlock(rowsPerBlock),
+        b(r.op.getLoc(), b) {}
 
   void build() {
     loops.emplace(cast<linalg::LinalgOp>(r.op.getOperation()), b);
     Type elt = r.identity.getType();
-    int64_t warps = threads / 32;
+    int64_t warps = rowsPerBlock == 1 ? threads / 32 : 1;
     auto shared = MemRefType::get(
         {warps}, elt, nullptr,
         gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup));
     Value one = cst(1);
+    Value rows = product(r.parallel);
+    Value grid = rowsPerBlock == 1
+                     ? rows
+                     : arith::CeilDivUIOp::create(b, rows, cst(rowsPerBlock));
     auto launch = gpu::LaunchOp::create(
-        b, product(r.parallel), one, one, cst(threads), one, one,
+        b, grid, one, one, cst(threads), one, one,
         /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
         /*asyncDependencies=*/ValueRange(),
         warps > 1 ? TypeRange{shared} : TypeRange{});
@@ -113,7 +121,7 @@ public:
 
 private:
   Reduction r;
-  int64_t threads;
+  int64_t threads, rowsPerBlock;
   ImplicitLocOpBuilder b;
   std::optional<mnemo::cuda::LoopPoints> loops;
 
@@ -146,13 +154,31 @@ private:
 
   void buildBody(gpu::LaunchOp launch) {
     Value tid = launch.getThreadIds().x, bid = launch.getBlockIds().x;
+    // The output element (row) this thread works on, its number among the
+    // row's threads, how many those are, and whether the row exists (a
+    // warp past the last row reads the last one and stores nothing: its
+    // lanes must still take part in the shuffles).
+    Value row = bid, rowThread = tid, exists;
+    int64_t rowThreads = threads;
+    if (rowsPerBlock > 1) {
+      Value warp = arith::DivUIOp::create(b, tid, cst(32));
+      rowThread = arith::RemUIOp::create(b, tid, cst(32));
+      rowThreads = 32;
+      Value rows = product(r.parallel);
+      row = arith::AddIOp::create(
+          b, arith::MulIOp::create(b, bid, cst(rowsPerBlock)), warp);
+      exists = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
+      row = arith::SelectOp::create(
+          b, exists, row, arith::SubIOp::create(b, rows, cst(1)));
+    }
     SmallVector<Value> point(r.op.getNumLoops());
-    loops->delinearize(bid, r.parallel, point);
+    loops->delinearize(row, r.parallel, point);
     Value identity = arith::ConstantOp::create(b, r.identity);
 
-    // Each thread's partial over the reduced elements tid, tid + threads...
-    auto loop = scf::ForOp::create(b, tid, product(r.reduced), cst(threads),
-                                   ValueRange{identity});
+    // Each thread's partial over the reduced elements rowThread,
+    // rowThread + rowThreads, ...
+    auto loop = scf::ForOp::create(b, rowThread, product(r.reduced),
+                                   cst(rowThreads), ValueRange{identity});
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
@@ -174,7 +200,7 @@ private:
     }
     Value partial = warpCombine(loop.getResult(0));
 
-    int64_t warps = threads / 32;
+    int64_t warps = rowsPerBlock == 1 ? threads / 32 : 1;
     if (warps > 1) {
       // Lane 0 of each warp leaves the warp's value; after the barrier the
       // first `warps` lanes of every warp read them back and combine.
@@ -204,9 +230,13 @@ private:
       partial = warpCombine(read.getResult(0));
     }
 
-    // Thread 0 stores the total combined with the output's initial value.
+    // The row's first thread stores the total combined with the output's
+    // initial value.
     OpOperand *out = r.op.getDpsInitOperand(0);
-    Value isFirst = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, tid, cst(0));
+    Value isFirst =
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, rowThread, cst(0));
+    if (exists)
+      isFirst = arith::AndIOp::create(b, isFirst, exists);
     auto store = scf::IfOp::create(b, isFirst, /*withElseRegion=*/false);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(store.thenBlock());
@@ -230,20 +260,23 @@ struct BlockReductionsPass
       FailureOr<Reduction> r = match(op);
       if (failed(r))
         return;
-      // Short static rows stay one thread per output: a block would idle.
+      // Rows too short for a warp stay one thread per output.
       int64_t length = reducedLength(*r);
-      if (length >= 0 && length < minLength)
+      if (length >= 0 && length < std::min<int64_t>(minLength, warpMinLength))
         return;
       found.push_back(*r);
     });
     for (Reduction &r : found) {
       int64_t length = reducedLength(r);
-      // Whole warps, no more threads than reduced elements.
-      int64_t threads = blockSize;
-      if (length > 0)
+      // A block of whole warps, no more threads than reduced elements; a
+      // warp per row, blockSize / 32 rows per block, below min-length.
+      int64_t threads = blockSize, rowsPerBlock = 1;
+      if (length >= 0 && length < minLength)
+        rowsPerBlock = blockSize / 32;
+      else if (length > 0)
         threads = std::clamp<int64_t>((length + 31) / 32 * 32, 32, blockSize);
       OpBuilder b(r.op);
-      KernelBuilder(r, threads, b).build();
+      KernelBuilder(r, threads, rowsPerBlock, b).build();
       r.op.erase();
     }
   }

@@ -119,19 +119,58 @@ func.func @dynamic_row(%x: memref<3x?xi64>, %out: memref<3xi64>) {
 
 // -----
 
-// Left on the generic route: a short row (16 < min-length 64), a
-// combiner that does not commute (subf), and a type gpu.shuffle does not
-// exchange (f16).
+// Rows of 32 (a attention row's sum over 32 keys): below min-length, a
+// warp per row, 8 rows per block of 256 threads (ceil(40 / 8) = 5
+// blocks). A warp past the last row reads the last row (its lanes still
+// shuffle) and stores nothing; each row's lane 0 stores. No shared memory.
+// CHECK-LABEL: func.func @warp_rows
+// CHECK-DAG: %[[C40:.*]] = arith.constant 40 : index
+// CHECK-DAG: %[[C8:.*]] = arith.constant 8 : index
+// CHECK-DAG: %[[C256:.*]] = arith.constant 256 : index
+// CHECK-DAG: %[[BLOCKS:.*]] = arith.ceildivui %[[C40]], %[[C8]]
+// CHECK: gpu.launch blocks(%[[B:[a-z0-9_]+]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[BLOCKS]], {{.*}}) threads(%[[TID:[a-z0-9_]+]], %{{.*}}, %{{.*}}) in (%{{.*}} = %[[C256]], {{.*}}) {
+// CHECK: %[[WARP:.*]] = arith.divui %[[TID]], %[[C32:.*]] : index
+// CHECK: %[[LANE:.*]] = arith.remui %[[TID]], %[[C32]]
+// CHECK: %[[FIRSTROW:.*]] = arith.muli %[[B]], %[[C8]]
+// CHECK: %[[ROW:.*]] = arith.addi %[[FIRSTROW]], %[[WARP]]
+// CHECK: %[[EXISTS:.*]] = arith.cmpi ult, %[[ROW]], %[[C40]]
+// CHECK: %[[LAST:.*]] = arith.subi %[[C40]]
+// CHECK: %[[R:.*]] = arith.select %[[EXISTS]], %[[ROW]], %[[LAST]]
+// CHECK: scf.for %[[K:.*]] = %[[LANE]] to %{{.*}} step %[[C32]]
+// CHECK:   memref.load %arg0[%[[R]], %[[K]]]
+// CHECK-COUNT-5: gpu.shuffle xor
+// CHECK-NOT: gpu.barrier
+// CHECK: %[[LANE0:.*]] = arith.cmpi eq, %[[LANE]]
+// CHECK: %[[STORES:.*]] = arith.andi %[[LANE0]], %[[EXISTS]]
+// CHECK: scf.if %[[STORES]]
+// CHECK:   memref.store %{{.*}}, %arg1[%[[R]]]
+#idw = affine_map<(d0, d1) -> (d0, d1)>
+#roww = affine_map<(d0, d1) -> (d0)>
+func.func @warp_rows(%x: memref<40x32xf32>, %out: memref<40xf32>) {
+  linalg.generic {indexing_maps = [#idw, #roww], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<40x32xf32>) outs(%out : memref<40xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %r = arith.addf %a, %acc : f32
+    linalg.yield %r : f32
+  }
+  return
+}
+
+// -----
+
+// Left on the generic route: a row too short for a warp (8 <
+// warp-min-length 16), a combiner that does not commute (subf), and a
+// type gpu.shuffle does not exchange (f16).
 // CHECK-LABEL: func.func @left_alone
 // CHECK-NOT: gpu.launch
 // CHECK-COUNT-3: linalg.generic
 #id2 = affine_map<(d0, d1) -> (d0, d1)>
 #row2 = affine_map<(d0, d1) -> (d0)>
-func.func @left_alone(%s: memref<8x16xf32>, %so: memref<8xf32>,
+func.func @left_alone(%s: memref<8x8xf32>, %so: memref<8xf32>,
                       %x: memref<8x512xf32>, %xo: memref<8xf32>,
                       %h: memref<8x512xf16>, %ho: memref<8xf16>) {
   linalg.generic {indexing_maps = [#id2, #row2], iterator_types = ["parallel", "reduction"]}
-      ins(%s : memref<8x16xf32>) outs(%so : memref<8xf32>) {
+      ins(%s : memref<8x8xf32>) outs(%so : memref<8xf32>) {
   ^bb0(%a: f32, %acc: f32):
     %r = arith.addf %a, %acc : f32
     linalg.yield %r : f32

@@ -134,9 +134,12 @@ def BlockReductionsPass : Pass<"mnemo-cuda-block-reductions",
     The generic route (mnemo-cuda-map-parallel-loops) would run each
     output's whole reduction in one thread.
 
-    Reductions of fewer than `min-length` elements (static) stay on the
-    generic route; dynamic lengths always take a block. The block has
-    `block-size` threads, fewer (whole warps) for shorter rows.
+    A reduction of fewer than `min-length` elements (static) takes a warp
+    instead of a block (`block-size` / 32 of them per block, lanes striding
+    over the row, the same shuffles, no shared memory); one of fewer than
+    `warp-min-length` stays on the generic route. Dynamic lengths take a
+    block, of `block-size` threads; static rows get whole warps, no more
+    threads than elements.
 
     ```mlir
     linalg.generic {iterator_types = ["parallel", "reduction"]}
@@ -149,6 +152,8 @@ def BlockReductionsPass : Pass<"mnemo-cuda-block-reductions",
            "Threads per block (a multiple of 32, at most 1024)">,
     Option<"minLength", "min-length", "int64_t", "64",
            "Fewest reduced elements per output that get a block">,
+    Option<"warpMinLength", "warp-min-length", "int64_t", "16",
+           "Fewest reduced elements per output that get a warp">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::affine::AffineDialect",
