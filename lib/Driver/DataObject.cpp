@@ -73,15 +73,15 @@ Error driver::writeDataObject(ArrayRef<DataSymbol> symbols, StringRef triple,
     keyAlign[s.key] = std::max<uint64_t>(keyAlign.lookup(s.key), s.align);
   DenseMap<const void *, uint64_t> placed;
   SmallVector<uint64_t> offsets;
-  SmallVector<const DataSymbol *> stored;
+  SmallVector<std::pair<uint64_t, ArrayRef<char>>> stored; // offset, bytes
   uint64_t size = 0, align = 1;
   for (const DataSymbol &s : symbols) {
     auto [it, inserted] = placed.try_emplace(s.key, 0);
     if (inserted) {
       size = alignTo(size, keyAlign[s.key]);
       it->second = size;
+      stored.push_back({size, s.bytes});
       size += s.bytes.size();
-      stored.push_back(&s);
     }
     offsets.push_back(it->second);
     align = std::max<uint64_t>(align, s.align);
@@ -136,9 +136,9 @@ Error driver::writeDataObject(ArrayRef<DataSymbol> symbols, StringRef triple,
   w.write<uint16_t>(kShstrtab);
 
   padTo(rodataAt);
-  for (const DataSymbol *s : stored) {
-    padTo(rodataAt + placed[s->key]);
-    os.write(s->bytes.data(), s->bytes.size());
+  for (auto [offset, bytes] : stored) {
+    padTo(rodataAt + offset);
+    os.write(bytes.data(), bytes.size());
   }
   padTo(strtabAt);
   os << names.bytes;

@@ -94,17 +94,15 @@ public:
   KernelBuilder(Reduction r, int64_t threads, int64_t rowsPerBlock,
                 OpBuilder &b)
       : r(r), threads(threads), rowsPerBlock(rowsPerBlock),
-        b(r.op.getLoc(), b) {}
+        warps(rowsPerBlock == 1 ? threads / 32 : 1), b(r.op.getLoc(), b) {}
 
   void build() {
     loops.emplace(cast<linalg::LinalgOp>(r.op.getOperation()), b);
-    Type elt = r.identity.getType();
-    int64_t warps = rowsPerBlock == 1 ? threads / 32 : 1;
     auto shared = MemRefType::get(
-        {warps}, elt, nullptr,
+        {warps}, r.identity.getType(), nullptr,
         gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup));
     Value one = cst(1);
-    Value rows = product(r.parallel);
+    Value rows = loops->product(r.parallel);
     Value grid = rowsPerBlock == 1
                      ? rows
                      : arith::CeilDivUIOp::create(b, rows, cst(rowsPerBlock));
@@ -115,21 +113,18 @@ public:
         warps > 1 ? TypeRange{shared} : TypeRange{});
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(&launch.getBody().front());
-    buildBody(launch);
+    buildBody(launch, rows);
     gpu::TerminatorOp::create(b);
   }
 
 private:
   Reduction r;
   int64_t threads, rowsPerBlock;
+  int64_t warps; // whose values meet in shared memory: 1 for a warp per row
   ImplicitLocOpBuilder b;
   std::optional<mnemo::cuda::LoopPoints> loops;
 
   Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
-  Value product(ArrayRef<unsigned> dims) { return loops->product(dims); }
-  SmallVector<Value> indices(OpOperand &o, ArrayRef<Value> point) {
-    return loops->indices(o, point);
-  }
 
   /// combiner(x, acc) with the combiner's other operand `x` and
   /// accumulator `acc`.
@@ -152,7 +147,8 @@ private:
     return v;
   }
 
-  void buildBody(gpu::LaunchOp launch) {
+  /// The kernel's body; `rows` is the number of output elements.
+  void buildBody(gpu::LaunchOp launch, Value rows) {
     Value tid = launch.getThreadIds().x, bid = launch.getBlockIds().x;
     // The output element (row) this thread works on, its number among the
     // row's threads, how many those are, and whether the row exists (a
@@ -164,7 +160,6 @@ private:
       Value warp = arith::DivUIOp::create(b, tid, cst(32));
       rowThread = arith::RemUIOp::create(b, tid, cst(32));
       rowThreads = 32;
-      Value rows = product(r.parallel);
       row = arith::AddIOp::create(
           b, arith::MulIOp::create(b, bid, cst(rowsPerBlock)), warp);
       exists = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
@@ -177,7 +172,7 @@ private:
 
     // Each thread's partial over the reduced elements rowThread,
     // rowThread + rowThreads, ...
-    auto loop = scf::ForOp::create(b, rowThread, product(r.reduced),
+    auto loop = scf::ForOp::create(b, rowThread, loops->product(r.reduced),
                                    cst(rowThreads), ValueRange{identity});
     {
       OpBuilder::InsertionGuard g(b);
@@ -188,7 +183,7 @@ private:
       IRMapping map;
       for (OpOperand *in : r.op.getDpsInputOperands())
         map.map(body->getArgument(in->getOperandNumber()),
-                memref::LoadOp::create(b, in->get(), indices(*in, at)));
+                memref::LoadOp::create(b, in->get(), loops->indices(*in, at)));
       map.map(body->getArguments().back(), loop.getRegionIterArgs()[0]);
       for (Operation &op : body->without_terminator()) {
         if (auto index = dyn_cast<linalg::IndexOp>(op))
@@ -200,7 +195,6 @@ private:
     }
     Value partial = warpCombine(loop.getResult(0));
 
-    int64_t warps = rowsPerBlock == 1 ? threads / 32 : 1;
     if (warps > 1) {
       // Lane 0 of each warp leaves the warp's value; after the barrier the
       // first `warps` lanes of every warp read them back and combine.
@@ -240,7 +234,7 @@ private:
     auto store = scf::IfOp::create(b, isFirst, /*withElseRegion=*/false);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(store.thenBlock());
-    SmallVector<Value> idx = indices(*out, point);
+    SmallVector<Value> idx = loops->indices(*out, point);
     Value init = memref::LoadOp::create(b, out->get(), idx);
     memref::StoreOp::create(b, combine(partial, init), out->get(), idx);
   }
@@ -253,7 +247,7 @@ struct BlockReductionsPass
   void runOnOperation() override {
     if (failed(mnemo::cuda::checkBlockSize(getOperation(), blockSize)))
       return signalPassFailure();
-    SmallVector<Reduction> found;
+    SmallVector<std::pair<Reduction, int64_t>> found; // with its length
     getOperation().walk([&](linalg::GenericOp op) {
       if (op->getParentOfType<gpu::LaunchOp>())
         return;
@@ -264,10 +258,9 @@ struct BlockReductionsPass
       int64_t length = reducedLength(*r);
       if (length >= 0 && length < std::min<int64_t>(minLength, warpMinLength))
         return;
-      found.push_back(*r);
+      found.push_back({*r, length});
     });
-    for (Reduction &r : found) {
-      int64_t length = reducedLength(r);
+    for (auto &[r, length] : found) {
       // A block of whole warps, no more threads than reduced elements; a
       // warp per row, blockSize / 32 rows per block, below min-length.
       int64_t threads = blockSize, rowsPerBlock = 1;

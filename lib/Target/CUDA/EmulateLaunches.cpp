@@ -27,7 +27,7 @@ using namespace mlir;
 namespace {
 
 /// Whether `op` holds a barrier or a warp shuffle: ops that end a phase.
-bool hasBarrier(Operation *op) {
+bool endsPhases(Operation *op) {
   return op
       ->walk([](Operation *nested) {
         return isa<gpu::BarrierOp, gpu::ShuffleOp>(nested)
@@ -183,25 +183,27 @@ private:
     return x;
   }
 
+  /// The value `v` has at thread `t`: loaded from its per-thread buffer,
+  /// or the block-wide value.
+  Value ofThread(Value v, Value t) {
+    if (auto it = perThread.find(v); it != perThread.end())
+      return load(v.getType(), it->second, t);
+    return uniform.lookupOrDefault(v);
+  }
+
   /// The value `v` has in the thread loop whose mapping is `map` at thread
   /// `t` (loaded from its per-thread buffer the first time).
   Value inThread(Value v, IRMapping &map, Value t) {
     if (Value m = map.lookupOrNull(v))
       return m;
-    if (auto it = perThread.find(v); it != perThread.end()) {
-      Value x = load(v.getType(), it->second, t);
+    Value x = ofThread(v, t);
+    if (perThread.contains(v))
       map.map(v, x);
-      return x;
-    }
-    return uniform.lookupOrDefault(v);
+    return x;
   }
 
   /// A value all threads agree on (a loop bound): thread 0's.
-  Value uniformValue(Value v) {
-    if (auto it = perThread.find(v); it != perThread.end())
-      return load(v.getType(), it->second, cst(0));
-    return uniform.lookupOrDefault(v);
-  }
+  Value uniformValue(Value v) { return ofThread(v, cst(0)); }
 
   /// for t in threads { body(map, t) }, with the thread ids mapped.
   void threadLoop(function_ref<void(IRMapping &, Value)> body) {
@@ -407,36 +409,30 @@ private:
       Value offset = asIndex(op.getOffset()), width = asIndex(op.getWidth());
       Value lane = arith::RemUIOp::create(b, loc, t, cst(32));
       Value warp = arith::SubIOp::create(b, loc, t, lane);
-      Value src, ok;
-      auto lessThan = [&](Value x, Value y) {
-        return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
-      };
+      Value src;
       switch (op.getMode()) {
       case gpu::ShuffleMode::XOR:
         src = arith::XOrIOp::create(b, loc, lane, offset);
-        ok = lessThan(src, width);
         break;
       case gpu::ShuffleMode::DOWN:
         src = arith::AddIOp::create(b, loc, lane, offset);
-        ok = lessThan(src, width);
         break;
       case gpu::ShuffleMode::UP:
         src = arith::SubIOp::create(b, loc, lane, offset);
-        ok = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, lane,
-                                   offset);
         break;
       case gpu::ShuffleMode::IDX:
         src = offset;
-        ok = lessThan(src, width);
         break;
       }
+      Value ok =
+          op.getMode() == gpu::ShuffleMode::UP
+              ? arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, lane,
+                                      offset)
+              : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, src,
+                                      width);
       Value from = arith::AddIOp::create(
           b, loc, warp, arith::SelectOp::create(b, loc, ok, src, lane));
-      Value v = op.getValue();
-      auto it = perThread.find(v);
-      Value x = it == perThread.end() ? uniform.lookupOrDefault(v)
-                                      : load(v.getType(), it->second, from);
-      store(x, result, t);
+      store(ofThread(op.getValue(), from), result, t);
       store(ok, valid, t);
     });
     perThread[op.getShuffleResult()] = result;
@@ -464,7 +460,7 @@ private:
           return failure();
         continue;
       }
-      if (!hasBarrier(op)) {
+      if (!endsPhases(op)) {
         run.push_back(op);
         continue;
       }
