@@ -259,11 +259,11 @@ def timed_run(cmd, peak_pattern=None):
         wall = time.perf_counter() - t0
     text = open(errf, errors="replace").read()
     m = re.search(r"mnemo-bench-tree-peak ([0-9]+)", text)
-    treePeak = int(m.group(1)) / 1024 if m else 0.0
+    tree_peak = int(m.group(1)) / 1024 if m else 0.0
     text = re.sub(r"mnemo-bench-tree-peak [0-9]+\n?", "", text)
     m = re.search(peak_pattern, text) if peak_pattern else None
     return (wall, float(m.group(1)) if m else hwm, p.returncode,
-            text.strip()[-300:], anon, treePeak)
+            text.strip()[-300:], anon, tree_peak)
 
 
 MNEMOC_PEAK = r"mnemoc: peak memory ([0-9.]+) MiB"
