@@ -78,15 +78,19 @@ endforeach()
 # tables is relocated at start-up. Shared objects (the Python module) keep
 # LLVM's and MLIR's symbols to themselves (another LLVM in the same process
 # must not bind to them) but still export mnemo's own: the artifacts they
-# load call some (the PIM runtime's _mlir_ciface_mnemo_pim_*).
+# load call some (the PIM runtime's _mlir_ciface_mnemo_pim_*). All of them
+# need only the shared libraries they call: the LLVM archives name z3,
+# libxml2 (and through it ICU), libffi and liblzma for parts mnemo does not
+# link, and each would be loaded and relocated at start-up (2 MiB resident).
 file(GLOB _archives RELATIVE "${LLVM_LIBRARY_DIR}"
      "${LLVM_LIBRARY_DIR}/libLLVM*.a" "${LLVM_LIBRARY_DIR}/libMLIR*.a")
 list(JOIN _archives ":" _archives)
-string(APPEND CMAKE_EXE_LINKER_FLAGS " --ld-path=${MNEMO_LLD} -no-pie")
+string(APPEND CMAKE_EXE_LINKER_FLAGS
+       " --ld-path=${MNEMO_LLD} -no-pie -Wl,--as-needed")
 string(APPEND CMAKE_SHARED_LINKER_FLAGS
-       " --ld-path=${MNEMO_LLD} -Wl,--exclude-libs=${_archives}")
+       " --ld-path=${MNEMO_LLD} -Wl,--as-needed -Wl,--exclude-libs=${_archives}")
 string(APPEND CMAKE_MODULE_LINKER_FLAGS
-       " --ld-path=${MNEMO_LLD} -Wl,--exclude-libs=${_archives}")
+       " --ld-path=${MNEMO_LLD} -Wl,--as-needed -Wl,--exclude-libs=${_archives}")
 
 # The code a compile runs, first and contiguous (scripts/symbol-order.py
 # explains; scripts/gen-symbol-order.sh regenerates it from profiles).

@@ -155,6 +155,9 @@ public:
 
   LogicalResult writeArtifact(ModuleOp module, const ArtifactSignature &sig,
                               StringRef base) override {
+    // Asked before the object is written: that frees the functions'
+    // bodies when the weights are released (see emitObject).
+    bool openMP = usesOpenMP(module), mpi = usesMPI(module);
     if (failed(driver::writeHostArtifact(module, sig, base, *target,
                                          options.name, options, "Buffers",
                                          entryPointsText(sig))))
@@ -165,10 +168,10 @@ public:
     llvm::sys::path::append(so, "lib" + options.name + ".so");
     // Loops on OpenMP threads link LLVM's libomp, found through an rpath.
     std::vector<std::string> libs;
-    if (usesOpenMP(module))
+    if (openMP)
       libs = {"-L" MNEMO_LLVM_LIBDIR, "-lomp", "-Wl,-rpath," MNEMO_LLVM_LIBDIR};
     TimingScope linkTiming = beginStage(options, "link");
-    return driver::linkShared(base.str() + ".o", so, libs, usesMPI(module),
+    return driver::linkShared(base.str() + ".o", so, libs, mpi,
                               module.getLoc());
   }
 

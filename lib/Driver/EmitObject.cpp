@@ -9,6 +9,7 @@
 #include "Backend.h"
 
 #include "mnemo/Support/ConstantData.h"
+#include "mnemo/Support/PeakMemory.h"
 #include "mnemo/Target/CPU/CPUTarget.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
@@ -33,10 +34,6 @@
 #include "llvm/Support/Threading.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
-
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 using namespace mlir;
 using namespace mnemo;
@@ -284,11 +281,9 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
       failedWrite = "cannot write " + bitcode.back() + ": " + ec.message();
   });
   module.reset();
-#ifdef __GLIBC__
   // The threads allocate from arenas of their own: give what the module
   // held back to the system, or it stays in the main arena beside them.
-  malloc_trim(0);
-#endif
+  mnemo::returnFreedMemory();
   auto removeParts = [&] {
     for (const std::string &f : bitcode)
       llvm::sys::fs::remove(f);
@@ -374,6 +369,20 @@ static void releaseTranslatedBlobs(ModuleOp module) {
         blob.getRawHandle().getResource()->setBlob(AsmResourceBlob());
 }
 
+/// Frees the bodies of `module`'s functions once translated: the LLVM
+/// module is what the optimizer and code generator read, and the MLIR ops
+/// (MobileNetV2: about 10 MB with their operands and blocks) would sit
+/// beside it through them. The functions stay, as declarations (what
+/// writes the artifact after this looks at symbols only). Under the same
+/// conditions as releaseTranslatedBlobs.
+static void releaseTranslatedBodies(ModuleOp module) {
+  for (auto f : module.getOps<LLVM::LLVMFuncOp>()) {
+    f.getBody().dropAllReferences();
+    f.getBody().getBlocks().clear();
+  }
+  mnemo::returnFreedMemory();
+}
+
 /// LLVM IR -> optimized object file for the target CPU. The entry point
 /// checks at run time that the CPU has the ISA extensions the code uses.
 LogicalResult driver::emitObject(ModuleOp module, StringRef path,
@@ -408,8 +417,10 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
   }
   if (!llmod)
     return emitError(loc) << "translation to LLVM IR failed";
-  if (release)
+  if (release) {
     releaseTranslatedBlobs(module);
+    releaseTranslatedBodies(module);
+  }
   auto tmOr = createTargetMachine(target, options.optLevel);
   if (!tmOr)
     return emitError(loc) << llvm::toString(tmOr.takeError());

@@ -372,6 +372,8 @@ int main(int argc, char **argv) {
     mlir::TimingScope importTiming = mnemo::beginStage(opts, "import");
     module = mnemo::importOnnxFile(input, &ctx, iopts);
   }
+  // The parsed protobuf (a copy of every weight) is gone.
+  mnemo::returnFreedMemory();
   if (!module)
     return 1;
   opts.name = name.empty()

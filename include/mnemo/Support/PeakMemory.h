@@ -14,6 +14,10 @@
 
 #include <optional>
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 namespace mnemo {
 
 /// The process's peak resident set in MiB, where /proc tells it.
@@ -31,6 +35,16 @@ inline std::optional<double> peakResidentMiB() {
   if (num.empty() || num.consumeInteger(10, kb))
     return std::nullopt;
   return kb / 1024.0;
+}
+
+/// Gives the heap's free pages back to the system. glibc keeps what a
+/// stage freed (the ONNX protobuf after import, the MLIR module after
+/// translation) in its arenas, resident, unless told: the next stages'
+/// allocations are smaller and would not reuse it all.
+inline void returnFreedMemory() {
+#ifdef __GLIBC__
+  malloc_trim(0);
+#endif
 }
 
 } // namespace mnemo
