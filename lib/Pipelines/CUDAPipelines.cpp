@@ -117,7 +117,13 @@ void buildCUDALowerPipeline(OpPassManager &pm,
 }
 
 void buildCUDAPipeline(OpPassManager &pm, const CUDAPipelineOptions &options) {
-  buildGraphToLinalgPipeline(pm);
+  // Attention chains become graph.attention, and that one kernel each
+  // (the tensor lowering would launch ten kernels per tile).
+  buildGraphPreparePipeline(pm, /*fuseAttention=*/true, /*sramBudget=*/0);
+  FlashAttentionPassOptions attention;
+  attention.smemBudget = options.smemBudget;
+  pm.addNestedPass<func::FuncOp>(createFlashAttentionPass(attention));
+  buildGraphLoweringPipeline(pm);
   buildCUDABufferizePipeline(pm);
   buildCUDACodegenPipeline(pm, options);
   buildCUDALowerPipeline(pm, options);

@@ -45,8 +45,8 @@ void addText(OpPassManager &pm, StringRef text) {
     llvm::report_fatal_error("mnemo: bad built-in pass pipeline");
 }
 
-void buildGraphToLinalgPipeline(OpPassManager &pm, bool fuseAttention,
-                                int64_t sramBudget) {
+void buildGraphPreparePipeline(OpPassManager &pm, bool fuseAttention,
+                               int64_t sramBudget) {
   pm.addNestedPass<func::FuncOp>(graph::createGraphInferShapesPass());
   // QDQ layers as integer ops, then every quantization op as integer
   // graph arithmetic.
@@ -58,9 +58,18 @@ void buildGraphToLinalgPipeline(OpPassManager &pm, bool fuseAttention,
     attention.print = true;
     pm.addNestedPass<func::FuncOp>(createFuseAttentionPass(attention));
   }
+}
+
+void buildGraphLoweringPipeline(OpPassManager &pm) {
   pm.addPass(createConvertGraphToLinalgPass());
   addText(pm, "canonicalize,cse,func.func(mnemo-fuse-elementwise),"
               "canonicalize,cse");
+}
+
+void buildGraphToLinalgPipeline(OpPassManager &pm, bool fuseAttention,
+                                int64_t sramBudget) {
+  buildGraphPreparePipeline(pm, fuseAttention, sramBudget);
+  buildGraphLoweringPipeline(pm);
 }
 
 /// Integer accumulators requantized tile by tile; after the patches and
@@ -219,7 +228,12 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
   int64_t tileBudget =
       options.tileBudget > 0 ? options.tileBudget : options.sramBudget;
   bool tile = options.tileForBudget || tileBudget > 0;
-  buildGraphToLinalgPipeline(pm, tile, tileBudget);
+  bool emulateCuda = !options.emulateCudaKernels.empty();
+  buildGraphPreparePipeline(pm, tile || emulateCuda, tileBudget);
+  // The GPU's FlashAttention kernels, emulated (see the codegen stage).
+  if (emulateCuda)
+    pm.addNestedPass<func::FuncOp>(createFlashAttentionPass());
+  buildGraphLoweringPipeline(pm);
   if (options.patchSchedule || options.sramBudget > 0) {
     PatchSchedulePassOptions patch;
     patch.patches = options.patches;

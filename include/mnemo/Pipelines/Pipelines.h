@@ -242,6 +242,13 @@ struct PIMPipelineOptions
 void buildPIMDevicePipeline(mlir::OpPassManager &pm,
                             const PIMPipelineOptions &options);
 
+/// The graph before its lowering: shapes, quantization, and with
+/// `fuseAttention` graph.attention tiled for `sramBudget` (0: chosen).
+void buildGraphPreparePipeline(mlir::OpPassManager &pm, bool fuseAttention,
+                               int64_t sramBudget);
+/// graph -> linalg on tensors, elementwise chains fused.
+void buildGraphLoweringPipeline(mlir::OpPassManager &pm);
+/// Both in order.
 void buildGraphToLinalgPipeline(mlir::OpPassManager &pm,
                                 bool fuseAttention = false,
                                 int64_t sramBudget = 0);

@@ -77,6 +77,46 @@ def TileContractionsPass : Pass<"mnemo-cuda-tile-contractions",
                            "::mlir::vector::VectorDialect"];
 }
 
+def FlashAttentionPass : Pass<"mnemo-cuda-flash-attention",
+                              "::mlir::func::FuncOp"> {
+  let summary = "graph.attention as one FlashAttention kernel";
+  let description = [{
+    Runs on the graph, before the tensor lowering. Each f32
+    `graph.attention` whose head dims (D of Q and K, Dv of V) are static
+    and at most 256 becomes one `gpu.launch`: a block per (leading index,
+    tile of BR query rows), each row owned by TC neighbouring lanes of a
+    warp (256 threads a block; a warp per row where BR < 8). The block
+    stages its Q tile in shared memory, then for every BC keys stages the
+    K^T and V tiles (threads striding over them, the contiguous dim
+    fastest), computes the row's scores in registers (lane `t` owns keys
+    t, t + TC, ...), scales and masks them, and updates the row's running
+    maximum and sum with `gpu.shuffle xor` among the row's lanes; the
+    probabilities go through shared memory to `acc = acc * exp(m - m') +
+    P x V`, whose accumulators (lane `t` owns output columns t, t + TC,
+    ...) stay in registers across key tiles. The output is written once;
+    no M x N score matrix exists. Q, K, V and the mask are read as buffers
+    (`bufferization.to_buffer ... read_only`), the output is a
+    `memref.alloc` (planned with the workspace) returned as a `restrict`
+    tensor. Broadcast operands (static 1s, right-aligned) and dynamic
+    query or key lengths work; rows and keys past the end are guarded.
+    The tile is the first of BR in 64, 32, ..., 1 (capped by the query
+    length: a decode step's one row takes one warp), BC in 64, 32, 16 whose
+    four shared tiles (Q and P rows padded by one float) fit `smem-budget`
+    bytes; none fitting is an error naming the smallest budget. Other
+    attention ops keep the tensor lowering.
+  }];
+  let options = [
+    Option<"smemBudget", "smem-budget", "int64_t", "49152",
+           "Bytes of shared memory one block's tiles may use">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::memref::MemRefDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
 def AlignWorkgroupPass : Pass<"mnemo-cuda-align-workgroup",
                               "::mlir::gpu::GPUModuleOp"> {
   let summary = "Aligns every kernel's workgroup buffers to 16 bytes";

@@ -1,0 +1,472 @@
+//===- FlashAttention.cpp - graph.attention as one FlashAttention kernel ---===//
+//
+// The tensor lowering of graph.attention (lib/Conversion/GraphToLinalg/
+// Attention.cpp) is a loop over query tiles around a loop over key tiles,
+// each step ten linalg ops; on the GPU each op would be a kernel launched
+// from the host per tile. Here the whole op is one kernel, FlashAttention-2
+// style: a block per (leading index, query tile), its BR rows each owned by
+// TC neighbouring lanes of one warp. The block stages its query tile in
+// shared memory once, then for each BC keys stages K^T's and V's tiles,
+// computes each row's scores in registers (a lane owns the columns
+// lane, lane + TC, ...), and updates the row's running maximum and sum
+// with shuffles among the row's lanes (xor TC/2 .. 1). The probabilities
+// go through shared memory to the P x V product, whose accumulators (a
+// lane owns output columns lane, lane + TC, ...) stay in registers across
+// key tiles. Only the output is written to global memory: no M x N score
+// matrix exists anywhere.
+//
+// The pass runs on the graph (before the tensor lowering): its operands
+// are taken as buffers (bufferization.to_buffer, read-only) and its result
+// is a planned buffer (memref.alloc, handed back as a restrict tensor), so
+// one-shot bufferization and the memory planner treat the kernel like any
+// other op. What it does not take (non-f32, head dims over 256 or dynamic)
+// keeps the tensor lowering.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mnemo/Dialect/Graph/IR/Graph.h"
+#include "mnemo/Target/CUDA/Passes.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+#include <limits>
+
+namespace mnemo {
+#define GEN_PASS_DEF_FLASHATTENTIONPASS
+#include "mnemo/Target/CUDA/Passes.h.inc"
+} // namespace mnemo
+
+using namespace mlir;
+namespace g = mnemo::graph;
+
+namespace {
+
+/// Largest head dim (D or Dv) the kernel takes: a lane keeps Dv / TC
+/// accumulators in registers.
+constexpr int64_t kMaxHeadDim = 256;
+
+/// A kernel's tile: `rows` query rows per block, `cols` keys per step,
+/// `rowThreads` lanes per row.
+struct Tile {
+  int64_t rows, cols, rowThreads;
+
+  int64_t threads() const { return rows * rowThreads; }
+  /// Q (rows x D) and P (rows x cols), rows padded by one float so the
+  /// lanes of a warp's different rows reading one column hit different
+  /// banks; K^T (D x cols) and V (cols x Dv), read along a row.
+  int64_t smemBytes(int64_t d, int64_t dv) const {
+    return 4 * (rows * (d + 1) + d * cols + cols * dv + rows * (cols + 1));
+  }
+};
+
+/// Every tile, preferred first: more rows per block means fewer passes
+/// over K and V (each block reads all keys once), then more keys per step
+/// (fewer barriers). 256 threads a block (fewer where rows < 8: a warp per
+/// row). Rows and keys are capped at static extents (a decode step's
+/// single row gets one warp, not 64 rows of idle lanes).
+SmallVector<Tile> candidateTiles(int64_t queryRows, int64_t keys) {
+  // Whether `size` is at least twice a static `extent`: half the tile
+  // would be padding.
+  auto oversized = [](int64_t size, int64_t extent) {
+    return !ShapedType::isDynamic(extent) && size / 2 >= extent;
+  };
+  SmallVector<Tile> tiles;
+  for (int64_t rows : {64, 32, 16, 8, 4, 2, 1}) {
+    if (rows > 1 && oversized(rows, queryRows))
+      continue;
+    for (int64_t cols : {64, 32, 16})
+      if (cols == 16 || !oversized(cols, keys))
+        tiles.push_back({rows, cols, rows >= 8 ? 256 / rows : 32});
+  }
+  return tiles;
+}
+
+/// The attention ops the kernel takes and their shapes.
+struct Attention {
+  g::AttentionOp op;
+  RankedTensorType q, k, v, out;
+  Value mask; // null for mask_kind "none"
+  int64_t d, dv;
+};
+
+FailureOr<Attention> match(g::AttentionOp op) {
+  auto ranked = [](Value v) {
+    return dyn_cast<RankedTensorType>(v.getType());
+  };
+  Attention a{op, ranked(op.getQ()), ranked(op.getK()), ranked(op.getV()),
+              ranked(op.getY()), Value(), 0, 0};
+  if (!a.q || !a.k || !a.v || !a.out || a.q.getRank() < 2 ||
+      a.k.getRank() < 2 || a.v.getRank() < 2)
+    return failure();
+  for (RankedTensorType t : {a.q, a.k, a.v, a.out})
+    if (!t.getElementType().isF32())
+      return failure();
+  int64_t r = a.out.getRank();
+  for (int64_t i = 0; i + 2 < r; ++i)
+    if (a.out.isDynamicDim(i))
+      return failure();
+  a.d = a.q.getShape().back();
+  a.dv = a.v.getShape().back();
+  if (ShapedType::isDynamic(a.d) || ShapedType::isDynamic(a.dv) ||
+      a.d > kMaxHeadDim || a.dv > kMaxHeadDim)
+    return failure();
+  if (op.getMaskKind() != "none") {
+    auto m = ranked(op.getMask());
+    if (!m || m.getRank() > r)
+      return failure();
+    Type e = m.getElementType();
+    if (op.getMaskKind() == "select" ? !e.isInteger(1) : !e.isF32())
+      return failure();
+    a.mask = op.getMask();
+  }
+  return a;
+}
+
+/// Builds the kernel that replaces one attention op.
+class KernelBuilder {
+public:
+  KernelBuilder(Attention a, Tile tile, OpBuilder &b)
+      : a(a), tile(tile), rank(a.out.getRank()), lead(rank - 2),
+        b(a.op.getLoc(), b) {}
+
+  Value build() {
+    MLIRContext *ctx = b.getContext();
+    // Operands as buffers of any layout (bufferization picks the layout).
+    auto asBuffer = [&](Value t) {
+      auto type = cast<RankedTensorType>(t.getType());
+      auto layout = StridedLayoutAttr::get(
+          ctx, ShapedType::kDynamic,
+          SmallVector<int64_t>(type.getRank(), ShapedType::kDynamic));
+      return bufferization::ToBufferOp::create(
+          b, MemRefType::get(type.getShape(), type.getElementType(), layout),
+          t, /*read_only=*/true);
+    };
+    q = asBuffer(a.op.getQ());
+    k = asBuffer(a.op.getK());
+    v = asBuffer(a.op.getV());
+    if (a.mask)
+      mask = asBuffer(a.mask);
+    queryRows = dim(a.op.getQ(), a.q.getRank() - 2);
+    keys = dim(a.op.getK(), a.k.getRank() - 1);
+    SmallVector<Value> dynamic;
+    if (a.out.isDynamicDim(rank - 2))
+      dynamic.push_back(queryRows);
+    out = memref::AllocOp::create(
+        b, MemRefType::get(a.out.getShape(), b.getF32Type()), dynamic,
+        b.getI64IntegerAttr(64));
+
+    int64_t leadCount = 1;
+    for (int64_t i = 0; i < lead; ++i)
+      leadCount *= a.out.getDimSize(i);
+    Value rowTiles = arith::CeilDivUIOp::create(b, queryRows, cst(tile.rows));
+    Value grid = arith::MulIOp::create(b, rowTiles, cst(leadCount));
+    auto wg = gpu::AddressSpaceAttr::get(ctx, gpu::AddressSpace::Workgroup);
+    auto shared = [&](int64_t rows, int64_t cols) {
+      return MemRefType::get({rows, cols}, b.getF32Type(), nullptr, wg);
+    };
+    Value one = cst(1);
+    auto launch = gpu::LaunchOp::create(
+        b, grid, one, one, cst(tile.threads()), one, one,
+        /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
+        /*asyncDependencies=*/ValueRange(),
+        TypeRange{shared(tile.rows, a.d + 1), shared(a.d, tile.cols),
+                  shared(tile.cols, a.dv), shared(tile.rows, tile.cols + 1)});
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(&launch.getBody().front());
+      buildBody(launch, rowTiles);
+      gpu::TerminatorOp::create(b);
+    }
+    return bufferization::ToTensorOp::create(b, a.out, out, /*restrict=*/true,
+                                             /*writable=*/true);
+  }
+
+private:
+  Attention a;
+  Tile tile;
+  int64_t rank, lead;
+  ImplicitLocOpBuilder b;
+  Value q, k, v, mask, out, queryRows, keys;
+  // Inside the kernel:
+  SmallVector<Value> leadIdx; // the block's leading (batch, head) indices
+  Value sQ, sK, sV, sP;       // shared tiles
+
+  Value cst(int64_t x) { return arith::ConstantIndexOp::create(b, x); }
+  Value f32(double x) {
+    return arith::ConstantOp::create(b, b.getF32FloatAttr((float)x));
+  }
+  Value dim(Value t, int64_t i) {
+    return getValueOrCreateConstantIndexOp(b, b.getLoc(),
+                                           tensor::getMixedSize(b, b.getLoc(),
+                                                                t, i));
+  }
+  Value minIdx(Value x, Value y) { return arith::MinUIOp::create(b, x, y); }
+  Value lessThan(Value x, Value y) {
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::ult, x, y);
+  }
+
+  /// Indices into `buf` ([..lead, X, Y], right-aligned to the output's
+  /// dims, static 1s broadcast) of the block's leading indices and
+  /// (`x`, `y`).
+  SmallVector<Value> indices(Value buf, Value x, Value y) {
+    auto type = cast<MemRefType>(buf.getType());
+    int64_t r = type.getRank(), off = rank - r;
+    SmallVector<Value> idx;
+    for (int64_t i = 0; i < r; ++i) {
+      int64_t j = i + off;
+      Value at = j < lead ? leadIdx[j] : j == lead ? x : y;
+      idx.push_back(type.getDimSize(i) == 1 ? cst(0) : at);
+    }
+    return idx;
+  }
+
+  /// Copies a rows x cols tile of `buf` starting at (`x0`, `y0`) in its
+  /// trailing dims to `smem`, threads striding over its elements (the
+  /// innermost dim fastest: coalesced where it is contiguous). Elements
+  /// past `xEnd` (rows) or `yEnd` (columns; null: none) are zero.
+  void stage(Value buf, Value smem, int64_t rows, int64_t cols, Value x0,
+             Value xEnd, Value y0, Value yEnd, Value tid) {
+    auto loop = scf::ForOp::create(b, tid, cst(rows * cols),
+                                   cst(tile.threads()));
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value i = loop.getInductionVar();
+    Value rr = arith::DivUIOp::create(b, i, cst(cols));
+    Value cc = arith::RemUIOp::create(b, i, cst(cols));
+    Value x = arith::AddIOp::create(b, x0, rr);
+    Value y = arith::AddIOp::create(b, y0, cc);
+    // Reads clamp to the last row or column: no address past the buffer.
+    Value valid = lessThan(x, xEnd);
+    Value xc = minIdx(x, arith::SubIOp::create(b, xEnd, cst(1)));
+    Value yc = y;
+    if (yEnd) {
+      valid = arith::AndIOp::create(b, valid, lessThan(y, yEnd));
+      yc = minIdx(y, arith::SubIOp::create(b, yEnd, cst(1)));
+    }
+    Value val = memref::LoadOp::create(b, buf, indices(buf, xc, yc));
+    val = arith::SelectOp::create(b, valid, val, f32(0));
+    memref::StoreOp::create(b, val, smem, ValueRange{rr, cc});
+  }
+
+  /// `x` combined over the row's lanes (neighbouring lanes of one warp).
+  Value rowCombine(Value x, bool max) {
+    for (int64_t offset = tile.rowThreads / 2; offset >= 1; offset /= 2) {
+      Value other = gpu::ShuffleOp::create(b, x, offset, 32,
+                                           gpu::ShuffleMode::XOR)
+                        .getShuffleResult();
+      x = max ? Value(arith::MaximumFOp::create(b, x, other))
+              : Value(arith::AddFOp::create(b, x, other));
+    }
+    return x;
+  }
+
+  void buildBody(gpu::LaunchOp launch, Value rowTiles) {
+    auto wg = launch.getWorkgroupAttributions();
+    sQ = wg[0];
+    sK = wg[1];
+    sV = wg[2];
+    sP = wg[3];
+    Value tid = launch.getThreadIds().x, bid = launch.getBlockIds().x;
+    Value row = arith::DivUIOp::create(b, tid, cst(tile.rowThreads));
+    Value lane = arith::RemUIOp::create(b, tid, cst(tile.rowThreads));
+    Value rowTile = arith::RemUIOp::create(b, bid, rowTiles);
+    Value rest = arith::DivUIOp::create(b, bid, rowTiles);
+    leadIdx.assign(lead, Value());
+    for (int64_t i = lead - 1; i >= 0; --i) {
+      Value size = cst(a.out.getDimSize(i));
+      leadIdx[i] = arith::RemUIOp::create(b, rest, size);
+      rest = arith::DivUIOp::create(b, rest, size);
+    }
+    Value row0 = arith::MulIOp::create(b, rowTile, cst(tile.rows));
+    Value qRow = arith::AddIOp::create(b, row0, row);
+    Value rowValid = lessThan(qRow, queryRows);
+    Value qRowC = minIdx(qRow, arith::SubIOp::create(b, queryRows, cst(1)));
+
+    stage(q, sQ, tile.rows, a.d, row0, queryRows, cst(0), nullptr, tid);
+    gpu::BarrierOp::create(b);
+
+    // Columns of the score tile (keys) and of the output this lane owns.
+    int64_t scoreCols = llvm::divideCeil(tile.cols, tile.rowThreads);
+    int64_t outCols = llvm::divideCeil(a.dv, tile.rowThreads);
+    auto owned = [&](int64_t j) {
+      return arith::AddIOp::create(b, lane, cst(j * tile.rowThreads))
+          .getResult();
+    };
+    // A column past the tile exists only when the lanes outnumber it.
+    auto inTile = [&](int64_t j, int64_t extent) -> Value {
+      if ((j + 1) * tile.rowThreads <= extent)
+        return Value();
+      return lessThan(owned(j), cst(extent));
+    };
+    Value lowest = f32(-std::numeric_limits<float>::max());
+    Value zero = f32(0);
+
+    SmallVector<Value> init = {lowest, zero};
+    init.append(outCols, zero);
+    auto kv = scf::ForOp::create(b, cst(0), keys, cst(tile.cols), init);
+    {
+      OpBuilder::InsertionGuard g(b);
+      b.setInsertionPointToStart(kv.getBody());
+      Value key0 = kv.getInductionVar();
+      Value m = kv.getRegionIterArgs()[0], l = kv.getRegionIterArgs()[1];
+      stage(k, sK, a.d, tile.cols, cst(0), cst(a.d), key0, keys, tid);
+      stage(v, sV, tile.cols, a.dv, key0, keys, cst(0), nullptr, tid);
+      gpu::BarrierOp::create(b);
+
+      // s = q . k for the lane's keys.
+      SmallVector<Value> cols, colsC;
+      for (int64_t j = 0; j < scoreCols; ++j) {
+        cols.push_back(owned(j));
+        colsC.push_back(minIdx(cols.back(), cst(tile.cols - 1)));
+      }
+      auto dot = scf::ForOp::create(b, cst(0), cst(a.d), cst(1),
+                                    SmallVector<Value>(scoreCols, zero));
+      {
+        OpBuilder::InsertionGuard gd(b);
+        b.setInsertionPointToStart(dot.getBody());
+        Value dd = dot.getInductionVar();
+        Value qv = memref::LoadOp::create(b, sQ, ValueRange{row, dd});
+        SmallVector<Value> sums;
+        for (int64_t j = 0; j < scoreCols; ++j) {
+          Value kx = memref::LoadOp::create(b, sK, ValueRange{dd, colsC[j]});
+          sums.push_back(arith::AddFOp::create(
+              b, dot.getRegionIterArgs()[j], arith::MulFOp::create(b, qv, kx)));
+        }
+        scf::YieldOp::create(b, sums);
+      }
+
+      // Scale, mask; the row's maximum over its valid keys.
+      double scale = a.op.getScale().convertToDouble();
+      StringRef kind = a.op.getMaskKind();
+      SmallVector<Value> s, valid;
+      Value rowMax = lowest;
+      for (int64_t j = 0; j < scoreCols; ++j) {
+        Value key = arith::AddIOp::create(b, key0, cols[j]);
+        Value ok = lessThan(key, keys);
+        if (Value t = inTile(j, tile.cols))
+          ok = arith::AndIOp::create(b, ok, t);
+        Value x = dot.getResult(j);
+        if (scale != 1.0)
+          x = arith::MulFOp::create(b, x, f32(scale));
+        if (mask) {
+          Value keyC = minIdx(key, arith::SubIOp::create(b, keys, cst(1)));
+          Value mv = memref::LoadOp::create(b, mask, indices(mask, qRowC, keyC));
+          x = kind == "select"
+                  ? Value(arith::SelectOp::create(
+                        b, mv, x, f32(a.op.getFill().convertToDouble())))
+                  : Value(arith::AddFOp::create(b, x, mv));
+        }
+        s.push_back(x);
+        valid.push_back(ok);
+        rowMax = arith::MaximumFOp::create(
+            b, rowMax, arith::SelectOp::create(b, ok, x, lowest));
+      }
+      rowMax = rowCombine(rowMax, /*max=*/true);
+      // As the tensor lowering: corr = exp(m - m'), p = exp(s - m').
+      Value mNew = arith::MaximumFOp::create(b, m, rowMax);
+      Value corr =
+          math::ExpOp::create(b, arith::SubFOp::create(b, m, mNew));
+      Value rowSum = zero;
+      for (int64_t j = 0; j < scoreCols; ++j) {
+        Value p = math::ExpOp::create(b, arith::SubFOp::create(b, s[j], mNew));
+        p = arith::SelectOp::create(b, valid[j], p, zero);
+        rowSum = arith::AddFOp::create(b, rowSum, p);
+        Value at[] = {row, cols[j]};
+        if (Value t = inTile(j, tile.cols)) {
+          auto store = scf::IfOp::create(b, t, /*withElseRegion=*/false);
+          OpBuilder::InsertionGuard gs(b);
+          b.setInsertionPointToStart(store.thenBlock());
+          memref::StoreOp::create(b, p, sP, at);
+        } else {
+          memref::StoreOp::create(b, p, sP, at);
+        }
+      }
+      rowSum = rowCombine(rowSum, /*max=*/false);
+      Value lNew = arith::AddFOp::create(b, arith::MulFOp::create(b, l, corr),
+                                         rowSum);
+      gpu::BarrierOp::create(b);
+
+      // acc = acc * corr + p x v for the lane's output columns.
+      SmallVector<Value> scaled, outC;
+      for (int64_t j = 0; j < outCols; ++j) {
+        scaled.push_back(
+            arith::MulFOp::create(b, kv.getRegionIterArgs()[2 + j], corr));
+        outC.push_back(minIdx(owned(j), cst(a.dv - 1)));
+      }
+      auto pv = scf::ForOp::create(b, cst(0), cst(tile.cols), cst(1), scaled);
+      {
+        OpBuilder::InsertionGuard gp(b);
+        b.setInsertionPointToStart(pv.getBody());
+        Value c = pv.getInductionVar();
+        Value p = memref::LoadOp::create(b, sP, ValueRange{row, c});
+        SmallVector<Value> accs;
+        for (int64_t j = 0; j < outCols; ++j) {
+          Value vv = memref::LoadOp::create(b, sV, ValueRange{c, outC[j]});
+          accs.push_back(arith::AddFOp::create(
+              b, pv.getRegionIterArgs()[j], arith::MulFOp::create(b, p, vv)));
+        }
+        scf::YieldOp::create(b, accs);
+      }
+      // The next step overwrites the staged tiles.
+      gpu::BarrierOp::create(b);
+      SmallVector<Value> next = {mNew, lNew};
+      llvm::append_range(next, pv.getResults());
+      scf::YieldOp::create(b, next);
+    }
+
+    // out = acc / l (zero where that is NaN, with nan_to_zero).
+    Value l = kv.getResult(1);
+    for (int64_t j = 0; j < outCols; ++j) {
+      Value col = owned(j);
+      Value ok = rowValid;
+      if (Value t = inTile(j, a.dv))
+        ok = arith::AndIOp::create(b, ok, t);
+      auto store = scf::IfOp::create(b, ok, /*withElseRegion=*/false);
+      OpBuilder::InsertionGuard gs(b);
+      b.setInsertionPointToStart(store.thenBlock());
+      Value y = arith::DivFOp::create(b, kv.getResult(2 + j), l);
+      if (a.op.getNanToZero()) {
+        Value nan = arith::CmpFOp::create(b, arith::CmpFPredicate::UNO, y, y);
+        y = arith::SelectOp::create(b, nan, f32(0), y);
+      }
+      memref::StoreOp::create(b, y, out, indices(out, qRow, col));
+    }
+  }
+};
+
+struct FlashAttentionPass
+    : public mnemo::impl::FlashAttentionPassBase<FlashAttentionPass> {
+  using FlashAttentionPassBase::FlashAttentionPassBase;
+
+  void runOnOperation() override {
+    SmallVector<Attention> found;
+    getOperation().walk([&](g::AttentionOp op) {
+      if (FailureOr<Attention> a = match(op); succeeded(a))
+        found.push_back(*a);
+    });
+    for (Attention a : found) {
+      SmallVector<Tile> tiles =
+          candidateTiles(a.q.getShape()[a.q.getRank() - 2],
+                         a.k.getShape().back());
+      const Tile *chosen = llvm::find_if(tiles, [&](const Tile &t) {
+        return t.smemBytes(a.d, a.dv) <= smemBudget;
+      });
+      if (chosen == tiles.end()) {
+        a.op.emitError() << "no FlashAttention tile fits --smem-budget="
+                         << static_cast<int64_t>(smemBudget)
+                         << " bytes; the smallest needs "
+                         << tiles.back().smemBytes(a.d, a.dv);
+        return signalPassFailure();
+      }
+      OpBuilder b(a.op);
+      Value result = KernelBuilder(a, *chosen, b).build();
+      a.op.getY().replaceAllUsesWith(result);
+      a.op.erase();
+    }
+  }
+};
+
+} // namespace
