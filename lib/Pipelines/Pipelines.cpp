@@ -230,9 +230,12 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
   bool tile = options.tileForBudget || tileBudget > 0;
   bool emulateCuda = !options.emulateCudaKernels.empty();
   buildGraphPreparePipeline(pm, tile || emulateCuda, tileBudget);
-  // The GPU's FlashAttention kernels, emulated (see the codegen stage).
-  if (emulateCuda)
+  // The GPU's FlashAttention and softmax kernels, emulated (see the
+  // codegen stage).
+  if (emulateCuda) {
     pm.addNestedPass<func::FuncOp>(createFlashAttentionPass());
+    pm.addNestedPass<func::FuncOp>(createFusedSoftmaxPass());
+  }
   buildGraphLoweringPipeline(pm);
   if (options.patchSchedule || options.sramBudget > 0) {
     PatchSchedulePassOptions patch;

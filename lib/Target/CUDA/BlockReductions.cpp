@@ -16,6 +16,7 @@
 
 #include "mnemo/Target/CUDA/LoopPoint.h"
 #include "mnemo/Target/CUDA/Passes.h"
+#include "mnemo/Target/CUDA/WarpCombine.h"
 
 #include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
@@ -136,17 +137,6 @@ private:
     return b.clone(*r.combiner, map)->getResult(0);
   }
 
-  /// The warp's 32 values of `v` combined, in every lane.
-  Value warpCombine(Value v) {
-    Value width = arith::ConstantIntOp::create(b, 32, 32);
-    for (int64_t offset = 16; offset >= 1; offset /= 2) {
-      Value o = arith::ConstantIntOp::create(b, offset, 32);
-      auto shuffle = gpu::ShuffleOp::create(b, v, o, width, gpu::ShuffleMode::XOR);
-      v = combine(shuffle.getShuffleResult(), v);
-    }
-    return v;
-  }
-
   /// The kernel's body; `rows` is the number of output elements.
   void buildBody(gpu::LaunchOp launch, Value rows) {
     Value tid = launch.getThreadIds().x, bid = launch.getBlockIds().x;
@@ -193,36 +183,11 @@ private:
       }
       scf::YieldOp::create(b, map.lookup(r.combiner->getResult(0)));
     }
-    Value partial = warpCombine(loop.getResult(0));
-
-    if (warps > 1) {
-      // Lane 0 of each warp leaves the warp's value; after the barrier the
-      // first `warps` lanes of every warp read them back and combine.
-      Value smem = launch.getWorkgroupAttributions().front();
-      Value lane = arith::RemUIOp::create(b, tid, cst(32));
-      Value warp = arith::DivUIOp::create(b, tid, cst(32));
-      Value first = arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, cst(0));
-      auto write = scf::IfOp::create(b, first, /*withElseRegion=*/false);
-      {
-        OpBuilder::InsertionGuard g(b);
-        b.setInsertionPointToStart(write.thenBlock());
-        memref::StoreOp::create(b, partial, smem, ValueRange{warp});
-      }
-      gpu::BarrierOp::create(b);
-      Value has = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, lane,
-                                        cst(warps));
-      auto read = scf::IfOp::create(b, TypeRange{identity.getType()}, has,
-                                    /*withElseRegion=*/true);
-      {
-        OpBuilder::InsertionGuard g(b);
-        b.setInsertionPointToStart(read.thenBlock());
-        scf::YieldOp::create(
-            b, ValueRange{memref::LoadOp::create(b, smem, ValueRange{lane})});
-        b.setInsertionPointToStart(read.elseBlock());
-        scf::YieldOp::create(b, identity);
-      }
-      partial = warpCombine(read.getResult(0));
-    }
+    // A warp per row combines its lanes; a block its warps too.
+    Value partial = mnemo::cuda::combineBlock(
+        b, loop.getResult(0), tid, warps,
+        warps > 1 ? Value(launch.getWorkgroupAttributions().front()) : Value(),
+        identity, [&](Value x, Value acc) { return combine(x, acc); });
 
     // The row's first thread stores the total combined with the output's
     // initial value.

@@ -25,7 +25,9 @@
 //===----------------------------------------------------------------------===//
 
 #include "mnemo/Dialect/Graph/IR/Graph.h"
+#include "mnemo/Target/CUDA/GraphKernel.h"
 #include "mnemo/Target/CUDA/Passes.h"
+#include "mnemo/Target/CUDA/WarpCombine.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -41,6 +43,7 @@ namespace mnemo {
 
 using namespace mlir;
 namespace g = mnemo::graph;
+namespace cuda = mnemo::cuda;
 
 namespace {
 
@@ -134,29 +137,17 @@ public:
 
   Value build() {
     MLIRContext *ctx = b.getContext();
-    // Operands as buffers of any layout (bufferization picks the layout).
-    auto asBuffer = [&](Value t) {
-      auto type = cast<RankedTensorType>(t.getType());
-      auto layout = StridedLayoutAttr::get(
-          ctx, ShapedType::kDynamic,
-          SmallVector<int64_t>(type.getRank(), ShapedType::kDynamic));
-      return bufferization::ToBufferOp::create(
-          b, MemRefType::get(type.getShape(), type.getElementType(), layout),
-          t, /*read_only=*/true);
-    };
-    q = asBuffer(a.op.getQ());
-    k = asBuffer(a.op.getK());
-    v = asBuffer(a.op.getV());
+    q = cuda::readOnlyBuffer(b, a.op.getQ());
+    k = cuda::readOnlyBuffer(b, a.op.getK());
+    v = cuda::readOnlyBuffer(b, a.op.getV());
     if (a.mask)
-      mask = asBuffer(a.mask);
+      mask = cuda::readOnlyBuffer(b, a.mask);
     queryRows = dim(a.op.getQ(), a.q.getRank() - 2);
     keys = dim(a.op.getK(), a.k.getRank() - 1);
     SmallVector<Value> dynamic;
     if (a.out.isDynamicDim(rank - 2))
       dynamic.push_back(queryRows);
-    out = memref::AllocOp::create(
-        b, MemRefType::get(a.out.getShape(), b.getF32Type()), dynamic,
-        b.getI64IntegerAttr(64));
+    out = cuda::resultBuffer(b, a.out, dynamic);
 
     int64_t leadCount = 1;
     for (int64_t i = 0; i < lead; ++i)
@@ -180,8 +171,7 @@ public:
       buildBody(launch, rowTiles);
       gpu::TerminatorOp::create(b);
     }
-    return bufferization::ToTensorOp::create(b, a.out, out, /*restrict=*/true,
-                                             /*writable=*/true);
+    return cuda::resultTensor(b, a.out, out);
   }
 
 private:
@@ -253,14 +243,10 @@ private:
 
   /// `x` combined over the row's lanes (neighbouring lanes of one warp).
   Value rowCombine(Value x, bool max) {
-    for (int64_t offset = tile.rowThreads / 2; offset >= 1; offset /= 2) {
-      Value other = gpu::ShuffleOp::create(b, x, offset, 32,
-                                           gpu::ShuffleMode::XOR)
-                        .getShuffleResult();
-      x = max ? Value(arith::MaximumFOp::create(b, x, other))
-              : Value(arith::AddFOp::create(b, x, other));
-    }
-    return x;
+    return cuda::combineLanes(b, x, tile.rowThreads, [&](Value y, Value acc) {
+      return max ? Value(arith::MaximumFOp::create(b, y, acc))
+                 : Value(arith::AddFOp::create(b, y, acc));
+    });
   }
 
   void buildBody(gpu::LaunchOp launch, Value rowTiles) {

@@ -16,15 +16,12 @@
 // CHECK:   %[[E:.*]] = math.exp %[[X]]
 // CHECK:   %[[S:.*]] = arith.addf %[[E]], %[[ACC]]
 // CHECK:   scf.yield %[[S]]
-// CHECK: %[[W:.*]] = arith.constant 32 : i32
-// CHECK: %[[O16:.*]] = arith.constant 16 : i32
-// CHECK: %[[SH16:.*]], %{{.*}} = gpu.shuffle xor %[[PART]], %[[O16]], %[[W]] : f32
+// CHECK: %[[SH16:.*]], %{{.*}} = gpu.shuffle xor %[[PART]], %c16_i32, %c32_i32 : f32
 // CHECK: %[[P16:.*]] = arith.addf %[[SH16]], %[[PART]]
 // CHECK: gpu.shuffle xor %[[P16]]
 // CHECK: gpu.shuffle xor
 // CHECK: gpu.shuffle xor
-// CHECK: %[[O1:.*]] = arith.constant 1 : i32
-// CHECK: %[[SH1:.*]], %{{.*}} = gpu.shuffle xor %{{.*}}, %[[O1]], %[[W]] : f32
+// CHECK: %[[SH1:.*]], %{{.*}} = gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32 : f32
 // CHECK: %[[WARPSUM:.*]] = arith.addf %[[SH1]]
 // CHECK: %[[LANE:.*]] = arith.remui %[[TID]]
 // CHECK: %[[WARP:.*]] = arith.divui %[[TID]]
@@ -37,7 +34,7 @@
 // CHECK:   memref.load %[[SMEM]][%[[LANE]]]
 // CHECK: } else {
 // CHECK:   scf.yield %[[ZERO]]
-// CHECK: gpu.shuffle xor %[[BACK]], %[[O16]], %[[W]]
+// CHECK: gpu.shuffle xor %[[BACK]], %c16_i32, %c32_i32
 // CHECK-COUNT-4: gpu.shuffle xor
 // CHECK: %[[TOTAL:.*]] = arith.addf
 // CHECK: arith.cmpi eq, %[[TID]]
