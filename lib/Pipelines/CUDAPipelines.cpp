@@ -119,14 +119,15 @@ void buildCUDALowerPipeline(OpPassManager &pm,
 void buildCUDAPipeline(OpPassManager &pm, const CUDAPipelineOptions &options) {
   // Attention chains become graph.attention, and that one kernel each
   // (the tensor lowering would launch ten kernels per tile); the softmaxes
-  // left one kernel each (three otherwise).
+  // left and layer normalizations one kernel each (three and five
+  // otherwise).
   buildGraphPreparePipeline(pm, /*fuseAttention=*/true, /*sramBudget=*/0);
   FlashAttentionPassOptions attention;
   attention.smemBudget = options.smemBudget;
   pm.addNestedPass<func::FuncOp>(createFlashAttentionPass(attention));
-  FusedSoftmaxPassOptions softmax;
-  softmax.blockSize = options.blockSize;
-  pm.addNestedPass<func::FuncOp>(createFusedSoftmaxPass(softmax));
+  RowKernelsPassOptions rowKernels;
+  rowKernels.blockSize = options.blockSize;
+  pm.addNestedPass<func::FuncOp>(createRowKernelsPass(rowKernels));
   buildGraphLoweringPipeline(pm);
   buildCUDABufferizePipeline(pm);
   buildCUDACodegenPipeline(pm, options);

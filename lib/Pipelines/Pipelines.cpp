@@ -230,11 +230,11 @@ void buildCPUPipeline(OpPassManager &pm, const CPUPipelineOptions &options) {
   bool tile = options.tileForBudget || tileBudget > 0;
   bool emulateCuda = !options.emulateCudaKernels.empty();
   buildGraphPreparePipeline(pm, tile || emulateCuda, tileBudget);
-  // The GPU's FlashAttention and softmax kernels, emulated (see the
-  // codegen stage).
+  // The GPU's FlashAttention, softmax and layer-norm kernels, emulated
+  // (see the codegen stage).
   if (emulateCuda) {
     pm.addNestedPass<func::FuncOp>(createFlashAttentionPass());
-    pm.addNestedPass<func::FuncOp>(createFusedSoftmaxPass());
+    pm.addNestedPass<func::FuncOp>(createRowKernelsPass());
   }
   buildGraphLoweringPipeline(pm);
   if (options.patchSchedule || options.sramBudget > 0) {

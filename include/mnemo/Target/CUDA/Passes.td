@@ -117,24 +117,27 @@ def FlashAttentionPass : Pass<"mnemo-cuda-flash-attention",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
 }
-def FusedSoftmaxPass : Pass<"mnemo-cuda-fused-softmax",
-                            "::mlir::func::FuncOp"> {
-  let summary = "Softmax and LogSoftmax as one kernel, a block or warp per row";
+def RowKernelsPass : Pass<"mnemo-cuda-row-kernels", "::mlir::func::FuncOp"> {
+  let summary = "Softmax, LogSoftmax and LayerNormalization as one kernel "
+                "each, a block or warp per row";
   let description = [{
-    Runs on the graph, before the tensor lowering (whose three ops, the
-    row's maximum, the sum of exp(x - max) and the division, would be
-    three kernels with exp(x - max) going through global memory). Each
-    f32 `graph.softmax` / `graph.log_softmax`, along any axis, becomes one
-    `gpu.launch`: a block per row (whole warps, at most `block-size`
-    threads, no more than a static row's elements), or for static rows
-    shorter than 64 elements a warp per row, `block-size` / 32 rows a
-    block. The row's threads stride over it three times: the maximum
-    (from -inf), the sum of exp(x - max), then the output, exp(x - max) /
-    sum or (x - max) - log(sum), as the tensor lowering computes them.
-    The maximum and the sum are combined over a warp with `gpu.shuffle
-    xor` 16 .. 1 and over a block's warps through shared memory. The
-    input is a read-only buffer, the output a planned buffer (see
-    FlashAttention).
+    Runs on the graph, before the tensor lowering (three ops for a softmax:
+    the row's maximum, the sum of exp(x - max), the division; five for a
+    layer normalization), which would be as many kernels with the
+    intermediates going through global memory. Each f32 `graph.softmax` /
+    `graph.log_softmax` (any axis) and `graph.layer_normalization` (scale
+    and bias over the normalized dims) becomes one `gpu.launch`: a block
+    per row (whole warps, at most `block-size` threads, no more than a
+    static row's elements), or for static rows shorter than 64 elements a
+    warp per row, `block-size` / 32 rows a block. The row's threads stride
+    over it once per statistic and once for the output: the maximum (from
+    -inf) and the sum of exp(x - max), then exp(x - max) / sum or
+    (x - max) - log(sum); the mean and the variance of x - mean, then
+    (x - mean) * rsqrt(var + eps) * scale (+ bias), as the tensor lowering
+    computes them. Each statistic is combined over a warp with
+    `gpu.shuffle xor` 16 .. 1 and over a block's warps through shared
+    memory. The input is a read-only buffer, the output a planned buffer
+    (see FlashAttention).
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", "256",

@@ -1,4 +1,4 @@
-// RUN: mnemo-opt %s --verify-diagnostics --pass-pipeline="builtin.module(func.func(mnemo-cuda-fused-softmax{block-size=48}))"
+// RUN: mnemo-opt %s --verify-diagnostics --pass-pipeline="builtin.module(func.func(mnemo-cuda-row-kernels{block-size=48}))"
 
 // Warps are 32 threads: a block of 48 cannot be combined by shuffles.
 // expected-error @below {{block-size must be a multiple of 32 in [32, 1024], got 48}}

@@ -1,6 +1,6 @@
-// RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-fused-softmax,cse))" | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-row-kernels,cse))" | FileCheck %s
 
-// Rows of 1000: a block of 256 threads per row (8 warps). Three passes
+// Softmax over rows of 1000: a block of 256 threads per row (8 warps). Three passes
 // over the row: the maximum from -inf, the sum of exp(x - max), the
 // output; the maximum and the sum each combined over the warp's lanes
 // and, through their own shared buffer, over the 8 warps.
@@ -81,4 +81,67 @@ func.func @dynamic(%x: tensor<?x?xf32>) -> tensor<?x?xf32> {
 func.func @double(%x: tensor<4x100xf64>) -> tensor<4x100xf64> {
   %y = graph.softmax %x {axis = -1 : i64} : (tensor<4x100xf64>) -> tensor<4x100xf64>
   return %y : tensor<4x100xf64>
+}
+
+// -----
+
+// LayerNormalization over the last 768: a block of 256 per row, two
+// statistics (the sum, then the sum of squares of x - mean), each through
+// its own shared buffer; scale and bias read at the row position.
+// CHECK-LABEL: func.func @layer_norm
+// CHECK-DAG: %[[X:.*]] = bufferization.to_buffer %arg0 read_only
+// CHECK-DAG: %[[SCALE:.*]] = bufferization.to_buffer %arg1 read_only
+// CHECK-DAG: %[[BIAS:.*]] = bufferization.to_buffer %arg2 read_only
+// CHECK: %[[OUT:.*]] = memref.alloc() {alignment = 64 : i64} : memref<2x32x768xf32>
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) workgroup(%[[S1:[a-z0-9_]+]] : memref<8xf32, #gpu.address_space<workgroup>>, %[[S2:[a-z0-9_]+]] : memref<8xf32, #gpu.address_space<workgroup>>)
+// CHECK: %[[N:.*]] = arith.uitofp %{{.*}} : i64 to f32
+// CHECK: scf.for {{.*}} to %c768 step %c256 iter_args
+// CHECK: memref.store %{{.*}}, %[[S1]]
+// CHECK: gpu.barrier
+// CHECK: gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32 : f32
+// CHECK: %[[SUM:.*]] = arith.addf
+// CHECK: %[[MEAN:.*]] = arith.divf %[[SUM]], %[[N]] : f32
+// CHECK: scf.for {{.*}} to %c768 step %c256 iter_args
+// CHECK:   %[[C:.*]] = arith.subf %{{.*}}, %[[MEAN]] : f32
+// CHECK:   arith.mulf %[[C]], %[[C]] : f32
+// CHECK: memref.store %{{.*}}, %[[S2]]
+// CHECK: gpu.barrier
+// CHECK: gpu.shuffle xor %{{.*}}, %c1_i32, %c32_i32 : f32
+// CHECK: %[[SS:.*]] = arith.addf
+// CHECK: %[[VAR:.*]] = arith.divf %[[SS]], %[[N]] : f32
+// CHECK: %[[VE:.*]] = arith.addf %[[VAR]], %{{.*}} : f32
+// CHECK: %[[INV:.*]] = math.rsqrt %[[VE]] : f32
+// CHECK: scf.for %[[J:.*]] = {{.*}} to %c768 step %c256 {
+// CHECK:   %[[CN:.*]] = arith.mulf %{{.*}}, %[[INV]] : f32
+// CHECK:   %[[G:.*]] = memref.load %[[SCALE]][%[[J]]]
+// CHECK:   %[[Y:.*]] = arith.mulf %[[CN]], %[[G]] : f32
+// CHECK:   %[[B:.*]] = memref.load %[[BIAS]][%[[J]]]
+// CHECK:   %[[YB:.*]] = arith.addf %[[Y]], %[[B]] : f32
+// CHECK:   memref.store %[[YB]], %[[OUT]][%{{.*}}, %{{.*}}, %[[J]]]
+func.func @layer_norm(%x: tensor<2x32x768xf32>, %s: tensor<768xf32>, %b: tensor<768xf32>) -> tensor<2x32x768xf32> {
+  %y = graph.layer_normalization %x, %s, %b {axis = -1 : i64, epsilon = 1.0e-05 : f32} : (tensor<2x32x768xf32>, tensor<768xf32>, tensor<768xf32>) -> tensor<2x32x768xf32>
+  return %y : tensor<2x32x768xf32>
+}
+
+// -----
+
+// Over the last two dims (6 x 8 = 48 elements): a warp per row; a flat
+// element number splits into the two dims; no bias; the scale [1, 8]
+// broadcasts over the first of them.
+// CHECK-LABEL: func.func @layer_norm_2d
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) {
+// CHECK: scf.for %[[F:.*]] = %{{.*}} to %c48 step %c32 iter_args
+// CHECK:   %[[W:.*]] = arith.remui %[[F]], %c8 : index
+// CHECK:   %[[H:.*]] = arith.divui %[[F]], %c8 : index
+// CHECK:   memref.load %{{.*}}[%{{.*}}, %[[H]], %[[W]]]
+// CHECK: scf.if
+// CHECK:   scf.for %[[F2:.*]] = %{{.*}} to %c48 step %c32 {
+// CHECK:     %[[W2:.*]] = arith.remui %[[F2]], %c8 : index
+// CHECK:     memref.load %{{.*}}[%c0, %[[W2]]]
+// CHECK-NOT:   arith.addf
+// CHECK:     memref.store
+func.func @layer_norm_2d(%x: tensor<4x6x8xf32>, %s: tensor<1x8xf32>) -> tensor<4x6x8xf32> {
+  %none = graph.none
+  %y = graph.layer_normalization %x, %s, %none {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<4x6x8xf32>, tensor<1x8xf32>, none) -> tensor<4x6x8xf32>
+  return %y : tensor<4x6x8xf32>
 }
