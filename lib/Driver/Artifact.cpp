@@ -8,6 +8,7 @@
 
 #include "Backend.h"
 
+#include "mnemo/Driver/SharedLinkLine.h"
 #include "mnemo/Support/RunStatus.h"
 #include "mnemo/Target/CPU/CPUTarget.h"
 
@@ -315,13 +316,66 @@ std::string driver::linkCompiler() {
   return findTool(MNEMO_LINK_CC, {"cc", "clang-22", "clang", "gcc"});
 }
 
-/// Links the object into a shared library with the C compiler mnemo was
-/// built with (clang-22, which scripts/setup.sh installs), else the first
-/// C compiler on PATH. MPI builds go through mpicc, told to wrap that same
-/// compiler: its default (gcc) need not be installed.
+/// The linker command of cmake/SharedLinkLine.cmake for `obj`, `so` and
+/// the driver-style `libs` (-L, -l, -Wl,a,b), or nothing when none was
+/// recorded or the files it names are gone (the compiler was upgraded
+/// since the build).
+static std::optional<std::vector<std::string>>
+directLinkLine(StringRef obj, StringRef so, ArrayRef<std::string> libs) {
+  if (!driver::kSharedLinkLine[0] ||
+      !llvm::sys::fs::can_execute(driver::kSharedLinkLine[0]))
+    return std::nullopt;
+  std::vector<std::string> args;
+  for (const char *const *a = driver::kSharedLinkLine; *a; ++a) {
+    StringRef arg(*a);
+    if (arg == "{out}") {
+      args.push_back(so.str());
+    } else if (arg == "{obj}") {
+      args.push_back(obj.str());
+    } else if (arg == "{soname}") {
+      args.push_back(llvm::sys::path::filename(so).str());
+    } else if (arg == "{libs}") {
+      for (StringRef lib : libs) {
+        if (!lib.consume_front("-Wl,")) {
+          args.push_back(lib.str());
+          continue;
+        }
+        SmallVector<StringRef> parts;
+        lib.split(parts, ',');
+        for (StringRef p : parts)
+          args.push_back(p.str());
+      }
+    } else {
+      if (llvm::sys::path::is_absolute(arg) && arg.ends_with(".o") &&
+          !llvm::sys::fs::exists(arg))
+        return std::nullopt;
+      args.push_back(arg.str());
+    }
+  }
+  return args;
+}
+
+/// Links the object into a shared library: with the linker the C compiler
+/// mnemo was built with runs (directLinkLine: the compiler's driver holds
+/// 74 MiB, more than the rest of a small model's compile), else through
+/// that compiler (clang-22, which scripts/setup.sh installs), else the
+/// first C compiler on PATH. MPI builds go through mpicc, told to wrap that
+/// same compiler: its default (gcc) need not be installed.
 LogicalResult driver::linkShared(StringRef obj, StringRef so,
                                  ArrayRef<std::string> libs, bool mpi,
                                  Location loc) {
+  if (!mpi)
+    if (std::optional<std::vector<std::string>> line =
+            directLinkLine(obj, so, libs)) {
+      SmallVector<StringRef> args(line->begin(), line->end());
+      std::string err;
+      int rc = llvm::sys::ExecuteAndWait(args.front(), args, std::nullopt, {},
+                                         0, 0, &err);
+      if (rc != 0)
+        return emitError(loc) << "linking " << so << " failed ("
+                              << args.front() << " exit " << rc << ") " << err;
+      return success();
+    }
   std::string cc = linkCompiler();
   if (cc.empty())
     return emitError(loc) << "no C compiler (" MNEMO_LINK_CC

@@ -241,6 +241,27 @@ private:
     memref::StoreOp::create(b, val, smem, ValueRange{rr, cc});
   }
 
+  /// init[j] + sum over t < `extent` of a[row, t] * bTile[t, cols[j]]: a
+  /// row of one shared tile times the lane's columns of another, the
+  /// products accumulated in registers (the loop's carried values).
+  scf::ForOp rowTimesTile(Value aTile, Value row, Value bTile,
+                          ArrayRef<Value> cols, int64_t extent,
+                          ValueRange init) {
+    auto loop = scf::ForOp::create(b, cst(0), cst(extent), cst(1), init);
+    OpBuilder::InsertionGuard g(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value t = loop.getInductionVar();
+    Value x = memref::LoadOp::create(b, aTile, ValueRange{row, t});
+    SmallVector<Value> sums;
+    for (auto [j, col] : llvm::enumerate(cols)) {
+      Value y = memref::LoadOp::create(b, bTile, ValueRange{t, col});
+      sums.push_back(arith::AddFOp::create(b, loop.getRegionIterArgs()[j],
+                                           arith::MulFOp::create(b, x, y)));
+    }
+    scf::YieldOp::create(b, sums);
+    return loop;
+  }
+
   /// `x` combined over the row's lanes (neighbouring lanes of one warp).
   Value rowCombine(Value x, bool max) {
     return cuda::combineLanes(b, x, tile.rowThreads, [&](Value y, Value acc) {
@@ -308,21 +329,8 @@ private:
         cols.push_back(owned(j));
         colsC.push_back(minIdx(cols.back(), cst(tile.cols - 1)));
       }
-      auto dot = scf::ForOp::create(b, cst(0), cst(a.d), cst(1),
-                                    SmallVector<Value>(scoreCols, zero));
-      {
-        OpBuilder::InsertionGuard gd(b);
-        b.setInsertionPointToStart(dot.getBody());
-        Value dd = dot.getInductionVar();
-        Value qv = memref::LoadOp::create(b, sQ, ValueRange{row, dd});
-        SmallVector<Value> sums;
-        for (int64_t j = 0; j < scoreCols; ++j) {
-          Value kx = memref::LoadOp::create(b, sK, ValueRange{dd, colsC[j]});
-          sums.push_back(arith::AddFOp::create(
-              b, dot.getRegionIterArgs()[j], arith::MulFOp::create(b, qv, kx)));
-        }
-        scf::YieldOp::create(b, sums);
-      }
+      auto dot = rowTimesTile(sQ, row, sK, colsC, a.d,
+                              SmallVector<Value>(scoreCols, zero));
 
       // Scale, mask; the row's maximum over its valid keys.
       double scale = a.op.getScale().convertToDouble();
@@ -382,20 +390,7 @@ private:
             arith::MulFOp::create(b, kv.getRegionIterArgs()[2 + j], corr));
         outC.push_back(minIdx(owned(j), cst(a.dv - 1)));
       }
-      auto pv = scf::ForOp::create(b, cst(0), cst(tile.cols), cst(1), scaled);
-      {
-        OpBuilder::InsertionGuard gp(b);
-        b.setInsertionPointToStart(pv.getBody());
-        Value c = pv.getInductionVar();
-        Value p = memref::LoadOp::create(b, sP, ValueRange{row, c});
-        SmallVector<Value> accs;
-        for (int64_t j = 0; j < outCols; ++j) {
-          Value vv = memref::LoadOp::create(b, sV, ValueRange{c, outC[j]});
-          accs.push_back(arith::AddFOp::create(
-              b, pv.getRegionIterArgs()[j], arith::MulFOp::create(b, p, vv)));
-        }
-        scf::YieldOp::create(b, accs);
-      }
+      auto pv = rowTimesTile(sP, row, sV, outC, tile.cols, scaled);
       // The next step overwrites the staged tiles.
       gpu::BarrierOp::create(b);
       SmallVector<Value> next = {mNew, lNew};
