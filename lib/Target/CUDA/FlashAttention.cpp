@@ -50,6 +50,11 @@ namespace {
 /// Largest head dim (D or Dv) the kernel takes: a lane keeps Dv / TC
 /// accumulators in registers.
 constexpr int64_t kMaxHeadDim = 256;
+/// The tiles are workgroup attributions, static shared memory: at most
+/// 48 KiB a block (ptxas rejects more; beyond it takes dynamic shared
+/// memory and the opt-in launch attribute, not built). A larger
+/// --smem-budget leaves the kernel at this.
+constexpr int64_t kMaxStaticSmem = 48 * 1024;
 
 /// A kernel's tile: `rows` query rows per block, `cols` keys per step,
 /// `rowThreads` lanes per row.
@@ -432,8 +437,9 @@ struct FlashAttentionPass
       SmallVector<Tile> tiles =
           candidateTiles(a.q.getShape()[a.q.getRank() - 2],
                          a.k.getShape().back());
+      int64_t budget = std::min<int64_t>(smemBudget, kMaxStaticSmem);
       const Tile *chosen = llvm::find_if(tiles, [&](const Tile &t) {
-        return t.smemBytes(a.d, a.dv) <= smemBudget;
+        return t.smemBytes(a.d, a.dv) <= budget;
       });
       if (chosen == tiles.end()) {
         a.op.emitError() << "no FlashAttention tile fits --smem-budget="

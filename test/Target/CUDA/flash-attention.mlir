@@ -1,5 +1,6 @@
 // RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-flash-attention,cse))" | FileCheck %s
 // RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-flash-attention{smem-budget=20000},cse))" | FileCheck %s --check-prefix=SMALL
+// RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-flash-attention{smem-budget=102400},cse))" | FileCheck %s --check-prefix=BIG
 
 // Causal attention over 100 queries and keys, head dim 64: one kernel.
 // 64 query rows a block (4 lanes each: 256 threads), 32 keys a step (the
@@ -65,6 +66,10 @@
 // CHECK: memref.store %{{.*}}, %[[OUT]][%c0, %{{.*}}, %{{.*}}, %{{.*}}] : memref<1x2x100x64xf32>
 // CHECK: %[[T:.*]] = bufferization.to_tensor %[[OUT]] restrict writable
 // CHECK: return %[[T]]
+// A budget over 48 KiB still gets static shared memory's 48 KiB: the
+// 64 x 64 tile (66048 bytes) would be rejected by ptxas.
+// BIG-LABEL: func.func @causal
+// BIG: workgroup(%{{.*}} : memref<64x65xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x32xf32, #gpu.address_space<workgroup>>
 // A smaller budget: 32 rows (8 lanes each), 16 keys a step.
 // SMALL-LABEL: func.func @causal
 // SMALL: threads(%{{.*}}) in (%{{.*}} = %c256, {{.*}}) workgroup(%{{.*}} : memref<32x65xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x16xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x17xf32, #gpu.address_space<workgroup>>)

@@ -102,8 +102,9 @@ def FlashAttentionPass : Pass<"mnemo-cuda-flash-attention",
     The tile is the first of BR in 64, 32, ..., 1 (capped by the query
     length: a decode step's one row takes one warp), BC in 64, 32, 16 whose
     four shared tiles (Q and P rows padded by one float) fit `smem-budget`
-    bytes; none fitting is an error naming the smallest budget. Other
-    attention ops keep the tensor lowering.
+    bytes, at most 48 KiB (the tiles are static shared memory); none
+    fitting is an error naming the smallest budget. Other attention ops
+    keep the tensor lowering.
   }];
   let options = [
     Option<"smemBudget", "smem-budget", "int64_t", "49152",
