@@ -3,7 +3,9 @@
 #
 #   bash scripts/gpu-check.sh prepare   # here (any machine with the build):
 #       compiles the conformance list, the tiny CNN (also with
-#       --gpu-precision=tf32), gpt2_tiny_decode and MobileNetV2 for
+#       --gpu-precision=tf32), the tiny GPT, two attention chains
+#       (test/Driver/Inputs/make_attention.py: the FlashAttention kernels),
+#       gpt2_tiny_decode and MobileNetV2 for
 #       --target=cuda into build/gpu-check/ (artifacts, raw
 #       inputs and references, tools/mnemo-cuda-check and the runtime),
 #       packed as build/gpu-check.tgz (about 48 MB: under the device tool's
@@ -24,7 +26,15 @@ prepare)
   # The tiny CNN also with tf32 tensor cores (MobileNetV2's 14 MB of
   # weights twice would not fit the device tool's 64 MiB carry limit).
   models=(--model examples/tiny_cnn.onnx:examples/tiny_cnn_data
-          --model examples/tiny_cnn.onnx:examples/tiny_cnn_data@tf32)
+          --model examples/tiny_cnn.onnx:examples/tiny_cnn_data@tf32
+          --model examples/tiny_gpt.onnx:examples/tiny_gpt_data)
+  # Attention with partial tiles and a decode row (needs python3-onnx).
+  py=python3
+  [ -x .venv/bin/python ] && py=.venv/bin/python
+  mkdir -p build/gpu-check-attention
+  if "$py" test/Driver/Inputs/make_attention.py build/gpu-check-attention; then
+    models+=(--model build/gpu-check-attention/attention.onnx:build/gpu-check-attention/data)
+  fi
   [ -d ../shared/models/gpt2_tiny_decode ] && models+=(--model ../shared/models/gpt2_tiny_decode)
   [ -d build/bench/mobilenet_v2 ] && models+=(--model build/bench/mobilenet_v2)
   /usr/bin/python3 test/scripts/gpu_check_prepare.py --run build/bin/mnemo-run \
