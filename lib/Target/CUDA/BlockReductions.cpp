@@ -90,25 +90,20 @@ FailureOr<Reduction> match(linalg::GenericOp op) {
 /// Builds the kernel that replaces one reduction.
 class KernelBuilder {
 public:
-  /// `rowsPerBlock` 1: a block of `threads` per output element; more: a
-  /// warp per output element, `rowsPerBlock` of them per block.
-  KernelBuilder(Reduction r, int64_t threads, int64_t rowsPerBlock,
-                OpBuilder &b)
-      : r(r), threads(threads), rowsPerBlock(rowsPerBlock),
-        warps(rowsPerBlock == 1 ? threads / 32 : 1), b(r.op.getLoc(), b) {}
+  /// An output element is a row of `layout`.
+  KernelBuilder(Reduction r, mnemo::cuda::RowLayout layout, OpBuilder &b)
+      : r(r), layout(layout), b(r.op.getLoc(), b) {}
 
   void build() {
     loops.emplace(cast<linalg::LinalgOp>(r.op.getOperation()), b);
+    int64_t warps = layout.warps();
     auto shared = MemRefType::get(
         {warps}, r.identity.getType(), nullptr,
         gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup));
     Value one = cst(1);
     Value rows = loops->product(r.parallel);
-    Value grid = rowsPerBlock == 1
-                     ? rows
-                     : arith::CeilDivUIOp::create(b, rows, cst(rowsPerBlock));
     auto launch = gpu::LaunchOp::create(
-        b, grid, one, one, cst(threads), one, one,
+        b, layout.grid(b, rows), one, one, cst(layout.threads), one, one,
         /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
         /*asyncDependencies=*/ValueRange(),
         warps > 1 ? TypeRange{shared} : TypeRange{});
@@ -120,8 +115,7 @@ public:
 
 private:
   Reduction r;
-  int64_t threads, rowsPerBlock;
-  int64_t warps; // whose values meet in shared memory: 1 for a warp per row
+  mnemo::cuda::RowLayout layout;
   ImplicitLocOpBuilder b;
   std::optional<mnemo::cuda::LoopPoints> loops;
 
@@ -139,23 +133,9 @@ private:
 
   /// The kernel's body; `rows` is the number of output elements.
   void buildBody(gpu::LaunchOp launch, Value rows) {
-    Value tid = launch.getThreadIds().x, bid = launch.getBlockIds().x;
-    // The output element (row) this thread works on, its number among the
-    // row's threads, how many those are, and whether the row exists (a
-    // warp past the last row reads the last one and stores nothing: its
-    // lanes must still take part in the shuffles).
-    Value row = bid, rowThread = tid, exists;
-    int64_t rowThreads = threads;
-    if (rowsPerBlock > 1) {
-      Value warp = arith::DivUIOp::create(b, tid, cst(32));
-      rowThread = arith::RemUIOp::create(b, tid, cst(32));
-      rowThreads = 32;
-      row = arith::AddIOp::create(
-          b, arith::MulIOp::create(b, bid, cst(rowsPerBlock)), warp);
-      exists = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
-      row = arith::SelectOp::create(
-          b, exists, row, arith::SubIOp::create(b, rows, cst(1)));
-    }
+    Value tid = launch.getThreadIds().x;
+    auto [row, rowThread, exists] =
+        layout.place(b, launch.getBlockIds().x, tid, rows);
     SmallVector<Value> point(r.op.getNumLoops());
     loops->delinearize(row, r.parallel, point);
     Value identity = arith::ConstantOp::create(b, r.identity);
@@ -163,7 +143,8 @@ private:
     // Each thread's partial over the reduced elements rowThread,
     // rowThread + rowThreads, ...
     auto loop = scf::ForOp::create(b, rowThread, loops->product(r.reduced),
-                                   cst(rowThreads), ValueRange{identity});
+                                   cst(layout.rowThreads()),
+                                   ValueRange{identity});
     {
       OpBuilder::InsertionGuard g(b);
       b.setInsertionPointToStart(loop.getBody());
@@ -184,6 +165,7 @@ private:
       scf::YieldOp::create(b, map.lookup(r.combiner->getResult(0)));
     }
     // A warp per row combines its lanes; a block its warps too.
+    int64_t warps = layout.warps();
     Value partial = mnemo::cuda::combineBlock(
         b, loop.getResult(0), tid, warps,
         warps > 1 ? Value(launch.getWorkgroupAttributions().front()) : Value(),
@@ -226,15 +208,10 @@ struct BlockReductionsPass
       found.push_back({*r, length});
     });
     for (auto &[r, length] : found) {
-      // A block of whole warps, no more threads than reduced elements; a
-      // warp per row, blockSize / 32 rows per block, below min-length.
-      int64_t threads = blockSize, rowsPerBlock = 1;
-      if (length >= 0 && length < minLength)
-        rowsPerBlock = blockSize / 32;
-      else if (length > 0)
-        threads = std::clamp<int64_t>((length + 31) / 32 * 32, 32, blockSize);
+      // A warp per row below min-length.
       OpBuilder b(r.op);
-      KernelBuilder(r, threads, rowsPerBlock, b).build();
+      KernelBuilder(r, mnemo::cuda::RowLayout(length, blockSize, minLength), b)
+          .build();
       r.op.erase();
     }
   }

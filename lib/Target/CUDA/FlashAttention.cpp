@@ -218,10 +218,21 @@ private:
     return idx;
   }
 
+  /// `at` clamped below `end` (null: not bounded), and-ing whether it was
+  /// in range into `valid` (null: nothing yet).
+  Value clampBelow(Value at, Value end, Value &valid) {
+    if (!end)
+      return at;
+    Value ok = lessThan(at, end);
+    valid = valid ? arith::AndIOp::create(b, valid, ok).getResult() : ok;
+    return minIdx(at, arith::SubIOp::create(b, end, cst(1)));
+  }
+
   /// Copies a rows x cols tile of `buf` starting at (`x0`, `y0`) in its
   /// trailing dims to `smem`, threads striding over its elements (the
   /// innermost dim fastest: coalesced where it is contiguous). Elements
-  /// past `xEnd` (rows) or `yEnd` (columns; null: none) are zero.
+  /// past `xEnd` (rows) or `yEnd` (columns) are zero; a null end: the tile
+  /// never passes it.
   void stage(Value buf, Value smem, int64_t rows, int64_t cols, Value x0,
              Value xEnd, Value y0, Value yEnd, Value tid) {
     auto loop = scf::ForOp::create(b, tid, cst(rows * cols),
@@ -234,15 +245,11 @@ private:
     Value x = arith::AddIOp::create(b, x0, rr);
     Value y = arith::AddIOp::create(b, y0, cc);
     // Reads clamp to the last row or column: no address past the buffer.
-    Value valid = lessThan(x, xEnd);
-    Value xc = minIdx(x, arith::SubIOp::create(b, xEnd, cst(1)));
-    Value yc = y;
-    if (yEnd) {
-      valid = arith::AndIOp::create(b, valid, lessThan(y, yEnd));
-      yc = minIdx(y, arith::SubIOp::create(b, yEnd, cst(1)));
-    }
+    Value valid;
+    Value xc = clampBelow(x, xEnd, valid), yc = clampBelow(y, yEnd, valid);
     Value val = memref::LoadOp::create(b, buf, indices(buf, xc, yc));
-    val = arith::SelectOp::create(b, valid, val, f32(0));
+    if (valid)
+      val = arith::SelectOp::create(b, valid, val, f32(0));
     memref::StoreOp::create(b, val, smem, ValueRange{rr, cc});
   }
 
@@ -307,11 +314,13 @@ private:
       return arith::AddIOp::create(b, lane, cst(j * tile.rowThreads))
           .getResult();
     };
-    // A column past the tile exists only when the lanes outnumber it.
-    auto inTile = [&](int64_t j, int64_t extent) -> Value {
+    // Whether the lane's `j`th column `col` is below `extent`: null where
+    // it always is (a column past the tile exists only when the lanes
+    // outnumber it).
+    auto inTile = [&](Value col, int64_t j, int64_t extent) -> Value {
       if ((j + 1) * tile.rowThreads <= extent)
         return Value();
-      return lessThan(owned(j), cst(extent));
+      return lessThan(col, cst(extent));
     };
     Value lowest = f32(-std::numeric_limits<float>::max());
     Value zero = f32(0);
@@ -324,15 +333,16 @@ private:
       b.setInsertionPointToStart(kv.getBody());
       Value key0 = kv.getInductionVar();
       Value m = kv.getRegionIterArgs()[0], l = kv.getRegionIterArgs()[1];
-      stage(k, sK, a.d, tile.cols, cst(0), cst(a.d), key0, keys, tid);
+      stage(k, sK, a.d, tile.cols, cst(0), nullptr, key0, keys, tid);
       stage(v, sV, tile.cols, a.dv, key0, keys, cst(0), nullptr, tid);
       gpu::BarrierOp::create(b);
 
       // s = q . k for the lane's keys.
-      SmallVector<Value> cols, colsC;
+      SmallVector<Value> cols, colsC, colsIn;
       for (int64_t j = 0; j < scoreCols; ++j) {
         cols.push_back(owned(j));
         colsC.push_back(minIdx(cols.back(), cst(tile.cols - 1)));
+        colsIn.push_back(inTile(cols.back(), j, tile.cols));
       }
       auto dot = rowTimesTile(sQ, row, sK, colsC, a.d,
                               SmallVector<Value>(scoreCols, zero));
@@ -345,8 +355,8 @@ private:
       for (int64_t j = 0; j < scoreCols; ++j) {
         Value key = arith::AddIOp::create(b, key0, cols[j]);
         Value ok = lessThan(key, keys);
-        if (Value t = inTile(j, tile.cols))
-          ok = arith::AndIOp::create(b, ok, t);
+        if (colsIn[j])
+          ok = arith::AndIOp::create(b, ok, colsIn[j]);
         Value x = dot.getResult(j);
         if (scale != 1.0)
           x = arith::MulFOp::create(b, x, f32(scale));
@@ -374,8 +384,8 @@ private:
         p = arith::SelectOp::create(b, valid[j], p, zero);
         rowSum = arith::AddFOp::create(b, rowSum, p);
         Value at[] = {row, cols[j]};
-        if (Value t = inTile(j, tile.cols)) {
-          auto store = scf::IfOp::create(b, t, /*withElseRegion=*/false);
+        if (colsIn[j]) {
+          auto store = scf::IfOp::create(b, colsIn[j], /*withElseRegion=*/false);
           OpBuilder::InsertionGuard gs(b);
           b.setInsertionPointToStart(store.thenBlock());
           memref::StoreOp::create(b, p, sP, at);
@@ -408,7 +418,7 @@ private:
     for (int64_t j = 0; j < outCols; ++j) {
       Value col = owned(j);
       Value ok = rowValid;
-      if (Value t = inTile(j, a.dv))
+      if (Value t = inTile(col, j, a.dv))
         ok = arith::AndIOp::create(b, ok, t);
       auto store = scf::IfOp::create(b, ok, /*withElseRegion=*/false);
       OpBuilder::InsertionGuard gs(b);

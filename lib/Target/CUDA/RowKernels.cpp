@@ -90,30 +90,18 @@ public:
     }
     out = cuda::resultBuffer(b, r.type, dynamic);
 
-    // A block of whole warps (no more threads than a static row has
-    // elements) per row, or a warp per row, blockSize / 32 rows a block.
-    int64_t threads = blockSize;
-    if (!ShapedType::isDynamic(length) && length < kBlockRowLength)
-      rowsPerBlock = blockSize / 32;
-    else if (!ShapedType::isDynamic(length))
-      threads = std::clamp<int64_t>(llvm::alignTo(length, 32), 32, blockSize);
-    warps = rowsPerBlock == 1 ? threads / 32 : 1;
-    rowThreads = rowsPerBlock == 1 ? threads : 32;
-
+    layout.emplace(length, blockSize, kBlockRowLength);
     inner = product(r.to, r.type.getRank());
     rowLength = product(r.from, r.to);
     rows = arith::MulIOp::create(b, product(0, r.from), inner);
-    Value grid =
-        rowsPerBlock == 1
-            ? rows
-            : arith::CeilDivUIOp::create(b, rows, cst(rowsPerBlock)).getResult();
+    int64_t warps = layout->warps();
     auto shared = MemRefType::get(
         {warps}, b.getF32Type(), nullptr,
         gpu::AddressSpaceAttr::get(b.getContext(),
                                    gpu::AddressSpace::Workgroup));
     Value one = cst(1);
     auto launch = gpu::LaunchOp::create(
-        b, grid, one, one, cst(threads), one, one,
+        b, layout->grid(b, rows), one, one, cst(layout->threads), one, one,
         /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
         /*asyncDependencies=*/ValueRange(),
         SmallVector<Type>(warps > 1 ? statistics : 0, shared));
@@ -147,7 +135,8 @@ public:
   overRow(ValueRange init,
           function_ref<SmallVector<Value>(ArrayRef<Value>, ValueRange)> body) {
     auto loop =
-        scf::ForOp::create(b, rowThread, rowLength, cst(rowThreads), init);
+        scf::ForOp::create(b, rowThread, rowLength,
+                           cst(layout->rowThreads()), init);
     OpBuilder::InsertionGuard g(b);
     b.setInsertionPointToStart(loop.getBody());
     SmallVector<Value> idx(rowIdx);
@@ -163,6 +152,7 @@ public:
   /// `statistic` between warps.
   Value overThreads(Value v, unsigned statistic, Value identity,
                     cuda::Combiner combine) {
+    int64_t warps = layout->warps();
     Value smem = warps > 1 ? Value(workgroup[statistic]) : Value();
     return cuda::combineBlock(b, v, tid, warps, smem, identity, combine);
   }
@@ -177,7 +167,8 @@ public:
 
 private:
   RowOp r;
-  int64_t blockSize, rowsPerBlock = 1, warps = 1, rowThreads = 1;
+  int64_t blockSize;
+  std::optional<cuda::RowLayout> layout;
   ImplicitLocOpBuilder b;
   Value x, out, inner, rowLength, rows;
   SmallVector<Value> sizes, parameters;
@@ -215,22 +206,14 @@ private:
     }
   }
 
-  /// The row this thread works on and its number among the row's threads.
-  /// A warp past the last row reads the last row (its lanes take part in
-  /// the shuffles) and stores nothing.
+  /// The row this thread works on (see RowLayout::place) as indices.
   void enter(gpu::LaunchOp launch) {
     tid = launch.getThreadIds().x;
-    Value row = launch.getBlockIds().x;
-    rowThread = tid;
-    if (rowsPerBlock > 1) {
-      rowThread = arith::RemUIOp::create(b, tid, cst(32));
-      row = arith::AddIOp::create(
-          b, arith::MulIOp::create(b, row, cst(rowsPerBlock)),
-          arith::DivUIOp::create(b, tid, cst(32)));
-      exists = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
-      row = arith::SelectOp::create(b, exists, row,
-                                    arith::SubIOp::create(b, rows, cst(1)));
-    }
+    cuda::RowLayout::Place at =
+        layout->place(b, launch.getBlockIds().x, tid, rows);
+    Value row = at.row;
+    rowThread = at.rowThread;
+    exists = at.exists;
     rowIdx.assign(r.type.getRank(), Value());
     delinearize(arith::RemUIOp::create(b, row, inner), r.to,
                 r.type.getRank(), rowIdx);

@@ -1,4 +1,4 @@
-//===- WarpCombine.cpp - values combined across lanes and warps -----------===//
+//===- WarpCombine.cpp - values combined across lanes, warps and rows ----===//
 
 #include "mnemo/Target/CUDA/WarpCombine.h"
 
@@ -51,4 +51,36 @@ Value mnemo::cuda::combineBlock(ImplicitLocOpBuilder &b, Value v, Value tid,
     scf::YieldOp::create(b, identity);
   }
   return combineLanes(b, read.getResult(0), 32, combine);
+}
+
+mnemo::cuda::RowLayout::RowLayout(int64_t length, int64_t blockSize,
+                                  int64_t warpBelow)
+    : threads(blockSize), rowsPerBlock(1) {
+  if (length >= 0 && length < warpBelow)
+    rowsPerBlock = blockSize / 32;
+  else if (length > 0)
+    threads = std::clamp<int64_t>(llvm::alignTo(length, 32), 32, blockSize);
+}
+
+Value mnemo::cuda::RowLayout::grid(ImplicitLocOpBuilder &b, Value rows) const {
+  if (rowsPerBlock == 1)
+    return rows;
+  return arith::CeilDivUIOp::create(
+      b, rows, arith::ConstantIndexOp::create(b, rowsPerBlock));
+}
+
+mnemo::cuda::RowLayout::Place
+mnemo::cuda::RowLayout::place(ImplicitLocOpBuilder &b, Value bid, Value tid,
+                              Value rows) const {
+  if (rowsPerBlock == 1)
+    return {bid, tid, Value()};
+  auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, v); };
+  Value warp = arith::DivUIOp::create(b, tid, cst(32));
+  Value rowThread = arith::RemUIOp::create(b, tid, cst(32));
+  Value row = arith::AddIOp::create(
+      b, arith::MulIOp::create(b, bid, cst(rowsPerBlock)), warp);
+  Value exists = arith::CmpIOp::create(b, arith::CmpIPredicate::ult, row, rows);
+  row = arith::SelectOp::create(b, exists, row,
+                                arith::SubIOp::create(b, rows, cst(1)));
+  return {row, rowThread, exists};
 }

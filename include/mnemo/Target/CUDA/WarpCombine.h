@@ -1,8 +1,10 @@
 //===- WarpCombine.h - values combined across lanes and warps ---*- C++ -*-===//
 //
-// The reduction kernels (block reductions, the fused softmax, the
+// The reduction kernels (block reductions, the row kernels, the
 // FlashAttention rows) combine one value per thread: over a warp's lanes
-// with xor shuffles, and over a block's warps through shared memory.
+// with xor shuffles, and over a block's warps through shared memory. The
+// block reductions and the row kernels also lay out their threads the same
+// way: a block per row, or a warp per short row.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,6 +33,34 @@ mlir::Value combineLanes(mlir::ImplicitLocOpBuilder &b, mlir::Value v,
 mlir::Value combineBlock(mlir::ImplicitLocOpBuilder &b, mlir::Value v,
                          mlir::Value tid, int64_t warps, mlir::Value smem,
                          mlir::Value identity, Combiner combine);
+
+/// How a kernel that reduces rows lays out its threads: a block of whole
+/// warps per row (`blockSize` threads; no more than a static row has
+/// elements), or, for a static row shorter than `warpBelow` elements, a
+/// warp per row and `blockSize` / 32 rows a block.
+struct RowLayout {
+  /// `length`: elements per row, negative when not static.
+  RowLayout(int64_t length, int64_t blockSize, int64_t warpBelow);
+
+  int64_t threads;      // per block
+  int64_t rowsPerBlock; // 1: a block per row
+  /// Warps whose values meet in shared memory (1 for a warp per row).
+  int64_t warps() const { return rowsPerBlock == 1 ? threads / 32 : 1; }
+  /// Threads that share a row.
+  int64_t rowThreads() const { return rowsPerBlock == 1 ? threads : 32; }
+  /// Blocks for `rows` rows.
+  mlir::Value grid(mlir::ImplicitLocOpBuilder &b, mlir::Value rows) const;
+
+  /// Where a thread is in the kernel: its row, its number among the row's
+  /// threads, and (a warp per row) whether the row exists: a warp past the
+  /// last of the rows reads the last one, since its lanes must take part
+  /// in the shuffles, and stores nothing (null with a block per row).
+  struct Place {
+    mlir::Value row, rowThread, exists;
+  };
+  Place place(mlir::ImplicitLocOpBuilder &b, mlir::Value bid, mlir::Value tid,
+              mlir::Value rows) const;
+};
 
 } // namespace mnemo::cuda
 
