@@ -114,11 +114,13 @@ static llvm::cl::opt<unsigned> splitInstructions(
 // Constants of at least this size are compiled apart from the pieces.
 static constexpr uint64_t kSeparateConstantBytes = 4096;
 
-// The object is compiled in this many parts, one per thread as far as the
-// machine has cores. The count is fixed, not the machine's, so the object
-// is the same wherever it is built.
+// The object is compiled in this many parts on a thread per core. The
+// count is fixed, not the machine's, so the object is the same wherever it
+// is built. More parts than threads: a thread compiles a smaller piece at a
+// time (MobileNetV2: 8 parts held 3 MiB less at the peak than 4, in the
+// same time) and the threads finish closer together.
 static llvm::cl::opt<unsigned> codegenParts(
-    "mnemo-codegen-parts", llvm::cl::Hidden, llvm::cl::init(4),
+    "mnemo-codegen-parts", llvm::cl::Hidden, llvm::cl::init(8),
     llvm::cl::desc("Split the module into N parts optimized and compiled "
                    "in parallel, then merged into one object (1: none)"));
 

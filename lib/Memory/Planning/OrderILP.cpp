@@ -15,12 +15,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "OrderILP.h"
+#include "CbcLibrary.h"
 
 #include <algorithm>
 #include <numeric>
 #include <string>
 
-#include <coin/Cbc_C_Interface.h>
+
 
 namespace mnemo::memory::detail {
 
@@ -70,9 +71,9 @@ struct Row {
 /// The model of one window, built row by row into CBC.
 class WindowILP {
 public:
-  WindowILP(const OrderProblem &p, const Reach &r,
+  WindowILP(const CbcLibrary &cbc, const OrderProblem &p, const Reach &r,
             const std::vector<int> &order, const Window &w)
-      : p(p), r(r), order(order), w(w), pos(p.numUnits()),
+      : cbc(cbc), p(p), r(r), order(order), w(w), pos(p.numUnits()),
         slot(p.numUnits(), -1), memory(w.b - w.a + 1),
         constant(w.b - w.a + 1, 0), touched(w.units.size(), 0) {
     for (int t = 0; t < (int)order.size(); ++t)
@@ -85,25 +86,25 @@ public:
     for (const auto &t : p.tensors)
       unit = std::gcd(unit, t.bytes);
     unit = std::max<int64_t>(unit, 1);
-    model = Cbc_newModel();
-    Cbc_setLogLevel(model, 0);
+    model = cbc.newModel();
+    cbc.setLogLevel(model, 0);
     // CBC 2.10's preprocessing crashes (CglPreProcess::postProcess) when
     // the time limit stops a window ILP mid-search, which a loaded machine
     // makes common; these small ILPs solve as fast without it.
-    Cbc_setParameter(model, "preprocess", "off");
+    cbc.setParameter(model, "preprocess", "off");
   }
-  ~WindowILP() { Cbc_deleteModel(model); }
+  ~WindowILP() { cbc.deleteModel(model); }
 
   WindowResult solve(double seconds);
 
 private:
   int addCol(const std::string &name, double lb, double ub, double obj,
              bool integer) {
-    Cbc_addCol(model, name.c_str(), lb, ub, obj, integer, 0, nullptr, nullptr);
+    cbc.addCol(model, name.c_str(), lb, ub, obj, integer, 0, nullptr, nullptr);
     return numCols++;
   }
   void emit(Row &row, char sense, double rhs) {
-    Cbc_addRow(model, "", row.cols.size(), row.cols.data(), row.coefs.data(),
+    cbc.addRow(model, "", row.cols.size(), row.cols.data(), row.coefs.data(),
                sense, rhs);
   }
   static std::string xName(int i, int t) {
@@ -118,6 +119,7 @@ private:
   void addOrderRows();
   void addTensor(int index, const OrderProblem::Tensor &tensor);
 
+  const CbcLibrary &cbc;
   const OrderProblem &p;
   const Reach &r;
   const std::vector<int> &order;
@@ -272,8 +274,8 @@ WindowResult WindowILP::solve(double seconds) {
     row.add(top, -1);
     emit(row, 'L', -constant[t - w.a]);
   }
-  Cbc_setColLower(model, top, lowerBound + constant[0]);
-  Cbc_setObjSense(model, 1);
+  cbc.setColLower(model, top, lowerBound + constant[0]);
+  cbc.setObjSense(model, 1);
 
   // Warm start: the current order (CBC completes the continuous columns).
   std::vector<std::string> names;
@@ -286,13 +288,13 @@ WindowResult WindowILP::solve(double seconds) {
   std::vector<const char *> cnames;
   for (const std::string &s : names)
     cnames.push_back(s.c_str());
-  Cbc_setMIPStart(model, cnames.size(), cnames.data(), values.data());
-  Cbc_setMaximumSeconds(model, std::max(0.05, seconds));
-  Cbc_setAllowableGap(model, 0.5); // the objective is integral
-  Cbc_solve(model);
+  cbc.setMIPStart(model, cnames.size(), cnames.data(), values.data());
+  cbc.setMaximumSeconds(model, std::max(0.05, seconds));
+  cbc.setAllowableGap(model, 0.5); // the objective is integral
+  cbc.solve(model);
 
   WindowResult result;
-  const double *x = Cbc_bestSolution(model);
+  const double *x = cbc.bestSolution(model);
   if (!x)
     return result;
   std::vector<int> next = order;
@@ -307,7 +309,7 @@ WindowResult WindowILP::solve(double seconds) {
     placed[at - w.a] = true;
     next[at] = w.units[i];
   }
-  result.optimal = Cbc_isProvenOptimal(model);
+  result.optimal = cbc.isProvenOptimal(model);
   if (checkOrder(p, next).empty() &&
       peakOf(liveBytesInOrder(p, next), w.a, w.b) < wasPeak) {
     result.order = std::move(next);
@@ -321,7 +323,11 @@ WindowResult WindowILP::solve(double seconds) {
 WindowResult solveWindow(const OrderProblem &p, const Reach &r,
                          const std::vector<int> &order, const Window &w,
                          double seconds) {
-  return WindowILP(p, r, order, w).solve(seconds);
+  std::string why;
+  const CbcLibrary *cbc = loadCbc(why);
+  if (!cbc)
+    return {}; // the order stays (loadCbc warned)
+  return WindowILP(*cbc, p, r, order, w).solve(seconds);
 }
 
 } // namespace mnemo::memory::detail

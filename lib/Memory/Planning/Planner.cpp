@@ -7,7 +7,7 @@
 #include <cmath>
 #include <numeric>
 
-#include <coin/Cbc_C_Interface.h>
+#include "CbcLibrary.h"
 
 namespace mnemo::memory {
 
@@ -127,6 +127,26 @@ Plan planILP(const Problem &p, const Plan &start, double timeLimitSeconds) {
     return empty;
   }
   const int64_t unit = p.alignment;
+  // A start at the liveness bound is optimal: nothing to solve (and CBC
+  // stays unloaded). First-fit gets there on every real model so far.
+  Bounds bounds = computeBounds(p);
+  if (start.arenaBytes <= alignUp(bounds.fixedOrder, unit)) {
+    Plan plan = start;
+    plan.planner = "ilp";
+    plan.optimal = true;
+    plan.note = "the warm start meets the liveness bound";
+    plan.solveSeconds = secondsSince(t0);
+    return plan;
+  }
+  std::string why;
+  const detail::CbcLibrary *cbc = detail::loadCbc(why);
+  if (!cbc) {
+    Plan plan = start;
+    plan.planner = "ilp";
+    plan.note = why + "; warm start kept";
+    plan.solveSeconds = secondsSince(t0);
+    return plan;
+  }
   // Offsets in units of the alignment; any plan at least as good as the
   // start lies below its top, which makes it a valid big-M.
   const double bigM = std::ceil((double)start.arenaBytes / unit);
@@ -143,13 +163,12 @@ Plan planILP(const Problem &p, const Plan &start, double timeLimitSeconds) {
                  : c == top ? std::string("top")
                             : "z" + std::to_string(c - top - 1);
   };
-  Cbc_Model *m = Cbc_newModel();
-  Cbc_setLogLevel(m, 0);
+  Cbc_Model *m = cbc->newModel();
+  cbc->setLogLevel(m, 0);
   for (int i = 0; i < n; ++i)
-    Cbc_addCol(m, colName(i).c_str(), 0, std::max(0.0, bigM - size[i]), 0, 1,
+    cbc->addCol(m, colName(i).c_str(), 0, std::max(0.0, bigM - size[i]), 0, 1,
                0, nullptr, nullptr);
-  Bounds bounds = computeBounds(p);
-  Cbc_addCol(m, colName(top).c_str(),
+  cbc->addCol(m, colName(top).c_str(),
              std::ceil((double)bounds.fixedOrder / unit), bigM, 1, 0, 0,
              nullptr, nullptr);
   std::vector<std::pair<int, int>> pairs;
@@ -158,12 +177,12 @@ Plan planILP(const Problem &p, const Plan &start, double timeLimitSeconds) {
       if (p.overlapInTime(i, j) && size[i] > 0 && size[j] > 0)
         pairs.push_back({i, j});
   for (size_t k = 0; k < pairs.size(); ++k)
-    Cbc_addCol(m, colName(top + 1 + k).c_str(), 0, 1, 0, 1, 0, nullptr,
+    cbc->addCol(m, colName(top + 1 + k).c_str(), 0, 1, 0, 1, 0, nullptr,
                nullptr);
   for (int i = 0; i < n; ++i) {
     int cols[2] = {i, top};
     double coefs[2] = {1, -1};
-    Cbc_addRow(m, "", 2, cols, coefs, 'L', -size[i]);
+    cbc->addRow(m, "", 2, cols, coefs, 'L', -size[i]);
   }
   for (size_t k = 0; k < pairs.size(); ++k) {
     auto [i, j] = pairs[k];
@@ -171,11 +190,11 @@ Plan planILP(const Problem &p, const Plan &start, double timeLimitSeconds) {
     // z = 1: i below j (k_i + s_i <= k_j); z = 0: j below i.
     int cols[3] = {i, j, z};
     double below[3] = {1, -1, bigM};
-    Cbc_addRow(m, "", 3, cols, below, 'L', bigM - size[i]);
+    cbc->addRow(m, "", 3, cols, below, 'L', bigM - size[i]);
     double above[3] = {-1, 1, -bigM};
-    Cbc_addRow(m, "", 3, cols, above, 'L', -size[j]);
+    cbc->addRow(m, "", 3, cols, above, 'L', -size[j]);
   }
-  Cbc_setObjSense(m, 1);
+  cbc->setObjSense(m, 1);
 
   // Warm start from the given plan.
   std::vector<int> idx;
@@ -199,19 +218,19 @@ Plan planILP(const Problem &p, const Plan &start, double timeLimitSeconds) {
     names.push_back(colName(c));
   for (const std::string &name : names)
     cnames.push_back(name.c_str());
-  Cbc_setMIPStart(m, idx.size(), cnames.data(), val.data());
-  Cbc_setMaximumSeconds(m, timeLimitSeconds);
-  Cbc_setAllowableGap(m, 0.5); // objective is integral in units
+  cbc->setMIPStart(m, idx.size(), cnames.data(), val.data());
+  cbc->setMaximumSeconds(m, timeLimitSeconds);
+  cbc->setAllowableGap(m, 0.5); // objective is integral in units
   // Within 0.1% of the bound is done: fragmentation can keep the best
   // arena a few units above the liveness bound, which the solver cannot
   // prove optimal and would otherwise chase to the time limit (ResNet-18
   // with Winograd: 4,189,184 bytes against a bound of 4,188,160, 13 s).
-  Cbc_setAllowableFractionGap(m, 1e-3);
-  Cbc_solve(m);
+  cbc->setAllowableFractionGap(m, 1e-3);
+  cbc->solve(m);
 
   Plan plan = start;
   plan.planner = "ilp";
-  const double *x = Cbc_bestSolution(m);
+  const double *x = cbc->bestSolution(m);
   if (x) {
     Plan found;
     found.planner = "ilp";
@@ -229,7 +248,7 @@ Plan planILP(const Problem &p, const Plan &start, double timeLimitSeconds) {
     plan.note = "no solution within the time limit; warm start kept";
   }
   double boundUnits =
-      std::max(Cbc_getBestPossibleObjValue(m),
+      std::max(cbc->getBestPossibleObjValue(m),
                std::ceil((double)bounds.fixedOrder / unit));
   double bestBound = std::ceil(boundUnits - 1e-6) * unit;
   // Not Cbc_isProvenOptimal: it also holds when the fraction gap stopped
@@ -239,7 +258,7 @@ Plan planILP(const Problem &p, const Plan &start, double timeLimitSeconds) {
                  ? 0
                  : std::max(0.0, (plan.arenaBytes - bestBound) /
                                      (double)plan.arenaBytes);
-  Cbc_deleteModel(m);
+  cbc->deleteModel(m);
   plan.solveSeconds = secondsSince(t0);
   return plan;
 }

@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include <coin/Cbc_C_Interface.h>
+#include "CbcLibrary.h"
 
 namespace mnemo::memory {
 
@@ -105,16 +105,22 @@ Residencies residencyILP(const Problem &p, int64_t capacity,
                          bool &optimal) {
   const int n = p.buffers.size();
   const double unit = p.alignment;
+  std::string why;
+  const detail::CbcLibrary *cbc = detail::loadCbc(why);
+  if (!cbc) {
+    optimal = false; // the start stays (loadCbc warned)
+    return start;
+  }
   std::vector<std::set<int64_t>> uses = touchSteps(p);
-  Cbc_Model *m = Cbc_newModel();
-  Cbc_setLogLevel(m, 0);
+  Cbc_Model *m = cbc->newModel();
+  cbc->setLogLevel(m, 0);
   // r[i][k] column of buffer i at step first_i + k.
   std::vector<std::vector<int>> r(n);
   std::vector<std::string> names;
   int cols = 0;
   auto addCol = [&](const std::string &name, double lb, double ub, double obj,
                     bool integer) {
-    Cbc_addCol(m, name.c_str(), lb, ub, obj, integer, 0, nullptr, nullptr);
+    cbc->addCol(m, name.c_str(), lb, ub, obj, integer, 0, nullptr, nullptr);
     names.push_back(name);
     return cols++;
   };
@@ -137,7 +143,7 @@ Residencies residencyILP(const Problem &p, int64_t capacity,
       if (again) {
         int rc[2] = {r[i].back(), loopCol[p.streams[s].first]};
         double rv[2] = {1, -1};
-        Cbc_addRow(m, "", 2, rc, rv, 'E', 0);
+        cbc->addRow(m, "", 2, rc, rv, 'E', 0);
       } else if (streams) {
         loopCol[p.streams[s].first] = r[i].back();
       }
@@ -149,9 +155,9 @@ Residencies residencyILP(const Problem &p, int64_t capacity,
       int spill = addCol("e" + tag, 0, 1, w, false);
       int rc[3] = {reload, cur, prev};
       double rv[3] = {1, -1, 1};
-      Cbc_addRow(m, "", 3, rc, rv, 'G', 0);
+      cbc->addRow(m, "", 3, rc, rv, 'G', 0);
       int sc[3] = {spill, prev, cur};
-      Cbc_addRow(m, "", 3, sc, rv, 'G', 0);
+      cbc->addRow(m, "", 3, sc, rv, 'G', 0);
     }
   }
   // z[s]: step s streams something, so its staging area is on chip:
@@ -165,7 +171,7 @@ Residencies residencyILP(const Problem &p, int64_t capacity,
         z[s] = addCol("z" + std::to_string(s), 0, 1, 0, false);
       int rc[2] = {z[s], r[i][s - p.buffers[i].first]};
       double rv[2] = {1, 1};
-      Cbc_addRow(m, "", 2, rc, rv, 'G', 1);
+      cbc->addRow(m, "", 2, rc, rv, 'G', 1);
     }
   }
   for (int64_t s = 0; s < (int64_t)p.steps.size(); ++s) {
@@ -181,9 +187,9 @@ Residencies residencyILP(const Problem &p, int64_t capacity,
       v.push_back(p.streams[s].staging / unit);
     }
     if (!c.empty())
-      Cbc_addRow(m, "", c.size(), c.data(), v.data(), 'L', capacity / unit);
+      cbc->addRow(m, "", c.size(), c.data(), v.data(), 'L', capacity / unit);
   }
-  Cbc_setObjSense(m, 1);
+  cbc->setObjSense(m, 1);
   std::vector<const char *> startNames;
   std::vector<double> startValues;
   for (int i = 0; i < n; ++i)
@@ -199,16 +205,16 @@ Residencies residencyILP(const Problem &p, int64_t capacity,
       startNames.push_back(names[z[s]].c_str());
       startValues.push_back(streams);
     }
-  Cbc_setMIPStart(m, startNames.size(), startNames.data(), startValues.data());
-  Cbc_setMaximumSeconds(m, timeLimit);
-  Cbc_solve(m);
+  cbc->setMIPStart(m, startNames.size(), startNames.data(), startValues.data());
+  cbc->setMaximumSeconds(m, timeLimit);
+  cbc->solve(m);
   Residencies on = start;
-  optimal = Cbc_isProvenOptimal(m);
-  if (const double *x = Cbc_bestSolution(m))
+  optimal = cbc->isProvenOptimal(m);
+  if (const double *x = cbc->bestSolution(m))
     for (int i = 0; i < n; ++i)
       for (size_t k = 0; k < r[i].size(); ++k)
         on[i][k] = x[r[i][k]] > 0.5;
-  Cbc_deleteModel(m);
+  cbc->deleteModel(m);
   return on;
 }
 
