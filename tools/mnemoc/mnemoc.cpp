@@ -321,7 +321,6 @@ int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   mnemo::registerCompilerDialects(registry);
   mlir::MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
   mnemo::installCompilerDiagnostics(ctx);
 
   if (progressMode != "auto" && progressMode != "always" &&
