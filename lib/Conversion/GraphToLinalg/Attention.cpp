@@ -130,8 +130,10 @@ struct AttentionPattern : GraphPattern<g::AttentionOp> {
     Type elt = outType.getElementType();
     MLIRContext *ctx = rw.getContext();
 
+    // K is [.., D, N], or the keys themselves [.., N, D] with k_rows.
+    bool kRows = op.getKRows();
     OpFoldResult mExt = tensor::getMixedSize(rw, loc, q, r - 2),
-                 nExt = tensor::getMixedSize(rw, loc, k, r - 1),
+                 nExt = tensor::getMixedSize(rw, loc, v, r - 2),
                  dvExt = tensor::getMixedSize(rw, loc, v, r - 1);
     auto extent = [](OpFoldResult e) {
       return getConstantIntValue(e).value_or(ShapedType::kDynamic);
@@ -214,9 +216,12 @@ struct AttentionPattern : GraphPattern<g::AttentionOp> {
               b, l, zeroIdx, nUb, bcStep, ValueRange{m0, l0, acc0},
               [&](OpBuilder &nb, Location nl, Value j, ValueRange st) {
                 OpFoldResult cols = tileSize(nb, nl, nExt, bc, j);
+                OpFoldResult dExt = tensor::getMixedSize(
+                    nb, nl, k, kRows ? r - 1 : r - 2);
                 auto [kOff, kSz] =
-                    tileOf(nb, nl, k, nb.getIndexAttr(0),
-                           tensor::getMixedSize(nb, nl, k, r - 2), j, cols);
+                    kRows ? tileOf(nb, nl, k, j, cols, nb.getIndexAttr(0), dExt)
+                          : tileOf(nb, nl, k, nb.getIndexAttr(0), dExt, j,
+                                   cols);
                 auto [vOff, vSz] = tileOf(nb, nl, v, j, cols,
                                           nb.getIndexAttr(0), dvExt);
                 Value kT = slice(nb, nl, k, kOff, kSz);
@@ -233,7 +238,9 @@ struct AttentionPattern : GraphPattern<g::AttentionOp> {
                     {operandMap(ctx, loops,
                                 operandDims(qTy, outLead, {row, red})),
                      operandMap(ctx, loops,
-                                operandDims(kTy, outLead, {red, col})),
+                                operandDims(kTy, outLead,
+                                            kRows ? ArrayRef<int64_t>{col, red}
+                                                  : ArrayRef<int64_t>{red, col})),
                      rowsColsMap(loops, col)},
                     iterators(lead + 2, 1));
 

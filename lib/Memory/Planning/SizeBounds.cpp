@@ -15,6 +15,7 @@
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
 
@@ -207,8 +208,19 @@ OI SizeBounds::compute(Value v) {
     return Interval{x, x};
   }
   Operation *op = v.getDefiningOp();
-  if (!op)
-    return std::nullopt;
+  if (!op) {
+    // A loop's induction variable lies in [lower, upper - 1]: a tile's
+    // extent min(n - iv, tile) is then bounded by the tile (a key block
+    // of attention over a symbolic sequence length).
+    auto loop = dyn_cast_or_null<scf::ForOp>(
+        cast<BlockArgument>(v).getOwner()->getParentOp());
+    if (!loop || loop.getInductionVar() != v)
+      return std::nullopt;
+    OI lo = bound(loop.getLowerBound()), hi = bound(loop.getUpperBound());
+    if (!lo || !hi)
+      return std::nullopt;
+    return Interval{lo->lo, std::max(lo->lo, hi->hi - 1)};
+  }
   auto b = [&](unsigned i) { return bound(op->getOperand(i)); };
   if (auto dim = dyn_cast<memref::DimOp>(op)) {
     auto idx = dim.getConstantIndex();

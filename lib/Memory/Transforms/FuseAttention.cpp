@@ -46,6 +46,10 @@ struct Chain {
   Value q, k, v, mask, result;
   double scale = 1.0, fill = 0.0;
   StringRef maskKind = "none";
+  /// Where(mask, fill, s): scores kept where `mask` is false.
+  bool invertMask = false;
+  /// `k` is the keys ([..., N, D]) whose Transpose the scores read.
+  bool kRows = false;
   bool nanToZero = false;
   SmallVector<Operation *> ops;
 };
@@ -97,17 +101,26 @@ std::optional<Chain> matchChain(MatMulOp output) {
   Value s = softmax.getInput();
   next = softmax;
 
-  // The mask: Where(mask, s, fill) keeps scores where mask is true.
+  // The mask: Where(mask, s, fill) keeps scores where mask is true;
+  // Where(mask, fill, s) (Llama's export) where it is false.
   if (auto where = s.getDefiningOp<WhereOp>()) {
+    if (!onlyFeeds(s, next))
+      return std::nullopt;
     std::optional<double> fill = scalarConstant(where.getY());
-    if (!fill || !onlyFeeds(s, next))
+    Value kept = where.getX();
+    if (!fill) {
+      fill = scalarConstant(where.getX());
+      kept = where.getY();
+      c.invertMask = true;
+    }
+    if (!fill)
       return std::nullopt;
     c.maskKind = "select";
     c.fill = *fill;
     c.mask = where.getCondition();
     c.ops.push_back(where);
     next = where;
-    s = where.getX();
+    s = kept;
   } else if (auto add = s.getDefiningOp<AddOp>()) {
     if (!onlyFeeds(s, next))
       return std::nullopt;
@@ -152,6 +165,44 @@ std::optional<Chain> matchChain(MatMulOp output) {
   c.ops.push_back(c.scores);
   c.q = c.scores.getA();
   c.k = c.scores.getB();
+  // Scalar factors of Q and K (Hugging Face scales both by d^-1/4) join
+  // the scale, and the keys' Transpose becomes k_rows: the fused op reads
+  // the keys as the cache holds them, and neither a scaled nor a
+  // transposed copy of them (GPT-2 decode: 1 MB per layer at 4096
+  // positions) is made.
+  auto peelScalar = [&](Value &x, Operation *user) -> Operation * {
+    auto mul = x.getDefiningOp<MulOp>();
+    if (!mul || !onlyFeeds(x, user))
+      return user;
+    std::optional<double> a = scalarConstant(mul.getA()),
+                          b = scalarConstant(mul.getB());
+    if (!a && !b)
+      return user;
+    c.scale *= b ? *b : *a;
+    x = b ? mul.getA() : mul.getB();
+    c.ops.push_back(mul);
+    return mul;
+  };
+  peelScalar(c.q, c.scores);
+  Operation *kUser = peelScalar(c.k, c.scores);
+  if (auto t = c.k.getDefiningOp<TransposeOp>()) {
+    int64_t r = cast<ShapedType>(t.getData().getType()).getRank();
+    SmallVector<int64_t> perm;
+    if (std::optional<ArrayAttr> p = t.getPerm())
+      for (Attribute x : *p)
+        perm.push_back(cast<IntegerAttr>(x).getInt());
+    else // absent: reversed
+      for (int64_t i = r - 1; i >= 0; --i)
+        perm.push_back(i);
+    bool swapsLast = r >= 2 && perm[r - 1] == r - 2 && perm[r - 2] == r - 1;
+    for (int64_t i = 0; i + 2 < r; ++i)
+      swapsLast &= perm[i] == i;
+    if (swapsLast && onlyFeeds(c.k, kUser)) {
+      c.k = t.getData();
+      c.kRows = true;
+      c.ops.push_back(t);
+    }
+  }
   std::reverse(c.ops.begin(), c.ops.end());
   return c;
 }
@@ -223,7 +274,7 @@ constexpr int64_t kDefaultKvTile = 64;
 
 AttentionCost costOf(const Chain &c) {
   auto out = cast<RankedTensorType>(c.result.getType());
-  auto kT = cast<RankedTensorType>(c.k.getType());
+  auto vT = cast<RankedTensorType>(c.v.getType());
   auto qT = cast<RankedTensorType>(c.q.getType());
   int64_t r = out.getRank();
   auto ext = [](int64_t s) { return ShapedType::isDynamic(s) ? kDynamicExtent : s; };
@@ -233,7 +284,7 @@ AttentionCost costOf(const Chain &c) {
   cost.m = ext(out.getDimSize(r - 2));
   cost.dv = ext(out.getDimSize(r - 1));
   cost.d = ext(qT.getDimSize(r - 1));
-  cost.n = ext(kT.getDimSize(r - 1));
+  cost.n = ext(vT.getDimSize(r - 2));
   cost.elt = out.getElementTypeBitWidth() / 8;
   if (c.mask) {
     auto mT = cast<RankedTensorType>(c.mask.getType());
@@ -267,9 +318,9 @@ struct FuseAttentionPass
   std::tuple<int64_t, int64_t, bool> chooseTiles(const Chain &c,
                                                  const AttentionCost &cost) {
     auto out = cast<RankedTensorType>(c.result.getType());
-    auto kT = cast<RankedTensorType>(c.k.getType());
+    auto vT = cast<RankedTensorType>(c.v.getType());
     bool mStatic = !out.isDynamicDim(out.getRank() - 2);
-    bool nStatic = !kT.isDynamicDim(kT.getRank() - 1);
+    bool nStatic = !vT.isDynamicDim(vT.getRank() - 2);
     SmallVector<int64_t> brs = qTile > 0 ? SmallVector<int64_t>{qTile}
                                          : tileCandidates(cost.m, mStatic);
     SmallVector<int64_t> bcs = kvTile > 0 ? SmallVector<int64_t>{kvTile}
@@ -334,6 +385,15 @@ struct FuseAttentionPass
       }
       OpBuilder b(output);
       Value mask = chain->mask;
+      NotOp peeled;
+      if (chain->invertMask) {
+        // The kept scores are where the condition is false: its negation
+        // (or what a Not negated) is the mask.
+        if ((peeled = mask.getDefiningOp<NotOp>()))
+          mask = peeled.getX();
+        else
+          mask = NotOp::create(b, output.getLoc(), mask.getType(), mask);
+      }
       if (!mask)
         mask = NoneOp::create(b, output.getLoc(), b.getNoneType());
       auto attention = AttentionOp::create(
@@ -341,7 +401,7 @@ struct FuseAttentionPass
           chain->v, mask, b.getF64FloatAttr(chain->scale),
           b.getStringAttr(chain->maskKind), b.getF64FloatAttr(chain->fill),
           b.getBoolAttr(chain->nanToZero), b.getI64IntegerAttr(br),
-          b.getI64IntegerAttr(bc));
+          b.getI64IntegerAttr(bc), b.getBoolAttr(chain->kRows));
       // For the tier planner (see mnemo/Memory/TileAttrs.h): the lowered
       // loop may stream Q, K, V and the output through one tile's room.
       int64_t once = 0;
@@ -362,6 +422,8 @@ struct FuseAttentionPass
         erased.insert(op);
         op->erase();
       }
+      if (peeled && peeled->use_empty())
+        peeled->erase();
     }
   }
 };

@@ -148,7 +148,7 @@ public:
     if (a.mask)
       mask = cuda::readOnlyBuffer(b, a.mask);
     queryRows = dim(a.op.getQ(), a.q.getRank() - 2);
-    keys = dim(a.op.getK(), a.k.getRank() - 1);
+    keys = dim(a.op.getV(), a.v.getRank() - 2);
     SmallVector<Value> dynamic;
     if (a.out.isDynamicDim(rank - 2))
       dynamic.push_back(queryRows);
@@ -232,9 +232,11 @@ private:
   /// trailing dims to `smem`, threads striding over its elements (the
   /// innermost dim fastest: coalesced where it is contiguous). Elements
   /// past `xEnd` (rows) or `yEnd` (columns) are zero; a null end: the tile
-  /// never passes it.
+  /// never passes it. With `transpose` the tile lands as cols x rows (the
+  /// keys' rows read coalesced, stored as K^T's columns).
   void stage(Value buf, Value smem, int64_t rows, int64_t cols, Value x0,
-             Value xEnd, Value y0, Value yEnd, Value tid) {
+             Value xEnd, Value y0, Value yEnd, Value tid,
+             bool transpose = false) {
     auto loop = scf::ForOp::create(b, tid, cst(rows * cols),
                                    cst(tile.threads()));
     OpBuilder::InsertionGuard g(b);
@@ -250,7 +252,8 @@ private:
     Value val = memref::LoadOp::create(b, buf, indices(buf, xc, yc));
     if (valid)
       val = arith::SelectOp::create(b, valid, val, f32(0));
-    memref::StoreOp::create(b, val, smem, ValueRange{rr, cc});
+    memref::StoreOp::create(b, val, smem,
+                            transpose ? ValueRange{cc, rr} : ValueRange{rr, cc});
   }
 
   /// init[j] + sum over t < `extent` of a[row, t] * bTile[t, cols[j]]: a
@@ -333,7 +336,11 @@ private:
       b.setInsertionPointToStart(kv.getBody());
       Value key0 = kv.getInductionVar();
       Value m = kv.getRegionIterArgs()[0], l = kv.getRegionIterArgs()[1];
-      stage(k, sK, a.d, tile.cols, cst(0), nullptr, key0, keys, tid);
+      if (a.op.getKRows())
+        stage(k, sK, tile.cols, a.d, key0, keys, cst(0), nullptr, tid,
+              /*transpose=*/true);
+      else
+        stage(k, sK, a.d, tile.cols, cst(0), nullptr, key0, keys, tid);
       stage(v, sV, tile.cols, a.dv, key0, keys, cst(0), nullptr, tid);
       gpu::BarrierOp::create(b);
 

@@ -31,7 +31,7 @@ func.func @select_mask(%q: tensor<1x2x32x16xf32>, %kt: tensor<1x2x16x32xf32>, %v
 // A dynamic key count (decode with a KV cache): tiles of 64, the last one
 // partial; NaN rows (every key masked) become zeros.
 // CHECK-LABEL: @dynamic_keys
-// CHECK: tensor.dim %arg1, %c3
+// CHECK: tensor.dim %arg2, %c2
 // CHECK: scf.for
 // CHECK: scf.for {{.*}} to %dim step %c64
 // CHECK: arith.addf
@@ -39,5 +39,21 @@ func.func @select_mask(%q: tensor<1x2x32x16xf32>, %kt: tensor<1x2x16x32xf32>, %v
 // CHECK: arith.select
 func.func @dynamic_keys(%q: tensor<1x4x1x16xf32>, %kt: tensor<1x4x16x?xf32>, %v: tensor<1x4x?x16xf32>, %mask: tensor<1x1x1x?xf32>) -> tensor<1x4x1x16xf32> {
   %a = graph.attention %q, %kt, %v, %mask {mask_kind = "add", nan_to_zero = true} : (tensor<1x4x1x16xf32>, tensor<1x4x16x?xf32>, tensor<1x4x?x16xf32>, tensor<1x1x1x?xf32>) -> tensor<1x4x1x16xf32>
+  return %a : tensor<1x4x1x16xf32>
+}
+
+// -----
+
+// k_rows: the keys as cached ([.., N, D]): a key tile is a block of rows,
+// and the score product reads it with (col, d) swapped; no transposed copy.
+// CHECK-DAG: #[[K:.*]] = affine_map<(d0, d1, d2, d3, d4) -> (d0, d1, d3, d4)>
+// CHECK-LABEL: @key_rows
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: tensor.extract_slice %arg1[0, 0, %{{.*}}, 0] [1, 4, %{{.*}}, 16]
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #[[K]], #{{.*}}]
+func.func @key_rows(%q: tensor<1x4x1x16xf32>, %k: tensor<1x4x?x16xf32>, %v: tensor<1x4x?x16xf32>) -> tensor<1x4x1x16xf32> {
+  %none = graph.none
+  %a = graph.attention %q, %k, %v, %none {k_rows = true, scale = 2.500000e-01 : f64} : (tensor<1x4x1x16xf32>, tensor<1x4x?x16xf32>, tensor<1x4x?x16xf32>, none) -> tensor<1x4x1x16xf32>
   return %a : tensor<1x4x1x16xf32>
 }

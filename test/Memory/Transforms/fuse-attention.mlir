@@ -61,6 +61,77 @@ func.func @scores_escape(%q: tensor<2x8x16xf32>, %kt: tensor<2x16x8xf32>, %v: te
 
 // -----
 
+// Llama's export: Where(Not(keep), min, s) fills where the condition holds,
+// so the mask is what the Not negated; the sequence length is symbolic.
+// CHECK-LABEL: @inverted_select
+// CHECK-NOT: graph.not
+// CHECK: graph.attention %arg0, %arg1, %arg2, %arg3 {fill = -3.40{{[0-9]*}}E+38 : f64, {{.*}}mask_kind = "select"
+// CHECK-NOT: graph.softmax
+func.func @inverted_select(%q: tensor<1x4x?x16xf32>, %kt: tensor<1x4x16x?xf32>, %v: tensor<1x4x?x16xf32>, %keep: tensor<1x1x?x?xi1>) -> tensor<1x4x?x16xf32> {
+  %s = graph.matmul %q, %kt : (tensor<1x4x?x16xf32>, tensor<1x4x16x?xf32>) -> tensor<1x4x?x?xf32>
+  %c4 = graph.constant dense<4.0> : tensor<f32>
+  %d = graph.div %s, %c4 : (tensor<1x4x?x?xf32>, tensor<f32>) -> tensor<1x4x?x?xf32>
+  %hide = graph.not %keep : (tensor<1x1x?x?xi1>) -> tensor<1x1x?x?xi1>
+  %min = graph.constant dense<-3.40282347E+38> : tensor<f32>
+  %m = graph.where %hide, %min, %d : (tensor<1x1x?x?xi1>, tensor<f32>, tensor<1x4x?x?xf32>) -> tensor<1x4x?x?xf32>
+  %p = graph.softmax %m : (tensor<1x4x?x?xf32>) -> tensor<1x4x?x?xf32>
+  %o = graph.matmul %p, %v : (tensor<1x4x?x?xf32>, tensor<1x4x?x16xf32>) -> tensor<1x4x?x16xf32>
+  return %o : tensor<1x4x?x16xf32>
+}
+
+// -----
+
+// GPT-2's decode export: Q and the transposed keys each scaled by
+// d^-1/4 = 0.5 before the product. The factors join the scale and the op
+// reads the keys as cached (k_rows): no transposed or scaled copy.
+// CHECK-REPORT: attention ONNX node 'gpt2' (MatMul): 6 ops
+// CHECK-LABEL: @key_rows
+// CHECK-NOT: graph.transpose
+// CHECK-NOT: graph.mul
+// CHECK: graph.attention %arg0, %arg1, %arg2, %{{.*}} {k_rows = true, {{.*}}scale = 2.500000e-01 : f64}
+func.func @key_rows(%q: tensor<1x4x1x16xf32>, %k: tensor<1x4x?x16xf32>, %v: tensor<1x4x?x16xf32>) -> tensor<1x4x1x16xf32> {
+  %half = graph.constant dense<0.5> : tensor<f32>
+  %kt = graph.transpose %k {perm = [0, 1, 3, 2]} : (tensor<1x4x?x16xf32>) -> tensor<1x4x16x?xf32>
+  %qs = graph.mul %q, %half : (tensor<1x4x1x16xf32>, tensor<f32>) -> tensor<1x4x1x16xf32>
+  %ks = graph.mul %kt, %half : (tensor<1x4x16x?xf32>, tensor<f32>) -> tensor<1x4x16x?xf32>
+  %s = graph.matmul %qs, %ks : (tensor<1x4x1x16xf32>, tensor<1x4x16x?xf32>) -> tensor<1x4x1x?xf32>
+  %p = graph.softmax %s : (tensor<1x4x1x?xf32>) -> tensor<1x4x1x?xf32>
+  %o = graph.matmul %p, %v : (tensor<1x4x1x?xf32>, tensor<1x4x?x16xf32>) -> tensor<1x4x1x16xf32> loc("gpt2")
+  return %o : tensor<1x4x1x16xf32>
+}
+
+// -----
+
+// A transposed K that something else reads stays, and the op takes it.
+// CHECK-LABEL: @shared_transpose
+// CHECK: %[[KT:.*]] = graph.transpose
+// CHECK: graph.attention %arg0, %[[KT]], %arg2
+// CHECK-NOT: k_rows = true
+func.func @shared_transpose(%q: tensor<1x4x8x16xf32>, %k: tensor<1x4x8x16xf32>, %v: tensor<1x4x8x16xf32>) -> (tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32>) {
+  %kt = graph.transpose %k {perm = [0, 1, 3, 2]} : (tensor<1x4x8x16xf32>) -> tensor<1x4x16x8xf32>
+  %s = graph.matmul %q, %kt : (tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x8x8xf32>
+  %p = graph.softmax %s : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %o = graph.matmul %p, %v : (tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  return %o, %kt : tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32>
+}
+
+// -----
+
+// The same with a condition that is not a Not: it is negated.
+// CHECK-LABEL: @inverted_select_input
+// CHECK: %[[K:.*]] = graph.not %arg3
+// CHECK: graph.attention %arg0, %arg1, %arg2, %[[K]] {{.*}}mask_kind = "select"
+func.func @inverted_select_input(%q: tensor<1x2x8x16xf32>, %kt: tensor<1x2x16x8xf32>, %v: tensor<1x2x8x16xf32>, %hide: tensor<1x1x8x8xi1>) -> tensor<1x2x8x16xf32> {
+  %s = graph.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %min = graph.constant dense<-3.40282347E+38> : tensor<f32>
+  %m = graph.where %hide, %min, %s : (tensor<1x1x8x8xi1>, tensor<f32>, tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %p = graph.softmax %m : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %o = graph.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
 // Dynamic heads: the lowering keeps leading dims whole and static.
 // CHECK-REPORT: attention ONNX node 'dyn' (MatMul): not fused (leading dims must be static)
 // CHECK-LABEL: @dynamic_heads

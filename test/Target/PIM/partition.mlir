@@ -66,3 +66,16 @@ func.func @chain(%x: tensor<1x768xf32>) -> tensor<1x768xf32> {
   %d = graph.gemm %u, %w2, %none : (tensor<1x3072xf32>, tensor<3072x768xf32>, none) -> tensor<1x768xf32> loc("down")
   return %d : tensor<1x768xf32>
 }
+
+// -----
+
+// Rows unknown at compile time (a symbolic token count): timed for one
+// row, the decode step's case.
+// CHECK-REPORT: pim partition: 'head' (MatMul 64x4096, 1 row, dynamic: timed for 1): PIM {{.*}} -> PIM
+// CHECK-LABEL: func.func @dynamic_rows
+// CHECK: pim.gemv
+func.func @dynamic_rows(%x: tensor<1x?x64xf32>) -> tensor<1x?x4096xf32> {
+  %w = graph.constant dense<0.5> : tensor<64x4096xf32>
+  %y = graph.matmul %x, %w : (tensor<1x?x64xf32>, tensor<64x4096xf32>) -> tensor<1x?x4096xf32> loc("head")
+  return %y : tensor<1x?x4096xf32>
+}

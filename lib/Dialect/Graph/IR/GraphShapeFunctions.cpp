@@ -10,6 +10,7 @@
 #include "mnemo/Support/ConstantData.h"
 
 #include "mlir/IR/Matchers.h"
+#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/MathExtras.h"
 
 #include <cstring>
@@ -462,4 +463,164 @@ LogicalResult mnemo::graph::inferGlobalPool(std::optional<Location> loc,
     shape[i] = 1;
   types.push_back(in.clone(shape));
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Partially known shape values
+//===----------------------------------------------------------------------===//
+
+namespace {
+constexpr int64_t kUnknown = ShapedType::kDynamic;
+
+/// A 0-D or 1-D integer tensor's static element count.
+std::optional<int64_t> smallLength(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (!t || !isa<IntegerType>(t.getElementType()) || t.getRank() > 1 ||
+      !t.hasStaticShape() || t.getNumElements() > 64)
+    return std::nullopt;
+  return t.getNumElements();
+}
+
+std::optional<SmallVector<int64_t>> partialInts(Value v, int depth);
+
+/// Elementwise `f` over two partial values broadcast against each other
+/// (one of them may have a single element); unknown in, unknown out.
+template <typename F>
+std::optional<SmallVector<int64_t>> combine(Value a, Value b, int64_t n,
+                                            int depth, F f) {
+  std::optional<SmallVector<int64_t>> x = partialInts(a, depth),
+                                      y = partialInts(b, depth);
+  if (!x || !y)
+    return std::nullopt;
+  auto at = [n](const SmallVector<int64_t> &s,
+                int64_t i) -> std::optional<int64_t> {
+    if ((int64_t)s.size() == n)
+      return s[i];
+    if (s.size() == 1)
+      return s[0];
+    return std::nullopt;
+  };
+  SmallVector<int64_t> out;
+  for (int64_t i = 0; i < n; ++i) {
+    std::optional<int64_t> l = at(*x, i), r = at(*y, i);
+    if (!l || !r)
+      return std::nullopt;
+    out.push_back(*l == kUnknown || *r == kUnknown ? kUnknown : f(*l, *r));
+  }
+  return out;
+}
+
+std::optional<SmallVector<int64_t>> partialInts(Value v, int depth) {
+  std::optional<int64_t> n = smallLength(v);
+  if (!n)
+    return std::nullopt;
+  if (std::optional<SmallVector<int64_t>> c = getConstantInts(v))
+    return c;
+  SmallVector<int64_t> unknown(*n, kUnknown);
+  Operation *op = v.getDefiningOp();
+  if (!op || depth <= 0)
+    return unknown;
+  --depth;
+  auto known = [&](Value x) { return partialInts(x, depth); };
+  std::optional<SmallVector<int64_t>> out =
+      llvm::TypeSwitch<Operation *, std::optional<SmallVector<int64_t>>>(op)
+          .Case([&](ShapeOp s) -> std::optional<SmallVector<int64_t>> {
+            auto t = dyn_cast<RankedTensorType>(s.getData().getType());
+            if (!t)
+              return std::nullopt;
+            int64_t r = t.getRank();
+            auto clampAxis = [r](int64_t a) {
+              return std::clamp<int64_t>(a < 0 ? a + r : a, 0, r);
+            };
+            int64_t lo = clampAxis(s.getStart().value_or(0));
+            int64_t hi = clampAxis(s.getEnd().value_or(r));
+            SmallVector<int64_t> dims;
+            for (int64_t d = lo; d < hi; ++d)
+              dims.push_back(t.getDimSize(d));
+            return dims;
+          })
+          .Case([&](GatherOp g) -> std::optional<SmallVector<int64_t>> {
+            std::optional<SmallVector<int64_t>> data = known(g.getData());
+            std::optional<SmallVector<int64_t>> idx =
+                getConstantInts(g.getIndices());
+            if (!data || !idx || g.getAxis() != 0)
+              return std::nullopt;
+            SmallVector<int64_t> picked;
+            for (int64_t i : *idx) {
+              int64_t j = i < 0 ? i + (int64_t)data->size() : i;
+              if (j < 0 || j >= (int64_t)data->size())
+                return std::nullopt;
+              picked.push_back((*data)[j]);
+            }
+            return picked;
+          })
+          .Case([&](ConcatOp c) -> std::optional<SmallVector<int64_t>> {
+            SmallVector<int64_t> all;
+            for (Value in : c.getInputs()) {
+              std::optional<SmallVector<int64_t>> part = known(in);
+              if (!part)
+                return std::nullopt;
+              llvm::append_range(all, *part);
+            }
+            return all;
+          })
+          // A scalar made a 1-element vector and back: the same value.
+          .Case<UnsqueezeOp, SqueezeOp, ReshapeOp, IdentityOp>(
+              [&](Operation *o) { return known(o->getOperand(0)); })
+          .Case([&](CastOp c) -> std::optional<SmallVector<int64_t>> {
+            if (!isa<IntegerType>(elementTypeOf(c.getInput())))
+              return std::nullopt;
+            return known(c.getInput());
+          })
+          .Case([&](AddOp o) {
+            return combine(o.getA(), o.getB(), *n, depth,
+                           [](int64_t a, int64_t b) { return a + b; });
+          })
+          .Case([&](SubOp o) {
+            return combine(o.getA(), o.getB(), *n, depth,
+                           [](int64_t a, int64_t b) { return a - b; });
+          })
+          .Case([&](MulOp o) {
+            return combine(o.getA(), o.getB(), *n, depth,
+                           [](int64_t a, int64_t b) { return a * b; });
+          })
+          .Case([&](EqualOp o) {
+            return combine(o.getA(), o.getB(), *n, depth,
+                           [](int64_t a, int64_t b) -> int64_t {
+                             return a == b;
+                           });
+          })
+          .Case([&](WhereOp w) -> std::optional<SmallVector<int64_t>> {
+            // Expand's "-1 means keep" idiom: Where(Equal(s, -1), 1, s).
+            std::optional<SmallVector<int64_t>> c = known(w.getCondition()),
+                                                x = known(w.getX()),
+                                                y = known(w.getY());
+            if (!c || !x || !y)
+              return std::nullopt;
+            auto at = [&](const SmallVector<int64_t> &s, int64_t i) {
+              return s.size() == 1 ? s[0] : s[i];
+            };
+            for (auto *s : {&*c, &*x, &*y})
+              if ((int64_t)s->size() != *n && s->size() != 1)
+                return std::nullopt;
+            SmallVector<int64_t> picked;
+            for (int64_t i = 0; i < *n; ++i) {
+              int64_t ci = at(*c, i);
+              picked.push_back(ci == kUnknown ? kUnknown
+                                              : at(ci ? *x : *y, i));
+            }
+            return picked;
+          })
+          .Default([](Operation *) { return std::nullopt; });
+  // A rule that gave the wrong length (a malformed graph) knows nothing.
+  if (!out || (int64_t)out->size() != *n)
+    return unknown;
+  return out;
+}
+} // namespace
+
+std::optional<SmallVector<int64_t>> mnemo::graph::getPartialInts(Value v) {
+  // Shape chains are short (Shape -> Gather -> Unsqueeze -> Concat ->
+  // Equal -> Where); the bound keeps a pathological graph linear.
+  return partialInts(v, /*depth=*/16);
 }

@@ -629,8 +629,11 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *,
     return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
   };
   int64_t rq = q.getRank(), rk = k.getRank(), rv = v.getRank();
-  if (!known(q.getDimSize(rq - 1), k.getDimSize(rk - 2)) ||
-      !known(k.getDimSize(rk - 1), v.getDimSize(rv - 2)))
+  // K is [..., D, N], or [..., N, D] with k_rows.
+  bool rows = adaptor.getKRows();
+  int64_t kd = k.getDimSize(rows ? rk - 1 : rk - 2),
+          kn = k.getDimSize(rows ? rk - 2 : rk - 1);
+  if (!known(q.getDimSize(rq - 1), kd) || !known(kn, v.getDimSize(rv - 2)))
     return emitOptionalError(loc, "attention dims differ: ", q, " x ", k,
                              " x ", v);
   StringRef kind = adaptor.getMaskKind();
@@ -795,15 +798,16 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-/// The result shape of an op whose shape is given by a 1-D i64 operand: the
-/// constant's values, or a rank-only shape when only its length is static.
+/// The result shape of an op whose shape is given by a 1-D i64 operand: its
+/// values as far as they are known (getPartialInts: kDyn where not), or a
+/// rank-only shape when only its length is static.
 static FailureOr<SmallVector<int64_t>>
 shapeFromOperand(std::optional<Location> loc, Value shapeV, bool &ranked) {
   ranked = true;
   auto t = dyn_cast<RankedTensorType>(shapeV.getType());
   if (t && t.getRank() != 1)
     return emitOptionalError(loc, "shape operand must be 1-D, got ", t);
-  if (std::optional<SmallVector<int64_t>> c = getConstantInts(shapeV))
+  if (std::optional<SmallVector<int64_t>> c = getPartialInts(shapeV))
     return *c;
   if (t && !t.isDynamicDim(0)) {
     // The shape's length is the result's rank, allocated here.
@@ -1010,14 +1014,13 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
   }
   auto in = dyn_cast<RankedTensorType>(adaptor.getData().getType());
   bool allowZero = adaptor.getAllowzero() != 0;
-  std::optional<SmallVector<int64_t>> isConst =
-      getConstantInts(adaptor.getShape());
   SmallVector<int64_t> shape;
   // An empty target (a scalar) holds one element whatever the values.
-  int64_t inferIdx = -1, known = isConst || target->empty() ? 1 : kDyn;
+  int64_t inferIdx = -1, known = 1;
   for (auto [i, d] : llvm::enumerate(*target)) {
-    if (!isConst) {
+    if (d == kDyn) { // an entry known only at run time
       shape.push_back(kDyn);
+      known = kDyn;
       continue;
     }
     if (d == -1) {
@@ -1926,18 +1929,14 @@ LogicalResult ExpandOp::inferReturnTypes(MLIRContext *,
     types.push_back(UnrankedTensorType::get(elt));
     return success();
   }
-  bool isConst = getConstantInts(adaptor.getShape()).has_value();
-  if (isConst) {
-    // A target dim of 1 keeps the input's dim (Expand is bidirectional).
-    SmallVector<ArrayRef<int64_t>> shapes = {in.getShape(), *target};
-    FailureOr<SmallVector<int64_t>> shape = broadcastShapes(loc, shapes);
-    if (failed(shape))
-      return failure();
-    types.push_back(RankedTensorType::get(*shape, elt));
-    return success();
-  }
-  int64_t r = std::max<int64_t>(in.getRank(), target->size());
-  types.push_back(RankedTensorType::get(SmallVector<int64_t>(r, kDyn), elt));
+  // A target dim of 1 keeps the input's dim (Expand is bidirectional); an
+  // unknown target entry (kDyn) keeps an input dim other than 1, which
+  // it must equal or be 1.
+  SmallVector<ArrayRef<int64_t>> shapes = {in.getShape(), *target};
+  FailureOr<SmallVector<int64_t>> shape = broadcastShapes(loc, shapes);
+  if (failed(shape))
+    return failure();
+  types.push_back(RankedTensorType::get(*shape, elt));
   return success();
 }
 

@@ -499,7 +499,10 @@ def Graph_AttentionOp : Graph_Op<"attention"> {
     chain MatMul(Q, K) -> [Mul/Div by a scalar] -> [Where(mask, s, fill) or
     Add(s, mask)] -> Softmax(last axis) -> [Where(IsNaN(p), 0, p)] ->
     MatMul(p, V). `K` is the first MatMul's right operand ([..., D, N]),
-    as exported (K already transposed). `mask_kind` is "none", "select"
+    as exported (K already transposed); with `k_rows` it is the keys
+    themselves ([..., N, D], as a KV cache holds them), which the fusion
+    takes when the exported K was a Transpose of them: no transposed copy
+    of the cache is made. `mask_kind` is "none", "select"
     (keep a score where `mask` is true, else `fill`) or "add". With
     `nan_to_zero` an output row whose softmax is NaN (every score -inf)
     is zero. The lowering walks the keys in `kv_tile` columns with an
@@ -513,7 +516,8 @@ def Graph_AttentionOp : Graph_Op<"attention"> {
                    DefaultValuedAttr<F64Attr, "0.0">:$fill,
                    DefaultValuedAttr<BoolAttr, "false">:$nan_to_zero,
                    DefaultValuedAttr<I64Attr, "0">:$q_tile,
-                   DefaultValuedAttr<I64Attr, "0">:$kv_tile);
+                   DefaultValuedAttr<I64Attr, "0">:$kv_tile,
+                   DefaultValuedAttr<BoolAttr, "false">:$k_rows);
   let results = (outs Graph_Tensor:$Y);
 }
 

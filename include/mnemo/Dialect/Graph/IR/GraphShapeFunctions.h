@@ -53,6 +53,14 @@ std::optional<llvm::SmallVector<double>> getConstantFloats(mlir::Value v);
 /// at compile time).
 std::optional<llvm::SmallVector<int64_t>> getWeightInts(mlir::Value v);
 std::optional<llvm::SmallVector<double>> getWeightFloats(mlir::Value v);
+/// The elements of a small integer tensor (at most 0-D or 1-D) as far as
+/// they are known at compile time: a shape computation's values, with
+/// mlir::ShapedType::kDynamic for the unknown ones. Exporters build
+/// Reshape/Expand targets from Shape, Gather, Unsqueeze, Concat and
+/// arithmetic on them; a symbolic dim makes the whole target non-constant,
+/// while most of its entries (the batch of 1, the heads, the head size)
+/// are known. Nullopt when not even the length is.
+std::optional<llvm::SmallVector<int64_t>> getPartialInts(mlir::Value v);
 /// True when `v` is an inline constant whose elements are all zero.
 bool isConstantZero(mlir::Value v);
 /// True when `v` is a graph.none value (an omitted optional input).
