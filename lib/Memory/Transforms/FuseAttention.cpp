@@ -247,6 +247,20 @@ int64_t bytesOf(Type t) {
   return st.getNumElements() * std::max<int64_t>(1, bits / 8);
 }
 
+constexpr int64_t kDynamicExtent = 1024;
+
+/// bytesOf with a dynamic dim counted as `kDynamicExtent`, as the modelled
+/// traffic of the fused op counts it: the report compares like with like.
+int64_t modelledBytesOf(Type t) {
+  auto st = dyn_cast<RankedTensorType>(t);
+  if (!st || !st.getElementType().isIntOrFloat())
+    return 0;
+  int64_t n = std::max<int64_t>(1, st.getElementTypeBitWidth() / 8);
+  for (int64_t d : st.getShape())
+    n *= ShapedType::isDynamic(d) ? kDynamicExtent : d;
+  return n;
+}
+
 /// Tile sizes, working set and traffic of one attention (static sizes; a
 /// dynamic extent counts as `dynamicExtent`).
 struct AttentionCost {
@@ -269,7 +283,6 @@ struct AttentionCost {
   }
 };
 
-constexpr int64_t kDynamicExtent = 1024;
 constexpr int64_t kDefaultKvTile = 64;
 
 AttentionCost costOf(const Chain &c) {
@@ -365,8 +378,8 @@ struct FuseAttentionPass
         for (Operation *op : chain->ops) {
           for (Value x : op->getOperands())
             if (!scalarConstant(x))
-              unfused += std::max<int64_t>(0, bytesOf(x.getType()));
-          unfused += std::max<int64_t>(0, bytesOf(op->getResult(0).getType()));
+              unfused += modelledBytesOf(x.getType());
+          unfused += modelledBytesOf(op->getResult(0).getType());
         }
         int64_t fused = cost.traffic(br);
         mnemo::ReportLine line(output.getLoc());

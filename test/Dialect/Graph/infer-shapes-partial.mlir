@@ -72,3 +72,15 @@ func.func @mismatch(%x: tensor<3x1xf32>, %len: tensor<1xi64>) -> tensor<?x?xf32>
   %e = graph.expand %x, %t : (tensor<3x1xf32>, tensor<2xi64>) -> tensor<?x?xf32>
   return %e : tensor<?x?xf32>
 }
+
+// -----
+
+// A constant entry is literal: INT64_MIN (the marker of an unknown entry)
+// is an invalid size, not a dynamic dim (found by the compile fuzzer).
+func.func @marker_in_constant(%x: tensor<2x12xf32>) -> tensor<?x?xf32> {
+  %s = graph.constant dense<[0, -9223372036854775808]> : tensor<2xi64>
+  // expected-error @+2 {{invalid shape entry -9223372036854775808}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %r = graph.reshape %x, %s : (tensor<2x12xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}

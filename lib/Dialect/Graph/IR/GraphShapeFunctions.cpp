@@ -505,7 +505,13 @@ std::optional<SmallVector<int64_t>> combine(Value a, Value b, int64_t n,
     std::optional<int64_t> l = at(*x, i), r = at(*y, i);
     if (!l || !r)
       return std::nullopt;
-    out.push_back(*l == kUnknown || *r == kUnknown ? kUnknown : f(*l, *r));
+    if (*l == kUnknown || *r == kUnknown) {
+      out.push_back(kUnknown);
+      continue;
+    }
+    // An overflowing entry is no shape the graph can mean: unknown.
+    std::optional<int64_t> v = f(*l, *r);
+    out.push_back(v && *v != kUnknown ? *v : kUnknown);
   }
   return out;
 }
@@ -574,19 +580,34 @@ std::optional<SmallVector<int64_t>> partialInts(Value v, int depth) {
           })
           .Case([&](AddOp o) {
             return combine(o.getA(), o.getB(), *n, depth,
-                           [](int64_t a, int64_t b) { return a + b; });
+                           [](int64_t a, int64_t b) -> std::optional<int64_t> {
+                             int64_t r;
+                             if (llvm::AddOverflow(a, b, r))
+                               return std::nullopt;
+                             return r;
+                           });
           })
           .Case([&](SubOp o) {
             return combine(o.getA(), o.getB(), *n, depth,
-                           [](int64_t a, int64_t b) { return a - b; });
+                           [](int64_t a, int64_t b) -> std::optional<int64_t> {
+                             int64_t r;
+                             if (llvm::SubOverflow(a, b, r))
+                               return std::nullopt;
+                             return r;
+                           });
           })
           .Case([&](MulOp o) {
             return combine(o.getA(), o.getB(), *n, depth,
-                           [](int64_t a, int64_t b) { return a * b; });
+                           [](int64_t a, int64_t b) -> std::optional<int64_t> {
+                             int64_t r;
+                             if (llvm::MulOverflow(a, b, r))
+                               return std::nullopt;
+                             return r;
+                           });
           })
           .Case([&](EqualOp o) {
             return combine(o.getA(), o.getB(), *n, depth,
-                           [](int64_t a, int64_t b) -> int64_t {
+                           [](int64_t a, int64_t b) -> std::optional<int64_t> {
                              return a == b;
                            });
           })

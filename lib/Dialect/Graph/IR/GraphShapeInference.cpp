@@ -807,6 +807,13 @@ shapeFromOperand(std::optional<Location> loc, Value shapeV, bool &ranked) {
   auto t = dyn_cast<RankedTensorType>(shapeV.getType());
   if (t && t.getRank() != 1)
     return emitOptionalError(loc, "shape operand must be 1-D, got ", t);
+  // A constant's entries are literal: the value that marks an unknown
+  // entry (kDyn, INT64_MIN) is no size there.
+  if (std::optional<SmallVector<int64_t>> c = getConstantInts(shapeV)) {
+    if (llvm::is_contained(*c, kDyn))
+      return emitOptionalError(loc, "invalid shape entry ", kDyn);
+    return *c;
+  }
   if (std::optional<SmallVector<int64_t>> c = getPartialInts(shapeV))
     return *c;
   if (t && !t.isDynamicDim(0)) {
