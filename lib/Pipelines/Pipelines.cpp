@@ -206,6 +206,9 @@ void buildCPULowerToLLVMPipeline(OpPassManager &pm,
   // integer ops (mnemo-cpu-expand-bf16).
   addText(pm, "arith-emulate-unsupported-floats{source-types=bf16 "
               "target-type=f32},mnemo-cpu-expand-bf16");
+  // Large layers in functions of their own: the object's parallel pieces
+  // then split the body by layer.
+  addText(pm, "mnemo-cpu-outline-layers");
   addText(pm, "canonicalize,lower-affine,convert-scf-to-openmp,canonicalize,"
               "convert-scf-to-cf,"
               "convert-vector-to-llvm,expand-strided-metadata,lower-affine,"

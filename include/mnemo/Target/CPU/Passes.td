@@ -594,6 +594,30 @@ def FlattenConstantGlobalsPass
   }];
 }
 
+def OutlineLayersPass : Pass<"mnemo-cpu-outline-layers", "::mlir::ModuleOp"> {
+  let summary = "Moves each large layer loop nest into a function of its own.";
+  let description = [{
+    A model's layers that are too small to run in parallel stay loop nests
+    of its one body function; SqueezeNet's or ShuffleNet's is then 10,000
+    lines of LLVM IR that one thread optimizes and compiles, the longest
+    piece of the parallel code generation and the most memory held at
+    once. Each top-level operation of a function body that has regions, no
+    results and at least `min-ops` nested operations (a layer's loop nest)
+    becomes a private function marked noinline (LLVM would inline a
+    single-caller function back), called in its place: its values defined
+    above become arguments, constants are cloned in. The code generator's
+    pieces then take layers, not one function (SqueezeNet: `main_graph`
+    10,600 -> 1,200 lines; compile 0.5-1 s faster and 3-5 MiB less held
+    at the peak on the 2-core machine; the run 7.45-7.60 ms against
+    7.38-7.50 ms, interleaved, 1 thread: within noise).
+  }];
+  let options = [
+    Option<"minOps", "min-ops", "int64_t", "30",
+           "Nested operations from which a loop nest is outlined">,
+  ];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def ExternalWeightsPass
     : Pass<"mnemo-cpu-external-weights", "::mlir::ModuleOp"> {
   let summary = "Moves the weights into a file the artifact maps at load time.";

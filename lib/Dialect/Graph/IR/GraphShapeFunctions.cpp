@@ -516,6 +516,17 @@ std::optional<SmallVector<int64_t>> combine(Value a, Value b, int64_t n,
   return out;
 }
 
+/// LLVM's overflow-checked `op` as a rule of `combine`: an entry that
+/// overflows is unknown.
+auto checked(int64_t (*op)(int64_t, int64_t, int64_t &)) {
+  return [op](int64_t a, int64_t b) -> std::optional<int64_t> {
+    int64_t r;
+    if (op(a, b, r))
+      return std::nullopt;
+    return r;
+  };
+}
+
 std::optional<SmallVector<int64_t>> partialInts(Value v, int depth) {
   std::optional<int64_t> n = smallLength(v);
   if (!n)
@@ -580,30 +591,15 @@ std::optional<SmallVector<int64_t>> partialInts(Value v, int depth) {
           })
           .Case([&](AddOp o) {
             return combine(o.getA(), o.getB(), *n, depth,
-                           [](int64_t a, int64_t b) -> std::optional<int64_t> {
-                             int64_t r;
-                             if (llvm::AddOverflow(a, b, r))
-                               return std::nullopt;
-                             return r;
-                           });
+                           checked(llvm::AddOverflow<int64_t>));
           })
           .Case([&](SubOp o) {
             return combine(o.getA(), o.getB(), *n, depth,
-                           [](int64_t a, int64_t b) -> std::optional<int64_t> {
-                             int64_t r;
-                             if (llvm::SubOverflow(a, b, r))
-                               return std::nullopt;
-                             return r;
-                           });
+                           checked(llvm::SubOverflow<int64_t>));
           })
           .Case([&](MulOp o) {
             return combine(o.getA(), o.getB(), *n, depth,
-                           [](int64_t a, int64_t b) -> std::optional<int64_t> {
-                             int64_t r;
-                             if (llvm::MulOverflow(a, b, r))
-                               return std::nullopt;
-                             return r;
-                           });
+                           checked(llvm::MulOverflow<int64_t>));
           })
           .Case([&](EqualOp o) {
             return combine(o.getA(), o.getB(), *n, depth,
