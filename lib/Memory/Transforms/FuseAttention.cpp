@@ -176,10 +176,13 @@ std::optional<Chain> matchChain(MatMulOp output) {
       return user;
     std::optional<double> a = scalarConstant(mul.getA()),
                           b = scalarConstant(mul.getB());
-    if (!a && !b)
+    Value other = b ? mul.getA() : mul.getB();
+    // Only a factor that broadcasts into the operand (not one that adds
+    // dims to it).
+    if ((!a && !b) || other.getType() != x.getType())
       return user;
     c.scale *= b ? *b : *a;
-    x = b ? mul.getA() : mul.getB();
+    x = other;
     c.ops.push_back(mul);
     return mul;
   };
