@@ -132,6 +132,20 @@ func.func @inverted_select_input(%q: tensor<1x2x8x16xf32>, %kt: tensor<1x2x16x8x
 
 // -----
 
+// No tile fits 16 KiB with 8 heads of 64 kept whole in a tile: the tiles
+// without a budget (all 64 query rows: K and V read once), marked over.
+// CHECK-REPORT: attention ONNX node 'wide' (MatMul): 3 ops, q_tile=64 kv_tile=64, tile working set {{[0-9]+}} B (over 16384 B)
+// CHECK-LABEL: @nothing_fits
+// CHECK: graph.attention {{.*}}kv_tile = 64 : i64, q_tile = 64 : i64
+func.func @nothing_fits(%q: tensor<1x8x64x64xf32>, %kt: tensor<1x8x64x64xf32>, %v: tensor<1x8x64x64xf32>) -> tensor<1x8x64x64xf32> {
+  %s = graph.matmul %q, %kt : (tensor<1x8x64x64xf32>, tensor<1x8x64x64xf32>) -> tensor<1x8x64x64xf32>
+  %p = graph.softmax %s : (tensor<1x8x64x64xf32>) -> tensor<1x8x64x64xf32>
+  %o = graph.matmul %p, %v : (tensor<1x8x64x64xf32>, tensor<1x8x64x64xf32>) -> tensor<1x8x64x64xf32> loc("wide")
+  return %o : tensor<1x8x64x64xf32>
+}
+
+// -----
+
 // Dynamic heads: the lowering keeps leading dims whole and static.
 // CHECK-REPORT: attention ONNX node 'dyn' (MatMul): not fused (leading dims must be static)
 // CHECK-LABEL: @dynamic_heads
