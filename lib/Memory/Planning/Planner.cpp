@@ -129,24 +129,22 @@ Plan planILP(const Problem &p, const Plan &start, double timeLimitSeconds) {
   const int64_t unit = p.alignment;
   // A start at the liveness bound is optimal: nothing to solve (and CBC
   // stays unloaded). First-fit gets there on every real model so far.
-  Bounds bounds = computeBounds(p);
-  if (start.arenaBytes <= alignUp(bounds.fixedOrder, unit)) {
+  // The start as this planner's answer, without a solve.
+  auto keepStart = [&](bool optimal, std::string note) {
     Plan plan = start;
     plan.planner = "ilp";
-    plan.optimal = true;
-    plan.note = "the warm start meets the liveness bound";
+    plan.optimal = optimal;
+    plan.note = std::move(note);
     plan.solveSeconds = secondsSince(t0);
     return plan;
-  }
+  };
+  Bounds bounds = computeBounds(p);
+  if (start.arenaBytes <= alignUp(bounds.fixedOrder, unit))
+    return keepStart(true, "the warm start meets the liveness bound");
   std::string why;
   const detail::CbcLibrary *cbc = detail::loadCbc(why);
-  if (!cbc) {
-    Plan plan = start;
-    plan.planner = "ilp";
-    plan.note = why + "; warm start kept";
-    plan.solveSeconds = secondsSince(t0);
-    return plan;
-  }
+  if (!cbc)
+    return keepStart(start.optimal, why + "; warm start kept");
   // Offsets in units of the alignment; any plan at least as good as the
   // start lies below its top, which makes it a valid big-M.
   const double bigM = std::ceil((double)start.arenaBytes / unit);
