@@ -3,8 +3,9 @@
 #
 #   bash scripts/gpu-check.sh prepare   # here (any machine with the build):
 #       compiles the conformance list, the tiny CNN (also with
-#       --gpu-precision=tf32), the tiny GPT, two attention chains
+#       --gpu-precision=tf32 and fp16), the tiny GPT, two attention chains
 #       (test/Driver/Inputs/make_attention.py: the FlashAttention kernels),
+#       fp16 products (test/Driver/Inputs/make_fp16_products.py),
 #       gpt2_tiny_decode and MobileNetV2 for
 #       --target=cuda into build/gpu-check/ (artifacts, raw
 #       inputs and references, tools/mnemo-cuda-check and the runtime),
@@ -23,10 +24,11 @@ prepare)
   rm -rf "$out"
   mkdir -p "$out/bin" "$out/tests"
   cp build/bin/mnemo-cuda-check build/lib/libmnemo_cuda_runtime.so "$out/bin/"
-  # The tiny CNN also with tf32 tensor cores (MobileNetV2's 14 MB of
-  # weights twice would not fit the device tool's 64 MiB carry limit).
+  # The tiny CNN also with tf32 and fp16 tensor cores (MobileNetV2's 14 MB
+  # of weights twice would not fit the device tool's 64 MiB carry limit).
   models=(--model examples/tiny_cnn.onnx:examples/tiny_cnn_data
           --model examples/tiny_cnn.onnx:examples/tiny_cnn_data@tf32
+          --model examples/tiny_cnn.onnx:examples/tiny_cnn_data@fp16
           --model examples/tiny_gpt.onnx:examples/tiny_gpt_data)
   # Attention with partial tiles and a decode row (needs python3-onnx).
   py=python3
@@ -34,6 +36,11 @@ prepare)
   mkdir -p build/gpu-check-attention
   if "$py" test/Driver/Inputs/make_attention.py build/gpu-check-attention; then
     models+=(--model build/gpu-check-attention/attention.onnx:build/gpu-check-attention/data)
+  fi
+  # fp16 products against references rounded as the kernels define them.
+  mkdir -p build/gpu-check-fp16
+  if "$py" test/Driver/Inputs/make_fp16_products.py build/gpu-check-fp16; then
+    models+=(--model build/gpu-check-fp16/products.onnx:build/gpu-check-fp16/data@fp16)
   fi
   [ -d ../shared/models/gpt2_tiny_decode ] && models+=(--model ../shared/models/gpt2_tiny_decode)
   [ -d build/bench/mobilenet_v2 ] && models+=(--model build/bench/mobilenet_v2)

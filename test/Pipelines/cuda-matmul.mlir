@@ -1,5 +1,6 @@
 // RUN: mnemo-opt %s --mnemo-cuda-pipeline="name=m format=isa" | FileCheck %s
 // RUN: mnemo-opt %s --mnemo-cuda-pipeline="name=m format=isa gpu-precision=tf32" | FileCheck %s --check-prefix=TF32
+// RUN: mnemo-opt %s --mnemo-cuda-pipeline="name=m format=isa gpu-precision=fp16" | FileCheck %s --check-prefix=FP16
 
 // A MatMul through the whole CUDA pipeline: its kernel stages tiles in
 // 16-byte aligned shared memory, reads them with 4-wide shared loads
@@ -12,6 +13,12 @@
 // With tf32, warps issue tensor-core products with f32 accumulators.
 // TF32: gpu.binary @main_graph_kernel [
 // TF32-SAME: mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32
+// With fp16, the staging rounds to f16 and a fragment register's pair of
+// halves is one 32-bit shared load.
+// FP16: gpu.binary @main_graph_kernel [
+// FP16-SAME: cvt.rn.f16.f32
+// FP16-SAME: ld.shared.b32
+// FP16-SAME: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32
 func.func @main_graph(%a: tensor<1024x256xf32>, %b: tensor<256x1024xf32>) -> tensor<1024x1024xf32> {
   %y = graph.matmul %a, %b : (tensor<1024x256xf32>, tensor<256x1024xf32>) -> tensor<1024x1024xf32>
   return %y : tensor<1024x1024xf32>

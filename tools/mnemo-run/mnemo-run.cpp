@@ -89,13 +89,13 @@ static cl::opt<bool> verifyEach(
 static cl::opt<std::string> emulateCudaKernels(
     "emulate-cuda-kernels", cl::Hidden, cl::ValueOptional,
     cl::desc("With --target=cpu: matmuls and convolutions through the CUDA "
-             "target's tiled kernels (=fp32, the default, or =tf32: tensor "
-             "cores), run as sequential CPU loops (checks the kernels' "
+             "target's tiled kernels (=fp32, the default, =tf32 or =fp16: "
+             "tensor cores), run as sequential CPU loops (checks the kernels' "
              "index math without a GPU)"),
     cl::cat(cat));
 static cl::opt<std::string> gpuPrecision(
     "gpu-precision",
-    cl::desc("--target=cuda: fp32 (default) or tf32 (tensor cores)"),
+    cl::desc("--target=cuda: fp32 (default), tf32 or fp16 (tensor cores)"),
     cl::init("fp32"), cl::cat(cat));
 static cl::opt<int64_t> maxLoopIterations(
     "max-loop-iterations",
@@ -749,8 +749,10 @@ static int runMain(int argc, char **argv) {
     else if (t.dtype == "float16")
       rtolHere = std::max(rtolHere, 1.0 / 1024);
     double maxAbs = 0, maxRel = 0;
-    bool good = e.dtype == t.dtype;
-    for (int64_t i = 0; good && i < e.numElements(); ++i) {
+    // Every element is compared, past the first out of tolerance: the
+    // printed errors are the maxima.
+    bool sameType = e.dtype == t.dtype, good = sameType;
+    for (int64_t i = 0; sameType && i < e.numElements(); ++i) {
       double g = elementAsDouble(outBufs[j].data() + i * eb, t.dtype);
       double w = elementAsDouble(e.data.data() + i * eb, t.dtype);
       if (std::isnan(w) || std::isnan(g)) {

@@ -107,9 +107,10 @@ static cl::opt<std::string>
                cl::cat(cat));
 static cl::opt<std::string> gpuPrecision(
     "gpu-precision",
-    cl::desc("--target=cuda: fp32 (default: FMAs) or tf32 (tensor cores, "
+    cl::desc("--target=cuda: fp32 (default: FMAs), tf32 (tensor cores, "
              "mma.sync with f32 accumulation; inputs keep 10 mantissa "
-             "bits)"),
+             "bits) or fp16 (tensor cores; inputs rounded to f16, f32 "
+             "accumulation)"),
     cl::init("fp32"), cl::cat(cat));
 static cl::opt<std::string> smemBudget(
     "smem-budget",

@@ -301,19 +301,26 @@ private:
         .getResult();
   }
 
-  /// nvgpu.mma.sync m16n8k8 (tf32 operands, f32 accumulators) is a warp's
-  /// collective: per warp, its 32 lanes' fragments are gathered into A
-  /// (16x8), B (8x8) and C (16x8) by the PTX ISA's fragment layout
-  /// (g = lane / 4, q = lane % 4: a0 (g, q), a1 (g+8, q), a2 (g, q+4),
-  /// a3 (g+8, q+4); b0 (q, g), b1 (q+4, g); c0 (g, 2q), c1 (g, 2q+1),
-  /// c2 (g+8, 2q), c3 (g+8, 2q+1)), D = A B + C is computed in f32, and
-  /// each lane gets its D fragment back.
+  /// nvgpu.mma.sync m16n8k8 (tf32 operands) or m16n8k16 (f16 operands),
+  /// f32 accumulators, is a warp's collective: per warp, its 32 lanes'
+  /// fragments are gathered into A (16 x K), B (K x 8) and C (16 x 8) by
+  /// the PTX ISA's fragment layouts (g = lane / 4, q = lane % 4; tf32:
+  /// a0 (g, q), a1 (g+8, q), a2 (g, q+4), a3 (g+8, q+4); b0 (q, g),
+  /// b1 (q+4, g); f16: a[i][j] (g + 8 (i % 2), 2q + j + 8 (i / 2)),
+  /// b[i][j] (2q + j + 8 i, g); both: c0 (g, 2q), c1 (g, 2q+1),
+  /// c2 (g+8, 2q), c3 (g+8, 2q+1)), D = A B + C is computed in f32 (f16
+  /// operands extended exactly), and each lane gets its D fragment back.
   LogicalResult emitMma(nvgpu::MmaSyncOp mma) {
-    if (mma.getMmaShapeAsArray() != std::array<int64_t, 3>{16, 8, 8} ||
-        !mma.getMatrixA().getType().getElementType().isF32() ||
-        threads % 32)
-      return mma.emitError("can emulate only tf32 m16n8k8 mma.sync");
-    Value am = scratch({16, 8}), bm = scratch({8, 8}), cm = scratch({16, 8});
+    auto shape = mma.getMmaShapeAsArray();
+    Type aElt = mma.getMatrixA().getType().getElementType();
+    bool f16 = shape == std::array<int64_t, 3>{16, 8, 16} && aElt.isF16();
+    if (threads % 32 ||
+        (!f16 && (shape != std::array<int64_t, 3>{16, 8, 8} || !aElt.isF32())))
+      return mma.emitError(
+          "can emulate only tf32 m16n8k8 and f16 m16n8k16 mma.sync");
+    int64_t kDim = shape[2];
+    Value am = scratch({16, kDim}), bm = scratch({kDim, 8}),
+          cm = scratch({16, 8});
     Value result = threadBuffer(mma.getType());
     perThread[mma.getResult()] = result;
     auto warps = scf::ForOp::create(b, loc, cst(0), cst(threads / 32), cst(1));
@@ -331,10 +338,13 @@ private:
       body(t, arith::DivUIOp::create(b, loc, lane, cst(4)),
            arith::RemUIOp::create(b, loc, lane, cst(4)));
     };
-    // (matrix, fragment element) -> (row, col) = (g or q times a, plus b).
-    auto at = [&](Value g, Value q, bool rowIsG, int64_t rowAdd, bool colIsG,
-                  int64_t colScale, int64_t colAdd) {
-      Value r = arith::AddIOp::create(b, loc, rowIsG ? g : q, cst(rowAdd));
+    // (row, col) = (g or q times rowScale, plus rowAdd; g or q times
+    // colScale, plus colAdd).
+    auto at = [&](Value g, Value q, bool rowIsG, int64_t rowScale,
+                  int64_t rowAdd, bool colIsG, int64_t colScale,
+                  int64_t colAdd) {
+      Value r = arith::MulIOp::create(b, loc, rowIsG ? g : q, cst(rowScale));
+      r = arith::AddIOp::create(b, loc, r, cst(rowAdd));
       Value c = arith::MulIOp::create(b, loc, colIsG ? g : q, cst(colScale));
       c = arith::AddIOp::create(b, loc, c, cst(colAdd));
       return SmallVector<Value>{r, c};
@@ -346,19 +356,31 @@ private:
       Value c = inThread(mma.getMatrixC(), map, t);
       auto put = [&](Value frag, ArrayRef<int64_t> pos, Value matrix,
                      SmallVector<Value> idx) {
-        memref::StoreOp::create(b, loc, vector::ExtractOp::create(b, loc, frag, pos),
-                                matrix, idx);
+        Value v = vector::ExtractOp::create(b, loc, frag, pos);
+        if (!v.getType().isF32())
+          v = arith::ExtFOp::create(b, loc, b.getF32Type(), v);
+        memref::StoreOp::create(b, loc, v, matrix, idx);
       };
-      put(a, {0, 0}, am, at(g, q, true, 0, false, 1, 0));
-      put(a, {1, 0}, am, at(g, q, true, 8, false, 1, 0));
-      put(a, {2, 0}, am, at(g, q, true, 0, false, 1, 4));
-      put(a, {3, 0}, am, at(g, q, true, 8, false, 1, 4));
-      put(bv, {0, 0}, bm, at(g, q, false, 0, true, 1, 0));
-      put(bv, {1, 0}, bm, at(g, q, false, 4, true, 1, 0));
-      put(c, {0, 0}, cm, at(g, q, true, 0, false, 2, 0));
-      put(c, {0, 1}, cm, at(g, q, true, 0, false, 2, 1));
-      put(c, {1, 0}, cm, at(g, q, true, 8, false, 2, 0));
-      put(c, {1, 1}, cm, at(g, q, true, 8, false, 2, 1));
+      if (f16) {
+        for (int64_t i = 0; i < 4; ++i)
+          for (int64_t j = 0; j < 2; ++j)
+            put(a, {i, j}, am, at(g, q, true, 1, 8 * (i % 2), false, 2,
+                                  j + 8 * (i / 2)));
+        for (int64_t i = 0; i < 2; ++i)
+          for (int64_t j = 0; j < 2; ++j)
+            put(bv, {i, j}, bm, at(g, q, false, 2, j + 8 * i, true, 1, 0));
+      } else {
+        put(a, {0, 0}, am, at(g, q, true, 1, 0, false, 1, 0));
+        put(a, {1, 0}, am, at(g, q, true, 1, 8, false, 1, 0));
+        put(a, {2, 0}, am, at(g, q, true, 1, 0, false, 1, 4));
+        put(a, {3, 0}, am, at(g, q, true, 1, 8, false, 1, 4));
+        put(bv, {0, 0}, bm, at(g, q, false, 1, 0, true, 1, 0));
+        put(bv, {1, 0}, bm, at(g, q, false, 1, 4, true, 1, 0));
+      }
+      put(c, {0, 0}, cm, at(g, q, true, 1, 0, false, 2, 0));
+      put(c, {0, 1}, cm, at(g, q, true, 1, 0, false, 2, 1));
+      put(c, {1, 0}, cm, at(g, q, true, 1, 8, false, 2, 0));
+      put(c, {1, 1}, cm, at(g, q, true, 1, 8, false, 2, 1));
     });
     // C += A B, in place.
     auto rows = scf::ForOp::create(b, loc, cst(0), cst(16), cst(1));
@@ -369,7 +391,7 @@ private:
       b.setInsertionPointToStart(cols.getBody());
       Value r = rows.getInductionVar(), col = cols.getInductionVar();
       Value acc = memref::LoadOp::create(b, loc, cm, ValueRange{r, col});
-      auto ks = scf::ForOp::create(b, loc, cst(0), cst(8), cst(1), acc);
+      auto ks = scf::ForOp::create(b, loc, cst(0), cst(kDim), cst(1), acc);
       b.setInsertionPointToStart(ks.getBody());
       Value k = ks.getInductionVar();
       Value x = memref::LoadOp::create(b, loc, am, ValueRange{r, k});
@@ -385,8 +407,8 @@ private:
       SmallVector<Value> d;
       for (auto [rowAdd, colAdd] : {std::pair<int64_t, int64_t>{0, 0},
                                     {0, 1}, {8, 0}, {8, 1}})
-        d.push_back(memref::LoadOp::create(b, loc, cm,
-                                           at(g, q, true, rowAdd, false, 2, colAdd)));
+        d.push_back(memref::LoadOp::create(
+            b, loc, cm, at(g, q, true, 1, rowAdd, false, 2, colAdd)));
       store(vector::FromElementsOp::create(b, loc, mma.getType(), d), result, t);
     });
     return success();

@@ -5,8 +5,8 @@
 // element. Here one block stages BM x BK and BK x BN tiles in shared memory
 // and each thread keeps a TM x TN sub-tile of C in registers, so global
 // traffic drops by BM and BN and the inner loop is shared-memory vector
-// loads and FMAs (the classic SIMT SGEMM), or, with tf32, each warp's
-// mma.sync products on tensor cores.
+// loads and FMAs (the classic SIMT SGEMM), or, with tf32 or fp16, each
+// warp's mma.sync products on tensor cores.
 // Convolutions go the same way as implicit GEMMs: the loops that index only
 // the output and one input form a (flattened) row or column dim, the
 // reductions the K dim, and a tile element's address is the operand's own
@@ -44,18 +44,33 @@ constexpr int64_t kWarp = 32;
 /// One block shape: a BM x BN tile of C, K in steps of BK. SIMT shapes
 /// give each of 256 threads a TM x TN sub-tile; tensor-core shapes
 /// (warpsM > 0) give each warp of a warpsM x warpsN grid a
-/// (BM/warpsM) x (BN/warpsN) tile of m16n8k8 products. Staged rows are
-/// padded by `pad` elements so that a column written by consecutive threads
-/// (an operand contiguous along K), or read by a fragment's 4 x 8 lanes,
+/// (BM/warpsM) x (BN/warpsN) tile of m16n8kK products (K = mmaK: 8 for
+/// tf32, 16 for fp16). Tiles are staged [BK][rows], or, for fp16
+/// (eltBytes 2), [rows][BK]: an f16 fragment register holds two
+/// neighbours along K, then one 32-bit shared load. Staged rows are padded
+/// by `pad` elements so that a column written by consecutive threads (an
+/// operand contiguous along K), or read by a fragment's 4 x 8 lanes,
 /// spreads over the banks; rows stay 16-byte aligned.
 struct TileShape {
-  int64_t bm, bn, bk, tm, tn, warpsM = 0, warpsN = 0, pad = 4;
+  int64_t bm, bn, bk, tm, tn, warpsM = 0, warpsN = 0, pad = 4, mmaK = 8,
+                                eltBytes = 4;
   bool tensorCores() const { return warpsM > 0; }
+  bool kMajor() const { return eltBytes == 2; }
   int64_t threads() const {
     return tensorCores() ? kWarp * warpsM * warpsN : (bm / tm) * (bn / tn);
   }
-  int64_t smemBytes(int64_t elt) const {
-    return elt * bk * (bm + pad + bn + pad);
+  /// The staged shape of an operand with `rows` rows (BM or BN).
+  SmallVector<int64_t, 2> staged(int64_t rows) const {
+    if (kMajor())
+      return {rows, bk + pad};
+    return {bk, rows + pad};
+  }
+  int64_t smemBytes() const {
+    auto elements = [&](int64_t rows) {
+      SmallVector<int64_t, 2> d = staged(rows);
+      return d[0] * d[1];
+    };
+    return eltBytes * (elements(bm) + elements(bn));
   }
 };
 
@@ -71,6 +86,15 @@ constexpr TileShape kMmaShapes[] = {
     {64, 64, 16, 0, 0, 2, 2, 8},
     {32, 64, 16, 0, 0, 1, 4, 8},
     {16, 64, 16, 0, 0, 1, 4, 8},
+};
+/// fp16 m16n8k16 (--gpu-precision=fp16): the same warp tiles; f16 staging
+/// halves the bytes of a K step, so BK is 32. Rows of 32 + 8 halves (20
+/// words) put a fragment's 8 rows x 4 pairs in 32 banks.
+constexpr TileShape kMmaF16Shapes[] = {
+    {128, 128, 32, 0, 0, 2, 4, 8, 16, 2},
+    {64, 64, 32, 0, 0, 2, 2, 8, 16, 2},
+    {32, 64, 32, 0, 0, 1, 4, 8, 16, 2},
+    {16, 64, 32, 0, 0, 1, 4, 8, 16, 2},
 };
 
 /// A contraction the kernel builder handles. Loops fall in groups by the
@@ -240,7 +264,7 @@ std::optional<TileShape> chooseShape(ArrayRef<TileShape> shapes, int64_t m,
   int64_t bestBlocks = 0;
   double bestTraffic = 0;
   for (const TileShape &s : shapes) {
-    if (s.smemBytes(4) > budget)
+    if (s.smemBytes() > budget)
       continue;
     int64_t blocks = ceilDiv(m, s.bm) * ceilDiv(n, s.bn) * batch;
     double traffic = double(blocks) * (s.bm + s.bn) *
@@ -263,7 +287,7 @@ std::optional<TileShape> chooseShape(ArrayRef<TileShape> shapes, int64_t m,
 int64_t smallestSmem(ArrayRef<TileShape> shapes) {
   int64_t least = INT64_MAX;
   for (const TileShape &s : shapes)
-    least = std::min(least, s.smemBytes(4));
+    least = std::min(least, s.smemBytes());
   return least;
 }
 
@@ -294,9 +318,9 @@ public:
 
     Attribute shared =
         gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-    Type f32 = b.getF32Type();
-    auto stagedA = MemRefType::get({s.bk, s.bm + s.pad}, f32, nullptr, shared);
-    auto stagedB = MemRefType::get({s.bk, s.bn + s.pad}, f32, nullptr, shared);
+    Type elt = stagedElementType();
+    auto stagedA = MemRefType::get(s.staged(s.bm), elt, nullptr, shared);
+    auto stagedB = MemRefType::get(s.staged(s.bn), elt, nullptr, shared);
     auto launch = gpu::LaunchOp::create(
         b, gridX, gridY, gridZ, cst(s.threads()), one, one,
         /*dynamicSharedMemorySize=*/nullptr, /*asyncTokenType=*/nullptr,
@@ -315,6 +339,10 @@ private:
   std::optional<mnemo::cuda::LoopPoints> loops;
   Value sizeM, sizeN, sizeK;
 
+  /// What the tiles are staged as: the fragments' element type.
+  Type stagedElementType() {
+    return s.eltBytes == 2 ? Type(b.getF16Type()) : Type(b.getF32Type());
+  }
   Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
   Value add(Value x, Value y) {
     if (getConstantIntValue(y) == 0)
@@ -349,7 +377,8 @@ private:
   /// out [BK][rows]): element e of the tile goes to thread e % threads,
   /// numbering the tile along whichever of the two is contiguous in global
   /// memory so that neighbouring threads load neighbouring addresses.
-  /// Elements past the operand's edge are staged as zeros.
+  /// Elements past the operand's edge are staged as zeros; fp16 tiles
+  /// hold each value rounded to nearest.
   void stage(OpOperand &operand, Value staged, ArrayRef<unsigned> group,
              int64_t rows, Value base, Value groupSize, Value k0,
              ArrayRef<Value> batchPoint, Value tid) {
@@ -382,7 +411,13 @@ private:
         b.setInsertionPointToStart(ifOp.elseBlock());
         scf::YieldOp::create(b, zero);
       }
-      memref::StoreOp::create(b, ifOp.getResult(0), staged, ValueRange{kk, row});
+      Value v = ifOp.getResult(0);
+      Type elt = cast<MemRefType>(staged.getType()).getElementType();
+      if (elt != v.getType())
+        v = arith::TruncFOp::create(b, elt, v);
+      memref::StoreOp::create(b, v, staged,
+                              s.kMajor() ? ValueRange{row, kk}
+                                         : ValueRange{kk, row});
     }
   }
 
@@ -415,6 +450,10 @@ private:
   }
 
   int64_t mmaRows() const { return s.bm / s.warpsM / 16; }
+  /// A staged tile's element (k, col).
+  Value at(Value staged, Value k, Value col) {
+    return memref::LoadOp::create(b, staged, ValueRange{k, col}).getResult();
+  }
   int64_t mmaCols() const { return s.bn / s.warpsN / 8; }
 
   SmallVector<Value> initAccumulators() {
@@ -455,10 +494,9 @@ private:
   /// with g = groupID, t = threadID_in_group), one mma.sync per 16x8 tile.
   void multiplyMma(SmallVectorImpl<Value> &acc, const Lanes &l,
                    Value stagedA, Value stagedB) {
+    if (s.mmaK == 16)
+      return multiplyMmaF16(acc, l, stagedA, stagedB);
     Type f32 = b.getF32Type();
-    auto at = [&](Value staged, Value k, Value col) {
-      return memref::LoadOp::create(b, staged, ValueRange{k, col}).getResult();
-    };
     for (int64_t k8 = 0; k8 < s.bk; k8 += 8) {
       Value k = add(l.inGroup, cst(k8)), k4 = add(k, cst(4));
       SmallVector<Value> aFrag, bFrag;
@@ -482,6 +520,54 @@ private:
           c = nvgpu::MmaSyncOp::create(b, aFrag[i], bFrag[j], c,
                                        ArrayRef<int64_t>{16, 8, 8},
                                        /*tf32Enabled=*/true);
+        }
+    }
+  }
+
+  /// fp16 tensor cores: per k16 step, fragments in the m16n8k16 .f16
+  /// layout (A, 4 x 2: a0 a1 (g, 2t + {0,1}), a2 a3 (g+8, 2t + {0,1}),
+  /// a4 a5 (g, 2t+8 + {0,1}), a6 a7 (g+8, 2t+8 + {0,1}); B, 2 x 2: b0 b1
+  /// (2t + {0,1}, g), b2 b3 (2t+8 + {0,1}, g)), one mma.sync per 16x8 tile
+  /// with f32 accumulators.
+  void multiplyMmaF16(SmallVectorImpl<Value> &acc, const Lanes &l,
+                      Value stagedA, Value stagedB) {
+    Type f16 = b.getF16Type();
+    auto pairType = VectorType::get({2}, f16);
+    // Staged elements (k, col) and (k + 1, col): one register's pair, one
+    // 4-byte aligned load (k is even, rows an even number of halves).
+    auto pair = [&](Value staged, Value k, Value col) {
+      return vector::LoadOp::create(b, pairType, staged, ValueRange{col, k},
+                                    false, llvm::Align(4))
+          .getResult();
+    };
+    // The pairs as a fragment's registers.
+    auto fragment = [&](ArrayRef<Value> pairs) {
+      auto type = VectorType::get({int64_t(pairs.size()), 2}, f16);
+      Value frag = arith::ConstantOp::create(
+          b, type, DenseElementsAttr::get(type, b.getF16FloatAttr(0)));
+      for (auto [i, p] : llvm::enumerate(pairs))
+        frag = vector::InsertOp::create(b, p, frag, ArrayRef<int64_t>{int64_t(i)});
+      return frag;
+    };
+    Value t2 = mul(l.inGroup, 2);
+    for (int64_t k16 = 0; k16 < s.bk; k16 += 16) {
+      Value k = add(t2, cst(k16)), k8 = add(k, cst(8));
+      SmallVector<Value> aFrag, bFrag;
+      for (int64_t i = 0; i < mmaRows(); ++i) {
+        Value r = add(add(l.warpRow, l.group), cst(16 * i));
+        Value r8 = add(r, cst(8));
+        aFrag.push_back(fragment({pair(stagedA, k, r), pair(stagedA, k, r8),
+                                  pair(stagedA, k8, r), pair(stagedA, k8, r8)}));
+      }
+      for (int64_t j = 0; j < mmaCols(); ++j) {
+        Value n = add(add(l.warpCol, l.group), cst(8 * j));
+        bFrag.push_back(fragment({pair(stagedB, k, n), pair(stagedB, k8, n)}));
+      }
+      for (int64_t i = 0; i < mmaRows(); ++i)
+        for (int64_t j = 0; j < mmaCols(); ++j) {
+          Value &c = acc[i * mmaCols() + j];
+          c = nvgpu::MmaSyncOp::create(b, aFrag[i], bFrag[j], c,
+                                       ArrayRef<int64_t>{16, 8, 16});
         }
     }
   }
@@ -605,13 +691,18 @@ struct TileContractionsPass
     });
     if (found.empty())
       return;
-    if (precision != "fp32" && precision != "tf32") {
+    ArrayRef<TileShape> shapes;
+    if (precision == "fp32")
+      shapes = kShapes;
+    else if (precision == "tf32")
+      shapes = kMmaShapes;
+    else if (precision == "fp16")
+      shapes = kMmaF16Shapes;
+    else {
       getOperation().emitError()
-          << "precision must be fp32 or tf32, got '" << precision << "'";
+          << "precision must be fp32, tf32 or fp16, got '" << precision << "'";
       return signalPassFailure();
     }
-    ArrayRef<TileShape> shapes =
-        precision == "tf32" ? ArrayRef(kMmaShapes) : ArrayRef(kShapes);
     if (smemBudget < smallestSmem(shapes)) {
       found.front().op->emitError()
           << "no tile of this contraction fits --smem-budget="

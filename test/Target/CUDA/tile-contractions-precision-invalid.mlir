@@ -1,8 +1,8 @@
-// RUN: mnemo-opt %s --verify-diagnostics --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions{precision=fp16}))"
+// RUN: mnemo-opt %s --verify-diagnostics --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions{precision=bf16}))"
 
-// fp16 tensor cores are not built: the precision is refused by name.
-// expected-error @below {{precision must be fp32 or tf32, got 'fp16'}}
-func.func @fp16(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %c: memref<64x64xf32>) {
+// bf16 tensor cores are not built: the precision is refused by name.
+// expected-error @below {{precision must be fp32, tf32 or fp16, got 'bf16'}}
+func.func @bf16(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %c: memref<64x64xf32>) {
   linalg.matmul ins(%a, %b : memref<64x64xf32>, memref<64x64xf32>) outs(%c : memref<64x64xf32>)
   return
 }

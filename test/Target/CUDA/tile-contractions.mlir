@@ -1,6 +1,7 @@
 // RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions,cse))" | FileCheck %s
 // RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions{smem-budget=6000},cse))" | FileCheck %s --check-prefix=SMALL
 // RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions{precision=tf32},cse))" | FileCheck %s --check-prefix=TF32
+// RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions{precision=fp16},cse))" | FileCheck %s --check-prefix=FP16
 
 // 1024x1024x256: 64x64 tiles give 256 blocks (every one of 132 SMs busy)
 // with the least traffic of the shapes that do; 128x128 would leave SMs
@@ -61,6 +62,41 @@
 // TF32-COUNT-15: nvgpu.mma.sync
 // TF32: gpu.barrier
 // TF32: scf.yield
+// With fp16: the same warps, K steps of 32 staged as f16 in [m][k] rows
+// of 40 halves (each element rounded on the way in), so a fragment
+// register's pair (k = 2t, 2t+1) is one 4-byte load; A's registers are
+// rows g, g+8 at k 2t, then at 2t+8; B's are k 2t and 2t+8 of column g.
+// FP16-LABEL: func.func @matmul
+// FP16: gpu.launch {{.*}} threads(%[[TID:[a-z0-9_]+]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c128, {{.*}} workgroup(%[[SA:[a-z0-9_]+]] : memref<64x40xf16, #gpu.address_space<workgroup>>, %[[SB:[a-z0-9_]+]] : memref<64x40xf16, #gpu.address_space<workgroup>>)
+// FP16: %[[LANE:.*]] = arith.remui %[[TID]], %c32
+// FP16: %[[G:.*]] = arith.divui %[[LANE]], %c4
+// FP16: %[[T:.*]] = arith.remui %[[LANE]], %c4
+// FP16: scf.for {{.*}} step %c32 {{.*}} -> (vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>, vector<2x2xf32>)
+// FP16: %[[V:.*]] = scf.if
+// FP16: %[[H:.*]] = arith.truncf %[[V]] : f32 to f16
+// FP16: memref.store %[[H]], %[[SA]]
+// FP16: gpu.barrier
+// FP16: %[[K:.*]] = arith.muli %[[T]], %c2
+// FP16: %[[K8:.*]] = arith.addi %[[K]], %c8
+// FP16: %[[R:.*]] = arith.addi %{{.*}}, %[[G]]
+// FP16: %[[R8:.*]] = arith.addi %[[R]], %c8
+// FP16: %[[A0:.*]] = vector.load %[[SA]][%[[R]], %[[K]]] {alignment = 4 : i64} : memref<64x40xf16, #gpu.address_space<workgroup>>, vector<2xf16>
+// FP16: %[[A1:.*]] = vector.load %[[SA]][%[[R8]], %[[K]]]
+// FP16: %[[A2:.*]] = vector.load %[[SA]][%[[R]], %[[K8]]]
+// FP16: %[[A3:.*]] = vector.load %[[SA]][%[[R8]], %[[K8]]]
+// FP16: vector.insert %[[A0]], %{{.*}} [0] : vector<2xf16> into vector<4x2xf16>
+// FP16: vector.insert %[[A1]], %{{.*}} [1]
+// FP16: vector.insert %[[A2]], %{{.*}} [2]
+// FP16: vector.insert %[[A3]], %{{.*}} [3]
+// FP16: %[[N:.*]] = arith.addi %{{.*}}, %[[G]]
+// FP16: %[[B0:.*]] = vector.load %[[SB]][%[[N]], %[[K]]]
+// FP16: %[[B1:.*]] = vector.load %[[SB]][%[[N]], %[[K8]]]
+// FP16: vector.insert %[[B0]], %{{.*}} [0] : vector<2xf16> into vector<2x2xf16>
+// FP16: vector.insert %[[B1]], %{{.*}} [1]
+// FP16: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+// FP16-COUNT-15: nvgpu.mma.sync
+// FP16: gpu.barrier
+// FP16: scf.yield
 // SMALL-LABEL: func.func @matmul
 // SMALL: workgroup(%{{.*}} : memref<16x20xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x68xf32, #gpu.address_space<workgroup>>)
 func.func @matmul(%a: memref<1024x256xf32>, %b: memref<256x1024xf32>, %c: memref<1024x1024xf32>) {

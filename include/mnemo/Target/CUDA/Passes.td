@@ -52,6 +52,9 @@ def TileContractionsPass : Pass<"mnemo-cuda-tile-contractions",
     products: `nvgpu.mma.sync` with tf32 inputs and f32 accumulators,
     fragments loaded from the staged tiles in the PTX ISA's layout, rows
     padded to BM + 8 so one fragment's 4 x 8 lanes use 32 banks.
+    With `precision=fp16` the same warp tiles issue m16n8k16 products
+    (`mma.sync` with f16 inputs and f32 accumulators): the staging
+    rounds each element to f16, so a K step of 32 takes tf32's bytes.
 
     Depthwise convolutions (no column dim: each channel its own filter),
     integer products and bodies other than a multiply-add keep the
@@ -65,8 +68,9 @@ def TileContractionsPass : Pass<"mnemo-cuda-tile-contractions",
     Option<"smCount", "sm-count", "int64_t", "132",
            "Multiprocessors to give a block each (H100/H200 SXM: 132)">,
     Option<"precision", "precision", "std::string", "\"fp32\"",
-           "fp32 (FMAs) or tf32 (tensor cores: mma.sync m16n8k8 with "
-           "f32 accumulation; inputs keep 10 mantissa bits)">,
+           "fp32 (FMAs), tf32 (tensor cores: mma.sync m16n8k8 with "
+           "f32 accumulation; inputs keep 10 mantissa bits) or fp16 "
+           "(m16n8k16: inputs rounded to f16, f32 accumulation)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::nvgpu::NVGPUDialect",
