@@ -5,7 +5,7 @@
 #       compiles the conformance list, the tiny CNN (also with
 #       --gpu-precision=tf32 and fp16), the tiny GPT, two attention chains
 #       (test/Driver/Inputs/make_attention.py: the FlashAttention kernels),
-#       fp16 products (test/Driver/Inputs/make_fp16_products.py),
+#       fp16 and bf16 products (test/Driver/Inputs/make_half_products.py),
 #       gpt2_tiny_decode and MobileNetV2 for
 #       --target=cuda into build/gpu-check/ (artifacts, raw
 #       inputs and references, tools/mnemo-cuda-check and the runtime),
@@ -24,11 +24,12 @@ prepare)
   rm -rf "$out"
   mkdir -p "$out/bin" "$out/tests"
   cp build/bin/mnemo-cuda-check build/lib/libmnemo_cuda_runtime.so "$out/bin/"
-  # The tiny CNN also with tf32 and fp16 tensor cores (MobileNetV2's 14 MB
+  # The tiny CNN also with tf32, fp16 and bf16 tensor cores (MobileNetV2's 14 MB
   # of weights twice would not fit the device tool's 64 MiB carry limit).
   models=(--model examples/tiny_cnn.onnx:examples/tiny_cnn_data
           --model examples/tiny_cnn.onnx:examples/tiny_cnn_data@tf32
           --model examples/tiny_cnn.onnx:examples/tiny_cnn_data@fp16
+          --model examples/tiny_cnn.onnx:examples/tiny_cnn_data@bf16
           --model examples/tiny_gpt.onnx:examples/tiny_gpt_data)
   # Attention with partial tiles and a decode row (needs python3-onnx).
   py=python3
@@ -37,11 +38,14 @@ prepare)
   if "$py" test/Driver/Inputs/make_attention.py build/gpu-check-attention; then
     models+=(--model build/gpu-check-attention/attention.onnx:build/gpu-check-attention/data)
   fi
-  # fp16 products against references rounded as the kernels define them.
-  mkdir -p build/gpu-check-fp16
-  if "$py" test/Driver/Inputs/make_fp16_products.py build/gpu-check-fp16; then
-    models+=(--model build/gpu-check-fp16/products.onnx:build/gpu-check-fp16/data@fp16)
-  fi
+  # fp16 and bf16 products against references rounded as the kernels
+  # define them.
+  for half in fp16 bf16; do
+    mkdir -p build/gpu-check-$half
+    if "$py" test/Driver/Inputs/make_half_products.py build/gpu-check-$half $half; then
+      models+=(--model build/gpu-check-$half/products.onnx:build/gpu-check-$half/data@$half)
+    fi
+  done
   [ -d ../shared/models/gpt2_tiny_decode ] && models+=(--model ../shared/models/gpt2_tiny_decode)
   [ -d build/bench/mobilenet_v2 ] && models+=(--model build/bench/mobilenet_v2)
   /usr/bin/python3 test/scripts/gpu_check_prepare.py --run build/bin/mnemo-run \

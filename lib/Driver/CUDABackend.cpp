@@ -77,9 +77,9 @@ public:
       return emitError(loc) << "unknown --cuda-arch=" << options.cudaArch
                             << " (sm_80, sm_86, sm_89, sm_90 or sm_90a)";
     if (options.gpuPrecision != "fp32" && options.gpuPrecision != "tf32" &&
-        options.gpuPrecision != "fp16")
+        options.gpuPrecision != "fp16" && options.gpuPrecision != "bf16")
       return emitError(loc) << "unknown --gpu-precision=" << options.gpuPrecision
-                            << " (fp32, tf32 or fp16)";
+                            << " (fp32, tf32, fp16 or bf16)";
     if (options.smemBudget > maxSharedMemory(options.cudaArch))
       return emitError(loc)
              << "--smem-budget=" << options.smemBudget << " is over "

@@ -91,7 +91,8 @@ void buildCUDALowerPipeline(OpPassManager &pm,
                             std::string(options.arch))
                   .str());
   // Locations survive until the libdevice check, which names the node.
-  addText(pm, "gpu.module(convert-nvgpu-to-nvvm,convert-gpu-to-nvvm,"
+  addText(pm, "gpu.module(mnemo-cuda-lower-bf16-mma,convert-nvgpu-to-nvvm,"
+              "convert-gpu-to-nvvm,"
               "canonicalize,cse,reconcile-unrealized-casts)");
   CheckLibdevicePassOptions libdevice;
   libdevice.toolkit = toolkit;

@@ -24,7 +24,7 @@ ap.add_argument("--out", required=True)
 ap.add_argument("--expected")
 ap.add_argument("--data", default="/usr/share/libonnx-testdata/data")
 ap.add_argument("--model", action="append", default=[],
-                help="DIR or MODEL.onnx:DATA, with @tf32 or @fp16 appended: compiled "
+                help="DIR or MODEL.onnx:DATA, with @tf32, @fp16 or @bf16 appended: compiled "
                      "with that --gpu-precision and compared at rtol = atol = 2e-2")
 ap.add_argument("--rtol", default="1e-3")
 ap.add_argument("--atol", default="1e-4")
@@ -64,7 +64,8 @@ made = failed = 0
 for label, model, data, precision in tests:
     d = os.path.join(args.out, label)
     shutil.rmtree(d, ignore_errors=True)
-    # tf32 and fp16 keep 10 mantissa bits of each product's inputs.
+    # tf32 and fp16 keep 10 mantissa bits of each product's inputs, bf16 7
+    # (the products' own references are rounded as the kernels do).
     rtol, atol = (args.rtol, args.atol) if precision == "fp32" else ("2e-2", "2e-2")
     p = subprocess.run([args.run, model, "--inputs", data, "--target=cuda",
                         "--gpu-precision=" + precision,

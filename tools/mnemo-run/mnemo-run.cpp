@@ -89,13 +89,14 @@ static cl::opt<bool> verifyEach(
 static cl::opt<std::string> emulateCudaKernels(
     "emulate-cuda-kernels", cl::Hidden, cl::ValueOptional,
     cl::desc("With --target=cpu: matmuls and convolutions through the CUDA "
-             "target's tiled kernels (=fp32, the default, =tf32 or =fp16: "
-             "tensor cores), run as sequential CPU loops (checks the kernels' "
+             "target's tiled kernels (=fp32, the default, =tf32, =fp16 or "
+             "=bf16: tensor cores), run as sequential CPU loops (checks the kernels' "
              "index math without a GPU)"),
     cl::cat(cat));
 static cl::opt<std::string> gpuPrecision(
     "gpu-precision",
-    cl::desc("--target=cuda: fp32 (default), tf32 or fp16 (tensor cores)"),
+    cl::desc("--target=cuda: fp32 (default), tf32, fp16 or bf16 (tensor "
+             "cores)"),
     cl::init("fp32"), cl::cat(cat));
 static cl::opt<int64_t> maxLoopIterations(
     "max-loop-iterations",

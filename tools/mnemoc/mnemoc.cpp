@@ -109,8 +109,8 @@ static cl::opt<std::string> gpuPrecision(
     "gpu-precision",
     cl::desc("--target=cuda: fp32 (default: FMAs), tf32 (tensor cores, "
              "mma.sync with f32 accumulation; inputs keep 10 mantissa "
-             "bits) or fp16 (tensor cores; inputs rounded to f16, f32 "
-             "accumulation)"),
+             "bits), fp16 or bf16 (tensor cores; inputs rounded to f16 "
+             "or bf16, f32 accumulation)"),
     cl::init("fp32"), cl::cat(cat));
 static cl::opt<std::string> smemBudget(
     "smem-budget",

@@ -185,7 +185,7 @@ struct CUDAPipelineOptions
       llvm::cl::init(49152)};
   Option<std::string> precision{
       *this, "gpu-precision",
-      llvm::cl::desc("fp32 (FMAs), tf32 or fp16 (tensor cores, f32 "
+      llvm::cl::desc("fp32 (FMAs), tf32, fp16 or bf16 (tensor cores, f32 "
                      "accumulation)"),
       llvm::cl::init("fp32")};
   Option<std::string> planner{

@@ -301,23 +301,24 @@ private:
         .getResult();
   }
 
-  /// nvgpu.mma.sync m16n8k8 (tf32 operands) or m16n8k16 (f16 operands),
-  /// f32 accumulators, is a warp's collective: per warp, its 32 lanes'
-  /// fragments are gathered into A (16 x K), B (K x 8) and C (16 x 8) by
-  /// the PTX ISA's fragment layouts (g = lane / 4, q = lane % 4; tf32:
+  /// nvgpu.mma.sync m16n8k8 (tf32 operands) or m16n8k16 (f16 or bf16
+  /// operands: one layout), f32 accumulators, is a warp's collective: per
+  /// warp, its 32 lanes' fragments are gathered into A (16 x K), B (K x 8)
+  /// and C (16 x 8) by the PTX ISA's fragment layouts (g = lane / 4, q = lane % 4; tf32:
   /// a0 (g, q), a1 (g+8, q), a2 (g, q+4), a3 (g+8, q+4); b0 (q, g),
-  /// b1 (q+4, g); f16: a[i][j] (g + 8 (i % 2), 2q + j + 8 (i / 2)),
-  /// b[i][j] (2q + j + 8 i, g); both: c0 (g, 2q), c1 (g, 2q+1),
-  /// c2 (g+8, 2q), c3 (g+8, 2q+1)), D = A B + C is computed in f32 (f16
+  /// b1 (q+4, g); f16/bf16: a[i][j] (g + 8 (i % 2), 2q + j + 8 (i / 2)),
+  /// b[i][j] (2q + j + 8 i, g); all: c0 (g, 2q), c1 (g, 2q+1),
+  /// c2 (g+8, 2q), c3 (g+8, 2q+1)), D = A B + C is computed in f32 (16-bit
   /// operands extended exactly), and each lane gets its D fragment back.
   LogicalResult emitMma(nvgpu::MmaSyncOp mma) {
     auto shape = mma.getMmaShapeAsArray();
     Type aElt = mma.getMatrixA().getType().getElementType();
-    bool f16 = shape == std::array<int64_t, 3>{16, 8, 16} && aElt.isF16();
+    bool f16 = shape == std::array<int64_t, 3>{16, 8, 16} &&
+               (aElt.isF16() || aElt.isBF16());
     if (threads % 32 ||
         (!f16 && (shape != std::array<int64_t, 3>{16, 8, 8} || !aElt.isF32())))
       return mma.emitError(
-          "can emulate only tf32 m16n8k8 and f16 m16n8k16 mma.sync");
+          "can emulate only tf32 m16n8k8 and f16/bf16 m16n8k16 mma.sync");
     int64_t kDim = shape[2];
     Value am = scratch({16, kDim}), bm = scratch({kDim, 8}),
           cm = scratch({16, 8});

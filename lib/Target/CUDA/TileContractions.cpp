@@ -87,8 +87,8 @@ constexpr TileShape kMmaShapes[] = {
     {32, 64, 16, 0, 0, 1, 4, 8},
     {16, 64, 16, 0, 0, 1, 4, 8},
 };
-/// fp16 m16n8k16 (--gpu-precision=fp16): the same warp tiles; f16 staging
-/// halves the bytes of a K step, so BK is 32. Rows of 32 + 8 halves (20
+/// fp16 and bf16 m16n8k16 (--gpu-precision=fp16|bf16): the same warp
+/// tiles; 2-byte staging halves the bytes of a K step, so BK is 32. Rows of 32 + 8 halves (20
 /// words) put a fragment's 8 rows x 4 pairs in 32 banks.
 constexpr TileShape kMmaF16Shapes[] = {
     {128, 128, 32, 0, 0, 2, 4, 8, 16, 2},
@@ -305,9 +305,10 @@ int64_t staticProduct(ArrayRef<int64_t> sizes, ArrayRef<unsigned> dims) {
 /// Builds the kernel that replaces one contraction.
 class KernelBuilder {
 public:
+  /// `half`: what tiles of 2-byte shapes are staged as (f16 or bf16).
   KernelBuilder(Contraction c, const TileShape &s, const Folds &folds,
-                OpBuilder &b)
-      : c(c), s(s), folds(folds), b(c.op.getLoc(), b) {}
+                Type half, OpBuilder &b)
+      : c(c), s(s), folds(folds), half(half), b(c.op.getLoc(), b) {}
 
   void build() {
     loops.emplace(c.op, b);
@@ -335,13 +336,14 @@ private:
   Contraction c;
   TileShape s;
   Folds folds;
+  Type half;
   ImplicitLocOpBuilder b;
   std::optional<mnemo::cuda::LoopPoints> loops;
   Value sizeM, sizeN, sizeK;
 
   /// What the tiles are staged as: the fragments' element type.
   Type stagedElementType() {
-    return s.eltBytes == 2 ? Type(b.getF16Type()) : Type(b.getF32Type());
+    return s.eltBytes == 2 ? half : Type(b.getF32Type());
   }
   Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, v); }
   Value add(Value x, Value y) {
@@ -524,15 +526,14 @@ private:
     }
   }
 
-  /// fp16 tensor cores: per k16 step, fragments in the m16n8k16 .f16
-  /// layout (A, 4 x 2: a0 a1 (g, 2t + {0,1}), a2 a3 (g+8, 2t + {0,1}),
+  /// fp16 and bf16 tensor cores: per k16 step, fragments in the m16n8k16
+  /// .f16/.bf16 layout (A, 4 x 2: a0 a1 (g, 2t + {0,1}), a2 a3 (g+8, 2t + {0,1}),
   /// a4 a5 (g, 2t+8 + {0,1}), a6 a7 (g+8, 2t+8 + {0,1}); B, 2 x 2: b0 b1
   /// (2t + {0,1}, g), b2 b3 (2t+8 + {0,1}, g)), one mma.sync per 16x8 tile
   /// with f32 accumulators.
   void multiplyMmaF16(SmallVectorImpl<Value> &acc, const Lanes &l,
                       Value stagedA, Value stagedB) {
-    Type f16 = b.getF16Type();
-    auto pairType = VectorType::get({2}, f16);
+    auto pairType = VectorType::get({2}, half);
     // Staged elements (k, col) and (k + 1, col): one register's pair, one
     // 4-byte aligned load (k is even, rows an even number of halves).
     auto pair = [&](Value staged, Value k, Value col) {
@@ -542,9 +543,9 @@ private:
     };
     // The pairs as a fragment's registers.
     auto fragment = [&](ArrayRef<Value> pairs) {
-      auto type = VectorType::get({int64_t(pairs.size()), 2}, f16);
+      auto type = VectorType::get({int64_t(pairs.size()), 2}, half);
       Value frag = arith::ConstantOp::create(
-          b, type, DenseElementsAttr::get(type, b.getF16FloatAttr(0)));
+          b, type, DenseElementsAttr::get(type, b.getFloatAttr(half, 0)));
       for (auto [i, p] : llvm::enumerate(pairs))
         frag = vector::InsertOp::create(b, p, frag, ArrayRef<int64_t>{int64_t(i)});
       return frag;
@@ -696,13 +697,16 @@ struct TileContractionsPass
       shapes = kShapes;
     else if (precision == "tf32")
       shapes = kMmaShapes;
-    else if (precision == "fp16")
+    else if (precision == "fp16" || precision == "bf16")
       shapes = kMmaF16Shapes;
     else {
-      getOperation().emitError()
-          << "precision must be fp32, tf32 or fp16, got '" << precision << "'";
+      getOperation().emitError() << "precision must be fp32, tf32, fp16 or "
+                                    "bf16, got '"
+                                 << precision << "'";
       return signalPassFailure();
     }
+    Type half = precision == "bf16" ? Type(BFloat16Type::get(&getContext()))
+                                    : Type(Float16Type::get(&getContext()));
     if (smemBudget < smallestSmem(shapes)) {
       found.front().op->emitError()
           << "no tile of this contraction fits --smem-budget="
@@ -727,7 +731,7 @@ struct TileContractionsPass
       Folds folds = findFolds(c.op);
       builder.setInsertionPoint(folds.epilogue ? folds.epilogue.getOperation()
                                                : c.op.getOperation());
-      KernelBuilder(c, *shape, folds, builder).build();
+      KernelBuilder(c, *shape, folds, half, builder).build();
       c.op->erase();
       if (folds.init)
         folds.init->erase();

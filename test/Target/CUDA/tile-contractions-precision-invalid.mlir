@@ -1,8 +1,8 @@
-// RUN: mnemo-opt %s --verify-diagnostics --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions{precision=bf16}))"
+// RUN: mnemo-opt %s --verify-diagnostics --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions{precision=fp8}))"
 
-// bf16 tensor cores are not built: the precision is refused by name.
-// expected-error @below {{precision must be fp32, tf32 or fp16, got 'bf16'}}
-func.func @bf16(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %c: memref<64x64xf32>) {
+// fp8 tensor cores are not built: the precision is refused by name.
+// expected-error @below {{precision must be fp32, tf32, fp16 or bf16, got 'fp8'}}
+func.func @fp8(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %c: memref<64x64xf32>) {
   linalg.matmul ins(%a, %b : memref<64x64xf32>, memref<64x64xf32>) outs(%c : memref<64x64xf32>)
   return
 }

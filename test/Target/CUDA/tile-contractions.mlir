@@ -2,6 +2,7 @@
 // RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions{smem-budget=6000},cse))" | FileCheck %s --check-prefix=SMALL
 // RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions{precision=tf32},cse))" | FileCheck %s --check-prefix=TF32
 // RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions{precision=fp16},cse))" | FileCheck %s --check-prefix=FP16
+// RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-tile-contractions{precision=bf16},cse))" | FileCheck %s --check-prefix=BF16
 
 // 1024x1024x256: 64x64 tiles give 256 blocks (every one of 132 SMs busy)
 // with the least traffic of the shapes that do; 128x128 would leave SMs
@@ -97,6 +98,12 @@
 // FP16-COUNT-15: nvgpu.mma.sync
 // FP16: gpu.barrier
 // FP16: scf.yield
+// bf16: the same kernel in bf16.
+// BF16-LABEL: func.func @matmul
+// BF16: workgroup(%[[SA:[a-z0-9_]+]] : memref<64x40xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x40xbf16, #gpu.address_space<workgroup>>)
+// BF16: arith.truncf %{{.*}} : f32 to bf16
+// BF16: vector.load %[[SA]]{{.*}} {alignment = 4 : i64} : memref<64x40xbf16, #gpu.address_space<workgroup>>, vector<2xbf16>
+// BF16: nvgpu.mma.sync({{.*}}) {mmaShape = [16, 8, 16]} : (vector<4x2xbf16>, vector<2x2xbf16>, vector<2x2xf32>) -> vector<2x2xf32>
 // SMALL-LABEL: func.func @matmul
 // SMALL: workgroup(%{{.*}} : memref<16x20xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<16x68xf32, #gpu.address_space<workgroup>>)
 func.func @matmul(%a: memref<1024x256xf32>, %b: memref<256x1024xf32>, %c: memref<1024x1024xf32>) {

@@ -52,9 +52,10 @@ def TileContractionsPass : Pass<"mnemo-cuda-tile-contractions",
     products: `nvgpu.mma.sync` with tf32 inputs and f32 accumulators,
     fragments loaded from the staged tiles in the PTX ISA's layout, rows
     padded to BM + 8 so one fragment's 4 x 8 lanes use 32 banks.
-    With `precision=fp16` the same warp tiles issue m16n8k16 products
-    (`mma.sync` with f16 inputs and f32 accumulators): the staging
-    rounds each element to f16, so a K step of 32 takes tf32's bytes.
+    With `precision=fp16` (or `bf16`) the same warp tiles issue m16n8k16
+    products (`mma.sync` with f16 or bf16 inputs and f32 accumulators):
+    the staging rounds each element to the 2-byte type and stores the
+    tiles [rows][K], so a fragment register's pair is one 32-bit load.
 
     Depthwise convolutions (no column dim: each channel its own filter),
     integer products and bodies other than a multiply-add keep the
@@ -69,8 +70,9 @@ def TileContractionsPass : Pass<"mnemo-cuda-tile-contractions",
            "Multiprocessors to give a block each (H100/H200 SXM: 132)">,
     Option<"precision", "precision", "std::string", "\"fp32\"",
            "fp32 (FMAs), tf32 (tensor cores: mma.sync m16n8k8 with "
-           "f32 accumulation; inputs keep 10 mantissa bits) or fp16 "
-           "(m16n8k16: inputs rounded to f16, f32 accumulation)">,
+           "f32 accumulation; inputs keep 10 mantissa bits), fp16 or "
+           "bf16 (m16n8k16: inputs rounded to f16 or bf16, f32 "
+           "accumulation)">,
   ];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::nvgpu::NVGPUDialect",
@@ -156,6 +158,25 @@ def RowKernelsPass : Pass<"mnemo-cuda-row-kernels", "::mlir::func::FuncOp"> {
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect"];
 }
+def LowerBF16MmaPass : Pass<"mnemo-cuda-lower-bf16-mma",
+                             "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Lowers bf16 nvgpu.mma.sync to nvvm.mma.sync";
+  let description = [{
+    MLIR 22's `convert-nvgpu-to-nvvm` lowers f16 and tf32 `nvgpu.mma.sync`
+    but fails on bf16 ("failed to deduce operand PTX types"): NVVM's bf16
+    products take each fragment register (two bf16) as an i32 and name the
+    type in `multiplicandAPtxType`/`multiplicandBPtxType`. Runs on the
+    outlined kernels before that conversion and rewrites each bf16
+    m16n8k16 product with f32 accumulators into that form (bitcast
+    registers, `nvvm.mma.sync`, the result struct's four floats back into
+    the accumulator vector), so the kernel builders and the emulator keep
+    one op for every precision. Other bf16 shapes are an error.
+  }];
+  let dependentDialects = ["::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def AlignWorkgroupPass : Pass<"mnemo-cuda-align-workgroup",
                               "::mlir::gpu::GPUModuleOp"> {
   let summary = "Aligns every kernel's workgroup buffers to 16 bytes";

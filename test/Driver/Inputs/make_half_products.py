@@ -1,9 +1,10 @@
 """Writes products.onnx and its test data into argv[1]: the products the
-CUDA target's fp16 tensor-core kernels claim, with references computed as
-those kernels define them (each operand rounded to f16, products and sums
-in float64 here, f32 there), so a kernel that reads a fragment element
-from the wrong place, or rounds at the wrong point, misses them by far
-more than the f32 summation's error.
+CUDA target's fp16 or bf16 (argv[2], default fp16) tensor-core kernels
+claim, with references computed as those kernels define them (each operand
+rounded to nearest f16 or bf16, products and sums in float64 here, f32
+there), so a kernel that reads a fragment element from the wrong place, or
+rounds at the wrong point, misses them by far more than the f32
+summation's error.
 
 - `y`: MatMul 100 x 70 by 70 x 90 (no dim a multiple of the tiles);
 - `z`: Gemm with transB and a bias, one row by 1000 x 1280 (a classifier);
@@ -17,12 +18,19 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 out = sys.argv[1]
+half = sys.argv[2] if len(sys.argv) > 2 else "fp16"
 F = TensorProto.FLOAT
 rng = np.random.default_rng(7)
 
 
 def f16(x):
-    return x.astype(np.float16).astype(np.float64)
+    """x rounded to the kernels' 2-byte type, as float64."""
+    if half == "fp16":
+        return x.astype(np.float16).astype(np.float64)
+    # bf16: the top 16 bits of the float32, rounded to nearest even.
+    u = x.astype(np.float32).view(np.uint32).astype(np.uint64)
+    u = (u + 0x7FFF + ((u >> 16) & 1)) & 0xFFFF0000
+    return u.astype(np.uint32).view(np.float32).astype(np.float64)
 
 
 a = rng.standard_normal((100, 70)).astype(np.float32)
