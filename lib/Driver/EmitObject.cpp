@@ -309,31 +309,38 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
     // At most one thread per core: more would run more code generators
     // (and their memory) at once for no time.
     llvm::DefaultThreadPool pool(llvm::optimal_concurrency(pieces));
+    auto compilePiece = [&](size_t i) {
+      llvm::LLVMContext ctx;
+      auto buffer = llvm::MemoryBuffer::getFile(bitcode[i]);
+      if (!buffer) {
+        errors[i] = llvm::createStringError(buffer.getError(),
+                                            "cannot read " + bitcode[i]);
+        return;
+      }
+      auto part = llvm::parseBitcodeFile(**buffer, ctx);
+      buffer->reset();
+      if (!part) {
+        errors[i] = part.takeError();
+        return;
+      }
+      auto tm = createTargetMachine(target, optLevel);
+      if (!tm) {
+        errors[i] = tm.takeError();
+        return;
+      }
+      if (auto e = optimizeModule(**part, **tm, optLevel)) {
+        errors[i] = std::move(e);
+        return;
+      }
+      errors[i] = emitCode(**part, **tm, objects[i]);
+    };
     for (size_t i = 0; i < pieces; ++i)
       pool.async([&, i] {
-        llvm::LLVMContext ctx;
-        auto buffer = llvm::MemoryBuffer::getFile(bitcode[i]);
-        if (!buffer) {
-          errors[i] = llvm::createStringError(buffer.getError(),
-                                              "cannot read " + bitcode[i]);
-          return;
-        }
-        auto part = llvm::parseBitcodeFile(**buffer, ctx);
-        buffer->reset();
-        if (!part) {
-          errors[i] = part.takeError();
-          return;
-        }
-        auto tm = createTargetMachine(target, optLevel);
-        if (!tm) {
-          errors[i] = tm.takeError();
-          return;
-        }
-        if (auto e = optimizeModule(**part, **tm, optLevel)) {
-          errors[i] = std::move(e);
-          return;
-        }
-        errors[i] = emitCode(**part, **tm, objects[i]);
+        compilePiece(i);
+        // The piece's module and code generator are freed: give their
+        // pages back, so the thread's arena does not keep the high-water
+        // mark of its largest piece while the other thread peaks.
+        mnemo::returnFreedMemory();
       });
     if (data) {
       auto tm = createTargetMachine(target, optLevel);

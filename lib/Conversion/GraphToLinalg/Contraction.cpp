@@ -623,9 +623,7 @@ struct MatMulIntegerPattern : GraphPattern<g::MatMulIntegerOp> {
     Value bv = adaptor.getB();
     bool transposed = false;
     if (auto tr = op.getB().getDefiningOp<g::TransposeOp>()) {
-      std::optional<ArrayAttr> perm = tr.getPerm();
-      if (!perm || (cast<IntegerAttr>((*perm)[0]).getInt() == 1 &&
-                    cast<IntegerAttr>((*perm)[1]).getInt() == 0)) {
+      if (tr.getPermutation() == ArrayRef<int64_t>{1, 0}) {
         bv = rw.getRemappedValue(tr.getData());
         transposed = true;
       }

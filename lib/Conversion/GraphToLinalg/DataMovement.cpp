@@ -30,14 +30,7 @@ struct TransposePattern : GraphPattern<g::TransposeOp> {
     if (!t || !inT)
       return cannotLower(rw, op, "unranked transpose");
     Location loc = op.getLoc();
-    int64_t r = inT.getRank();
-    SmallVector<int64_t> perm;
-    if (auto p = op.getPerm())
-      for (auto a : p->getAsRange<IntegerAttr>())
-        perm.push_back(a.getInt());
-    else
-      for (int64_t d = r - 1; d >= 0; --d)
-        perm.push_back(d);
+    SmallVector<int64_t> perm = op.getPermutation();
     SmallVector<OpFoldResult> in = mixedSizes(rw, loc, adaptor.getData()), sizes;
     for (int64_t p : perm)
       sizes.push_back(in[p]);

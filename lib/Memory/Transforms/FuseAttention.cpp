@@ -190,13 +190,7 @@ std::optional<Chain> matchChain(MatMulOp output) {
   Operation *kUser = peelScalar(c.k, c.scores);
   if (auto t = c.k.getDefiningOp<TransposeOp>()) {
     int64_t r = cast<ShapedType>(t.getData().getType()).getRank();
-    SmallVector<int64_t> perm;
-    if (std::optional<ArrayAttr> p = t.getPerm())
-      for (Attribute x : *p)
-        perm.push_back(cast<IntegerAttr>(x).getInt());
-    else // absent: reversed
-      for (int64_t i = r - 1; i >= 0; --i)
-        perm.push_back(i);
+    SmallVector<int64_t> perm = t.getPermutation();
     bool swapsLast = r >= 2 && perm[r - 1] == r - 2 && perm[r - 2] == r - 1;
     for (int64_t i = 0; i + 2 < r; ++i)
       swapsLast &= perm[i] == i;

@@ -276,15 +276,23 @@ OpFoldResult UnsqueezeOp::fold(FoldAdaptor adaptor) {
   return {};
 }
 
+SmallVector<int64_t> TransposeOp::getPermutation() {
+  SmallVector<int64_t> perm;
+  if (std::optional<ArrayAttr> p = getPerm()) {
+    for (Attribute a : *p)
+      perm.push_back(cast<IntegerAttr>(a).getInt());
+  } else if (auto in = dyn_cast<RankedTensorType>(getData().getType())) {
+    for (int64_t d = in.getRank() - 1; d >= 0; --d)
+      perm.push_back(d);
+  }
+  return perm;
+}
+
 OpFoldResult TransposeOp::fold(FoldAdaptor) {
-  auto in = dyn_cast<RankedTensorType>(getData().getType());
-  if (!in)
+  if (!isa<RankedTensorType>(getData().getType()))
     return {};
-  std::optional<ArrayAttr> perm = getPerm();
-  if (!perm)
-    return in.getRank() <= 1 ? getData() : Value();
-  for (auto [i, p] : llvm::enumerate(*perm))
-    if (cast<IntegerAttr>(p).getInt() != (int64_t)i)
+  for (auto [i, p] : llvm::enumerate(getPermutation()))
+    if (p != (int64_t)i)
       return {};
   return getData();
 }

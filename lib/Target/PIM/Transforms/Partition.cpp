@@ -168,12 +168,7 @@ std::optional<KVMatch> matchKV(mnemo::graph::MatMulOp mm) {
     b = f->second;
   }
   if (auto tr = b.getDefiningOp<mnemo::graph::TransposeOp>()) {
-    std::optional<ArrayAttr> perm = tr.getPerm();
-    if (!perm || perm->size() != 4 ||
-        !llvm::equal(llvm::map_range(*perm, [](Attribute a) {
-                       return cast<IntegerAttr>(a).getInt();
-                     }),
-                     ArrayRef<int64_t>{0, 1, 3, 2}))
+    if (tr.getPermutation() != ArrayRef<int64_t>{0, 1, 3, 2})
       return std::nullopt;
     m.key = true;
     b = tr.getData();

@@ -781,6 +781,11 @@ def Graph_TransposeOp : Graph_Op<"transpose"> {
   let arguments = (ins Graph_Tensor:$data, OptionalAttr<I64ArrayAttr>:$perm);
   let results = (outs Graph_Tensor:$transposed);
   let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// `perm`, or the reversed dims of a ranked input when it is absent
+    /// (ONNX's default); empty for an unranked input without `perm`.
+    ::llvm::SmallVector<int64_t> getPermutation();
+  }];
 }
 
 def Graph_EinsumOp : Graph_Op<"einsum"> {
