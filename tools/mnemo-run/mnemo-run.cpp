@@ -90,8 +90,8 @@ static cl::opt<std::string> emulateCudaKernels(
     "emulate-cuda-kernels", cl::Hidden, cl::ValueOptional,
     cl::desc("With --target=cpu: matmuls and convolutions through the CUDA "
              "target's tiled kernels (=fp32, the default, =tf32, =fp16 or "
-             "=bf16: tensor cores), run as sequential CPU loops (checks the kernels' "
-             "index math without a GPU)"),
+             "=bf16: tensor cores), run as sequential CPU loops (checks "
+             "the kernels' index math without a GPU)"),
     cl::cat(cat));
 static cl::opt<std::string> gpuPrecision(
     "gpu-precision",

@@ -76,7 +76,8 @@ struct LowerBF16MmaPass
     for (nvgpu::MmaSyncOp mma : found) {
       auto c = cast<VectorType>(mma.getMatrixC().getType());
       if (mma.getMmaShapeAsArray() != std::array<int64_t, 3>{16, 8, 16} ||
-          !c.getElementType().isF32() || c.getShape() != ArrayRef<int64_t>{2, 2}) {
+          !c.getElementType().isF32() ||
+          c.getShape() != ArrayRef<int64_t>{2, 2}) {
         mma.emitOpError("bf16 products are lowered only as m16n8k16 with "
                         "f32 accumulators");
         return signalPassFailure();

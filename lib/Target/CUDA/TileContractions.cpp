@@ -376,11 +376,12 @@ private:
   }
 
   /// Copies one operand's (rows of `group`, BK) tile into `staged` (laid
-  /// out [BK][rows]): element e of the tile goes to thread e % threads,
+  /// out [BK][rows], see TileShape): element e of the tile goes to thread e % threads,
   /// numbering the tile along whichever of the two is contiguous in global
   /// memory so that neighbouring threads load neighbouring addresses.
-  /// Elements past the operand's edge are staged as zeros; fp16 tiles
-  /// hold each value rounded to nearest.
+  /// Elements past the operand's edge are staged as zeros. 2-byte tiles
+  /// (fp16, bf16) are laid out [rows][BK] instead and hold each value
+  /// rounded to nearest.
   void stage(OpOperand &operand, Value staged, ArrayRef<unsigned> group,
              int64_t rows, Value base, Value groupSize, Value k0,
              ArrayRef<Value> batchPoint, Value tid) {
@@ -452,11 +453,12 @@ private:
   }
 
   int64_t mmaRows() const { return s.bm / s.warpsM / 16; }
-  /// A staged tile's element (k, col).
+  int64_t mmaCols() const { return s.bn / s.warpsN / 8; }
+
+  /// A [BK][rows] staged tile's element (k, col).
   Value at(Value staged, Value k, Value col) {
     return memref::LoadOp::create(b, staged, ValueRange{k, col}).getResult();
   }
-  int64_t mmaCols() const { return s.bn / s.warpsN / 8; }
 
   SmallVector<Value> initAccumulators() {
     auto type = s.tensorCores() ? VectorType::get({2, 2}, b.getF32Type())
@@ -527,10 +529,10 @@ private:
   }
 
   /// fp16 and bf16 tensor cores: per k16 step, fragments in the m16n8k16
-  /// .f16/.bf16 layout (A, 4 x 2: a0 a1 (g, 2t + {0,1}), a2 a3 (g+8, 2t + {0,1}),
-  /// a4 a5 (g, 2t+8 + {0,1}), a6 a7 (g+8, 2t+8 + {0,1}); B, 2 x 2: b0 b1
-  /// (2t + {0,1}, g), b2 b3 (2t+8 + {0,1}, g)), one mma.sync per 16x8 tile
-  /// with f32 accumulators.
+  /// .f16/.bf16 layout (A, 4 x 2: a0 a1 (g, 2t + {0,1}), a2 a3
+  /// (g+8, 2t + {0,1}), a4 a5 (g, 2t+8 + {0,1}), a6 a7 (g+8, 2t+8 + {0,1});
+  /// B, 2 x 2: b0 b1 (2t + {0,1}, g), b2 b3 (2t+8 + {0,1}, g)) from the
+  /// [rows][BK] tiles, one mma.sync per 16x8 tile with f32 accumulators.
   void multiplyMmaF16(SmallVectorImpl<Value> &acc, const Lanes &l,
                       Value stagedA, Value stagedB) {
     auto pairType = VectorType::get({2}, half);
@@ -547,7 +549,8 @@ private:
       Value frag = arith::ConstantOp::create(
           b, type, DenseElementsAttr::get(type, b.getFloatAttr(half, 0)));
       for (auto [i, p] : llvm::enumerate(pairs))
-        frag = vector::InsertOp::create(b, p, frag, ArrayRef<int64_t>{int64_t(i)});
+        frag = vector::InsertOp::create(b, p, frag,
+                                        ArrayRef<int64_t>{int64_t(i)});
       return frag;
     };
     Value t2 = mul(l.inGroup, 2);
@@ -557,8 +560,9 @@ private:
       for (int64_t i = 0; i < mmaRows(); ++i) {
         Value r = add(add(l.warpRow, l.group), cst(16 * i));
         Value r8 = add(r, cst(8));
-        aFrag.push_back(fragment({pair(stagedA, k, r), pair(stagedA, k, r8),
-                                  pair(stagedA, k8, r), pair(stagedA, k8, r8)}));
+        aFrag.push_back(
+            fragment({pair(stagedA, k, r), pair(stagedA, k, r8),
+                      pair(stagedA, k8, r), pair(stagedA, k8, r8)}));
       }
       for (int64_t j = 0; j < mmaCols(); ++j) {
         Value n = add(add(l.warpCol, l.group), cst(8 * j));
