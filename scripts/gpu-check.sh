@@ -3,8 +3,9 @@
 #
 #   bash scripts/gpu-check.sh prepare   # here (any machine with the build):
 #       compiles the conformance list, the tiny CNN (also with
-#       --gpu-precision=tf32 and fp16), the tiny GPT, two attention chains
-#       (test/Driver/Inputs/make_attention.py: the FlashAttention kernels),
+#       --gpu-precision=tf32, fp16 and bf16), the tiny GPT, two attention
+#       chains (test/Driver/Inputs/make_attention.py: the FlashAttention
+#       kernels),
 #       fp16 and bf16 products (test/Driver/Inputs/make_half_products.py),
 #       gpt2_tiny_decode and MobileNetV2 for
 #       --target=cuda into build/gpu-check/ (artifacts, raw
@@ -24,8 +25,9 @@ prepare)
   rm -rf "$out"
   mkdir -p "$out/bin" "$out/tests"
   cp build/bin/mnemo-cuda-check build/lib/libmnemo_cuda_runtime.so "$out/bin/"
-  # The tiny CNN also with tf32, fp16 and bf16 tensor cores (MobileNetV2's 14 MB
-  # of weights twice would not fit the device tool's 64 MiB carry limit).
+  # The tiny CNN also with tf32, fp16 and bf16 tensor cores (MobileNetV2's
+  # 14 MB of weights twice would not fit the device tool's 64 MiB carry
+  # limit).
   models=(--model examples/tiny_cnn.onnx:examples/tiny_cnn_data
           --model examples/tiny_cnn.onnx:examples/tiny_cnn_data@tf32
           --model examples/tiny_cnn.onnx:examples/tiny_cnn_data@fp16

@@ -308,7 +308,7 @@ for c in [c for c in cases if c[1] and c[0] in ("mobilenet_v2", "resnet18",
         # back moves them by 4.5e-3), ResNet-18 1.5e-3, tiny GPT 7.3e-4:
         # rtol 1e-2 / atol 1e-2. A misplaced fragment element gives errors
         # of order 1; the exact check of the rounding is
-        # test/Driver/cuda-fp16-emulated.test.
+        # test/Driver/cuda-half-emulated.test.
         cases.append((c[0] + " (CUDA fp16 tensor-core kernels, emulated)", c[1], c[2],
                       "fp16", ["--emulate-cuda-kernels=fp16"]))
         # bf16 (7 mantissa bits): MobileNetV2 4.1e-2 (onnxruntime with the

@@ -57,13 +57,12 @@ struct OutlineLayersPass
             nestedOps(&op) >= minOps)
           layers.push_back(&op);
       for (auto [i, op] : llvm::enumerate(layers))
-        if (failed(outline(f, op, symbols, i)))
-          return signalPassFailure();
+        outline(f, op, symbols, i);
     }
   }
 
-  LogicalResult outline(func::FuncOp parent, Operation *op,
-                        SymbolTable &symbols, size_t index) {
+  void outline(func::FuncOp parent, Operation *op, SymbolTable &symbols,
+               size_t index) {
     // The op's own operands (a loop's bounds) and what its regions use.
     llvm::SetVector<Value> above(op->operand_begin(), op->operand_end());
     getUsedValuesDefinedAbove(op->getRegions(), above);
@@ -101,7 +100,6 @@ struct OutlineLayersPass
     OpBuilder at(op);
     func::CallOp::create(at, loc, callee, args);
     op->erase();
-    return success();
   }
 };
 

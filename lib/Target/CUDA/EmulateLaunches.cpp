@@ -306,8 +306,8 @@ private:
   /// warp, its 32 lanes' fragments are gathered into A (16 x K), B (K x 8)
   /// and C (16 x 8) by the PTX ISA's fragment layouts (g = lane / 4,
   /// q = lane % 4; tf32: a0 (g, q), a1 (g+8, q), a2 (g, q+4), a3 (g+8, q+4);
-  /// b0 (q, g), b1 (q+4, g); f16/bf16: a[i][j] (g + 8 (i % 2), 2q + j + 8 (i / 2)),
-  /// b[i][j] (2q + j + 8 i, g); all: c0 (g, 2q), c1 (g, 2q+1),
+  /// b0 (q, g), b1 (q+4, g); f16/bf16: a[i][j] (g + 8 (i % 2),
+  /// 2q + j + 8 (i / 2)), b[i][j] (2q + j + 8 i, g); all: c0 (g, 2q), c1 (g, 2q+1),
   /// c2 (g+8, 2q), c3 (g+8, 2q+1)), D = A B + C is computed in f32 (16-bit
   /// operands extended exactly), and each lane gets its D fragment back.
   LogicalResult emitMma(nvgpu::MmaSyncOp mma) {
