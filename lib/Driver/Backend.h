@@ -59,21 +59,9 @@ std::string findTool(llvm::StringRef preferred,
 /// The C compiler that links artifacts: the one mnemo was built with
 /// (clang-22, which scripts/setup.sh installs), else the first on PATH.
 std::string linkCompiler();
-/// A hidden global of a data object: `bytes` at `align`; symbols with the
-/// same `key` (a blob) share one copy.
-struct DataSymbol {
-  std::string symbol;
-  llvm::ArrayRef<char> bytes;
-  uint64_t align;
-  const void *key;
-};
-/// Whether writeDataObject can write objects for `triple` (64-bit
-/// little-endian ELF).
-bool canWriteDataObject(llvm::StringRef triple);
-/// Writes the relocatable object `path` defining `symbols` in .rodata
-/// (DataObject.cpp).
-llvm::Error writeDataObject(llvm::ArrayRef<DataSymbol> symbols,
-                            llvm::StringRef triple, llvm::StringRef path);
+/// Whether the tools that merge an object's parts (the weights' objects,
+/// the code's pieces) are at hand: the link compiler and an objcopy.
+bool canMergeObjects();
 /// LLVM IR -> optimized object (or .ll text) for a CPU; `guardPrefix`
 /// non-empty adds the entry points' ISA check (EmitObject.cpp).
 llvm::LogicalResult emitObject(mlir::ModuleOp module, llvm::StringRef path,

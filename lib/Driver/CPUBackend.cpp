@@ -4,11 +4,13 @@
 
 #include "mnemo/Pipelines/Pipelines.h"
 #include "mnemo/Target/CPU/CPUTarget.h"
+#include "mnemo/Target/CPU/DataObject.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/Transforms/Passes.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/TargetParser/Host.h"
 
@@ -149,8 +151,24 @@ public:
       llvm::sys::path::append(path, options.name + ".weights");
       popts.weightsFile = path.str().str();
       popts.releaseWeights = options.releaseWeights;
+    } else if ((options.emit == "obj" || options.emit == "so") &&
+               canWriteDataObject(target->triple) &&
+               driver::canMergeObjects()) {
+      // The weights leave before the lowering to LLVM (the compile's
+      // peak); emitObject merges their object into the artifact's.
+      SmallString<256> path(options.outDir);
+      llvm::sys::path::append(path, options.name + ".weights.o");
+      weightsObject = popts.weightsObject = path.str().str();
+      popts.releaseWeights = options.releaseWeights;
     }
     buildCPUPipeline(pm, popts);
+  }
+
+  // The weights' object is merged into the artifact's; a compile that
+  // fails before that leaves none behind either.
+  ~CPUBackend() override {
+    if (!weightsObject.empty())
+      llvm::sys::fs::remove(weightsObject);
   }
 
   LogicalResult writeArtifact(ModuleOp module, const ArtifactSignature &sig,
@@ -178,6 +196,7 @@ public:
 private:
   const CompileOptions &options;
   std::optional<CPUTarget> target;
+  std::string weightsObject;
 };
 
 } // namespace

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Backend.h"
+#include "mnemo/Target/CPU/DataObject.h"
 
 #include "mnemo/Support/ConstantData.h"
 #include "mnemo/Support/PeakMemory.h"
@@ -134,6 +135,10 @@ static std::string objcopyTool() {
                      : gnu;
 }
 
+bool driver::canMergeObjects() {
+  return !linkCompiler().empty() && !objcopyTool().empty();
+}
+
 /// Moves the definitions of `module`'s large constants (the weights) into
 /// a new module in the same context, leaving declarations; null when there
 /// are none. Both sides name them as hidden globals (local again after
@@ -201,14 +206,23 @@ static llvm::Error mergeObjects(ArrayRef<std::string> objects, StringRef path,
                  "merging the object's parts");
 }
 
+/// A weight's LLVM global as a declaration of the hidden symbol its data
+/// object defines (made local by the merge, see emitParallel).
+static void declareHidden(LLVM::GlobalOp global) {
+  global.setLinkage(LLVM::Linkage::External);
+  global.setVisibility_(LLVM::Visibility::Hidden);
+  global.setDsoLocal(true);
+  global.setUnnamedAddr(std::nullopt);
+}
+
 /// Takes the weights (the byte arrays of mnemo-cpu-flatten-constant-globals
 /// held in resource blobs) out of `module`'s LLVM globals, which become
 /// hidden declarations: translation then copies no weight into LLVM IR,
 /// and writeDataObject writes them as an object of their own. Both
 /// copies were alive at once through translation and again, as LLVM
 /// constants beside the assembler's buffers, through code generation.
-static SmallVector<driver::DataSymbol> detachWeights(ModuleOp module) {
-  SmallVector<driver::DataSymbol> out;
+static SmallVector<DataSymbol> detachWeights(ModuleOp module) {
+  SmallVector<DataSymbol> out;
   for (auto global : module.getOps<LLVM::GlobalOp>()) {
     auto blob = dyn_cast_or_null<DenseResourceElementsAttr>(
         global.getValueOrNull());
@@ -229,12 +243,22 @@ static SmallVector<driver::DataSymbol> detachWeights(ModuleOp module) {
                    std::max<uint64_t>(1, global.getAlignment().value_or(1)),
                    blob.getRawHandle().getResource()});
     global.removeValueAttr();
-    global.setLinkage(LLVM::Linkage::External);
-    global.setVisibility_(LLVM::Visibility::Hidden);
-    global.setDsoLocal(true);
-    global.setUnnamedAddr(std::nullopt);
+    declareHidden(global);
   }
   return out;
+}
+
+/// The object mnemo-cpu-weights-object wrote before the lowering (its
+/// path), its declarations made hidden like detachWeights'; "" if none.
+static std::string earlyWeightsObject(ModuleOp module) {
+  auto early = module->getAttrOfType<DictionaryAttr>("mnemo.weights_object");
+  if (!early)
+    return "";
+  for (Attribute name : early.getAs<ArrayAttr>("symbols"))
+    if (auto global = module.lookupSymbol<LLVM::GlobalOp>(
+            cast<FlatSymbolRefAttr>(name).getAttr()))
+      declareHidden(global);
+  return early.getAs<StringAttr>("file").str();
 }
 
 /// Optimizes and compiles `module` in `parts` pieces on parallel threads:
@@ -255,7 +279,7 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
                                 const CPUTarget &target, unsigned optLevel,
                                 unsigned parts, StringRef path,
                                 StringRef cc, StringRef objcopy,
-                                StringRef weightsObject) {
+                                ArrayRef<std::string> weightObjects) {
   // The weights (large constants) stay out of the pieces: they go to a
   // data module of their own in this context, compiled here while the
   // threads run, so they are never written to bitcode and read back (a
@@ -300,8 +324,7 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
   size_t pieces = bitcode.size();
   if (data)
     objects.push_back((path + ".data.o").str());
-  if (!weightsObject.empty())
-    objects.push_back(weightsObject.str());
+  llvm::append_range(objects, weightObjects);
   std::vector<llvm::Error> errors;
   for (size_t i = 0; i < objects.size(); ++i)
     errors.push_back(llvm::Error::success());
@@ -407,14 +430,22 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
   bool canMerge = !llvmOnly && !(cc = linkCompiler()).empty() &&
                   !(objcopy = objcopyTool()).empty();
   bool release = options.releaseWeights && options.target == "cpu";
-  SmallVector<driver::DataSymbol> weights;
-  if (canMerge && driver::canWriteDataObject(target.triple))
+  // The weights' objects: the one written before the lowering (CPU
+  // pipeline), then one for any weight still in the module.
+  SmallVector<std::string> weightObjects;
+  if (std::string early = earlyWeightsObject(module); !early.empty())
+    weightObjects.push_back(early);
+  SmallVector<DataSymbol> weights;
+  if (canMerge && canWriteDataObject(target.triple))
     weights = detachWeights(module);
   std::string weightsObject = (path + ".weights.o").str();
-  auto removeWeights = llvm::make_scope_exit(
-      [&] { llvm::sys::fs::remove(weightsObject); });
+  auto removeWeights = llvm::make_scope_exit([&] {
+    for (const std::string &o : weightObjects)
+      llvm::sys::fs::remove(o);
+  });
   if (!weights.empty()) {
-    if (auto e = driver::writeDataObject(weights, target.triple, weightsObject))
+    weightObjects.push_back(weightsObject);
+    if (auto e = writeDataObject(weights, target.triple, weightsObject))
       return emitError(loc) << llvm::toString(std::move(e));
     // Written: the module no longer refers to the blobs.
     if (release)
@@ -457,7 +488,7 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
         beginStage(options, "LLVM optimization and code generation");
     if (auto e = emitParallel(std::move(llmod), std::move(llctx), target,
                               options.optLevel, codegenParts, path, cc,
-                              objcopy, weights.empty() ? "" : weightsObject))
+                              objcopy, weightObjects))
       return emitError(loc) << llvm::toString(std::move(e));
     return success();
   }
@@ -476,18 +507,17 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
     return success();
   }
   TimingScope t = beginStage(options, "LLVM code generation");
-  if (weights.empty()) {
+  if (weightObjects.empty()) {
     if (auto e = emitCode(*llmod, *tm, path))
       return emitError(loc) << llvm::toString(std::move(e));
     return success();
   }
-  std::vector<std::string> objects = {(path + ".code.o").str(),
-                                      weightsObject};
+  std::vector<std::string> objects = {(path + ".code.o").str()};
+  llvm::append_range(objects, weightObjects);
   llvm::Error e = emitCode(*llmod, *tm, objects[0]);
   if (!e)
     e = mergeObjects(objects, path, cc, objcopy);
-  for (const std::string &o : objects)
-    llvm::sys::fs::remove(o);
+  llvm::sys::fs::remove(objects[0]);
   if (e)
     return emitError(loc) << llvm::toString(std::move(e));
   return success();

@@ -190,12 +190,19 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
 
 void buildCPULowerToLLVMPipeline(OpPassManager &pm,
                                  const CPUPipelineOptions &options) {
-  // Weights out of the object before the ABI (it emits _set_weights).
+  // Weights out of the object before the ABI (it emits _set_weights), or
+  // into an object of their own before the lowering (its IR is the
+  // compile's peak).
   if (!options.weightsFile.empty()) {
     ExternalWeightsPassOptions weights;
     weights.file = options.weightsFile;
     weights.release = options.releaseWeights;
     pm.addPass(createExternalWeightsPass(weights));
+  } else if (!options.weightsObject.empty()) {
+    WeightsObjectPassOptions weights;
+    weights.object = options.weightsObject;
+    weights.release = options.releaseWeights;
+    pm.addPass(createWeightsObjectPass(weights));
   }
   CPUABIPassOptions abi = abiOptions(options);
   abi.sramBudget = options.sramBudget;

@@ -146,10 +146,17 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
       llvm::cl::desc("Write the weights to this file, read at run time "
                      "through <name>_set_weights (mnemoc --weights=file); "
                      "empty: in the object")};
+  Option<std::string> weightsObject{
+      *this, "weights-object",
+      llvm::cl::desc("Write the large weights to this ELF object before "
+                     "the lowering to LLVM, leaving declarations (mnemoc "
+                     "links it in); empty: the driver writes them after "
+                     "translation")};
   Option<bool> releaseWeights{
       *this, "release-weights",
       llvm::cl::desc("Free each weight's resource blob once written to "
-                     "weights-file (no other module may share them)"),
+                     "weights-file or weights-object (no other module may "
+                     "share them)"),
       llvm::cl::init(false)};
 };
 

@@ -72,6 +72,38 @@ inline mlir::ElementsAttr f32Elements(mlir::ShapedType type,
       mlir::HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, /*align=*/64));
 }
 
+/// The bytes of `value` as the global stores them (row-major, one element
+/// after the other), or nullopt for data that stays in the object
+/// (bools and sub-byte types, whose storage differs from the attribute's).
+/// A splat is expanded into `scratch`.
+inline std::optional<llvm::ArrayRef<char>>
+storedElementBytes(mlir::ElementsAttr value, std::vector<char> &scratch) {
+  mlir::Type elt = value.getElementType();
+  if (!elt.isIntOrFloat())
+    return std::nullopt;
+  unsigned bits = elt.getIntOrFloatBitWidth();
+  if (bits < 8 || bits % 8)
+    return std::nullopt;
+  int64_t n = value.getNumElements();
+  if (auto res = llvm::dyn_cast<mlir::DenseResourceElementsAttr>(value)) {
+    mlir::AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || (int64_t)blob->getData().size() != n * (bits / 8))
+      return std::nullopt;
+    return blob->getData();
+  }
+  auto dense = llvm::dyn_cast<mlir::DenseElementsAttr>(value);
+  if (!dense)
+    return std::nullopt;
+  llvm::ArrayRef<char> raw = dense.getRawData();
+  if (!dense.isSplat())
+    return raw;
+  scratch.resize(n * (bits / 8));
+  for (int64_t i = 0; i < n; ++i)
+    std::copy(raw.begin(), raw.begin() + bits / 8,
+              scratch.begin() + i * (bits / 8));
+  return llvm::ArrayRef<char>(scratch);
+}
+
 /// The resource blobs (weights) that hold data, in `ctx`.
 inline llvm::SmallVector<mlir::DialectResourceBlobManager::BlobEntry *>
 loadedBlobs(mlir::MLIRContext *ctx) {

@@ -31,36 +31,6 @@ using namespace mnemo;
 
 namespace {
 
-/// The bytes of `value` as the global stores them (row-major, one element
-/// after the other), or nullopt for data this pass leaves in the object
-/// (bools and sub-byte types, whose storage differs from the attribute's).
-/// A splat is expanded into `scratch`.
-std::optional<ArrayRef<char>> storedBytes(ElementsAttr value,
-                                          std::vector<char> &scratch) {
-  Type elt = value.getElementType();
-  unsigned bits = elt.getIntOrFloatBitWidth();
-  if (!elt.isIntOrFloat() || bits < 8 || bits % 8)
-    return std::nullopt;
-  int64_t n = value.getNumElements();
-  if (auto res = dyn_cast<DenseResourceElementsAttr>(value)) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob || (int64_t)blob->getData().size() != n * (bits / 8))
-      return std::nullopt;
-    return blob->getData();
-  }
-  auto dense = dyn_cast<DenseElementsAttr>(value);
-  if (!dense)
-    return std::nullopt;
-  ArrayRef<char> raw = dense.getRawData();
-  if (!dense.isSplat())
-    return raw;
-  scratch.resize(n * (bits / 8));
-  for (int64_t i = 0; i < n; ++i)
-    std::copy(raw.begin(), raw.begin() + bits / 8,
-              scratch.begin() + i * (bits / 8));
-  return ArrayRef<char>(scratch);
-}
-
 /// FNV-1a, 64 bits: tells one compile's weights file from another's.
 struct Hash {
   uint64_t h = 1469598103934665603ull;
@@ -101,7 +71,7 @@ struct ExternalWeightsPass
           !type.getLayout().isIdentity())
         continue;
       Entry e{global, {}, {}, 0};
-      std::optional<ArrayRef<char>> bytes = storedBytes(value, e.scratch);
+      std::optional<ArrayRef<char>> bytes = storedElementBytes(value, e.scratch);
       if (!bytes || (int64_t)bytes->size() < minBytes)
         continue;
       e.bytes = *bytes;

@@ -574,6 +574,38 @@ def ApproximateMathPass : Pass<"mnemo-cpu-approximate-math"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def WeightsObjectPass
+    : Pass<"mnemo-cpu-weights-object", "::mlir::ModuleOp"> {
+  let summary = "Writes the weights as an ELF object before the LLVM lowering.";
+  let description = [{
+    Every constant memref.global of at least `min-bytes` whose bytes are
+    at hand (a resource blob or a dense array of whole-byte elements) is
+    written to `object`, a relocatable ELF object with one hidden symbol
+    of the global's name per weight in .rodata (each blob once), and
+    becomes a public external declaration of the same type and
+    alignment. The module attribute `mnemo.weights_object` (`file`,
+    `symbols`) tells the driver which object to link in and which LLVM
+    globals to make hidden and dso_local. The code is the same as when
+    the driver writes the weights after translation, but the lowering to
+    LLVM, the compile's largest IR, no longer runs beside them: with
+    `release` (no other module may share the blobs) every blob nothing
+    left in the module refers to is freed here (MobileNetV2: 13.6 MB).
+    Run by mnemoc for `--weights=embed` objects of 64-bit little-endian
+    ELF targets; `triple` defaults to the host's.
+  }];
+  let options = [
+    Option<"object", "object", "std::string", "\"\"",
+           "Where to write the weights' object">,
+    Option<"triple", "triple", "std::string", "\"\"",
+           "Target triple of the object (default: the host's)">,
+    Option<"minBytes", "min-bytes", "int64_t", "4096",
+           "Smaller constants stay in the code's object">,
+    Option<"release", "release", "bool", "false",
+           "Free the resource blobs the module no longer refers to (no "
+           "other module may use them)">,
+  ];
+}
+
 def FlattenConstantGlobalsPass
     : Pass<"mnemo-cpu-flatten-constant-globals", "::mlir::ModuleOp"> {
   let summary = "Stores each constant global as one flat byte array.";

@@ -2,7 +2,7 @@
 //
 // The weights leave the compile as an ELF relocatable object of their own:
 // one .rodata section holding each blob once, and a hidden global symbol
-// per LLVM global naming it (the code's objects refer to them; the merge
+// per weight global naming it (the code's objects refer to them; the merge
 // makes them local). Written here, straight from the blobs, because the
 // other ways hold the weights again in another process: an assembler
 // reading `.incbin`s (clang's integrated assembler peaked at 108 MB on
@@ -11,7 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Backend.h"
+#include "mnemo/Target/CPU/DataObject.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/BinaryFormat/ELF.h"
@@ -43,7 +43,7 @@ static uint16_t elfMachine(const Triple &triple) {
   }
 }
 
-bool driver::canWriteDataObject(StringRef triple) {
+bool mnemo::canWriteDataObject(StringRef triple) {
   return elfMachine(Triple(triple)) != 0;
 }
 
@@ -60,7 +60,7 @@ struct StringTable {
 };
 } // namespace
 
-Error driver::writeDataObject(ArrayRef<DataSymbol> symbols, StringRef triple,
+Error mnemo::writeDataObject(ArrayRef<DataSymbol> symbols, StringRef triple,
                               StringRef path) {
   uint16_t machine = elfMachine(Triple(triple));
   if (!machine)
