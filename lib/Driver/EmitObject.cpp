@@ -118,10 +118,14 @@ static constexpr uint64_t kSeparateConstantBytes = 4096;
 // The object is compiled in this many parts on a thread per core. The
 // count is fixed, not the machine's, so the object is the same wherever it
 // is built. More parts than threads: a thread compiles a smaller piece at a
-// time (MobileNetV2: 8 parts held 3 MiB less at the peak than 4, in the
-// same time) and the threads finish closer together.
+// time and the threads finish closer together. Code generation is the
+// compile's peak since the weights leave before the lowering: MobileNetV2
+// held 56 MB with 4 parts, 53 with 8, 51.5 with 40, 50.5-50.7 with 48,
+// 50.8-50.9 with 64 and 51.4-52 with 96 (about one function a part; the
+// pieces' own set-up then costs), SqueezeNet and ShuffleNetV2 4-6 MB less
+// with 48 than 8, all in the same time.
 static llvm::cl::opt<unsigned> codegenParts(
-    "mnemo-codegen-parts", llvm::cl::Hidden, llvm::cl::init(8),
+    "mnemo-codegen-parts", llvm::cl::Hidden, llvm::cl::init(48),
     llvm::cl::desc("Split the module into N parts optimized and compiled "
                    "in parallel, then merged into one object (1: none)"));
 
