@@ -150,7 +150,6 @@ public:
       SmallString<256> path(options.outDir);
       llvm::sys::path::append(path, options.name + ".weights");
       popts.weightsFile = path.str().str();
-      popts.releaseWeights = options.releaseWeights;
     } else if ((options.emit == "obj" || options.emit == "so") &&
                canWriteDataObject(target->triple) &&
                driver::canMergeObjects()) {
@@ -159,8 +158,8 @@ public:
       SmallString<256> path(options.outDir);
       llvm::sys::path::append(path, options.name + ".weights.o");
       weightsObject = popts.weightsObject = path.str().str();
-      popts.releaseWeights = options.releaseWeights;
     }
+    popts.releaseWeights = options.releaseWeights;
     buildCPUPipeline(pm, popts);
   }
 

@@ -148,6 +148,7 @@ void buildCPUCodegenPipeline(OpPassManager &pm,
     WinogradPassOptions winograd;
     winograd.cpu = options.cpu;
     winograd.cpuFeatures = options.cpuFeatures;
+    winograd.releaseWeights = options.releaseWeights;
     pm.addPass(createWinogradPass(winograd));
   }
   // -O0 keeps linalg's loop order (the plain reference loops).

@@ -155,8 +155,8 @@ struct CPUPipelineOptions : public mlir::PassPipelineOptions<CPUPipelineOptions>
   Option<bool> releaseWeights{
       *this, "release-weights",
       llvm::cl::desc("Free each weight's resource blob once written to "
-                     "weights-file or weights-object (no other module may "
-                     "share them)"),
+                     "weights-file or weights-object, or replaced by "
+                     "mnemo-cpu-winograd (no other module may share them)"),
       llvm::cl::init(false)};
 };
 

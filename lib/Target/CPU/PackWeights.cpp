@@ -319,4 +319,54 @@ void eraseUnpackedSources(Operation *module, PackedGlobals &packed) {
       g->erase();
 }
 
+PackedSourceEraser::PackedSourceEraser(Operation *module, bool freeBlobs)
+    : freeBlobs(freeBlobs) {
+  module->walk([&](Operation *op) {
+    if (auto get = dyn_cast<memref::GetGlobalOp>(op))
+      ++reads[get.getNameAttr().getAttr()];
+    if (freeBlobs)
+      op->getAttrDictionary().walk([&](DenseResourceElementsAttr a) {
+        ++blobRefs[a.getRawHandle().getResource()];
+      });
+  });
+}
+
+void PackedSourceEraser::dropped(Value weight, memref::GlobalOp source,
+                                 PackedGlobals &packed) {
+  if (!weight.use_empty())
+    return;
+  Operation *def = weight.getDefiningOp();
+  while (isa_and_nonnull<memref::CollapseShapeOp, memref::ExpandShapeOp>(def) &&
+         def->use_empty()) {
+    Operation *next = def->getOperand(0).getDefiningOp();
+    def->erase();
+    def = next;
+  }
+  auto get = dyn_cast_or_null<memref::GetGlobalOp>(def);
+  if (!get || !get->use_empty() || get.getName() != source.getSymName())
+    return;
+  get->erase();
+  if (--reads[source.getSymNameAttr()] > 0)
+    return;
+  // Only a source the pass replaced: other unread globals are not its own.
+  bool isPacked = false;
+  for (auto it = packed.begin(); it != packed.end();) {
+    auto cur = it++;
+    if (std::get<0>(cur->first) == source.getOperation()) {
+      isPacked = true;
+      packed.erase(cur);
+    }
+  }
+  if (!isPacked)
+    return;
+  auto blob =
+      dyn_cast_or_null<DenseResourceElementsAttr>(source.getInitialValueAttr());
+  source->erase();
+  if (!freeBlobs || !blob)
+    return;
+  auto *entry = blob.getRawHandle().getResource();
+  if (--blobRefs[entry] == 0 && entry->getBlob())
+    entry->setBlob(AsmResourceBlob());
+}
+
 } // namespace mnemo

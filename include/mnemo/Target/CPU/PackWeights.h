@@ -92,6 +92,31 @@ moveDimInnermost(mlir::RewriterBase &rewriter, mlir::SymbolTable &symbols,
 /// source globals nothing refers to.
 void eraseUnpackedSources(mlir::Operation *module, PackedGlobals &packed);
 
+/// Erases a packed source inside the pass that replaced it, once its last
+/// reader is rewritten, instead of at the pass's end (eraseUnpackedSources)
+/// and its blob after the pass (mnemoc's ReleaseReplacedWeights): a pass
+/// that rewrites every weight held them all twice at its end. Counts,
+/// once, each global's memref.get_globals and each resource blob's
+/// references in `module`.
+class PackedSourceEraser {
+public:
+  /// `freeBlobs`: a blob nothing refers to any more is freed (only for a
+  /// context whose blobs are this module's alone).
+  PackedSourceEraser(mlir::Operation *module, bool freeBlobs);
+
+  /// After a rewrite dropped its use of `weight`, a value read from
+  /// `source` (a get_global of it, or reshapes of one): erases the chain
+  /// down to the get_global where unused, then `source` when nothing reads
+  /// it and it was packed (its entries leave `packed`), and frees its blob.
+  void dropped(mlir::Value weight, mlir::memref::GlobalOp source,
+               PackedGlobals &packed);
+
+private:
+  llvm::DenseMap<mlir::StringAttr, int64_t> reads;
+  llvm::DenseMap<const void *, int64_t> blobRefs;
+  bool freeBlobs;
+};
+
 } // namespace mnemo
 
 #endif // MNEMO_TARGET_CPU_PACKWEIGHTS_H

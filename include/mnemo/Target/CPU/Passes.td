@@ -471,6 +471,10 @@ def WinogradPass : Pass<"mnemo-cpu-winograd", "::mlir::ModuleOp"> {
     Option<"l2", "l2-bytes", "int64_t", "0",
            "L2 bytes the bands' transformed maps are sized for (0: from "
            "the target)">,
+    Option<"releaseWeights", "release-weights", "bool", "false",
+           "Erase each replaced weight as its last convolution is "
+           "rewritten and free its resource blob (no other module may "
+           "share them), instead of after the pass">,
   ];
   let dependentDialects = [
     "::mlir::linalg::LinalgDialect", "::mlir::memref::MemRefDialect",
