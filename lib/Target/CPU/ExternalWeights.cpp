@@ -71,7 +71,8 @@ struct ExternalWeightsPass
           !type.getLayout().isIdentity())
         continue;
       Entry e{global, {}, {}, 0};
-      std::optional<ArrayRef<char>> bytes = storedElementBytes(value, e.scratch);
+      std::optional<ArrayRef<char>> bytes =
+          storedElementBytes(value, e.scratch);
       if (!bytes || (int64_t)bytes->size() < minBytes)
         continue;
       e.bytes = *bytes;
