@@ -320,7 +320,7 @@ void eraseUnpackedSources(Operation *module, PackedGlobals &packed) {
 }
 
 PackedSourceEraser::PackedSourceEraser(Operation *module, bool freeBlobs)
-    : freeBlobs(freeBlobs) {
+    : module(module), freeBlobs(freeBlobs) {
   module->walk([&](Operation *op) {
     if (auto get = dyn_cast<memref::GetGlobalOp>(op))
       ++reads[get.getNameAttr().getAttr()];
@@ -346,7 +346,10 @@ void PackedSourceEraser::dropped(Value weight, memref::GlobalOp source,
   if (!get || !get->use_empty() || get.getName() != source.getSymName())
     return;
   get->erase();
-  if (--reads[source.getSymNameAttr()] > 0)
+  // The count is what the pass started with: a read made since would not
+  // be in it, so the last one is confirmed by a walk (once per weight).
+  if (--reads[source.getSymNameAttr()] > 0 ||
+      !SymbolTable::symbolKnownUseEmpty(source, module))
     return;
   // Only a source the pass replaced: other unread globals are not its own.
   bool isPacked = false;

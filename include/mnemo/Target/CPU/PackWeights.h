@@ -112,6 +112,7 @@ public:
                PackedGlobals &packed);
 
 private:
+  mlir::Operation *module;
   llvm::DenseMap<mlir::StringAttr, int64_t> reads;
   llvm::DenseMap<const void *, int64_t> blobRefs;
   bool freeBlobs;
