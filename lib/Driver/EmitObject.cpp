@@ -328,7 +328,6 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
   size_t pieces = bitcode.size();
   if (data)
     objects.push_back((path + ".data.o").str());
-  llvm::append_range(objects, weightObjects);
   std::vector<llvm::Error> errors;
   for (size_t i = 0; i < objects.size(); ++i)
     errors.push_back(llvm::Error::success());
@@ -385,7 +384,10 @@ static llvm::Error emitParallel(std::unique_ptr<llvm::Module> module,
     removeParts();
     return failed;
   }
-  llvm::Error merged = mergeObjects(objects, path, cc, objcopy);
+  // The weights' objects are merged too but stay their writers' to remove.
+  std::vector<std::string> merge = objects;
+  llvm::append_range(merge, weightObjects);
+  llvm::Error merged = mergeObjects(merge, path, cc, objcopy);
   removeParts();
   return merged;
 }
@@ -435,7 +437,8 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
                   !(objcopy = objcopyTool()).empty();
   bool release = options.releaseWeights && options.target == "cpu";
   // The weights' objects: the one written before the lowering (CPU
-  // pipeline), then one for any weight still in the module.
+  // pipeline; the backend removes it), then one for any weight still in
+  // the module (removed here).
   SmallVector<std::string> weightObjects;
   if (std::string early = earlyWeightsObject(module); !early.empty())
     weightObjects.push_back(early);
@@ -443,10 +446,8 @@ LogicalResult driver::emitObject(ModuleOp module, StringRef path,
   if (canMerge && canWriteDataObject(target.triple))
     weights = detachWeights(module);
   std::string weightsObject = (path + ".weights.o").str();
-  auto removeWeights = llvm::make_scope_exit([&] {
-    for (const std::string &o : weightObjects)
-      llvm::sys::fs::remove(o);
-  });
+  auto removeWeights = llvm::make_scope_exit(
+      [&] { llvm::sys::fs::remove(weightsObject); });
   if (!weights.empty()) {
     weightObjects.push_back(weightsObject);
     if (auto e = writeDataObject(weights, target.triple, weightsObject))

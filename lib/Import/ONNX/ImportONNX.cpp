@@ -562,17 +562,21 @@ static OwningOpRef<ModuleOp> importParsed(onnx::ModelProto &model,
   }
 }
 
-/// Parses a binary ModelProto from `stream`, or emits the one error a
-/// truncated or corrupt file gets.
+/// The one error a truncated, corrupt or oversized binary model gets.
+static void notAModel(StringRef name, MLIRContext *context) {
+  emitError(FileLineColLoc::get(context, name, 0, 0))
+      << "not a valid ONNX model: the protobuf failed to parse "
+         "(truncated or corrupt file?)";
+}
+
+/// Parses a binary ModelProto from `stream`, or says it is not one.
 static bool parseModel(google::protobuf::io::CodedInputStream &stream,
                        onnx::ModelProto &model, StringRef name,
                        MLIRContext *context) {
   stream.SetTotalBytesLimit(INT32_MAX);
   if (model.ParseFromCodedStream(&stream) && stream.ConsumedEntireMessage())
     return true;
-  emitError(FileLineColLoc::get(context, name, 0, 0))
-      << "not a valid ONNX model: the protobuf failed to parse "
-         "(truncated or corrupt file?)";
+  notAModel(name, context);
   return false;
 }
 
@@ -582,9 +586,7 @@ OwningOpRef<ModuleOp> mnemo::importOnnxBytes(StringRef bytes, StringRef name,
                                              const ImportOptions &options) {
   onnx::ModelProto model;
   if (bytes.size() > (size_t)INT32_MAX) {
-    emitError(FileLineColLoc::get(context, name, 0, 0))
-        << "not a valid ONNX model: the protobuf failed to parse "
-           "(truncated or corrupt file?)";
+    notAModel(name, context);
     return nullptr;
   }
   google::protobuf::io::CodedInputStream stream(

@@ -62,20 +62,19 @@ struct WeightsObjectPass
       std::optional<ArrayRef<char>> bytes = storedElementBytes(value, expanded);
       if (!bytes || (int64_t)bytes->size() < minBytes)
         continue;
-      const void *key = bytes->data();
-      if (auto blob = dyn_cast<DenseResourceElementsAttr>(value))
-        key = blob.getRawHandle().getResource();
       if (!expanded.empty()) {
         scratch.push_back(std::move(expanded));
         bytes = ArrayRef<char>(scratch.back());
-        key = bytes->data();
       }
       // At least the element's own alignment: the declaration promises it
       // to the code, the object keeps it.
       uint64_t align = std::max<uint64_t>(
           global.getAlignment().value_or(1),
           llvm::divideCeil(type.getElementTypeBitWidth(), 8));
-      symbols.push_back({global.getSymName().str(), *bytes, align, key});
+      // Keyed by the data: globals of one blob (or one uniqued attribute)
+      // share its copy in the object.
+      symbols.push_back(
+          {global.getSymName().str(), *bytes, align, bytes->data()});
       written.push_back(global);
     }
     if (symbols.empty())

@@ -376,9 +376,10 @@ private:
   }
 
   /// Copies one operand's (rows of `group`, BK) tile into `staged` (laid
-  /// out [BK][rows], see TileShape): element e of the tile goes to thread e % threads,
-  /// numbering the tile along whichever of the two is contiguous in global
-  /// memory so that neighbouring threads load neighbouring addresses.
+  /// out [BK][rows], see TileShape): element e of the tile goes to thread
+  /// e % threads, numbering the tile along whichever of the two is
+  /// contiguous in global memory so that neighbouring threads load
+  /// neighbouring addresses.
   /// Elements past the operand's edge are staged as zeros. 2-byte tiles
   /// (fp16, bf16) are laid out [rows][BK] instead and hold each value
   /// rounded to nearest.
