@@ -64,7 +64,9 @@ ap.add_argument("--decode-sizes", default="124M",
                 help="sizes run as whole decode steps (empty: none)")
 ap.add_argument("--steps", type=int, default=8)
 args = ap.parse_args()
-work = args.workdir or tempfile.mkdtemp(prefix="mnemo-bench-pim-")
+# Without --workdir the traces and artifacts go to a folder removed at exit.
+scratch = None if args.workdir else tempfile.TemporaryDirectory(prefix="mnemo-bench-pim-")
+work = args.workdir or scratch.name
 os.makedirs(work, exist_ok=True)
 
 

@@ -64,7 +64,9 @@ def kind(node):
 so = ort.SessionOptions()
 so.intra_op_num_threads = args.threads
 so.enable_profiling = True
-so.profile_file_prefix = os.path.join(tempfile.mkdtemp(prefix="mnemo-ort-"), "prof")
+# Both tools' profiles go to one temporary folder, removed at exit.
+scratch = tempfile.TemporaryDirectory(prefix="mnemo-compare-")
+so.profile_file_prefix = os.path.join(scratch.name, "prof")
 sess = ort.InferenceSession(args.model, so, providers=["CPUExecutionProvider"])
 feed = {}
 for i, inp in enumerate(sess.get_inputs()):
@@ -89,7 +91,7 @@ for e in events:
 ort_us = {k: v / runs[k] for k, v in ort_us.items()}
 
 # mnemo, from profile_nodes.py.
-ours_json = os.path.join(tempfile.mkdtemp(prefix="mnemo-compare-"), "nodes.json")
+ours_json = os.path.join(scratch.name, "nodes.json")
 p = subprocess.run(["/usr/bin/python3", os.path.join(HERE, "profile_nodes.py"), args.model,
                     args.data, "--bindir", args.bindir, "--cpu", args.cpu, "--threads",
                     str(args.threads), "--repeat", str(args.repeat), "--json", ours_json],

@@ -41,14 +41,20 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size,
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  static const std::string outDir = [] {
-    llvm::SmallString<128> dir;
-    (void)llvm::sys::fs::createUniqueDirectory("mnemo-compile-fuzz", dir);
-    return dir.str().str();
-  }();
+  // One output folder for the process, removed when it exits (libFuzzer
+  // ends a timed run with exit(), which runs static destructors).
+  static const struct OutDir {
+    std::string path;
+    OutDir() {
+      llvm::SmallString<128> dir;
+      (void)llvm::sys::fs::createUniqueDirectory("mnemo-compile-fuzz", dir);
+      path = dir.str().str();
+    }
+    ~OutDir() { (void)llvm::sys::fs::remove_directories(path); }
+  } outDir;
   std::string firstError;
   Outcome o = compileModel(
-      llvm::StringRef(reinterpret_cast<const char *>(data), size), outDir,
+      llvm::StringRef(reinterpret_cast<const char *>(data), size), outDir.path,
       firstError);
   if (o == Outcome::Silent) {
     // As much a bug as a crash: the user gets a non-zero exit and no reason.

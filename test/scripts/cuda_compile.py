@@ -19,6 +19,7 @@ import collections
 import concurrent.futures
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -128,6 +129,10 @@ with concurrent.futures.ThreadPoolExecutor(args.j) as pool:
     for (name, _, _), status, why, kernels in pool.map(run, tests):
         if status == "fail" and name in known:
             status = "known"
+        # An artifact is kept only for a new failure (a look at its PTX):
+        # the sweep's 1000 artifacts would otherwise stay in /tmp.
+        if status != "fail":
+            shutil.rmtree(os.path.join(work, name.replace("/", "_")), ignore_errors=True)
         counts[status] += 1
         results[name] = (status, why, kernels)
         all_kernels += [(name, k) for k in kernels]
@@ -159,5 +164,9 @@ if args.report:
         for name in sorted(results):
             status, why, kernels = results[name]
             f.write(f"{name}\t{status}\t{len(kernels)}\t{why}\n")
+if counts["fail"]:
+    print(f"the failed tests' artifacts: {work}")
+else:
+    shutil.rmtree(work, ignore_errors=True)
 print(f"{counts['compiled'] + counts['passed']} passed, {counts['fail']} failed")
 sys.exit(1 if counts["fail"] else 0)

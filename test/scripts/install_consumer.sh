@@ -13,7 +13,11 @@ build=$1 src=$2 work=$3 python=$4 cc=$5
 "$python" -c "import numpy, onnx" 2> /dev/null || python=/usr/bin/python3
 rm -rf "$work"
 mkdir -p "$work"
-cmake --install "$build" --prefix "$work/prefix" > "$work/install.log"
+# The installed tree and the package's staging hold the statically linked
+# tools (about 1 GB unstripped): stripped, and removed when the test ends
+# (the logs stay), so a build with little free disk still runs the rest.
+trap 'rm -rf "$work/prefix" "$work/deb"' EXIT
+cmake --install "$build" --prefix "$work/prefix" --strip > "$work/install.log"
 
 # The example's ONNX test data as the raw float32 files the C app reads.
 batch=$("$python" - "$src/examples/tiny_cnn_data" "$work" <<'PY'
@@ -64,8 +68,10 @@ print("install-c-app: the installed Python package compiled and ran tiny_cnn (ma
 PY
   )
 fi
-# The same tree as a .deb: its contents listed.
+rm -rf "$work/prefix"
+# The same tree as a .deb (stripped: CPACK_STRIP_FILES): its contents listed.
 (cd "$build" && cpack -G DEB -B "$work/deb" > "$work/cpack.log")
+rm -rf "$work/deb/_CPack_Packages"
 deb=$(ls "$work"/deb/mnemo_*.deb)
 contents=$(dpkg-deb -c "$deb")
 for f in ./usr/bin/mnemoc ./usr/bin/mnemo-run ./usr/lib/cmake/mnemo/mnemoConfig.cmake \
@@ -73,5 +79,5 @@ for f in ./usr/bin/mnemoc ./usr/bin/mnemo-run ./usr/lib/cmake/mnemo/mnemoConfig.
          ./usr/lib/python3/dist-packages/mnemo/__init__.py; do
   grep -q " $f\$" <<< "$contents" || { echo "install-c-app: $deb lacks $f"; exit 1; }
 done
-echo "install-c-app: $(basename "$deb"): $(wc -l <<< "$contents") entries"
+echo "install-c-app: $(basename "$deb"): $(wc -l <<< "$contents") entries, $(du -m "$deb" | cut -f1) MB"
 echo "install-c-app: the installed package built and ran examples/c-app"

@@ -82,5 +82,8 @@ for name, path in models:
     results = sig.split("->", 1)[-1][:120] if sig else "?"
     print(f"PASS {name}: {ops} graph ops, results {results}")
     passed += 1
+    # The printed module holds the weights as text (up to 93 MB): kept only
+    # when a check failed on it.
+    os.remove(mlir)
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 sys.exit(1 if failed else 0)

@@ -29,6 +29,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -427,6 +428,14 @@ static int runMain(int argc, char **argv) {
   // optionals flattened), from the importer's kOutputStructureAttr.
   std::vector<std::string> outputKinds;
   std::string dir = artifact;
+  // A model compiled for this run (no --keep) goes to a temporary folder
+  // that leaves with the process, whichever way main returns: the
+  // conformance sweeps run mnemo-run thousands of times.
+  std::string tempDir;
+  auto removeTempDir = llvm::make_scope_exit([&] {
+    if (!tempDir.empty())
+      (void)sys::fs::remove_directories(tempDir);
+  });
   ArtifactSignature sig;
   if (artifact.empty()) {
     if (model.empty()) {
@@ -508,7 +517,7 @@ static int runMain(int argc, char **argv) {
         errs() << "mnemo-run: cannot create a temporary directory\n";
         return 2;
       }
-      dir = tmp.str().str();
+      dir = tempDir = tmp.str().str();
     } else {
       dir = keep;
     }
