@@ -115,14 +115,22 @@ bool uses(AffineExpr e, unsigned d) { return e.isFunctionOfDim(d); }
 /// contraction (the generic route would launch each as a kernel that
 /// writes or reads all of C again): the fill or bias broadcast that
 /// initializes C right before it, and the elementwise op right after it
-/// that reads only C (a ReLU, a clip) into D.
+/// that reads C (a ReLU, a clip, a residual add) into D.
 struct Folds {
   Operation *init = nullptr;      // linalg.fill or the broadcast generic
   Value initScalar;               // fill: its value
   Value initSource;               // broadcast: what it reads ...
   AffineMap initMap;              // ... at this map of C's indices
-  linalg::GenericOp epilogue;     // elementwise C -> D
+  linalg::GenericOp epilogue;     // elementwise (C, R...) -> D
 };
+
+/// Results that are loops or constants: evaluated at a point by reading
+/// the loop's value or materializing the constant (no affine.apply).
+bool isDimsOrConstants(AffineMap map) {
+  return llvm::all_of(map.getResults(), [](AffineExpr e) {
+    return isa<AffineDimExpr, AffineConstantExpr>(e);
+  });
+}
 
 bool isIdentityElementwise(linalg::GenericOp g) {
   return g.getNumDpsInputs() == 1 && g.getNumDpsInits() == 1 &&
@@ -136,6 +144,38 @@ Value rootOf(Value v) {
   while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
     v = view.getViewSource();
   return v;
+}
+
+/// Whether no op after `after` reads what buffer `buf` holds then: its
+/// next use overwrites all of it (a fill, or an elementwise op that
+/// writes every element without reading it: the bias broadcast of the
+/// next layer reusing the buffer) or frees it, or there is none.
+/// Bufferization reuses a buffer from layer to layer, so C has uses
+/// before the product and after its epilogue.
+bool deadAfter(Value buf, Operation *after) {
+  Block *block = after->getBlock();
+  Operation *next = nullptr;
+  for (Operation *user : buf.getUsers()) {
+    Operation *at = block->findAncestorOpInBlock(*user);
+    if (!at)
+      return false;
+    if (at != after && after->isBeforeInBlock(at) &&
+        (!next || at->isBeforeInBlock(next)))
+      next = at;
+  }
+  if (!next || isa<memref::DeallocOp>(next))
+    return true;
+  if (auto fill = dyn_cast<linalg::FillOp>(next))
+    return fill.getOutputs()[0] == buf;
+  auto g = dyn_cast<linalg::GenericOp>(next);
+  if (!g || g.getNumDpsInits() != 1 || g.getOutputs()[0] != buf ||
+      g.getNumLoops() != g.getNumParallelLoops() ||
+      !g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity() ||
+      !g.getMatchingBlockArgument(g.getDpsInitOperand(0)).use_empty())
+    return false;
+  return llvm::none_of(g.getInputs(), [&](Value in) {
+    return rootOf(in) == buf;
+  });
 }
 
 /// The ops around `c` its kernel can take over (see Folds).
@@ -152,17 +192,16 @@ Folds findFolds(linalg::LinalgOp op) {
              g.getBody()->getOperations().size() == 1 &&
              cast<linalg::YieldOp>(g.getBody()->getTerminator())
                      .getValues()[0] == g.getBody()->getArgument(0) &&
-             llvm::all_of(g.getIndexingMapsArray()[0].getResults(),
-                          [](AffineExpr e) {
-                            return isa<AffineDimExpr, AffineConstantExpr>(e);
-                          })) {
+             isDimsOrConstants(g.getIndexingMapsArray()[0])) {
     f.init = g;
     f.initSource = g.getInputs()[0];
     f.initMap = g.getIndexingMapsArray()[0];
   }
   // The elementwise op must be the only reader of C after the product
   // (or write C in place), and C a buffer of its own, so that C need not
-  // be written at all. Between the two there may be allocations, views
+  // be written at all. It may read other tensors R at any loops of C's
+  // (a residual, a per-channel scale); each thread reads them at the
+  // element it stores. Between the two there may be allocations, views
   // and fills of other buffers (the next layer's padded input, which the
   // op writes into): the kernel then goes after them, where the op was.
   Operation *next = op->getNextNode();
@@ -174,21 +213,41 @@ Folds findFolds(linalg::LinalgOp op) {
                    }))))
     next = next->getNextNode();
   auto e = dyn_cast_or_null<linalg::GenericOp>(next);
-  if (!e || !isIdentityElementwise(e) || e.getInputs()[0] != out ||
-      !e.getIndexingMapsArray()[0].isIdentity() ||
-      !e.getBody()->getArgument(1).use_empty() || !out.getDefiningOp<memref::AllocOp>())
+  if (!e || e.getNumDpsInits() != 1 || !e.hasPureBufferSemantics() ||
+      e.getNumLoops() != e.getNumParallelLoops() ||
+      !e.getMatchingIndexingMap(e.getDpsInitOperand(0)).isIdentity() ||
+      !e.getMatchingBlockArgument(e.getDpsInitOperand(0)).use_empty() ||
+      !out.getDefiningOp<memref::AllocOp>())
+    return f;
+  Value dest = rootOf(e.getOutputs()[0]);
+  bool readsC = false;
+  for (OpOperand *in : e.getDpsInputOperands()) {
+    AffineMap map = e.getMatchingIndexingMap(in);
+    if (in->get() == out) {
+      readsC = true;
+      if (!map.isIdentity())
+        return f;
+      continue;
+    }
+    // D may be R itself (an add in place), read and written at the same
+    // element by one thread; never another view of R's buffer.
+    if (!isDimsOrConstants(map) ||
+        (rootOf(in->get()) == dest &&
+         (in->get() != e.getOutputs()[0] || !map.isIdentity())))
+      return f;
+  }
+  if (!readsC)
     return f;
   for (Operation &bodyOp : e.getBody()->without_terminator())
     if (!isPure(&bodyOp) || bodyOp.getNumRegions() ||
         isa<linalg::IndexOp>(bodyOp))
       return f;
-  for (Operation *user : out.getUsers())
-    if (user != op && user != e && user != f.init &&
-        !isa<memref::DeallocOp>(user))
-      return f;
+  // C's values before the epilogue must have no reader after it (they are
+  // never stored), unless the epilogue writes C itself in place.
+  if (e.getOutputs()[0] != out && !deadAfter(out, e))
+    return f;
   // Blocks store D while others still read the inputs: D must not be one
   // of them (bufferization may write a dead input's buffer in place).
-  Value dest = rootOf(e.getOutputs()[0]);
   for (Value in : op.getDpsInputs())
     if (rootOf(in) == dest)
       return f;
@@ -670,10 +729,24 @@ private:
         memref::StoreOp::create(b, sum, out.get(), idx);
         return;
       }
-      // The elementwise op's body on the sum, stored where it wrote.
+      // The elementwise op's body on the sum and the other tensors'
+      // elements at this point, stored where it wrote.
       IRMapping map;
       Block *body = folds.epilogue.getBody();
-      map.map(body->getArgument(0), sum);
+      for (OpOperand *in : folds.epilogue.getDpsInputOperands()) {
+        Value arg = folds.epilogue.getMatchingBlockArgument(in);
+        if (in->get() == out.get()) {
+          map.map(arg, sum);
+          continue;
+        }
+        SmallVector<Value> at;
+        for (AffineExpr r :
+             folds.epilogue.getMatchingIndexingMap(in).getResults())
+          at.push_back(isa<AffineDimExpr>(r)
+                           ? idx[cast<AffineDimExpr>(r).getPosition()]
+                           : cst(cast<AffineConstantExpr>(r).getValue()));
+        map.map(arg, memref::LoadOp::create(b, in->get(), at));
+      }
       for (Operation &bodyOp : body->without_terminator())
         b.clone(bodyOp, map);
       Value result = map.lookupOrDefault(

@@ -294,3 +294,146 @@ func.func @kept(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %d: memref<64x64xf
   }
   return
 }
+
+// -----
+
+// A residual block's end: the add of the shortcut R and the ReLU after a
+// convolution are folded; each thread reads R and the per-channel scale
+// S at the element it stores (S at its channel), so C is never written.
+// CHECK-LABEL: func.func @residual
+// CHECK: gpu.launch
+// CHECK: scf.if
+// CHECK: %[[SUM:.*]] = arith.addf
+// CHECK-DAG: %[[R:.*]] = memref.load %arg3[%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}] : memref<1x32x8x8xf32>
+// CHECK-DAG: %[[S:.*]] = memref.load %arg4[%{{.*}}] : memref<32xf32>
+// CHECK: %[[SCALED:.*]] = arith.mulf %[[SUM]], %[[S]]
+// CHECK: %[[ADDED:.*]] = arith.addf %[[SCALED]], %[[R]]
+// CHECK: %[[RELU:.*]] = arith.maximumf %[[ADDED]]
+// CHECK: memref.store %[[RELU]], %arg5
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.generic
+// CHECK: return
+#id = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#chan = affine_map<(n, c, h, w) -> (c)>
+func.func @residual(%x: memref<1x16x8x8xf32>, %w: memref<32x16x1x1xf32>, %b: memref<32x1x1xf32>,
+                    %r: memref<1x32x8x8xf32>, %s: memref<32xf32>, %d: memref<1x32x8x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<1x32x8x8xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<1x32x8x8xf32>)
+  linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+    ins(%x, %w : memref<1x16x8x8xf32>, memref<32x16x1x1xf32>) outs(%c : memref<1x32x8x8xf32>)
+  linalg.generic {indexing_maps = [#id, #id, #chan, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%c, %r, %s : memref<1x32x8x8xf32>, memref<1x32x8x8xf32>, memref<32xf32>) outs(%d : memref<1x32x8x8xf32>) {
+  ^bb0(%in: f32, %res: f32, %sc: f32, %out: f32):
+    %m = arith.mulf %in, %sc : f32
+    %a = arith.addf %m, %res : f32
+    %y = arith.maximumf %a, %zero : f32
+    linalg.yield %y : f32
+  }
+  return
+}
+
+// -----
+
+// The add written in place over the shortcut (D is R): each thread reads
+// R's element before it stores over it, so it is folded too.
+// CHECK-LABEL: func.func @residual_in_place
+// CHECK: gpu.launch
+// CHECK: memref.load %arg2[
+// CHECK: memref.store %{{.*}}, %arg2[
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.generic
+#id2 = affine_map<(m, n) -> (m, n)>
+func.func @residual_in_place(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %r: memref<64x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<64x64xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<64x64xf32>)
+  linalg.matmul ins(%a, %b : memref<64x64xf32>, memref<64x64xf32>) outs(%c : memref<64x64xf32>)
+  linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %r : memref<64x64xf32>, memref<64x64xf32>) outs(%r : memref<64x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// D another view of R's buffer (shifted by a row): a block could store
+// an element another block has yet to read, so the add stays a kernel of
+// its own and the product stores C.
+// CHECK-LABEL: func.func @residual_overlap
+// CHECK: gpu.launch
+// CHECK: memref.store %{{.*}}, %[[C:.*]][
+// CHECK: gpu.terminator
+// CHECK: linalg.generic
+// CHECK: arith.addf
+#id2 = affine_map<(m, n) -> (m, n)>
+func.func @residual_overlap(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %buf: memref<65x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<64x64xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<64x64xf32>)
+  linalg.matmul ins(%a, %b : memref<64x64xf32>, memref<64x64xf32>) outs(%c : memref<64x64xf32>)
+  %r = memref.subview %buf[0, 0] [64, 64] [1, 1] : memref<65x64xf32> to memref<64x64xf32, strided<[64, 1]>>
+  %d = memref.subview %buf[1, 0] [64, 64] [1, 1] : memref<65x64xf32> to memref<64x64xf32, strided<[64, 1], offset: 64>>
+  linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %r : memref<64x64xf32>, memref<64x64xf32, strided<[64, 1]>>) outs(%d : memref<64x64xf32, strided<[64, 1], offset: 64>>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  }
+  return
+}
+
+// -----
+
+// Bufferization reuses C from layer to layer: after the first product's
+// ReLU (into D), C's next use is the second layer's bias broadcast, which
+// writes all of it without reading it, so the ReLU is folded. The second
+// product's residual add writes C in place and C is returned: folded too,
+// the result stored into C.
+// CHECK-LABEL: func.func @reused
+// CHECK: gpu.launch
+// CHECK: arith.maximumf
+// CHECK: memref.store %{{.*}}, %arg3[
+// CHECK: gpu.terminator
+// CHECK: gpu.launch
+// CHECK: memref.load %arg0[
+// CHECK: arith.addf
+// CHECK: arith.addf
+// CHECK: memref.store %{{.*}}, %[[C:.*]][
+// CHECK: gpu.terminator
+// CHECK-NOT: linalg.generic
+// CHECK: return %[[C]]
+#mk = affine_map<(m, n, k) -> (m, k)>
+#kn = affine_map<(m, n, k) -> (k, n)>
+#mn = affine_map<(m, n, k) -> (m, n)>
+#id2 = affine_map<(m, n) -> (m, n)>
+#row = affine_map<(m, n) -> (n)>
+func.func @reused(%a: memref<64x64xf32>, %b: memref<64x64xf32>, %bias: memref<64xf32>,
+                  %d: memref<64x64xf32>) -> memref<64x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c = memref.alloc() : memref<64x64xf32>
+  linalg.fill ins(%zero : f32) outs(%c : memref<64x64xf32>)
+  linalg.matmul ins(%a, %b : memref<64x64xf32>, memref<64x64xf32>) outs(%c : memref<64x64xf32>)
+  linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%c : memref<64x64xf32>) outs(%d : memref<64x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %r = arith.maximumf %in, %zero : f32
+    linalg.yield %r : f32
+  }
+  linalg.generic {indexing_maps = [#row, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%bias : memref<64xf32>) outs(%c : memref<64x64xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  }
+  linalg.matmul ins(%d, %b : memref<64x64xf32>, memref<64x64xf32>) outs(%c : memref<64x64xf32>)
+  linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%c, %a : memref<64x64xf32>, memref<64x64xf32>) outs(%c : memref<64x64xf32>) {
+  ^bb0(%x: f32, %y: f32, %out: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  }
+  return %c : memref<64x64xf32>
+}

@@ -57,6 +57,14 @@ def TileContractionsPass : Pass<"mnemo-cuda-tile-contractions",
     the staging rounds each element to the 2-byte type and stores the
     tiles [rows][K], so a fragment register's pair is one 32-bit load.
 
+    The kernel takes over the ops the generic route would launch around
+    the product: the fill or bias broadcast right before it (sums start
+    from it) and the elementwise op right after it that reads C (a ReLU,
+    a residual add, reading its other inputs at the stored element),
+    whose body is applied before the one store, into that op's output.
+    C's values before the op must have no reader after it: its next use
+    overwrites it, or the op writes C in place.
+
     Depthwise convolutions (no column dim: each channel its own filter),
     integer products and bodies other than a multiply-add keep the
     generic route.
