@@ -1079,6 +1079,59 @@ LogicalResult convertInstanceNorm(NodeContext &c, Outs &outs) {
   return f.result(y, outs);
 }
 
+/// GroupNormalization(x, scale, bias) as its ONNX function: x [N, C, ...]
+/// viewed as [N, G, C/G * spatial] and normalized over the last dim, then
+/// * scale + bias per channel. Opset 21 gives scale and bias per channel
+/// [C]; opset 18 per group [G], each value shared by its group's C/G
+/// channels.
+LogicalResult convertGroupNorm(NodeContext &c, Outs &outs) {
+  FunctionBuilder f{c};
+  if (!f.require(3))
+    return failure();
+  double eps = f.takeFloat("epsilon", 1e-5);
+  int64_t groups = f.takeInt("num_groups", 0);
+  int64_t stashCode = f.takeInt("stash_type", 1);
+  if (f.leftover())
+    return success();
+  std::optional<SmallVector<int64_t>> shape = f.staticShape(0);
+  if (!shape)
+    return success();
+  int64_t rank = shape->size(), ch = rank >= 2 ? (*shape)[1] : 0;
+  if (rank < 2)
+    return emitError(c.loc) << "input must have rank 2 or more, got " << rank;
+  if (groups <= 0 || ch % groups)
+    return emitError(c.loc) << "num_groups (" << groups
+                            << ") must be positive and divide the channels ("
+                            << ch << ")";
+  Type elt = g::elementTypeOf(c.input(0));
+  if (stashCode != 1 || !elt.isF32()) {
+    c.unsupported = "stash_type " + std::to_string(stashCode) +
+                    " on a non-f32 input";
+    return success();
+  }
+  int64_t perGroup = 1;
+  for (int64_t d = 1; d < rank; ++d)
+    perGroup *= (*shape)[d];
+  perGroup /= groups;
+  Value y = f.reshape(c.input(0), {(*shape)[0], groups, perGroup});
+  y = f.reshape(normalize(f, y, {2}, eps), *shape);
+  // scale and bias as [C, 1, ...] (opset 18: [G] repeated C/G times).
+  auto perChannel = [&](Value v) {
+    if (c.opset < 21)
+      v = f.reshape(
+          f.op<g::ExpandOp>(
+              {f.reshape(v, {groups, 1}),
+               c.imp.constI64({groups, ch / groups}, c.loc)}),
+          {ch});
+    SmallVector<int64_t> cshape(rank - 1, 1);
+    cshape[0] = ch;
+    return f.reshape(v, cshape);
+  };
+  y = f.op<g::MulOp>({y, perChannel(c.input(1))});
+  y = f.op<g::AddOp>({y, perChannel(c.input(2))});
+  return f.result(y, outs);
+}
+
 /// MeanVarianceNormalization(x) over `axes` (default N, H, W) as its ONNX
 /// function: (x - mean) / (sqrt(var) + 1e-9).
 LogicalResult convertMVN(NodeContext &c, Outs &outs) {
@@ -1346,6 +1399,7 @@ ConvertFn mnemo::onnx_import::lookupFunctionConverter(StringRef opType,
       {"DepthToSpace", convertBlockRearrange<true>},
       {"SpaceToDepth", convertBlockRearrange<false>},
       {"InstanceNormalization", convertInstanceNorm},
+      {"GroupNormalization", convertGroupNorm},
       {"MeanVarianceNormalization", convertMVN},
       {"LRN", convertLRN},
       {"DFT", convertDFT},

@@ -24,6 +24,7 @@
 
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 
 #include <limits>
 
@@ -279,14 +280,15 @@ SmallVector<Value> broadcastIndices(ImplicitLocOpBuilder &b, Value buf,
 }
 
 /// LayerNormalization, as the tensor lowering computes it: mean = sum / n,
-/// c = x - mean, inv = rsqrt(sum(c * c) / n + eps); c * inv * scale
+/// c = x - mean, inv = rsqrt(sum(c * c) / n + eps); c * inv (* scale)
 /// (+ bias).
-void layerNormBody(RowKernelBuilder &k, g::LayerNormalizationOp op) {
+/// `scale` and `bias` (buffers, either may be null) broadcast over the
+/// row's dims.
+void normalizeBody(RowKernelBuilder &k, double epsilon, Value scale,
+                   Value bias) {
   ImplicitLocOpBuilder &b = k.builder();
   Value zero = k.f32(0);
   auto combineSum = [&](Value p, Value q) { return sumOf(b, p, q); };
-  Value scale = k.parameter(0);
-  Value bias = g::isNone(op.getB()) ? Value() : k.parameter(1);
   Value n = k.rowLengthF32();
   auto sumLoop = k.overRow(zero, [&](ArrayRef<Value> idx, ValueRange acc) {
     return SmallVector<Value>{
@@ -305,14 +307,15 @@ void layerNormBody(RowKernelBuilder &k, g::LayerNormalizationOp op) {
   Value var = arith::DivFOp::create(
       b, k.overThreads(squares.getResult(0), 1, zero, combineSum), n);
   Value inv = math::RsqrtOp::create(
-      b, arith::AddFOp::create(b, var,
-                               k.f32(op.getEpsilon().convertToDouble())));
+      b, arith::AddFOp::create(b, var, k.f32(epsilon)));
   OpBuilder::InsertionGuard g(b);
   k.guardStores();
   k.overRow(ValueRange{}, [&](ArrayRef<Value> idx, ValueRange) {
-    Value y = arith::MulFOp::create(
-        b, arith::MulFOp::create(b, centered(idx), inv),
-        memref::LoadOp::create(b, scale, broadcastIndices(b, scale, idx)));
+    Value y = arith::MulFOp::create(b, centered(idx), inv);
+    if (scale)
+      y = arith::MulFOp::create(
+          b, y,
+          memref::LoadOp::create(b, scale, broadcastIndices(b, scale, idx)));
     if (bias)
       y = arith::AddFOp::create(
           b, y,
@@ -339,6 +342,139 @@ bool isRowParameter(Value v) {
   return type && type.getElementType().isF32();
 }
 
+/// The float of a splat f32 constant.
+std::optional<double> splatF32(Value v) {
+  DenseFPElementsAttr attr;
+  if (!matchPattern(v, m_Constant(&attr)) || !attr.isSplat() ||
+      !attr.getElementType().isF32())
+    return std::nullopt;
+  return attr.getSplatValue<APFloat>().convertToDouble();
+}
+
+/// The first of `axes` (a constant) when they are [from, rank) of
+/// `rank` dims in some order, else -1.
+int64_t trailingAxes(Value axes, int64_t rank) {
+  DenseIntElementsAttr attr;
+  if (!matchPattern(axes, m_Constant(&attr)))
+    return -1;
+  SmallVector<int64_t> sorted;
+  for (const APInt &a : attr.getValues<APInt>()) {
+    int64_t axis = normalizedAxis(a.getSExtValue(), rank);
+    if (axis < 0)
+      return -1;
+    sorted.push_back(axis);
+  }
+  llvm::sort(sorted);
+  for (size_t i = 0; i < sorted.size(); ++i)
+    if (sorted[i] != rank - (int64_t)sorted.size() + (int64_t)i)
+      return -1;
+  return sorted.empty() ? -1 : sorted.front();
+}
+
+/// A normalization over trailing dims as the importer writes
+/// InstanceNormalization (and older exporters LayerNormalization):
+/// (x - mean) / sqrt(mean((x - mean)^2) + eps), both means over the same
+/// trailing axes with keepdims, then optionally * scale and + bias (f32
+/// tensors broadcasting over x without growing it). `out` is the last op
+/// taken.
+struct Normalization {
+  Value x, scale, bias;
+  int64_t from;
+  double epsilon;
+  Operation *out;
+};
+
+/// The ReduceMean over trailing axes of `v`'s defining op, keeping dims:
+/// its input, and the first axis in `from`.
+Value meanOf(Value v, int64_t rank, int64_t &from) {
+  auto mean = v.getDefiningOp<g::ReduceMeanOp>();
+  if (!mean || mean.getKeepdims() != 1)
+    return nullptr;
+  from = trailingAxes(mean.getAxes(), rank);
+  return from < 0 ? nullptr : mean.getData();
+}
+
+/// Whether `p` (f32) broadcasts onto `x`'s type without growing it.
+bool broadcastsOnto(Value p, RankedTensorType x) {
+  auto t = dyn_cast<RankedTensorType>(p.getType());
+  if (!t || !t.hasStaticShape() || !t.getElementType().isF32() ||
+      t.getRank() > x.getRank())
+    return false;
+  int64_t off = x.getRank() - t.getRank();
+  for (int64_t i = 0; i < t.getRank(); ++i)
+    if (t.getDimSize(i) != 1 && t.getDimSize(i) != x.getDimSize(i + off))
+      return false;
+  return true;
+}
+
+std::optional<Normalization> matchNormalization(g::DivOp div) {
+  Normalization n;
+  auto type = rowInput(div.getA(), div.getC());
+  auto sub = div.getA().getDefiningOp<g::SubOp>();
+  auto sqrt = div.getB().getDefiningOp<g::SqrtOp>();
+  if (!type || !sub || !sqrt || sub.getA().getType() != type)
+    return std::nullopt;
+  auto add = sqrt.getX().getDefiningOp<g::AddOp>();
+  if (!add)
+    return std::nullopt;
+  Value var = add.getA();
+  std::optional<double> eps = splatF32(add.getB());
+  if (!eps) {
+    var = add.getB();
+    eps = splatF32(add.getA());
+  }
+  int64_t rank = type.getRank(), meanFrom, varFrom;
+  n.x = sub.getA();
+  if (!eps || meanOf(sub.getB(), rank, meanFrom) != n.x)
+    return std::nullopt;
+  auto square = dyn_cast_or_null<g::MulOp>(
+      meanOf(var, rank, varFrom) ? meanOf(var, rank, varFrom).getDefiningOp()
+                                 : nullptr);
+  if (!square || square.getA() != sub.getC() || square.getB() != sub.getC() ||
+      varFrom != meanFrom)
+    return std::nullopt;
+  n.from = meanFrom;
+  n.epsilon = *eps;
+  n.out = div;
+  // The affine step after it, when the normalized value has no other use.
+  auto takeNext = [&](auto opTag, Value &param) {
+    using OpT = decltype(opTag);
+    Value y = n.out->getResult(0);
+    if (!y.hasOneUse())
+      return;
+    auto next = dyn_cast<OpT>(*y.getUsers().begin());
+    if (!next || next.getC().getType() != type)
+      return;
+    Value other = next.getA() == y ? next.getB() : next.getA();
+    if (other == y || !broadcastsOnto(other, type))
+      return;
+    param = other;
+    n.out = next;
+  };
+  takeNext(g::MulOp(), n.scale);
+  takeNext(g::AddOp(), n.bias);
+  return n;
+}
+
+/// Erases `op` and then each operand's producer that is left without
+/// uses (graph ops have no side effects).
+void eraseDeadChain(Operation *op) {
+  SmallVector<Operation *> work = {op};
+  while (!work.empty()) {
+    Operation *o = work.pop_back_val();
+    if (!o->use_empty() || !o->getDialect() ||
+        o->getDialect()->getNamespace() != "graph" ||
+        isa<g::ConstantOp>(o))
+      continue;
+    SmallVector<Operation *> producers;
+    for (Value v : o->getOperands())
+      if (Operation *p = v.getDefiningOp())
+        producers.push_back(p);
+    o->erase();
+    llvm::append_range(work, producers);
+  }
+}
+
 struct RowKernelsPass
     : public mnemo::impl::RowKernelsPassBase<RowKernelsPass> {
   using RowKernelsPassBase::RowKernelsPassBase;
@@ -348,7 +484,8 @@ struct RowKernelsPass
       return signalPassFailure();
     SmallVector<Operation *> found;
     getOperation().walk([&](Operation *op) {
-      if (isa<g::SoftmaxOp, g::LogSoftmaxOp, g::LayerNormalizationOp>(op))
+      if (isa<g::SoftmaxOp, g::LogSoftmaxOp, g::LayerNormalizationOp,
+              g::DivOp>(op))
         found.push_back(op);
     });
     for (Operation *op : found) {
@@ -381,8 +518,33 @@ struct RowKernelsPass
         if (!g::isNone(ln.getB()))
           parameters.push_back(ln.getB());
         result = k.build(2, parameters, [&](RowKernelBuilder &kb) {
-          layerNormBody(kb, ln);
+          normalizeBody(kb, ln.getEpsilon().convertToDouble(),
+                        kb.parameter(0),
+                        g::isNone(ln.getB()) ? Value() : kb.parameter(1));
         });
+      } else if (auto div = dyn_cast<g::DivOp>(op)) {
+        std::optional<Normalization> n = matchNormalization(div);
+        if (!n)
+          continue;
+        // After the last op taken, which reads everything the kernel does.
+        b.setInsertionPoint(n->out);
+        auto t = cast<RankedTensorType>(n->x.getType());
+        RowKernelBuilder k({n->out, n->x, t, n->from, t.getRank()},
+                           blockSize, b);
+        SmallVector<Value> parameters;
+        if (n->scale)
+          parameters.push_back(n->scale);
+        if (n->bias)
+          parameters.push_back(n->bias);
+        result = k.build(2, parameters, [&](RowKernelBuilder &kb) {
+          normalizeBody(kb, n->epsilon,
+                        n->scale ? kb.parameter(0) : Value(),
+                        n->bias ? kb.parameter(n->scale ? 1 : 0) : Value());
+        });
+        // The ops it replaces go when nothing else reads them.
+        n->out->getResult(0).replaceAllUsesWith(result);
+        eraseDeadChain(n->out);
+        continue;
       }
       if (!result)
         continue;

@@ -145,3 +145,109 @@ func.func @layer_norm_2d(%x: tensor<4x6x8xf32>, %s: tensor<1x8xf32>) -> tensor<4
   %y = graph.layer_normalization %x, %s, %none {axis = 1 : i64, epsilon = 1.0e-05 : f32} : (tensor<4x6x8xf32>, tensor<1x8xf32>, none) -> tensor<4x6x8xf32>
   return %y : tensor<4x6x8xf32>
 }
+
+// -----
+
+// InstanceNormalization as the importer writes it (moments over the
+// spatial dims, then * scale and + bias per channel): one kernel, a block
+// of 256 per (n, c) row of 32 x 32 elements; the scale and bias [16, 1, 1]
+// read at the row's channel. Nothing of the chain is left.
+// CHECK-LABEL: func.func @instance_norm
+// CHECK-DAG: %[[X:.*]] = bufferization.to_buffer %arg0 read_only
+// CHECK-DAG: %[[SCALE:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<16x1x1xf32> to memref<16x1x1xf32, strided
+// CHECK-DAG: %[[BIAS:.*]] = bufferization.to_buffer %{{.*}} read_only : tensor<16x1x1xf32> to memref<16x1x1xf32, strided
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c256, {{.*}}) workgroup(
+// CHECK: scf.for {{.*}} to %c1024 step %c256 iter_args
+// CHECK: %[[MEAN:.*]] = arith.divf
+// CHECK: arith.subf %{{.*}}, %[[MEAN]] : f32
+// CHECK: %[[VE:.*]] = arith.addf %{{.*}}, %cst{{.*}} : f32
+// CHECK: %[[INV:.*]] = math.rsqrt %[[VE]] : f32
+// CHECK: scf.for
+// CHECK:   %[[CN:.*]] = arith.mulf %{{.*}}, %[[INV]] : f32
+// CHECK:   %[[G:.*]] = memref.load %[[SCALE]][%[[CH:[a-z0-9_]+]], %c0, %c0]
+// CHECK:   %[[Y:.*]] = arith.mulf %[[CN]], %[[G]] : f32
+// CHECK:   %[[B:.*]] = memref.load %[[BIAS]][%[[CH]], %c0, %c0]
+// CHECK:   arith.addf %[[Y]], %[[B]] : f32
+// CHECK-NOT: graph.reduce_mean
+// CHECK-NOT: graph.div
+// CHECK-NOT: graph.sub
+// CHECK: return
+func.func @instance_norm(%x: tensor<2x16x32x32xf32>, %s: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<2x16x32x32xf32> {
+  %eps = graph.constant dense<9.99999974E-6> : tensor<f32>
+  %perch = graph.constant dense<[1, 2]> : tensor<2xi64>
+  %axes = graph.constant dense<[2, 3]> : tensor<2xi64>
+  %mean = graph.reduce_mean %x, %axes : (tensor<2x16x32x32xf32>, tensor<2xi64>) -> tensor<2x16x1x1xf32>
+  %dev = graph.sub %x, %mean : (tensor<2x16x32x32xf32>, tensor<2x16x1x1xf32>) -> tensor<2x16x32x32xf32>
+  %sq = graph.mul %dev, %dev : (tensor<2x16x32x32xf32>, tensor<2x16x32x32xf32>) -> tensor<2x16x32x32xf32>
+  %var = graph.reduce_mean %sq, %axes : (tensor<2x16x32x32xf32>, tensor<2xi64>) -> tensor<2x16x1x1xf32>
+  %ve = graph.add %var, %eps : (tensor<2x16x1x1xf32>, tensor<f32>) -> tensor<2x16x1x1xf32>
+  %sd = graph.sqrt %ve : (tensor<2x16x1x1xf32>) -> tensor<2x16x1x1xf32>
+  %n = graph.div %dev, %sd : (tensor<2x16x32x32xf32>, tensor<2x16x1x1xf32>) -> tensor<2x16x32x32xf32>
+  %s3 = graph.unsqueeze %s, %perch : (tensor<16xf32>, tensor<2xi64>) -> tensor<16x1x1xf32>
+  %y = graph.mul %n, %s3 : (tensor<2x16x32x32xf32>, tensor<16x1x1xf32>) -> tensor<2x16x32x32xf32>
+  %b3 = graph.unsqueeze %b, %perch : (tensor<16xf32>, tensor<2xi64>) -> tensor<16x1x1xf32>
+  %z = graph.add %y, %b3 : (tensor<2x16x32x32xf32>, tensor<16x1x1xf32>) -> tensor<2x16x32x32xf32>
+  return %z : tensor<2x16x32x32xf32>
+}
+
+// -----
+
+// The normalized value read twice: the kernel stops at the division (no
+// scale or bias taken) and the multiplications stay graph ops.
+// CHECK-LABEL: func.func @normalized_twice
+// CHECK: gpu.launch
+// CHECK: math.rsqrt
+// CHECK-NOT: memref.load %{{.*}}[%{{.*}}, %c0]
+// CHECK: gpu.terminator
+// CHECK: graph.mul
+// CHECK: graph.mul
+func.func @normalized_twice(%x: tensor<4x64xf32>, %s: tensor<64xf32>) -> (tensor<4x64xf32>, tensor<4x64xf32>) {
+  %eps = graph.constant dense<1.0E-5> : tensor<f32>
+  %axes = graph.constant dense<[-1]> : tensor<1xi64>
+  %mean = graph.reduce_mean %x, %axes : (tensor<4x64xf32>, tensor<1xi64>) -> tensor<4x1xf32>
+  %dev = graph.sub %x, %mean : (tensor<4x64xf32>, tensor<4x1xf32>) -> tensor<4x64xf32>
+  %sq = graph.mul %dev, %dev : (tensor<4x64xf32>, tensor<4x64xf32>) -> tensor<4x64xf32>
+  %var = graph.reduce_mean %sq, %axes : (tensor<4x64xf32>, tensor<1xi64>) -> tensor<4x1xf32>
+  %ve = graph.add %var, %eps : (tensor<4x1xf32>, tensor<f32>) -> tensor<4x1xf32>
+  %sd = graph.sqrt %ve : (tensor<4x1xf32>) -> tensor<4x1xf32>
+  %n = graph.div %dev, %sd : (tensor<4x64xf32>, tensor<4x1xf32>) -> tensor<4x64xf32>
+  %y = graph.mul %n, %s : (tensor<4x64xf32>, tensor<64xf32>) -> tensor<4x64xf32>
+  %z = graph.mul %n, %n : (tensor<4x64xf32>, tensor<4x64xf32>) -> tensor<4x64xf32>
+  return %y, %z : tensor<4x64xf32>, tensor<4x64xf32>
+}
+
+// -----
+
+// Moments over a middle axis (not trailing) or over different axes: not
+// a row; the chain stays.
+// CHECK-LABEL: func.func @not_trailing
+// CHECK-NOT: gpu.launch
+// CHECK: graph.div
+// CHECK-LABEL: func.func @mixed_axes
+// CHECK-NOT: gpu.launch
+// CHECK: graph.div
+func.func @not_trailing(%x: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %eps = graph.constant dense<1.0E-5> : tensor<f32>
+  %axes = graph.constant dense<[1]> : tensor<1xi64>
+  %mean = graph.reduce_mean %x, %axes : (tensor<4x8x16xf32>, tensor<1xi64>) -> tensor<4x1x16xf32>
+  %dev = graph.sub %x, %mean : (tensor<4x8x16xf32>, tensor<4x1x16xf32>) -> tensor<4x8x16xf32>
+  %sq = graph.mul %dev, %dev : (tensor<4x8x16xf32>, tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %var = graph.reduce_mean %sq, %axes : (tensor<4x8x16xf32>, tensor<1xi64>) -> tensor<4x1x16xf32>
+  %ve = graph.add %var, %eps : (tensor<4x1x16xf32>, tensor<f32>) -> tensor<4x1x16xf32>
+  %sd = graph.sqrt %ve : (tensor<4x1x16xf32>) -> tensor<4x1x16xf32>
+  %n = graph.div %dev, %sd : (tensor<4x8x16xf32>, tensor<4x1x16xf32>) -> tensor<4x8x16xf32>
+  return %n : tensor<4x8x16xf32>
+}
+func.func @mixed_axes(%x: tensor<4x8x16xf32>) -> tensor<4x8x16xf32> {
+  %eps = graph.constant dense<1.0E-5> : tensor<f32>
+  %last = graph.constant dense<[2]> : tensor<1xi64>
+  %two = graph.constant dense<[1, 2]> : tensor<2xi64>
+  %mean = graph.reduce_mean %x, %last : (tensor<4x8x16xf32>, tensor<1xi64>) -> tensor<4x8x1xf32>
+  %dev = graph.sub %x, %mean : (tensor<4x8x16xf32>, tensor<4x8x1xf32>) -> tensor<4x8x16xf32>
+  %sq = graph.mul %dev, %dev : (tensor<4x8x16xf32>, tensor<4x8x16xf32>) -> tensor<4x8x16xf32>
+  %var = graph.reduce_mean %sq, %two : (tensor<4x8x16xf32>, tensor<2xi64>) -> tensor<4x1x1xf32>
+  %ve = graph.add %var, %eps : (tensor<4x1x1xf32>, tensor<f32>) -> tensor<4x1x1xf32>
+  %sd = graph.sqrt %ve : (tensor<4x1x1xf32>) -> tensor<4x1x1xf32>
+  %n = graph.div %dev, %sd : (tensor<4x8x16xf32>, tensor<4x1x1xf32>) -> tensor<4x8x16xf32>
+  return %n : tensor<4x8x16xf32>
+}

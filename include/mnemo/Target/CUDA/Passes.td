@@ -133,8 +133,9 @@ def FlashAttentionPass : Pass<"mnemo-cuda-flash-attention",
                            "::mlir::tensor::TensorDialect"];
 }
 def RowKernelsPass : Pass<"mnemo-cuda-row-kernels", "::mlir::func::FuncOp"> {
-  let summary = "Softmax, LogSoftmax and LayerNormalization as one kernel "
-                "each, a block or warp per row";
+  let summary = "Softmax, LogSoftmax, LayerNormalization and "
+                "InstanceNormalization as one kernel each, a block or warp "
+                "per row";
   let description = [{
     Runs on the graph, before the tensor lowering (three ops for a softmax:
     the row's maximum, the sum of exp(x - max), the division; five for a
@@ -153,6 +154,15 @@ def RowKernelsPass : Pass<"mnemo-cuda-row-kernels", "::mlir::func::FuncOp"> {
     `gpu.shuffle xor` 16 .. 1 and over a block's warps through shared
     memory. The input is a read-only buffer, the output a planned buffer
     (see FlashAttention).
+
+    A normalization the importer writes as graph ops (InstanceNormalization,
+    and exporters' decomposed layer norms) is taken too: `graph.div` of
+    x - mean(x) by sqrt(mean((x - mean)^2) + eps), both `reduce_mean`s over
+    the same trailing axes with keepdims and eps a splat constant, then the
+    `graph.mul` by a scale and `graph.add` of a bias that follow when the
+    normalized value has no other reader and they broadcast onto x without
+    growing it (InstanceNormalization's [C, 1, ...]). The ops it replaces
+    are erased when nothing else reads them.
   }];
   let options = [
     Option<"blockSize", "block-size", "int64_t", "256",
