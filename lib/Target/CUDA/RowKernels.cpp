@@ -372,7 +372,8 @@ int64_t trailingAxes(Value axes, int64_t rank) {
 }
 
 /// A normalization over trailing dims as the importer writes
-/// InstanceNormalization (and older exporters LayerNormalization):
+/// InstanceNormalization and GroupNormalization, and exporters before
+/// opset 17 LayerNormalization (with Pow(x - mean, 2)):
 /// (x - mean) / sqrt(mean((x - mean)^2) + eps), both means over the same
 /// trailing axes with keepdims, then optionally * scale and + bias (f32
 /// tensors broadcasting over x without growing it). `out` is the last op
@@ -427,11 +428,16 @@ std::optional<Normalization> matchNormalization(g::DivOp div) {
   n.x = sub.getA();
   if (!eps || meanOf(sub.getB(), rank, meanFrom) != n.x)
     return std::nullopt;
-  auto square = dyn_cast_or_null<g::MulOp>(
-      meanOf(var, rank, varFrom) ? meanOf(var, rank, varFrom).getDefiningOp()
-                                 : nullptr);
-  if (!square || square.getA() != sub.getC() || square.getB() != sub.getC() ||
-      varFrom != meanFrom)
+  // The square as the importer writes it (dev * dev) or as exporters of
+  // decomposed layer norms do (Pow(dev, 2)).
+  Value squared = meanOf(var, rank, varFrom);
+  Operation *square = squared ? squared.getDefiningOp() : nullptr;
+  auto mul = dyn_cast_or_null<g::MulOp>(square);
+  auto pow = dyn_cast_or_null<g::PowOp>(square);
+  bool isSquare =
+      (mul && mul.getA() == sub.getC() && mul.getB() == sub.getC()) ||
+      (pow && pow.getA() == sub.getC() && splatF32(pow.getB()) == 2.0);
+  if (!isSquare || varFrom != meanFrom)
     return std::nullopt;
   n.from = meanFrom;
   n.epsilon = *eps;

@@ -6,7 +6,10 @@ float64) into argv[1]/<name>/{model.onnx,data}:
 - gn18: opset 18 (scale and bias per group), 3 x 12 x 5 in 3 groups;
 - inorm: InstanceNormalization, 2 x 16 x 32 x 32 (1024-element rows: a
   block of 256), eps 1e-3;
-- inorm_small: 3 x 8 x 5 x 7 (35-element rows: a warp per row)."""
+- inorm_small: 3 x 8 x 5 x 7 (35-element rows: a warp per row);
+- ln_pow: a layer norm over the last 96 of 2 x 10 x 96 as exporters wrote
+  it before opset 17 (ReduceMean, Sub, Pow by 2, ReduceMean, Add eps,
+  Sqrt, Div, Mul by the weight, Add the bias; opset 13)."""
 import os
 import sys
 
@@ -62,3 +65,40 @@ for name, shape in (("inorm", (2, 16, 32, 32)), ("inorm_small", (3, 8, 5, 7))):
                             epsilon=1e-3, name=name)
     write(name, node, 17, shape, p,
           lambda x, p=p, c=shape[1]: group_norm(x, p["s"], p["b"], c, 1e-3, False))
+
+h = helper
+w = rng.standard_normal(96).astype(np.float32)
+bias = rng.standard_normal(96).astype(np.float32)
+consts = {"w": w, "bias": bias, "two": np.array(2.0, np.float32),
+          "eps": np.array(1e-5, np.float32)}
+nodes = [h.make_node("ReduceMean", ["x"], ["m"], axes=[-1], name="mean"),
+         h.make_node("Sub", ["x", "m"], ["d"], name="sub"),
+         h.make_node("Pow", ["d", "two"], ["d2"], name="pow"),
+         h.make_node("ReduceMean", ["d2"], ["v"], axes=[-1], name="var"),
+         h.make_node("Add", ["v", "eps"], ["ve"], name="addeps"),
+         h.make_node("Sqrt", ["ve"], ["sd"], name="sqrt"),
+         h.make_node("Div", ["d", "sd"], ["n"], name="div"),
+         h.make_node("Mul", ["n", "w"], ["nw"], name="mul"),
+         h.make_node("Add", ["nw", "bias"], ["y"], name="add")]
+
+
+def layer_norm(x):
+    x = x.astype(np.float64)
+    c = x - x.mean(-1, keepdims=True)
+    return c / np.sqrt((c * c).mean(-1, keepdims=True) + 1e-5) * w + bias
+
+
+shape = (2, 10, 96)
+x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
+graph = h.make_graph(nodes, "ln_pow",
+                     [h.make_tensor_value_info("x", TensorProto.FLOAT, list(shape))],
+                     [h.make_tensor_value_info("y", TensorProto.FLOAT, list(shape))],
+                     [numpy_helper.from_array(v, k) for k, v in consts.items()])
+d = os.path.join(out, "ln_pow")
+os.makedirs(os.path.join(d, "data"), exist_ok=True)
+onnx.save(h.make_model(graph, opset_imports=[h.make_opsetid("", 13)]),
+          os.path.join(d, "model.onnx"))
+with open(os.path.join(d, "data", "input_0.pb"), "wb") as f:
+    f.write(numpy_helper.from_array(x, "x").SerializeToString())
+with open(os.path.join(d, "data", "output_0.pb"), "wb") as f:
+    f.write(numpy_helper.from_array(layer_norm(x).astype(np.float32), "y").SerializeToString())

@@ -156,8 +156,10 @@ def RowKernelsPass : Pass<"mnemo-cuda-row-kernels", "::mlir::func::FuncOp"> {
     (see FlashAttention).
 
     A normalization the importer writes as graph ops (InstanceNormalization,
-    and exporters' decomposed layer norms) is taken too: `graph.div` of
-    x - mean(x) by sqrt(mean((x - mean)^2) + eps), both `reduce_mean`s over
+    GroupNormalization) or an exporter decomposed (LayerNormalization
+    before opset 17, squaring with `graph.pow` by 2) is taken too:
+    `graph.div` of x - mean(x) by sqrt(mean((x - mean)^2) + eps), both
+    `reduce_mean`s over
     the same trailing axes with keepdims and eps a splat constant, then the
     `graph.mul` by a scale and `graph.add` of a bias that follow when the
     normalized value has no other reader and they broadcast onto x without
