@@ -1096,17 +1096,21 @@ LogicalResult convertGroupNorm(NodeContext &c, Outs &outs) {
   std::optional<SmallVector<int64_t>> shape = f.staticShape(0);
   if (!shape)
     return success();
-  int64_t rank = shape->size(), ch = rank >= 2 ? (*shape)[1] : 0;
+  int64_t rank = shape->size();
   if (rank < 2)
     return emitError(c.loc) << "input must have rank 2 or more, got " << rank;
+  int64_t ch = (*shape)[1];
   if (groups <= 0 || ch % groups)
     return emitError(c.loc) << "num_groups (" << groups
                             << ") must be positive and divide the channels ("
                             << ch << ")";
-  Type elt = g::elementTypeOf(c.input(0));
-  if (stashCode != 1 || !elt.isF32()) {
-    c.unsupported = "stash_type " + std::to_string(stashCode) +
-                    " on a non-f32 input";
+  // Statistics in f32 (stash_type 1) on f32 inputs only: no casts here.
+  if (stashCode != 1) {
+    c.unsupported = "stash_type " + std::to_string(stashCode);
+    return success();
+  }
+  if (!g::elementTypeOf(c.input(0)).isF32()) {
+    c.unsupported = "a non-f32 input";
     return success();
   }
   int64_t perGroup = 1;

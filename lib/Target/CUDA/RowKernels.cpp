@@ -325,6 +325,22 @@ void normalizeBody(RowKernelBuilder &k, double epsilon, Value scale,
   });
 }
 
+/// The normalization kernel of `r` (normalizeBody), reading `scale` and
+/// `bias` (tensors; either may be null) as its parameters.
+Value buildNormalization(RowOp r, int64_t blockSize, OpBuilder &b,
+                         double epsilon, Value scale, Value bias) {
+  SmallVector<Value> parameters;
+  if (scale)
+    parameters.push_back(scale);
+  if (bias)
+    parameters.push_back(bias);
+  RowKernelBuilder k(r, blockSize, b);
+  return k.build(2, parameters, [&](RowKernelBuilder &kb) {
+    normalizeBody(kb, epsilon, scale ? kb.parameter(0) : Value(),
+                  bias ? kb.parameter(scale ? 1 : 0) : Value());
+  });
+}
+
 /// `x`'s type when the builder takes an op on it: f32, ranked, of the
 /// result's type.
 RankedTensorType rowInput(Value x, Value result) {
@@ -468,8 +484,7 @@ void eraseDeadChain(Operation *op) {
   SmallVector<Operation *> work = {op};
   while (!work.empty()) {
     Operation *o = work.pop_back_val();
-    if (!o->use_empty() || !o->getDialect() ||
-        o->getDialect()->getNamespace() != "graph" ||
+    if (!o->use_empty() || !isa<g::GraphDialect>(o->getDialect()) ||
         isa<g::ConstantOp>(o))
       continue;
     SmallVector<Operation *> producers;
@@ -518,16 +533,10 @@ struct RowKernelsPass
         if (axis < 0 || !isRowParameter(ln.getScale()) ||
             (!g::isNone(ln.getB()) && !isRowParameter(ln.getB())))
           continue;
-        RowKernelBuilder k({op, ln.getX(), t, axis, t.getRank()}, blockSize,
-                           b);
-        SmallVector<Value> parameters = {ln.getScale()};
-        if (!g::isNone(ln.getB()))
-          parameters.push_back(ln.getB());
-        result = k.build(2, parameters, [&](RowKernelBuilder &kb) {
-          normalizeBody(kb, ln.getEpsilon().convertToDouble(),
-                        kb.parameter(0),
-                        g::isNone(ln.getB()) ? Value() : kb.parameter(1));
-        });
+        result = buildNormalization(
+            {op, ln.getX(), t, axis, t.getRank()}, blockSize, b,
+            ln.getEpsilon().convertToDouble(), ln.getScale(),
+            g::isNone(ln.getB()) ? Value() : ln.getB());
       } else if (auto div = dyn_cast<g::DivOp>(op)) {
         std::optional<Normalization> n = matchNormalization(div);
         if (!n)
@@ -535,18 +544,9 @@ struct RowKernelsPass
         // After the last op taken, which reads everything the kernel does.
         b.setInsertionPoint(n->out);
         auto t = cast<RankedTensorType>(n->x.getType());
-        RowKernelBuilder k({n->out, n->x, t, n->from, t.getRank()},
-                           blockSize, b);
-        SmallVector<Value> parameters;
-        if (n->scale)
-          parameters.push_back(n->scale);
-        if (n->bias)
-          parameters.push_back(n->bias);
-        result = k.build(2, parameters, [&](RowKernelBuilder &kb) {
-          normalizeBody(kb, n->epsilon,
-                        n->scale ? kb.parameter(0) : Value(),
-                        n->bias ? kb.parameter(n->scale ? 1 : 0) : Value());
-        });
+        result = buildNormalization({n->out, n->x, t, n->from, t.getRank()},
+                                    blockSize, b, n->epsilon, n->scale,
+                                    n->bias);
         // The ops it replaces go when nothing else reads them.
         n->out->getResult(0).replaceAllUsesWith(result);
         eraseDeadChain(n->out);

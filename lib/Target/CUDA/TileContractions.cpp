@@ -132,11 +132,15 @@ bool isDimsOrConstants(AffineMap map) {
   });
 }
 
-bool isIdentityElementwise(linalg::GenericOp g) {
-  return g.getNumDpsInputs() == 1 && g.getNumDpsInits() == 1 &&
+/// An elementwise op on buffers that writes every element of its one
+/// output without reading it (the output's block argument is unused).
+bool writesEveryElement(linalg::GenericOp g) {
+  OpOperand *init =
+      g.getNumDpsInits() == 1 ? g.getDpsInitOperand(0) : nullptr;
+  return init && g.hasPureBufferSemantics() &&
          g.getNumLoops() == g.getNumParallelLoops() &&
-         g.getIndexingMapsArray().back().isIdentity() &&
-         g.hasPureBufferSemantics();
+         g.getMatchingIndexingMap(init).isIdentity() &&
+         g.getMatchingBlockArgument(init).use_empty();
 }
 
 /// The buffer a view is of.
@@ -168,10 +172,7 @@ bool deadAfter(Value buf, Operation *after) {
   if (auto fill = dyn_cast<linalg::FillOp>(next))
     return fill.getOutputs()[0] == buf;
   auto g = dyn_cast<linalg::GenericOp>(next);
-  if (!g || g.getNumDpsInits() != 1 || g.getOutputs()[0] != buf ||
-      g.getNumLoops() != g.getNumParallelLoops() ||
-      !g.getMatchingIndexingMap(g.getDpsInitOperand(0)).isIdentity() ||
-      !g.getMatchingBlockArgument(g.getDpsInitOperand(0)).use_empty())
+  if (!g || !writesEveryElement(g) || g.getOutputs()[0] != buf)
     return false;
   return llvm::none_of(g.getInputs(), [&](Value in) {
     return rootOf(in) == buf;
@@ -188,7 +189,8 @@ Folds findFolds(linalg::LinalgOp op) {
     f.init = fill;
     f.initScalar = fill.getInputs()[0];
   } else if (auto g = dyn_cast_or_null<linalg::GenericOp>(prev);
-             g && isIdentityElementwise(g) && g.getOutputs()[0] == out &&
+             g && writesEveryElement(g) && g.getNumDpsInputs() == 1 &&
+             g.getOutputs()[0] == out &&
              g.getBody()->getOperations().size() == 1 &&
              cast<linalg::YieldOp>(g.getBody()->getTerminator())
                      .getValues()[0] == g.getBody()->getArgument(0) &&
@@ -197,9 +199,9 @@ Folds findFolds(linalg::LinalgOp op) {
     f.initSource = g.getInputs()[0];
     f.initMap = g.getIndexingMapsArray()[0];
   }
-  // The elementwise op must be the only reader of C after the product
-  // (or write C in place), and C a buffer of its own, so that C need not
-  // be written at all. It may read other tensors R at any loops of C's
+  // The elementwise op reads C, a buffer of its own, and no one reads C's
+  // values before the op after it (checked below), so that C need not be
+  // written at all. It may read other tensors R at any loops of C's
   // (a residual, a per-channel scale); each thread reads them at the
   // element it stores. Between the two there may be allocations, views
   // and fills of other buffers (the next layer's padded input, which the
@@ -213,11 +215,7 @@ Folds findFolds(linalg::LinalgOp op) {
                    }))))
     next = next->getNextNode();
   auto e = dyn_cast_or_null<linalg::GenericOp>(next);
-  if (!e || e.getNumDpsInits() != 1 || !e.hasPureBufferSemantics() ||
-      e.getNumLoops() != e.getNumParallelLoops() ||
-      !e.getMatchingIndexingMap(e.getDpsInitOperand(0)).isIdentity() ||
-      !e.getMatchingBlockArgument(e.getDpsInitOperand(0)).use_empty() ||
-      !out.getDefiningOp<memref::AllocOp>())
+  if (!e || !writesEveryElement(e) || !out.getDefiningOp<memref::AllocOp>())
     return f;
   Value dest = rootOf(e.getOutputs()[0]);
   bool readsC = false;
