@@ -65,7 +65,7 @@ void buildCUDACodegenPipeline(OpPassManager &pm,
   map.blockSize = options.blockSize;
   pm.addNestedPass<func::FuncOp>(createMapParallelLoopsPass(map));
   addText(pm, "func.func(convert-parallel-loops-to-gpu),canonicalize,cse,"
-              "func.func(mnemo-cuda-launch-host-ops)");
+              "mnemo-cuda-launch-host-ops");
 }
 
 void buildCUDALowerPipeline(OpPassManager &pm,

@@ -127,14 +127,19 @@ static bool memoryComesFirst(const CPUPipelineOptions &options) {
 void buildCPUCodegenPipeline(OpPassManager &pm,
                              const CPUPipelineOptions &options) {
   addText(pm, "func.func(mnemo-cpu-legalize-memrefs)");
-  // The GPU's tiled kernels, run sequentially: their outputs check the
-  // kernel builders without a GPU. Every reduction takes a warp or a
-  // block, however short (the node tests' rows are a few elements).
+  // The CUDA target's codegen, its kernels run sequentially: their
+  // outputs check the kernel builders, the generic route and the split
+  // between host and device (a value read back, one-thread launches)
+  // without a GPU. Every reduction takes a warp or a block, however short
+  // (the node tests' rows are a few elements).
   if (!options.emulateCudaKernels.empty())
     addText(pm, "func.func(mnemo-cuda-tile-contractions{precision=" +
                     options.emulateCudaKernels + "},"
                     "mnemo-cuda-block-reductions{warp-min-length=1},"
-                    "mnemo-cuda-emulate-launches)");
+                    "mnemo-cuda-map-parallel-loops,"
+                    "convert-parallel-loops-to-gpu),canonicalize,cse,"
+                    "mnemo-cuda-launch-host-ops{emulate=1},"
+                    "func.func(mnemo-cuda-emulate-launches)");
   if (options.optLevel > 0) {
     FillPadBordersPassOptions pad;
     pad.parallel = options.parallel && options.optLevel >= 2;

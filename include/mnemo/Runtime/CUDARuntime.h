@@ -44,6 +44,11 @@ int mnemo_cuda_end(void);
    copied on the first call for `host`, the same pointer on later ones,
    for the life of the process. NULL (and the error recorded) on failure. */
 void *mnemo_cuda_constant(const void *host, size_t bytes);
+/* `bytes` (at most 8) of device memory at `src`, once the run's stream has
+   done its work so far, as the low bytes of the result (little-endian):
+   a value the host code needs (an output's size counted on the device, a
+   branch's condition, a loop's count). 0 after an error. */
+uint64_t mnemo_cuda_read(const void *src, uint64_t bytes);
 /* The first error of this thread since the last begin ("" if none). */
 const char *mnemo_cuda_last_error(void);
 /* The device's name and compute capability (major * 10 + minor), or 0. */

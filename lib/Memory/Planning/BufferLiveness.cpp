@@ -205,6 +205,13 @@ useSteps(memref::AllocOp alloc, Block &entry, const BufferLiveness &live,
         if (isScheduleBlock(user->getBlock(), entry))
           continue;
       }
+      // A pointer taken from the buffer (the CUDA host reading one element
+      // back) uses it wherever the address goes, through the arithmetic
+      // that offsets it.
+      if (isa<memref::ExtractAlignedPointerAsIndexOp>(user) ||
+          (!isa<MemRefType>(v.getType()) && user->getNumRegions() == 0 &&
+           isMemoryEffectFree(user)))
+        llvm::append_range(worklist, user->getResults());
       // Loop-carried buffers alias the loop's results.
       if (auto loop = dyn_cast<scf::ForOp>(user))
         if (OpResult r = loop.getTiedLoopResult(&use)) {

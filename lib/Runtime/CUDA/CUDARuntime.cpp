@@ -298,6 +298,21 @@ void *mnemo_cuda_constant(const void *host, size_t bytes) {
   return reinterpret_cast<void *>(p);
 }
 
+uint64_t mnemo_cuda_read(const void *src, uint64_t bytes) {
+  // The host's control flow goes on with 0 after an error (an empty
+  // output, a loop that ends); nothing is launched after one anyway.
+  uint64_t value = 0;
+  if (bytes > sizeof(value) || !state.error.empty() || !ready())
+    return value;
+  Driver &d = driver();
+  if (check("cuStreamSynchronize (read back)",
+            d.cuStreamSynchronize(state.stream)))
+    check("cuMemcpyDtoH (read back)",
+          d.cuMemcpyDtoH_v2(&value, reinterpret_cast<CUdeviceptr>(src),
+                            bytes));
+  return value;
+}
+
 const char *mnemo_cuda_last_error(void) { return state.error.c_str(); }
 
 int mnemo_cuda_device(char *name, size_t size) {

@@ -3,6 +3,7 @@
 #include "mnemo/Target/CUDA/Passes.h"
 #include "mnemo/Memory/Planning/BufferLiveness.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -179,12 +180,202 @@ LogicalResult rematerialize(MutableArrayRef<SmallVector<Operation *>> runs) {
   return success();
 }
 
+/// The host's copy of `load`'s element, read back from device memory when
+/// the stream has run up to here: a call into the runtime with the
+/// element's address (`mnemo_cuda_read` waits for the stream, copies at
+/// most 8 bytes and returns them as the low bits of an i64).
+FailureOr<Value> readOnHost(OpBuilder &b, Location loc, Value memref,
+                            ValueRange indices, func::FuncOp read) {
+  auto type = cast<MemRefType>(memref.getType());
+  Type elt = type.getElementType();
+  unsigned bits = elt.isIndex() ? 64 : elt.getIntOrFloatBitWidth();
+  if (!elt.isIntOrIndexOrFloat() || (bits % 8 && bits != 1) || bits > 64)
+    return failure();
+  int64_t bytes = std::max(1u, bits / 8);
+  auto ptr = LLVM::LLVMPointerType::get(b.getContext());
+  Type i64 = b.getI64Type();
+  // The element's address: the aligned pointer plus (offset + sum of
+  // index * stride) elements.
+  auto meta = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+  Value linear = meta.getOffset();
+  for (auto [index, stride] : llvm::zip(indices, meta.getStrides()))
+    linear = arith::AddIOp::create(
+        b, loc, linear, arith::MulIOp::create(b, loc, index, stride));
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+  Value addr = arith::AddIOp::create(
+      b, loc, base,
+      arith::MulIOp::create(b, loc, linear,
+                            arith::ConstantIndexOp::create(b, loc, bytes)));
+  Value addr64 = arith::IndexCastOp::create(b, loc, i64, addr);
+  Value p = LLVM::IntToPtrOp::create(b, loc, ptr, addr64);
+  Value raw = func::CallOp::create(
+                  b, loc, read,
+                  ValueRange{p, arith::ConstantIntOp::create(b, loc, i64,
+                                                             bytes)})
+                  .getResult(0);
+  if (elt.isIndex())
+    return arith::IndexCastOp::create(b, loc, elt, raw).getResult();
+  Type bitsType = b.getIntegerType(bits);
+  Value v = bits == 64 ? raw : arith::TruncIOp::create(b, loc, bitsType, raw);
+  if (isa<FloatType>(elt))
+    v = arith::BitcastOp::create(b, loc, elt, v);
+  return v;
+}
+
+/// Whether an op of `run` after `load` and before `op` may overwrite what
+/// it loaded.
+bool overwrittenLater(memref::LoadOp load, Operation *op,
+                      const llvm::SmallPtrSet<Operation *, 8> &inRun) {
+  Value root = mnemo::memory::rootBuffer(load.getMemRef());
+  for (Operation *it = load->getNextNode(); it != op; it = it->getNextNode())
+    if (inRun.contains(it) && mayWrite(it, root))
+      return true;
+  return false;
+}
+
+/// Gives `op` (a host op) host copies of the operands it reads from `run`.
+/// Their computation, loads and pure arithmetic, is cloned before `op`,
+/// each load read back from device memory (the run is launched before
+/// `op`, so the reads see what it stored). A value computed otherwise (a
+/// count accumulated by a loop) or loaded from a buffer the run overwrites
+/// later is stored by the run into a buffer of its own and read from
+/// there. The run's ops that nothing else reads go. Fails when a value
+/// cannot be read (a sub-byte or vector element).
+LogicalResult readOperandsOnHost(Operation *op, SmallVector<Operation *> &run,
+                                 llvm::SmallPtrSet<Operation *, 8> &inRun,
+                                 llvm::function_ref<func::FuncOp()> read) {
+  llvm::SetVector<Operation *> slice; // cloned before `op`
+  llvm::SetVector<Value> stored;      // stored by the run, then read
+  // The values `op` uses, in its regions too (a branch's allocation).
+  SmallVector<Value> work;
+  op->walk([&](Operation *inner) { llvm::append_range(work, inner->getOperands()); });
+  while (!work.empty()) {
+    Value v = work.pop_back_val();
+    Operation *def = v.getDefiningOp();
+    if (!def || !inRun.contains(def) || slice.contains(def))
+      continue;
+    auto load = dyn_cast<memref::LoadOp>(def);
+    if (!readsOnly(def) || (load && overwrittenLater(load, op, inRun))) {
+      stored.insert(v);
+      continue;
+    }
+    slice.insert(def);
+    llvm::append_range(work, def->getOperands());
+  }
+  Operation *front = run.front();
+  OpBuilder b(op);
+  IRMapping map;
+  for (Value v : stored) {
+    Type t = v.getType();
+    if (!t.isIntOrIndexOrFloat())
+      return failure();
+    Location loc = v.getLoc();
+    OpBuilder at(front);
+    Value buffer =
+        memref::AllocOp::create(at, loc, MemRefType::get({}, t)).getResult();
+    at.setInsertionPointAfterValue(v);
+    auto store = memref::StoreOp::create(at, loc, v, buffer, ValueRange{});
+    run.insert(llvm::find(run, v.getDefiningOp()) + 1, store);
+    inRun.insert(store);
+    FailureOr<Value> host = readOnHost(b, loc, buffer, {}, read());
+    if (failed(host))
+      return failure();
+    map.map(v, *host);
+  }
+  SmallVector<Operation *> ordered(slice.begin(), slice.end());
+  llvm::sort(ordered,
+             [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+  for (Operation *def : ordered) {
+    auto load = dyn_cast<memref::LoadOp>(def);
+    if (!load) {
+      b.clone(*def, map);
+      continue;
+    }
+    FailureOr<Value> host = readOnHost(b, load.getLoc(), load.getMemRef(),
+                                       load.getIndices(), read());
+    if (failed(host))
+      return failure();
+    map.map(load.getResult(), *host);
+  }
+  // Every use outside the run takes the host's value: later host ops,
+  // and kernels, which get it as an argument.
+  Block *block = op->getBlock();
+  auto outsideRun = [&](OpOperand &use) {
+    Operation *top = block->findAncestorOpInBlock(*use.getOwner());
+    return top && !inRun.contains(top);
+  };
+  for (Value v : stored)
+    v.replaceUsesWithIf(map.lookup(v), outsideRun);
+  for (Operation *def : ordered)
+    for (Value r : def->getResults())
+      r.replaceUsesWithIf(map.lookup(r), outsideRun);
+  for (Operation *def : llvm::reverse(ordered))
+    if (def->use_empty()) {
+      inRun.erase(def);
+      llvm::erase(run, def);
+      def->erase();
+    }
+  return success();
+}
+
+/// Emulation's mnemo_cuda_read: a load of 1, 2, 4 or 8 bytes, zero-extended
+/// (device memory is host memory there).
+void defineRead(func::FuncOp read) {
+  Location loc = read.getLoc();
+  read.setPrivate();
+  Block *entry = read.addEntryBlock();
+  OpBuilder b = OpBuilder::atBlockEnd(entry);
+  Type i64 = b.getI64Type();
+  Value bytes =
+      arith::IndexCastOp::create(b, loc, b.getIndexType(), entry->getArgument(1));
+  SmallVector<int64_t> cases = {1, 2, 4};
+  auto sw = scf::IndexSwitchOp::create(b, loc, TypeRange{i64}, bytes, cases,
+                                       cases.size());
+  auto fill = [&](Region &region, unsigned bits) {
+    OpBuilder rb = OpBuilder::atBlockEnd(&region.emplaceBlock());
+    Value v = LLVM::LoadOp::create(rb, loc, rb.getIntegerType(bits),
+                                   entry->getArgument(0));
+    if (bits < 64)
+      v = arith::ExtUIOp::create(rb, loc, i64, v);
+    scf::YieldOp::create(rb, loc, v);
+  };
+  for (auto [region, n] : llvm::zip(sw.getCaseRegions(), cases))
+    fill(region, n * 8);
+  fill(sw.getDefaultRegion(), 64);
+  func::ReturnOp::create(b, loc, sw.getResult(0));
+}
+
 struct LaunchHostOpsPass
     : public mnemo::impl::LaunchHostOpsPassBase<LaunchHostOpsPass> {
+  using LaunchHostOpsPassBase::LaunchHostOpsPassBase;
+
+  /// mnemo_cuda_read, declared (or, emulated, defined) on first use.
+  func::FuncOp read() {
+    ModuleOp module = getOperation();
+    if (auto f = module.lookupSymbol<func::FuncOp>("mnemo_cuda_read"))
+      return f;
+    MLIRContext *ctx = module.getContext();
+    OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+    Type i64 = b.getI64Type();
+    auto f = func::FuncOp::create(
+        b, module.getLoc(), "mnemo_cuda_read",
+        FunctionType::get(ctx, {LLVM::LLVMPointerType::get(ctx), i64}, {i64}));
+    f.setPrivate();
+    if (emulate)
+      defineRead(f);
+    return f;
+  }
+
   void runOnOperation() override {
-    func::FuncOp fn = getOperation();
-    if (fn.isExternal())
-      return;
+    // A module pass: a read back declares the runtime's function.
+    // The functions there were (not an emulated read defined on the way).
+    SmallVector<func::FuncOp> fns(getOperation().getOps<func::FuncOp>());
+    for (func::FuncOp fn : fns)
+      if (!fn.isExternal() && failed(launchDeviceRuns(fn)))
+        return signalPassFailure();
+  }
+
+  LogicalResult launchDeviceRuns(func::FuncOp fn) {
     // Maximal runs of consecutive ops that must run on the device, per
     // block of the function body (their regions' nested ops move with
     // them). A loop or branch that already launches kernels (an argmax
@@ -213,6 +404,14 @@ struct LaunchHostOpsPass
                         op.walk([](gpu::LaunchOp) {
                             return WalkResult::interrupt();
                           }).wasInterrupted();
+        // A loop or branch that launches kernels stays on the host with
+        // what it nests: the values it uses there are host values too.
+        if (launches && !producer)
+          op.walk([&](Operation *inner) {
+            for (Value v : inner->getOperands())
+              if (inRun.contains(v.getDefiningOp()))
+                producer = v.getDefiningOp();
+          });
         if (launches) {
           for (Region &r : op.getRegions())
             for (Block &b : r)
@@ -224,12 +423,14 @@ struct LaunchHostOpsPass
           continue;
         }
         if (isHostOp(&op) || launches) {
-          // A kernel may capture a run's value (a scalar input): the run is
-          // then copied into it below.
-          if (producer && !op.hasTrait<OpTrait::IsTerminator>() &&
-              !isa<gpu::LaunchOp>(op)) {
+          // A host op that needs a run's value (an allocation's size, a
+          // branch's condition, a loop's bound or yielded value, a launch's
+          // grid) reads it back from device memory. A kernel capturing one
+          // (a scalar input) gets a copy of the run below instead.
+          if (producer && failed(readOperandsOnHost(
+                              &op, run, inRun, [&] { return read(); }))) {
             reportHostUse(producer);
-            return signalPassFailure();
+            return failure();
           }
           close();
           continue;
@@ -245,7 +446,7 @@ struct LaunchHostOpsPass
         runs.push_back(std::move(run));
     }
     if (failed(rematerialize(runs)))
-      return signalPassFailure();
+      return failure();
     for (ArrayRef<Operation *> run : runs) {
       llvm::SmallPtrSet<Operation *, 8> inRun(run.begin(), run.end());
       Block *block = run.front()->getBlock();
@@ -264,7 +465,7 @@ struct LaunchHostOpsPass
               continue;
             }
             reportHostUse(op);
-            return signalPassFailure();
+            return failure();
           }
       if (!readers.empty()) {
         for (gpu::LaunchOp launch : readers) {
@@ -293,6 +494,7 @@ struct LaunchHostOpsPass
       for (Operation *op : run)
         op->moveBefore(term);
     }
+    return success();
   }
 };
 

@@ -1,9 +1,10 @@
-// RUN: mnemo-opt %s --split-input-file --verify-diagnostics --pass-pipeline="builtin.module(func.func(mnemo-cuda-launch-host-ops))"
+// RUN: mnemo-opt %s --split-input-file --verify-diagnostics --pass-pipeline="builtin.module(mnemo-cuda-launch-host-ops)"
 
-// A size read from device data cannot reach the host's allocation.
-func.func @shape_from_data(%n: memref<index>) -> memref<?xf32> {
-  // expected-error @below {{'memref.load' computes a value the host needs (a shape or size read from device data): the CUDA target cannot run it}}
-  %size = memref.load %n[] : memref<index>
+// A sub-byte element cannot be read back.
+func.func @sub_byte(%n: memref<i4>) -> memref<?xf32> {
+  %v = memref.load %n[] : memref<i4>
+  // expected-error @below {{'arith.index_cast' computes a value the host needs}}
+  %size = arith.index_cast %v : i4 to index
   %r = memref.alloc(%size) : memref<?xf32>
   return %r : memref<?xf32>
 }

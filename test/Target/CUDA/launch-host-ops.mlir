@@ -1,4 +1,4 @@
-// RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(func.func(mnemo-cuda-launch-host-ops))" | FileCheck %s
+// RUN: mnemo-opt %s --split-input-file --pass-pipeline="builtin.module(mnemo-cuda-launch-host-ops)" | FileCheck %s
 
 // A scalar op lowered to a load and a store (a 0-d linalg op) and a full
 // reduction (no parallel dim, only a loop) run in one-thread launches; the
@@ -152,4 +152,117 @@ func.func @split_runs(%t: memref<i64>, %m1: memref<i1>, %o: memref<4xf32>, %m2: 
   }
   memref.store %eq, %m2[] : memref<i1>
   return
+}
+
+// -----
+
+// An output sized by the data (NonZero's count): the count is stored by a
+// one-thread launch, then read back on the host for the allocation; the
+// index arithmetic on it follows on the host.
+// CHECK-LABEL: func.func @size_from_data
+// CHECK: gpu.launch blocks
+// CHECK: memref.store %{{.*}}, %[[N:.*]][] : memref<i64>
+// CHECK: gpu.terminator
+// CHECK: %[[PTR:.*]] = memref.extract_aligned_pointer_as_index %[[N]]
+// CHECK: %[[ADDR:.*]] = llvm.inttoptr
+// CHECK: %[[RAW:.*]] = call @mnemo_cuda_read(%[[ADDR]], %c8_i64)
+// CHECK: %[[SIZE:.*]] = arith.index_cast %[[RAW]] : i64 to index
+// CHECK: %[[TWICE:.*]] = arith.muli %[[SIZE]], %c2
+// CHECK: memref.alloc(%[[TWICE]]) : memref<?xf32>
+// CHECK-NOT: gpu.launch
+// CHECK: func.func private @mnemo_cuda_read(!llvm.ptr, i64) -> i64
+func.func @size_from_data(%x: memref<f32>, %n: memref<i64>) -> memref<?xf32> {
+  %c2 = arith.constant 2 : index
+  %seven = arith.constant 7 : i64
+  memref.store %seven, %n[] : memref<i64>
+  %count = memref.load %n[] : memref<i64>
+  %size = arith.index_cast %count : i64 to index
+  %twice = arith.muli %size, %c2 : index
+  %r = memref.alloc(%twice) : memref<?xf32>
+  return %r : memref<?xf32>
+}
+
+// -----
+
+// If and Loop over device data: a branch that launches kernels takes its
+// condition, and a loop its bound, read back from device memory (an f32
+// compared on the host, a strided view's element at a run-time index).
+// CHECK-LABEL: func.func @control_from_data
+// CHECK: %[[B:.*]], %[[OFF:.*]], %[[SIZES:.*]], %[[STRIDES:.*]] = memref.extract_strided_metadata %[[V:.*]] :
+// CHECK: %[[E:.*]] = arith.muli %{{.*}}, %[[STRIDES]]
+// CHECK: %[[LIN:.*]] = arith.addi %[[OFF]], %[[E]]
+// CHECK: %[[P:.*]] = memref.extract_aligned_pointer_as_index %[[V]]
+// CHECK: %[[BYTES:.*]] = arith.muli %[[LIN]], %c4
+// CHECK: arith.addi %[[P]], %[[BYTES]]
+// CHECK: %[[RAW:.*]] = call @mnemo_cuda_read(%{{.*}}, %c4_i64)
+// CHECK: %[[T:.*]] = arith.trunci %[[RAW]] : i64 to i32
+// CHECK: %[[F:.*]] = arith.bitcast %[[T]] : i32 to f32
+// CHECK: %[[C:.*]] = arith.cmpf ogt, %[[F]]
+// CHECK: scf.if %[[C]]
+// CHECK: gpu.launch
+// CHECK: %[[RAWN:.*]] = call @mnemo_cuda_read(%{{.*}}, %c8_i64)
+// CHECK: %[[N:.*]] = arith.index_cast %[[RAWN]] : i64 to index
+// CHECK: scf.for %{{.*}} = %c0 to %[[N]]
+func.func @control_from_data(%v: memref<8xf32, strided<[2], offset: 1>>,
+                             %at: index, %n: memref<index>,
+                             %o: memref<4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %zero = arith.constant 0.0 : f32
+  %x = memref.load %v[%at] : memref<8xf32, strided<[2], offset: 1>>
+  %cond = arith.cmpf ogt, %x, %zero : f32
+  scf.if %cond {
+    gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+               threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+      memref.store %zero, %o[%c0] : memref<4xf32>
+      gpu.terminator
+    }
+  }
+  %count = memref.load %n[] : memref<index>
+  scf.for %i = %c0 to %count step %c1 {
+    gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+               threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+      memref.store %zero, %o[%i] : memref<4xf32>
+      gpu.terminator
+    }
+  }
+  return
+}
+
+// -----
+
+// A size the run overwrites after loading it, and a count a loop in the
+// run accumulates: the run stores each value into a buffer of its own,
+// read back after it (NonZero's and Unique's counts).
+// CHECK-LABEL: func.func @stored_for_host
+// CHECK: %[[B0:.*]] = memref.alloc() : memref<index>
+// CHECK: %[[B1:.*]] = memref.alloc() : memref<index>
+// CHECK: gpu.launch blocks
+// CHECK: %[[OLD:.*]] = memref.load %{{.*}}[] : memref<index>
+// CHECK-NEXT: memref.store %[[OLD]], %[[B1]][]
+// CHECK: %[[SUM:.*]] = scf.for
+// CHECK: memref.store %[[SUM]], %[[B0]][]
+// CHECK: gpu.terminator
+// CHECK: memref.extract_aligned_pointer_as_index %[[B0]]
+// CHECK: %[[R0:.*]] = call @mnemo_cuda_read
+// CHECK: %[[N0:.*]] = arith.index_cast %[[R0]] : i64 to index
+// CHECK: memref.extract_aligned_pointer_as_index %[[B1]]
+// CHECK: %[[R1:.*]] = call @mnemo_cuda_read
+// CHECK: %[[N1:.*]] = arith.index_cast %[[R1]] : i64 to index
+// CHECK: memref.alloc(%[[N1]], %[[N0]]) : memref<?x?xf32>
+func.func @stored_for_host(%n: memref<index>, %flags: memref<8xi1>) -> memref<?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c3 = arith.constant 3 : index
+  %c8 = arith.constant 8 : index
+  %size = memref.load %n[] : memref<index>
+  memref.store %c3, %n[] : memref<index>
+  %count = scf.for %i = %c0 to %c8 step %c1 iter_args(%acc = %c0) -> index {
+    %f = memref.load %flags[%i] : memref<8xi1>
+    %next = arith.addi %acc, %c1 : index
+    %r = arith.select %f, %next, %acc : index
+    scf.yield %r : index
+  }
+  %out = memref.alloc(%size, %count) : memref<?x?xf32>
+  return %out : memref<?x?xf32>
 }

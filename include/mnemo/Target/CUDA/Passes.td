@@ -323,7 +323,7 @@ def MapParallelLoopsPass : Pass<"mnemo-cuda-map-parallel-loops",
 }
 
 def LaunchHostOpsPass : Pass<"mnemo-cuda-launch-host-ops",
-                             "::mlir::func::FuncOp"> {
+                             "::mlir::ModuleOp"> {
   let summary = "Runs the compute left outside kernels in one-thread "
                 "launches";
   let description = [{
@@ -341,11 +341,25 @@ def LaunchHostOpsPass : Pass<"mnemo-cuda-launch-host-ops",
     earlier run computed (two unrolled tiny ops whose comparisons CSE
     merged, a kernel launched between them) gets its own copy of that
     value's computation (loads and pure arithmetic), provided nothing in
-    between writes what it loads. A run whose result is used on the host
-    (a shape read from device data), or that cannot be split that way, is
-    an error naming the op.
+    between writes what it loads.
+
+    A host op that needs a value a run computes (an output's size counted
+    on the device, an `scf.if` condition, a loop's bound or condition, a
+    KV cache's position in an input) reads it back: the value's
+    computation, loads and pure arithmetic only, is cloned before the op
+    with each load replaced by a call to the runtime's `mnemo_cuda_read`
+    (declared here; it waits for the stream and copies the element to the
+    host). A run whose later op writes a buffer the value was loaded from,
+    or a value computed otherwise, is an error naming the op.
   }];
-  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+  let options = [
+    Option<"emulate", "emulate", "bool", /*default=*/"false",
+           "Define mnemo_cuda_read in the module as a plain load (kernels "
+           "emulated on the CPU, where device memory is host memory)">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::scf::SCFDialect"];
 }
 
 def EntryPointsPass : Pass<"mnemo-cuda-entry-points", "::mlir::ModuleOp"> {
