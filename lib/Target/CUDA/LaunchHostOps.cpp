@@ -8,6 +8,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/MapVector.h"
 #include "llvm/ADT/SetVector.h"
 
 namespace mnemo {
@@ -115,9 +116,8 @@ bool mayWrite(Operation *op, Value root) {
 /// the comparisons of two unrolled tiny ops, with a kernel launched between
 /// them): the value's computation, loads and pure arithmetic only, is
 /// copied to the front of the later run, as long as nothing between the
-/// two writes a buffer it loads. Else the runs cannot be split and the
-/// value is reported.
-LogicalResult rematerialize(MutableArrayRef<SmallVector<Operation *>> runs) {
+/// two writes a buffer it loads (else the host reads it back, below).
+void rematerialize(MutableArrayRef<SmallVector<Operation *>> runs) {
   DenseMap<Operation *, unsigned> runOf;
   for (auto [i, run] : llvm::enumerate(runs))
     for (Operation *op : run)
@@ -152,16 +152,19 @@ LogicalResult rematerialize(MutableArrayRef<SmallVector<Operation *>> runs) {
       return a->isBeforeInBlock(b);
     });
     // Nothing between the first copied op and the run writes what it loads.
-    for (Operation *op : ordered) {
+    auto written = [&](Operation *op) {
       auto load = dyn_cast<memref::LoadOp>(op);
       if (!load)
-        continue;
+        return false;
       Value root = mnemo::memory::rootBuffer(load.getMemRef());
       for (Operation *it = op->getNextNode(); it && it != front;
            it = it->getNextNode())
         if (!slice.contains(it) && mayWrite(it, root))
-          return reportHostUse(op), failure();
-    }
+          return true;
+      return false;
+    };
+    if (llvm::any_of(ordered, written))
+      continue;
     OpBuilder b(front);
     IRMapping map;
     SmallVector<Operation *> copies;
@@ -177,7 +180,6 @@ LogicalResult rematerialize(MutableArrayRef<SmallVector<Operation *>> runs) {
     for (Operation *c : copies)
       runOf[c] = i;
   }
-  return success();
 }
 
 /// The host's copy of `load`'s element, read back from device memory when
@@ -222,26 +224,28 @@ FailureOr<Value> readOnHost(OpBuilder &b, Location loc, Value memref,
   return v;
 }
 
-/// Whether an op of `run` after `load` and before `op` may overwrite what
-/// it loaded.
-bool overwrittenLater(memref::LoadOp load, Operation *op,
-                      const llvm::SmallPtrSet<Operation *, 8> &inRun) {
+/// Whether an op after `load` and before `at` (the run's later ops, the
+/// kernels after it) may overwrite what it loaded.
+bool overwrittenLater(memref::LoadOp load, Operation *at) {
   Value root = mnemo::memory::rootBuffer(load.getMemRef());
-  for (Operation *it = load->getNextNode(); it != op; it = it->getNextNode())
-    if (inRun.contains(it) && mayWrite(it, root))
+  for (Operation *it = load->getNextNode(); it != at; it = it->getNextNode())
+    if (mayWrite(it, root))
       return true;
   return false;
 }
 
-/// Gives `op` (a host op) host copies of the operands it reads from `run`.
-/// Their computation, loads and pure arithmetic, is cloned before `op`,
-/// each load read back from device memory (the run is launched before
-/// `op`, so the reads see what it stored). A value computed otherwise (a
-/// count accumulated by a loop) or loaded from a buffer the run overwrites
-/// later is stored by the run into a buffer of its own and read from
-/// there. The run's ops that nothing else reads go. Fails when a value
-/// cannot be read (a sub-byte or vector element).
-LogicalResult readOperandsOnHost(Operation *op, SmallVector<Operation *> &run,
+/// Gives `op` (a host op, or an op of a later run, which then starts at
+/// `at`) host copies of the values it uses, in its regions too, from
+/// `run`. Their computation, loads and pure arithmetic, is cloned before
+/// `at`, each load read back from device memory (the run is launched
+/// before, so the reads see what it stored). A value computed otherwise (a
+/// count accumulated by a loop) or loaded from a buffer written again
+/// before `at` is stored by the run into a buffer of its own and read from
+/// there. Every use from `at` on takes the host's value (kernels get it as
+/// an argument); the run's ops that nothing reads any more go. Fails when
+/// a value cannot be read (a sub-byte or vector element).
+LogicalResult readOperandsOnHost(Operation *op, Operation *at,
+                                 SmallVector<Operation *> &run,
                                  llvm::SmallPtrSet<Operation *, 8> &inRun,
                                  llvm::function_ref<func::FuncOp()> read) {
   llvm::SetVector<Operation *> slice; // cloned before `op`
@@ -255,7 +259,7 @@ LogicalResult readOperandsOnHost(Operation *op, SmallVector<Operation *> &run,
     if (!def || !inRun.contains(def) || slice.contains(def))
       continue;
     auto load = dyn_cast<memref::LoadOp>(def);
-    if (!readsOnly(def) || (load && overwrittenLater(load, op, inRun))) {
+    if (!readsOnly(def) || (load && overwrittenLater(load, at))) {
       stored.insert(v);
       continue;
     }
@@ -263,7 +267,7 @@ LogicalResult readOperandsOnHost(Operation *op, SmallVector<Operation *> &run,
     llvm::append_range(work, def->getOperands());
   }
   Operation *front = run.front();
-  OpBuilder b(op);
+  OpBuilder b(at);
   IRMapping map;
   for (Value v : stored) {
     Type t = v.getType();
@@ -297,12 +301,11 @@ LogicalResult readOperandsOnHost(Operation *op, SmallVector<Operation *> &run,
       return failure();
     map.map(load.getResult(), *host);
   }
-  // Every use outside the run takes the host's value: later host ops,
-  // and kernels, which get it as an argument.
-  Block *block = op->getBlock();
+  Block *block = at->getBlock();
   auto outsideRun = [&](OpOperand &use) {
     Operation *top = block->findAncestorOpInBlock(*use.getOwner());
-    return top && !inRun.contains(top);
+    return top && !inRun.contains(top) &&
+           (top == at || at->isBeforeInBlock(top));
   };
   for (Value v : stored)
     v.replaceUsesWithIf(map.lookup(v), outsideRun);
@@ -375,6 +378,58 @@ struct LaunchHostOpsPass
         return signalPassFailure();
   }
 
+  /// The host reads back the runs' values it needs: an op outside a run
+  /// using one (an allocation's size, a branch's condition, a loop's bound
+  /// or yielded value, a launch's grid, a value inside a loop that
+  /// launches), or a later run, unless the value was copied into it. A
+  /// kernel capturing a value of a run that only reads gets a copy of the
+  /// run instead (no wait for the stream), below.
+  LogicalResult readBack(MutableArrayRef<SmallVector<Operation *>> runs) {
+    DenseMap<Operation *, unsigned> runOf;
+    for (auto [i, run] : llvm::enumerate(runs))
+      for (Operation *op : run)
+        runOf[op] = i;
+    for (SmallVector<Operation *> &run : runs) {
+      llvm::SmallPtrSet<Operation *, 8> inRun(run.begin(), run.end());
+      Block *block = run.front()->getBlock();
+      bool copyable = readsOnly(run);
+      // Users' tops outside the run, each with where its reads go.
+      llvm::MapVector<Operation *, Operation *> users;
+      for (Operation *op : run)
+        for (Value r : op->getResults())
+          for (OpOperand &use : r.getUses()) {
+            Operation *top = block->findAncestorOpInBlock(*use.getOwner());
+            if (!top || inRun.contains(top))
+              continue;
+            if (isa<gpu::LaunchOp>(top) && top != use.getOwner() && copyable)
+              continue;
+            auto it = runOf.find(top);
+            users.insert({top, it == runOf.end() ? top
+                                                  : runs[it->second].front()});
+          }
+      SmallVector<std::pair<Operation *, Operation *>> ordered(users.begin(),
+                                                               users.end());
+      llvm::sort(ordered, [](auto &a, auto &b) {
+        return a.second != b.second ? a.second->isBeforeInBlock(b.second)
+                                    : a.first->isBeforeInBlock(b.first);
+      });
+      for (auto [user, at] : ordered) {
+        Operation *def = nullptr;
+        user->walk([&](Operation *inner) {
+          for (Value v : inner->getOperands())
+            if (inRun.contains(v.getDefiningOp()))
+              def = v.getDefiningOp();
+        });
+        if (!def)
+          continue; // an earlier user's reads replaced its values
+        if (failed(readOperandsOnHost(user, at, run, inRun,
+                                      [&] { return read(); })))
+          return reportHostUse(def), failure();
+      }
+    }
+    return success();
+  }
+
   LogicalResult launchDeviceRuns(func::FuncOp fn) {
     // Maximal runs of consecutive ops that must run on the device, per
     // block of the function body (their regions' nested ops move with
@@ -404,14 +459,6 @@ struct LaunchHostOpsPass
                         op.walk([](gpu::LaunchOp) {
                             return WalkResult::interrupt();
                           }).wasInterrupted();
-        // A loop or branch that launches kernels stays on the host with
-        // what it nests: the values it uses there are host values too.
-        if (launches && !producer)
-          op.walk([&](Operation *inner) {
-            for (Value v : inner->getOperands())
-              if (inRun.contains(v.getDefiningOp()))
-                producer = v.getDefiningOp();
-          });
         if (launches) {
           for (Region &r : op.getRegions())
             for (Block &b : r)
@@ -423,15 +470,7 @@ struct LaunchHostOpsPass
           continue;
         }
         if (isHostOp(&op) || launches) {
-          // A host op that needs a run's value (an allocation's size, a
-          // branch's condition, a loop's bound or yielded value, a launch's
-          // grid) reads it back from device memory. A kernel capturing one
-          // (a scalar input) gets a copy of the run below instead.
-          if (producer && failed(readOperandsOnHost(
-                              &op, run, inRun, [&] { return read(); }))) {
-            reportHostUse(producer);
-            return failure();
-          }
+          // A host op needing a run's value reads it back (below).
           close();
           continue;
         }
@@ -445,9 +484,12 @@ struct LaunchHostOpsPass
       if (!run.empty())
         runs.push_back(std::move(run));
     }
-    if (failed(rematerialize(runs)))
+    rematerialize(runs);
+    if (failed(readBack(runs)))
       return failure();
     for (ArrayRef<Operation *> run : runs) {
+      if (run.empty())
+        continue; // all of it read back on the host
       llvm::SmallPtrSet<Operation *, 8> inRun(run.begin(), run.end());
       Block *block = run.front()->getBlock();
       // Kernels that read the run's values: each gets its own copy of the

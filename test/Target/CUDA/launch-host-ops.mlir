@@ -266,3 +266,38 @@ func.func @stored_for_host(%n: memref<index>, %flags: memref<8xi1>) -> memref<?x
   %out = memref.alloc(%size, %count) : memref<?x?xf32>
   return %out : memref<?x?xf32>
 }
+
+// -----
+
+// The split of @split_runs, but the kernel between the runs overwrites the
+// buffer the comparison was loaded from: the first run also stores the
+// loaded value into a buffer of its own, which the host reads back after
+// the kernel; the comparison is redone on the host and the second run's
+// launch takes it as an argument.
+// CHECK-LABEL: func.func @split_runs_written
+// CHECK: %[[KEEP:.*]] = memref.alloc() : memref<i64>
+// CHECK: gpu.launch blocks
+// CHECK: %[[X:.*]] = memref.load %[[T:.*]][] : memref<i64>
+// CHECK-NEXT: memref.store %[[X]], %[[KEEP]][]
+// CHECK: gpu.launch blocks
+// CHECK: memref.store %c7_i64, %[[T]][]
+// CHECK: memref.extract_aligned_pointer_as_index %[[KEEP]]
+// CHECK: %[[RAW:.*]] = call @mnemo_cuda_read(%{{.*}}, %c8_i64)
+// CHECK: %[[EQ:.*]] = arith.cmpi eq, %[[RAW]], %c1_i64 : i64
+// CHECK: gpu.launch blocks
+// CHECK-NEXT: memref.store %[[EQ]], %{{.*}}[] : memref<i1>
+func.func @split_runs_written(%t: memref<i64>, %m1: memref<i1>, %m2: memref<i1>) {
+  %c1 = arith.constant 1 : index
+  %one = arith.constant 1 : i64
+  %x = memref.load %t[] : memref<i64>
+  %eq = arith.cmpi eq, %x, %one : i64
+  memref.store %eq, %m1[] : memref<i1>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %c1, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %seven = arith.constant 7 : i64
+    memref.store %seven, %t[] : memref<i64>
+    gpu.terminator
+  }
+  memref.store %eq, %m2[] : memref<i1>
+  return
+}
