@@ -94,14 +94,6 @@ public:
              << "--sram-budget, --low-memory, --patch-schedule, "
                 "--feature-slice, --tile-for-budget and --vocab-ranks are CPU "
                 "options; --target=cuda does not take them";
-    // An in-place cache is written at a position the host reads from an
-    // input (device memory here); the exported past/present step runs.
-    if (!options.kvCache.empty())
-      return emitError(loc)
-             << "--kv-cache is not available with --target=cuda yet (the "
-                "cache position is an input the host would read from device "
-                "memory); compile the exported past/present step, which "
-                "mnemo-run --decode-steps drives";
     // The host side is plain x86-64: it only computes addresses and calls
     // the runtime.
     llvm::Expected<CPUTarget> resolved = resolveCPUTarget("x86-64", "");

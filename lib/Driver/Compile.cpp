@@ -369,9 +369,16 @@ FailureOr<ArtifactSignature> mnemo::compile(ModuleOp module,
   pm.enableVerifier(options.verifyEach);
   if (options.printIRAfterAll) {
     ctx->disableMultithreading();
+    // Weights elided (a GPT-2's would print megabytes per pass), and only
+    // the passes that changed something.
     pm.enableIRPrinting([](Pass *, Operation *) { return false; },
                         [](Pass *, Operation *) { return true; },
-                        /*printModuleScope=*/true);
+                        /*printModuleScope=*/true,
+                        /*printAfterOnlyOnChange=*/true,
+                        /*printAfterOnlyOnFailure=*/false, llvm::errs(),
+                        OpPrintingFlags()
+                            .elideLargeElementsAttrs(16)
+                            .elideLargeResourceString(64));
   }
   TimingScope passTiming = beginStage(options, "MLIR passes");
   if (options.timing)

@@ -89,10 +89,11 @@ static cl::opt<bool> verifyEach(
     cl::cat(cat));
 static cl::opt<std::string> emulateCudaKernels(
     "emulate-cuda-kernels", cl::Hidden, cl::ValueOptional,
-    cl::desc("With --target=cpu: matmuls and convolutions through the CUDA "
-             "target's tiled kernels (=fp32, the default, =tf32, =fp16 or "
-             "=bf16: tensor cores), run as sequential CPU loops (checks "
-             "the kernels' index math without a GPU)"),
+    cl::desc("With --target=cpu: the CUDA target's codegen (its tiled "
+             "kernels: =fp32, the default, =tf32, =fp16 or =bf16, tensor "
+             "cores; the generic kernels, one-thread launches and values "
+             "read back by the host), the kernels run as sequential CPU "
+             "loops (checks them without a GPU)"),
     cl::cat(cat));
 static cl::opt<std::string> gpuPrecision(
     "gpu-precision",

@@ -77,6 +77,12 @@ static cl::opt<bool> verifyEach(
     "verify-each", cl::Hidden,
     cl::desc("Verify the IR after every pass (slower; once at the end by "
              "default)"));
+static cl::opt<std::string> emulateCudaKernels(
+    "emulate-cuda-kernels", cl::Hidden, cl::ValueOptional,
+    cl::desc("With --target=cpu: the CUDA target's codegen (=fp32, the "
+             "default, =tf32, =fp16 or =bf16), its kernels run as "
+             "sequential CPU loops (checks kernels and the host/device "
+             "split without a GPU; mnemo-run takes the same flag)"));
 static cl::opt<bool> printIR("print-ir-after-all",
                              cl::desc("Print the IR after every pass"),
                              cl::cat(cat));
@@ -394,6 +400,10 @@ int main(int argc, char **argv) {
   opts.dims.assign(dims.begin(), dims.end());
   opts.printIRAfterAll = printIR;
   opts.verifyEach = verifyEach;
+  if (emulateCudaKernels.getNumOccurrences())
+    opts.emulateCudaKernels = emulateCudaKernels.empty()
+                                  ? std::string("fp32")
+                                  : std::string(emulateCudaKernels);
   opts.debugInfo = debugInfo;
   opts.planner = planner;
   opts.ilpTimeLimit = ilpTimeLimit;

@@ -364,8 +364,14 @@ struct LaunchHostOpsPass
         b, module.getLoc(), "mnemo_cuda_read",
         FunctionType::get(ctx, {LLVM::LLVMPointerType::get(ctx), i64}, {i64}));
     f.setPrivate();
-    if (emulate)
+    // Emulated, the artifact keeps its read to itself: an exported one
+    // would be interposed by the runtime's in a host that links both
+    // (mnemo-run), which reads device memory and returns 0 without a GPU.
+    if (emulate) {
       defineRead(f);
+      f->setAttr("llvm.linkage",
+                 LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+    }
     return f;
   }
 
