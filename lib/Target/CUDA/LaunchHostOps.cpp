@@ -182,10 +182,11 @@ void rematerialize(MutableArrayRef<SmallVector<Operation *>> runs) {
   }
 }
 
-/// The host's copy of `load`'s element, read back from device memory when
+/// The host's copy of `memref[indices]`, read back from device memory when
 /// the stream has run up to here: a call into the runtime with the
 /// element's address (`mnemo_cuda_read` waits for the stream, copies at
-/// most 8 bytes and returns them as the low bits of an i64).
+/// most 8 bytes and returns them as the low bits of an i64). Fails for an
+/// element it cannot carry (sub-byte, vector, wider than 8 bytes).
 FailureOr<Value> readOnHost(OpBuilder &b, Location loc, Value memref,
                             ValueRange indices, func::FuncOp read) {
   auto type = cast<MemRefType>(memref.getType());
@@ -248,11 +249,13 @@ LogicalResult readOperandsOnHost(Operation *op, Operation *at,
                                  SmallVector<Operation *> &run,
                                  llvm::SmallPtrSet<Operation *, 8> &inRun,
                                  llvm::function_ref<func::FuncOp()> read) {
-  llvm::SetVector<Operation *> slice; // cloned before `op`
+  llvm::SetVector<Operation *> slice; // cloned before `at`
   llvm::SetVector<Value> stored;      // stored by the run, then read
   // The values `op` uses, in its regions too (a branch's allocation).
   SmallVector<Value> work;
-  op->walk([&](Operation *inner) { llvm::append_range(work, inner->getOperands()); });
+  op->walk([&](Operation *inner) {
+    llvm::append_range(work, inner->getOperands());
+  });
   while (!work.empty()) {
     Value v = work.pop_back_val();
     Operation *def = v.getDefiningOp();
@@ -274,11 +277,12 @@ LogicalResult readOperandsOnHost(Operation *op, Operation *at,
     if (!t.isIntOrIndexOrFloat())
       return failure();
     Location loc = v.getLoc();
-    OpBuilder at(front);
+    OpBuilder device(front);
     Value buffer =
-        memref::AllocOp::create(at, loc, MemRefType::get({}, t)).getResult();
-    at.setInsertionPointAfterValue(v);
-    auto store = memref::StoreOp::create(at, loc, v, buffer, ValueRange{});
+        memref::AllocOp::create(device, loc, MemRefType::get({}, t))
+            .getResult();
+    device.setInsertionPointAfterValue(v);
+    auto store = memref::StoreOp::create(device, loc, v, buffer, ValueRange{});
     run.insert(llvm::find(run, v.getDefiningOp()) + 1, store);
     inRun.insert(store);
     FailureOr<Value> host = readOnHost(b, loc, buffer, {}, read());
@@ -329,8 +333,8 @@ void defineRead(func::FuncOp read) {
   Block *entry = read.addEntryBlock();
   OpBuilder b = OpBuilder::atBlockEnd(entry);
   Type i64 = b.getI64Type();
-  Value bytes =
-      arith::IndexCastOp::create(b, loc, b.getIndexType(), entry->getArgument(1));
+  Value bytes = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                           entry->getArgument(1));
   SmallVector<int64_t> cases = {1, 2, 4};
   auto sw = scf::IndexSwitchOp::create(b, loc, TypeRange{i64}, bytes, cases,
                                        cases.size());
@@ -376,8 +380,8 @@ struct LaunchHostOpsPass
   }
 
   void runOnOperation() override {
-    // A module pass: a read back declares the runtime's function.
-    // The functions there were (not an emulated read defined on the way).
+    // A module pass: a read back declares the runtime's function. The
+    // functions there were, not an emulated read defined on the way.
     SmallVector<func::FuncOp> fns(getOperation().getOps<func::FuncOp>());
     for (func::FuncOp fn : fns)
       if (!fn.isExternal() && failed(launchDeviceRuns(fn)))
