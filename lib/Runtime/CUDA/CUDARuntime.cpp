@@ -302,8 +302,13 @@ uint64_t mnemo_cuda_read(const void *src, uint64_t bytes) {
   // The host's control flow goes on with 0 after an error (an empty
   // output, a loop that ends); nothing is launched after one anyway.
   uint64_t value = 0;
-  if (bytes > sizeof(value) || !state.error.empty() || !ready())
+  if (!state.error.empty() || !ready())
     return value;
+  if (bytes > sizeof(value)) {
+    state.error = "mnemo_cuda_read: " + std::to_string(bytes) +
+                  " bytes asked for, at most 8 can be read back";
+    return value;
+  }
   Driver &d = driver();
   if (check("cuStreamSynchronize (read back)",
             d.cuStreamSynchronize(state.stream)))

@@ -345,12 +345,18 @@ def LaunchHostOpsPass : Pass<"mnemo-cuda-launch-host-ops",
 
     A host op that needs a value a run computes (an output's size counted
     on the device, an `scf.if` condition, a loop's bound or condition, a
-    KV cache's position in an input) reads it back: the value's
-    computation, loads and pure arithmetic only, is cloned before the op
-    with each load replaced by a call to the runtime's `mnemo_cuda_read`
-    (declared here; it waits for the stream and copies the element to the
-    host). A run whose later op writes a buffer the value was loaded from,
-    or a value computed otherwise, is an error naming the op.
+    launch's grid, a KV cache's position in an input), and a later run
+    that could not take a copy, read it back: the value's computation,
+    loads and pure arithmetic only, is cloned before the use with each load
+    replaced by a call to the runtime's `mnemo_cuda_read` (declared here;
+    it waits for the stream and copies the element to the host), and every
+    later use takes the host's value. A value computed otherwise (a count
+    a loop accumulates) or loaded from a buffer written again before the
+    use is stored by its run into a 0-d buffer of its own and read from
+    there. A value the read cannot carry (a sub-byte or vector element) is
+    an error naming the op. With `emulate`, the read is defined in the
+    module as a plain load with internal linkage (an exported one would be
+    bound to the runtime's in a host that links both).
   }];
   let options = [
     Option<"emulate", "emulate", "bool", /*default=*/"false",
