@@ -13,6 +13,7 @@
 #include "mnemo/Target/CPU/CPUTarget.h"
 #include "mnemo/Target/CUDA/Kernels.h"
 
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -33,7 +34,18 @@ bool hasTool(StringRef toolkit, StringRef tool) {
   return !toolkit.empty() && llvm::sys::fs::can_execute(p);
 }
 
-std::string entryPointsText(const ArtifactSignature &sig) {
+/// Where the host code reads a value back from the device (calls to
+/// mnemo_cuda_read: an output sized by the data, a condition, a count).
+int64_t readBackSites(ModuleOp module) {
+  int64_t n = 0;
+  module.walk([&](LLVM::CallOp call) {
+    if (call.getCallee() == StringRef("mnemo_cuda_read"))
+      ++n;
+  });
+  return n;
+}
+
+std::string entryPointsText(const ArtifactSignature &sig, int64_t reads) {
   std::string s;
   llvm::raw_string_ostream os(s);
   std::string upper = StringRef(sig.name).upper();
@@ -51,7 +63,15 @@ std::string entryPointsText(const ArtifactSignature &sig) {
      << "_run(const void *const *inputs, void *const *outputs, void "
         "*workspace);\n\n"
      << "/* Queues the run on `stream` (a CUstream) and returns: the caller\n"
-        "   synchronizes. */\n"
+        "   synchronizes. */\n";
+  if (reads > 0)
+    os << "/* The host code reads values back from the device during a run "
+          "(an output\n   sized by the data, a branch's condition, a loop's "
+          "count; " << reads << " place"
+       << (reads == 1 ? "" : "s") << "\n   in the code): at each, "
+          "`stream` is synchronized, so _run_stream returns only\n   once "
+          "the work queued before the last read is done. */\n";
+  os
      << "int " << sig.name
      << "_run_stream(const void *const *inputs, void *const *outputs,\n"
         "    void *workspace, void *stream);\n\n"
@@ -145,7 +165,9 @@ public:
         return failure();
     }
     if (failed(driver::writeHostArtifact(module, sig, base, *host, "", options,
-                                         "Device buffers", entryPointsText(sig))))
+                                         "Device buffers",
+                                         entryPointsText(
+                                             sig, readBackSites(module)))))
       return failure();
     if (options.emit != "so")
       return success();
