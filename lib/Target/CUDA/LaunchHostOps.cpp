@@ -112,6 +112,16 @@ bool mayWrite(Operation *op, Value root) {
          !isa<ViewLikeOpInterface>(op);
 }
 
+/// Whether an op after `load` and before `at` (the run's later ops, the
+/// kernels after it) may overwrite what it loaded.
+bool overwrittenLater(memref::LoadOp load, Operation *at) {
+  Value root = mnemo::memory::rootBuffer(load.getMemRef());
+  for (Operation *it = load->getNextNode(); it != at; it = it->getNextNode())
+    if (mayWrite(it, root))
+      return true;
+  return false;
+}
+
 /// A run reading a value an earlier run of its block computed (CSE merged
 /// the comparisons of two unrolled tiny ops, with a kernel launched between
 /// them): the value's computation, loads and pure arithmetic only, is
@@ -151,19 +161,12 @@ void rematerialize(MutableArrayRef<SmallVector<Operation *>> runs) {
     llvm::sort(ordered, [](Operation *a, Operation *b) {
       return a->isBeforeInBlock(b);
     });
-    // Nothing between the first copied op and the run writes what it loads.
-    auto written = [&](Operation *op) {
-      auto load = dyn_cast<memref::LoadOp>(op);
-      if (!load)
-        return false;
-      Value root = mnemo::memory::rootBuffer(load.getMemRef());
-      for (Operation *it = op->getNextNode(); it && it != front;
-           it = it->getNextNode())
-        if (!slice.contains(it) && mayWrite(it, root))
-          return true;
-      return false;
-    };
-    if (llvm::any_of(ordered, written))
+    // Nothing between a copied load and the run writes what it loads (the
+    // copied ops themselves only read).
+    if (llvm::any_of(ordered, [&](Operation *op) {
+          auto load = dyn_cast<memref::LoadOp>(op);
+          return load && overwrittenLater(load, front);
+        }))
       continue;
     OpBuilder b(front);
     IRMapping map;
@@ -223,16 +226,6 @@ FailureOr<Value> readOnHost(OpBuilder &b, Location loc, Value memref,
   if (isa<FloatType>(elt))
     v = arith::BitcastOp::create(b, loc, elt, v);
   return v;
-}
-
-/// Whether an op after `load` and before `at` (the run's later ops, the
-/// kernels after it) may overwrite what it loaded.
-bool overwrittenLater(memref::LoadOp load, Operation *at) {
-  Value root = mnemo::memory::rootBuffer(load.getMemRef());
-  for (Operation *it = load->getNextNode(); it != at; it = it->getNextNode())
-    if (mayWrite(it, root))
-      return true;
-  return false;
 }
 
 /// Gives `op` (a host op, or an op of a later run, which then starts at
